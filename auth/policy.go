@@ -1,0 +1,47 @@
+package auth
+
+// Action is something a role may or may not do. Object-level checks (is
+// this invoice yours?) are separate: see Principal.CanSeeOrg.
+type Action string
+
+// The policy: which roles may take each action. It is the one place that
+// says so; handlers ask Can and never compare roles themselves. Features add
+// their actions here, grouped by feature.
+var policy = map[Action][]Role{
+	// accounts
+	ActionAdminUsers:    {RoleAdmin},
+	ActionAdminOrgs:     {RoleAdmin},
+	ActionReadAudit:     {RoleAdmin},
+	ActionManageOrgTeam: {RoleProvider}, // and Principal.Manager; see Can
+	ActionManageTokens:  {RoleProvider}, // and Principal.Manager; see Can
+}
+
+const (
+	ActionAdminUsers    Action = "admin.users"
+	ActionAdminOrgs     Action = "admin.orgs"
+	ActionReadAudit     Action = "audit.read"
+	ActionManageOrgTeam Action = "org.invite"
+	ActionManageTokens  Action = "org.tokens"
+)
+
+// managerOnly lists provider actions that need the organisation manager flag.
+var managerOnly = map[Action]bool{
+	ActionManageOrgTeam: true,
+	ActionManageTokens:  true,
+}
+
+// Can reports whether the principal may take the action.
+func Can(p *Principal, a Action) bool {
+	if p == nil {
+		return false
+	}
+	if managerOnly[a] && !(p.Role == RoleProvider && p.Manager) {
+		return false
+	}
+	for _, r := range policy[a] {
+		if r == p.Role {
+			return true
+		}
+	}
+	return false
+}

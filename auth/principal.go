@@ -1,0 +1,90 @@
+// Package auth owns people and organisations: users, provider
+// organisations, roles, passwords, sessions, API tokens, the authorization
+// policy and the audit log of security events.
+package auth
+
+// Role is what a person does for the council or for a provider.
+type Role string
+
+const (
+	RoleProvider     Role = "provider"     // a user of one provider organisation
+	RoleBrokerage    Role = "brokerage"    // brokerage and payments staff
+	RoleCommissioner Role = "commissioner" // commissioners
+	RoleAdmin        Role = "admin"        // administrators
+)
+
+// Roles lists every role, in the order forms show them.
+var Roles = []Role{RoleProvider, RoleBrokerage, RoleCommissioner, RoleAdmin}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleProvider, RoleBrokerage, RoleCommissioner, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// IsStaff reports whether r is a council role.
+func (r Role) IsStaff() bool { return r.Valid() && r != RoleProvider }
+
+// Label is the role's name for people.
+func (r Role) Label() string {
+	switch r {
+	case RoleProvider:
+		return "Care provider"
+	case RoleBrokerage:
+		return "Brokerage and payments staff"
+	case RoleCommissioner:
+		return "Commissioner"
+	case RoleAdmin:
+		return "Administrator"
+	}
+	return string(r)
+}
+
+// Principal is who is acting on a request: a signed-in person, or a
+// provider organisation's finance system acting through an API token.
+type Principal struct {
+	UserID  string
+	Name    string
+	Email   string
+	Role    Role
+	OrgID   string // the provider organisation; empty for council staff
+	OrgName string
+	Manager bool     // provider user who manages the organisation's users and tokens
+	Teams   []string // council teams (brokerage staff)
+
+	SessionID string // set for a browser session
+	TokenID   string // set when acting through an API token
+}
+
+// IsStaff reports whether the principal is council staff.
+func (p *Principal) IsStaff() bool { return p != nil && p.Role.IsStaff() }
+
+// CanSeeOrg reports whether the principal may see objects owned by the
+// provider organisation orgID: council staff see all, providers their own.
+// Handlers answer 404 (not 403) when this is false, so that ids of other
+// organisations' objects reveal nothing.
+func (p *Principal) CanSeeOrg(orgID string) bool {
+	if p == nil {
+		return false
+	}
+	if p.IsStaff() {
+		return true
+	}
+	return p.OrgID != "" && p.OrgID == orgID
+}
+
+// InTeam reports whether the principal belongs to the council team.
+func (p *Principal) InTeam(teamID string) bool {
+	if p == nil {
+		return false
+	}
+	for _, t := range p.Teams {
+		if t == teamID {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"careportal/portal/store"
+)
+
+// app is the wired portal: the store and every domain service. Serve and
+// the admin commands both start from it.
+type app struct {
+	cfg   config
+	log   *slog.Logger
+	store *store.Store
+	// background jobs (sweeps, read-model polling) that run while serving.
+	jobs []job
+}
+
+type job struct {
+	name  string
+	every time.Duration
+	run   func(ctx context.Context) error
+}
+
+// openApp opens the store, builds the services and makes sure every
+// collection and index exists (idempotently), then adds the embedded
+// store's _id indexes.
+func openApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
+	st, err := store.Open(ctx, store.Options{
+		MongoURI: cfg.MongoURI,
+		Database: cfg.Database,
+		DataDir:  cfg.DataDir,
+		Logger:   log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, store: st}
+	if err := a.wire(ctx); err != nil {
+		_ = a.close()
+		return nil, err
+	}
+	if err := st.Prepare(ctx); err != nil {
+		_ = a.close()
+		return nil, fmt.Errorf("preparing the store: %w", err)
+	}
+	return a, nil
+}
+
+// wire builds each domain service and ensures its indexes. Features add
+// their services here, in dependency order.
+func (a *app) wire(ctx context.Context) error {
+	return nil
+}
+
+func (a *app) close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return a.store.Close(ctx)
+}
+
+// runJobs runs the background jobs until ctx ends.
+func (a *app) runJobs(ctx context.Context) {
+	for _, j := range a.jobs {
+		go func(j job) {
+			t := time.NewTicker(j.every)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if err := j.run(ctx); err != nil && ctx.Err() == nil {
+						a.log.Error("background job failed", "job", j.name, "err", err)
+					}
+				}
+			}
+		}(j)
+	}
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// demoOptions are the choices a demo run makes.
+type demoOptions struct {
+	// Password is given to every demo account; empty means a random one per
+	// account, printed at the end.
+	Password string
+	// Invoices is how many invoices to generate (0: a small set).
+	Invoices int
+	Now      time.Time
+}
+
+// demoStep fills one part of the fictional borough. Steps run in order;
+// each may use what earlier steps made through the shared demoState.
+type demoStep struct {
+	name string
+	run  func(ctx context.Context, a *app, o demoOptions, st *demoState) error
+}
+
+// demoState carries what steps made for later steps and for the summary.
+type demoState struct {
+	logins []demoLogin
+	notes  []string
+	// ids made by earlier steps, by a name the step chooses
+	ids map[string]string
+}
+
+type demoLogin struct{ Role, Name, Email, Password, Org string }
+
+// demoSteps are run in this order. Features add theirs.
+func demoSteps() []demoStep {
+	return nil
+}
+
+func runDemo(ctx context.Context, e env) error {
+	var cfg config
+	var o demoOptions
+	var force bool
+	fs := newFlags("demo", e, &cfg)
+	fs.StringVar(&o.Password, "password", "", "give every demo account this password (default: a random one each, printed)")
+	fs.IntVar(&o.Invoices, "invoices", 0, "generate this many invoices, e.g. 30000 for a borough-sized year (default: a small set)")
+	fs.BoolVar(&force, "force", false, "add the demo data even though the store already has data")
+	if err := parseFlags(fs, &cfg, e.args); err != nil {
+		return err
+	}
+	if o.Invoices < 0 || o.Invoices > 200000 {
+		return usagef("--invoices must be between 0 and 200000")
+	}
+	o.Now = time.Now()
+	a, err := openApp(ctx, cfg, newLogger(e.stderr, false))
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if !force {
+		used, err := storeHasData(ctx, a)
+		if err != nil {
+			return err
+		}
+		if used != "" {
+			return fmt.Errorf("the store already has data (collection %s is not empty); the demo only fills an empty store. Use --force to add to it anyway, or point PORTAL_DATA_DIR at a new directory", used)
+		}
+	}
+	st := &demoState{ids: map[string]string{}}
+	for _, step := range demoSteps() {
+		fmt.Fprintf(e.stderr, "demo: %s\n", step.name)
+		if err := step.run(ctx, a, o, st); err != nil {
+			return fmt.Errorf("demo: %s: %w", step.name, err)
+		}
+	}
+	// Indexes for collections made during the demo.
+	if err := a.store.Prepare(ctx); err != nil {
+		return err
+	}
+	printDemoSummary(e.stdout, cfg, st)
+	return nil
+}
+
+// storeHasData returns the name of a non-empty collection, or "".
+func storeHasData(ctx context.Context, a *app) (string, error) {
+	names, err := a.store.DB.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return "", err
+	}
+	for _, n := range names {
+		if n == "settings" {
+			continue
+		}
+		var doc bson.Raw
+		err := a.store.DB.Collection(n).FindOne(ctx, bson.D{}).Decode(&doc)
+		if err == nil {
+			return n, nil
+		}
+	}
+	return "", nil
+}
+
+func printDemoSummary(w io.Writer, cfg config, st *demoState) {
+	addr := cfg.BaseURL
+	if addr == "" {
+		addr = "http://localhost" + cfg.Addr
+	}
+	fmt.Fprintf(w, "The demo borough is ready. Start the portal (go run ./cmd/portal) and sign in at %s/login as:\n\n", addr)
+	if len(st.logins) == 0 {
+		fmt.Fprintln(w, "  (no accounts yet)")
+	}
+	for _, l := range st.logins {
+		org := ""
+		if l.Org != "" {
+			org = " — " + l.Org
+		}
+		fmt.Fprintf(w, "  %-13s %-42s %s   (%s%s)\n", l.Role, l.Email, l.Password, l.Name, org)
+	}
+	for _, n := range st.notes {
+		fmt.Fprintln(w, "\n"+n)
+	}
+}

@@ -1,0 +1,138 @@
+// Command portal runs the Care Provider Portal and its admin commands.
+//
+//	portal [serve]           serve HTTP (the default)
+//	portal demo              fill an empty store with a fictional borough
+//	portal <group> <verb>    admin commands; run `portal help` for the list
+//
+// This is the only place that reads the environment and wires the pieces.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// env is what a command gets from the outside world; tests give their own.
+type env struct {
+	args   []string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+}
+
+// command is one subcommand. Groups (orgs, users...) dispatch on their verb.
+type command struct {
+	summary string
+	run     func(ctx context.Context, e env) error
+}
+
+// commands is every subcommand. Features add theirs.
+func commands() map[string]command {
+	return map[string]command{
+		"serve": {"serve HTTP (the default when no command is given)", runServe},
+		"demo":  {"fill an empty store with a small fictional borough and print how to sign in", runDemo},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	e := env{args: os.Args[1:], stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	err := run(ctx, e)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "portal:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// usageError is bad command-line input: exit status 2.
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+func exitCode(err error) int {
+	var u usageError
+	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
+		return 2
+	}
+	return 1
+}
+
+func run(ctx context.Context, e env) error {
+	name := "serve"
+	if len(e.args) > 0 && !strings.HasPrefix(e.args[0], "-") {
+		name, e.args = e.args[0], e.args[1:]
+	}
+	cmds := commands()
+	if name == "help" {
+		printHelp(e.stdout, cmds)
+		return nil
+	}
+	c, ok := cmds[name]
+	if !ok {
+		printHelp(e.stderr, cmds)
+		return usagef("unknown command %q", name)
+	}
+	return c.run(ctx, e)
+}
+
+func printHelp(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "usage: portal [command] [flags]")
+	fmt.Fprintln(w, "\ncommands:")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-12s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\nEvery command takes the configuration flags; run `portal serve -h` to see them.")
+}
+
+// newFlags makes a flag set for a command with the configuration flags.
+func newFlags(name string, e env, c *config) *flag.FlagSet {
+	fs := flag.NewFlagSet("portal "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	registerConfigFlags(fs, c, e.getenv)
+	return fs
+}
+
+// parseFlags parses and validates, turning flag errors into usage errors.
+func parseFlags(fs *flag.FlagSet, c *config, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if err := c.validate(); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	return nil
+}
+
+// logger is JSON on stderr for servers, quiet text for admin commands.
+func newLogger(w io.Writer, json bool) *slog.Logger {
+	if json {
+		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}

@@ -1,0 +1,70 @@
+package fault
+
+import (
+	"fmt"
+	"testing"
+)
+
+type signup struct {
+	Email string `form:"email" label:"Email address" validate:"required,email,max=254"`
+	Name  string `form:"name" label:"Full name" validate:"required,max=10"`
+	Days  int    `form:"terms_days" label:"Payment terms" validate:"gte=1,lte=30"`
+}
+
+func TestValidatorMessages(t *testing.T) {
+	v := NewValidator()
+	tests := []struct {
+		in   signup
+		want map[string]string
+	}{
+		{signup{Email: "a@b.org", Name: "Al", Days: 30}, nil},
+		{signup{Days: 30}, map[string]string{"email": "Enter email address", "name": "Enter full name"}},
+		{signup{Email: "nope", Name: "Alexander the Great", Days: 31}, map[string]string{
+			"email":      "Enter email address in the correct format, like name@example.com",
+			"name":       "Full name must be 10 characters or fewer",
+			"terms_days": "Payment terms must be 30 or less",
+		}},
+	}
+	for i, tt := range tests {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			err := v.Struct(tt.in)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("unexpected error %v", err)
+				}
+				return
+			}
+			if KindOf(err) != Invalid {
+				t.Fatalf("kind = %v, want Invalid (%v)", KindOf(err), err)
+			}
+			got := map[string]string{}
+			for _, f := range FieldsOf(err) {
+				got[f.Field] = f.Message
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("fields = %v, want %v", got, tt.want)
+			}
+			for k, w := range tt.want {
+				if got[k] != w {
+					t.Errorf("%s: %q, want %q", k, got[k], w)
+				}
+			}
+		})
+	}
+}
+
+func TestKindOfWrapped(t *testing.T) {
+	err := fmt.Errorf("outer: %w", NotFoundf("invoice not found"))
+	if KindOf(err) != NotFound {
+		t.Fatalf("KindOf = %v", KindOf(err))
+	}
+	if KindOf(fmt.Errorf("plain")) != Internal {
+		t.Fatal("plain errors are Internal")
+	}
+	var f Fields
+	f.Add("a", "first")
+	f.Add("a", "second")
+	if len(f) != 1 || f[0].Message != "first" || !f.Has("a") || f.Err() == nil {
+		t.Fatalf("Fields keeps the first message per field: %v", f)
+	}
+}

@@ -1,0 +1,88 @@
+// Package portal is the HTTP server: routes, middleware, page handlers and
+// template rendering. It composes the domain packages (auth, payments and
+// the engagement packages under portal/) and holds no business rules of its
+// own beyond turning requests into service calls and results into pages.
+package portal
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"careportal/assets"
+	"careportal/portal/store"
+)
+
+// Config is what the server needs to know about where and how it runs.
+type Config struct {
+	ServiceName string // shown in the header and page titles
+	BaseURL     string // e.g. https://portal.example.gov.uk; empty when unknown
+	// Secure is true when the portal is reached over https (directly or
+	// through a proxy): cookies get Secure and the __Host- prefix, and
+	// responses get HSTS.
+	Secure bool
+	// Now is the clock; tests set it. Defaults to time.Now.
+	Now func() time.Time
+}
+
+// Deps are the services the handlers use. cmd/portal builds them.
+// Each feature adds its service here.
+type Deps struct {
+	Logger *slog.Logger
+	Store  *store.Store
+}
+
+// Server holds every dependency of the handlers; handlers are its methods.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	store  *store.Store
+	pages  *pageSet
+	static *assets.Static
+}
+
+// New builds the server, parsing every template now so that a broken one
+// stops start-up rather than a request.
+func New(cfg Config, d Deps) (*Server, error) {
+	if cfg.ServiceName == "" {
+		return nil, fmt.Errorf("portal: service name is empty")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	static, err := assets.LoadStatic()
+	if err != nil {
+		return nil, fmt.Errorf("portal: loading static files: %w", err)
+	}
+	s := &Server{
+		cfg:    cfg,
+		log:    d.Logger,
+		store:  d.Store,
+		static: static,
+	}
+	s.pages, err = parsePages(s.templateFuncs())
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Handler returns the whole portal as one http.Handler, middleware included.
+func (s *Server) Handler() http.Handler {
+	return s.middleware(s.routes())
+}
+
+// london is the time zone every calendar date in the portal is in.
+var london = mustLoadLondon()
+
+func mustLoadLondon() *time.Location {
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		panic("portal: Europe/London time zone data is missing: " + err.Error())
+	}
+	return loc
+}
