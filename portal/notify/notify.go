@@ -1,0 +1,373 @@
+// Package notify keeps the notifications list that providers see in the
+// portal: "a new event, a new statement version or an answer to a query
+// shows in the provider's notifications list" (email comes later).
+//
+// API for other features (all methods take ctx first):
+//
+//	notify.Service.ToOrg(ctx, orgID, kind, title, link)                    one organisation
+//	notify.Service.ToAllProviders(ctx, kind, title, link, serviceTypes)    every provider organisation
+//	                                                                       (nil/empty serviceTypes: all;
+//	                                                                       else orgs with any of those types)
+//	notify.Service.List(ctx, orgID, orgServiceTypes)                       an organisation's list, newest first
+//	notify.Service.UnreadCount(ctx, orgID, orgServiceTypes)
+//	notify.Service.MarkRead(ctx, orgID, id, orgServiceTypes) / MarkAllRead(ctx, orgID)
+//
+// Kinds are free strings; use the constants below (KindEvent, KindStatement,
+// KindQuery, KindForum, KindGeneral).
+//
+// Storage: broadcasts are fanned out on read. One document per notification
+// (a broadcast is one document for every organisation); read markers are
+// documents with a deterministic _id (org + notification), and "mark all as
+// read" is one document per organisation holding a time. Lists come from an
+// in-memory read model loaded at start and updated on this instance's own
+// writes; Refresh reloads it (run it as a background job in MongoDB mode,
+// where other instances write too).
+package notify
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"careportal/portal/fault"
+	"careportal/portal/store"
+)
+
+// Kind says what a notification is about.
+type Kind string
+
+const (
+	KindEvent     Kind = "event"     // a forum or event was announced or changed
+	KindStatement Kind = "statement" // a market position statement version was published
+	KindQuery     Kind = "query"     // a query was answered, resolved or moved
+	KindForum     Kind = "forum"     // forum notes, bookings, waiting-list places
+	KindGeneral   Kind = "general"
+)
+
+// Label is the kind's name for people.
+func (k Kind) Label() string {
+	switch k {
+	case KindEvent:
+		return "Event"
+	case KindStatement:
+		return "Market position statement"
+	case KindQuery:
+		return "Query"
+	case KindForum:
+		return "Forum"
+	}
+	return "Notice"
+}
+
+const (
+	collNotes = "notifications"
+	collReads = "notification_reads"
+)
+
+// Notification is one entry. OrgID is empty for a broadcast to providers.
+type Notification struct {
+	ID           string    `bson:"_id"`
+	OrgID        string    `bson:"org,omitempty"`
+	Broadcast    bool      `bson:"broadcast"`
+	ServiceTypes []string  `bson:"serviceTypes,omitempty"`
+	Kind         Kind      `bson:"kind"`
+	Title        string    `bson:"title"`
+	Link         string    `bson:"link"`
+	At           time.Time `bson:"at"`
+}
+
+// Item is a notification as one organisation sees it.
+type Item struct {
+	Notification
+	Read bool
+}
+
+// readDoc is either a marker for one notification (Note set) or an
+// organisation's "everything up to" time (Note empty, _id = "all:"+org).
+type readDoc struct {
+	ID    string    `bson:"_id"`
+	OrgID string    `bson:"org"`
+	Note  string    `bson:"note,omitempty"`
+	UpTo  time.Time `bson:"upTo,omitempty"`
+}
+
+// Service stores and lists notifications.
+type Service struct {
+	notes *mongo.Collection
+	reads *mongo.Collection
+	now   func() time.Time
+
+	mu     sync.RWMutex
+	loaded bool
+	all    []Notification             // newest first
+	marks  map[string]map[string]bool // org -> notification ids read
+	upTo   map[string]time.Time       // org -> all read up to
+}
+
+// NewService builds the service; now may be nil (time.Now).
+func NewService(db *mongo.Database, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{notes: db.Collection(collNotes), reads: db.Collection(collReads), now: now}
+}
+
+// EnsureIndexes creates the collections. The read model loads on first use.
+func (s *Service) EnsureIndexes(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	if err := store.EnsureCollections(ctx, s.notes.Database(), collNotes, collReads); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Refresh reloads the read model from the store.
+func (s *Service) Refresh(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	var notes []Notification
+	cur, err := s.notes.Find(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("notify: loading notifications: %w", err)
+	}
+	if err := cur.All(ctx, &notes); err != nil {
+		return fmt.Errorf("notify: loading notifications: %w", err)
+	}
+	var reads []readDoc
+	cur, err = s.reads.Find(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("notify: loading read markers: %w", err)
+	}
+	if err := cur.All(ctx, &reads); err != nil {
+		return fmt.Errorf("notify: loading read markers: %w", err)
+	}
+	sortNewest(notes)
+	marks := map[string]map[string]bool{}
+	upTo := map[string]time.Time{}
+	for _, r := range reads {
+		if r.Note == "" {
+			upTo[r.OrgID] = r.UpTo
+			continue
+		}
+		if marks[r.OrgID] == nil {
+			marks[r.OrgID] = map[string]bool{}
+		}
+		marks[r.OrgID][r.Note] = true
+	}
+	s.mu.Lock()
+	s.all, s.marks, s.upTo, s.loaded = notes, marks, upTo, true
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Service) ensureLoaded(ctx context.Context) error {
+	s.mu.RLock()
+	ok := s.loaded
+	s.mu.RUnlock()
+	if ok {
+		return nil
+	}
+	return s.Refresh(ctx)
+}
+
+func sortNewest(ns []Notification) {
+	sort.SliceStable(ns, func(i, j int) bool {
+		if ns[i].At.Equal(ns[j].At) {
+			return ns[i].ID > ns[j].ID
+		}
+		return ns[i].At.After(ns[j].At)
+	})
+}
+
+func newID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return "n" + hex.EncodeToString(b)
+}
+
+func check(kind Kind, title, link string) error {
+	var f fault.Fields
+	if strings.TrimSpace(title) == "" {
+		f.Add("title", "Enter a title")
+	} else if len(title) > 300 {
+		f.Add("title", "Title must be 300 characters or fewer")
+	}
+	if link != "" && (!strings.HasPrefix(link, "/") || strings.HasPrefix(link, "//")) {
+		f.Add("link", "Link must be a path within the portal, like /queries/q123")
+	}
+	if kind == "" {
+		f.Add("kind", "Choose a kind")
+	}
+	return f.Err()
+}
+
+// ToOrg adds a notification to one provider organisation's list.
+func (s *Service) ToOrg(ctx context.Context, orgID string, kind Kind, title, link string) error {
+	if orgID == "" {
+		return fault.InvalidField("org", "Choose an organisation")
+	}
+	if err := check(kind, title, link); err != nil {
+		return err
+	}
+	return s.insert(ctx, Notification{ID: newID(), OrgID: orgID, Kind: kind, Title: strings.TrimSpace(title), Link: link, At: s.now().UTC()})
+}
+
+// ToAllProviders adds one notification to every provider organisation's
+// list, or, when serviceTypes is not empty, to those organisations that
+// provide at least one of those service types. It is one document however
+// many organisations see it.
+func (s *Service) ToAllProviders(ctx context.Context, kind Kind, title, link string, serviceTypes []string) error {
+	if err := check(kind, title, link); err != nil {
+		return err
+	}
+	return s.insert(ctx, Notification{ID: newID(), Broadcast: true, ServiceTypes: slices.Clone(serviceTypes), Kind: kind, Title: strings.TrimSpace(title), Link: link, At: s.now().UTC()})
+}
+
+func (s *Service) insert(ctx context.Context, n Notification) error {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	n.At = n.At.Truncate(time.Millisecond)
+	if _, err := s.notes.InsertOne(ctx, n); err != nil {
+		return fmt.Errorf("notify: saving notification: %w", err)
+	}
+	s.mu.Lock()
+	s.all = append([]Notification{n}, s.all...)
+	sortNewest(s.all)
+	s.mu.Unlock()
+	return nil
+}
+
+// visible reports whether the organisation sees n.
+func visible(n Notification, orgID string, orgTypes []string) bool {
+	if !n.Broadcast {
+		return n.OrgID == orgID
+	}
+	if len(n.ServiceTypes) == 0 {
+		return true
+	}
+	for _, t := range n.ServiceTypes {
+		if slices.Contains(orgTypes, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// List returns the organisation's notifications, newest first, each marked
+// read or unread. orgServiceTypes are the organisation's service types, for
+// broadcasts aimed at some types only.
+func (s *Service) List(ctx context.Context, orgID string, orgServiceTypes []string) ([]Item, error) {
+	if orgID == "" {
+		return nil, nil
+	}
+	if err := s.ensureLoaded(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []Item
+	for _, n := range s.all {
+		if visible(n, orgID, orgServiceTypes) {
+			out = append(out, Item{Notification: n, Read: s.isReadLocked(orgID, n)})
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) isReadLocked(orgID string, n Notification) bool {
+	if up, ok := s.upTo[orgID]; ok && !n.At.After(up) {
+		return true
+	}
+	return s.marks[orgID][n.ID]
+}
+
+// UnreadCount is the number of unread notifications for the organisation.
+func (s *Service) UnreadCount(ctx context.Context, orgID string, orgServiceTypes []string) (int, error) {
+	items, err := s.List(ctx, orgID, orgServiceTypes)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, it := range items {
+		if !it.Read {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// MarkRead marks one notification read for the organisation. A
+// notification the organisation cannot see is NotFound.
+func (s *Service) MarkRead(ctx context.Context, orgID, id string, orgServiceTypes []string) error {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return err
+	}
+	s.mu.RLock()
+	var found bool
+	for _, n := range s.all {
+		if n.ID == id && visible(n, orgID, orgServiceTypes) {
+			found = true
+			break
+		}
+	}
+	s.mu.RUnlock()
+	if !found || orgID == "" {
+		return fault.NotFoundf("notification not found")
+	}
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	doc := readDoc{ID: "r:" + orgID + ":" + id, OrgID: orgID, Note: id}
+	if _, err := s.reads.InsertOne(ctx, doc); err != nil && !store.IsDuplicateKey(err) {
+		return fmt.Errorf("notify: marking read: %w", err)
+	}
+	s.mu.Lock()
+	if s.marks[orgID] == nil {
+		s.marks[orgID] = map[string]bool{}
+	}
+	s.marks[orgID][id] = true
+	s.mu.Unlock()
+	return nil
+}
+
+// MarkAllRead marks everything the organisation has now as read.
+func (s *Service) MarkAllRead(ctx context.Context, orgID string) error {
+	if orgID == "" {
+		return fault.NotFoundf("organisation not found")
+	}
+	if err := s.ensureLoaded(ctx); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	s.mu.RLock()
+	var latest time.Time
+	if len(s.all) > 0 {
+		latest = s.all[0].At
+	}
+	s.mu.RUnlock()
+	if latest.IsZero() {
+		return nil
+	}
+	doc := readDoc{ID: "all:" + orgID, OrgID: orgID, UpTo: latest}
+	if _, err := s.reads.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}, doc, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("notify: marking all read: %w", err)
+	}
+	s.mu.Lock()
+	s.upTo[orgID] = latest
+	s.mu.Unlock()
+	return nil
+}

@@ -1,0 +1,107 @@
+package notify
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"careportal/portal/fault"
+	"careportal/portal/store/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(storetest.Run(m)) }
+
+func newSvc(t *testing.T) (*Service, *time.Time) {
+	t.Helper()
+	st := storetest.New(t)
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	s := NewService(st.DB, func() time.Time { return now })
+	ctx := storetest.Context(t)
+	if err := s.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s, &now
+}
+
+func titles(items []Item) []string {
+	var out []string
+	for _, it := range items {
+		out = append(out, it.Title)
+	}
+	return out
+}
+
+func TestToOrgAndBroadcastsFanOutOnRead(t *testing.T) {
+	s, now := newSvc(t)
+	ctx := storetest.Context(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(s.ToOrg(ctx, "orgA", KindQuery, "Your query was answered", "/queries/q1"))
+	*now = now.Add(time.Minute)
+	must(s.ToAllProviders(ctx, KindStatement, "New statement version", "/statements", nil))
+	*now = now.Add(time.Minute)
+	must(s.ToAllProviders(ctx, KindEvent, "Home care forum", "/forums/e1", []string{"home-care"}))
+
+	a, err := s.List(ctx, "orgA", []string{"home-care"})
+	must(err)
+	if got := titles(a); len(got) != 3 || got[0] != "Home care forum" || got[2] != "Your query was answered" {
+		t.Fatalf("orgA sees %q", got)
+	}
+	b, err := s.List(ctx, "orgB", []string{"residential"})
+	must(err)
+	if got := titles(b); len(got) != 1 || got[0] != "New statement version" {
+		t.Fatalf("orgB sees %q, want only the statement broadcast", got)
+	}
+	if n, _ := s.UnreadCount(ctx, "orgA", []string{"home-care"}); n != 3 {
+		t.Fatalf("unread = %d, want 3", n)
+	}
+	must(s.MarkRead(ctx, "orgA", a[0].ID, []string{"home-care"}))
+	if n, _ := s.UnreadCount(ctx, "orgA", []string{"home-care"}); n != 2 {
+		t.Fatalf("unread after MarkRead = %d, want 2", n)
+	}
+	// orgB cannot mark orgA's notification.
+	if err := s.MarkRead(ctx, "orgB", a[2].ID, nil); fault.KindOf(err) != fault.NotFound {
+		t.Fatalf("MarkRead of another org's notification: %v, want NotFound", err)
+	}
+	must(s.MarkAllRead(ctx, "orgA"))
+	*now = now.Add(time.Minute)
+	must(s.ToOrg(ctx, "orgA", KindQuery, "Later", "/queries/q1"))
+	if n, _ := s.UnreadCount(ctx, "orgA", []string{"home-care"}); n != 1 {
+		t.Fatalf("unread after MarkAllRead and one more = %d, want 1", n)
+	}
+
+	// A fresh service (another instance, or a restart) sees the same state.
+	s2 := NewService(s.notes.Database(), nil)
+	if n, err := s2.UnreadCount(ctx, "orgA", []string{"home-care"}); err != nil || n != 1 {
+		t.Fatalf("reloaded unread = %d, %v; want 1", n, err)
+	}
+	if n, _ := s2.UnreadCount(ctx, "orgB", []string{"residential"}); n != 1 {
+		t.Fatalf("reloaded orgB unread = %d, want 1", n)
+	}
+}
+
+func TestBadInputIsRejected(t *testing.T) {
+	s, _ := newSvc(t)
+	ctx := storetest.Context(t)
+	cases := []struct {
+		name string
+		err  error
+	}{
+		{"no org", s.ToOrg(ctx, "", KindQuery, "x", "/q")},
+		{"no title", s.ToOrg(ctx, "o", KindQuery, "  ", "/q")},
+		{"external link", s.ToOrg(ctx, "o", KindQuery, "x", "https://evil.example")},
+		{"protocol-relative link", s.ToAllProviders(ctx, KindEvent, "x", "//evil.example", nil)},
+	}
+	for _, c := range cases {
+		if fault.KindOf(c.err) != fault.Invalid {
+			t.Errorf("%s: err = %v, want Invalid", c.name, c.err)
+		}
+	}
+	if items, _ := s.List(ctx, "o", nil); len(items) != 0 {
+		t.Fatalf("bad input stored %d notifications", len(items))
+	}
+}
