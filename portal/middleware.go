@@ -9,6 +9,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"careportal/portal/fault"
 )
 
 // Body limits: forms and JSON get a small one; upload routes say their own
@@ -34,11 +36,8 @@ func (s *Server) middleware(h http.Handler) http.Handler {
 	return h
 }
 
-var forbiddenCrossOrigin = &crossOriginError{}
-
-type crossOriginError struct{}
-
-func (*crossOriginError) Error() string { return "cross-origin request refused" }
+// forbiddenCrossOrigin answers a state-changing request from another site.
+var forbiddenCrossOrigin = fault.Forbiddenf("This request came from another website, so it was refused. Go back to the portal and try again.")
 
 // statusRecorder remembers the status for the log.
 type statusRecorder struct {
