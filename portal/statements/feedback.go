@@ -1,0 +1,152 @@
+package statements
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"careportal/portal/fault"
+	"careportal/portal/store"
+)
+
+// Feedback is a provider's comment on one section of a published version,
+// and the commissioners' answer (co-production).
+type Feedback struct {
+	ID          string    `bson:"_id"`
+	StatementID string    `bson:"statementID"`
+	Version     int       `bson:"version"`
+	Area        Area      `bson:"area"`
+	OrgID       string    `bson:"orgID"`
+	OrgName     string    `bson:"orgName"`
+	UserID      string    `bson:"userID"`
+	AuthorName  string    `bson:"authorName"`
+	Message     string    `bson:"message"`
+	CreatedAt   time.Time `bson:"createdAt"`
+	Answer      string    `bson:"answer,omitempty"`
+	AnsweredBy  string    `bson:"answeredBy,omitempty"`
+	AnsweredAt  time.Time `bson:"answeredAt,omitempty"`
+}
+
+// Answered reports whether commissioners have answered.
+func (f *Feedback) Answered() bool { return f.Answer != "" }
+
+// AddFeedback records a provider's feedback on a section of a published
+// version.
+func (s *Service) AddFeedback(ctx context.Context, statementID string, version int, area Area, message string, by Actor, at time.Time) (*Feedback, error) {
+	if by.OrgID == "" {
+		return nil, fault.Forbiddenf("Only provider organisations leave feedback on a statement")
+	}
+	var f fault.Fields
+	if !area.Valid() {
+		f.Add("area", "Choose the section your feedback is about")
+	}
+	message = checkText(&f, "message", "your feedback", message, true, maxFeedback)
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	if _, err := s.Version(ctx, statementID, version); err != nil {
+		return nil, err
+	}
+	fb := &Feedback{
+		ID:          newID("fb_"),
+		StatementID: statementID,
+		Version:     version,
+		Area:        area,
+		OrgID:       by.OrgID,
+		OrgName:     by.OrgName,
+		UserID:      by.UserID,
+		AuthorName:  by.Name,
+		Message:     message,
+		CreatedAt:   at.UTC(),
+	}
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	if _, err := s.db.Collection(colFeedback).InsertOne(ctx, fb); err != nil {
+		return nil, fmt.Errorf("statements: saving feedback: %w", err)
+	}
+	return fb, nil
+}
+
+// GetFeedback returns one piece of feedback.
+func (s *Service) GetFeedback(ctx context.Context, id string) (*Feedback, error) {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	var fb Feedback
+	err := s.db.Collection(colFeedback).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&fb)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, fault.NotFoundf("feedback not found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("statements: reading feedback: %w", err)
+	}
+	return &fb, nil
+}
+
+// FeedbackFilter selects feedback; empty fields match everything.
+type FeedbackFilter struct {
+	StatementID string
+	OrgID       string
+	Unanswered  bool
+}
+
+// ListFeedback returns feedback, newest first. Feedback is a small
+// collection; it is read whole and filtered here.
+func (s *Service) ListFeedback(ctx context.Context, flt FeedbackFilter) ([]Feedback, error) {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	cur, err := s.db.Collection(colFeedback).Find(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("statements: listing feedback: %w", err)
+	}
+	var all []Feedback
+	if err := cur.All(ctx, &all); err != nil {
+		return nil, fmt.Errorf("statements: listing feedback: %w", err)
+	}
+	var out []Feedback
+	for _, fb := range all {
+		if (flt.StatementID == "" || fb.StatementID == flt.StatementID) &&
+			(flt.OrgID == "" || fb.OrgID == flt.OrgID) &&
+			(!flt.Unanswered || !fb.Answered()) {
+			out = append(out, fb)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
+	return out, nil
+}
+
+// AnswerFeedback records the commissioners' answer (replacing an earlier
+// one) and tells the provider organisation.
+func (s *Service) AnswerFeedback(ctx context.Context, id, answer string, by Actor, at time.Time) (*Feedback, error) {
+	var f fault.Fields
+	answer = checkText(&f, "answer", "an answer", answer, true, maxFeedback)
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	fb, err := s.GetFeedback(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	fb.Answer, fb.AnsweredBy, fb.AnsweredAt = answer, by.Name, at.UTC()
+	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	_, err = s.db.Collection(colFeedback).UpdateOne(cctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "answer", Value: fb.Answer},
+		{Key: "answeredBy", Value: fb.AnsweredBy},
+		{Key: "answeredAt", Value: fb.AnsweredAt},
+	}}})
+	if err != nil {
+		return nil, fmt.Errorf("statements: saving answer: %w", err)
+	}
+	if s.notify != nil {
+		subject := "Commissioners answered your feedback on the market position statement (" + fb.Area.Label() + ")"
+		if err := s.notify.ToOrg(ctx, fb.OrgID, subject, answer, "/statements/feedback"); err != nil {
+			return fb, fmt.Errorf("statements: notifying %s: %w", fb.OrgID, err)
+		}
+	}
+	return fb, nil
+}

@@ -1,0 +1,612 @@
+// Package statements owns market position statements: what commissioners
+// tell the care market about demand, supply, prices and commissioning
+// intentions, section by service area. A statement has one working draft;
+// publishing copies the draft into an immutable version (_id
+// "statementID:vN", inserted once: a second publisher of the same number
+// gets a duplicate key and a Conflict). Providers read the current version,
+// compare versions section by section and leave feedback on a section, which
+// commissioners answer.
+package statements
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"careportal/portal/fault"
+	"careportal/portal/store"
+)
+
+// Collections this package owns.
+const (
+	colStatements = "statements"
+	colVersions   = "statement_versions"
+	colFeedback   = "statement_feedback"
+)
+
+// Area is a service area: one section of every statement.
+type Area string
+
+// AreaInfo names an area for people.
+type AreaInfo struct {
+	Area  Area
+	Label string
+}
+
+// Areas are the sections of a statement, in the order they are shown.
+var Areas = []AreaInfo{
+	{"older-people", "Older people"},
+	{"learning-disabilities", "Learning disabilities"},
+	{"mental-health", "Mental health"},
+	{"physical-disabilities", "Physical disabilities"},
+	{"home-care", "Home care"},
+	{"residential-nursing", "Residential and nursing care"},
+	{"supported-living", "Supported living"},
+	{"carers", "Carers"},
+}
+
+// Label is the area's name for people ("" when the area is unknown).
+func (a Area) Label() string {
+	for _, i := range Areas {
+		if i.Area == a {
+			return i.Label
+		}
+	}
+	return ""
+}
+
+// Valid reports whether a is a known area.
+func (a Area) Valid() bool { return a.Label() != "" }
+
+// TableKind is one of the structured tables of a section.
+type TableKind string
+
+// TableInfo names a table kind for people.
+type TableInfo struct {
+	Kind  TableKind
+	Label string
+	Hint  string
+}
+
+// TableKinds are the tables of every section, in order.
+var TableKinds = []TableInfo{
+	{"demand", "Demand", "For example: Home care hours per week | 41,500 | Up 6% on last year"},
+	{"supply", "Supply", "For example: Nursing beds in the borough | 412 | 3 homes closed in 2025"},
+	{"prices", "Prices", "Weekly rates in pounds. For example: Residential care (older people) | £1,050 per week | Standard rate 2026 to 2027"},
+	{"intentions", "Commissioning intentions", "For example: Supported living framework | Tender in spring 2027 | 60 new places"},
+}
+
+// Label is the table kind's name for people.
+func (k TableKind) Label() string {
+	for _, i := range TableKinds {
+		if i.Kind == k {
+			return i.Label
+		}
+	}
+	return string(k)
+}
+
+// Row is one line of a table.
+type Row struct {
+	Label string `bson:"label"`
+	Value string `bson:"value"`
+	Notes string `bson:"notes"`
+}
+
+// Table is a titled list of rows.
+type Table struct {
+	Kind TableKind `bson:"kind"`
+	Rows []Row     `bson:"rows"`
+}
+
+// Section is the content of one service area.
+type Section struct {
+	Area   Area    `bson:"area"`
+	Text   string  `bson:"text"` // Markdown
+	Tables []Table `bson:"tables"`
+}
+
+// Table returns the section's table of kind k (empty when it has none).
+func (s Section) Table(k TableKind) Table {
+	for _, t := range s.Tables {
+		if t.Kind == k {
+			return t
+		}
+	}
+	return Table{Kind: k}
+}
+
+// Empty reports whether the section has neither text nor rows.
+func (s Section) Empty() bool {
+	if strings.TrimSpace(s.Text) != "" {
+		return false
+	}
+	for _, t := range s.Tables {
+		if len(t.Rows) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Content is what a draft and a version hold.
+type Content struct {
+	Title    string    `bson:"title"`
+	Summary  string    `bson:"summary"` // Markdown
+	Sections []Section `bson:"sections"`
+}
+
+// Section returns the content's section for area a (empty when missing).
+func (c Content) Section(a Area) Section {
+	for _, s := range c.Sections {
+		if s.Area == a {
+			return s
+		}
+	}
+	return Section{Area: a}
+}
+
+// normalise gives the content every area, in order, each with every table.
+func (c Content) normalise() Content {
+	out := Content{Title: c.Title, Summary: c.Summary}
+	for _, a := range Areas {
+		s := c.Section(a.Area)
+		ns := Section{Area: a.Area, Text: s.Text}
+		for _, k := range TableKinds {
+			ns.Tables = append(ns.Tables, s.Table(k.Kind))
+		}
+		out.Sections = append(out.Sections, ns)
+	}
+	return out
+}
+
+// Statement is the working document: its draft and where publishing is.
+type Statement struct {
+	ID             string    `bson:"_id"`
+	Draft          Content   `bson:"draft"`
+	DraftUpdatedAt time.Time `bson:"draftUpdatedAt"`
+	DraftUpdatedBy string    `bson:"draftUpdatedBy"`
+	// DraftChanged is true when the draft has edits not yet published.
+	DraftChanged bool      `bson:"draftChanged"`
+	Version      int       `bson:"version"` // latest published version; 0 = never published
+	PublishedAt  time.Time `bson:"publishedAt"`
+	CreatedAt    time.Time `bson:"createdAt"`
+	CreatedBy    string    `bson:"createdBy"`
+}
+
+// Published reports whether any version has been published.
+func (s *Statement) Published() bool { return s.Version > 0 }
+
+// Version is a published, immutable version of a statement.
+type Version struct {
+	ID          string    `bson:"_id"` // statementID:vN
+	StatementID string    `bson:"statementID"`
+	N           int       `bson:"n"`
+	Content     Content   `bson:"content"`
+	ChangeNote  string    `bson:"changeNote"`
+	PublishedAt time.Time `bson:"publishedAt"`
+	PublishedBy string    `bson:"publishedBy"`
+}
+
+func versionID(statementID string, n int) string { return fmt.Sprintf("%s:v%d", statementID, n) }
+
+// Actor is who does something: a council officer or a provider user.
+type Actor struct {
+	UserID  string
+	Name    string
+	OrgID   string // provider organisation; empty for council staff
+	OrgName string
+}
+
+// Announcer puts notices in providers' notifications lists (portal/notify).
+// A nil Announcer sends nothing.
+type Announcer interface {
+	ToOrg(ctx context.Context, orgID, subject, body, link string) error
+	ToAllProviders(ctx context.Context, subject, body, link string) error
+}
+
+// Service is the market position statements service.
+type Service struct {
+	db     *mongo.Database
+	notify Announcer
+}
+
+// NewService builds the service on db. notify may be nil.
+func NewService(db *mongo.Database, notify Announcer) *Service {
+	return &Service{db: db, notify: notify}
+}
+
+// SetAnnouncer wires notifications once the notifications service exists.
+func (s *Service) SetAnnouncer(a Announcer) { s.notify = a }
+
+// EnsureIndexes creates the collections and indexes, idempotently.
+func (s *Service) EnsureIndexes(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	if err := store.EnsureCollections(ctx, s.db, colStatements, colVersions, colFeedback); err != nil {
+		return err
+	}
+	_, err := s.db.Collection(colVersions).Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "statementID", Value: 1}, {Key: "n", Value: 1}},
+		Options: options.Index().SetUnique(true).SetName("statement_version_unique"),
+	})
+	if err != nil {
+		return fmt.Errorf("statements: creating indexes: %w", err)
+	}
+	return nil
+}
+
+func newID(prefix string) string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// Limits on what people type.
+const (
+	maxTitle    = 200
+	maxSummary  = 5000
+	maxText     = 20000
+	maxRows     = 40
+	maxCell     = 300
+	maxNote     = 2000
+	maxFeedback = 5000
+)
+
+func checkText(f *fault.Fields, field, label, v string, required bool, max int) string {
+	v = strings.TrimSpace(strings.ReplaceAll(v, "\r\n", "\n"))
+	switch {
+	case required && v == "":
+		f.Add(field, "Enter "+label)
+	case utf8.RuneCountInString(v) > max:
+		f.Add(field, fmt.Sprintf("%s must be %d characters or fewer", upperFirst(label), max))
+	case !utf8.ValidString(v) || strings.ContainsRune(v, 0):
+		f.Add(field, upperFirst(label)+" contains characters that are not allowed")
+	}
+	return v
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return strings.ToUpper(string(r)) + s[n:]
+}
+
+// Create starts a new statement with an empty draft.
+func (s *Service) Create(ctx context.Context, title, summary string, by Actor, at time.Time) (*Statement, error) {
+	var f fault.Fields
+	title = checkText(&f, "title", "a title", title, true, maxTitle)
+	summary = checkText(&f, "summary", "a summary", summary, true, maxSummary)
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	st := &Statement{
+		ID:             newID("mps_"),
+		Draft:          Content{Title: title, Summary: summary}.normalise(),
+		DraftUpdatedAt: at.UTC(),
+		DraftUpdatedBy: by.Name,
+		DraftChanged:   true,
+		CreatedAt:      at.UTC(),
+		CreatedBy:      by.Name,
+	}
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	if _, err := s.db.Collection(colStatements).InsertOne(ctx, st); err != nil {
+		return nil, fmt.Errorf("statements: creating: %w", err)
+	}
+	return st, nil
+}
+
+// Get returns a statement with its draft.
+func (s *Service) Get(ctx context.Context, id string) (*Statement, error) {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	var st Statement
+	err := s.db.Collection(colStatements).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&st)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, fault.NotFoundf("statement not found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("statements: reading %s: %w", id, err)
+	}
+	st.Draft = st.Draft.normalise()
+	return &st, nil
+}
+
+// List returns every statement, most recently changed first. There are few
+// statements (one a year or so), so a scan is fine.
+func (s *Service) List(ctx context.Context) ([]Statement, error) {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	cur, err := s.db.Collection(colStatements).Find(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("statements: listing: %w", err)
+	}
+	var out []Statement
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("statements: listing: %w", err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].DraftUpdatedAt.After(out[j].DraftUpdatedAt) })
+	return out, nil
+}
+
+func (s *Service) saveDraft(ctx context.Context, st *Statement, by Actor, at time.Time) error {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	_, err := s.db.Collection(colStatements).UpdateOne(ctx, bson.D{{Key: "_id", Value: st.ID}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "draft", Value: st.Draft},
+		{Key: "draftUpdatedAt", Value: at.UTC()},
+		{Key: "draftUpdatedBy", Value: by.Name},
+		{Key: "draftChanged", Value: true},
+	}}})
+	if err != nil {
+		return fmt.Errorf("statements: saving draft: %w", err)
+	}
+	return nil
+}
+
+// UpdateDetails changes the draft's title and summary.
+func (s *Service) UpdateDetails(ctx context.Context, id, title, summary string, by Actor, at time.Time) error {
+	var f fault.Fields
+	title = checkText(&f, "title", "a title", title, true, maxTitle)
+	summary = checkText(&f, "summary", "a summary", summary, true, maxSummary)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	st, err := s.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	st.Draft.Title, st.Draft.Summary = title, summary
+	return s.saveDraft(ctx, st, by, at)
+}
+
+// SectionInput is a section as typed in the edit form: the Markdown text
+// and, for each table kind, one row per line as "label | value | notes".
+type SectionInput struct {
+	Text   string
+	Tables map[TableKind]string
+}
+
+// TableField is the form field name of a table's textarea.
+func TableField(k TableKind) string { return "table-" + string(k) }
+
+// ParseRows reads table rows, one per non-blank line, cells separated by
+// "|": label | value | notes (notes optional). It reports the first bad
+// line in plain English.
+func ParseRows(text string) ([]Row, string) {
+	var rows []Row
+	for i, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		cells := strings.Split(line, "|")
+		if len(cells) > 3 {
+			return nil, fmt.Sprintf("Line %d has more than 3 parts: use label | value | notes", i+1)
+		}
+		for len(cells) < 3 {
+			cells = append(cells, "")
+		}
+		r := Row{Label: strings.TrimSpace(cells[0]), Value: strings.TrimSpace(cells[1]), Notes: strings.TrimSpace(cells[2])}
+		if r.Label == "" {
+			return nil, fmt.Sprintf("Line %d has no label: start it with what the row is about", i+1)
+		}
+		if r.Value == "" {
+			return nil, fmt.Sprintf("Line %d has no value: put it after a | sign, for example %s | 120", i+1, r.Label)
+		}
+		for _, c := range []string{r.Label, r.Value, r.Notes} {
+			if utf8.RuneCountInString(c) > maxCell {
+				return nil, fmt.Sprintf("Line %d has a part longer than %d characters", i+1, maxCell)
+			}
+			if !utf8.ValidString(c) || strings.ContainsRune(c, 0) {
+				return nil, fmt.Sprintf("Line %d contains characters that are not allowed", i+1)
+			}
+		}
+		rows = append(rows, r)
+		if len(rows) > maxRows {
+			return nil, fmt.Sprintf("A table can have at most %d rows", maxRows)
+		}
+	}
+	return rows, ""
+}
+
+// FormatRows writes rows back as the lines ParseRows reads.
+func FormatRows(rows []Row) string {
+	var b strings.Builder
+	for _, r := range rows {
+		b.WriteString(r.Label + " | " + r.Value)
+		if r.Notes != "" {
+			b.WriteString(" | " + r.Notes)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// UpdateSection replaces one section of the draft. Nothing changes unless
+// every part is valid.
+func (s *Service) UpdateSection(ctx context.Context, id string, area Area, in SectionInput, by Actor, at time.Time) error {
+	if !area.Valid() {
+		return fault.NotFoundf("section not found")
+	}
+	var f fault.Fields
+	sec := Section{Area: area}
+	sec.Text = checkText(&f, "text", "the text", in.Text, false, maxText)
+	for _, k := range TableKinds {
+		rows, problem := ParseRows(in.Tables[k.Kind])
+		if problem != "" {
+			f.Add(TableField(k.Kind), k.Label+" table: "+problem)
+		}
+		sec.Tables = append(sec.Tables, Table{Kind: k.Kind, Rows: rows})
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	st, err := s.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	for i := range st.Draft.Sections {
+		if st.Draft.Sections[i].Area == area {
+			st.Draft.Sections[i] = sec
+		}
+	}
+	return s.saveDraft(ctx, st, by, at)
+}
+
+// Publish copies the draft into version N+1 with a note of what changed.
+// The version is inserted once under a deterministic _id, so two
+// commissioners publishing at once cannot both make version N+1.
+func (s *Service) Publish(ctx context.Context, id, changeNote string, by Actor, at time.Time) (*Version, error) {
+	var f fault.Fields
+	changeNote = checkText(&f, "changeNote", "what changed in this version", changeNote, true, maxNote)
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	st, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if st.Published() && !st.DraftChanged {
+		return nil, fault.InvalidField("changeNote", "The draft has no changes since version "+fmt.Sprint(st.Version)+": edit it before publishing a new version")
+	}
+	v := &Version{
+		ID:          versionID(st.ID, st.Version+1),
+		StatementID: st.ID,
+		N:           st.Version + 1,
+		Content:     st.Draft.normalise(),
+		ChangeNote:  changeNote,
+		PublishedAt: at.UTC(),
+		PublishedBy: by.Name,
+	}
+	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	if _, err := s.db.Collection(colVersions).InsertOne(cctx, v); err != nil {
+		if store.IsDuplicateKey(err) {
+			return nil, fault.Conflictf("Version %d was published by someone else a moment ago. Check the statement and publish again if needed.", v.N)
+		}
+		return nil, fmt.Errorf("statements: publishing: %w", err)
+	}
+	_, err = s.db.Collection(colStatements).UpdateOne(cctx, bson.D{{Key: "_id", Value: st.ID}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "version", Value: v.N},
+		{Key: "publishedAt", Value: v.PublishedAt},
+		{Key: "draftChanged", Value: false},
+	}}})
+	if err != nil {
+		return nil, fmt.Errorf("statements: recording version %d: %w", v.N, err)
+	}
+	if s.notify != nil {
+		subject := fmt.Sprintf("New market position statement: %s (version %d)", v.Content.Title, v.N)
+		if err := s.notify.ToAllProviders(ctx, subject, changeNote, "/statements/"+st.ID+"/versions/"+fmt.Sprint(v.N)); err != nil {
+			return v, fmt.Errorf("statements: notifying providers of version %d: %w", v.N, err)
+		}
+	}
+	return v, nil
+}
+
+// Version returns published version n of a statement.
+func (s *Service) Version(ctx context.Context, id string, n int) (*Version, error) {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	var v Version
+	err := s.db.Collection(colVersions).FindOne(ctx, bson.D{{Key: "_id", Value: versionID(id, n)}}).Decode(&v)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, fault.NotFoundf("version not found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("statements: reading version: %w", err)
+	}
+	v.Content = v.Content.normalise()
+	return &v, nil
+}
+
+// Versions returns every published version of a statement, newest first,
+// by point lookups (the statement says how many there are).
+func (s *Service) Versions(ctx context.Context, id string) ([]Version, error) {
+	st, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []Version
+	for n := st.Version; n >= 1; n-- {
+		v, err := s.Version(ctx, id, n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *v)
+	}
+	return out, nil
+}
+
+// Current returns the statement published most recently and its latest
+// version; NotFound when nothing is published.
+func (s *Service) Current(ctx context.Context) (*Statement, *Version, error) {
+	all, err := s.List(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var cur *Statement
+	for i := range all {
+		if all[i].Published() && (cur == nil || all[i].PublishedAt.After(cur.PublishedAt)) {
+			cur = &all[i]
+		}
+	}
+	if cur == nil {
+		return nil, nil, fault.NotFoundf("no market position statement has been published yet")
+	}
+	v, err := s.Version(ctx, cur.ID, cur.Version)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cur, v, nil
+}
+
+var london = mustLondon()
+
+func mustLondon() *time.Location {
+	l, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		panic("statements: Europe/London time zone data is missing: " + err.Error())
+	}
+	return l
+}
+
+// DaysBetween counts calendar days in Europe/London from a to b.
+func DaysBetween(a, b time.Time) int {
+	ay, am, ad := a.In(london).Date()
+	by, bm, bd := b.In(london).Date()
+	da := time.Date(ay, am, ad, 12, 0, 0, 0, time.UTC)
+	db := time.Date(by, bm, bd, 12, 0, 0, 0, time.UTC)
+	return int(db.Sub(da).Hours() / 24)
+}
+
+// CurrentAge is the self-assessment figure: the number of calendar days
+// (Europe/London) from the publication of the current statement's latest
+// version to today. published is false when nothing is published.
+func (s *Service) CurrentAge(ctx context.Context, today time.Time) (days int, published bool, err error) {
+	_, v, err := s.Current(ctx)
+	if fault.KindOf(err) == fault.NotFound {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	d := DaysBetween(v.PublishedAt, today)
+	if d < 0 {
+		d = 0
+	}
+	return d, true, nil
+}
