@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"careportal/portal/fault"
+	"careportal/portal/notify"
 	"careportal/portal/store"
 )
 
@@ -143,8 +144,8 @@ func (s *Service) AnswerFeedback(ctx context.Context, id, answer string, by Acto
 		return nil, fmt.Errorf("statements: saving answer: %w", err)
 	}
 	if s.notify != nil {
-		subject := "Commissioners answered your feedback on the market position statement (" + fb.Area.Label() + ")"
-		if err := s.notify.ToOrg(ctx, fb.OrgID, subject, answer, "/statements/feedback"); err != nil {
+		title := "Commissioners answered your feedback on the market position statement (" + fb.Area.Label() + ")"
+		if err := s.notify.ToOrg(ctx, fb.OrgID, notify.KindStatement, title, "/statements/feedback"); err != nil {
 			return fb, fmt.Errorf("statements: notifying %s: %w", fb.OrgID, err)
 		}
 	}

@@ -24,6 +24,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"careportal/portal/fault"
+	"careportal/portal/notify"
 	"careportal/portal/store"
 )
 
@@ -198,6 +199,9 @@ type Version struct {
 	PublishedBy string    `bson:"publishedBy"`
 }
 
+// The notifications service is the Announcer the portal wires in.
+var _ Announcer = (*notify.Service)(nil)
+
 func versionID(statementID string, n int) string { return fmt.Sprintf("%s:v%d", statementID, n) }
 
 // Actor is who does something: a council officer or a provider user.
@@ -208,11 +212,11 @@ type Actor struct {
 	OrgName string
 }
 
-// Announcer puts notices in providers' notifications lists (portal/notify).
-// A nil Announcer sends nothing.
+// Announcer puts notices in providers' notifications lists; *notify.Service
+// is one. A nil Announcer sends nothing.
 type Announcer interface {
-	ToOrg(ctx context.Context, orgID, subject, body, link string) error
-	ToAllProviders(ctx context.Context, subject, body, link string) error
+	ToOrg(ctx context.Context, orgID string, kind notify.Kind, title, link string) error
+	ToAllProviders(ctx context.Context, kind notify.Kind, title, link string, serviceTypes []string) error
 }
 
 // Service is the market position statements service.
@@ -509,8 +513,8 @@ func (s *Service) Publish(ctx context.Context, id, changeNote string, by Actor, 
 		return nil, fmt.Errorf("statements: recording version %d: %w", v.N, err)
 	}
 	if s.notify != nil {
-		subject := fmt.Sprintf("New market position statement: %s (version %d)", v.Content.Title, v.N)
-		if err := s.notify.ToAllProviders(ctx, subject, changeNote, "/statements/"+st.ID+"/versions/"+fmt.Sprint(v.N)); err != nil {
+		title := fmt.Sprintf("New market position statement: %s (version %d)", v.Content.Title, v.N)
+		if err := s.notify.ToAllProviders(ctx, notify.KindStatement, title, "/statements/"+st.ID+"/versions/"+fmt.Sprint(v.N), nil); err != nil {
 			return v, fmt.Errorf("statements: notifying providers of version %d: %w", v.N, err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"careportal/portal/fault"
+	"careportal/portal/notify"
 	"careportal/portal/store/storetest"
 )
 
@@ -21,15 +22,15 @@ type fakeAnnouncer struct {
 	sent []sent
 }
 
-func (f *fakeAnnouncer) ToOrg(_ context.Context, org, subject, _, link string) error {
+func (f *fakeAnnouncer) ToOrg(_ context.Context, org string, _ notify.Kind, subject, link string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.sent = append(f.sent, sent{org, subject, link})
 	return nil
 }
 
-func (f *fakeAnnouncer) ToAllProviders(_ context.Context, subject, _, link string) error {
-	return f.ToOrg(context.Background(), "*", subject, "", link)
+func (f *fakeAnnouncer) ToAllProviders(_ context.Context, kind notify.Kind, subject, link string, _ []string) error {
+	return f.ToOrg(context.Background(), "*", kind, subject, link)
 }
 
 func newService(t *testing.T) (*Service, *fakeAnnouncer, context.Context) {
