@@ -1,0 +1,395 @@
+// Package contacts answers "who do I contact about...?": the council teams
+// providers deal with (purpose, opening hours, shared mailbox, phone and the
+// topics each owns) and the named people in each team, kept up to date by
+// staff, each showing when it was last checked.
+//
+// What is public: the team directory (team details, topics). Named
+// contacts are for signed-in users; the portal decides that.
+//
+// Storage: one document per team (_id = team slug) and one per named
+// contact. Both collections stay small (six teams, a few dozen people), so
+// reads go to the store each time and need no read model.
+package contacts
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"careportal/auth"
+	"careportal/portal/fault"
+	"careportal/portal/store"
+)
+
+const (
+	collTeams    = "contact_teams"
+	collContacts = "contacts"
+)
+
+// Team is a council team's directory entry.
+type Team struct {
+	Slug      string    `bson:"_id"`
+	Name      string    `bson:"-"`
+	Purpose   string    `bson:"purpose"`
+	Hours     string    `bson:"hours"`
+	Email     string    `bson:"email"`
+	Phone     string    `bson:"phone"`
+	UpdatedAt time.Time `bson:"updatedAt"`
+	UpdatedBy string    `bson:"updatedBy"`
+	Topics    []Topic   `bson:"-"`
+}
+
+// Contact is a named person in a team.
+type Contact struct {
+	ID        string    `bson:"_id"`
+	Team      string    `bson:"team"`
+	Name      string    `bson:"name"`
+	Role      string    `bson:"role"`
+	Email     string    `bson:"email"`
+	Phone     string    `bson:"phone"`
+	CheckedAt time.Time `bson:"checkedAt"`
+	CheckedBy string    `bson:"checkedBy"`
+}
+
+// TeamInput is what staff edit on a team.
+type TeamInput struct {
+	Purpose, Hours, Email, Phone string
+}
+
+// ContactInput is what staff edit on a named contact.
+type ContactInput struct {
+	Name, Role, Email, Phone string
+}
+
+// Service keeps the directory.
+type Service struct {
+	teams    *mongo.Collection
+	contacts *mongo.Collection
+	now      func() time.Time
+}
+
+// NewService builds the service; now may be nil (time.Now).
+func NewService(db *mongo.Database, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{teams: db.Collection(collTeams), contacts: db.Collection(collContacts), now: now}
+}
+
+// EnsureIndexes creates the collections.
+func (s *Service) EnsureIndexes(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	return store.EnsureCollections(ctx, s.teams.Database(), collTeams, collContacts)
+}
+
+func byID(id string) bson.D { return bson.D{{Key: "_id", Value: id}} }
+
+func newID() string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	return "c" + hex.EncodeToString(b)
+}
+
+// Teams returns every council team in auth.CouncilTeams order, with the
+// details staff entered (empty until they do) and the topics each owns.
+func (s *Service) Teams(ctx context.Context) ([]Team, error) {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	cur, err := s.teams.Find(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("contacts: loading teams: %w", err)
+	}
+	var docs []Team
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("contacts: loading teams: %w", err)
+	}
+	have := map[string]Team{}
+	for _, d := range docs {
+		have[d.Slug] = d
+	}
+	out := make([]Team, 0, len(auth.CouncilTeams))
+	for _, ct := range auth.CouncilTeams {
+		t := have[ct.Slug]
+		t.Slug, t.Name, t.Topics = ct.Slug, ct.Name, TopicsFor(ct.Slug)
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// Team returns one team, NotFound for an unknown slug.
+func (s *Service) Team(ctx context.Context, slug string) (Team, error) {
+	name := auth.TeamName(slug)
+	if name == "" {
+		return Team{}, fault.NotFoundf("team not found")
+	}
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	var t Team
+	err := s.teams.FindOne(ctx, byID(slug)).Decode(&t)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return Team{}, fmt.Errorf("contacts: loading team: %w", err)
+	}
+	t.Slug, t.Name, t.Topics = slug, name, TopicsFor(slug)
+	return t, nil
+}
+
+// Contacts lists the named contacts, of one team or (team "") all, by
+// team order then name.
+func (s *Service) Contacts(ctx context.Context, team string) ([]Contact, error) {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	cur, err := s.contacts.Find(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("contacts: loading contacts: %w", err)
+	}
+	var all []Contact
+	if err := cur.All(ctx, &all); err != nil {
+		return nil, fmt.Errorf("contacts: loading contacts: %w", err)
+	}
+	order := map[string]int{}
+	for i, t := range auth.CouncilTeams {
+		order[t.Slug] = i
+	}
+	out := all[:0]
+	for _, c := range all {
+		if team == "" || c.Team == team {
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Team != out[j].Team {
+			return order[out[i].Team] < order[out[j].Team]
+		}
+		return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name)
+	})
+	return out, nil
+}
+
+// Contact returns one named contact.
+func (s *Service) Contact(ctx context.Context, id string) (Contact, error) {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	var c Contact
+	err := s.contacts.FindOne(ctx, byID(id)).Decode(&c)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return Contact{}, fault.NotFoundf("contact not found")
+	}
+	if err != nil {
+		return Contact{}, fmt.Errorf("contacts: loading contact: %w", err)
+	}
+	return c, nil
+}
+
+var phoneRe = regexp.MustCompile(`^\+?[0-9][0-9 ()-]{6,22}$`)
+
+func clean(s string) string { return strings.TrimSpace(s) }
+
+func checkEmail(f *fault.Fields, field, label, v string, required bool) {
+	switch {
+	case v == "" && required:
+		f.Add(field, "Enter "+label)
+	case v == "":
+	case len(v) > 254:
+		f.Add(field, "Email address must be 254 characters or fewer")
+	default:
+		a, err := mail.ParseAddress(v)
+		if err != nil || a.Address != v || !strings.Contains(v[strings.LastIndex(v, "@")+1:], ".") {
+			f.Add(field, "Enter "+label+" in the correct format, like name@example.com")
+		}
+	}
+}
+
+func checkPhone(f *fault.Fields, field, v string, required bool) {
+	switch {
+	case v == "" && required:
+		f.Add(field, "Enter a phone number")
+	case v == "":
+	case !phoneRe.MatchString(v):
+		f.Add(field, "Enter a phone number, like 020 7946 0123")
+	}
+}
+
+func checkLen(f *fault.Fields, field, label, v string, required bool, max int) {
+	switch {
+	case v == "" && required:
+		f.Add(field, "Enter "+strings.ToLower(label[:1])+label[1:])
+	case len(v) > max:
+		f.Add(field, fmt.Sprintf("%s must be %d characters or fewer", label, max))
+	}
+}
+
+// SaveTeam updates a team's details; by is who did it (user id or name).
+func (s *Service) SaveTeam(ctx context.Context, slug string, in TeamInput, by string) error {
+	if auth.TeamName(slug) == "" {
+		return fault.NotFoundf("team not found")
+	}
+	in = TeamInput{Purpose: clean(in.Purpose), Hours: clean(in.Hours), Email: clean(in.Email), Phone: clean(in.Phone)}
+	var f fault.Fields
+	checkLen(&f, "purpose", "What the team does", in.Purpose, true, 1000)
+	checkLen(&f, "hours", "Opening hours", in.Hours, true, 200)
+	checkEmail(&f, "email", "the team's shared mailbox", in.Email, true)
+	checkPhone(&f, "phone", in.Phone, true)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	doc := Team{Slug: slug, Purpose: in.Purpose, Hours: in.Hours, Email: in.Email, Phone: in.Phone, UpdatedAt: s.now().UTC().Truncate(time.Millisecond), UpdatedBy: by}
+	if _, err := s.teams.ReplaceOne(ctx, byID(slug), doc, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("contacts: saving team: %w", err)
+	}
+	return nil
+}
+
+func checkContact(in ContactInput) (ContactInput, error) {
+	in = ContactInput{Name: clean(in.Name), Role: clean(in.Role), Email: clean(in.Email), Phone: clean(in.Phone)}
+	var f fault.Fields
+	checkLen(&f, "name", "Full name", in.Name, true, 100)
+	checkLen(&f, "role", "Job title", in.Role, true, 100)
+	checkEmail(&f, "email", "an email address", in.Email, true)
+	checkPhone(&f, "phone", in.Phone, false)
+	return in, f.Err()
+}
+
+// AddContact adds a named contact to a team; it counts as checked now.
+func (s *Service) AddContact(ctx context.Context, team string, in ContactInput, by string) (Contact, error) {
+	if auth.TeamName(team) == "" {
+		return Contact{}, fault.NotFoundf("team not found")
+	}
+	in, err := checkContact(in)
+	if err != nil {
+		return Contact{}, err
+	}
+	c := Contact{ID: newID(), Team: team, Name: in.Name, Role: in.Role, Email: in.Email, Phone: in.Phone, CheckedAt: s.now().UTC().Truncate(time.Millisecond), CheckedBy: by}
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	if _, err := s.contacts.InsertOne(ctx, c); err != nil {
+		return Contact{}, fmt.Errorf("contacts: adding contact: %w", err)
+	}
+	return c, nil
+}
+
+// UpdateContact changes a named contact; it counts as checked now.
+func (s *Service) UpdateContact(ctx context.Context, id string, in ContactInput, by string) (Contact, error) {
+	c, err := s.Contact(ctx, id)
+	if err != nil {
+		return Contact{}, err
+	}
+	in, err = checkContact(in)
+	if err != nil {
+		return Contact{}, err
+	}
+	c.Name, c.Role, c.Email, c.Phone = in.Name, in.Role, in.Email, in.Phone
+	c.CheckedAt, c.CheckedBy = s.now().UTC().Truncate(time.Millisecond), by
+	return c, s.replace(ctx, c)
+}
+
+// MarkChecked records that someone confirmed the contact is still right.
+func (s *Service) MarkChecked(ctx context.Context, id, by string) (Contact, error) {
+	c, err := s.Contact(ctx, id)
+	if err != nil {
+		return Contact{}, err
+	}
+	c.CheckedAt, c.CheckedBy = s.now().UTC().Truncate(time.Millisecond), by
+	return c, s.replace(ctx, c)
+}
+
+// RemoveContact deletes a named contact.
+func (s *Service) RemoveContact(ctx context.Context, id string) error {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	res, err := s.contacts.DeleteOne(ctx, byID(id))
+	if err != nil {
+		return fmt.Errorf("contacts: removing contact: %w", err)
+	}
+	if res.DeletedCount == 0 {
+		return fault.NotFoundf("contact not found")
+	}
+	return nil
+}
+
+func (s *Service) replace(ctx context.Context, c Contact) error {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	res, err := s.contacts.ReplaceOne(ctx, byID(c.ID), c)
+	if err != nil {
+		return fmt.Errorf("contacts: saving contact: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return fault.NotFoundf("contact not found")
+	}
+	return nil
+}
+
+// Results are what a search found.
+type Results struct {
+	Query    string
+	Topics   []Topic
+	Teams    []Team
+	Contacts []Contact
+}
+
+// Search finds topics, teams and (when withPeople) named contacts whose
+// text contains every word of q, case-insensitively. It searches in
+// memory: the directory is small.
+func (s *Service) Search(ctx context.Context, q string, withPeople bool) (Results, error) {
+	res := Results{Query: strings.TrimSpace(q)}
+	words := strings.Fields(strings.ToLower(q))
+	if len(words) == 0 {
+		return res, nil
+	}
+	if len(words) > 10 {
+		words = words[:10]
+	}
+	match := func(parts ...string) bool {
+		hay := strings.ToLower(strings.Join(parts, " "))
+		for _, w := range words {
+			if !strings.Contains(hay, w) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, t := range topics {
+		if match(t.Label, t.Hint) {
+			res.Topics = append(res.Topics, t)
+		}
+	}
+	teams, err := s.Teams(ctx)
+	if err != nil {
+		return res, err
+	}
+	for _, t := range teams {
+		parts := []string{t.Name, t.Purpose}
+		for _, tp := range t.Topics {
+			parts = append(parts, tp.Label, tp.Hint)
+		}
+		if match(parts...) {
+			res.Teams = append(res.Teams, t)
+		}
+	}
+	if withPeople {
+		people, err := s.Contacts(ctx, "")
+		if err != nil {
+			return res, err
+		}
+		for _, c := range people {
+			if match(c.Name, c.Role, c.Email, auth.TeamName(c.Team)) {
+				res.Contacts = append(res.Contacts, c)
+			}
+		}
+	}
+	return res, nil
+}
