@@ -1,0 +1,529 @@
+// Package assessment is the commissioning self-assessment: rounds scoring
+// the nine aspects of commissioning (the 2022 peer review's tool), live
+// evidence from the portal's own figures with a suggested score, the
+// commissioning development plan, and comparisons between rounds.
+//
+// Storage: one document per round (a few hundred KB at most) in
+// assessment_rounds; every change first inserts an event whose _id is
+// "<round>/<seq>" into assessment_events (a second writer of the same
+// sequence number gets a duplicate key and retries), then replaces the round
+// by bare _id. The event holds the round as it became, so a round whose
+// replace was lost is repaired from its latest event. Plan actions and
+// indicator settings are one document each. All collections are small
+// (tens of rounds, hundreds of actions), so lists read them whole.
+package assessment
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"careportal/portal/fault"
+	"careportal/portal/store"
+)
+
+const (
+	colRounds     = "assessment_rounds"
+	colEvents     = "assessment_events"
+	colActions    = "assessment_actions"
+	colIndicators = "assessment_indicators"
+)
+
+// Service runs self-assessment rounds.
+type Service struct {
+	db       *mongo.Database
+	evidence Evidence
+	now      func() time.Time
+	london   *time.Location
+
+	mu    sync.Mutex
+	cache map[string]cachedReading
+}
+
+type cachedReading struct {
+	r       Reading
+	expires time.Time
+}
+
+// NewService builds the service. evidence computes the live indicators; any
+// indicator it lacks shows as not available yet. now may be nil.
+func NewService(db *mongo.Database, evidence Evidence, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		panic("assessment: Europe/London time zone data is missing: " + err.Error())
+	}
+	if evidence == nil {
+		evidence = Evidence{}
+	}
+	return &Service{db: db, evidence: evidence, now: now, london: loc, cache: map[string]cachedReading{}}
+}
+
+// SetEvidence replaces the indicator functions (the wiring fills them once
+// the services that compute them exist).
+func (s *Service) SetEvidence(e Evidence) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.evidence = e
+	s.cache = map[string]cachedReading{}
+}
+
+// EnsureIndexes creates the collections (they are read by _id or whole, so
+// no other index is needed).
+func (s *Service) EnsureIndexes(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	return store.EnsureCollections(ctx, s.db, colRounds, colEvents, colActions, colIndicators)
+}
+
+func withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, store.CallTimeout)
+}
+
+func newID(prefix string) string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// LoadBaseline stores the 2022 baseline as an agreed round. It is
+// idempotent: the round has a fixed id, and loading it again reports
+// created=false and changes nothing.
+func (s *Service) LoadBaseline(ctx context.Context, by Actor) (Round, bool, error) {
+	b, err := Baseline()
+	if err != nil {
+		return Round{}, false, err
+	}
+	now := s.now().UTC()
+	b.CreatedBy, b.CreatedAt, b.UpdatedAt = by.Name, now, now
+	b.AgreedBy, b.AgreedAt = "2022 peer review", now
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	_, err = s.db.Collection(colRounds).InsertOne(ctx, b)
+	if store.IsDuplicateKey(err) {
+		r, err := s.Round(ctx, BaselineID)
+		return r, false, err
+	}
+	if err != nil {
+		return Round{}, false, fmt.Errorf("storing the baseline: %w", err)
+	}
+	return b, true, nil
+}
+
+// Round returns one round.
+func (s *Service) Round(ctx context.Context, id string) (Round, error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	var r Round
+	err := s.db.Collection(colRounds).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return Round{}, fault.NotFoundf("assessment round not found")
+	}
+	if err != nil {
+		return Round{}, fmt.Errorf("reading round: %w", err)
+	}
+	return r, nil
+}
+
+// Rounds returns every round, newest date first.
+func (s *Service) Rounds(ctx context.Context) ([]Round, error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	cur, err := s.db.Collection(colRounds).Find(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("listing rounds: %w", err)
+	}
+	var out []Round
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("listing rounds: %w", err)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Date != out[j].Date {
+			return out[i].Date > out[j].Date
+		}
+		return out[i].CreatedAt.After(out[j].CreatedAt)
+	})
+	return out, nil
+}
+
+// RoundInput is what people type to start a round or change its details.
+type RoundInput struct {
+	Name         string
+	Date         string // YYYY-MM-DD
+	Participants string
+	FromRound    string // start from this round's scores and observations
+}
+
+func (s *Service) checkRoundInput(in *RoundInput, starting bool) error {
+	var f fault.Fields
+	in.Name = strings.TrimSpace(in.Name)
+	in.Participants = strings.TrimSpace(in.Participants)
+	in.Date = strings.TrimSpace(in.Date)
+	switch {
+	case in.Name == "":
+		f.Add("name", "Enter a name for the round, like 2026 self-assessment")
+	case len(in.Name) > 120:
+		f.Add("name", "Name must be 120 characters or fewer")
+	}
+	if in.Date == "" {
+		f.Add("date", "Enter the date of the assessment")
+	} else if _, err := time.ParseInLocation("2006-01-02", in.Date, s.london); err != nil {
+		f.Add("date", "Date must be a real date, like 2026-03-27")
+	}
+	if len(in.Participants) > 2000 {
+		f.Add("participants", "Who took part must be 2000 characters or fewer")
+	}
+	if starting && in.FromRound == "" {
+		f.Add("from", "Select the round to start from")
+	}
+	return f.Err()
+}
+
+// StartRound starts a draft round from an earlier one: its scores,
+// observations, aspect scores and factors are the starting point.
+func (s *Service) StartRound(ctx context.Context, by Actor, in RoundInput) (Round, error) {
+	if err := s.checkRoundInput(&in, true); err != nil {
+		return Round{}, err
+	}
+	from, err := s.Round(ctx, in.FromRound)
+	if fault.KindOf(err) == fault.NotFound {
+		return Round{}, fault.InvalidField("from", "Select the round to start from")
+	}
+	if err != nil {
+		return Round{}, err
+	}
+	now := s.now().UTC()
+	r := Round{
+		ID: newID("round-"), Name: in.Name, Date: in.Date, Participants: in.Participants,
+		Status: StatusDraft, FromRound: from.ID, CreatedBy: by.Name, CreatedAt: now, UpdatedAt: now,
+	}
+	for _, a := range from.Aspects {
+		na := a
+		na.Questions = make([]Question, len(a.Questions))
+		for i, q := range a.Questions {
+			q.Decisions = nil
+			na.Questions[i] = q
+		}
+		na.Factors = append([]Factor(nil), a.Factors...)
+		r.Aspects = append(r.Aspects, na)
+	}
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	if _, err := s.db.Collection(colRounds).InsertOne(ctx, r); err != nil {
+		return Round{}, fmt.Errorf("starting round: %w", err)
+	}
+	return r, nil
+}
+
+// event is one recorded change to a round.
+type event struct {
+	ID     string    `bson:"_id"` // round/seq
+	Round  string    `bson:"round"`
+	Seq    int       `bson:"seq"`
+	Kind   string    `bson:"kind"`
+	What   string    `bson:"what"`
+	ByID   string    `bson:"by_id"`
+	By     string    `bson:"by"`
+	At     time.Time `bson:"at"`
+	Result Round     `bson:"result"`
+}
+
+func eventID(round string, seq int) string { return fmt.Sprintf("%s/%06d", round, seq) }
+
+// change applies fn to a draft round atomically: it records the change as
+// an event with the next sequence number (unique by _id), then replaces the
+// round by bare _id.
+func (s *Service) change(ctx context.Context, id string, by Actor, kind, what string, fn func(r *Round) error) (Round, error) {
+	for attempt := 0; attempt < 4; attempt++ {
+		r, err := s.Round(ctx, id)
+		if err != nil {
+			return Round{}, err
+		}
+		if r.Agreed() {
+			return Round{}, fault.Conflictf("This round has been agreed, so it cannot be changed. Start a new round from it instead.")
+		}
+		if err := fn(&r); err != nil {
+			return Round{}, err
+		}
+		now := s.now().UTC()
+		r.Seq++
+		r.UpdatedAt = now
+		ev := event{ID: eventID(id, r.Seq), Round: id, Seq: r.Seq, Kind: kind, What: what, ByID: by.ID, By: by.Name, At: now, Result: r}
+		cctx, cancel := withTimeout(ctx)
+		_, err = s.db.Collection(colEvents).InsertOne(cctx, ev)
+		cancel()
+		if store.IsDuplicateKey(err) {
+			if err := s.repair(ctx, id); err != nil {
+				return Round{}, err
+			}
+			continue
+		}
+		if err != nil {
+			return Round{}, fmt.Errorf("recording change: %w", err)
+		}
+		cctx, cancel = withTimeout(ctx)
+		_, err = s.db.Collection(colRounds).ReplaceOne(cctx, bson.D{{Key: "_id", Value: id}}, r)
+		cancel()
+		if err != nil {
+			return Round{}, fmt.Errorf("saving round: %w", err)
+		}
+		return r, nil
+	}
+	return Round{}, fault.Conflictf("Someone else is changing this round at the moment. Try again.")
+}
+
+// repair brings a round up to its latest recorded event (after a writer
+// recorded an event but did not save the round).
+func (s *Service) repair(ctx context.Context, id string) error {
+	for i := 0; i < 100; i++ {
+		r, err := s.Round(ctx, id)
+		if err != nil {
+			return err
+		}
+		cctx, cancel := withTimeout(ctx)
+		var ev event
+		err = s.db.Collection(colEvents).FindOne(cctx, bson.D{{Key: "_id", Value: eventID(id, r.Seq+1)}}).Decode(&ev)
+		cancel()
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading change: %w", err)
+		}
+		cctx, cancel = withTimeout(ctx)
+		_, err = s.db.Collection(colRounds).ReplaceOne(cctx, bson.D{{Key: "_id", Value: id}}, ev.Result)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("repairing round: %w", err)
+		}
+	}
+	return nil
+}
+
+// Change is one recorded change, for the round's history.
+type Change struct {
+	Seq  int
+	Kind string
+	What string
+	By   string
+	At   time.Time
+}
+
+// History lists a round's recorded changes, newest first.
+func (s *Service) History(ctx context.Context, r Round) ([]Change, error) {
+	var out []Change
+	for seq := r.Seq; seq >= 1 && len(out) < 200; seq-- {
+		cctx, cancel := withTimeout(ctx)
+		var ev event
+		err := s.db.Collection(colEvents).FindOne(cctx, bson.D{{Key: "_id", Value: eventID(r.ID, seq)}},
+			options.FindOne().SetProjection(bson.D{{Key: "result", Value: 0}})).Decode(&ev)
+		cancel()
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading history: %w", err)
+		}
+		out = append(out, Change{Seq: ev.Seq, Kind: ev.Kind, What: ev.What, By: ev.By, At: ev.At})
+	}
+	return out, nil
+}
+
+// UpdateDetails changes a draft round's name, date and participants.
+func (s *Service) UpdateDetails(ctx context.Context, by Actor, id string, in RoundInput) (Round, error) {
+	if err := s.checkRoundInput(&in, false); err != nil {
+		return Round{}, err
+	}
+	return s.change(ctx, id, by, "details", "Changed the round's details", func(r *Round) error {
+		r.Name, r.Date, r.Participants = in.Name, in.Date, in.Participants
+		return nil
+	})
+}
+
+// ScoreInput is a scoring of one question. Adopt takes the evidence's
+// suggested score; otherwise Score is the person's own, and Reason says why
+// it differs from the suggestion (required when there is one).
+type ScoreInput struct {
+	Adopt       bool
+	Score       string
+	Observation string
+	Reason      string
+}
+
+// ScoreQuestion sets a question's score and observation, recording the
+// suggested score at the time and whether it was adopted.
+func (s *Service) ScoreQuestion(ctx context.Context, by Actor, roundID, key string, in ScoreInput) (Round, error) {
+	r, err := s.Round(ctx, roundID)
+	if err != nil {
+		return Round{}, err
+	}
+	if _, _, ok := r.Question(key); !ok {
+		return Round{}, fault.NotFoundf("question not found")
+	}
+	if r.Agreed() {
+		return Round{}, fault.Conflictf("This round has been agreed, so it cannot be changed. Start a new round from it instead.")
+	}
+	sug, err := s.Suggest(ctx, key)
+	if err != nil {
+		return Round{}, err
+	}
+	in.Observation = strings.TrimSpace(in.Observation)
+	in.Reason = strings.TrimSpace(in.Reason)
+	var f fault.Fields
+	var score int
+	if in.Adopt {
+		if !sug.Available {
+			return Round{}, fault.InvalidField("score", "There is no suggested score from the evidence for this question: enter your own score")
+		}
+		score = sug.Score
+	} else {
+		var msg string
+		score, msg = ParseScore(in.Score)
+		if msg != "" {
+			f.Add("score", msg)
+		}
+		if sug.Available && msg == "" && score != sug.Score && in.Reason == "" {
+			f.Add("reason", fmt.Sprintf("Enter why your score differs from the suggested score of %d", sug.Score))
+		}
+	}
+	if len(in.Observation) > 5000 {
+		f.Add("observation", "Observation must be 5000 characters or fewer")
+	}
+	if len(in.Reason) > 2000 {
+		f.Add("reason", "Reason must be 2000 characters or fewer")
+	}
+	if err := f.Err(); err != nil {
+		return Round{}, err
+	}
+	d := Decision{Score: score, Adopted: in.Adopt, Reason: in.Reason, ByID: by.ID, By: by.Name, At: s.now().UTC()}
+	if sug.Available {
+		v := sug.Score
+		d.Suggested = &v
+		if !in.Adopt && score == sug.Score {
+			d.Adopted = true
+		}
+		for _, p := range sug.Parts {
+			d.Evidence = append(d.Evidence, p.Reading)
+		}
+	}
+	what := fmt.Sprintf("Scored question %s: %d", key, score)
+	if d.Adopted {
+		what += " (the suggested score)"
+	} else if d.Suggested != nil {
+		what += fmt.Sprintf(" (suggested %d)", *d.Suggested)
+	}
+	return s.change(ctx, roundID, by, "score", what, func(r *Round) error {
+		_, q, ok := r.Question(key)
+		if !ok {
+			return fault.NotFoundf("question not found")
+		}
+		q.Score = &score
+		q.NotApplicable = false
+		q.Observation = in.Observation
+		q.Decisions = append(q.Decisions, d)
+		return nil
+	})
+}
+
+// AspectInput is the overall score people give an aspect (a judgement).
+type AspectInput struct {
+	Score string
+	Note  string
+}
+
+// SetAspectScore sets an aspect's overall score.
+func (s *Service) SetAspectScore(ctx context.Context, by Actor, roundID string, n int, in AspectInput) (Round, error) {
+	var f fault.Fields
+	score, msg := ParseScore(in.Score)
+	if msg != "" {
+		f.Add("aspect-score", msg)
+	}
+	in.Note = strings.TrimSpace(in.Note)
+	if len(in.Note) > 5000 {
+		f.Add("aspect-note", "Note must be 5000 characters or fewer")
+	}
+	if err := f.Err(); err != nil {
+		return Round{}, err
+	}
+	return s.change(ctx, roundID, by, "aspect", fmt.Sprintf("Set the score of aspect %d to %d", n, score), func(r *Round) error {
+		a, ok := r.Aspect(n)
+		if !ok {
+			return fault.NotFoundf("aspect not found")
+		}
+		a.Score = &score
+		a.ScoreNote = in.Note
+		return nil
+	})
+}
+
+// FactorInput changes a factor: its effect, observation and optional score.
+type FactorInput struct {
+	Effect      string
+	Observation string
+	Score       string
+}
+
+// UpdateFactor changes one factor of an aspect.
+func (s *Service) UpdateFactor(ctx context.Context, by Actor, roundID string, n, fn int, in FactorInput) (Round, error) {
+	var f fault.Fields
+	switch in.Effect {
+	case EffectConstraining, EffectEnabling, "":
+	default:
+		f.Add("effect", "Select whether the factor most constrains, most enables, or neither")
+	}
+	var score *int
+	if strings.TrimSpace(in.Score) != "" {
+		v, msg := ParseScore(in.Score)
+		if msg != "" {
+			f.Add("factor-score", msg)
+		}
+		score = &v
+	}
+	in.Observation = strings.TrimSpace(in.Observation)
+	if len(in.Observation) > 5000 {
+		f.Add("factor-observation", "Observation must be 5000 characters or fewer")
+	}
+	if err := f.Err(); err != nil {
+		return Round{}, err
+	}
+	return s.change(ctx, roundID, by, "factor", fmt.Sprintf("Changed factor %d of aspect %d", fn, n), func(r *Round) error {
+		a, ok := r.Aspect(n)
+		if !ok {
+			return fault.NotFoundf("aspect not found")
+		}
+		for i := range a.Factors {
+			if a.Factors[i].N == fn {
+				a.Factors[i].Effect = in.Effect
+				a.Factors[i].Observation = in.Observation
+				a.Factors[i].Score = score
+				return nil
+			}
+		}
+		return fault.NotFoundf("factor not found")
+	})
+}
+
+// Agree makes a draft round agreed (read-only) and records the evidence as
+// it stood.
+func (s *Service) Agree(ctx context.Context, by Actor, id string) (Round, error) {
+	readings := s.CurrentReadings(ctx)
+	return s.change(ctx, id, by, "agree", "Agreed the round", func(r *Round) error {
+		r.Status = StatusAgreed
+		r.AgreedBy = by.Name
+		r.AgreedAt = s.now().UTC()
+		r.Evidence = readings
+		return nil
+	})
+}
