@@ -1,0 +1,894 @@
+// Package queries lets a provider raise a query with the council, routed by
+// topic to the owning team, and keeps the thread of messages between the
+// provider and the team until it is resolved.
+//
+// Statuses and what each action does to them are in one table (status.go).
+// Service levels (first response and resolution targets, in working days)
+// are a settings document; working days come from portal/workdays.
+//
+// Storage and atomicity: a query is one document with its thread embedded
+// (at most MaxMessages messages, so the document stays bounded) and a
+// Version. Every change first inserts an event with the deterministic _id
+// "<query id>/<version+1>": inserts are atomic on both stores, so of two
+// people changing the same query at once one gets a duplicate key and is
+// told the query changed (fault.Conflict). The winner then replaces the
+// snapshot by bare _id. The events are the audit trail.
+//
+// Lists, queues and figures come from an in-memory read model of the query
+// documents, loaded at start and updated on this instance's writes;
+// Refresh reloads it (a background job in MongoDB mode). A query's own
+// page reads its document by _id, so it is always current.
+//
+// Figures for the self-assessment: Service.Figures(ctx, from, to, orgID).
+package queries
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"careportal/auth"
+	"careportal/portal/contacts"
+	"careportal/portal/fault"
+	"careportal/portal/notify"
+	"careportal/portal/store"
+	"careportal/portal/workdays"
+)
+
+const (
+	collQueries     = "queries"
+	collEvents      = "query_events"
+	collAttachments = "query_attachments"
+	collSettings    = "settings"
+	targetsID       = "queries.targets"
+)
+
+// MaxMessages bounds a thread (and so the query document).
+const MaxMessages = 200
+
+// ReopenDays is how long after resolution a provider may reopen a query.
+const ReopenDays = 14
+
+// Link points a query at one of the organisation's invoices or contracts.
+type Link struct {
+	Kind  string `bson:"kind"` // "invoice" or "contract"
+	ID    string `bson:"id"`
+	Label string `bson:"label"`
+}
+
+// Href is the link's page in the portal.
+func (l *Link) Href() string {
+	if l == nil {
+		return ""
+	}
+	return "/" + l.Kind + "s/" + l.ID
+}
+
+// AttachmentInfo describes a stored attachment.
+type AttachmentInfo struct {
+	ID          string `bson:"id"`
+	Name        string `bson:"name"`
+	ContentType string `bson:"contentType"`
+	Size        int    `bson:"size"`
+}
+
+// Message is one entry in the thread. System entries record assignment,
+// moves and resolution in the thread so both sides see what happened.
+type Message struct {
+	ID          string          `bson:"id"`
+	At          time.Time       `bson:"at"`
+	ByUser      string          `bson:"byUser"`
+	ByName      string          `bson:"byName"`
+	FromCouncil bool            `bson:"fromCouncil"`
+	System      bool            `bson:"system"`
+	Text        string          `bson:"text"`
+	Attachment  *AttachmentInfo `bson:"attachment,omitempty"`
+}
+
+// Query is the snapshot pages read.
+type Query struct {
+	ID              string    `bson:"_id"`
+	OrgID           string    `bson:"org"`
+	OrgName         string    `bson:"orgName"`
+	Topic           string    `bson:"topic"`
+	Team            string    `bson:"team"`
+	Subject         string    `bson:"subject"`
+	Status          Status    `bson:"status"`
+	Version         int       `bson:"version"`
+	RaisedBy        string    `bson:"raisedBy"`
+	RaisedByName    string    `bson:"raisedByName"`
+	RaisedAt        time.Time `bson:"raisedAt"`
+	AssignedTo      string    `bson:"assignedTo,omitempty"`
+	AssignedName    string    `bson:"assignedName,omitempty"`
+	FirstResponseAt time.Time `bson:"firstResponseAt,omitempty"`
+	ResolvedAt      time.Time `bson:"resolvedAt,omitempty"`
+	UpdatedAt       time.Time `bson:"updatedAt"`
+	Link            *Link     `bson:"link,omitempty"`
+	Messages        []Message `bson:"messages"`
+}
+
+// TopicLabel is the topic's name for people.
+func (q *Query) TopicLabel() string {
+	if t, ok := contacts.TopicBySlug(q.Topic); ok {
+		return t.Label
+	}
+	return q.Topic
+}
+
+// TeamName is the owning team's name.
+func (q *Query) TeamName() string { return auth.TeamName(q.Team) }
+
+// event is one recorded change.
+type event struct {
+	ID     string    `bson:"_id"` // "<query>/<version>"
+	Query  string    `bson:"query"`
+	Seq    int       `bson:"seq"`
+	Action Action    `bson:"action"`
+	From   Status    `bson:"from,omitempty"`
+	To     Status    `bson:"to"`
+	By     string    `bson:"by"`
+	ByName string    `bson:"byName"`
+	At     time.Time `bson:"at"`
+	Note   string    `bson:"note,omitempty"`
+	Team   string    `bson:"team,omitempty"`
+}
+
+type attachmentDoc struct {
+	ID          string `bson:"_id"`
+	Query       string `bson:"query"`
+	OrgID       string `bson:"org"`
+	Name        string `bson:"name"`
+	ContentType string `bson:"contentType"`
+	Data        []byte `bson:"data"`
+}
+
+// Attachment is a stored file with its owner.
+type Attachment struct {
+	AttachmentInfo
+	Query string
+	OrgID string
+	Data  []byte
+}
+
+// Targets are the service levels, in working days.
+type Targets struct {
+	FirstResponseDays int `bson:"firstResponseDays"`
+	ResolutionDays    int `bson:"resolutionDays"`
+}
+
+// DefaultTargets: first response within 2 working days, resolution within 10.
+var DefaultTargets = Targets{FirstResponseDays: 2, ResolutionDays: 10}
+
+type targetsDoc struct {
+	ID      string `bson:"_id"`
+	Targets `bson:",inline"`
+}
+
+// Actor is who is acting.
+type Actor struct {
+	UserID string
+	Name   string
+	Staff  bool
+	OrgID  string // providers: their organisation
+}
+
+// ActorOf builds the actor for a principal.
+func ActorOf(p *auth.Principal) Actor {
+	if p == nil {
+		return Actor{}
+	}
+	return Actor{UserID: p.UserID, Name: p.Name, Staff: p.IsStaff(), OrgID: p.OrgID}
+}
+
+// LinkOption is an invoice or contract a provider may link a query to.
+type LinkOption struct {
+	Value string // "invoice:<id>" or "contract:<id>"
+	Label string
+}
+
+// Linker finds an organisation's invoices and contracts (payments). It is
+// optional: without one, queries have no link field.
+type Linker interface {
+	// LinkOptions lists the organisation's invoices and contracts.
+	LinkOptions(ctx context.Context, orgID string) ([]LinkOption, error)
+	// Describe returns a label for the organisation's invoice or contract,
+	// and fault.NotFound when it is not that organisation's.
+	Describe(ctx context.Context, orgID, kind, id string) (string, error)
+}
+
+// Service keeps queries.
+type Service struct {
+	queries     *mongo.Collection
+	events      *mongo.Collection
+	attachments *mongo.Collection
+	settings    *mongo.Collection
+	days        *workdays.Service
+	notes       *notify.Service
+	linker      Linker
+	log         *slog.Logger
+	now         func() time.Time
+
+	mu      sync.RWMutex
+	loaded  bool
+	byID    map[string]*Query
+	targets *Targets
+}
+
+// Options configure the service.
+type Options struct {
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// NewService builds the service. days gives the working-day calendar and
+// notes receives "your query was answered" notifications (may be nil).
+func NewService(db *mongo.Database, days *workdays.Service, notes *notify.Service, o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &Service{
+		queries:     db.Collection(collQueries),
+		events:      db.Collection(collEvents),
+		attachments: db.Collection(collAttachments),
+		settings:    db.Collection(collSettings),
+		days:        days,
+		notes:       notes,
+		log:         o.Logger,
+		now:         o.Now,
+	}
+}
+
+// SetLinker lets queries link to invoices and contracts.
+func (s *Service) SetLinker(l Linker) { s.linker = l }
+
+// Linking reports whether queries can link to invoices and contracts.
+func (s *Service) Linking() bool { return s.linker != nil }
+
+// LinkOptions lists what the organisation may link a query to.
+func (s *Service) LinkOptions(ctx context.Context, orgID string) ([]LinkOption, error) {
+	if s.linker == nil || orgID == "" {
+		return nil, nil
+	}
+	return s.linker.LinkOptions(ctx, orgID)
+}
+
+// EnsureIndexes creates the collections and the events' (query, seq) index.
+func (s *Service) EnsureIndexes(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	if err := store.EnsureCollections(ctx, s.queries.Database(), collQueries, collEvents, collAttachments, collSettings); err != nil {
+		return err
+	}
+	_, err := s.events.Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "query", Value: 1}, {Key: "seq", Value: 1}},
+		Options: options.Index().SetUnique(true).SetName("query_seq"),
+	})
+	if err != nil {
+		return fmt.Errorf("queries: creating index: %w", err)
+	}
+	return nil
+}
+
+// Refresh reloads the read model and the targets from the store.
+func (s *Service) Refresh(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	cur, err := s.queries.Find(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("queries: loading: %w", err)
+	}
+	var all []*Query
+	if err := cur.All(ctx, &all); err != nil {
+		return fmt.Errorf("queries: loading: %w", err)
+	}
+	var td targetsDoc
+	err = s.settings.FindOne(ctx, bson.D{{Key: "_id", Value: targetsID}}).Decode(&td)
+	t := DefaultTargets
+	switch {
+	case err == nil:
+		t = td.Targets
+	case !errors.Is(err, mongo.ErrNoDocuments):
+		return fmt.Errorf("queries: loading targets: %w", err)
+	}
+	m := make(map[string]*Query, len(all))
+	for _, q := range all {
+		m[q.ID] = q
+	}
+	s.mu.Lock()
+	s.byID, s.targets, s.loaded = m, &t, true
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Service) ensureLoaded(ctx context.Context) error {
+	s.mu.RLock()
+	ok := s.loaded
+	s.mu.RUnlock()
+	if ok {
+		return nil
+	}
+	return s.Refresh(ctx)
+}
+
+// Targets returns the service levels.
+func (s *Service) Targets(ctx context.Context) (Targets, error) {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return Targets{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return *s.targets, nil
+}
+
+// SetTargets changes the service levels.
+func (s *Service) SetTargets(ctx context.Context, t Targets) error {
+	var f fault.Fields
+	if t.FirstResponseDays < 1 || t.FirstResponseDays > 30 {
+		f.Add("firstResponseDays", "First response target must be between 1 and 30 working days")
+	}
+	if t.ResolutionDays < 1 || t.ResolutionDays > 120 {
+		f.Add("resolutionDays", "Resolution target must be between 1 and 120 working days")
+	} else if !f.Has("firstResponseDays") && t.ResolutionDays < t.FirstResponseDays {
+		f.Add("resolutionDays", "Resolution target must be at least the first response target")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	if err := s.ensureLoaded(ctx); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	doc := targetsDoc{ID: targetsID, Targets: t}
+	if _, err := s.settings.ReplaceOne(ctx, bson.D{{Key: "_id", Value: targetsID}}, doc, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("queries: saving targets: %w", err)
+	}
+	s.mu.Lock()
+	s.targets = &t
+	s.mu.Unlock()
+	return nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// newQueryID is a readable reference: Q- and 8 upper-case hex digits.
+func newQueryID() string { return "Q-" + strings.ToUpper(randomHex(4)) }
+
+// RaiseInput is what a provider submits.
+type RaiseInput struct {
+	Topic   string
+	Subject string
+	Message string
+	Link    string // "" or "invoice:<id>" / "contract:<id>"
+	File    *Upload
+}
+
+func (s *Service) nowUTC() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+
+// Raise records a new query from the actor's organisation, routed to the
+// topic's owning team.
+func (s *Service) Raise(ctx context.Context, a Actor, orgName string, in RaiseInput) (*Query, error) {
+	if a.Staff || a.OrgID == "" {
+		return nil, fault.Forbiddenf("Only provider users raise queries")
+	}
+	in.Subject, in.Message = strings.TrimSpace(in.Subject), strings.TrimSpace(in.Message)
+	var f fault.Fields
+	topic, ok := contacts.TopicBySlug(in.Topic)
+	if !ok {
+		f.Add("topic", "Select what your query is about")
+	}
+	switch {
+	case in.Subject == "":
+		f.Add("subject", "Enter a subject")
+	case len(in.Subject) > 150:
+		f.Add("subject", "Subject must be 150 characters or fewer")
+	}
+	checkText(&f, "message", in.Message)
+	var link *Link
+	if in.Link != "" {
+		l, err := s.resolveLink(ctx, a.OrgID, in.Link)
+		if err != nil {
+			if fault.KindOf(err) != fault.Invalid {
+				return nil, err
+			}
+			f.Add("link", fault.FieldsOf(err)[0].Message)
+		}
+		link = l
+	}
+	ctype, err := checkUpload(in.File, "attachment")
+	if err != nil {
+		f.Add("attachment", fault.FieldsOf(err)[0].Message)
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.ensureLoaded(ctx); err != nil {
+		return nil, err
+	}
+	now := s.nowUTC()
+	q := &Query{
+		ID: newQueryID(), OrgID: a.OrgID, OrgName: orgName, Topic: topic.Slug, Team: topic.Team,
+		Subject: in.Subject, Status: StatusOpen, RaisedBy: a.UserID, RaisedByName: a.Name, RaisedAt: now,
+		UpdatedAt: now, Link: link,
+	}
+	msg := Message{ID: randomHex(6), At: now, ByUser: a.UserID, ByName: a.Name, Text: in.Message}
+	ev := event{Action: ActRaise, To: StatusOpen, Team: topic.Team}
+	if err := s.commit(ctx, q, ev, a, &msg, in.File, ctype, true); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+func checkText(f *fault.Fields, field, text string) {
+	switch {
+	case text == "":
+		f.Add(field, "Enter your message")
+	case len(text) > 5000:
+		f.Add(field, "Message must be 5,000 characters or fewer")
+	}
+}
+
+func (s *Service) resolveLink(ctx context.Context, orgID, v string) (*Link, error) {
+	if s.linker == nil {
+		return nil, fault.InvalidField("link", "Linking a query to an invoice or contract is not available yet")
+	}
+	kind, id, ok := strings.Cut(v, ":")
+	if !ok || (kind != "invoice" && kind != "contract") || id == "" || len(id) > 64 {
+		return nil, fault.InvalidField("link", "Select one of your invoices or contracts")
+	}
+	label, err := s.linker.Describe(ctx, orgID, kind, id)
+	if fault.KindOf(err) == fault.NotFound {
+		return nil, fault.InvalidField("link", "Select one of your invoices or contracts")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Link{Kind: kind, ID: id, Label: label}, nil
+}
+
+// commit records one change: the event (the version check), then any
+// attachment, then the snapshot by bare _id. q is the new snapshot with the
+// old Version; msg (optional) is appended to the thread.
+func (s *Service) commit(ctx context.Context, q *Query, ev event, a Actor, msg *Message, file *Upload, ctype string, isNew bool) error {
+	if msg != nil && len(q.Messages) >= MaxMessages {
+		return fault.Conflictf("This query's thread is full: raise a new query and mention %s", q.ID)
+	}
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	q.Version++
+	ev.ID = fmt.Sprintf("%s/%d", q.ID, q.Version)
+	ev.Query, ev.Seq, ev.By, ev.ByName = q.ID, q.Version, a.UserID, a.Name
+	if ev.At.IsZero() {
+		ev.At = q.UpdatedAt
+	}
+	if _, err := s.events.InsertOne(ctx, ev); err != nil {
+		if store.IsDuplicateKey(err) {
+			if isNew {
+				return fmt.Errorf("queries: query id collision: %w", err)
+			}
+			return fault.Conflictf("Someone else changed this query at the same time. Check the query and try again")
+		}
+		return fmt.Errorf("queries: recording change: %w", err)
+	}
+	if msg != nil {
+		if file != nil {
+			doc := attachmentDoc{ID: "a" + randomHex(16), Query: q.ID, OrgID: q.OrgID, Name: safeName(file.Name, ctype), ContentType: ctype, Data: file.Data}
+			if _, err := s.attachments.InsertOne(ctx, doc); err != nil {
+				return fmt.Errorf("queries: saving attachment: %w", err)
+			}
+			msg.Attachment = &AttachmentInfo{ID: doc.ID, Name: doc.Name, ContentType: ctype, Size: len(file.Data)}
+		}
+		q.Messages = append(q.Messages, *msg)
+	}
+	var err error
+	if isNew {
+		_, err = s.queries.InsertOne(ctx, q)
+	} else {
+		_, err = s.queries.ReplaceOne(ctx, bson.D{{Key: "_id", Value: q.ID}}, q)
+	}
+	if err != nil {
+		return fmt.Errorf("queries: saving query: %w", err)
+	}
+	cp := *q
+	cp.Messages = append([]Message(nil), q.Messages...)
+	s.mu.Lock()
+	if s.byID != nil {
+		s.byID[q.ID] = &cp
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// Get returns the query, read from the store; NotFound when the actor may
+// not see it (a provider sees its own organisation's only).
+func (s *Service) Get(ctx context.Context, a Actor, id string) (*Query, error) {
+	if id == "" || len(id) > 40 {
+		return nil, fault.NotFoundf("query not found")
+	}
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	var q Query
+	err := s.queries.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&q)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, fault.NotFoundf("query not found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("queries: loading query: %w", err)
+	}
+	if !a.Staff && (a.OrgID == "" || a.OrgID != q.OrgID) {
+		return nil, fault.NotFoundf("query not found")
+	}
+	return &q, nil
+}
+
+// change loads the query, checks the version and the transition, lets fn
+// apply the action (returning the thread entry it adds, if any) and
+// commits. file is an attachment for that entry.
+func (s *Service) change(ctx context.Context, a Actor, id string, version int, act Action, file *Upload, ctype string, fn func(q *Query, ev *event) (*Message, error)) (*Query, error) {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return nil, err
+	}
+	q, err := s.Get(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if version != 0 && version != q.Version {
+		return nil, fault.Conflictf("This query changed since you opened it. Check the latest messages and try again")
+	}
+	to, ok := Next(act, q.Status)
+	if !ok {
+		return nil, fault.Conflictf("This query is %s: that action is not available", strings.ToLower(q.Status.Label()))
+	}
+	ev := event{Action: act, From: q.Status, To: to}
+	q.UpdatedAt = s.nowUTC()
+	msg, err := fn(q, &ev)
+	if err != nil {
+		return nil, err
+	}
+	q.Status = to
+	if msg != nil {
+		msg.ID, msg.At, msg.ByUser, msg.ByName = randomHex(6), q.UpdatedAt, a.UserID, a.Name
+		msg.FromCouncil = a.Staff
+	}
+	if err := s.commit(ctx, q, ev, a, msg, file, ctype, false); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// ReplyInput is a message in the thread.
+type ReplyInput struct {
+	Message string
+	File    *Upload
+	Version int // the version the person saw (0: do not check)
+}
+
+// Reply adds a message from the provider or the council. A council reply
+// is the first response if none came before, and tells the organisation.
+func (s *Service) Reply(ctx context.Context, a Actor, id string, in ReplyInput) (*Query, error) {
+	in.Message = strings.TrimSpace(in.Message)
+	var f fault.Fields
+	checkText(&f, "message", in.Message)
+	ctype, err := checkUpload(in.File, "attachment")
+	if err != nil {
+		f.Add("attachment", fault.FieldsOf(err)[0].Message)
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	act := ActProviderMessage
+	if a.Staff {
+		act = ActCouncilMessage
+	}
+	q, err := s.change(ctx, a, id, in.Version, act, in.File, ctype, func(q *Query, ev *event) (*Message, error) {
+		if a.Staff && q.FirstResponseAt.IsZero() {
+			q.FirstResponseAt = q.UpdatedAt
+		}
+		return &Message{Text: in.Message}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if a.Staff {
+		s.tell(ctx, q, "The council replied to your query: "+q.Subject)
+	}
+	return q, nil
+}
+
+func (s *Service) tell(ctx context.Context, q *Query, title string) {
+	if s.notes == nil {
+		return
+	}
+	if err := s.notes.ToOrg(ctx, q.OrgID, notify.KindQuery, title, "/queries/"+q.ID); err != nil {
+		s.log.Error("queries: notification failed", "query", q.ID, "err", err)
+	}
+}
+
+// Assign gives the query to a council member (userID, name); an empty
+// userID removes the assignment. The portal checks the person is staff.
+func (s *Service) Assign(ctx context.Context, a Actor, id, userID, name string, version int) (*Query, error) {
+	if !a.Staff {
+		return nil, fault.Forbiddenf("Only council staff assign queries")
+	}
+	if userID != "" && strings.TrimSpace(name) == "" {
+		return nil, fault.InvalidField("assignee", "Select who to assign the query to")
+	}
+	return s.change(ctx, a, id, version, ActAssign, nil, "", func(q *Query, ev *event) (*Message, error) {
+		if q.AssignedTo == userID {
+			return nil, fault.InvalidField("assignee", "The query is already assigned to "+orNobody(name))
+		}
+		q.AssignedTo, q.AssignedName = userID, name
+		if userID == "" {
+			ev.Note = "unassigned"
+			return &Message{System: true, Text: "Unassigned"}, nil
+		}
+		ev.Note = "assigned to " + name
+		return &Message{System: true, Text: "Assigned to " + name}, nil
+	})
+}
+
+func orNobody(name string) string {
+	if name == "" {
+		return "nobody"
+	}
+	return name
+}
+
+// Transfer moves the query to another team with a note the provider sees
+// too; the assignment is cleared.
+func (s *Service) Transfer(ctx context.Context, a Actor, id, team, note string, version int) (*Query, error) {
+	if !a.Staff {
+		return nil, fault.Forbiddenf("Only council staff move queries")
+	}
+	note = strings.TrimSpace(note)
+	var f fault.Fields
+	if auth.TeamName(team) == "" {
+		f.Add("team", "Select the team to move the query to")
+	}
+	switch {
+	case note == "":
+		f.Add("note", "Enter a note saying why the query is moving")
+	case len(note) > 1000:
+		f.Add("note", "Note must be 1,000 characters or fewer")
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	q, err := s.change(ctx, a, id, version, ActTransfer, nil, "", func(q *Query, ev *event) (*Message, error) {
+		if q.Team == team {
+			return nil, fault.InvalidField("team", "The query is already with "+auth.TeamName(team)+": select another team")
+		}
+		text := fmt.Sprintf("Moved from %s to %s: %s", auth.TeamName(q.Team), auth.TeamName(team), note)
+		q.Team, q.AssignedTo, q.AssignedName = team, "", ""
+		ev.Team, ev.Note = team, note
+		return &Message{System: true, Text: text}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.tell(ctx, q, "Your query moved to "+auth.TeamName(team)+": "+q.Subject)
+	return q, nil
+}
+
+// Resolve closes the query, with an optional note to the provider.
+func (s *Service) Resolve(ctx context.Context, a Actor, id, note string, version int) (*Query, error) {
+	if !a.Staff {
+		return nil, fault.Forbiddenf("Only council staff resolve queries")
+	}
+	note = strings.TrimSpace(note)
+	if len(note) > 5000 {
+		return nil, fault.InvalidField("note", "Note must be 5,000 characters or fewer")
+	}
+	q, err := s.change(ctx, a, id, version, ActResolve, nil, "", func(q *Query, ev *event) (*Message, error) {
+		q.ResolvedAt = q.UpdatedAt
+		if q.FirstResponseAt.IsZero() {
+			q.FirstResponseAt = q.UpdatedAt
+		}
+		ev.Note = note
+		text := "Marked as resolved"
+		if note != "" {
+			text += ": " + note
+		}
+		return &Message{System: true, Text: text}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.tell(ctx, q, "Your query was resolved: "+q.Subject)
+	return q, nil
+}
+
+// CanReopen reports whether the provider may still reopen q at now.
+func CanReopen(q *Query, now time.Time) bool {
+	return q.Status == StatusResolved && !q.ResolvedAt.IsZero() && !now.After(q.ResolvedAt.AddDate(0, 0, ReopenDays))
+}
+
+// Reopen lets the provider reopen a resolved query within ReopenDays of
+// its resolution, with a message saying why.
+func (s *Service) Reopen(ctx context.Context, a Actor, id, message string, version int) (*Query, error) {
+	if a.Staff {
+		return nil, fault.Forbiddenf("Only the provider reopens a query")
+	}
+	message = strings.TrimSpace(message)
+	var f fault.Fields
+	checkText(&f, "message", message)
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, a, id, version, ActReopen, nil, "", func(q *Query, ev *event) (*Message, error) {
+		if !CanReopen(q, q.UpdatedAt) {
+			return nil, fault.Conflictf("This query was resolved more than %d days ago: raise a new query instead", ReopenDays)
+		}
+		q.ResolvedAt = time.Time{}
+		return &Message{Text: message}, nil
+	})
+}
+
+// Attachment returns a stored attachment when the actor may see its query.
+func (s *Service) Attachment(ctx context.Context, a Actor, id string) (*Attachment, error) {
+	if id == "" || len(id) > 40 {
+		return nil, fault.NotFoundf("attachment not found")
+	}
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	var d attachmentDoc
+	err := s.attachments.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, fault.NotFoundf("attachment not found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("queries: loading attachment: %w", err)
+	}
+	if !a.Staff && (a.OrgID == "" || a.OrgID != d.OrgID) {
+		return nil, fault.NotFoundf("attachment not found")
+	}
+	return &Attachment{AttachmentInfo: AttachmentInfo{ID: d.ID, Name: d.Name, ContentType: d.ContentType, Size: len(d.Data)}, Query: d.Query, OrgID: d.OrgID, Data: d.Data}, nil
+}
+
+// View is a query with its service-level position at a moment.
+type View struct {
+	*Query
+	AgeDays            int       // working days since raised (to resolution, when resolved)
+	FirstResponseDue   time.Time // London date
+	ResolutionDue      time.Time // London date
+	PastFirstResponse  bool      // no first response by the due date (or it came late)
+	PastResolution     bool      // not resolved by the due date (or resolved late)
+	CanReopen          bool
+	LastMessageFromOrg bool
+}
+
+// PastTarget reports whether either target is missed.
+func (v View) PastTarget() bool { return v.PastFirstResponse || v.PastResolution }
+
+func view(q *Query, cal *workdays.Calendar, t Targets, now time.Time) View {
+	v := View{Query: q}
+	v.FirstResponseDue = cal.AddWorkingDays(q.RaisedAt, t.FirstResponseDays)
+	v.ResolutionDue = cal.AddWorkingDays(q.RaisedAt, t.ResolutionDays)
+	today := workdays.Date(now)
+	if q.FirstResponseAt.IsZero() {
+		v.PastFirstResponse = today.After(v.FirstResponseDue)
+	} else {
+		v.PastFirstResponse = workdays.Date(q.FirstResponseAt).After(v.FirstResponseDue)
+	}
+	end := now
+	if q.Status == StatusResolved && !q.ResolvedAt.IsZero() {
+		end = q.ResolvedAt
+	}
+	v.PastResolution = workdays.Date(end).After(v.ResolutionDue)
+	v.AgeDays = cal.WorkingDaysBetween(q.RaisedAt, end)
+	v.CanReopen = CanReopen(q, now)
+	if n := len(q.Messages); n > 0 {
+		v.LastMessageFromOrg = !q.Messages[n-1].FromCouncil
+	}
+	return v
+}
+
+// View returns the query with its service-level position now.
+func (s *Service) View(ctx context.Context, q *Query) (View, error) {
+	cal, t, err := s.calTargets(ctx)
+	if err != nil {
+		return View{}, err
+	}
+	return view(q, cal, t, s.now()), nil
+}
+
+func (s *Service) calTargets(ctx context.Context) (*workdays.Calendar, Targets, error) {
+	t, err := s.Targets(ctx)
+	if err != nil {
+		return nil, t, err
+	}
+	cal := workdays.Default()
+	if s.days != nil {
+		if cal, err = s.days.Calendar(ctx); err != nil {
+			return nil, t, err
+		}
+	}
+	return cal, t, nil
+}
+
+// Filter narrows a list.
+type Filter struct {
+	OrgID    string   // "" for all organisations
+	Teams    []string // empty for all teams
+	Status   Status   // "" for any
+	Open     bool     // only unresolved
+	Assigned string   // only assigned to this user
+}
+
+func (f Filter) match(q *Query) bool {
+	if f.OrgID != "" && q.OrgID != f.OrgID {
+		return false
+	}
+	if len(f.Teams) > 0 {
+		ok := false
+		for _, t := range f.Teams {
+			ok = ok || t == q.Team
+		}
+		if !ok {
+			return false
+		}
+	}
+	if f.Status != "" && q.Status != f.Status {
+		return false
+	}
+	if f.Open && q.Status == StatusResolved {
+		return false
+	}
+	if f.Assigned != "" && q.AssignedTo != f.Assigned {
+		return false
+	}
+	return true
+}
+
+// List returns matching queries from the read model: unresolved oldest
+// first (the queue order), then resolved newest first.
+func (s *Service) List(ctx context.Context, f Filter) ([]View, error) {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return nil, err
+	}
+	cal, t, err := s.calTargets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	s.mu.RLock()
+	var out []View
+	for _, q := range s.byID {
+		if f.match(q) {
+			out = append(out, view(q, cal, t, now))
+		}
+	}
+	s.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool {
+		ri, rj := out[i].Status == StatusResolved, out[j].Status == StatusResolved
+		if ri != rj {
+			return !ri
+		}
+		if ri {
+			return out[i].ResolvedAt.After(out[j].ResolvedAt)
+		}
+		if !out[i].RaisedAt.Equal(out[j].RaisedAt) {
+			return out[i].RaisedAt.Before(out[j].RaisedAt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}

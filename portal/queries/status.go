@@ -1,0 +1,97 @@
+package queries
+
+// Status is where a query stands.
+type Status string
+
+const (
+	StatusOpen             Status = "open"              // raised; the council has not answered yet
+	StatusAwaitingCouncil  Status = "awaiting-council"  // the provider wrote last (or reopened)
+	StatusAwaitingProvider Status = "awaiting-provider" // the council answered and waits for the provider
+	StatusResolved         Status = "resolved"
+)
+
+// Statuses in display order.
+var Statuses = []Status{StatusOpen, StatusAwaitingCouncil, StatusAwaitingProvider, StatusResolved}
+
+// Label is the status's name for people.
+func (s Status) Label() string {
+	switch s {
+	case StatusOpen:
+		return "Open"
+	case StatusAwaitingCouncil:
+		return "Awaiting council"
+	case StatusAwaitingProvider:
+		return "Awaiting provider"
+	case StatusResolved:
+		return "Resolved"
+	}
+	return string(s)
+}
+
+// Tag is the GOV.UK tag colour class for the status.
+func (s Status) Tag() string {
+	switch s {
+	case StatusOpen:
+		return "govuk-tag--blue"
+	case StatusAwaitingCouncil:
+		return "govuk-tag--yellow"
+	case StatusAwaitingProvider:
+		return "govuk-tag--purple"
+	case StatusResolved:
+		return "govuk-tag--green"
+	}
+	return "govuk-tag--grey"
+}
+
+// Action is something done to a query.
+type Action string
+
+const (
+	ActRaise           Action = "raise"
+	ActProviderMessage Action = "provider-message"
+	ActCouncilMessage  Action = "council-message"
+	ActAssign          Action = "assign"
+	ActTransfer        Action = "transfer"
+	ActResolve         Action = "resolve"
+	ActReopen          Action = "reopen"
+)
+
+// transitions is the one table of what each action does to each status.
+// An action missing for a status is not allowed in it.
+var transitions = map[Action]map[Status]Status{
+	ActProviderMessage: {
+		StatusOpen:             StatusOpen,
+		StatusAwaitingCouncil:  StatusAwaitingCouncil,
+		StatusAwaitingProvider: StatusAwaitingCouncil,
+	},
+	ActCouncilMessage: {
+		StatusOpen:             StatusAwaitingProvider,
+		StatusAwaitingCouncil:  StatusAwaitingProvider,
+		StatusAwaitingProvider: StatusAwaitingProvider,
+	},
+	ActAssign: {
+		StatusOpen:             StatusOpen,
+		StatusAwaitingCouncil:  StatusAwaitingCouncil,
+		StatusAwaitingProvider: StatusAwaitingProvider,
+	},
+	ActTransfer: {
+		StatusOpen:             StatusOpen,
+		StatusAwaitingCouncil:  StatusAwaitingCouncil,
+		StatusAwaitingProvider: StatusAwaitingProvider,
+	},
+	ActResolve: {
+		StatusOpen:             StatusResolved,
+		StatusAwaitingCouncil:  StatusResolved,
+		StatusAwaitingProvider: StatusResolved,
+	},
+	ActReopen: {
+		StatusResolved: StatusAwaitingCouncil,
+	},
+}
+
+// Next returns the status after the action, or false when the action is
+// not allowed in status from.
+func Next(a Action, from Status) (Status, bool) {
+	to, ok := transitions[a][from]
+	return to, ok
+}
