@@ -45,10 +45,18 @@ func newTestServer(t *testing.T) *testServer {
 // here (and call EnsureIndexes), mirroring cmd/portal's app.wire.
 func newTestDeps(t *testing.T, st *store.Store) Deps {
 	t.Helper()
-	return Deps{
+	ctx := storetest.Context(t)
+	d := Deps{
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Store:  st,
 	}
+	// accounts
+	d.Auth = auth.NewService(st.DB, auth.Options{Hash: auth.CheapHashParams, Logger: d.Logger})
+	if err := d.Auth.EnsureIndexes(ctx); err != nil {
+		t.Fatalf("auth.EnsureIndexes: %v", err)
+	}
+	d.SessionKey = []byte("test-session-key-0123456789abcdef-0123456789")
+	return d
 }
 
 // do serves one request, as p when p is not nil (the authenticate

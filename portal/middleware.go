@@ -28,6 +28,7 @@ func (s *Server) middleware(h http.Handler) http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, forbiddenCrossOrigin)
 	}))
+	h = s.authenticate(h) // accounts: session cookie or API token -> principal
 	h = cop.Handler(h)
 	h = s.limitBody(h)
 	h = s.securityHeaders(h)

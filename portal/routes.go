@@ -35,6 +35,11 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/privacy", s.handle(s.handlePrivacy)).Methods(http.MethodGet)
 
 	// --- accounts: sign-in, home pages, admin, invitations, tokens, audit
+	r.Handle("/login", s.handle(s.handleLogin)).Methods(http.MethodGet)
+	r.Handle("/login", s.handle(s.handleLoginPost)).Methods(http.MethodPost)
+	r.Handle("/logout", s.handle(s.handleLogout)).Methods(http.MethodPost)
+	r.Handle("/home", s.handle(s.signedIn(s.handleHome))).Methods(http.MethodGet)
+	// --- end accounts
 
 	// --- contracts, invoices, remittance
 

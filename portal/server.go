@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"careportal/assets"
+	"careportal/auth"
 	"careportal/portal/store"
 )
 
@@ -24,6 +25,13 @@ type Config struct {
 	Secure bool
 	// Now is the clock; tests set it. Defaults to time.Now.
 	Now func() time.Time
+
+	// accounts: session timeouts (defaults auth.DefaultSessionIdle and
+	// auth.DefaultSessionAbsolute) and whether to take the client address
+	// from the last X-Forwarded-For hop (only behind a proxy we run).
+	SessionIdle       time.Duration
+	SessionAbsolute   time.Duration
+	TrustForwardedFor bool
 }
 
 // Deps are the services the handlers use. cmd/portal builds them.
@@ -31,6 +39,10 @@ type Config struct {
 type Deps struct {
 	Logger *slog.Logger
 	Store  *store.Store
+
+	// accounts
+	Auth       *auth.Service
+	SessionKey []byte // signs session cookies; at least 32 bytes
 }
 
 // Server holds every dependency of the handlers; handlers are its methods.
@@ -40,6 +52,10 @@ type Server struct {
 	store  *store.Store
 	pages  *pageSet
 	static *assets.Static
+
+	// accounts
+	auth     *auth.Service
+	sessions *sessionStore
 }
 
 // New builds the server, parsing every template now so that a broken one
@@ -63,6 +79,22 @@ func New(cfg Config, d Deps) (*Server, error) {
 		log:    d.Logger,
 		store:  d.Store,
 		static: static,
+	}
+	// accounts
+	if cfg.SessionIdle == 0 {
+		cfg.SessionIdle = auth.DefaultSessionIdle
+	}
+	if cfg.SessionAbsolute == 0 {
+		cfg.SessionAbsolute = auth.DefaultSessionAbsolute
+	}
+	s.cfg = cfg
+	if d.Auth != nil {
+		if len(d.SessionKey) < 32 {
+			return nil, fmt.Errorf("portal: the session key must be at least 32 bytes")
+		}
+		s.auth = d.Auth
+		s.sessions = newSessionStore(d.Auth, d.SessionKey, cfg.Secure,
+			auth.SessionTimeouts{Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute})
 	}
 	s.pages, err = parsePages(s.templateFuncs())
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"careportal/auth"
 	"careportal/portal/store"
 )
 
@@ -15,6 +16,9 @@ type app struct {
 	cfg   config
 	log   *slog.Logger
 	store *store.Store
+
+	// accounts
+	auth *auth.Service
 	// background jobs (sweeps, read-model polling) that run while serving.
 	jobs []job
 }
@@ -53,6 +57,15 @@ func openApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 // wire builds each domain service and ensures its indexes. Features add
 // their services here, in dependency order.
 func (a *app) wire(ctx context.Context) error {
+	// accounts
+	a.auth = auth.NewService(a.store.DB, auth.Options{Logger: a.log})
+	if err := a.auth.EnsureIndexes(ctx); err != nil {
+		return fmt.Errorf("accounts: %w", err)
+	}
+	a.jobs = append(a.jobs, job{name: "accounts sweep", every: 5 * time.Minute, run: func(ctx context.Context) error {
+		_, err := a.auth.Sweep(ctx, auth.SessionTimeouts{Idle: auth.DefaultSessionIdle, Absolute: auth.DefaultSessionAbsolute})
+		return err
+	}})
 	return nil
 }
 

@@ -38,7 +38,9 @@ type demoLogin struct{ Role, Name, Email, Password, Org string }
 
 // demoSteps are run in this order. Features add theirs.
 func demoSteps() []demoStep {
-	return nil
+	return []demoStep{
+		{"accounts", demoAccounts},
+	}
 }
 
 func runDemo(ctx context.Context, e env) error {

@@ -89,6 +89,10 @@ func runServe(ctx context.Context, e env) error {
 
 // newServer builds the HTTP server from the wired services.
 func (a *app) newServer() (*portal.Server, error) {
+	key, err := a.cfg.sessionKey()
+	if err != nil {
+		return nil, err
+	}
 	return portal.New(portal.Config{
 		ServiceName: a.cfg.ServiceName,
 		BaseURL:     a.cfg.BaseURL,
@@ -96,5 +100,8 @@ func (a *app) newServer() (*portal.Server, error) {
 	}, portal.Deps{
 		Logger: a.log,
 		Store:  a.store,
+		// accounts
+		Auth:       a.auth,
+		SessionKey: key,
 	})
 }

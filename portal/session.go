@@ -1,0 +1,137 @@
+package portal
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+
+	"careportal/auth"
+	"careportal/portal/fault"
+)
+
+// sessionCtxKey holds the request's *auth.Session.
+type sessionCtxKey struct{}
+
+func currentSession(r *http.Request) *auth.Session {
+	ss, _ := r.Context().Value(sessionCtxKey{}).(*auth.Session)
+	return ss
+}
+
+// authenticate resolves who is acting: from the session cookie on pages,
+// from `Authorization: Bearer <token>` under /api/. A principal already in
+// the context (tests inject one) is kept. An unknown or revoked token gets
+// 401; a stale or forged session cookie is cleared and the request goes on
+// signed out.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if principal(r) != nil || s.auth == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if isAPI(r) {
+			h := r.Header.Get("Authorization")
+			if h == "" {
+				next.ServeHTTP(w, r)
+				return
+			}
+			scheme, token, ok := strings.Cut(h, " ")
+			if !ok || !strings.EqualFold(scheme, "Bearer") {
+				s.renderError(w, r, fault.Unauthorizedf("Use Authorization: Bearer with an API token"))
+				return
+			}
+			p, err := s.auth.TokenPrincipal(r.Context(), strings.TrimSpace(token))
+			if err != nil {
+				s.renderError(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(withPrincipal(r.Context(), p)))
+			return
+		}
+		if _, err := r.Cookie(s.sessions.name); err != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		sess, err := s.sessions.Get(r, s.sessions.name)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		doc, _ := sess.Values[sessionDocKey{}].(*auth.Session)
+		if sess.IsNew || doc == nil {
+			s.sessions.clearCookie(w)
+			next.ServeHTTP(w, r)
+			return
+		}
+		p, err := s.auth.SessionPrincipal(r.Context(), doc)
+		if err != nil {
+			if fault.KindOf(err) != fault.Unauthorized {
+				s.renderError(w, r, err)
+				return
+			}
+			if err := s.sessions.end(r.Context(), w, doc.ID); err != nil {
+				s.renderError(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx := withPrincipal(r.Context(), p)
+		ctx = context.WithValue(ctx, sessionCtxKey{}, doc)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// setFlash keeps a one-line success message for the person's next page
+// (shown once, in a green banner). Call it after a successful POST, before
+// redirect. Without a session (API, tests with an injected principal) it
+// does nothing.
+func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, msg string) {
+	ss := currentSession(r)
+	if ss == nil || s.auth == nil {
+		return
+	}
+	if err := s.auth.SetFlash(r.Context(), ss.ID, msg); err != nil {
+		s.log.Error("keeping a flash message failed", "err", err, "request_id", info(r).ID)
+		return
+	}
+	ss.Flash = msg
+}
+
+// takeFlash returns the session's flash message and clears it.
+func (s *Server) takeFlash(r *http.Request) string {
+	ss := currentSession(r)
+	if ss == nil || ss.Flash == "" || s.auth == nil {
+		return ""
+	}
+	msg := ss.Flash
+	ss.Flash = ""
+	if err := s.auth.ClearFlash(r.Context(), ss.ID); err != nil {
+		s.log.Error("clearing a flash message failed", "err", err, "request_id", info(r).ID)
+	}
+	return msg
+}
+
+// clientIP is the address the request came from: the connection's, or the
+// last X-Forwarded-For hop when Config.TrustForwardedFor says a proxy we
+// run sets it.
+func (s *Server) clientIP(r *http.Request) string {
+	if s.cfg.TrustForwardedFor {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// actor is who is acting on the request, for auth.Service's audit log.
+func (s *Server) actor(r *http.Request) auth.Actor {
+	return auth.ActorOf(principal(r), s.clientIP(r))
+}
