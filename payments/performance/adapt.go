@@ -1,0 +1,169 @@
+package performance
+
+import (
+	"context"
+	"fmt"
+
+	"careportal/auth"
+	"careportal/payments"
+	"careportal/payments/metrics"
+)
+
+// Adapt turns one invoice snapshot of the payments read model into the
+// metrics shape. contracts gives each contract's service type (by id);
+// orgs gives each provider's SME flag (by id); interest is the interest
+// paid against the invoice.
+//
+// Decisions:
+//   - The received date is the London day the invoice was received
+//     (ReceivedDate); the due date is the one the payments service fixed.
+//   - Each status change counts on its London calendar day (Event.Date).
+//   - Payments come from the "paid" steps of the history (payment date and
+//     amount from the remittance); if the history has none but the snapshot
+//     records a payment, that one is used. The payments core records one
+//     payment per invoice today; the metrics handle several.
+//   - SmallSupplier is the organisation's SME flag: the portal does not
+//     hold head counts, so this is the nearest measure of the Fair Payment
+//     Code's "small business" (fewer than 50 employees); it is stated in
+//     the report notes.
+func Adapt(inv *payments.Invoice, contracts map[string]payments.Contract, orgs map[string]auth.Org, interest []InterestPayment) metrics.Invoice {
+	m := metrics.Invoice{
+		ID: inv.ID, Number: inv.Number, OrgID: inv.OrgID, OrgName: inv.OrgName, SupplierRef: inv.SupplierRef,
+		ContractRef: inv.ContractRef, GrossPence: inv.GrossPence, Status: metrics.Status(inv.Status),
+	}
+	m.Received, _ = metrics.ParseDate(inv.ReceivedDate)
+	if m.Received.IsZero() && !inv.ReceivedAt.IsZero() {
+		m.Received = metrics.DateOf(inv.ReceivedAt)
+	}
+	m.Due, _ = metrics.ParseDate(inv.DueDate)
+	if c, ok := contracts[inv.ContractID]; ok {
+		m.ServiceType = string(c.ServiceType)
+	}
+	if o, ok := orgs[inv.OrgID]; ok {
+		m.SmallSupplier = o.SME
+	}
+	m.History = make([]metrics.Change, 0, len(inv.History))
+	for _, ev := range inv.History {
+		day, err := metrics.ParseDate(ev.Date)
+		if err != nil || day.IsZero() {
+			day = metrics.DateOf(ev.At)
+		}
+		m.History = append(m.History, metrics.Change{On: day, To: metrics.Status(ev.To)})
+		if ev.To == payments.StatusPaid {
+			pd, err := metrics.ParseDate(ev.PaymentDate)
+			if err != nil || pd.IsZero() {
+				pd = day
+			}
+			amt := ev.AmountPence
+			if amt == 0 {
+				amt = inv.GrossPence
+			}
+			m.Payments = append(m.Payments, metrics.Payment{On: pd, Pence: amt})
+		}
+	}
+	if len(m.Payments) == 0 && inv.PaidDate != "" {
+		if pd, err := metrics.ParseDate(inv.PaidDate); err == nil {
+			amt := inv.PaidPence
+			if amt == 0 {
+				amt = inv.GrossPence
+			}
+			m.Payments = append(m.Payments, metrics.Payment{On: pd, Pence: amt})
+		}
+	}
+	sortPayments(m.Payments)
+	sortChanges(m.History)
+	for _, ip := range interest {
+		if d, err := metrics.ParseDate(ip.Date); err == nil {
+			m.InterestPaid = append(m.InterestPaid, metrics.Payment{On: d, Pence: ip.Pence})
+		}
+	}
+	return m
+}
+
+func sortPayments(ps []metrics.Payment) {
+	for i := 1; i < len(ps); i++ {
+		for j := i; j > 0 && ps[j].On < ps[j-1].On; j-- {
+			ps[j], ps[j-1] = ps[j-1], ps[j]
+		}
+	}
+}
+
+func sortChanges(cs []metrics.Change) {
+	for i := 1; i < len(cs); i++ {
+		for j := i; j > 0 && cs[j].On < cs[j-1].On; j-- {
+			cs[j], cs[j-1] = cs[j-1], cs[j]
+		}
+	}
+}
+
+// snapshotNow returns the adapted invoices, rebuilding them only when the
+// read model, the contracts, the organisations or this service's own data
+// changed since the last build.
+func (s *Service) snapshotNow(ctx context.Context) (*snapshot, error) {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return nil, err
+	}
+	if s.src.Invoices == nil {
+		return &snapshot{orgs: map[string]auth.Org{}, byID: map[string]int{}}, nil
+	}
+	invs, err := s.src.Invoices(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("performance: reading invoices: %w", err)
+	}
+	var contracts []payments.Contract
+	if s.src.Contracts != nil {
+		if contracts, err = s.src.Contracts(ctx); err != nil {
+			return nil, fmt.Errorf("performance: reading contracts: %w", err)
+		}
+	}
+	var orgs []auth.Org
+	if s.src.Orgs != nil {
+		if orgs, err = s.src.Orgs(ctx); err != nil {
+			return nil, fmt.Errorf("performance: reading organisations: %w", err)
+		}
+	}
+	s.mu.RLock()
+	fp := fingerprint{count: len(invs), own: s.ownWrites, contracts: len(contracts), orgs: len(orgs)}
+	s.mu.RUnlock()
+	for i := range invs {
+		fp.versions += int64(invs[i].Version)
+		if invs[i].UpdatedAt.After(fp.latest) {
+			fp.latest = invs[i].UpdatedAt
+		}
+	}
+	for i := range contracts {
+		fp.versions += int64(contracts[i].Version) << 20
+		if contracts[i].UpdatedAt.After(fp.latest) {
+			fp.latest = contracts[i].UpdatedAt
+		}
+	}
+	for i := range orgs {
+		if orgs[i].UpdatedAt.After(fp.latest) {
+			fp.latest = orgs[i].UpdatedAt
+		}
+	}
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if s.snap != nil && s.snap.fp == fp {
+		return s.snap, nil
+	}
+	cmap := make(map[string]payments.Contract, len(contracts))
+	for _, c := range contracts {
+		cmap[c.ID] = c
+	}
+	omap := make(map[string]auth.Org, len(orgs))
+	for _, o := range orgs {
+		omap[o.ID] = o
+	}
+	s.mu.RLock()
+	out := make([]metrics.Invoice, len(invs))
+	byID := make(map[string]int, len(invs))
+	for i := range invs {
+		out[i] = Adapt(&invs[i], cmap, omap, s.interest[invs[i].ID])
+		byID[invs[i].ID] = i
+	}
+	s.mu.RUnlock()
+	s.snap = &snapshot{fp: fp, invoices: out, orgs: omap, byID: byID}
+	s.reports = map[reportKey]*metrics.Report{}
+	return s.snap, nil
+}

@@ -1,0 +1,374 @@
+package performance
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"sort"
+	"strconv"
+
+	"careportal/auth"
+	"careportal/payments"
+	"careportal/payments/metrics"
+	"careportal/portal/csvout"
+)
+
+// Figures are the reg 38 and reg 113 figures for a range, in the shape the
+// command line and the API print. Percentages and the mean are numbers to
+// one decimal place (null when nothing was counted); money is pence.
+type Figures struct {
+	From                 string   `json:"from"`
+	To                   string   `json:"to"`
+	Scope                string   `json:"scope"`
+	InvoicesPaid         int      `json:"invoices_paid"`
+	MeanDaysToPay        *float64 `json:"mean_days_to_pay"`
+	PaidWithin30DaysPct  *float64 `json:"paid_within_30_days_pct"`
+	Paid31To60DaysPct    *float64 `json:"paid_31_to_60_days_pct"`
+	Paid61DaysOrMorePct  *float64 `json:"paid_61_days_or_more_pct"`
+	PayableNotPaidPct    *float64 `json:"payable_not_paid_pct"`
+	SumsBecamePayable    int      `json:"sums_became_payable"`
+	InvoicesPaidInFull   int      `json:"invoices_paid_in_full"`
+	Reg113Within30Pct    *float64 `json:"reg113_paid_within_30_days_pct"`
+	InterestAccruedPence int64    `json:"interest_accrued_pence"`
+	FixedSumsPence       int64    `json:"fixed_sums_pence"`
+	InterestPaidPence    int64    `json:"interest_paid_pence"`
+	OverdueInvoices      int      `json:"overdue_invoices"`
+	OverduePence         int64    `json:"overdue_pence"`
+	QueriedInvoices      int      `json:"queried_invoices"`
+	QueriedMeanDays      *float64 `json:"queried_mean_days"`
+	FairPaymentCodeBand  string   `json:"fair_payment_code_band"`
+	Notes                []string `json:"notes"`
+}
+
+// FiguresOf flattens a report. scopeLabel says whose figures they are.
+//
+// interest_accrued_pence is the interest liability accrued in the period:
+// statutory interest for its days plus the fixed sums that became owed in
+// it (fixed_sums_pence shows the fixed-sum part on its own).
+func FiguresOf(r *metrics.Report, scopeLabel string) Figures {
+	return Figures{
+		From: r.From.String(), To: r.To.String(), Scope: scopeLabel,
+		InvoicesPaid: r.Payments, MeanDaysToPay: r.MeanDaysToPay().OneDPValue(),
+		PaidWithin30DaysPct: r.PctPaid1to30().PercentValue(), Paid31To60DaysPct: r.PctPaid31to60().PercentValue(),
+		Paid61DaysOrMorePct: r.PctPaid61OrMore().PercentValue(), PayableNotPaidPct: r.PctPayableNotPaid().PercentValue(),
+		SumsBecamePayable: r.BecamePayable, InvoicesPaidInFull: r.InvoicesSettled,
+		Reg113Within30Pct:    r.PctSettledWithin30().PercentValue(),
+		InterestAccruedPence: r.InterestLiability(), FixedSumsPence: r.FixedSums, InterestPaidPence: r.InterestPaid,
+		OverdueInvoices: r.OverdueCount(), OverduePence: r.OverduePence(),
+		QueriedInvoices: r.QueriedInvoices, QueriedMeanDays: r.QueriedMeanDays().OneDPValue(),
+		FairPaymentCodeBand: string(r.Band), Notes: r.Notes,
+	}
+}
+
+func num(v *float64, r metrics.Ratio, pct bool) string {
+	if v == nil {
+		return ""
+	}
+	if pct {
+		return r.Percent()
+	}
+	return r.OneDP()
+}
+
+// WriteFiguresCSV writes the figures as a two-column CSV (figure, value).
+func WriteFiguresCSV(w io.Writer, r *metrics.Report, scopeLabel string) error {
+	f := FiguresOf(r, scopeLabel)
+	cw := csvout.NewWriter(w)
+	rows := [][2]string{
+		{"from", f.From}, {"to", f.To}, {"scope", f.Scope},
+		{"invoices_paid", strconv.Itoa(f.InvoicesPaid)},
+		{"mean_days_to_pay", num(f.MeanDaysToPay, r.MeanDaysToPay(), false)},
+		{"paid_within_30_days_pct", num(f.PaidWithin30DaysPct, r.PctPaid1to30(), true)},
+		{"paid_31_to_60_days_pct", num(f.Paid31To60DaysPct, r.PctPaid31to60(), true)},
+		{"paid_61_days_or_more_pct", num(f.Paid61DaysOrMorePct, r.PctPaid61OrMore(), true)},
+		{"payable_not_paid_pct", num(f.PayableNotPaidPct, r.PctPayableNotPaid(), true)},
+		{"sums_became_payable", strconv.Itoa(f.SumsBecamePayable)},
+		{"invoices_paid_in_full", strconv.Itoa(f.InvoicesPaidInFull)},
+		{"reg113_paid_within_30_days_pct", num(f.Reg113Within30Pct, r.PctSettledWithin30(), true)},
+		{"interest_accrued_pence", strconv.FormatInt(f.InterestAccruedPence, 10)},
+		{"fixed_sums_pence", strconv.FormatInt(f.FixedSumsPence, 10)},
+		{"interest_paid_pence", strconv.FormatInt(f.InterestPaidPence, 10)},
+		{"overdue_invoices", strconv.Itoa(f.OverdueInvoices)},
+		{"overdue_pence", strconv.FormatInt(f.OverduePence, 10)},
+		{"queried_invoices", strconv.Itoa(f.QueriedInvoices)},
+		{"queried_mean_days", num(f.QueriedMeanDays, r.QueriedMeanDays(), false)},
+		{"fair_payment_code_band", f.FairPaymentCodeBand},
+	}
+	if err := cw.Write("figure", "value"); err != nil {
+		return err
+	}
+	for _, row := range rows {
+		if err := cw.Write(row[0], row[1]); err != nil {
+			return err
+		}
+	}
+	for i, n := range f.Notes {
+		if err := cw.Write("note_"+strconv.Itoa(i+1), n); err != nil {
+			return err
+		}
+	}
+	return cw.Flush()
+}
+
+// WriteFiguresJSON writes the figures as indented JSON.
+func WriteFiguresJSON(w io.Writer, r *metrics.Report, scopeLabel string) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(FiguresOf(r, scopeLabel))
+}
+
+// Notice is a payments compliance notice: every field of reg 38(2) of the
+// Procurement Regulations 2024.
+type Notice struct {
+	// (a) the contracting authority information
+	Authority NoticeAuthority `json:"contracting_authority"`
+	// (b) the first and last days of the reporting period
+	FirstDay string `json:"reporting_period_first_day"`
+	LastDay  string `json:"reporting_period_last_day"`
+	// (c) sums paid in the period
+	PaymentsMade        int      `json:"payments_made"`
+	AverageDaysToPay    *float64 `json:"average_days_to_pay"`
+	PaidDays1To30Pct    *float64 `json:"paid_days_1_to_30_pct"`
+	PaidDays31To60Pct   *float64 `json:"paid_days_31_to_60_pct"`
+	PaidDay61OrLaterPct *float64 `json:"paid_day_61_or_later_pct"`
+	// (d) sums that became payable in the period
+	SumsBecamePayable      int      `json:"sums_became_payable"`
+	NotPaidWithinPeriodPct *float64 `json:"not_paid_within_period_pct"`
+	// (e) the approving officer's statement, name and job title
+	ApprovalStatement string   `json:"approval_statement"`
+	ApproverName      string   `json:"approver_name"`
+	ApproverJobTitle  string   `json:"approver_job_title"`
+	Notes             []string `json:"notes"`
+}
+
+// NoticeAuthority is reg 38(2)(a).
+type NoticeAuthority struct {
+	Name       string `json:"name"`
+	Identifier string `json:"identifier"`
+	Address    string `json:"address"`
+	Email      string `json:"email"`
+	Telephone  string `json:"telephone"`
+	Website    string `json:"website"`
+}
+
+// NoticeOf builds the notice from a report and the settings.
+func NoticeOf(r *metrics.Report, set Settings) Notice {
+	stmt := ""
+	if set.ApproverName != "" {
+		stmt = "I, " + set.ApproverName + ", " + set.ApproverJobTitle + ", the officer responsible for the finances of " +
+			set.AuthorityName + ", approve this payments compliance notice for the reporting period " +
+			r.From.String() + " to " + r.To.String() + "."
+	}
+	return Notice{
+		Authority: NoticeAuthority{Name: set.AuthorityName, Identifier: set.AuthorityIdentifier, Address: set.AuthorityAddress,
+			Email: set.AuthorityEmail, Telephone: set.AuthorityTelephone, Website: set.AuthorityWebsite},
+		FirstDay: r.From.String(), LastDay: r.To.String(),
+		PaymentsMade: r.Payments, AverageDaysToPay: r.MeanDaysToPay().OneDPValue(),
+		PaidDays1To30Pct: r.PctPaid1to30().PercentValue(), PaidDays31To60Pct: r.PctPaid31to60().PercentValue(),
+		PaidDay61OrLaterPct: r.PctPaid61OrMore().PercentValue(),
+		SumsBecamePayable:   r.BecamePayable, NotPaidWithinPeriodPct: r.PctPayableNotPaid().PercentValue(),
+		ApprovalStatement: stmt, ApproverName: set.ApproverName, ApproverJobTitle: set.ApproverJobTitle,
+		Notes: r.Notes,
+	}
+}
+
+// WriteNoticeCSV writes the notice as field, value rows.
+func WriteNoticeCSV(w io.Writer, r *metrics.Report, set Settings) error {
+	n := NoticeOf(r, set)
+	cw := csvout.NewWriter(w)
+	rows := [][2]string{
+		{"contracting_authority_name", n.Authority.Name},
+		{"contracting_authority_identifier", n.Authority.Identifier},
+		{"contracting_authority_address", n.Authority.Address},
+		{"contracting_authority_email", n.Authority.Email},
+		{"contracting_authority_telephone", n.Authority.Telephone},
+		{"contracting_authority_website", n.Authority.Website},
+		{"reporting_period_first_day", n.FirstDay},
+		{"reporting_period_last_day", n.LastDay},
+		{"payments_made", strconv.Itoa(n.PaymentsMade)},
+		{"average_days_to_pay", r.MeanDaysToPay().OneDP()},
+		{"paid_days_1_to_30_pct", r.PctPaid1to30().Percent()},
+		{"paid_days_31_to_60_pct", r.PctPaid31to60().Percent()},
+		{"paid_day_61_or_later_pct", r.PctPaid61OrMore().Percent()},
+		{"sums_became_payable", strconv.Itoa(n.SumsBecamePayable)},
+		{"not_paid_within_period_pct", r.PctPayableNotPaid().Percent()},
+		{"approval_statement", n.ApprovalStatement},
+		{"approver_name", n.ApproverName},
+		{"approver_job_title", n.ApproverJobTitle},
+	}
+	if err := cw.Write("field", "value"); err != nil {
+		return err
+	}
+	for _, row := range rows {
+		if err := cw.Write(row[0], row[1]); err != nil {
+			return err
+		}
+	}
+	for i, note := range n.Notes {
+		if err := cw.Write("note_"+strconv.Itoa(i+1), note); err != nil {
+			return err
+		}
+	}
+	return cw.Flush()
+}
+
+// TransparencyThresholds of the Local Government Transparency Code 2015:
+// contracts with a value over £5,000 and expenditure over £500.
+const (
+	ContractThresholdPence = 500000
+	SpendThresholdPence    = 50000
+)
+
+func pounds(p int64) string {
+	s := strconv.FormatInt(p/100, 10) + "."
+	c := p % 100
+	if c < 10 {
+		s += "0"
+	}
+	return s + strconv.FormatInt(c, 10)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "Yes"
+	}
+	return "No"
+}
+
+// ContractsCSV writes the Transparency Code contracts export: every
+// contract in the register whose value is over £5,000 (the total value,
+// or the annual value when no total is recorded).
+func (s *Service) ContractsCSV(ctx context.Context, w io.Writer) error {
+	set, err := s.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	var contracts []payments.Contract
+	if s.src.Contracts != nil {
+		if contracts, err = s.src.Contracts(ctx); err != nil {
+			return err
+		}
+	}
+	orgs, err := s.orgMap(ctx)
+	if err != nil {
+		return err
+	}
+	sort.Slice(contracts, func(i, j int) bool { return contracts[i].Reference < contracts[j].Reference })
+	cw := csvout.NewWriter(w)
+	if err := cw.Write("Reference number", "Title of agreement", "Department responsible", "Description of goods and/or services",
+		"Supplier name", "Supplier registration number", "Contract value (£)", "Annual value (£)", "Irrecoverable VAT (£)",
+		"Start date", "End date", "Review date", "Procurement route", "SME", "VCSE"); err != nil {
+		return err
+	}
+	for _, c := range contracts {
+		value := c.TotalValue
+		if value == 0 {
+			value = c.AnnualValue
+		}
+		if value <= ContractThresholdPence {
+			continue
+		}
+		o := orgs[c.OrgID]
+		dept := c.Department
+		if dept == "" {
+			dept = set.Department
+		}
+		if err := cw.Write(c.Reference, c.Title, dept, c.Description, c.OrgName, o.CompanyNumber,
+			pounds(c.TotalValue), pounds(c.AnnualValue), pounds(c.IrrecoverableVAT),
+			c.StartDate, c.EndDate, c.ReviewDate, c.AwardRoute, yesNo(o.SME), yesNo(o.VCSE)); err != nil {
+			return err
+		}
+	}
+	return cw.Flush()
+}
+
+// SpendCSV writes the Transparency Code expenditure export for payments
+// made in [from, to]: each payment to a supplier of more than £500.
+//
+// Decisions: a payment is the expenditure (dated the day it was paid);
+// the amount is the sum paid; VAT on adult social care is normally exempt
+// and the council recovers VAT it is charged (VAT Act 1994 s33), so
+// irrecoverable VAT is shown as 0.00; the merchant category is the
+// contract's service type.
+func (s *Service) SpendCSV(ctx context.Context, w io.Writer, from, to metrics.Date) error {
+	if err := checkRange(from, to); err != nil {
+		return err
+	}
+	set, err := s.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	var invs []payments.Invoice
+	if s.src.Invoices != nil {
+		if invs, err = s.src.Invoices(ctx); err != nil {
+			return err
+		}
+	}
+	orgs, err := s.orgMap(ctx)
+	if err != nil {
+		return err
+	}
+	contracts := map[string]payments.Contract{}
+	if s.src.Contracts != nil {
+		cs, err := s.src.Contracts(ctx)
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			contracts[c.ID] = c
+		}
+	}
+	type row struct {
+		date string
+		cols []string
+	}
+	var rows []row
+	for i := range invs {
+		inv := &invs[i]
+		m := Adapt(inv, contracts, orgs, nil)
+		for k, p := range m.Payments {
+			if p.On < from || p.On > to || p.Pence <= SpendThresholdPence {
+				continue
+			}
+			c := contracts[inv.ContractID]
+			dept := c.Department
+			if dept == "" {
+				dept = set.Department
+			}
+			txn := inv.PaymentReference
+			if txn == "" || len(m.Payments) > 1 {
+				txn = inv.ID + "-" + strconv.Itoa(k+1)
+			}
+			purpose := c.ServiceType.Label() + " under contract " + inv.ContractRef + ", invoice " + inv.Number
+			rows = append(rows, row{p.On.String(), []string{set.AuthorityName, p.On.String(), txn, dept, inv.OrgName,
+				orgs[inv.OrgID].CompanyNumber, purpose, c.ServiceType.Label(), pounds(p.Pence), "0.00"}})
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].date < rows[j].date })
+	cw := csvout.NewWriter(w)
+	if err := cw.Write("Body name", "Date", "Transaction number", "Department", "Beneficiary", "Supplier registration number",
+		"Summary of purpose of the expenditure", "Merchant category", "Amount (£)", "Irrecoverable VAT (£)"); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := cw.Write(r.cols...); err != nil {
+			return err
+		}
+	}
+	return cw.Flush()
+}
+
+func (s *Service) orgMap(ctx context.Context) (map[string]auth.Org, error) {
+	out := map[string]auth.Org{}
+	if s.src.Orgs == nil {
+		return out, nil
+	}
+	orgs, err := s.src.Orgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range orgs {
+		out[o.ID] = o
+	}
+	return out, nil
+}

@@ -1,0 +1,225 @@
+// Package performance serves the payment-performance figures: it adapts the
+// payments read model into metrics.Invoice values, keeps the things this
+// feature owns (interest payments staff record against invoices, Bank Rate
+// changes administrators add, the reporting settings for payments
+// compliance notices) and caches computed reports per (range, scope) until
+// anything changes.
+//
+// It never scans the store per request: invoices come from the payments
+// service's in-memory read model; its own collections are small and held in
+// memory, loaded at start and updated on its own writes.
+package performance
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"careportal/auth"
+	"careportal/payments"
+	"careportal/payments/metrics"
+	"careportal/portal/store"
+)
+
+// Collections this feature owns.
+const (
+	colInterestPayments = "interest_payments"
+	colBaseRates        = "base_rates"
+	colSettings         = "reporting_settings"
+)
+
+// Source is where the invoices, contracts and organisations come from:
+// the payments service's read model and the auth service. cmd/portal
+// wires it.
+type Source struct {
+	// Invoices returns every invoice snapshot (the payments read model).
+	Invoices func(ctx context.Context) ([]payments.Invoice, error)
+	// Contracts returns every contract in the register.
+	Contracts func(ctx context.Context) ([]payments.Contract, error)
+	// Orgs returns every provider organisation.
+	Orgs func(ctx context.Context) ([]auth.Org, error)
+}
+
+// Options configure the service.
+type Options struct {
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Service is the payment-performance feature.
+type Service struct {
+	db  *mongo.Database
+	src Source
+	now func() time.Time
+	log *slog.Logger
+
+	mu        sync.RWMutex
+	loaded    bool
+	interest  map[string][]InterestPayment // by invoice id, date order
+	extra     []metrics.BaseRate           // admin-added Bank Rate changes
+	rates     *metrics.RateTable
+	settings  Settings
+	ownWrites uint64 // bumps on every write of this service
+
+	cacheMu sync.Mutex
+	snap    *snapshot
+	reports map[reportKey]*metrics.Report
+}
+
+// snapshot is the adapted invoice list and what it was built from.
+type snapshot struct {
+	fp       fingerprint
+	invoices []metrics.Invoice
+	orgs     map[string]auth.Org
+	byID     map[string]int
+}
+
+type fingerprint struct {
+	count     int
+	versions  int64
+	latest    time.Time
+	own       uint64
+	contracts int
+	orgs      int
+}
+
+type reportKey struct {
+	from, to, today metrics.Date
+	scope           metrics.Scope
+}
+
+// NewService builds the service.
+func NewService(db *mongo.Database, src Source, o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &Service{db: db, src: src, now: o.Now, log: o.Logger,
+		interest: map[string][]InterestPayment{}, rates: metrics.NewRateTable(), reports: map[reportKey]*metrics.Report{}}
+}
+
+// EnsureIndexes creates the collections and indexes (idempotent).
+func (s *Service) EnsureIndexes(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := store.EnsureCollections(ctx, s.db, colInterestPayments, colBaseRates, colSettings); err != nil {
+		return err
+	}
+	_, err := s.db.Collection(colInterestPayments).Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys: bson.D{{Key: "invoice_id", Value: 1}, {Key: "date", Value: 1}}, Options: options.Index().SetName("invoice_date"),
+	})
+	if err != nil {
+		return fmt.Errorf("performance: indexes: %w", err)
+	}
+	return nil
+}
+
+func withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < store.CallTimeout {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, store.CallTimeout)
+}
+
+func findAll[T any](ctx context.Context, c *mongo.Collection) ([]T, error) {
+	cur, err := c.Find(ctx, bson.D{})
+	if err != nil {
+		return nil, err
+	}
+	var out []T
+	err = cur.All(ctx, &out)
+	return out, err
+}
+
+// Load reads this feature's collections into memory (they are small).
+// Every read calls it; call it at start-up too. Calling it again re-reads
+// (the background poll uses that in MongoDB mode).
+func (s *Service) Load(ctx context.Context) error {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	ips, err := findAll[InterestPayment](ctx, s.db.Collection(colInterestPayments))
+	if err != nil {
+		return fmt.Errorf("performance: loading interest payments: %w", err)
+	}
+	rates, err := findAll[baseRateDoc](ctx, s.db.Collection(colBaseRates))
+	if err != nil {
+		return fmt.Errorf("performance: loading base rates: %w", err)
+	}
+	var set Settings
+	if err := s.db.Collection(colSettings).FindOne(ctx, bson.D{{Key: "_id", Value: settingsID}}).Decode(&set); err != nil && err != mongo.ErrNoDocuments {
+		return fmt.Errorf("performance: loading settings: %w", err)
+	}
+	byInv := map[string][]InterestPayment{}
+	for _, p := range ips {
+		byInv[p.InvoiceID] = append(byInv[p.InvoiceID], p)
+	}
+	for k := range byInv {
+		sortInterest(byInv[k])
+	}
+	var extra []metrics.BaseRate
+	for _, r := range rates {
+		d, err := metrics.ParseDate(r.ID)
+		if err != nil {
+			continue
+		}
+		extra = append(extra, metrics.BaseRate{Effective: d, BasisPoints: r.BasisPoints})
+	}
+	s.mu.Lock()
+	s.interest = byInv
+	s.extra = extra
+	s.rates = metrics.NewRateTable(extra...)
+	s.settings = set
+	s.loaded = true
+	s.ownWrites++
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Service) ensureLoaded(ctx context.Context) error {
+	s.mu.RLock()
+	ok := s.loaded
+	s.mu.RUnlock()
+	if ok {
+		return nil
+	}
+	return s.Load(ctx)
+}
+
+func sortInterest(ps []InterestPayment) {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].Date != ps[j].Date {
+			return ps[i].Date < ps[j].Date
+		}
+		return ps[i].At.Before(ps[j].At)
+	})
+}
+
+func newID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Today is the London calendar date now.
+func (s *Service) Today() metrics.Date { return metrics.DateOf(s.now()) }
+
+// Rates is the Bank Rate table: the shipped history plus admin additions.
+func (s *Service) Rates(ctx context.Context) (*metrics.RateTable, error) {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.rates, nil
+}
