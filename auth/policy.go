@@ -14,6 +14,12 @@ var policy = map[Action][]Role{
 	ActionReadAudit:     {RoleAdmin},
 	ActionManageOrgTeam: {RoleProvider}, // and Principal.Manager; see Can
 	ActionManageTokens:  {RoleProvider}, // and Principal.Manager; see Can
+
+	// payment performance and reports
+	ActionViewPerformance:   {RoleProvider, RoleBrokerage, RoleCommissioner, RoleAdmin}, // providers: their own figures
+	ActionViewReports:       {RoleBrokerage, RoleCommissioner, RoleAdmin},
+	ActionRecordInterest:    {RoleBrokerage, RoleAdmin},
+	ActionReportingSettings: {RoleAdmin},
 }
 
 const (
@@ -22,6 +28,14 @@ const (
 	ActionReadAudit     Action = "audit.read"
 	ActionManageOrgTeam Action = "org.invite"
 	ActionManageTokens  Action = "org.tokens"
+)
+
+// payment performance and reports
+const (
+	ActionViewPerformance   Action = "performance.view"
+	ActionViewReports       Action = "reports.view"
+	ActionRecordInterest    Action = "interest.record"
+	ActionReportingSettings Action = "reporting.settings"
 )
 
 // managerOnly lists provider actions that need the organisation manager flag.
