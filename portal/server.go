@@ -12,6 +12,7 @@ import (
 
 	"careportal/assets"
 	"careportal/auth"
+	"careportal/payments/performance"
 	"careportal/portal/store"
 )
 
@@ -43,6 +44,9 @@ type Deps struct {
 	// accounts
 	Auth       *auth.Service
 	SessionKey []byte // signs session cookies; at least 32 bytes
+
+	// payment performance and reports
+	Performance *performance.Service
 }
 
 // Server holds every dependency of the handlers; handlers are its methods.
@@ -56,6 +60,9 @@ type Server struct {
 	// accounts
 	auth     *auth.Service
 	sessions *sessionStore
+
+	// payment performance and reports
+	performance *performance.Service
 }
 
 // New builds the server, parsing every template now so that a broken one
@@ -96,6 +103,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 		s.sessions = newSessionStore(d.Auth, d.SessionKey, cfg.Secure,
 			auth.SessionTimeouts{Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute})
 	}
+	// payment performance and reports
+	s.performance = d.Performance
 	s.pages, err = parsePages(s.templateFuncs())
 	if err != nil {
 		return nil, err
