@@ -92,6 +92,13 @@ func (in *OrgInput) normalise() {
 	in.ServiceTypes = types
 }
 
+// Check reports what is wrong with the input, as field errors, without
+// saving anything.
+func (in OrgInput) Check() error {
+	in.normalise()
+	return in.validate()
+}
+
 func (in OrgInput) validate() error {
 	var f fault.Fields
 	switch {

@@ -123,6 +123,17 @@ func (s *Server) navFor(p *auth.Principal, current string) []navItem {
 	case auth.RoleBrokerage:
 	case auth.RoleCommissioner:
 	case auth.RoleAdmin:
+		// accounts
+		add("Organisations", "/admin/orgs")
+		add("Users", "/admin/users")
+		add("Audit log", "/admin/audit")
+	}
+	// accounts: provider managers' own organisation pages
+	if auth.Can(p, auth.ActionManageOrgTeam) {
+		add("Colleagues", "/org/users")
+	}
+	if auth.Can(p, auth.ActionManageTokens) {
+		add("API tokens", "/org/tokens")
 	}
 	return items
 }

@@ -1,0 +1,69 @@
+package portal
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/gorilla/mux"
+
+	"careportal/auth"
+	"careportal/portal/fault"
+)
+
+type tokensPage struct {
+	basePage
+	Tokens []auth.APIToken
+}
+
+// handleOrgTokens lists the organisation's API tokens with the form to
+// create one.
+func (s *Server) handleOrgTokens(w http.ResponseWriter, r *http.Request) error {
+	return s.renderTokens(w, r, http.StatusOK, url.Values{}, nil)
+}
+
+func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, status int, form url.Values, ferr error) error {
+	tokens, err := s.auth.OrgTokens(r.Context(), principal(r).OrgID)
+	if err != nil {
+		return err
+	}
+	page := &tokensPage{basePage: s.page(r, "API tokens").withForm(form, ferr), Tokens: tokens}
+	return s.renderStatus(w, r, status, "tokens", page)
+}
+
+type tokenCreatedPage struct {
+	basePage
+	Name   string
+	Secret string
+}
+
+// handleOrgTokenCreate makes a token and shows it, this once.
+func (s *Server) handleOrgTokenCreate(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return fault.Wrap(fault.Invalid, err, "The form could not be read")
+	}
+	t, secret, err := s.auth.CreateToken(r.Context(), s.actor(r), principal(r).OrgID, r.PostForm.Get("name"))
+	if err != nil {
+		if fault.KindOf(err) != fault.Invalid {
+			return err
+		}
+		return s.renderTokens(w, r, http.StatusUnprocessableEntity, r.PostForm, err)
+	}
+	return s.render(w, r, "tokens_created", &tokenCreatedPage{basePage: s.page(r, "API token created"), Name: t.Name, Secret: secret})
+}
+
+// handleOrgTokenRevoke stops a token working. Another organisation's token
+// is not found.
+func (s *Server) handleOrgTokenRevoke(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.auth.Token(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		return err
+	}
+	if err := visibleTo(r, t.OrgID, "token"); err != nil {
+		return err
+	}
+	if err := s.auth.RevokeToken(r.Context(), s.actor(r), t); err != nil {
+		return err
+	}
+	s.setFlash(w, r, "The token "+t.Name+" has been revoked and no longer works")
+	return redirect(w, r, "/org/tokens")
+}

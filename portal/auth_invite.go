@@ -1,0 +1,65 @@
+package portal
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/gorilla/mux"
+
+	"careportal/auth"
+	"careportal/portal/fault"
+)
+
+type inviteAcceptPage struct {
+	basePage
+	User  *auth.User
+	Token string
+}
+
+// handleInvite shows the form where an invited person sets a password.
+// Expired, used and unknown links all get the same 404 page.
+func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request) error {
+	token := mux.Vars(r)["token"]
+	_, u, err := s.auth.Invitation(r.Context(), token)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	return s.render(w, r, "invite_accept", &inviteAcceptPage{basePage: s.page(r, "Set your password"), User: u, Token: token})
+}
+
+// handleInviteAccept sets the password, uses up the invitation and signs
+// the person in.
+func (s *Server) handleInviteAccept(w http.ResponseWriter, r *http.Request) error {
+	token := mux.Vars(r)["token"]
+	_, u, err := s.auth.Invitation(r.Context(), token)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return fault.Wrap(fault.Invalid, err, "The form could not be read")
+	}
+	ip := s.clientIP(r)
+	u, err = s.auth.AcceptInvitation(r.Context(), token, r.PostForm.Get("password"), r.PostForm.Get("confirm_password"), ip)
+	if err != nil {
+		if fault.KindOf(err) != fault.Invalid {
+			return err
+		}
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		page := &inviteAcceptPage{basePage: s.page(r, "Set your password").withForm(url.Values{}, err), User: u, Token: token}
+		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "invite_accept", page)
+	}
+	if old := currentSession(r); old != nil {
+		if err := s.auth.EndSession(r.Context(), old.ID); err != nil {
+			return err
+		}
+	}
+	doc, err := s.sessions.start(w, r, u.ID, ip)
+	if err != nil {
+		return err
+	}
+	if err := s.auth.SetFlash(r.Context(), doc.ID, "Your password has been set and you are signed in"); err != nil {
+		return err
+	}
+	return redirect(w, r, "/home")
+}
