@@ -1,0 +1,277 @@
+package payments
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"careportal/portal/fault"
+)
+
+// HistoricalStep is one past step of an imported invoice, after its
+// submission.
+type HistoricalStep struct {
+	To            Status
+	Date          string // "YYYY-MM-DD": the day it happened
+	Note          string
+	ScheduledDate string // for scheduled
+	PaymentDate   string // for paid (defaults to Date)
+	AmountPence   int64  // for paid
+	Reference     string // for paid
+}
+
+// HistoricalInvoice is a past invoice to load with its history (the
+// invoices import and the demo data). Money is already in pence; dates are
+// "YYYY-MM-DD".
+type HistoricalInvoice struct {
+	SupplierRef   string
+	ContractRef   string
+	InvoiceNumber string
+	InvoiceDate   string
+	PeriodStart   string // defaults to the invoice date
+	PeriodEnd     string // defaults to the invoice date
+	ReceivedDate  string
+	NetPence      int64
+	VATPence      int64
+	GrossPence    int64
+	Reference     string
+	Steps         []HistoricalStep
+}
+
+// HistoryFromDates is the history the invoices CSV implies: approved on
+// approvedDate (if any), then paid on paidDate (if any) with the amount and
+// reference. A paid invoice without an approval date is approved the day it
+// was paid.
+func HistoryFromDates(approvedDate, paidDate string, paidPence int64, paymentRef string) []HistoricalStep {
+	var steps []HistoricalStep
+	if approvedDate == "" && paidDate != "" {
+		approvedDate = paidDate
+	}
+	if approvedDate != "" {
+		steps = append(steps, HistoricalStep{To: StatusApproved, Date: approvedDate})
+	}
+	if paidDate != "" {
+		steps = append(steps, HistoricalStep{To: StatusPaid, Date: paidDate, PaymentDate: paidDate, AmountPence: paidPence, Reference: paymentRef})
+	}
+	return steps
+}
+
+// noonLondon is midday London time on the date, as the instant of a step
+// known only by its day.
+func noonLondon(d string) time.Time {
+	t, err := time.ParseInLocation(dateLayout, d, London)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.Add(12 * time.Hour).UTC()
+}
+
+// ImportHistorical loads past invoices with their history, all or nothing:
+// every row is checked first (contract of that supplier, dates in order
+// and not in the future, amounts adding up, each step allowed by the
+// lifecycle, numbers unique) and nothing is written unless all are valid.
+// A row whose invoice already exists with the same contract, date,
+// received date and gross is counted unchanged, so importing the same file
+// again changes nothing. Errors are a *RowsError. The history says it was
+// imported.
+func (s *Service) ImportHistorical(ctx context.Context, actor Actor, rows []HistoricalInvoice) (created, unchanged int, err error) {
+	if actor.Party != PartyStaff {
+		return 0, 0, fault.Forbiddenf("Only council staff can import invoices")
+	}
+	if err := s.ensureLoaded(ctx); err != nil {
+		return 0, 0, err
+	}
+	lookup := &orgLookup{s: s}
+	today := LondonDay(s.now())
+	var problems []RowError
+	bad := func(i int, field, msg string) {
+		problems = append(problems, RowError{Row: i, Field: field, Message: msg})
+	}
+	seen := map[string]int{}
+	var out []Invoice
+	by := actor.Name
+	if by == "" {
+		by = "Import"
+	}
+	for i, h := range rows {
+		n := len(problems)
+		s.mu.RLock()
+		c, ok := s.contracts[s.contractByRef[normaliseRef(h.ContractRef)]]
+		s.mu.RUnlock()
+		if !ok {
+			bad(i, "contract_ref", "No contract has the reference "+h.ContractRef)
+		} else if !strings.EqualFold(c.SupplierRef, strings.TrimSpace(h.SupplierRef)) {
+			bad(i, "supplier_ref", fmt.Sprintf("Contract %s belongs to supplier %s, not %s", c.Reference, c.SupplierRef, h.SupplierRef))
+		}
+		key := NormaliseNumber(h.InvoiceNumber)
+		if key == "" {
+			bad(i, "invoice_number", "Enter the invoice number")
+		}
+		for _, d := range []struct{ field, v string }{{"invoice_date", h.InvoiceDate}, {"received_date", h.ReceivedDate}} {
+			if !validDate(d.v) {
+				bad(i, d.field, "Enter a real date as YYYY-MM-DD")
+			}
+		}
+		if validDate(h.ReceivedDate) && h.ReceivedDate > today {
+			bad(i, "received_date", "Received date must not be in the future")
+		}
+		if validDate(h.InvoiceDate) && validDate(h.ReceivedDate) && h.InvoiceDate > h.ReceivedDate {
+			bad(i, "received_date", "Received date must not be before the invoice date")
+		}
+		if h.NetPence < 0 || h.VATPence < 0 || h.GrossPence <= 0 || h.GrossPence != h.NetPence+h.VATPence {
+			bad(i, "gross", "Gross must be more than 0 and equal net plus VAT")
+		}
+		if len(problems) > n {
+			continue
+		}
+		terms := c.TermsDays
+		if terms == 0 {
+			org, err := lookup.get(ctx, c.SupplierRef)
+			if err != nil {
+				return 0, 0, err
+			}
+			if org != nil {
+				terms = org.TermsDays
+			}
+		}
+		if terms <= 0 || terms > DefaultTermsDays {
+			terms = DefaultTermsDays
+		}
+		inv := Invoice{ID: newID(), OrgID: c.OrgID, OrgName: c.OrgName, SupplierRef: c.SupplierRef, ContractID: c.ID,
+			ContractRef: c.Reference, ContractTitle: c.Title, Number: strings.TrimSpace(h.InvoiceNumber), NumberKey: key,
+			InvoiceDate: h.InvoiceDate, PeriodStart: h.PeriodStart, PeriodEnd: h.PeriodEnd, NetPence: h.NetPence, VATPence: h.VATPence,
+			GrossPence: h.GrossPence, Reference: h.Reference, ReceivedAt: noonLondon(h.ReceivedDate), ReceivedDate: h.ReceivedDate,
+			TermsDays: terms, DueDate: DueDate(h.ReceivedDate, terms), Imported: true}
+		if inv.PeriodStart == "" {
+			inv.PeriodStart = h.InvoiceDate
+		}
+		if inv.PeriodEnd == "" {
+			inv.PeriodEnd = inv.PeriodStart
+		}
+		inv.apply(Event{Seq: 1, At: inv.ReceivedAt, Date: h.ReceivedDate, ByName: inv.OrgName, By: PartyProvider, To: StatusSubmitted, Source: "import", Note: "Imported"})
+		prev := h.ReceivedDate
+		for _, st := range h.Steps {
+			from := inv.Status
+			party := PartyStaff
+			if st.To == StatusSubmitted || st.To == StatusCancelled {
+				party = PartyProvider
+			}
+			if err := CanMove(from, st.To, party); err != nil {
+				bad(i, "status", "The history is not possible: "+err.Error())
+				break
+			}
+			if !validDate(st.Date) || st.Date < prev || st.Date > today {
+				bad(i, string(st.To)+"_date", fmt.Sprintf("The %s date must be a real date, on or after the previous step and not in the future", st.To))
+				break
+			}
+			ev := Event{Seq: inv.Version + 1, At: noonLondon(st.Date), Date: st.Date, ByName: by, By: party, From: from, To: st.To, Note: st.Note, Source: "import"}
+			if party == PartyProvider {
+				ev.ByName = inv.OrgName
+			}
+			switch st.To {
+			case StatusScheduled:
+				ev.ScheduledDate = st.ScheduledDate
+				if !validDate(ev.ScheduledDate) {
+					ev.ScheduledDate = st.Date
+				}
+			case StatusPaid:
+				ev.PaymentDate = st.PaymentDate
+				if ev.PaymentDate == "" {
+					ev.PaymentDate = st.Date
+				}
+				ev.AmountPence, ev.Reference = st.AmountPence, st.Reference
+				if ev.AmountPence <= 0 {
+					bad(i, "paid_amount", "Enter the amount paid")
+				}
+			}
+			inv.apply(ev)
+			prev = st.Date
+		}
+		if len(problems) > n {
+			continue
+		}
+		nk := inv.OrgID + ":" + key
+		if j, dup := seen[nk]; dup {
+			bad(i, "invoice_number", fmt.Sprintf("Invoice %s is also on row %d", h.InvoiceNumber, j+1))
+			continue
+		}
+		seen[nk] = i
+		s.mu.RLock()
+		existing, exists := s.invoices[s.byNumber[nk]]
+		s.mu.RUnlock()
+		if exists {
+			if existing.ContractID == inv.ContractID && existing.InvoiceDate == inv.InvoiceDate && existing.ReceivedDate == inv.ReceivedDate && existing.GrossPence == inv.GrossPence {
+				unchanged++
+			} else {
+				bad(i, "invoice_number", fmt.Sprintf("Invoice %s already exists for %s with different details", existing.Number, existing.SupplierRef))
+			}
+			continue
+		}
+		out = append(out, inv)
+	}
+	if len(problems) > 0 {
+		return 0, 0, &RowsError{Rows: problems}
+	}
+	if err := s.insertInvoices(ctx, out); err != nil {
+		return 0, unchanged, err
+	}
+	return len(out), unchanged, nil
+}
+
+// insertInvoices writes new invoices in batches: number documents first
+// (a duplicate stops the batch), then snapshots, then events. A failed
+// batch is removed again.
+func (s *Service) insertInvoices(ctx context.Context, invs []Invoice) error {
+	const batch = 1000
+	for i := 0; i < len(invs); i += batch {
+		part := invs[i:min(i+batch, len(invs))]
+		var nums, docs, events []any
+		for _, inv := range part {
+			nums = append(nums, numberDoc{ID: inv.OrgID + ":" + inv.NumberKey, InvoiceID: inv.ID, CreatedAt: inv.ReceivedAt})
+			docs = append(docs, inv)
+			for _, ev := range inv.History {
+				events = append(events, eventDoc{ID: eventID(inv.ID, ev.Seq), InvoiceID: inv.ID, Event: ev})
+			}
+		}
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		err := s.insertAll(cctx, nums, docs, events)
+		if err != nil {
+			s.removeBatch(context.WithoutCancel(ctx), part)
+			cancel()
+			return fmt.Errorf("payments: importing invoices: %w", err)
+		}
+		cancel()
+		s.mu.Lock()
+		for j := range part {
+			s.putInvoiceLocked(&part[j])
+		}
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+func (s *Service) insertAll(ctx context.Context, nums, docs, events []any) error {
+	if _, err := s.db.Collection(colInvoiceNumbers).InsertMany(ctx, nums); err != nil {
+		return err
+	}
+	if _, err := s.db.Collection(colInvoices).InsertMany(ctx, docs); err != nil {
+		return err
+	}
+	_, err := s.db.Collection(colInvoiceEvents).InsertMany(ctx, events)
+	return err
+}
+
+func (s *Service) removeBatch(ctx context.Context, part []Invoice) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	for _, inv := range part {
+		_, _ = s.db.Collection(colInvoiceNumbers).DeleteOne(ctx, bson.D{{Key: "_id", Value: inv.OrgID + ":" + inv.NumberKey}, {Key: "invoice_id", Value: inv.ID}})
+		_, _ = s.db.Collection(colInvoices).DeleteOne(ctx, bson.D{{Key: "_id", Value: inv.ID}})
+		for _, ev := range inv.History {
+			_, _ = s.db.Collection(colInvoiceEvents).DeleteOne(ctx, bson.D{{Key: "_id", Value: eventID(inv.ID, ev.Seq)}})
+		}
+	}
+}

@@ -1,0 +1,564 @@
+package payments
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"careportal/portal/fault"
+	"careportal/portal/store"
+)
+
+// MaxFileBytes is the largest invoice PDF accepted.
+const MaxFileBytes = 10 << 20
+
+// SubmitInput is an invoice as the provider typed it (form or API). Field
+// names, used in field errors, are the API's: contract_ref, invoice_number,
+// invoice_date, period_start, period_end, net, vat, gross, reference, note,
+// file.
+type SubmitInput struct {
+	ContractRef   string `form:"contract_ref" label:"Contract" validate:"required,max=40"`
+	InvoiceNumber string `form:"invoice_number" label:"Invoice number" validate:"required,max=40"`
+	InvoiceDate   string `form:"invoice_date" label:"Invoice date" validate:"required,max=20"`
+	PeriodStart   string `form:"period_start" label:"Start of the service period" validate:"required,max=20"`
+	PeriodEnd     string `form:"period_end" label:"End of the service period" validate:"required,max=20"`
+	Net           string `form:"net" label:"Net amount" validate:"required,max=30"`
+	VAT           string `form:"vat" label:"VAT" validate:"required,max=30"`
+	Gross         string `form:"gross" label:"Total including VAT" validate:"required_if=GrossRequired true,max=30"`
+	Reference     string `form:"reference" label:"Purchase order or care package reference" validate:"max=60"`
+	Note          string `form:"note" label:"Note" validate:"max=2000"`
+	// GrossRequired makes the gross amount required (the form); when false
+	// and gross is empty it is net + VAT (the API).
+	GrossRequired bool `form:"-"`
+	// File is the invoice PDF, optional.
+	File *FileInput `form:"-"`
+	// Source says where the invoice came from: "portal" or "api".
+	Source string `form:"-"`
+}
+
+// SubmitFields is the order of the submit form's fields.
+var SubmitFields = []string{"contract_ref", "invoice_number", "invoice_date", "period_start", "period_end", "net", "vat", "gross", "reference", "note", "file"}
+
+// FileInput is an uploaded file.
+type FileInput struct {
+	Name string
+	Data []byte
+}
+
+// DuplicateInvoiceError says the provider already has an invoice with the
+// same number (compared ignoring case, spaces and punctuation). It unwraps
+// to a fault Conflict; Existing is the invoice already there.
+type DuplicateInvoiceError struct{ Existing Invoice }
+
+func (e *DuplicateInvoiceError) Error() string {
+	return fmt.Sprintf("You have already submitted invoice %s (received %s)", e.Existing.Number, e.Existing.ReceivedDate)
+}
+
+func (e *DuplicateInvoiceError) Unwrap() error {
+	return &fault.Error{Kind: fault.Conflict, Message: e.Error()}
+}
+
+type numberDoc struct {
+	ID        string    `bson:"_id"` // orgID:normalised number
+	InvoiceID string    `bson:"invoice_id"`
+	CreatedAt time.Time `bson:"created_at"`
+}
+
+type fileDoc struct {
+	ID          string    `bson:"_id"` // server-chosen, random
+	OrgID       string    `bson:"org_id"`
+	InvoiceID   string    `bson:"invoice_id"`
+	Name        string    `bson:"name"`
+	Size        int64     `bson:"size"`
+	ContentType string    `bson:"content_type"`
+	Data        []byte    `bson:"data"`
+	UploadedAt  time.Time `bson:"uploaded_at"`
+}
+
+// CheckPDF reports whether data looks like a PDF: it starts with %PDF- and
+// has an %%EOF marker near its end.
+func CheckPDF(data []byte) error {
+	if len(data) == 0 {
+		return errors.New("The selected file is empty")
+	}
+	if len(data) > MaxFileBytes {
+		return errors.New("The selected file must be smaller than 10 MB")
+	}
+	if !bytes.HasPrefix(data, []byte("%PDF-")) {
+		return errors.New("The selected file must be a PDF")
+	}
+	tail := data[max(0, len(data)-2048):]
+	if !bytes.Contains(tail, []byte("%%EOF")) {
+		return errors.New("The selected file is not a complete PDF")
+	}
+	return nil
+}
+
+// buildInvoice validates the input against the contract and returns the
+// invoice it describes (without ids or history).
+func (s *Service) buildInvoice(ctx context.Context, actor Actor, in SubmitInput, now time.Time) (Invoice, error) {
+	var inv Invoice
+	found := map[string]string{}
+	for _, fe := range fault.FieldsOf(s.v.Struct(in)) {
+		found[fe.Field] = fe.Message
+	}
+	add := func(field, msg string) {
+		if _, ok := found[field]; !ok {
+			found[field] = msg
+		}
+	}
+	today := LondonDay(now)
+	if ref := strings.TrimSpace(in.ContractRef); ref != "" {
+		s.mu.RLock()
+		c, ok := s.contracts[s.contractByRef[normaliseRef(ref)]]
+		s.mu.RUnlock()
+		switch {
+		case !ok || c.OrgID != actor.OrgID:
+			add("contract_ref", "Select one of your contracts")
+		case c.Status != ContractActive:
+			add("contract_ref", "Contract "+c.Reference+" is "+strings.ToLower(c.Status.Label())+"; invoices can only be submitted against active contracts")
+		default:
+			inv.ContractID, inv.ContractRef, inv.ContractTitle = c.ID, c.Reference, c.Title
+			inv.OrgID, inv.OrgName, inv.SupplierRef = c.OrgID, c.OrgName, c.SupplierRef
+			inv.TermsDays = c.TermsDays
+		}
+	}
+	inv.Number = strings.Join(strings.Fields(in.InvoiceNumber), " ")
+	inv.NumberKey = NormaliseNumber(in.InvoiceNumber)
+	if inv.Number != "" && inv.NumberKey == "" {
+		add("invoice_number", "Invoice number must include letters or numbers")
+	}
+	date := func(field, label, v string) string {
+		if strings.TrimSpace(v) == "" {
+			return ""
+		}
+		d, err := ParseDate(v)
+		if err != nil {
+			add(field, label+" "+err.Error())
+		}
+		return d
+	}
+	inv.InvoiceDate = date("invoice_date", "Invoice date", in.InvoiceDate)
+	inv.PeriodStart = date("period_start", "Start of the service period", in.PeriodStart)
+	inv.PeriodEnd = date("period_end", "End of the service period", in.PeriodEnd)
+	if inv.InvoiceDate > today {
+		add("invoice_date", "Invoice date must be today or in the past")
+	}
+	if inv.PeriodStart != "" && inv.PeriodEnd != "" && inv.PeriodEnd < inv.PeriodStart {
+		add("period_end", "End of the service period must be the same as or after its start")
+	}
+	money := func(field, label, v string) (int64, bool) {
+		if strings.TrimSpace(v) == "" {
+			return 0, false
+		}
+		p, err := ParsePence(v, false)
+		if err != nil {
+			add(field, label+" "+err.Error())
+			return 0, false
+		}
+		return p, true
+	}
+	var netOK, vatOK, grossOK bool
+	inv.NetPence, netOK = money("net", "Net amount", in.Net)
+	inv.VATPence, vatOK = money("vat", "VAT", in.VAT)
+	inv.GrossPence, grossOK = money("gross", "Total including VAT", in.Gross)
+	if netOK && vatOK {
+		if strings.TrimSpace(in.Gross) == "" && !in.GrossRequired {
+			inv.GrossPence, grossOK = inv.NetPence+inv.VATPence, true
+		}
+		if grossOK && inv.GrossPence != inv.NetPence+inv.VATPence {
+			add("gross", fmt.Sprintf("Total including VAT must equal the net amount plus VAT (£%s)", FormatPence(inv.NetPence+inv.VATPence)))
+		}
+		if grossOK && inv.GrossPence == 0 {
+			add("gross", "Total including VAT must be more than £0")
+		}
+		if inv.VATPence > inv.NetPence {
+			add("vat", "VAT must not be more than the net amount")
+		}
+	}
+	inv.Reference = strings.TrimSpace(in.Reference)
+	inv.Note = strings.TrimSpace(in.Note)
+	if in.File != nil {
+		if err := CheckPDF(in.File.Data); err != nil {
+			add("file", err.Error())
+		}
+		inv.FileName = cleanFileName(in.File.Name)
+		inv.FileSize = int64(len(in.File.Data))
+	}
+	var fields fault.Fields
+	for _, f := range SubmitFields {
+		if m, ok := found[f]; ok {
+			fields.Add(f, m)
+		}
+	}
+	return inv, fields.Err()
+}
+
+func cleanFileName(n string) string {
+	n = n[strings.LastIndexAny(n, `/\`)+1:]
+	var b strings.Builder
+	for _, r := range n {
+		if r >= 0x20 && r != 0x7f && r != '"' {
+			b.WriteRune(r)
+		}
+	}
+	out := strings.TrimSpace(b.String())
+	if out == "" {
+		out = "invoice.pdf"
+	}
+	if len(out) > 120 {
+		out = out[:120]
+	}
+	return out
+}
+
+// SubmitInvoice records a provider's invoice: validated, received today
+// (London), due by the contract's or organisation's terms, status
+// submitted. The invoice number is claimed first by inserting
+// invoice_numbers/{org}:{number}: a duplicate key means the provider already
+// has that invoice (*DuplicateInvoiceError). Nothing is left half-written if
+// a later insert fails.
+func (s *Service) SubmitInvoice(ctx context.Context, actor Actor, in SubmitInput) (Invoice, error) {
+	if actor.Party != PartyProvider || actor.OrgID == "" {
+		return Invoice{}, fault.Forbiddenf("Only a provider organisation can submit its invoices")
+	}
+	if err := s.ensureLoaded(ctx); err != nil {
+		return Invoice{}, err
+	}
+	now := s.now().UTC()
+	inv, err := s.buildInvoice(ctx, actor, in, now)
+	if err != nil {
+		return Invoice{}, err
+	}
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	terms := inv.TermsDays
+	if terms == 0 {
+		org, err := s.orgs.Org(ctx, actor.OrgID)
+		if err != nil {
+			return Invoice{}, fmt.Errorf("payments: the provider's organisation: %w", err)
+		}
+		terms = org.TermsDays
+	}
+	if terms <= 0 || terms > DefaultTermsDays {
+		terms = DefaultTermsDays
+	}
+	inv.ID = newID()
+	inv.TermsDays = terms
+	inv.ReceivedAt = now
+	inv.ReceivedDate = LondonDay(now)
+	inv.DueDate = DueDate(inv.ReceivedDate, terms)
+	source := in.Source
+	if source == "" {
+		source = "portal"
+	}
+	inv.apply(Event{Seq: 1, At: now, Date: inv.ReceivedDate, ByID: actor.UserID, ByName: actor.Name, By: actor.Party, To: StatusSubmitted, Note: inv.Note, Source: source})
+
+	if err := s.claimNumber(ctx, actor, &inv); err != nil {
+		return Invoice{}, err
+	}
+	undo := func() {
+		uctx, ucancel := context.WithTimeout(context.WithoutCancel(ctx), store.CallTimeout)
+		defer ucancel()
+		_, _ = s.db.Collection(colInvoiceNumbers).DeleteOne(uctx, bson.D{{Key: "_id", Value: inv.OrgID + ":" + inv.NumberKey}})
+		if inv.FileID != "" {
+			_, _ = s.db.Collection(colInvoiceFiles).DeleteOne(uctx, bson.D{{Key: "_id", Value: inv.FileID}})
+		}
+	}
+	if in.File != nil {
+		inv.FileID = newID()
+		_, err := s.db.Collection(colInvoiceFiles).InsertOne(ctx, fileDoc{ID: inv.FileID, OrgID: inv.OrgID, InvoiceID: inv.ID, Name: inv.FileName,
+			Size: inv.FileSize, ContentType: "application/pdf", Data: in.File.Data, UploadedAt: now})
+		if err != nil {
+			undo()
+			return Invoice{}, fmt.Errorf("payments: saving the invoice file: %w", err)
+		}
+	}
+	if _, err := s.db.Collection(colInvoices).InsertOne(ctx, inv); err != nil {
+		undo()
+		return Invoice{}, fmt.Errorf("payments: saving the invoice: %w", err)
+	}
+	s.putInvoice(&inv)
+	if _, err := s.db.Collection(colInvoiceEvents).InsertOne(ctx, eventDoc{ID: eventID(inv.ID, 1), InvoiceID: inv.ID, Event: inv.History[0]}); err != nil {
+		// The snapshot holds the event; Load's repair writes it again.
+		s.log.Error("payments: writing the submission event failed; it will be repaired at start-up", "invoice", inv.ID, "err", err)
+	}
+	return inv, nil
+}
+
+// claimNumber inserts the invoice number document. A duplicate means the
+// provider has the invoice already — unless the document is left over from
+// a submission that failed half-way, which is cleared and claimed again.
+func (s *Service) claimNumber(ctx context.Context, actor Actor, inv *Invoice) error {
+	id := inv.OrgID + ":" + inv.NumberKey
+	for attempt := 0; attempt < 2; attempt++ {
+		_, err := s.db.Collection(colInvoiceNumbers).InsertOne(ctx, numberDoc{ID: id, InvoiceID: inv.ID, CreatedAt: inv.ReceivedAt})
+		if err == nil {
+			return nil
+		}
+		if !store.IsDuplicateKey(err) {
+			return fmt.Errorf("payments: claiming the invoice number: %w", err)
+		}
+		var nd numberDoc
+		if err := s.db.Collection(colInvoiceNumbers).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&nd); err != nil {
+			if errors.Is(err, mongo.ErrNoDocuments) {
+				continue
+			}
+			return fmt.Errorf("payments: reading the invoice number: %w", err)
+		}
+		existing, err := s.invoiceByID(ctx, nd.InvoiceID)
+		if err == nil {
+			return &DuplicateInvoiceError{Existing: existing}
+		}
+		if fault.KindOf(err) != fault.NotFound {
+			return err
+		}
+		// Left over from a failed submission that never wrote its invoice.
+		if nd.CreatedAt.After(s.now().Add(-time.Minute)) {
+			return fault.Conflictf("Invoice %s is being submitted at this moment; check your invoices in a minute", inv.Number)
+		}
+		_, _ = s.db.Collection(colInvoiceNumbers).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	}
+	return fault.Conflictf("Invoice %s could not be submitted; try again", inv.Number)
+}
+
+// invoiceByID reads an invoice from the read model, falling back to the
+// store (another instance may have just written it).
+func (s *Service) invoiceByID(ctx context.Context, id string) (Invoice, error) {
+	s.mu.RLock()
+	inv, ok := s.invoices[id]
+	s.mu.RUnlock()
+	if ok {
+		return *inv, nil
+	}
+	var doc Invoice
+	if err := s.db.Collection(colInvoices).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc); err != nil {
+		return Invoice{}, notFoundOr(err, "invoice")
+	}
+	s.putInvoice(&doc)
+	return doc, nil
+}
+
+// Invoice returns one invoice with its history. A provider asking for
+// another organisation's invoice gets NotFound.
+func (s *Service) Invoice(ctx context.Context, actor Actor, id string) (Invoice, error) {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return Invoice{}, err
+	}
+	s.mu.RLock()
+	inv, ok := s.invoices[id]
+	s.mu.RUnlock()
+	if !ok || !actor.canSee(inv.OrgID) {
+		return Invoice{}, fault.NotFoundf("invoice not found")
+	}
+	return *inv, nil
+}
+
+// FindInvoiceByNumber returns the organisation's invoice with that number
+// (compared ignoring case, spaces and punctuation), or NotFound.
+func (s *Service) FindInvoiceByNumber(ctx context.Context, orgID, number string) (Invoice, error) {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return Invoice{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	inv, ok := s.invoices[s.byNumber[orgID+":"+NormaliseNumber(number)]]
+	if !ok {
+		return Invoice{}, fault.NotFoundf("invoice not found")
+	}
+	return *inv, nil
+}
+
+// InvoiceFile returns the invoice's PDF: name and bytes. Only the owning
+// organisation and staff may have it.
+func (s *Service) InvoiceFile(ctx context.Context, actor Actor, invoiceID string) (name string, data []byte, err error) {
+	inv, err := s.Invoice(ctx, actor, invoiceID)
+	if err != nil {
+		return "", nil, err
+	}
+	if inv.FileID == "" {
+		return "", nil, fault.NotFoundf("file not found")
+	}
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	var f fileDoc
+	if err := s.db.Collection(colInvoiceFiles).FindOne(ctx, bson.D{{Key: "_id", Value: inv.FileID}}).Decode(&f); err != nil {
+		return "", nil, notFoundOr(err, "file")
+	}
+	if f.OrgID != inv.OrgID {
+		return "", nil, fault.NotFoundf("file not found")
+	}
+	return f.Name, f.Data, nil
+}
+
+// Queue names a staff work queue.
+type Queue string
+
+const (
+	QueueNew       Queue = "new"       // submitted
+	QueueQueried   Queue = "queried"   // waiting on the provider
+	QueueApproved  Queue = "approved"  // approved, awaiting a payment run
+	QueueScheduled Queue = "scheduled" // in a payment run
+	QueueOverdue   Queue = "overdue"   // approved or scheduled, past the due date, unpaid
+)
+
+// Queues lists the work queues in the order pages show them.
+var Queues = []Queue{QueueNew, QueueQueried, QueueApproved, QueueScheduled, QueueOverdue}
+
+// Label is the queue's name for people.
+func (q Queue) Label() string {
+	switch q {
+	case QueueNew:
+		return "New"
+	case QueueQueried:
+		return "Queried"
+	case QueueApproved:
+		return "Approved, awaiting payment"
+	case QueueScheduled:
+		return "Scheduled for payment"
+	case QueueOverdue:
+		return "Overdue"
+	}
+	return string(q)
+}
+
+func (q Queue) matches(inv *Invoice, today string) bool {
+	switch q {
+	case QueueNew:
+		return inv.Status == StatusSubmitted
+	case QueueQueried:
+		return inv.Status == StatusQueried
+	case QueueApproved:
+		return inv.Status == StatusApproved
+	case QueueScheduled:
+		return inv.Status == StatusScheduled
+	case QueueOverdue:
+		return inv.Overdue(today)
+	}
+	return false
+}
+
+// InvoiceFilter narrows an invoice list. Zero values mean "any".
+type InvoiceFilter struct {
+	OrgID      string
+	Status     Status
+	Queue      Queue
+	ContractID string
+	From, To   string // invoice date range, inclusive, "YYYY-MM-DD"
+	// UpdatedSince lists invoices changed after this instant (the API).
+	UpdatedSince time.Time
+	// Search matches a supplier reference, invoice number or contract
+	// reference (staff search).
+	Search string
+	// OldestFirst sorts by received date ascending (work queues); the
+	// default is newest first.
+	OldestFirst bool
+}
+
+// InvoicePage is one page of a list.
+type InvoicePage struct {
+	Invoices []Invoice
+	Total    int
+	Page     int // 1-based
+	Pages    int
+}
+
+// ListInvoices lists the invoices the actor may see that match the filter,
+// one page of perPage (1-200) at a time. Served from the read model.
+func (s *Service) ListInvoices(ctx context.Context, actor Actor, f InvoiceFilter, page, perPage int) (InvoicePage, error) {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return InvoicePage{}, err
+	}
+	if perPage < 1 || perPage > 200 {
+		perPage = 50
+	}
+	if actor.Party != PartyStaff {
+		f.OrgID = actor.OrgID
+		if f.OrgID == "" {
+			return InvoicePage{}, fault.NotFoundf("invoice not found")
+		}
+	}
+	today := LondonDay(s.now())
+	q := strings.ToLower(strings.TrimSpace(f.Search))
+	qKey := NormaliseNumber(f.Search)
+	s.mu.RLock()
+	matches := make([]*Invoice, 0, 64)
+	for _, inv := range s.invoices {
+		if (f.OrgID != "" && inv.OrgID != f.OrgID) || (f.Status != "" && inv.Status != f.Status) ||
+			(f.ContractID != "" && inv.ContractID != f.ContractID) || (f.From != "" && inv.InvoiceDate < f.From) ||
+			(f.To != "" && inv.InvoiceDate > f.To) || (f.Queue != "" && !f.Queue.matches(inv, today)) ||
+			(!f.UpdatedSince.IsZero() && !inv.UpdatedAt.After(f.UpdatedSince)) {
+			continue
+		}
+		if q != "" && !strings.EqualFold(inv.SupplierRef, q) && !strings.Contains(strings.ToLower(inv.ContractRef), q) &&
+			(qKey == "" || !strings.Contains(inv.NumberKey, qKey)) {
+			continue
+		}
+		matches = append(matches, inv)
+	}
+	s.mu.RUnlock()
+	sort.Slice(matches, func(i, j int) bool {
+		a, b := matches[i], matches[j]
+		if !a.ReceivedAt.Equal(b.ReceivedAt) {
+			return a.ReceivedAt.Before(b.ReceivedAt) == f.OldestFirst
+		}
+		return (a.ID < b.ID) == f.OldestFirst
+	})
+	out := InvoicePage{Total: len(matches), Pages: max(1, (len(matches)+perPage-1)/perPage)}
+	out.Page = min(max(page, 1), out.Pages)
+	start := (out.Page - 1) * perPage
+	end := min(start+perPage, len(matches))
+	out.Invoices = make([]Invoice, 0, end-start)
+	for _, inv := range matches[start:end] {
+		out.Invoices = append(out.Invoices, *inv)
+	}
+	return out, nil
+}
+
+// QueueCounts counts the invoices in each work queue (staff).
+func (s *Service) QueueCounts(ctx context.Context) (map[Queue]int, error) {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return nil, err
+	}
+	today := LondonDay(s.now())
+	out := make(map[Queue]int, len(Queues))
+	s.mu.RLock()
+	for _, inv := range s.invoices {
+		for _, q := range Queues {
+			if q.matches(inv, today) {
+				out[q]++
+			}
+		}
+	}
+	s.mu.RUnlock()
+	return out, nil
+}
+
+// Snapshot returns a copy of every invoice in the read model, with its
+// dates (ReceivedDate, ApprovedDate, DueDate, ScheduledDate, PaidDate),
+// PaidPence and its status History (From, To, At, Date). It is what the
+// payment-performance metrics read. The copies are the caller's; History
+// slices are shared but never changed (apply copies them).
+func (s *Service) Snapshot(ctx context.Context) ([]Invoice, error) {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	out := make([]Invoice, 0, len(s.invoices))
+	for _, inv := range s.invoices {
+		out = append(out, *inv)
+	}
+	s.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// Today is the London calendar day by the service's clock.
+func (s *Service) Today() string { return LondonDay(s.now()) }

@@ -1,0 +1,321 @@
+package payments
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode"
+
+	"careportal/auth"
+)
+
+// Collections the payments domain owns.
+const (
+	colContracts      = "contracts"
+	colInvoices       = "invoices"
+	colInvoiceEvents  = "invoice_events"
+	colInvoiceNumbers = "invoice_numbers"
+	colInvoiceFiles   = "invoice_files"
+)
+
+// Orgs is what payments needs of provider organisations; *auth.Service
+// provides it.
+type Orgs interface {
+	Org(ctx context.Context, id string) (*auth.Org, error)
+	OrgByRef(ctx context.Context, ref string) (*auth.Org, error)
+	Orgs(ctx context.Context) ([]auth.Org, error)
+}
+
+// Actor is who takes an action: a person (or a provider's API token) or an
+// import run by staff.
+type Actor struct {
+	UserID string
+	Name   string
+	Party  Party
+	OrgID  string // the provider organisation, for PartyProvider
+}
+
+// ActorOf is the actor for a signed-in principal.
+func ActorOf(p *auth.Principal) Actor {
+	if p == nil {
+		return Actor{}
+	}
+	a := Actor{UserID: p.UserID, Name: p.Name, Party: PartyStaff, OrgID: p.OrgID}
+	if !p.IsStaff() {
+		a.Party = PartyProvider
+	}
+	if a.Name == "" && p.TokenID != "" {
+		a.Name = p.OrgName + " finance system"
+	}
+	return a
+}
+
+// canSee reports whether the actor may see objects of organisation orgID.
+func (a Actor) canSee(orgID string) bool {
+	if a.Party == PartyStaff {
+		return true
+	}
+	return a.Party == PartyProvider && a.OrgID != "" && a.OrgID == orgID
+}
+
+// ServiceType is the kind of care a contract buys.
+type ServiceType string
+
+// ServiceTypes lists every service type in the order forms show them.
+var ServiceTypes = []ServiceType{"home-care", "residential", "nursing", "supported-living", "day-opportunities", "extra-care", "other"}
+
+// Label is the service type as people read it.
+func (t ServiceType) Label() string {
+	switch t {
+	case "home-care":
+		return "Home care"
+	case "residential":
+		return "Residential care"
+	case "nursing":
+		return "Nursing care"
+	case "supported-living":
+		return "Supported living"
+	case "day-opportunities":
+		return "Day opportunities"
+	case "extra-care":
+		return "Extra care"
+	case "other":
+		return "Other"
+	}
+	return string(t)
+}
+
+// ParseServiceType accepts a slug or a label in any case ("Home care",
+// "home-care", "home care").
+func ParseServiceType(s string) (ServiceType, bool) {
+	k := strings.ToLower(strings.Join(strings.Fields(strings.ReplaceAll(s, "-", " ")), "-"))
+	for _, t := range ServiceTypes {
+		if string(t) == k || strings.EqualFold(strings.ReplaceAll(t.Label(), " ", "-"), k) {
+			return t, true
+		}
+	}
+	return "", false
+}
+
+// ContractStatus says whether invoices may be submitted against a contract.
+type ContractStatus string
+
+const (
+	ContractActive    ContractStatus = "active"
+	ContractEnded     ContractStatus = "ended"
+	ContractSuspended ContractStatus = "suspended"
+)
+
+// ContractStatuses lists every contract status.
+var ContractStatuses = []ContractStatus{ContractActive, ContractEnded, ContractSuspended}
+
+// Label is the status as people read it.
+func (c ContractStatus) Label() string {
+	switch c {
+	case ContractActive:
+		return "Active"
+	case ContractEnded:
+		return "Ended"
+	case ContractSuspended:
+		return "Suspended"
+	}
+	return string(c)
+}
+
+// Contract is one entry of the contracts register. Money is in pence,
+// dates are "YYYY-MM-DD".
+type Contract struct {
+	ID               string         `bson:"_id"`
+	Reference        string         `bson:"reference"`
+	ReferenceKey     string         `bson:"reference_key"` // unique: Reference normalised
+	Title            string         `bson:"title"`
+	OrgID            string         `bson:"org_id"`
+	OrgName          string         `bson:"org_name"`
+	SupplierRef      string         `bson:"supplier_ref"`
+	ServiceType      ServiceType    `bson:"service_type"`
+	Department       string         `bson:"department"`
+	Description      string         `bson:"description"`
+	StartDate        string         `bson:"start_date"`
+	EndDate          string         `bson:"end_date"`
+	ReviewDate       string         `bson:"review_date"`
+	TotalValue       int64          `bson:"total_value"`
+	AnnualValue      int64          `bson:"annual_value"`
+	IrrecoverableVAT int64          `bson:"irrecoverable_vat"`
+	TermsDays        int            `bson:"terms_days"` // 0: the organisation's terms
+	AwardRoute       string         `bson:"award_route"`
+	Status           ContractStatus `bson:"status"`
+	Version          int            `bson:"version"`
+	CreatedAt        time.Time      `bson:"created_at"`
+	UpdatedAt        time.Time      `bson:"updated_at"`
+}
+
+// Event is one step in an invoice's history: who, when, from, to and a
+// note, plus the details of the step. Events are stored in invoice_events
+// (the audit trail, the truth) and copied into the invoice's History.
+type Event struct {
+	Seq    int       `bson:"seq"`
+	At     time.Time `bson:"at"`
+	Date   string    `bson:"date"` // the London calendar day the step took effect
+	ByID   string    `bson:"by_id"`
+	ByName string    `bson:"by_name"`
+	By     Party     `bson:"by"`
+	From   Status    `bson:"from"` // empty for the submission
+	To     Status    `bson:"to"`
+	Note   string    `bson:"note"`
+	// details
+	ScheduledDate string `bson:"scheduled_date,omitempty"` // expected payment date
+	PaymentDate   string `bson:"payment_date,omitempty"`
+	AmountPence   int64  `bson:"amount,omitempty"`
+	Reference     string `bson:"reference,omitempty"` // payment (remittance) reference
+	Source        string `bson:"source,omitempty"`    // portal, remittance, import, api
+}
+
+type eventDoc struct {
+	ID        string `bson:"_id"` // invoiceID:seq (zero-padded)
+	InvoiceID string `bson:"invoice_id"`
+	Event     `bson:",inline"`
+}
+
+func eventID(invoiceID string, seq int) string {
+	return invoiceID + ":" + padSeq(seq)
+}
+
+func padSeq(n int) string {
+	s := itoa(n)
+	for len(s) < 6 {
+		s = "0" + s
+	}
+	return s
+}
+
+// Invoice is the snapshot of one invoice: its fields, where it is now and
+// its whole history. It is rebuilt from the events when behind them.
+type Invoice struct {
+	ID            string `bson:"_id"`
+	OrgID         string `bson:"org_id"`
+	OrgName       string `bson:"org_name"`
+	SupplierRef   string `bson:"supplier_ref"`
+	ContractID    string `bson:"contract_id"`
+	ContractRef   string `bson:"contract_ref"`
+	ContractTitle string `bson:"contract_title"`
+	Number        string `bson:"number"`
+	NumberKey     string `bson:"number_key"`
+	InvoiceDate   string `bson:"invoice_date"`
+	PeriodStart   string `bson:"period_start"`
+	PeriodEnd     string `bson:"period_end"`
+	NetPence      int64  `bson:"net"`
+	VATPence      int64  `bson:"vat"`
+	GrossPence    int64  `bson:"gross"`
+	Reference     string `bson:"reference"` // purchase order or care package reference
+	Note          string `bson:"note"`
+	FileID        string `bson:"file_id,omitempty"`
+	FileName      string `bson:"file_name,omitempty"`
+	FileSize      int64  `bson:"file_size,omitempty"`
+
+	ReceivedAt   time.Time `bson:"received_at"`
+	ReceivedDate string    `bson:"received_date"` // London day of receipt: the clock starts
+	TermsDays    int       `bson:"terms_days"`
+	DueDate      string    `bson:"due_date"` // last day on which payment is on time
+
+	Status           Status `bson:"status"`
+	Version          int    `bson:"version"` // = the Seq of the last event applied
+	ApprovedDate     string `bson:"approved_date,omitempty"`
+	ScheduledDate    string `bson:"scheduled_date,omitempty"` // expected payment date
+	PaidDate         string `bson:"paid_date,omitempty"`
+	PaidPence        int64  `bson:"paid_amount,omitempty"`
+	PaymentReference string `bson:"payment_reference,omitempty"`
+	PaymentSource    string `bson:"payment_source,omitempty"`
+	Reason           string `bson:"reason,omitempty"` // the latest query or rejection reason
+	Imported         bool   `bson:"imported,omitempty"`
+
+	History   []Event   `bson:"history"`
+	UpdatedAt time.Time `bson:"updated_at"`
+}
+
+// Overdue reports whether the council owes the invoice after its due date.
+func (inv *Invoice) Overdue(today string) bool {
+	return inv.Status.Unpaid() && inv.DueDate != "" && inv.DueDate < today
+}
+
+// DaysOverdue is how many days past the due date an unpaid invoice is
+// (0 when not overdue).
+func (inv *Invoice) DaysOverdue(today string) int {
+	if !inv.Overdue(today) {
+		return 0
+	}
+	return DaysBetween(inv.DueDate, today)
+}
+
+// DaysUntilDue is how many days remain until the due date (0 on the day).
+func (inv *Invoice) DaysUntilDue(today string) int { return DaysBetween(today, inv.DueDate) }
+
+// LastEvent is the latest step of the history.
+func (inv *Invoice) LastEvent() Event {
+	if len(inv.History) == 0 {
+		return Event{}
+	}
+	return inv.History[len(inv.History)-1]
+}
+
+// apply moves the snapshot through one event. History is copied, never
+// appended in place, so earlier copies handed out stay as they were.
+func (inv *Invoice) apply(ev Event) {
+	h := make([]Event, len(inv.History), len(inv.History)+1)
+	copy(h, inv.History)
+	inv.History = append(h, ev)
+	inv.Status = ev.To
+	inv.Version = ev.Seq
+	inv.UpdatedAt = ev.At
+	switch ev.To {
+	case StatusQueried, StatusRejected:
+		inv.Reason = ev.Note
+	case StatusApproved:
+		inv.ApprovedDate = ev.Date
+	case StatusScheduled:
+		inv.ScheduledDate = ev.ScheduledDate
+	case StatusPaid:
+		inv.PaidDate = ev.PaymentDate
+		inv.PaidPence = ev.AmountPence
+		inv.PaymentReference = ev.Reference
+		inv.PaymentSource = ev.Source
+	}
+}
+
+// NormaliseNumber is the form of an invoice number used to spot duplicates:
+// upper case, letters and digits only ("inv-001 " and "INV 001" are the
+// same invoice).
+func NormaliseNumber(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(unicode.ToUpper(r))
+		}
+	}
+	return b.String()
+}
+
+// normaliseRef is the unique key of a contract reference: upper case,
+// spaces trimmed.
+func normaliseRef(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}

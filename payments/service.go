@@ -1,0 +1,302 @@
+// Package payments is the payments domain: money, calendar dates and due
+// dates, the contracts register, invoices and their lifecycle, with an
+// in-memory read model that serves every list, queue and count.
+//
+// Storage (DESIGN.md section 4): every state change of an invoice is an
+// inserted event with a deterministic _id (invoiceID:seq) — a second writer
+// of the same step gets a duplicate key and is told the invoice changed —
+// followed by a replace of the invoice snapshot by bare _id. Events are the
+// truth: a snapshot found behind its events at start-up is rebuilt.
+package payments
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"careportal/portal/fault"
+	"careportal/portal/store"
+)
+
+// Options configure the service.
+type Options struct {
+	// Now is the clock; tests set it. Defaults to time.Now.
+	Now func() time.Time
+	// Logger records repairs and polling failures.
+	Logger *slog.Logger
+}
+
+// Service is the payments domain.
+type Service struct {
+	db   *mongo.Database
+	orgs Orgs
+	now  func() time.Time
+	log  *slog.Logger
+	v    *fault.Validator
+
+	loadMu sync.Mutex // serialises loading
+	loaded bool
+
+	mu            sync.RWMutex
+	invoices      map[string]*Invoice  // by id; values are never changed in place
+	byNumber      map[string]string    // orgID:numberKey -> invoice id
+	contracts     map[string]*Contract // by id; values are never changed in place
+	contractByRef map[string]string    // reference key -> contract id
+	seenUntil     time.Time            // polling: latest updated_at seen
+}
+
+// NewService builds the payments service on db. orgs resolves provider
+// organisations (auth.Service).
+func NewService(db *mongo.Database, orgs Orgs, o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &Service{
+		db: db, orgs: orgs, now: o.Now, log: o.Logger, v: fault.NewValidator(),
+		invoices: map[string]*Invoice{}, byNumber: map[string]string{},
+		contracts: map[string]*Contract{}, contractByRef: map[string]string{},
+	}
+}
+
+// EnsureIndexes creates the collections and indexes (idempotent).
+func (s *Service) EnsureIndexes(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := store.EnsureCollections(ctx, s.db, colContracts, colInvoices, colInvoiceEvents, colInvoiceNumbers, colInvoiceFiles); err != nil {
+		return err
+	}
+	idx := []struct {
+		col    string
+		models []mongo.IndexModel
+	}{
+		{colContracts, []mongo.IndexModel{
+			{Keys: bson.D{{Key: "reference_key", Value: 1}}, Options: options.Index().SetUnique(true).SetName("reference_key_unique")},
+			{Keys: bson.D{{Key: "updated_at", Value: 1}}, Options: options.Index().SetName("updated_at")},
+		}},
+		{colInvoices, []mongo.IndexModel{
+			{Keys: bson.D{{Key: "updated_at", Value: 1}}, Options: options.Index().SetName("updated_at")},
+		}},
+		{colInvoiceEvents, []mongo.IndexModel{
+			{Keys: bson.D{{Key: "invoice_id", Value: 1}, {Key: "seq", Value: 1}}, Options: options.Index().SetUnique(true).SetName("invoice_seq_unique")},
+		}},
+	}
+	for _, x := range idx {
+		if _, err := s.db.Collection(x.col).Indexes().CreateMany(ctx, x.models); err != nil {
+			return fmt.Errorf("payments: indexes on %s: %w", x.col, err)
+		}
+	}
+	return nil
+}
+
+func newID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < store.CallTimeout {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, store.CallTimeout)
+}
+
+// findAll reads every match and closes the cursor before returning: the
+// embedded store has one connection.
+func findAll[T any](ctx context.Context, c *mongo.Collection, filter any, opts ...options.Lister[options.FindOptions]) ([]T, error) {
+	cur, err := c.Find(ctx, filter, opts...)
+	if err != nil {
+		return nil, err
+	}
+	var out []T
+	err = cur.All(ctx, &out)
+	return out, err
+}
+
+// Load fills the read model from the store and repairs any invoice snapshot
+// that is behind its events. It runs once; every method that reads calls it.
+// Call it at start-up so the first request does not wait.
+func (s *Service) Load(ctx context.Context) error {
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	if s.loaded {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	start := s.now()
+	contracts, err := findAll[Contract](ctx, s.db.Collection(colContracts), bson.D{})
+	if err != nil {
+		return fmt.Errorf("payments: loading contracts: %w", err)
+	}
+	invoices, err := findAll[Invoice](ctx, s.db.Collection(colInvoices), bson.D{})
+	if err != nil {
+		return fmt.Errorf("payments: loading invoices: %w", err)
+	}
+	if err := s.repair(ctx, invoices); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	for i := range contracts {
+		s.putContractLocked(&contracts[i])
+	}
+	for i := range invoices {
+		s.putInvoiceLocked(&invoices[i])
+	}
+	s.seenUntil = start.Add(-time.Minute)
+	s.loaded = true
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Service) ensureLoaded(ctx context.Context) error {
+	s.loadMu.Lock()
+	ok := s.loaded
+	s.loadMu.Unlock()
+	if ok {
+		return nil
+	}
+	return s.Load(ctx)
+}
+
+// repair brings every snapshot level with its events: events past the
+// snapshot's version are applied (a crash between the event insert and the
+// snapshot update), and history entries without an event (a crash between
+// the snapshot insert and the first event insert) get their event written.
+func (s *Service) repair(ctx context.Context, invoices []Invoice) error {
+	type evKey struct {
+		InvoiceID string `bson:"invoice_id"`
+		Seq       int    `bson:"seq"`
+	}
+	keys, err := findAll[evKey](ctx, s.db.Collection(colInvoiceEvents), bson.D{}, options.Find().SetProjection(bson.D{{Key: "invoice_id", Value: 1}, {Key: "seq", Value: 1}}))
+	if err != nil {
+		return fmt.Errorf("payments: reading invoice events: %w", err)
+	}
+	last := make(map[string]int, len(invoices))
+	for _, k := range keys {
+		if k.Seq > last[k.InvoiceID] {
+			last[k.InvoiceID] = k.Seq
+		}
+	}
+	for i := range invoices {
+		inv := &invoices[i]
+		switch n := last[inv.ID]; {
+		case n > inv.Version:
+			for seq := inv.Version + 1; seq <= n; seq++ {
+				var d eventDoc
+				if err := s.db.Collection(colInvoiceEvents).FindOne(ctx, bson.D{{Key: "_id", Value: eventID(inv.ID, seq)}}).Decode(&d); err != nil {
+					return fmt.Errorf("payments: repairing invoice %s: event %d: %w", inv.ID, seq, err)
+				}
+				inv.apply(d.Event)
+			}
+			if _, err := s.db.Collection(colInvoices).ReplaceOne(ctx, bson.D{{Key: "_id", Value: inv.ID}}, inv); err != nil {
+				return fmt.Errorf("payments: repairing invoice %s: %w", inv.ID, err)
+			}
+			s.log.Warn("payments: invoice snapshot was behind its events; rebuilt", "invoice", inv.ID, "version", inv.Version)
+		case n < inv.Version:
+			for _, ev := range inv.History {
+				if ev.Seq <= n {
+					continue
+				}
+				_, err := s.db.Collection(colInvoiceEvents).InsertOne(ctx, eventDoc{ID: eventID(inv.ID, ev.Seq), InvoiceID: inv.ID, Event: ev})
+				if err != nil && !store.IsDuplicateKey(err) {
+					return fmt.Errorf("payments: repairing events of invoice %s: %w", inv.ID, err)
+				}
+			}
+			s.log.Warn("payments: invoice events were missing; rewritten from the snapshot", "invoice", inv.ID)
+		}
+	}
+	return nil
+}
+
+// putInvoiceLocked stores a snapshot in the read model unless it already
+// holds a newer version. s.mu must be held for writing.
+func (s *Service) putInvoiceLocked(inv *Invoice) {
+	if cur, ok := s.invoices[inv.ID]; ok && cur.Version > inv.Version {
+		return
+	}
+	s.invoices[inv.ID] = inv
+	s.byNumber[inv.OrgID+":"+inv.NumberKey] = inv.ID
+	if inv.UpdatedAt.After(s.seenUntil) {
+		s.seenUntil = inv.UpdatedAt
+	}
+}
+
+func (s *Service) putInvoice(inv *Invoice) {
+	s.mu.Lock()
+	s.putInvoiceLocked(inv)
+	s.mu.Unlock()
+}
+
+func (s *Service) putContractLocked(c *Contract) {
+	if cur, ok := s.contracts[c.ID]; ok {
+		if cur.Version > c.Version {
+			return
+		}
+		if cur.ReferenceKey != c.ReferenceKey && s.contractByRef[cur.ReferenceKey] == c.ID {
+			delete(s.contractByRef, cur.ReferenceKey)
+		}
+	}
+	s.contracts[c.ID] = c
+	s.contractByRef[c.ReferenceKey] = c.ID
+}
+
+func (s *Service) putContract(c *Contract) {
+	s.mu.Lock()
+	s.putContractLocked(c)
+	s.mu.Unlock()
+}
+
+// Poll catches the read model up with writes made by other portal
+// instances sharing a MongoDB database. It reads documents updated since
+// the last poll (less a margin for clocks and in-flight writes) through the
+// updated_at index. Run it every few seconds, only in MongoDB mode: the
+// embedded store has one instance, whose own writes are already in memory.
+func (s *Service) Poll(ctx context.Context) error {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return err
+	}
+	s.mu.RLock()
+	since := s.seenUntil.Add(-10 * time.Second)
+	s.mu.RUnlock()
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	filter := bson.D{{Key: "updated_at", Value: bson.D{{Key: "$gt", Value: since}}}}
+	contracts, err := findAll[Contract](ctx, s.db.Collection(colContracts), filter)
+	if err != nil {
+		return fmt.Errorf("payments: polling contracts: %w", err)
+	}
+	invoices, err := findAll[Invoice](ctx, s.db.Collection(colInvoices), filter)
+	if err != nil {
+		return fmt.Errorf("payments: polling invoices: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range contracts {
+		s.putContractLocked(&contracts[i])
+	}
+	for i := range invoices {
+		s.putInvoiceLocked(&invoices[i])
+	}
+	return nil
+}
+
+// notFoundOr maps "no document" to NotFound.
+func notFoundOr(err error, what string) error {
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return fault.NotFoundf("%s not found", what)
+	}
+	return err
+}

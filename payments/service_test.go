@@ -1,0 +1,509 @@
+package payments
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"careportal/auth"
+	"careportal/portal/fault"
+	"careportal/portal/store"
+	"careportal/portal/store/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(storetest.Run(m)) }
+
+// testOrgs is a fixed set of provider organisations (the auth service's
+// part, which these tests do not exercise).
+type testOrgs []auth.Org
+
+func (o testOrgs) Org(_ context.Context, id string) (*auth.Org, error) {
+	for i := range o {
+		if o[i].ID == id {
+			return &o[i], nil
+		}
+	}
+	return nil, fault.NotFoundf("organisation not found")
+}
+
+func (o testOrgs) OrgByRef(_ context.Context, ref string) (*auth.Org, error) {
+	for i := range o {
+		if strings.EqualFold(o[i].SupplierRef, ref) {
+			return &o[i], nil
+		}
+	}
+	return nil, fault.NotFoundf("organisation not found")
+}
+
+func (o testOrgs) Orgs(context.Context) ([]auth.Org, error) { return o, nil }
+
+var fixedOrgs = testOrgs{
+	{ID: "org1", Name: "Sunrise Home Care Ltd", SupplierRef: "SUP1001", TermsDays: 30, Active: true},
+	{ID: "org2", Name: "Oakfield Residential Homes", SupplierRef: "SUP1002", TermsDays: 14, Active: true},
+}
+
+var (
+	staff     = Actor{UserID: "u-staff", Name: "Pat Payments", Party: PartyStaff}
+	staff2    = Actor{UserID: "u-staff2", Name: "Sam Broker", Party: PartyStaff}
+	provider1 = Actor{UserID: "u-p1", Name: "Mo Manager", Party: PartyProvider, OrgID: "org1"}
+	provider2 = Actor{UserID: "u-p2", Name: "Olu Oakfield", Party: PartyProvider, OrgID: "org2"}
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+
+func newTestService(t *testing.T) (*Service, *store.Store, *clock) {
+	t.Helper()
+	st := storetest.New(t)
+	ctx := storetest.Context(t)
+	clk := &clock{t: time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)}
+	s := NewService(st.DB, fixedOrgs, Options{Now: clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err := s.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Prepare(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s, st, clk
+}
+
+func seedContracts(t *testing.T, s *Service) {
+	t.Helper()
+	ctx := storetest.Context(t)
+	rows := []ContractInput{
+		{Reference: "HC-001", Title: "Home care north", SupplierRef: "SUP1001", ServiceType: "Home care", StartDate: "2025-04-01", EndDate: "2028-03-31", AnnualValue: "£250,000"},
+		{Reference: "HC-002", Title: "Home care ended", SupplierRef: "sup1001", ServiceType: "home-care", StartDate: "2020-04-01", EndDate: "2024-03-31", AnnualValue: "1000", Status: "ended"},
+		{Reference: "RES-001", Title: "Residential beds", SupplierRef: "SUP1002", ServiceType: "residential", StartDate: "2025-01-01", EndDate: "2027-12-31", AnnualValue: "1,200,000.00", TermsDays: "14"},
+	}
+	c, u, n, err := s.UpsertContracts(ctx, staff, rows)
+	if err != nil || c != 3 || u != 0 || n != 0 {
+		t.Fatalf("UpsertContracts = %d, %d, %d, %v", c, u, n, err)
+	}
+}
+
+func goodInput() SubmitInput {
+	return SubmitInput{ContractRef: "HC-001", InvoiceNumber: "INV-0001", InvoiceDate: "2026-03-01", PeriodStart: "2026-02-01",
+		PeriodEnd: "2026-02-28", Net: "1,000.00", VAT: "0", Gross: "£1000", GrossRequired: true}
+}
+
+func count(t *testing.T, st *store.Store, col string) int64 {
+	t.Helper()
+	n, err := st.DB.Collection(col).CountDocuments(storetest.Context(t), bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestContractsUpsertAllOrNothing(t *testing.T) {
+	s, st, _ := newTestService(t)
+	seedContracts(t, s)
+	ctx := storetest.Context(t)
+	// Same rows again: nothing changes.
+	c, u, n, err := s.UpsertContracts(ctx, staff, []ContractInput{
+		{Reference: "HC-001", Title: "Home care north", SupplierRef: "SUP1001", ServiceType: "home care", StartDate: "2025-04-01", EndDate: "2028-03-31", AnnualValue: "250000"},
+	})
+	if err != nil || c != 0 || u != 0 || n != 1 {
+		t.Fatalf("re-import = %d, %d, %d, %v", c, u, n, err)
+	}
+	// One bad row among good ones: nothing written, every problem named.
+	_, _, _, err = s.UpsertContracts(ctx, staff, []ContractInput{
+		{Reference: "NEW-1", Title: "Fine", SupplierRef: "SUP1001", ServiceType: "other", StartDate: "2026-01-01", EndDate: "2026-12-31", AnnualValue: "10"},
+		{Reference: "NEW-2", Title: "Bad", SupplierRef: "NOPE", ServiceType: "spa", StartDate: "31/2/2026", EndDate: "2026-12-31", AnnualValue: "12.345"},
+		{Reference: "new-1", Title: "Dup", SupplierRef: "SUP1001", ServiceType: "other", StartDate: "2026-01-01", EndDate: "2026-12-31", AnnualValue: "10"},
+	})
+	var re *RowsError
+	if !errors.As(err, &re) || fault.KindOf(err) != fault.Invalid {
+		t.Fatalf("err = %v", err)
+	}
+	got := map[string]bool{}
+	for _, r := range re.Rows {
+		got[itoa(r.Row)+":"+r.Field] = true
+	}
+	for _, want := range []string{"1:supplier_ref", "1:service_type", "1:start_date", "1:annual_value", "2:reference"} {
+		if !got[want] {
+			t.Errorf("missing problem %s in %+v", want, re.Rows)
+		}
+	}
+	if n := count(t, st, colContracts); n != 3 {
+		t.Fatalf("contracts = %d after a bad import, want 3", n)
+	}
+	// Edit with a stale version is refused; with the right one it applies.
+	hc, _ := s.ContractByRef(ctx, staff, "HC-001")
+	in := hc.Input()
+	in.Title = "Home care north and east"
+	if _, err := s.UpdateContract(ctx, staff, hc.ID, hc.Version+1, in); fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("stale update: %v", err)
+	}
+	upd, err := s.UpdateContract(ctx, staff, hc.ID, hc.Version, in)
+	if err != nil || upd.Title != in.Title || upd.Version != 2 {
+		t.Fatalf("update = %+v, %v", upd, err)
+	}
+	in.Reference = "RES-001"
+	if _, err := s.UpdateContract(ctx, staff, hc.ID, 2, in); fault.KindOf(err) != fault.Invalid {
+		t.Fatalf("duplicate reference on edit: %v", err)
+	}
+	// Providers see only their own.
+	mine, _ := s.Contracts(ctx, provider2, ContractFilter{})
+	if len(mine) != 1 || mine[0].Reference != "RES-001" {
+		t.Fatalf("provider2 contracts = %+v", mine)
+	}
+	if _, err := s.Contract(ctx, provider2, hc.ID); fault.KindOf(err) != fault.NotFound {
+		t.Fatalf("other org's contract: %v", err)
+	}
+	if _, err := s.CreateContract(ctx, provider1, in); fault.KindOf(err) != fault.Forbidden {
+		t.Fatalf("provider creating a contract: %v", err)
+	}
+}
+
+func TestSubmitInvoice(t *testing.T) {
+	s, st, clk := newTestService(t)
+	seedContracts(t, s)
+	ctx := storetest.Context(t)
+	// 23:30 UTC on 31 May is 00:30 on 1 June in London.
+	clk.Set(time.Date(2026, 5, 31, 23, 30, 0, 0, time.UTC))
+	inv, err := s.SubmitInvoice(ctx, provider1, goodInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.ReceivedDate != "2026-06-01" || inv.DueDate != "2026-06-30" || inv.Status != StatusSubmitted || inv.Version != 1 || inv.GrossPence != 100000 {
+		t.Fatalf("invoice = %+v", inv)
+	}
+	// Duplicate number, differently written: a Conflict pointing at it.
+	dup := goodInput()
+	dup.InvoiceNumber = " inv 0001 "
+	_, err = s.SubmitInvoice(ctx, provider1, dup)
+	var de *DuplicateInvoiceError
+	if !errors.As(err, &de) || de.Existing.ID != inv.ID || fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("duplicate: %v", err)
+	}
+	// The same number at another provider is fine; contract terms of 14 days apply.
+	other := goodInput()
+	other.ContractRef = "RES-001"
+	inv2, err := s.SubmitInvoice(ctx, provider2, other)
+	if err != nil || inv2.DueDate != "2026-06-14" {
+		t.Fatalf("provider2 submit: %+v, %v", inv2, err)
+	}
+	found, err := s.FindInvoiceByNumber(ctx, "org1", "INV0001")
+	if err != nil || found.ID != inv.ID {
+		t.Fatalf("FindInvoiceByNumber = %v, %v", found.ID, err)
+	}
+
+	// Bad input everywhere: every field named, nothing written.
+	before := [3]int64{count(t, st, colInvoices), count(t, st, colInvoiceNumbers), count(t, st, colInvoiceEvents)}
+	cases := map[string]SubmitInput{
+		"contract_ref":   {ContractRef: "RES-001"}, // another provider's contract
+		"invoice_number": {InvoiceNumber: "---"},
+		"invoice_date":   {InvoiceDate: "2026-06-02"}, // the future
+		"period_end":     {PeriodStart: "2026-05-10", PeriodEnd: "2026-05-01"},
+		"net":            {Net: "12.345"},
+		"vat":            {VAT: "-1"},
+		"gross":          {Gross: "1000.01"},
+		"file":           {File: &FileInput{Name: "x.pdf", Data: []byte("<html>not a pdf</html>")}},
+	}
+	for field, change := range cases {
+		in := goodInput()
+		in.InvoiceNumber = "NEW-" + field
+		if change.ContractRef != "" {
+			in.ContractRef = change.ContractRef
+		}
+		if change.InvoiceNumber != "" {
+			in.InvoiceNumber = change.InvoiceNumber
+		}
+		if change.InvoiceDate != "" {
+			in.InvoiceDate = change.InvoiceDate
+		}
+		if change.PeriodStart != "" {
+			in.PeriodStart, in.PeriodEnd = change.PeriodStart, change.PeriodEnd
+		}
+		if change.Net != "" {
+			in.Net = change.Net
+		}
+		if change.VAT != "" {
+			in.VAT = change.VAT
+		}
+		if change.Gross != "" {
+			in.Gross = change.Gross
+		}
+		in.File = change.File
+		_, err := s.SubmitInvoice(ctx, provider1, in)
+		if fault.KindOf(err) != fault.Invalid || !fault.Fields(fault.FieldsOf(err)).Has(field) {
+			t.Errorf("%s: err = %v", field, err)
+		}
+	}
+	_, err = s.SubmitInvoice(ctx, provider1, SubmitInput{GrossRequired: true})
+	if fields := fault.FieldsOf(err); len(fields) < 8 || fields[0].Field != "contract_ref" {
+		t.Errorf("empty form: %v", fields)
+	}
+	after := [3]int64{count(t, st, colInvoices), count(t, st, colInvoiceNumbers), count(t, st, colInvoiceEvents)}
+	if before != after {
+		t.Fatalf("bad input changed the store: %v -> %v", before, after)
+	}
+	if _, err := s.SubmitInvoice(ctx, staff, goodInput()); fault.KindOf(err) != fault.Forbidden {
+		t.Fatalf("staff submitting: %v", err)
+	}
+	// An ended contract cannot be invoiced.
+	in := goodInput()
+	in.ContractRef, in.InvoiceNumber = "HC-002", "X-1"
+	if _, err := s.SubmitInvoice(ctx, provider1, in); !fault.Fields(fault.FieldsOf(err)).Has("contract_ref") {
+		t.Fatalf("ended contract: %v", err)
+	}
+	// API style: gross may be left out; a real PDF is stored and served to
+	// its organisation only.
+	in = goodInput()
+	in.InvoiceNumber, in.Gross, in.GrossRequired, in.VAT = "API-1", "", false, "200"
+	in.File = &FileInput{Name: `C:\docs\inv "1".pdf`, Data: []byte("%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n")}
+	inv3, err := s.SubmitInvoice(ctx, provider1, in)
+	if err != nil || inv3.GrossPence != 120000 || inv3.FileName != "inv 1.pdf" {
+		t.Fatalf("api submit: %+v, %v", inv3, err)
+	}
+	if name, data, err := s.InvoiceFile(ctx, provider1, inv3.ID); err != nil || name != "inv 1.pdf" || !strings.HasPrefix(string(data), "%PDF-") {
+		t.Fatalf("file: %q, %v", name, err)
+	}
+	if _, _, err := s.InvoiceFile(ctx, provider2, inv3.ID); fault.KindOf(err) != fault.NotFound {
+		t.Fatalf("other org's file: %v", err)
+	}
+	if _, err := s.Invoice(ctx, provider2, inv3.ID); fault.KindOf(err) != fault.NotFound {
+		t.Fatalf("other org's invoice: %v", err)
+	}
+}
+
+func TestLifecycleJourney(t *testing.T) {
+	s, _, clk := newTestService(t)
+	seedContracts(t, s)
+	ctx := storetest.Context(t)
+	inv, err := s.SubmitInvoice(ctx, provider1, goodInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A query needs a reason.
+	if _, err := s.Transition(ctx, staff, inv.ID, 1, StatusQueried, "  ", Details{}); !fault.Fields(fault.FieldsOf(err)).Has("note") {
+		t.Fatalf("query without reason: %v", err)
+	}
+	q, err := s.Transition(ctx, staff, inv.ID, 1, StatusQueried, "Hours for week 2 do not match the care plan", Details{})
+	if err != nil || q.Status != StatusQueried || q.Reason == "" || q.Version != 2 {
+		t.Fatalf("query: %+v, %v", q, err)
+	}
+	// Stale version: changed by someone else.
+	if _, err := s.Transition(ctx, staff2, inv.ID, 1, StatusApproved, "", Details{}); fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("stale approve: %v", err)
+	}
+	// Staff cannot answer for the provider; another provider cannot see it.
+	if _, err := s.Transition(ctx, staff, inv.ID, 2, StatusSubmitted, "x", Details{}); fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("staff answering: %v", err)
+	}
+	if _, err := s.Transition(ctx, provider2, inv.ID, 2, StatusSubmitted, "x", Details{}); fault.KindOf(err) != fault.NotFound {
+		t.Fatalf("other provider answering: %v", err)
+	}
+	a, err := s.Transition(ctx, provider1, inv.ID, 2, StatusSubmitted, "Corrected: 14 hours, timesheet attached", Details{})
+	if err != nil || a.Status != StatusSubmitted {
+		t.Fatalf("answer: %v", err)
+	}
+	ap, err := s.Transition(ctx, staff, inv.ID, 3, StatusApproved, "", Details{})
+	if err != nil || ap.ApprovedDate != "2026-03-10" {
+		t.Fatalf("approve: %+v, %v", ap, err)
+	}
+	if _, err := s.Transition(ctx, provider1, inv.ID, 4, StatusCancelled, "", Details{}); fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("cancel after approval: %v", err)
+	}
+	if _, err := s.Transition(ctx, staff, inv.ID, 4, StatusScheduled, "", Details{ScheduledDate: "2026-03-09"}); !fault.Fields(fault.FieldsOf(err)).Has("scheduled_date") {
+		t.Fatalf("schedule in the past: %v", err)
+	}
+	sc, err := s.Transition(ctx, staff, inv.ID, 4, StatusScheduled, "Run 12", Details{ScheduledDate: "20/3/2026"})
+	if err != nil || sc.ScheduledDate != "2026-03-20" {
+		t.Fatalf("schedule: %+v, %v", sc, err)
+	}
+	clk.Set(time.Date(2026, 3, 20, 15, 0, 0, 0, time.UTC))
+	paid, err := s.MarkPaid(ctx, staff, inv.ID, "2026-03-20", 100000, "BACS-778", "remittance")
+	if err != nil || paid.Status != StatusPaid || paid.PaidPence != 100000 || paid.PaymentReference != "BACS-778" || len(paid.History) != 6 {
+		t.Fatalf("paid: %+v, %v", paid, err)
+	}
+	if _, err := s.MarkPaid(ctx, staff, inv.ID, "2026-03-20", 100000, "BACS-778", "remittance"); fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("paying twice: %v", err)
+	}
+	// The snapshot on disk equals the read model, and a fresh service
+	// loads the same thing.
+	s2 := NewService(s.db, fixedOrgs, Options{Now: clk.Now})
+	got, err := s2.Invoice(ctx, staff, inv.ID)
+	if err != nil || got.Version != 6 || got.Status != StatusPaid || len(got.History) != 6 {
+		t.Fatalf("reloaded: %+v, %v", got, err)
+	}
+	snap, _ := s2.Snapshot(ctx)
+	if len(snap) != 1 || snap[0].History[5].To != StatusPaid || snap[0].PaidDate != "2026-03-20" {
+		t.Fatalf("snapshot: %+v", snap)
+	}
+}
+
+func TestConcurrentTransitionsExactlyOneWins(t *testing.T) {
+	s, _, _ := newTestService(t)
+	seedContracts(t, s)
+	ctx := storetest.Context(t)
+	for i := 0; i < 20; i++ {
+		in := goodInput()
+		in.InvoiceNumber = "C-" + itoa(i)
+		inv, err := s.SubmitInvoice(ctx, provider1, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		errs := make([]error, 2)
+		for g := 0; g < 2; g++ {
+			wg.Add(1)
+			go func(g int) {
+				defer wg.Done()
+				<-start
+				if g == 0 {
+					_, errs[g] = s.Transition(ctx, staff, inv.ID, 1, StatusApproved, "", Details{})
+				} else {
+					_, errs[g] = s.Transition(ctx, staff2, inv.ID, 1, StatusQueried, "Why?", Details{})
+				}
+			}(g)
+		}
+		close(start)
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			if err == nil {
+				ok++
+			} else if fault.KindOf(err) != fault.Conflict {
+				t.Fatalf("loser got %v", err)
+			}
+		}
+		got, _ := s.Invoice(ctx, staff, inv.ID)
+		if ok != 1 || got.Version != 2 || len(got.History) != 2 {
+			t.Fatalf("iteration %d: %d succeeded, version %d", i, ok, got.Version)
+		}
+	}
+}
+
+func TestRepairFromEvents(t *testing.T) {
+	s, st, clk := newTestService(t)
+	seedContracts(t, s)
+	ctx := storetest.Context(t)
+	inv, err := s.SubmitInvoice(ctx, provider1, goodInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Simulate a crash after the event insert, before the snapshot update:
+	// write an approval event only.
+	ev := Event{Seq: 2, At: clk.Now(), Date: "2026-03-10", ByName: "Pat", By: PartyStaff, From: StatusSubmitted, To: StatusApproved}
+	if _, err := st.DB.Collection(colInvoiceEvents).InsertOne(ctx, eventDoc{ID: eventID(inv.ID, 2), InvoiceID: inv.ID, Event: ev}); err != nil {
+		t.Fatal(err)
+	}
+	// And a second invoice whose submission event was never written.
+	in := goodInput()
+	in.InvoiceNumber = "INV-2"
+	inv2, _ := s.SubmitInvoice(ctx, provider1, in)
+	if _, err := st.DB.Collection(colInvoiceEvents).DeleteOne(ctx, bson.D{{Key: "_id", Value: eventID(inv2.ID, 1)}}); err != nil {
+		t.Fatal(err)
+	}
+	s2 := NewService(st.DB, fixedOrgs, Options{Now: clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	got, err := s2.Invoice(ctx, staff, inv.ID)
+	if err != nil || got.Status != StatusApproved || got.Version != 2 {
+		t.Fatalf("repaired = %+v, %v", got, err)
+	}
+	var disk Invoice
+	_ = st.DB.Collection(colInvoices).FindOne(ctx, bson.D{{Key: "_id", Value: inv.ID}}).Decode(&disk)
+	if disk.Version != 2 || disk.Status != StatusApproved {
+		t.Fatalf("snapshot on disk not repaired: %+v", disk)
+	}
+	if n, _ := st.DB.Collection(colInvoiceEvents).CountDocuments(ctx, bson.D{{Key: "_id", Value: eventID(inv2.ID, 1)}}); n != 1 {
+		t.Fatalf("missing event not rewritten")
+	}
+}
+
+func TestListsAndQueues(t *testing.T) {
+	s, _, clk := newTestService(t)
+	seedContracts(t, s)
+	ctx := storetest.Context(t)
+	var ids []string
+	for i := 0; i < 5; i++ {
+		in := goodInput()
+		in.InvoiceNumber = "L-" + itoa(i)
+		in.InvoiceDate = "2025-12-15"
+		clk.Set(time.Date(2026, 1, 1+i, 10, 0, 0, 0, time.UTC))
+		inv, err := s.SubmitInvoice(ctx, provider1, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, inv.ID)
+	}
+	_, _ = s.Transition(ctx, staff, ids[0], 1, StatusApproved, "", Details{})
+	_, _ = s.Transition(ctx, staff, ids[1], 1, StatusQueried, "?", Details{})
+	clk.Set(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)) // ids[0] is now overdue
+	counts, _ := s.QueueCounts(ctx)
+	if counts[QueueNew] != 3 || counts[QueueQueried] != 1 || counts[QueueApproved] != 1 || counts[QueueOverdue] != 1 {
+		t.Fatalf("counts = %v", counts)
+	}
+	p, _ := s.ListInvoices(ctx, staff, InvoiceFilter{Queue: QueueNew, OldestFirst: true}, 1, 2)
+	if p.Total != 3 || p.Pages != 2 || len(p.Invoices) != 2 || p.Invoices[0].ID != ids[2] {
+		t.Fatalf("queue page = %+v", p)
+	}
+	p, _ = s.ListInvoices(ctx, staff, InvoiceFilter{Search: "l 3"}, 1, 10)
+	if p.Total != 1 || p.Invoices[0].ID != ids[3] {
+		t.Fatalf("search by number = %d", p.Total)
+	}
+	p, _ = s.ListInvoices(ctx, staff, InvoiceFilter{Search: "sup1001"}, 1, 10)
+	if p.Total != 5 {
+		t.Fatalf("search by supplier = %d", p.Total)
+	}
+	p, _ = s.ListInvoices(ctx, provider2, InvoiceFilter{OrgID: "org1"}, 1, 10)
+	if p.Total != 0 {
+		t.Fatalf("provider2 sees %d of org1's invoices", p.Total)
+	}
+	p, _ = s.ListInvoices(ctx, provider1, InvoiceFilter{Status: StatusQueried}, 1, 10)
+	if p.Total != 1 || p.Invoices[0].ID != ids[1] {
+		t.Fatalf("status filter = %d", p.Total)
+	}
+}
+
+func TestImportHistorical(t *testing.T) {
+	s, st, _ := newTestService(t)
+	seedContracts(t, s)
+	ctx := storetest.Context(t)
+	rows := []HistoricalInvoice{
+		{SupplierRef: "SUP1001", ContractRef: "HC-001", InvoiceNumber: "H-1", InvoiceDate: "2025-06-01", ReceivedDate: "2025-06-02", NetPence: 5000, GrossPence: 5000,
+			Steps: HistoryFromDates("2025-06-05", "2025-06-20", 5000, "R1")},
+		{SupplierRef: "SUP1002", ContractRef: "RES-001", InvoiceNumber: "H-2", InvoiceDate: "2025-06-01", ReceivedDate: "2025-06-03", NetPence: 100, VATPence: 20, GrossPence: 120},
+	}
+	c, u, err := s.ImportHistorical(ctx, staff, rows)
+	if err != nil || c != 2 || u != 0 {
+		t.Fatalf("import = %d, %d, %v", c, u, err)
+	}
+	c, u, err = s.ImportHistorical(ctx, staff, rows)
+	if err != nil || c != 0 || u != 2 {
+		t.Fatalf("re-import = %d, %d, %v", c, u, err)
+	}
+	inv, _ := s.FindInvoiceByNumber(ctx, "org1", "H-1")
+	if inv.Status != StatusPaid || inv.DueDate != "2025-07-01" || inv.PaidDate != "2025-06-20" || len(inv.History) != 3 || !inv.Imported {
+		t.Fatalf("imported = %+v", inv)
+	}
+	before := count(t, st, colInvoices)
+	_, _, err = s.ImportHistorical(ctx, staff, []HistoricalInvoice{
+		{SupplierRef: "SUP1001", ContractRef: "HC-001", InvoiceNumber: "H-3", InvoiceDate: "2025-06-01", ReceivedDate: "2025-06-02", NetPence: 1, GrossPence: 1},
+		{SupplierRef: "SUP1002", ContractRef: "HC-001", InvoiceNumber: "H-4", InvoiceDate: "2025-06-01", ReceivedDate: "2025-06-02", NetPence: 1, GrossPence: 1},
+		{SupplierRef: "SUP1001", ContractRef: "HC-001", InvoiceNumber: "H-5", InvoiceDate: "2025-06-01", ReceivedDate: "2025-06-02", NetPence: 1, GrossPence: 1,
+			Steps: []HistoricalStep{{To: StatusPaid, Date: "2025-06-03", AmountPence: 1}}},
+	})
+	var re *RowsError
+	if !errors.As(err, &re) || len(re.Rows) != 2 || count(t, st, colInvoices) != before {
+		t.Fatalf("bad import: %v", err)
+	}
+}

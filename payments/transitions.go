@@ -1,0 +1,136 @@
+package payments
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"careportal/portal/fault"
+	"careportal/portal/store"
+)
+
+// Details are the particulars of a step: the expected payment date when
+// scheduling, the payment date, amount and reference when paid.
+type Details struct {
+	ScheduledDate string // "YYYY-MM-DD" or as typed
+	PaymentDate   string
+	AmountPence   int64
+	Reference     string
+	Source        string // portal, remittance, api, import
+}
+
+// ErrChanged is the message of the Conflict a stale or concurrent change
+// gets.
+const ErrChanged = "This invoice was changed by someone else; check its latest status"
+
+// Transition moves an invoice one step along the lifecycle. expectedVersion
+// is the version the person saw (forms carry it); if the invoice has moved
+// on since, or another writer takes the same step at the same moment, the
+// answer is a Conflict (ErrChanged) and nothing changes.
+//
+// The step is one inserted event with _id invoiceID:seq — atomic on both
+// stores — then a replace of the snapshot by bare _id.
+func (s *Service) Transition(ctx context.Context, actor Actor, invoiceID string, expectedVersion int, to Status, note string, d Details) (Invoice, error) {
+	inv, err := s.Invoice(ctx, actor, invoiceID)
+	if err != nil {
+		return Invoice{}, err
+	}
+	if inv.Version != expectedVersion {
+		return Invoice{}, fault.Conflictf(ErrChanged)
+	}
+	if err := CanMove(inv.Status, to, actor.Party); err != nil {
+		return Invoice{}, &fault.Error{Kind: fault.Conflict, Message: "This invoice cannot be changed that way: " + err.Error()}
+	}
+	st := stepOf(inv.Status, to)
+	now := s.now().UTC()
+	today := LondonDay(now)
+	ev := Event{Seq: inv.Version + 1, At: now, Date: today, ByID: actor.UserID, ByName: actor.Name, By: actor.Party,
+		From: inv.Status, To: to, Note: strings.TrimSpace(note), Source: d.Source}
+	if ev.Source == "" {
+		ev.Source = "portal"
+	}
+	var fields fault.Fields
+	if len(ev.Note) > 2000 {
+		fields.Add("note", "The note must be 2000 characters or fewer")
+	}
+	if st.needsNote && ev.Note == "" {
+		switch to {
+		case StatusQueried:
+			fields.Add("note", "Enter what you need from the provider")
+		case StatusRejected:
+			fields.Add("note", "Enter the reason for rejecting the invoice")
+		default:
+			fields.Add("note", "Enter your answer to the query")
+		}
+	}
+	switch to {
+	case StatusScheduled:
+		date, err := ParseDate(d.ScheduledDate)
+		switch {
+		case strings.TrimSpace(d.ScheduledDate) == "":
+			fields.Add("scheduled_date", "Enter the expected payment date")
+		case err != nil:
+			fields.Add("scheduled_date", "Expected payment date "+err.Error())
+		case date < today:
+			fields.Add("scheduled_date", "Expected payment date must be today or in the future")
+		}
+		ev.ScheduledDate = date
+	case StatusPaid:
+		date, err := ParseDate(d.PaymentDate)
+		switch {
+		case strings.TrimSpace(d.PaymentDate) == "":
+			fields.Add("payment_date", "Enter the payment date")
+		case err != nil:
+			fields.Add("payment_date", "Payment date "+err.Error())
+		case date > today:
+			fields.Add("payment_date", "Payment date must be today or in the past")
+		case date < inv.ReceivedDate:
+			fields.Add("payment_date", "Payment date must be on or after the day the invoice was received")
+		}
+		if d.AmountPence <= 0 || d.AmountPence >= MaxPence {
+			fields.Add("amount", "Enter the amount paid")
+		}
+		if len(d.Reference) > 60 {
+			fields.Add("reference", "Payment reference must be 60 characters or fewer")
+		}
+		ev.PaymentDate, ev.AmountPence, ev.Reference = date, d.AmountPence, strings.TrimSpace(d.Reference)
+	}
+	if err := fields.Err(); err != nil {
+		return Invoice{}, err
+	}
+	return s.record(ctx, inv, ev)
+}
+
+// record writes the event, then the snapshot, then the read model.
+func (s *Service) record(ctx context.Context, inv Invoice, ev Event) (Invoice, error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	_, err := s.db.Collection(colInvoiceEvents).InsertOne(ctx, eventDoc{ID: eventID(inv.ID, ev.Seq), InvoiceID: inv.ID, Event: ev})
+	if err != nil {
+		if store.IsDuplicateKey(err) {
+			return Invoice{}, fault.Conflictf(ErrChanged)
+		}
+		return Invoice{}, fmt.Errorf("payments: recording the change: %w", err)
+	}
+	inv.apply(ev)
+	// The event is written: the change has happened. Show it at once, even
+	// if the snapshot write below fails (start-up repair then rebuilds it).
+	s.putInvoice(&inv)
+	if _, err := s.db.Collection(colInvoices).ReplaceOne(ctx, bson.D{{Key: "_id", Value: inv.ID}}, inv); err != nil {
+		s.log.Error("payments: updating the invoice snapshot failed; it will be rebuilt from its events at start-up", "invoice", inv.ID, "err", err)
+	}
+	return inv, nil
+}
+
+// MarkPaid records a payment (remittance import or staff): the invoice must
+// be approved or scheduled. amountPence is what was paid; reference is the
+// remittance reference; source says where it came from ("remittance").
+func (s *Service) MarkPaid(ctx context.Context, actor Actor, invoiceID, paidDate string, amountPence int64, reference, source string) (Invoice, error) {
+	inv, err := s.Invoice(ctx, actor, invoiceID)
+	if err != nil {
+		return Invoice{}, err
+	}
+	return s.Transition(ctx, actor, invoiceID, inv.Version, StatusPaid, "", Details{PaymentDate: paidDate, AmountPence: amountPence, Reference: reference, Source: source})
+}
