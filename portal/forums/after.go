@@ -1,0 +1,368 @@
+package forums
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"careportal/portal/fault"
+	"careportal/portal/notify"
+	"careportal/portal/store"
+)
+
+// AttendedField is the form field name of one booking's attended count.
+func AttendedField(orgID string) string { return "attended-" + orgID }
+
+// RecordAttendance records how many people from each booked organisation
+// came, once the event has started. counts maps organisation id to the
+// typed number; every booked organisation must have one. Nothing is saved
+// unless every count is valid.
+func (s *Service) RecordAttendance(ctx context.Context, eventID string, counts map[string]string, now time.Time) error {
+	e, err := s.Get(ctx, eventID)
+	if err != nil {
+		return err
+	}
+	if !e.Started(now) {
+		return fault.Conflictf("Attendance can be recorded once the event has started")
+	}
+	bookings, err := s.Bookings(ctx, eventID)
+	if err != nil {
+		return err
+	}
+	var f fault.Fields
+	values := map[string]int{}
+	for _, b := range bookings {
+		if b.Status != Booked {
+			continue
+		}
+		field := AttendedField(b.OrgID)
+		v, ok := counts[b.OrgID]
+		n, perr := parseInt(v)
+		switch {
+		case !ok || v == "":
+			f.Add(field, "Enter how many people from "+b.OrgName+" attended (0 if nobody came)")
+		case perr != nil:
+			f.Add(field, "Attendance for "+b.OrgName+" must be a whole number, like 2")
+		case n > b.Places:
+			f.Add(field, fmt.Sprintf("Attendance for %s must be %d or fewer: the places they booked", b.OrgName, b.Places))
+		default:
+			values[b.OrgID] = n
+		}
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	for org, n := range values {
+		_, err := s.db.Collection(colBookings).UpdateOne(ctx, bson.D{{Key: "_id", Value: bookingID(eventID, org)}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "attended", Value: n}, {Key: "updatedAt", Value: now.UTC()}}}})
+		if err != nil {
+			return fmt.Errorf("forums: saving attendance: %w", err)
+		}
+	}
+	return nil
+}
+
+// PublishNotes publishes (or corrects) the notes and actions of an event
+// that has taken place, and tells the organisations that booked.
+func (s *Service) PublishNotes(ctx context.Context, eventID, notes, actions string, now time.Time) error {
+	var f fault.Fields
+	notes = checkText(&f, "notes", "the notes", notes, true, maxLong)
+	actions = checkText(&f, "actions", "the actions", actions, false, maxLong)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	e, err := s.Get(ctx, eventID)
+	if err != nil {
+		return err
+	}
+	if !e.Started(now) {
+		return fault.Conflictf("Notes can be published once the event has started")
+	}
+	first := e.NotesPublishedAt.IsZero()
+	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	_, err = s.db.Collection(colEvents).UpdateOne(cctx, bson.D{{Key: "_id", Value: eventID}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "notes", Value: notes}, {Key: "actions", Value: actions}, {Key: "notesPublishedAt", Value: now.UTC()},
+	}}})
+	if err != nil {
+		return fmt.Errorf("forums: saving notes: %w", err)
+	}
+	if s.notify != nil && first {
+		bookings, err := s.Bookings(ctx, eventID)
+		if err != nil {
+			return err
+		}
+		for _, b := range bookings {
+			if b.Status == Booked {
+				if err := s.notify.ToOrg(ctx, b.OrgID, notify.KindForum, "Notes and actions published: "+e.Title, "/events/"+e.ID); err != nil {
+					return fmt.Errorf("forums: telling %s about notes: %w", b.OrgID, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Comment is a provider's comment on an event's notes.
+type Comment struct {
+	ID         string    `bson:"_id"`
+	EventID    string    `bson:"eventID"`
+	OrgID      string    `bson:"orgID"`
+	OrgName    string    `bson:"orgName"`
+	AuthorName string    `bson:"authorName"`
+	Message    string    `bson:"message"`
+	At         time.Time `bson:"at"`
+}
+
+// Attended reports whether someone from the organisation attended.
+func (s *Service) Attended(ctx context.Context, eventID, orgID string) (bool, error) {
+	b, err := s.BookingFor(ctx, eventID, orgID)
+	if fault.KindOf(err) == fault.NotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return b.Status == Booked && b.Attended != nil && *b.Attended > 0, nil
+}
+
+// AddComment records a comment by a provider whose organisation attended.
+func (s *Service) AddComment(ctx context.Context, eventID, message string, by Actor, now time.Time) (*Comment, error) {
+	var f fault.Fields
+	message = checkText(&f, "message", "your comment", message, true, 5000)
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	if _, err := s.Get(ctx, eventID); err != nil {
+		return nil, err
+	}
+	ok, err := s.Attended(ctx, eventID, by.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fault.Forbiddenf("Only organisations that attended can comment on this event")
+	}
+	c := &Comment{ID: newID("fc_"), EventID: eventID, OrgID: by.OrgID, OrgName: by.OrgName, AuthorName: by.Name, Message: message, At: now.UTC()}
+	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	if _, err := s.db.Collection(colComments).InsertOne(cctx, c); err != nil {
+		return nil, fmt.Errorf("forums: saving comment: %w", err)
+	}
+	return c, nil
+}
+
+// Comments returns an event's comments, oldest first.
+func (s *Service) Comments(ctx context.Context, eventID string) ([]Comment, error) {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	cur, err := s.db.Collection(colComments).Find(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("forums: listing comments: %w", err)
+	}
+	var all []Comment
+	if err := cur.All(ctx, &all); err != nil {
+		return nil, fmt.Errorf("forums: listing comments: %w", err)
+	}
+	var out []Comment
+	for _, c := range all {
+		if c.EventID == eventID {
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out, nil
+}
+
+// Figures are the engagement figures for the self-assessment.
+type Figures struct {
+	From, To time.Time
+	// EventsHeld: events (not cancelled) that started in [From, To).
+	EventsHeld int
+	// Bookings and PlacesBooked: bookings standing (booked, not waiting or
+	// cancelled) for those events.
+	Bookings     int
+	PlacesBooked int
+	// Attendance over the events held whose attendance is recorded:
+	// people who came / places booked.
+	EventsWithAttendance int
+	PlacesRecorded       int
+	Attended             int
+	AttendanceRate       float64 // 0..1; meaningful when PlacesRecorded > 0
+	// Provider reach over the 12 months before To: active provider
+	// organisations that attended at least one event.
+	ActiveProviders      int
+	ProvidersAttended    int
+	ProviderShare        float64 // 0..1; meaningful when ActiveProviders > 0
+	ProvidersKnown       bool    // false when no directory of providers is wired
+	ReachFrom, ReachUpTo time.Time
+}
+
+// Figures computes the engagement figures for events starting in
+// [from, to), and provider reach over the 12 months before to.
+func (s *Service) Figures(ctx context.Context, from, to time.Time) (Figures, error) {
+	fg := Figures{From: from, To: to, ReachFrom: to.AddDate(-1, 0, 0), ReachUpTo: to}
+	events, err := s.List(ctx)
+	if err != nil {
+		return fg, err
+	}
+	all, err := s.allBookings(ctx)
+	if err != nil {
+		return fg, err
+	}
+	byEvent := map[string][]Booking{}
+	for _, b := range all {
+		byEvent[b.EventID] = append(byEvent[b.EventID], b)
+	}
+	attendedOrgs := map[string]bool{}
+	for i := range events {
+		e := &events[i]
+		if e.Cancelled {
+			continue
+		}
+		ps, err := s.places(ctx, e)
+		if err != nil {
+			return fg, err
+		}
+		bs := byEvent[e.ID]
+		for j := range bs {
+			fill(&bs[j], ps)
+		}
+		if !e.StartsAt.Before(fg.ReachFrom) && e.StartsAt.Before(to) {
+			for _, b := range bs {
+				if b.Status == Booked && b.Attended != nil && *b.Attended > 0 {
+					attendedOrgs[b.OrgID] = true
+				}
+			}
+		}
+		if e.StartsAt.Before(from) || !e.StartsAt.Before(to) {
+			continue
+		}
+		fg.EventsHeld++
+		recorded := false
+		for _, b := range bs {
+			if b.Status != Booked {
+				continue
+			}
+			fg.Bookings++
+			fg.PlacesBooked += b.Places
+			if b.Attended != nil {
+				recorded = true
+				fg.PlacesRecorded += b.Places
+				fg.Attended += *b.Attended
+			}
+		}
+		if recorded {
+			fg.EventsWithAttendance++
+		}
+	}
+	if fg.PlacesRecorded > 0 {
+		fg.AttendanceRate = float64(fg.Attended) / float64(fg.PlacesRecorded)
+	}
+	if s.dir != nil {
+		provs, err := s.dir.ActiveProviders(ctx)
+		if err != nil {
+			return fg, err
+		}
+		fg.ProvidersKnown = true
+		fg.ActiveProviders = len(provs)
+		for _, p := range provs {
+			if attendedOrgs[p.ID] {
+				fg.ProvidersAttended++
+			}
+		}
+		if fg.ActiveProviders > 0 {
+			fg.ProviderShare = float64(fg.ProvidersAttended) / float64(fg.ActiveProviders)
+		}
+	}
+	return fg, nil
+}
+
+// feedToken maps an organisation's calendar feed token to the
+// organisation. The token itself is the _id: it is 256 random bits, so it
+// cannot be guessed, and the feed URL is the only credential a calendar
+// application can carry.
+type feedToken struct {
+	ID        string    `bson:"_id"` // the token
+	OrgID     string    `bson:"orgID"`
+	CreatedAt time.Time `bson:"createdAt"`
+}
+
+// feedKey is the per-organisation pointer to its current token.
+type feedKey struct {
+	ID    string `bson:"_id"` // "org:"+orgID
+	Token string `bson:"token"`
+}
+
+// FeedToken returns the organisation's calendar feed token, making one on
+// first use.
+func (s *Service) FeedToken(ctx context.Context, orgID string, now time.Time) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	var k feedKey
+	err := s.db.Collection(colFeeds).FindOne(ctx, bson.D{{Key: "_id", Value: "org:" + orgID}}).Decode(&k)
+	if err == nil {
+		return k.Token, nil
+	}
+	if !errors.Is(err, mongo.ErrNoDocuments) {
+		return "", fmt.Errorf("forums: reading feed token: %w", err)
+	}
+	return s.ResetFeedToken(ctx, orgID, now)
+}
+
+// ResetFeedToken replaces the organisation's feed token; the old feed URL
+// stops working.
+func (s *Service) ResetFeedToken(ctx context.Context, orgID string, now time.Time) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	c := s.db.Collection(colFeeds)
+	var old feedKey
+	_ = c.FindOne(ctx, bson.D{{Key: "_id", Value: "org:" + orgID}}).Decode(&old)
+	tok := randomToken()
+	if _, err := c.InsertOne(ctx, feedToken{ID: "tok:" + tok, OrgID: orgID, CreatedAt: now.UTC()}); err != nil {
+		return "", fmt.Errorf("forums: saving feed token: %w", err)
+	}
+	if _, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: "org:" + orgID}}, feedKey{ID: "org:" + orgID, Token: tok}, optsUpsert()); err != nil {
+		return "", fmt.Errorf("forums: saving feed token: %w", err)
+	}
+	if old.Token != "" {
+		if _, err := c.DeleteOne(ctx, bson.D{{Key: "_id", Value: "tok:" + old.Token}}); err != nil {
+			return "", fmt.Errorf("forums: removing old feed token: %w", err)
+		}
+	}
+	return tok, nil
+}
+
+// FeedOrg returns the organisation a feed token belongs to; NotFound for
+// an unknown or replaced token.
+func (s *Service) FeedOrg(ctx context.Context, token string) (string, error) {
+	if len(token) != 64 {
+		return "", fault.NotFoundf("feed not found")
+	}
+	for _, c := range token {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return "", fault.NotFoundf("feed not found")
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	var t feedToken
+	err := s.db.Collection(colFeeds).FindOne(ctx, bson.D{{Key: "_id", Value: "tok:" + token}}).Decode(&t)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return "", fault.NotFoundf("feed not found")
+	}
+	if err != nil {
+		return "", fmt.Errorf("forums: reading feed token: %w", err)
+	}
+	return t.OrgID, nil
+}
+
+func optsUpsert() *options.ReplaceOptionsBuilder { return options.Replace().SetUpsert(true) }

@@ -1,0 +1,588 @@
+// Package forums owns provider forums and events: announcements, bookings
+// with a waiting list, attendance, notes and actions, comments, calendar
+// files and the engagement figures for the self-assessment.
+//
+// Places are never over-booked, even when two organisations book the last
+// place at once and even across portal instances: every change to an
+// event's places is an inserted ledger document with the deterministic _id
+// "eventID:seq" holding the whole state after the change (capacity and
+// every organisation's holding, booked or waiting, in order). A writer reads
+// the latest state, works out the next one and inserts seq+1; a concurrent
+// writer of the same seq gets a duplicate key, re-reads and tries again.
+// The event document and the per-organisation booking documents
+// (_id "eventID:orgID") are snapshots updated by bare _id afterwards;
+// readers catch up by probing the ledger for later seqs, so a writer that
+// stopped between the two steps leaves nothing wrong behind.
+package forums
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"careportal/portal/fault"
+	"careportal/portal/notify"
+	"careportal/portal/store"
+)
+
+// Collections this package owns.
+const (
+	colEvents   = "forum_events"
+	colLedger   = "forum_places"
+	colBookings = "forum_bookings"
+	colComments = "forum_comments"
+	colFeeds    = "forum_feed_tokens"
+)
+
+// ServiceTypes are the service types an event can be for; they are the
+// labels provider organisations' service types use.
+var ServiceTypes = []string{
+	"Home care",
+	"Residential care",
+	"Nursing care",
+	"Supported living",
+	"Extra care",
+	"Day opportunities",
+	"Learning disabilities",
+	"Mental health",
+	"Carers' services",
+}
+
+// Format is how people take part.
+type Format string
+
+const (
+	InPerson Format = "in-person"
+	Online   Format = "online"
+)
+
+// Label is the format's name for people.
+func (f Format) Label() string {
+	switch f {
+	case InPerson:
+		return "In person"
+	case Online:
+		return "Online"
+	}
+	return string(f)
+}
+
+// Event is a provider forum or event. Times are UTC instants.
+type Event struct {
+	ID              string    `bson:"_id"`
+	Title           string    `bson:"title"`
+	Description     string    `bson:"description"`
+	Agenda          string    `bson:"agenda"`
+	StartsAt        time.Time `bson:"startsAt"`
+	EndsAt          time.Time `bson:"endsAt"`
+	Format          Format    `bson:"format"`
+	Address         string    `bson:"address"`
+	Link            string    `bson:"link"` // online joining link: only for organisations that booked
+	Capacity        int       `bson:"capacity"`
+	ServiceTypes    []string  `bson:"serviceTypes"` // empty: for every provider
+	BookingDeadline string    `bson:"bookingDeadline"` // YYYY-MM-DD, Europe/London, inclusive
+	Cancelled       bool      `bson:"cancelled"`
+
+	Notes            string    `bson:"notes"`
+	Actions          string    `bson:"actions"`
+	NotesPublishedAt time.Time `bson:"notesPublishedAt"`
+
+	CreatedAt time.Time `bson:"createdAt"`
+	CreatedBy string    `bson:"createdBy"`
+	UpdatedAt time.Time `bson:"updatedAt"`
+
+	// Snapshot of the places ledger (see package doc).
+	Seq     int `bson:"seq"`
+	Booked  int `bson:"booked"`  // places booked
+	Waiting int `bson:"waiting"` // organisations waiting
+}
+
+// Free is the number of places not booked.
+func (e *Event) Free() int { return max(0, e.Capacity-e.Booked) }
+
+// Started reports whether the event has begun at now.
+func (e *Event) Started(now time.Time) bool { return !now.Before(e.StartsAt) }
+
+// BookingOpen reports whether bookings are taken at now: before the end of
+// the deadline day (London) and before the start.
+func (e *Event) BookingOpen(now time.Time) bool {
+	if e.Cancelled || e.Started(now) {
+		return false
+	}
+	if e.BookingDeadline == "" {
+		return true
+	}
+	d, err := time.ParseInLocation("2006-01-02", e.BookingDeadline, london)
+	if err != nil {
+		return true
+	}
+	return now.Before(d.AddDate(0, 0, 1))
+}
+
+// ForServiceTypes reports whether an organisation with these service types
+// is invited: events for no type in particular invite everyone, and an
+// organisation with no recorded types sees every event.
+func (e *Event) ForServiceTypes(orgTypes []string) bool {
+	if len(e.ServiceTypes) == 0 || len(orgTypes) == 0 {
+		return true
+	}
+	for _, t := range e.ServiceTypes {
+		for _, o := range orgTypes {
+			if strings.EqualFold(t, o) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Status of a booking.
+type Status string
+
+const (
+	Booked    Status = "booked"
+	Waiting   Status = "waiting"
+	Cancelled Status = "cancelled"
+)
+
+// Label is the status for people.
+func (s Status) Label() string {
+	switch s {
+	case Booked:
+		return "Booked"
+	case Waiting:
+		return "On the waiting list"
+	case Cancelled:
+		return "Cancelled"
+	}
+	return string(s)
+}
+
+// Booking is one organisation's booking for one event.
+type Booking struct {
+	ID          string    `bson:"_id"` // eventID:orgID
+	EventID     string    `bson:"eventID"`
+	OrgID       string    `bson:"orgID"`
+	OrgName     string    `bson:"orgName"`
+	Places      int       `bson:"places"`
+	Status      Status    `bson:"status"`
+	AccessNeeds string    `bson:"accessNeeds"`
+	BookedBy    string    `bson:"bookedBy"`
+	BookedAt    time.Time `bson:"bookedAt"`
+	UpdatedAt   time.Time `bson:"updatedAt"`
+	// Attended is the number who came; nil until recorded.
+	Attended *int `bson:"attended"`
+	// Position on the waiting list (1 = next); 0 unless waiting. Filled in
+	// from the ledger when read, not stored.
+	Position int `bson:"-"`
+}
+
+func bookingID(eventID, orgID string) string { return eventID + ":" + orgID }
+
+// Actor is who does something.
+type Actor struct {
+	UserID  string
+	Name    string
+	OrgID   string
+	OrgName string
+}
+
+// Provider is a provider organisation as forums need it.
+type Provider struct {
+	ID           string
+	Name         string
+	ServiceTypes []string
+}
+
+// Directory lists active provider organisations (auth, through an
+// adapter in cmd/portal). Without one, figures cannot count providers.
+type Directory interface {
+	ActiveProviders(ctx context.Context) ([]Provider, error)
+}
+
+// Announcer puts notices in providers' notifications lists; *notify.Service
+// is one. A nil Announcer sends nothing.
+type Announcer interface {
+	ToOrg(ctx context.Context, orgID string, kind notify.Kind, title, link string) error
+	ToAllProviders(ctx context.Context, kind notify.Kind, title, link string, serviceTypes []string) error
+}
+
+var _ Announcer = (*notify.Service)(nil)
+
+// Service is the forums and events service.
+type Service struct {
+	db     *mongo.Database
+	notify Announcer
+	dir    Directory
+}
+
+// NewService builds the service. notify and dir may be nil.
+func NewService(db *mongo.Database, notify Announcer, dir Directory) *Service {
+	return &Service{db: db, notify: notify, dir: dir}
+}
+
+// EnsureIndexes creates the collections, idempotently.
+func (s *Service) EnsureIndexes(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	return store.EnsureCollections(ctx, s.db, colEvents, colLedger, colBookings, colComments, colFeeds)
+}
+
+var london = mustLondon()
+
+func mustLondon() *time.Location {
+	l, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		panic("forums: Europe/London time zone data is missing: " + err.Error())
+	}
+	return l
+}
+
+func newID(prefix string) string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Limits.
+const (
+	MaxPlacesPerOrg = 10
+	maxCapacity     = 1000
+	maxTitle        = 200
+	maxLong         = 10000
+	maxShort        = 500
+)
+
+func clean(v string) string { return strings.TrimSpace(strings.ReplaceAll(v, "\r\n", "\n")) }
+
+func checkText(f *fault.Fields, field, what, v string, required bool, limit int) string {
+	v = clean(v)
+	switch {
+	case required && v == "":
+		f.Add(field, "Enter "+what)
+	case utf8.RuneCountInString(v) > limit:
+		f.Add(field, fmt.Sprintf("%s must be %d characters or fewer", upper(what), limit))
+	case !utf8.ValidString(v) || strings.ContainsRune(v, 0):
+		f.Add(field, upper(what)+" contains characters that are not allowed")
+	}
+	return v
+}
+
+func upper(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return strings.ToUpper(string(r)) + s[n:]
+}
+
+// EventInput is an event as typed in the form: date and times in Europe/London.
+type EventInput struct {
+	Title, Description, Agenda string
+	Date                       string // YYYY-MM-DD
+	StartTime, EndTime         string // HH:MM, 24-hour
+	Format                     Format
+	Address, Link              string
+	Capacity                   string
+	ServiceTypes               []string
+	BookingDeadline            string // YYYY-MM-DD
+}
+
+// InputOf gives the form values of an event, for editing.
+func InputOf(e *Event) EventInput {
+	st, en := e.StartsAt.In(london), e.EndsAt.In(london)
+	return EventInput{
+		Title: e.Title, Description: e.Description, Agenda: e.Agenda,
+		Date: st.Format("2006-01-02"), StartTime: st.Format("15:04"), EndTime: en.Format("15:04"),
+		Format: e.Format, Address: e.Address, Link: e.Link, Capacity: fmt.Sprint(e.Capacity),
+		ServiceTypes: e.ServiceTypes, BookingDeadline: e.BookingDeadline,
+	}
+}
+
+// ParseDate reads a YYYY-MM-DD calendar date (also accepting d/m/yyyy).
+func ParseDate(v string) (time.Time, bool) {
+	v = strings.TrimSpace(v)
+	for _, layout := range []string{"2006-01-02", "2/1/2006", "02/01/2006"} {
+		if t, err := time.ParseInLocation(layout, v, london); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func parseClock(v string) (h, m int, ok bool) {
+	v = strings.TrimSpace(strings.ReplaceAll(v, ".", ":"))
+	t, err := time.Parse("15:04", v)
+	if err != nil {
+		if t, err = time.Parse("3:04pm", strings.ToLower(strings.ReplaceAll(v, " ", ""))); err != nil {
+			return 0, 0, false
+		}
+	}
+	return t.Hour(), t.Minute(), true
+}
+
+// validate checks the input and returns the event fields it describes.
+// now is used to refuse a new event in the past.
+func (in EventInput) validate(now time.Time, isNew bool) (Event, error) {
+	var f fault.Fields
+	var e Event
+	e.Title = checkText(&f, "title", "a title", in.Title, true, maxTitle)
+	e.Description = checkText(&f, "description", "a description", in.Description, true, maxLong)
+	e.Agenda = checkText(&f, "agenda", "the agenda", in.Agenda, false, maxLong)
+	day, okDay := ParseDate(in.Date)
+	if !okDay {
+		f.Add("date", "Enter the date of the event as a real date, for example 2027-03-14")
+	}
+	sh, sm, okS := parseClock(in.StartTime)
+	if !okS {
+		f.Add("startTime", "Enter the start time in 24-hour format, for example 10:00")
+	}
+	eh, em, okE := parseClock(in.EndTime)
+	if !okE {
+		f.Add("endTime", "Enter the end time in 24-hour format, for example 12:30")
+	}
+	if okDay && okS && okE {
+		e.StartsAt = time.Date(day.Year(), day.Month(), day.Day(), sh, sm, 0, 0, london).UTC()
+		e.EndsAt = time.Date(day.Year(), day.Month(), day.Day(), eh, em, 0, 0, london).UTC()
+		if !e.EndsAt.After(e.StartsAt) {
+			f.Add("endTime", "End time must be after the start time")
+		}
+		if isNew && e.StartsAt.Before(now) {
+			f.Add("date", "The event must be in the future")
+		}
+	}
+	e.Format = in.Format
+	e.Address = checkText(&f, "address", "the address", in.Address, false, maxShort)
+	e.Link = clean(in.Link)
+	switch in.Format {
+	case InPerson:
+		if e.Address == "" {
+			f.Add("address", "Enter the address of the venue")
+		}
+		e.Link = ""
+	case Online:
+		if e.Link == "" {
+			f.Add("link", "Enter the joining link of the online event")
+		} else if !strings.HasPrefix(e.Link, "https://") || strings.ContainsAny(e.Link, " \t\n<>\"") || len(e.Link) > maxShort {
+			f.Add("link", "Enter the joining link as a full web address starting with https://")
+		}
+		e.Address = ""
+	default:
+		f.Add("format", "Choose whether the event is in person or online")
+	}
+	capN, err := parseInt(in.Capacity)
+	switch {
+	case strings.TrimSpace(in.Capacity) == "":
+		f.Add("capacity", "Enter the number of places")
+	case err != nil:
+		f.Add("capacity", "Number of places must be a whole number, like 40")
+	case capN < 1 || capN > maxCapacity:
+		f.Add("capacity", fmt.Sprintf("Number of places must be between 1 and %d", maxCapacity))
+	}
+	e.Capacity = capN
+	for _, t := range in.ServiceTypes {
+		if !slices.Contains(ServiceTypes, t) {
+			f.Add("serviceTypes", "Choose service types from the list")
+			break
+		}
+		if !slices.Contains(e.ServiceTypes, t) {
+			e.ServiceTypes = append(e.ServiceTypes, t)
+		}
+	}
+	if strings.TrimSpace(in.BookingDeadline) != "" {
+		dl, ok := ParseDate(in.BookingDeadline)
+		switch {
+		case !ok:
+			f.Add("bookingDeadline", "Enter the booking deadline as a real date, for example 2027-03-07")
+		case okDay && dl.After(day):
+			f.Add("bookingDeadline", "The booking deadline must be on or before the day of the event")
+		default:
+			e.BookingDeadline = dl.Format("2006-01-02")
+		}
+	}
+	return e, f.Err()
+}
+
+func parseInt(v string) (int, error) {
+	var n int
+	v = strings.TrimSpace(v)
+	if v == "" || len(v) > 6 {
+		return 0, errors.New("not a number")
+	}
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, errors.New("not a number")
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, nil
+}
+
+// Create announces a new event and tells providers of its service types.
+func (s *Service) Create(ctx context.Context, in EventInput, by Actor, now time.Time) (*Event, error) {
+	e, err := in.validate(now, true)
+	if err != nil {
+		return nil, err
+	}
+	e.ID = newID("ev_")
+	e.CreatedAt, e.UpdatedAt, e.CreatedBy = now.UTC(), now.UTC(), by.Name
+	if e.ServiceTypes == nil {
+		e.ServiceTypes = []string{}
+	}
+	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	if _, err := s.db.Collection(colEvents).InsertOne(cctx, &e); err != nil {
+		return nil, fmt.Errorf("forums: creating event: %w", err)
+	}
+	if s.notify != nil {
+		title := fmt.Sprintf("New event: %s on %s", e.Title, e.StartsAt.In(london).Format("2 January 2006"))
+		if err := s.notify.ToAllProviders(ctx, notify.KindEvent, title, "/events/"+e.ID, e.ServiceTypes); err != nil {
+			return &e, fmt.Errorf("forums: announcing event: %w", err)
+		}
+	}
+	return &e, nil
+}
+
+// Get returns an event with its places caught up with the ledger.
+func (s *Service) Get(ctx context.Context, id string) (*Event, error) {
+	e, err := s.getDoc(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := s.places(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	ps.applyTo(e)
+	return e, nil
+}
+
+func (s *Service) getDoc(ctx context.Context, id string) (*Event, error) {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	var e Event
+	err := s.db.Collection(colEvents).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&e)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, fault.NotFoundf("event not found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("forums: reading event: %w", err)
+	}
+	return &e, nil
+}
+
+// Update changes an event's details. Capacity goes through the places
+// ledger: it cannot drop below the places booked, and a rise offers the new
+// places to the waiting list.
+func (s *Service) Update(ctx context.Context, id string, in EventInput, by Actor, now time.Time) (*Event, error) {
+	e, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	ne, verr := in.validate(now, false)
+	var f fault.Fields
+	if fe, ok := fault.As(verr); ok {
+		f = fe.Fields
+	} else if verr != nil {
+		return nil, verr
+	}
+	if !f.Has("capacity") && ne.Capacity < e.Booked {
+		f.Add("capacity", fmt.Sprintf("Number of places cannot be fewer than the %d already booked", e.Booked))
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	if ne.Capacity != e.Capacity {
+		if _, _, err := s.change(ctx, id, "capacity", by, now, func(p *placeState) error {
+			if ne.Capacity < p.booked() {
+				return fault.InvalidField("capacity", fmt.Sprintf("Number of places cannot be fewer than the %d already booked", p.booked()))
+			}
+			p.Capacity = ne.Capacity
+			p.promote()
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if ne.ServiceTypes == nil {
+		ne.ServiceTypes = []string{}
+	}
+	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	_, err = s.db.Collection(colEvents).UpdateOne(cctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "title", Value: ne.Title}, {Key: "description", Value: ne.Description}, {Key: "agenda", Value: ne.Agenda},
+		{Key: "startsAt", Value: ne.StartsAt}, {Key: "endsAt", Value: ne.EndsAt}, {Key: "format", Value: ne.Format},
+		{Key: "address", Value: ne.Address}, {Key: "link", Value: ne.Link}, {Key: "serviceTypes", Value: ne.ServiceTypes},
+		{Key: "bookingDeadline", Value: ne.BookingDeadline}, {Key: "updatedAt", Value: now.UTC()},
+	}}})
+	if err != nil {
+		return nil, fmt.Errorf("forums: updating event: %w", err)
+	}
+	return s.Get(ctx, id)
+}
+
+// List returns every event, soonest first. Events are few (tens a year);
+// the collection is read whole.
+func (s *Service) List(ctx context.Context) ([]Event, error) {
+	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	cur, err := s.db.Collection(colEvents).Find(cctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("forums: listing events: %w", err)
+	}
+	var out []Event
+	if err := cur.All(cctx, &out); err != nil {
+		return nil, fmt.Errorf("forums: listing events: %w", err)
+	}
+	for i := range out {
+		ps, err := s.places(ctx, &out[i])
+		if err != nil {
+			return nil, err
+		}
+		ps.applyTo(&out[i])
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].StartsAt.Before(out[j].StartsAt) })
+	return out, nil
+}
+
+// Upcoming returns events not yet ended and not cancelled for an
+// organisation with these service types (nil types: all), soonest first.
+func (s *Service) Upcoming(ctx context.Context, orgTypes []string, now time.Time) ([]Event, error) {
+	all, err := s.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Event
+	for _, e := range all {
+		if !e.Cancelled && e.EndsAt.After(now) && e.ForServiceTypes(orgTypes) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func sortBookings(b []Booking, key func(Booking) int) {
+	sort.SliceStable(b, func(i, j int) bool {
+		ki, kj := key(b[i]), key(b[j])
+		if ki != kj {
+			return ki < kj
+		}
+		return b[i].OrgName < b[j].OrgName
+	})
+}
