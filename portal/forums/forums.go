@@ -89,7 +89,7 @@ type Event struct {
 	Address         string    `bson:"address"`
 	Link            string    `bson:"link"` // online joining link: only for organisations that booked
 	Capacity        int       `bson:"capacity"`
-	ServiceTypes    []string  `bson:"serviceTypes"` // empty: for every provider
+	ServiceTypes    []string  `bson:"serviceTypes"`    // empty: for every provider
 	BookingDeadline string    `bson:"bookingDeadline"` // YYYY-MM-DD, Europe/London, inclusive
 	Cancelled       bool      `bson:"cancelled"`
 
