@@ -20,6 +20,23 @@ var policy = map[Action][]Role{
 	ActionViewReports:       {RoleBrokerage, RoleCommissioner, RoleAdmin},
 	ActionRecordInterest:    {RoleBrokerage, RoleAdmin},
 	ActionReportingSettings: {RoleAdmin},
+
+	// engagement: contacts, queries, notifications
+	ActionEditContacts:      {RoleAdmin, RoleCommissioner}, // every team
+	ActionEditTeamContacts:  {RoleBrokerage},               // only teams in Principal.Teams; the handler checks InTeam
+	ActionRaiseQuery:        {RoleProvider},
+	ActionReadQueries:       {RoleProvider, RoleBrokerage, RoleCommissioner, RoleAdmin}, // providers: their organisation's
+	ActionWorkQueries:       {RoleBrokerage, RoleCommissioner, RoleAdmin},
+	ActionQuerySettings:     {RoleAdmin},
+	ActionReadNotifications: {RoleProvider},
+
+	// engagement: market position statements and forums
+	ActionReadStatements:    {RoleProvider, RoleBrokerage, RoleCommissioner, RoleAdmin},
+	ActionStatementFeedback: {RoleProvider},
+	ActionEditStatements:    {RoleCommissioner, RoleAdmin},
+	ActionReadEvents:        {RoleProvider, RoleBrokerage, RoleCommissioner, RoleAdmin},
+	ActionBookEvents:        {RoleProvider},
+	ActionManageEvents:      {RoleCommissioner, RoleAdmin},
 }
 
 const (
@@ -28,6 +45,27 @@ const (
 	ActionReadAudit     Action = "audit.read"
 	ActionManageOrgTeam Action = "org.invite"
 	ActionManageTokens  Action = "org.tokens"
+)
+
+// engagement: contacts, queries, notifications
+const (
+	ActionEditContacts      Action = "contacts.edit"
+	ActionEditTeamContacts  Action = "contacts.edit-team"
+	ActionRaiseQuery        Action = "queries.raise"
+	ActionReadQueries       Action = "queries.read"
+	ActionWorkQueries       Action = "queries.work"
+	ActionQuerySettings     Action = "queries.settings"
+	ActionReadNotifications Action = "notifications.read"
+)
+
+// engagement: market position statements and forums
+const (
+	ActionReadStatements    Action = "statements.read"
+	ActionStatementFeedback Action = "statements.feedback"
+	ActionEditStatements    Action = "statements.edit"
+	ActionReadEvents        Action = "events.read"
+	ActionBookEvents        Action = "events.book"
+	ActionManageEvents      Action = "events.manage"
 )
 
 // payment performance and reports
