@@ -8,6 +8,14 @@ type Action string
 // says so; handlers ask Can and never compare roles themselves. Features add
 // their actions here, grouped by feature.
 var policy = map[Action][]Role{
+	// contracts, invoices (payments core)
+	ActionInvoiceSubmit:     {RoleProvider}, // the provider's own invoice pages: list, submit, answer a query, cancel
+	ActionInvoicesStaffRead: {RoleBrokerage, RoleCommissioner, RoleAdmin},
+	ActionInvoiceWork:       {RoleBrokerage, RoleAdmin},                                 // approve, query, reject, schedule, record payment
+	ActionInvoiceFile:       {RoleProvider, RoleBrokerage, RoleCommissioner, RoleAdmin}, // providers: their organisation's
+	ActionContractsRead:     {RoleProvider, RoleBrokerage, RoleCommissioner, RoleAdmin}, // providers: their organisation's
+	ActionContractsManage:   {RoleBrokerage, RoleAdmin},
+
 	// accounts
 	ActionAdminUsers:    {RoleAdmin},
 	ActionAdminOrgs:     {RoleAdmin},
@@ -38,6 +46,16 @@ var policy = map[Action][]Role{
 	ActionBookEvents:        {RoleProvider},
 	ActionManageEvents:      {RoleCommissioner, RoleAdmin},
 }
+
+// contracts, invoices (payments core)
+const (
+	ActionInvoiceSubmit     Action = "invoices.submit"
+	ActionInvoicesStaffRead Action = "invoices.staff-read"
+	ActionInvoiceWork       Action = "invoices.work"
+	ActionInvoiceFile       Action = "invoices.file"
+	ActionContractsRead     Action = "contracts.read"
+	ActionContractsManage   Action = "contracts.manage"
+)
 
 const (
 	ActionAdminUsers    Action = "admin.users"
