@@ -197,7 +197,6 @@ func TestParseInvoicesProblems(t *testing.T) {
 		{"received before invoice", "S,C,I,2025-04-02,2025-04-01,100,20,120,,,,", []string{"line 2, column received_date: the received date must be the same as or after the invoice date"}},
 		{"approved before received", "S,C,I,2025-04-01,2025-04-02,100,20,120,2025-04-01,,,", []string{"line 2, column approved_date: the approved date must be the same as or after the received date"}},
 		{"paid before approved", "S,C,I,2025-04-01,2025-04-02,100,20,120,2025-04-05,2025-04-04,120,R", []string{"line 2, column paid_date: the paid date must be the same as or after the approved date"}},
-		{"paid without approval", "S,C,I,2025-04-01,2025-04-02,100,20,120,,2025-04-04,120,R", []string{"line 2, column approved_date: enter the approved date of a paid invoice"}},
 		{"paid without amount", "S,C,I,2025-04-01,2025-04-02,100,20,120,2025-04-03,2025-04-04,,R", []string{"line 2, column paid_amount: enter the amount paid for a paid invoice"}},
 		{"amount without paid date", "S,C,I,2025-04-01,2025-04-02,100,20,120,2025-04-03,,120,", []string{"line 2, column paid_date: enter the paid date, or leave the amount paid empty"}},
 		{"reference without paid date", "S,C,I,2025-04-01,2025-04-02,100,20,120,,,,R", []string{"line 2, column paid_date: enter the paid date, or leave the payment reference empty"}},
@@ -216,8 +215,13 @@ func TestParseInvoicesProblems(t *testing.T) {
 			}
 		})
 	}
+	// A paid invoice may leave the approved date empty.
+	rows, err := ParseInvoices([]byte(invoicesHead + "S,C,I,2025-04-01,2025-04-02,100,20,120,,2025-04-04,120,R\n"))
+	if err != nil || rows[0].Status != StatusPaid || rows[0].ApprovedDate != "" {
+		t.Fatalf("paid without approved date: %v %+v", err, rows)
+	}
 	// The optional columns may be left out altogether.
-	rows, err := ParseInvoices([]byte("supplier_ref,contract_ref,invoice_number,invoice_date,received_date,net,vat,gross\nS,C,I,2025-04-01,2025-04-02,1,0,1\n"))
+	rows, err = ParseInvoices([]byte("supplier_ref,contract_ref,invoice_number,invoice_date,received_date,net,vat,gross\nS,C,I,2025-04-01,2025-04-02,1,0,1\n"))
 	if err != nil || len(rows) != 1 || rows[0].Status != StatusSubmitted {
 		t.Fatalf("without optional columns: %v %+v", err, rows)
 	}

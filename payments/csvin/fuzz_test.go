@@ -138,7 +138,7 @@ func FuzzParseInvoices(f *testing.F) {
 			}
 			switch r.Status {
 			case StatusPaid:
-				if r.ApprovedDate == "" || r.PaidDate < r.ApprovedDate || r.PaidAmount <= 0 {
+				if r.PaidDate < r.ApprovedDate || r.PaidDate < r.ReceivedDate || r.PaidAmount <= 0 {
 					t.Fatalf("paid row breaks the rules: %+v", r)
 				}
 			case StatusApproved:

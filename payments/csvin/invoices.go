@@ -26,7 +26,7 @@ var invoiceColumns = []column{
 const (
 	StatusSubmitted = "submitted" // received, not approved
 	StatusApproved  = "approved"  // approved_date, no paid_date
-	StatusPaid      = "paid"      // approved_date and paid_date
+	StatusPaid      = "paid"      // paid_date (approved_date may be empty)
 )
 
 // InvoiceRow is one valid row of a historical invoices file.
@@ -51,8 +51,9 @@ type InvoiceRow struct {
 
 // ParseInvoices reads a historical invoices file. Rules beyond each
 // cell's format: gross is net + VAT; dates run invoice <= received <=
-// approved <= paid; a paid invoice has an approved date and a paid
-// amount; payment details need a paid date; an invoice number appears
+// approved <= paid; a paid invoice has a paid amount (and, when its
+// approved date is empty, was approved the day it was paid); payment
+// details need a paid date; an invoice number appears
 // once per supplier in the file (compared ignoring case, spaces and
 // punctuation).
 func ParseInvoices(data []byte) ([]InvoiceRow, error) {
@@ -68,7 +69,7 @@ func ParseInvoices(data []byte) ([]InvoiceRow, error) {
 			SupplierRef:      c.code("supplier_ref", true, 32, "the supplier reference"),
 			ContractRef:      c.code("contract_ref", true, 64, "the contract reference"),
 			InvoiceNumber:    c.code("invoice_number", true, 64, "the invoice number"),
-			PaymentReference: c.code("payment_reference", false, 100, "the payment reference"),
+			PaymentReference: c.code("payment_reference", false, 60, "the payment reference"),
 		}
 		if row.InvoiceNumber != "" && NormaliseInvoiceNumber(row.InvoiceNumber) == "" {
 			ps.Add(r.line, "invoice_number", "the invoice number must contain a letter or a digit")
@@ -84,6 +85,9 @@ func ParseInvoices(data []byte) ([]InvoiceRow, error) {
 		if okRec && okApp && row.ApprovedDate < row.ReceivedDate {
 			ps.Add(r.line, "approved_date", "the approved date must be the same as or after the received date")
 		}
+		if okRec && okPaid && !okApp && r.get("approved_date") == "" && row.PaidDate < row.ReceivedDate {
+			ps.Add(r.line, "paid_date", "the paid date must be the same as or after the received date")
+		}
 		if okApp && okPaid && row.PaidDate < row.ApprovedDate {
 			ps.Add(r.line, "paid_date", "the paid date must be the same as or after the approved date")
 		}
@@ -97,8 +101,6 @@ func ParseInvoices(data []byte) ([]InvoiceRow, error) {
 		row.PaidAmount, _ = c.amount("paid_amount", false, true)
 		paidCell := r.get("paid_date") != ""
 		switch {
-		case paidCell && r.get("approved_date") == "":
-			ps.Add(r.line, "approved_date", "enter the approved date of a paid invoice")
 		case paidCell && r.get("paid_amount") == "":
 			ps.Add(r.line, "paid_amount", "enter the amount paid for a paid invoice")
 		case !paidCell && r.get("paid_amount") != "":

@@ -144,7 +144,7 @@ func ParseRemittance(data []byte, m Mapping) ([]RemittanceRow, error) {
 			Line:             r.line,
 			SupplierRef:      c.code(RemitSupplierRef, true, 32, "the supplier reference"),
 			InvoiceNumber:    c.code(RemitInvoiceNumber, true, 64, "the invoice number"),
-			PaymentReference: c.code(RemitPaymentReference, true, 100, "the payment reference"),
+			PaymentReference: c.code(RemitPaymentReference, true, 60, "the payment reference"),
 		}
 		row.AmountPaid, _ = c.amount(RemitAmountPaid, true, true)
 		row.PaymentDate, _ = c.date(RemitPaymentDate, true)
