@@ -135,6 +135,14 @@ func (s *Server) navFor(p *auth.Principal, current string) []navItem {
 	if auth.Can(p, auth.ActionManageTokens) {
 		add("API tokens", "/org/tokens")
 	}
+	// engagement: queries, notifications, contacts
+	if auth.Can(p, auth.ActionReadQueries) {
+		add("Queries", "/queries")
+	}
+	if auth.Can(p, auth.ActionReadNotifications) {
+		add(s.notificationsLabel(p), "/notifications")
+	}
+	add("Contacts", "/contacts")
 	return items
 }
 

@@ -76,6 +76,39 @@ func (s *Server) routes() http.Handler {
 	// --- payment performance and reports
 
 	// --- engagement: contacts, queries, statements, forums, notifications
+	// contacts: the team directory is public; named contacts show when signed in
+	r.Handle("/contacts", s.handle(s.handleContacts)).Methods(http.MethodGet)
+	r.Handle("/contacts/topics/{slug}", s.handle(s.handleContactsTopic)).Methods(http.MethodGet)
+	r.Handle("/contacts/teams/{slug}", s.handle(s.handleContactsTeam)).Methods(http.MethodGet)
+	r.Handle("/contacts/teams/{slug}/edit", s.handle(s.signedIn(s.handleContactsTeamEdit))).Methods(http.MethodGet)
+	r.Handle("/contacts/teams/{slug}/edit", s.handle(s.signedIn(s.handleContactsTeamSave))).Methods(http.MethodPost)
+	r.Handle("/contacts/teams/{slug}/people/new", s.handle(s.signedIn(s.handleContactNew))).Methods(http.MethodGet)
+	r.Handle("/contacts/teams/{slug}/people/new", s.handle(s.signedIn(s.handleContactCreate))).Methods(http.MethodPost)
+	r.Handle("/contacts/people/{id}/edit", s.handle(s.signedIn(s.handleContactEdit))).Methods(http.MethodGet)
+	r.Handle("/contacts/people/{id}/edit", s.handle(s.signedIn(s.handleContactUpdate))).Methods(http.MethodPost)
+	r.Handle("/contacts/people/{id}/checked", s.handle(s.signedIn(s.handleContactChecked))).Methods(http.MethodPost)
+	r.Handle("/contacts/people/{id}/remove", s.handle(s.signedIn(s.handleContactRemove))).Methods(http.MethodPost)
+	// queries (specific paths before /queries/{id})
+	r.Handle("/queries", s.handle(s.allowed(auth.ActionReadQueries, s.handleQueries))).Methods(http.MethodGet)
+	r.Handle("/queries/new", s.handle(s.allowed(auth.ActionRaiseQuery, s.handleQueryNew))).Methods(http.MethodGet)
+	r.Handle("/queries/new", s.handleUpload(queryUploadLimit, s.allowed(auth.ActionRaiseQuery, s.handleQueryCreate))).Methods(http.MethodPost)
+	r.Handle("/queries/figures", s.handle(s.allowed(auth.ActionReadQueries, s.handleQueryFigures))).Methods(http.MethodGet)
+	r.Handle("/queries/attachments/{id}", s.handle(s.allowed(auth.ActionReadQueries, s.handleQueryAttachment))).Methods(http.MethodGet)
+	r.Handle("/queries/{id}", s.handle(s.allowed(auth.ActionReadQueries, s.handleQueryShow))).Methods(http.MethodGet)
+	r.Handle("/queries/{id}/reply", s.handleUpload(queryUploadLimit, s.allowed(auth.ActionReadQueries, s.handleQueryReply))).Methods(http.MethodPost)
+	r.Handle("/queries/{id}/assign", s.handle(s.allowed(auth.ActionWorkQueries, s.handleQueryAssign))).Methods(http.MethodPost)
+	r.Handle("/queries/{id}/transfer", s.handle(s.allowed(auth.ActionWorkQueries, s.handleQueryTransfer))).Methods(http.MethodPost)
+	r.Handle("/queries/{id}/resolve", s.handle(s.allowed(auth.ActionWorkQueries, s.handleQueryResolve))).Methods(http.MethodPost)
+	r.Handle("/queries/{id}/reopen", s.handle(s.allowed(auth.ActionRaiseQuery, s.handleQueryReopen))).Methods(http.MethodPost)
+	r.Handle("/admin/query-settings", s.handle(s.allowed(auth.ActionQuerySettings, s.handleQuerySettings))).Methods(http.MethodGet)
+	r.Handle("/admin/query-settings", s.handle(s.allowed(auth.ActionQuerySettings, s.handleQueryTargetsSave))).Methods(http.MethodPost)
+	r.Handle("/admin/bank-holidays", s.handle(s.allowed(auth.ActionQuerySettings, s.handleHolidayAdd))).Methods(http.MethodPost)
+	r.Handle("/admin/bank-holidays/remove", s.handle(s.allowed(auth.ActionQuerySettings, s.handleHolidayRemove))).Methods(http.MethodPost)
+	// notifications
+	r.Handle("/notifications", s.handle(s.allowed(auth.ActionReadNotifications, s.handleNotifications))).Methods(http.MethodGet)
+	r.Handle("/notifications/read-all", s.handle(s.allowed(auth.ActionReadNotifications, s.handleNotificationsReadAll))).Methods(http.MethodPost)
+	r.Handle("/notifications/{id}/read", s.handle(s.allowed(auth.ActionReadNotifications, s.handleNotificationRead))).Methods(http.MethodPost)
+	// --- end contacts, queries, notifications
 
 	// --- self-assessment
 

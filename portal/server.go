@@ -13,7 +13,11 @@ import (
 	"careportal/assets"
 	"careportal/auth"
 	"careportal/payments/performance"
+	"careportal/portal/contacts"
+	"careportal/portal/notify"
+	"careportal/portal/queries"
 	"careportal/portal/store"
+	"careportal/portal/workdays"
 )
 
 // Config is what the server needs to know about where and how it runs.
@@ -47,6 +51,12 @@ type Deps struct {
 
 	// payment performance and reports
 	Performance *performance.Service
+
+	// engagement: contacts, queries, notifications, working days
+	Contacts *contacts.Service
+	Queries  *queries.Service
+	Notify   *notify.Service
+	Workdays *workdays.Service
 }
 
 // Server holds every dependency of the handlers; handlers are its methods.
@@ -63,6 +73,12 @@ type Server struct {
 
 	// payment performance and reports
 	performance *performance.Service
+
+	// engagement: contacts, queries, notifications, working days
+	contacts *contacts.Service
+	queries  *queries.Service
+	notify   *notify.Service
+	workdays *workdays.Service
 }
 
 // New builds the server, parsing every template now so that a broken one
@@ -105,6 +121,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	// payment performance and reports
 	s.performance = d.Performance
+	// engagement: contacts, queries, notifications, working days
+	s.contacts, s.queries, s.notify, s.workdays = d.Contacts, d.Queries, d.Notify, d.Workdays
 	s.pages, err = parsePages(s.templateFuncs())
 	if err != nil {
 		return nil, err

@@ -7,7 +7,11 @@ import (
 	"time"
 
 	"careportal/auth"
+	"careportal/portal/contacts"
+	"careportal/portal/notify"
+	"careportal/portal/queries"
 	"careportal/portal/store"
+	"careportal/portal/workdays"
 )
 
 // app is the wired portal: the store and every domain service. Serve and
@@ -19,6 +23,11 @@ type app struct {
 
 	// accounts
 	auth *auth.Service
+	// engagement: contacts, queries, notifications, working days
+	contacts *contacts.Service
+	queries  *queries.Service
+	notify   *notify.Service
+	workdays *workdays.Service
 	// background jobs (sweeps, read-model polling) that run while serving.
 	jobs []job
 }
@@ -66,6 +75,11 @@ func (a *app) wire(ctx context.Context) error {
 		_, err := a.auth.Sweep(ctx, auth.SessionTimeouts{Idle: auth.DefaultSessionIdle, Absolute: auth.DefaultSessionAbsolute})
 		return err
 	}})
+	// engagement: notifications first (statements, forums and queries
+	// announce through it), then working days, contacts and queries.
+	if err := a.wireEngagement(ctx); err != nil {
+		return err
+	}
 	return nil
 }
 

@@ -40,6 +40,8 @@ type demoLogin struct{ Role, Name, Email, Password, Org string }
 func demoSteps() []demoStep {
 	return []demoStep{
 		{"accounts", demoAccounts},
+		{"contacts", demoContacts},
+		{"queries", demoQueries},
 	}
 }
 

@@ -103,5 +103,10 @@ func (a *app) newServer() (*portal.Server, error) {
 		// accounts
 		Auth:       a.auth,
 		SessionKey: key,
+		// engagement
+		Contacts: a.contacts,
+		Queries:  a.queries,
+		Notify:   a.notify,
+		Workdays: a.workdays,
 	})
 }

@@ -251,17 +251,20 @@ func (s *Service) insert(ctx context.Context, n Notification) error {
 	return nil
 }
 
-// visible reports whether the organisation sees n.
+// visible reports whether the organisation sees n. Service types match
+// case-insensitively, as forums.Event.ForServiceTypes does.
 func visible(n Notification, orgID string, orgTypes []string) bool {
 	if !n.Broadcast {
 		return n.OrgID == orgID
 	}
-	if len(n.ServiceTypes) == 0 {
-		return true
+	if len(n.ServiceTypes) == 0 || len(orgTypes) == 0 {
+		return true // for everyone; an organisation with no recorded types sees all
 	}
 	for _, t := range n.ServiceTypes {
-		if slices.Contains(orgTypes, t) {
-			return true
+		for _, o := range orgTypes {
+			if strings.EqualFold(t, o) {
+				return true
+			}
 		}
 	}
 	return false

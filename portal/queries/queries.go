@@ -892,3 +892,15 @@ func (s *Service) List(ctx context.Context, f Filter) ([]View, error) {
 	})
 	return out, nil
 }
+
+// Paragraphs splits the message text at blank lines and line breaks, for
+// display without losing the writer's layout.
+func (m Message) Paragraphs() []string {
+	var out []string
+	for _, line := range strings.Split(strings.ReplaceAll(m.Text, "\r\n", "\n"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
+}

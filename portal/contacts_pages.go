@@ -1,0 +1,253 @@
+package portal
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"careportal/auth"
+	"careportal/portal/contacts"
+	"careportal/portal/fault"
+)
+
+// Contacts: "who do I contact about...?". The team directory (details and
+// topics) is public, since the footer links it for everyone; named
+// contacts are shown to signed-in users only.
+
+type contactsPage struct {
+	basePage
+	Topics    []contacts.Topic
+	Teams     []contacts.Team
+	Search    *contacts.Results
+	ShowNames bool
+}
+
+func (s *Server) handleContacts(w http.ResponseWriter, r *http.Request) error {
+	teams, err := s.contacts.Teams(r.Context())
+	if err != nil {
+		return err
+	}
+	page := &contactsPage{basePage: s.page(r, "Contact the council"), Topics: contacts.Topics(), Teams: teams, ShowNames: principal(r) != nil}
+	if q, ok := r.URL.Query()["q"]; ok {
+		text := strings.TrimSpace(q[0])
+		page.Form.Set("q", text)
+		if text == "" {
+			page.basePage = page.withForm(page.Form, fault.InvalidField("q", "Enter a word to search for, like invoice"))
+		} else if len(text) > 100 {
+			page.basePage = page.withForm(page.Form, fault.InvalidField("q", "Search must be 100 characters or fewer"))
+		} else {
+			res, err := s.contacts.Search(r.Context(), text, page.ShowNames)
+			if err != nil {
+				return err
+			}
+			page.Search = &res
+			page.Title = "Search results for " + text
+		}
+	}
+	return s.render(w, r, "contacts", page)
+}
+
+type contactsTeamPage struct {
+	basePage
+	Team      contacts.Team
+	Topic     *contacts.Topic
+	People    []contacts.Contact
+	ShowNames bool
+	CanEdit   bool
+}
+
+// canEditTeam: admins and commissioners edit every team, brokerage staff
+// the teams they belong to.
+func canEditTeam(p *auth.Principal, team string) bool {
+	return auth.Can(p, auth.ActionEditContacts) || (auth.Can(p, auth.ActionEditTeamContacts) && p.InTeam(team))
+}
+
+func (s *Server) handleContactsTopic(w http.ResponseWriter, r *http.Request) error {
+	topic, ok := contacts.TopicBySlug(mux.Vars(r)["slug"])
+	if !ok {
+		return fault.NotFoundf("topic not found")
+	}
+	return s.renderTeam(w, r, topic.Team, &topic)
+}
+
+func (s *Server) handleContactsTeam(w http.ResponseWriter, r *http.Request) error {
+	return s.renderTeam(w, r, mux.Vars(r)["slug"], nil)
+}
+
+func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, slug string, topic *contacts.Topic) error {
+	team, err := s.contacts.Team(r.Context(), slug)
+	if err != nil {
+		return err
+	}
+	p := principal(r)
+	title := team.Name
+	if topic != nil {
+		title = "Who to contact: " + strings.ToLower(topic.Label[:1]) + topic.Label[1:]
+	}
+	page := &contactsTeamPage{basePage: s.page(r, title), Team: team, Topic: topic, ShowNames: p != nil, CanEdit: p != nil && canEditTeam(p, slug)}
+	if p != nil {
+		if page.People, err = s.contacts.Contacts(r.Context(), slug); err != nil {
+			return err
+		}
+	}
+	return s.render(w, r, "contacts_team", page)
+}
+
+// --- staff editing
+
+type contactsTeamEditPage struct {
+	basePage
+	Team contacts.Team
+}
+
+func (s *Server) editableTeam(r *http.Request) (contacts.Team, error) {
+	team, err := s.contacts.Team(r.Context(), mux.Vars(r)["slug"])
+	if err != nil {
+		return team, err
+	}
+	if !canEditTeam(principal(r), team.Slug) {
+		return team, fault.Forbiddenf("You can only edit the contacts of your own teams")
+	}
+	return team, nil
+}
+
+func (s *Server) handleContactsTeamEdit(w http.ResponseWriter, r *http.Request) error {
+	team, err := s.editableTeam(r)
+	if err != nil {
+		return err
+	}
+	page := &contactsTeamEditPage{basePage: s.page(r, "Edit "+team.Name), Team: team}
+	page.Form = url.Values{"purpose": {team.Purpose}, "hours": {team.Hours}, "email": {team.Email}, "phone": {team.Phone}}
+	return s.render(w, r, "contacts_team_edit", page)
+}
+
+func (s *Server) handleContactsTeamSave(w http.ResponseWriter, r *http.Request) error {
+	team, err := s.editableTeam(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return fault.InvalidField("", "The form could not be read")
+	}
+	in := contacts.TeamInput{Purpose: r.PostForm.Get("purpose"), Hours: r.PostForm.Get("hours"), Email: r.PostForm.Get("email"), Phone: r.PostForm.Get("phone")}
+	if err := s.contacts.SaveTeam(r.Context(), team.Slug, in, principal(r).Name); err != nil {
+		if fault.KindOf(err) == fault.Invalid {
+			page := &contactsTeamEditPage{basePage: s.page(r, "Edit "+team.Name).withForm(r.PostForm, err), Team: team}
+			return s.renderStatus(w, r, http.StatusUnprocessableEntity, "contacts_team_edit", page)
+		}
+		return err
+	}
+	s.setFlash(w, r, team.Name+" details saved")
+	return redirect(w, r, "/contacts/teams/"+team.Slug)
+}
+
+type contactEditPage struct {
+	basePage
+	Team    contacts.Team
+	Contact *contacts.Contact
+	Action  string
+}
+
+func (s *Server) handleContactNew(w http.ResponseWriter, r *http.Request) error {
+	team, err := s.editableTeam(r)
+	if err != nil {
+		return err
+	}
+	page := &contactEditPage{basePage: s.page(r, "Add a contact to "+team.Name), Team: team, Action: "/contacts/teams/" + team.Slug + "/people/new"}
+	return s.render(w, r, "contact_edit", page)
+}
+
+func contactInput(r *http.Request) contacts.ContactInput {
+	return contacts.ContactInput{Name: r.PostForm.Get("name"), Role: r.PostForm.Get("role"), Email: r.PostForm.Get("email"), Phone: r.PostForm.Get("phone")}
+}
+
+func (s *Server) handleContactCreate(w http.ResponseWriter, r *http.Request) error {
+	team, err := s.editableTeam(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return fault.InvalidField("", "The form could not be read")
+	}
+	c, err := s.contacts.AddContact(r.Context(), team.Slug, contactInput(r), principal(r).Name)
+	if err != nil {
+		if fault.KindOf(err) == fault.Invalid {
+			page := &contactEditPage{basePage: s.page(r, "Add a contact to "+team.Name).withForm(r.PostForm, err), Team: team, Action: "/contacts/teams/" + team.Slug + "/people/new"}
+			return s.renderStatus(w, r, http.StatusUnprocessableEntity, "contact_edit", page)
+		}
+		return err
+	}
+	s.setFlash(w, r, c.Name+" added to "+team.Name)
+	return redirect(w, r, "/contacts/teams/"+team.Slug)
+}
+
+// editableContact loads the contact and checks the viewer may edit its team.
+func (s *Server) editableContact(r *http.Request) (contacts.Contact, contacts.Team, error) {
+	c, err := s.contacts.Contact(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		return c, contacts.Team{}, err
+	}
+	team, err := s.contacts.Team(r.Context(), c.Team)
+	if err != nil {
+		return c, team, err
+	}
+	if !canEditTeam(principal(r), c.Team) {
+		return c, team, fault.Forbiddenf("You can only edit the contacts of your own teams")
+	}
+	return c, team, nil
+}
+
+func (s *Server) handleContactEdit(w http.ResponseWriter, r *http.Request) error {
+	c, team, err := s.editableContact(r)
+	if err != nil {
+		return err
+	}
+	page := &contactEditPage{basePage: s.page(r, "Edit "+c.Name), Team: team, Contact: &c, Action: "/contacts/people/" + c.ID + "/edit"}
+	page.Form = url.Values{"name": {c.Name}, "role": {c.Role}, "email": {c.Email}, "phone": {c.Phone}}
+	return s.render(w, r, "contact_edit", page)
+}
+
+func (s *Server) handleContactUpdate(w http.ResponseWriter, r *http.Request) error {
+	c, team, err := s.editableContact(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return fault.InvalidField("", "The form could not be read")
+	}
+	if _, err := s.contacts.UpdateContact(r.Context(), c.ID, contactInput(r), principal(r).Name); err != nil {
+		if fault.KindOf(err) == fault.Invalid {
+			page := &contactEditPage{basePage: s.page(r, "Edit "+c.Name).withForm(r.PostForm, err), Team: team, Contact: &c, Action: "/contacts/people/" + c.ID + "/edit"}
+			return s.renderStatus(w, r, http.StatusUnprocessableEntity, "contact_edit", page)
+		}
+		return err
+	}
+	s.setFlash(w, r, "Contact details saved and marked as checked today")
+	return redirect(w, r, "/contacts/teams/"+team.Slug)
+}
+
+func (s *Server) handleContactChecked(w http.ResponseWriter, r *http.Request) error {
+	c, team, err := s.editableContact(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.contacts.MarkChecked(r.Context(), c.ID, principal(r).Name); err != nil {
+		return err
+	}
+	s.setFlash(w, r, c.Name+" marked as checked today")
+	return redirect(w, r, "/contacts/teams/"+team.Slug)
+}
+
+func (s *Server) handleContactRemove(w http.ResponseWriter, r *http.Request) error {
+	c, team, err := s.editableContact(r)
+	if err != nil {
+		return err
+	}
+	if err := s.contacts.RemoveContact(r.Context(), c.ID); err != nil {
+		return err
+	}
+	s.setFlash(w, r, c.Name+" removed from "+team.Name)
+	return redirect(w, r, "/contacts/teams/"+team.Slug)
+}
