@@ -29,6 +29,14 @@ var policy = map[Action][]Role{
 	ActionRecordInterest:    {RoleBrokerage, RoleAdmin},
 	ActionReportingSettings: {RoleAdmin},
 
+	// self-assessment: council staff read it (brokerage read-only);
+	// commissioners and admins score, plan and agree; admins set the evidence
+	// links and thresholds.
+	ActionAssessmentView:     {RoleBrokerage, RoleCommissioner, RoleAdmin},
+	ActionAssessmentEdit:     {RoleCommissioner, RoleAdmin},
+	ActionAssessmentAgree:    {RoleCommissioner, RoleAdmin},
+	ActionAssessmentSettings: {RoleAdmin},
+
 	// engagement: contacts, queries, notifications
 	ActionEditContacts:      {RoleAdmin, RoleCommissioner}, // every team
 	ActionEditTeamContacts:  {RoleBrokerage},               // only teams in Principal.Teams; the handler checks InTeam
@@ -84,6 +92,14 @@ const (
 	ActionReadEvents        Action = "events.read"
 	ActionBookEvents        Action = "events.book"
 	ActionManageEvents      Action = "events.manage"
+)
+
+// self-assessment
+const (
+	ActionAssessmentView     Action = "assessment.view"
+	ActionAssessmentEdit     Action = "assessment.edit"
+	ActionAssessmentAgree    Action = "assessment.agree"
+	ActionAssessmentSettings Action = "assessment.settings"
 )
 
 // payment performance and reports

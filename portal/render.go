@@ -143,6 +143,10 @@ func (s *Server) navFor(p *auth.Principal, current string) []navItem {
 		add(s.notificationsLabel(p), "/notifications")
 	}
 	add("Contacts", "/contacts")
+	// self-assessment
+	if auth.Can(p, auth.ActionAssessmentView) {
+		add("Self-assessment", "/assessment")
+	}
 	return items
 }
 

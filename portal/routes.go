@@ -110,7 +110,33 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/notifications/{id}/read", s.handle(s.allowed(auth.ActionReadNotifications, s.handleNotificationRead))).Methods(http.MethodPost)
 	// --- end contacts, queries, notifications
 
-	// --- self-assessment
+	// --- self-assessment (guards: assessView = council staff, assessEdit and
+	// assessAgree = commissioners and admins, assessSettings = admins)
+	r.Handle("/assessment", s.assessView(s.handleAssessmentRounds)).Methods(http.MethodGet)
+	r.Handle("/assessment/rounds/new", s.assessEdit(s.handleAssessmentStart)).Methods(http.MethodGet)
+	r.Handle("/assessment/rounds/new", s.assessEdit(s.handleAssessmentStartPost)).Methods(http.MethodPost)
+	r.Handle("/assessment/rounds/{id}", s.assessView(s.handleAssessmentRound)).Methods(http.MethodGet)
+	r.Handle("/assessment/rounds/{id}/details", s.assessEdit(s.handleAssessmentDetails)).Methods(http.MethodGet)
+	r.Handle("/assessment/rounds/{id}/details", s.assessEdit(s.handleAssessmentDetailsPost)).Methods(http.MethodPost)
+	r.Handle("/assessment/rounds/{id}/agree", s.assessAgree(s.handleAssessmentAgree)).Methods(http.MethodGet)
+	r.Handle("/assessment/rounds/{id}/agree", s.assessAgree(s.handleAssessmentAgreePost)).Methods(http.MethodPost)
+	r.Handle("/assessment/rounds/{id}/print", s.assessView(s.handleAssessmentPrint)).Methods(http.MethodGet)
+	r.Handle("/assessment/rounds/{id}/export.csv", s.assessView(s.handleAssessmentCSV)).Methods(http.MethodGet)
+	r.Handle("/assessment/rounds/{id}/aspects/{n:[0-9]+}", s.assessView(s.handleAssessmentAspect)).Methods(http.MethodGet)
+	r.Handle("/assessment/rounds/{id}/aspects/{n:[0-9]+}", s.assessEdit(s.handleAssessmentAspectPost)).Methods(http.MethodPost)
+	r.Handle("/assessment/rounds/{id}/aspects/{n:[0-9]+}/questions/{q:[0-9]+}", s.assessView(s.handleAssessmentQuestion)).Methods(http.MethodGet)
+	r.Handle("/assessment/rounds/{id}/aspects/{n:[0-9]+}/questions/{q:[0-9]+}", s.assessEdit(s.handleAssessmentQuestionPost)).Methods(http.MethodPost)
+	r.Handle("/assessment/rounds/{id}/aspects/{n:[0-9]+}/factors/{f:[0-9]+}", s.assessEdit(s.handleAssessmentFactor)).Methods(http.MethodGet)
+	r.Handle("/assessment/rounds/{id}/aspects/{n:[0-9]+}/factors/{f:[0-9]+}", s.assessEdit(s.handleAssessmentFactorPost)).Methods(http.MethodPost)
+	r.Handle("/assessment/compare", s.assessView(s.handleAssessmentCompare)).Methods(http.MethodGet)
+	r.Handle("/assessment/plan", s.assessView(s.handleAssessmentPlan)).Methods(http.MethodGet)
+	r.Handle("/assessment/plan/new", s.assessEdit(s.handleAssessmentActionNew)).Methods(http.MethodGet)
+	r.Handle("/assessment/plan/new", s.assessEdit(s.handleAssessmentActionNewPost)).Methods(http.MethodPost)
+	r.Handle("/assessment/plan/{aid}", s.assessEdit(s.handleAssessmentAction)).Methods(http.MethodGet)
+	r.Handle("/assessment/plan/{aid}", s.assessEdit(s.handleAssessmentActionPost)).Methods(http.MethodPost)
+	r.Handle("/assessment/indicators", s.assessView(s.handleAssessmentIndicators)).Methods(http.MethodGet)
+	r.Handle("/assessment/indicators/{ind}", s.assessSettings(s.handleAssessmentIndicator)).Methods(http.MethodGet)
+	r.Handle("/assessment/indicators/{ind}", s.assessSettings(s.handleAssessmentIndicatorPost)).Methods(http.MethodPost)
 
 	// --- JSON API (/api/v1)
 

@@ -13,6 +13,7 @@ import (
 	"careportal/assets"
 	"careportal/auth"
 	"careportal/payments/performance"
+	"careportal/portal/assessment"
 	"careportal/portal/contacts"
 	"careportal/portal/notify"
 	"careportal/portal/queries"
@@ -52,6 +53,9 @@ type Deps struct {
 	// payment performance and reports
 	Performance *performance.Service
 
+	// self-assessment
+	Assessment *assessment.Service
+
 	// engagement: contacts, queries, notifications, working days
 	Contacts *contacts.Service
 	Queries  *queries.Service
@@ -73,6 +77,9 @@ type Server struct {
 
 	// payment performance and reports
 	performance *performance.Service
+
+	// self-assessment
+	assessment *assessment.Service
 
 	// engagement: contacts, queries, notifications, working days
 	contacts *contacts.Service
@@ -121,6 +128,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	// payment performance and reports
 	s.performance = d.Performance
+	// self-assessment
+	s.assessment = d.Assessment
 	// engagement: contacts, queries, notifications, working days
 	s.contacts, s.queries, s.notify, s.workdays = d.Contacts, d.Queries, d.Notify, d.Workdays
 	s.pages, err = parsePages(s.templateFuncs())
