@@ -135,6 +135,16 @@ func (s *Server) navFor(p *auth.Principal, current string) []navItem {
 	if auth.Can(p, auth.ActionManageTokens) {
 		add("API tokens", "/org/tokens")
 	}
+	// payment performance and reports
+	if auth.Can(p, auth.ActionViewPerformance) {
+		add("Payment performance", "/performance")
+	}
+	if auth.Can(p, auth.ActionViewReports) {
+		add("Payment reports", "/reports")
+	}
+	if auth.Can(p, auth.ActionReportingSettings) {
+		add("Reporting settings", "/admin/reporting-settings")
+	}
 	// engagement: queries, notifications, contacts
 	if auth.Can(p, auth.ActionReadQueries) {
 		add("Queries", "/queries")

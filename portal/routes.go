@@ -74,6 +74,21 @@ func (s *Server) routes() http.Handler {
 	// --- contracts, invoices, remittance
 
 	// --- payment performance and reports
+	r.Handle("/performance", s.handle(s.allowed(auth.ActionViewPerformance, s.handleReportPerformance))).Methods(http.MethodGet)
+	r.Handle("/reports", s.handle(s.allowed(auth.ActionViewReports, s.handleReports))).Methods(http.MethodGet)
+	r.Handle("/reports/payment-performance.{format:csv|json}", s.handle(s.allowed(auth.ActionViewPerformance, s.handleReportFigures))).Methods(http.MethodGet)
+	r.Handle("/reports/payments-compliance", s.handle(s.allowed(auth.ActionViewReports, s.handleReportNotice))).Methods(http.MethodGet)
+	r.Handle("/reports/payments-compliance.{format:csv|json}", s.handle(s.allowed(auth.ActionViewReports, s.handleReportNotice))).Methods(http.MethodGet)
+	r.Handle("/reports/late-payment", s.handle(s.allowed(auth.ActionViewReports, s.handleReportReg113))).Methods(http.MethodGet)
+	r.Handle("/reports/transparency/contracts.csv", s.handle(s.allowed(auth.ActionViewReports, s.handleReportContractsCSV))).Methods(http.MethodGet)
+	r.Handle("/reports/transparency/spend.csv", s.handle(s.allowed(auth.ActionViewReports, s.handleReportSpendCSV))).Methods(http.MethodGet)
+	r.Handle("/staff/invoices/{id}/interest", s.handle(s.allowed(auth.ActionViewReports, s.handleReportInterest))).Methods(http.MethodGet)
+	r.Handle("/staff/invoices/{id}/interest", s.handle(s.allowed(auth.ActionRecordInterest, s.handleReportInterestPost))).Methods(http.MethodPost)
+	r.Handle("/admin/reporting-settings", s.handle(s.allowed(auth.ActionReportingSettings, s.handleReportSettings))).Methods(http.MethodGet)
+	r.Handle("/admin/reporting-settings", s.handle(s.allowed(auth.ActionReportingSettings, s.handleReportSettingsPost))).Methods(http.MethodPost)
+	r.Handle("/admin/reporting-settings/base-rates", s.handle(s.allowed(auth.ActionReportingSettings, s.handleReportBaseRatePost))).Methods(http.MethodPost)
+	r.Handle("/api/v1/reports/payment-performance", s.handle(s.allowed(auth.ActionViewPerformance, s.handleAPIPaymentPerformance))).Methods(http.MethodGet)
+	// --- end payment performance and reports
 
 	// --- engagement: contacts, queries, statements, forums, notifications
 	// contacts: the team directory is public; named contacts show when signed in

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"careportal/auth"
+	"careportal/payments/performance"
 	"careportal/portal/contacts"
 	"careportal/portal/notify"
 	"careportal/portal/queries"
@@ -28,6 +29,8 @@ type app struct {
 	queries  *queries.Service
 	notify   *notify.Service
 	workdays *workdays.Service
+	// payment performance and reports (wirePerformance, after payments)
+	performance *performance.Service
 	// background jobs (sweeps, read-model polling) that run while serving.
 	jobs []job
 }

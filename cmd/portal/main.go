@@ -45,6 +45,8 @@ func commands() map[string]command {
 		"orgs":   {"provider organisations: create --ref REF --name NAME [--terms-days N] [--email EMAIL]", runOrgs},
 		"users":  {"users: create --email EMAIL --name NAME --role ROLE [--org REF] [--manager] [--teams a,b] (password on stdin)", runUsers},
 		"tokens": {"API tokens: create --org REF --name NAME (prints the token)", runTokens},
+		// payment performance and reports
+		"report": {"payment performance figures: report payments --from --to [--format json|csv] [--org REF]", runReport},
 	}
 }
 

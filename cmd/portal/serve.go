@@ -103,6 +103,8 @@ func (a *app) newServer() (*portal.Server, error) {
 		// accounts
 		Auth:       a.auth,
 		SessionKey: key,
+		// payment performance and reports
+		Performance: a.performance,
 		// engagement
 		Contacts: a.contacts,
 		Queries:  a.queries,

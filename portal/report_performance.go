@@ -1,0 +1,132 @@
+package portal
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+
+	"careportal/auth"
+	"careportal/payments"
+	"careportal/payments/metrics"
+	"careportal/payments/performance"
+	"careportal/portal/chart"
+)
+
+type performancePage struct {
+	basePage
+	From, To         string // YYYY-MM-DD, for links
+	FromText, ToText string
+	ScopeLabel       string
+	IsProvider       bool
+	Fig              figuresView
+	Council          *figuresView
+	Trend30          template.HTML
+	Trend30Table     template.HTML
+	TrendDays        template.HTML
+	TrendDaysTable   template.HTML
+	AgeingChart      template.HTML
+	TopOverdue       []metrics.OrgOverdue
+	OrgOptions       []option
+	ContractOptions  []option
+	ServiceOptions   []option
+	Notes            []string
+	Query            string // the range and scope as a query string, for export links
+}
+
+// handleReportPerformance is the payment-performance dashboard. Staff and
+// commissioners see the council (or a chosen provider, contract or service
+// type); providers see their own figures beside the council's.
+func (s *Server) handleReportPerformance(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	q := r.URL.Query()
+	page := &performancePage{basePage: s.page(r, "Payment performance"), IsProvider: p.Role == auth.RoleProvider}
+	page.Form = q
+	from, to, err := s.rangeFrom(q)
+	if err != nil {
+		page.basePage = page.withForm(q, err)
+		y, m, _ := metrics.DateOf(s.cfg.Now()).YMD()
+		from, to = metrics.D(y, m-11, 1), metrics.DateOf(s.cfg.Now())
+	}
+	scope := scopeFor(p, q)
+	d, err := s.performance.Dashboard(r.Context(), from, to, scope, page.IsProvider)
+	if err != nil {
+		return err
+	}
+	page.From, page.To = from.String(), to.String()
+	page.FromText, page.ToText = londonDate(from), londonDate(to)
+	page.ScopeLabel = scopeLabel(scope, p.OrgName)
+	page.Fig = viewOf(d.Report)
+	page.Notes = d.Report.Notes
+	if d.Council != nil {
+		c := viewOf(d.Council)
+		page.Council = &c
+	}
+	page.TopOverdue = d.TopOverdue
+	v := url.Values{"from": {page.From}, "to": {page.To}}
+	if !page.IsProvider {
+		orgs, contracts, services, err := s.performance.ScopeChoices(r.Context())
+		if err != nil {
+			return err
+		}
+		page.OrgOptions = choiceOptions("All providers", orgs, nil)
+		page.ContractOptions = choiceOptions("All contracts", contracts, nil)
+		page.ServiceOptions = choiceOptions("All service types", services, func(v string) string { return payments.ServiceType(v).Label() })
+		if scope.OrgID != "" {
+			for _, o := range orgs {
+				if o.Value == scope.OrgID {
+					page.ScopeLabel = scopeLabel(scope, o.Label)
+				}
+			}
+			v.Set("org", scope.OrgID)
+		}
+		if scope.ContractRef != "" {
+			v.Set("contract", scope.ContractRef)
+		}
+		if scope.ServiceType != "" {
+			v.Set("service", scope.ServiceType)
+		}
+	}
+	page.Query = v.Encode()
+	s.performanceCharts(page, d)
+	return s.render(w, r, "report_performance", page)
+}
+
+func (s *Server) performanceCharts(page *performancePage, d *performance.Dashboard) {
+	var p30, pDays []chart.Point
+	for _, pt := range d.Trend {
+		label := monthLabel(pt.Month)
+		if pt.Payments == 0 {
+			p30 = append(p30, chart.Point{Label: label, Missing: true})
+			pDays = append(pDays, chart.Point{Label: label, Missing: true})
+			continue
+		}
+		p30 = append(p30, chart.Point{Label: label, Value: pt.PctWithin30.Float() * 100, Text: pt.PctWithin30.Percent() + "% of " + fmt.Sprint(pt.Payments)})
+		pDays = append(pDays, chart.Point{Label: label, Value: pt.MeanDaysToPay.Float(), Text: pt.MeanDaysToPay.OneDP() + " days"})
+	}
+	span := page.FromText + " to " + page.ToText
+	c30 := chart.Line{ID: "trend-within-30", Title: "Payments made within 30 days, by month",
+		Desc: "Percentage of payments made within 30 days of receiving the invoice, each month from " + span + ", for " + page.ScopeLabel + ". The dashed line is the 95% Fair Payment Code Gold level. The same numbers are in the table below the chart.",
+		Unit: "%", Max: 100, Target: 95, HasTarget: true, TargetLabel: "95% (Gold)", Points: p30}
+	page.Trend30 = c30.SVG()
+	page.Trend30Table = c30.Table("Payments made within 30 days, by month", "Month", "Paid within 30 days")
+	cd := chart.Line{ID: "trend-mean-days", Title: "Mean days to pay, by month",
+		Desc: "Mean number of days from receiving an invoice to paying it, each month from " + span + ", for " + page.ScopeLabel + ". The dashed line is 30 days. The same numbers are in the table below the chart.",
+		Unit: "", Target: 30, HasTarget: true, TargetLabel: "30 days", Points: pDays}
+	page.TrendDays = cd.SVG()
+	page.TrendDaysTable = cd.Table("Mean days to pay, by month", "Month", "Mean days to pay")
+	var ages []chart.Point
+	for i, b := range d.Report.Ageing {
+		cls := ""
+		if i > metrics.AgeNotDue {
+			cls = "late"
+		}
+		ages = append(ages, chart.Point{Label: shortAge[i], Value: float64(b.Pence) / 100, Text: FormatPence(b.Pence), Class: cls})
+	}
+	ca := chart.Bar{ID: "ageing", Title: "Approved unpaid invoices by days overdue",
+		Desc: "Unpaid value of approved invoices on " + londonDate(d.Report.AsOf) + ", by days past the due date, for " + page.ScopeLabel + ". The same numbers, with counts, are in the ageing table.",
+		Unit: "", Points: ages}
+	page.AgeingChart = ca.SVG()
+}
+
+var shortAge = []string{"Not yet due", "1-30 days", "31-60 days", "61-90 days", "Over 90 days"}
