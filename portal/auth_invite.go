@@ -40,7 +40,7 @@ func (s *Server) handleInviteAccept(w http.ResponseWriter, r *http.Request) erro
 		return fault.Wrap(fault.Invalid, err, "The form could not be read")
 	}
 	ip := s.clientIP(r)
-	u, err = s.auth.AcceptInvitation(r.Context(), token, r.PostForm.Get("password"), r.PostForm.Get("confirm_password"), ip)
+	accepted, err := s.auth.AcceptInvitation(r.Context(), token, r.PostForm.Get("password"), r.PostForm.Get("confirm_password"), ip)
 	if err != nil {
 		if fault.KindOf(err) != fault.Invalid {
 			return err
@@ -54,7 +54,7 @@ func (s *Server) handleInviteAccept(w http.ResponseWriter, r *http.Request) erro
 			return err
 		}
 	}
-	doc, err := s.sessions.start(w, r, u.ID, ip)
+	doc, err := s.sessions.start(w, r, accepted.ID, ip)
 	if err != nil {
 		return err
 	}

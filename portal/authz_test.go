@@ -1,0 +1,155 @@
+package portal
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/mux"
+
+	"careportal/auth"
+)
+
+// authzCase says how to test one route that takes an id: fixture makes an
+// object owned by organisation A and returns the route's path variables.
+// A provider of organisation B must then get 404 (want, unless set: staff-
+// only routes answer 403 before looking at the object). Routes whose
+// variable is a secret (an invitation token) set public with the reason.
+type authzCase struct {
+	fixture func(t *testing.T, f *accountsFixture) map[string]string
+	want    int
+	public  string
+}
+
+// authzTable has an entry for every route with a path variable, keyed by
+// the route's path template. Add yours: one line plus a fixture func.
+var authzTable = map[string]authzCase{
+	// accounts
+	"/invite/{token}":              {public: "the token is the secret; it names no organisation's object"},
+	"/org/users/{id}/deactivate":   {fixture: fxUserOfA},
+	"/org/users/{id}/reinvite":     {fixture: fxInvitedUserOfA},
+	"/org/tokens/{id}/revoke":      {fixture: fxTokenOfA},
+	"/admin/orgs/{id}":             {fixture: fxOrgA, want: http.StatusForbidden},
+	"/admin/orgs/{id}/edit":        {fixture: fxOrgA, want: http.StatusForbidden},
+	"/admin/orgs/{id}/deactivate":  {fixture: fxOrgA, want: http.StatusForbidden},
+	"/admin/orgs/{id}/reactivate":  {fixture: fxOrgA, want: http.StatusForbidden},
+	"/admin/users/{id}":            {fixture: fxUserOfA, want: http.StatusForbidden},
+	"/admin/users/{id}/edit":       {fixture: fxUserOfA, want: http.StatusForbidden},
+	"/admin/users/{id}/deactivate": {fixture: fxUserOfA, want: http.StatusForbidden},
+	"/admin/users/{id}/reactivate": {fixture: fxUserOfA, want: http.StatusForbidden},
+	"/admin/users/{id}/reinvite":   {fixture: fxInvitedUserOfA, want: http.StatusForbidden},
+}
+
+func fxOrgA(t *testing.T, f *accountsFixture) map[string]string {
+	return map[string]string{"id": f.orgA.ID}
+}
+
+func fxUserOfA(t *testing.T, f *accountsFixture) map[string]string {
+	return map[string]string{"id": f.carerA.ID}
+}
+
+func fxInvitedUserOfA(t *testing.T, f *accountsFixture) map[string]string {
+	f.seq++
+	email := fmt.Sprintf("invited%d@alpha.test", f.seq)
+	u, _, err := f.ts.auth.Invite(context.Background(), auth.CommandLine, auth.UserInput{Email: email, Name: "Ivy Invited", Role: auth.RoleProvider, OrgID: f.orgA.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"id": u.ID}
+}
+
+func fxTokenOfA(t *testing.T, f *accountsFixture) map[string]string {
+	tok, _, err := f.ts.auth.CreateToken(context.Background(), auth.CommandLine, f.orgA.ID, "Finance system")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"id": tok.ID}
+}
+
+var pathVar = regexp.MustCompile(`\{([^}:]+)(:[^}]*)?\}`)
+
+// TestObjectAuthorizationForEveryRouteWithAnID walks every route. A route
+// with a path variable must be in authzTable; a provider manager of
+// organisation B asking for organisation A's object gets 404 (or the
+// case's status) for every method of the route.
+func TestObjectAuthorizationForEveryRouteWithAnID(t *testing.T) {
+	f := newAccountsFixture(t)
+	router, ok := f.ts.routes().(*mux.Router)
+	if !ok {
+		t.Fatal("routes() is not a *mux.Router")
+	}
+	type route struct {
+		tpl     string
+		methods []string
+	}
+	byTpl := map[string]*route{}
+	err := router.Walk(func(r *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		tpl, err := r.GetPathTemplate()
+		if err != nil || !strings.Contains(tpl, "{") {
+			return nil
+		}
+		ms, _ := r.GetMethods()
+		if byTpl[tpl] == nil {
+			byTpl[tpl] = &route{tpl: tpl}
+		}
+		byTpl[tpl].methods = append(byTpl[tpl].methods, ms...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpls []string
+	for tpl := range byTpl {
+		tpls = append(tpls, tpl)
+	}
+	sort.Strings(tpls)
+	for _, tpl := range tpls {
+		rt := byTpl[tpl]
+		c, ok := authzTable[tpl]
+		if !ok {
+			t.Errorf("route %s takes an id but has no entry in authzTable (portal/authz_test.go): add one saying how to make organisation A's object", tpl)
+			continue
+		}
+		if c.public != "" {
+			continue
+		}
+		t.Run(tpl, func(t *testing.T) {
+			vars := c.fixture(t, f)
+			path := pathVar.ReplaceAllStringFunc(tpl, func(m string) string {
+				name := pathVar.FindStringSubmatch(m)[1]
+				v, ok := vars[name]
+				if !ok {
+					t.Fatalf("fixture gave no value for {%s}", name)
+				}
+				return v
+			})
+			want := c.want
+			if want == 0 {
+				want = http.StatusNotFound
+			}
+			methods := rt.methods
+			if len(methods) == 0 {
+				methods = []string{http.MethodGet, http.MethodPost}
+			}
+			for _, m := range methods {
+				if m == http.MethodHead {
+					continue
+				}
+				w := f.ts.do(httptest.NewRequest(m, path, strings.NewReader("")), f.pB)
+				if w.Code != want {
+					t.Errorf("%s %s as a provider of another organisation: %d, want %d", m, path, w.Code, want)
+				}
+			}
+		})
+	}
+	for tpl := range authzTable {
+		if byTpl[tpl] == nil {
+			t.Errorf("authzTable has %s but no such route", tpl)
+		}
+	}
+}
