@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"careportal/auth"
+	"careportal/portal/fault"
 
 	"careportal/portal/notify"
 )
@@ -23,6 +24,9 @@ func (s *Server) orgServiceTypes(r *http.Request) ([]string, error) {
 		return nil, nil
 	}
 	o, err := s.auth.Org(r.Context(), p.OrgID)
+	if fault.KindOf(err) == fault.NotFound {
+		return nil, nil // no recorded organisation: every broadcast applies
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -84,10 +88,12 @@ func (s *Server) notificationsLabel(p *auth.Principal) string {
 	var types []string
 	if s.auth != nil {
 		o, err := s.auth.Org(ctx, p.OrgID)
-		if err != nil {
+		if err != nil && fault.KindOf(err) != fault.NotFound {
 			return "Notifications"
 		}
-		types = o.ServiceTypes
+		if o != nil {
+			types = o.ServiceTypes
+		}
 	}
 	n, err := s.notify.UnreadCount(ctx, p.OrgID, types)
 	if err != nil || n == 0 {
