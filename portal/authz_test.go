@@ -29,6 +29,14 @@ type authzCase struct {
 // authzTable has an entry for every route with a path variable, keyed by
 // the route's path template. Add yours: one line plus a fixture func.
 var authzTable = map[string]authzCase{
+	// contracts, invoices (payments core)
+	"/invoices/{id}":        {fixture: fxInvoiceOfA},
+	"/invoices/{id}/answer": {fixture: fxInvoiceOfA},
+	"/invoices/{id}/cancel": {fixture: fxInvoiceOfA},
+	"/invoices/{id}/file":   {fixture: fxInvoiceOfA},
+	"/staff/invoices/{id}":  {fixture: fxInvoiceOfA, want: http.StatusForbidden},
+	"/staff/invoices/{id}/{action:approve|query|reject|schedule|pay}": {fixture: fxInvoiceOfA, want: http.StatusForbidden},
+	"/staff/contracts/{id}/edit":                                      {fixture: fxContractOfA, want: http.StatusForbidden},
 	// accounts
 	"/invite/{token}":              {public: "the token is the secret; it names no organisation's object"},
 	"/org/users/{id}/deactivate":   {fixture: fxUserOfA},
