@@ -56,6 +56,8 @@ func newTestDeps(t *testing.T, st *store.Store) Deps {
 		t.Fatalf("auth.EnsureIndexes: %v", err)
 	}
 	d.SessionKey = []byte("test-session-key-0123456789abcdef-0123456789")
+	// contracts, invoices
+	wirePaymentsForTest(t, &d, st)
 	// engagement: contacts, queries, notifications, working days
 	wireEngagementForTest(t, &d, st)
 	// self-assessment

@@ -1,0 +1,187 @@
+package portal
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"careportal/auth"
+	"careportal/payments"
+	"careportal/portal/fault"
+)
+
+type contractsPage struct {
+	basePage
+	Contracts []payments.Contract
+	Search    string
+	CanManage bool
+}
+
+// handleContracts lists the provider's own contracts.
+func (s *Server) handleContracts(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	if p.IsStaff() {
+		return redirect(w, r, "/staff/contracts")
+	}
+	actor := payments.ActorOf(p)
+	cs, err := s.payments.Contracts(r.Context(), actor, payments.ContractFilter{OrgID: actor.OrgID})
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, "contracts", &contractsPage{basePage: s.page(r, "Your contracts"), Contracts: cs})
+}
+
+// handleStaffContracts lists the contracts register, with a search.
+func (s *Server) handleStaffContracts(w http.ResponseWriter, r *http.Request) error {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if len(q) > 60 {
+		q = q[:60]
+	}
+	cs, err := s.payments.Contracts(r.Context(), payments.ActorOf(principal(r)), payments.ContractFilter{Search: q})
+	if err != nil {
+		return err
+	}
+	page := &contractsPage{basePage: s.page(r, "Contracts register"), Contracts: cs, Search: q, CanManage: auth.Can(principal(r), auth.ActionContractsManage)}
+	page.Form.Set("q", q)
+	page.Flash = s.takeFlash(r)
+	return s.render(w, r, "staff_contracts", page)
+}
+
+type contractFormPage struct {
+	basePage
+	Contract       *payments.Contract
+	Action         string
+	OrgOptions     []option
+	ServiceOptions []option
+	StatusOptions  []option
+}
+
+func (s *Server) contractFormPage(r *http.Request, title string, c *payments.Contract) (*contractFormPage, error) {
+	page := &contractFormPage{basePage: s.page(r, title), Contract: c, Action: "/staff/contracts/new"}
+	if c != nil {
+		page.Action = "/staff/contracts/" + c.ID + "/edit"
+	}
+	orgs, err := s.auth.Orgs(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	page.OrgOptions = []option{{Value: "", Label: "Select a provider"}}
+	for _, o := range orgs {
+		page.OrgOptions = append(page.OrgOptions, option{Value: o.SupplierRef, Label: o.Name + " (" + o.SupplierRef + ")"})
+	}
+	page.ServiceOptions = []option{{Value: "", Label: "Select a service type"}}
+	for _, t := range payments.ServiceTypes {
+		page.ServiceOptions = append(page.ServiceOptions, option{Value: string(t), Label: t.Label()})
+	}
+	for _, st := range payments.ContractStatuses {
+		page.StatusOptions = append(page.StatusOptions, option{Value: string(st), Label: st.Label()})
+	}
+	return page, nil
+}
+
+func contractInput(f url.Values) payments.ContractInput {
+	return payments.ContractInput{
+		Reference: f.Get("reference"), Title: f.Get("title"), SupplierRef: f.Get("supplier_ref"), ServiceType: f.Get("service_type"),
+		Department: f.Get("department"), Description: f.Get("description"), StartDate: f.Get("start_date"), EndDate: f.Get("end_date"),
+		ReviewDate: f.Get("review_date"), TotalValue: f.Get("total_value"), AnnualValue: f.Get("annual_value"),
+		IrrecoverableVAT: f.Get("irrecoverable_vat"), TermsDays: f.Get("terms_days"), AwardRoute: f.Get("award_route"), Status: f.Get("status"),
+	}
+}
+
+func contractForm(c *payments.Contract) url.Values {
+	in := c.Input()
+	v := url.Values{}
+	for k, val := range map[string]string{"reference": in.Reference, "title": in.Title, "supplier_ref": in.SupplierRef, "service_type": in.ServiceType,
+		"department": in.Department, "description": in.Description, "start_date": in.StartDate, "end_date": in.EndDate, "review_date": in.ReviewDate,
+		"total_value": in.TotalValue, "annual_value": in.AnnualValue, "irrecoverable_vat": in.IrrecoverableVAT, "terms_days": in.TermsDays,
+		"award_route": in.AwardRoute, "status": in.Status} {
+		v.Set(k, val)
+	}
+	v.Set("version", strconv.Itoa(c.Version))
+	return v
+}
+
+// handleStaffContractNew shows the form for a new contract.
+func (s *Server) handleStaffContractNew(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.contractFormPage(r, "Add a contract", nil)
+	if err != nil {
+		return err
+	}
+	page.Form.Set("status", string(payments.ContractActive))
+	return s.render(w, r, "contract_form", page)
+}
+
+// handleStaffContractCreate adds a contract.
+func (s *Server) handleStaffContractCreate(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return fault.Wrap(fault.Invalid, err, "The form could not be read")
+	}
+	c, err := s.payments.CreateContract(r.Context(), payments.ActorOf(principal(r)), contractInput(r.PostForm))
+	if err == nil {
+		s.setFlash(w, r, "Contract "+c.Reference+" has been added")
+		return redirect(w, r, "/staff/contracts")
+	}
+	if fault.KindOf(err) != fault.Invalid {
+		return err
+	}
+	page, perr := s.contractFormPage(r, "Add a contract", nil)
+	if perr != nil {
+		return perr
+	}
+	page.basePage = page.withForm(r.PostForm, err)
+	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "contract_form", page)
+}
+
+// handleStaffContractEdit shows the edit form.
+func (s *Server) handleStaffContractEdit(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.payments.Contract(r.Context(), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
+	if err != nil {
+		return err
+	}
+	page, err := s.contractFormPage(r, "Change contract "+c.Reference, &c)
+	if err != nil {
+		return err
+	}
+	page.Form = contractForm(&c)
+	return s.render(w, r, "contract_form", page)
+}
+
+// handleStaffContractUpdate saves changes to a contract.
+func (s *Server) handleStaffContractUpdate(w http.ResponseWriter, r *http.Request) error {
+	actor := payments.ActorOf(principal(r))
+	c, err := s.payments.Contract(r.Context(), actor, mux.Vars(r)["id"])
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return fault.Wrap(fault.Invalid, err, "The form could not be read")
+	}
+	version, _ := strconv.Atoi(r.PostForm.Get("version"))
+	upd, err := s.payments.UpdateContract(r.Context(), actor, c.ID, version, contractInput(r.PostForm))
+	if err == nil {
+		s.setFlash(w, r, "Your changes to contract "+upd.Reference+" have been saved")
+		return redirect(w, r, "/staff/contracts")
+	}
+	kind := fault.KindOf(err)
+	if kind != fault.Invalid && kind != fault.Conflict {
+		return err
+	}
+	page, perr := s.contractFormPage(r, "Change contract "+c.Reference, &c)
+	if perr != nil {
+		return perr
+	}
+	status := http.StatusUnprocessableEntity
+	if kind == fault.Conflict {
+		// Show the latest details; the person makes their change again.
+		fe, _ := fault.As(err)
+		page.Form = contractForm(&c)
+		page.Errors = []fault.FieldError{{Field: "reference", Message: fe.Message}}
+		status = http.StatusConflict
+	} else {
+		page.basePage = page.withForm(r.PostForm, err)
+	}
+	return s.renderStatus(w, r, status, "contract_form", page)
+}

@@ -1,0 +1,380 @@
+package portal
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"careportal/payments"
+	"careportal/portal/fault"
+)
+
+// invoiceRow is an invoice as lists and pages show it.
+type invoiceRow struct {
+	payments.Invoice
+	Today string
+}
+
+// StatusClass is the GOV.UK tag colour of the status.
+func (v invoiceRow) StatusClass() string {
+	if v.Invoice.Overdue(v.Today) {
+		return "govuk-tag--red"
+	}
+	switch v.Status {
+	case payments.StatusSubmitted:
+		return "govuk-tag--blue"
+	case payments.StatusQueried:
+		return "govuk-tag--orange"
+	case payments.StatusApproved:
+		return "govuk-tag--turquoise"
+	case payments.StatusScheduled:
+		return "govuk-tag--purple"
+	case payments.StatusPaid:
+		return "govuk-tag--green"
+	}
+	return "govuk-tag--grey"
+}
+
+// IsOverdue reports whether the council owes it past its due date.
+func (v invoiceRow) IsOverdue() bool { return v.Invoice.Overdue(v.Today) }
+
+// DaysOverdue and DaysUntilDue count calendar days from today.
+func (v invoiceRow) DaysOverdue() int  { return v.Invoice.DaysOverdue(v.Today) }
+func (v invoiceRow) DaysUntilDue() int { return v.Invoice.DaysUntilDue(v.Today) }
+
+// Open reports whether the invoice is still waiting on someone.
+func (v invoiceRow) Open() bool { return !v.Status.Terminal() }
+
+func rows(invs []payments.Invoice, today string) []invoiceRow {
+	out := make([]invoiceRow, len(invs))
+	for i, inv := range invs {
+		out[i] = invoiceRow{Invoice: inv, Today: today}
+	}
+	return out
+}
+
+// pager is the data of the pagination links.
+type pager struct {
+	Page, Pages, Total int
+	Prev, Next         string // links, empty at the ends
+}
+
+func newPager(path string, q url.Values, p payments.InvoicePage) pager {
+	link := func(n int) string {
+		v := url.Values{}
+		for k, vs := range q {
+			if k != "page" && len(vs) > 0 && vs[0] != "" {
+				v.Set(k, vs[0])
+			}
+		}
+		v.Set("page", strconv.Itoa(n))
+		return path + "?" + v.Encode()
+	}
+	pg := pager{Page: p.Page, Pages: p.Pages, Total: p.Total}
+	if p.Page > 1 {
+		pg.Prev = link(p.Page - 1)
+	}
+	if p.Page < p.Pages {
+		pg.Next = link(p.Page + 1)
+	}
+	return pg
+}
+
+type invoiceListPage struct {
+	basePage
+	Invoices        []invoiceRow
+	Pager           pager
+	StatusOptions   []option
+	ContractOptions []option
+}
+
+func statusOptions() []option {
+	opts := []option{{Value: "", Label: "Any status"}}
+	for _, st := range payments.Statuses {
+		opts = append(opts, option{Value: string(st), Label: st.Label()})
+	}
+	return opts
+}
+
+// handleInvoices lists the provider's invoices with filters and paging.
+func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) error {
+	actor := payments.ActorOf(principal(r))
+	q := r.URL.Query()
+	page := &invoiceListPage{basePage: s.page(r, "Your invoices"), StatusOptions: statusOptions()}
+	page.Form = q
+	f := payments.InvoiceFilter{}
+	var fields fault.Fields
+	if st := payments.Status(q.Get("status")); st != "" {
+		if !st.Valid() {
+			fields.Add("status", "Select a status from the list")
+		}
+		f.Status = st
+	}
+	contracts, err := s.payments.Contracts(r.Context(), actor, payments.ContractFilter{OrgID: actor.OrgID})
+	if err != nil {
+		return err
+	}
+	page.ContractOptions = []option{{Value: "", Label: "Any contract"}}
+	for _, c := range contracts {
+		page.ContractOptions = append(page.ContractOptions, option{Value: c.ID, Label: c.Reference + " – " + c.Title})
+		if c.ID == q.Get("contract") {
+			f.ContractID = c.ID
+		}
+	}
+	if q.Get("contract") != "" && f.ContractID == "" {
+		fields.Add("contract", "Select one of your contracts")
+	}
+	for _, d := range []struct {
+		name, label string
+		dst         *string
+	}{{"from", "Invoice date from", &f.From}, {"to", "Invoice date to", &f.To}} {
+		if v := strings.TrimSpace(q.Get(d.name)); v != "" {
+			day, err := payments.ParseDate(v)
+			if err != nil {
+				fields.Add(d.name, d.label+" "+err.Error())
+			}
+			*d.dst = day
+		}
+	}
+	if err := fields.Err(); err != nil {
+		page.basePage = page.withForm(q, err)
+		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "invoices", page)
+	}
+	n, _ := strconv.Atoi(q.Get("page"))
+	res, err := s.payments.ListInvoices(r.Context(), actor, f, n, 25)
+	if err != nil {
+		return err
+	}
+	page.Invoices = rows(res.Invoices, s.payments.Today())
+	page.Pager = newPager("/invoices", q, res)
+	page.Flash = s.takeFlash(r)
+	return s.render(w, r, "invoices", page)
+}
+
+type invoiceNewPage struct {
+	basePage
+	ContractOptions []option
+	Duplicate       *payments.Invoice
+}
+
+func (s *Server) invoiceNewPage(r *http.Request) (*invoiceNewPage, error) {
+	actor := payments.ActorOf(principal(r))
+	contracts, err := s.payments.Contracts(r.Context(), actor, payments.ContractFilter{OrgID: actor.OrgID, ActiveOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	page := &invoiceNewPage{basePage: s.page(r, "Submit an invoice")}
+	page.ContractOptions = []option{{Value: "", Label: "Select a contract"}}
+	for _, c := range contracts {
+		page.ContractOptions = append(page.ContractOptions, option{Value: c.Reference, Label: c.Reference + " – " + c.Title})
+	}
+	return page, nil
+}
+
+// handleInvoiceNew shows the submit form.
+func (s *Server) handleInvoiceNew(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.invoiceNewPage(r)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, "invoice_new", page)
+}
+
+// invoiceUploadLimit is the submit form's body limit: the 10 MB PDF plus
+// the other fields.
+const invoiceUploadLimit = payments.MaxFileBytes + 256<<10
+
+// handleInvoiceCreate submits an invoice from the form.
+func (s *Server) handleInvoiceCreate(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseMultipartForm(invoiceUploadLimit); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		if !errors.Is(err, http.ErrNotMultipart) {
+			return fault.Wrap(fault.Invalid, err, "The form could not be read")
+		}
+		if err := r.ParseForm(); err != nil {
+			return fault.Wrap(fault.Invalid, err, "The form could not be read")
+		}
+	}
+	if r.MultipartForm != nil {
+		defer func() { _ = r.MultipartForm.RemoveAll() }()
+	}
+	f := r.PostForm
+	in := payments.SubmitInput{
+		ContractRef: f.Get("contract_ref"), InvoiceNumber: f.Get("invoice_number"), InvoiceDate: f.Get("invoice_date"),
+		PeriodStart: f.Get("period_start"), PeriodEnd: f.Get("period_end"), Net: f.Get("net"), VAT: f.Get("vat"),
+		Gross: f.Get("gross"), Reference: f.Get("reference"), Note: f.Get("note"), GrossRequired: true, Source: "portal",
+	}
+	if file, hdr, err := r.FormFile("file"); err == nil {
+		data, rerr := io.ReadAll(io.LimitReader(file, payments.MaxFileBytes+1))
+		_ = file.Close()
+		if rerr != nil {
+			return fault.Wrap(fault.Invalid, rerr, "The file could not be read")
+		}
+		if hdr.Filename != "" || len(data) > 0 {
+			in.File = &payments.FileInput{Name: hdr.Filename, Data: data}
+		}
+	}
+	inv, err := s.payments.SubmitInvoice(r.Context(), payments.ActorOf(principal(r)), in)
+	if err == nil {
+		s.setFlash(w, r, "Invoice "+inv.Number+" has been submitted. It is due to be paid by "+formatDate(inv.DueDate)+".")
+		return redirect(w, r, "/invoices/"+inv.ID)
+	}
+	var dup *payments.DuplicateInvoiceError
+	page, perr := s.invoiceNewPage(r)
+	if perr != nil {
+		return perr
+	}
+	switch {
+	case errors.As(err, &dup):
+		page.Duplicate = &dup.Existing
+		page.basePage = page.withForm(f, fault.InvalidField("invoice_number", dup.Error()))
+		return s.renderStatus(w, r, http.StatusConflict, "invoice_new", page)
+	case fault.KindOf(err) == fault.Invalid:
+		page.basePage = page.withForm(f, err)
+		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "invoice_new", page)
+	}
+	return err
+}
+
+type invoicePage struct {
+	basePage
+	Invoice  invoiceRow
+	Staff    bool
+	Conflict string
+	// what the viewer may do now
+	CanAnswer, CanCancel                                 bool
+	CanApprove, CanQuery, CanReject, CanSchedule, CanPay bool
+	FileURL                                              string
+}
+
+// invoicePageFor builds the invoice page for the viewer: the provider's
+// own, or the staff view with the actions the role allows.
+func (s *Server) invoicePageFor(r *http.Request, id string) (*invoicePage, error) {
+	p := principal(r)
+	actor := payments.ActorOf(p)
+	inv, err := s.payments.Invoice(r.Context(), actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := visibleTo(r, inv.OrgID, "invoice"); err != nil {
+		return nil, err
+	}
+	page := &invoicePage{basePage: s.page(r, "Invoice "+inv.Number), Invoice: invoiceRow{Invoice: inv, Today: s.payments.Today()}, Staff: p.IsStaff()}
+	page.Form.Set("version", strconv.Itoa(inv.Version))
+	can := func(to payments.Status) bool { return payments.CanMove(inv.Status, to, actor.Party) == nil }
+	if page.Staff {
+		if canWork(p) {
+			page.CanApprove, page.CanQuery, page.CanReject = can(payments.StatusApproved), can(payments.StatusQueried), can(payments.StatusRejected)
+			page.CanSchedule, page.CanPay = can(payments.StatusScheduled), can(payments.StatusPaid)
+		}
+	} else {
+		page.CanAnswer, page.CanCancel = can(payments.StatusSubmitted), can(payments.StatusCancelled)
+	}
+	if inv.FileID != "" {
+		page.FileURL = "/invoices/" + inv.ID + "/file"
+	}
+	return page, nil
+}
+
+// handleInvoiceShow shows one of the provider's invoices.
+func (s *Server) handleInvoiceShow(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.invoicePageFor(r, mux.Vars(r)["id"])
+	if err != nil {
+		return err
+	}
+	page.Flash = s.takeFlash(r)
+	return s.render(w, r, "invoice", page)
+}
+
+// handleInvoiceAnswer is the provider's answer to a query: the invoice
+// goes back to submitted.
+func (s *Server) handleInvoiceAnswer(w http.ResponseWriter, r *http.Request) error {
+	return s.invoiceStep(w, r, payments.StatusSubmitted, "answer", "Your answer has been sent and the invoice is back with the council")
+}
+
+// handleInvoiceCancel withdraws an invoice before approval.
+func (s *Server) handleInvoiceCancel(w http.ResponseWriter, r *http.Request) error {
+	return s.invoiceStep(w, r, payments.StatusCancelled, "cancel", "The invoice has been cancelled")
+}
+
+// invoiceStep takes one lifecycle step from a form carrying the version it
+// was shown with. Field errors come back on the invoice page with what was
+// typed; a concurrent change shows the latest invoice with a message.
+func (s *Server) invoiceStep(w http.ResponseWriter, r *http.Request, to payments.Status, form, done string) error {
+	id := mux.Vars(r)["id"]
+	if err := r.ParseForm(); err != nil {
+		return fault.Wrap(fault.Invalid, err, "The form could not be read")
+	}
+	f := r.PostForm
+	version, _ := strconv.Atoi(f.Get("version"))
+	var d payments.Details
+	switch to {
+	case payments.StatusScheduled:
+		d.ScheduledDate = f.Get("scheduled_date")
+	case payments.StatusPaid:
+		d.PaymentDate, d.Reference = f.Get("payment_date"), f.Get("payment_reference")
+		if amt, err := payments.ParsePence(f.Get("amount"), false); err == nil {
+			d.AmountPence = amt
+		} else if strings.TrimSpace(f.Get("amount")) != "" {
+			d.AmountPence = -1
+		}
+	}
+	actor := payments.ActorOf(principal(r))
+	inv, err := s.payments.Transition(r.Context(), actor, id, version, to, f.Get(form+"_note"), d)
+	base := "/invoices/"
+	if actor.Party == payments.PartyStaff {
+		base = "/staff/invoices/"
+	}
+	if err == nil {
+		s.setFlash(w, r, done)
+		return redirect(w, r, base+inv.ID)
+	}
+	kind := fault.KindOf(err)
+	if kind != fault.Invalid && kind != fault.Conflict {
+		return err
+	}
+	page, perr := s.invoicePageFor(r, id)
+	if perr != nil {
+		return perr
+	}
+	if kind == fault.Conflict {
+		fe, _ := fault.As(err)
+		page.Conflict = fe.Message
+		return s.renderStatus(w, r, http.StatusConflict, "invoice", page)
+	}
+	// Field names are per form, so the page's several forms keep distinct ids.
+	fields := fault.FieldsOf(err)
+	for i := range fields {
+		if fields[i].Field == "note" {
+			fields[i].Field = form + "_note"
+		}
+	}
+	page.basePage = page.withForm(f, &fault.Error{Kind: fault.Invalid, Message: "There is a problem", Fields: fields})
+	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "invoice", page)
+}
+
+// handleInvoiceFile sends the invoice's PDF as a download, to its
+// organisation and staff only.
+func (s *Server) handleInvoiceFile(w http.ResponseWriter, r *http.Request) error {
+	name, data, err := s.payments.InvoiceFile(r.Context(), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	info(r).Status = http.StatusOK
+	_, _ = w.Write(data)
+	return nil
+}

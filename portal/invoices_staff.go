@@ -1,0 +1,103 @@
+package portal
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"careportal/auth"
+	"careportal/payments"
+	"careportal/portal/fault"
+)
+
+func canWork(p *auth.Principal) bool { return auth.Can(p, auth.ActionInvoiceWork) }
+
+type queueTab struct {
+	Queue   payments.Queue
+	Label   string
+	Count   int
+	Href    string
+	Current bool
+}
+
+type staffInvoicesPage struct {
+	basePage
+	Tabs     []queueTab
+	Heading  string
+	Search   string
+	Invoices []invoiceRow
+	Pager    pager
+}
+
+// handleStaffInvoices shows the work queues with their counts, one queue's
+// invoices (oldest first), or the results of a search.
+func (s *Server) handleStaffInvoices(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	actor := payments.ActorOf(principal(r))
+	queue := payments.Queue(q.Get("queue"))
+	search := strings.TrimSpace(q.Get("q"))
+	if len(search) > 60 {
+		search = search[:60]
+	}
+	valid := false
+	for _, x := range payments.Queues {
+		valid = valid || x == queue
+	}
+	if !valid {
+		queue = payments.QueueNew
+	}
+	counts, err := s.payments.QueueCounts(r.Context())
+	if err != nil {
+		return err
+	}
+	page := &staffInvoicesPage{basePage: s.page(r, "Invoices"), Search: search}
+	page.Form = q
+	for _, x := range payments.Queues {
+		page.Tabs = append(page.Tabs, queueTab{Queue: x, Label: x.Label(), Count: counts[x], Href: "/staff/invoices?queue=" + string(x), Current: x == queue && search == ""})
+	}
+	f := payments.InvoiceFilter{Queue: queue, OldestFirst: true}
+	page.Heading = queue.Label()
+	if search != "" {
+		f = payments.InvoiceFilter{Search: search}
+		page.Heading = "Invoices matching ‘" + search + "’"
+	}
+	n, _ := strconv.Atoi(q.Get("page"))
+	res, err := s.payments.ListInvoices(r.Context(), actor, f, n, 50)
+	if err != nil {
+		return err
+	}
+	page.Invoices = rows(res.Invoices, s.payments.Today())
+	page.Pager = newPager("/staff/invoices", q, res)
+	page.Flash = s.takeFlash(r)
+	return s.render(w, r, "staff_invoices", page)
+}
+
+// handleStaffInvoiceShow shows an invoice with the actions staff may take.
+func (s *Server) handleStaffInvoiceShow(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.invoicePageFor(r, mux.Vars(r)["id"])
+	if err != nil {
+		return err
+	}
+	page.Flash = s.takeFlash(r)
+	return s.render(w, r, "invoice", page)
+}
+
+// handleStaffInvoiceAction approves, queries, rejects, schedules or records
+// the payment of an invoice.
+func (s *Server) handleStaffInvoiceAction(w http.ResponseWriter, r *http.Request) error {
+	switch mux.Vars(r)["action"] {
+	case "approve":
+		return s.invoiceStep(w, r, payments.StatusApproved, "approve", "The invoice has been approved")
+	case "query":
+		return s.invoiceStep(w, r, payments.StatusQueried, "query", "The invoice has been queried; the provider can see your question")
+	case "reject":
+		return s.invoiceStep(w, r, payments.StatusRejected, "reject", "The invoice has been rejected; the provider can see the reason")
+	case "schedule":
+		return s.invoiceStep(w, r, payments.StatusScheduled, "schedule", "The payment has been scheduled")
+	case "pay":
+		return s.invoiceStep(w, r, payments.StatusPaid, "pay", "The payment has been recorded")
+	}
+	return fault.NotFoundf("page not found")
+}
