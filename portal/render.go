@@ -118,15 +118,6 @@ func (s *Server) navFor(p *auth.Principal, current string) []navItem {
 		return nil
 	}
 	add("Home", "/home")
-	// contracts, invoices
-	if auth.Can(p, auth.ActionInvoiceSubmit) {
-		add("Invoices", "/invoices")
-		add("Contracts", "/contracts")
-	}
-	if auth.Can(p, auth.ActionInvoicesStaffRead) {
-		add("Invoices", "/staff/invoices")
-		add("Contracts", "/staff/contracts")
-	}
 	switch p.Role {
 	case auth.RoleProvider:
 	case auth.RoleBrokerage:
@@ -162,6 +153,17 @@ func (s *Server) navFor(p *auth.Principal, current string) []navItem {
 		add(s.notificationsLabel(p), "/notifications")
 	}
 	add("Contacts", "/contacts")
+	// engagement: market position statements and forums
+	if auth.Can(p, auth.ActionEditStatements) {
+		add("Statements", "/commission/statements")
+	} else if auth.Can(p, auth.ActionReadStatements) {
+		add("Market position", "/statements")
+	}
+	if auth.Can(p, auth.ActionManageEvents) {
+		add("Forums and events", "/commission/events")
+	} else if auth.Can(p, auth.ActionReadEvents) {
+		add("Forums and events", "/events")
+	}
 	// self-assessment
 	if auth.Can(p, auth.ActionAssessmentView) {
 		add("Self-assessment", "/assessment")

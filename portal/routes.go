@@ -72,25 +72,6 @@ func (s *Server) routes() http.Handler {
 	// --- end accounts
 
 	// --- contracts, invoices, remittance
-	// payments core: provider pages
-	r.Handle("/invoices", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleInvoices))).Methods(http.MethodGet)
-	r.Handle("/invoices/new", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleInvoiceNew))).Methods(http.MethodGet)
-	r.Handle("/invoices/new", s.handleUpload(invoiceUploadLimit, s.allowed(auth.ActionInvoiceSubmit, s.handleInvoiceCreate))).Methods(http.MethodPost)
-	r.Handle("/invoices/{id}", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleInvoiceShow))).Methods(http.MethodGet)
-	r.Handle("/invoices/{id}/answer", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleInvoiceAnswer))).Methods(http.MethodPost)
-	r.Handle("/invoices/{id}/cancel", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleInvoiceCancel))).Methods(http.MethodPost)
-	r.Handle("/invoices/{id}/file", s.handle(s.allowed(auth.ActionInvoiceFile, s.handleInvoiceFile))).Methods(http.MethodGet)
-	r.Handle("/contracts", s.handle(s.allowed(auth.ActionContractsRead, s.handleContracts))).Methods(http.MethodGet)
-	// payments core: staff work queues, actions and the contracts register
-	r.Handle("/staff/invoices", s.handle(s.allowed(auth.ActionInvoicesStaffRead, s.handleStaffInvoices))).Methods(http.MethodGet)
-	r.Handle("/staff/invoices/{id}", s.handle(s.allowed(auth.ActionInvoicesStaffRead, s.handleStaffInvoiceShow))).Methods(http.MethodGet)
-	r.Handle("/staff/invoices/{id}/{action:approve|query|reject|schedule|pay}", s.handle(s.allowed(auth.ActionInvoiceWork, s.handleStaffInvoiceAction))).Methods(http.MethodPost)
-	r.Handle("/staff/contracts", s.handle(s.allowed(auth.ActionInvoicesStaffRead, s.handleStaffContracts))).Methods(http.MethodGet)
-	r.Handle("/staff/contracts/new", s.handle(s.allowed(auth.ActionContractsManage, s.handleStaffContractNew))).Methods(http.MethodGet)
-	r.Handle("/staff/contracts/new", s.handle(s.allowed(auth.ActionContractsManage, s.handleStaffContractCreate))).Methods(http.MethodPost)
-	r.Handle("/staff/contracts/{id}/edit", s.handle(s.allowed(auth.ActionContractsManage, s.handleStaffContractEdit))).Methods(http.MethodGet)
-	r.Handle("/staff/contracts/{id}/edit", s.handle(s.allowed(auth.ActionContractsManage, s.handleStaffContractUpdate))).Methods(http.MethodPost)
-	// --- end payments core
 
 	// --- payment performance and reports
 	r.Handle("/performance", s.handle(s.allowed(auth.ActionViewPerformance, s.handleReportPerformance))).Methods(http.MethodGet)
@@ -143,6 +124,49 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/notifications/read-all", s.handle(s.allowed(auth.ActionReadNotifications, s.handleNotificationsReadAll))).Methods(http.MethodPost)
 	r.Handle("/notifications/{id}/read", s.handle(s.allowed(auth.ActionReadNotifications, s.handleNotificationRead))).Methods(http.MethodPost)
 	// --- end contacts, queries, notifications
+
+	// --- engagement: market position statements and forums
+	// statements: readers (providers and staff); feedback by providers
+	r.Handle("/statements", s.handle(s.allowed(auth.ActionReadStatements, s.handleStatementCurrent))).Methods(http.MethodGet)
+	r.Handle("/statements/feedback", s.handle(s.allowed(auth.ActionStatementFeedback, s.handleStatementFeedbackMine))).Methods(http.MethodGet)
+	r.Handle("/statements/{id}/versions/{n:[0-9]+}", s.handle(s.allowed(auth.ActionReadStatements, s.handleStatementVersion))).Methods(http.MethodGet)
+	r.Handle("/statements/{id}/versions/{n:[0-9]+}/print", s.handle(s.allowed(auth.ActionReadStatements, s.handleStatementPrint))).Methods(http.MethodGet)
+	r.Handle("/statements/{id}/versions/{n:[0-9]+}/feedback", s.handle(s.allowed(auth.ActionStatementFeedback, s.handleStatementFeedbackNew))).Methods(http.MethodGet)
+	r.Handle("/statements/{id}/versions/{n:[0-9]+}/feedback", s.handle(s.allowed(auth.ActionStatementFeedback, s.handleStatementFeedbackCreate))).Methods(http.MethodPost)
+	r.Handle("/statements/{id}/diff", s.handle(s.allowed(auth.ActionReadStatements, s.handleStatementDiff))).Methods(http.MethodGet)
+	// statements: commissioners
+	r.Handle("/commission/statements", s.handle(s.allowed(auth.ActionEditStatements, s.handleCommissionStatements))).Methods(http.MethodGet)
+	r.Handle("/commission/statements/new", s.handle(s.allowed(auth.ActionEditStatements, s.handleCommissionStatementNew))).Methods(http.MethodGet)
+	r.Handle("/commission/statements/new", s.handle(s.allowed(auth.ActionEditStatements, s.handleCommissionStatementCreate))).Methods(http.MethodPost)
+	r.Handle("/commission/statements/feedback", s.handle(s.allowed(auth.ActionEditStatements, s.handleCommissionFeedback))).Methods(http.MethodGet)
+	r.Handle("/commission/statements/feedback/{id}", s.handle(s.allowed(auth.ActionEditStatements, s.handleCommissionFeedbackShow))).Methods(http.MethodGet)
+	r.Handle("/commission/statements/feedback/{id}", s.handle(s.allowed(auth.ActionEditStatements, s.handleCommissionFeedbackAnswer))).Methods(http.MethodPost)
+	r.Handle("/commission/statements/{id}", s.handle(s.allowed(auth.ActionEditStatements, s.handleCommissionStatement))).Methods(http.MethodGet)
+	r.Handle("/commission/statements/{id}/details", s.handle(s.allowed(auth.ActionEditStatements, s.handleCommissionStatementDetails))).Methods(http.MethodGet)
+	r.Handle("/commission/statements/{id}/details", s.handle(s.allowed(auth.ActionEditStatements, s.handleCommissionStatementDetailsSave))).Methods(http.MethodPost)
+	r.Handle("/commission/statements/{id}/sections/{area}", s.handle(s.allowed(auth.ActionEditStatements, s.handleCommissionSectionEdit))).Methods(http.MethodGet)
+	r.Handle("/commission/statements/{id}/sections/{area}", s.handle(s.allowed(auth.ActionEditStatements, s.handleCommissionSectionSave))).Methods(http.MethodPost)
+	r.Handle("/commission/statements/{id}/publish", s.handle(s.allowed(auth.ActionEditStatements, s.handleCommissionStatementPublish))).Methods(http.MethodPost)
+	// forums: the calendar feed is reached by its secret token (calendar apps cannot sign in)
+	r.Handle("/events/feed/{token:[0-9a-f]{64}}.ics", s.handle(s.handleEventFeed)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/events/feed/reset", s.handle(s.allowed(auth.ActionBookEvents, s.handleEventFeedReset))).Methods(http.MethodPost)
+	r.Handle("/events", s.handle(s.allowed(auth.ActionReadEvents, s.handleEvents))).Methods(http.MethodGet)
+	r.Handle("/events/{id:ev_[0-9a-f]+}.ics", s.handle(s.allowed(auth.ActionReadEvents, s.handleEventICS))).Methods(http.MethodGet)
+	r.Handle("/events/{id:ev_[0-9a-f]+}", s.handle(s.allowed(auth.ActionReadEvents, s.handleEventShow))).Methods(http.MethodGet)
+	r.Handle("/events/{id:ev_[0-9a-f]+}/book", s.handle(s.allowed(auth.ActionBookEvents, s.handleEventBook))).Methods(http.MethodPost)
+	r.Handle("/events/{id:ev_[0-9a-f]+}/cancel", s.handle(s.allowed(auth.ActionBookEvents, s.handleEventCancel))).Methods(http.MethodPost)
+	r.Handle("/events/{id:ev_[0-9a-f]+}/comments", s.handle(s.allowed(auth.ActionBookEvents, s.handleEventComment))).Methods(http.MethodPost)
+	// forums: commissioners
+	r.Handle("/commission/events", s.handle(s.allowed(auth.ActionManageEvents, s.handleCommissionEvents))).Methods(http.MethodGet)
+	r.Handle("/commission/events/new", s.handle(s.allowed(auth.ActionManageEvents, s.handleCommissionEventNew))).Methods(http.MethodGet)
+	r.Handle("/commission/events/new", s.handle(s.allowed(auth.ActionManageEvents, s.handleCommissionEventCreate))).Methods(http.MethodPost)
+	r.Handle("/commission/events/{id}", s.handle(s.allowed(auth.ActionManageEvents, s.handleCommissionEvent))).Methods(http.MethodGet)
+	r.Handle("/commission/events/{id}/edit", s.handle(s.allowed(auth.ActionManageEvents, s.handleCommissionEventEdit))).Methods(http.MethodGet)
+	r.Handle("/commission/events/{id}/edit", s.handle(s.allowed(auth.ActionManageEvents, s.handleCommissionEventUpdate))).Methods(http.MethodPost)
+	r.Handle("/commission/events/{id}/attendance", s.handle(s.allowed(auth.ActionManageEvents, s.handleCommissionEventAttendance))).Methods(http.MethodPost)
+	r.Handle("/commission/events/{id}/notes", s.handle(s.allowed(auth.ActionManageEvents, s.handleCommissionEventNotes))).Methods(http.MethodPost)
+	r.Handle("/commission/engagement", s.handle(s.allowed(auth.ActionManageEvents, s.handleEngagementFigures))).Methods(http.MethodGet)
+	// --- end statements and forums
 
 	// --- self-assessment (guards: assessView = council staff, assessEdit and
 	// assessAgree = commissioners and admins, assessSettings = admins)

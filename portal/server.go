@@ -12,12 +12,13 @@ import (
 
 	"careportal/assets"
 	"careportal/auth"
-	"careportal/payments"
 	"careportal/payments/performance"
 	"careportal/portal/assessment"
 	"careportal/portal/contacts"
+	"careportal/portal/forums"
 	"careportal/portal/notify"
 	"careportal/portal/queries"
+	"careportal/portal/statements"
 	"careportal/portal/store"
 	"careportal/portal/workdays"
 )
@@ -47,9 +48,6 @@ type Deps struct {
 	Logger *slog.Logger
 	Store  *store.Store
 
-	// contracts, invoices
-	Payments *payments.Service
-
 	// accounts
 	Auth       *auth.Service
 	SessionKey []byte // signs session cookies; at least 32 bytes
@@ -65,6 +63,10 @@ type Deps struct {
 	Queries  *queries.Service
 	Notify   *notify.Service
 	Workdays *workdays.Service
+
+	// engagement: market position statements and forums
+	Statements *statements.Service
+	Forums     *forums.Service
 }
 
 // Server holds every dependency of the handlers; handlers are its methods.
@@ -74,9 +76,6 @@ type Server struct {
 	store  *store.Store
 	pages  *pageSet
 	static *assets.Static
-
-	// contracts, invoices
-	payments *payments.Service
 
 	// accounts
 	auth     *auth.Service
@@ -93,6 +92,10 @@ type Server struct {
 	queries  *queries.Service
 	notify   *notify.Service
 	workdays *workdays.Service
+
+	// engagement: market position statements and forums
+	statements *statements.Service
+	forums     *forums.Service
 }
 
 // New builds the server, parsing every template now so that a broken one
@@ -137,10 +140,10 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s.performance = d.Performance
 	// self-assessment
 	s.assessment = d.Assessment
-	// contracts, invoices
-	s.payments = d.Payments
 	// engagement: contacts, queries, notifications, working days
 	s.contacts, s.queries, s.notify, s.workdays = d.Contacts, d.Queries, d.Notify, d.Workdays
+	// engagement: statements and forums
+	s.statements, s.forums = d.Statements, d.Forums
 	s.pages, err = parsePages(s.templateFuncs())
 	if err != nil {
 		return nil, err

@@ -7,11 +7,12 @@ import (
 	"time"
 
 	"careportal/auth"
-	"careportal/payments"
 	"careportal/payments/performance"
 	"careportal/portal/contacts"
+	"careportal/portal/forums"
 	"careportal/portal/notify"
 	"careportal/portal/queries"
+	"careportal/portal/statements"
 	"careportal/portal/store"
 	"careportal/portal/workdays"
 )
@@ -25,13 +26,14 @@ type app struct {
 
 	// accounts
 	auth *auth.Service
-	// contracts, invoices (payments core); payment performance reads its read model
-	payments *payments.Service
 	// engagement: contacts, queries, notifications, working days
 	contacts *contacts.Service
 	queries  *queries.Service
 	notify   *notify.Service
 	workdays *workdays.Service
+	// engagement: market position statements and forums
+	statements *statements.Service
+	forums     *forums.Service
 	// payment performance and reports (wirePerformance, after payments)
 	performance *performance.Service
 	// background jobs (sweeps, read-model polling) that run while serving.
@@ -83,11 +85,10 @@ func (a *app) wire(ctx context.Context) error {
 	}})
 	// engagement: notifications first (statements, forums and queries
 	// announce through it), then working days, contacts and queries.
-	// contracts, invoices (after accounts: it resolves organisations)
-	if err := a.wirePayments(ctx); err != nil {
+	if err := a.wireEngagement(ctx); err != nil {
 		return err
 	}
-	if err := a.wireEngagement(ctx); err != nil {
+	if err := a.wireStatementsForums(ctx); err != nil {
 		return err
 	}
 	return nil

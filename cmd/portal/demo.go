@@ -41,6 +41,8 @@ func demoSteps() []demoStep {
 	return []demoStep{
 		{"accounts", demoAccounts},
 		{"contacts", demoContacts},
+		{"statements", demoStatements},
+		{"forums", demoForums},
 		{"queries", demoQueries},
 	}
 }

@@ -101,9 +101,7 @@ func (a *app) newServer() (*portal.Server, error) {
 		Logger: a.log,
 		Store:  a.store,
 		// accounts
-		Auth: a.auth,
-		// contracts, invoices
-		Payments:   a.payments,
+		Auth:       a.auth,
 		SessionKey: key,
 		// payment performance and reports
 		Performance: a.performance,
@@ -112,5 +110,8 @@ func (a *app) newServer() (*portal.Server, error) {
 		Queries:  a.queries,
 		Notify:   a.notify,
 		Workdays: a.workdays,
+		// engagement: statements and forums
+		Statements: a.statements,
+		Forums:     a.forums,
 	})
 }

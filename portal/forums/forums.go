@@ -48,14 +48,15 @@ const (
 // labels provider organisations' service types use.
 var ServiceTypes = []string{
 	"Home care",
+	"Reablement",
 	"Residential care",
 	"Nursing care",
 	"Supported living",
-	"Extra care",
+	"Extra care housing",
 	"Day opportunities",
+	"Carers' support",
 	"Learning disabilities",
 	"Mental health",
-	"Carers' services",
 }
 
 // Format is how people take part.
