@@ -118,6 +118,15 @@ func (s *Server) navFor(p *auth.Principal, current string) []navItem {
 		return nil
 	}
 	add("Home", "/home")
+	// contracts, invoices
+	if auth.Can(p, auth.ActionInvoiceSubmit) {
+		add("Invoices", "/invoices")
+		add("Contracts", "/contracts")
+	}
+	if auth.Can(p, auth.ActionInvoicesStaffRead) {
+		add("Invoices", "/staff/invoices")
+		add("Contracts", "/staff/contracts")
+	}
 	switch p.Role {
 	case auth.RoleProvider:
 	case auth.RoleBrokerage:

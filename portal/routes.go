@@ -72,6 +72,25 @@ func (s *Server) routes() http.Handler {
 	// --- end accounts
 
 	// --- contracts, invoices, remittance
+	// payments core: provider pages
+	r.Handle("/invoices", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleInvoices))).Methods(http.MethodGet)
+	r.Handle("/invoices/new", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleInvoiceNew))).Methods(http.MethodGet)
+	r.Handle("/invoices/new", s.handleUpload(invoiceUploadLimit, s.allowed(auth.ActionInvoiceSubmit, s.handleInvoiceCreate))).Methods(http.MethodPost)
+	r.Handle("/invoices/{id}", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleInvoiceShow))).Methods(http.MethodGet)
+	r.Handle("/invoices/{id}/answer", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleInvoiceAnswer))).Methods(http.MethodPost)
+	r.Handle("/invoices/{id}/cancel", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleInvoiceCancel))).Methods(http.MethodPost)
+	r.Handle("/invoices/{id}/file", s.handle(s.allowed(auth.ActionInvoiceFile, s.handleInvoiceFile))).Methods(http.MethodGet)
+	r.Handle("/contracts", s.handle(s.allowed(auth.ActionContractsRead, s.handleContracts))).Methods(http.MethodGet)
+	// payments core: staff work queues, actions and the contracts register
+	r.Handle("/staff/invoices", s.handle(s.allowed(auth.ActionInvoicesStaffRead, s.handleStaffInvoices))).Methods(http.MethodGet)
+	r.Handle("/staff/invoices/{id}", s.handle(s.allowed(auth.ActionInvoicesStaffRead, s.handleStaffInvoiceShow))).Methods(http.MethodGet)
+	r.Handle("/staff/invoices/{id}/{action:approve|query|reject|schedule|pay}", s.handle(s.allowed(auth.ActionInvoiceWork, s.handleStaffInvoiceAction))).Methods(http.MethodPost)
+	r.Handle("/staff/contracts", s.handle(s.allowed(auth.ActionInvoicesStaffRead, s.handleStaffContracts))).Methods(http.MethodGet)
+	r.Handle("/staff/contracts/new", s.handle(s.allowed(auth.ActionContractsManage, s.handleStaffContractNew))).Methods(http.MethodGet)
+	r.Handle("/staff/contracts/new", s.handle(s.allowed(auth.ActionContractsManage, s.handleStaffContractCreate))).Methods(http.MethodPost)
+	r.Handle("/staff/contracts/{id}/edit", s.handle(s.allowed(auth.ActionContractsManage, s.handleStaffContractEdit))).Methods(http.MethodGet)
+	r.Handle("/staff/contracts/{id}/edit", s.handle(s.allowed(auth.ActionContractsManage, s.handleStaffContractUpdate))).Methods(http.MethodPost)
+	// --- end payments core
 
 	// --- payment performance and reports
 	r.Handle("/performance", s.handle(s.allowed(auth.ActionViewPerformance, s.handleReportPerformance))).Methods(http.MethodGet)

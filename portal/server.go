@@ -12,6 +12,7 @@ import (
 
 	"careportal/assets"
 	"careportal/auth"
+	"careportal/payments"
 	"careportal/payments/performance"
 	"careportal/portal/assessment"
 	"careportal/portal/contacts"
@@ -48,6 +49,9 @@ type Deps struct {
 	Logger *slog.Logger
 	Store  *store.Store
 
+	// contracts, invoices
+	Payments *payments.Service
+
 	// accounts
 	Auth       *auth.Service
 	SessionKey []byte // signs session cookies; at least 32 bytes
@@ -76,6 +80,9 @@ type Server struct {
 	store  *store.Store
 	pages  *pageSet
 	static *assets.Static
+
+	// contracts, invoices
+	payments *payments.Service
 
 	// accounts
 	auth     *auth.Service
@@ -140,6 +147,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s.performance = d.Performance
 	// self-assessment
 	s.assessment = d.Assessment
+	// contracts, invoices
+	s.payments = d.Payments
 	// engagement: contacts, queries, notifications, working days
 	s.contacts, s.queries, s.notify, s.workdays = d.Contacts, d.Queries, d.Notify, d.Workdays
 	// engagement: statements and forums

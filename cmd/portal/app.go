@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"careportal/auth"
+	"careportal/payments"
 	"careportal/payments/performance"
 	"careportal/portal/contacts"
 	"careportal/portal/forums"
@@ -26,6 +27,8 @@ type app struct {
 
 	// accounts
 	auth *auth.Service
+	// contracts, invoices (payments core); payment performance reads its read model
+	payments *payments.Service
 	// engagement: contacts, queries, notifications, working days
 	contacts *contacts.Service
 	queries  *queries.Service
@@ -85,6 +88,10 @@ func (a *app) wire(ctx context.Context) error {
 	}})
 	// engagement: notifications first (statements, forums and queries
 	// announce through it), then working days, contacts and queries.
+	// contracts, invoices (after accounts: it resolves organisations)
+	if err := a.wirePayments(ctx); err != nil {
+		return err
+	}
 	if err := a.wireEngagement(ctx); err != nil {
 		return err
 	}

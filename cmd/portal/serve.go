@@ -101,7 +101,9 @@ func (a *app) newServer() (*portal.Server, error) {
 		Logger: a.log,
 		Store:  a.store,
 		// accounts
-		Auth:       a.auth,
+		Auth: a.auth,
+		// contracts, invoices
+		Payments:   a.payments,
 		SessionKey: key,
 		// payment performance and reports
 		Performance: a.performance,
