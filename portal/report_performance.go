@@ -65,10 +65,7 @@ func (s *Server) handleReportPerformance(w http.ResponseWriter, r *http.Request)
 	page.TopOverdue = d.TopOverdue
 	v := url.Values{"from": {page.From}, "to": {page.To}}
 	if !page.IsProvider {
-		orgs, contracts, services, err := s.performance.ScopeChoices(r.Context())
-		if err != nil {
-			return err
-		}
+		orgs, contracts, services := d.Orgs, d.Contracts, d.Services
 		page.OrgOptions = choiceOptions("All providers", orgs, nil)
 		page.ContractOptions = choiceOptions("All contracts", contracts, nil)
 		page.ServiceOptions = choiceOptions("All service types", services, func(v string) string { return payments.ServiceType(v).Label() })

@@ -20,6 +20,10 @@ func (s *Service) Report(ctx context.Context, from, to metrics.Date, scope metri
 	if err != nil {
 		return nil, err
 	}
+	return s.reportOn(ctx, snap, from, to, scope)
+}
+
+func (s *Service) reportOn(ctx context.Context, snap *snapshot, from, to metrics.Date, scope metrics.Scope) (*metrics.Report, error) {
 	key := reportKey{from: from, to: to, today: s.Today(), scope: scope}
 	s.cacheMu.Lock()
 	if r, ok := s.reports[key]; ok && s.snap == snap {
@@ -86,29 +90,36 @@ type Dashboard struct {
 	Council    *metrics.Report // the whole council, for a provider's comparison (nil for staff)
 	Trend      []metrics.MonthPoint
 	TopOverdue []metrics.OrgOverdue
+	// The providers, contracts and service types that have invoices, for
+	// the page's filters (staff only).
+	Orgs, Contracts, Services []Choice
 }
 
-// Dashboard computes the dashboard for [from, to] and scope. When
-// compareCouncil is true (a provider's view) the whole council's figures
-// come too.
-func (s *Service) Dashboard(ctx context.Context, from, to metrics.Date, scope metrics.Scope, compareCouncil bool) (*Dashboard, error) {
-	r, err := s.Report(ctx, from, to, scope)
-	if err != nil {
+// Dashboard computes the dashboard for [from, to] and scope, from one
+// reading of the read model. When provider is true (a provider's view) the
+// whole council's figures come too, and no other provider is named.
+func (s *Service) Dashboard(ctx context.Context, from, to metrics.Date, scope metrics.Scope, provider bool) (*Dashboard, error) {
+	if err := checkRange(from, to); err != nil {
 		return nil, err
 	}
 	snap, err := s.snapshotNow(ctx)
 	if err != nil {
 		return nil, err
 	}
+	r, err := s.reportOn(ctx, snap, from, to, scope)
+	if err != nil {
+		return nil, err
+	}
 	d := &Dashboard{Report: r}
 	d.Trend = metrics.Trend(snap.invoices, scope, from, to, r.Today)
-	if compareCouncil {
-		if d.Council, err = s.Report(ctx, from, to, metrics.Scope{}); err != nil {
+	if provider {
+		if d.Council, err = s.reportOn(ctx, snap, from, to, metrics.Scope{}); err != nil {
 			return nil, err
 		}
-	} else {
-		d.TopOverdue = metrics.TopOverdue(snap.invoices, scope, r.AsOf, 10)
+		return d, nil
 	}
+	d.TopOverdue = metrics.TopOverdue(snap.invoices, scope, r.AsOf, 10)
+	d.Orgs, d.Contracts, d.Services = choicesOf(snap)
 	return d, nil
 }
 
@@ -133,13 +144,9 @@ func (s *Service) InvoiceInterest(ctx context.Context, invoiceID string) (metric
 // Choice is an option for a scope selector.
 type Choice struct{ Value, Label string }
 
-// ScopeChoices lists the providers, contracts and service types that have
+// choicesOf lists the providers, contracts and service types that have
 // invoices, for the dashboard's filters.
-func (s *Service) ScopeChoices(ctx context.Context) (orgs, contracts, services []Choice, err error) {
-	snap, err := s.snapshotNow(ctx)
-	if err != nil {
-		return nil, nil, nil, err
-	}
+func choicesOf(snap *snapshot) (orgs, contracts, services []Choice) {
 	seenO, seenC, seenS := map[string]string{}, map[string]string{}, map[string]string{}
 	for i := range snap.invoices {
 		inv := &snap.invoices[i]
@@ -151,7 +158,7 @@ func (s *Service) ScopeChoices(ctx context.Context) (orgs, contracts, services [
 			seenS[inv.ServiceType] = inv.ServiceType
 		}
 	}
-	return sorted(seenO), sorted(seenC), sorted(seenS), nil
+	return sorted(seenO), sorted(seenC), sorted(seenS)
 }
 
 func sorted(m map[string]string) []Choice {
