@@ -21,6 +21,7 @@ type HistoricalStep struct {
 	PaymentDate   string // for paid (defaults to Date)
 	AmountPence   int64  // for paid
 	Reference     string // for paid
+	ByName        string // who took the step; defaults to the importer (staff steps) or the provider
 }
 
 // HistoricalInvoice is a past invoice to load with its history (the
@@ -39,6 +40,9 @@ type HistoricalInvoice struct {
 	GrossPence    int64
 	Reference     string
 	Steps         []HistoricalStep
+	// Source is "import" (the default: the history says it was imported)
+	// or "demo" (generated demo data, shown like live history).
+	Source string
 }
 
 // HistoryFromDates is the history the invoices CSV implies: approved on
@@ -140,18 +144,26 @@ func (s *Service) ImportHistorical(ctx context.Context, actor Actor, rows []Hist
 		if terms <= 0 || terms > DefaultTermsDays {
 			terms = DefaultTermsDays
 		}
+		source := h.Source
+		if source == "" {
+			source = "import"
+		}
 		inv := Invoice{ID: newID(), OrgID: c.OrgID, OrgName: c.OrgName, SupplierRef: c.SupplierRef, ContractID: c.ID,
 			ContractRef: c.Reference, ContractTitle: c.Title, Number: strings.TrimSpace(h.InvoiceNumber), NumberKey: key,
 			InvoiceDate: h.InvoiceDate, PeriodStart: h.PeriodStart, PeriodEnd: h.PeriodEnd, NetPence: h.NetPence, VATPence: h.VATPence,
 			GrossPence: h.GrossPence, Reference: h.Reference, ReceivedAt: noonLondon(h.ReceivedDate), ReceivedDate: h.ReceivedDate,
-			TermsDays: terms, DueDate: DueDate(h.ReceivedDate, terms), Imported: true}
+			TermsDays: terms, DueDate: DueDate(h.ReceivedDate, terms), Imported: source == "import"}
 		if inv.PeriodStart == "" {
 			inv.PeriodStart = h.InvoiceDate
 		}
 		if inv.PeriodEnd == "" {
 			inv.PeriodEnd = inv.PeriodStart
 		}
-		inv.apply(Event{Seq: 1, At: inv.ReceivedAt, Date: h.ReceivedDate, ByName: inv.OrgName, By: PartyProvider, To: StatusSubmitted, Source: "import", Note: "Imported"})
+		note := ""
+		if source == "import" {
+			note = "Imported"
+		}
+		inv.apply(Event{Seq: 1, At: inv.ReceivedAt, Date: h.ReceivedDate, ByName: inv.OrgName, By: PartyProvider, To: StatusSubmitted, Source: source, Note: note})
 		prev := h.ReceivedDate
 		for _, st := range h.Steps {
 			from := inv.Status
@@ -167,9 +179,15 @@ func (s *Service) ImportHistorical(ctx context.Context, actor Actor, rows []Hist
 				bad(i, string(st.To)+"_date", fmt.Sprintf("The %s date must be a real date, on or after the previous step and not in the future", st.To))
 				break
 			}
-			ev := Event{Seq: inv.Version + 1, At: noonLondon(st.Date), Date: st.Date, ByName: by, By: party, From: from, To: st.To, Note: st.Note, Source: "import"}
+			ev := Event{Seq: inv.Version + 1, At: noonLondon(st.Date), Date: st.Date, ByName: by, By: party, From: from, To: st.To, Note: st.Note, Source: source}
 			if party == PartyProvider {
 				ev.ByName = inv.OrgName
+			}
+			if st.ByName != "" {
+				ev.ByName = st.ByName
+			}
+			if now := s.now().UTC(); ev.At.After(now) {
+				ev.At = now
 			}
 			switch st.To {
 			case StatusScheduled:
