@@ -92,6 +92,10 @@ func (a *app) wire(ctx context.Context) error {
 	if err := a.wirePayments(ctx); err != nil {
 		return err
 	}
+	// payment performance and reports (on the payments read model)
+	if err := a.wirePerformance(ctx, a.payments); err != nil {
+		return err
+	}
 	if err := a.wireEngagement(ctx); err != nil {
 		return err
 	}
