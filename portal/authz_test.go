@@ -29,6 +29,23 @@ type authzCase struct {
 // authzTable has an entry for every route with a path variable, keyed by
 // the route's path template. Add yours: one line plus a fixture func.
 var authzTable = map[string]authzCase{
+	// engagement: contacts, queries, notifications
+	"/contacts/topics/{slug}":           {public: "a topic of the public council directory; no organisation's object"},
+	"/contacts/teams/{slug}":            {public: "a council team of the public directory; no organisation's object"},
+	"/contacts/teams/{slug}/edit":       {public: "a council team, edited by staff only (403 for providers, tested in engagement_test.go)"},
+	"/contacts/teams/{slug}/people/new": {public: "a council team, edited by staff only (403 for providers, tested in engagement_test.go)"},
+	"/contacts/people/{id}/edit":        {fixture: fxCouncilContact, want: http.StatusForbidden},
+	"/contacts/people/{id}/checked":     {fixture: fxCouncilContact, want: http.StatusForbidden},
+	"/contacts/people/{id}/remove":      {fixture: fxCouncilContact, want: http.StatusForbidden},
+	"/queries/{id}":                     {fixture: fxQueryOfA},
+	"/queries/{id}/reply":               {fixture: fxQueryOfA},
+	"/queries/{id}/reopen":              {fixture: fxQueryOfA},
+	"/queries/{id}/assign":              {fixture: fxQueryOfA, want: http.StatusForbidden},
+	"/queries/{id}/transfer":            {fixture: fxQueryOfA, want: http.StatusForbidden},
+	"/queries/{id}/resolve":             {fixture: fxQueryOfA, want: http.StatusForbidden},
+	"/queries/attachments/{id}":         {fixture: fxQueryAttachmentOfA},
+	"/notifications/{id}/read":          {fixture: fxNotificationOfA},
+
 	// contracts, invoices (payments core)
 	"/invoices/{id}":        {fixture: fxInvoiceOfA},
 	"/invoices/{id}/answer": {fixture: fxInvoiceOfA},

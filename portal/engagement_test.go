@@ -353,3 +353,44 @@ func TestEngagementAuthorization(t *testing.T) {
 		t.Fatalf("query changed by refused requests: version %d, %d messages", got.Version, len(got.Messages))
 	}
 }
+
+// --- fixtures for the authorization table (authz_test.go)
+
+// fxQueryOfA raises a query (with an attachment) from organisation A.
+func fxQueryOfA(t *testing.T, f *accountsFixture) map[string]string {
+	a := queries.Actor{UserID: f.managerA.ID, Name: f.managerA.Name, OrgID: f.orgA.ID}
+	q, err := f.ts.queries.Raise(context.Background(), a, f.orgA.Name, queries.RaiseInput{Topic: "forums", Subject: "Next forum", Message: "When?", File: &queries.Upload{Name: "a.pdf", Data: pdfBytes}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"id": q.ID}
+}
+
+func fxQueryAttachmentOfA(t *testing.T, f *accountsFixture) map[string]string {
+	id := fxQueryOfA(t, f)["id"]
+	q, err := f.ts.queries.Get(context.Background(), queries.Actor{Staff: true}, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"id": q.Messages[0].Attachment.ID}
+}
+
+func fxNotificationOfA(t *testing.T, f *accountsFixture) map[string]string {
+	ctx := context.Background()
+	if err := f.ts.notify.ToOrg(ctx, f.orgA.ID, notify.KindQuery, "For A only", "/queries"); err != nil {
+		t.Fatal(err)
+	}
+	items, err := f.ts.notify.List(ctx, f.orgA.ID, nil)
+	if err != nil || len(items) == 0 {
+		t.Fatalf("notification not listed: %v", err)
+	}
+	return map[string]string{"id": items[0].ID}
+}
+
+func fxCouncilContact(t *testing.T, f *accountsFixture) map[string]string {
+	c, err := f.ts.contacts.AddContact(context.Background(), "commissioning", contacts.ContactInput{Name: "Dev Patel", Role: "Contracts officer", Email: "dev.patel@council.example"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"id": c.ID}
+}

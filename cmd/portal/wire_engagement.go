@@ -12,7 +12,7 @@ import (
 )
 
 // wireEngagement builds the notifications, working-day, contacts and
-// queries services. In MongoDB mode other instances write too, so the
+// queries services (after wirePayments: queries link to invoices). In MongoDB mode other instances write too, so the
 // in-memory read models reload on a timer.
 func (a *app) wireEngagement(ctx context.Context) error {
 	a.notify = notify.NewService(a.store.DB, nil)
