@@ -29,6 +29,29 @@ type authzCase struct {
 // authzTable has an entry for every route with a path variable, keyed by
 // the route's path template. Add yours: one line plus a fixture func.
 var authzTable = map[string]authzCase{
+	// engagement: market position statements (published to every provider;
+	// feedback is the organisation's own) and forums (events show by
+	// service type; bookings are the principal's organisation's own)
+	"/statements/{id}/versions/{n:[0-9]+}":          {public: "a published statement is for every provider; no organisation's object"},
+	"/statements/{id}/versions/{n:[0-9]+}/print":    {public: "a published statement is for every provider; no organisation's object"},
+	"/statements/{id}/versions/{n:[0-9]+}/feedback": {public: "any provider may give feedback on a published statement; feedback is listed only to its own organisation"},
+	"/statements/{id}/diff":                         {public: "a published statement is for every provider; no organisation's object"},
+	"/commission/statements/{id}":                   {fixture: fxStatement, want: http.StatusForbidden},
+	"/commission/statements/{id}/details":           {fixture: fxStatement, want: http.StatusForbidden},
+	"/commission/statements/{id}/sections/{area}":   {fixture: fxStatement, want: http.StatusForbidden},
+	"/commission/statements/{id}/publish":           {fixture: fxStatement, want: http.StatusForbidden},
+	"/commission/statements/feedback/{id}":          {fixture: fxFeedbackOfA, want: http.StatusForbidden},
+	"/events/feed/{token:[0-9a-f]{64}}.ics":         {public: "the token is the secret; it names no object"},
+	"/events/{id:ev_[0-9a-f]+}":                     {fixture: fxEventOfA},
+	"/events/{id:ev_[0-9a-f]+}.ics":                 {fixture: fxEventOfA},
+	"/events/{id:ev_[0-9a-f]+}/book":                {fixture: fxEventOfA},
+	"/events/{id:ev_[0-9a-f]+}/cancel":              {fixture: fxEventOfA},
+	"/events/{id:ev_[0-9a-f]+}/comments":            {fixture: fxEventOfA},
+	"/commission/events/{id}":                       {fixture: fxEventOfA, want: http.StatusForbidden},
+	"/commission/events/{id}/edit":                  {fixture: fxEventOfA, want: http.StatusForbidden},
+	"/commission/events/{id}/attendance":            {fixture: fxEventOfA, want: http.StatusForbidden},
+	"/commission/events/{id}/notes":                 {fixture: fxEventOfA, want: http.StatusForbidden},
+
 	// engagement: contacts, queries, notifications
 	"/contacts/topics/{slug}":           {public: "a topic of the public council directory; no organisation's object"},
 	"/contacts/teams/{slug}":            {public: "a council team of the public directory; no organisation's object"},

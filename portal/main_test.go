@@ -60,6 +60,8 @@ func newTestDeps(t *testing.T, st *store.Store) Deps {
 	wirePaymentsForTest(t, &d, st)
 	// engagement: contacts, queries, notifications, working days
 	wireEngagementForTest(t, &d, st)
+	// engagement: market position statements and forums
+	wireStatementsForumsForTest(t, &d, st)
 	// self-assessment
 	wireAssessmentForTest(t, &d, st)
 	return d
