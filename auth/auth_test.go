@@ -82,7 +82,7 @@ func TestPasswordHashAndVerify(t *testing.T) {
 		if verifyPassword(h, "correct horse battery stapl") {
 			t.Errorf("params %+v: a wrong password verifies", p)
 		}
-		if p.hash("same password here") == p.hash("same password here") {
+		if first, second := p.hash("same password here"), p.hash("same password here"); first == second {
 			t.Errorf("params %+v: two hashes of one password are equal (no salt?)", p)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"careportal/auth"
+	"careportal/portal/store/storetest"
 )
 
 const testPassword = "violet tractor harbour 42"
@@ -304,20 +305,30 @@ func TestSessionRotationSignOutAndDeactivation(t *testing.T) {
 }
 
 func TestSecureCookieWhenServedOverHTTPS(t *testing.T) {
-	f := newAccountsFixture(t)
-	s, err := New(Config{ServiceName: "Test", Secure: true}, newTestDeps(t, f.ts.Store))
+	st := storetest.New(t)
+	d := newTestDeps(t, st)
+	if _, err := d.Auth.CreateUser(context.Background(), auth.CommandLine, auth.UserInput{Email: "admin@council.test", Name: "Ada Admin", Role: auth.RoleAdmin}, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{ServiceName: "Test", Secure: true}, d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.auth = f.ts.auth
-	s.sessions = newSessionStore(f.ts.auth, []byte("test-session-key-0123456789abcdef-0123456789"), true, auth.SessionTimeouts{Idle: auth.DefaultSessionIdle, Absolute: auth.DefaultSessionAbsolute})
 	r := httptest.NewRequest(http.MethodPost, "https://portal.test/login", strings.NewReader("email=admin%40council.test&password="+url.QueryEscape(testPassword)))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	w := httptest.NewRecorder()
 	s.Handler().ServeHTTP(w, r)
 	ck := sessionCookie(w.Result())
-	if w.Code != 303 || ck == nil || ck.Name != "__Host-portal_session" || !ck.Secure || ck.Path != "/" || ck.Domain != "" {
+	if w.Code != 303 || ck == nil || ck.Name != "__Host-portal_session" || !ck.Secure || ck.Path != "/" || ck.Domain != "" || !ck.HttpOnly {
 		t.Fatalf("status %d cookie %+v", w.Code, ck)
+	}
+	// The __Host- cookie is what the next request is recognised by.
+	r = httptest.NewRequest(http.MethodGet, "https://portal.test/home", nil)
+	r.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
+	w = httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, r)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), "Welcome, Ada Admin") {
+		t.Errorf("home with the secure cookie: %d", w.Code)
 	}
 }
 
