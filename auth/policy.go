@@ -16,6 +16,11 @@ var policy = map[Action][]Role{
 	ActionContractsRead:     {RoleProvider, RoleBrokerage, RoleCommissioner, RoleAdmin}, // providers: their organisation's
 	ActionContractsManage:   {RoleBrokerage, RoleAdmin},
 
+	// remittance and imports (payment runs; brokerage only in the
+	// Brokerage Payments team: see teamOnly)
+	ActionRemittance:      {RoleBrokerage, RoleAdmin},
+	ActionContractsImport: {RoleBrokerage, RoleAdmin},
+
 	// accounts
 	ActionAdminUsers:    {RoleAdmin},
 	ActionAdminOrgs:     {RoleAdmin},
@@ -110,6 +115,18 @@ const (
 	ActionReportingSettings Action = "reporting.settings"
 )
 
+// remittance and imports
+const (
+	ActionRemittance      Action = "remittance.apply"
+	ActionContractsImport Action = "contracts.import"
+)
+
+// teamOnly lists actions that brokerage staff may take only as members of
+// the named council team (admins always may).
+var teamOnly = map[Action]string{
+	ActionRemittance: "brokerage-payments",
+}
+
 // managerOnly lists provider actions that need the organisation manager flag.
 var managerOnly = map[Action]bool{
 	ActionManageOrgTeam: true,
@@ -122,6 +139,9 @@ func Can(p *Principal, a Action) bool {
 		return false
 	}
 	if managerOnly[a] && !(p.Role == RoleProvider && p.Manager) {
+		return false
+	}
+	if team, ok := teamOnly[a]; ok && p.Role == RoleBrokerage && !p.InTeam(team) {
 		return false
 	}
 	for _, r := range policy[a] {

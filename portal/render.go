@@ -127,6 +127,10 @@ func (s *Server) navFor(p *auth.Principal, current string) []navItem {
 		add("Invoices", "/staff/invoices")
 		add("Contracts", "/staff/contracts")
 	}
+	// payment runs (remittance)
+	if auth.Can(p, auth.ActionRemittance) {
+		add("Payment runs", "/staff/remittance")
+	}
 	switch p.Role {
 	case auth.RoleProvider:
 	case auth.RoleBrokerage:

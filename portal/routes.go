@@ -72,6 +72,14 @@ func (s *Server) routes() http.Handler {
 	// --- end accounts
 
 	// --- contracts, invoices, remittance
+	// imports and payment runs (remittance)
+	r.Handle("/staff/contracts/import", s.handle(s.allowed(auth.ActionContractsImport, s.handleContractsImport))).Methods(http.MethodGet)
+	r.Handle("/staff/contracts/import", s.handleUpload(contractsImportLimit, s.allowed(auth.ActionContractsImport, s.handleContractsImportPost))).Methods(http.MethodPost)
+	r.Handle("/staff/remittance", s.handle(s.allowed(auth.ActionRemittance, s.handleRemittance))).Methods(http.MethodGet)
+	r.Handle("/staff/remittance", s.handleUpload(remittanceUploadLimit, s.allowed(auth.ActionRemittance, s.handleRemittanceUpload))).Methods(http.MethodPost)
+	r.Handle("/staff/remittance/{id:[0-9a-f]{64}}", s.handle(s.allowed(auth.ActionRemittance, s.handleRemittanceRun))).Methods(http.MethodGet)
+	r.Handle("/staff/remittance/{id:[0-9a-f]{64}}/apply", s.handle(s.allowed(auth.ActionRemittance, s.handleRemittanceApply))).Methods(http.MethodPost)
+	// --- end imports and payment runs
 	// payments core: provider pages
 	r.Handle("/invoices", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleInvoices))).Methods(http.MethodGet)
 	r.Handle("/invoices/new", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleInvoiceNew))).Methods(http.MethodGet)
@@ -216,6 +224,12 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/assessment/indicators/{ind}", s.assessSettings(s.handleAssessmentIndicatorPost)).Methods(http.MethodPost)
 
 	// --- JSON API (/api/v1)
+	// invoices for providers' finance systems, and this API's OpenAPI document
+	r.Handle("/api/v1/openapi.json", s.handle(s.handleOpenAPI)).Methods(http.MethodGet)
+	r.Handle("/api/v1/invoices", s.handleUpload(apiInvoiceBodyLimit, s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceCreate))).Methods(http.MethodPost)
+	r.Handle("/api/v1/invoices", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceList))).Methods(http.MethodGet)
+	r.Handle("/api/v1/invoices/{id}", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceShow))).Methods(http.MethodGet)
+	// --- end JSON API
 
 	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return fault.NotFoundf("page not found")

@@ -14,6 +14,7 @@ import (
 	"careportal/auth"
 	"careportal/payments"
 	"careportal/payments/performance"
+	"careportal/payments/remittance"
 	"careportal/portal/assessment"
 	"careportal/portal/contacts"
 	"careportal/portal/forums"
@@ -52,6 +53,9 @@ type Deps struct {
 	// contracts, invoices
 	Payments *payments.Service
 
+	// remittance (payment runs)
+	Remittance *remittance.Service
+
 	// accounts
 	Auth       *auth.Service
 	SessionKey []byte // signs session cookies; at least 32 bytes
@@ -83,6 +87,9 @@ type Server struct {
 
 	// contracts, invoices
 	payments *payments.Service
+
+	// remittance (payment runs)
+	remittance *remittance.Service
 
 	// accounts
 	auth     *auth.Service
@@ -149,6 +156,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s.assessment = d.Assessment
 	// contracts, invoices
 	s.payments = d.Payments
+	// remittance (payment runs)
+	s.remittance = d.Remittance
 	// engagement: contacts, queries, notifications, working days
 	s.contacts, s.queries, s.notify, s.workdays = d.Contacts, d.Queries, d.Notify, d.Workdays
 	// engagement: statements and forums

@@ -9,6 +9,7 @@ import (
 	"careportal/auth"
 	"careportal/payments"
 	"careportal/payments/performance"
+	"careportal/payments/remittance"
 	"careportal/portal/contacts"
 	"careportal/portal/forums"
 	"careportal/portal/notify"
@@ -39,6 +40,8 @@ type app struct {
 	forums     *forums.Service
 	// payment performance and reports (wirePerformance, after payments)
 	performance *performance.Service
+	// payment runs (remittance files), on payments
+	remittance *remittance.Service
 	// background jobs (sweeps, read-model polling) that run while serving.
 	jobs []job
 }
@@ -90,6 +93,10 @@ func (a *app) wire(ctx context.Context) error {
 	// announce through it), then working days, contacts and queries.
 	// contracts, invoices (after accounts: it resolves organisations)
 	if err := a.wirePayments(ctx); err != nil {
+		return err
+	}
+	// payment runs (remittance files)
+	if err := a.wireRemittance(ctx); err != nil {
 		return err
 	}
 	// payment performance and reports (on the payments read model)

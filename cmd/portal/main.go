@@ -46,7 +46,11 @@ func commands() map[string]command {
 		"users":  {"users: create --email EMAIL --name NAME --role ROLE [--org REF] [--manager] [--teams a,b] (password on stdin)", runUsers},
 		"tokens": {"API tokens: create --org REF --name NAME (prints the token)", runTokens},
 		// payment performance and reports
-		"report": {"payment performance figures: report payments --from --to [--format json|csv] [--org REF]", runReport},
+		// contracts, invoices and payment runs: CSV imports
+		"contracts":  {"contracts register: import FILE (CSV; all or nothing; the same file again changes nothing)", runContracts},
+		"invoices":   {"historical invoices: import FILE (CSV; all or nothing; the same file again changes nothing)", runInvoices},
+		"remittance": {"payment runs: import FILE [--dry-run] [--columns field=Column,...] (marks matched invoices paid)", runRemittance},
+		"report":     {"payment performance figures: report payments --from --to [--format json|csv] [--org REF]", runReport},
 	}
 }
 

@@ -103,6 +103,8 @@ func (a *app) newServer() (*portal.Server, error) {
 		// accounts
 		Auth: a.auth,
 		// contracts, invoices
+		// payment runs (remittance)
+		Remittance: a.remittance,
 		Payments:   a.payments,
 		SessionKey: key,
 		// payment performance and reports

@@ -262,6 +262,33 @@ func (s *Service) Upload(ctx context.Context, actor payments.Actor, fileName str
 	return s.report(ctx, run)
 }
 
+// Preview reads a remittance file and says what applying it would do,
+// keeping nothing (the command line's --dry-run). A file already kept
+// shows its run: applied or not.
+func (s *Service) Preview(ctx context.Context, actor payments.Actor, fileName string, data []byte, m csvin.Mapping) (Report, error) {
+	if err := staffOnly(actor); err != nil {
+		return Report{}, err
+	}
+	rows, err := csvin.ParseRemittance(data, m)
+	if err != nil {
+		return Report{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	run, err := s.run(ctx, Hash(data))
+	if err == nil {
+		return s.report(ctx, run)
+	}
+	if fault.KindOf(err) != fault.NotFound {
+		return Report{}, err
+	}
+	run = Run{ID: Hash(data), FileName: cleanName(fileName), Mapping: m.String(), Data: data, Lines: len(rows), State: StatePreviewed}
+	for _, r := range rows {
+		run.Total += r.AmountPaid
+	}
+	return s.report(ctx, run)
+}
+
 // Report returns a run's lines with their outcomes: what applying would do
 // now, or what it did once applied.
 func (s *Service) Report(ctx context.Context, actor payments.Actor, id string) (Report, error) {
@@ -366,7 +393,7 @@ func classify(ctx context.Context, f *payments.InvoiceFinder, r csvin.Remittance
 			return row, nil
 		}
 		row.Outcome = AlreadyPaid
-		row.Note = fmt.Sprintf("Already paid on %s, %s, reference %s", inv.PaidDate, payments.FormatPence(inv.PaidPence), inv.PaymentReference)
+		row.Note = fmt.Sprintf("Already paid on %s, %s, reference %s", inv.PaidDate, pounds(inv.PaidPence), inv.PaymentReference)
 		return row, nil
 	case !inv.Status.Unpaid():
 		row.Outcome = NotPayable
@@ -379,7 +406,7 @@ func classify(ctx context.Context, f *payments.InvoiceFinder, r csvin.Remittance
 			word, diff = "less", -diff
 		}
 		row.Outcome = Difference
-		row.Note = fmt.Sprintf("Paid %s but the invoice is for %s: %s %s", payments.FormatPence(r.AmountPaid), payments.FormatPence(inv.GrossPence), payments.FormatPence(diff), word)
+		row.Note = fmt.Sprintf("Paid %s but the invoice is for %s: %s %s", pounds(r.AmountPaid), pounds(inv.GrossPence), pounds(diff), word)
 		return row, nil
 	case r.PaymentDate > today:
 		row.Outcome, row.Note = NotPayable, "The payment date is in the future"
@@ -391,6 +418,8 @@ func classify(ctx context.Context, f *payments.InvoiceFinder, r csvin.Remittance
 	row.Outcome, row.Note = Matched, ""
 	return row, nil
 }
+
+func pounds(p int64) string { return "£" + payments.FormatPence(p) }
 
 func sameAsPaid(inv payments.Invoice, r csvin.RemittanceRow) bool {
 	return inv.PaidDate == r.PaymentDate && inv.PaidPence == r.AmountPaid && inv.PaymentReference == r.PaymentReference

@@ -165,7 +165,7 @@ func TestPreviewApplyAndApplyAgain(t *testing.T) {
 	if rep.Applied() || rep.Count(Matched) != 2 || rep.Sum(Matched) != 129999 || rep.Run.Total != 178199 {
 		t.Fatalf("preview: applied %v, matched %d (%d), total %d", rep.Applied(), rep.Count(Matched), rep.Sum(Matched), rep.Run.Total)
 	}
-	if d := rep.With(Difference)[0].Note; d != "Paid 450.00 but the invoice is for 500.00: 50.00 less" {
+	if d := rep.With(Difference)[0].Note; d != "Paid £450.00 but the invoice is for £500.00: £50.00 less" {
 		t.Fatalf("difference note %q", d)
 	}
 	// The preview changed no invoice.

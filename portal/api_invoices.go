@@ -1,0 +1,317 @@
+package portal
+
+// JSON API for providers' finance systems: submit invoices, list them and
+// follow one through to payment. The names are stable (issue 7); the
+// OpenAPI document (openapi.json) describes them and a test keeps it true.
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"careportal/payments"
+	"careportal/portal/fault"
+)
+
+// apiInvoiceBodyLimit is the largest POST /api/v1/invoices body.
+const apiInvoiceBodyLimit = 64 << 10
+
+// apiPerPage is how many invoices a list page holds.
+const apiPerPage = 100
+
+// apiInvoice is an invoice as the API shows it. Amounts are decimal
+// strings of pounds and integer pence; dates YYYY-MM-DD; absent payment
+// details are null.
+type apiInvoice struct {
+	ID               string       `json:"id"`
+	ContractRef      string       `json:"contract_ref"`
+	InvoiceNumber    string       `json:"invoice_number"`
+	InvoiceDate      string       `json:"invoice_date"`
+	PeriodStart      string       `json:"period_start"`
+	PeriodEnd        string       `json:"period_end"`
+	ReceivedDate     string       `json:"received_date"`
+	DueDate          string       `json:"due_date"`
+	Status           string       `json:"status"`
+	Net              string       `json:"net"`
+	VAT              string       `json:"vat"`
+	Gross            string       `json:"gross"`
+	NetPence         int64        `json:"net_pence"`
+	VATPence         int64        `json:"vat_pence"`
+	GrossPence       int64        `json:"gross_pence"`
+	Reference        string       `json:"reference"`
+	Note             string       `json:"note"`
+	ScheduledDate    *string      `json:"scheduled_date"`
+	PaidDate         *string      `json:"paid_date"`
+	PaidAmount       *string      `json:"paid_amount"`
+	PaidAmountPence  *int64       `json:"paid_amount_pence"`
+	PaymentReference *string      `json:"payment_reference"`
+	Reason           *string      `json:"reason"`
+	UpdatedAt        string       `json:"updated_at"`
+	History          []apiHistory `json:"history"`
+}
+
+type apiHistory struct {
+	At   string  `json:"at"`
+	From *string `json:"from"`
+	To   string  `json:"to"`
+	By   string  `json:"by"`
+	Note string  `json:"note"`
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func toAPIInvoice(inv payments.Invoice) apiInvoice {
+	out := apiInvoice{
+		ID: inv.ID, ContractRef: inv.ContractRef, InvoiceNumber: inv.Number, InvoiceDate: inv.InvoiceDate,
+		PeriodStart: inv.PeriodStart, PeriodEnd: inv.PeriodEnd, ReceivedDate: inv.ReceivedDate, DueDate: inv.DueDate,
+		Status: string(inv.Status), Net: payments.FormatPence(inv.NetPence), VAT: payments.FormatPence(inv.VATPence),
+		Gross: payments.FormatPence(inv.GrossPence), NetPence: inv.NetPence, VATPence: inv.VATPence, GrossPence: inv.GrossPence,
+		Reference: inv.Reference, Note: inv.Note, ScheduledDate: optString(inv.ScheduledDate),
+		UpdatedAt: inv.UpdatedAt.UTC().Format(time.RFC3339), History: make([]apiHistory, 0, len(inv.History)),
+	}
+	if inv.Status == payments.StatusPaid {
+		out.PaidDate = optString(inv.PaidDate)
+		amount, pence := payments.FormatPence(inv.PaidPence), inv.PaidPence
+		out.PaidAmount, out.PaidAmountPence = &amount, &pence
+		out.PaymentReference = optString(inv.PaymentReference)
+	}
+	if inv.Status == payments.StatusQueried || inv.Status == payments.StatusRejected {
+		out.Reason = optString(inv.Reason)
+	}
+	for _, ev := range inv.History {
+		out.History = append(out.History, apiHistory{At: ev.At.UTC().Format(time.RFC3339), From: optString(string(ev.From)),
+			To: string(ev.To), By: ev.ByName, Note: ev.Note})
+	}
+	return out
+}
+
+// apiInvoiceFields are the properties POST /api/v1/invoices accepts, in
+// the order errors are listed.
+var apiInvoiceFields = []string{"contract_ref", "invoice_number", "invoice_date", "period_start", "period_end", "net", "vat", "gross", "reference", "note"}
+
+var (
+	apiDecimal = regexp.MustCompile(`^[0-9]{1,10}(\.[0-9]{1,2})?$`)
+	apiDate    = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+)
+
+// decodeAPIInvoice reads the JSON body strictly: an object whose
+// properties are all known and all strings; amounts decimal strings with
+// at most two decimals; dates YYYY-MM-DD. Every bad property is named.
+func decodeAPIInvoice(r *http.Request) (payments.SubmitInput, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return payments.SubmitInput{}, err
+		}
+		return payments.SubmitInput{}, fault.Wrap(fault.Invalid, err, "The request body could not be read")
+	}
+	var raw map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&raw); err != nil || raw == nil {
+		return payments.SubmitInput{}, fault.Invalidf([]fault.FieldError{{Field: "body", Message: "The body must be a JSON object, like {\"contract_ref\": \"HC-001\", ...}"}}, "The request body is not a JSON object")
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return payments.SubmitInput{}, fault.Invalidf([]fault.FieldError{{Field: "body", Message: "The body must hold one JSON object and nothing after it"}}, "The request body is not a JSON object")
+	}
+	known := map[string]bool{}
+	for _, f := range apiInvoiceFields {
+		known[f] = true
+	}
+	var fields fault.Fields
+	var unknown []string
+	for k := range raw {
+		if !known[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Strings(unknown)
+	vals := map[string]string{}
+	for _, f := range apiInvoiceFields {
+		v, ok := raw[f]
+		if !ok || string(v) == "null" {
+			continue
+		}
+		var sv string
+		if err := json.Unmarshal(v, &sv); err != nil {
+			fields.Add(f, fmt.Sprintf("%s must be a string", f))
+			continue
+		}
+		vals[f] = strings.TrimSpace(sv)
+	}
+	for _, f := range []string{"net", "vat", "gross"} {
+		if v, ok := vals[f]; ok && v != "" && !apiDecimal.MatchString(v) {
+			fields.Add(f, fmt.Sprintf("%s must be a decimal string with at most two decimals, like \"1234.50\"", f))
+		}
+	}
+	for _, f := range []string{"invoice_date", "period_start", "period_end"} {
+		if v, ok := vals[f]; ok && v != "" && !apiDate.MatchString(v) {
+			fields.Add(f, fmt.Sprintf("%s must be a date written YYYY-MM-DD", f))
+		}
+	}
+	for _, u := range unknown {
+		name := u
+		if len(name) > 60 {
+			name = name[:60]
+		}
+		fields.Add(name, fmt.Sprintf("%s is not a property of an invoice; the properties are %s", strconv.Quote(name), strings.Join(apiInvoiceFields, ", ")))
+	}
+	if err := fields.Err(); err != nil {
+		return payments.SubmitInput{}, err
+	}
+	return payments.SubmitInput{
+		ContractRef: vals["contract_ref"], InvoiceNumber: vals["invoice_number"], InvoiceDate: vals["invoice_date"],
+		PeriodStart: vals["period_start"], PeriodEnd: vals["period_end"], Net: vals["net"], VAT: vals["vat"],
+		Gross: vals["gross"], Reference: vals["reference"], Note: vals["note"], Source: "api",
+	}, nil
+}
+
+// handleAPIInvoiceCreate: POST /api/v1/invoices. 201 with the invoice;
+// resubmitting an identical invoice answers 200 with the one already
+// there; a different invoice under the same number is 409.
+func (s *Server) handleAPIInvoiceCreate(w http.ResponseWriter, r *http.Request) error {
+	in, err := decodeAPIInvoice(r)
+	if err != nil {
+		return err
+	}
+	actor := payments.ActorOf(principal(r))
+	inv, err := s.payments.SubmitInvoice(r.Context(), actor, in)
+	var dup *payments.DuplicateInvoiceError
+	if errors.As(err, &dup) {
+		if sameSubmission(dup.Existing, in) {
+			w.Header().Set("Location", "/api/v1/invoices/"+dup.Existing.ID)
+			return writeJSON(w, r, http.StatusOK, toAPIInvoice(dup.Existing))
+		}
+		return fault.Conflictf("Invoice %s already exists (id %s) with different details; use a new invoice number", dup.Existing.Number, dup.Existing.ID)
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/invoices/"+inv.ID)
+	return writeJSON(w, r, http.StatusCreated, toAPIInvoice(inv))
+}
+
+// sameSubmission reports whether a resubmission asks for exactly the
+// invoice already recorded under its number.
+func sameSubmission(inv payments.Invoice, in payments.SubmitInput) bool {
+	pence := func(s string) (int64, bool) {
+		p, err := payments.ParsePence(s, false)
+		return p, err == nil
+	}
+	net, ok1 := pence(in.Net)
+	vat, ok2 := pence(in.VAT)
+	if !ok1 || !ok2 {
+		return false
+	}
+	gross := net + vat
+	if in.Gross != "" {
+		g, ok := pence(in.Gross)
+		if !ok {
+			return false
+		}
+		gross = g
+	}
+	return strings.EqualFold(strings.TrimSpace(in.ContractRef), inv.ContractRef) &&
+		in.InvoiceDate == inv.InvoiceDate && in.PeriodStart == inv.PeriodStart && in.PeriodEnd == inv.PeriodEnd &&
+		net == inv.NetPence && vat == inv.VATPence && gross == inv.GrossPence &&
+		strings.TrimSpace(in.Reference) == inv.Reference && strings.TrimSpace(in.Note) == inv.Note
+}
+
+// apiInvoiceList is a page of GET /api/v1/invoices.
+type apiInvoiceList struct {
+	Invoices []apiInvoice `json:"invoices"`
+	NextPage *int         `json:"next_page"`
+	Total    int          `json:"total"`
+}
+
+// handleAPIInvoiceList: GET /api/v1/invoices?status=&updated_since=&page=
+func (s *Server) handleAPIInvoiceList(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var f payments.InvoiceFilter
+	var fields fault.Fields
+	for k := range q {
+		switch k {
+		case "status", "updated_since", "page":
+		default:
+			fields.Add(k, fmt.Sprintf("%s is not a parameter of this list; use status, updated_since or page", strconv.Quote(k)))
+		}
+	}
+	if v := q.Get("status"); v != "" {
+		st := payments.Status(v)
+		if !st.Valid() {
+			names := make([]string, len(payments.Statuses))
+			for i, x := range payments.Statuses {
+				names[i] = string(x)
+			}
+			fields.Add("status", "status must be one of "+strings.Join(names, ", "))
+		}
+		f.Status = st
+	}
+	if v := q.Get("updated_since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			d, derr := time.ParseInLocation(time.DateOnly, v, london)
+			if derr != nil {
+				fields.Add("updated_since", "updated_since must be a time like 2026-03-01T09:00:00Z or a date like 2026-03-01")
+			}
+			t = d
+		}
+		f.UpdatedSince = t
+	}
+	page := 1
+	if v := q.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1_000_000 {
+			fields.Add("page", "page must be a whole number from 1")
+		}
+		page = n
+	}
+	if err := fields.Err(); err != nil {
+		return err
+	}
+	actor := payments.ActorOf(principal(r))
+	res, err := s.payments.ListInvoices(r.Context(), actor, f, page, apiPerPage)
+	if err != nil {
+		return err
+	}
+	out := apiInvoiceList{Invoices: make([]apiInvoice, 0, len(res.Invoices)), Total: res.Total}
+	if res.Page != page { // past the last page: an empty page
+		res.Invoices = nil
+	}
+	for _, inv := range res.Invoices {
+		out.Invoices = append(out.Invoices, toAPIInvoice(inv))
+	}
+	if page < res.Pages {
+		next := page + 1
+		out.NextPage = &next
+	}
+	return writeJSON(w, r, http.StatusOK, out)
+}
+
+// handleAPIInvoiceShow: GET /api/v1/invoices/{id}. Another
+// organisation's invoice is 404.
+func (s *Server) handleAPIInvoiceShow(w http.ResponseWriter, r *http.Request) error {
+	inv, err := s.payments.Invoice(r.Context(), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
+	if err != nil {
+		return err
+	}
+	if err := visibleTo(r, inv.OrgID, "invoice"); err != nil {
+		return err
+	}
+	return writeJSON(w, r, http.StatusOK, toAPIInvoice(inv))
+}

@@ -1,0 +1,205 @@
+package portal
+
+// Staff pages for payment runs: upload the finance system's remittance
+// file, see what it would do, apply it. Brokerage Payments and admins.
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"careportal/payments"
+	"careportal/payments/csvin"
+	"careportal/payments/remittance"
+	"careportal/portal/fault"
+)
+
+// remittanceUploadLimit is the upload form's body limit: a payment run of
+// thousands of lines is a few hundred KB.
+const remittanceUploadLimit = 5<<20 + 64<<10
+
+// remittanceFileLimit is the largest remittance file accepted.
+const remittanceFileLimit = 5 << 20
+
+type remittanceUploadPage struct {
+	basePage
+	Runs    []remittance.Run
+	Columns []remittanceColumn
+	// ColumnsOpen shows the column names section open (they were changed
+	// or are wrong).
+	ColumnsOpen bool
+}
+
+type remittanceColumn struct {
+	Field, Default string
+}
+
+func remittanceColumns() []remittanceColumn {
+	out := make([]remittanceColumn, len(csvin.RemittanceFields))
+	for i, f := range csvin.RemittanceFields {
+		out[i] = remittanceColumn{Field: "col_" + f, Default: f}
+	}
+	return out
+}
+
+func (s *Server) remittanceUploadPage(r *http.Request) (*remittanceUploadPage, error) {
+	runs, err := s.remittance.Runs(r.Context(), payments.ActorOf(principal(r)), 20)
+	if err != nil {
+		return nil, err
+	}
+	page := &remittanceUploadPage{basePage: s.page(r, "Payment runs"), Runs: runs, Columns: remittanceColumns()}
+	for _, c := range page.Columns {
+		page.Form.Set(c.Field, c.Default)
+	}
+	return page, nil
+}
+
+// handleRemittance: GET /staff/remittance, the upload form and recent runs.
+func (s *Server) handleRemittance(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.remittanceUploadPage(r)
+	if err != nil {
+		return err
+	}
+	page.Flash = s.takeFlash(r)
+	return s.render(w, r, "staff_remittance", page)
+}
+
+// handleRemittanceUpload: POST /staff/remittance. A valid file is kept
+// and previewed; a malformed one is refused with each bad line listed, and
+// nothing is kept.
+func (s *Server) handleRemittanceUpload(w http.ResponseWriter, r *http.Request) error {
+	data, name, err := readCSVUpload(r, "file", remittanceFileLimit)
+	if err != nil {
+		return err
+	}
+	page, err := s.remittanceUploadPage(r)
+	if err != nil {
+		return err
+	}
+	form := r.PostForm
+	m := csvin.Mapping{}
+	for _, c := range page.Columns {
+		v := strings.TrimSpace(form.Get(c.Field))
+		if v != "" && v != c.Default {
+			m[c.Default] = v
+			page.ColumnsOpen = true
+		}
+	}
+	fail := func(fields []fault.FieldError) error {
+		page.basePage = page.withForm(form, &fault.Error{Kind: fault.Invalid, Message: "There is a problem", Fields: fields})
+		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "staff_remittance", page)
+	}
+	if err := m.Validate(); err != nil {
+		page.ColumnsOpen = true
+		return fail([]fault.FieldError{{Field: "col_supplier_ref", Message: "Column names: " + err.Error()}})
+	}
+	if data == nil {
+		return fail([]fault.FieldError{{Field: "file", Message: "Select the remittance file (CSV)"}})
+	}
+	rep, err := s.remittance.Upload(r.Context(), payments.ActorOf(principal(r)), name, data, m)
+	if ps, ok := csvin.AsProblems(err); ok {
+		return fail(problemFields("file", ps))
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(w, r, "/staff/remittance/"+rep.Run.ID)
+}
+
+// problemFields lists a file's problems as errors of its upload field,
+// for the error summary.
+func problemFields(field string, ps *csvin.Problems) []fault.FieldError {
+	out := make([]fault.FieldError, 0, len(ps.List)+1)
+	for _, p := range ps.List {
+		msg := p.String()
+		out = append(out, fault.FieldError{Field: field, Message: strings.ToUpper(msg[:1]) + msg[1:]})
+	}
+	if ps.Omitted > 0 {
+		out = append(out, fault.FieldError{Field: field, Message: fmt.Sprintf("And %d more problems: correct these and upload the file again", ps.Omitted)})
+	}
+	return out
+}
+
+// readUpload reads one uploaded file of at most limit bytes: nil data
+// when none was chosen; a bigger file is TooLarge.
+func readCSVUpload(r *http.Request, field string, limit int64) ([]byte, string, error) {
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, "", err
+		}
+		return nil, "", fault.Wrap(fault.Invalid, err, "The form could not be read; choose the file and try again")
+	}
+	defer func() { _ = r.MultipartForm.RemoveAll() }()
+	f, hdr, err := r.FormFile(field)
+	if errors.Is(err, http.ErrMissingFile) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", fault.Wrap(fault.Invalid, err, "The file could not be read")
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, "", fault.Wrap(fault.Invalid, err, "The file could not be read")
+	}
+	if int64(len(data)) > limit {
+		return nil, "", fault.TooLargef("The file must be smaller than %s", humanBytes(limit))
+	}
+	if len(data) == 0 && hdr.Filename == "" {
+		return nil, "", nil
+	}
+	return data, hdr.Filename, nil
+}
+
+type remittanceRunPage struct {
+	basePage
+	Report   remittance.Report
+	Outcomes []remittance.Outcome
+}
+
+// handleRemittanceRun: GET /staff/remittance/{id}: the preview, or what
+// applying did.
+func (s *Server) handleRemittanceRun(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.remittance.Report(r.Context(), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
+	if err != nil {
+		return err
+	}
+	title := "Check the payment run"
+	if rep.Applied() {
+		title = "Payment run applied"
+	}
+	page := &remittanceRunPage{basePage: s.page(r, title), Report: rep, Outcomes: remittance.Outcomes}
+	page.Flash = s.takeFlash(r)
+	return s.render(w, r, "staff_remittance_run", page)
+}
+
+// handleRemittanceApply: POST /staff/remittance/{id}/apply.
+func (s *Server) handleRemittanceApply(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.remittance.Apply(r.Context(), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
+	if err != nil {
+		return err
+	}
+	switch {
+	case res.AlreadyApplied:
+		s.setFlash(w, r, "This file was applied before; applying it again changed nothing.")
+	default:
+		msg := fmt.Sprintf("%d %s marked paid.", res.PaidNow, pluralWord(res.PaidNow, "invoice", "invoices"))
+		if n := res.Count(remittance.Difference) + res.Count(remittance.Unknown) + res.Count(remittance.NotPayable); n > 0 {
+			msg += fmt.Sprintf(" %d %s need someone to look at them.", n, pluralWord(n, "line", "lines"))
+		}
+		s.setFlash(w, r, msg)
+	}
+	return redirect(w, r, "/staff/remittance/"+res.Run.ID)
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
