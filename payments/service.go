@@ -92,9 +92,13 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "invoice_id", Value: 1}, {Key: "seq", Value: 1}}, Options: options.Index().SetUnique(true).SetName("invoice_seq_unique")},
 		}},
 	}
+	// One at a time: FerretDB 1.24 drops the connection when createIndexes
+	// is given several indexes of which some already exist.
 	for _, x := range idx {
-		if _, err := s.db.Collection(x.col).Indexes().CreateMany(ctx, x.models); err != nil {
-			return fmt.Errorf("payments: indexes on %s: %w", x.col, err)
+		for _, m := range x.models {
+			if _, err := s.db.Collection(x.col).Indexes().CreateOne(ctx, m); err != nil {
+				return fmt.Errorf("payments: indexes on %s: %w", x.col, err)
+			}
 		}
 	}
 	return nil
