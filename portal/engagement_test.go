@@ -28,6 +28,9 @@ func wireEngagementForTest(t *testing.T, d *Deps, st *store.Store) {
 	d.Workdays = workdays.NewService(st.DB)
 	d.Contacts = contacts.NewService(st.DB, nil)
 	d.Queries = queries.NewService(st.DB, d.Workdays, d.Notify, queries.Options{Logger: d.Logger})
+	if d.Payments != nil {
+		d.Queries.SetLinker(queries.PaymentsLinker{Payments: d.Payments})
+	}
 	for _, s := range []interface{ EnsureIndexes(context.Context) error }{d.Notify, d.Workdays, d.Contacts, d.Queries} {
 		if err := s.EnsureIndexes(ctx); err != nil {
 			t.Fatalf("engagement EnsureIndexes: %v", err)
@@ -179,8 +182,8 @@ func TestQueriesThroughTheBrowserForms(t *testing.T) {
 	wantStatus(t, w, 422, "govuk-error-summary", "Select what your query is about", "Enter your message", `value="Kept subject"`)
 	w = postMultipart(t, ts, "/queries/new", url.Values{"topic": {"invoice-not-paid"}, "subject": {"s"}, "message": {"m"}}, "evil.pdf", []byte("MZ\x90\x00 not a pdf"), provA)
 	wantStatus(t, w, 422, "must be a PDF, PNG or JPEG")
-	w = postMultipart(t, ts, "/queries/new", url.Values{"topic": {"invoice-not-paid"}, "subject": {"s"}, "message": {"m"}, "link": {"invoice:x"}}, "", nil, provA)
-	wantStatus(t, w, 422, "not available yet")
+	w = postMultipart(t, ts, "/queries/new", url.Values{"topic": {"invoice-not-paid"}, "subject": {"s"}, "message": {"m"}, "link": {"invoice:not-an-invoice"}}, "", nil, provA)
+	wantStatus(t, w, 422, "Select one of your invoices or contracts")
 	if l, _ := ts.queries.List(ctx, queries.Filter{}); len(l) != 0 {
 		t.Fatalf("bad input stored %d queries", len(l))
 	}
@@ -393,4 +396,29 @@ func fxCouncilContact(t *testing.T, f *accountsFixture) map[string]string {
 		t.Fatal(err)
 	}
 	return map[string]string{"id": c.ID}
+}
+
+// TestQueryLinksToTheOrganisationsInvoice: a provider may link a query to
+// its own invoice (checked through payments), never to another
+// organisation's.
+func TestQueryLinksToTheOrganisationsInvoice(t *testing.T) {
+	f := newAccountsFixture(t)
+	inv := fxInvoiceOfA(t, f)["id"]
+	pA := &auth.Principal{UserID: f.managerA.ID, Name: f.managerA.Name, Role: auth.RoleProvider, OrgID: f.orgA.ID, OrgName: f.orgA.Name}
+	pB := &auth.Principal{UserID: f.managerB.ID, Name: f.managerB.Name, Role: auth.RoleProvider, OrgID: f.orgB.ID, OrgName: f.orgB.Name}
+
+	wantStatus(t, get(f.ts, "/queries/new", pA), 200, `value="invoice:`+inv+`"`)
+	if w := get(f.ts, "/queries/new", pB); strings.Contains(w.Body.String(), inv) {
+		t.Fatal("another organisation's invoice is offered")
+	}
+	form := url.Values{"topic": {"invoice-not-paid"}, "subject": {"About my invoice"}, "message": {"Not paid"}, "link": {"invoice:" + inv}}
+	w := postMultipart(t, f.ts, "/queries/new", form, "", nil, pB)
+	wantStatus(t, w, 422, "Select one of your invoices or contracts", "About my invoice")
+	w = postMultipart(t, f.ts, "/queries/new", form, "", nil, pA)
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("raise with link = %d: %s", w.Code, w.Body.String())
+	}
+	path := w.Header().Get("Location")
+	wantStatus(t, get(f.ts, path, pA), 200, `href="/invoices/`+inv+`"`, "Invoice AUTHZ-")
+	wantStatus(t, get(f.ts, path, f.pStaff), 200, `href="/staff/invoices/`+inv+`"`)
 }

@@ -89,8 +89,6 @@ func (a *app) wire(ctx context.Context) error {
 		_, err := a.auth.Sweep(ctx, auth.SessionTimeouts{Idle: auth.DefaultSessionIdle, Absolute: auth.DefaultSessionAbsolute})
 		return err
 	}})
-	// engagement: notifications first (statements, forums and queries
-	// announce through it), then working days, contacts and queries.
 	// contracts, invoices (after accounts: it resolves organisations)
 	if err := a.wirePayments(ctx); err != nil {
 		return err
@@ -103,6 +101,8 @@ func (a *app) wire(ctx context.Context) error {
 	if err := a.wirePerformance(ctx, a.payments); err != nil {
 		return err
 	}
+	// engagement: notifications first (statements, forums and queries
+	// announce through it), then working days, contacts and queries.
 	if err := a.wireEngagement(ctx); err != nil {
 		return err
 	}

@@ -19,6 +19,9 @@ func (a *app) wireEngagement(ctx context.Context) error {
 	a.workdays = workdays.NewService(a.store.DB)
 	a.contacts = contacts.NewService(a.store.DB, nil)
 	a.queries = queries.NewService(a.store.DB, a.workdays, a.notify, queries.Options{Logger: a.log})
+	if a.payments != nil { // queries link to the organisation's invoices and contracts
+		a.queries.SetLinker(queries.PaymentsLinker{Payments: a.payments})
+	}
 	for name, s := range map[string]interface{ EnsureIndexes(context.Context) error }{
 		"notifications": a.notify, "working days": a.workdays, "contacts": a.contacts, "queries": a.queries,
 	} {
