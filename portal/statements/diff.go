@@ -170,7 +170,49 @@ func DiffWords(a, b string) []Piece {
 		}
 		i, j = p[0]+1, p[1]+1
 	}
-	return merge(out)
+	return cleanup(merge(out))
+}
+
+// cleanup folds short unchanged runs (whitespace, or one word of up to
+// three letters) that sit between changes into the changes, so that a
+// rewritten phrase reads as one removal and one addition rather than a
+// patchwork around words like "a" and "the".
+func cleanup(ps []Piece) []Piece {
+	var out []Piece
+	var rem, add strings.Builder
+	inChange := false
+	flush := func() {
+		if rem.Len() > 0 {
+			out = append(out, Piece{Removed, rem.String()})
+		}
+		if add.Len() > 0 {
+			out = append(out, Piece{Added, add.String()})
+		}
+		rem.Reset()
+		add.Reset()
+	}
+	for i, p := range ps {
+		switch p.Op {
+		case Removed:
+			rem.WriteString(p.Text)
+			inChange = true
+		case Added:
+			add.WriteString(p.Text)
+			inChange = true
+		default:
+			short := len(strings.Fields(p.Text)) <= 1 && len(strings.TrimSpace(p.Text)) <= 3
+			if inChange && short && i+1 < len(ps) {
+				rem.WriteString(p.Text)
+				add.WriteString(p.Text)
+				continue
+			}
+			flush()
+			inChange = false
+			out = append(out, p)
+		}
+	}
+	flush()
+	return out
 }
 
 // merge joins neighbouring pieces with the same Op, and folds whitespace

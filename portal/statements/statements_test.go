@@ -119,6 +119,21 @@ func TestDiffWords(t *testing.T) {
 	if strings.Join(added, ",") != "much,west" || strings.Join(removed, ",") != "east" {
 		t.Errorf("added %q removed %q", added, removed)
 	}
+	// A rewritten phrase reads as one removal and one addition.
+	a2, b2 := "Recruitment is the biggest risk we hear about.", "Demand keeps rising in a way we see."
+	d2 := DiffWords(a2, b2)
+	if Joined(d2, Removed) != a2 || Joined(d2, Added) != b2 {
+		t.Fatalf("cleanup broke the texts: %+v", d2)
+	}
+	changes := 0
+	for _, p := range d2 {
+		if p.Op != Same {
+			changes++
+		}
+	}
+	if changes > 4 {
+		t.Errorf("phrase diff is a patchwork of %d changes: %+v", changes, d2)
+	}
 	if d := DiffWords("same", "same"); len(d) != 1 || d[0].Op != Same {
 		t.Errorf("equal texts: %+v", d)
 	}
@@ -290,5 +305,26 @@ func TestFeedbackAndAnswer(t *testing.T) {
 	last := n.sent[len(n.sent)-1]
 	if last.org != "org1" {
 		t.Errorf("answer not notified to org: %+v", n.sent)
+	}
+}
+
+func TestDiffWordsRebuildsBothTexts(t *testing.T) {
+	words := []string{"a", "the", "home", "care", "rate", "\n\n", "£23.80", "is", "rising", " ", "in"}
+	rnd := uint32(7)
+	next := func() uint32 { rnd = rnd*1664525 + 1013904223; return rnd >> 8 }
+	text := func() string {
+		var b strings.Builder
+		for i := 0; i < int(next()%30); i++ {
+			b.WriteString(words[next()%uint32(len(words))])
+			b.WriteString(" ")
+		}
+		return b.String()
+	}
+	for i := 0; i < 300; i++ {
+		a, b := text(), text()
+		d := DiffWords(a, b)
+		if Joined(d, Removed) != a || Joined(d, Added) != b {
+			t.Fatalf("DiffWords(%q, %q) = %+v", a, b, d)
+		}
 	}
 }
