@@ -23,6 +23,17 @@ func demoForums(ctx context.Context, a *app, o demoOptions, st *demoState) error
 	beacon := org("SUP1007", "Beacon Reablement Services Ltd", "Sofia Costa")
 	elmtree := org("SUP1008", "Elmtree Extra Care Housing Association", "Imran Hussain")
 
+	// weekday moves an offset in days to the next Tuesday to Thursday, when
+	// forums are held.
+	weekday := func(offset int) int {
+		for {
+			switch o.Now.In(londonTZ()).AddDate(0, 0, offset).Weekday() {
+			case time.Tuesday, time.Wednesday, time.Thursday:
+				return offset
+			}
+			offset++
+		}
+	}
 	day := func(offset int) string { return o.Now.In(londonTZ()).AddDate(0, 0, offset).Format("2006-01-02") }
 	type booking struct {
 		who      forums.Actor
@@ -31,6 +42,7 @@ func demoForums(ctx context.Context, a *app, o demoOptions, st *demoState) error
 		attended string
 	}
 	mk := func(in forums.EventInput, offset int, bookings []booking, notes, actions string) (*forums.Event, error) {
+		offset = weekday(offset)
 		in.Date = day(offset)
 		announced := o.Now.AddDate(0, 0, min(offset-40, -1))
 		if offset > 0 {
