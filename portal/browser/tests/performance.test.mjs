@@ -1,0 +1,86 @@
+// Payment performance: the dashboard for a commissioner and for a provider
+// (their own figures beside the council's), the statutory reports, the
+// interest page and the reporting settings, with an axe check on each.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { demoPassword, expectNoAxeViolations, gotoOK, newPage, signIn } from '../lib/harness.mjs';
+
+test('commissioner sees the payment performance dashboard with accessible charts', async (t) => {
+  const page = await newPage(t);
+  await signIn(page, 'commissioner@council.example', demoPassword);
+  await gotoOK(page, '/performance');
+  assert.match(await page.locator('h1').innerText(), /Payment performance/);
+  const charts = page.locator('svg.app-chart[role="img"]');
+  assert.equal(await charts.count(), 3, 'two trend charts and the ageing chart');
+  for (let i = 0; i < 3; i++) {
+    const labelled = await charts.nth(i).getAttribute('aria-labelledby');
+    assert.ok(labelled && labelled.split(' ').length === 2, 'chart labelled by its title and description');
+    assert.ok((await charts.nth(i).locator('title').textContent()).length > 0);
+  }
+  assert.ok(await page.locator('#headline [data-figure="invoices_paid"]').count() === 1);
+  assert.ok(await page.locator('#ageing-table').count() === 1);
+  assert.ok(await page.locator('#notes li').count() > 5, 'the decisions about what counts are listed');
+  await expectNoAxeViolations(page, 'performance dashboard (commissioner)');
+
+  // Filters keep their values; a bad date shows the error summary.
+  await gotoOK(page, '/performance?from=31/2/2025');
+  assert.ok(await page.locator('.govuk-error-summary').count() === 1);
+  await expectNoAxeViolations(page, 'performance dashboard with a bad date');
+});
+
+test('commissioner opens the statutory reports', async (t) => {
+  const page = await newPage(t);
+  await signIn(page, 'commissioner@council.example', demoPassword);
+  await gotoOK(page, '/reports');
+  await expectNoAxeViolations(page, 'payment reports');
+  const notice = page.locator('#notices a').first();
+  await notice.click();
+  await page.waitForLoadState();
+  assert.match(await page.locator('h1').innerText(), /Payments compliance notice/);
+  await expectNoAxeViolations(page, 'payments compliance notice');
+  await gotoOK(page, '/reports');
+  await page.locator('#years a').first().click();
+  await page.waitForLoadState();
+  assert.match(await page.locator('h1').innerText(), /Late payment report/);
+  await expectNoAxeViolations(page, 'late payment report');
+});
+
+test('a provider sees its own figures beside the council and not the council reports', async (t) => {
+  const page = await newPage(t);
+  await signIn(page, 'manager@sunrise-care.example', demoPassword);
+  await gotoOK(page, '/performance');
+  const head = await page.locator('#headline thead').innerText();
+  assert.match(head, /Your organisation/);
+  assert.match(head, /Whole council/);
+  assert.equal(await page.locator('#top-overdue').count(), 0, 'no other providers named');
+  await expectNoAxeViolations(page, 'performance dashboard (provider)');
+  const resp = await page.goto('/reports');
+  assert.equal(resp.status(), 403);
+});
+
+test('admin edits the reporting settings and payments staff see an invoice\'s interest', async (t) => {
+  const page = await newPage(t);
+  await signIn(page, 'admin@council.example', demoPassword);
+  await gotoOK(page, '/admin/reporting-settings');
+  await expectNoAxeViolations(page, 'reporting settings');
+  await page.fill('#authority_name', '');
+  await page.locator('form[action="/admin/reporting-settings"] button').click();
+  await page.waitForLoadState();
+  assert.ok(await page.locator('.govuk-error-summary').count() === 1);
+  await expectNoAxeViolations(page, 'reporting settings with errors');
+
+  const staff = await newPage(t);
+  await signIn(staff, 'payments@council.example', demoPassword);
+  await gotoOK(staff, '/staff/invoices');
+  const link = staff.locator('main a[href^="/staff/invoices/"]').first();
+  if (await link.count() === 0) return; // no invoices in this demo
+  const href = await link.getAttribute('href');
+  await gotoOK(staff, href.replace(/\?.*$/, '') + '/interest');
+  assert.match(await staff.locator('h1').innerText(), /Late payment interest/);
+  await expectNoAxeViolations(staff, 'invoice interest page');
+  await staff.getByRole('button', { name: 'Record interest payment' }).click();
+  await staff.waitForLoadState();
+  assert.ok(await staff.locator('.govuk-error-summary').count() === 1, 'empty interest form shows errors');
+  await expectNoAxeViolations(staff, 'invoice interest page with errors');
+});
