@@ -6,7 +6,15 @@ package payments
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"careportal/portal/fault"
 )
 
 // InvoiceFinder finds invoices by supplier reference and invoice number
@@ -43,4 +51,65 @@ func (f *InvoiceFinder) Find(ctx context.Context, supplierRef, number string) (i
 		return Invoice{}, true, false, nil
 	}
 	return *p, true, true, nil
+}
+
+// ClearOrphanNumbers makes a historical import that was cut short
+// (a crash, a lost connection) complete when run again. An import writes
+// each batch's invoice number documents (orgID:number, the uniqueness
+// claim) before the invoices themselves; a batch cut short between the two
+// leaves number documents that point at no invoice, and the rerun would
+// stop at them as duplicates. This removes, for the rows given, number
+// documents whose invoice exists neither in the read model nor in the
+// store. Numbers of real invoices are left alone, so an import never
+// duplicates an invoice. It returns how many it removed.
+func (s *Service) ClearOrphanNumbers(ctx context.Context, rows []HistoricalInvoice) (int, error) {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return 0, err
+	}
+	removed := 0
+	seen := map[string]bool{}
+	for _, h := range rows {
+		s.mu.RLock()
+		c, ok := s.contracts[s.contractByRef[normaliseRef(h.ContractRef)]]
+		var id string
+		known := false
+		if ok {
+			id = c.OrgID + ":" + NormaliseNumber(h.InvoiceNumber)
+			_, known = s.invoices[s.byNumber[id]]
+		}
+		s.mu.RUnlock()
+		if !ok || known || seen[id] {
+			continue
+		}
+		seen[id] = true
+		cctx, cancel := withTimeout(ctx)
+		var nd numberDoc
+		err := s.db.Collection(colInvoiceNumbers).FindOne(cctx, bson.D{{Key: "_id", Value: id}}).Decode(&nd)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			cancel()
+			continue
+		}
+		if err != nil {
+			cancel()
+			return removed, fmt.Errorf("payments: reading invoice number %s: %w", id, err)
+		}
+		if nd.CreatedAt.After(s.now().Add(-time.Minute)) {
+			cancel()
+			continue // a submission in progress, not an orphan
+		}
+		if _, err := s.invoiceByID(cctx, nd.InvoiceID); err == nil || fault.KindOf(err) != fault.NotFound {
+			cancel()
+			if err != nil {
+				return removed, err
+			}
+			continue
+		}
+		if _, err := s.db.Collection(colInvoiceNumbers).DeleteOne(cctx, bson.D{{Key: "_id", Value: id}, {Key: "invoice_id", Value: nd.InvoiceID}}); err != nil {
+			cancel()
+			return removed, fmt.Errorf("payments: clearing invoice number %s: %w", id, err)
+		}
+		cancel()
+		removed++
+	}
+	return removed, nil
 }

@@ -99,6 +99,11 @@ func Invoices(ctx context.Context, pay *payments.Service, actor payments.Actor, 
 		in[i] = HistoricalInvoice(r)
 	}
 	res := InvoicesResult{Rows: len(rows)}
+	// A run cut short leaves number claims without invoices: clear them so
+	// this run completes.
+	if _, err := pay.ClearOrphanNumbers(ctx, in); err != nil {
+		return res, err
+	}
 	res.Created, res.Unchanged, err = pay.ImportHistorical(ctx, actor, in)
 	if err != nil {
 		return res, rowsProblems(err, func(i int) int { return rows[i].Line }, invoiceColumn)
