@@ -92,7 +92,7 @@ func TestImportCommands(t *testing.T) {
 		t.Fatalf("dry run: %q %v", out, err)
 	}
 	out, _, err = runCmd(t, dir, "", "remittance", "import", "--columns", cols, remit)
-	if err != nil || !strings.Contains(out, "applied: 1 invoices marked paid") || !strings.Contains(out, "line 3: SUP1001 H-1: Cannot be paid yet") ||
+	if err != nil || !strings.Contains(out, "applied: 1 invoice marked paid") || !strings.Contains(out, "line 3: SUP1001 H-1: Cannot be paid yet") ||
 		!strings.Contains(out, "line 4: SUP1002 H-3: Already paid") {
 		t.Fatalf("remittance import: %q %v", out, err)
 	}

@@ -66,6 +66,9 @@ func runRemittanceImport(ctx context.Context, e env) error {
 		return err
 	}
 	status := fmt.Sprintf("applied: %d invoices marked paid", res.PaidNow)
+	if res.PaidNow == 1 {
+		status = "applied: 1 invoice marked paid"
+	}
 	if res.AlreadyApplied {
 		status = "this file was applied before; nothing changed"
 	}

@@ -41,6 +41,7 @@ func demoSteps() []demoStep {
 	return []demoStep{
 		{"accounts", demoAccounts},
 		{"contacts", demoContacts},
+		{"payment run file", demoRemittance},
 		{"statements", demoStatements},
 		{"forums", demoForums},
 		{"queries", demoQueries},
