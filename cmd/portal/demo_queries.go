@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"careportal/portal/notify"
@@ -17,6 +18,9 @@ func demoQueries(ctx context.Context, a *app, o demoOptions, st *demoState) erro
 	var clock time.Time
 	now := func() time.Time { return clock }
 	qs := queries.NewService(a.store.DB, a.workdays, notify.NewService(a.store.DB, now), queries.Options{Now: now, Logger: a.log})
+	if a.payments != nil {
+		qs.SetLinker(queries.PaymentsLinker{Payments: a.payments})
+	}
 	cal, err := a.workdays.Calendar(ctx)
 	if err != nil {
 		return err
@@ -59,6 +63,26 @@ func demoQueries(ctx context.Context, a *app, o demoOptions, st *demoState) erro
 			return err
 		}
 	}
+	// raiseAboutInvoice links the query to the organisation's first invoice
+	// when the demo has invoices (the contracts and invoices step).
+	raiseAboutInvoice := func(when time.Time, a queries.Actor, ref, topic, subject, msg string) step {
+		return func() error {
+			clock = when
+			opts, err := qs.LinkOptions(ctx, a.OrgID)
+			if err != nil {
+				return err
+			}
+			in := queries.RaiseInput{Topic: topic, Subject: subject, Message: msg}
+			for _, o := range opts {
+				if strings.HasPrefix(o.Value, "invoice:") {
+					in.Link = o.Value
+					break
+				}
+			}
+			q, err = qs.Raise(ctx, a, orgName(ref), in)
+			return err
+		}
+	}
 	reply := func(when time.Time, a queries.Actor, msg string) step {
 		return func() error {
 			clock = when
@@ -89,8 +113,8 @@ func demoQueries(ctx context.Context, a *app, o demoOptions, st *demoState) erro
 	}
 	stories := [][]step{
 		{ // awaiting council, answered late and now past its resolution target
-			raise(at(15, 10), sunrise, "SUP1001", "invoice-not-paid", "Invoice SRC-2291 for January not paid",
-				"Our invoice SRC-2291 for January home care (£4,312.50) was due on the 14th and has not been paid. Please can you tell us when it will be?"),
+			raiseAboutInvoice(at(15, 10), sunrise, "SUP1001", "invoice-not-paid", "Home care invoice not paid",
+				"Our invoice for home care was due on the 14th and has not been paid. Please can you tell us when it will be?"),
 			assign(at(14, 9), pay, pay),
 			reply(at(11, 15), pay, "Sorry for the delay. The invoice was held because the purchase order had expired. We have asked brokerage to renew it."),
 			reply(at(10, 11), sunrise, "Thank you. Do you have a date for payment yet?"),

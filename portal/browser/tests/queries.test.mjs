@@ -32,6 +32,12 @@ test('a query from raising to reopening, across provider and council', async (t)
 
   await provider.selectOption('#topic', 'invoice-not-paid');
   await provider.fill('#message', 'Our invoice was due last week and has not been paid.');
+  // Link it to one of the organisation's invoices when the demo has some.
+  let linked = '';
+  if (await provider.locator('#link option').count() > 1) {
+    linked = await provider.locator('#link option').nth(1).innerText();
+    await provider.selectOption('#link', { index: 1 });
+  }
   await provider.setInputFiles('#attachment', { name: 'invoice.pdf', mimeType: 'application/pdf', buffer: pdf });
   await Promise.all([provider.waitForNavigation(), provider.getByRole('button', { name: 'Send query' }).click()]);
   assert.match(provider.url(), /\/queries\/Q-[0-9A-F]{8}$/);
@@ -39,6 +45,10 @@ test('a query from raising to reopening, across provider and council', async (t)
   assert.match(await provider.locator('#query-team').innerText(), /Brokerage Payments/);
   assert.match(await provider.locator('#query-status').innerText(), /Open/);
   assert.equal(await provider.getByRole('link', { name: 'Download invoice.pdf' }).count(), 1);
+  if (linked) {
+    const summaryText = await provider.locator('#query-summary').innerText();
+    assert.ok(summaryText.includes(linked), `query summary does not show the linked ${linked}`);
+  }
   await expectNoAxeViolations(provider, 'query page (provider)');
 
   // The payments team answers from its queue.
