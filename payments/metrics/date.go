@@ -105,3 +105,60 @@ func (d Date) NextMonth() Date {
 
 // Weekday of the date.
 func (d Date) Weekday() time.Weekday { return d.Time().Weekday() }
+
+// ParseISO reads exactly "YYYY-MM-DD" without allocating (the hot path of
+// adapting many stored dates). ok is false for anything else, including
+// impossible days such as 2025-02-30.
+func ParseISO(s string) (d Date, ok bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return 0, false
+	}
+	n := func(a, b int) (int, bool) {
+		v := 0
+		for i := a; i < b; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	y, ok1 := n(0, 4)
+	m, ok2 := n(5, 7)
+	dd, ok3 := n(8, 10)
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || dd < 1 || dd > daysIn(y, m) {
+		return 0, false
+	}
+	return fromCivil(y, m, dd), true
+}
+
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// fromCivil is the day number of a proleptic Gregorian date (Howard
+// Hinnant's days_from_civil), shifted so that 1970-01-01 is epochOffset.
+func fromCivil(y, m, d int) Date {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return Date(era*146097 + doe - 719468 + epochOffset)
+}

@@ -348,3 +348,17 @@ func TestReferenceDates(t *testing.T) {
 		t.Error("FormatBP")
 	}
 }
+
+func TestParseISOAgreesWithTime(t *testing.T) {
+	for d := D(1999, 12, 1); d < D(2031, 3, 1); d++ {
+		got, ok := ParseISO(d.String())
+		if !ok || got != d {
+			t.Fatalf("ParseISO(%s) = %d %v, want %d", d, got, ok, d)
+		}
+	}
+	for _, bad := range []string{"", "2025-02-29", "2024-13-01", "2024-00-10", "2024-1-01", "2024-01-32", "abcd-ef-gh", "2024/01/01"} {
+		if _, ok := ParseISO(bad); ok {
+			t.Errorf("ParseISO(%q) accepted", bad)
+		}
+	}
+}
