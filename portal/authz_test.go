@@ -76,7 +76,11 @@ var authzTable = map[string]authzCase{
 	"/invoices/{id}/file":   {fixture: fxInvoiceOfA},
 	"/staff/invoices/{id}":  {fixture: fxInvoiceOfA, want: http.StatusForbidden},
 	"/staff/invoices/{id}/{action:approve|query|reject|schedule|pay}": {fixture: fxInvoiceOfA, want: http.StatusForbidden},
-	"/staff/contracts/{id}/edit":                                      {fixture: fxContractOfA, want: http.StatusForbidden},
+	// imports, payment runs (staff only: 403 before any lookup) and the JSON API
+	"/staff/remittance/{id:[0-9a-f]{64}}":       {fixture: fxRemittanceRunOfA, want: http.StatusForbidden},
+	"/staff/remittance/{id:[0-9a-f]{64}}/apply": {fixture: fxRemittanceRunOfA, want: http.StatusForbidden},
+	"/api/v1/invoices/{id}":                     {fixture: fxInvoiceOfA},
+	"/staff/contracts/{id}/edit":                {fixture: fxContractOfA, want: http.StatusForbidden},
 	// accounts
 	"/invite/{token}":              {public: "the token is the secret; it names no organisation's object"},
 	"/org/users/{id}/deactivate":   {fixture: fxUserOfA},

@@ -58,6 +58,8 @@ func newTestDeps(t *testing.T, st *store.Store) Deps {
 	d.SessionKey = []byte("test-session-key-0123456789abcdef-0123456789")
 	// contracts, invoices
 	wirePaymentsForTest(t, &d, st)
+	// payment runs (remittance)
+	wireRemittanceForTest(t, &d, st)
 	// engagement: contacts, queries, notifications, working days
 	wireEngagementForTest(t, &d, st)
 	// engagement: market position statements and forums

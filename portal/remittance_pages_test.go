@@ -2,6 +2,7 @@ package portal
 
 import (
 	"bytes"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -14,8 +15,32 @@ import (
 	"careportal/auth"
 	"careportal/payments"
 	"careportal/payments/remittance"
+	"careportal/portal/store"
 	"careportal/portal/store/storetest"
 )
+
+// wireRemittanceForTest adds the payment runs service, as cmd/portal's
+// wireRemittance does (after payments).
+func wireRemittanceForTest(t *testing.T, d *Deps, st *store.Store) {
+	t.Helper()
+	d.Remittance = remittance.NewService(st.DB, d.Payments, remittance.Options{})
+	if err := d.Remittance.EnsureIndexes(storetest.Context(t)); err != nil {
+		t.Fatalf("remittance.EnsureIndexes: %v", err)
+	}
+}
+
+// fxRemittanceRunOfA is a payment run (kept, not applied) paying an
+// invoice of organisation A.
+func fxRemittanceRunOfA(t *testing.T, f *accountsFixture) map[string]string {
+	t.Helper()
+	f.seq++
+	data := fmt.Sprintf("supplier_ref,invoice_number,amount_paid,payment_date,payment_reference\n%s,RUN-%d,10.00,2026-01-31,R\n", f.orgA.SupplierRef, f.seq)
+	rep, err := f.ts.remittance.Upload(storetest.Context(t), payments.Actor{Name: "Staff", Party: payments.PartyStaff}, "a.csv", []byte(data), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"id": rep.Run.ID}
+}
 
 // withRemittance adds the payment runs service to a payments fixture's
 // server (as cmd/portal's wireRemittance does).
