@@ -256,3 +256,22 @@ func TestAssessmentIndicatorSettings(t *testing.T) {
 		t.Error("indicators page does not show the saved mapping")
 	}
 }
+
+// fxAssessment makes a round and a plan action for the object-authorization
+// table (portal/authz_test.go): every self-assessment route is staff-only.
+func fxAssessment(t *testing.T, f *accountsFixture) map[string]string {
+	ctx := storetest.Context(t)
+	by := assessment.Actor{Name: "test"}
+	if _, _, err := f.ts.assessment.LoadBaseline(ctx, by); err != nil {
+		t.Fatal(err)
+	}
+	rd, err := f.ts.assessment.StartRound(ctx, by, assessment.RoundInput{Name: "Authz round", Date: "2026-03-10", FromRound: assessment.BaselineID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	act, err := f.ts.assessment.AddAction(ctx, by, assessment.ActionInput{Question: "7.2", Text: "Act", Owner: "Team", Due: "2026-06-30"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"id": rd.ID, "n": "7", "q": "2", "f": "1", "aid": act.ID, "ind": string(assessment.IndPaidWithin30Days)}
+}

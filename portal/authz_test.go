@@ -29,6 +29,18 @@ type authzCase struct {
 // authzTable has an entry for every route with a path variable, keyed by
 // the route's path template. Add yours: one line plus a fixture func.
 var authzTable = map[string]authzCase{
+	// self-assessment: council-only pages; a provider gets 403 before any lookup
+	"/assessment/rounds/{id}":                                         {fixture: fxAssessment, want: http.StatusForbidden},
+	"/assessment/rounds/{id}/details":                                 {fixture: fxAssessment, want: http.StatusForbidden},
+	"/assessment/rounds/{id}/agree":                                   {fixture: fxAssessment, want: http.StatusForbidden},
+	"/assessment/rounds/{id}/print":                                   {fixture: fxAssessment, want: http.StatusForbidden},
+	"/assessment/rounds/{id}/export.csv":                              {fixture: fxAssessment, want: http.StatusForbidden},
+	"/assessment/rounds/{id}/aspects/{n:[0-9]+}":                      {fixture: fxAssessment, want: http.StatusForbidden},
+	"/assessment/rounds/{id}/aspects/{n:[0-9]+}/questions/{q:[0-9]+}": {fixture: fxAssessment, want: http.StatusForbidden},
+	"/assessment/rounds/{id}/aspects/{n:[0-9]+}/factors/{f:[0-9]+}":   {fixture: fxAssessment, want: http.StatusForbidden},
+	"/assessment/plan/{aid}":                                          {fixture: fxAssessment, want: http.StatusForbidden},
+	"/assessment/indicators/{ind}":                                    {fixture: fxAssessment, want: http.StatusForbidden},
+
 	// engagement: market position statements (published to every provider;
 	// feedback is the organisation's own) and forums (events show by
 	// service type; bookings are the principal's organisation's own)

@@ -10,6 +10,7 @@ import (
 	"careportal/payments"
 	"careportal/payments/performance"
 	"careportal/payments/remittance"
+	"careportal/portal/assessment"
 	"careportal/portal/contacts"
 	"careportal/portal/forums"
 	"careportal/portal/notify"
@@ -42,6 +43,8 @@ type app struct {
 	performance *performance.Service
 	// payment runs (remittance files), on payments
 	remittance *remittance.Service
+	// self-assessment
+	assessment *assessment.Service
 	// background jobs (sweeps, read-model polling) that run while serving.
 	jobs []job
 }
@@ -107,6 +110,10 @@ func (a *app) wire(ctx context.Context) error {
 		return err
 	}
 	if err := a.wireStatementsForums(ctx); err != nil {
+		return err
+	}
+	// self-assessment: last, its live evidence comes from the others
+	if err := a.wireAssessment(ctx); err != nil {
 		return err
 	}
 	return nil

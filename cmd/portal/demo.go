@@ -45,6 +45,7 @@ func demoSteps() []demoStep {
 		{"statements", demoStatements},
 		{"forums", demoForums},
 		{"queries", demoQueries},
+		{"assessment", demoAssessment},
 	}
 }
 

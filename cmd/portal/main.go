@@ -45,6 +45,8 @@ func commands() map[string]command {
 		"orgs":   {"provider organisations: create --ref REF --name NAME [--terms-days N] [--email EMAIL]", runOrgs},
 		"users":  {"users: create --email EMAIL --name NAME --role ROLE [--org REF] [--manager] [--teams a,b] (password on stdin)", runUsers},
 		"tokens": {"API tokens: create --org REF --name NAME (prints the token)", runTokens},
+		// self-assessment
+		"assessment": {"self-assessment: load-baseline (the 2022 peer review, idempotent) | rounds", runAssessment},
 		// payment performance and reports
 		// contracts, invoices and payment runs: CSV imports
 		"contracts":  {"contracts register: import FILE (CSV; all or nothing; the same file again changes nothing)", runContracts},

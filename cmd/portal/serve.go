@@ -114,6 +114,8 @@ func (a *app) newServer() (*portal.Server, error) {
 		Queries:  a.queries,
 		Notify:   a.notify,
 		Workdays: a.workdays,
+		// self-assessment
+		Assessment: a.assessment,
 		// engagement: statements and forums
 		Statements: a.statements,
 		Forums:     a.forums,

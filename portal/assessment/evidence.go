@@ -56,7 +56,7 @@ var Indicators = []Indicator{
 	{IndQueryFirstResponse, "Median time to first response to provider queries", "Median working days from a provider raising a query to the council's first response, over the last 12 months.", UnitDays, "provider queries"},
 	{IndQueryResolvedOnTarget, "Provider queries resolved within target", "Percentage of provider queries resolved within their target time, over the last 12 months.", UnitPercent, "provider queries"},
 	{IndForumAttendance, "Providers attending forums", "Share of active provider organisations that attended at least one provider forum in the last 12 months.", UnitPercent, "provider forums"},
-	{IndStatementAge, "Age of the market position statement", "Months since the current market position statement was published.", UnitMonths, "market position statements"},
+	{IndStatementAge, "Age of the market position statement", "Days since the current market position statement (its latest version) was published.", UnitDays, "market position statements"},
 }
 
 // IndicatorByID finds an indicator in the registry.
@@ -341,7 +341,7 @@ func DefaultMappings() []Mapping {
 			"Resolving provider queries within the promised time is both open communication and transactional improvement. The steps mirror paying on time: 95% or more Excellent, under 50% Poor.", "", time.Time{}},
 		{IndForumAttendance, []string{"3.5", "2.4"}, mustRules(">= 60 : 75\n>= 40 : 60\n>= 20 : 40\n>= 5 : 25\notherwise : 15", UnitPercent),
 			"In 2022 it was unclear whether provider forums happened at all (question 3.5 scored 20). Most providers taking part in a forum in a year (60% or more) shows partnership working (Excellent); a fifth to two fifths is Fair; under 5% is Poor.", "", time.Time{}},
-		{IndStatementAge, []string{"3.9", "7.5"}, mustRules("<= 12 : 75\n<= 24 : 50\n<= 36 : 30\notherwise : 10", UnitMonths),
-			"A market position statement refreshed every year shows market insight that is shared with providers (Excellent). The 2022 review found it out of date; a statement over three years old is Poor.", "", time.Time{}},
+		{IndStatementAge, []string{"3.9", "7.5"}, mustRules("<= 365 : 75\n<= 730 : 50\n<= 1095 : 30\notherwise : 10", UnitDays),
+			"A market position statement refreshed within the last year (365 days) shows market insight that is shared with providers (Excellent). The 2022 review found it out of date; over two years is Fair and over three years (1,095 days) Poor.", "", time.Time{}},
 	}
 }
