@@ -261,6 +261,11 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor Actor, in SubmitInput
 	}
 	inv.apply(Event{Seq: 1, At: now, Date: inv.ReceivedDate, ByID: actor.UserID, ByName: actor.Name, By: actor.Party, To: StatusSubmitted, Note: inv.Note, Source: source})
 
+	pid := eventID(inv.ID, 1)
+	if _, err := s.db.Collection(colInvoicePending).InsertOne(ctx, pendingDoc{ID: pid, InvoiceID: inv.ID, Seq: 1, NumberID: inv.OrgID + ":" + inv.NumberKey, At: now}); err != nil {
+		return Invoice{}, fmt.Errorf("payments: recording the submission: %w", err)
+	}
+	defer s.clearPending(ctx, pid)
 	if err := s.claimNumber(ctx, actor, &inv); err != nil {
 		return Invoice{}, err
 	}
@@ -281,13 +286,14 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor Actor, in SubmitInput
 			return Invoice{}, fmt.Errorf("payments: saving the invoice file: %w", err)
 		}
 	}
-	if _, err := s.db.Collection(colInvoices).InsertOne(ctx, inv); err != nil {
+	if err := s.insertSnapshot(ctx, &inv); err != nil {
 		undo()
 		return Invoice{}, fmt.Errorf("payments: saving the invoice: %w", err)
 	}
 	s.putInvoice(&inv)
 	if _, err := s.db.Collection(colInvoiceEvents).InsertOne(ctx, eventDoc{ID: eventID(inv.ID, 1), InvoiceID: inv.ID, Event: inv.History[0]}); err != nil {
-		// The snapshot holds the event; Load's repair writes it again.
+		// The snapshot holds the event; the pending record is kept (the
+		// deferred clear may fail too) so that start-up repair writes it.
 		s.log.Error("payments: writing the submission event failed; it will be repaired at start-up", "invoice", inv.ID, "err", err)
 	}
 	return inv, nil
@@ -338,9 +344,9 @@ func (s *Service) invoiceByID(ctx context.Context, id string) (Invoice, error) {
 	if ok {
 		return *inv, nil
 	}
-	var doc Invoice
-	if err := s.db.Collection(colInvoices).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc); err != nil {
-		return Invoice{}, notFoundOr(err, "invoice")
+	doc, err := s.readSnapshot(ctx, id)
+	if err != nil {
+		return Invoice{}, err
 	}
 	s.putInvoice(&doc)
 	return doc, nil

@@ -16,6 +16,7 @@ const (
 	colInvoiceEvents  = "invoice_events"
 	colInvoiceNumbers = "invoice_numbers"
 	colInvoiceFiles   = "invoice_files"
+	colInvoicePending = "invoice_pending"
 )
 
 // Orgs is what payments needs of provider organisations; *auth.Service

@@ -74,7 +74,7 @@ func NewService(db *mongo.Database, orgs Orgs, o Options) *Service {
 func (s *Service) EnsureIndexes(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := store.EnsureCollections(ctx, s.db, colContracts, colInvoices, colInvoiceEvents, colInvoiceNumbers, colInvoiceFiles); err != nil {
+	if err := store.EnsureCollections(ctx, s.db, colContracts, colInvoices, colInvoiceEvents, colInvoiceNumbers, colInvoiceFiles, colInvoicePending); err != nil {
 		return err
 	}
 	idx := []struct {
@@ -145,12 +145,12 @@ func (s *Service) Load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("payments: loading contracts: %w", err)
 	}
-	invoices, err := findAll[Invoice](ctx, s.db.Collection(colInvoices), bson.D{})
+	if err := s.repairPending(ctx); err != nil {
+		return err
+	}
+	invoices, err := s.readSnapshots(ctx, bson.D{})
 	if err != nil {
 		return fmt.Errorf("payments: loading invoices: %w", err)
-	}
-	if err := s.repair(ctx, invoices); err != nil {
-		return err
 	}
 	s.mu.Lock()
 	for i := range contracts {
@@ -173,56 +173,6 @@ func (s *Service) ensureLoaded(ctx context.Context) error {
 		return nil
 	}
 	return s.Load(ctx)
-}
-
-// repair brings every snapshot level with its events: events past the
-// snapshot's version are applied (a crash between the event insert and the
-// snapshot update), and history entries without an event (a crash between
-// the snapshot insert and the first event insert) get their event written.
-func (s *Service) repair(ctx context.Context, invoices []Invoice) error {
-	type evKey struct {
-		InvoiceID string `bson:"invoice_id"`
-		Seq       int    `bson:"seq"`
-	}
-	keys, err := findAll[evKey](ctx, s.db.Collection(colInvoiceEvents), bson.D{}, options.Find().SetProjection(bson.D{{Key: "invoice_id", Value: 1}, {Key: "seq", Value: 1}}))
-	if err != nil {
-		return fmt.Errorf("payments: reading invoice events: %w", err)
-	}
-	last := make(map[string]int, len(invoices))
-	for _, k := range keys {
-		if k.Seq > last[k.InvoiceID] {
-			last[k.InvoiceID] = k.Seq
-		}
-	}
-	for i := range invoices {
-		inv := &invoices[i]
-		switch n := last[inv.ID]; {
-		case n > inv.Version:
-			for seq := inv.Version + 1; seq <= n; seq++ {
-				var d eventDoc
-				if err := s.db.Collection(colInvoiceEvents).FindOne(ctx, bson.D{{Key: "_id", Value: eventID(inv.ID, seq)}}).Decode(&d); err != nil {
-					return fmt.Errorf("payments: repairing invoice %s: event %d: %w", inv.ID, seq, err)
-				}
-				inv.apply(d.Event)
-			}
-			if _, err := s.db.Collection(colInvoices).ReplaceOne(ctx, bson.D{{Key: "_id", Value: inv.ID}}, inv); err != nil {
-				return fmt.Errorf("payments: repairing invoice %s: %w", inv.ID, err)
-			}
-			s.log.Warn("payments: invoice snapshot was behind its events; rebuilt", "invoice", inv.ID, "version", inv.Version)
-		case n < inv.Version:
-			for _, ev := range inv.History {
-				if ev.Seq <= n {
-					continue
-				}
-				_, err := s.db.Collection(colInvoiceEvents).InsertOne(ctx, eventDoc{ID: eventID(inv.ID, ev.Seq), InvoiceID: inv.ID, Event: ev})
-				if err != nil && !store.IsDuplicateKey(err) {
-					return fmt.Errorf("payments: repairing events of invoice %s: %w", inv.ID, err)
-				}
-			}
-			s.log.Warn("payments: invoice events were missing; rewritten from the snapshot", "invoice", inv.ID)
-		}
-	}
-	return nil
 }
 
 // putInvoiceLocked stores a snapshot in the read model unless it already
@@ -282,7 +232,7 @@ func (s *Service) Poll(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("payments: polling contracts: %w", err)
 	}
-	invoices, err := findAll[Invoice](ctx, s.db.Collection(colInvoices), filter)
+	invoices, err := s.readSnapshots(ctx, filter)
 	if err != nil {
 		return fmt.Errorf("payments: polling invoices: %w", err)
 	}

@@ -402,16 +402,30 @@ func TestRepairFromEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Simulate a crash after the event insert, before the snapshot update:
-	// write an approval event only.
+	// the intent and an approval event only.
 	ev := Event{Seq: 2, At: clk.Now(), Date: "2026-03-10", ByName: "Pat", By: PartyStaff, From: StatusSubmitted, To: StatusApproved}
+	if _, err := st.DB.Collection(colInvoicePending).InsertOne(ctx, pendingDoc{ID: eventID(inv.ID, 2), InvoiceID: inv.ID, Seq: 2}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := st.DB.Collection(colInvoiceEvents).InsertOne(ctx, eventDoc{ID: eventID(inv.ID, 2), InvoiceID: inv.ID, Event: ev}); err != nil {
 		t.Fatal(err)
 	}
-	// And a second invoice whose submission event was never written.
+	// A second invoice whose submission event was never written.
 	in := goodInput()
 	in.InvoiceNumber = "INV-2"
 	inv2, _ := s.SubmitInvoice(ctx, provider1, in)
 	if _, err := st.DB.Collection(colInvoiceEvents).DeleteOne(ctx, bson.D{{Key: "_id", Value: eventID(inv2.ID, 1)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB.Collection(colInvoicePending).InsertOne(ctx, pendingDoc{ID: eventID(inv2.ID, 1), InvoiceID: inv2.ID, Seq: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// A third submission that claimed its number but crashed before its
+	// snapshot: the number is released.
+	if _, err := st.DB.Collection(colInvoicePending).InsertOne(ctx, pendingDoc{ID: eventID("ghost", 1), InvoiceID: "ghost", Seq: 1, NumberID: "org1:INV3"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB.Collection(colInvoiceNumbers).InsertOne(ctx, numberDoc{ID: "org1:INV3", InvoiceID: "ghost"}); err != nil {
 		t.Fatal(err)
 	}
 	s2 := NewService(st.DB, fixedOrgs, Options{Now: clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -419,13 +433,19 @@ func TestRepairFromEvents(t *testing.T) {
 	if err != nil || got.Status != StatusApproved || got.Version != 2 {
 		t.Fatalf("repaired = %+v, %v", got, err)
 	}
-	var disk Invoice
-	_ = st.DB.Collection(colInvoices).FindOne(ctx, bson.D{{Key: "_id", Value: inv.ID}}).Decode(&disk)
+	disk, _ := s2.readSnapshot(ctx, inv.ID)
 	if disk.Version != 2 || disk.Status != StatusApproved {
 		t.Fatalf("snapshot on disk not repaired: %+v", disk)
 	}
 	if n, _ := st.DB.Collection(colInvoiceEvents).CountDocuments(ctx, bson.D{{Key: "_id", Value: eventID(inv2.ID, 1)}}); n != 1 {
 		t.Fatalf("missing event not rewritten")
+	}
+	if n := count(t, st, colInvoicePending); n != 0 {
+		t.Fatalf("%d changes still pending after repair", n)
+	}
+	in.InvoiceNumber = "inv-3"
+	if _, err := s2.SubmitInvoice(ctx, provider1, in); err != nil {
+		t.Fatalf("the crashed submission's number was not released: %v", err)
 	}
 }
 

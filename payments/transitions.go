@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"careportal/portal/fault"
 	"careportal/portal/store"
 )
@@ -107,8 +105,17 @@ func (s *Service) Transition(ctx context.Context, actor Actor, invoiceID string,
 func (s *Service) record(ctx context.Context, inv Invoice, ev Event) (Invoice, error) {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
-	_, err := s.db.Collection(colInvoiceEvents).InsertOne(ctx, eventDoc{ID: eventID(inv.ID, ev.Seq), InvoiceID: inv.ID, Event: ev})
+	id := eventID(inv.ID, ev.Seq)
+	// The intent first: a second writer of the same step collides here.
+	if _, err := s.db.Collection(colInvoicePending).InsertOne(ctx, pendingDoc{ID: id, InvoiceID: inv.ID, Seq: ev.Seq, At: ev.At}); err != nil {
+		if store.IsDuplicateKey(err) {
+			return Invoice{}, fault.Conflictf(ErrChanged)
+		}
+		return Invoice{}, fmt.Errorf("payments: recording the change: %w", err)
+	}
+	_, err := s.db.Collection(colInvoiceEvents).InsertOne(ctx, eventDoc{ID: id, InvoiceID: inv.ID, Event: ev})
 	if err != nil {
+		s.clearPending(ctx, id)
 		if store.IsDuplicateKey(err) {
 			return Invoice{}, fault.Conflictf(ErrChanged)
 		}
@@ -118,9 +125,12 @@ func (s *Service) record(ctx context.Context, inv Invoice, ev Event) (Invoice, e
 	// The event is written: the change has happened. Show it at once, even
 	// if the snapshot write below fails (start-up repair then rebuilds it).
 	s.putInvoice(&inv)
-	if _, err := s.db.Collection(colInvoices).ReplaceOne(ctx, bson.D{{Key: "_id", Value: inv.ID}}, inv); err != nil {
+	if err := s.replaceSnapshot(ctx, &inv); err != nil {
+		// The pending record stays: start-up rebuilds the snapshot.
 		s.log.Error("payments: updating the invoice snapshot failed; it will be rebuilt from its events at start-up", "invoice", inv.ID, "err", err)
+		return inv, nil
 	}
+	s.clearPending(ctx, id)
 	return inv, nil
 }
 
