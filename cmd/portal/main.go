@@ -41,6 +41,8 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve": {"serve HTTP (the default when no command is given)", runServe},
 		"demo":  {"fill an empty store with a small fictional borough and print how to sign in", runDemo},
+		// contracts, invoices
+		"loadtest": {"measure the invoice pages with concurrent users on a demo store: loadtest --password P [--users 8] [--duration 30s]", runLoadtest},
 		// accounts
 		"orgs":   {"provider organisations: create --ref REF --name NAME [--terms-days N] [--email EMAIL]", runOrgs},
 		"users":  {"users: create --email EMAIL --name NAME --role ROLE [--org REF] [--manager] [--teams a,b] (password on stdin)", runUsers},

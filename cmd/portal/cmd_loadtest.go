@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// runLoadtest measures the payments pages under load: it serves the portal
+// from the data directory on a private port, signs in as demo accounts
+// (so the whole middleware, sessions included, is measured) and has
+// --users people use the provider invoice list, invoice pages, the submit
+// form and the staff work queues for --duration, then prints the 50th,
+// 95th and 99th percentile answer times per page. Run it on a store made
+// by `portal demo --invoices 30000 --password P`; it adds the invoices it
+// submits.
+func runLoadtest(ctx context.Context, e env) error {
+	var cfg config
+	var users int
+	var duration time.Duration
+	var password string
+	fs := newFlags("loadtest", e, &cfg)
+	fs.IntVar(&users, "users", 8, "concurrent users")
+	fs.DurationVar(&duration, "duration", 30*time.Second, "how long to run")
+	fs.StringVar(&password, "password", "", "the demo accounts' password (portal demo --password)")
+	if err := parseFlags(fs, &cfg, e.args); err != nil {
+		return err
+	}
+	if password == "" {
+		return usagef("--password is required: the password given to portal demo")
+	}
+	if users < 1 || users > 64 {
+		return usagef("--users must be between 1 and 64")
+	}
+	a, err := openApp(ctx, cfg, newLogger(io.Discard, false))
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	start := time.Now()
+	if err := a.payments.Load(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "read model loaded in %s\n", time.Since(start).Round(time.Millisecond))
+	srv, err := a.newServer()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	defer hs.Close()
+	base := "http://" + ln.Addr().String()
+
+	providers := []string{"manager@sunrise-care.example", "manager@oakfield-homes.example", "manager@riverside-living.example", "manager@meadowbank-nursing.example"}
+	staff := []string{"payments@council.example", "brokerage@council.example", "admin@council.example", "payments@council.example"}
+	rec := &latencies{byPage: map[string][]time.Duration{}}
+	var wg sync.WaitGroup
+	errc := make(chan error, users)
+	deadline := time.Now().Add(duration)
+	for i := 0; i < users; i++ {
+		email := providers[(i/2)%len(providers)]
+		if i%2 == 1 {
+			email = staff[(i/2)%len(staff)]
+		}
+		wg.Add(1)
+		go func(i int, email string) {
+			defer wg.Done()
+			u, err := newLoadUser(base, email, password)
+			if err != nil {
+				errc <- err
+				return
+			}
+			rng := rand.New(rand.NewPCG(uint64(i), 99))
+			for n := 0; time.Now().Before(deadline) && ctx.Err() == nil; n++ {
+				if err := u.step(rng, n, rec); err != nil {
+					errc <- fmt.Errorf("%s: %w", email, err)
+					return
+				}
+			}
+		}(i, email)
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		return err
+	}
+	rec.print(e.stdout, users, duration)
+	return nil
+}
+
+type latencies struct {
+	mu     sync.Mutex
+	byPage map[string][]time.Duration
+}
+
+func (l *latencies) add(page string, d time.Duration) {
+	l.mu.Lock()
+	l.byPage[page] = append(l.byPage[page], d)
+	l.mu.Unlock()
+}
+
+func (l *latencies) print(w io.Writer, users int, d time.Duration) {
+	fmt.Fprintf(w, "%d concurrent users for %s\n%-34s %7s %8s %8s %8s\n", users, d, "page", "count", "p50", "p95", "p99")
+	var pages []string
+	for p := range l.byPage {
+		pages = append(pages, p)
+	}
+	sort.Strings(pages)
+	for _, p := range pages {
+		ds := l.byPage[p]
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		q := func(f float64) string {
+			return fmt.Sprintf("%.1fms", float64(ds[min(len(ds)-1, int(f*float64(len(ds))))].Microseconds())/1000)
+		}
+		fmt.Fprintf(w, "%-34s %7d %8s %8s %8s\n", p, len(ds), q(0.50), q(0.95), q(0.99))
+	}
+}
+
+type loadUser struct {
+	base      string
+	email     string
+	client    *http.Client
+	staff     bool
+	ids       []string
+	contracts []string
+}
+
+var (
+	invoiceLinkRe = regexp.MustCompile(`href="/(?:staff/)?invoices/([0-9a-f]{24})"`)
+	contractOptRe = regexp.MustCompile(`<option value="(ASC-[^"]+)"`)
+)
+
+func newLoadUser(base, email, password string) (*loadUser, error) {
+	jar, _ := cookiejar.New(nil)
+	u := &loadUser{base: base, email: email, staff: strings.HasSuffix(email, "@council.example"),
+		client: &http.Client{Jar: jar, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	resp, err := u.client.PostForm(base+"/login", url.Values{"email": {email}, "password": {password}})
+	if err != nil {
+		return nil, err
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return nil, fmt.Errorf("signing in as %s: status %d (is --password the demo password?)", email, resp.StatusCode)
+	}
+	list := "/invoices"
+	if u.staff {
+		list = "/staff/invoices?queue=approved"
+	}
+	body, _, err := u.get(list)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range invoiceLinkRe.FindAllStringSubmatch(body, -1) {
+		u.ids = append(u.ids, m[1])
+	}
+	if !u.staff {
+		body, _, err := u.get("/invoices/new")
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range contractOptRe.FindAllStringSubmatch(body, -1) {
+			u.contracts = append(u.contracts, m[1])
+		}
+	}
+	if len(u.ids) == 0 {
+		return nil, fmt.Errorf("%s sees no invoices: run portal demo --invoices 30000 first", email)
+	}
+	return u, nil
+}
+
+func (u *loadUser) get(path string) (string, time.Duration, error) {
+	start := time.Now()
+	resp, err := u.client.Get(u.base + path)
+	if err != nil {
+		return "", 0, err
+	}
+	b, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	d := time.Since(start)
+	if err != nil {
+		return "", 0, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", 0, fmt.Errorf("GET %s: status %d", path, resp.StatusCode)
+	}
+	return string(b), d, nil
+}
+
+func (u *loadUser) step(rng *rand.Rand, n int, rec *latencies) error {
+	if u.staff {
+		queues := []string{"new", "queried", "approved", "scheduled", "overdue"}
+		switch n % 4 {
+		case 0, 1:
+			q := queues[rng.IntN(len(queues))]
+			_, d, err := u.get("/staff/invoices?queue=" + q)
+			rec.add("GET /staff/invoices?queue=", d)
+			return err
+		case 2:
+			_, d, err := u.get("/staff/invoices/" + u.ids[rng.IntN(len(u.ids))])
+			rec.add("GET /staff/invoices/{id}", d)
+			return err
+		default:
+			_, d, err := u.get("/staff/invoices?q=SUP10" + fmt.Sprint(rng.IntN(8)+1))
+			rec.add("GET /staff/invoices?q= (search)", d)
+			return err
+		}
+	}
+	switch n % 5 {
+	case 0, 1:
+		_, d, err := u.get(fmt.Sprintf("/invoices?page=%d", 1+rng.IntN(3)))
+		rec.add("GET /invoices", d)
+		return err
+	case 2, 3:
+		_, d, err := u.get("/invoices/" + u.ids[rng.IntN(len(u.ids))])
+		rec.add("GET /invoices/{id}", d)
+		return err
+	}
+	if len(u.contracts) == 0 {
+		return errors.New("no active contracts to invoice")
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range map[string]string{"contract_ref": u.contracts[rng.IntN(len(u.contracts))], "invoice_number": fmt.Sprintf("LOAD-%d-%d", time.Now().UnixNano(), rng.IntN(1000)),
+		"invoice_date": time.Now().Format("2006-01-02"), "period_start": "2026-01-01", "period_end": "2026-01-31", "net": "1,234.50", "vat": "0", "gross": "1234.50"} {
+		_ = mw.WriteField(k, v)
+	}
+	_ = mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, u.base+"/invoices/new", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	start := time.Now()
+	resp, err := u.client.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	rec.add("POST /invoices/new (submit)", time.Since(start))
+	if resp.StatusCode != http.StatusSeeOther {
+		return fmt.Errorf("submitting an invoice: status %d", resp.StatusCode)
+	}
+	return nil
+}
