@@ -3,6 +3,8 @@ package performance
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"careportal/auth"
 	"careportal/payments"
@@ -31,11 +33,11 @@ func Adapt(inv *payments.Invoice, contracts map[string]payments.Contract, orgs m
 		ID: inv.ID, Number: inv.Number, OrgID: inv.OrgID, OrgName: inv.OrgName, SupplierRef: inv.SupplierRef,
 		ContractRef: inv.ContractRef, GrossPence: inv.GrossPence, Status: metrics.Status(inv.Status),
 	}
-	m.Received, _ = metrics.ParseDate(inv.ReceivedDate)
+	m.Received, _ = metrics.ParseISO(inv.ReceivedDate)
 	if m.Received.IsZero() && !inv.ReceivedAt.IsZero() {
 		m.Received = metrics.DateOf(inv.ReceivedAt)
 	}
-	m.Due, _ = metrics.ParseDate(inv.DueDate)
+	m.Due, _ = metrics.ParseISO(inv.DueDate)
 	if c, ok := contracts[inv.ContractID]; ok {
 		m.ServiceType = string(c.ServiceType)
 	}
@@ -44,14 +46,14 @@ func Adapt(inv *payments.Invoice, contracts map[string]payments.Contract, orgs m
 	}
 	m.History = make([]metrics.Change, 0, len(inv.History))
 	for _, ev := range inv.History {
-		day, err := metrics.ParseDate(ev.Date)
-		if err != nil || day.IsZero() {
+		day, ok := metrics.ParseISO(ev.Date)
+		if !ok {
 			day = metrics.DateOf(ev.At)
 		}
 		m.History = append(m.History, metrics.Change{On: day, To: metrics.Status(ev.To)})
 		if ev.To == payments.StatusPaid {
-			pd, err := metrics.ParseDate(ev.PaymentDate)
-			if err != nil || pd.IsZero() {
+			pd, ok := metrics.ParseISO(ev.PaymentDate)
+			if !ok {
 				pd = day
 			}
 			amt := ev.AmountPence
@@ -62,7 +64,7 @@ func Adapt(inv *payments.Invoice, contracts map[string]payments.Contract, orgs m
 		}
 	}
 	if len(m.Payments) == 0 && inv.PaidDate != "" {
-		if pd, err := metrics.ParseDate(inv.PaidDate); err == nil {
+		if pd, ok := metrics.ParseISO(inv.PaidDate); ok {
 			amt := inv.PaidPence
 			if amt == 0 {
 				amt = inv.GrossPence
@@ -73,7 +75,7 @@ func Adapt(inv *payments.Invoice, contracts map[string]payments.Contract, orgs m
 	sortPayments(m.Payments)
 	sortChanges(m.History)
 	for _, ip := range interest {
-		if d, err := metrics.ParseDate(ip.Date); err == nil {
+		if d, ok := metrics.ParseISO(ip.Date); ok {
 			m.InterestPaid = append(m.InterestPaid, metrics.Payment{On: d, Pence: ip.Pence})
 		}
 	}
@@ -106,6 +108,19 @@ func (s *Service) snapshotNow(ctx context.Context) (*snapshot, error) {
 	if s.src.Invoices == nil {
 		return &snapshot{orgs: map[string]auth.Org{}, byID: map[string]int{}}, nil
 	}
+	var changes uint64
+	if s.src.Changes != nil {
+		changes = s.src.Changes()
+		s.mu.RLock()
+		own := s.ownWrites
+		s.mu.RUnlock()
+		s.cacheMu.Lock()
+		snap := s.snap
+		s.cacheMu.Unlock()
+		if snap != nil && snap.fp.changes == changes && snap.fp.own == own && time.Since(snap.built) < orgsTTL {
+			return snap, nil
+		}
+	}
 	invs, err := s.src.Invoices(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("performance: reading invoices: %w", err)
@@ -123,7 +138,7 @@ func (s *Service) snapshotNow(ctx context.Context) (*snapshot, error) {
 		}
 	}
 	s.mu.RLock()
-	fp := fingerprint{count: len(invs), own: s.ownWrites, contracts: len(contracts), orgs: len(orgs)}
+	fp := fingerprint{count: len(invs), own: s.ownWrites, contracts: len(contracts), orgs: len(orgs), changes: changes}
 	s.mu.RUnlock()
 	for i := range invs {
 		fp.versions += int64(invs[i].Version)
@@ -155,15 +170,78 @@ func (s *Service) snapshotNow(ctx context.Context) (*snapshot, error) {
 	for _, o := range orgs {
 		omap[o.ID] = o
 	}
+	// Reuse the adapted form of every invoice that has not changed since
+	// the last build (same version and update time, same interest
+	// payments, same contracts and organisations): after a write only the
+	// changed invoices are adapted again.
+	prev := s.snap
+	sameRefs := prev != nil && prev.fp.contracts == fp.contracts && prev.fp.orgs == fp.orgs && prev.refsKey == refsKey(contracts, orgs)
 	s.mu.RLock()
 	out := make([]metrics.Invoice, len(invs))
-	byID := make(map[string]int, len(invs))
+	keys := make([]entryKey, len(invs))
+	// The read model lists invoices in id order, so between two builds
+	// the same invoice is nearly always at the same index: compare ids
+	// there first and only fall back to the map (and rebuild it) when
+	// invoices were added.
+	sameOrder := prev != nil && len(prev.invoices) == len(invs)
 	for i := range invs {
-		out[i] = Adapt(&invs[i], cmap, omap, s.interest[invs[i].ID])
-		byID[invs[i].ID] = i
+		inv := &invs[i]
+		ips := s.interest[inv.ID]
+		k := entryKey{version: inv.Version, updated: inv.UpdatedAt.UnixNano(), interest: len(ips)}
+		keys[i] = k
+		if sameOrder && prev.invoices[i].ID != inv.ID {
+			sameOrder = false
+		}
+		if sameRefs {
+			j, ok := i, sameOrder
+			if !ok {
+				j, ok = prev.byID[inv.ID]
+			}
+			if ok && prev.keys[j] == k {
+				out[i] = prev.invoices[j]
+				continue
+			}
+		}
+		out[i] = Adapt(inv, cmap, omap, ips)
+	}
+	var byID map[string]int
+	if sameOrder {
+		byID = prev.byID
+	} else {
+		byID = make(map[string]int, len(invs))
+		for i := range invs {
+			byID[invs[i].ID] = i
+		}
 	}
 	s.mu.RUnlock()
-	s.snap = &snapshot{fp: fp, invoices: out, orgs: omap, byID: byID}
+	s.snap = &snapshot{fp: fp, invoices: out, orgs: omap, byID: byID, keys: keys, refsKey: refsKey(contracts, orgs), built: time.Now()}
 	s.reports = map[reportKey]*metrics.Report{}
 	return s.snap, nil
+}
+
+// entryKey says which state of an invoice an adapted copy was made from.
+type entryKey struct {
+	version  int
+	updated  int64
+	interest int
+}
+
+// refsKey summarises what Adapt reads from contracts and organisations
+// (service types and SME flags), so a change to them rebuilds everything.
+func refsKey(contracts []payments.Contract, orgs []auth.Org) string {
+	var b strings.Builder
+	for _, c := range contracts {
+		b.WriteString(c.ID)
+		b.WriteByte('=')
+		b.WriteString(string(c.ServiceType))
+		b.WriteByte(';')
+	}
+	for _, o := range orgs {
+		b.WriteString(o.ID)
+		if o.SME {
+			b.WriteString("+")
+		}
+		b.WriteByte(';')
+	}
+	return b.String()
 }

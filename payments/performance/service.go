@@ -47,6 +47,11 @@ type Source struct {
 	Contracts func(ctx context.Context) ([]payments.Contract, error)
 	// Orgs returns every provider organisation.
 	Orgs func(ctx context.Context) ([]auth.Org, error)
+	// Changes, when set, is a number that changes whenever any invoice or
+	// contract changes (for example a counter the payments read model
+	// bumps on every put). With it, a page whose data has not changed
+	// skips reading the read model altogether.
+	Changes func() uint64
 }
 
 // Options configure the service.
@@ -81,6 +86,9 @@ type snapshot struct {
 	invoices []metrics.Invoice
 	orgs     map[string]auth.Org
 	byID     map[string]int
+	keys     []entryKey // per invoice: the state it was adapted from
+	refsKey  string     // the contracts and organisations it was adapted with
+	built    time.Time  // when (organisations are re-read at least every orgsTTL)
 }
 
 type fingerprint struct {
@@ -90,6 +98,7 @@ type fingerprint struct {
 	own       uint64
 	contracts int
 	orgs      int
+	changes   uint64
 }
 
 type reportKey struct {
