@@ -191,11 +191,18 @@ func (s *Service) recordFailure(ctx context.Context, now time.Time, keys ...stri
 			return err
 		}
 		if err != nil || now.Sub(t.LastFailure) >= throttleForget {
-			t = throttleEntry{ID: k}
+			// New or forgotten: start counting again.
+			t = throttleEntry{ID: k, Failures: 1, LastFailure: now.UTC()}
+			if _, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: k}}, t, options.Replace().SetUpsert(true)); err != nil {
+				return err
+			}
+			continue
 		}
-		t.Failures++
-		t.LastFailure = now.UTC()
-		if _, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: k}}, t, options.Replace().SetUpsert(true)); err != nil {
+		// Count atomically, so concurrent failures are all counted.
+		if _, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: k}}, bson.D{
+			{Key: "$inc", Value: bson.D{{Key: "failures", Value: 1}}},
+			{Key: "$set", Value: bson.D{{Key: "last_failure", Value: now.UTC()}}},
+		}); err != nil {
 			return err
 		}
 	}
