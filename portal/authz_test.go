@@ -63,6 +63,7 @@ var authzTable = map[string]authzCase{
 	"/commission/events/{id}/edit":                  {fixture: fxEventOfA, want: http.StatusForbidden},
 	"/commission/events/{id}/attendance":            {fixture: fxEventOfA, want: http.StatusForbidden},
 	"/commission/events/{id}/notes":                 {fixture: fxEventOfA, want: http.StatusForbidden},
+	"/commission/events/{id}/cancel":                {fixture: fxEventOfA, want: http.StatusForbidden},
 
 	// engagement: contacts, queries, notifications
 	"/contacts/topics/{slug}":           {public: "a topic of the public council directory; no organisation's object"},

@@ -686,3 +686,19 @@ func (s *Server) handleEngagementFigures(w http.ResponseWriter, r *http.Request)
 	page.Form.Set("to", to.Add(-time.Second).In(london).Format("2006-01-02"))
 	return s.render(w, r, "engagement_figures", page)
 }
+
+func (s *Server) handleCommissionEventCancel(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.forums.Get(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		return err
+	}
+	err = s.forums.CancelEvent(r.Context(), e.ID, s.cfg.Now())
+	if fault.KindOf(err) == fault.Conflict {
+		return s.commissionEventAgain(w, r, e, err)
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(w, r, e.Title+" has been cancelled and the organisations that booked have been told")
+	return redirect(w, r, "/commission/events/"+e.ID)
+}

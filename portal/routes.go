@@ -192,6 +192,7 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/commission/events/{id}/edit", s.handle(s.allowed(auth.ActionManageEvents, s.handleCommissionEventUpdate))).Methods(http.MethodPost)
 	r.Handle("/commission/events/{id}/attendance", s.handle(s.allowed(auth.ActionManageEvents, s.handleCommissionEventAttendance))).Methods(http.MethodPost)
 	r.Handle("/commission/events/{id}/notes", s.handle(s.allowed(auth.ActionManageEvents, s.handleCommissionEventNotes))).Methods(http.MethodPost)
+	r.Handle("/commission/events/{id}/cancel", s.handle(s.allowed(auth.ActionManageEvents, s.handleCommissionEventCancel))).Methods(http.MethodPost)
 	r.Handle("/commission/engagement", s.handle(s.allowed(auth.ActionManageEvents, s.handleEngagementFigures))).Methods(http.MethodGet)
 	// --- end statements and forums
 

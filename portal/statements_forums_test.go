@@ -311,6 +311,23 @@ func TestEventsPagesFlow(t *testing.T) {
 	if w := get(ts, "/commission/engagement?from=nonsense", commish); w.Code != http.StatusUnprocessableEntity {
 		t.Errorf("bad figures date: %d", w.Code)
 	}
+	// The commissioner calls it off: the booked organisation is told.
+	if w := post(ts, "/commission/events/"+id+"/cancel", nil, provB); w.Code != http.StatusForbidden {
+		t.Errorf("provider cancelling the event: %d", w.Code)
+	}
+	if w := post(ts, "/commission/events/"+id+"/cancel", nil, commish); w.Code != http.StatusSeeOther {
+		t.Fatalf("cancel event: %d", w.Code)
+	}
+	if w := post(ts, "/commission/events/"+id+"/cancel", nil, commish); w.Code != http.StatusUnprocessableEntity {
+		t.Errorf("cancel event twice: %d", w.Code)
+	}
+	if w := get(ts, "/events/"+id, provB); !strings.Contains(w.Body.String(), "This event has been cancelled") {
+		t.Errorf("provider does not see the cancellation")
+	}
+	items, _ := ts.notify.List(ctx, provB.OrgID, nil)
+	if len(items) == 0 || !strings.HasPrefix(items[0].Title, "Cancelled:") {
+		t.Errorf("no cancellation notice: %+v", items)
+	}
 }
 
 func TestEventLastPlaceOverHTTP(t *testing.T) {

@@ -366,3 +366,44 @@ func (s *Service) FeedOrg(ctx context.Context, token string) (string, error) {
 }
 
 func optsUpsert() *options.ReplaceOptionsBuilder { return options.Replace().SetUpsert(true) }
+
+// CancelEvent calls off an event that has not started and tells every
+// organisation that booked or was waiting. Bookings are kept as they were,
+// for the record.
+func (s *Service) CancelEvent(ctx context.Context, eventID string, now time.Time) error {
+	e, err := s.Get(ctx, eventID)
+	if err != nil {
+		return err
+	}
+	if e.Cancelled {
+		return fault.Conflictf("The event is already cancelled")
+	}
+	if e.Started(now) {
+		return fault.Conflictf("The event has started and cannot be cancelled")
+	}
+	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	_, err = s.db.Collection(colEvents).UpdateOne(cctx, bson.D{{Key: "_id", Value: eventID}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "cancelled", Value: true}, {Key: "updatedAt", Value: now.UTC()},
+	}}})
+	if err != nil {
+		return fmt.Errorf("forums: cancelling event: %w", err)
+	}
+	if s.notify == nil {
+		return nil
+	}
+	bookings, err := s.Bookings(ctx, eventID)
+	if err != nil {
+		return err
+	}
+	for _, b := range bookings {
+		if b.Status == Cancelled {
+			continue
+		}
+		title := fmt.Sprintf("Cancelled: %s on %s", e.Title, e.StartsAt.In(london).Format("2 January 2006"))
+		if err := s.notify.ToOrg(ctx, b.OrgID, notify.KindEvent, title, "/events/"+e.ID); err != nil {
+			return fmt.Errorf("forums: telling %s about the cancellation: %w", b.OrgID, err)
+		}
+	}
+	return nil
+}

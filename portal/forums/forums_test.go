@@ -368,3 +368,30 @@ func TestFeedToken(t *testing.T) {
 		}
 	}
 }
+
+func TestCancelEvent(t *testing.T) {
+	s, n, ctx := newService(t)
+	e, _ := s.Create(ctx, input("5"), commissioner, now)
+	_, _ = s.Book(ctx, e.ID, BookInput{Places: "2"}, org(1), now)
+	if err := s.CancelEvent(ctx, e.ID, e.StartsAt.Add(time.Minute)); fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("cancel after start: %v", err)
+	}
+	if err := s.CancelEvent(ctx, e.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Get(ctx, e.ID); !got.Cancelled || got.BookingOpen(now) {
+		t.Fatalf("not cancelled: %+v", got)
+	}
+	if last := n.sent[len(n.sent)-1]; last.org != "org1" || !strings.HasPrefix(last.title, "Cancelled:") {
+		t.Errorf("booked organisation not told: %+v", n.sent)
+	}
+	if _, err := s.Book(ctx, e.ID, BookInput{Places: "1"}, org(2), now); fault.KindOf(err) != fault.Conflict {
+		t.Errorf("booking a cancelled event: %v", err)
+	}
+	if up, _ := s.Upcoming(ctx, nil, now); len(up) != 0 {
+		t.Errorf("cancelled event upcoming: %v", up)
+	}
+	if err := s.CancelEvent(ctx, e.ID, now); fault.KindOf(err) != fault.Conflict {
+		t.Errorf("cancel twice: %v", err)
+	}
+}
