@@ -211,6 +211,8 @@ func TestQueriesThroughTheBrowserForms(t *testing.T) {
 	w = get(ts, "/queries?team=commissioning", payStaff)
 	wantStatus(t, w, 200, "There are no queries to show")
 	wantStatus(t, get(ts, "/queries?team=nonsense", payStaff), 422)
+	// Nothing is past target yet (raised today).
+	wantStatus(t, get(ts, "/queries?team=all&late=yes", payStaff), 200, "There are no queries to show")
 
 	// The attachment: to the organisation and staff only, as a download, not sniffed.
 	w = get(ts, "/queries/attachments/"+att.ID, provA)

@@ -97,8 +97,18 @@ func (s *Server) handleQueries(w http.ResponseWriter, r *http.Request) error {
 	}
 	page.Form.Set("team", page.Team)
 	page.Form.Set("status", page.Status)
-	if page.Queries, err = s.queries.List(r.Context(), f); err != nil {
+	late := q.Get("late") == "yes"
+	if late {
+		page.Form.Set("late", "yes")
+	}
+	list, err := s.queries.List(r.Context(), f)
+	if err != nil {
 		return err
+	}
+	for _, v := range list {
+		if !late || (v.PastTarget() && v.Status != queries.StatusResolved) {
+			page.Queries = append(page.Queries, v)
+		}
 	}
 	return s.render(w, r, "queries", page)
 }

@@ -73,10 +73,9 @@ func demoQueries(ctx context.Context, a *app, o demoOptions, st *demoState) erro
 				return err
 			}
 			in := queries.RaiseInput{Topic: topic, Subject: subject, Message: msg}
-			for _, o := range opts {
+			for _, o := range opts { // newest first: the last is the oldest invoice
 				if strings.HasPrefix(o.Value, "invoice:") {
 					in.Link = o.Value
-					break
 				}
 			}
 			q, err = qs.Raise(ctx, a, orgName(ref), in)

@@ -59,6 +59,12 @@ test('a query from raising to reopening, across provider and council', async (t)
   const queue = await staff.locator('#query-list').innerText();
   assert.match(queue, new RegExp(subject));
   assert.match(queue, /Past target/, 'the demo has queries past target');
+  await staff.check('#late');
+  await Promise.all([staff.waitForNavigation(), staff.getByRole('button', { name: 'Show queries' }).click()]);
+  const lateRows = await staff.locator('#query-list tbody tr').allInnerTexts();
+  assert.ok(lateRows.length > 0 && lateRows.every((r) => /Past target/.test(r)), 'the past-target filter shows only late queries');
+  await expectNoAxeViolations(staff, 'staff queue filtered to late queries');
+  await gotoOK(staff, '/queries');
   await Promise.all([staff.waitForNavigation(), staff.getByRole('link', { name: queryPath.split('/').pop() }).click()]);
   await expectNoAxeViolations(staff, 'query page (staff)');
   await staff.fill('#message', 'Thank you. It is in Friday\'s payment run.');
