@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"careportal/auth"
 	"careportal/portal/assessment"
+	"careportal/portal/chart"
 	"careportal/portal/fault"
 )
 
@@ -125,6 +127,7 @@ type evidenceView struct {
 	Rules     []ruleView
 	Reasoning string
 	Trend     []trendView
+	TrendSVG  template.HTML // line chart of the trend (portal/chart); the table is its text version
 }
 
 type trendView struct {
@@ -156,7 +159,28 @@ func (s *Server) viewSuggestion(r *http.Request, sug assessment.Suggestion, with
 		}
 		ev.Rules = asRules(p.Mapping, hit)
 		if withTrend {
+			line := chart.Line{ID: "trend-" + string(p.Indicator.ID), Title: "Trend: " + p.Indicator.Name,
+				Desc: "The value at the end of each of the last five months and now; the table below has the same figures."}
+			switch p.Indicator.Unit {
+			case assessment.UnitPercent:
+				line.Unit, line.Max = "%", 100
+			case assessment.UnitDays:
+				line.Unit = " days"
+			}
+			plotted := 0
 			for _, tp := range s.assessment.Trend(r.Context(), p.Indicator.ID) {
+				pt := chart.Point{Label: strings.TrimPrefix(tp.Label, "End of "), Text: tp.Reading.Format(p.Indicator.Unit), Missing: !tp.Reading.Available}
+				pt.Value = tp.Reading.Value
+				if p.Indicator.Unit == assessment.UnitMoney {
+					pt.Value = float64(tp.Reading.Pence) / 100
+				}
+				if len(pt.Label) > 3 && pt.Label != "Now" {
+					pt.Label = pt.Label[:3] + pt.Label[strings.LastIndex(pt.Label, " "):]
+				}
+				if !pt.Missing {
+					plotted++
+				}
+				line.Points = append(line.Points, pt)
 				tv := trendView{Label: tp.Label, Value: tp.Reading.Format(p.Indicator.Unit)}
 				if sc, _, ok := p.Mapping.Suggest(tp.Reading, p.Indicator.Unit); ok {
 					tv.Score = strconv.Itoa(sc)
@@ -165,6 +189,9 @@ func (s *Server) viewSuggestion(r *http.Request, sug assessment.Suggestion, with
 					tv.Value = "Not available"
 				}
 				ev.Trend = append(ev.Trend, tv)
+			}
+			if plotted > 0 && p.Indicator.Unit != assessment.UnitBand {
+				ev.TrendSVG = line.SVG()
 			}
 		}
 		v.Parts = append(v.Parts, ev)
