@@ -496,18 +496,27 @@ func (s *Service) ListInvoices(ctx context.Context, actor Actor, f InvoiceFilter
 	qKey := NormaliseNumber(f.Search)
 	s.mu.RLock()
 	matches := make([]*Invoice, 0, 64)
-	for _, inv := range s.invoices {
+	consider := func(i int) {
+		inv := s.all[i]
 		if (f.OrgID != "" && inv.OrgID != f.OrgID) || (f.Status != "" && inv.Status != f.Status) ||
 			(f.ContractID != "" && inv.ContractID != f.ContractID) || (f.From != "" && inv.InvoiceDate < f.From) ||
 			(f.To != "" && inv.InvoiceDate > f.To) || (f.Queue != "" && !f.Queue.matches(inv, today)) ||
 			(!f.UpdatedSince.IsZero() && !inv.UpdatedAt.After(f.UpdatedSince)) {
-			continue
+			return
 		}
-		if q != "" && !strings.EqualFold(inv.SupplierRef, q) && !strings.Contains(strings.ToLower(inv.ContractRef), q) &&
-			(qKey == "" || !strings.Contains(inv.NumberKey, qKey)) {
-			continue
+		if k := s.keys[i]; q != "" && k.supplier != q && !strings.Contains(k.contract, q) && (qKey == "" || !strings.Contains(k.number, qKey)) {
+			return
 		}
 		matches = append(matches, inv)
+	}
+	if f.OrgID != "" {
+		for _, i := range s.byOrg[f.OrgID] {
+			consider(i)
+		}
+	} else {
+		for i := range s.all {
+			consider(i)
+		}
 	}
 	s.mu.RUnlock()
 	sort.Slice(matches, func(i, j int) bool {
@@ -536,10 +545,20 @@ func (s *Service) QueueCounts(ctx context.Context) (map[Queue]int, error) {
 	today := LondonDay(s.now())
 	out := make(map[Queue]int, len(Queues))
 	s.mu.RLock()
-	for _, inv := range s.invoices {
-		for _, q := range Queues {
-			if q.matches(inv, today) {
-				out[q]++
+	for _, inv := range s.all {
+		switch inv.Status {
+		case StatusSubmitted:
+			out[QueueNew]++
+		case StatusQueried:
+			out[QueueQueried]++
+		case StatusApproved, StatusScheduled:
+			if inv.Status == StatusApproved {
+				out[QueueApproved]++
+			} else {
+				out[QueueScheduled]++
+			}
+			if inv.DueDate < today {
+				out[QueueOverdue]++
 			}
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,6 +49,10 @@ type Service struct {
 
 	mu            sync.RWMutex
 	invoices      map[string]*Invoice  // by id; values are never changed in place
+	all           []*Invoice           // every invoice, in arrival order (lists scan this, not the map)
+	keys          []searchKey          // beside all: what staff search matches
+	pos           map[string]int       // invoice id -> index in all
+	byOrg         map[string][]int     // organisation id -> indexes in all
 	byNumber      map[string]string    // orgID:numberKey -> invoice id
 	contracts     map[string]*Contract // by id; values are never changed in place
 	contractByRef map[string]string    // reference key -> contract id
@@ -65,7 +70,7 @@ func NewService(db *mongo.Database, orgs Orgs, o Options) *Service {
 	}
 	return &Service{
 		db: db, orgs: orgs, now: o.Now, log: o.Logger, v: fault.NewValidator(),
-		invoices: map[string]*Invoice{}, byNumber: map[string]string{},
+		invoices: map[string]*Invoice{}, byNumber: map[string]string{}, pos: map[string]int{}, byOrg: map[string][]int{},
 		contracts: map[string]*Contract{}, contractByRef: map[string]string{},
 	}
 }
@@ -175,6 +180,9 @@ func (s *Service) ensureLoaded(ctx context.Context) error {
 	return s.Load(ctx)
 }
 
+// searchKey is what staff search compares, prepared once per change.
+type searchKey struct{ supplier, contract, number string }
+
 // putInvoiceLocked stores a snapshot in the read model unless it already
 // holds a newer version. s.mu must be held for writing.
 func (s *Service) putInvoiceLocked(inv *Invoice) {
@@ -183,6 +191,15 @@ func (s *Service) putInvoiceLocked(inv *Invoice) {
 	}
 	s.invoices[inv.ID] = inv
 	s.byNumber[inv.OrgID+":"+inv.NumberKey] = inv.ID
+	key := searchKey{supplier: strings.ToLower(inv.SupplierRef), contract: strings.ToLower(inv.ContractRef), number: inv.NumberKey}
+	if i, ok := s.pos[inv.ID]; ok {
+		s.all[i], s.keys[i] = inv, key
+	} else {
+		s.pos[inv.ID] = len(s.all)
+		s.byOrg[inv.OrgID] = append(s.byOrg[inv.OrgID], len(s.all))
+		s.all = append(s.all, inv)
+		s.keys = append(s.keys, key)
+	}
 	if inv.UpdatedAt.After(s.seenUntil) {
 		s.seenUntil = inv.UpdatedAt
 	}
