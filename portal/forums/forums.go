@@ -535,6 +535,26 @@ func (s *Service) Update(ctx context.Context, id string, in EventInput, by Actor
 	if err != nil {
 		return nil, fmt.Errorf("forums: updating event: %w", err)
 	}
+	// Organisations that booked or wait are told when the time or the
+	// place changes.
+	moved := !ne.StartsAt.Equal(e.StartsAt) || !ne.EndsAt.Equal(e.EndsAt) || ne.Format != e.Format || ne.Address != e.Address || ne.Link != e.Link
+	if moved && s.notify != nil && !e.Started(now) {
+		bookings, err := s.Bookings(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		title := fmt.Sprintf("Changed: %s is now on %s", ne.Title, ne.StartsAt.In(london).Format("2 January 2006 at 3:04pm"))
+		if ne.Format == Online {
+			title += ", online"
+		}
+		for _, b := range bookings {
+			if b.Status != Cancelled {
+				if err := s.notify.ToOrg(ctx, b.OrgID, notify.KindEvent, title, "/events/"+id); err != nil {
+					return nil, fmt.Errorf("forums: telling %s about the change: %w", b.OrgID, err)
+				}
+			}
+		}
+	}
 	return s.Get(ctx, id)
 }
 

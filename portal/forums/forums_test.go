@@ -395,3 +395,33 @@ func TestCancelEvent(t *testing.T) {
 		t.Errorf("cancel twice: %v", err)
 	}
 }
+
+func TestUpdateTellsBookedOrganisations(t *testing.T) {
+	s, n, ctx := newService(t)
+	e, _ := s.Create(ctx, input("5"), commissioner, now)
+	_, _ = s.Book(ctx, e.ID, BookInput{Places: "1"}, org(1), now)
+	in := input("5")
+	in.Description = "New description only"
+	if _, err := s.Update(ctx, e.ID, in, commissioner, now); err != nil {
+		t.Fatal(err)
+	}
+	sentBefore := len(n.sent)
+	in.StartTime, in.EndTime = "13:00", "15:00"
+	got, err := s.Update(ctx, e.ID, in, commissioner, now)
+	if err != nil || got.StartsAt != time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC) || got.Description != "New description only" {
+		t.Fatalf("update: %+v %v", got, err)
+	}
+	if len(n.sent) != sentBefore+1 || n.sent[len(n.sent)-1].org != "org1" || !strings.Contains(n.sent[len(n.sent)-1].title, "1:00pm") {
+		t.Errorf("time change notices: %+v", n.sent[sentBefore:])
+	}
+	if sentBefore != 1 { // the announcement only; the description change told nobody
+		t.Errorf("a description change sent notices: %+v", n.sent)
+	}
+	in.Title = ""
+	if _, err := s.Update(ctx, e.ID, in, commissioner, now); fault.KindOf(err) != fault.Invalid {
+		t.Fatalf("bad update: %v", err)
+	}
+	if got, _ := s.Get(ctx, e.ID); got.Title == "" {
+		t.Error("bad update saved")
+	}
+}
