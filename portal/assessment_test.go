@@ -275,3 +275,48 @@ func fxAssessment(t *testing.T, f *accountsFixture) map[string]string {
 	}
 	return map[string]string{"id": rd.ID, "n": "7", "q": "2", "f": "1", "aid": act.ID, "ind": string(assessment.IndPaidWithin30Days)}
 }
+
+func TestAssessmentFactorAndDetails(t *testing.T) {
+	ts, rd := assessmentServer(t)
+	ctx := storetest.Context(t)
+	fpath := "/assessment/rounds/" + rd.ID + "/aspects/7/factors/3"
+	if w := asGet(ts, fpath, asCommissioner); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "Flexibility of procurement approach") {
+		t.Fatalf("factor form: %d", w.Code)
+	}
+	w := asPost(ts, fpath, url.Values{"effect": {"sideways"}, "factor-observation": {"Kept text"}, "factor-score": {"999"}}, asCommissioner)
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Kept text") || !strings.Contains(w.Body.String(), `href="#factor-score"`) {
+		t.Fatalf("bad factor: %d", w.Code)
+	}
+	if got, _ := ts.assessment.Round(ctx, rd.ID); got.Seq != 0 {
+		t.Fatal("bad factor input changed the round")
+	}
+	if w := asPost(ts, fpath, url.Values{"effect": {"enabling"}, "factor-observation": {"New framework agreed"}, "factor-score": {"55"}}, asCommissioner); w.Code != http.StatusSeeOther {
+		t.Fatalf("factor: %d", w.Code)
+	}
+	got, _ := ts.assessment.Round(ctx, rd.ID)
+	a, _ := got.Aspect(7)
+	if f := a.Factors[2]; f.Effect != assessment.EffectEnabling || f.Observation != "New framework agreed" || *f.Score != 55 {
+		t.Errorf("factor = %+v", f)
+	}
+	dpath := "/assessment/rounds/" + rd.ID + "/details"
+	if w := asPost(ts, dpath, url.Values{"name": {""}, "date": {"2026-03-10"}}, asCommissioner); w.Code != http.StatusUnprocessableEntity {
+		t.Errorf("bad details: %d", w.Code)
+	}
+	if w := asPost(ts, dpath, url.Values{"name": {"Renamed round"}, "date": {"2026-03-11"}, "participants": {"Commissioning"}}, asCommissioner); w.Code != http.StatusSeeOther {
+		t.Fatalf("details: %d", w.Code)
+	}
+	body := asGet(ts, "/assessment/rounds/"+rd.ID, asCommissioner).Body.String()
+	for _, want := range []string{"Renamed round", "11 March 2026", "Changed factor 3 of aspect 7", "Cara Commissioner"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("round page lacks %q", want)
+		}
+	}
+	// The baseline is agreed: no editing links, and its forms refuse.
+	body = asGet(ts, "/assessment/rounds/"+assessment.BaselineID+"/aspects/7", asCommissioner).Body.String()
+	if strings.Contains(body, "Save the aspect score") || !strings.Contains(body, "View evidence") {
+		t.Error("agreed round offers editing")
+	}
+	if w := asPost(ts, "/assessment/rounds/"+assessment.BaselineID+"/aspects/7", url.Values{"aspect-score": {"50"}}, asCommissioner); w.Code != http.StatusConflict {
+		t.Errorf("scoring the agreed baseline: %d", w.Code)
+	}
+}

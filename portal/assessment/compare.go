@@ -1,10 +1,10 @@
 package assessment
 
 import (
-	"encoding/csv"
 	"io"
 	"strconv"
-	"strings"
+
+	"careportal/portal/csvout"
 )
 
 // Direction is how a score moved between two rounds.
@@ -117,14 +117,6 @@ func Compare(before, after Round) []AspectComparison {
 	return out
 }
 
-// csvSafe neutralises a cell that a spreadsheet would run as a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 func scoreText(p *int, na bool) string {
 	if na {
 		return "N/A"
@@ -136,14 +128,14 @@ func scoreText(p *int, na bool) string {
 }
 
 // WriteCSV writes a round as CSV: one row per aspect score, question and
-// factor. Cells that begin with = + - @ are neutralised.
+// factor. Cells that begin with = + - @ are neutralised (portal/csvout).
 func WriteCSV(w io.Writer, r Round) error {
-	cw := csv.NewWriter(w)
+	cw := csvout.NewWriter(w)
+	var err error
 	row := func(cells ...string) {
-		for i := range cells {
-			cells[i] = csvSafe(cells[i])
+		if err == nil {
+			err = cw.Write(cells...)
 		}
-		_ = cw.Write(cells)
 	}
 	row("round", "aspect", "aspect name", "row", "number", "text", "effect", "observation", "score", "band", "suggested score", "adopted", "reason", "scored by")
 	for _, a := range r.Aspects {
@@ -174,6 +166,8 @@ func WriteCSV(w io.Writer, r Round) error {
 			row(r.Name, strconv.Itoa(a.N), a.Name, "factor", strconv.Itoa(f.N), f.Text, EffectLabel(f.Effect), f.Observation, scoreText(f.Score, false), "", "", "", "", "")
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	if err != nil {
+		return err
+	}
+	return cw.Flush()
 }

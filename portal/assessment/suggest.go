@@ -150,6 +150,13 @@ func (s *Service) Reading(ctx context.Context, id IndicatorID, asOf time.Time) R
 		ttl = 30 * time.Second
 	}
 	s.mu.Lock()
+	if len(s.cache) > 2000 {
+		for k, c := range s.cache {
+			if !now.Before(c.expires) {
+				delete(s.cache, k)
+			}
+		}
+	}
 	s.cache[key] = cachedReading{r: r, expires: now.Add(ttl)}
 	s.mu.Unlock()
 	return r
