@@ -142,25 +142,7 @@ func TestServeStartsAndStopsCleanly(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, e) }()
 
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve stopped early: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("healthz did not answer within 60s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitHealthy(t, addr, done)
 	resp, err := http.Get("http://" + addr + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -185,9 +167,33 @@ func TestServeStartsAndStopsCleanly(t *testing.T) {
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	done2 := make(chan error, 1)
 	go func() { done2 <- run(ctx2, e) }()
-	time.Sleep(500 * time.Millisecond)
+	waitHealthy(t, addr, done2)
 	cancel2()
 	if err := <-done2; err != nil {
 		t.Fatalf("restart on the same directory: %v", err)
+	}
+}
+
+// waitHealthy polls healthz until it answers 200, failing if serve stops.
+func waitHealthy(t *testing.T, addr string, done <-chan error) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve stopped early: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("healthz did not answer within 60s")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
