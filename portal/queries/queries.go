@@ -12,7 +12,9 @@
 // "<query id>/<version+1>": inserts are atomic on both stores, so of two
 // people changing the same query at once one gets a duplicate key and is
 // told the query changed (fault.Conflict). The winner then replaces the
-// snapshot by bare _id. The events are the audit trail.
+// snapshot by bare _id. The events are the audit trail, and each carries
+// the snapshot after its change, so a snapshot write lost to a crash is
+// repaired from the event (at start-up, or by the next writer).
 //
 // Lists, queues and figures come from an in-memory read model of the query
 // documents, loaded at start and updated on this instance's writes;
@@ -150,6 +152,9 @@ type event struct {
 	At     time.Time `bson:"at"`
 	Note   string    `bson:"note,omitempty"`
 	Team   string    `bson:"team,omitempty"`
+	// Snapshot is the query as it is after this change: the snapshot can
+	// always be rebuilt from the latest event.
+	Snapshot *Query `bson:"snapshot,omitempty"`
 }
 
 type attachmentDoc struct {
@@ -314,6 +319,19 @@ func (s *Service) Refresh(ctx context.Context) error {
 	}
 	m := make(map[string]*Query, len(all))
 	for _, q := range all {
+		// A change whose snapshot write never happened (the process
+		// stopped between the event and the snapshot): put it in place.
+		var next event
+		err := s.events.FindOne(ctx, bson.D{{Key: "_id", Value: eventID(q.ID, q.Version+1)}}).Decode(&next)
+		if err == nil && next.Snapshot != nil {
+			if _, err := s.queries.ReplaceOne(ctx, bson.D{{Key: "_id", Value: q.ID}}, next.Snapshot); err != nil {
+				return fmt.Errorf("queries: repairing %s: %w", q.ID, err)
+			}
+			s.log.Warn("queries: repaired a snapshot from its event", "query", q.ID, "version", next.Seq)
+			q = next.Snapshot
+		} else if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return fmt.Errorf("queries: checking %s: %w", q.ID, err)
+		}
 		m[q.ID] = q
 	}
 	s.mu.Lock()
@@ -472,39 +490,52 @@ func (s *Service) resolveLink(ctx context.Context, orgID, v string) (*Link, erro
 	return &Link{Kind: kind, ID: id, Label: label}, nil
 }
 
-// commit records one change: the event (the version check), then any
-// attachment, then the snapshot by bare _id. q is the new snapshot with the
-// old Version; msg (optional) is appended to the thread.
+// commit records one change: any attachment first, then the event (the
+// version check) carrying the complete new snapshot, then the snapshot by
+// bare _id. q is the new snapshot with the old Version; msg (optional) is
+// appended to the thread.
+//
+// If the process stops between the event and the snapshot, the event
+// holds what the snapshot should be: Refresh (at start-up) and the next
+// writer who meets the duplicate version both put it in place (repair).
 func (s *Service) commit(ctx context.Context, q *Query, ev event, a Actor, msg *Message, file *Upload, ctype string, isNew bool) error {
 	if msg != nil && len(q.Messages) >= MaxMessages {
 		return fault.Conflictf("This query's thread is full: raise a new query and mention %s", q.ID)
 	}
 	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
 	defer cancel()
-	q.Version++
-	ev.ID = fmt.Sprintf("%s/%d", q.ID, q.Version)
-	ev.Query, ev.Seq, ev.By, ev.ByName = q.ID, q.Version, a.UserID, a.Name
-	if ev.At.IsZero() {
-		ev.At = q.UpdatedAt
-	}
-	if _, err := s.events.InsertOne(ctx, ev); err != nil {
-		if store.IsDuplicateKey(err) {
-			if isNew {
-				return fmt.Errorf("queries: query id collision: %w", err)
-			}
-			return fault.Conflictf("Someone else changed this query at the same time. Check the query and try again")
-		}
-		return fmt.Errorf("queries: recording change: %w", err)
-	}
+	var attID string
 	if msg != nil {
 		if file != nil {
 			doc := attachmentDoc{ID: "a" + randomHex(16), Query: q.ID, OrgID: q.OrgID, Name: safeName(file.Name, ctype), ContentType: ctype, Data: file.Data}
 			if _, err := s.attachments.InsertOne(ctx, doc); err != nil {
 				return fmt.Errorf("queries: saving attachment: %w", err)
 			}
+			attID = doc.ID
 			msg.Attachment = &AttachmentInfo{ID: doc.ID, Name: doc.Name, ContentType: ctype, Size: len(file.Data)}
 		}
 		q.Messages = append(q.Messages, *msg)
+	}
+	q.Version++
+	ev.ID = eventID(q.ID, q.Version)
+	ev.Query, ev.Seq, ev.By, ev.ByName = q.ID, q.Version, a.UserID, a.Name
+	if ev.At.IsZero() {
+		ev.At = q.UpdatedAt
+	}
+	snap := *q
+	ev.Snapshot = &snap
+	if _, err := s.events.InsertOne(ctx, ev); err != nil {
+		if attID != "" { // the change did not happen: its attachment goes too
+			_, _ = s.attachments.DeleteOne(ctx, bson.D{{Key: "_id", Value: attID}})
+		}
+		if store.IsDuplicateKey(err) {
+			if isNew {
+				return fmt.Errorf("queries: query id collision: %w", err)
+			}
+			s.repairStale(ctx, q.ID, q.Version)
+			return fault.Conflictf("Someone else changed this query at the same time. Check the query and try again")
+		}
+		return fmt.Errorf("queries: recording change: %w", err)
 	}
 	var err error
 	if isNew {
@@ -515,6 +546,14 @@ func (s *Service) commit(ctx context.Context, q *Query, ev event, a Actor, msg *
 	if err != nil {
 		return fmt.Errorf("queries: saving query: %w", err)
 	}
+	s.remember(q)
+	return nil
+}
+
+func eventID(query string, seq int) string { return fmt.Sprintf("%s/%d", query, seq) }
+
+// remember puts a copy of q in the read model.
+func (s *Service) remember(q *Query) {
 	cp := *q
 	cp.Messages = append([]Message(nil), q.Messages...)
 	s.mu.Lock()
@@ -522,7 +561,34 @@ func (s *Service) commit(ctx context.Context, q *Query, ev event, a Actor, msg *
 		s.byID[q.ID] = &cp
 	}
 	s.mu.Unlock()
-	return nil
+}
+
+// staleAfter is how old an event must be before a snapshot that lacks it
+// counts as abandoned (its writer stopped between the two writes) rather
+// than in progress.
+const staleAfter = 30 * time.Second
+
+// repairStale puts event <id>/<seq>'s snapshot in place when the query's
+// snapshot is older than it and the event was written more than
+// staleAfter ago (its writer stopped half way).
+func (s *Service) repairStale(ctx context.Context, id string, seq int) {
+	var ev event
+	if err := s.events.FindOne(ctx, bson.D{{Key: "_id", Value: eventID(id, seq)}}).Decode(&ev); err != nil || ev.Snapshot == nil {
+		return
+	}
+	if s.now().Sub(ev.At) < staleAfter {
+		return
+	}
+	var cur Query
+	if err := s.queries.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&cur); err != nil || cur.Version >= seq {
+		return
+	}
+	if _, err := s.queries.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, ev.Snapshot); err != nil {
+		s.log.Error("queries: repairing a snapshot failed", "query", id, "err", err)
+		return
+	}
+	s.log.Warn("queries: repaired a snapshot from its event", "query", id, "version", seq)
+	s.remember(ev.Snapshot)
 }
 
 // Get returns the query, read from the store; NotFound when the actor may

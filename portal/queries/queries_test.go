@@ -325,3 +325,62 @@ func TestPounds(t *testing.T) {
 		}
 	}
 }
+
+// TestRepairAfterAStopBetweenEventAndSnapshot: the event of a change is
+// written but the snapshot is not (the process stopped). The event's
+// snapshot is put in place at start-up (Refresh), and by the next writer
+// once the event is old enough to count as abandoned.
+func TestRepairAfterAStopBetweenEventAndSnapshot(t *testing.T) {
+	s, _, c := newSvc(t)
+	ctx := storetest.Context(t)
+	q, err := s.Raise(ctx, provA, "Org A", RaiseInput{Topic: "forums", Subject: "s", Message: "first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Half a change: the event for version 2 with its snapshot, no snapshot write.
+	half := func(q *Query, text string) {
+		t.Helper()
+		next := *q
+		next.Messages = append(append([]Message(nil), q.Messages...), Message{ID: "m", At: c.t, ByName: "Sam Staff", FromCouncil: true, Text: text})
+		next.Version++
+		next.Status = StatusAwaitingProvider
+		ev := event{ID: eventID(q.ID, next.Version), Query: q.ID, Seq: next.Version, Action: ActCouncilMessage, From: q.Status, To: next.Status, At: c.t, Snapshot: &next}
+		if _, err := s.events.InsertOne(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	half(q, "lost answer")
+
+	// A fresh instance (a restart) repairs it on load.
+	s2 := NewService(s.queries.Database(), nil, nil, Options{Now: c.now})
+	l, err := s2.List(ctx, Filter{})
+	if err != nil || len(l) != 1 || l[0].Version != 2 || l[0].Status != StatusAwaitingProvider {
+		t.Fatalf("after restart: %+v, %v", l, err)
+	}
+	got, _ := s2.Get(ctx, provA, q.ID)
+	if got.Version != 2 || got.Messages[1].Text != "lost answer" {
+		t.Fatalf("snapshot not repaired: %+v", got)
+	}
+
+	// Without a restart: a writer meets the duplicate version. While the
+	// event is fresh it is a conflict (the other writer may be finishing);
+	// once stale, the snapshot is repaired and the retry succeeds.
+	half(got, "second lost answer")
+	if _, err := s2.Reply(ctx, provA, q.ID, ReplyInput{Message: "hello"}); fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("fresh half change: %v, want Conflict", err)
+	}
+	if n, _ := s2.attachments.CountDocuments(ctx, map[string]any{}); n != 0 {
+		t.Fatalf("attachments = %d", n)
+	}
+	c.t = c.t.Add(time.Minute)
+	if _, err := s2.Reply(ctx, provA, q.ID, ReplyInput{Message: "hello", File: pdf()}); fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("stale half change: %v, want Conflict (after repair)", err)
+	}
+	if n, _ := s2.attachments.CountDocuments(ctx, map[string]any{}); n != 0 {
+		t.Fatalf("the refused change's attachment was kept (%d)", n)
+	}
+	q3, err := s2.Reply(ctx, provA, q.ID, ReplyInput{Message: "hello"})
+	if err != nil || q3.Version != 4 || q3.Messages[2].Text != "second lost answer" || q3.Messages[3].Text != "hello" {
+		t.Fatalf("retry after repair: %+v, %v", q3, err)
+	}
+}
