@@ -492,6 +492,9 @@ func (s *Service) ListInvoices(ctx context.Context, actor Actor, f InvoiceFilter
 		}
 	}
 	today := LondonDay(s.now())
+	if f.Queue != "" && f.OldestFirst && f == (InvoiceFilter{Queue: f.Queue, OldestFirst: true}) && actor.Party == PartyStaff {
+		return pageOf(s.queueList(f.Queue, today), page, perPage), nil
+	}
 	q := strings.ToLower(strings.TrimSpace(f.Search))
 	qKey := NormaliseNumber(f.Search)
 	s.mu.RLock()
@@ -526,6 +529,10 @@ func (s *Service) ListInvoices(ctx context.Context, actor Actor, f InvoiceFilter
 		}
 		return (a.ID < b.ID) == f.OldestFirst
 	})
+	return pageOf(matches, page, perPage), nil
+}
+
+func pageOf(matches []*Invoice, page, perPage int) InvoicePage {
 	out := InvoicePage{Total: len(matches), Pages: max(1, (len(matches)+perPage-1)/perPage)}
 	out.Page = min(max(page, 1), out.Pages)
 	start := (out.Page - 1) * perPage
@@ -534,7 +541,36 @@ func (s *Service) ListInvoices(ctx context.Context, actor Actor, f InvoiceFilter
 	for _, inv := range matches[start:end] {
 		out.Invoices = append(out.Invoices, *inv)
 	}
-	return out, nil
+	return out
+}
+
+// queueList is a work queue, oldest first, computed once per change to
+// the invoices (and per day, for overdue) rather than on every page.
+func (s *Service) queueList(q Queue, today string) []*Invoice {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	s.cacheMu.Lock()
+	c, ok := s.queues[q]
+	s.cacheMu.Unlock()
+	if ok && c.gen == s.gen && c.today == today {
+		return c.list
+	}
+	var list []*Invoice
+	for _, inv := range s.all {
+		if q.matches(inv, today) {
+			list = append(list, inv)
+		}
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if !list[i].ReceivedAt.Equal(list[j].ReceivedAt) {
+			return list[i].ReceivedAt.Before(list[j].ReceivedAt)
+		}
+		return list[i].ID < list[j].ID
+	})
+	s.cacheMu.Lock()
+	s.queues[q] = queueCache{gen: s.gen, today: today, list: list}
+	s.cacheMu.Unlock()
+	return list
 }
 
 // QueueCounts counts the invoices in each work queue (staff).
@@ -545,6 +581,16 @@ func (s *Service) QueueCounts(ctx context.Context) (map[Queue]int, error) {
 	today := LondonDay(s.now())
 	out := make(map[Queue]int, len(Queues))
 	s.mu.RLock()
+	defer s.mu.RUnlock()
+	s.cacheMu.Lock()
+	c := s.counts
+	s.cacheMu.Unlock()
+	if c.counts != nil && c.gen == s.gen && c.today == today {
+		for k, v := range c.counts {
+			out[k] = v
+		}
+		return out, nil
+	}
 	for _, inv := range s.all {
 		switch inv.Status {
 		case StatusSubmitted:
@@ -562,7 +608,13 @@ func (s *Service) QueueCounts(ctx context.Context) (map[Queue]int, error) {
 			}
 		}
 	}
-	s.mu.RUnlock()
+	cached := make(map[Queue]int, len(out))
+	for k, v := range out {
+		cached[k] = v
+	}
+	s.cacheMu.Lock()
+	s.counts = countsCache{gen: s.gen, today: today, counts: cached}
+	s.cacheMu.Unlock()
 	return out, nil
 }
 

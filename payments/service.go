@@ -47,12 +47,17 @@ type Service struct {
 	loadMu sync.Mutex // serialises loading
 	loaded bool
 
-	mu            sync.RWMutex
-	invoices      map[string]*Invoice  // by id; values are never changed in place
-	all           []*Invoice           // every invoice, in arrival order (lists scan this, not the map)
-	keys          []searchKey          // beside all: what staff search matches
-	pos           map[string]int       // invoice id -> index in all
-	byOrg         map[string][]int     // organisation id -> indexes in all
+	mu       sync.RWMutex
+	invoices map[string]*Invoice // by id; values are never changed in place
+	all      []*Invoice          // every invoice, in arrival order (lists scan this, not the map)
+	keys     []searchKey         // beside all: what staff search matches
+	pos      map[string]int      // invoice id -> index in all
+	byOrg    map[string][]int    // organisation id -> indexes in all
+	gen      uint64              // bumped on every change to the invoices
+
+	cacheMu       sync.Mutex
+	queues        map[Queue]queueCache // work queues, sorted, valid for one gen and day
+	counts        countsCache
 	byNumber      map[string]string    // orgID:numberKey -> invoice id
 	contracts     map[string]*Contract // by id; values are never changed in place
 	contractByRef map[string]string    // reference key -> contract id
@@ -71,7 +76,7 @@ func NewService(db *mongo.Database, orgs Orgs, o Options) *Service {
 	return &Service{
 		db: db, orgs: orgs, now: o.Now, log: o.Logger, v: fault.NewValidator(),
 		invoices: map[string]*Invoice{}, byNumber: map[string]string{}, pos: map[string]int{}, byOrg: map[string][]int{},
-		contracts: map[string]*Contract{}, contractByRef: map[string]string{},
+		contracts: map[string]*Contract{}, contractByRef: map[string]string{}, queues: map[Queue]queueCache{},
 	}
 }
 
@@ -180,6 +185,18 @@ func (s *Service) ensureLoaded(ctx context.Context) error {
 	return s.Load(ctx)
 }
 
+type queueCache struct {
+	gen   uint64
+	today string
+	list  []*Invoice
+}
+
+type countsCache struct {
+	gen    uint64
+	today  string
+	counts map[Queue]int
+}
+
 // searchKey is what staff search compares, prepared once per change.
 type searchKey struct{ supplier, contract, number string }
 
@@ -190,6 +207,7 @@ func (s *Service) putInvoiceLocked(inv *Invoice) {
 		return
 	}
 	s.invoices[inv.ID] = inv
+	s.gen++
 	s.byNumber[inv.OrgID+":"+inv.NumberKey] = inv.ID
 	key := searchKey{supplier: strings.ToLower(inv.SupplierRef), contract: strings.ToLower(inv.ContractRef), number: inv.NumberKey}
 	if i, ok := s.pos[inv.ID]; ok {
