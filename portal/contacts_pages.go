@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -56,6 +57,7 @@ type contactsTeamPage struct {
 	People    []contacts.Contact
 	ShowNames bool
 	CanEdit   bool
+	Now       time.Time // for "check due" on contacts not checked for a while
 }
 
 // canEditTeam: admins and commissioners edit every team, brokerage staff
@@ -86,7 +88,7 @@ func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, slug string,
 	if topic != nil {
 		title = "Who to contact: " + strings.ToLower(topic.Label[:1]) + topic.Label[1:]
 	}
-	page := &contactsTeamPage{basePage: s.page(r, title), Team: team, Topic: topic, ShowNames: p != nil, CanEdit: p != nil && canEditTeam(p, slug)}
+	page := &contactsTeamPage{basePage: s.page(r, title), Team: team, Topic: topic, ShowNames: p != nil, CanEdit: p != nil && canEditTeam(p, slug), Now: s.cfg.Now()}
 	if p != nil {
 		if page.People, err = s.contacts.Contacts(r.Context(), slug); err != nil {
 			return err

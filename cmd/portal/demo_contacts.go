@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"careportal/portal/contacts"
 )
@@ -61,15 +62,21 @@ var demoTeams = []struct {
 		}},
 }
 
-// demoContacts fills the contacts directory.
+// demoContacts fills the contacts directory. Entries were last checked at
+// different times, a few long enough ago to show as due for a check.
 func demoContacts(ctx context.Context, a *app, o demoOptions, st *demoState) error {
+	var clock time.Time
+	cs := contacts.NewService(a.store.DB, func() time.Time { return clock })
+	ago := []int{12, 40, 95, 210, 3, 61, 250, 20}
 	n := 0
 	for _, t := range demoTeams {
-		if err := a.contacts.SaveTeam(ctx, t.slug, t.team, "demo"); err != nil {
+		clock = o.Now.AddDate(0, 0, -30)
+		if err := cs.SaveTeam(ctx, t.slug, t.team, "demo"); err != nil {
 			return fmt.Errorf("team %s: %w", t.slug, err)
 		}
 		for _, p := range t.people {
-			if _, err := a.contacts.AddContact(ctx, t.slug, p, "demo"); err != nil {
+			clock = o.Now.AddDate(0, 0, -ago[n%len(ago)])
+			if _, err := cs.AddContact(ctx, t.slug, p, "demo"); err != nil {
 				return fmt.Errorf("contact %s: %w", p.Name, err)
 			}
 			n++

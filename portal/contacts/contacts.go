@@ -62,6 +62,14 @@ type Contact struct {
 	CheckedBy string    `bson:"checkedBy"`
 }
 
+// CheckEvery is how often a named contact should be confirmed: an entry
+// last checked longer ago than this shows as due for a check.
+const CheckEvery = 180 * 24 * time.Hour
+
+// CheckDue reports whether the contact was last checked more than
+// CheckEvery before now.
+func (c Contact) CheckDue(now time.Time) bool { return now.Sub(c.CheckedAt) > CheckEvery }
+
 // TeamInput is what staff edit on a team.
 type TeamInput struct {
 	Purpose, Hours, Email, Phone string

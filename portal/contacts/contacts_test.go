@@ -116,3 +116,13 @@ func TestDirectory(t *testing.T) {
 		t.Fatalf("contacts after remove: %d", len(cs))
 	}
 }
+
+func TestCheckDue(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	for days, want := range map[int]bool{0: false, 179: false, 181: true, 400: true} {
+		c := Contact{CheckedAt: now.AddDate(0, 0, -days)}
+		if got := c.CheckDue(now); got != want {
+			t.Errorf("checked %d days ago: CheckDue = %v, want %v", days, got, want)
+		}
+	}
+}

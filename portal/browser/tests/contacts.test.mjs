@@ -86,9 +86,11 @@ test('payments staff keep their team up to date; bad input is explained and kept
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Save contact' }).click()]);
   assert.match(await page.locator('#people').innerText(), /Robin Test/);
 
-  // Mark a contact as checked: last checked becomes today.
+  // Mark a contact as checked: "check due" goes and last checked becomes today.
   const row = page.locator('#people tr', { hasText: 'Callum Reid' });
+  assert.match(await row.innerText(), /Check due/, 'the demo has a contact not checked for months');
   await Promise.all([page.waitForNavigation(), row.getByRole('button', { name: /Mark as checked/ }).click()]);
+  assert.doesNotMatch(await page.locator('#people tr', { hasText: 'Callum Reid' }).innerText(), /Check due/);
   const today = new Date().toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' });
   assert.match(await page.locator('#people tr', { hasText: 'Callum Reid' }).innerText(), new RegExp(today));
 
