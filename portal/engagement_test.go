@@ -424,3 +424,26 @@ func TestQueryLinksToTheOrganisationsInvoice(t *testing.T) {
 	wantStatus(t, get(f.ts, path, pA), 200, `href="/invoices/`+inv+`"`, "Invoice AUTHZ-")
 	wantStatus(t, get(f.ts, path, f.pStaff), 200, `href="/staff/invoices/`+inv+`"`)
 }
+
+// TestQueryUploadLimits: a file just over 5 MB gets a message by the
+// field with the form kept; a body over the route's limit is refused
+// before it is read. Neither stores anything.
+func TestQueryUploadLimits(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := storetest.Context(t)
+	form := url.Values{"topic": {"invoice-not-paid"}, "subject": {"Big file"}, "message": {"See attached"}}
+	big := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("x"), queries.MaxAttachment)...)
+	w := postMultipart(t, ts, "/queries/new", form, "big.pdf", big, provA)
+	wantStatus(t, w, 422, "smaller than 5 MB", `value="Big file"`)
+	huge := bytes.Repeat([]byte("x"), queryUploadLimit+1)
+	w = postMultipart(t, ts, "/queries/new", form, "huge.pdf", huge, provA)
+	if w.Code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("over the body limit: %d", w.Code)
+	}
+	if l, _ := ts.queries.List(ctx, queries.Filter{}); len(l) != 0 {
+		t.Fatalf("oversized uploads stored %d queries", len(l))
+	}
+	if n, _ := ts.Store.DB.Collection("query_attachments").CountDocuments(ctx, map[string]any{}); n != 0 {
+		t.Fatalf("oversized uploads stored %d attachments", n)
+	}
+}
