@@ -108,18 +108,8 @@ func (s *Service) snapshotNow(ctx context.Context) (*snapshot, error) {
 	if s.src.Invoices == nil {
 		return &snapshot{orgs: map[string]auth.Org{}, byID: map[string]int{}}, nil
 	}
-	var changes uint64
-	if s.src.Changes != nil {
-		changes = s.src.Changes()
-		s.mu.RLock()
-		own := s.ownWrites
-		s.mu.RUnlock()
-		s.cacheMu.Lock()
-		snap := s.snap
-		s.cacheMu.Unlock()
-		if snap != nil && snap.fp.changes == changes && snap.fp.own == own && time.Since(snap.built) < orgsTTL {
-			return snap, nil
-		}
+	if snap, ok := s.unchanged(ctx); ok {
+		return snap, nil
 	}
 	invs, err := s.src.Invoices(ctx)
 	if err != nil {
@@ -138,12 +128,19 @@ func (s *Service) snapshotNow(ctx context.Context) (*snapshot, error) {
 		}
 	}
 	s.mu.RLock()
-	fp := fingerprint{count: len(invs), own: s.ownWrites, contracts: len(contracts), orgs: len(orgs), changes: changes}
+	fp := fingerprint{count: len(invs), own: s.ownWrites, contracts: len(contracts), orgs: len(orgs)}
 	s.mu.RUnlock()
 	for i := range invs {
 		fp.versions += int64(invs[i].Version)
 		if invs[i].UpdatedAt.After(fp.latest) {
 			fp.latest = invs[i].UpdatedAt
+		}
+	}
+	since := fp.latest.Add(-10 * time.Second)
+	var mark ChangeMark
+	if s.src.Mark != nil {
+		if mark, err = s.src.Mark(ctx, since); err != nil {
+			return nil, err
 		}
 	}
 	for i := range contracts {
@@ -214,8 +211,10 @@ func (s *Service) snapshotNow(ctx context.Context) (*snapshot, error) {
 		}
 	}
 	s.mu.RUnlock()
-	s.snap = &snapshot{fp: fp, invoices: out, orgs: omap, byID: byID, keys: keys, refsKey: refsKey(contracts, orgs), built: time.Now()}
+	s.snap = &snapshot{fp: fp, invoices: out, orgs: omap, byID: byID, keys: keys, refsKey: refsKey(contracts, orgs), built: time.Now(),
+		since: since, mark: mark}
 	s.reports = map[reportKey]*metrics.Report{}
+	s.dashboards = map[dashKey]*Dashboard{}
 	return s.snap, nil
 }
 
@@ -244,4 +243,85 @@ func refsKey(contracts []payments.Contract, orgs []auth.Org) string {
 		b.WriteByte(';')
 	}
 	return b.String()
+}
+
+// unchanged reports whether the last build still holds, using the
+// source's cheap change mark: nothing written here since, the same mark for
+// invoices updated after the build's latest update less 10 seconds (a
+// margin for other instances' clocks, as the payments poll uses), and the
+// organisations not older than orgsTTL. Contracts are few and compared
+// each time.
+func (s *Service) unchanged(ctx context.Context) (*snapshot, bool) {
+	if s.src.Mark == nil {
+		return nil, false
+	}
+	s.cacheMu.Lock()
+	snap := s.snap
+	s.cacheMu.Unlock()
+	s.mu.RLock()
+	own := s.ownWrites
+	s.mu.RUnlock()
+	if snap == nil || !snap.mark.Known || time.Since(snap.built) > orgsTTL {
+		return nil, false
+	}
+	mark, err := s.src.Mark(ctx, snap.since)
+	if err != nil || mark != snap.mark {
+		return nil, false
+	}
+	if s.src.Contracts != nil {
+		cs, err := s.src.Contracts(ctx)
+		if err != nil || len(cs) != snap.fp.contracts {
+			return nil, false
+		}
+		for i := range cs {
+			if cs[i].UpdatedAt.After(snap.fp.latest) {
+				return nil, false
+			}
+		}
+	}
+	if snap.fp.own != own {
+		// Only this service wrote (an interest payment, a rate, the
+		// settings): keep the invoices, refresh the interest payments.
+		return s.refreshOwn(snap), true
+	}
+	return snap, true
+}
+
+// refreshOwn is a new snapshot with the same invoices as snap and their
+// interest payments as they are now; every cached report goes.
+func (s *Service) refreshOwn(snap *snapshot) *snapshot {
+	s.mu.RLock()
+	own := s.ownWrites
+	out := make([]metrics.Invoice, len(snap.invoices))
+	copy(out, snap.invoices)
+	keys := make([]entryKey, len(snap.keys))
+	copy(keys, snap.keys)
+	for i := range out {
+		ips := s.interest[out[i].ID]
+		if len(ips) == keys[i].interest {
+			continue
+		}
+		keys[i].interest = len(ips)
+		out[i].InterestPaid = nil
+		for _, ip := range ips {
+			if d, ok := metrics.ParseISO(ip.Date); ok {
+				out[i].InterestPaid = append(out[i].InterestPaid, metrics.Payment{On: d, Pence: ip.Pence})
+			}
+		}
+	}
+	s.mu.RUnlock()
+	n := *snap
+	n.invoices, n.keys = out, keys
+	n.fp.own = own
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if s.snap != snap { // someone else moved on first
+		if s.snap != nil {
+			return s.snap
+		}
+	}
+	s.snap = &n
+	s.reports = map[reportKey]*metrics.Report{}
+	s.dashboards = map[dashKey]*Dashboard{}
+	return s.snap
 }

@@ -106,6 +106,13 @@ func (s *Service) Dashboard(ctx context.Context, from, to metrics.Date, scope me
 	if err != nil {
 		return nil, err
 	}
+	key := dashKey{reportKey{from: from, to: to, today: s.Today(), scope: scope}, provider}
+	s.cacheMu.Lock()
+	if d, ok := s.dashboards[key]; ok && s.snap == snap {
+		s.cacheMu.Unlock()
+		return d, nil
+	}
+	s.cacheMu.Unlock()
 	r, err := s.reportOn(ctx, snap, from, to, scope)
 	if err != nil {
 		return nil, err
@@ -116,11 +123,24 @@ func (s *Service) Dashboard(ctx context.Context, from, to metrics.Date, scope me
 		if d.Council, err = s.reportOn(ctx, snap, from, to, metrics.Scope{}); err != nil {
 			return nil, err
 		}
-		return d, nil
+	} else {
+		d.TopOverdue = metrics.TopOverdue(snap.invoices, scope, r.AsOf, 10)
+		d.Orgs, d.Contracts, d.Services = choicesOf(snap)
 	}
-	d.TopOverdue = metrics.TopOverdue(snap.invoices, scope, r.AsOf, 10)
-	d.Orgs, d.Contracts, d.Services = choicesOf(snap)
+	s.cacheMu.Lock()
+	if s.snap == snap {
+		if s.dashboards == nil || len(s.dashboards) > 200 {
+			s.dashboards = map[dashKey]*Dashboard{}
+		}
+		s.dashboards[key] = d
+	}
+	s.cacheMu.Unlock()
 	return d, nil
+}
+
+type dashKey struct {
+	reportKey
+	provider bool
 }
 
 // InvoiceInterest is the statutory interest position of one invoice today.

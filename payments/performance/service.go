@@ -47,11 +47,11 @@ type Source struct {
 	Contracts func(ctx context.Context) ([]payments.Contract, error)
 	// Orgs returns every provider organisation.
 	Orgs func(ctx context.Context) ([]auth.Org, error)
-	// Changes, when set, is a number that changes whenever any invoice or
-	// contract changes (for example a counter the payments read model
-	// bumps on every put). With it, a page whose data has not changed
-	// skips reading the read model altogether.
-	Changes func() uint64
+	// Mark, when set, summarises cheaply (without copying the read model)
+	// the number of invoices and the invoices updated after since. Two
+	// equal marks mean nothing changed, so a page skips copying the read
+	// model.
+	Mark func(ctx context.Context, since time.Time) (ChangeMark, error)
 }
 
 // Options configure the service.
@@ -78,6 +78,8 @@ type Service struct {
 	cacheMu sync.Mutex
 	snap    *snapshot
 	reports map[reportKey]*metrics.Report
+	// dashboards are cached like reports (same lifetime).
+	dashboards map[dashKey]*Dashboard
 }
 
 // snapshot is the adapted invoice list and what it was built from.
@@ -89,6 +91,20 @@ type snapshot struct {
 	keys     []entryKey // per invoice: the state it was adapted from
 	refsKey  string     // the contracts and organisations it was adapted with
 	built    time.Time  // when (organisations are re-read at least every orgsTTL)
+	// since and mark are the change mark taken when it was built.
+	since time.Time
+	mark  ChangeMark
+}
+
+// ChangeMark summarises the read model for Source.Mark: how many invoices
+// there are, and how many were updated after a moment, with the sum of
+// their versions and the latest update. Known is false when the recent
+// set was too large to summarise (then the snapshot is rebuilt).
+type ChangeMark struct {
+	Total, Recent int
+	Versions      int64
+	Latest        time.Time
+	Known         bool
 }
 
 type fingerprint struct {
@@ -98,7 +114,6 @@ type fingerprint struct {
 	own       uint64
 	contracts int
 	orgs      int
-	changes   uint64
 }
 
 type reportKey struct {

@@ -23,6 +23,9 @@ func PaymentsSource(p *payments.Service, orgs func(ctx context.Context) ([]auth.
 			return p.Contracts(ctx, staff, payments.ContractFilter{})
 		},
 		Orgs: c.get,
+		Mark: func(ctx context.Context, since time.Time) (ChangeMark, error) {
+			return markOf(ctx, p, staff, since)
+		},
 	}
 }
 
@@ -50,4 +53,37 @@ func (c *orgCache) get(ctx context.Context) ([]auth.Org, error) {
 	}
 	c.orgs, c.at = orgs, time.Now()
 	return orgs, nil
+}
+
+// markRecentLimit is the most recently updated invoices a mark lists; past
+// it the mark is unknown and the snapshot is rebuilt.
+const markRecentLimit = 1000
+
+// markOf summarises the payments read model through ListInvoices (which
+// walks pointers and copies only the page asked for).
+func markOf(ctx context.Context, p *payments.Service, staff payments.Actor, since time.Time) (ChangeMark, error) {
+	all, err := p.ListInvoices(ctx, staff, payments.InvoiceFilter{UpdatedSince: time.Unix(0, 1)}, 1, 1)
+	if err != nil {
+		return ChangeMark{}, err
+	}
+	m := ChangeMark{Total: all.Total, Known: true}
+	for page := 1; ; page++ {
+		rp, err := p.ListInvoices(ctx, staff, payments.InvoiceFilter{UpdatedSince: since}, page, 200)
+		if err != nil {
+			return ChangeMark{}, err
+		}
+		m.Recent = rp.Total
+		if rp.Total > markRecentLimit {
+			return ChangeMark{Total: all.Total}, nil
+		}
+		for _, inv := range rp.Invoices {
+			m.Versions += int64(inv.Version)
+			if inv.UpdatedAt.After(m.Latest) {
+				m.Latest = inv.UpdatedAt
+			}
+		}
+		if page >= rp.Pages {
+			return m, nil
+		}
+	}
 }

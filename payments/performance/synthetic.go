@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"sort"
+	"sync"
 	"time"
 
 	"careportal/payments"
@@ -74,17 +75,60 @@ func Synthetic(n, orgs int, seed int64, today metrics.Date) []payments.Invoice {
 	return out
 }
 
-// SyntheticSource serves invoices the way payments.Service.Snapshot does
-// (a fresh copy of every snapshot, sorted by id), for benchmarks.
-func SyntheticSource(invs []payments.Invoice) Source {
-	return Source{Invoices: func(ctx context.Context) ([]payments.Invoice, error) {
-		out := make([]payments.Invoice, len(invs))
-		copy(out, invs)
-		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-		return out, nil
-	}}
+// SyntheticModel is an in-memory stand-in for the payments read model,
+// for benchmarks: Source serves its invoices the way payments.Service does
+// (Snapshot copies and sorts every invoice; Mark walks them all), and
+// Touch changes one invoice as a write would.
+type SyntheticModel struct {
+	mu   sync.RWMutex
+	invs []payments.Invoice
 }
 
-// ActorForBench is the staff actor benchmarks use to make a write (which
-// empties the report cache, as any write does).
-var ActorForBench = payments.Actor{Party: payments.PartyStaff, Name: "benchmark"}
+// NewSyntheticModel holds the invoices.
+func NewSyntheticModel(invs []payments.Invoice) *SyntheticModel { return &SyntheticModel{invs: invs} }
+
+// Touch bumps invoice i's version and update time, as a status change does.
+func (m *SyntheticModel) Touch(i int, at time.Time) {
+	m.mu.Lock()
+	inv := m.invs[i%len(m.invs)]
+	inv.Version++
+	inv.UpdatedAt = at
+	m.invs[i%len(m.invs)] = inv
+	m.mu.Unlock()
+}
+
+// Source is the model as a performance Source.
+func (m *SyntheticModel) Source() Source {
+	return Source{
+		Invoices: func(ctx context.Context) ([]payments.Invoice, error) {
+			m.mu.RLock()
+			out := make([]payments.Invoice, len(m.invs))
+			copy(out, m.invs)
+			m.mu.RUnlock()
+			sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+			return out, nil
+		},
+		Mark: func(ctx context.Context, since time.Time) (ChangeMark, error) {
+			m.mu.RLock()
+			defer m.mu.RUnlock()
+			var recent []*payments.Invoice
+			for i := range m.invs {
+				if m.invs[i].UpdatedAt.After(since) {
+					recent = append(recent, &m.invs[i])
+				}
+			}
+			sort.Slice(recent, func(i, j int) bool { return recent[i].ReceivedAt.Before(recent[j].ReceivedAt) })
+			if len(recent) > markRecentLimit {
+				return ChangeMark{Total: len(m.invs)}, nil
+			}
+			mk := ChangeMark{Total: len(m.invs), Recent: len(recent), Known: true}
+			for _, inv := range recent {
+				mk.Versions += int64(inv.Version)
+				if inv.UpdatedAt.After(mk.Latest) {
+					mk.Latest = inv.UpdatedAt
+				}
+			}
+			return mk, nil
+		},
+	}
+}
