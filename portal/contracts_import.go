@@ -32,14 +32,17 @@ func (s *Server) handleContractsImport(w http.ResponseWriter, r *http.Request) e
 
 // handleContractsImportPost: POST /staff/contracts/import.
 func (s *Server) handleContractsImportPost(w http.ResponseWriter, r *http.Request) error {
-	data, _, err := readCSVUpload(r, "file", csvin.MaxFileSize)
-	if err != nil {
-		return err
+	data, _, upErr := readCSVUpload(r, "file", csvin.MaxFileSize)
+	if upErr != nil && !isFileTooLarge(upErr) {
+		return upErr
 	}
 	page := s.contractsImportPage(r)
 	fail := func(fields []fault.FieldError) error {
 		page.basePage = page.withForm(r.PostForm, &fault.Error{Kind: fault.Invalid, Message: "There is a problem", Fields: fields})
 		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "staff_contracts_import", page)
+	}
+	if upErr != nil {
+		return fail([]fault.FieldError{{Field: "file", Message: faultMessage(upErr)}})
 	}
 	if data == nil {
 		return fail([]fault.FieldError{{Field: "file", Message: "Select the contracts register file (CSV)"}})

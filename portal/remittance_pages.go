@@ -72,9 +72,9 @@ func (s *Server) handleRemittance(w http.ResponseWriter, r *http.Request) error 
 // and previewed; a malformed one is refused with each bad line listed, and
 // nothing is kept.
 func (s *Server) handleRemittanceUpload(w http.ResponseWriter, r *http.Request) error {
-	data, name, err := readCSVUpload(r, "file", remittanceFileLimit)
-	if err != nil {
-		return err
+	data, name, upErr := readCSVUpload(r, "file", remittanceFileLimit)
+	if upErr != nil && !isFileTooLarge(upErr) {
+		return upErr
 	}
 	page, err := s.remittanceUploadPage(r)
 	if err != nil {
@@ -96,6 +96,9 @@ func (s *Server) handleRemittanceUpload(w http.ResponseWriter, r *http.Request) 
 	if err := m.Validate(); err != nil {
 		page.ColumnsOpen = true
 		return fail([]fault.FieldError{{Field: "col_supplier_ref", Message: "Column names: " + err.Error()}})
+	}
+	if upErr != nil {
+		return fail([]fault.FieldError{{Field: "file", Message: faultMessage(upErr)}})
 	}
 	if data == nil {
 		return fail([]fault.FieldError{{Field: "file", Message: "Select the remittance file (CSV)"}})
@@ -124,7 +127,22 @@ func problemFields(field string, ps *csvin.Problems) []fault.FieldError {
 	return out
 }
 
-// readUpload reads one uploaded file of at most limit bytes: nil data
+// isFileTooLarge reports a file over readCSVUpload's limit (the form
+// itself was read, so the form can be shown again with the message).
+func isFileTooLarge(err error) bool {
+	var mbe *http.MaxBytesError
+	return fault.KindOf(err) == fault.TooLarge && !errors.As(err, &mbe)
+}
+
+// faultMessage is the message of a fault, for showing next to a field.
+func faultMessage(err error) string {
+	if fe, ok := fault.As(err); ok {
+		return fe.Message
+	}
+	return "The file could not be read"
+}
+
+// readCSVUpload reads one uploaded file of at most limit bytes: nil data
 // when none was chosen; a bigger file is TooLarge.
 func readCSVUpload(r *http.Request, field string, limit int64) ([]byte, string, error) {
 	if err := r.ParseMultipartForm(1 << 20); err != nil {

@@ -145,6 +145,11 @@ func TestRemittancePages(t *testing.T) {
 	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Select the remittance file") {
 		t.Fatalf("no file: %d", w.Code)
 	}
+	// A file over the limit: the form again, with the message.
+	w = f.ts.do(uploadCSV(t, "/staff/remittance", "file", "big.csv", bytes.Repeat([]byte("x"), remittanceFileLimit+1), nil), f.payer)
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "The file must be smaller than 5 MB") || !strings.Contains(w.Body.String(), `id="file-error"`) {
+		t.Fatalf("big file: %d", w.Code)
+	}
 	// Column names that clash.
 	w = f.ts.do(uploadCSV(t, "/staff/remittance", "file", "run.csv", file, map[string]string{"col_amount_paid": "invoice_number"}), f.payer)
 	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Column names:") {
