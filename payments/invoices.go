@@ -512,11 +512,42 @@ func (s *Service) ListInvoices(ctx context.Context, actor Actor, f InvoiceFilter
 		}
 		matches = append(matches, inv)
 	}
-	if f.OrgID != "" {
+	switch {
+	case f.OrgID != "":
 		for _, i := range s.byOrg[f.OrgID] {
 			consider(i)
 		}
-	} else {
+	case q != "":
+		// Staff search through the indexes: the supplier's invoices, the
+		// invoices of contracts whose reference contains the text, and
+		// invoices with exactly that number; only when none match, numbers
+		// containing the text.
+		seen := map[int]bool{}
+		take := func(ix []int) {
+			for _, i := range ix {
+				if !seen[i] {
+					seen[i] = true
+					consider(i)
+				}
+			}
+		}
+		if org, ok := s.orgBySupplier[q]; ok {
+			take(s.byOrg[org])
+		}
+		for id, c := range s.contracts {
+			if strings.Contains(strings.ToLower(c.Reference), q) {
+				take(s.byContract[id])
+			}
+		}
+		take(s.byNumberKey[qKey])
+		if len(seen) == 0 && qKey != "" {
+			for i := range s.keys {
+				if strings.Contains(s.keys[i].number, qKey) {
+					take([]int{i})
+				}
+			}
+		}
+	default:
 		for i := range s.all {
 			consider(i)
 		}

@@ -47,13 +47,16 @@ type Service struct {
 	loadMu sync.Mutex // serialises loading
 	loaded bool
 
-	mu       sync.RWMutex
-	invoices map[string]*Invoice // by id; values are never changed in place
-	all      []*Invoice          // every invoice, in arrival order (lists scan this, not the map)
-	keys     []searchKey         // beside all: what staff search matches
-	pos      map[string]int      // invoice id -> index in all
-	byOrg    map[string][]int    // organisation id -> indexes in all
-	gen      uint64              // bumped on every change to the invoices
+	mu            sync.RWMutex
+	invoices      map[string]*Invoice // by id; values are never changed in place
+	all           []*Invoice          // every invoice, in arrival order (lists scan this, not the map)
+	keys          []searchKey         // beside all: what staff search matches
+	pos           map[string]int      // invoice id -> index in all
+	byOrg         map[string][]int    // organisation id -> indexes in all
+	gen           uint64              // bumped on every change to the invoices
+	orgBySupplier map[string]string   // lower-case supplier reference -> organisation id
+	byContract    map[string][]int    // contract id -> indexes in all
+	byNumberKey   map[string][]int    // normalised invoice number -> indexes in all (every organisation)
 
 	cacheMu       sync.Mutex
 	queues        map[Queue]queueCache // work queues, sorted, valid for one gen and day
@@ -76,6 +79,7 @@ func NewService(db *mongo.Database, orgs Orgs, o Options) *Service {
 	return &Service{
 		db: db, orgs: orgs, now: o.Now, log: o.Logger, v: fault.NewValidator(),
 		invoices: map[string]*Invoice{}, byNumber: map[string]string{}, pos: map[string]int{}, byOrg: map[string][]int{},
+		orgBySupplier: map[string]string{}, byContract: map[string][]int{}, byNumberKey: map[string][]int{},
 		contracts: map[string]*Contract{}, contractByRef: map[string]string{}, queues: map[Queue]queueCache{},
 	}
 }
@@ -213,8 +217,12 @@ func (s *Service) putInvoiceLocked(inv *Invoice) {
 	if i, ok := s.pos[inv.ID]; ok {
 		s.all[i], s.keys[i] = inv, key
 	} else {
-		s.pos[inv.ID] = len(s.all)
-		s.byOrg[inv.OrgID] = append(s.byOrg[inv.OrgID], len(s.all))
+		n := len(s.all)
+		s.pos[inv.ID] = n
+		s.byOrg[inv.OrgID] = append(s.byOrg[inv.OrgID], n)
+		s.byContract[inv.ContractID] = append(s.byContract[inv.ContractID], n)
+		s.byNumberKey[inv.NumberKey] = append(s.byNumberKey[inv.NumberKey], n)
+		s.orgBySupplier[key.supplier] = inv.OrgID
 		s.all = append(s.all, inv)
 		s.keys = append(s.keys, key)
 	}
