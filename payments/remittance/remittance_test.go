@@ -66,7 +66,7 @@ type fixture struct {
 // newFixture has invoices of SUP1001 in every state a remittance line can
 // meet: INV-A and INV-B approved (gross £1,200.00 and £500.00), INV-C paid,
 // INV-D submitted, INV-E scheduled (£99.99).
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := storetest.Context(t)
 	st := storetest.New(t)
