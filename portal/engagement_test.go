@@ -447,3 +447,28 @@ func TestQueryUploadLimits(t *testing.T) {
 		t.Fatalf("oversized uploads stored %d attachments", n)
 	}
 }
+
+// TestAssignOnlyToTeamMembers: a query is assigned to a member of its
+// team (or taken by the person acting); anyone else is refused.
+func TestAssignOnlyToTeamMembers(t *testing.T) {
+	f := newAccountsFixture(t)
+	ctx := storetest.Context(t)
+	q := fxQueryOfA(t, f)["id"] // a forums query: the commissioning team's
+	newStaff := func(email string, teams []string) *auth.User {
+		u, err := f.ts.auth.CreateUser(ctx, auth.CommandLine, auth.UserInput{Email: email, Name: "Staff " + email, Role: auth.RoleBrokerage, Teams: teams}, "a-long-enough-password-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	member := newStaff("member@council.example", []string{"commissioning"})
+	outsider := newStaff("outsider@council.example", []string{"brokerage-payments"})
+	wantStatus(t, get(f.ts, "/queries/"+q, commish), 200, member.Name)
+	wantStatus(t, post(f.ts, "/queries/"+q+"/assign", url.Values{"assignee": {outsider.ID}}, commish), 422, "Select a member of the team")
+	wantStatus(t, post(f.ts, "/queries/"+q+"/assign", url.Values{"assignee": {member.ID}}, commish), http.StatusSeeOther)
+	got, _ := f.ts.queries.Get(ctx, queries.Actor{Staff: true}, q)
+	if got.AssignedTo != member.ID || got.AssignedName != member.Name {
+		t.Fatalf("assigned to %q %q", got.AssignedTo, got.AssignedName)
+	}
+	wantStatus(t, post(f.ts, "/queries/"+q+"/assign", url.Values{"assignee": {commish.UserID}}, commish), http.StatusSeeOther)
+}

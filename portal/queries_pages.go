@@ -348,7 +348,7 @@ func (s *Server) handleQueryAssign(w http.ResponseWriter, r *http.Request) error
 		id := form.Get("assignee")
 		name := ""
 		if id != "" {
-			u, err := s.staffMember(r, id)
+			u, err := s.staffMember(r, id, q.Team)
 			if err != nil {
 				return "", err
 			}
@@ -362,8 +362,9 @@ func (s *Server) handleQueryAssign(w http.ResponseWriter, r *http.Request) error
 	})
 }
 
-// staffMember returns the name of an active council user, or a field error.
-func (s *Server) staffMember(r *http.Request, id string) (string, error) {
+// staffMember returns the name of an active council user in the team (or
+// the person acting, who may take any query), or a field error.
+func (s *Server) staffMember(r *http.Request, id, team string) (string, error) {
 	p := principal(r)
 	if id == p.UserID {
 		return p.Name, nil
@@ -372,7 +373,7 @@ func (s *Server) staffMember(r *http.Request, id string) (string, error) {
 		return "", fault.InvalidField("assignee", "Select a member of the team")
 	}
 	u, err := s.auth.User(r.Context(), id)
-	if err != nil || !u.Role.IsStaff() || !u.Active() {
+	if err != nil || !u.Role.IsStaff() || !u.Active() || !slices.Contains(u.Teams, team) {
 		return "", fault.InvalidField("assignee", "Select a member of the team")
 	}
 	return u.Name, nil
