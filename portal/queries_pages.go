@@ -49,9 +49,14 @@ func (s *Server) handleQueries(w http.ResponseWriter, r *http.Request) error {
 	f := queries.Filter{}
 	q := r.URL.Query()
 	page.Status = q.Get("status")
+	if page.Status == "" {
+		page.Status = "unresolved" // staff work the open queue
+		if !page.Staff {
+			page.Status = "all" // providers follow their answers too
+		}
+	}
 	switch page.Status {
-	case "", "unresolved":
-		page.Status = "unresolved"
+	case "unresolved":
 		f.Open = true
 	case "all":
 	default:
