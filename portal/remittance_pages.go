@@ -4,6 +4,7 @@ package portal
 // file, see what it would do, apply it. Brokerage Payments and admins.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -198,7 +199,9 @@ func (s *Server) handleRemittanceRun(w http.ResponseWriter, r *http.Request) err
 
 // handleRemittanceApply: POST /staff/remittance/{id}/apply.
 func (s *Server) handleRemittanceApply(w http.ResponseWriter, r *http.Request) error {
-	res, err := s.remittance.Apply(r.Context(), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
+	// A long run goes on to the end even if the browser gives up waiting
+	// (applying again would finish it anyway).
+	res, err := s.remittance.Apply(context.WithoutCancel(r.Context()), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
