@@ -241,11 +241,10 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor Actor, in SubmitInput
 	defer cancel()
 	terms := inv.TermsDays
 	if terms == 0 {
-		org, err := s.orgs.Org(ctx, actor.OrgID)
-		if err != nil {
-			return Invoice{}, fmt.Errorf("payments: the provider's organisation: %w", err)
+		var err error
+		if terms, err = s.orgTerms(ctx, actor.OrgID); err != nil {
+			return Invoice{}, err
 		}
-		terms = org.TermsDays
 	}
 	if terms <= 0 || terms > DefaultTermsDays {
 		terms = DefaultTermsDays
@@ -670,3 +669,28 @@ func (s *Service) Snapshot(ctx context.Context) ([]Invoice, error) {
 
 // Today is the London calendar day by the service's clock.
 func (s *Service) Today() string { return LondonDay(s.now()) }
+
+// orgTerms is the organisation's payment terms, remembered for a minute
+// (a change by an administrator applies to invoices received after that).
+func (s *Service) orgTerms(ctx context.Context, orgID string) (int, error) {
+	now := s.now()
+	s.cacheMu.Lock()
+	c, ok := s.terms[orgID]
+	s.cacheMu.Unlock()
+	if ok && now.Sub(c.at) < time.Minute {
+		return c.days, nil
+	}
+	org, err := s.orgs.Org(ctx, orgID)
+	if err != nil {
+		return 0, fmt.Errorf("payments: the provider's organisation: %w", err)
+	}
+	s.cacheMu.Lock()
+	s.terms[orgID] = cachedTerms{days: org.TermsDays, at: now}
+	s.cacheMu.Unlock()
+	return org.TermsDays, nil
+}
+
+type cachedTerms struct {
+	days int
+	at   time.Time
+}

@@ -61,10 +61,11 @@ type Service struct {
 	cacheMu       sync.Mutex
 	queues        map[Queue]queueCache // work queues, sorted, valid for one gen and day
 	counts        countsCache
-	byNumber      map[string]string    // orgID:numberKey -> invoice id
-	contracts     map[string]*Contract // by id; values are never changed in place
-	contractByRef map[string]string    // reference key -> contract id
-	seenUntil     time.Time            // polling: latest updated_at seen
+	terms         map[string]cachedTerms // organisation id -> payment terms
+	byNumber      map[string]string      // orgID:numberKey -> invoice id
+	contracts     map[string]*Contract   // by id; values are never changed in place
+	contractByRef map[string]string      // reference key -> contract id
+	seenUntil     time.Time              // polling: latest updated_at seen
 }
 
 // NewService builds the payments service on db. orgs resolves provider
@@ -80,7 +81,7 @@ func NewService(db *mongo.Database, orgs Orgs, o Options) *Service {
 		db: db, orgs: orgs, now: o.Now, log: o.Logger, v: fault.NewValidator(),
 		invoices: map[string]*Invoice{}, byNumber: map[string]string{}, pos: map[string]int{}, byOrg: map[string][]int{},
 		orgBySupplier: map[string]string{}, byContract: map[string][]int{}, byNumberKey: map[string][]int{},
-		contracts: map[string]*Contract{}, contractByRef: map[string]string{}, queues: map[Queue]queueCache{},
+		contracts: map[string]*Contract{}, contractByRef: map[string]string{}, queues: map[Queue]queueCache{}, terms: map[string]cachedTerms{},
 	}
 }
 
