@@ -42,6 +42,7 @@ func demoSteps() []demoStep {
 		{"accounts", demoAccounts},
 		{"contacts", demoContacts},
 		{"payment run file", demoRemittance},
+		{"payment performance settings", demoPerformance},
 		{"statements", demoStatements},
 		{"forums", demoForums},
 		{"queries", demoQueries},
