@@ -64,7 +64,7 @@ func (s *Server) handleStaffInvoices(w http.ResponseWriter, r *http.Request) err
 		page.Heading = "Invoices matching ‘" + search + "’"
 	}
 	n, _ := strconv.Atoi(q.Get("page"))
-	res, err := s.payments.ListInvoices(r.Context(), actor, f, n, 50)
+	res, err := s.payments.ListInvoices(r.Context(), actor, f, n, 25)
 	if err != nil {
 		return err
 	}

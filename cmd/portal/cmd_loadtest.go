@@ -36,6 +36,8 @@ func runLoadtest(ctx context.Context, e env) error {
 	fs.IntVar(&users, "users", 8, "concurrent users")
 	fs.DurationVar(&duration, "duration", 30*time.Second, "how long to run")
 	fs.StringVar(&password, "password", "", "the demo accounts' password (portal demo --password)")
+	var think time.Duration
+	fs.DurationVar(&think, "think", 200*time.Millisecond, "mean pause between a user's requests (0: none)")
 	if err := parseFlags(fs, &cfg, e.args); err != nil {
 		return err
 	}
@@ -89,6 +91,9 @@ func runLoadtest(ctx context.Context, e env) error {
 			}
 			rng := rand.New(rand.NewPCG(uint64(i), 99))
 			for n := 0; time.Now().Before(deadline) && ctx.Err() == nil; n++ {
+				if think > 0 {
+					time.Sleep(time.Duration(rng.Int64N(int64(2 * think))))
+				}
 				if err := u.step(rng, n, rec); err != nil {
 					errc <- fmt.Errorf("%s: %w", email, err)
 					return
@@ -101,6 +106,7 @@ func runLoadtest(ctx context.Context, e env) error {
 	for err := range errc {
 		return err
 	}
+	fmt.Fprintf(e.stdout, "mean pause between a user's requests: %s\n", think)
 	rec.print(e.stdout, users, duration)
 	return nil
 }
