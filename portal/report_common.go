@@ -173,7 +173,7 @@ func londonDate(d metrics.Date) string {
 	return d.Time().Format("2 January 2006")
 }
 
-func monthLabel(d metrics.Date) string { return d.Time().Format("Jan 2006") }
+func monthLabel(d metrics.Date) string { return d.Time().Format("January 2006") }
 
 // attachment sets the headers of a file download.
 func attachment(w http.ResponseWriter, contentType, name string) {

@@ -54,6 +54,10 @@ func (s *Server) handleReportPerformance(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	page.From, page.To = from.String(), to.String()
+	if page.FieldError("from") == "" && page.FieldError("to") == "" {
+		page.Form.Set("from", page.From)
+		page.Form.Set("to", page.To)
+	}
 	page.FromText, page.ToText = londonDate(from), londonDate(to)
 	page.ScopeLabel = scopeLabel(scope, p.OrgName)
 	page.Fig = viewOf(d.Report)
@@ -92,14 +96,14 @@ func (s *Server) handleReportPerformance(w http.ResponseWriter, r *http.Request)
 func (s *Server) performanceCharts(page *performancePage, d *performance.Dashboard) {
 	var p30, pDays []chart.Point
 	for _, pt := range d.Trend {
-		label := monthLabel(pt.Month)
+		label, short := monthLabel(pt.Month), pt.Month.Time().Format("Jan 06")
 		if pt.Payments == 0 {
-			p30 = append(p30, chart.Point{Label: label, Missing: true})
-			pDays = append(pDays, chart.Point{Label: label, Missing: true})
+			p30 = append(p30, chart.Point{Label: label, Short: short, Missing: true})
+			pDays = append(pDays, chart.Point{Label: label, Short: short, Missing: true})
 			continue
 		}
-		p30 = append(p30, chart.Point{Label: label, Value: pt.PctWithin30.Float() * 100, Text: pt.PctWithin30.Percent() + "% of " + fmt.Sprint(pt.Payments)})
-		pDays = append(pDays, chart.Point{Label: label, Value: pt.MeanDaysToPay.Float(), Text: pt.MeanDaysToPay.OneDP() + " days"})
+		p30 = append(p30, chart.Point{Label: label, Short: short, Value: pt.PctWithin30.Float() * 100, Text: pt.PctWithin30.Percent() + "% of " + fmt.Sprint(pt.Payments)})
+		pDays = append(pDays, chart.Point{Label: label, Short: short, Value: pt.MeanDaysToPay.Float(), Text: pt.MeanDaysToPay.OneDP() + " days"})
 	}
 	span := page.FromText + " to " + page.ToText
 	c30 := chart.Line{ID: "trend-within-30", Title: "Payments made within 30 days, by month",
@@ -121,8 +125,8 @@ func (s *Server) performanceCharts(page *performancePage, d *performance.Dashboa
 		ages = append(ages, chart.Point{Label: shortAge[i], Value: float64(b.Pence) / 100, Text: FormatPence(b.Pence), Class: cls})
 	}
 	ca := chart.Bar{ID: "ageing", Title: "Approved unpaid invoices by days overdue",
-		Desc: "Unpaid value of approved invoices on " + londonDate(d.Report.AsOf) + ", by days past the due date, for " + page.ScopeLabel + ". The same numbers, with counts, are in the ageing table.",
-		Unit: "", Points: ages}
+		Desc:   "Unpaid value of approved invoices on " + londonDate(d.Report.AsOf) + ", by days past the due date, for " + page.ScopeLabel + ". The same numbers, with counts, are in the ageing table.",
+		Prefix: "£", Points: ages}
 	page.AgeingChart = ca.SVG()
 }
 

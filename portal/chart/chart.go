@@ -10,7 +10,7 @@
 //		Desc:  "Monthly, April 2025 to March 2026. Target 95%.", // <desc>
 //		Unit:  "%", Max: 100,                   // y axis from 0 to Max (0: from the data)
 //		Target: 95, HasTarget: true,            // optional dashed target line
-//		Points: []chart.Point{{Label: "Apr 2025", Value: 91.2, Text: "91.2%"}, ...},
+//		Points: []chart.Point{{Label: "April 2025", Short: "Apr 25", Value: 91.2, Text: "91.2%"}, ...},
 //	}
 //	data.Chart = c.SVG()     // template.HTML: <svg role="img" aria-labelledby=...>
 //	data.Table = c.Table("Invoices paid within 30 days by month", "Month", "Paid within 30 days")
@@ -34,10 +34,18 @@ import (
 // when empty the value is formatted with one decimal place and the unit.
 type Point struct {
 	Label   string
+	Short   string // the axis label when space is short (e.g. "Jan 26"); Label when empty
 	Value   float64
 	Text    string
 	Missing bool
 	Class   string // bar charts: "", "late" or "secondary"
+}
+
+func (p Point) axisLabel() string {
+	if p.Short != "" {
+		return p.Short
+	}
+	return p.Label
 }
 
 func (p Point) text(unit string) string {
@@ -66,6 +74,7 @@ const (
 
 type frame struct {
 	id, title, desc, unit string
+	prefix                string
 	max                   float64
 	points                []Point
 }
@@ -121,9 +130,25 @@ func (f *frame) axes(b *strings.Builder, max float64) {
 			cls = "app-chart__axis"
 		}
 		fmt.Fprintf(b, `<line class="%s" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`, cls, left, y, width-right, y)
-		fmt.Fprintf(b, `<text class="app-chart__label" x="%d" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`, left-6, y, esc(trimNum(v)+f.unit))
+		fmt.Fprintf(b, `<text class="app-chart__label" x="%d" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`, left-6, y, esc(f.prefix+groupThousands(trimNum(v))+f.unit))
 	}
 	fmt.Fprintf(b, `<line class="app-chart__axis" x1="%d" y1="%d" x2="%d" y2="%d"/>`, left, top, left, top+plotH)
+}
+
+// groupThousands puts commas in the whole part: 12500 -> 12,500.
+func groupThousands(s string) string {
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if frac != "" {
+		b.WriteString("." + frac)
+	}
+	return b.String()
 }
 
 func trimNum(v float64) string {
@@ -133,15 +158,24 @@ func trimNum(v float64) string {
 
 // xLabels writes category labels, thinning them when there are many.
 func (f *frame) xLabels(b *strings.Builder, xs []float64) {
+	// about 8 px per character at 14px: keep labels from overlapping
+	widest := 1
+	for _, p := range f.points {
+		if n := len([]rune(p.axisLabel())); n > widest {
+			widest = n
+		}
+	}
 	step := 1
-	for len(f.points)/step > 12 {
-		step++
+	if len(f.points) > 1 {
+		for float64(plotW)/float64(len(f.points))*float64(step) < float64(widest*8+8) {
+			step++
+		}
 	}
 	for i, p := range f.points {
 		if i%step != 0 {
 			continue
 		}
-		fmt.Fprintf(b, `<text class="app-chart__label" x="%.1f" y="%d" text-anchor="middle">%s</text>`, xs[i], top+plotH+labelSz+8, esc(p.Label))
+		fmt.Fprintf(b, `<text class="app-chart__label" x="%.1f" y="%d" text-anchor="middle">%s</text>`, xs[i], top+plotH+labelSz+8, esc(p.axisLabel()))
 	}
 }
 
@@ -218,6 +252,7 @@ func (c Line) Table(caption, labelHead, valueHead string) template.HTML {
 // Bar is a bar chart, one bar per point.
 type Bar struct {
 	ID, Title, Desc string
+	Prefix          string // before axis values, e.g. "£"
 	Unit            string
 	Max             float64
 	Points          []Point
@@ -225,7 +260,7 @@ type Bar struct {
 
 // SVG renders the chart.
 func (c Bar) SVG() template.HTML {
-	f := frame{id: c.ID, title: c.Title, desc: c.Desc, unit: c.Unit, max: c.Max, points: c.Points}
+	f := frame{id: c.ID, title: c.Title, desc: c.Desc, unit: c.Unit, prefix: c.Prefix, max: c.Max, points: c.Points}
 	max := f.scaleMax()
 	var b strings.Builder
 	f.open(&b)

@@ -37,3 +37,11 @@ func TestBar(t *testing.T) {
 		t.Errorf("bars: %s", s)
 	}
 }
+
+func TestGroupThousands(t *testing.T) {
+	for in, want := range map[string]string{"0": "0", "999": "999", "12500": "12,500", "1234567.5": "1,234,567.5"} {
+		if got := groupThousands(in); got != want {
+			t.Errorf("groupThousands(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
