@@ -694,3 +694,13 @@ type cachedTerms struct {
 	days int
 	at   time.Time
 }
+
+// Generation is a cheap change mark of the invoices read model: it grows on
+// every change (own writes, imports, polled changes of other instances).
+// Callers that cache figures computed from Snapshot recompute only when it
+// has moved.
+func (s *Service) Generation() uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.gen
+}
