@@ -83,20 +83,21 @@ type fileDoc struct {
 }
 
 // CheckPDF reports whether data looks like a PDF: it starts with %PDF- and
-// has an %%EOF marker near its end.
+// has an %%EOF marker near its end. The error reads as a sentence after
+// its first letter is capitalised.
 func CheckPDF(data []byte) error {
 	if len(data) == 0 {
-		return errors.New("The selected file is empty")
+		return errors.New("the selected file is empty")
 	}
 	if len(data) > MaxFileBytes {
-		return errors.New("The selected file must be smaller than 10 MB")
+		return errors.New("the selected file must be smaller than 10 MB")
 	}
 	if !bytes.HasPrefix(data, []byte("%PDF-")) {
-		return errors.New("The selected file must be a PDF")
+		return errors.New("the selected file must be a PDF")
 	}
 	tail := data[max(0, len(data)-2048):]
 	if !bytes.Contains(tail, []byte("%%EOF")) {
-		return errors.New("The selected file is not a complete PDF")
+		return errors.New("the selected file is not a complete PDF")
 	}
 	return nil
 }
@@ -187,7 +188,8 @@ func (s *Service) buildInvoice(ctx context.Context, actor Actor, in SubmitInput,
 	inv.Note = strings.TrimSpace(in.Note)
 	if in.File != nil {
 		if err := CheckPDF(in.File.Data); err != nil {
-			add("file", err.Error())
+			msg := err.Error()
+			add("file", strings.ToUpper(msg[:1])+msg[1:])
 		}
 		inv.FileName = cleanFileName(in.File.Name)
 		inv.FileSize = int64(len(in.File.Data))
