@@ -527,3 +527,45 @@ func TestImportHistorical(t *testing.T) {
 		t.Fatalf("bad import: %v", err)
 	}
 }
+
+// TestPollSeesAnotherInstance is MongoDB mode's catch-up: a second service
+// on the same database (another portal instance) sees the first one's
+// submission and transition after polling, and never goes backwards.
+func TestPollSeesAnotherInstance(t *testing.T) {
+	s1, st, clk := newTestService(t)
+	seedContracts(t, s1)
+	ctx := storetest.Context(t)
+	s2 := NewService(st.DB, fixedOrgs, Options{Now: clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err := s2.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := s1.SubmitInvoice(ctx, provider1, goodInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s2.Invoice(ctx, staff, inv.ID); fault.KindOf(err) != fault.NotFound {
+		t.Fatalf("before polling s2 already has it: %v", err)
+	}
+	if err := s2.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s2.Invoice(ctx, staff, inv.ID)
+	if err != nil || got.Version != 1 {
+		t.Fatalf("after polling: %+v, %v", got, err)
+	}
+	if _, err := s1.Transition(ctx, staff, inv.ID, 1, StatusApproved, "", Details{}); err != nil {
+		t.Fatal(err)
+	}
+	// s2 acting on its stale copy is told the invoice changed.
+	if _, err := s2.Transition(ctx, staff2, inv.ID, 1, StatusQueried, "?", Details{}); fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("stale instance: %v", err)
+	}
+	if err := s2.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s2.Invoice(ctx, staff, inv.ID)
+	counts, _ := s2.QueueCounts(ctx)
+	if got.Status != StatusApproved || counts[QueueApproved] != 1 || counts[QueueNew] != 0 {
+		t.Fatalf("after polling again: %s, %v", got.Status, counts)
+	}
+}
