@@ -363,3 +363,41 @@ func fxContract(t *testing.T, f *accountsFixture) payments.Contract {
 	}
 	return c
 }
+
+func TestInvoiceCancelOverHTTP(t *testing.T) {
+	f := newPaymentsFixture(t)
+	ctx := storetest.Context(t)
+	sub := func(n string) payments.Invoice {
+		inv, err := f.ts.payments.SubmitInvoice(ctx, payments.ActorOf(f.prov1), payments.SubmitInput{ContractRef: "HC-001", InvoiceNumber: n,
+			InvoiceDate: "2026-01-31", PeriodStart: "2026-01-01", PeriodEnd: "2026-01-31", Net: "100", VAT: "0"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return inv
+	}
+	a, b := sub("CAN-1"), sub("CAN-2")
+	if w := f.ts.do(postInvoiceForm("/invoices/"+a.ID+"/cancel", url.Values{"version": {"1"}}), f.prov2); w.Code != http.StatusNotFound {
+		t.Fatalf("another provider cancelling: %d", w.Code)
+	}
+	if w := f.ts.do(postInvoiceForm("/invoices/"+a.ID+"/cancel", url.Values{"version": {"1"}}), f.prov1); w.Code != http.StatusSeeOther {
+		t.Fatalf("cancel: %d", w.Code)
+	}
+	if got, _ := f.ts.payments.Invoice(ctx, payments.ActorOf(f.prov1), a.ID); got.Status != payments.StatusCancelled {
+		t.Fatalf("status %s", got.Status)
+	}
+	// After approval the provider can no longer cancel; the page says why.
+	if _, err := f.ts.payments.Transition(ctx, payments.ActorOf(f.payer), b.ID, 1, payments.StatusApproved, "", payments.Details{}); err != nil {
+		t.Fatal(err)
+	}
+	w := f.ts.do(httptest.NewRequest(http.MethodGet, "/invoices/"+b.ID, nil), f.prov1)
+	if strings.Contains(w.Body.String(), "Cancel this invoice") {
+		t.Fatal("cancel button shown after approval")
+	}
+	w = f.ts.do(postInvoiceForm("/invoices/"+b.ID+"/cancel", url.Values{"version": {"2"}}), f.prov1)
+	if w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), "cannot be changed that way") {
+		t.Fatalf("cancel after approval: %d", w.Code)
+	}
+	if got, _ := f.ts.payments.Invoice(ctx, payments.ActorOf(f.prov1), b.ID); got.Status != payments.StatusApproved || got.Version != 2 {
+		t.Fatalf("refused cancel changed the invoice: %s v%d", got.Status, got.Version)
+	}
+}
