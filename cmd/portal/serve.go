@@ -37,6 +37,12 @@ func runServe(ctx context.Context, e env) error {
 			log.Error("closing the store", "err", err)
 		}
 	}()
+	// contracts, invoices: fill the read model before taking requests
+	loadStart := time.Now()
+	if err := a.payments.Load(ctx); err != nil {
+		return err
+	}
+	log.Info("payments read model loaded", "duration_ms", time.Since(loadStart).Milliseconds())
 	srv, err := a.newServer()
 	if err != nil {
 		return err
