@@ -286,6 +286,8 @@ func BenchmarkPerformanceHTTP30k(b *testing.B) {
 		{"notice-cold", "/reports/payments-compliance?end=2025-09-30", comm, true},
 		{"reg113-cold", "/reports/late-payment?year=2024", comm, true},
 		{"api-cold", "/api/v1/reports/payment-performance?from=2025-04-01&to=2025-09-30", prov, true},
+		{"figures-csv-cold", "/reports/payment-performance.csv?from=2024-10-01&to=2025-09-30", comm, true},
+		{"spend-csv-cold", "/reports/transparency/spend.csv?from=2024-10-01&to=2025-09-30", comm, true},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			var times []time.Duration

@@ -323,8 +323,12 @@ func (s *Service) SpendCSV(ctx context.Context, w io.Writer, from, to metrics.Da
 		cols []string
 	}
 	var rows []row
+	fromS, toS := from.String(), to.String()
 	for i := range invs {
 		inv := &invs[i]
+		if !paidBetween(inv, fromS, toS) {
+			continue
+		}
 		m := Adapt(inv, contracts, orgs, nil)
 		for k, p := range m.Payments {
 			if p.On < from || p.On > to || p.Pence <= SpendThresholdPence {
@@ -371,4 +375,27 @@ func (s *Service) orgMap(ctx context.Context) (map[string]auth.Org, error) {
 		out[o.ID] = o
 	}
 	return out, nil
+}
+
+// paidBetween is a quick test (on the stored YYYY-MM-DD strings, which sort
+// as dates) for a payment dated in [from, to], so that only those invoices
+// are adapted.
+func paidBetween(inv *payments.Invoice, from, to string) bool {
+	if inv.PaidDate >= from && inv.PaidDate <= to {
+		return true
+	}
+	for i := range inv.History {
+		ev := &inv.History[i]
+		if ev.To != payments.StatusPaid {
+			continue
+		}
+		d := ev.PaymentDate
+		if d == "" {
+			d = ev.Date
+		}
+		if d >= from && d <= to {
+			return true
+		}
+	}
+	return false
 }
