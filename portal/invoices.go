@@ -354,8 +354,11 @@ func (s *Server) invoiceStep(w http.ResponseWriter, r *http.Request, to payments
 	// Field names are per form, so the page's several forms keep distinct ids.
 	fields := fault.FieldsOf(err)
 	for i := range fields {
-		if fields[i].Field == "note" {
+		switch fields[i].Field {
+		case "note":
 			fields[i].Field = form + "_note"
+		case "reference":
+			fields[i].Field = "payment_reference"
 		}
 	}
 	page.basePage = page.withForm(f, &fault.Error{Kind: fault.Invalid, Message: "There is a problem", Fields: fields})
