@@ -116,8 +116,15 @@ func (s *Service) clearPending(ctx context.Context, id string) {
 // snapshot catches up with its events (events are the truth), a submission
 // event missing from the store is written from the snapshot, and a
 // submission that never wrote its snapshot releases its invoice number.
-func (s *Service) repairPending(ctx context.Context) error {
-	pend, err := findAll[pendingDoc](ctx, s.db.Collection(colInvoicePending), bson.D{})
+//
+// At start-up every record is repaired (before=zero); Poll repairs those
+// older than a minute, left by another instance that stopped mid-change.
+func (s *Service) repairPending(ctx context.Context, before time.Time) error {
+	filter := bson.D{}
+	if !before.IsZero() {
+		filter = bson.D{{Key: "at", Value: bson.D{{Key: "$lt", Value: before}}}}
+	}
+	pend, err := findAll[pendingDoc](ctx, s.db.Collection(colInvoicePending), filter)
 	if err != nil {
 		return fmt.Errorf("payments: reading changes in flight: %w", err)
 	}
@@ -150,6 +157,9 @@ func (s *Service) repairPending(ctx context.Context) error {
 					return fmt.Errorf("payments: repairing invoice %s: %w", inv.ID, err)
 				}
 				s.log.Warn("payments: invoice snapshot was behind its events; rebuilt", "invoice", inv.ID, "version", inv.Version)
+				if s.loaded {
+					s.putInvoice(&inv)
+				}
 			}
 			for _, ev := range inv.History {
 				if ev.Seq != p.Seq {

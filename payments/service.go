@@ -160,7 +160,7 @@ func (s *Service) Load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("payments: loading contracts: %w", err)
 	}
-	if err := s.repairPending(ctx); err != nil {
+	if err := s.repairPending(ctx, time.Time{}); err != nil {
 		return err
 	}
 	invoices, err := s.readSnapshots(ctx, bson.D{})
@@ -271,6 +271,9 @@ func (s *Service) Poll(ctx context.Context) error {
 	s.mu.RUnlock()
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
+	if err := s.repairPending(ctx, s.now().Add(-time.Minute)); err != nil {
+		return err
+	}
 	filter := bson.D{{Key: "updated_at", Value: bson.D{{Key: "$gt", Value: since}}}}
 	contracts, err := findAll[Contract](ctx, s.db.Collection(colContracts), filter)
 	if err != nil {

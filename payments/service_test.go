@@ -569,3 +569,36 @@ func TestPollSeesAnotherInstance(t *testing.T) {
 		t.Fatalf("after polling again: %s, %v", got.Status, counts)
 	}
 }
+
+// TestPollRepairsAnotherInstancesCrash: an instance stopped between the
+// event and the snapshot; a minute later another instance's poll finishes
+// the change, and the invoice can move on.
+func TestPollRepairsAnotherInstancesCrash(t *testing.T) {
+	s, st, clk := newTestService(t)
+	seedContracts(t, s)
+	ctx := storetest.Context(t)
+	inv, err := s.SubmitInvoice(ctx, provider1, goodInput())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := Event{Seq: 2, At: clk.Now(), Date: "2026-03-10", ByName: "Pat", By: PartyStaff, From: StatusSubmitted, To: StatusApproved}
+	_, _ = st.DB.Collection(colInvoicePending).InsertOne(ctx, pendingDoc{ID: eventID(inv.ID, 2), InvoiceID: inv.ID, Seq: 2, At: clk.Now()})
+	_, _ = st.DB.Collection(colInvoiceEvents).InsertOne(ctx, eventDoc{ID: eventID(inv.ID, 2), InvoiceID: inv.ID, Event: ev})
+	if err := s.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Invoice(ctx, staff, inv.ID); got.Version != 1 {
+		t.Fatalf("a fresh change in flight was repaired too early: v%d", got.Version)
+	}
+	clk.Set(clk.Now().Add(2 * time.Minute))
+	if err := s.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Invoice(ctx, staff, inv.ID)
+	if got.Version != 2 || got.Status != StatusApproved {
+		t.Fatalf("after poll: %s v%d", got.Status, got.Version)
+	}
+	if _, err := s.Transition(ctx, staff, inv.ID, 2, StatusScheduled, "", Details{ScheduledDate: "2026-03-31"}); err != nil {
+		t.Fatalf("moving on after the repair: %v", err)
+	}
+}
