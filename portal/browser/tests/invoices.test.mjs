@@ -162,3 +162,31 @@ test('a provider cannot see another provider\'s invoice', async (t) => {
   const resp = await prov.goto(`/invoices/${id}`);
   assert.equal(resp.status(), 404);
 });
+
+test('the provider\'s invoice page passes axe in every status', async (t) => {
+  const page = await newPage(t);
+  await signIn(page, provider, demoPassword);
+  const seen = new Set();
+  for (let p = 1; p <= 4 && seen.size < 7; p++) {
+    await gotoOK(page, `/invoices?page=${p}`);
+    const rows = page.locator('#invoice-list tbody tr');
+    const n = await rows.count();
+    const todo = [];
+    for (let i = 0; i < n; i++) {
+      const status = (await rows.nth(i).locator('td').nth(4).locator('strong').first().innerText()).trim();
+      if (seen.has(status)) continue;
+      seen.add(status);
+      todo.push([status, await rows.nth(i).locator('a').first().getAttribute('href')]);
+    }
+    for (const [status, href] of todo) {
+      await gotoOK(page, href);
+      assert.match(await page.locator('#status').innerText(), new RegExp(status));
+      await expectNoAxeViolations(page, `provider invoice page, ${status}`);
+    }
+  }
+  for (const s of ['Submitted', 'Queried', 'Approved', 'Payment scheduled', 'Paid', 'Rejected', 'Cancelled']) {
+    assert.ok(seen.has(s), `no ${s} invoice on the provider's first pages (saw ${[...seen].join(', ')})`);
+  }
+  await gotoOK(page, '/invoices?status=nope&from=31/2/2026', 422);
+  await expectNoAxeViolations(page, 'invoice list with filter errors');
+});
