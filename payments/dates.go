@@ -104,9 +104,10 @@ const DefaultTermsDays = 30
 // than 30 days are capped at 30, and terms of 0 or less mean the default.
 //
 // Answering a query does not move the due date: the clock started when the
-// council first received the invoice. (The invoice's own later due date,
-// which s68 also allows, is not captured by the portal, so the statutory
-// date is never later than it should be.)
+// council first received the invoice. When the invoice gives its own,
+// later payment date (SubmitInput.DueDate), that date is the due date
+// instead, as s68 allows; an earlier one does not shorten the statutory
+// period.
 func DueDate(received string, termsDays int) string {
 	if termsDays <= 0 || termsDays > DefaultTermsDays {
 		termsDays = DefaultTermsDays

@@ -27,13 +27,16 @@ type SubmitInput struct {
 	ContractRef   string `form:"contract_ref" label:"Contract" validate:"required,max=40"`
 	InvoiceNumber string `form:"invoice_number" label:"Invoice number" validate:"required,max=40"`
 	InvoiceDate   string `form:"invoice_date" label:"Invoice date" validate:"required,max=20"`
-	PeriodStart   string `form:"period_start" label:"Start of the service period" validate:"required,max=20"`
-	PeriodEnd     string `form:"period_end" label:"End of the service period" validate:"required,max=20"`
-	Net           string `form:"net" label:"Net amount" validate:"required,max=30"`
-	VAT           string `form:"vat" label:"VAT" validate:"required,max=30"`
-	Gross         string `form:"gross" label:"Total including VAT" validate:"required_if=GrossRequired true,max=30"`
-	Reference     string `form:"reference" label:"Purchase order or care package reference" validate:"max=60"`
-	Note          string `form:"note" label:"Note" validate:"max=2000"`
+	// DueDate is the payment date the invoice itself gives, optional: it
+	// counts only when later than the statutory due date (s68).
+	DueDate     string `form:"due_date" label:"Payment due date on the invoice" validate:"max=20"`
+	PeriodStart string `form:"period_start" label:"Start of the service period" validate:"required,max=20"`
+	PeriodEnd   string `form:"period_end" label:"End of the service period" validate:"required,max=20"`
+	Net         string `form:"net" label:"Net amount" validate:"required,max=30"`
+	VAT         string `form:"vat" label:"VAT" validate:"required,max=30"`
+	Gross       string `form:"gross" label:"Total including VAT" validate:"required_if=GrossRequired true,max=30"`
+	Reference   string `form:"reference" label:"Purchase order or care package reference" validate:"max=60"`
+	Note        string `form:"note" label:"Note" validate:"max=2000"`
 	// GrossRequired makes the gross amount required (the form); when false
 	// and gross is empty it is net + VAT (the API).
 	GrossRequired bool `form:"-"`
@@ -44,7 +47,7 @@ type SubmitInput struct {
 }
 
 // SubmitFields is the order of the submit form's fields.
-var SubmitFields = []string{"contract_ref", "invoice_number", "invoice_date", "period_start", "period_end", "net", "vat", "gross", "reference", "note", "file"}
+var SubmitFields = []string{"contract_ref", "invoice_number", "invoice_date", "due_date", "period_start", "period_end", "net", "vat", "gross", "reference", "note", "file"}
 
 // FileInput is an uploaded file.
 type FileInput struct {
@@ -152,6 +155,10 @@ func (s *Service) buildInvoice(ctx context.Context, actor Actor, in SubmitInput,
 	if inv.InvoiceDate > today {
 		add("invoice_date", "Invoice date must be today or in the past")
 	}
+	inv.OwnDueDate = date("due_date", "Payment due date", in.DueDate)
+	if inv.OwnDueDate != "" && inv.InvoiceDate != "" && inv.OwnDueDate < inv.InvoiceDate {
+		add("due_date", "Payment due date must be the same as or after the invoice date")
+	}
 	if inv.PeriodStart != "" && inv.PeriodEnd != "" && inv.PeriodEnd < inv.PeriodStart {
 		add("period_end", "End of the service period must be the same as or after its start")
 	}
@@ -256,6 +263,9 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor Actor, in SubmitInput
 	inv.ReceivedAt = now
 	inv.ReceivedDate = LondonDay(now)
 	inv.DueDate = DueDate(inv.ReceivedDate, terms)
+	if inv.OwnDueDate > inv.DueDate {
+		inv.DueDate = inv.OwnDueDate // s68: "or its own due date if later"
+	}
 	source := in.Source
 	if source == "" {
 		source = "portal"

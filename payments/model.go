@@ -216,7 +216,8 @@ type Invoice struct {
 	ReceivedAt   time.Time `bson:"received_at"`
 	ReceivedDate string    `bson:"received_date"` // London day of receipt: the clock starts
 	TermsDays    int       `bson:"terms_days"`
-	DueDate      string    `bson:"due_date"` // last day on which payment is on time
+	DueDate      string    `bson:"due_date"`               // last day on which payment is on time
+	OwnDueDate   string    `bson:"own_due_date,omitempty"` // the date the invoice itself gives, if any
 
 	Status           Status `bson:"status"`
 	Version          int    `bson:"version"` // = the Seq of the last event applied

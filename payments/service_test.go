@@ -200,6 +200,20 @@ func TestSubmitInvoice(t *testing.T) {
 	if err != nil || inv2.DueDate != "2026-06-14" {
 		t.Fatalf("provider2 submit: %+v, %v", inv2, err)
 	}
+	// The invoice's own due date counts only when later than s68's.
+	own := goodInput()
+	own.InvoiceNumber, own.DueDate = "OWN-1", "2026-07-31"
+	if got, err := s.SubmitInvoice(ctx, provider1, own); err != nil || got.DueDate != "2026-07-31" {
+		t.Fatalf("later own due date: %s, %v", got.DueDate, err)
+	}
+	own.InvoiceNumber, own.DueDate = "OWN-2", "2026-06-10"
+	if got, err := s.SubmitInvoice(ctx, provider1, own); err != nil || got.DueDate != "2026-06-30" {
+		t.Fatalf("earlier own due date: %s, %v", got.DueDate, err)
+	}
+	own.InvoiceNumber, own.DueDate = "OWN-3", "2026-02-01"
+	if _, err := s.SubmitInvoice(ctx, provider1, own); !fault.Fields(fault.FieldsOf(err)).Has("due_date") {
+		t.Fatalf("own due date before the invoice date: %v", err)
+	}
 	found, err := s.FindInvoiceByNumber(ctx, "org1", "INV0001")
 	if err != nil || found.ID != inv.ID {
 		t.Fatalf("FindInvoiceByNumber = %v, %v", found.ID, err)

@@ -209,7 +209,7 @@ func (s *Server) handleInvoiceCreate(w http.ResponseWriter, r *http.Request) err
 	}
 	f := r.PostForm
 	in := payments.SubmitInput{
-		ContractRef: f.Get("contract_ref"), InvoiceNumber: f.Get("invoice_number"), InvoiceDate: f.Get("invoice_date"),
+		ContractRef: f.Get("contract_ref"), InvoiceNumber: f.Get("invoice_number"), InvoiceDate: f.Get("invoice_date"), DueDate: f.Get("due_date"),
 		PeriodStart: f.Get("period_start"), PeriodEnd: f.Get("period_end"), Net: f.Get("net"), VAT: f.Get("vat"),
 		Gross: f.Get("gross"), Reference: f.Get("reference"), Note: f.Get("note"), GrossRequired: true, Source: "portal",
 	}
