@@ -11,7 +11,8 @@ import (
 
 // demoPerformance fills in the reporting settings (so payments compliance
 // notices are complete) and records a payment of late-payment interest on
-// the most overdue demo invoice, so the interest paid figure is not empty.
+// the demo invoice longest overdue, so the interest paid figure is not
+// empty.
 func demoPerformance(ctx context.Context, a *app, o demoOptions, st *demoState) error {
 	if a.performance == nil {
 		return nil
@@ -30,15 +31,15 @@ func demoPerformance(ctx context.Context, a *app, o demoOptions, st *demoState) 
 		return err
 	}
 	today := metrics.DateOf(o.Now)
+	// the unpaid approved invoice longest past its due date
 	var best string
-	var most int64
+	oldest := ""
 	for i := range invs {
-		if !invs[i].Status.Unpaid() {
+		if !invs[i].Status.Unpaid() || invs[i].DueDate == "" || invs[i].DueDate >= today.String() {
 			continue
 		}
-		res, _, err := a.performance.InvoiceInterest(ctx, invs[i].ID)
-		if err == nil && res.Total() > most {
-			best, most = invs[i].ID, res.Total()
+		if oldest == "" || invs[i].DueDate < oldest {
+			best, oldest = invs[i].ID, invs[i].DueDate
 		}
 	}
 	note := "Payment performance: figures at /performance, notices and exports at /reports, settings at /admin/reporting-settings."

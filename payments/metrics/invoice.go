@@ -36,6 +36,7 @@ type Change struct {
 type Payment struct {
 	On    Date
 	Pence int64
+	Ref   string // the payment (remittance) reference, for exports
 }
 
 // Invoice is what the figures need to know about one invoice. The

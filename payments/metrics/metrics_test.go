@@ -14,7 +14,7 @@ func paidInvoice(id, rec, paid string, gross int64) Invoice {
 		ID: id, OrgID: "org1", OrgName: "Sunrise", GrossPence: gross,
 		Received: d(rec), Due: d(rec).AddDays(29), Status: Paid,
 		History:  []Change{{d(rec), Submitted}, {d(rec), Approved}, {d(paid), Paid}},
-		Payments: []Payment{{d(paid), gross}},
+		Payments: []Payment{{On: d(paid), Pence: gross}},
 	}
 }
 
@@ -111,7 +111,7 @@ func TestQueriedThenApproved(t *testing.T) {
 		ID: "q", OrgID: "org1", GrossPence: 50000, Received: d("2025-04-01"), Due: d("2025-05-20"), Status: Paid,
 		History: []Change{{d("2025-04-01"), Submitted}, {d("2025-04-03"), Queried}, {d("2025-04-20"), Approved},
 			{d("2025-05-05"), Scheduled}, {d("2025-05-10"), Paid}},
-		Payments: []Payment{{d("2025-05-10"), 50000}},
+		Payments: []Payment{{On: d("2025-05-10"), Pence: 50000}},
 	}
 	r := compute([]Invoice{inv}, "2025-04-01", "2025-09-30", "2025-10-01")
 	if r.Paid31to60 != 1 || r.PaymentDays != 39 {
@@ -156,7 +156,7 @@ func TestRejectedAndCancelled(t *testing.T) {
 func TestPartialPayments(t *testing.T) {
 	inv := Invoice{ID: "p", GrossPence: 100000, Received: d("2025-04-01"), Due: d("2025-04-30"), Status: Paid,
 		History:  []Change{{d("2025-04-01"), Submitted}, {d("2025-04-02"), Approved}, {d("2025-05-16"), Paid}},
-		Payments: []Payment{{d("2025-04-11"), 40000}, {d("2025-05-16"), 60000}},
+		Payments: []Payment{{On: d("2025-04-11"), Pence: 40000}, {On: d("2025-05-16"), Pence: 60000}},
 	}
 	r := compute([]Invoice{inv}, "2025-04-01", "2025-09-30", "2025-10-01")
 	if r.Payments != 2 || r.Paid1to30 != 1 || r.Paid31to60 != 1 || r.PaymentDays != 10+45 {
@@ -199,7 +199,7 @@ func TestUnpaidAtEndOfPeriod(t *testing.T) {
 		t.Errorf("top overdue: %+v", top)
 	}
 	// Paid on 1 October: still "not paid within" the half-year to 30 September.
-	inv.Payments = []Payment{{d("2025-10-01"), 250000}}
+	inv.Payments = []Payment{{On: d("2025-10-01"), Pence: 250000}}
 	inv.Status = Paid
 	r = compute([]Invoice{inv}, "2025-04-01", "2025-09-30", "2026-01-01")
 	if r.PayableNotPaid != 1 {

@@ -47,7 +47,7 @@ func randomInvoices(rng *rand.Rand, n int) []Invoice {
 				if rng.Intn(10) == 0 { // occasionally short-paid
 					amt = amt / 2
 				}
-				inv.Payments = append(inv.Payments, Payment{pd, amt})
+				inv.Payments = append(inv.Payments, Payment{On: pd, Pence: amt})
 				left -= amt
 			}
 			if left <= 0 || rng.Intn(3) == 0 {
@@ -55,7 +55,7 @@ func randomInvoices(rng *rand.Rand, n int) []Invoice {
 				st = Paid
 			}
 			if rng.Intn(3) == 0 {
-				inv.InterestPaid = []Payment{{pd.AddDays(rng.Intn(40)), int64(rng.Intn(5000))}}
+				inv.InterestPaid = []Payment{{On: pd.AddDays(rng.Intn(40)), Pence: int64(rng.Intn(5000))}}
 			}
 		}
 		inv.Status = st

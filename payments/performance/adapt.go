@@ -60,7 +60,7 @@ func Adapt(inv *payments.Invoice, contracts map[string]payments.Contract, orgs m
 			if amt == 0 {
 				amt = inv.GrossPence
 			}
-			m.Payments = append(m.Payments, metrics.Payment{On: pd, Pence: amt})
+			m.Payments = append(m.Payments, metrics.Payment{On: pd, Pence: amt, Ref: ev.Reference})
 		}
 	}
 	if len(m.Payments) == 0 && inv.PaidDate != "" {
@@ -69,7 +69,7 @@ func Adapt(inv *payments.Invoice, contracts map[string]payments.Contract, orgs m
 			if amt == 0 {
 				amt = inv.GrossPence
 			}
-			m.Payments = append(m.Payments, metrics.Payment{On: pd, Pence: amt})
+			m.Payments = append(m.Payments, metrics.Payment{On: pd, Pence: amt, Ref: inv.PaymentReference})
 		}
 	}
 	sortPayments(m.Payments)

@@ -298,54 +298,43 @@ func (s *Service) SpendCSV(ctx context.Context, w io.Writer, from, to metrics.Da
 	if err != nil {
 		return err
 	}
-	var invs []payments.Invoice
-	if s.src.Invoices != nil {
-		if invs, err = s.src.Invoices(ctx); err != nil {
-			return err
-		}
-	}
-	orgs, err := s.orgMap(ctx)
+	snap, err := s.snapshotNow(ctx)
 	if err != nil {
 		return err
 	}
-	contracts := map[string]payments.Contract{}
+	dept := map[string]string{} // contract reference -> department
 	if s.src.Contracts != nil {
 		cs, err := s.src.Contracts(ctx)
 		if err != nil {
 			return err
 		}
 		for _, c := range cs {
-			contracts[c.ID] = c
+			dept[c.Reference] = c.Department
 		}
 	}
 	type row struct {
-		date string
+		date metrics.Date
 		cols []string
 	}
 	var rows []row
-	fromS, toS := from.String(), to.String()
-	for i := range invs {
-		inv := &invs[i]
-		if !paidBetween(inv, fromS, toS) {
-			continue
-		}
-		m := Adapt(inv, contracts, orgs, nil)
-		for k, p := range m.Payments {
+	for i := range snap.invoices {
+		inv := &snap.invoices[i]
+		for k, p := range inv.Payments {
 			if p.On < from || p.On > to || p.Pence <= SpendThresholdPence {
 				continue
 			}
-			c := contracts[inv.ContractID]
-			dept := c.Department
-			if dept == "" {
-				dept = set.Department
+			d := dept[inv.ContractRef]
+			if d == "" {
+				d = set.Department
 			}
-			txn := inv.PaymentReference
-			if txn == "" || len(m.Payments) > 1 {
+			txn := p.Ref
+			if txn == "" || len(inv.Payments) > 1 {
 				txn = inv.ID + "-" + strconv.Itoa(k+1)
 			}
-			purpose := c.ServiceType.Label() + " under contract " + inv.ContractRef + ", invoice " + inv.Number
-			rows = append(rows, row{p.On.String(), []string{set.AuthorityName, p.On.String(), txn, dept, inv.OrgName,
-				orgs[inv.OrgID].CompanyNumber, purpose, c.ServiceType.Label(), pounds(p.Pence), "0.00"}})
+			kind := payments.ServiceType(inv.ServiceType).Label()
+			purpose := kind + " under contract " + inv.ContractRef + ", invoice " + inv.Number
+			rows = append(rows, row{p.On, []string{set.AuthorityName, p.On.String(), txn, d, inv.OrgName,
+				snap.orgs[inv.OrgID].CompanyNumber, purpose, kind, pounds(p.Pence), "0.00"}})
 		}
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].date < rows[j].date })
@@ -375,27 +364,4 @@ func (s *Service) orgMap(ctx context.Context) (map[string]auth.Org, error) {
 		out[o.ID] = o
 	}
 	return out, nil
-}
-
-// paidBetween is a quick test (on the stored YYYY-MM-DD strings, which sort
-// as dates) for a payment dated in [from, to], so that only those invoices
-// are adapted.
-func paidBetween(inv *payments.Invoice, from, to string) bool {
-	if inv.PaidDate >= from && inv.PaidDate <= to {
-		return true
-	}
-	for i := range inv.History {
-		ev := &inv.History[i]
-		if ev.To != payments.StatusPaid {
-			continue
-		}
-		d := ev.PaymentDate
-		if d == "" {
-			d = ev.Date
-		}
-		if d >= from && d <= to {
-			return true
-		}
-	}
-	return false
 }

@@ -97,10 +97,12 @@ type snapshot struct {
 }
 
 // ChangeMark summarises the read model for Source.Mark: how many invoices
-// there are, and how many were updated after a moment, with the sum of
-// their versions and the latest update. Known is false when the recent
-// set was too large to summarise (then the snapshot is rebuilt).
+// there are (or, from the payments service, its work-queue counts), and
+// how many were updated after a moment, with the sum of their versions and
+// the latest update. Known is false when the recent set was too large to
+// summarise (then the snapshot is rebuilt).
 type ChangeMark struct {
+	Queues        string
 	Total, Recent int
 	Versions      int64
 	Latest        time.Time
