@@ -41,6 +41,7 @@ func demoSteps() []demoStep {
 	return []demoStep{
 		{"accounts", demoAccounts},
 		{"contacts", demoContacts},
+		{"contracts and invoices", demoInvoices},
 		{"payment run file", demoRemittance},
 		{"payment performance settings", demoPerformance},
 		{"statements", demoStatements},
