@@ -93,6 +93,12 @@ var authzTable = map[string]authzCase{
 	"/staff/remittance/{id:[0-9a-f]{64}}/apply": {fixture: fxRemittanceRunOfA, want: http.StatusForbidden},
 	"/api/v1/invoices/{id}":                     {fixture: fxInvoiceOfA},
 	"/staff/contracts/{id}/edit":                {fixture: fxContractOfA, want: http.StatusForbidden},
+	// payment performance: the variable is an export format, not an object; a
+	// provider's figures are always scoped to their own organisation, whatever
+	// the query says (TestPerformanceDashboard, TestPerformanceReportsAndExports)
+	"/reports/payment-performance.{format:csv|json}": {public: "an export format; providers only ever get their own organisation's figures"},
+	"/reports/payments-compliance.{format:csv|json}": {fixture: fxExportFormat, want: http.StatusForbidden},
+	"/staff/invoices/{id}/interest":                  {fixture: fxInvoiceOfA, want: http.StatusForbidden},
 	// accounts
 	"/invite/{token}":              {public: "the token is the secret; it names no organisation's object"},
 	"/org/users/{id}/deactivate":   {fixture: fxUserOfA},
@@ -242,4 +248,9 @@ func TestObjectAuthorizationForEveryRouteWithAnID(t *testing.T) {
 			t.Errorf("authzTable has %s but no such route", tpl)
 		}
 	}
+}
+
+// fxExportFormat fills a route whose only variable is an export format.
+func fxExportFormat(t *testing.T, f *accountsFixture) map[string]string {
+	return map[string]string{"format": "csv"}
 }
