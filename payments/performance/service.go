@@ -102,6 +102,10 @@ type snapshot struct {
 // the latest update. Known is false when the recent set was too large to
 // summarise (then the snapshot is rebuilt).
 type ChangeMark struct {
+	// Gen is the payments read model's generation (payments.Service.
+	// Generation): it moves on every invoice change, including imported
+	// history that changes no queue, so a cached snapshot is never stale.
+	Gen           uint64
 	Queues        string
 	Total, Recent int
 	Versions      int64

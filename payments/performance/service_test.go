@@ -314,3 +314,31 @@ func TestPeriods(t *testing.T) {
 		t.Errorf("ParseRateBP: %d %v", bp, err)
 	}
 }
+
+// TestImportedPaidHistoryShowsAtOnce: an invoice imported straight into
+// paid changes no work queue and carries an old update time; the figures
+// must still include it on the very next request (the read model's
+// generation marks every change), not after the snapshot's lifetime.
+func TestImportedPaidHistoryShowsAtOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := storetest.Context(t)
+	from, to := metrics.MustDate("2025-04-01"), metrics.MustDate("2025-09-30")
+	before, err := f.perf.Report(ctx, from, to, metrics.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.pay.ImportHistorical(ctx, staff, []payments.HistoricalInvoice{{
+		SupplierRef: "SUP1001", ContractRef: "HC-001", InvoiceNumber: "A9", InvoiceDate: "2025-05-01", ReceivedDate: "2025-05-01",
+		NetPence: 10000, GrossPence: 10000, Steps: payments.HistoryFromDates("2025-05-02", "2025-05-10", 10000, "PAY9"),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := f.perf.Report(ctx, from, to, metrics.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Payments != before.Payments+1 || after.Paid1to30 != before.Paid1to30+1 {
+		t.Fatalf("imported paid invoice not counted at once: before %d payments (%d within 30), after %d (%d)",
+			before.Payments, before.Paid1to30, after.Payments, after.Paid1to30)
+	}
+}

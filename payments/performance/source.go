@@ -61,13 +61,13 @@ func (c *orgCache) get(ctx context.Context) ([]auth.Org, error) {
 // it the mark is unknown and the snapshot is rebuilt.
 const markRecentLimit = 1000
 
-// markOf summarises the payments read model cheaply: the work-queue counts
-// (kept by the payments service per change) and, through ListInvoices, the
-// invoices updated after since (it walks pointers and sorts and copies
-// only those). An invoice imported with an old update time into a state
-// no queue counts (paid, rejected) changes neither; the snapshot's
-// 30-second lifetime (orgsTTL) bounds how long that goes unseen.
+// markOf summarises the payments read model cheaply: its generation (which
+// moves on every invoice change, so nothing goes unseen), the work-queue
+// counts (kept by the payments service per change) and, through
+// ListInvoices, the invoices updated after since (it walks pointers and
+// sorts and copies only those).
 func markOf(ctx context.Context, p *payments.Service, staff payments.Actor, since time.Time) (ChangeMark, error) {
+	gen := p.Generation()
 	counts, err := p.QueueCounts(ctx)
 	if err != nil {
 		return ChangeMark{}, err
@@ -76,7 +76,7 @@ func markOf(ctx context.Context, p *payments.Service, staff payments.Actor, sinc
 	for _, q := range payments.Queues {
 		fmt.Fprintf(&qs, "%s=%d;", q, counts[q])
 	}
-	m := ChangeMark{Queues: qs.String(), Known: true}
+	m := ChangeMark{Gen: gen, Queues: qs.String(), Known: true}
 	for page := 1; ; page++ {
 		rp, err := p.ListInvoices(ctx, staff, payments.InvoiceFilter{UpdatedSince: since}, page, 200)
 		if err != nil {
@@ -84,7 +84,7 @@ func markOf(ctx context.Context, p *payments.Service, staff payments.Actor, sinc
 		}
 		m.Recent = rp.Total
 		if rp.Total > markRecentLimit {
-			return ChangeMark{Queues: m.Queues}, nil
+			return ChangeMark{Gen: gen, Queues: m.Queues}, nil
 		}
 		for _, inv := range rp.Invoices {
 			m.Versions += int64(inv.Version)
