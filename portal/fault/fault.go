@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Kind classifies an error for the people who see it.
@@ -154,4 +155,28 @@ func (f Fields) Err() error {
 		return nil
 	}
 	return &Error{Kind: Invalid, Message: "There is a problem", Fields: append([]FieldError(nil), f...)}
+}
+
+// Text checks one free-text input and returns it cleaned (trimmed, with
+// Windows line endings made plain). label is how the message names it, as
+// in "Enter a title": "a title". A problem is recorded against field.
+func (f *Fields) Text(field, label, v string, required bool, maxRunes int) string {
+	v = strings.TrimSpace(strings.ReplaceAll(v, "\r\n", "\n"))
+	switch {
+	case required && v == "":
+		f.Add(field, "Enter "+label)
+	case utf8.RuneCountInString(v) > maxRunes:
+		f.Add(field, fmt.Sprintf("%s must be %d characters or fewer", upperFirst(label), maxRunes))
+	case !utf8.ValidString(v) || strings.ContainsRune(v, 0):
+		f.Add(field, upperFirst(label)+" contains characters that are not allowed")
+	}
+	return v
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return strings.ToUpper(string(r)) + s[n:]
 }

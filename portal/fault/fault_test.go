@@ -68,3 +68,34 @@ func TestKindOfWrapped(t *testing.T) {
 		t.Fatalf("Fields keeps the first message per field: %v", f)
 	}
 }
+
+func TestFieldsText(t *testing.T) {
+	tests := []struct {
+		in       string
+		required bool
+		want     string
+		msg      string
+	}{
+		{"  Home care forum \r\n", true, "Home care forum", ""},
+		{"   ", true, "", "Enter a title"},
+		{"", false, "", ""},
+		{"abcdefghijk", true, "abcdefghijk", "A title must be 10 characters or fewer"},
+		{"ééééééééé", true, "ééééééééé", ""}, // runes, not bytes
+		{"bad\x00byte", true, "bad\x00byte", "A title contains characters that are not allowed"},
+		{"bad\xffutf8", true, "bad\xffutf8", "A title contains characters that are not allowed"},
+	}
+	for _, tt := range tests {
+		var f Fields
+		got := f.Text("title", "a title", tt.in, tt.required, 10)
+		if got != tt.want {
+			t.Errorf("Text(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		msg := ""
+		if len(f) > 0 {
+			msg = f[0].Message
+		}
+		if msg != tt.msg {
+			t.Errorf("Text(%q) message %q, want %q", tt.in, msg, tt.msg)
+		}
+	}
+}

@@ -74,8 +74,8 @@ func (s *Service) RecordAttendance(ctx context.Context, eventID string, counts m
 // that has taken place, and tells the organisations that booked.
 func (s *Service) PublishNotes(ctx context.Context, eventID, notes, actions string, now time.Time) error {
 	var f fault.Fields
-	notes = checkText(&f, "notes", "the notes", notes, true, maxLong)
-	actions = checkText(&f, "actions", "the actions", actions, false, maxLong)
+	notes = f.Text("notes", "the notes", notes, true, maxLong)
+	actions = f.Text("actions", "the actions", actions, false, maxLong)
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func (s *Service) Attended(ctx context.Context, eventID, orgID string) (bool, er
 // AddComment records a comment by a provider whose organisation attended.
 func (s *Service) AddComment(ctx context.Context, eventID, message string, by Actor, now time.Time) (*Comment, error) {
 	var f fault.Fields
-	message = checkText(&f, "message", "your comment", message, true, 5000)
+	message = f.Text("message", "your comment", message, true, 5000)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}

@@ -25,7 +25,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -272,27 +271,6 @@ const (
 
 func clean(v string) string { return strings.TrimSpace(strings.ReplaceAll(v, "\r\n", "\n")) }
 
-func checkText(f *fault.Fields, field, what, v string, required bool, limit int) string {
-	v = clean(v)
-	switch {
-	case required && v == "":
-		f.Add(field, "Enter "+what)
-	case utf8.RuneCountInString(v) > limit:
-		f.Add(field, fmt.Sprintf("%s must be %d characters or fewer", upper(what), limit))
-	case !utf8.ValidString(v) || strings.ContainsRune(v, 0):
-		f.Add(field, upper(what)+" contains characters that are not allowed")
-	}
-	return v
-}
-
-func upper(s string) string {
-	if s == "" {
-		return s
-	}
-	r, n := utf8.DecodeRuneInString(s)
-	return strings.ToUpper(string(r)) + s[n:]
-}
-
 // EventInput is an event as typed in the form: date and times in Europe/London.
 type EventInput struct {
 	Title, Description, Agenda string
@@ -343,9 +321,9 @@ func parseClock(v string) (h, m int, ok bool) {
 func (in EventInput) validate(now time.Time, isNew bool) (Event, error) {
 	var f fault.Fields
 	var e Event
-	e.Title = checkText(&f, "title", "a title", in.Title, true, maxTitle)
-	e.Description = checkText(&f, "description", "a description", in.Description, true, maxLong)
-	e.Agenda = checkText(&f, "agenda", "the agenda", in.Agenda, false, maxLong)
+	e.Title = f.Text("title", "a title", in.Title, true, maxTitle)
+	e.Description = f.Text("description", "a description", in.Description, true, maxLong)
+	e.Agenda = f.Text("agenda", "the agenda", in.Agenda, false, maxLong)
 	day, okDay := ParseDate(in.Date)
 	if !okDay {
 		f.Add("date", "Enter the date of the event as a real date, for example 2027-03-14")
@@ -369,7 +347,7 @@ func (in EventInput) validate(now time.Time, isNew bool) (Event, error) {
 		}
 	}
 	e.Format = in.Format
-	e.Address = checkText(&f, "address", "the address", in.Address, false, maxShort)
+	e.Address = f.Text("address", "the address", in.Address, false, maxShort)
 	e.Link = clean(in.Link)
 	switch in.Format {
 	case InPerson:

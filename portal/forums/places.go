@@ -264,7 +264,7 @@ func (s *Service) Book(ctx context.Context, eventID string, in BookInput, by Act
 	case n > e.Capacity:
 		f.Add("places", fmt.Sprintf("Number of attendees must be %d or fewer: the event has %d places", e.Capacity, e.Capacity))
 	}
-	access := checkText(&f, "accessNeeds", "access needs", in.AccessNeeds, false, 1000)
+	access := f.Text("accessNeeds", "access needs", in.AccessNeeds, false, 1000)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}

@@ -46,7 +46,7 @@ func (s *Service) AddFeedback(ctx context.Context, statementID string, version i
 	if !area.Valid() {
 		f.Add("area", "Choose the section your feedback is about")
 	}
-	message = checkText(&f, "message", "your feedback", message, true, maxFeedback)
+	message = f.Text("message", "your feedback", message, true, maxFeedback)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ func (s *Service) ListFeedback(ctx context.Context, flt FeedbackFilter) ([]Feedb
 // one) and tells the provider organisation.
 func (s *Service) AnswerFeedback(ctx context.Context, id, answer string, by Actor, at time.Time) (*Feedback, error) {
 	var f fault.Fields
-	answer = checkText(&f, "answer", "an answer", answer, true, maxFeedback)
+	answer = f.Text("answer", "an answer", answer, true, maxFeedback)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}

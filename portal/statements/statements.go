@@ -267,32 +267,11 @@ const (
 	maxFeedback = 5000
 )
 
-func checkText(f *fault.Fields, field, label, v string, required bool, max int) string {
-	v = strings.TrimSpace(strings.ReplaceAll(v, "\r\n", "\n"))
-	switch {
-	case required && v == "":
-		f.Add(field, "Enter "+label)
-	case utf8.RuneCountInString(v) > max:
-		f.Add(field, fmt.Sprintf("%s must be %d characters or fewer", upperFirst(label), max))
-	case !utf8.ValidString(v) || strings.ContainsRune(v, 0):
-		f.Add(field, upperFirst(label)+" contains characters that are not allowed")
-	}
-	return v
-}
-
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	r, n := utf8.DecodeRuneInString(s)
-	return strings.ToUpper(string(r)) + s[n:]
-}
-
 // Create starts a new statement with an empty draft.
 func (s *Service) Create(ctx context.Context, title, summary string, by Actor, at time.Time) (*Statement, error) {
 	var f fault.Fields
-	title = checkText(&f, "title", "a title", title, true, maxTitle)
-	summary = checkText(&f, "summary", "a summary", summary, true, maxSummary)
+	title = f.Text("title", "a title", title, true, maxTitle)
+	summary = f.Text("summary", "a summary", summary, true, maxSummary)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
@@ -364,8 +343,8 @@ func (s *Service) saveDraft(ctx context.Context, st *Statement, by Actor, at tim
 // UpdateDetails changes the draft's title and summary.
 func (s *Service) UpdateDetails(ctx context.Context, id, title, summary string, by Actor, at time.Time) error {
 	var f fault.Fields
-	title = checkText(&f, "title", "a title", title, true, maxTitle)
-	summary = checkText(&f, "summary", "a summary", summary, true, maxSummary)
+	title = f.Text("title", "a title", title, true, maxTitle)
+	summary = f.Text("summary", "a summary", summary, true, maxSummary)
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -448,7 +427,7 @@ func (s *Service) UpdateSection(ctx context.Context, id string, area Area, in Se
 	}
 	var f fault.Fields
 	sec := Section{Area: area}
-	sec.Text = checkText(&f, "text", "the text", in.Text, false, maxText)
+	sec.Text = f.Text("text", "the text", in.Text, false, maxText)
 	for _, k := range TableKinds {
 		rows, problem := ParseRows(in.Tables[k.Kind])
 		if problem != "" {
@@ -476,7 +455,7 @@ func (s *Service) UpdateSection(ctx context.Context, id string, area Area, in Se
 // commissioners publishing at once cannot both make version N+1.
 func (s *Service) Publish(ctx context.Context, id, changeNote string, by Actor, at time.Time) (*Version, error) {
 	var f fault.Fields
-	changeNote = checkText(&f, "changeNote", "what changed in this version", changeNote, true, maxNote)
+	changeNote = f.Text("changeNote", "what changed in this version", changeNote, true, maxNote)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
