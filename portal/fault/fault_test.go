@@ -76,7 +76,7 @@ func TestFieldsText(t *testing.T) {
 		want     string
 		msg      string
 	}{
-		{"  Home care forum \r\n", true, "Home care forum", ""},
+		{"  Forum\r\nday \r\n", true, "Forum\nday", ""},
 		{"   ", true, "", "Enter a title"},
 		{"", false, "", ""},
 		{"abcdefghijk", true, "abcdefghijk", "A title must be 10 characters or fewer"},
