@@ -110,18 +110,6 @@ func ParseDate(s string) (time.Time, error) {
 	return time.Parse(time.DateOnly, s)
 }
 
-// NormaliseInvoiceNumber is how invoice numbers are compared: ignoring
-// case, spaces and punctuation ("INV-001" and "inv 001" are the same).
-func NormaliseInvoiceNumber(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(unicode.ToUpper(r))
-		}
-	}
-	return b.String()
-}
-
 func upperFirst(s string) string {
 	if s == "" {
 		return s

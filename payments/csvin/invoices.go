@@ -71,7 +71,7 @@ func ParseInvoices(data []byte) ([]InvoiceRow, error) {
 			InvoiceNumber:    c.code("invoice_number", true, 64, "the invoice number"),
 			PaymentReference: c.code("payment_reference", false, 60, "the payment reference"),
 		}
-		if row.InvoiceNumber != "" && NormaliseInvoiceNumber(row.InvoiceNumber) == "" {
+		if row.InvoiceNumber != "" && payments.NormaliseNumber(row.InvoiceNumber) == "" {
 			ps.Add(r.line, "invoice_number", "the invoice number must contain a letter or a digit")
 		}
 		var okInv, okRec, okApp, okPaid bool
@@ -117,7 +117,7 @@ func ParseInvoices(data []byte) ([]InvoiceRow, error) {
 			row.Status = StatusSubmitted
 		}
 		if row.SupplierRef != "" && row.InvoiceNumber != "" {
-			key := strings.ToUpper(row.SupplierRef) + "\x00" + NormaliseInvoiceNumber(row.InvoiceNumber)
+			key := strings.ToUpper(row.SupplierRef) + "\x00" + payments.NormaliseNumber(row.InvoiceNumber)
 			if first, dup := seen[key]; dup {
 				ps.Add(r.line, "invoice_number", "invoice %s of supplier %s is already on line %d", row.InvoiceNumber, row.SupplierRef, first)
 			} else {

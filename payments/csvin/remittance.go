@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"careportal/payments"
 )
 
 // The remittance file's fields, by their default column names.
@@ -148,11 +150,11 @@ func ParseRemittance(data []byte, m Mapping) ([]RemittanceRow, error) {
 		}
 		row.AmountPaid, _ = c.amount(RemitAmountPaid, true, true)
 		row.PaymentDate, _ = c.date(RemitPaymentDate, true)
-		if row.InvoiceNumber != "" && NormaliseInvoiceNumber(row.InvoiceNumber) == "" {
+		if row.InvoiceNumber != "" && payments.NormaliseNumber(row.InvoiceNumber) == "" {
 			rowPs.Add(r.line, RemitInvoiceNumber, "the invoice number must contain a letter or a digit")
 		}
 		if row.SupplierRef != "" && row.InvoiceNumber != "" {
-			key := strings.ToUpper(row.SupplierRef) + "\x00" + NormaliseInvoiceNumber(row.InvoiceNumber)
+			key := strings.ToUpper(row.SupplierRef) + "\x00" + payments.NormaliseNumber(row.InvoiceNumber)
 			if first, dup := seen[key]; dup {
 				rowPs.Add(r.line, RemitInvoiceNumber, "invoice %s of supplier %s is already on line %d; each invoice appears once", row.InvoiceNumber, row.SupplierRef, first)
 			} else {
