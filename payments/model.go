@@ -2,6 +2,7 @@ package payments
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -177,16 +178,10 @@ type eventDoc struct {
 	Event     `bson:",inline"`
 }
 
+// eventID is an event's fixed id: the invoice id and the zero-padded
+// sequence number, so a second writer of the same step collides on _id.
 func eventID(invoiceID string, seq int) string {
-	return invoiceID + ":" + padSeq(seq)
-}
-
-func padSeq(n int) string {
-	s := itoa(n)
-	for len(s) < 6 {
-		s = "0" + s
-	}
-	return s
+	return fmt.Sprintf("%s:%06d", invoiceID, seq)
 }
 
 // Invoice is the snapshot of one invoice: its fields, where it is now and
@@ -299,25 +294,3 @@ func NormaliseNumber(s string) string {
 // normaliseRef is the unique key of a contract reference: upper case,
 // spaces trimmed.
 func normaliseRef(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
-}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -134,7 +135,7 @@ func TestContractsUpsertAllOrNothing(t *testing.T) {
 	}
 	got := map[string]bool{}
 	for _, r := range re.Rows {
-		got[itoa(r.Row)+":"+r.Field] = true
+		got[strconv.Itoa(r.Row)+":"+r.Field] = true
 	}
 	for _, want := range []string{"1:supplier_ref", "1:service_type", "1:start_date", "1:annual_value", "2:reference"} {
 		if !got[want] {
@@ -370,7 +371,7 @@ func TestConcurrentTransitionsExactlyOneWins(t *testing.T) {
 	ctx := storetest.Context(t)
 	for i := 0; i < 20; i++ {
 		in := goodInput()
-		in.InvoiceNumber = "C-" + itoa(i)
+		in.InvoiceNumber = "C-" + strconv.Itoa(i)
 		inv, err := s.SubmitInvoice(ctx, provider1, in)
 		if err != nil {
 			t.Fatal(err)
@@ -470,7 +471,7 @@ func TestListsAndQueues(t *testing.T) {
 	var ids []string
 	for i := 0; i < 5; i++ {
 		in := goodInput()
-		in.InvoiceNumber = "L-" + itoa(i)
+		in.InvoiceNumber = "L-" + strconv.Itoa(i)
 		in.InvoiceDate = "2025-12-15"
 		clk.Set(time.Date(2026, 1, 1+i, 10, 0, 0, 0, time.UTC))
 		inv, err := s.SubmitInvoice(ctx, provider1, in)
