@@ -7,6 +7,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"careportal/portal/store"
 )
 
 // Actor is who did something, for the audit log: a person (UserID and
@@ -48,7 +50,7 @@ type AuditEntry struct {
 // Audit appends an entry to the audit log. Other features call it for
 // their security-relevant events. At and ID are filled in when empty.
 func (s *Service) Audit(ctx context.Context, e AuditEntry) error {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if e.ID == "" {
 		e.ID = newID()
@@ -90,7 +92,7 @@ func (s *Service) AuditLog(ctx context.Context, f AuditFilter, page, perPage int
 	if perPage < 1 || perPage > 200 {
 		perPage = 50
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	filter := bson.D{}
 	if p := strings.TrimSpace(f.Person); p != "" {

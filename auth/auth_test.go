@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"careportal/portal/fault"
+	"careportal/portal/store"
 	"careportal/portal/store/storetest"
 )
 
@@ -380,8 +381,8 @@ func TestSessionsTimeoutsAndEnding(t *testing.T) {
 	if _, err := s.Sweep(ctx, to); err != nil {
 		t.Fatal(err)
 	}
-	var left []Session
-	if err := findAll(ctx, s.db.Collection(colSessions), map[string]any{}, &left); err != nil {
+	left, err := store.FindAll[Session](ctx, s.db.Collection(colSessions), map[string]any{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(left) != 1 || left[0].ID != s2.ID {

@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"careportal/portal/fault"
+	"careportal/portal/store"
 )
 
 // Invitation is a one-time link for an invited user to set their password.
@@ -57,7 +58,7 @@ func (s *Service) newInvitation(ctx context.Context, actor Actor, u *User) (stri
 		Hash: hashSecret(token), UserID: u.ID, Email: u.Email, InvitedBy: actor.Email,
 		CreatedAt: now, ExpiresAt: now.Add(InvitationLifetime),
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colInvitations).InsertOne(ctx, inv); err != nil {
 		return "", err
@@ -73,7 +74,7 @@ func (s *Service) Invitation(ctx context.Context, token string) (*Invitation, *U
 	if token == "" || len(token) > 100 || strings.ContainsAny(token, "/.$") {
 		return nil, nil, gone
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var inv Invitation
 	if err := s.db.Collection(colInvitations).FindOne(ctx, bson.D{{Key: "_id", Value: hashSecret(token)}}).Decode(&inv); err != nil {
@@ -105,7 +106,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password, confirm
 	if confirm != password {
 		return nil, fault.InvalidField("confirm_password", "The passwords do not match")
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	// Delete first: a second use of the same link finds nothing.
 	r, err := s.db.Collection(colInvitations).DeleteOne(ctx, bson.D{{Key: "_id", Value: inv.Hash}})

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"careportal/portal/fault"
+	"careportal/portal/store"
 )
 
 // LoginFailed is the one message for every failed sign-in, so that it never
@@ -132,7 +133,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (*User,
 		s.audit(ctx, actor, "login.failure", "", reason)
 		return nil, fault.Unauthorizedf(LoginFailed)
 	}
-	cctx, cancel := withTimeout(ctx)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, _ = s.db.Collection(colThrottle).DeleteOne(cctx, bson.D{{Key: "_id", Value: acctKey}})
 	_, _ = s.db.Collection(colUsers).UpdateOne(cctx, bson.D{{Key: "_id", Value: u.ID}},
@@ -155,7 +156,7 @@ func (s *Service) Logout(ctx context.Context, p *Principal, ip string) error {
 }
 
 func (s *Service) throttleWait(ctx context.Context, now time.Time, acctKey, ipKey string) (time.Duration, error) {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var wait time.Duration
 	for _, k := range []struct {
@@ -181,7 +182,7 @@ func (s *Service) throttleWait(ctx context.Context, now time.Time, acctKey, ipKe
 }
 
 func (s *Service) recordFailure(ctx context.Context, now time.Time, keys ...string) error {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	c := s.db.Collection(colThrottle)
 	for _, k := range keys {

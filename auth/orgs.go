@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"careportal/portal/fault"
 	"careportal/portal/store"
@@ -160,7 +159,7 @@ func (s *Service) CreateOrg(ctx context.Context, actor Actor, in OrgInput) (*Org
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	now := s.now().UTC()
 	o := &Org{ID: newID(), Active: true, CreatedAt: now, UpdatedAt: now}
@@ -210,7 +209,7 @@ func (s *Service) UpdateOrg(ctx context.Context, actor Actor, id string, in OrgI
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	o.apply(in)
 	o.UpdatedAt = s.now().UTC()
@@ -232,7 +231,7 @@ func (s *Service) SetOrgActive(ctx context.Context, actor Actor, id string, acti
 	if err != nil {
 		return err
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colOrgs).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "active", Value: active}, {Key: "updated_at", Value: s.now().UTC()}}}}); err != nil {
@@ -261,7 +260,7 @@ func (s *Service) Org(ctx context.Context, id string) (*Org, error) {
 	if id == "" {
 		return nil, fault.NotFoundf("organisation not found")
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var o Org
 	if err := s.db.Collection(colOrgs).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&o); err != nil {
@@ -297,7 +296,7 @@ func (s *Service) OrgByRef(ctx context.Context, ref string) (*Org, error) {
 	if ref == "" {
 		return nil, fault.NotFoundf("organisation not found")
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var o Org
 	if err := s.db.Collection(colOrgs).FindOne(ctx, bson.D{{Key: "supplier_ref", Value: ref}}).Decode(&o); err != nil {
@@ -308,22 +307,12 @@ func (s *Service) OrgByRef(ctx context.Context, ref string) (*Org, error) {
 
 // Orgs lists every organisation by name.
 func (s *Service) Orgs(ctx context.Context) ([]Org, error) {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var out []Org
-	if err := findAll(ctx, s.db.Collection(colOrgs), bson.D{}, &out); err != nil {
+	out, err := store.FindAll[Org](ctx, s.db.Collection(colOrgs), bson.D{})
+	if err != nil {
 		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
 	return out, nil
-}
-
-// findAll reads every match into out and closes the cursor before
-// returning (the embedded store has one connection).
-func findAll(ctx context.Context, c *mongo.Collection, filter any, out any) error {
-	cur, err := c.Find(ctx, filter)
-	if err != nil {
-		return err
-	}
-	return cur.All(ctx, out)
 }

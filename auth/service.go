@@ -107,7 +107,7 @@ func NewService(db *mongo.Database, o Options) *Service {
 
 // EnsureIndexes creates the collections and indexes (idempotently).
 func (s *Service) EnsureIndexes(ctx context.Context) error {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if err := store.EnsureCollections(ctx, s.db, colUsers, colUserEmails, colOrgs, colSessions,
 		colInvitations, colTokens, colThrottle, colAudit); err != nil {
@@ -132,13 +132,6 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 
 // Now is the service's clock.
 func (s *Service) Now() time.Time { return s.now() }
-
-func withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	if d, ok := ctx.Deadline(); ok && time.Until(d) < store.CallTimeout {
-		return context.WithCancel(ctx)
-	}
-	return context.WithTimeout(ctx, store.CallTimeout)
-}
 
 func randomBytes(n int) []byte {
 	b := make([]byte, n)

@@ -7,6 +7,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"careportal/portal/fault"
+	"careportal/portal/store"
 )
 
 // Session is a signed-in browser session, stored server-side. The cookie
@@ -37,7 +38,7 @@ const touchEvery = time.Minute
 
 // StartSession makes a new session for a user with a new random id.
 func (s *Service) StartSession(ctx context.Context, userID, ip string) (*Session, error) {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	now := s.now().UTC()
 	ss := &Session{ID: randomHex(32), UserID: userID, CreatedAt: now, LastSeenAt: now, IP: ip}
@@ -53,7 +54,7 @@ func (s *Service) Session(ctx context.Context, id string, t SessionTimeouts) (*S
 	if id == "" {
 		return nil, fault.NotFoundf("session not found")
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var ss Session
 	if err := s.db.Collection(colSessions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&ss); err != nil {
@@ -91,7 +92,7 @@ func (s *Service) SetFlash(ctx context.Context, sessionID, msg string) error {
 
 // ClearFlash removes the session's message once shown.
 func (s *Service) ClearFlash(ctx context.Context, sessionID string) error {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err := s.db.Collection(colSessions).UpdateOne(ctx, bson.D{{Key: "_id", Value: sessionID}},
 		bson.D{{Key: "$unset", Value: bson.D{{Key: "flash", Value: ""}}}})
@@ -99,7 +100,7 @@ func (s *Service) ClearFlash(ctx context.Context, sessionID string) error {
 }
 
 func (s *Service) setSessionField(ctx context.Context, id, field, value string) error {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err := s.db.Collection(colSessions).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: field, Value: value}}}})
@@ -108,7 +109,7 @@ func (s *Service) setSessionField(ctx context.Context, id, field, value string) 
 
 // EndSession deletes a session (sign-out).
 func (s *Service) EndSession(ctx context.Context, id string) error {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err := s.db.Collection(colSessions).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
 	return err
@@ -117,7 +118,7 @@ func (s *Service) EndSession(ctx context.Context, id string) error {
 // endUserSessions deletes every session of the user except keep. A rare
 // event (password change, deactivation), so a scan is fine.
 func (s *Service) endUserSessions(ctx context.Context, userID, keep string) error {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	filter := bson.D{{Key: "user_id", Value: userID}}
 	if keep != "" {
@@ -130,7 +131,7 @@ func (s *Service) endUserSessions(ctx context.Context, userID, keep string) erro
 // UserSessionCount says how many sessions a user has (for tests and the
 // admin user page).
 func (s *Service) UserSessionCount(ctx context.Context, userID string) (int64, error) {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	return s.db.Collection(colSessions).CountDocuments(ctx, bson.D{{Key: "user_id", Value: userID}})
 }
@@ -138,7 +139,7 @@ func (s *Service) UserSessionCount(ctx context.Context, userID string) (int64, e
 // Sweep deletes expired sessions, expired invitations and stale throttle
 // entries; the embedded store has no TTL indexes. Run it periodically.
 func (s *Service) Sweep(ctx context.Context, t SessionTimeouts) (int64, error) {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	now := s.now().UTC()
 	var total int64

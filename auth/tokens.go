@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"careportal/portal/fault"
+	"careportal/portal/store"
 )
 
 // APIToken is a provider organisation's named API token. Only the SHA-256
@@ -62,7 +63,7 @@ func (s *Service) CreateToken(ctx context.Context, actor Actor, orgID, name stri
 		Hash: hashSecret(secret), ID: newID(), OrgID: orgID, Name: name,
 		CreatedBy: actor.Email, CreatedAt: s.now().UTC(),
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colTokens).InsertOne(ctx, t); err != nil {
 		return nil, "", err
@@ -73,10 +74,10 @@ func (s *Service) CreateToken(ctx context.Context, actor Actor, orgID, name stri
 
 // OrgTokens lists an organisation's tokens, newest first.
 func (s *Service) OrgTokens(ctx context.Context, orgID string) ([]APIToken, error) {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var out []APIToken
-	if err := findAll(ctx, s.db.Collection(colTokens), bson.D{{Key: "org_id", Value: orgID}}, &out); err != nil {
+	out, err := store.FindAll[APIToken](ctx, s.db.Collection(colTokens), bson.D{{Key: "org_id", Value: orgID}})
+	if err != nil {
 		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
@@ -89,7 +90,7 @@ func (s *Service) Token(ctx context.Context, id string) (*APIToken, error) {
 	if id == "" {
 		return nil, fault.NotFoundf("token not found")
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var t APIToken
 	if err := s.db.Collection(colTokens).FindOne(ctx, bson.D{{Key: "token_id", Value: id}}).Decode(&t); err != nil {
@@ -103,7 +104,7 @@ func (s *Service) RevokeToken(ctx context.Context, actor Actor, t *APIToken) err
 	if t.Revoked() {
 		return nil
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colTokens).UpdateOne(ctx, bson.D{{Key: "_id", Value: t.Hash}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "revoked_at", Value: s.now().UTC()}}}}); err != nil {
@@ -121,7 +122,7 @@ func (s *Service) TokenPrincipal(ctx context.Context, secret string) (*Principal
 	if !strings.HasPrefix(secret, tokenPrefix) || len(secret) > 200 {
 		return nil, bad
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var t APIToken
 	if err := s.db.Collection(colTokens).FindOne(ctx, bson.D{{Key: "_id", Value: hashSecret(secret)}}).Decode(&t); err != nil {

@@ -150,7 +150,7 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, in UserInput, pas
 		hash = s.hash.hash(password)
 		status = StatusActive
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	now := s.now().UTC()
 	u := &User{
@@ -198,7 +198,7 @@ func (s *Service) User(ctx context.Context, id string) (*User, error) {
 	if id == "" {
 		return nil, fault.NotFoundf("user not found")
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var u User
 	if err := s.db.Collection(colUsers).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&u); err != nil {
@@ -213,7 +213,7 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) 
 	if lower == "" {
 		return nil, fault.NotFoundf("user not found")
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var entry struct {
 		UserID string `bson:"user_id"`
@@ -242,10 +242,10 @@ func (s *Service) OrgUsers(ctx context.Context, orgID string) ([]User, error) {
 }
 
 func (s *Service) users(ctx context.Context, filter bson.D) ([]User, error) {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var out []User
-	if err := findAll(ctx, s.db.Collection(colUsers), filter, &out); err != nil {
+	out, err := store.FindAll[User](ctx, s.db.Collection(colUsers), filter)
+	if err != nil {
 		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
@@ -263,7 +263,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor Actor, id string, in Use
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	newLower := strings.ToLower(in.Email)
 	oldLower := u.EmailLower
@@ -316,7 +316,7 @@ func (s *Service) SetUserActive(ctx context.Context, actor Actor, id string, act
 			status = StatusInvited
 		}
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colUsers).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: status}, {Key: "updated_at", Value: s.now().UTC()}}}}); err != nil {
@@ -366,7 +366,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor Actor, userID, curre
 }
 
 func (s *Service) setPassword(ctx context.Context, u *User, password string) error {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	now := s.now().UTC()
 	set := bson.D{

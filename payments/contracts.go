@@ -205,7 +205,7 @@ func (s *Service) CreateContract(ctx context.Context, actor Actor, in ContractIn
 	c.Version = 1
 	c.CreatedAt = s.now().UTC()
 	c.UpdatedAt = c.CreatedAt
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colContracts).InsertOne(ctx, c); err != nil {
 		if store.IsDuplicateKey(err) {
@@ -251,7 +251,7 @@ func (s *Service) replaceContract(ctx context.Context, cur *Contract, c Contract
 	if other != "" && other != c.ID {
 		return refTaken
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colContracts).ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.ID}}, c); err != nil {
 		// FerretDB reports a unique index violation on update as an
@@ -353,7 +353,7 @@ func (s *Service) UpsertContracts(ctx context.Context, actor Actor, rows []Contr
 	s.mu.RUnlock()
 	for i := 0; i < len(toInsert); i += 500 {
 		end := min(i+500, len(toInsert))
-		cctx, cancel := withTimeout(ctx)
+		cctx, cancel := store.CallContext(ctx)
 		_, err := s.db.Collection(colContracts).InsertMany(cctx, toInsert[i:end])
 		cancel()
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"careportal/portal/fault"
+	"careportal/portal/store"
 )
 
 // InvoiceFinder finds invoices by supplier reference and invoice number
@@ -82,7 +83,7 @@ func (s *Service) ClearOrphanNumbers(ctx context.Context, rows []HistoricalInvoi
 			continue
 		}
 		seen[id] = true
-		cctx, cancel := withTimeout(ctx)
+		cctx, cancel := store.CallContext(ctx)
 		var nd numberDoc
 		err := s.db.Collection(colInvoiceNumbers).FindOne(cctx, bson.D{{Key: "_id", Value: id}}).Decode(&nd)
 		if errors.Is(err, mongo.ErrNoDocuments) {

@@ -246,7 +246,7 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor Actor, in SubmitInput
 	if err != nil {
 		return Invoice{}, err
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	terms := inv.TermsDays
 	if terms == 0 {
@@ -403,7 +403,7 @@ func (s *Service) InvoiceFile(ctx context.Context, actor Actor, invoiceID string
 	if inv.FileID == "" {
 		return "", nil, fault.NotFoundf("file not found")
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var f fileDoc
 	if err := s.db.Collection(colInvoiceFiles).FindOne(ctx, bson.D{{Key: "_id", Value: inv.FileID}}).Decode(&f); err != nil {

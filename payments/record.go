@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"careportal/portal/fault"
+	"careportal/portal/store"
 )
 
 // invoiceRecord is how an invoice snapshot is stored: a few plain fields
@@ -76,7 +77,7 @@ func (s *Service) readSnapshot(ctx context.Context, id string) (Invoice, error) 
 }
 
 func (s *Service) readSnapshots(ctx context.Context, filter any) ([]Invoice, error) {
-	recs, err := findAll[invoiceRecord](ctx, s.db.Collection(colInvoices), filter)
+	recs, err := store.FindAll[invoiceRecord](ctx, s.db.Collection(colInvoices), filter)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +125,7 @@ func (s *Service) repairPending(ctx context.Context, before time.Time) error {
 	if !before.IsZero() {
 		filter = bson.D{{Key: "at", Value: bson.D{{Key: "$lt", Value: before}}}}
 	}
-	pend, err := findAll[pendingDoc](ctx, s.db.Collection(colInvoicePending), filter)
+	pend, err := store.FindAll[pendingDoc](ctx, s.db.Collection(colInvoicePending), filter)
 	if err != nil {
 		return fmt.Errorf("payments: reading changes in flight: %w", err)
 	}

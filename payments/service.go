@@ -125,25 +125,6 @@ func newID() string {
 	return hex.EncodeToString(b)
 }
 
-func withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < store.CallTimeout {
-		return context.WithCancel(ctx)
-	}
-	return context.WithTimeout(ctx, store.CallTimeout)
-}
-
-// findAll reads every match and closes the cursor before returning: the
-// embedded store has one connection.
-func findAll[T any](ctx context.Context, c *mongo.Collection, filter any, opts ...options.Lister[options.FindOptions]) ([]T, error) {
-	cur, err := c.Find(ctx, filter, opts...)
-	if err != nil {
-		return nil, err
-	}
-	var out []T
-	err = cur.All(ctx, &out)
-	return out, err
-}
-
 // Load fills the read model from the store and repairs any invoice snapshot
 // that is behind its events. It runs once; every method that reads calls it.
 // Call it at start-up so the first request does not wait.
@@ -156,7 +137,7 @@ func (s *Service) Load(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	start := s.now()
-	contracts, err := findAll[Contract](ctx, s.db.Collection(colContracts), bson.D{})
+	contracts, err := store.FindAll[Contract](ctx, s.db.Collection(colContracts), bson.D{})
 	if err != nil {
 		return fmt.Errorf("payments: loading contracts: %w", err)
 	}
@@ -269,13 +250,13 @@ func (s *Service) Poll(ctx context.Context) error {
 	s.mu.RLock()
 	since := s.seenUntil.Add(-10 * time.Second)
 	s.mu.RUnlock()
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if err := s.repairPending(ctx, s.now().Add(-time.Minute)); err != nil {
 		return err
 	}
 	filter := bson.D{{Key: "updated_at", Value: bson.D{{Key: "$gt", Value: since}}}}
-	contracts, err := findAll[Contract](ctx, s.db.Collection(colContracts), filter)
+	contracts, err := store.FindAll[Contract](ctx, s.db.Collection(colContracts), filter)
 	if err != nil {
 		return fmt.Errorf("payments: polling contracts: %w", err)
 	}

@@ -103,7 +103,7 @@ func (s *Service) Transition(ctx context.Context, actor Actor, invoiceID string,
 
 // record writes the event, then the snapshot, then the read model.
 func (s *Service) record(ctx context.Context, inv Invoice, ev Event) (Invoice, error) {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	id := eventID(inv.ID, ev.Seq)
 	// The intent first: a second writer of the same step collides here.

@@ -9,6 +9,7 @@ import (
 	"careportal/payments"
 	"careportal/payments/metrics"
 	"careportal/portal/fault"
+	"careportal/portal/store"
 )
 
 // InterestPayment is a payment of late-payment interest (or a fixed sum)
@@ -87,7 +88,7 @@ func (s *Service) RecordInterestPayment(ctx context.Context, actor payments.Acto
 	}
 	p := InterestPayment{ID: newID(), InvoiceID: invoiceID, OrgID: inv.OrgID, Date: day, Pence: pence,
 		Reference: in.Reference, Note: in.Note, ByID: actor.UserID, ByName: actor.Name, At: s.now().UTC()}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colInterestPayments).InsertOne(ctx, p); err != nil {
 		return InterestPayment{}, fmt.Errorf("performance: recording interest payment: %w", err)

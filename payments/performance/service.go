@@ -155,34 +155,17 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 	return nil
 }
 
-func withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < store.CallTimeout {
-		return context.WithCancel(ctx)
-	}
-	return context.WithTimeout(ctx, store.CallTimeout)
-}
-
-func findAll[T any](ctx context.Context, c *mongo.Collection) ([]T, error) {
-	cur, err := c.Find(ctx, bson.D{})
-	if err != nil {
-		return nil, err
-	}
-	var out []T
-	err = cur.All(ctx, &out)
-	return out, err
-}
-
 // Load reads this feature's collections into memory (they are small).
 // Every read calls it; call it at start-up too. Calling it again re-reads
 // (the background poll uses that in MongoDB mode).
 func (s *Service) Load(ctx context.Context) error {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	ips, err := findAll[InterestPayment](ctx, s.db.Collection(colInterestPayments))
+	ips, err := store.FindAll[InterestPayment](ctx, s.db.Collection(colInterestPayments), bson.D{})
 	if err != nil {
 		return fmt.Errorf("performance: loading interest payments: %w", err)
 	}
-	rates, err := findAll[baseRateDoc](ctx, s.db.Collection(colBaseRates))
+	rates, err := store.FindAll[baseRateDoc](ctx, s.db.Collection(colBaseRates), bson.D{})
 	if err != nil {
 		return fmt.Errorf("performance: loading base rates: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"careportal/payments"
 	"careportal/payments/metrics"
 	"careportal/portal/fault"
+	"careportal/portal/store"
 )
 
 const settingsID = "reporting"
@@ -102,7 +103,7 @@ func (s *Service) SaveSettings(ctx context.Context, actor payments.Actor, in Set
 	if err := f.Err(); err != nil {
 		return Settings{}, err
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colSettings).ReplaceOne(ctx, bson.D{{Key: "_id", Value: settingsID}}, set, options.Replace().SetUpsert(true)); err != nil {
 		return Settings{}, fmt.Errorf("performance: saving settings: %w", err)
@@ -170,7 +171,7 @@ func (s *Service) AddBaseRate(ctx context.Context, actor payments.Actor, in Base
 		return metrics.BaseRate{}, err
 	}
 	doc := baseRateDoc{ID: day, BasisPoints: bp, By: actor.Name, At: s.now().UTC()}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colBaseRates).ReplaceOne(ctx, bson.D{{Key: "_id", Value: day}}, doc, options.Replace().SetUpsert(true)); err != nil {
 		return metrics.BaseRate{}, fmt.Errorf("performance: saving base rate: %w", err)

@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"careportal/portal/fault"
+	"careportal/portal/store"
 )
 
 // Action statuses in the commissioning development plan.
@@ -108,7 +109,7 @@ func (s *Service) AddAction(ctx context.Context, by Actor, in ActionInput) (Acti
 	now := s.now().UTC()
 	a := Action{ID: newID("act-"), Question: in.Question, Aspect: aspect, Text: in.Text, Owner: in.Owner, Due: in.Due,
 		Status: in.Status, Round: in.Round, CreatedBy: by.Name, CreatedAt: now, UpdatedBy: by.Name, UpdatedAt: now}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colActions).InsertOne(ctx, a); err != nil {
 		return Action{}, fmt.Errorf("adding action: %w", err)
@@ -118,7 +119,7 @@ func (s *Service) AddAction(ctx context.Context, by Actor, in ActionInput) (Acti
 
 // ActionByID returns one action.
 func (s *Service) ActionByID(ctx context.Context, id string) (Action, error) {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var a Action
 	err := s.db.Collection(colActions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&a)
@@ -143,7 +144,7 @@ func (s *Service) UpdateAction(ctx context.Context, by Actor, id string, in Acti
 	}
 	a.Question, a.Aspect, a.Text, a.Owner, a.Due, a.Status = in.Question, aspect, in.Text, in.Owner, in.Due, in.Status
 	a.UpdatedBy, a.UpdatedAt = by.Name, s.now().UTC()
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colActions).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, a); err != nil {
 		return Action{}, fmt.Errorf("saving action: %w", err)
@@ -153,7 +154,7 @@ func (s *Service) UpdateAction(ctx context.Context, by Actor, id string, in Acti
 
 // Actions lists the plan by aspect, question and due date.
 func (s *Service) Actions(ctx context.Context) ([]Action, error) {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	cur, err := s.db.Collection(colActions).Find(ctx, bson.D{})
 	if err != nil {

@@ -88,10 +88,6 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 	return store.EnsureCollections(ctx, s.db, colRounds, colEvents, colActions, colIndicators)
 }
 
-func withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, store.CallTimeout)
-}
-
 func newID(prefix string) string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
@@ -109,7 +105,7 @@ func (s *Service) LoadBaseline(ctx context.Context, by Actor) (Round, bool, erro
 	now := s.now().UTC()
 	b.CreatedBy, b.CreatedAt, b.UpdatedAt = by.Name, now, now
 	b.AgreedBy, b.AgreedAt = "2022 peer review", now
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err = s.db.Collection(colRounds).InsertOne(ctx, b)
 	if store.IsDuplicateKey(err) {
@@ -124,7 +120,7 @@ func (s *Service) LoadBaseline(ctx context.Context, by Actor) (Round, bool, erro
 
 // Round returns one round.
 func (s *Service) Round(ctx context.Context, id string) (Round, error) {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var r Round
 	err := s.db.Collection(colRounds).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
@@ -139,7 +135,7 @@ func (s *Service) Round(ctx context.Context, id string) (Round, error) {
 
 // Rounds returns every round, newest date first.
 func (s *Service) Rounds(ctx context.Context) ([]Round, error) {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	cur, err := s.db.Collection(colRounds).Find(ctx, bson.D{})
 	if err != nil {
@@ -219,7 +215,7 @@ func (s *Service) StartRound(ctx context.Context, by Actor, in RoundInput) (Roun
 		na.Factors = append([]Factor(nil), a.Factors...)
 		r.Aspects = append(r.Aspects, na)
 	}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colRounds).InsertOne(ctx, r); err != nil {
 		return Round{}, fmt.Errorf("starting round: %w", err)
@@ -261,7 +257,7 @@ func (s *Service) change(ctx context.Context, id string, by Actor, kind, what st
 		r.Seq++
 		r.UpdatedAt = now
 		ev := event{ID: eventID(id, r.Seq), Round: id, Seq: r.Seq, Kind: kind, What: what, ByID: by.ID, By: by.Name, At: now, Result: r}
-		cctx, cancel := withTimeout(ctx)
+		cctx, cancel := store.CallContext(ctx)
 		_, err = s.db.Collection(colEvents).InsertOne(cctx, ev)
 		cancel()
 		if store.IsDuplicateKey(err) {
@@ -273,7 +269,7 @@ func (s *Service) change(ctx context.Context, id string, by Actor, kind, what st
 		if err != nil {
 			return Round{}, fmt.Errorf("recording change: %w", err)
 		}
-		cctx, cancel = withTimeout(ctx)
+		cctx, cancel = store.CallContext(ctx)
 		_, err = s.db.Collection(colRounds).ReplaceOne(cctx, bson.D{{Key: "_id", Value: id}}, r)
 		cancel()
 		if err != nil {
@@ -292,7 +288,7 @@ func (s *Service) repair(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		cctx, cancel := withTimeout(ctx)
+		cctx, cancel := store.CallContext(ctx)
 		var ev event
 		err = s.db.Collection(colEvents).FindOne(cctx, bson.D{{Key: "_id", Value: eventID(id, r.Seq+1)}}).Decode(&ev)
 		cancel()
@@ -302,7 +298,7 @@ func (s *Service) repair(ctx context.Context, id string) error {
 		if err != nil {
 			return fmt.Errorf("reading change: %w", err)
 		}
-		cctx, cancel = withTimeout(ctx)
+		cctx, cancel = store.CallContext(ctx)
 		_, err = s.db.Collection(colRounds).ReplaceOne(cctx, bson.D{{Key: "_id", Value: id}}, ev.Result)
 		cancel()
 		if err != nil {
@@ -325,7 +321,7 @@ type Change struct {
 func (s *Service) History(ctx context.Context, r Round) ([]Change, error) {
 	var out []Change
 	for seq := r.Seq; seq >= 1 && len(out) < 200; seq-- {
-		cctx, cancel := withTimeout(ctx)
+		cctx, cancel := store.CallContext(ctx)
 		var ev event
 		err := s.db.Collection(colEvents).FindOne(cctx, bson.D{{Key: "_id", Value: eventID(r.ID, seq)}},
 			options.FindOne().SetProjection(bson.D{{Key: "result", Value: 0}})).Decode(&ev)

@@ -10,12 +10,13 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"careportal/portal/fault"
+	"careportal/portal/store"
 )
 
 // Mappings returns the mapping of every indicator: the admin's saved one,
 // else the default.
 func (s *Service) Mappings(ctx context.Context) ([]Mapping, error) {
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	cur, err := s.db.Collection(colIndicators).Find(ctx, bson.D{})
 	if err != nil {
@@ -100,7 +101,7 @@ func (s *Service) SaveMapping(ctx context.Context, by Actor, id IndicatorID, in 
 		return Mapping{}, err
 	}
 	m := Mapping{Indicator: id, Questions: keys, Rules: rules, Reasoning: in.Reasoning, UpdatedBy: by.Name, UpdatedAt: s.now().UTC()}
-	ctx, cancel := withTimeout(ctx)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err := s.db.Collection(colIndicators).ReplaceOne(ctx, bson.D{{Key: "_id", Value: string(id)}}, m, options.Replace().SetUpsert(true))
 	if err != nil {
@@ -134,7 +135,7 @@ func (s *Service) Reading(ctx context.Context, id IndicatorID, asOf time.Time) R
 	if fn == nil {
 		r = Reading{Indicator: id, AsOf: asOf, Note: fmt.Sprintf("Not available yet: the %s figures are not in the portal yet.", ind.From)}
 	} else {
-		cctx, cancel := withTimeout(ctx)
+		cctx, cancel := store.CallContext(ctx)
 		var err error
 		r, err = fn(cctx, asOf)
 		cancel()
