@@ -11,8 +11,6 @@ package payments
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -119,11 +117,7 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 	return nil
 }
 
-func newID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func newID() string { return store.NewID("", 12) }
 
 // Load fills the read model from the store and repairs any invoice snapshot
 // that is behind its events. It runs once; every method that reads calls it.

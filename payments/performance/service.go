@@ -12,8 +12,6 @@ package performance
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -218,11 +216,7 @@ func sortInterest(ps []InterestPayment) {
 	})
 }
 
-func newID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func newID() string { return store.NewID("", 12) }
 
 // Today is the London calendar date now.
 func (s *Service) Today() metrics.Date { return metrics.DateOf(s.now()) }

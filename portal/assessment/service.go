@@ -15,8 +15,6 @@ package assessment
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
@@ -88,11 +86,7 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 	return store.EnsureCollections(ctx, s.db, colRounds, colEvents, colActions, colIndicators)
 }
 
-func newID(prefix string) string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return prefix + hex.EncodeToString(b)
-}
+func newID(prefix string) string { return store.NewID(prefix, 8) }
 
 // LoadBaseline stores the 2022 baseline as an agreed round. It is
 // idempotent: the round has a fixed id, and loading it again reports

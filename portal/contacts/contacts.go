@@ -13,8 +13,6 @@ package contacts
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -104,11 +102,7 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 
 func byID(id string) bson.D { return bson.D{{Key: "_id", Value: id}} }
 
-func newID() string {
-	b := make([]byte, 10)
-	_, _ = rand.Read(b)
-	return "c" + hex.EncodeToString(b)
-}
+func newID() string { return store.NewID("c", 10) }
 
 // Teams returns every council team in auth.CouncilTeams order, with the
 // details staff entered (empty until they do) and the topics each owns.

@@ -17,8 +17,6 @@ package forums
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -248,17 +246,9 @@ func mustLondon() *time.Location {
 	return l
 }
 
-func newID(prefix string) string {
-	b := make([]byte, 10)
-	_, _ = rand.Read(b)
-	return prefix + hex.EncodeToString(b)
-}
+func newID(prefix string) string { return store.NewID(prefix, 10) }
 
-func randomToken() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func randomToken() string { return store.NewID("", 32) }
 
 // Limits.
 const (

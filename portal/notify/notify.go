@@ -26,8 +26,6 @@ package notify
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"sort"
@@ -190,11 +188,7 @@ func sortNewest(ns []Notification) {
 	})
 }
 
-func newID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return "n" + hex.EncodeToString(b)
-}
+func newID() string { return store.NewID("n", 12) }
 
 func check(kind Kind, title, link string) error {
 	var f fault.Fields

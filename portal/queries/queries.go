@@ -26,8 +26,6 @@ package queries
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -389,11 +387,7 @@ func (s *Service) SetTargets(ctx context.Context, t Targets) error {
 	return nil
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func randomHex(n int) string { return store.NewID("", n) }
 
 // newQueryID is a readable reference: Q- and 8 upper-case hex digits.
 func newQueryID() string { return "Q-" + strings.ToUpper(randomHex(4)) }

@@ -10,8 +10,6 @@ package statements
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
@@ -250,11 +248,7 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 	return nil
 }
 
-func newID(prefix string) string {
-	b := make([]byte, 10)
-	_, _ = rand.Read(b)
-	return prefix + hex.EncodeToString(b)
-}
+func newID(prefix string) string { return store.NewID(prefix, 10) }
 
 // Limits on what people type.
 const (
