@@ -219,15 +219,6 @@ const (
 	SpendThresholdPence    = 50000
 )
 
-func pounds(p int64) string {
-	s := strconv.FormatInt(p/100, 10) + "."
-	c := p % 100
-	if c < 10 {
-		s += "0"
-	}
-	return s + strconv.FormatInt(c, 10)
-}
-
 func yesNo(b bool) string {
 	if b {
 		return "Yes"
@@ -274,7 +265,7 @@ func (s *Service) ContractsCSV(ctx context.Context, w io.Writer) error {
 			dept = set.Department
 		}
 		if err := cw.Write(c.Reference, c.Title, dept, c.Description, c.OrgName, o.CompanyNumber,
-			pounds(c.TotalValue), pounds(c.AnnualValue), pounds(c.IrrecoverableVAT),
+			payments.FormatPence(c.TotalValue), payments.FormatPence(c.AnnualValue), payments.FormatPence(c.IrrecoverableVAT),
 			c.StartDate, c.EndDate, c.ReviewDate, c.AwardRoute, yesNo(o.SME), yesNo(o.VCSE)); err != nil {
 			return err
 		}
@@ -334,7 +325,7 @@ func (s *Service) SpendCSV(ctx context.Context, w io.Writer, from, to metrics.Da
 			kind := payments.ServiceType(inv.ServiceType).Label()
 			purpose := kind + " under contract " + inv.ContractRef + ", invoice " + inv.Number
 			rows = append(rows, row{p.On, []string{set.AuthorityName, p.On.String(), txn, d, inv.OrgName,
-				snap.orgs[inv.OrgID].CompanyNumber, purpose, kind, pounds(p.Pence), "0.00"}})
+				snap.orgs[inv.OrgID].CompanyNumber, purpose, kind, payments.FormatPence(p.Pence), "0.00"}})
 		}
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].date < rows[j].date })
