@@ -1,7 +1,6 @@
 package payments
 
 import (
-	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -14,7 +13,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"careportal/auth"
+	"careportal/payments/paymentstest"
 	"careportal/portal/fault"
 	"careportal/portal/store"
 	"careportal/portal/store/storetest"
@@ -22,31 +21,7 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(storetest.Run(m)) }
 
-// testOrgs is a fixed set of provider organisations (the auth service's
-// part, which these tests do not exercise).
-type testOrgs []auth.Org
-
-func (o testOrgs) Org(_ context.Context, id string) (*auth.Org, error) {
-	for i := range o {
-		if o[i].ID == id {
-			return &o[i], nil
-		}
-	}
-	return nil, fault.NotFoundf("organisation not found")
-}
-
-func (o testOrgs) OrgByRef(_ context.Context, ref string) (*auth.Org, error) {
-	for i := range o {
-		if strings.EqualFold(o[i].SupplierRef, ref) {
-			return &o[i], nil
-		}
-	}
-	return nil, fault.NotFoundf("organisation not found")
-}
-
-func (o testOrgs) Orgs(context.Context) ([]auth.Org, error) { return o, nil }
-
-var fixedOrgs = testOrgs{
+var fixedOrgs = paymentstest.Orgs{
 	{ID: "org1", Name: "Sunrise Home Care Ltd", SupplierRef: "SUP1001", TermsDays: 30, Active: true},
 	{ID: "org2", Name: "Oakfield Residential Homes", SupplierRef: "SUP1002", TermsDays: 14, Active: true},
 }

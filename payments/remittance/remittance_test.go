@@ -13,9 +13,9 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"careportal/auth"
 	"careportal/payments"
 	"careportal/payments/csvin"
+	"careportal/payments/paymentstest"
 	"careportal/portal/fault"
 	"careportal/portal/store"
 	"careportal/portal/store/storetest"
@@ -23,29 +23,7 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(storetest.Run(m)) }
 
-type testOrgs []auth.Org
-
-func (o testOrgs) Org(_ context.Context, id string) (*auth.Org, error) {
-	for i := range o {
-		if o[i].ID == id {
-			return &o[i], nil
-		}
-	}
-	return nil, fault.NotFoundf("organisation not found")
-}
-
-func (o testOrgs) OrgByRef(_ context.Context, ref string) (*auth.Org, error) {
-	for i := range o {
-		if strings.EqualFold(o[i].SupplierRef, ref) {
-			return &o[i], nil
-		}
-	}
-	return nil, fault.NotFoundf("organisation not found")
-}
-
-func (o testOrgs) Orgs(context.Context) ([]auth.Org, error) { return o, nil }
-
-var orgs = testOrgs{
+var orgs = paymentstest.Orgs{
 	{ID: "org1", Name: "Sunrise Home Care Ltd", SupplierRef: "SUP1001", TermsDays: 30, Active: true},
 	{ID: "org2", Name: "Oakfield Residential Homes", SupplierRef: "SUP1002", TermsDays: 14, Active: true},
 }
