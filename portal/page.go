@@ -39,7 +39,7 @@ func (s *Server) page(r *http.Request, title string) basePage {
 		BaseURL: s.cfg.BaseURL,
 		Viewer:  p,
 		Nav:     s.navFor(p, r.URL.Path),
-		Flash:   s.takeFlash(r),
+		Flash:   flash(r),
 		Form:    url.Values{},
 	}
 }
