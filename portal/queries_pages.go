@@ -41,7 +41,7 @@ type queryListPage struct {
 func (s *Server) handleQueries(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
 	page := &queryListPage{basePage: s.page(r, "Queries"), Staff: p.IsStaff()}
-	t, err := s.queries.Targets(r.Context())
+	t, err := s.Queries.Targets(r.Context())
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func (s *Server) handleQueries(w http.ResponseWriter, r *http.Request) error {
 	if late {
 		page.Form.Set("late", "yes")
 	}
-	list, err := s.queries.List(r.Context(), f)
+	list, err := s.Queries.List(r.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -126,13 +126,13 @@ type queryNewPage struct {
 }
 
 func (s *Server) queryNewPage(r *http.Request) (*queryNewPage, error) {
-	page := &queryNewPage{basePage: s.page(r, "Raise a query"), Linking: s.queries.Linking()}
+	page := &queryNewPage{basePage: s.page(r, "Raise a query"), Linking: s.Queries.Linking()}
 	page.Topics = []option{{"", "Choose a topic"}}
 	for _, t := range contacts.Topics() {
 		page.Topics = append(page.Topics, option{t.Slug, t.Label + " (" + auth.TeamName(t.Team) + ")"})
 	}
 	if page.Linking {
-		opts, err := s.queries.LinkOptions(r.Context(), principal(r).OrgID)
+		opts, err := s.Queries.LinkOptions(r.Context(), principal(r).OrgID)
 		if err != nil {
 			return nil, err
 		}
@@ -208,7 +208,7 @@ func (s *Server) handleQueryCreate(w http.ResponseWriter, r *http.Request) error
 		return s.queryNewAgain(w, r, err)
 	}
 	form := postForm(r)
-	q, err := s.queries.Raise(r.Context(), queries.ActorOf(p), p.OrgName, queries.RaiseInput{
+	q, err := s.Queries.Raise(r.Context(), queries.ActorOf(p), p.OrgName, queries.RaiseInput{
 		Topic: form.Get("topic"), Subject: form.Get("subject"), Message: form.Get("message"), Link: form.Get("link"), File: file,
 	})
 	if err != nil {
@@ -243,7 +243,7 @@ type queryPage struct {
 }
 
 func (s *Server) loadQuery(r *http.Request) (*queries.Query, error) {
-	return s.queries.Get(r.Context(), queries.ActorOf(principal(r)), mux.Vars(r)["id"])
+	return s.Queries.Get(r.Context(), queries.ActorOf(principal(r)), mux.Vars(r)["id"])
 }
 
 func (s *Server) handleQueryShow(w http.ResponseWriter, r *http.Request) error {
@@ -259,7 +259,7 @@ func (s *Server) handleQueryShow(w http.ResponseWriter, r *http.Request) error {
 
 // renderQuery shows the query page, with a failed form's input and errors.
 func (s *Server) renderQuery(w http.ResponseWriter, r *http.Request, q *queries.Query, status int, form url.Values, ferr error) error {
-	v, err := s.queries.View(r.Context(), q)
+	v, err := s.Queries.View(r.Context(), q)
 	if err != nil {
 		return err
 	}
@@ -267,8 +267,8 @@ func (s *Server) renderQuery(w http.ResponseWriter, r *http.Request, q *queries.
 	page := &queryPage{basePage: s.page(r, q.ID+": "+q.Subject).withForm(form, ferr), Q: v, Staff: p.IsStaff()}
 	if page.Staff {
 		page.Assignees = []option{{"", "Nobody"}}
-		if s.auth != nil {
-			users, err := s.auth.Users(r.Context())
+		if s.Auth != nil {
+			users, err := s.Auth.Users(r.Context())
 			if err != nil {
 				return err
 			}
@@ -343,7 +343,7 @@ func formVersion(form url.Values) int {
 
 func (s *Server) handleQueryReply(w http.ResponseWriter, r *http.Request) error {
 	return s.queryAction(w, r, true, func(q *queries.Query, a queries.Actor, form url.Values, file *queries.Upload) (string, error) {
-		_, err := s.queries.Reply(r.Context(), a, q.ID, queries.ReplyInput{Message: form.Get("message"), File: file, Version: formVersion(form)})
+		_, err := s.Queries.Reply(r.Context(), a, q.ID, queries.ReplyInput{Message: form.Get("message"), File: file, Version: formVersion(form)})
 		return "Message sent", err
 	})
 }
@@ -359,7 +359,7 @@ func (s *Server) handleQueryAssign(w http.ResponseWriter, r *http.Request) error
 			}
 			name = u
 		}
-		_, err := s.queries.Assign(r.Context(), a, q.ID, id, name, formVersion(form))
+		_, err := s.Queries.Assign(r.Context(), a, q.ID, id, name, formVersion(form))
 		if id == "" {
 			return "Query unassigned", err
 		}
@@ -374,10 +374,10 @@ func (s *Server) staffMember(r *http.Request, id, team string) (string, error) {
 	if id == p.UserID {
 		return p.Name, nil
 	}
-	if s.auth == nil {
+	if s.Auth == nil {
 		return "", fault.InvalidField("assignee", "Select a member of the team")
 	}
-	u, err := s.auth.User(r.Context(), id)
+	u, err := s.Auth.User(r.Context(), id)
 	if err != nil || !u.Role.IsStaff() || !u.Active() || !slices.Contains(u.Teams, team) {
 		return "", fault.InvalidField("assignee", "Select a member of the team")
 	}
@@ -386,14 +386,14 @@ func (s *Server) staffMember(r *http.Request, id, team string) (string, error) {
 
 func (s *Server) handleQueryTransfer(w http.ResponseWriter, r *http.Request) error {
 	return s.queryAction(w, r, false, func(q *queries.Query, a queries.Actor, form url.Values, _ *queries.Upload) (string, error) {
-		_, err := s.queries.Transfer(r.Context(), a, q.ID, form.Get("team"), form.Get("note"), formVersion(form))
+		_, err := s.Queries.Transfer(r.Context(), a, q.ID, form.Get("team"), form.Get("note"), formVersion(form))
 		return "Query moved to " + auth.TeamName(form.Get("team")), err
 	})
 }
 
 func (s *Server) handleQueryResolve(w http.ResponseWriter, r *http.Request) error {
 	return s.queryAction(w, r, false, func(q *queries.Query, a queries.Actor, form url.Values, _ *queries.Upload) (string, error) {
-		_, err := s.queries.Resolve(r.Context(), a, q.ID, form.Get("resolveNote"), formVersion(form))
+		_, err := s.Queries.Resolve(r.Context(), a, q.ID, form.Get("resolveNote"), formVersion(form))
 		if fe := fault.FieldsOf(err); len(fe) > 0 && fe[0].Field == "note" {
 			err = fault.InvalidField("resolveNote", fe[0].Message)
 		}
@@ -403,7 +403,7 @@ func (s *Server) handleQueryResolve(w http.ResponseWriter, r *http.Request) erro
 
 func (s *Server) handleQueryReopen(w http.ResponseWriter, r *http.Request) error {
 	return s.queryAction(w, r, false, func(q *queries.Query, a queries.Actor, form url.Values, _ *queries.Upload) (string, error) {
-		_, err := s.queries.Reopen(r.Context(), a, q.ID, form.Get("reopenMessage"), formVersion(form))
+		_, err := s.Queries.Reopen(r.Context(), a, q.ID, form.Get("reopenMessage"), formVersion(form))
 		if fe := fault.FieldsOf(err); len(fe) > 0 && fe[0].Field == "message" {
 			err = fault.InvalidField("reopenMessage", fe[0].Message)
 		}
@@ -414,7 +414,7 @@ func (s *Server) handleQueryReopen(w http.ResponseWriter, r *http.Request) error
 // handleQueryAttachment serves an attachment to its organisation and to
 // staff only, as a download that browsers may not sniff.
 func (s *Server) handleQueryAttachment(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.queries.Attachment(r.Context(), queries.ActorOf(principal(r)), mux.Vars(r)["id"])
+	a, err := s.Queries.Attachment(r.Context(), queries.ActorOf(principal(r)), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -462,7 +462,7 @@ func (s *Server) handleQueryFigures(w http.ResponseWriter, r *http.Request) erro
 	if page.OrgView {
 		org = p.OrgID
 	}
-	if page.F, err = s.queries.Figures(r.Context(), from, to, org); err != nil {
+	if page.F, err = s.Queries.Figures(r.Context(), from, to, org); err != nil {
 		return err
 	}
 	return s.render(w, r, "query_figures", page)
@@ -480,21 +480,21 @@ type querySettingsPage struct {
 type holidayRow struct{ Date, Name string }
 
 func (s *Server) querySettingsPage(r *http.Request) (*querySettingsPage, error) {
-	t, err := s.queries.Targets(r.Context())
+	t, err := s.Queries.Targets(r.Context())
 	if err != nil {
 		return nil, err
 	}
 	page := &querySettingsPage{basePage: s.page(r, "Query service levels and bank holidays"), Targets: t}
 	page.Form.Set("firstResponseDays", strconv.Itoa(t.FirstResponseDays))
 	page.Form.Set("resolutionDays", strconv.Itoa(t.ResolutionDays))
-	extra, err := s.workdays.Extra(r.Context())
+	extra, err := s.Workdays.Extra(r.Context())
 	if err != nil {
 		return nil, err
 	}
 	for _, h := range extra {
 		page.Added = append(page.Added, holidayRow{h.Date, h.Name})
 	}
-	cal, err := s.workdays.Calendar(r.Context())
+	cal, err := s.Workdays.Calendar(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -546,7 +546,7 @@ func (s *Server) handleQueryTargetsSave(w http.ResponseWriter, r *http.Request) 
 	if err := f.Err(); err != nil {
 		return s.settingsAgain(w, r, err)
 	}
-	if err := s.queries.SetTargets(r.Context(), queries.Targets{FirstResponseDays: first, ResolutionDays: res}); err != nil {
+	if err := s.Queries.SetTargets(r.Context(), queries.Targets{FirstResponseDays: first, ResolutionDays: res}); err != nil {
 		return s.settingsAgain(w, r, err)
 	}
 	s.setFlash(w, r, "Service levels saved")
@@ -557,7 +557,7 @@ func (s *Server) handleHolidayAdd(w http.ResponseWriter, r *http.Request) error 
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	if err := s.workdays.AddHoliday(r.Context(), r.PostForm.Get("date"), r.PostForm.Get("name")); err != nil {
+	if err := s.Workdays.AddHoliday(r.Context(), r.PostForm.Get("date"), r.PostForm.Get("name")); err != nil {
 		return s.settingsAgain(w, r, err)
 	}
 	s.setFlash(w, r, "Bank holiday added")
@@ -568,7 +568,7 @@ func (s *Server) handleHolidayRemove(w http.ResponseWriter, r *http.Request) err
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	if err := s.workdays.RemoveHoliday(r.Context(), r.PostForm.Get("date")); err != nil {
+	if err := s.Workdays.RemoveHoliday(r.Context(), r.PostForm.Get("date")); err != nil {
 		return err
 	}
 	s.setFlash(w, r, "Bank holiday removed")

@@ -87,11 +87,11 @@ func (s *Server) statementPageFor(r *http.Request, st *statements.Statement, v *
 		CanFeedback: auth.Can(p, auth.ActionStatementFeedback),
 	}
 	var err error
-	if page.Versions, err = s.statements.Versions(r.Context(), st.ID); err != nil {
+	if page.Versions, err = s.Statements.Versions(r.Context(), st.ID); err != nil {
 		return nil, err
 	}
 	if page.CanFeedback {
-		if page.Feedback, err = s.statements.ListFeedback(r.Context(), statements.FeedbackFilter{StatementID: st.ID, OrgID: p.OrgID}); err != nil {
+		if page.Feedback, err = s.Statements.ListFeedback(r.Context(), statements.FeedbackFilter{StatementID: st.ID, OrgID: p.OrgID}); err != nil {
 			return nil, err
 		}
 	}
@@ -100,7 +100,7 @@ func (s *Server) statementPageFor(r *http.Request, st *statements.Statement, v *
 
 // handleStatementCurrent shows the current market position statement.
 func (s *Server) handleStatementCurrent(w http.ResponseWriter, r *http.Request) error {
-	st, v, err := s.statements.Current(r.Context())
+	st, v, err := s.Statements.Current(r.Context())
 	if fault.KindOf(err) == fault.NotFound {
 		page := s.page(r, "Market position statement")
 		return s.render(w, r, "statement_none", &page)
@@ -121,14 +121,14 @@ func (s *Server) publishedVersion(r *http.Request) (*statements.Statement, *stat
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := s.statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.Statements.Get(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return nil, nil, err
 	}
 	if n > st.Version {
 		return nil, nil, fault.NotFoundf("version not found")
 	}
-	v, err := s.statements.Version(r.Context(), st.ID, n)
+	v, err := s.Statements.Version(r.Context(), st.ID, n)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -168,7 +168,7 @@ type statementDiffPage struct {
 // handleStatementDiff compares two published versions section by section
 // (?from=1&to=2; by default the latest with the one before).
 func (s *Server) handleStatementDiff(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.Statements.Get(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -206,10 +206,10 @@ func (s *Server) handleStatementDiff(w http.ResponseWriter, r *http.Request) err
 	if from > to {
 		from, to = to, from
 	}
-	if page.From, err = s.statements.Version(r.Context(), st.ID, from); err != nil {
+	if page.From, err = s.Statements.Version(r.Context(), st.ID, from); err != nil {
 		return err
 	}
-	if page.To, err = s.statements.Version(r.Context(), st.ID, to); err != nil {
+	if page.To, err = s.Statements.Version(r.Context(), st.ID, to); err != nil {
 		return err
 	}
 	page.Title = fmt.Sprintf("Changes from version %d to version %d", from, to)
@@ -264,7 +264,7 @@ func (s *Server) handleStatementFeedbackCreate(w http.ResponseWriter, r *http.Re
 		return fault.InvalidField("", "The form could not be read")
 	}
 	p := principal(r)
-	_, err = s.statements.AddFeedback(r.Context(), page.Statement.ID, page.Version.N, statements.Area(r.PostForm.Get("area")), r.PostForm.Get("message"), statementsActor(p), s.cfg.Now())
+	_, err = s.Statements.AddFeedback(r.Context(), page.Statement.ID, page.Version.N, statements.Area(r.PostForm.Get("area")), r.PostForm.Get("message"), statementsActor(p), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page.basePage = page.withForm(r.PostForm, err)
 		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "statement_feedback_new", page)
@@ -300,7 +300,7 @@ func feedbackItems(fbs []statements.Feedback) []feedbackItem {
 // and the answers.
 func (s *Server) handleStatementFeedbackMine(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	fbs, err := s.statements.ListFeedback(r.Context(), statements.FeedbackFilter{OrgID: p.OrgID})
+	fbs, err := s.Statements.ListFeedback(r.Context(), statements.FeedbackFilter{OrgID: p.OrgID})
 	if err != nil {
 		return err
 	}
@@ -311,7 +311,7 @@ func (s *Server) handleStatementFeedbackMine(w http.ResponseWriter, r *http.Requ
 // handleCommissionFeedback is the commissioners' inbox.
 func (s *Server) handleCommissionFeedback(w http.ResponseWriter, r *http.Request) error {
 	unanswered := r.URL.Query().Get("show") != "all"
-	fbs, err := s.statements.ListFeedback(r.Context(), statements.FeedbackFilter{Unanswered: unanswered})
+	fbs, err := s.Statements.ListFeedback(r.Context(), statements.FeedbackFilter{Unanswered: unanswered})
 	if err != nil {
 		return err
 	}
@@ -325,7 +325,7 @@ type feedbackAnswerPage struct {
 }
 
 func (s *Server) handleCommissionFeedbackShow(w http.ResponseWriter, r *http.Request) error {
-	fb, err := s.statements.GetFeedback(r.Context(), mux.Vars(r)["id"])
+	fb, err := s.Statements.GetFeedback(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -335,14 +335,14 @@ func (s *Server) handleCommissionFeedbackShow(w http.ResponseWriter, r *http.Req
 }
 
 func (s *Server) handleCommissionFeedbackAnswer(w http.ResponseWriter, r *http.Request) error {
-	fb, err := s.statements.GetFeedback(r.Context(), mux.Vars(r)["id"])
+	fb, err := s.Statements.GetFeedback(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	_, err = s.statements.AnswerFeedback(r.Context(), fb.ID, r.PostForm.Get("answer"), statementsActor(principal(r)), s.cfg.Now())
+	_, err = s.Statements.AnswerFeedback(r.Context(), fb.ID, r.PostForm.Get("answer"), statementsActor(principal(r)), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page := &feedbackAnswerPage{basePage: s.page(r, "Answer feedback from "+fb.OrgName), Item: feedbackItems([]statements.Feedback{*fb})[0]}
 		page.basePage = page.withForm(r.PostForm, err)
@@ -364,11 +364,11 @@ type commissionStatementsPage struct {
 }
 
 func (s *Server) handleCommissionStatements(w http.ResponseWriter, r *http.Request) error {
-	all, err := s.statements.List(r.Context())
+	all, err := s.Statements.List(r.Context())
 	if err != nil {
 		return err
 	}
-	open, err := s.statements.ListFeedback(r.Context(), statements.FeedbackFilter{Unanswered: true})
+	open, err := s.Statements.ListFeedback(r.Context(), statements.FeedbackFilter{Unanswered: true})
 	if err != nil {
 		return err
 	}
@@ -390,7 +390,7 @@ func (s *Server) handleCommissionStatementCreate(w http.ResponseWriter, r *http.
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	st, err := s.statements.Create(r.Context(), r.PostForm.Get("title"), r.PostForm.Get("summary"), statementsActor(principal(r)), s.cfg.Now())
+	st, err := s.Statements.Create(r.Context(), r.PostForm.Get("title"), r.PostForm.Get("summary"), statementsActor(principal(r)), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page := &statementDetailsPage{basePage: s.page(r, "Start a market position statement")}
 		page.basePage = page.withForm(r.PostForm, err)
@@ -404,7 +404,7 @@ func (s *Server) handleCommissionStatementCreate(w http.ResponseWriter, r *http.
 }
 
 func (s *Server) handleCommissionStatementDetails(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.Statements.Get(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -415,14 +415,14 @@ func (s *Server) handleCommissionStatementDetails(w http.ResponseWriter, r *http
 }
 
 func (s *Server) handleCommissionStatementDetailsSave(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.Statements.Get(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	err = s.statements.UpdateDetails(r.Context(), st.ID, r.PostForm.Get("title"), r.PostForm.Get("summary"), statementsActor(principal(r)), s.cfg.Now())
+	err = s.Statements.UpdateDetails(r.Context(), st.ID, r.PostForm.Get("title"), r.PostForm.Get("summary"), statementsActor(principal(r)), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page := &statementDetailsPage{basePage: s.page(r, "Title and summary"), Statement: st}
 		page.basePage = page.withForm(r.PostForm, err)
@@ -453,7 +453,7 @@ type commissionStatementPage struct {
 func (s *Server) commissionStatementPage(r *http.Request, st *statements.Statement) (*commissionStatementPage, error) {
 	page := &commissionStatementPage{basePage: s.page(r, st.Draft.Title), Statement: st}
 	var err error
-	if page.Versions, err = s.statements.Versions(r.Context(), st.ID); err != nil {
+	if page.Versions, err = s.Statements.Versions(r.Context(), st.ID); err != nil {
 		return nil, err
 	}
 	var latest *statements.Version
@@ -476,7 +476,7 @@ func (s *Server) commissionStatementPage(r *http.Request, st *statements.Stateme
 }
 
 func (s *Server) handleCommissionStatement(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.Statements.Get(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -488,20 +488,20 @@ func (s *Server) handleCommissionStatement(w http.ResponseWriter, r *http.Reques
 }
 
 func (s *Server) handleCommissionStatementPublish(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.Statements.Get(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	v, err := s.statements.Publish(r.Context(), st.ID, r.PostForm.Get("changeNote"), statementsActor(principal(r)), s.cfg.Now())
+	v, err := s.Statements.Publish(r.Context(), st.ID, r.PostForm.Get("changeNote"), statementsActor(principal(r)), s.cfg.Now())
 	if k := fault.KindOf(err); k == fault.Invalid || k == fault.Conflict {
 		if k == fault.Conflict {
 			fe, _ := fault.As(err)
 			err = fault.InvalidField("changeNote", fe.Message)
 		}
-		if st, err2 := s.statements.Get(r.Context(), st.ID); err2 == nil {
+		if st, err2 := s.Statements.Get(r.Context(), st.ID); err2 == nil {
 			page, err2 := s.commissionStatementPage(r, st)
 			if err2 != nil {
 				return err2
@@ -532,7 +532,7 @@ type sectionEditPage struct {
 type tableFieldView struct{ Field, Label, Hint string }
 
 func (s *Server) sectionEditPage(r *http.Request) (*sectionEditPage, error) {
-	st, err := s.statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.Statements.Get(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return nil, err
 	}
@@ -572,7 +572,7 @@ func (s *Server) handleCommissionSectionSave(w http.ResponseWriter, r *http.Requ
 	for _, k := range statements.TableKinds {
 		in.Tables[k.Kind] = r.PostForm.Get(statements.TableField(k.Kind))
 	}
-	err = s.statements.UpdateSection(r.Context(), page.Statement.ID, page.Area, in, statementsActor(principal(r)), s.cfg.Now())
+	err = s.Statements.UpdateSection(r.Context(), page.Statement.ID, page.Area, in, statementsActor(principal(r)), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page.basePage = page.withForm(r.PostForm, err)
 		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "commission_statement_section", page)

@@ -27,8 +27,8 @@ func runAssessmentLoadBaseline(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	r, created, err := a.assessment.LoadBaseline(ctx, assessment.Actor{ID: "cli", Name: "portal assessment load-baseline"})
+	defer a.Close()
+	r, created, err := a.Assessment.LoadBaseline(ctx, assessment.Actor{ID: "cli", Name: "portal assessment load-baseline"})
 	if err != nil {
 		return err
 	}
@@ -55,8 +55,8 @@ func runAssessmentRounds(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	rounds, err := a.assessment.Rounds(ctx)
+	defer a.Close()
+	rounds, err := a.Assessment.Rounds(ctx)
 	if err != nil {
 		return err
 	}

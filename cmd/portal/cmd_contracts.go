@@ -31,8 +31,8 @@ func runContractsImport(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	res, err := importer.Contracts(ctx, a.payments, importActor("Contracts register import"), data)
+	defer a.Close()
+	res, err := importer.Contracts(ctx, a.Payments, importActor("Contracts register import"), data)
 	if err != nil {
 		return fileProblems(name, err)
 	}

@@ -32,11 +32,11 @@ func runInvoicesImport(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	if err := a.payments.Load(ctx); err != nil {
+	defer a.Close()
+	if err := a.Payments.Load(ctx); err != nil {
 		return err
 	}
-	res, err := importer.Invoices(ctx, a.payments, importActor("Historical invoices import"), data)
+	res, err := importer.Invoices(ctx, a.Payments, importActor("Historical invoices import"), data)
 	if err != nil {
 		return fileProblems(name, err)
 	}

@@ -86,8 +86,8 @@ func runOrgsCreate(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	o, err := a.auth.CreateOrg(ctx, auth.CommandLine, in)
+	defer a.Close()
+	o, err := a.Auth.CreateOrg(ctx, auth.CommandLine, in)
 	if err != nil {
 		return domainError(err, map[string]string{
 			"supplier_ref": "--ref", "name": "--name", "terms_days": "--terms-days",

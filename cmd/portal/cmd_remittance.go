@@ -44,24 +44,24 @@ func runRemittanceImport(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	if err := a.payments.Load(ctx); err != nil {
+	defer a.Close()
+	if err := a.Payments.Load(ctx); err != nil {
 		return err
 	}
 	actor := importActor("Remittance import")
 	if dryRun {
-		rep, err := a.remittance.Preview(ctx, actor, filepath.Base(name), data, m)
+		rep, err := a.Remittance.Preview(ctx, actor, filepath.Base(name), data, m)
 		if err != nil {
 			return fileProblems(name, err)
 		}
 		printRemittance(e.stdout, name, rep, "dry run: nothing changed")
 		return nil
 	}
-	rep, err := a.remittance.Upload(ctx, actor, filepath.Base(name), data, m)
+	rep, err := a.Remittance.Upload(ctx, actor, filepath.Base(name), data, m)
 	if err != nil {
 		return fileProblems(name, err)
 	}
-	res, err := a.remittance.Apply(ctx, actor, rep.Run.ID)
+	res, err := a.Remittance.Apply(ctx, actor, rep.Run.ID)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"careportal/payments/metrics"
@@ -52,20 +51,17 @@ func runReportPayments(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	if a.performance == nil {
-		return fmt.Errorf("payment performance is not wired into this build")
-	}
+	defer a.Close()
 	var scope metrics.Scope
 	label := "Whole council"
 	if orgRef != "" {
-		o, err := a.auth.OrgByRef(ctx, strings.TrimSpace(orgRef))
+		o, err := a.Auth.OrgByRef(ctx, strings.TrimSpace(orgRef))
 		if err != nil {
 			return usagef("--org: no organisation with supplier reference %q", orgRef)
 		}
 		scope.OrgID, label = o.ID, o.Name
 	}
-	r, err := a.performance.Report(ctx, from, to, scope)
+	r, err := a.Performance.Report(ctx, from, to, scope)
 	if err != nil {
 		return domainError(err, map[string]string{"from": "--from", "to": "--to"})
 	}

@@ -35,12 +35,12 @@ func runTokensCreate(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	o, err := a.auth.OrgByRef(ctx, orgRef)
+	defer a.Close()
+	o, err := a.Auth.OrgByRef(ctx, orgRef)
 	if err != nil {
 		return usagef("--org: no organisation has supplier reference %q", orgRef)
 	}
-	_, secret, err := a.auth.CreateToken(ctx, auth.CommandLine, o.ID, name)
+	_, secret, err := a.Auth.CreateToken(ctx, auth.CommandLine, o.ID, name)
 	if err != nil {
 		return domainError(err, map[string]string{"name": "--name"})
 	}

@@ -68,18 +68,18 @@ func runUsersCreate(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	defer a.close()
+	defer a.Close()
 	if orgRef != "" {
-		o, err := a.auth.OrgByRef(ctx, orgRef)
+		o, err := a.Auth.OrgByRef(ctx, orgRef)
 		if err != nil {
 			return usagef("--org: no organisation has supplier reference %q", orgRef)
 		}
 		in.OrgID = o.ID
 	}
-	if err := a.auth.CheckPassword("password", password, email); err != nil {
+	if err := a.Auth.CheckPassword("password", password, email); err != nil {
 		return domainError(err, map[string]string{"password": "password (standard input)"})
 	}
-	u, err := a.auth.CreateUser(ctx, auth.CommandLine, in, password)
+	u, err := a.Auth.CreateUser(ctx, auth.CommandLine, in, password)
 	if err != nil {
 		return domainError(err, map[string]string{
 			"email": "--email", "name": "--name", "role": "--role", "org": "--org", "teams": "--teams",
