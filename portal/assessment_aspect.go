@@ -8,6 +8,7 @@ import (
 
 	"careportal/portal/assessment"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 )
 
 // questionRow is a question on the aspect page.
@@ -31,7 +32,7 @@ type decisionView struct {
 }
 
 func asDecision(d assessment.Decision) decisionView {
-	v := decisionView{Score: d.Score, Adopted: d.Adopted, Overridden: d.Overridden(), Reason: d.Reason, By: d.By, At: d.At.In(london).Format("2 January 2006 at 3:04pm")}
+	v := decisionView{Score: d.Score, Adopted: d.Adopted, Overridden: d.Overridden(), Reason: d.Reason, By: d.By, At: format.DateTime(d.At)}
 	if d.Suggested != nil {
 		v.Suggested = strconv.Itoa(*d.Suggested)
 	}

@@ -10,6 +10,7 @@ import (
 	"careportal/payments/metrics"
 	"careportal/payments/performance"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 )
 
 // Shared pieces of the payment-performance pages and exports.
@@ -170,7 +171,7 @@ func londonDate(d metrics.Date) string {
 	if d.IsZero() {
 		return ""
 	}
-	return d.Time().Format("2 January 2006")
+	return format.Day(d.String())
 }
 
 func monthLabel(d metrics.Date) string { return d.Time().Format("January 2006") }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"careportal/portal/format"
 	"careportal/portal/store"
 )
 
@@ -243,8 +244,8 @@ func TestBodyLimits(t *testing.T) {
 func TestFormatPence(t *testing.T) {
 	tests := map[int64]string{0: "£0.00", 5: "£0.05", 123450: "£1,234.50", 100000000: "£1,000,000.00", -2550: "−£25.50"}
 	for in, want := range tests {
-		if got := FormatPence(in); got != want {
-			t.Errorf("FormatPence(%d) = %q, want %q", in, got, want)
+		if got := format.Pence(in); got != want {
+			t.Errorf("format.Pence(%d) = %q, want %q", in, got, want)
 		}
 	}
 }

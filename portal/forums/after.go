@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/notify"
 	"careportal/portal/store"
 )
@@ -400,7 +401,7 @@ func (s *Service) CancelEvent(ctx context.Context, eventID string, now time.Time
 		if b.Status == Cancelled {
 			continue
 		}
-		title := fmt.Sprintf("Cancelled: %s on %s", e.Title, e.StartsAt.In(london).Format("2 January 2006"))
+		title := fmt.Sprintf("Cancelled: %s on %s", e.Title, format.Date(e.StartsAt))
 		if err := s.notify.ToOrg(ctx, b.OrgID, notify.KindEvent, title, "/events/"+e.ID); err != nil {
 			return fmt.Errorf("forums: telling %s about the cancellation: %w", b.OrgID, err)
 		}

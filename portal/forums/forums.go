@@ -28,6 +28,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/notify"
 	"careportal/portal/store"
 )
@@ -420,7 +421,7 @@ func (s *Service) Create(ctx context.Context, in EventInput, by Actor, now time.
 		return nil, fmt.Errorf("forums: creating event: %w", err)
 	}
 	if s.notify != nil {
-		title := fmt.Sprintf("New event: %s on %s", e.Title, e.StartsAt.In(london).Format("2 January 2006"))
+		title := fmt.Sprintf("New event: %s on %s", e.Title, format.Date(e.StartsAt))
 		if err := s.notify.ToAllProviders(ctx, notify.KindEvent, title, "/events/"+e.ID, e.ServiceTypes); err != nil {
 			return &e, fmt.Errorf("forums: announcing event: %w", err)
 		}
@@ -511,7 +512,7 @@ func (s *Service) Update(ctx context.Context, id string, in EventInput, by Actor
 		if err != nil {
 			return nil, err
 		}
-		title := fmt.Sprintf("Changed: %s is now on %s", ne.Title, ne.StartsAt.In(london).Format("2 January 2006 at 3:04pm"))
+		title := fmt.Sprintf("Changed: %s is now on %s", ne.Title, format.DateTime(ne.StartsAt))
 		if ne.Format == Online {
 			title += ", online"
 		}
