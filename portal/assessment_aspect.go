@@ -138,8 +138,7 @@ func (s *Server) handleAssessmentAspectPost(w http.ResponseWriter, r *http.Reque
 		if perr != nil {
 			return perr
 		}
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "assessment_aspect", page)
+		return s.showFormAgain(w, r, "assessment_aspect", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err
@@ -279,8 +278,7 @@ func (s *Server) handleAssessmentQuestionPost(w http.ResponseWriter, r *http.Req
 		if perr != nil {
 			return perr
 		}
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "assessment_question", page)
+		return s.showFormAgain(w, r, "assessment_question", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err

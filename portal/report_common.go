@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -175,10 +174,3 @@ func londonDate(d metrics.Date) string {
 }
 
 func monthLabel(d metrics.Date) string { return d.Time().Format("January 2006") }
-
-// attachment sets the headers of a file download.
-func attachment(w http.ResponseWriter, contentType, name string) {
-	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Header().Set("Cache-Control", "no-store")
-}
