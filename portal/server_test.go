@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"careportal/portal/format"
+	"careportal/portal/internal/htmlcheck"
 	"careportal/portal/store"
 )
 
@@ -40,11 +41,11 @@ func TestPublicPages(t *testing.T) {
 			}
 			body := w.Body.String()
 			for _, s := range tt.want {
-				if !strings.Contains(body, s) {
+				if !pageHas(t, body, s) {
 					t.Errorf("body lacks %q", s)
 				}
 			}
-			if strings.Contains(body, "<script") || strings.Contains(body, "style=") {
+			if htmlcheck.Parse(t, body).Count("script, style, [style]") > 0 {
 				t.Error("pages carry no inline script or style")
 			}
 		})
