@@ -93,7 +93,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (*User,
 	if err != nil {
 		return nil, err
 	}
-	actor := Actor{Email: lower, IP: ip}
+	actor := &Principal{Email: lower, IP: ip}
 	if wait > 0 {
 		s.audit(ctx, actor, "login.throttled", "", fmt.Sprintf("wait %s", wait.Round(time.Second)))
 		te := &ThrottledError{Wait: wait}
@@ -151,7 +151,7 @@ func (s *Service) Logout(ctx context.Context, p *Principal, ip string) error {
 	if err := s.EndSession(ctx, p.SessionID); err != nil {
 		return err
 	}
-	s.audit(ctx, ActorOf(p, ip), "logout", "user:"+p.UserID, "")
+	s.audit(ctx, p.From(ip), "logout", "user:"+p.UserID, "")
 	return nil
 }
 

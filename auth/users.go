@@ -136,7 +136,7 @@ func (s *Service) validateUser(ctx context.Context, in UserInput) error {
 // CreateUser adds a user. With a password (command line, demo) the user is
 // active at once; without one the user is invited and sets it through an
 // invitation (see Invite).
-func (s *Service) CreateUser(ctx context.Context, actor Actor, in UserInput, password string) (*User, error) {
+func (s *Service) CreateUser(ctx context.Context, actor *Principal, in UserInput, password string) (*User, error) {
 	in.normalise()
 	if err := s.validateUser(ctx, in); err != nil {
 		return nil, err
@@ -254,7 +254,7 @@ func (s *Service) users(ctx context.Context, filter bson.D) ([]User, error) {
 
 // UpdateUser changes a user's details. A changed role, organisation or
 // email ends the user's sessions, so the new access applies at once.
-func (s *Service) UpdateUser(ctx context.Context, actor Actor, id string, in UserInput) (*User, error) {
+func (s *Service) UpdateUser(ctx context.Context, actor *Principal, id string, in UserInput) (*User, error) {
 	in.normalise()
 	if err := s.validateUser(ctx, in); err != nil {
 		return nil, err
@@ -299,7 +299,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor Actor, id string, in Use
 
 // SetUserActive deactivates (ending every session at once) or reactivates
 // a user. An invited user who is reactivated stays invited.
-func (s *Service) SetUserActive(ctx context.Context, actor Actor, id string, active bool) error {
+func (s *Service) SetUserActive(ctx context.Context, actor *Principal, id string, active bool) error {
 	u, err := s.User(ctx, id)
 	if err != nil {
 		return err
@@ -334,7 +334,7 @@ func (s *Service) SetUserActive(ctx context.Context, actor Actor, id string, act
 
 // ChangePassword checks the current password, sets the new one and ends
 // the user's other sessions (keepSession stays signed in).
-func (s *Service) ChangePassword(ctx context.Context, actor Actor, userID, current, next, keepSession string) error {
+func (s *Service) ChangePassword(ctx context.Context, actor *Principal, userID, current, next, keepSession string) error {
 	u, err := s.User(ctx, userID)
 	if err != nil {
 		return err
@@ -431,7 +431,7 @@ func (s *Service) principalFor(ctx context.Context, userID string) (*Principal, 
 		if !o.Active {
 			return nil, fault.Unauthorizedf("Your organisation's account is not active")
 		}
-		p.OrgID, p.OrgName = o.ID, o.Name
+		p.OrgID, p.OrgName, p.ServiceTypes = o.ID, o.Name, append([]string(nil), o.ServiceTypes...)
 	}
 	return p, nil
 }

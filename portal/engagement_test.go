@@ -196,7 +196,7 @@ func TestQueriesThroughTheBrowserForms(t *testing.T) {
 	}
 	path := w.Header().Get("Location")
 	id := strings.TrimPrefix(path, "/queries/")
-	q, err := ts.queries.Get(ctx, queries.ActorOf(provA), id)
+	q, err := ts.queries.Get(ctx, provA, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func TestQueriesThroughTheBrowserForms(t *testing.T) {
 	wantStatus(t, get(ts, path, provA), 200, "We will pay it on Friday.", "Awaiting provider")
 	w = get(ts, "/notifications", provA)
 	wantStatus(t, w, 200, "The council replied to your query: Invoice 1042 unpaid", path)
-	items, _ := ts.notify.List(ctx, "orgA", nil)
+	items, _ := ts.notify.List(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "orgA"})
 	if len(items) != 1 || items[0].Read {
 		t.Fatalf("notifications = %+v", items)
 	}
@@ -249,7 +249,7 @@ func TestQueriesThroughTheBrowserForms(t *testing.T) {
 	if w := post(ts, "/notifications/"+items[0].ID+"/read", nil, provA); w.Code != http.StatusSeeOther {
 		t.Fatalf("mark read = %d", w.Code)
 	}
-	if n, _ := ts.notify.UnreadCount(ctx, "orgA", nil); n != 0 {
+	if n, _ := ts.notify.UnreadCount(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "orgA"}); n != 0 {
 		t.Fatalf("unread = %d", n)
 	}
 
@@ -265,7 +265,7 @@ func TestQueriesThroughTheBrowserForms(t *testing.T) {
 	wantStatus(t, post(ts, path+"/reopen", url.Values{"reopenMessage": {""}}, provA), 422, "Enter your message")
 	wantStatus(t, post(ts, path+"/reopen", url.Values{"reopenMessage": {"Not received"}}, payStaff), 403)
 	wantStatus(t, post(ts, path+"/reopen", url.Values{"reopenMessage": {"Not received"}}, provA), http.StatusSeeOther)
-	q, _ = ts.queries.Get(ctx, queries.ActorOf(provA), id)
+	q, _ = ts.queries.Get(ctx, provA, id)
 	if q.Status != queries.StatusAwaitingCouncil || q.Team != "commissioning" {
 		t.Fatalf("after reopen: %s %s", q.Status, q.Team)
 	}
@@ -303,7 +303,7 @@ func TestQuerySettingsAndHolidays(t *testing.T) {
 func TestEngagementAuthorization(t *testing.T) {
 	ts := newTestServer(t)
 	ctx := storetest.Context(t)
-	q, err := ts.queries.Raise(ctx, queries.ActorOf(provA), "Org A Care", queries.RaiseInput{Topic: "forums", Subject: "Next forum", Message: "When is it?", File: &queries.Upload{Name: "a.pdf", Data: pdfBytes}})
+	q, err := ts.queries.Raise(ctx, provA, "Org A Care", queries.RaiseInput{Topic: "forums", Subject: "Next forum", Message: "When is it?", File: &queries.Upload{Name: "a.pdf", Data: pdfBytes}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,7 +353,7 @@ func TestEngagementAuthorization(t *testing.T) {
 		})
 	}
 	// Nothing above changed the query.
-	got, _ := ts.queries.Get(ctx, queries.ActorOf(provA), q.ID)
+	got, _ := ts.queries.Get(ctx, provA, q.ID)
 	if got.Version != 1 || len(got.Messages) != 1 {
 		t.Fatalf("query changed by refused requests: version %d, %d messages", got.Version, len(got.Messages))
 	}
@@ -363,7 +363,7 @@ func TestEngagementAuthorization(t *testing.T) {
 
 // fxQueryOfA raises a query (with an attachment) from organisation A.
 func fxQueryOfA(t *testing.T, f *accountsFixture) map[string]string {
-	a := queries.Actor{UserID: f.managerA.ID, Name: f.managerA.Name, OrgID: f.orgA.ID}
+	a := &auth.Principal{Role: auth.RoleProvider, UserID: f.managerA.ID, Name: f.managerA.Name, OrgID: f.orgA.ID}
 	q, err := f.ts.queries.Raise(context.Background(), a, f.orgA.Name, queries.RaiseInput{Topic: "forums", Subject: "Next forum", Message: "When?", File: &queries.Upload{Name: "a.pdf", Data: pdfBytes}})
 	if err != nil {
 		t.Fatal(err)
@@ -373,7 +373,7 @@ func fxQueryOfA(t *testing.T, f *accountsFixture) map[string]string {
 
 func fxQueryAttachmentOfA(t *testing.T, f *accountsFixture) map[string]string {
 	id := fxQueryOfA(t, f)["id"]
-	q, err := f.ts.queries.Get(context.Background(), queries.Actor{Staff: true}, id)
+	q, err := f.ts.queries.Get(context.Background(), &auth.Principal{Role: auth.RoleBrokerage}, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +385,7 @@ func fxNotificationOfA(t *testing.T, f *accountsFixture) map[string]string {
 	if err := f.ts.notify.ToOrg(ctx, f.orgA.ID, notify.KindQuery, "For A only", "/queries"); err != nil {
 		t.Fatal(err)
 	}
-	items, err := f.ts.notify.List(ctx, f.orgA.ID, nil)
+	items, err := f.ts.notify.List(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: f.orgA.ID})
 	if err != nil || len(items) == 0 {
 		t.Fatalf("notification not listed: %v", err)
 	}
@@ -466,7 +466,7 @@ func TestAssignOnlyToTeamMembers(t *testing.T) {
 	wantStatus(t, get(f.ts, "/queries/"+q, commish), 200, member.Name)
 	wantStatus(t, post(f.ts, "/queries/"+q+"/assign", url.Values{"assignee": {outsider.ID}}, commish), 422, "Select a member of the team")
 	wantStatus(t, post(f.ts, "/queries/"+q+"/assign", url.Values{"assignee": {member.ID}}, commish), http.StatusSeeOther)
-	got, _ := f.ts.queries.Get(ctx, queries.Actor{Staff: true}, q)
+	got, _ := f.ts.queries.Get(ctx, &auth.Principal{Role: auth.RoleBrokerage}, q)
 	if got.AssignedTo != member.ID || got.AssignedName != member.Name {
 		t.Fatalf("assigned to %q %q", got.AssignedTo, got.AssignedName)
 	}

@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -26,26 +25,6 @@ import (
 // users, and can be reset (the old URL stops working). Online joining
 // links appear only for events the organisation booked.
 
-func forumsActor(p *auth.Principal) forums.Actor {
-	return forums.Actor{UserID: p.UserID, Name: p.Name, OrgID: p.OrgID, OrgName: p.OrgName}
-}
-
-// forumOrgTypes returns the provider organisation's service types (nil
-// for staff, or when accounts are not wired: every event shows).
-func (s *Server) forumOrgTypes(ctx context.Context, p *auth.Principal) ([]string, error) {
-	if p == nil || p.OrgID == "" || s.auth == nil {
-		return nil, nil
-	}
-	o, err := s.auth.Org(ctx, p.OrgID)
-	if fault.KindOf(err) == fault.NotFound {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return o.ServiceTypes, nil
-}
-
 type eventRow struct {
 	forums.Event
 	When   string
@@ -68,11 +47,8 @@ type eventsPage struct {
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
 	now := s.cfg.Now()
-	types, err := s.forumOrgTypes(r.Context(), p)
-	if err != nil {
-		return err
-	}
-	all, err := s.forums.List(r.Context())
+	types := p.ServiceTypes
+	all, err := s.forums.List(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -83,7 +59,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 		row := eventRow{Event: e, When: eventWhen(&e)}
 		if p.OrgID != "" {
-			if b, err := s.forums.BookingFor(r.Context(), e.ID, p.OrgID); err == nil {
+			if b, err := s.forums.BookingFor(r.Context(), p, e.ID); err == nil {
 				row.Status = b.Status
 			} else if fault.KindOf(err) != fault.NotFound {
 				return err
@@ -96,7 +72,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if p.OrgID != "" {
-		tok, err := s.forums.FeedToken(r.Context(), p.OrgID, now)
+		tok, err := s.forums.FeedToken(r.Context(), p, now)
 		if err != nil {
 			return err
 		}
@@ -117,30 +93,20 @@ func (s *Server) absoluteURL(r *http.Request, path string) string {
 	return (&url.URL{Scheme: scheme, Host: r.Host, Path: path}).String()
 }
 
-// visibleEvent loads {id}: an event the viewer may see (providers: one for
-// their service types, or one they booked); otherwise 404.
+// visibleEvent loads {id} and the viewer's organisation's booking, if any.
+// The forums service decides what the viewer may see (404 otherwise).
 func (s *Server) visibleEvent(r *http.Request) (*forums.Event, *forums.Booking, error) {
-	e, err := s.forums.Get(r.Context(), mux.Vars(r)["id"])
+	p := principal(r)
+	e, err := s.forums.Get(r.Context(), p, mux.Vars(r)["id"])
 	if err != nil {
 		return nil, nil, err
 	}
-	p := principal(r)
-	if p.IsStaff() {
-		return e, nil, nil
-	}
-	b, err := s.forums.BookingFor(r.Context(), e.ID, p.OrgID)
+	b, err := s.forums.BookingFor(r.Context(), p, e.ID)
 	if fault.KindOf(err) == fault.NotFound {
 		b, err = nil, nil
 	}
 	if err != nil {
 		return nil, nil, err
-	}
-	types, err := s.forumOrgTypes(r.Context(), p)
-	if err != nil {
-		return nil, nil, err
-	}
-	if b == nil && (e.Cancelled || !e.ForServiceTypes(types)) {
-		return nil, nil, fault.NotFoundf("event not found")
 	}
 	return e, b, nil
 }
@@ -174,7 +140,7 @@ func (s *Server) eventPageFor(r *http.Request, e *forums.Event, b *forums.Bookin
 	page.ShowLink = e.Format == forums.Online && (p.IsStaff() || (b != nil && b.Status == forums.Booked))
 	page.ServiceList = strings.Join(e.ServiceTypes, ", ")
 	if page.CanBook && b != nil && page.Started {
-		attended, err := s.forums.Attended(r.Context(), e.ID, p.OrgID)
+		attended, err := s.forums.Attended(r.Context(), p, e.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -182,7 +148,7 @@ func (s *Server) eventPageFor(r *http.Request, e *forums.Event, b *forums.Bookin
 	}
 	if page.Started {
 		var err error
-		if page.Comments, err = s.forums.Comments(r.Context(), e.ID); err != nil {
+		if page.Comments, err = s.forums.Comments(r.Context(), principal(r), e.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -224,7 +190,7 @@ func (s *Server) handleEventBook(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	nb, err := s.forums.Book(r.Context(), e.ID, forums.BookInput{Places: r.PostForm.Get("places"), AccessNeeds: r.PostForm.Get("accessNeeds")}, forumsActor(principal(r)), s.cfg.Now())
+	nb, err := s.forums.Book(r.Context(), e.ID, forums.BookInput{Places: r.PostForm.Get("places"), AccessNeeds: r.PostForm.Get("accessNeeds")}, principal(r), s.cfg.Now())
 	switch fault.KindOf(err) {
 	case fault.Invalid, fault.Conflict:
 		return s.eventAgain(w, r, e, b, err)
@@ -255,7 +221,7 @@ func (s *Server) handleEventCancel(w http.ResponseWriter, r *http.Request) error
 	if b == nil || b.Status == forums.Cancelled {
 		return fault.NotFoundf("booking not found")
 	}
-	err = s.forums.Cancel(r.Context(), e.ID, forumsActor(principal(r)), s.cfg.Now())
+	err = s.forums.Cancel(r.Context(), e.ID, principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Conflict {
 		return s.eventAgain(w, r, e, b, err)
 	}
@@ -278,7 +244,7 @@ func (s *Server) handleEventComment(w http.ResponseWriter, r *http.Request) erro
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	_, err = s.forums.AddComment(r.Context(), e.ID, r.PostForm.Get("message"), forumsActor(principal(r)), s.cfg.Now())
+	_, err = s.forums.AddComment(r.Context(), e.ID, r.PostForm.Get("message"), principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		return s.eventAgain(w, r, e, b, err)
 	}
@@ -340,14 +306,15 @@ func (s *Server) handleEventFeed(w http.ResponseWriter, r *http.Request) error {
 		types = o.ServiceTypes
 	}
 	now := s.cfg.Now()
-	events, err := s.forums.Upcoming(r.Context(), types, now)
+	feed := &auth.Principal{Role: auth.RoleProvider, OrgID: orgID, ServiceTypes: types, Name: "calendar feed"}
+	events, err := s.forums.Upcoming(r.Context(), feed, now)
 	if err != nil {
 		return err
 	}
 	var items []forums.CalendarItem
 	for i := range events {
 		e := &events[i]
-		b, err := s.forums.BookingFor(r.Context(), e.ID, orgID)
+		b, err := s.forums.BookingFor(r.Context(), feed, e.ID)
 		if err != nil && fault.KindOf(err) != fault.NotFound {
 			return err
 		}
@@ -357,7 +324,7 @@ func (s *Server) handleEventFeed(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleEventFeedReset(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.forums.ResetFeedToken(r.Context(), principal(r).OrgID, s.cfg.Now()); err != nil {
+	if _, err := s.forums.ResetFeedToken(r.Context(), principal(r), s.cfg.Now()); err != nil {
 		return err
 	}
 	s.setFlash(w, r, "Your calendar feed address has changed: the old address no longer works")
@@ -373,7 +340,7 @@ type commissionEventsPage struct {
 }
 
 func (s *Server) handleCommissionEvents(w http.ResponseWriter, r *http.Request) error {
-	all, err := s.forums.List(r.Context())
+	all, err := s.forums.List(r.Context(), principal(r))
 	if err != nil {
 		return err
 	}
@@ -458,7 +425,7 @@ func (s *Server) handleCommissionEventCreate(w http.ResponseWriter, r *http.Requ
 		return fault.InvalidField("", "The form could not be read")
 	}
 	in := eventInput(r.PostForm)
-	e, err := s.forums.Create(r.Context(), in, forumsActor(principal(r)), s.cfg.Now())
+	e, err := s.forums.Create(r.Context(), in, principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page := s.eventFormPage(r, nil, in)
 		page.basePage = page.withForm(r.PostForm, err)
@@ -475,7 +442,7 @@ func (s *Server) handleCommissionEventCreate(w http.ResponseWriter, r *http.Requ
 }
 
 func (s *Server) handleCommissionEventEdit(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.forums.Get(r.Context(), mux.Vars(r)["id"])
+	e, err := s.forums.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -486,7 +453,7 @@ func (s *Server) handleCommissionEventEdit(w http.ResponseWriter, r *http.Reques
 }
 
 func (s *Server) handleCommissionEventUpdate(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.forums.Get(r.Context(), mux.Vars(r)["id"])
+	e, err := s.forums.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -494,7 +461,7 @@ func (s *Server) handleCommissionEventUpdate(w http.ResponseWriter, r *http.Requ
 		return fault.InvalidField("", "The form could not be read")
 	}
 	in := eventInput(r.PostForm)
-	_, err = s.forums.Update(r.Context(), e.ID, in, forumsActor(principal(r)), s.cfg.Now())
+	_, err = s.forums.Update(r.Context(), e.ID, in, principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page := s.eventFormPage(r, e, in)
 		page.basePage = page.withForm(r.PostForm, err)
@@ -526,7 +493,7 @@ type commissionEventPage struct {
 
 func (s *Server) commissionEventPage(r *http.Request, e *forums.Event) (*commissionEventPage, error) {
 	page := &commissionEventPage{basePage: s.page(r, e.Title), Event: e, When: eventWhen(e), Started: e.Started(s.cfg.Now())}
-	bs, err := s.forums.Bookings(r.Context(), e.ID)
+	bs, err := s.forums.Bookings(r.Context(), principal(r), e.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -548,7 +515,7 @@ func (s *Server) commissionEventPage(r *http.Request, e *forums.Event) (*commiss
 	page.Form.Set("notes", e.Notes)
 	page.Form.Set("actions", e.Actions)
 	if page.Started {
-		if page.Comments, err = s.forums.Comments(r.Context(), e.ID); err != nil {
+		if page.Comments, err = s.forums.Comments(r.Context(), principal(r), e.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -556,7 +523,7 @@ func (s *Server) commissionEventPage(r *http.Request, e *forums.Event) (*commiss
 }
 
 func (s *Server) handleCommissionEvent(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.forums.Get(r.Context(), mux.Vars(r)["id"])
+	e, err := s.forums.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -583,7 +550,7 @@ func (s *Server) commissionEventAgain(w http.ResponseWriter, r *http.Request, e 
 }
 
 func (s *Server) handleCommissionEventAttendance(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.forums.Get(r.Context(), mux.Vars(r)["id"])
+	e, err := s.forums.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -596,7 +563,7 @@ func (s *Server) handleCommissionEventAttendance(w http.ResponseWriter, r *http.
 			counts[org] = strings.TrimSpace(v[0])
 		}
 	}
-	err = s.forums.RecordAttendance(r.Context(), e.ID, counts, s.cfg.Now())
+	err = s.forums.RecordAttendance(r.Context(), principal(r), e.ID, counts, s.cfg.Now())
 	if k := fault.KindOf(err); k == fault.Invalid || k == fault.Conflict {
 		return s.commissionEventAgain(w, r, e, err)
 	}
@@ -608,14 +575,14 @@ func (s *Server) handleCommissionEventAttendance(w http.ResponseWriter, r *http.
 }
 
 func (s *Server) handleCommissionEventNotes(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.forums.Get(r.Context(), mux.Vars(r)["id"])
+	e, err := s.forums.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	err = s.forums.PublishNotes(r.Context(), e.ID, r.PostForm.Get("notes"), r.PostForm.Get("actions"), s.cfg.Now())
+	err = s.forums.PublishNotes(r.Context(), principal(r), e.ID, r.PostForm.Get("notes"), r.PostForm.Get("actions"), s.cfg.Now())
 	if k := fault.KindOf(err); k == fault.Invalid || k == fault.Conflict {
 		return s.commissionEventAgain(w, r, e, err)
 	}
@@ -667,7 +634,7 @@ func (s *Server) handleEngagementFigures(w http.ResponseWriter, r *http.Request)
 		page.basePage = page.withForm(q, err)
 		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "engagement_figures", page)
 	}
-	fg, err := s.forums.Figures(r.Context(), from, to)
+	fg, err := s.forums.Figures(r.Context(), principal(r), from, to)
 	if err != nil {
 		return err
 	}
@@ -688,11 +655,11 @@ func (s *Server) handleEngagementFigures(w http.ResponseWriter, r *http.Request)
 }
 
 func (s *Server) handleCommissionEventCancel(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.forums.Get(r.Context(), mux.Vars(r)["id"])
+	e, err := s.forums.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
-	err = s.forums.CancelEvent(r.Context(), e.ID, s.cfg.Now())
+	err = s.forums.CancelEvent(r.Context(), principal(r), e.ID, s.cfg.Now())
 	if fault.KindOf(err) == fault.Conflict {
 		return s.commissionEventAgain(w, r, e, err)
 	}

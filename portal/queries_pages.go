@@ -208,7 +208,7 @@ func (s *Server) handleQueryCreate(w http.ResponseWriter, r *http.Request) error
 		return s.queryNewAgain(w, r, err)
 	}
 	form := postForm(r)
-	q, err := s.queries.Raise(r.Context(), queries.ActorOf(p), p.OrgName, queries.RaiseInput{
+	q, err := s.queries.Raise(r.Context(), p, p.OrgName, queries.RaiseInput{
 		Topic: form.Get("topic"), Subject: form.Get("subject"), Message: form.Get("message"), Link: form.Get("link"), File: file,
 	})
 	if err != nil {
@@ -243,7 +243,7 @@ type queryPage struct {
 }
 
 func (s *Server) loadQuery(r *http.Request) (*queries.Query, error) {
-	return s.queries.Get(r.Context(), queries.ActorOf(principal(r)), mux.Vars(r)["id"])
+	return s.queries.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 }
 
 func (s *Server) handleQueryShow(w http.ResponseWriter, r *http.Request) error {
@@ -296,7 +296,7 @@ func (s *Server) renderQuery(w http.ResponseWriter, r *http.Request, q *queries.
 
 // queryAction runs one change on the query and shows the query again with
 // the form's errors when the input is bad or it changed meanwhile.
-func (s *Server) queryAction(w http.ResponseWriter, r *http.Request, multipartForm bool, do func(q *queries.Query, a queries.Actor, form url.Values, file *queries.Upload) (string, error)) error {
+func (s *Server) queryAction(w http.ResponseWriter, r *http.Request, multipartForm bool, do func(q *queries.Query, a *auth.Principal, form url.Values, file *queries.Upload) (string, error)) error {
 	q, err := s.loadQuery(r)
 	if err != nil {
 		return err
@@ -317,7 +317,7 @@ func (s *Server) queryAction(w http.ResponseWriter, r *http.Request, multipartFo
 		return s.renderQuery(w, r, q, http.StatusUnprocessableEntity, postForm(r), err)
 	}
 	form := postForm(r)
-	msg, err := do(q, queries.ActorOf(principal(r)), form, file)
+	msg, err := do(q, principal(r), form, file)
 	if err != nil {
 		switch fault.KindOf(err) {
 		case fault.Invalid:
@@ -342,14 +342,14 @@ func formVersion(form url.Values) int {
 }
 
 func (s *Server) handleQueryReply(w http.ResponseWriter, r *http.Request) error {
-	return s.queryAction(w, r, true, func(q *queries.Query, a queries.Actor, form url.Values, file *queries.Upload) (string, error) {
+	return s.queryAction(w, r, true, func(q *queries.Query, a *auth.Principal, form url.Values, file *queries.Upload) (string, error) {
 		_, err := s.queries.Reply(r.Context(), a, q.ID, queries.ReplyInput{Message: form.Get("message"), File: file, Version: formVersion(form)})
 		return "Message sent", err
 	})
 }
 
 func (s *Server) handleQueryAssign(w http.ResponseWriter, r *http.Request) error {
-	return s.queryAction(w, r, false, func(q *queries.Query, a queries.Actor, form url.Values, _ *queries.Upload) (string, error) {
+	return s.queryAction(w, r, false, func(q *queries.Query, a *auth.Principal, form url.Values, _ *queries.Upload) (string, error) {
 		id := form.Get("assignee")
 		name := ""
 		if id != "" {
@@ -385,14 +385,14 @@ func (s *Server) staffMember(r *http.Request, id, team string) (string, error) {
 }
 
 func (s *Server) handleQueryTransfer(w http.ResponseWriter, r *http.Request) error {
-	return s.queryAction(w, r, false, func(q *queries.Query, a queries.Actor, form url.Values, _ *queries.Upload) (string, error) {
+	return s.queryAction(w, r, false, func(q *queries.Query, a *auth.Principal, form url.Values, _ *queries.Upload) (string, error) {
 		_, err := s.queries.Transfer(r.Context(), a, q.ID, form.Get("team"), form.Get("note"), formVersion(form))
 		return "Query moved to " + auth.TeamName(form.Get("team")), err
 	})
 }
 
 func (s *Server) handleQueryResolve(w http.ResponseWriter, r *http.Request) error {
-	return s.queryAction(w, r, false, func(q *queries.Query, a queries.Actor, form url.Values, _ *queries.Upload) (string, error) {
+	return s.queryAction(w, r, false, func(q *queries.Query, a *auth.Principal, form url.Values, _ *queries.Upload) (string, error) {
 		_, err := s.queries.Resolve(r.Context(), a, q.ID, form.Get("resolveNote"), formVersion(form))
 		if fe := fault.FieldsOf(err); len(fe) > 0 && fe[0].Field == "note" {
 			err = fault.InvalidField("resolveNote", fe[0].Message)
@@ -402,7 +402,7 @@ func (s *Server) handleQueryResolve(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) handleQueryReopen(w http.ResponseWriter, r *http.Request) error {
-	return s.queryAction(w, r, false, func(q *queries.Query, a queries.Actor, form url.Values, _ *queries.Upload) (string, error) {
+	return s.queryAction(w, r, false, func(q *queries.Query, a *auth.Principal, form url.Values, _ *queries.Upload) (string, error) {
 		_, err := s.queries.Reopen(r.Context(), a, q.ID, form.Get("reopenMessage"), formVersion(form))
 		if fe := fault.FieldsOf(err); len(fe) > 0 && fe[0].Field == "message" {
 			err = fault.InvalidField("reopenMessage", fe[0].Message)
@@ -414,7 +414,7 @@ func (s *Server) handleQueryReopen(w http.ResponseWriter, r *http.Request) error
 // handleQueryAttachment serves an attachment to its organisation and to
 // staff only, as a download that browsers may not sniff.
 func (s *Server) handleQueryAttachment(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.queries.Attachment(r.Context(), queries.ActorOf(principal(r)), mux.Vars(r)["id"])
+	a, err := s.queries.Attachment(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}

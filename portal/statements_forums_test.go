@@ -63,7 +63,7 @@ func (d testOrgDirectory) ActiveProviders(ctx context.Context) ([]forums.Provide
 
 func fxStatement(t *testing.T, f *accountsFixture) map[string]string {
 	ctx := context.Background()
-	st, err := f.ts.statements.Create(ctx, "MPS", "Summary", statements.Actor{Name: "C"}, time.Now())
+	st, err := f.ts.statements.Create(ctx, "MPS", "Summary", &auth.Principal{Role: auth.RoleCommissioner, Name: "C"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,14 +72,14 @@ func fxStatement(t *testing.T, f *accountsFixture) map[string]string {
 
 func fxFeedbackOfA(t *testing.T, f *accountsFixture) map[string]string {
 	ctx := context.Background()
-	st, err := f.ts.statements.Create(ctx, "MPS", "Summary", statements.Actor{Name: "C"}, time.Now())
+	st, err := f.ts.statements.Create(ctx, "MPS", "Summary", &auth.Principal{Role: auth.RoleCommissioner, Name: "C"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.ts.statements.Publish(ctx, st.ID, "First", statements.Actor{Name: "C"}, time.Now()); err != nil {
+	if _, err := f.ts.statements.Publish(ctx, st.ID, "First", &auth.Principal{Role: auth.RoleCommissioner, Name: "C"}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	fb, err := f.ts.statements.AddFeedback(ctx, st.ID, 1, "home-care", "Feedback of A", statements.Actor{OrgID: f.orgA.ID, OrgName: f.orgA.Name, Name: "A"}, time.Now())
+	fb, err := f.ts.statements.AddFeedback(ctx, st.ID, 1, "home-care", "Feedback of A", &auth.Principal{Role: auth.RoleProvider, OrgID: f.orgA.ID, OrgName: f.orgA.Name, Name: "A"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,11 +96,12 @@ func fxEventOfA(t *testing.T, f *accountsFixture) map[string]string {
 	if _, err := f.ts.auth.UpdateOrg(ctx, auth.CommandLine, f.orgB.ID, in); err != nil {
 		t.Fatal(err)
 	}
-	e, err := f.ts.forums.Create(ctx, testEventInput(time.Now(), "5", []string{"Home care"}), forums.Actor{Name: "C"}, time.Now())
+	f.pB.ServiceTypes = in.ServiceTypes // as B's next request's principal carries them
+	e, err := f.ts.forums.Create(ctx, testEventInput(time.Now(), "5", []string{"Home care"}), &auth.Principal{Role: auth.RoleCommissioner, Name: "C"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.ts.forums.Book(ctx, e.ID, forums.BookInput{Places: "1"}, forums.Actor{OrgID: f.orgA.ID, OrgName: f.orgA.Name, Name: "A"}, time.Now()); err != nil {
+	if _, err := f.ts.forums.Book(ctx, e.ID, forums.BookInput{Places: "1"}, &auth.Principal{Role: auth.RoleProvider, OrgID: f.orgA.ID, OrgName: f.orgA.Name, Name: "A"}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	return map[string]string{"id": e.ID}
@@ -120,7 +121,7 @@ func TestStatementsPagesFlow(t *testing.T) {
 	ts := newTestServer(t)
 	ctx := storetest.Context(t)
 	count := func() int {
-		all, err := ts.statements.List(ctx)
+		all, err := ts.statements.List(ctx, commish)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,7 +149,7 @@ func TestStatementsPagesFlow(t *testing.T) {
 	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Line 1 has no value") {
 		t.Fatalf("bad section: %d", w.Code)
 	}
-	if st, _ := ts.statements.Get(ctx, id); st.Draft.Section("home-care").Text != "" {
+	if st, _ := ts.statements.Get(ctx, commish, id); st.Draft.Section("home-care").Text != "" {
 		t.Fatal("bad section input was saved")
 	}
 	if w := post(ts, "/commission/statements/"+id+"/sections/nonsense", url.Values{"text": {"x"}}, commish); w.Code != http.StatusNotFound {
@@ -205,7 +206,7 @@ func TestStatementsPagesFlow(t *testing.T) {
 	if w := post(ts, fbPath, url.Values{"area": {"home-care"}, "message": {"x"}}, commish); w.Code != http.StatusForbidden {
 		t.Errorf("staff feedback: %d", w.Code)
 	}
-	fbs, _ := ts.statements.ListFeedback(ctx, statements.FeedbackFilter{})
+	fbs, _ := ts.statements.ListFeedback(ctx, commish, statements.FeedbackFilter{})
 	if len(fbs) != 1 {
 		t.Fatalf("feedback saved: %d", len(fbs))
 	}
@@ -224,7 +225,7 @@ func TestStatementsPagesFlow(t *testing.T) {
 	if w := get(ts, "/statements/feedback", provB); strings.Contains(w.Body.String(), "Travel time") {
 		t.Errorf("another organisation sees the feedback")
 	}
-	items, _ := ts.notify.List(ctx, provA.OrgID, nil)
+	items, _ := ts.notify.List(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: provA.OrgID})
 	if len(items) < 3 {
 		t.Errorf("notifications for versions and the answer: %d", len(items))
 	}
@@ -246,7 +247,7 @@ func TestEventsPagesFlow(t *testing.T) {
 	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "whole number") || !strings.Contains(w.Body.String(), `value="many"`) {
 		t.Fatalf("bad event: %d", w.Code)
 	}
-	if all, _ := ts.forums.List(ctx); len(all) != 0 {
+	if all, _ := ts.forums.List(ctx, commish); len(all) != 0 {
 		t.Fatal("bad input created an event")
 	}
 	if w := post(ts, "/commission/events/new", form(bad), provA); w.Code != http.StatusForbidden {
@@ -273,7 +274,7 @@ func TestEventsPagesFlow(t *testing.T) {
 	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "govuk-error-summary") || !strings.Contains(w.Body.String(), `value="lots"`) || !strings.Contains(w.Body.String(), "Step-free") {
 		t.Fatalf("bad booking: %d", w.Code)
 	}
-	if e, _ := ts.forums.Get(ctx, id); e.Booked != 0 || e.Seq != 0 {
+	if e, _ := ts.forums.Get(ctx, commish, id); e.Booked != 0 || e.Seq != 0 {
 		t.Fatalf("bad input booked: %+v", e)
 	}
 	if w := post(ts, "/events/"+id+"/book", url.Values{"places": {"2"}}, provA); w.Code != http.StatusSeeOther {
@@ -289,13 +290,13 @@ func TestEventsPagesFlow(t *testing.T) {
 	if w := post(ts, "/events/"+id+"/book", url.Values{"places": {"1"}}, provB); w.Code != http.StatusSeeOther {
 		t.Fatalf("book B: %d", w.Code)
 	}
-	if b, _ := ts.forums.BookingFor(ctx, id, provB.OrgID); b.Status != forums.Waiting {
+	if b, _ := ts.forums.BookingFor(ctx, provB, id); b.Status != forums.Waiting {
 		t.Fatalf("B should wait: %+v", b)
 	}
 	if w := post(ts, "/events/"+id+"/cancel", nil, provA); w.Code != http.StatusSeeOther {
 		t.Fatalf("cancel: %d", w.Code)
 	}
-	if b, _ := ts.forums.BookingFor(ctx, id, provB.OrgID); b.Status != forums.Booked {
+	if b, _ := ts.forums.BookingFor(ctx, provB, id); b.Status != forums.Booked {
 		t.Fatalf("B not promoted: %+v", b)
 	}
 	if w := post(ts, "/events/"+id+"/cancel", nil, provA); w.Code != http.StatusNotFound {
@@ -324,7 +325,7 @@ func TestEventsPagesFlow(t *testing.T) {
 	if w := get(ts, "/events/"+id, provB); !strings.Contains(w.Body.String(), "This event has been cancelled") {
 		t.Errorf("provider does not see the cancellation")
 	}
-	items, _ := ts.notify.List(ctx, provB.OrgID, nil)
+	items, _ := ts.notify.List(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: provB.OrgID})
 	if len(items) == 0 || !strings.HasPrefix(items[0].Title, "Cancelled:") {
 		t.Errorf("no cancellation notice: %+v", items)
 	}
@@ -333,7 +334,7 @@ func TestEventsPagesFlow(t *testing.T) {
 func TestEventLastPlaceOverHTTP(t *testing.T) {
 	ts := newTestServer(t)
 	ctx := storetest.Context(t)
-	e, err := ts.forums.Create(ctx, testEventInput(time.Now(), "1", nil), forums.Actor{Name: "C"}, time.Now())
+	e, err := ts.forums.Create(ctx, testEventInput(time.Now(), "1", nil), &auth.Principal{Role: auth.RoleCommissioner, Name: "C"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,7 +360,7 @@ func TestEventLastPlaceOverHTTP(t *testing.T) {
 			t.Errorf("request %d: %d", i, c)
 		}
 	}
-	got, _ := ts.forums.Get(ctx, e.ID)
+	got, _ := ts.forums.Get(ctx, commish, e.ID)
 	if got.Booked != 1 || got.Waiting != n-1 {
 		t.Fatalf("booked %d waiting %d", got.Booked, got.Waiting)
 	}
@@ -372,20 +373,20 @@ func TestEventFeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ts.forums.Create(ctx, testEventInput(time.Now(), "5", []string{"Home care"}), forums.Actor{Name: "C"}, time.Now()); err != nil {
+	if _, err := ts.forums.Create(ctx, testEventInput(time.Now(), "5", []string{"Home care"}), &auth.Principal{Role: auth.RoleCommissioner, Name: "C"}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	other := testEventInput(time.Now(), "5", []string{"Nursing care"})
 	other.Title = "Nursing forum"
-	if _, err := ts.forums.Create(ctx, other, forums.Actor{Name: "C"}, time.Now()); err != nil {
+	if _, err := ts.forums.Create(ctx, other, &auth.Principal{Role: auth.RoleCommissioner, Name: "C"}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	p := &auth.Principal{UserID: "u", Name: "P", Role: auth.RoleProvider, OrgID: org.ID, OrgName: org.Name}
+	p := &auth.Principal{UserID: "u", Name: "P", Role: auth.RoleProvider, OrgID: org.ID, OrgName: org.Name, ServiceTypes: org.ServiceTypes}
 	w := get(ts, "/events", p)
 	if strings.Contains(w.Body.String(), "Nursing forum") {
 		t.Error("event for other service types listed")
 	}
-	tok, _ := ts.forums.FeedToken(ctx, org.ID, time.Now())
+	tok, _ := ts.forums.FeedToken(ctx, p, time.Now())
 	w = get(ts, "/events/feed/"+tok+".ics", nil)
 	body := w.Body.String()
 	if w.Code != 200 || !strings.Contains(body, "SUMMARY:Home care forum") || strings.Contains(body, "Nursing forum") || strings.Contains(body, "secret-room") {

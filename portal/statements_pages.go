@@ -18,10 +18,6 @@ import (
 // printable copy, and providers leave feedback on a section; commissioners
 // edit the draft, publish versions and answer feedback.
 
-func statementsActor(p *auth.Principal) statements.Actor {
-	return statements.Actor{UserID: p.UserID, Name: p.Name, OrgID: p.OrgID, OrgName: p.OrgName}
-}
-
 // sectionView is a section ready for a page: its Markdown rendered safely.
 type sectionView struct {
 	Area   statements.Area
@@ -91,7 +87,7 @@ func (s *Server) statementPageFor(r *http.Request, st *statements.Statement, v *
 		return nil, err
 	}
 	if page.CanFeedback {
-		if page.Feedback, err = s.statements.ListFeedback(r.Context(), statements.FeedbackFilter{StatementID: st.ID, OrgID: p.OrgID}); err != nil {
+		if page.Feedback, err = s.statements.ListFeedback(r.Context(), principal(r), statements.FeedbackFilter{StatementID: st.ID, OrgID: p.OrgID}); err != nil {
 			return nil, err
 		}
 	}
@@ -121,7 +117,7 @@ func (s *Server) publishedVersion(r *http.Request) (*statements.Statement, *stat
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := s.statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.statements.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return nil, nil, err
 	}
@@ -168,7 +164,7 @@ type statementDiffPage struct {
 // handleStatementDiff compares two published versions section by section
 // (?from=1&to=2; by default the latest with the one before).
 func (s *Server) handleStatementDiff(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.statements.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -264,7 +260,7 @@ func (s *Server) handleStatementFeedbackCreate(w http.ResponseWriter, r *http.Re
 		return fault.InvalidField("", "The form could not be read")
 	}
 	p := principal(r)
-	_, err = s.statements.AddFeedback(r.Context(), page.Statement.ID, page.Version.N, statements.Area(r.PostForm.Get("area")), r.PostForm.Get("message"), statementsActor(p), s.cfg.Now())
+	_, err = s.statements.AddFeedback(r.Context(), page.Statement.ID, page.Version.N, statements.Area(r.PostForm.Get("area")), r.PostForm.Get("message"), p, s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page.basePage = page.withForm(r.PostForm, err)
 		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "statement_feedback_new", page)
@@ -300,7 +296,7 @@ func feedbackItems(fbs []statements.Feedback) []feedbackItem {
 // and the answers.
 func (s *Server) handleStatementFeedbackMine(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	fbs, err := s.statements.ListFeedback(r.Context(), statements.FeedbackFilter{OrgID: p.OrgID})
+	fbs, err := s.statements.ListFeedback(r.Context(), principal(r), statements.FeedbackFilter{OrgID: p.OrgID})
 	if err != nil {
 		return err
 	}
@@ -311,7 +307,7 @@ func (s *Server) handleStatementFeedbackMine(w http.ResponseWriter, r *http.Requ
 // handleCommissionFeedback is the commissioners' inbox.
 func (s *Server) handleCommissionFeedback(w http.ResponseWriter, r *http.Request) error {
 	unanswered := r.URL.Query().Get("show") != "all"
-	fbs, err := s.statements.ListFeedback(r.Context(), statements.FeedbackFilter{Unanswered: unanswered})
+	fbs, err := s.statements.ListFeedback(r.Context(), principal(r), statements.FeedbackFilter{Unanswered: unanswered})
 	if err != nil {
 		return err
 	}
@@ -325,7 +321,7 @@ type feedbackAnswerPage struct {
 }
 
 func (s *Server) handleCommissionFeedbackShow(w http.ResponseWriter, r *http.Request) error {
-	fb, err := s.statements.GetFeedback(r.Context(), mux.Vars(r)["id"])
+	fb, err := s.statements.GetFeedback(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -335,14 +331,14 @@ func (s *Server) handleCommissionFeedbackShow(w http.ResponseWriter, r *http.Req
 }
 
 func (s *Server) handleCommissionFeedbackAnswer(w http.ResponseWriter, r *http.Request) error {
-	fb, err := s.statements.GetFeedback(r.Context(), mux.Vars(r)["id"])
+	fb, err := s.statements.GetFeedback(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	_, err = s.statements.AnswerFeedback(r.Context(), fb.ID, r.PostForm.Get("answer"), statementsActor(principal(r)), s.cfg.Now())
+	_, err = s.statements.AnswerFeedback(r.Context(), fb.ID, r.PostForm.Get("answer"), principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page := &feedbackAnswerPage{basePage: s.page(r, "Answer feedback from "+fb.OrgName), Item: feedbackItems([]statements.Feedback{*fb})[0]}
 		page.basePage = page.withForm(r.PostForm, err)
@@ -364,11 +360,11 @@ type commissionStatementsPage struct {
 }
 
 func (s *Server) handleCommissionStatements(w http.ResponseWriter, r *http.Request) error {
-	all, err := s.statements.List(r.Context())
+	all, err := s.statements.List(r.Context(), principal(r))
 	if err != nil {
 		return err
 	}
-	open, err := s.statements.ListFeedback(r.Context(), statements.FeedbackFilter{Unanswered: true})
+	open, err := s.statements.ListFeedback(r.Context(), principal(r), statements.FeedbackFilter{Unanswered: true})
 	if err != nil {
 		return err
 	}
@@ -390,7 +386,7 @@ func (s *Server) handleCommissionStatementCreate(w http.ResponseWriter, r *http.
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	st, err := s.statements.Create(r.Context(), r.PostForm.Get("title"), r.PostForm.Get("summary"), statementsActor(principal(r)), s.cfg.Now())
+	st, err := s.statements.Create(r.Context(), r.PostForm.Get("title"), r.PostForm.Get("summary"), principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page := &statementDetailsPage{basePage: s.page(r, "Start a market position statement")}
 		page.basePage = page.withForm(r.PostForm, err)
@@ -404,7 +400,7 @@ func (s *Server) handleCommissionStatementCreate(w http.ResponseWriter, r *http.
 }
 
 func (s *Server) handleCommissionStatementDetails(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.statements.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -415,14 +411,14 @@ func (s *Server) handleCommissionStatementDetails(w http.ResponseWriter, r *http
 }
 
 func (s *Server) handleCommissionStatementDetailsSave(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.statements.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	err = s.statements.UpdateDetails(r.Context(), st.ID, r.PostForm.Get("title"), r.PostForm.Get("summary"), statementsActor(principal(r)), s.cfg.Now())
+	err = s.statements.UpdateDetails(r.Context(), st.ID, r.PostForm.Get("title"), r.PostForm.Get("summary"), principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page := &statementDetailsPage{basePage: s.page(r, "Title and summary"), Statement: st}
 		page.basePage = page.withForm(r.PostForm, err)
@@ -476,7 +472,7 @@ func (s *Server) commissionStatementPage(r *http.Request, st *statements.Stateme
 }
 
 func (s *Server) handleCommissionStatement(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.statements.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -488,20 +484,20 @@ func (s *Server) handleCommissionStatement(w http.ResponseWriter, r *http.Reques
 }
 
 func (s *Server) handleCommissionStatementPublish(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.statements.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	v, err := s.statements.Publish(r.Context(), st.ID, r.PostForm.Get("changeNote"), statementsActor(principal(r)), s.cfg.Now())
+	v, err := s.statements.Publish(r.Context(), st.ID, r.PostForm.Get("changeNote"), principal(r), s.cfg.Now())
 	if k := fault.KindOf(err); k == fault.Invalid || k == fault.Conflict {
 		if k == fault.Conflict {
 			fe, _ := fault.As(err)
 			err = fault.InvalidField("changeNote", fe.Message)
 		}
-		if st, err2 := s.statements.Get(r.Context(), st.ID); err2 == nil {
+		if st, err2 := s.statements.Get(r.Context(), principal(r), st.ID); err2 == nil {
 			page, err2 := s.commissionStatementPage(r, st)
 			if err2 != nil {
 				return err2
@@ -532,7 +528,7 @@ type sectionEditPage struct {
 type tableFieldView struct{ Field, Label, Hint string }
 
 func (s *Server) sectionEditPage(r *http.Request) (*sectionEditPage, error) {
-	st, err := s.statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.statements.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return nil, err
 	}
@@ -572,7 +568,7 @@ func (s *Server) handleCommissionSectionSave(w http.ResponseWriter, r *http.Requ
 	for _, k := range statements.TableKinds {
 		in.Tables[k.Kind] = r.PostForm.Get(statements.TableField(k.Kind))
 	}
-	err = s.statements.UpdateSection(r.Context(), page.Statement.ID, page.Area, in, statementsActor(principal(r)), s.cfg.Now())
+	err = s.statements.UpdateSection(r.Context(), page.Statement.ID, page.Area, in, principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page.basePage = page.withForm(r.PostForm, err)
 		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "commission_statement_section", page)

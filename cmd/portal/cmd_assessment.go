@@ -1,10 +1,9 @@
 package main
 
 import (
+	"careportal/auth"
 	"context"
 	"fmt"
-
-	"careportal/portal/assessment"
 )
 
 // runAssessment is `portal assessment <verb>`.
@@ -28,7 +27,7 @@ func runAssessmentLoadBaseline(ctx context.Context, e env) error {
 		return err
 	}
 	defer a.close()
-	r, created, err := a.assessment.LoadBaseline(ctx, assessment.Actor{ID: "cli", Name: "portal assessment load-baseline"})
+	r, created, err := a.assessment.LoadBaseline(ctx, &auth.Principal{Role: auth.RoleCommissioner, UserID: "cli", Name: "portal assessment load-baseline"})
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/store/storetest"
 )
@@ -120,7 +121,7 @@ type fixture struct {
 	now time.Time
 }
 
-var alice = Actor{ID: "u1", Name: "Alice Commissioner"}
+var alice = &auth.Principal{Role: auth.RoleCommissioner, UserID: "u1", Name: "Alice Commissioner"}
 
 func newFixture(t *testing.T, ev Evidence) *fixture {
 	t.Helper()

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/store"
 )
@@ -101,7 +102,7 @@ func (s *Service) checkAction(in *ActionInput) (aspect int, err error) {
 }
 
 // AddAction adds an action to the plan.
-func (s *Service) AddAction(ctx context.Context, by Actor, in ActionInput) (Action, error) {
+func (s *Service) AddAction(ctx context.Context, by *auth.Principal, in ActionInput) (Action, error) {
 	aspect, err := s.checkAction(&in)
 	if err != nil {
 		return Action{}, err
@@ -133,7 +134,7 @@ func (s *Service) ActionByID(ctx context.Context, id string) (Action, error) {
 }
 
 // UpdateAction changes an action.
-func (s *Service) UpdateAction(ctx context.Context, by Actor, id string, in ActionInput) (Action, error) {
+func (s *Service) UpdateAction(ctx context.Context, by *auth.Principal, id string, in ActionInput) (Action, error) {
 	a, err := s.ActionByID(ctx, id)
 	if err != nil {
 		return Action{}, err

@@ -26,6 +26,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/store"
 )
@@ -91,7 +92,7 @@ func newID(prefix string) string { return store.NewID(prefix, 8) }
 // LoadBaseline stores the 2022 baseline as an agreed round. It is
 // idempotent: the round has a fixed id, and loading it again reports
 // created=false and changes nothing.
-func (s *Service) LoadBaseline(ctx context.Context, by Actor) (Round, bool, error) {
+func (s *Service) LoadBaseline(ctx context.Context, by *auth.Principal) (Round, bool, error) {
 	b, err := Baseline()
 	if err != nil {
 		return Round{}, false, err
@@ -183,7 +184,7 @@ func (s *Service) checkRoundInput(in *RoundInput, starting bool) error {
 
 // StartRound starts a draft round from an earlier one: its scores,
 // observations, aspect scores and factors are the starting point.
-func (s *Service) StartRound(ctx context.Context, by Actor, in RoundInput) (Round, error) {
+func (s *Service) StartRound(ctx context.Context, by *auth.Principal, in RoundInput) (Round, error) {
 	if err := s.checkRoundInput(&in, true); err != nil {
 		return Round{}, err
 	}
@@ -235,7 +236,7 @@ func eventID(round string, seq int) string { return fmt.Sprintf("%s/%06d", round
 // change applies fn to a draft round atomically: it records the change as
 // an event with the next sequence number (unique by _id), then replaces the
 // round by bare _id.
-func (s *Service) change(ctx context.Context, id string, by Actor, kind, what string, fn func(r *Round) error) (Round, error) {
+func (s *Service) change(ctx context.Context, id string, by *auth.Principal, kind, what string, fn func(r *Round) error) (Round, error) {
 	for attempt := 0; attempt < 4; attempt++ {
 		r, err := s.Round(ctx, id)
 		if err != nil {
@@ -250,7 +251,7 @@ func (s *Service) change(ctx context.Context, id string, by Actor, kind, what st
 		now := s.now().UTC()
 		r.Seq++
 		r.UpdatedAt = now
-		ev := event{ID: eventID(id, r.Seq), Round: id, Seq: r.Seq, Kind: kind, What: what, ByID: by.ID, By: by.Name, At: now, Result: r}
+		ev := event{ID: eventID(id, r.Seq), Round: id, Seq: r.Seq, Kind: kind, What: what, ByID: by.UserID, By: by.Name, At: now, Result: r}
 		cctx, cancel := store.CallContext(ctx)
 		_, err = s.db.Collection(colEvents).InsertOne(cctx, ev)
 		cancel()
@@ -332,7 +333,7 @@ func (s *Service) History(ctx context.Context, r Round) ([]Change, error) {
 }
 
 // UpdateDetails changes a draft round's name, date and participants.
-func (s *Service) UpdateDetails(ctx context.Context, by Actor, id string, in RoundInput) (Round, error) {
+func (s *Service) UpdateDetails(ctx context.Context, by *auth.Principal, id string, in RoundInput) (Round, error) {
 	if err := s.checkRoundInput(&in, false); err != nil {
 		return Round{}, err
 	}
@@ -354,7 +355,7 @@ type ScoreInput struct {
 
 // ScoreQuestion sets a question's score and observation, recording the
 // suggested score at the time and whether it was adopted.
-func (s *Service) ScoreQuestion(ctx context.Context, by Actor, roundID, key string, in ScoreInput) (Round, error) {
+func (s *Service) ScoreQuestion(ctx context.Context, by *auth.Principal, roundID, key string, in ScoreInput) (Round, error) {
 	r, err := s.Round(ctx, roundID)
 	if err != nil {
 		return Round{}, err
@@ -397,7 +398,7 @@ func (s *Service) ScoreQuestion(ctx context.Context, by Actor, roundID, key stri
 	if err := f.Err(); err != nil {
 		return Round{}, err
 	}
-	d := Decision{Score: score, Adopted: in.Adopt, Reason: in.Reason, ByID: by.ID, By: by.Name, At: s.now().UTC()}
+	d := Decision{Score: score, Adopted: in.Adopt, Reason: in.Reason, ByID: by.UserID, By: by.Name, At: s.now().UTC()}
 	if sug.Available {
 		v := sug.Score
 		d.Suggested = &v
@@ -434,7 +435,7 @@ type AspectInput struct {
 }
 
 // SetAspectScore sets an aspect's overall score.
-func (s *Service) SetAspectScore(ctx context.Context, by Actor, roundID string, n int, in AspectInput) (Round, error) {
+func (s *Service) SetAspectScore(ctx context.Context, by *auth.Principal, roundID string, n int, in AspectInput) (Round, error) {
 	var f fault.Fields
 	score, msg := ParseScore(in.Score)
 	if msg != "" {
@@ -466,7 +467,7 @@ type FactorInput struct {
 }
 
 // UpdateFactor changes one factor of an aspect.
-func (s *Service) UpdateFactor(ctx context.Context, by Actor, roundID string, n, fn int, in FactorInput) (Round, error) {
+func (s *Service) UpdateFactor(ctx context.Context, by *auth.Principal, roundID string, n, fn int, in FactorInput) (Round, error) {
 	var f fault.Fields
 	switch in.Effect {
 	case EffectConstraining, EffectEnabling, "":
@@ -507,7 +508,7 @@ func (s *Service) UpdateFactor(ctx context.Context, by Actor, roundID string, n,
 
 // Agree makes a draft round agreed (read-only) and records the evidence as
 // it stood.
-func (s *Service) Agree(ctx context.Context, by Actor, id string) (Round, error) {
+func (s *Service) Agree(ctx context.Context, by *auth.Principal, id string) (Round, error) {
 	readings := s.CurrentReadings(ctx)
 	return s.change(ctx, id, by, "agree", "Agreed the round", func(r *Round) error {
 		r.Status = StatusAgreed

@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/store"
 )
@@ -61,7 +62,7 @@ type MappingInput struct {
 }
 
 // SaveMapping validates and stores an indicator's links and rules.
-func (s *Service) SaveMapping(ctx context.Context, by Actor, id IndicatorID, in MappingInput) (Mapping, error) {
+func (s *Service) SaveMapping(ctx context.Context, by *auth.Principal, id IndicatorID, in MappingInput) (Mapping, error) {
 	ind, ok := IndicatorByID(id)
 	if !ok {
 		return Mapping{}, fault.NotFoundf("indicator not found")

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/notify"
 	"careportal/portal/store"
@@ -23,15 +24,18 @@ func AttendedField(orgID string) string { return "attended-" + orgID }
 // came, once the event has started. counts maps organisation id to the
 // typed number; every booked organisation must have one. Nothing is saved
 // unless every count is valid.
-func (s *Service) RecordAttendance(ctx context.Context, eventID string, counts map[string]string, now time.Time) error {
-	e, err := s.Get(ctx, eventID)
+func (s *Service) RecordAttendance(ctx context.Context, by *auth.Principal, eventID string, counts map[string]string, now time.Time) error {
+	if err := staffOnly(by); err != nil {
+		return err
+	}
+	e, err := s.get(ctx, eventID)
 	if err != nil {
 		return err
 	}
 	if !e.Started(now) {
 		return fault.Conflictf("Attendance can be recorded once the event has started")
 	}
-	bookings, err := s.Bookings(ctx, eventID)
+	bookings, err := s.bookings(ctx, eventID)
 	if err != nil {
 		return err
 	}
@@ -72,14 +76,17 @@ func (s *Service) RecordAttendance(ctx context.Context, eventID string, counts m
 
 // PublishNotes publishes (or corrects) the notes and actions of an event
 // that has taken place, and tells the organisations that booked.
-func (s *Service) PublishNotes(ctx context.Context, eventID, notes, actions string, now time.Time) error {
+func (s *Service) PublishNotes(ctx context.Context, by *auth.Principal, eventID, notes, actions string, now time.Time) error {
+	if err := staffOnly(by); err != nil {
+		return err
+	}
 	var f fault.Fields
 	notes = f.Text("notes", "the notes", notes, true, maxLong)
 	actions = f.Text("actions", "the actions", actions, false, maxLong)
 	if err := f.Err(); err != nil {
 		return err
 	}
-	e, err := s.Get(ctx, eventID)
+	e, err := s.get(ctx, eventID)
 	if err != nil {
 		return err
 	}
@@ -96,7 +103,7 @@ func (s *Service) PublishNotes(ctx context.Context, eventID, notes, actions stri
 		return fmt.Errorf("forums: saving notes: %w", err)
 	}
 	if s.notify != nil && first {
-		bookings, err := s.Bookings(ctx, eventID)
+		bookings, err := s.bookings(ctx, eventID)
 		if err != nil {
 			return err
 		}
@@ -122,9 +129,10 @@ type Comment struct {
 	At         time.Time `bson:"at"`
 }
 
-// Attended reports whether someone from the organisation attended.
-func (s *Service) Attended(ctx context.Context, eventID, orgID string) (bool, error) {
-	b, err := s.BookingFor(ctx, eventID, orgID)
+// Attended reports whether someone from the actor's organisation attended
+// (false for anyone but a provider).
+func (s *Service) Attended(ctx context.Context, by *auth.Principal, eventID string) (bool, error) {
+	b, err := s.BookingFor(ctx, by, eventID)
 	if fault.KindOf(err) == fault.NotFound {
 		return false, nil
 	}
@@ -135,16 +143,16 @@ func (s *Service) Attended(ctx context.Context, eventID, orgID string) (bool, er
 }
 
 // AddComment records a comment by a provider whose organisation attended.
-func (s *Service) AddComment(ctx context.Context, eventID, message string, by Actor, now time.Time) (*Comment, error) {
+func (s *Service) AddComment(ctx context.Context, eventID, message string, by *auth.Principal, now time.Time) (*Comment, error) {
 	var f fault.Fields
 	message = f.Text("message", "your comment", message, true, 5000)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	if _, err := s.Get(ctx, eventID); err != nil {
+	if _, err := s.Get(ctx, by, eventID); err != nil {
 		return nil, err
 	}
-	ok, err := s.Attended(ctx, eventID, by.OrgID)
+	ok, err := s.Attended(ctx, by, eventID)
 	if err != nil {
 		return nil, err
 	}
@@ -160,8 +168,12 @@ func (s *Service) AddComment(ctx context.Context, eventID, message string, by Ac
 	return c, nil
 }
 
-// Comments returns an event's comments, oldest first.
-func (s *Service) Comments(ctx context.Context, eventID string) ([]Comment, error) {
+// Comments returns the comments on an event the actor may see (see Get),
+// oldest first.
+func (s *Service) Comments(ctx context.Context, by *auth.Principal, eventID string) ([]Comment, error) {
+	if _, err := s.Get(ctx, by, eventID); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
 	defer cancel()
 	cur, err := s.db.Collection(colComments).Find(ctx, bson.D{})
@@ -208,9 +220,13 @@ type Figures struct {
 
 // Figures computes the engagement figures for events starting in
 // [from, to), and provider reach over the 12 months before to.
-func (s *Service) Figures(ctx context.Context, from, to time.Time) (Figures, error) {
+// Only council staff see them.
+func (s *Service) Figures(ctx context.Context, by *auth.Principal, from, to time.Time) (Figures, error) {
+	if err := staffOnly(by); err != nil {
+		return Figures{}, err
+	}
 	fg := Figures{From: from, To: to, ReachFrom: to.AddDate(-1, 0, 0), ReachUpTo: to}
-	events, err := s.List(ctx)
+	events, err := s.list(ctx)
 	if err != nil {
 		return fg, err
 	}
@@ -302,9 +318,13 @@ type feedKey struct {
 	Token string `bson:"token"`
 }
 
-// FeedToken returns the organisation's calendar feed token, making one on
-// first use.
-func (s *Service) FeedToken(ctx context.Context, orgID string, now time.Time) (string, error) {
+// FeedToken returns the actor's organisation's calendar feed token, making
+// one on first use; NotFound for anyone but a provider.
+func (s *Service) FeedToken(ctx context.Context, by *auth.Principal, now time.Time) (string, error) {
+	if !by.IsProvider() || by.OrgID == "" {
+		return "", fault.NotFoundf("feed not found")
+	}
+	orgID := by.OrgID
 	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
 	defer cancel()
 	var k feedKey
@@ -315,12 +335,16 @@ func (s *Service) FeedToken(ctx context.Context, orgID string, now time.Time) (s
 	if !errors.Is(err, mongo.ErrNoDocuments) {
 		return "", fmt.Errorf("forums: reading feed token: %w", err)
 	}
-	return s.ResetFeedToken(ctx, orgID, now)
+	return s.ResetFeedToken(ctx, by, now)
 }
 
-// ResetFeedToken replaces the organisation's feed token; the old feed URL
-// stops working.
-func (s *Service) ResetFeedToken(ctx context.Context, orgID string, now time.Time) (string, error) {
+// ResetFeedToken replaces the actor's organisation's feed token; the old
+// feed URL stops working.
+func (s *Service) ResetFeedToken(ctx context.Context, by *auth.Principal, now time.Time) (string, error) {
+	if !by.IsProvider() || by.OrgID == "" {
+		return "", fault.NotFoundf("feed not found")
+	}
+	orgID := by.OrgID
 	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
 	defer cancel()
 	c := s.db.Collection(colFeeds)
@@ -370,8 +394,11 @@ func optsUpsert() *options.ReplaceOptionsBuilder { return options.Replace().SetU
 // CancelEvent calls off an event that has not started and tells every
 // organisation that booked or was waiting. Bookings are kept as they were,
 // for the record.
-func (s *Service) CancelEvent(ctx context.Context, eventID string, now time.Time) error {
-	e, err := s.Get(ctx, eventID)
+func (s *Service) CancelEvent(ctx context.Context, by *auth.Principal, eventID string, now time.Time) error {
+	if err := staffOnly(by); err != nil {
+		return err
+	}
+	e, err := s.get(ctx, eventID)
 	if err != nil {
 		return err
 	}
@@ -392,7 +419,7 @@ func (s *Service) CancelEvent(ctx context.Context, eventID string, now time.Time
 	if s.notify == nil {
 		return nil
 	}
-	bookings, err := s.Bookings(ctx, eventID)
+	bookings, err := s.bookings(ctx, eventID)
 	if err != nil {
 		return err
 	}

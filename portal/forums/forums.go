@@ -27,6 +27,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/notify"
 	"careportal/portal/store"
@@ -186,14 +187,6 @@ type Booking struct {
 }
 
 func bookingID(eventID, orgID string) string { return eventID + ":" + orgID }
-
-// Actor is who does something.
-type Actor struct {
-	UserID  string
-	Name    string
-	OrgID   string
-	OrgName string
-}
 
 // Provider is a provider organisation as forums need it.
 type Provider struct {
@@ -404,7 +397,10 @@ func parseInt(v string) (int, error) {
 }
 
 // Create announces a new event and tells providers of its service types.
-func (s *Service) Create(ctx context.Context, in EventInput, by Actor, now time.Time) (*Event, error) {
+func (s *Service) Create(ctx context.Context, in EventInput, by *auth.Principal, now time.Time) (*Event, error) {
+	if err := staffOnly(by); err != nil {
+		return nil, err
+	}
 	e, err := in.validate(now, true)
 	if err != nil {
 		return nil, err
@@ -428,8 +424,52 @@ func (s *Service) Create(ctx context.Context, in EventInput, by Actor, now time.
 	return &e, nil
 }
 
-// Get returns an event with its places caught up with the ledger.
-func (s *Service) Get(ctx context.Context, id string) (*Event, error) {
+// Get returns an event the actor may see, with its places caught up with
+// the ledger. Council staff see every event; a provider organisation sees
+// the events it booked (even once cancelled) and the open events for its
+// service types. Any other event is NotFound, so that ids reveal nothing.
+func (s *Service) Get(ctx context.Context, by *auth.Principal, id string) (*Event, error) {
+	e, err := s.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.visible(ctx, by, e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// visible is nil when by may see e, NotFound otherwise.
+func (s *Service) visible(ctx context.Context, by *auth.Principal, e *Event) error {
+	if by.IsStaff() {
+		return nil
+	}
+	if !by.IsProvider() || by.OrgID == "" {
+		return fault.NotFoundf("event not found")
+	}
+	if !e.Cancelled && e.ForServiceTypes(by.ServiceTypes) {
+		return nil
+	}
+	if _, err := s.bookingFor(ctx, e, by.OrgID); err != nil {
+		if fault.KindOf(err) == fault.NotFound {
+			return fault.NotFoundf("event not found")
+		}
+		return err
+	}
+	return nil
+}
+
+// staffOnly is Forbidden unless by is council staff.
+func staffOnly(by *auth.Principal) error {
+	if !by.IsStaff() {
+		return fault.Forbiddenf("Only council staff manage forums and events")
+	}
+	return nil
+}
+
+// get returns an event with its places caught up with the ledger, whoever
+// asks: for the service's own use.
+func (s *Service) get(ctx context.Context, id string) (*Event, error) {
 	e, err := s.getDoc(ctx, id)
 	if err != nil {
 		return nil, err
@@ -459,8 +499,11 @@ func (s *Service) getDoc(ctx context.Context, id string) (*Event, error) {
 // Update changes an event's details. Capacity goes through the places
 // ledger: it cannot drop below the places booked, and a rise offers the new
 // places to the waiting list.
-func (s *Service) Update(ctx context.Context, id string, in EventInput, by Actor, now time.Time) (*Event, error) {
-	e, err := s.Get(ctx, id)
+func (s *Service) Update(ctx context.Context, id string, in EventInput, by *auth.Principal, now time.Time) (*Event, error) {
+	if err := staffOnly(by); err != nil {
+		return nil, err
+	}
+	e, err := s.get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -507,7 +550,7 @@ func (s *Service) Update(ctx context.Context, id string, in EventInput, by Actor
 	// place changes.
 	moved := !ne.StartsAt.Equal(e.StartsAt) || !ne.EndsAt.Equal(e.EndsAt) || ne.Format != e.Format || ne.Address != e.Address || ne.Link != e.Link
 	if moved && s.notify != nil && !e.Started(now) {
-		bookings, err := s.Bookings(ctx, id)
+		bookings, err := s.bookings(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -523,12 +566,34 @@ func (s *Service) Update(ctx context.Context, id string, in EventInput, by Actor
 			}
 		}
 	}
-	return s.Get(ctx, id)
+	return s.get(ctx, id)
 }
 
-// List returns every event, soonest first. Events are few (tens a year);
-// the collection is read whole.
-func (s *Service) List(ctx context.Context) ([]Event, error) {
+// List returns the events the actor may see (see Get), soonest first.
+// Events are few (tens a year); the collection is read whole.
+func (s *Service) List(ctx context.Context, by *auth.Principal) ([]Event, error) {
+	all, err := s.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if by.IsStaff() {
+		return all, nil
+	}
+	out := []Event{}
+	for i := range all {
+		err := s.visible(ctx, by, &all[i])
+		if fault.KindOf(err) == fault.NotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, all[i])
+	}
+	return out, nil
+}
+
+func (s *Service) list(ctx context.Context) ([]Event, error) {
 	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
 	defer cancel()
 	cur, err := s.db.Collection(colEvents).Find(cctx, bson.D{})
@@ -550,16 +615,24 @@ func (s *Service) List(ctx context.Context) ([]Event, error) {
 	return out, nil
 }
 
-// Upcoming returns events not yet ended and not cancelled for an
-// organisation with these service types (nil types: all), soonest first.
-func (s *Service) Upcoming(ctx context.Context, orgTypes []string, now time.Time) ([]Event, error) {
-	all, err := s.List(ctx)
+// Upcoming returns the events not yet ended and not cancelled that the
+// actor is invited to (staff: all; a provider: those for its service
+// types), soonest first.
+func (s *Service) Upcoming(ctx context.Context, by *auth.Principal, now time.Time) ([]Event, error) {
+	if !by.IsStaff() && (!by.IsProvider() || by.OrgID == "") {
+		return nil, nil
+	}
+	all, err := s.list(ctx)
 	if err != nil {
 		return nil, err
 	}
+	var types []string
+	if !by.IsStaff() {
+		types = by.ServiceTypes
+	}
 	var out []Event
 	for _, e := range all {
-		if !e.Cancelled && e.EndsAt.After(now) && e.ForServiceTypes(orgTypes) {
+		if !e.Cancelled && e.EndsAt.After(now) && e.ForServiceTypes(types) {
 			out = append(out, e)
 		}
 	}

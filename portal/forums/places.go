@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/notify"
 	"careportal/portal/store"
@@ -149,7 +150,7 @@ const maxAttempts = 50
 // change applies fn to the latest state of the event's places and records
 // the result as ledger entry seq+1, retrying when another writer got there
 // first. It returns the states before and after.
-func (s *Service) change(ctx context.Context, eventID, kind string, by Actor, now time.Time, fn func(p *placeState) error) (before, after *placeState, err error) {
+func (s *Service) change(ctx context.Context, eventID, kind string, by *auth.Principal, now time.Time, fn func(p *placeState) error) (before, after *placeState, err error) {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		e, err := s.getDoc(ctx, eventID)
 		if err != nil {
@@ -244,13 +245,20 @@ type BookInput struct {
 // Book books places for the organisation, or puts it on the waiting list
 // when there are not enough free places (or others are already waiting).
 // The booking returned says which.
-func (s *Service) Book(ctx context.Context, eventID string, in BookInput, by Actor, now time.Time) (*Booking, error) {
-	if by.OrgID == "" {
+func (s *Service) Book(ctx context.Context, eventID string, in BookInput, by *auth.Principal, now time.Time) (*Booking, error) {
+	if !by.IsProvider() || by.OrgID == "" {
 		return nil, fault.Forbiddenf("Only provider organisations book places")
 	}
-	e, err := s.Get(ctx, eventID)
+	e, err := s.get(ctx, eventID)
 	if err != nil {
 		return nil, err
+	}
+	// A cancelled event answers that bookings are closed (below); any other
+	// must be one the organisation is invited to.
+	if !e.Cancelled {
+		if err := s.visible(ctx, by, e); err != nil {
+			return nil, err
+		}
 	}
 	var f fault.Fields
 	n, perr := parseInt(in.Places)
@@ -297,7 +305,7 @@ func (s *Service) Book(ctx context.Context, eventID string, in BookInput, by Act
 	if err != nil {
 		return nil, fmt.Errorf("forums: saving booking details: %w", err)
 	}
-	return s.BookingFor(ctx, eventID, by.OrgID)
+	return s.BookingFor(ctx, by, eventID)
 }
 
 // promoteOrder moves every booked holding before every waiting one, keeping
@@ -316,8 +324,11 @@ func (p *placeState) promoteOrder() {
 
 // Cancel withdraws the organisation's booking or waiting-list place. Freed
 // places go to the waiting list in order; those promoted are told.
-func (s *Service) Cancel(ctx context.Context, eventID string, by Actor, now time.Time) error {
-	e, err := s.Get(ctx, eventID)
+func (s *Service) Cancel(ctx context.Context, eventID string, by *auth.Principal, now time.Time) error {
+	if !by.IsProvider() || by.OrgID == "" {
+		return fault.NotFoundf("booking not found")
+	}
+	e, err := s.Get(ctx, by, eventID)
 	if err != nil {
 		return err
 	}
@@ -348,14 +359,23 @@ func (s *Service) Cancel(ctx context.Context, eventID string, by Actor, now time
 	return nil
 }
 
-// BookingFor returns the organisation's booking for the event, with its
-// status and waiting-list position from the ledger; NotFound when the
-// organisation never booked.
-func (s *Service) BookingFor(ctx context.Context, eventID, orgID string) (*Booking, error) {
-	e, err := s.Get(ctx, eventID)
+// BookingFor returns the actor's organisation's booking for the event,
+// with its status and waiting-list position from the ledger; NotFound when
+// the organisation never booked, and for anyone but a provider.
+func (s *Service) BookingFor(ctx context.Context, by *auth.Principal, eventID string) (*Booking, error) {
+	if !by.IsProvider() || by.OrgID == "" {
+		return nil, fault.NotFoundf("booking not found")
+	}
+	e, err := s.get(ctx, eventID)
 	if err != nil {
 		return nil, err
 	}
+	return s.bookingFor(ctx, e, by.OrgID)
+}
+
+// bookingFor is organisation orgID's booking for e, whoever asks.
+func (s *Service) bookingFor(ctx context.Context, e *Event, orgID string) (*Booking, error) {
+	eventID := e.ID
 	ps, err := s.places(ctx, e)
 	if err != nil {
 		return nil, err
@@ -394,9 +414,18 @@ func fill(b *Booking, ps *placeState) {
 }
 
 // Bookings returns every booking for the event (cancelled ones included),
-// booked first, then the waiting list in order, then cancelled.
-func (s *Service) Bookings(ctx context.Context, eventID string) ([]Booking, error) {
-	e, err := s.Get(ctx, eventID)
+// booked first, then the waiting list in order, then cancelled. Only
+// council staff see other organisations' bookings.
+func (s *Service) Bookings(ctx context.Context, by *auth.Principal, eventID string) ([]Booking, error) {
+	if err := staffOnly(by); err != nil {
+		return nil, err
+	}
+	return s.bookings(ctx, eventID)
+}
+
+// bookings is every booking for the event, whoever asks.
+func (s *Service) bookings(ctx context.Context, eventID string) ([]Booking, error) {
+	e, err := s.get(ctx, eventID)
 	if err != nil {
 		return nil, err
 	}

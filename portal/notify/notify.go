@@ -37,6 +37,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/store"
 )
@@ -264,10 +265,11 @@ func visible(n Notification, orgID string, orgTypes []string) bool {
 	return false
 }
 
-// List returns the organisation's notifications, newest first, each marked
-// read or unread. orgServiceTypes are the organisation's service types, for
-// broadcasts aimed at some types only.
-func (s *Service) List(ctx context.Context, orgID string, orgServiceTypes []string) ([]Item, error) {
+// List returns the actor's organisation's notifications, newest first,
+// each marked read or unread; the organisation's service types select the
+// broadcasts aimed at some types only. Anyone but a provider has none.
+func (s *Service) List(ctx context.Context, by *auth.Principal) ([]Item, error) {
+	orgID, orgServiceTypes := orgOf(by)
 	if orgID == "" {
 		return nil, nil
 	}
@@ -292,9 +294,19 @@ func (s *Service) isReadLocked(orgID string, n Notification) bool {
 	return s.marks[orgID][n.ID]
 }
 
-// UnreadCount is the number of unread notifications for the organisation.
-func (s *Service) UnreadCount(ctx context.Context, orgID string, orgServiceTypes []string) (int, error) {
-	items, err := s.List(ctx, orgID, orgServiceTypes)
+// orgOf is the provider organisation by acts for and its service types;
+// "" for anyone else.
+func orgOf(by *auth.Principal) (orgID string, serviceTypes []string) {
+	if !by.IsProvider() {
+		return "", nil
+	}
+	return by.OrgID, by.ServiceTypes
+}
+
+// UnreadCount is the number of unread notifications for the actor's
+// organisation.
+func (s *Service) UnreadCount(ctx context.Context, by *auth.Principal) (int, error) {
+	items, err := s.List(ctx, by)
 	if err != nil {
 		return 0, err
 	}
@@ -307,9 +319,10 @@ func (s *Service) UnreadCount(ctx context.Context, orgID string, orgServiceTypes
 	return n, nil
 }
 
-// MarkRead marks one notification read for the organisation. A
+// MarkRead marks one notification read for the actor's organisation. A
 // notification the organisation cannot see is NotFound.
-func (s *Service) MarkRead(ctx context.Context, orgID, id string, orgServiceTypes []string) error {
+func (s *Service) MarkRead(ctx context.Context, by *auth.Principal, id string) error {
+	orgID, orgServiceTypes := orgOf(by)
 	if err := s.ensureLoaded(ctx); err != nil {
 		return err
 	}
@@ -340,8 +353,9 @@ func (s *Service) MarkRead(ctx context.Context, orgID, id string, orgServiceType
 	return nil
 }
 
-// MarkAllRead marks everything the organisation has now as read.
-func (s *Service) MarkAllRead(ctx context.Context, orgID string) error {
+// MarkAllRead marks everything the actor's organisation has now as read.
+func (s *Service) MarkAllRead(ctx context.Context, by *auth.Principal) error {
+	orgID, _ := orgOf(by)
 	if orgID == "" {
 		return fault.NotFoundf("organisation not found")
 	}

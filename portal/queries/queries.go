@@ -186,22 +186,6 @@ type targetsDoc struct {
 	Targets `bson:",inline"`
 }
 
-// Actor is who is acting.
-type Actor struct {
-	UserID string
-	Name   string
-	Staff  bool
-	OrgID  string // providers: their organisation
-}
-
-// ActorOf builds the actor for a principal.
-func ActorOf(p *auth.Principal) Actor {
-	if p == nil {
-		return Actor{}
-	}
-	return Actor{UserID: p.UserID, Name: p.Name, Staff: p.IsStaff(), OrgID: p.OrgID}
-}
-
 // LinkOption is an invoice or contract a provider may link a query to.
 type LinkOption struct {
 	Value string // "invoice:<id>" or "contract:<id>"
@@ -405,8 +389,8 @@ func (s *Service) nowUTC() time.Time { return s.now().UTC().Truncate(time.Millis
 
 // Raise records a new query from the actor's organisation, routed to the
 // topic's owning team.
-func (s *Service) Raise(ctx context.Context, a Actor, orgName string, in RaiseInput) (*Query, error) {
-	if a.Staff || a.OrgID == "" {
+func (s *Service) Raise(ctx context.Context, a *auth.Principal, orgName string, in RaiseInput) (*Query, error) {
+	if a.IsStaff() || a.OrgID == "" {
 		return nil, fault.Forbiddenf("Only provider users raise queries")
 	}
 	in.Subject, in.Message = strings.TrimSpace(in.Subject), strings.TrimSpace(in.Message)
@@ -492,7 +476,7 @@ func (s *Service) resolveLink(ctx context.Context, orgID, v string) (*Link, erro
 // If the process stops between the event and the snapshot, the event
 // holds what the snapshot should be: Refresh (at start-up) and the next
 // writer who meets the duplicate version both put it in place (repair).
-func (s *Service) commit(ctx context.Context, q *Query, ev event, a Actor, msg *Message, file *Upload, ctype string, isNew bool) error {
+func (s *Service) commit(ctx context.Context, q *Query, ev event, a *auth.Principal, msg *Message, file *Upload, ctype string, isNew bool) error {
 	if msg != nil && len(q.Messages) >= MaxMessages {
 		return fault.Conflictf("This query's thread is full: raise a new query and mention %s", q.ID)
 	}
@@ -587,7 +571,7 @@ func (s *Service) repairStale(ctx context.Context, id string, seq int) {
 
 // Get returns the query, read from the store; NotFound when the actor may
 // not see it (a provider sees its own organisation's only).
-func (s *Service) Get(ctx context.Context, a Actor, id string) (*Query, error) {
+func (s *Service) Get(ctx context.Context, a *auth.Principal, id string) (*Query, error) {
 	if id == "" || len(id) > 40 {
 		return nil, fault.NotFoundf("query not found")
 	}
@@ -601,7 +585,7 @@ func (s *Service) Get(ctx context.Context, a Actor, id string) (*Query, error) {
 	if err != nil {
 		return nil, fmt.Errorf("queries: loading query: %w", err)
 	}
-	if !a.Staff && (a.OrgID == "" || a.OrgID != q.OrgID) {
+	if !a.IsStaff() && (a.OrgID == "" || a.OrgID != q.OrgID) {
 		return nil, fault.NotFoundf("query not found")
 	}
 	return &q, nil
@@ -610,7 +594,7 @@ func (s *Service) Get(ctx context.Context, a Actor, id string) (*Query, error) {
 // change loads the query, checks the version and the transition, lets fn
 // apply the action (returning the thread entry it adds, if any) and
 // commits. file is an attachment for that entry.
-func (s *Service) change(ctx context.Context, a Actor, id string, version int, act Action, file *Upload, ctype string, fn func(q *Query, ev *event) (*Message, error)) (*Query, error) {
+func (s *Service) change(ctx context.Context, a *auth.Principal, id string, version int, act Action, file *Upload, ctype string, fn func(q *Query, ev *event) (*Message, error)) (*Query, error) {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return nil, err
 	}
@@ -634,7 +618,7 @@ func (s *Service) change(ctx context.Context, a Actor, id string, version int, a
 	q.Status = to
 	if msg != nil {
 		msg.ID, msg.At, msg.ByUser, msg.ByName = randomHex(6), q.UpdatedAt, a.UserID, a.Name
-		msg.FromCouncil = a.Staff
+		msg.FromCouncil = a.IsStaff()
 	}
 	if err := s.commit(ctx, q, ev, a, msg, file, ctype, false); err != nil {
 		return nil, err
@@ -651,7 +635,7 @@ type ReplyInput struct {
 
 // Reply adds a message from the provider or the council. A council reply
 // is the first response if none came before, and tells the organisation.
-func (s *Service) Reply(ctx context.Context, a Actor, id string, in ReplyInput) (*Query, error) {
+func (s *Service) Reply(ctx context.Context, a *auth.Principal, id string, in ReplyInput) (*Query, error) {
 	in.Message = strings.TrimSpace(in.Message)
 	var f fault.Fields
 	checkText(&f, "message", in.Message)
@@ -663,11 +647,11 @@ func (s *Service) Reply(ctx context.Context, a Actor, id string, in ReplyInput) 
 		return nil, err
 	}
 	act := ActProviderMessage
-	if a.Staff {
+	if a.IsStaff() {
 		act = ActCouncilMessage
 	}
 	q, err := s.change(ctx, a, id, in.Version, act, in.File, ctype, func(q *Query, ev *event) (*Message, error) {
-		if a.Staff && q.FirstResponseAt.IsZero() {
+		if a.IsStaff() && q.FirstResponseAt.IsZero() {
 			q.FirstResponseAt = q.UpdatedAt
 		}
 		return &Message{Text: in.Message}, nil
@@ -675,7 +659,7 @@ func (s *Service) Reply(ctx context.Context, a Actor, id string, in ReplyInput) 
 	if err != nil {
 		return nil, err
 	}
-	if a.Staff {
+	if a.IsStaff() {
 		s.tell(ctx, q, "The council replied to your query: "+q.Subject)
 	}
 	return q, nil
@@ -692,8 +676,8 @@ func (s *Service) tell(ctx context.Context, q *Query, title string) {
 
 // Assign gives the query to a council member (userID, name); an empty
 // userID removes the assignment. The portal checks the person is staff.
-func (s *Service) Assign(ctx context.Context, a Actor, id, userID, name string, version int) (*Query, error) {
-	if !a.Staff {
+func (s *Service) Assign(ctx context.Context, a *auth.Principal, id, userID, name string, version int) (*Query, error) {
+	if !a.IsStaff() {
 		return nil, fault.Forbiddenf("Only council staff assign queries")
 	}
 	if userID != "" && strings.TrimSpace(name) == "" {
@@ -722,8 +706,8 @@ func orNobody(name string) string {
 
 // Transfer moves the query to another team with a note the provider sees
 // too; the assignment is cleared.
-func (s *Service) Transfer(ctx context.Context, a Actor, id, team, note string, version int) (*Query, error) {
-	if !a.Staff {
+func (s *Service) Transfer(ctx context.Context, a *auth.Principal, id, team, note string, version int) (*Query, error) {
+	if !a.IsStaff() {
 		return nil, fault.Forbiddenf("Only council staff move queries")
 	}
 	note = strings.TrimSpace(note)
@@ -757,8 +741,8 @@ func (s *Service) Transfer(ctx context.Context, a Actor, id, team, note string, 
 }
 
 // Resolve closes the query, with an optional note to the provider.
-func (s *Service) Resolve(ctx context.Context, a Actor, id, note string, version int) (*Query, error) {
-	if !a.Staff {
+func (s *Service) Resolve(ctx context.Context, a *auth.Principal, id, note string, version int) (*Query, error) {
+	if !a.IsStaff() {
 		return nil, fault.Forbiddenf("Only council staff resolve queries")
 	}
 	note = strings.TrimSpace(note)
@@ -791,8 +775,8 @@ func CanReopen(q *Query, now time.Time) bool {
 
 // Reopen lets the provider reopen a resolved query within ReopenDays of
 // its resolution, with a message saying why.
-func (s *Service) Reopen(ctx context.Context, a Actor, id, message string, version int) (*Query, error) {
-	if a.Staff {
+func (s *Service) Reopen(ctx context.Context, a *auth.Principal, id, message string, version int) (*Query, error) {
+	if a.IsStaff() {
 		return nil, fault.Forbiddenf("Only the provider reopens a query")
 	}
 	message = strings.TrimSpace(message)
@@ -811,7 +795,7 @@ func (s *Service) Reopen(ctx context.Context, a Actor, id, message string, versi
 }
 
 // Attachment returns a stored attachment when the actor may see its query.
-func (s *Service) Attachment(ctx context.Context, a Actor, id string) (*Attachment, error) {
+func (s *Service) Attachment(ctx context.Context, a *auth.Principal, id string) (*Attachment, error) {
 	if id == "" || len(id) > 40 {
 		return nil, fault.NotFoundf("attachment not found")
 	}
@@ -825,7 +809,7 @@ func (s *Service) Attachment(ctx context.Context, a Actor, id string) (*Attachme
 	if err != nil {
 		return nil, fmt.Errorf("queries: loading attachment: %w", err)
 	}
-	if !a.Staff && (a.OrgID == "" || a.OrgID != d.OrgID) {
+	if !a.IsStaff() && (a.OrgID == "" || a.OrgID != d.OrgID) {
 		return nil, fault.NotFoundf("attachment not found")
 	}
 	return &Attachment{AttachmentInfo: AttachmentInfo{ID: d.ID, Name: d.Name, ContentType: d.ContentType, Size: len(d.Data)}, Query: d.Query, OrgID: d.OrgID, Data: d.Data}, nil

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/notify"
 	"careportal/portal/store/storetest"
@@ -92,9 +93,9 @@ func newSvc(t *testing.T) (*Service, *notify.Service, *clock) {
 }
 
 var (
-	provA = Actor{UserID: "uA", Name: "Ann Provider", OrgID: "orgA"}
-	provB = Actor{UserID: "uB", Name: "Bob Other", OrgID: "orgB"}
-	staff = Actor{UserID: "uS", Name: "Sam Staff", Staff: true}
+	provA = &auth.Principal{Role: auth.RoleProvider, UserID: "uA", Name: "Ann Provider", OrgID: "orgA"}
+	provB = &auth.Principal{Role: auth.RoleProvider, UserID: "uB", Name: "Bob Other", OrgID: "orgB"}
+	staff = &auth.Principal{UserID: "uS", Name: "Sam Staff", Role: auth.RoleBrokerage}
 )
 
 func pdf() *Upload { return &Upload{Name: "evidence.pdf", Data: []byte("%PDF-1.7\n...")} }
@@ -165,7 +166,7 @@ func TestLifecycle(t *testing.T) {
 	if _, err := s.Reply(ctx, staff, q.ID, ReplyInput{Message: "again", Version: q.Version - 1}); fault.KindOf(err) != fault.Conflict {
 		t.Fatalf("stale reply: %v", err)
 	}
-	if items, _ := notes.List(ctx, "orgA", nil); len(items) != 1 || items[0].Link != "/queries/"+q.ID {
+	if items, _ := notes.List(ctx, provA); len(items) != 1 || items[0].Link != "/queries/"+q.ID {
 		t.Fatalf("provider notifications = %+v", items)
 	}
 	q, err = s.Reply(ctx, provA, q.ID, ReplyInput{Message: "Thanks"})
@@ -238,7 +239,7 @@ func TestFiguresAndTargets(t *testing.T) {
 		t.Fatalf("targets = %+v", tg)
 	}
 	start := c.t // Monday 2 March 2026
-	raise := func(a Actor, topic string) *Query {
+	raise := func(a *auth.Principal, topic string) *Query {
 		q, err := s.Raise(ctx, a, a.OrgID, RaiseInput{Topic: topic, Subject: "s", Message: "m"})
 		if err != nil {
 			t.Fatal(err)

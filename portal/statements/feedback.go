@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/notify"
 	"careportal/portal/store"
@@ -38,8 +39,8 @@ func (f *Feedback) Answered() bool { return f.Answer != "" }
 
 // AddFeedback records a provider's feedback on a section of a published
 // version.
-func (s *Service) AddFeedback(ctx context.Context, statementID string, version int, area Area, message string, by Actor, at time.Time) (*Feedback, error) {
-	if by.OrgID == "" {
+func (s *Service) AddFeedback(ctx context.Context, statementID string, version int, area Area, message string, by *auth.Principal, at time.Time) (*Feedback, error) {
+	if !by.IsProvider() || by.OrgID == "" {
 		return nil, fault.Forbiddenf("Only provider organisations leave feedback on a statement")
 	}
 	var f fault.Fields
@@ -73,8 +74,20 @@ func (s *Service) AddFeedback(ctx context.Context, statementID string, version i
 	return fb, nil
 }
 
-// GetFeedback returns one piece of feedback.
-func (s *Service) GetFeedback(ctx context.Context, id string) (*Feedback, error) {
+// GetFeedback returns one piece of feedback the actor may see: staff see
+// all; a provider its organisation's own (another's is NotFound).
+func (s *Service) GetFeedback(ctx context.Context, by *auth.Principal, id string) (*Feedback, error) {
+	fb, err := s.getFeedback(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !by.CanSeeOrg(fb.OrgID) {
+		return nil, fault.NotFoundf("feedback not found")
+	}
+	return fb, nil
+}
+
+func (s *Service) getFeedback(ctx context.Context, id string) (*Feedback, error) {
 	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
 	defer cancel()
 	var fb Feedback
@@ -95,9 +108,17 @@ type FeedbackFilter struct {
 	Unanswered  bool
 }
 
-// ListFeedback returns feedback, newest first. Feedback is a small
-// collection; it is read whole and filtered here.
-func (s *Service) ListFeedback(ctx context.Context, flt FeedbackFilter) ([]Feedback, error) {
+// ListFeedback returns the feedback the actor may see (staff: all; a
+// provider: its organisation's own, whatever flt.OrgID says), newest
+// first. Feedback is a small collection; it is read whole and filtered
+// here.
+func (s *Service) ListFeedback(ctx context.Context, by *auth.Principal, flt FeedbackFilter) ([]Feedback, error) {
+	if !by.IsStaff() {
+		if by == nil || by.OrgID == "" {
+			return nil, nil
+		}
+		flt.OrgID = by.OrgID
+	}
 	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
 	defer cancel()
 	cur, err := s.db.Collection(colFeedback).Find(ctx, bson.D{})
@@ -122,13 +143,16 @@ func (s *Service) ListFeedback(ctx context.Context, flt FeedbackFilter) ([]Feedb
 
 // AnswerFeedback records the commissioners' answer (replacing an earlier
 // one) and tells the provider organisation.
-func (s *Service) AnswerFeedback(ctx context.Context, id, answer string, by Actor, at time.Time) (*Feedback, error) {
+func (s *Service) AnswerFeedback(ctx context.Context, id, answer string, by *auth.Principal, at time.Time) (*Feedback, error) {
+	if err := staffOnly(by); err != nil {
+		return nil, err
+	}
 	var f fault.Fields
 	answer = f.Text("answer", "an answer", answer, true, maxFeedback)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	fb, err := s.GetFeedback(ctx, id)
+	fb, err := s.getFeedback(ctx, id)
 	if err != nil {
 		return nil, err
 	}

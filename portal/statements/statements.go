@@ -21,6 +21,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/notify"
 	"careportal/portal/store"
@@ -202,14 +203,6 @@ var _ Announcer = (*notify.Service)(nil)
 
 func versionID(statementID string, n int) string { return fmt.Sprintf("%s:v%d", statementID, n) }
 
-// Actor is who does something: a council officer or a provider user.
-type Actor struct {
-	UserID  string
-	Name    string
-	OrgID   string // provider organisation; empty for council staff
-	OrgName string
-}
-
 // Announcer puts notices in providers' notifications lists; *notify.Service
 // is one. A nil Announcer sends nothing.
 type Announcer interface {
@@ -262,7 +255,10 @@ const (
 )
 
 // Create starts a new statement with an empty draft.
-func (s *Service) Create(ctx context.Context, title, summary string, by Actor, at time.Time) (*Statement, error) {
+func (s *Service) Create(ctx context.Context, title, summary string, by *auth.Principal, at time.Time) (*Statement, error) {
+	if err := staffOnly(by); err != nil {
+		return nil, err
+	}
 	var f fault.Fields
 	title = f.Text("title", "a title", title, true, maxTitle)
 	summary = f.Text("summary", "a summary", summary, true, maxSummary)
@@ -286,8 +282,41 @@ func (s *Service) Create(ctx context.Context, title, summary string, by Actor, a
 	return st, nil
 }
 
-// Get returns a statement with its draft.
-func (s *Service) Get(ctx context.Context, id string) (*Statement, error) {
+// Get returns a statement as the actor may see it: council staff with its
+// draft; anyone else only a published statement, without the draft
+// (NotFound when nothing is published), since drafts are the
+// commissioners' work in progress.
+func (s *Service) Get(ctx context.Context, by *auth.Principal, id string) (*Statement, error) {
+	st, err := s.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if by.IsStaff() {
+		return st, nil
+	}
+	if by == nil || !st.Published() {
+		return nil, fault.NotFoundf("statement not found")
+	}
+	return withoutDraft(st), nil
+}
+
+// withoutDraft is st as readers of published versions see it.
+func withoutDraft(st *Statement) *Statement {
+	c := *st
+	c.Draft, c.DraftChanged, c.DraftUpdatedBy = Content{}, false, ""
+	return &c
+}
+
+// staffOnly is Forbidden unless by is council staff.
+func staffOnly(by *auth.Principal) error {
+	if !by.IsStaff() {
+		return fault.Forbiddenf("Only commissioners edit market position statements")
+	}
+	return nil
+}
+
+// get returns a statement with its draft, whoever asks.
+func (s *Service) get(ctx context.Context, id string) (*Statement, error) {
 	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
 	defer cancel()
 	var st Statement
@@ -302,9 +331,28 @@ func (s *Service) Get(ctx context.Context, id string) (*Statement, error) {
 	return &st, nil
 }
 
-// List returns every statement, most recently changed first. There are few
-// statements (one a year or so), so a scan is fine.
-func (s *Service) List(ctx context.Context) ([]Statement, error) {
+// List returns the statements the actor may see (see Get), most recently
+// changed first.
+func (s *Service) List(ctx context.Context, by *auth.Principal) ([]Statement, error) {
+	all, err := s.list(ctx)
+	if err != nil || by.IsStaff() {
+		return all, err
+	}
+	out := []Statement{}
+	if by == nil {
+		return out, nil
+	}
+	for i := range all {
+		if all[i].Published() {
+			out = append(out, *withoutDraft(&all[i]))
+		}
+	}
+	return out, nil
+}
+
+// list is every statement, whoever asks. There are few statements (one a
+// year or so), so a scan is fine.
+func (s *Service) list(ctx context.Context) ([]Statement, error) {
 	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
 	defer cancel()
 	cur, err := s.db.Collection(colStatements).Find(ctx, bson.D{})
@@ -319,7 +367,7 @@ func (s *Service) List(ctx context.Context) ([]Statement, error) {
 	return out, nil
 }
 
-func (s *Service) saveDraft(ctx context.Context, st *Statement, by Actor, at time.Time) error {
+func (s *Service) saveDraft(ctx context.Context, st *Statement, by *auth.Principal, at time.Time) error {
 	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
 	defer cancel()
 	_, err := s.db.Collection(colStatements).UpdateOne(ctx, bson.D{{Key: "_id", Value: st.ID}}, bson.D{{Key: "$set", Value: bson.D{
@@ -335,14 +383,17 @@ func (s *Service) saveDraft(ctx context.Context, st *Statement, by Actor, at tim
 }
 
 // UpdateDetails changes the draft's title and summary.
-func (s *Service) UpdateDetails(ctx context.Context, id, title, summary string, by Actor, at time.Time) error {
+func (s *Service) UpdateDetails(ctx context.Context, id, title, summary string, by *auth.Principal, at time.Time) error {
+	if err := staffOnly(by); err != nil {
+		return err
+	}
 	var f fault.Fields
 	title = f.Text("title", "a title", title, true, maxTitle)
 	summary = f.Text("summary", "a summary", summary, true, maxSummary)
 	if err := f.Err(); err != nil {
 		return err
 	}
-	st, err := s.Get(ctx, id)
+	st, err := s.get(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -415,7 +466,10 @@ func FormatRows(rows []Row) string {
 
 // UpdateSection replaces one section of the draft. Nothing changes unless
 // every part is valid.
-func (s *Service) UpdateSection(ctx context.Context, id string, area Area, in SectionInput, by Actor, at time.Time) error {
+func (s *Service) UpdateSection(ctx context.Context, id string, area Area, in SectionInput, by *auth.Principal, at time.Time) error {
+	if err := staffOnly(by); err != nil {
+		return err
+	}
 	if !area.Valid() {
 		return fault.NotFoundf("section not found")
 	}
@@ -432,7 +486,7 @@ func (s *Service) UpdateSection(ctx context.Context, id string, area Area, in Se
 	if err := f.Err(); err != nil {
 		return err
 	}
-	st, err := s.Get(ctx, id)
+	st, err := s.get(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -447,13 +501,16 @@ func (s *Service) UpdateSection(ctx context.Context, id string, area Area, in Se
 // Publish copies the draft into version N+1 with a note of what changed.
 // The version is inserted once under a deterministic _id, so two
 // commissioners publishing at once cannot both make version N+1.
-func (s *Service) Publish(ctx context.Context, id, changeNote string, by Actor, at time.Time) (*Version, error) {
+func (s *Service) Publish(ctx context.Context, id, changeNote string, by *auth.Principal, at time.Time) (*Version, error) {
+	if err := staffOnly(by); err != nil {
+		return nil, err
+	}
 	var f fault.Fields
 	changeNote = f.Text("changeNote", "what changed in this version", changeNote, true, maxNote)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	st, err := s.Get(ctx, id)
+	st, err := s.get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -513,7 +570,7 @@ func (s *Service) Version(ctx context.Context, id string, n int) (*Version, erro
 // Versions returns every published version of a statement, newest first,
 // by point lookups (the statement says how many there are).
 func (s *Service) Versions(ctx context.Context, id string) ([]Version, error) {
-	st, err := s.Get(ctx, id)
+	st, err := s.get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -531,7 +588,7 @@ func (s *Service) Versions(ctx context.Context, id string) ([]Version, error) {
 // Current returns the statement published most recently and its latest
 // version; NotFound when nothing is published.
 func (s *Service) Current(ctx context.Context) (*Statement, *Version, error) {
-	all, err := s.List(ctx)
+	all, err := s.list(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
