@@ -94,10 +94,10 @@ func wantStatus(t *testing.T, w *httptest.ResponseRecorder, status int, contains
 func TestContactsDirectory(t *testing.T) {
 	ts := newTestServer(t)
 	ctx := storetest.Context(t)
-	if err := ts.contacts.SaveTeam(ctx, "brokerage-payments", contacts.TeamInput{Purpose: "Pays provider invoices", Hours: "Monday to Friday, 9am to 5pm", Email: "payments@council.example", Phone: "020 7946 0330"}, "test"); err != nil {
+	if err := ts.contacts.SaveTeam(ctx, "brokerage-payments", contacts.TeamInput{Purpose: "Pays provider invoices", Hours: "Monday to Friday, 9am to 5pm", Email: "payments@council.example", Phone: "020 7946 0330"}, auth.CommandLine); err != nil {
 		t.Fatal(err)
 	}
-	c, err := ts.contacts.AddContact(ctx, "brokerage-payments", contacts.ContactInput{Name: "Callum Reid", Role: "Payments officer", Email: "callum.reid@council.example"}, "test")
+	c, err := ts.contacts.AddContact(ctx, "brokerage-payments", contacts.ContactInput{Name: "Callum Reid", Role: "Payments officer", Email: "callum.reid@council.example"}, auth.CommandLine)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,10 +163,10 @@ func TestContactsDirectory(t *testing.T) {
 	}
 	wantStatus(t, post(ts, "/contacts/people/"+c.ID+"/remove", nil, brokStaff), 403)
 	wantStatus(t, post(ts, "/contacts/people/cnope/checked", nil, payStaff), 404)
-	if got, _ := ts.contacts.Contact(ctx, c.ID); got.Role != "Senior payments officer" {
+	if got, _ := ts.contacts.Contact(ctx, auth.CommandLine, c.ID); got.Role != "Senior payments officer" {
 		t.Fatalf("contact = %+v", got)
 	}
-	if people, _ := ts.contacts.Contacts(ctx, "brokerage-payments"); len(people) != 2 {
+	if people, _ := ts.contacts.Contacts(ctx, auth.CommandLine, "brokerage-payments"); len(people) != 2 {
 		t.Fatalf("people = %d", len(people))
 	}
 }
@@ -184,7 +184,7 @@ func TestQueriesThroughTheBrowserForms(t *testing.T) {
 	wantStatus(t, w, 422, "must be a PDF, PNG or JPEG")
 	w = postMultipart(t, ts, "/queries/new", url.Values{"topic": {"invoice-not-paid"}, "subject": {"s"}, "message": {"m"}, "link": {"invoice:not-an-invoice"}}, "", nil, provA)
 	wantStatus(t, w, 422, "Select one of your invoices or contracts")
-	if l, _ := ts.queries.List(ctx, queries.Filter{}); len(l) != 0 {
+	if l, _ := ts.queries.List(ctx, commish, queries.Filter{}); len(l) != 0 {
 		t.Fatalf("bad input stored %d queries", len(l))
 	}
 	// Staff do not raise queries.
@@ -393,7 +393,7 @@ func fxNotificationOfA(t *testing.T, f *accountsFixture) map[string]string {
 }
 
 func fxCouncilContact(t *testing.T, f *accountsFixture) map[string]string {
-	c, err := f.ts.contacts.AddContact(context.Background(), "commissioning", contacts.ContactInput{Name: "Dev Patel", Role: "Contracts officer", Email: "dev.patel@council.example"}, "test")
+	c, err := f.ts.contacts.AddContact(context.Background(), "commissioning", contacts.ContactInput{Name: "Dev Patel", Role: "Contracts officer", Email: "dev.patel@council.example"}, auth.CommandLine)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -440,7 +440,7 @@ func TestQueryUploadLimits(t *testing.T) {
 	if w.Code != http.StatusRequestEntityTooLarge {
 		t.Fatalf("over the body limit: %d", w.Code)
 	}
-	if l, _ := ts.queries.List(ctx, queries.Filter{}); len(l) != 0 {
+	if l, _ := ts.queries.List(ctx, commish, queries.Filter{}); len(l) != 0 {
 		t.Fatalf("oversized uploads stored %d queries", len(l))
 	}
 	if n, _ := ts.Store.DB.Collection("query_attachments").CountDocuments(ctx, map[string]any{}); n != 0 {

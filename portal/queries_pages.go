@@ -106,7 +106,7 @@ func (s *Server) handleQueries(w http.ResponseWriter, r *http.Request) error {
 	if late {
 		page.Form.Set("late", "yes")
 	}
-	list, err := s.queries.List(r.Context(), f)
+	list, err := s.queries.List(r.Context(), p, f)
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func (s *Server) queryNewPage(r *http.Request) (*queryNewPage, error) {
 		page.Topics = append(page.Topics, option{t.Slug, t.Label + " (" + auth.TeamName(t.Team) + ")"})
 	}
 	if page.Linking {
-		opts, err := s.queries.LinkOptions(r.Context(), principal(r).OrgID)
+		opts, err := s.queries.LinkOptions(r.Context(), principal(r))
 		if err != nil {
 			return nil, err
 		}
@@ -462,7 +462,7 @@ func (s *Server) handleQueryFigures(w http.ResponseWriter, r *http.Request) erro
 	if page.OrgView {
 		org = p.OrgID
 	}
-	if page.F, err = s.queries.Figures(r.Context(), from, to, org); err != nil {
+	if page.F, err = s.queries.Figures(r.Context(), p, from, to, org); err != nil {
 		return err
 	}
 	return s.render(w, r, "query_figures", page)
@@ -546,7 +546,7 @@ func (s *Server) handleQueryTargetsSave(w http.ResponseWriter, r *http.Request) 
 	if err := f.Err(); err != nil {
 		return s.settingsAgain(w, r, err)
 	}
-	if err := s.queries.SetTargets(r.Context(), queries.Targets{FirstResponseDays: first, ResolutionDays: res}); err != nil {
+	if err := s.queries.SetTargets(r.Context(), principal(r), queries.Targets{FirstResponseDays: first, ResolutionDays: res}); err != nil {
 		return s.settingsAgain(w, r, err)
 	}
 	s.setFlash(w, r, "Service levels saved")

@@ -69,7 +69,7 @@ func demoQueries(ctx context.Context, a *app, o demoOptions, st *demoState) erro
 	raiseAboutInvoice := func(when time.Time, a *auth.Principal, ref, topic, subject, msg string) step {
 		return func() error {
 			clock = when
-			opts, err := qs.LinkOptions(ctx, a.OrgID)
+			opts, err := qs.LinkOptions(ctx, a)
 			if err != nil {
 				return err
 			}

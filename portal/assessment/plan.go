@@ -103,6 +103,9 @@ func (s *Service) checkAction(in *ActionInput) (aspect int, err error) {
 
 // AddAction adds an action to the plan.
 func (s *Service) AddAction(ctx context.Context, by *auth.Principal, in ActionInput) (Action, error) {
+	if err := may(by, auth.ActionAssessmentEdit); err != nil {
+		return Action{}, err
+	}
 	aspect, err := s.checkAction(&in)
 	if err != nil {
 		return Action{}, err
@@ -135,6 +138,9 @@ func (s *Service) ActionByID(ctx context.Context, id string) (Action, error) {
 
 // UpdateAction changes an action.
 func (s *Service) UpdateAction(ctx context.Context, by *auth.Principal, id string, in ActionInput) (Action, error) {
+	if err := may(by, auth.ActionAssessmentEdit); err != nil {
+		return Action{}, err
+	}
 	a, err := s.ActionByID(ctx, id)
 	if err != nil {
 		return Action{}, err

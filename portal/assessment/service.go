@@ -93,6 +93,9 @@ func newID(prefix string) string { return store.NewID(prefix, 8) }
 // idempotent: the round has a fixed id, and loading it again reports
 // created=false and changes nothing.
 func (s *Service) LoadBaseline(ctx context.Context, by *auth.Principal) (Round, bool, error) {
+	if err := may(by, auth.ActionAssessmentEdit); err != nil {
+		return Round{}, false, err
+	}
 	b, err := Baseline()
 	if err != nil {
 		return Round{}, false, err
@@ -185,6 +188,9 @@ func (s *Service) checkRoundInput(in *RoundInput, starting bool) error {
 // StartRound starts a draft round from an earlier one: its scores,
 // observations, aspect scores and factors are the starting point.
 func (s *Service) StartRound(ctx context.Context, by *auth.Principal, in RoundInput) (Round, error) {
+	if err := may(by, auth.ActionAssessmentEdit); err != nil {
+		return Round{}, err
+	}
 	if err := s.checkRoundInput(&in, true); err != nil {
 		return Round{}, err
 	}
@@ -334,6 +340,9 @@ func (s *Service) History(ctx context.Context, r Round) ([]Change, error) {
 
 // UpdateDetails changes a draft round's name, date and participants.
 func (s *Service) UpdateDetails(ctx context.Context, by *auth.Principal, id string, in RoundInput) (Round, error) {
+	if err := may(by, auth.ActionAssessmentEdit); err != nil {
+		return Round{}, err
+	}
 	if err := s.checkRoundInput(&in, false); err != nil {
 		return Round{}, err
 	}
@@ -356,6 +365,9 @@ type ScoreInput struct {
 // ScoreQuestion sets a question's score and observation, recording the
 // suggested score at the time and whether it was adopted.
 func (s *Service) ScoreQuestion(ctx context.Context, by *auth.Principal, roundID, key string, in ScoreInput) (Round, error) {
+	if err := may(by, auth.ActionAssessmentEdit); err != nil {
+		return Round{}, err
+	}
 	r, err := s.Round(ctx, roundID)
 	if err != nil {
 		return Round{}, err
@@ -436,6 +448,9 @@ type AspectInput struct {
 
 // SetAspectScore sets an aspect's overall score.
 func (s *Service) SetAspectScore(ctx context.Context, by *auth.Principal, roundID string, n int, in AspectInput) (Round, error) {
+	if err := may(by, auth.ActionAssessmentEdit); err != nil {
+		return Round{}, err
+	}
 	var f fault.Fields
 	score, msg := ParseScore(in.Score)
 	if msg != "" {
@@ -468,6 +483,9 @@ type FactorInput struct {
 
 // UpdateFactor changes one factor of an aspect.
 func (s *Service) UpdateFactor(ctx context.Context, by *auth.Principal, roundID string, n, fn int, in FactorInput) (Round, error) {
+	if err := may(by, auth.ActionAssessmentEdit); err != nil {
+		return Round{}, err
+	}
 	var f fault.Fields
 	switch in.Effect {
 	case EffectConstraining, EffectEnabling, "":
@@ -509,6 +527,9 @@ func (s *Service) UpdateFactor(ctx context.Context, by *auth.Principal, roundID 
 // Agree makes a draft round agreed (read-only) and records the evidence as
 // it stood.
 func (s *Service) Agree(ctx context.Context, by *auth.Principal, id string) (Round, error) {
+	if err := may(by, auth.ActionAssessmentAgree); err != nil {
+		return Round{}, err
+	}
 	readings := s.CurrentReadings(ctx)
 	return s.change(ctx, id, by, "agree", "Agreed the round", func(r *Round) error {
 		r.Status = StatusAgreed
@@ -517,4 +538,14 @@ func (s *Service) Agree(ctx context.Context, by *auth.Principal, id string) (Rou
 		r.Evidence = readings
 		return nil
 	})
+}
+
+// may is Forbidden unless by may take action a on the self-assessment (the
+// policy in auth: commissioners edit and agree, administrators change the
+// settings).
+func may(by *auth.Principal, a auth.Action) error {
+	if !auth.Can(by, a) {
+		return fault.Forbiddenf("You cannot change the self-assessment")
+	}
+	return nil
 }

@@ -63,6 +63,9 @@ type MappingInput struct {
 
 // SaveMapping validates and stores an indicator's links and rules.
 func (s *Service) SaveMapping(ctx context.Context, by *auth.Principal, id IndicatorID, in MappingInput) (Mapping, error) {
+	if err := may(by, auth.ActionAssessmentSettings); err != nil {
+		return Mapping{}, err
+	}
 	ind, ok := IndicatorByID(id)
 	if !ok {
 		return Mapping{}, fault.NotFoundf("indicator not found")

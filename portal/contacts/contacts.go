@@ -148,8 +148,12 @@ func (s *Service) Team(ctx context.Context, slug string) (Team, error) {
 }
 
 // Contacts lists the named contacts, of one team or (team "") all, by
-// team order then name.
-func (s *Service) Contacts(ctx context.Context, team string) ([]Contact, error) {
+// team order then name. People's names are for signed-in users only: for
+// nobody (nil) the list is empty.
+func (s *Service) Contacts(ctx context.Context, by *auth.Principal, team string) ([]Contact, error) {
+	if by == nil {
+		return nil, nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
 	defer cancel()
 	cur, err := s.contacts.Find(ctx, bson.D{})
@@ -179,8 +183,12 @@ func (s *Service) Contacts(ctx context.Context, team string) ([]Contact, error) 
 	return out, nil
 }
 
-// Contact returns one named contact.
-func (s *Service) Contact(ctx context.Context, id string) (Contact, error) {
+// Contact returns one named contact; NotFound for nobody (nil), since
+// names are for signed-in users only.
+func (s *Service) Contact(ctx context.Context, by *auth.Principal, id string) (Contact, error) {
+	if by == nil {
+		return Contact{}, fault.NotFoundf("contact not found")
+	}
 	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
 	defer cancel()
 	var c Contact
@@ -232,10 +240,26 @@ func checkLen(f *fault.Fields, field, label, v string, required bool, max int) {
 	}
 }
 
-// SaveTeam updates a team's details; by is who did it (user id or name).
-func (s *Service) SaveTeam(ctx context.Context, slug string, in TeamInput, by string) error {
+// CanEdit reports whether p may edit the contacts of a team: admins and
+// commissioners edit every team, brokerage staff only their own teams.
+func CanEdit(p *auth.Principal, team string) bool {
+	return auth.Can(p, auth.ActionEditContacts) || (auth.Can(p, auth.ActionEditTeamContacts) && p.InTeam(team))
+}
+
+func mayEdit(p *auth.Principal, team string) error {
+	if !CanEdit(p, team) {
+		return fault.Forbiddenf("You can only edit the contacts of your own teams")
+	}
+	return nil
+}
+
+// SaveTeam updates a team's details.
+func (s *Service) SaveTeam(ctx context.Context, slug string, in TeamInput, by *auth.Principal) error {
 	if auth.TeamName(slug) == "" {
 		return fault.NotFoundf("team not found")
+	}
+	if err := mayEdit(by, slug); err != nil {
+		return err
 	}
 	in = TeamInput{Purpose: clean(in.Purpose), Hours: clean(in.Hours), Email: clean(in.Email), Phone: clean(in.Phone)}
 	var f fault.Fields
@@ -248,7 +272,7 @@ func (s *Service) SaveTeam(ctx context.Context, slug string, in TeamInput, by st
 	}
 	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
 	defer cancel()
-	doc := Team{Slug: slug, Purpose: in.Purpose, Hours: in.Hours, Email: in.Email, Phone: in.Phone, UpdatedAt: s.now().UTC().Truncate(time.Millisecond), UpdatedBy: by}
+	doc := Team{Slug: slug, Purpose: in.Purpose, Hours: in.Hours, Email: in.Email, Phone: in.Phone, UpdatedAt: s.now().UTC().Truncate(time.Millisecond), UpdatedBy: by.Name}
 	if _, err := s.teams.ReplaceOne(ctx, byID(slug), doc, options.Replace().SetUpsert(true)); err != nil {
 		return fmt.Errorf("contacts: saving team: %w", err)
 	}
@@ -266,15 +290,18 @@ func checkContact(in ContactInput) (ContactInput, error) {
 }
 
 // AddContact adds a named contact to a team; it counts as checked now.
-func (s *Service) AddContact(ctx context.Context, team string, in ContactInput, by string) (Contact, error) {
+func (s *Service) AddContact(ctx context.Context, team string, in ContactInput, by *auth.Principal) (Contact, error) {
 	if auth.TeamName(team) == "" {
 		return Contact{}, fault.NotFoundf("team not found")
+	}
+	if err := mayEdit(by, team); err != nil {
+		return Contact{}, err
 	}
 	in, err := checkContact(in)
 	if err != nil {
 		return Contact{}, err
 	}
-	c := Contact{ID: newID(), Team: team, Name: in.Name, Role: in.Role, Email: in.Email, Phone: in.Phone, CheckedAt: s.now().UTC().Truncate(time.Millisecond), CheckedBy: by}
+	c := Contact{ID: newID(), Team: team, Name: in.Name, Role: in.Role, Email: in.Email, Phone: in.Phone, CheckedAt: s.now().UTC().Truncate(time.Millisecond), CheckedBy: by.Name}
 	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
 	defer cancel()
 	if _, err := s.contacts.InsertOne(ctx, c); err != nil {
@@ -284,9 +311,12 @@ func (s *Service) AddContact(ctx context.Context, team string, in ContactInput, 
 }
 
 // UpdateContact changes a named contact; it counts as checked now.
-func (s *Service) UpdateContact(ctx context.Context, id string, in ContactInput, by string) (Contact, error) {
-	c, err := s.Contact(ctx, id)
+func (s *Service) UpdateContact(ctx context.Context, id string, in ContactInput, by *auth.Principal) (Contact, error) {
+	c, err := s.Contact(ctx, by, id)
 	if err != nil {
+		return Contact{}, err
+	}
+	if err := mayEdit(by, c.Team); err != nil {
 		return Contact{}, err
 	}
 	in, err = checkContact(in)
@@ -294,22 +324,32 @@ func (s *Service) UpdateContact(ctx context.Context, id string, in ContactInput,
 		return Contact{}, err
 	}
 	c.Name, c.Role, c.Email, c.Phone = in.Name, in.Role, in.Email, in.Phone
-	c.CheckedAt, c.CheckedBy = s.now().UTC().Truncate(time.Millisecond), by
+	c.CheckedAt, c.CheckedBy = s.now().UTC().Truncate(time.Millisecond), by.Name
 	return c, s.replace(ctx, c)
 }
 
 // MarkChecked records that someone confirmed the contact is still right.
-func (s *Service) MarkChecked(ctx context.Context, id, by string) (Contact, error) {
-	c, err := s.Contact(ctx, id)
+func (s *Service) MarkChecked(ctx context.Context, id string, by *auth.Principal) (Contact, error) {
+	c, err := s.Contact(ctx, by, id)
 	if err != nil {
 		return Contact{}, err
 	}
-	c.CheckedAt, c.CheckedBy = s.now().UTC().Truncate(time.Millisecond), by
+	if err := mayEdit(by, c.Team); err != nil {
+		return Contact{}, err
+	}
+	c.CheckedAt, c.CheckedBy = s.now().UTC().Truncate(time.Millisecond), by.Name
 	return c, s.replace(ctx, c)
 }
 
 // RemoveContact deletes a named contact.
-func (s *Service) RemoveContact(ctx context.Context, id string) error {
+func (s *Service) RemoveContact(ctx context.Context, id string, by *auth.Principal) error {
+	c, err := s.Contact(ctx, by, id)
+	if err != nil {
+		return err
+	}
+	if err := mayEdit(by, c.Team); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
 	defer cancel()
 	res, err := s.contacts.DeleteOne(ctx, byID(id))
@@ -343,10 +383,11 @@ type Results struct {
 	Contacts []Contact
 }
 
-// Search finds topics, teams and (when withPeople) named contacts whose
-// text contains every word of q, case-insensitively. It searches in
-// memory: the directory is small.
-func (s *Service) Search(ctx context.Context, q string, withPeople bool) (Results, error) {
+// Search finds topics, teams and (for a signed-in user, not for nobody)
+// named contacts whose text contains every word of q, case-insensitively.
+// It searches in memory: the directory is small.
+func (s *Service) Search(ctx context.Context, by *auth.Principal, q string) (Results, error) {
+	withPeople := by != nil
 	res := Results{Query: strings.TrimSpace(q)}
 	words := strings.Fields(strings.ToLower(q))
 	if len(words) == 0 {
@@ -383,7 +424,7 @@ func (s *Service) Search(ctx context.Context, q string, withPeople bool) (Result
 		}
 	}
 	if withPeople {
-		people, err := s.Contacts(ctx, "")
+		people, err := s.Contacts(ctx, by, "")
 		if err != nil {
 			return res, err
 		}

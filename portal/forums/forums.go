@@ -459,9 +459,10 @@ func (s *Service) visible(ctx context.Context, by *auth.Principal, e *Event) err
 	return nil
 }
 
-// staffOnly is Forbidden unless by is council staff.
+// staffOnly is Forbidden unless by may manage events (commissioners and
+// administrators, by the auth policy).
 func staffOnly(by *auth.Principal) error {
-	if !by.IsStaff() {
+	if !auth.Can(by, auth.ActionManageEvents) {
 		return fault.Forbiddenf("Only council staff manage forums and events")
 	}
 	return nil

@@ -253,12 +253,13 @@ func (s *Service) SetLinker(l Linker) { s.linker = l }
 // Linking reports whether queries can link to invoices and contracts.
 func (s *Service) Linking() bool { return s.linker != nil }
 
-// LinkOptions lists what the organisation may link a query to.
-func (s *Service) LinkOptions(ctx context.Context, orgID string) ([]LinkOption, error) {
-	if s.linker == nil || orgID == "" {
+// LinkOptions lists what the actor's organisation may link a query to
+// (nothing for anyone but a provider).
+func (s *Service) LinkOptions(ctx context.Context, a *auth.Principal) ([]LinkOption, error) {
+	if s.linker == nil || !a.IsProvider() || a.OrgID == "" {
 		return nil, nil
 	}
-	return s.linker.LinkOptions(ctx, orgID)
+	return s.linker.LinkOptions(ctx, a.OrgID)
 }
 
 // EnsureIndexes creates the collections and the events' (query, seq) index.
@@ -342,8 +343,11 @@ func (s *Service) Targets(ctx context.Context) (Targets, error) {
 	return *s.targets, nil
 }
 
-// SetTargets changes the service levels.
-func (s *Service) SetTargets(ctx context.Context, t Targets) error {
+// SetTargets changes the service levels (administrators only).
+func (s *Service) SetTargets(ctx context.Context, a *auth.Principal, t Targets) error {
+	if !auth.Can(a, auth.ActionQuerySettings) {
+		return fault.Forbiddenf("Only administrators change the query targets")
+	}
 	var f fault.Fields
 	if t.FirstResponseDays < 1 || t.FirstResponseDays > 30 {
 		f.Add("firstResponseDays", "First response target must be between 1 and 30 working days")
@@ -910,9 +914,17 @@ func (f Filter) match(q *Query) bool {
 	return true
 }
 
-// List returns matching queries from the read model: unresolved oldest
-// first (the queue order), then resolved newest first.
-func (s *Service) List(ctx context.Context, f Filter) ([]View, error) {
+// List returns the matching queries the actor may see (staff: all; a
+// provider: its organisation's, whatever f.OrgID says) from the read
+// model: unresolved oldest first (the queue order), then resolved newest
+// first.
+func (s *Service) List(ctx context.Context, a *auth.Principal, f Filter) ([]View, error) {
+	if !a.IsStaff() {
+		if a == nil || a.OrgID == "" {
+			return nil, nil
+		}
+		f.OrgID = a.OrgID
+	}
 	if err := s.ensureLoaded(ctx); err != nil {
 		return nil, err
 	}

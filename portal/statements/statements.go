@@ -307,9 +307,10 @@ func withoutDraft(st *Statement) *Statement {
 	return &c
 }
 
-// staffOnly is Forbidden unless by is council staff.
+// staffOnly is Forbidden unless by may edit statements (commissioners and
+// administrators, by the auth policy).
 func staffOnly(by *auth.Principal) error {
-	if !by.IsStaff() {
+	if !auth.Can(by, auth.ActionEditStatements) {
 		return fault.Forbiddenf("Only commissioners edit market position statements")
 	}
 	return nil
