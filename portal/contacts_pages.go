@@ -25,7 +25,7 @@ type contactsPage struct {
 }
 
 func (s *Server) handleContacts(w http.ResponseWriter, r *http.Request) error {
-	teams, err := s.contacts.Teams(r.Context())
+	teams, err := s.Contacts.Teams(r.Context())
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (s *Server) handleContacts(w http.ResponseWriter, r *http.Request) error {
 		} else if len(text) > 100 {
 			page.basePage = page.withForm(page.Form, fault.InvalidField("q", "Search must be 100 characters or fewer"))
 		} else {
-			res, err := s.contacts.Search(r.Context(), principal(r), text)
+			res, err := s.Contacts.Search(r.Context(), principal(r), text)
 			if err != nil {
 				return err
 			}
@@ -72,7 +72,7 @@ func (s *Server) handleContactsTeam(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, slug string, topic *contacts.Topic) error {
-	team, err := s.contacts.Team(r.Context(), slug)
+	team, err := s.Contacts.Team(r.Context(), slug)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, slug string,
 	}
 	page := &contactsTeamPage{basePage: s.page(r, title), Team: team, Topic: topic, ShowNames: p != nil, CanEdit: p != nil && contacts.CanEdit(p, slug), Now: s.cfg.Now()}
 	if p != nil {
-		if page.People, err = s.contacts.Contacts(r.Context(), p, slug); err != nil {
+		if page.People, err = s.Contacts.Contacts(r.Context(), p, slug); err != nil {
 			return err
 		}
 	}
@@ -98,7 +98,7 @@ type contactsTeamEditPage struct {
 }
 
 func (s *Server) editableTeam(r *http.Request) (contacts.Team, error) {
-	team, err := s.contacts.Team(r.Context(), mux.Vars(r)["slug"])
+	team, err := s.Contacts.Team(r.Context(), mux.Vars(r)["slug"])
 	if err != nil {
 		return team, err
 	}
@@ -127,7 +127,7 @@ func (s *Server) handleContactsTeamSave(w http.ResponseWriter, r *http.Request) 
 		return fault.InvalidField("", "The form could not be read")
 	}
 	in := contacts.TeamInput{Purpose: r.PostForm.Get("purpose"), Hours: r.PostForm.Get("hours"), Email: r.PostForm.Get("email"), Phone: r.PostForm.Get("phone")}
-	if err := s.contacts.SaveTeam(r.Context(), team.Slug, in, principal(r)); err != nil {
+	if err := s.Contacts.SaveTeam(r.Context(), team.Slug, in, principal(r)); err != nil {
 		if fault.KindOf(err) == fault.Invalid {
 			page := &contactsTeamEditPage{basePage: s.page(r, "Edit "+team.Name).withForm(r.PostForm, err), Team: team}
 			return s.renderStatus(w, r, http.StatusUnprocessableEntity, "contacts_team_edit", page)
@@ -166,7 +166,7 @@ func (s *Server) handleContactCreate(w http.ResponseWriter, r *http.Request) err
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	c, err := s.contacts.AddContact(r.Context(), team.Slug, contactInput(r), principal(r))
+	c, err := s.Contacts.AddContact(r.Context(), team.Slug, contactInput(r), principal(r))
 	if err != nil {
 		if fault.KindOf(err) == fault.Invalid {
 			page := &contactEditPage{basePage: s.page(r, "Add a contact to "+team.Name).withForm(r.PostForm, err), Team: team, Action: "/contacts/teams/" + team.Slug + "/people/new"}
@@ -180,11 +180,11 @@ func (s *Server) handleContactCreate(w http.ResponseWriter, r *http.Request) err
 
 // editableContact loads the contact and checks the viewer may edit its team.
 func (s *Server) editableContact(r *http.Request) (contacts.Contact, contacts.Team, error) {
-	c, err := s.contacts.Contact(r.Context(), principal(r), mux.Vars(r)["id"])
+	c, err := s.Contacts.Contact(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return c, contacts.Team{}, err
 	}
-	team, err := s.contacts.Team(r.Context(), c.Team)
+	team, err := s.Contacts.Team(r.Context(), c.Team)
 	if err != nil {
 		return c, team, err
 	}
@@ -212,7 +212,7 @@ func (s *Server) handleContactUpdate(w http.ResponseWriter, r *http.Request) err
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	if _, err := s.contacts.UpdateContact(r.Context(), c.ID, contactInput(r), principal(r)); err != nil {
+	if _, err := s.Contacts.UpdateContact(r.Context(), c.ID, contactInput(r), principal(r)); err != nil {
 		if fault.KindOf(err) == fault.Invalid {
 			page := &contactEditPage{basePage: s.page(r, "Edit "+c.Name).withForm(r.PostForm, err), Team: team, Contact: &c, Action: "/contacts/people/" + c.ID + "/edit"}
 			return s.renderStatus(w, r, http.StatusUnprocessableEntity, "contact_edit", page)
@@ -228,7 +228,7 @@ func (s *Server) handleContactChecked(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	if _, err := s.contacts.MarkChecked(r.Context(), c.ID, principal(r)); err != nil {
+	if _, err := s.Contacts.MarkChecked(r.Context(), c.ID, principal(r)); err != nil {
 		return err
 	}
 	s.setFlash(w, r, c.Name+" marked as checked today")
@@ -240,7 +240,7 @@ func (s *Server) handleContactRemove(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	if err := s.contacts.RemoveContact(r.Context(), c.ID, principal(r)); err != nil {
+	if err := s.Contacts.RemoveContact(r.Context(), c.ID, principal(r)); err != nil {
 		return err
 	}
 	s.setFlash(w, r, c.Name+" removed from "+team.Name)

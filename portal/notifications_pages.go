@@ -22,7 +22,7 @@ type notificationsPage struct {
 }
 
 func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) error {
-	items, err := s.notify.List(r.Context(), principal(r))
+	items, err := s.Notify.List(r.Context(), principal(r))
 	if err != nil {
 		return err
 	}
@@ -36,14 +36,14 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) handleNotificationRead(w http.ResponseWriter, r *http.Request) error {
-	if err := s.notify.MarkRead(r.Context(), principal(r), mux.Vars(r)["id"]); err != nil {
+	if err := s.Notify.MarkRead(r.Context(), principal(r), mux.Vars(r)["id"]); err != nil {
 		return err
 	}
 	return redirect(w, r, "/notifications")
 }
 
 func (s *Server) handleNotificationsReadAll(w http.ResponseWriter, r *http.Request) error {
-	if err := s.notify.MarkAllRead(r.Context(), principal(r)); err != nil {
+	if err := s.Notify.MarkAllRead(r.Context(), principal(r)); err != nil {
 		return err
 	}
 	s.setFlash(w, r, "All notifications marked as read")
@@ -54,12 +54,12 @@ func (s *Server) handleNotificationsReadAll(w http.ResponseWriter, r *http.Reque
 // notify lists from its in-memory read model.
 // navFor has no request context, so it gets a short deadline of its own.
 func (s *Server) notificationsLabel(p *auth.Principal) string {
-	if s.notify == nil || p == nil || p.OrgID == "" {
+	if s.Notify == nil || p == nil || p.OrgID == "" {
 		return "Notifications"
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	n, err := s.notify.UnreadCount(ctx, p)
+	n, err := s.Notify.UnreadCount(ctx, p)
 	if err != nil || n == 0 {
 		return "Notifications"
 	}

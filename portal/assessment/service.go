@@ -82,7 +82,7 @@ func (s *Service) SetEvidence(e Evidence) {
 // EnsureIndexes creates the collections (they are read by _id or whole, so
 // no other index is needed).
 func (s *Service) EnsureIndexes(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	return store.EnsureCollections(ctx, s.db, colRounds, colEvents, colActions, colIndicators)
 }

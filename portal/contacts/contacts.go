@@ -95,7 +95,7 @@ func NewService(db *mongo.Database, now func() time.Time) *Service {
 
 // EnsureIndexes creates the collections.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	return store.EnsureCollections(ctx, s.teams.Database(), collTeams, collContacts)
 }
@@ -107,7 +107,7 @@ func newID() string { return store.NewID("c", 10) }
 // Teams returns every council team in auth.CouncilTeams order, with the
 // details staff entered (empty until they do) and the topics each owns.
 func (s *Service) Teams(ctx context.Context) ([]Team, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	cur, err := s.teams.Find(ctx, bson.D{})
 	if err != nil {
@@ -136,7 +136,7 @@ func (s *Service) Team(ctx context.Context, slug string) (Team, error) {
 	if name == "" {
 		return Team{}, fault.NotFoundf("team not found")
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var t Team
 	err := s.teams.FindOne(ctx, byID(slug)).Decode(&t)
@@ -154,7 +154,7 @@ func (s *Service) Contacts(ctx context.Context, by *auth.Principal, team string)
 	if by == nil {
 		return nil, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	cur, err := s.contacts.Find(ctx, bson.D{})
 	if err != nil {
@@ -189,7 +189,7 @@ func (s *Service) Contact(ctx context.Context, by *auth.Principal, id string) (C
 	if by == nil {
 		return Contact{}, fault.NotFoundf("contact not found")
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var c Contact
 	err := s.contacts.FindOne(ctx, byID(id)).Decode(&c)
@@ -270,7 +270,7 @@ func (s *Service) SaveTeam(ctx context.Context, slug string, in TeamInput, by *a
 	if err := f.Err(); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	doc := Team{Slug: slug, Purpose: in.Purpose, Hours: in.Hours, Email: in.Email, Phone: in.Phone, UpdatedAt: s.now().UTC().Truncate(time.Millisecond), UpdatedBy: by.Name}
 	if _, err := s.teams.ReplaceOne(ctx, byID(slug), doc, options.Replace().SetUpsert(true)); err != nil {
@@ -302,7 +302,7 @@ func (s *Service) AddContact(ctx context.Context, team string, in ContactInput, 
 		return Contact{}, err
 	}
 	c := Contact{ID: newID(), Team: team, Name: in.Name, Role: in.Role, Email: in.Email, Phone: in.Phone, CheckedAt: s.now().UTC().Truncate(time.Millisecond), CheckedBy: by.Name}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.contacts.InsertOne(ctx, c); err != nil {
 		return Contact{}, fmt.Errorf("contacts: adding contact: %w", err)
@@ -350,7 +350,7 @@ func (s *Service) RemoveContact(ctx context.Context, id string, by *auth.Princip
 	if err := mayEdit(by, c.Team); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	res, err := s.contacts.DeleteOne(ctx, byID(id))
 	if err != nil {
@@ -363,7 +363,7 @@ func (s *Service) RemoveContact(ctx context.Context, id string, by *auth.Princip
 }
 
 func (s *Service) replace(ctx context.Context, c Contact) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	res, err := s.contacts.ReplaceOne(ctx, byID(c.ID), c)
 	if err != nil {

@@ -62,7 +62,7 @@ func (s *Service) RecordAttendance(ctx context.Context, by *auth.Principal, even
 	if err := f.Err(); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	for org, n := range values {
 		_, err := s.db.Collection(colBookings).UpdateOne(ctx, bson.D{{Key: "_id", Value: bookingID(eventID, org)}},
@@ -94,7 +94,7 @@ func (s *Service) PublishNotes(ctx context.Context, by *auth.Principal, eventID,
 		return fault.Conflictf("Notes can be published once the event has started")
 	}
 	first := e.NotesPublishedAt.IsZero()
-	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err = s.db.Collection(colEvents).UpdateOne(cctx, bson.D{{Key: "_id", Value: eventID}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "notes", Value: notes}, {Key: "actions", Value: actions}, {Key: "notesPublishedAt", Value: now.UTC()},
@@ -160,7 +160,7 @@ func (s *Service) AddComment(ctx context.Context, eventID, message string, by *a
 		return nil, fault.Forbiddenf("Only organisations that attended can comment on this event")
 	}
 	c := &Comment{ID: newID("fc_"), EventID: eventID, OrgID: by.OrgID, OrgName: by.OrgName, AuthorName: by.Name, Message: message, At: now.UTC()}
-	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colComments).InsertOne(cctx, c); err != nil {
 		return nil, fmt.Errorf("forums: saving comment: %w", err)
@@ -174,7 +174,7 @@ func (s *Service) Comments(ctx context.Context, by *auth.Principal, eventID stri
 	if _, err := s.Get(ctx, by, eventID); err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	cur, err := s.db.Collection(colComments).Find(ctx, bson.D{})
 	if err != nil {
@@ -325,7 +325,7 @@ func (s *Service) FeedToken(ctx context.Context, by *auth.Principal, now time.Ti
 		return "", fault.NotFoundf("feed not found")
 	}
 	orgID := by.OrgID
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var k feedKey
 	err := s.db.Collection(colFeeds).FindOne(ctx, bson.D{{Key: "_id", Value: "org:" + orgID}}).Decode(&k)
@@ -345,7 +345,7 @@ func (s *Service) ResetFeedToken(ctx context.Context, by *auth.Principal, now ti
 		return "", fault.NotFoundf("feed not found")
 	}
 	orgID := by.OrgID
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	c := s.db.Collection(colFeeds)
 	var old feedKey
@@ -376,7 +376,7 @@ func (s *Service) FeedOrg(ctx context.Context, token string) (string, error) {
 			return "", fault.NotFoundf("feed not found")
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var t feedToken
 	err := s.db.Collection(colFeeds).FindOne(ctx, bson.D{{Key: "_id", Value: "tok:" + token}}).Decode(&t)
@@ -408,7 +408,7 @@ func (s *Service) CancelEvent(ctx context.Context, by *auth.Principal, eventID s
 	if e.Started(now) {
 		return fault.Conflictf("The event has started and cannot be cancelled")
 	}
-	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err = s.db.Collection(colEvents).UpdateOne(cctx, bson.D{{Key: "_id", Value: eventID}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "cancelled", Value: true}, {Key: "updatedAt", Value: now.UTC()},

@@ -224,7 +224,7 @@ func NewService(db *mongo.Database, notify Announcer, dir Directory) *Service {
 
 // EnsureIndexes creates the collections, idempotently.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	return store.EnsureCollections(ctx, s.db, colEvents, colLedger, colBookings, colComments, colFeeds)
 }
@@ -410,7 +410,7 @@ func (s *Service) Create(ctx context.Context, in EventInput, by *auth.Principal,
 	if e.ServiceTypes == nil {
 		e.ServiceTypes = []string{}
 	}
-	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colEvents).InsertOne(cctx, &e); err != nil {
 		return nil, fmt.Errorf("forums: creating event: %w", err)
@@ -484,7 +484,7 @@ func (s *Service) get(ctx context.Context, id string) (*Event, error) {
 }
 
 func (s *Service) getDoc(ctx context.Context, id string) (*Event, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var e Event
 	err := s.db.Collection(colEvents).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&e)
@@ -536,7 +536,7 @@ func (s *Service) Update(ctx context.Context, id string, in EventInput, by *auth
 	if ne.ServiceTypes == nil {
 		ne.ServiceTypes = []string{}
 	}
-	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err = s.db.Collection(colEvents).UpdateOne(cctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "title", Value: ne.Title}, {Key: "description", Value: ne.Description}, {Key: "agenda", Value: ne.Agenda},
@@ -595,7 +595,7 @@ func (s *Service) List(ctx context.Context, by *auth.Principal) ([]Event, error)
 }
 
 func (s *Service) list(ctx context.Context) ([]Event, error) {
-	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	cur, err := s.db.Collection(colEvents).Find(cctx, bson.D{})
 	if err != nil {

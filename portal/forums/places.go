@@ -121,7 +121,7 @@ func (p *placeState) applyTo(e *Event) {
 // snapshot names, then any later entries a writer inserted but did not get
 // to record in the snapshot.
 func (s *Service) places(ctx context.Context, e *Event) (*placeState, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	st := &placeState{Seq: 0, Capacity: e.Capacity}
 	seq := e.Seq
@@ -172,7 +172,7 @@ func (s *Service) change(ctx context.Context, eventID, kind string, by *auth.Pri
 		if d.Holdings == nil {
 			d.Holdings = []Holding{}
 		}
-		cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+		cctx, cancel := store.CallContext(ctx)
 		_, err = s.db.Collection(colLedger).InsertOne(cctx, d)
 		cancel()
 		if store.IsDuplicateKey(err) {
@@ -192,7 +192,7 @@ func (s *Service) change(ctx context.Context, eventID, kind string, by *auth.Pri
 // snapshot brings the event document and the changed booking documents in
 // line with the ledger, by bare _id.
 func (s *Service) snapshot(ctx context.Context, eventID string, before, after *placeState, now time.Time) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err := s.db.Collection(colEvents).UpdateOne(ctx, bson.D{{Key: "_id", Value: eventID}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "seq", Value: after.Seq}, {Key: "capacity", Value: after.Capacity},
@@ -295,7 +295,7 @@ func (s *Service) Book(ctx context.Context, eventID string, in BookInput, by *au
 		return nil, err
 	}
 	// The details of the booking (the snapshot already has status and places).
-	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err = s.db.Collection(colBookings).UpdateOne(cctx, bson.D{{Key: "_id", Value: bookingID(eventID, by.OrgID)}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "eventID", Value: eventID}, {Key: "orgID", Value: by.OrgID}, {Key: "orgName", Value: by.OrgName},
@@ -380,7 +380,7 @@ func (s *Service) bookingFor(ctx context.Context, e *Event, orgID string) (*Book
 	if err != nil {
 		return nil, err
 	}
-	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var b Booking
 	err = s.db.Collection(colBookings).FindOne(cctx, bson.D{{Key: "_id", Value: bookingID(eventID, orgID)}}).Decode(&b)
@@ -460,7 +460,7 @@ func (s *Service) bookings(ctx context.Context, eventID string) ([]Booking, erro
 }
 
 func (s *Service) allBookings(ctx context.Context) ([]Booking, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	cur, err := s.db.Collection(colBookings).Find(ctx, bson.D{})
 	if err != nil {

@@ -123,7 +123,7 @@ func NewService(db *mongo.Database, now func() time.Time) *Service {
 
 // EnsureIndexes creates the collections. The read model loads on first use.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if err := store.EnsureCollections(ctx, s.notes.Database(), collNotes, collReads); err != nil {
 		return err
@@ -133,7 +133,7 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 
 // Refresh reloads the read model from the store.
 func (s *Service) Refresh(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var notes []Notification
 	cur, err := s.notes.Find(ctx, bson.D{})
@@ -233,7 +233,7 @@ func (s *Service) insert(ctx context.Context, n Notification) error {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	n.At = n.At.Truncate(time.Millisecond)
 	if _, err := s.notes.InsertOne(ctx, n); err != nil {
@@ -338,7 +338,7 @@ func (s *Service) MarkRead(ctx context.Context, by *auth.Principal, id string) e
 	if !found || orgID == "" {
 		return fault.NotFoundf("notification not found")
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	doc := readDoc{ID: "r:" + orgID + ":" + id, OrgID: orgID, Note: id}
 	if _, err := s.reads.InsertOne(ctx, doc); err != nil && !store.IsDuplicateKey(err) {
@@ -362,7 +362,7 @@ func (s *Service) MarkAllRead(ctx context.Context, by *auth.Principal) error {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	s.mu.RLock()
 	var latest time.Time

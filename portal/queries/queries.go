@@ -264,7 +264,7 @@ func (s *Service) LinkOptions(ctx context.Context, a *auth.Principal) ([]LinkOpt
 
 // EnsureIndexes creates the collections and the events' (query, seq) index.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if err := store.EnsureCollections(ctx, s.queries.Database(), collQueries, collEvents, collAttachments, collSettings); err != nil {
 		return err
@@ -281,7 +281,7 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 
 // Refresh reloads the read model and the targets from the store.
 func (s *Service) Refresh(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	cur, err := s.queries.Find(ctx, bson.D{})
 	if err != nil {
@@ -363,7 +363,7 @@ func (s *Service) SetTargets(ctx context.Context, a *auth.Principal, t Targets) 
 	if err := s.ensureLoaded(ctx); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	doc := targetsDoc{ID: targetsID, Targets: t}
 	if _, err := s.settings.ReplaceOne(ctx, bson.D{{Key: "_id", Value: targetsID}}, doc, options.Replace().SetUpsert(true)); err != nil {
@@ -484,7 +484,7 @@ func (s *Service) commit(ctx context.Context, q *Query, ev event, a *auth.Princi
 	if msg != nil && len(q.Messages) >= MaxMessages {
 		return fault.Conflictf("This query's thread is full: raise a new query and mention %s", q.ID)
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var attID string
 	if msg != nil {
@@ -579,7 +579,7 @@ func (s *Service) Get(ctx context.Context, a *auth.Principal, id string) (*Query
 	if id == "" || len(id) > 40 {
 		return nil, fault.NotFoundf("query not found")
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var q Query
 	err := s.queries.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&q)
@@ -803,7 +803,7 @@ func (s *Service) Attachment(ctx context.Context, a *auth.Principal, id string) 
 	if id == "" || len(id) > 40 {
 		return nil, fault.NotFoundf("attachment not found")
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var d attachmentDoc
 	err := s.attachments.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)

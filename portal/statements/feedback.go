@@ -66,7 +66,7 @@ func (s *Service) AddFeedback(ctx context.Context, statementID string, version i
 		Message:     message,
 		CreatedAt:   at.UTC(),
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colFeedback).InsertOne(ctx, fb); err != nil {
 		return nil, fmt.Errorf("statements: saving feedback: %w", err)
@@ -88,7 +88,7 @@ func (s *Service) GetFeedback(ctx context.Context, by *auth.Principal, id string
 }
 
 func (s *Service) getFeedback(ctx context.Context, id string) (*Feedback, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var fb Feedback
 	err := s.db.Collection(colFeedback).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&fb)
@@ -119,7 +119,7 @@ func (s *Service) ListFeedback(ctx context.Context, by *auth.Principal, flt Feed
 		}
 		flt.OrgID = by.OrgID
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	cur, err := s.db.Collection(colFeedback).Find(ctx, bson.D{})
 	if err != nil {
@@ -157,7 +157,7 @@ func (s *Service) AnswerFeedback(ctx context.Context, id, answer string, by *aut
 		return nil, err
 	}
 	fb.Answer, fb.AnsweredBy, fb.AnsweredAt = answer, by.Name, at.UTC()
-	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err = s.db.Collection(colFeedback).UpdateOne(cctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "answer", Value: fb.Answer},

@@ -226,7 +226,7 @@ func (s *Service) SetAnnouncer(a Announcer) { s.notify = a }
 
 // EnsureIndexes creates the collections and indexes, idempotently.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if err := store.EnsureCollections(ctx, s.db, colStatements, colVersions, colFeedback); err != nil {
 		return err
@@ -274,7 +274,7 @@ func (s *Service) Create(ctx context.Context, title, summary string, by *auth.Pr
 		CreatedAt:      at.UTC(),
 		CreatedBy:      by.Name,
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colStatements).InsertOne(ctx, st); err != nil {
 		return nil, fmt.Errorf("statements: creating: %w", err)
@@ -318,7 +318,7 @@ func staffOnly(by *auth.Principal) error {
 
 // get returns a statement with its draft, whoever asks.
 func (s *Service) get(ctx context.Context, id string) (*Statement, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var st Statement
 	err := s.db.Collection(colStatements).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&st)
@@ -354,7 +354,7 @@ func (s *Service) List(ctx context.Context, by *auth.Principal) ([]Statement, er
 // list is every statement, whoever asks. There are few statements (one a
 // year or so), so a scan is fine.
 func (s *Service) list(ctx context.Context) ([]Statement, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	cur, err := s.db.Collection(colStatements).Find(ctx, bson.D{})
 	if err != nil {
@@ -369,7 +369,7 @@ func (s *Service) list(ctx context.Context) ([]Statement, error) {
 }
 
 func (s *Service) saveDraft(ctx context.Context, st *Statement, by *auth.Principal, at time.Time) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err := s.db.Collection(colStatements).UpdateOne(ctx, bson.D{{Key: "_id", Value: st.ID}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "draft", Value: st.Draft},
@@ -527,7 +527,7 @@ func (s *Service) Publish(ctx context.Context, id, changeNote string, by *auth.P
 		PublishedAt: at.UTC(),
 		PublishedBy: by.Name,
 	}
-	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colVersions).InsertOne(cctx, v); err != nil {
 		if store.IsDuplicateKey(err) {
@@ -554,7 +554,7 @@ func (s *Service) Publish(ctx context.Context, id, changeNote string, by *auth.P
 
 // Version returns published version n of a statement.
 func (s *Service) Version(ctx context.Context, id string, n int) (*Version, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var v Version
 	err := s.db.Collection(colVersions).FindOne(ctx, bson.D{{Key: "_id", Value: versionID(id, n)}}).Decode(&v)
