@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -40,8 +41,8 @@ type ReadModel[T any] struct {
 	// default 10 seconds.
 	Margin time.Duration
 
-	loadMu sync.Mutex
-	loaded bool
+	loadMu sync.Mutex // serialises Load
+	loaded atomic.Bool
 	markMu sync.Mutex
 	seen   time.Time
 }
@@ -54,11 +55,7 @@ func (m *ReadModel[T]) now() time.Time {
 }
 
 // Loaded reports whether Load has completed.
-func (m *ReadModel[T]) Loaded() bool {
-	m.loadMu.Lock()
-	defer m.loadMu.Unlock()
-	return m.loaded
-}
+func (m *ReadModel[T]) Loaded() bool { return m.loaded.Load() }
 
 // EnsureLoaded loads the model unless it is loaded already.
 func (m *ReadModel[T]) EnsureLoaded(ctx context.Context) error {
@@ -73,7 +70,7 @@ func (m *ReadModel[T]) EnsureLoaded(ctx context.Context) error {
 func (m *ReadModel[T]) Load(ctx context.Context) error {
 	m.loadMu.Lock()
 	defer m.loadMu.Unlock()
-	if m.loaded {
+	if m.loaded.Load() {
 		return nil
 	}
 	start := m.now()
@@ -92,7 +89,7 @@ func (m *ReadModel[T]) Load(ctx context.Context) error {
 	// refresh looks a minute back.
 	m.seen = start.Add(-time.Minute)
 	m.markMu.Unlock()
-	m.loaded = true
+	m.loaded.Store(true)
 	return nil
 }
 
