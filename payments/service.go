@@ -1,12 +1,3 @@
-// Package payments is the payments domain: money, calendar dates and due
-// dates, the contracts register, invoices and their lifecycle, with an
-// in-memory read model that serves every list, queue and count.
-//
-// Storage (DESIGN.md section 4): every state change of an invoice is an
-// inserted event with a deterministic _id (invoiceID:seq) — a second writer
-// of the same step gets a duplicate key and is told the invoice changed —
-// followed by a replace of the invoice snapshot by bare _id. Events are the
-// truth: a snapshot found behind its events at start-up is rebuilt.
 package payments
 
 import (
