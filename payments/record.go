@@ -203,6 +203,7 @@ func (s *Service) newChanges() *store.Changes[Invoice, Event] {
 			_, err := s.db.Collection(colInvoiceNumbers).DeleteOne(ctx, bson.D{{Key: "_id", Value: p.Claim}, {Key: "invoice_id", Value: p.Entity}})
 			return err
 		},
+		Written: func(inv *Invoice) { s.putInvoice(inv) },
 		Repaired: func(inv *Invoice) {
 			if s.invoicesRM.Loaded() {
 				s.putInvoice(inv)

@@ -102,9 +102,9 @@ func (s *Service) Transition(ctx context.Context, actor Actor, invoiceID string,
 }
 
 // record takes the step: the intent record, the event, the snapshot
-// (store.Changes.Append), then the read model. Once the event is written
-// the change has happened and shows at once, even if the snapshot write
-// failed (repair then rebuilds the snapshot from the events).
+// (store.Changes.Append). Once the event is written the change has
+// happened and the read model shows it at once (Changes.Written), even if
+// the snapshot write then fails (repair rebuilds it from the events).
 func (s *Service) record(ctx context.Context, inv Invoice, ev Event) (Invoice, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
@@ -115,7 +115,6 @@ func (s *Service) record(ctx context.Context, inv Invoice, ev Event) (Invoice, e
 		}
 		return Invoice{}, fmt.Errorf("payments: recording the change: %w", err)
 	}
-	s.putInvoice(&inv)
 	return inv, nil
 }
 

@@ -69,6 +69,10 @@ type Changes[S, E any] struct {
 	// Undo releases a first step's claim when its snapshot was never
 	// written. nil: first steps claim nothing.
 	Undo func(ctx context.Context, p Pending) error
+	// Written, if set, is told of the snapshot as soon as Append has
+	// written its event — the moment the change has happened — before the
+	// snapshot write, so that readers of a read model see it at once.
+	Written func(snap *S)
 	// Repaired is told of every snapshot that repair rebuilt.
 	Repaired func(snap *S)
 	Log      *slog.Logger
@@ -171,6 +175,9 @@ func (c *Changes[S, E]) Append(ctx context.Context, entity string, seq int, ev E
 		c.Finish(ctx, entity, seq)
 		return err
 	}
+	if c.Written != nil && seq > 1 {
+		c.Written(snap)
+	}
 	if err := c.WriteSnapshot(ctx, entity, snap, seq == 1); err != nil {
 		if seq == 1 {
 			uctx, cancel := CallContext(context.WithoutCancel(ctx))
@@ -184,6 +191,9 @@ func (c *Changes[S, E]) Append(ctx context.Context, entity string, seq int, ev E
 		}
 		c.log().Error("store: writing a snapshot failed; repair rebuilds it from its events", "entity", entity, "seq", seq, "err", err)
 		return nil
+	}
+	if c.Written != nil && seq == 1 {
+		c.Written(snap)
 	}
 	c.Finish(ctx, entity, seq)
 	return nil
