@@ -76,8 +76,8 @@ func (s *Service) Invitation(ctx context.Context, token string) (*Invitation, *U
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var inv Invitation
-	if err := s.db.Collection(colInvitations).FindOne(ctx, bson.D{{Key: "_id", Value: hashSecret(token)}}).Decode(&inv); err != nil {
+	inv, err := store.Get[Invitation](ctx, s.db.Collection(colInvitations), hashSecret(token))
+	if err != nil {
 		if fault.KindOf(notFound(err, "")) == fault.NotFound {
 			return nil, nil, gone
 		}

@@ -262,8 +262,8 @@ func (s *Service) Org(ctx context.Context, id string) (*Org, error) {
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var o Org
-	if err := s.db.Collection(colOrgs).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&o); err != nil {
+	o, err := store.Get[Org](ctx, s.db.Collection(colOrgs), id)
+	if err != nil {
 		return nil, notFound(err, "organisation")
 	}
 	return &o, nil

@@ -124,8 +124,8 @@ func (s *Service) TokenPrincipal(ctx context.Context, secret string) (*Principal
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var t APIToken
-	if err := s.db.Collection(colTokens).FindOne(ctx, bson.D{{Key: "_id", Value: hashSecret(secret)}}).Decode(&t); err != nil {
+	t, err := store.Get[APIToken](ctx, s.db.Collection(colTokens), hashSecret(secret))
+	if err != nil {
 		if fault.KindOf(notFound(err, "")) == fault.NotFound {
 			return nil, bad
 		}

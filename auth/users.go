@@ -200,8 +200,8 @@ func (s *Service) User(ctx context.Context, id string) (*User, error) {
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var u User
-	if err := s.db.Collection(colUsers).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&u); err != nil {
+	u, err := store.Get[User](ctx, s.db.Collection(colUsers), id)
+	if err != nil {
 		return nil, notFound(err, "user")
 	}
 	return &u, nil
@@ -215,10 +215,11 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) 
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var entry struct {
+	type emailEntry struct {
 		UserID string `bson:"user_id"`
 	}
-	if err := s.db.Collection(colUserEmails).FindOne(ctx, bson.D{{Key: "_id", Value: lower}}).Decode(&entry); err != nil {
+	entry, err := store.Get[emailEntry](ctx, s.db.Collection(colUserEmails), lower)
+	if err != nil {
 		return nil, notFound(err, "user")
 	}
 	u, err := s.User(ctx, entry.UserID)

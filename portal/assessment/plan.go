@@ -125,8 +125,7 @@ func (s *Service) AddAction(ctx context.Context, by *auth.Principal, in ActionIn
 func (s *Service) ActionByID(ctx context.Context, id string) (Action, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var a Action
-	err := s.db.Collection(colActions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&a)
+	a, err := store.Get[Action](ctx, s.db.Collection(colActions), id)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return Action{}, fault.NotFoundf("action not found")
 	}

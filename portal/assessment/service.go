@@ -120,8 +120,7 @@ func (s *Service) LoadBaseline(ctx context.Context, by *auth.Principal) (Round, 
 func (s *Service) Round(ctx context.Context, id string) (Round, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var r Round
-	err := s.db.Collection(colRounds).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
+	r, err := store.Get[Round](ctx, s.db.Collection(colRounds), id)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return Round{}, fault.NotFoundf("assessment round not found")
 	}
@@ -291,7 +290,7 @@ func (s *Service) repair(ctx context.Context, id string) error {
 		}
 		cctx, cancel := store.CallContext(ctx)
 		var ev event
-		err = s.db.Collection(colEvents).FindOne(cctx, bson.D{{Key: "_id", Value: eventID(id, r.Seq+1)}}).Decode(&ev)
+		ev, err = store.Get[event](cctx, s.db.Collection(colEvents), eventID(id, r.Seq+1))
 		cancel()
 		if errors.Is(err, mongo.ErrNoDocuments) {
 			return nil

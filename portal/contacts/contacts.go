@@ -138,8 +138,7 @@ func (s *Service) Team(ctx context.Context, slug string) (Team, error) {
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var t Team
-	err := s.teams.FindOne(ctx, byID(slug)).Decode(&t)
+	t, err := store.Get[Team](ctx, s.teams, slug)
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return Team{}, fmt.Errorf("contacts: loading team: %w", err)
 	}
@@ -191,8 +190,7 @@ func (s *Service) Contact(ctx context.Context, by *auth.Principal, id string) (C
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var c Contact
-	err := s.contacts.FindOne(ctx, byID(id)).Decode(&c)
+	c, err := store.Get[Contact](ctx, s.contacts, id)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return Contact{}, fault.NotFoundf("contact not found")
 	}

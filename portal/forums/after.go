@@ -327,8 +327,7 @@ func (s *Service) FeedToken(ctx context.Context, by *auth.Principal, now time.Ti
 	orgID := by.OrgID
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var k feedKey
-	err := s.db.Collection(colFeeds).FindOne(ctx, bson.D{{Key: "_id", Value: "org:" + orgID}}).Decode(&k)
+	k, err := store.Get[feedKey](ctx, s.db.Collection(colFeeds), "org:"+orgID)
 	if err == nil {
 		return k.Token, nil
 	}
@@ -349,7 +348,7 @@ func (s *Service) ResetFeedToken(ctx context.Context, by *auth.Principal, now ti
 	defer cancel()
 	c := s.db.Collection(colFeeds)
 	var old feedKey
-	_ = c.FindOne(ctx, bson.D{{Key: "_id", Value: "org:" + orgID}}).Decode(&old)
+	old, _ = store.Get[feedKey](ctx, c, "org:"+orgID)
 	tok := randomToken()
 	if _, err := c.InsertOne(ctx, feedToken{ID: "tok:" + tok, OrgID: orgID, CreatedAt: now.UTC()}); err != nil {
 		return "", fmt.Errorf("forums: saving feed token: %w", err)
@@ -378,8 +377,7 @@ func (s *Service) FeedOrg(ctx context.Context, token string) (string, error) {
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var t feedToken
-	err := s.db.Collection(colFeeds).FindOne(ctx, bson.D{{Key: "_id", Value: "tok:" + token}}).Decode(&t)
+	t, err := store.Get[feedToken](ctx, s.db.Collection(colFeeds), "tok:"+token)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return "", fault.NotFoundf("feed not found")
 	}

@@ -486,8 +486,7 @@ func (s *Service) get(ctx context.Context, id string) (*Event, error) {
 func (s *Service) getDoc(ctx context.Context, id string) (*Event, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var e Event
-	err := s.db.Collection(colEvents).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&e)
+	e, err := store.Get[Event](ctx, s.db.Collection(colEvents), id)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, fault.NotFoundf("event not found")
 	}

@@ -126,15 +126,14 @@ func (s *Service) places(ctx context.Context, e *Event) (*placeState, error) {
 	st := &placeState{Seq: 0, Capacity: e.Capacity}
 	seq := e.Seq
 	if seq > 0 {
-		var d ledgerDoc
-		if err := s.db.Collection(colLedger).FindOne(ctx, bson.D{{Key: "_id", Value: ledgerID(e.ID, seq)}}).Decode(&d); err != nil {
+		d, err := store.Get[ledgerDoc](ctx, s.db.Collection(colLedger), ledgerID(e.ID, seq))
+		if err != nil {
 			return nil, fmt.Errorf("forums: reading places of %s: %w", e.ID, err)
 		}
 		st = &placeState{Seq: d.Seq, Capacity: d.Capacity, Holdings: d.Holdings}
 	}
 	for {
-		var d ledgerDoc
-		err := s.db.Collection(colLedger).FindOne(ctx, bson.D{{Key: "_id", Value: ledgerID(e.ID, st.Seq+1)}}).Decode(&d)
+		d, err := store.Get[ledgerDoc](ctx, s.db.Collection(colLedger), ledgerID(e.ID, st.Seq+1))
 		if errors.Is(err, mongo.ErrNoDocuments) {
 			return st, nil
 		}
@@ -383,7 +382,7 @@ func (s *Service) bookingFor(ctx context.Context, e *Event, orgID string) (*Book
 	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var b Booking
-	err = s.db.Collection(colBookings).FindOne(cctx, bson.D{{Key: "_id", Value: bookingID(eventID, orgID)}}).Decode(&b)
+	b, err = store.Get[Booking](cctx, s.db.Collection(colBookings), bookingID(eventID, orgID))
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, fault.NotFoundf("booking not found")
 	}

@@ -292,7 +292,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 		return fmt.Errorf("queries: loading: %w", err)
 	}
 	var td targetsDoc
-	err = s.settings.FindOne(ctx, bson.D{{Key: "_id", Value: targetsID}}).Decode(&td)
+	td, err = store.Get[targetsDoc](ctx, s.settings, targetsID)
 	t := DefaultTargets
 	switch {
 	case err == nil:
@@ -304,8 +304,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 	for _, q := range all {
 		// A change whose snapshot write never happened (the process
 		// stopped between the event and the snapshot): put it in place.
-		var next event
-		err := s.events.FindOne(ctx, bson.D{{Key: "_id", Value: eventID(q.ID, q.Version+1)}}).Decode(&next)
+		next, err := store.Get[event](ctx, s.events, eventID(q.ID, q.Version+1))
 		if err == nil && next.Snapshot != nil {
 			if _, err := s.queries.ReplaceOne(ctx, bson.D{{Key: "_id", Value: q.ID}}, next.Snapshot); err != nil {
 				return fmt.Errorf("queries: repairing %s: %w", q.ID, err)
@@ -554,15 +553,14 @@ const staleAfter = 30 * time.Second
 // snapshot is older than it and the event was written more than
 // staleAfter ago (its writer stopped half way).
 func (s *Service) repairStale(ctx context.Context, id string, seq int) {
-	var ev event
-	if err := s.events.FindOne(ctx, bson.D{{Key: "_id", Value: eventID(id, seq)}}).Decode(&ev); err != nil || ev.Snapshot == nil {
+	ev, err := store.Get[event](ctx, s.events, eventID(id, seq))
+	if err != nil || ev.Snapshot == nil {
 		return
 	}
 	if s.now().Sub(ev.At) < staleAfter {
 		return
 	}
-	var cur Query
-	if err := s.queries.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&cur); err != nil || cur.Version >= seq {
+	if cur, err := store.Get[Query](ctx, s.queries, id); err != nil || cur.Version >= seq {
 		return
 	}
 	if _, err := s.queries.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, ev.Snapshot); err != nil {
@@ -581,8 +579,7 @@ func (s *Service) Get(ctx context.Context, a *auth.Principal, id string) (*Query
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var q Query
-	err := s.queries.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&q)
+	q, err := store.Get[Query](ctx, s.queries, id)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, fault.NotFoundf("query not found")
 	}
@@ -805,8 +802,7 @@ func (s *Service) Attachment(ctx context.Context, a *auth.Principal, id string) 
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var d attachmentDoc
-	err := s.attachments.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	d, err := store.Get[attachmentDoc](ctx, s.attachments, id)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, fault.NotFoundf("attachment not found")
 	}

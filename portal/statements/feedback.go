@@ -90,8 +90,7 @@ func (s *Service) GetFeedback(ctx context.Context, by *auth.Principal, id string
 func (s *Service) getFeedback(ctx context.Context, id string) (*Feedback, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var fb Feedback
-	err := s.db.Collection(colFeedback).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&fb)
+	fb, err := store.Get[Feedback](ctx, s.db.Collection(colFeedback), id)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, fault.NotFoundf("feedback not found")
 	}

@@ -320,8 +320,7 @@ func staffOnly(by *auth.Principal) error {
 func (s *Service) get(ctx context.Context, id string) (*Statement, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var st Statement
-	err := s.db.Collection(colStatements).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&st)
+	st, err := store.Get[Statement](ctx, s.db.Collection(colStatements), id)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, fault.NotFoundf("statement not found")
 	}
@@ -556,8 +555,7 @@ func (s *Service) Publish(ctx context.Context, id, changeNote string, by *auth.P
 func (s *Service) Version(ctx context.Context, id string, n int) (*Version, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var v Version
-	err := s.db.Collection(colVersions).FindOne(ctx, bson.D{{Key: "_id", Value: versionID(id, n)}}).Decode(&v)
+	v, err := store.Get[Version](ctx, s.db.Collection(colVersions), versionID(id, n))
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, fault.NotFoundf("version not found")
 	}

@@ -52,8 +52,7 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 func (s *Service) Refresh(ctx context.Context) error {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var doc settingsDoc
-	err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: settingsID}}).Decode(&doc)
+	doc, err := store.Get[settingsDoc](ctx, s.coll, settingsID)
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return fmt.Errorf("workdays: loading extra bank holidays: %w", err)
 	}
