@@ -43,8 +43,8 @@ type Team struct {
 	Hours     string    `bson:"hours"`
 	Email     string    `bson:"email"`
 	Phone     string    `bson:"phone"`
-	UpdatedAt time.Time `bson:"updatedAt"`
-	UpdatedBy string    `bson:"updatedBy"`
+	UpdatedAt time.Time `bson:"updated_at"`
+	UpdatedBy string    `bson:"updated_by"`
 	Topics    []Topic   `bson:"-"`
 }
 
@@ -56,8 +56,8 @@ type Contact struct {
 	Role      string    `bson:"role"`
 	Email     string    `bson:"email"`
 	Phone     string    `bson:"phone"`
-	CheckedAt time.Time `bson:"checkedAt"`
-	CheckedBy string    `bson:"checkedBy"`
+	CheckedAt time.Time `bson:"checked_at"`
+	CheckedBy string    `bson:"checked_by"`
 }
 
 // CheckEvery is how often a named contact should be confirmed: an entry
@@ -95,6 +95,11 @@ func NewService(db *mongo.Database, now func() time.Time) *Service {
 
 // EnsureIndexes creates the collections.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
+	// One-time migrations of stores written by older versions come first
+	// (see migrations.go): the indexes below are on the new field names.
+	if err := store.Migrate(ctx, s.teams.Database(), nil, migrations...); err != nil {
+		return err
+	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	return store.EnsureCollections(ctx, s.teams.Database(), collTeams, collContacts)

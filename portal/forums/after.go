@@ -66,7 +66,7 @@ func (s *Service) RecordAttendance(ctx context.Context, by *auth.Principal, even
 	defer cancel()
 	for org, n := range values {
 		_, err := s.db.Collection(colBookings).UpdateOne(ctx, bson.D{{Key: "_id", Value: bookingID(eventID, org)}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "attended", Value: n}, {Key: "updatedAt", Value: now.UTC()}}}})
+			bson.D{{Key: "$set", Value: bson.D{{Key: "attended", Value: n}, {Key: "updated_at", Value: now.UTC()}}}})
 		if err != nil {
 			return fmt.Errorf("forums: saving attendance: %w", err)
 		}
@@ -97,7 +97,7 @@ func (s *Service) PublishNotes(ctx context.Context, by *auth.Principal, eventID,
 	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err = s.db.Collection(colEvents).UpdateOne(cctx, bson.D{{Key: "_id", Value: eventID}}, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "notes", Value: notes}, {Key: "actions", Value: actions}, {Key: "notesPublishedAt", Value: now.UTC()},
+		{Key: "notes", Value: notes}, {Key: "actions", Value: actions}, {Key: "notes_published_at", Value: now.UTC()},
 	}}})
 	if err != nil {
 		return fmt.Errorf("forums: saving notes: %w", err)
@@ -121,10 +121,10 @@ func (s *Service) PublishNotes(ctx context.Context, by *auth.Principal, eventID,
 // Comment is a provider's comment on an event's notes.
 type Comment struct {
 	ID         string    `bson:"_id"`
-	EventID    string    `bson:"eventID"`
-	OrgID      string    `bson:"orgID"`
-	OrgName    string    `bson:"orgName"`
-	AuthorName string    `bson:"authorName"`
+	EventID    string    `bson:"event_id"`
+	OrgID      string    `bson:"org_id"`
+	OrgName    string    `bson:"org_name"`
+	AuthorName string    `bson:"author_name"`
 	Message    string    `bson:"message"`
 	At         time.Time `bson:"at"`
 }
@@ -308,8 +308,8 @@ func (s *Service) Figures(ctx context.Context, by *auth.Principal, from, to time
 // application can carry.
 type feedToken struct {
 	ID        string    `bson:"_id"` // the token
-	OrgID     string    `bson:"orgID"`
-	CreatedAt time.Time `bson:"createdAt"`
+	OrgID     string    `bson:"org_id"`
+	CreatedAt time.Time `bson:"created_at"`
 }
 
 // feedKey is the per-organisation pointer to its current token.
@@ -409,7 +409,7 @@ func (s *Service) CancelEvent(ctx context.Context, by *auth.Principal, eventID s
 	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err = s.db.Collection(colEvents).UpdateOne(cctx, bson.D{{Key: "_id", Value: eventID}}, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "cancelled", Value: true}, {Key: "updatedAt", Value: now.UTC()},
+		{Key: "cancelled", Value: true}, {Key: "updated_at", Value: now.UTC()},
 	}}})
 	if err != nil {
 		return fmt.Errorf("forums: cancelling event: %w", err)

@@ -82,23 +82,23 @@ type Event struct {
 	Title           string    `bson:"title"`
 	Description     string    `bson:"description"`
 	Agenda          string    `bson:"agenda"`
-	StartsAt        time.Time `bson:"startsAt"`
-	EndsAt          time.Time `bson:"endsAt"`
+	StartsAt        time.Time `bson:"starts_at"`
+	EndsAt          time.Time `bson:"ends_at"`
 	Format          Format    `bson:"format"`
 	Address         string    `bson:"address"`
 	Link            string    `bson:"link"` // online joining link: only for organisations that booked
 	Capacity        int       `bson:"capacity"`
-	ServiceTypes    []string  `bson:"serviceTypes"`    // empty: for every provider
-	BookingDeadline string    `bson:"bookingDeadline"` // YYYY-MM-DD, Europe/London, inclusive
+	ServiceTypes    []string  `bson:"service_types"`    // empty: for every provider
+	BookingDeadline string    `bson:"booking_deadline"` // YYYY-MM-DD, Europe/London, inclusive
 	Cancelled       bool      `bson:"cancelled"`
 
 	Notes            string    `bson:"notes"`
 	Actions          string    `bson:"actions"`
-	NotesPublishedAt time.Time `bson:"notesPublishedAt"`
+	NotesPublishedAt time.Time `bson:"notes_published_at"`
 
-	CreatedAt time.Time `bson:"createdAt"`
-	CreatedBy string    `bson:"createdBy"`
-	UpdatedAt time.Time `bson:"updatedAt"`
+	CreatedAt time.Time `bson:"created_at"`
+	CreatedBy string    `bson:"created_by"`
+	UpdatedAt time.Time `bson:"updated_at"`
 
 	// Snapshot of the places ledger (see package doc).
 	Seq     int `bson:"seq"`
@@ -170,15 +170,15 @@ func (s Status) Label() string {
 // Booking is one organisation's booking for one event.
 type Booking struct {
 	ID          string    `bson:"_id"` // eventID:orgID
-	EventID     string    `bson:"eventID"`
-	OrgID       string    `bson:"orgID"`
-	OrgName     string    `bson:"orgName"`
+	EventID     string    `bson:"event_id"`
+	OrgID       string    `bson:"org_id"`
+	OrgName     string    `bson:"org_name"`
 	Places      int       `bson:"places"`
 	Status      Status    `bson:"status"`
-	AccessNeeds string    `bson:"accessNeeds"`
-	BookedBy    string    `bson:"bookedBy"`
-	BookedAt    time.Time `bson:"bookedAt"`
-	UpdatedAt   time.Time `bson:"updatedAt"`
+	AccessNeeds string    `bson:"access_needs"`
+	BookedBy    string    `bson:"booked_by"`
+	BookedAt    time.Time `bson:"booked_at"`
+	UpdatedAt   time.Time `bson:"updated_at"`
 	// Attended is the number who came; nil until recorded.
 	Attended *int `bson:"attended"`
 	// Position on the waiting list (1 = next); 0 unless waiting. Filled in
@@ -224,6 +224,11 @@ func NewService(db *mongo.Database, notify Announcer, dir Directory) *Service {
 
 // EnsureIndexes creates the collections, idempotently.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
+	// One-time migrations of stores written by older versions come first
+	// (see migrations.go): the indexes below are on the new field names.
+	if err := store.Migrate(ctx, s.db, nil, migrations...); err != nil {
+		return err
+	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	return store.EnsureCollections(ctx, s.db, colEvents, colLedger, colBookings, colComments, colFeeds)
@@ -539,9 +544,9 @@ func (s *Service) Update(ctx context.Context, id string, in EventInput, by *auth
 	defer cancel()
 	_, err = s.db.Collection(colEvents).UpdateOne(cctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "title", Value: ne.Title}, {Key: "description", Value: ne.Description}, {Key: "agenda", Value: ne.Agenda},
-		{Key: "startsAt", Value: ne.StartsAt}, {Key: "endsAt", Value: ne.EndsAt}, {Key: "format", Value: ne.Format},
-		{Key: "address", Value: ne.Address}, {Key: "link", Value: ne.Link}, {Key: "serviceTypes", Value: ne.ServiceTypes},
-		{Key: "bookingDeadline", Value: ne.BookingDeadline}, {Key: "updatedAt", Value: now.UTC()},
+		{Key: "starts_at", Value: ne.StartsAt}, {Key: "ends_at", Value: ne.EndsAt}, {Key: "format", Value: ne.Format},
+		{Key: "address", Value: ne.Address}, {Key: "link", Value: ne.Link}, {Key: "service_types", Value: ne.ServiceTypes},
+		{Key: "booking_deadline", Value: ne.BookingDeadline}, {Key: "updated_at", Value: now.UTC()},
 	}}})
 	if err != nil {
 		return nil, fmt.Errorf("forums: updating event: %w", err)

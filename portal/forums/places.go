@@ -18,8 +18,8 @@ import (
 
 // Holding is one organisation's claim on an event's places.
 type Holding struct {
-	OrgID   string    `bson:"orgID"`
-	OrgName string    `bson:"orgName"`
+	OrgID   string    `bson:"org_id"`
+	OrgName string    `bson:"org_name"`
 	Places  int       `bson:"places"`
 	Waiting bool      `bson:"waiting"`
 	Since   time.Time `bson:"since"` // when it was booked or joined the list
@@ -36,10 +36,10 @@ type placeState struct {
 // ledgerDoc is one change to an event's places.
 type ledgerDoc struct {
 	ID       string    `bson:"_id"` // eventID:seq
-	EventID  string    `bson:"eventID"`
+	EventID  string    `bson:"event_id"`
 	Seq      int       `bson:"seq"`
 	Kind     string    `bson:"kind"` // book, wait, cancel, capacity
-	OrgID    string    `bson:"orgID,omitempty"`
+	OrgID    string    `bson:"org_id,omitempty"`
 	By       string    `bson:"by"`
 	At       time.Time `bson:"at"`
 	Capacity int       `bson:"capacity"`
@@ -222,7 +222,7 @@ func (s *Service) snapshot(ctx context.Context, eventID string, before, after *p
 		if bs == as && bp == ap {
 			continue
 		}
-		set := bson.D{{Key: "status", Value: as}, {Key: "updatedAt", Value: now.UTC()}}
+		set := bson.D{{Key: "status", Value: as}, {Key: "updated_at", Value: now.UTC()}}
 		if as != Cancelled {
 			set = append(set, bson.E{Key: "places", Value: ap})
 		}
@@ -297,8 +297,8 @@ func (s *Service) Book(ctx context.Context, eventID string, in BookInput, by *au
 	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err = s.db.Collection(colBookings).UpdateOne(cctx, bson.D{{Key: "_id", Value: bookingID(eventID, by.OrgID)}}, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "eventID", Value: eventID}, {Key: "orgID", Value: by.OrgID}, {Key: "orgName", Value: by.OrgName},
-		{Key: "accessNeeds", Value: access}, {Key: "bookedBy", Value: by.Name}, {Key: "bookedAt", Value: now.UTC()},
+		{Key: "event_id", Value: eventID}, {Key: "org_id", Value: by.OrgID}, {Key: "org_name", Value: by.OrgName},
+		{Key: "access_needs", Value: access}, {Key: "booked_by", Value: by.Name}, {Key: "booked_at", Value: now.UTC()},
 		{Key: "attended", Value: nil},
 	}}}, options.UpdateOne().SetUpsert(true))
 	if err != nil {

@@ -78,7 +78,7 @@ type Notification struct {
 	ID           string    `bson:"_id"`
 	OrgID        string    `bson:"org,omitempty"`
 	Broadcast    bool      `bson:"broadcast"`
-	ServiceTypes []string  `bson:"serviceTypes,omitempty"`
+	ServiceTypes []string  `bson:"service_types,omitempty"`
 	Kind         Kind      `bson:"kind"`
 	Title        string    `bson:"title"`
 	Link         string    `bson:"link"`
@@ -97,7 +97,7 @@ type readDoc struct {
 	ID    string    `bson:"_id"`
 	OrgID string    `bson:"org"`
 	Note  string    `bson:"note,omitempty"`
-	UpTo  time.Time `bson:"upTo,omitempty"`
+	UpTo  time.Time `bson:"up_to,omitempty"`
 }
 
 // Service stores and lists notifications.
@@ -123,6 +123,11 @@ func NewService(db *mongo.Database, now func() time.Time) *Service {
 
 // EnsureIndexes creates the collections. The read model loads on first use.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
+	// One-time migrations of stores written by older versions come first
+	// (see migrations.go): the indexes below are on the new field names.
+	if err := store.Migrate(ctx, s.notes.Database(), nil, migrations...); err != nil {
+		return err
+	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if err := store.EnsureCollections(ctx, s.notes.Database(), collNotes, collReads); err != nil {

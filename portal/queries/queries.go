@@ -87,7 +87,7 @@ func (l *Link) Href(staff bool) string {
 type AttachmentInfo struct {
 	ID          string `bson:"id"`
 	Name        string `bson:"name"`
-	ContentType string `bson:"contentType"`
+	ContentType string `bson:"content_type"`
 	Size        int    `bson:"size"`
 }
 
@@ -96,9 +96,9 @@ type AttachmentInfo struct {
 type Message struct {
 	ID          string          `bson:"id"`
 	At          time.Time       `bson:"at"`
-	ByUser      string          `bson:"byUser"`
-	ByName      string          `bson:"byName"`
-	FromCouncil bool            `bson:"fromCouncil"`
+	ByUser      string          `bson:"by_user"`
+	ByName      string          `bson:"by_name"`
+	FromCouncil bool            `bson:"from_council"`
 	System      bool            `bson:"system"`
 	Text        string          `bson:"text"`
 	Attachment  *AttachmentInfo `bson:"attachment,omitempty"`
@@ -108,20 +108,20 @@ type Message struct {
 type Query struct {
 	ID              string    `bson:"_id"`
 	OrgID           string    `bson:"org"`
-	OrgName         string    `bson:"orgName"`
+	OrgName         string    `bson:"org_name"`
 	Topic           string    `bson:"topic"`
 	Team            string    `bson:"team"`
 	Subject         string    `bson:"subject"`
 	Status          Status    `bson:"status"`
 	Version         int       `bson:"version"`
-	RaisedBy        string    `bson:"raisedBy"`
-	RaisedByName    string    `bson:"raisedByName"`
-	RaisedAt        time.Time `bson:"raisedAt"`
-	AssignedTo      string    `bson:"assignedTo,omitempty"`
-	AssignedName    string    `bson:"assignedName,omitempty"`
-	FirstResponseAt time.Time `bson:"firstResponseAt,omitempty"`
-	ResolvedAt      time.Time `bson:"resolvedAt,omitempty"`
-	UpdatedAt       time.Time `bson:"updatedAt"`
+	RaisedBy        string    `bson:"raised_by"`
+	RaisedByName    string    `bson:"raised_by_name"`
+	RaisedAt        time.Time `bson:"raised_at"`
+	AssignedTo      string    `bson:"assigned_to,omitempty"`
+	AssignedName    string    `bson:"assigned_name,omitempty"`
+	FirstResponseAt time.Time `bson:"first_response_at,omitempty"`
+	ResolvedAt      time.Time `bson:"resolved_at,omitempty"`
+	UpdatedAt       time.Time `bson:"updated_at"`
 	Link            *Link     `bson:"link,omitempty"`
 	Messages        []Message `bson:"messages"`
 }
@@ -146,7 +146,7 @@ type event struct {
 	From   Status    `bson:"from,omitempty"`
 	To     Status    `bson:"to"`
 	By     string    `bson:"by"`
-	ByName string    `bson:"byName"`
+	ByName string    `bson:"by_name"`
 	At     time.Time `bson:"at"`
 	Note   string    `bson:"note,omitempty"`
 	Team   string    `bson:"team,omitempty"`
@@ -160,7 +160,7 @@ type attachmentDoc struct {
 	Query       string `bson:"query"`
 	OrgID       string `bson:"org"`
 	Name        string `bson:"name"`
-	ContentType string `bson:"contentType"`
+	ContentType string `bson:"content_type"`
 	Data        []byte `bson:"data"`
 }
 
@@ -174,8 +174,8 @@ type Attachment struct {
 
 // Targets are the service levels, in working days.
 type Targets struct {
-	FirstResponseDays int `bson:"firstResponseDays"`
-	ResolutionDays    int `bson:"resolutionDays"`
+	FirstResponseDays int `bson:"first_response_days"`
+	ResolutionDays    int `bson:"resolution_days"`
 }
 
 // DefaultTargets: first response within 2 working days, resolution within 10.
@@ -264,6 +264,11 @@ func (s *Service) LinkOptions(ctx context.Context, a *auth.Principal) ([]LinkOpt
 
 // EnsureIndexes creates the collections and the events' (query, seq) index.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
+	// One-time migrations of stores written by older versions come first
+	// (see migrations.go): the indexes below are on the new field names.
+	if err := store.Migrate(ctx, s.queries.Database(), nil, migrations...); err != nil {
+		return err
+	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if err := store.EnsureCollections(ctx, s.queries.Database(), collQueries, collEvents, collAttachments, collSettings); err != nil {

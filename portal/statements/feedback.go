@@ -20,18 +20,18 @@ import (
 // and the commissioners' answer (co-production).
 type Feedback struct {
 	ID          string    `bson:"_id"`
-	StatementID string    `bson:"statementID"`
+	StatementID string    `bson:"statement_id"`
 	Version     int       `bson:"version"`
 	Area        Area      `bson:"area"`
-	OrgID       string    `bson:"orgID"`
-	OrgName     string    `bson:"orgName"`
-	UserID      string    `bson:"userID"`
-	AuthorName  string    `bson:"authorName"`
+	OrgID       string    `bson:"org_id"`
+	OrgName     string    `bson:"org_name"`
+	UserID      string    `bson:"user_id"`
+	AuthorName  string    `bson:"author_name"`
 	Message     string    `bson:"message"`
-	CreatedAt   time.Time `bson:"createdAt"`
+	CreatedAt   time.Time `bson:"created_at"`
 	Answer      string    `bson:"answer,omitempty"`
-	AnsweredBy  string    `bson:"answeredBy,omitempty"`
-	AnsweredAt  time.Time `bson:"answeredAt,omitempty"`
+	AnsweredBy  string    `bson:"answered_by,omitempty"`
+	AnsweredAt  time.Time `bson:"answered_at,omitempty"`
 }
 
 // Answered reports whether commissioners have answered.
@@ -160,8 +160,8 @@ func (s *Service) AnswerFeedback(ctx context.Context, id, answer string, by *aut
 	defer cancel()
 	_, err = s.db.Collection(colFeedback).UpdateOne(cctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "answer", Value: fb.Answer},
-		{Key: "answeredBy", Value: fb.AnsweredBy},
-		{Key: "answeredAt", Value: fb.AnsweredAt},
+		{Key: "answered_by", Value: fb.AnsweredBy},
+		{Key: "answered_at", Value: fb.AnsweredAt},
 	}}})
 	if err != nil {
 		return nil, fmt.Errorf("statements: saving answer: %w", err)

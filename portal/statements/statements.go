@@ -174,14 +174,14 @@ func (c Content) normalise() Content {
 type Statement struct {
 	ID             string    `bson:"_id"`
 	Draft          Content   `bson:"draft"`
-	DraftUpdatedAt time.Time `bson:"draftUpdatedAt"`
-	DraftUpdatedBy string    `bson:"draftUpdatedBy"`
+	DraftUpdatedAt time.Time `bson:"draft_updated_at"`
+	DraftUpdatedBy string    `bson:"draft_updated_by"`
 	// DraftChanged is true when the draft has edits not yet published.
-	DraftChanged bool      `bson:"draftChanged"`
+	DraftChanged bool      `bson:"draft_changed"`
 	Version      int       `bson:"version"` // latest published version; 0 = never published
-	PublishedAt  time.Time `bson:"publishedAt"`
-	CreatedAt    time.Time `bson:"createdAt"`
-	CreatedBy    string    `bson:"createdBy"`
+	PublishedAt  time.Time `bson:"published_at"`
+	CreatedAt    time.Time `bson:"created_at"`
+	CreatedBy    string    `bson:"created_by"`
 }
 
 // Published reports whether any version has been published.
@@ -190,12 +190,12 @@ func (s *Statement) Published() bool { return s.Version > 0 }
 // Version is a published, immutable version of a statement.
 type Version struct {
 	ID          string    `bson:"_id"` // statementID:vN
-	StatementID string    `bson:"statementID"`
+	StatementID string    `bson:"statement_id"`
 	N           int       `bson:"n"`
 	Content     Content   `bson:"content"`
-	ChangeNote  string    `bson:"changeNote"`
-	PublishedAt time.Time `bson:"publishedAt"`
-	PublishedBy string    `bson:"publishedBy"`
+	ChangeNote  string    `bson:"change_note"`
+	PublishedAt time.Time `bson:"published_at"`
+	PublishedBy string    `bson:"published_by"`
 }
 
 // The notifications service is the Announcer the portal wires in.
@@ -226,13 +226,18 @@ func (s *Service) SetAnnouncer(a Announcer) { s.notify = a }
 
 // EnsureIndexes creates the collections and indexes, idempotently.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
+	// One-time migrations of stores written by older versions come first
+	// (see migrations.go): the indexes below are on the new field names.
+	if err := store.Migrate(ctx, s.db, nil, migrations...); err != nil {
+		return err
+	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if err := store.EnsureCollections(ctx, s.db, colStatements, colVersions, colFeedback); err != nil {
 		return err
 	}
 	_, err := s.db.Collection(colVersions).Indexes().CreateOne(ctx, mongo.IndexModel{
-		Keys:    bson.D{{Key: "statementID", Value: 1}, {Key: "n", Value: 1}},
+		Keys:    bson.D{{Key: "statement_id", Value: 1}, {Key: "n", Value: 1}},
 		Options: options.Index().SetUnique(true).SetName("statement_version_unique"),
 	})
 	if err != nil {
@@ -372,9 +377,9 @@ func (s *Service) saveDraft(ctx context.Context, st *Statement, by *auth.Princip
 	defer cancel()
 	_, err := s.db.Collection(colStatements).UpdateOne(ctx, bson.D{{Key: "_id", Value: st.ID}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "draft", Value: st.Draft},
-		{Key: "draftUpdatedAt", Value: at.UTC()},
-		{Key: "draftUpdatedBy", Value: by.Name},
-		{Key: "draftChanged", Value: true},
+		{Key: "draft_updated_at", Value: at.UTC()},
+		{Key: "draft_updated_by", Value: by.Name},
+		{Key: "draft_changed", Value: true},
 	}}})
 	if err != nil {
 		return fmt.Errorf("statements: saving draft: %w", err)
@@ -536,8 +541,8 @@ func (s *Service) Publish(ctx context.Context, id, changeNote string, by *auth.P
 	}
 	_, err = s.db.Collection(colStatements).UpdateOne(cctx, bson.D{{Key: "_id", Value: st.ID}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "version", Value: v.N},
-		{Key: "publishedAt", Value: v.PublishedAt},
-		{Key: "draftChanged", Value: false},
+		{Key: "published_at", Value: v.PublishedAt},
+		{Key: "draft_changed", Value: false},
 	}}})
 	if err != nil {
 		return nil, fmt.Errorf("statements: recording version %d: %w", v.N, err)
