@@ -106,3 +106,43 @@ func TestBadInputIsRejected(t *testing.T) {
 		t.Fatalf("bad input stored %d notifications", len(items))
 	}
 }
+
+// Another instance's notifications and read markers reach a loaded read
+// model on Refresh.
+func TestRefreshSeesOtherInstances(t *testing.T) {
+	s1, now := newSvc(t)
+	ctx := storetest.Context(t)
+	orgA := &auth.Principal{Role: auth.RoleProvider, OrgID: "orgA"}
+	s2 := NewService(s1.notes.Database(), func() time.Time { return *now })
+	if items, err := s2.List(ctx, orgA); err != nil || len(items) != 0 {
+		t.Fatalf("empty store: %v %v", items, err)
+	}
+	if err := s1.ToOrg(ctx, "orgA", KindQuery, "Answered", "/queries/q1"); err != nil {
+		t.Fatal(err)
+	}
+	if items, _ := s2.List(ctx, orgA); len(items) != 0 {
+		t.Fatalf("seen before refresh: %v", items)
+	}
+	if err := s2.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	items, _ := s2.List(ctx, orgA)
+	if len(items) != 1 || items[0].Read {
+		t.Fatalf("after refresh: %+v", items)
+	}
+	if err := s1.MarkRead(ctx, orgA, items[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s2.UnreadCount(ctx, orgA); n != 0 {
+		t.Errorf("read marker not refreshed: %d unread", n)
+	}
+	if err := s2.Refresh(ctx); err != nil { // again: nothing doubles
+		t.Fatal(err)
+	}
+	if items, _ := s2.List(ctx, orgA); len(items) != 1 {
+		t.Errorf("refresh twice: %d items", len(items))
+	}
+}
