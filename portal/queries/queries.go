@@ -214,8 +214,10 @@ type Service struct {
 	log         *slog.Logger
 	now         func() time.Time
 
+	// rm is the read model: every query in memory (byID), loaded on first
+	// use and refreshed by change mark (updated_at).
+	rm      *store.ReadModel[Query]
 	mu      sync.RWMutex
-	loaded  bool
 	byID    map[string]*Query
 	targets *Targets
 }
@@ -235,7 +237,7 @@ func NewService(db *mongo.Database, days *workdays.Service, notes *notify.Servic
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Service{
+	s := &Service{
 		queries:     db.Collection(collQueries),
 		events:      db.Collection(collEvents),
 		attachments: db.Collection(collAttachments),
@@ -244,6 +246,23 @@ func NewService(db *mongo.Database, days *workdays.Service, notes *notify.Servic
 		notes:       notes,
 		log:         o.Logger,
 		now:         o.Now,
+		byID:        map[string]*Query{},
+	}
+	s.rm = &store.ReadModel[Query]{Coll: s.queries, Mark: "updated_at", Now: o.Now,
+		MarkOf: func(q *Query) time.Time { return q.UpdatedAt }, Put: s.putQueries,
+		Before: s.beforeLoad}
+	return s
+}
+
+// putQueries stores queries read from the store, keeping the newer version
+// of one the model already has.
+func (s *Service) putQueries(qs []Query) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range qs {
+		if cur, ok := s.byID[qs[i].ID]; !ok || qs[i].Version >= cur.Version {
+			s.byID[qs[i].ID] = &qs[i]
+		}
 	}
 }
 
@@ -281,23 +300,33 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("queries: creating index: %w", err)
 	}
+	// The read model refreshes by change mark.
+	if _, err := s.queries.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "updated_at", Value: 1}}, Options: options.Index().SetName("updated_at")}); err != nil {
+		return fmt.Errorf("queries: creating index: %w", err)
+	}
 	return nil
 }
 
-// Refresh reloads the read model and the targets from the store.
+// Refresh reads the queries other instances changed since the last look,
+// and the targets.
 func (s *Service) Refresh(ctx context.Context) error {
+	if err := s.rm.Refresh(ctx); err != nil {
+		return fmt.Errorf("queries: %w", err)
+	}
+	return s.loadTargets(ctx)
+}
+
+func (s *Service) ensureLoaded(ctx context.Context) error {
+	if err := s.rm.EnsureLoaded(ctx); err != nil {
+		return fmt.Errorf("queries: %w", err)
+	}
+	return nil
+}
+
+func (s *Service) loadTargets(ctx context.Context) error {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	cur, err := s.queries.Find(ctx, bson.D{})
-	if err != nil {
-		return fmt.Errorf("queries: loading: %w", err)
-	}
-	var all []*Query
-	if err := cur.All(ctx, &all); err != nil {
-		return fmt.Errorf("queries: loading: %w", err)
-	}
-	var td targetsDoc
-	td, err = store.Get[targetsDoc](ctx, s.settings, targetsID)
+	td, err := store.Get[targetsDoc](ctx, s.settings, targetsID)
 	t := DefaultTargets
 	switch {
 	case err == nil:
@@ -305,36 +334,42 @@ func (s *Service) Refresh(ctx context.Context) error {
 	case !errors.Is(err, mongo.ErrNoDocuments):
 		return fmt.Errorf("queries: loading targets: %w", err)
 	}
-	m := make(map[string]*Query, len(all))
-	for _, q := range all {
-		// A change whose snapshot write never happened (the process
-		// stopped between the event and the snapshot): put it in place.
-		next, err := store.Get[event](ctx, s.events, eventID(q.ID, q.Version+1))
-		if err == nil && next.Snapshot != nil {
-			if _, err := s.queries.ReplaceOne(ctx, bson.D{{Key: "_id", Value: q.ID}}, next.Snapshot); err != nil {
-				return fmt.Errorf("queries: repairing %s: %w", q.ID, err)
-			}
-			s.log.Warn("queries: repaired a snapshot from its event", "query", q.ID, "version", next.Seq)
-			q = next.Snapshot
-		} else if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-			return fmt.Errorf("queries: checking %s: %w", q.ID, err)
-		}
-		m[q.ID] = q
-	}
 	s.mu.Lock()
-	s.byID, s.targets, s.loaded = m, &t, true
+	s.targets = &t
 	s.mu.Unlock()
 	return nil
 }
 
-func (s *Service) ensureLoaded(ctx context.Context) error {
-	s.mu.RLock()
-	ok := s.loaded
-	s.mu.RUnlock()
-	if ok {
-		return nil
+// beforeLoad runs before the read model first loads: the targets, and the
+// repair of changes whose snapshot write never happened (the process
+// stopped between the event and the snapshot), which puts the event's
+// snapshot in place.
+func (s *Service) beforeLoad(ctx context.Context) error {
+	if err := s.loadTargets(ctx); err != nil {
+		return err
 	}
-	return s.Refresh(ctx)
+	all, err := store.FindAll[Query](ctx, s.queries, bson.D{})
+	if err != nil {
+		return fmt.Errorf("queries: loading: %w", err)
+	}
+	for _, q := range all {
+		cctx, cancel := store.CallContext(ctx)
+		next, err := store.Get[event](cctx, s.events, eventID(q.ID, q.Version+1))
+		if err == nil && next.Snapshot != nil {
+			_, err = s.queries.ReplaceOne(cctx, bson.D{{Key: "_id", Value: q.ID}}, next.Snapshot)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("queries: repairing %s: %w", q.ID, err)
+			}
+			s.log.Warn("queries: repaired a snapshot from its event", "query", q.ID, "version", next.Seq)
+			continue
+		}
+		cancel()
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return fmt.Errorf("queries: checking %s: %w", q.ID, err)
+		}
+	}
+	return nil
 }
 
 // Targets returns the service levels.
@@ -543,10 +578,11 @@ func (s *Service) remember(q *Query) {
 	cp := *q
 	cp.Messages = append([]Message(nil), q.Messages...)
 	s.mu.Lock()
-	if s.byID != nil {
+	if cur, ok := s.byID[q.ID]; !ok || cp.Version >= cur.Version {
 		s.byID[q.ID] = &cp
 	}
 	s.mu.Unlock()
+	s.rm.Saw(q.UpdatedAt)
 }
 
 // staleAfter is how old an event must be before a snapshot that lacks it

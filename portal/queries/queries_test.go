@@ -418,3 +418,37 @@ func TestListsFollowTheActor(t *testing.T) {
 		t.Errorf("a refused change changed the targets: %+v", tg)
 	}
 }
+
+// Another instance's changes reach a loaded read model on Refresh.
+func TestRefreshSeesOtherInstances(t *testing.T) {
+	s1, _, c := newSvc(t)
+	ctx := storetest.Context(t)
+	db := s1.queries.Database()
+	s2 := NewService(db, workdays.NewService(db), notify.NewService(db, c.now), Options{Now: c.now})
+	if l, err := s2.List(ctx, staff, Filter{}); err != nil || len(l) != 0 {
+		t.Fatalf("empty store: %v %v", l, err)
+	}
+	q, err := s1.Raise(ctx, provA, "Org A", RaiseInput{Topic: "forums", Subject: "Next forum", Message: "When?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := s2.List(ctx, staff, Filter{}); len(l) != 0 {
+		t.Fatalf("seen before refresh: %v", l)
+	}
+	if err := s2.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := s2.List(ctx, staff, Filter{}); len(l) != 1 || l[0].Status != StatusOpen {
+		t.Fatalf("after refresh: %+v", l)
+	}
+	c.t = c.t.Add(time.Minute)
+	if _, err := s1.Resolve(ctx, staff, q.ID, "Answered by phone", q.Version); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := s2.List(ctx, staff, Filter{}); len(l) != 1 || l[0].Status != StatusResolved {
+		t.Errorf("change not refreshed: %+v", l)
+	}
+}
