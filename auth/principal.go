@@ -1,6 +1,3 @@
-// Package auth owns people and organisations: users, provider
-// organisations, roles, passwords, sessions, API tokens, the authorization
-// policy and the audit log of security events.
 package auth
 
 // Role is what a person does for the council or for a provider.

@@ -1,18 +1,3 @@
-// Package forums owns provider forums and events: announcements, bookings
-// with a waiting list, attendance, notes and actions, comments, calendar
-// files and the engagement figures for the self-assessment.
-//
-// Places are never over-booked, even when two organisations book the last
-// place at once and even across portal instances: every change to an
-// event's places is an inserted ledger document with the deterministic _id
-// "eventID:seq" holding the whole state after the change (capacity and
-// every organisation's holding, booked or waiting, in order). A writer reads
-// the latest state, works out the next one and inserts seq+1; a concurrent
-// writer of the same seq gets a duplicate key, re-reads and tries again.
-// The event document and the per-organisation booking documents
-// (_id "eventID:orgID") are snapshots updated by bare _id afterwards;
-// readers catch up by probing the ledger for later seqs, so a writer that
-// stopped between the two steps leaves nothing wrong behind.
 package forums
 
 import (

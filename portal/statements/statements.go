@@ -1,11 +1,3 @@
-// Package statements owns market position statements: what commissioners
-// tell the care market about demand, supply, prices and commissioning
-// intentions, section by service area. A statement has one working draft;
-// publishing copies the draft into an immutable version (_id
-// "statementID:vN", inserted once: a second publisher of the same number
-// gets a duplicate key and a Conflict). Providers read the current version,
-// compare versions section by section and leave feedback on a section, which
-// commissioners answer.
 package statements
 
 import (
