@@ -2,14 +2,12 @@ package assessment
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"careportal/auth"
 	"careportal/portal/fault"
@@ -126,11 +124,8 @@ func (s *Service) ActionByID(ctx context.Context, id string) (Action, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	a, err := store.Get[Action](ctx, s.db.Collection(colActions), id)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return Action{}, fault.NotFoundf("action not found")
-	}
 	if err != nil {
-		return Action{}, fmt.Errorf("reading action: %w", err)
+		return Action{}, store.NotFoundAs(err, "action")
 	}
 	return a, nil
 }
@@ -162,12 +157,8 @@ func (s *Service) UpdateAction(ctx context.Context, by *auth.Principal, id strin
 func (s *Service) Actions(ctx context.Context) ([]Action, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	cur, err := s.db.Collection(colActions).Find(ctx, bson.D{})
+	out, err := store.FindAll[Action](ctx, s.db.Collection(colActions), bson.D{})
 	if err != nil {
-		return nil, fmt.Errorf("listing actions: %w", err)
-	}
-	var out []Action
-	if err := cur.All(ctx, &out); err != nil {
 		return nil, fmt.Errorf("listing actions: %w", err)
 	}
 	sort.Slice(out, func(i, j int) bool {

@@ -121,11 +121,8 @@ func (s *Service) Round(ctx context.Context, id string) (Round, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	r, err := store.Get[Round](ctx, s.db.Collection(colRounds), id)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return Round{}, fault.NotFoundf("assessment round not found")
-	}
 	if err != nil {
-		return Round{}, fmt.Errorf("reading round: %w", err)
+		return Round{}, store.NotFoundAs(err, "assessment round")
 	}
 	return r, nil
 }
@@ -134,12 +131,8 @@ func (s *Service) Round(ctx context.Context, id string) (Round, error) {
 func (s *Service) Rounds(ctx context.Context) ([]Round, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	cur, err := s.db.Collection(colRounds).Find(ctx, bson.D{})
+	out, err := store.FindAll[Round](ctx, s.db.Collection(colRounds), bson.D{})
 	if err != nil {
-		return nil, fmt.Errorf("listing rounds: %w", err)
-	}
-	var out []Round
-	if err := cur.All(ctx, &out); err != nil {
 		return nil, fmt.Errorf("listing rounds: %w", err)
 	}
 	sort.Slice(out, func(i, j int) bool {

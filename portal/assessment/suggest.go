@@ -19,12 +19,8 @@ import (
 func (s *Service) Mappings(ctx context.Context) ([]Mapping, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	cur, err := s.db.Collection(colIndicators).Find(ctx, bson.D{})
+	saved, err := store.FindAll[Mapping](ctx, s.db.Collection(colIndicators), bson.D{})
 	if err != nil {
-		return nil, fmt.Errorf("reading indicator settings: %w", err)
-	}
-	var saved []Mapping
-	if err := cur.All(ctx, &saved); err != nil {
 		return nil, fmt.Errorf("reading indicator settings: %w", err)
 	}
 	byID := map[IndicatorID]Mapping{}

@@ -103,12 +103,8 @@ func newID() string { return store.NewID("c", 10) }
 func (s *Service) Teams(ctx context.Context) ([]Team, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	cur, err := s.teams.Find(ctx, bson.D{})
+	docs, err := store.FindAll[Team](ctx, s.teams, bson.D{})
 	if err != nil {
-		return nil, fmt.Errorf("contacts: loading teams: %w", err)
-	}
-	var docs []Team
-	if err := cur.All(ctx, &docs); err != nil {
 		return nil, fmt.Errorf("contacts: loading teams: %w", err)
 	}
 	have := map[string]Team{}
@@ -149,12 +145,8 @@ func (s *Service) Contacts(ctx context.Context, by *auth.Principal, team string)
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	cur, err := s.contacts.Find(ctx, bson.D{})
+	all, err := store.FindAll[Contact](ctx, s.contacts, bson.D{})
 	if err != nil {
-		return nil, fmt.Errorf("contacts: loading contacts: %w", err)
-	}
-	var all []Contact
-	if err := cur.All(ctx, &all); err != nil {
 		return nil, fmt.Errorf("contacts: loading contacts: %w", err)
 	}
 	order := map[string]int{}
@@ -185,11 +177,8 @@ func (s *Service) Contact(ctx context.Context, by *auth.Principal, id string) (C
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	c, err := store.Get[Contact](ctx, s.contacts, id)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return Contact{}, fault.NotFoundf("contact not found")
-	}
 	if err != nil {
-		return Contact{}, fmt.Errorf("contacts: loading contact: %w", err)
+		return Contact{}, store.NotFoundAs(err, "contact")
 	}
 	return c, nil
 }

@@ -176,12 +176,8 @@ func (s *Service) Comments(ctx context.Context, by *auth.Principal, eventID stri
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	cur, err := s.db.Collection(colComments).Find(ctx, bson.D{})
+	all, err := store.FindAll[Comment](ctx, s.db.Collection(colComments), bson.D{})
 	if err != nil {
-		return nil, fmt.Errorf("forums: listing comments: %w", err)
-	}
-	var all []Comment
-	if err := cur.All(ctx, &all); err != nil {
 		return nil, fmt.Errorf("forums: listing comments: %w", err)
 	}
 	var out []Comment
@@ -378,11 +374,8 @@ func (s *Service) FeedOrg(ctx context.Context, token string) (string, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	t, err := store.Get[feedToken](ctx, s.db.Collection(colFeeds), "tok:"+token)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return "", fault.NotFoundf("feed not found")
-	}
 	if err != nil {
-		return "", fmt.Errorf("forums: reading feed token: %w", err)
+		return "", store.NotFoundAs(err, "feed")
 	}
 	return t.OrgID, nil
 }

@@ -477,11 +477,8 @@ func (s *Service) getDoc(ctx context.Context, id string) (*Event, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	e, err := store.Get[Event](ctx, s.db.Collection(colEvents), id)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fault.NotFoundf("event not found")
-	}
 	if err != nil {
-		return nil, fmt.Errorf("forums: reading event: %w", err)
+		return nil, store.NotFoundAs(err, "event")
 	}
 	return &e, nil
 }
@@ -586,12 +583,8 @@ func (s *Service) List(ctx context.Context, by *auth.Principal) ([]Event, error)
 func (s *Service) list(ctx context.Context) ([]Event, error) {
 	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	cur, err := s.db.Collection(colEvents).Find(cctx, bson.D{})
+	out, err := store.FindAll[Event](cctx, s.db.Collection(colEvents), bson.D{})
 	if err != nil {
-		return nil, fmt.Errorf("forums: listing events: %w", err)
-	}
-	var out []Event
-	if err := cur.All(cctx, &out); err != nil {
 		return nil, fmt.Errorf("forums: listing events: %w", err)
 	}
 	for i := range out {

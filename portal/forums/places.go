@@ -461,12 +461,8 @@ func (s *Service) bookings(ctx context.Context, eventID string) ([]Booking, erro
 func (s *Service) allBookings(ctx context.Context) ([]Booking, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	cur, err := s.db.Collection(colBookings).Find(ctx, bson.D{})
+	all, err := store.FindAll[Booking](ctx, s.db.Collection(colBookings), bson.D{})
 	if err != nil {
-		return nil, fmt.Errorf("forums: listing bookings: %w", err)
-	}
-	var all []Booking
-	if err := cur.All(ctx, &all); err != nil {
 		return nil, fmt.Errorf("forums: listing bookings: %w", err)
 	}
 	return all, nil

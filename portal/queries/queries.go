@@ -597,11 +597,8 @@ func (s *Service) Get(ctx context.Context, a *auth.Principal, id string) (*Query
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	q, err := store.Get[Query](ctx, s.queries, id)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fault.NotFoundf("query not found")
-	}
 	if err != nil {
-		return nil, fmt.Errorf("queries: loading query: %w", err)
+		return nil, store.NotFoundAs(err, "query")
 	}
 	if !a.IsStaff() && (a.OrgID == "" || a.OrgID != q.OrgID) {
 		return nil, fault.NotFoundf("query not found")
@@ -820,11 +817,8 @@ func (s *Service) Attachment(ctx context.Context, a *auth.Principal, id string) 
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	d, err := store.Get[attachmentDoc](ctx, s.attachments, id)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fault.NotFoundf("attachment not found")
-	}
 	if err != nil {
-		return nil, fmt.Errorf("queries: loading attachment: %w", err)
+		return nil, store.NotFoundAs(err, "attachment")
 	}
 	if !a.IsStaff() && (a.OrgID == "" || a.OrgID != d.OrgID) {
 		return nil, fault.NotFoundf("attachment not found")

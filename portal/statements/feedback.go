@@ -2,13 +2,11 @@ package statements
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"careportal/auth"
 	"careportal/portal/fault"
@@ -91,11 +89,8 @@ func (s *Service) getFeedback(ctx context.Context, id string) (*Feedback, error)
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	fb, err := store.Get[Feedback](ctx, s.db.Collection(colFeedback), id)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fault.NotFoundf("feedback not found")
-	}
 	if err != nil {
-		return nil, fmt.Errorf("statements: reading feedback: %w", err)
+		return nil, store.NotFoundAs(err, "feedback")
 	}
 	return &fb, nil
 }
@@ -120,12 +115,8 @@ func (s *Service) ListFeedback(ctx context.Context, by *auth.Principal, flt Feed
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	cur, err := s.db.Collection(colFeedback).Find(ctx, bson.D{})
+	all, err := store.FindAll[Feedback](ctx, s.db.Collection(colFeedback), bson.D{})
 	if err != nil {
-		return nil, fmt.Errorf("statements: listing feedback: %w", err)
-	}
-	var all []Feedback
-	if err := cur.All(ctx, &all); err != nil {
 		return nil, fmt.Errorf("statements: listing feedback: %w", err)
 	}
 	var out []Feedback

@@ -352,12 +352,8 @@ func (s *Service) List(ctx context.Context, by *auth.Principal) ([]Statement, er
 func (s *Service) list(ctx context.Context) ([]Statement, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	cur, err := s.db.Collection(colStatements).Find(ctx, bson.D{})
+	out, err := store.FindAll[Statement](ctx, s.db.Collection(colStatements), bson.D{})
 	if err != nil {
-		return nil, fmt.Errorf("statements: listing: %w", err)
-	}
-	var out []Statement
-	if err := cur.All(ctx, &out); err != nil {
 		return nil, fmt.Errorf("statements: listing: %w", err)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].DraftUpdatedAt.After(out[j].DraftUpdatedAt) })
@@ -553,11 +549,8 @@ func (s *Service) Version(ctx context.Context, id string, n int) (*Version, erro
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	v, err := store.Get[Version](ctx, s.db.Collection(colVersions), versionID(id, n))
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fault.NotFoundf("version not found")
-	}
 	if err != nil {
-		return nil, fmt.Errorf("statements: reading version: %w", err)
+		return nil, store.NotFoundAs(err, "version")
 	}
 	v.Content = v.Content.normalise()
 	return &v, nil
