@@ -395,7 +395,16 @@ func (s *Service) fullHistory(ctx context.Context, inv *Invoice) (Invoice, error
 	if err != nil {
 		return Invoice{}, err
 	}
-	s.putInvoice(&full)
+	// Same version, more history: swap it in without bumping the
+	// generation, so queues and counts are not recomputed for it.
+	s.mu.Lock()
+	if cur, ok := s.invoices[full.ID]; ok && cur.Version == full.Version {
+		s.invoices[full.ID] = &full
+		if i, ok := s.pos[full.ID]; ok {
+			s.all[i] = &full
+		}
+	}
+	s.mu.Unlock()
 	return full, nil
 }
 
