@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 )
@@ -379,6 +380,7 @@ func (c *checker) document(u *ublDocument) *Document {
 		c.fail("BR-CO-18", r+"/cac:TaxTotal/cac:TaxSubtotal", "the VAT breakdown is missing: give at least one TaxSubtotal, even for zero-rated or exempt supplies")
 	}
 	seen := map[vatKey]bool{}
+	subOK := true
 	categories := map[string]bool{}
 	if len(u.TaxTotal) > 0 {
 		t := u.TaxTotal[0]
@@ -389,9 +391,11 @@ func (c *checker) document(u *ublDocument) *Document {
 			vatTotal, vatTotalOK = c.money(t.TaxAmount, tp+"/cbc:TaxAmount", "BR-DEC-13")
 		}
 		var subSum int64
-		subOK := true
 		for i := range t.TaxSubtotal {
 			b, ok := c.subtotal(&t.TaxSubtotal[i], fmt.Sprintf("%s/cac:TaxSubtotal[%d]", tp, i+1), sums)
+			if b.Category != "" {
+				categories[b.Category] = true
+			}
 			if !ok {
 				subOK = false
 				continue
@@ -399,7 +403,6 @@ func (c *checker) document(u *ublDocument) *Document {
 			subSum += b.TaxPence
 			k := rateKey(b.Category, b.Percent)
 			seen[k] = true
-			categories[b.Category] = true
 			doc.VAT = append(doc.VAT, b)
 		}
 		if vatTotalOK && subOK && len(t.TaxSubtotal) > 0 && subSum != vatTotal {
@@ -410,8 +413,13 @@ func (c *checker) document(u *ublDocument) *Document {
 		c.fail("BR-O-11", r+"/cac:TaxTotal", "an invoice with a breakdown 'not subject to VAT' (O) cannot have other VAT breakdowns")
 	}
 	// Every category and rate used must have its breakdown (BR-x-01, BR-x-08).
+	keys := make([]vatKey, 0, len(sums))
 	for k := range sums {
-		if seen[k] || k.cat == "" || !ukVATCategories[k.cat] {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].cat+" "+keys[i].rate < keys[j].cat+" "+keys[j].rate })
+	for _, k := range keys {
+		if !subOK || seen[k] || k.cat == "" || !ukVATCategories[k.cat] {
 			continue
 		}
 		if !categories[k.cat] {
