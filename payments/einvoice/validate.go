@@ -355,6 +355,7 @@ func (c *checker) document(u *ublDocument) *Document {
 	}
 	if len(lines) == 0 {
 		c.fail("BR-16", r+"/"+lineElem, "the document has no lines: give at least one")
+		c.allLinesBad()
 	}
 	var lineSum int64
 	for i := range lines {
@@ -369,6 +370,8 @@ func (c *checker) document(u *ublDocument) *Document {
 	// VAT breakdown (BR-CO-14, BR-CO-17, BR-CO-18, BR-45 to BR-48, BR-x-08/09/10).
 	var vatTotal int64
 	vatTotalOK := false
+	seen := map[vatKey]bool{}
+	subOK := true
 	subtotals := 0
 	for _, t := range u.TaxTotal {
 		subtotals += len(t.TaxSubtotal)
@@ -377,10 +380,9 @@ func (c *checker) document(u *ublDocument) *Document {
 		c.fail("PEPPOL-EN16931-R053", fmt.Sprintf("%s/cac:TaxTotal[2]", r), "give exactly one TaxTotal (with its VAT breakdown)")
 	}
 	if subtotals == 0 {
+		subOK = false
 		c.fail("BR-CO-18", r+"/cac:TaxTotal/cac:TaxSubtotal", "the VAT breakdown is missing: give at least one TaxSubtotal, even for zero-rated or exempt supplies")
 	}
-	seen := map[vatKey]bool{}
-	subOK := true
 	categories := map[string]bool{}
 	if len(u.TaxTotal) > 0 {
 		t := u.TaxTotal[0]

@@ -1,0 +1,62 @@
+package einvoice
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Each invalid fixture breaks exactly one rule, named by its file: the
+// validator must report that rule and no other.
+func TestInvalidFixturesReportTheirRule(t *testing.T) {
+	files, err := filepath.Glob("testdata/invalid/*.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 30 {
+		t.Fatalf("want at least thirty invalid fixtures, have %d", len(files))
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".xml")
+		want, _, _ := strings.Cut(name, "__")
+		t.Run(name, func(t *testing.T) {
+			doc, err := Parse(readFixture(t, f))
+			if doc != nil {
+				t.Fatal("an invalid document must not give a Document")
+			}
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("want a ValidationError for %s, got %v", want, err)
+			}
+			if got := ve.Rules(); len(got) != 1 || got[0] != want {
+				t.Fatalf("want only %s, got %v: %v", want, got, ve)
+			}
+			for _, fl := range ve.Failures {
+				if !strings.HasPrefix(fl.Path, "/Invoice") && !strings.HasPrefix(fl.Path, "/CreditNote") || fl.Message == "" {
+					t.Fatalf("failure without path or message: %+v", fl)
+				}
+			}
+		})
+	}
+}
+
+// The paths point at the element in question.
+func TestFailurePaths(t *testing.T) {
+	cases := map[string]string{
+		"BR-CO-15":            "/Invoice/cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount",
+		"BR-CO-17":            "/Invoice/cac:TaxTotal/cac:TaxSubtotal[1]/cbc:TaxAmount",
+		"PEPPOL-EN16931-R120": "/Invoice/cac:InvoiceLine[1]/cbc:LineExtensionAmount",
+		"BR-55":               "/CreditNote/cac:BillingReference[1]/cac:InvoiceDocumentReference/cbc:ID",
+		"PEPPOL-EN16931-R008": "/Invoice/cbc:Note",
+		"BR-S-07":             "/Invoice/cac:AllowanceCharge[2]/cac:TaxCategory/cbc:Percent",
+		"BR-41":               "/Invoice/cac:InvoiceLine[2]/cac:AllowanceCharge[1]/cbc:Amount",
+	}
+	for rule, path := range cases {
+		err := func() error { _, err := Parse(readFixture(t, "testdata/invalid/"+rule+".xml")); return err }()
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Failures[0].Path != path {
+			t.Errorf("%s: want path %s, got %v", rule, path, err)
+		}
+	}
+}
