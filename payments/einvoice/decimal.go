@@ -46,7 +46,7 @@ func ParseDecimal(s string) (Decimal, error) {
 		return Decimal{}, errNotDecimal
 	}
 	all := strings.TrimLeft(whole+frac, "0")
-	if len(all) > maxDecimalDigits {
+	if len(all) > maxDecimalDigits || len(frac) > maxDecimalDigits {
 		return Decimal{}, errTooManyDigits
 	}
 	var u int64

@@ -232,3 +232,12 @@ func TestMarshalRefusesInvalid(t *testing.T) {
 		}
 	}
 }
+
+func readFixtureF(f *testing.F, path string) []byte {
+	f.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return b
+}
