@@ -584,7 +584,8 @@ func (c *checker) party(w *partyWrapper, path string, seller bool) Party {
 }
 
 // category checks a VAT category code and its rate; level is "05" for a line,
-// "06" for an allowance, "07" for a charge (BR-S-05, BR-Z-06, BR-O-07, ...).
+// "06" for an allowance, "07" for a charge (BR-S-05, BR-Z-06, BR-O-07, ...)
+// and "08" for a VAT breakdown, whose rate is part of BR-x-08.
 func (c *checker) category(id *text, pct *text, path, level string) (string, *Decimal, bool) {
 	cat := str(id)
 	if cat == "" {
@@ -840,7 +841,7 @@ func (c *checker) subtotal(s *taxSubtotal, path string, sums map[vatKey]int64) (
 		c.fail("BR-48", cp+"/cbc:Percent", "the VAT category rate is missing")
 		return out, false
 	}
-	cat, rate, good := c.category(tc.ID, tc.Percent, cp, "05")
+	cat, rate, good := c.category(tc.ID, tc.Percent, cp, "08")
 	out.Category, out.Percent = cat, rate
 	if !good {
 		return out, false

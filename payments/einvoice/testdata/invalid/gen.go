@@ -2,7 +2,8 @@
 
 // gen writes the invalid fixtures: each is a valid fixture with one change
 // that breaks exactly one rule, named after the rule it breaks (a suffix
-// after "__" tells two fixtures of one rule apart). Run from the package
+// after "__" tells two fixtures of one rule apart). Entries named VALID-
+// write a valid variant into testdata/valid instead. Run from the package
 // directory: go run testdata/invalid/gen.go
 package main
 
@@ -28,15 +29,16 @@ func nth(n int, old, new string) edit { return edit{old, new, n} }
 func all(old, new string) edit        { return edit{old, new, -1} }
 
 const (
-	xero   = "xero-standard-vat.xml"
-	multi  = "xero-multi-line.xml"
-	allow  = "allowances-charges.xml"
-	sage   = "sage-exempt.xml"
-	zero   = "sage-zero-rated.xml"
-	qb     = "quickbooks-not-vat-registered.xml"
-	rc     = "reverse-charge.xml"
-	credit = "credit-note.xml"
-	pdf    = "embedded-pdf.xml"
+	xero    = "xero-standard-vat.xml"
+	multi   = "xero-multi-line.xml"
+	allow   = "allowances-charges.xml"
+	sage    = "sage-exempt.xml"
+	zero    = "sage-zero-rated.xml"
+	qb      = "quickbooks-not-vat-registered.xml"
+	rc      = "reverse-charge.xml"
+	credit  = "credit-note.xml"
+	pdf     = "embedded-pdf.xml"
+	prepaid = "prepaid-rounding.xml"
 )
 
 const (
@@ -51,7 +53,46 @@ const (
 	gbCountry = "        <cac:Country>\n          <cbc:IdentificationCode>GB</cbc:IdentificationCode>\n        </cac:Country>\n"
 )
 
+// lineCharge turns the line allowance of allowances-charges.xml into a
+// charge of the same amount and carries the change through every total.
+var lineCharge = []edit{
+	nth(2, "<cbc:ChargeIndicator>false</cbc:ChargeIndicator>", "<cbc:ChargeIndicator>true</cbc:ChargeIndicator>"),
+	e(">One visit waived<", ">Weekend visit supplement<"),
+	e(`<cbc:LineExtensionAmount currencyID="GBP">22.50</cbc:LineExtensionAmount>`, `<cbc:LineExtensionAmount currencyID="GBP">67.50</cbc:LineExtensionAmount>`),
+	e(">2002.50</cbc:LineExtensionAmount>", ">2047.50</cbc:LineExtensionAmount>"),
+	e(">1946.70</cbc:TaxExclusiveAmount>", ">1991.70</cbc:TaxExclusiveAmount>"),
+	e(">1946.70</cbc:TaxableAmount>", ">1991.70</cbc:TaxableAmount>"),
+	all(">389.34</cbc:TaxAmount>", ">398.34</cbc:TaxAmount>"),
+	e(">2336.04</cbc:TaxInclusiveAmount>", ">2390.04</cbc:TaxInclusiveAmount>"),
+	e(">2336.04</cbc:PayableAmount>", ">2390.04</cbc:PayableAmount>"),
+}
+
+func with(base []edit, more ...edit) []edit { return append(append([]edit{}, base...), more...) }
+
 var fixtures = []fixture{
+	{"VALID-allowances-line-charge", allow, lineCharge},
+	{"BR-43", allow, with(lineCharge, e(`      <cbc:Amount currencyID="GBP">22.50</cbc:Amount>`+"\n", ""))},
+	{"BR-44", allow, with(lineCharge, e("      <cbc:AllowanceChargeReason>Weekend visit supplement</cbc:AllowanceChargeReason>\n", ""))},
+	{"BR-DEC-27", allow, with(lineCharge, e(`<cbc:Amount currencyID="GBP">22.50</cbc:Amount>`, `<cbc:Amount currencyID="GBP">22.500</cbc:Amount>`))},
+	{"BR-DEC-28", allow, with(lineCharge, e(`<cbc:Amount currencyID="GBP">22.50</cbc:Amount>`+"\n", `<cbc:Amount currencyID="GBP">22.50</cbc:Amount>`+"\n"+`      <cbc:BaseAmount currencyID="GBP">45.000</cbc:BaseAmount>`+"\n"))},
+	{"BR-DEC-24", allow, []edit{e(`<cbc:Amount currencyID="GBP">22.50</cbc:Amount>`, `<cbc:Amount currencyID="GBP">22.500</cbc:Amount>`)}},
+	{"BR-DEC-25", allow, []edit{e(`<cbc:Amount currencyID="GBP">22.50</cbc:Amount>`+"\n", `<cbc:Amount currencyID="GBP">22.50</cbc:Amount>`+"\n"+`      <cbc:BaseAmount currencyID="GBP">45.000</cbc:BaseAmount>`+"\n")}},
+	{"BR-DEC-02", allow, []edit{e(`<cbc:Amount currencyID="GBP">99.00</cbc:Amount>`+"\n", `<cbc:Amount currencyID="GBP">99.00</cbc:Amount>`+"\n"+`    <cbc:BaseAmount currencyID="GBP">1980.000</cbc:BaseAmount>`+"\n")}},
+	{"BR-DEC-05", allow, []edit{e(`<cbc:Amount currencyID="GBP">43.20</cbc:Amount>`, `<cbc:Amount currencyID="GBP">43.200</cbc:Amount>`)}},
+	{"BR-DEC-06", allow, []edit{e(`<cbc:Amount currencyID="GBP">43.20</cbc:Amount>`+"\n", `<cbc:Amount currencyID="GBP">43.20</cbc:Amount>`+"\n"+`    <cbc:BaseAmount currencyID="GBP">96.000</cbc:BaseAmount>`+"\n")}},
+	{"BR-DEC-10", allow, []edit{e(">99.00</cbc:AllowanceTotalAmount>", ">99.000</cbc:AllowanceTotalAmount>")}},
+	{"BR-DEC-11", allow, []edit{e(">43.20</cbc:ChargeTotalAmount>", ">43.200</cbc:ChargeTotalAmount>")}},
+	{"BR-DEC-16", prepaid, []edit{e(">500.00</cbc:PrepaidAmount>", ">500.001</cbc:PrepaidAmount>")}},
+	{"BR-DEC-17", prepaid, []edit{e(">0.40</cbc:PayableRoundingAmount>", ">0.400</cbc:PayableRoundingAmount>")}},
+	{"BR-S-01", xero, []edit{e(">1980.00</cbc:TaxableAmount>", ">0.00</cbc:TaxableAmount>"), all(tax396, `<cbc:TaxAmount currencyID="GBP">0.00</cbc:TaxAmount>`), nth(1, "<cbc:ID>S</cbc:ID>", "<cbc:ID>Z</cbc:ID>"), nth(1, "<cbc:Percent>20</cbc:Percent>", "<cbc:Percent>0</cbc:Percent>"), e(incl, `<cbc:TaxInclusiveAmount currencyID="GBP">1980.00</cbc:TaxInclusiveAmount>`), e(payable, `<cbc:PayableAmount currencyID="GBP">1980.00</cbc:PayableAmount>`)}},
+	{"BR-S-08__wrong-rate", xero, []edit{nth(1, "<cbc:Percent>20</cbc:Percent>", "<cbc:Percent>20.5</cbc:Percent>"), all(tax396, `<cbc:TaxAmount currencyID="GBP">405.90</cbc:TaxAmount>`), e(incl, `<cbc:TaxInclusiveAmount currencyID="GBP">2385.90</cbc:TaxInclusiveAmount>`), e(payable, `<cbc:PayableAmount currencyID="GBP">2385.90</cbc:PayableAmount>`)}},
+	{"BR-Z-08", zero, []edit{e(">1412.80</cbc:TaxableAmount>", ">1400.00</cbc:TaxableAmount>")}},
+	{"BR-Z-08__breakdown-rate", zero, []edit{nth(1, "<cbc:Percent>0</cbc:Percent>", "<cbc:Percent>5</cbc:Percent>")}},
+	{"BR-AE-05", rc, []edit{nth(2, "<cbc:Percent>0</cbc:Percent>", "<cbc:Percent>20</cbc:Percent>")}},
+	{"BR-AE-09", rc, []edit{all(`<cbc:TaxAmount currencyID="GBP">0.00</cbc:TaxAmount>`, `<cbc:TaxAmount currencyID="GBP">1005.00</cbc:TaxAmount>`), e(">5025.00</cbc:TaxInclusiveAmount>", ">6030.00</cbc:TaxInclusiveAmount>"), e(">5025.00</cbc:PayableAmount>", ">6030.00</cbc:PayableAmount>")}},
+	{"BR-O-08", qb, []edit{e(">1982.00</cbc:TaxableAmount>", ">1900.00</cbc:TaxableAmount>")}},
+	{"BR-O-09", qb, []edit{all(`<cbc:TaxAmount currencyID="GBP">0.00</cbc:TaxAmount>`, `<cbc:TaxAmount currencyID="GBP">5.00</cbc:TaxAmount>`), e(">1982.00</cbc:TaxInclusiveAmount>", ">1987.00</cbc:TaxInclusiveAmount>"), e(">1982.00</cbc:PayableAmount>", ">1987.00</cbc:PayableAmount>")}},
+	{"UBL-SCHEMA__cbc-with-children", xero, []edit{e("<cbc:BuyerReference>CT-2025-0117</cbc:BuyerReference>", "<cbc:BuyerReference>CT-2025-0117<cbc:Note>x</cbc:Note></cbc:BuyerReference>")}},
 	{"BR-01", xero, []edit{e(custom, "")}},
 	{"PEPPOL-EN16931-R004", xero, []edit{e("#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0", "")}},
 	{"PEPPOL-EN16931-R001", xero, []edit{e(profile, "")}},
@@ -206,6 +247,7 @@ func apply(s string, ed edit) (string, error) {
 }
 
 func main() {
+	written := 0
 	for _, f := range fixtures {
 		b, err := os.ReadFile("testdata/valid/" + f.base)
 		if err != nil {
@@ -217,11 +259,20 @@ func main() {
 				panic(f.name + ": " + err.Error())
 			}
 		}
+		if name, ok := strings.CutPrefix(f.name, "VALID-"); ok {
+			// A valid variant other fixtures build on: it goes with the valid ones.
+			s = strings.Replace(s, "<!-- ", "<!-- A line charge instead of a line allowance (made from "+f.base+"). ", 1)
+			if err := os.WriteFile("testdata/valid/"+name+".xml", []byte(s), 0o644); err != nil {
+				panic(err)
+			}
+			continue
+		}
 		rule, _, _ := strings.Cut(f.name, "__")
 		s = strings.Replace(s, "<!-- ", "<!-- Breaks "+rule+" (made from "+f.base+"). ", 1)
 		if err := os.WriteFile("testdata/invalid/"+f.name+".xml", []byte(s), 0o644); err != nil {
 			panic(err)
 		}
+		written++
 	}
-	fmt.Println(len(fixtures), "invalid fixtures written")
+	fmt.Println(written, "invalid fixtures written")
 }
