@@ -153,11 +153,11 @@ func scan(data []byte, roots ...xml.Name) (root string, fails []Failure, err err
 				f.name += fmt.Sprintf("[%d]", n)
 			}
 			if prefix == "" && !parent.inExt {
-				fails = append(fails, Failure{Rule: RuleSchema, Path: f.name,
+				fails = addFailure(fails, Failure{Rule: RuleSchema, Path: f.name,
 					Message: fmt.Sprintf("element %s is in namespace %q, not a UBL one", t.Name.Local, t.Name.Space)})
 			}
 			if parent.space == NSCBC && !parent.inExt {
-				fails = append(fails, Failure{Rule: RuleSchema, Path: f.name,
+				fails = addFailure(fails, Failure{Rule: RuleSchema, Path: f.name,
 					Message: "a basic (cbc) element cannot contain other elements"})
 			}
 			stack = append(stack, f)
@@ -172,7 +172,7 @@ func scan(data []byte, roots ...xml.Name) (root string, fails []Failure, err err
 				top := stack[len(stack)-1]
 				top.text = true
 				if top.space == NSCAC && !top.inExt {
-					fails = append(fails, Failure{Rule: RuleSchema, Path: top.name,
+					fails = addFailure(fails, Failure{Rule: RuleSchema, Path: top.name,
 						Message: "an aggregate (cac) element cannot contain text"})
 				}
 			}
@@ -180,7 +180,7 @@ func scan(data []byte, roots ...xml.Name) (root string, fails []Failure, err err
 			top := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
 			if !top.children && !top.text && !top.inExt {
-				fails = append(fails, Failure{Rule: "PEPPOL-EN16931-R008", Path: top.name,
+				fails = addFailure(fails, Failure{Rule: "PEPPOL-EN16931-R008", Path: top.name,
 					Message: "the element is empty: leave it out or give it a value"})
 			}
 			if len(stack) == 0 {

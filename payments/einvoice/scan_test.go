@@ -151,3 +151,13 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A document built to fail thousands of times gets at most MaxFailures.
+func TestFailuresAreCapped(t *testing.T) {
+	doc := minimalHead + strings.Repeat("<cbc:Note></cbc:Note>", 5000) + "</Invoice>"
+	_, err := Parse([]byte(doc))
+	var ve *ValidationError
+	if !errors.As(err, &ve) || len(ve.Failures) != MaxFailures {
+		t.Fatalf("want %d failures, got %v", MaxFailures, err)
+	}
+}

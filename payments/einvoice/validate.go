@@ -29,7 +29,19 @@ func (c *checker) allLinesBad()      { c.linesBad = true }
 func (c *checker) allAllowancesBad() { c.allowancesBad = true }
 
 func (c *checker) fail(rule, path, format string, args ...any) {
-	c.fails = append(c.fails, Failure{Rule: rule, Path: path, Message: fmt.Sprintf(format, args...)})
+	c.fails = addFailure(c.fails, Failure{Rule: rule, Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// MaxFailures is the most failures reported for one document; a document
+// with more is broken enough, and the cap keeps a crafted one from making a
+// huge answer.
+const MaxFailures = 100
+
+func addFailure(fails []Failure, f Failure) []Failure {
+	if len(fails) >= MaxFailures {
+		return fails
+	}
+	return append(fails, f)
 }
 
 func str(t *text) string {
@@ -192,6 +204,7 @@ func (c *checker) document(u *ublDocument) *Document {
 	duePath := r + "/cbc:DueDate"
 	dueDate := u.DueDate
 	if c.credit {
+		duePath = r + "/cac:PaymentMeans/cbc:PaymentDueDate"
 		dueDate = nil
 		for i, pm := range u.PaymentMeans {
 			if pm.PaymentDueDate != nil {
