@@ -241,3 +241,25 @@ func readFixtureF(f *testing.F, path string) []byte {
 	}
 	return b
 }
+
+// Text with markup characters and non-ASCII survives Marshal and Parse.
+func TestMarshalEscapesText(t *testing.T) {
+	doc, err := Parse(readFixture(t, "testdata/valid/xero-standard-vat.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.Note = `Visits <Mon & Wed> for "J. O'Neill" – £22.50/h`
+	doc.Lines[0].Description = "]]> <![CDATA[ &amp; </Invoice>"
+	doc.Supplier.LegalName = "Brightwater & Sons <Care> Ltd"
+	out, err := Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse(out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if back.Note != doc.Note || back.Lines[0].Description != doc.Lines[0].Description || back.Supplier.LegalName != doc.Supplier.LegalName {
+		t.Fatalf("text changed: %q %q %q", back.Note, back.Lines[0].Description, back.Supplier.LegalName)
+	}
+}
