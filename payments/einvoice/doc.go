@@ -44,7 +44,7 @@
 // EN 16931 (the ids of the standard's business rules):
 //
 //   - mandatory elements: BR-01 to BR-16; lines BR-21 to BR-27; document
-//     allowances and charges BR-31 to BR-33 and BR-36 to BR-38; line
+//     allowances and charges BR-31 to BR-40 (present, not negative); line
 //     allowances and charges BR-41 to BR-44; VAT breakdown BR-45 to BR-48;
 //     BR-49 and BR-61 (payment means and the account of a credit transfer);
 //     BR-52 (supporting document reference); BR-55 (preceding invoice);
@@ -57,7 +57,10 @@
 //     tolerance of less than one pound the EN 16931 Schematron allows since
 //     suppliers round per line), BR-CL-18 (UNCL5305 category codes), and for
 //     the categories the UK uses (S standard or reduced, Z zero, E exempt, AE
-//     reverse charge, O not subject to VAT): the rate rules BR-x-05/06/07 (and the breakdown's rate under BR-x-08),
+//     reverse charge, O not subject to VAT): the identifier rules
+//     BR-x-02/03/04 (S, Z, E, AE need the seller's VAT number, AE also the
+//     buyer's VAT number or registration; O forbids both VAT numbers), the
+//     rate rules BR-x-05/06/07 (and the breakdown's rate under BR-x-08),
 //     the breakdown present BR-x-01, the taxable amount per category and rate
 //     BR-x-08, the tax of zero-rated and exempt categories BR-x-09, the
 //     exemption reason BR-E-10, BR-AE-10, BR-O-10, and BR-O-11;
@@ -83,8 +86,8 @@
 // given twice is not detected); code lists other than those above
 // (country, unit of measure, scheme ids, payment means and exemption reason
 // codes are taken as written); identifier check digits (GLN, VAT numbers);
-// the rules on VAT identifiers (BR-CO-09, BR-S-02 and the like), the
-// tax point date rules (BR-CO-03), the allowance and charge reason code
+// VAT number prefixes (BR-CO-09), the seller's tax representative (BG-11),
+// the tax point date rules (BR-CO-03), the allowance and charge reason code
 // pairings (BR-CO-05 to BR-CO-08), percentages times base amounts
 // (PEPPOL-EN16931-R040), the gross price rules (R044, R046), the categories
 // K, G, L, M and B (refused instead), the VAT accounting currency (refused:

@@ -60,19 +60,20 @@ type BillingReference struct {
 
 // Party is a seller or a buyer.
 type Party struct {
-	EndpointID     string // BT-34 / BT-49, the Peppol electronic address
-	EndpointScheme string // its scheme, e.g. 0088 (GLN), 9932 (UK VAT), 0204
-	ID             string // BT-29 / BT-46, the party identifier
-	IDScheme       string
-	Name           string // BT-28 / BT-45 trading name, when given
-	LegalName      string // BT-27 / BT-44, the registration name
-	CompanyID      string // BT-30 / BT-47, e.g. a Companies House number
-	CompanyScheme  string
-	VATNumber      string // BT-31 / BT-48, e.g. GB123456789
-	Address        Address
-	ContactName    string
-	ContactPhone   string
-	ContactEmail   string
+	EndpointID      string // BT-34 / BT-49, the Peppol electronic address
+	EndpointScheme  string // its scheme, e.g. 0088 (GLN), 9932 (UK VAT), 0204
+	ID              string // BT-29 / BT-46, the party identifier
+	IDScheme        string
+	Name            string // BT-28 / BT-45 trading name, when given
+	LegalName       string // BT-27 / BT-44, the registration name
+	CompanyID       string // BT-30 / BT-47, e.g. a Companies House number
+	CompanyScheme   string
+	VATNumber       string // BT-31 / BT-48, e.g. GB123456789
+	TaxRegistration string // BT-32, a tax registration other than VAT (seller only)
+	Address         Address
+	ContactName     string
+	ContactPhone    string
+	ContactEmail    string
 }
 
 // DisplayName is the trading name if there is one, else the legal name.

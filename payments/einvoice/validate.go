@@ -23,6 +23,9 @@ type checker struct {
 	// is reported instead of a knock-on one).
 	linesBad      bool
 	allowancesBad bool
+	// seller and buyer, for the VAT identifier rules (BR-x-02/03/04).
+	seller, buyer Party
+	idRules       map[string]bool // BR-x-0n already reported
 }
 
 func (c *checker) allLinesBad()      { c.linesBad = true }
@@ -133,7 +136,7 @@ func (c *checker) decimal(v, path, what string) (Decimal, bool) {
 
 // Allowed document type codes (PEPPOL-EN16931-P0100 and -P0101).
 var (
-	invoiceTypeCodes    = codeSet("71 80 82 84 102 218 219 326 331 380 382 383 384 386 388 393 395 553 575 623 780 817 870 875 876 877")
+	invoiceTypeCodes    = codeSet("71 80 82 84 102 218 219 261 326 331 380 382 383 384 386 388 389 393 395 553 575 623 780 817 870 875 876 877")
 	creditNoteTypeCodes = codeSet("81 83 381 396 532")
 	// UNCL5305 as EN 16931 uses it (BR-CL-18), and the part the UK uses.
 	vatCategories   = codeSet("S Z E AE K G O L M B")
@@ -286,6 +289,7 @@ func (c *checker) document(u *ublDocument) *Document {
 	// Parties (BR-06 to BR-11, BR-62, BR-63, BR-CO-26, PEPPOL-EN16931-R010/R020).
 	doc.Supplier = c.party(u.Supplier, r+"/cac:AccountingSupplierParty", true)
 	doc.Customer = c.party(u.Customer, r+"/cac:AccountingCustomerParty", false)
+	c.seller, c.buyer = doc.Supplier, doc.Customer
 
 	// Payment (BR-49, BR-61).
 	for i, pm := range u.PaymentMeans {
@@ -568,6 +572,8 @@ func (c *checker) party(w *partyWrapper, path string, seller bool) Party {
 	for _, ts := range pt.TaxScheme {
 		if ts.TaxScheme != nil && str(ts.TaxScheme.ID) == "VAT" {
 			out.VATNumber = str(ts.CompanyID)
+		} else if ts.CompanyID != nil {
+			out.TaxRegistration = str(ts.CompanyID)
 		}
 	}
 	if pt.PostalAddress == nil {
@@ -620,6 +626,7 @@ func (c *checker) category(id *text, pct *text, path, level string) (string, *De
 			return cat, nil, false
 		}
 	}
+	c.vatIdentifiers(cat, path, level)
 	rule := "BR-" + cat + "-" + level
 	switch cat {
 	case "S":
@@ -641,6 +648,44 @@ func (c *checker) category(id *text, pct *text, path, level string) (string, *De
 	return cat, rate, true
 }
 
+// vatIdentifiers checks the identifiers a VAT category needs, once per
+// category and level (line 02, allowance 03, charge 04): S, Z, E and AE need
+// the seller's VAT number or tax registration (AE also the buyer's VAT
+// number or legal registration); O forbids the seller's and the buyer's VAT
+// numbers.
+func (c *checker) vatIdentifiers(cat, path, level string) {
+	n := map[string]string{"05": "02", "06": "03", "07": "04"}[level]
+	if n == "" {
+		return
+	}
+	rule := "BR-" + cat + "-" + n
+	if c.idRules == nil {
+		c.idRules = map[string]bool{}
+	}
+	if c.idRules[rule] {
+		return
+	}
+	sellerID := c.seller.VATNumber != "" || c.seller.TaxRegistration != ""
+	sp := c.root + "/cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID"
+	switch cat {
+	case "S", "Z", "E":
+		if !sellerID {
+			c.idRules[rule] = true
+			c.fail(rule, sp, "category %s needs the seller's VAT number (PartyTaxScheme with TaxScheme VAT); a seller not registered for VAT uses category O", cat)
+		}
+	case "AE":
+		if !sellerID || (c.buyer.VATNumber == "" && c.buyer.CompanyID == "") {
+			c.idRules[rule] = true
+			c.fail(rule, sp, "reverse charge (AE) needs the seller's VAT number and the buyer's VAT number or legal registration")
+		}
+	case "O":
+		if c.seller.VATNumber != "" || c.buyer.VATNumber != "" {
+			c.idRules[rule] = true
+			c.fail(rule, sp, "not subject to VAT (O) cannot be used with the seller's or the buyer's VAT number")
+		}
+	}
+}
+
 func (c *checker) allowanceCharge(a *allowanceCharge, path string, line bool) (AllowanceCharge, bool) {
 	var out AllowanceCharge
 	ok := true
@@ -653,11 +698,14 @@ func (c *checker) allowanceCharge(a *allowanceCharge, path string, line bool) (A
 		c.allowanceBad(line)
 		return out, false
 	}
-	// Rule ids: document allowance BR-31/32/33, document charge BR-36/37/38,
-	// line allowance BR-41/42, line charge BR-43/44.
+	// Rule ids: document allowance BR-31/32/33 (BR-34/35 not negative),
+	// document charge BR-36/37/38 (BR-39/40), line allowance BR-41/42, line
+	// charge BR-43/44.
 	amountRule, catRule, reasonRule, dec, baseDec, level := "BR-31", "BR-32", "BR-33", "BR-DEC-01", "BR-DEC-02", "06"
+	negRule, negBaseRule := "BR-34", "BR-35"
 	if out.Charge {
 		amountRule, catRule, reasonRule, dec, baseDec, level = "BR-36", "BR-37", "BR-38", "BR-DEC-05", "BR-DEC-06", "07"
+		negRule, negBaseRule = "BR-39", "BR-40"
 	}
 	if line {
 		amountRule, reasonRule, dec, baseDec = "BR-41", "BR-42", "BR-DEC-24", "BR-DEC-25"
@@ -670,12 +718,19 @@ func (c *checker) allowanceCharge(a *allowanceCharge, path string, line bool) (A
 		ok = false
 	} else if p, good := c.money(a.Amount, path+"/cbc:Amount", dec); good {
 		out.AmountPence = p
+		if p < 0 && !line {
+			c.fail(negRule, path+"/cbc:Amount", "the amount cannot be negative: an allowance is already taken off")
+			ok = false
+		}
 	} else {
 		ok = false
 	}
 	if a.BaseAmount != nil {
 		if p, good := c.money(a.BaseAmount, path+"/cbc:BaseAmount", baseDec); good {
 			out.BasePence = p
+			if p < 0 && !line {
+				c.fail(negBaseRule, path+"/cbc:BaseAmount", "the base amount cannot be negative")
+			}
 		}
 	}
 	out.Reason, out.ReasonCode = str(a.Reason), str(a.ReasonCode)
