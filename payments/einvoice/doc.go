@@ -54,7 +54,7 @@
 //   - totals: BR-CO-10 to BR-CO-16 and BR-CO-25 (due date or terms when an
 //     amount is due), BR-CO-18 (a VAT breakdown exists);
 //   - VAT: BR-CO-14, BR-CO-17 (tax = taxable x rate, rounded, within the
-//     tolerance of less than one pound the EN 16931 Schematron allows since
+//     tolerance of up to one pound the EN 16931 Schematron allows, since
 //     suppliers round per line), BR-CL-18 (UNCL5305 category codes), and for
 //     the categories the UK uses (S standard or reduced, Z zero, E exempt, AE
 //     reverse charge, O not subject to VAT): the identifier rules

@@ -60,3 +60,27 @@ func TestFailurePaths(t *testing.T) {
 		}
 	}
 }
+
+// BR-CO-17 allows the tax to be up to one pound off taxable x rate (the
+// Schematron's tolerance for per-line rounding), and no more.
+func TestVATTolerance(t *testing.T) {
+	valid := string(readFixture(t, "testdata/valid/xero-standard-vat.xml"))
+	withTax := func(tax, gross string) []byte {
+		s := strings.ReplaceAll(valid, ">396.00</cbc:TaxAmount>", ">"+tax+"</cbc:TaxAmount>")
+		s = strings.Replace(s, ">2376.00</cbc:TaxInclusiveAmount>", ">"+gross+"</cbc:TaxInclusiveAmount>", 1)
+		return []byte(strings.Replace(s, ">2376.00</cbc:PayableAmount>", ">"+gross+"</cbc:PayableAmount>", 1))
+	}
+	for _, c := range []struct {
+		tax, gross string
+		ok         bool
+	}{{"397.00", "2377.00", true}, {"395.00", "2375.00", true}, {"397.01", "2377.01", false}, {"394.99", "2374.99", false}} {
+		_, err := Parse(withTax(c.tax, c.gross))
+		var ve *ValidationError
+		switch {
+		case c.ok && err != nil:
+			t.Errorf("tax %s: %v", c.tax, err)
+		case !c.ok && (!errors.As(err, &ve) || strings.Join(ve.Rules(), " ") != "BR-CO-17"):
+			t.Errorf("tax %s: want BR-CO-17, got %v", c.tax, err)
+		}
+	}
+}

@@ -923,7 +923,7 @@ func (c *checker) subtotal(s *taxSubtotal, path string, sums map[vatKey]int64) (
 	}
 	if cat == "S" {
 		want := VATOn(out.TaxablePence, *rate)
-		if d := out.TaxPence - want; d >= vatSlackPence || d <= -vatSlackPence {
+		if d := out.TaxPence - want; d > vatSlackPence || d < -vatSlackPence {
 			c.fail("BR-CO-17", path+"/cbc:TaxAmount", "the VAT should be %s%% of %s, %s, not %s", rate, FormatPence(out.TaxablePence), FormatPence(want), FormatPence(out.TaxPence))
 		}
 	} else if out.TaxPence != 0 {
@@ -936,8 +936,9 @@ func (c *checker) subtotal(s *taxSubtotal, path string, sums map[vatKey]int64) (
 }
 
 // vatSlackPence is the tolerance of BR-CO-17, as in the EN 16931 Schematron
-// (the tax amount may differ from taxable x rate by less than one unit of
-// currency, since suppliers round per line).
+// (1.3.x: abs(tax) - 1 <= round(taxable x rate) <= abs(tax) + 1): the tax
+// may differ from taxable x rate by up to one unit of currency, since
+// suppliers round per line.
 const vatSlackPence = 100
 
 func catLabel(cat string, rate *Decimal) string {
