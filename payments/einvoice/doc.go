@@ -67,9 +67,10 @@
 //   - decimals: BR-DEC-01, -02, -05, -06, -09 to -14, -16 to -20, -23 to -25,
 //     -27, -28 (at most two decimals on every amount).
 //
-// Peppol BIS Billing 3.0: PEPPOL-EN16931-R001, R003 (a buyer reference or an
-// order reference), R004, R005, R007, R008, R010, R020, R051 (every
-// currencyID is the document currency), R053, R120 (line net = quantity x
+// Peppol BIS Billing 3.0: PEPPOL-EN16931-R001, R002 (one note), R003 (a
+// buyer reference or an order reference), R004, R005, R007, R008, R010, R020, R051 (every
+// currencyID is the document currency), R040 (allowance or charge = base x
+// percentage / 100, within 0.02), R053, R120 (line net = quantity x
 // price / base quantity + charges - allowances, within 0.02), R121, F001
 // (dates), P0100 and P0101 (type codes), CL001 (attachment MIME types).
 //
@@ -88,8 +89,7 @@
 // codes are taken as written); identifier check digits (GLN, VAT numbers);
 // VAT number prefixes (BR-CO-09), the seller's tax representative (BG-11),
 // the tax point date rules (BR-CO-03), the allowance and charge reason code
-// pairings (BR-CO-05 to BR-CO-08), percentages times base amounts
-// (PEPPOL-EN16931-R040), the gross price rules (R044, R046), the categories
+// pairings (BR-CO-05 to BR-CO-08), the gross price rules (R044, R046), the categories
 // K, G, L, M and B (refused instead), the VAT accounting currency (refused:
 // everything is GBP), and the elements the portal does not read (ext
 // extensions, delivery locations, item properties, payee and tax

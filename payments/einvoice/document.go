@@ -108,7 +108,8 @@ type PaymentMeans struct {
 type AllowanceCharge struct {
 	Charge      bool // false: allowance
 	AmountPence int64
-	BasePence   int64 // 0 when not given
+	BasePence   int64    // 0 when not given
+	Percent     *Decimal // the percentage of the base, when given
 	Reason      string
 	ReasonCode  string
 	VATCategory string

@@ -144,7 +144,7 @@ func toUBL(d *Document) *ublDocument {
 		u.DueDate = txt(d.DueDate)
 	}
 	if d.Note != "" {
-		u.Note = []text{{Value: d.Note}}
+		u.Note = []text{{Value: d.Note}} // one note (PEPPOL-EN16931-R002)
 	}
 	if d.PeriodStart != "" || d.PeriodEnd != "" {
 		u.InvoicePeriod = &period{StartDate: txt(d.PeriodStart), EndDate: txt(d.PeriodEnd)}
@@ -268,6 +268,9 @@ func toAllowanceCharge(ac AllowanceCharge, money func(int64) *amount, withCatego
 		ind = "true"
 	}
 	out := allowanceCharge{ChargeIndicator: txt(ind), ReasonCode: txt(ac.ReasonCode), Reason: txt(ac.Reason), Amount: money(ac.AmountPence)}
+	if ac.Percent != nil {
+		out.Multiplier = txt(ac.Percent.String())
+	}
 	if ac.BasePence != 0 {
 		out.BaseAmount = money(ac.BasePence)
 	}

@@ -253,6 +253,9 @@ func (c *checker) document(u *ublDocument) *Document {
 		doc.ContractReference = str(u.ContractReference.ID)
 	}
 	doc.AccountingCost = str(u.AccountingCost)
+	if len(u.Note) > 1 {
+		c.fail("PEPPOL-EN16931-R002", fmt.Sprintf("%s/cbc:Note[2]", r), "give at most one note: join the notes into one")
+	}
 	var notes []string
 	for _, n := range u.Note {
 		if v := strings.TrimSpace(n.Value); v != "" {
@@ -725,12 +728,28 @@ func (c *checker) allowanceCharge(a *allowanceCharge, path string, line bool) (A
 	} else {
 		ok = false
 	}
+	baseOK := false
 	if a.BaseAmount != nil {
 		if p, good := c.money(a.BaseAmount, path+"/cbc:BaseAmount", baseDec); good {
+			baseOK = true
 			out.BasePence = p
 			if p < 0 && !line {
 				c.fail(negBaseRule, path+"/cbc:BaseAmount", "the base amount cannot be negative")
 			}
+		}
+	}
+	if a.Multiplier != nil {
+		if d, good := c.decimal(a.Multiplier.Value, path+"/cbc:MultiplierFactorNumeric", "percentage"); good {
+			out.Percent = &d
+		}
+	}
+	// PEPPOL-EN16931-R040: amount = base x percentage / 100, within 0.02.
+	if out.Percent != nil && baseOK && a.Amount != nil && ok {
+		want := new(big.Rat).Mul(penceRat(out.BasePence), out.Percent.Rat())
+		want.Quo(want, big.NewRat(100, 1))
+		diff := new(big.Rat).Sub(want, penceRat(out.AmountPence))
+		if diff.Abs(diff).Cmp(big.NewRat(2, 100)) > 0 {
+			c.fail("PEPPOL-EN16931-R040", path+"/cbc:Amount", "the amount should be %s%% of %s, %s, not %s", out.Percent, FormatPence(out.BasePence), FormatPence(roundPence(want)), FormatPence(out.AmountPence))
 		}
 	}
 	out.Reason, out.ReasonCode = str(a.Reason), str(a.ReasonCode)
