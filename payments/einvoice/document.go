@@ -70,6 +70,7 @@ type Party struct {
 	CompanyScheme   string
 	VATNumber       string // BT-31 / BT-48, e.g. GB123456789
 	TaxRegistration string // BT-32, a tax registration other than VAT (seller only)
+	TaxRegScheme    string // its tax scheme id (anything but VAT)
 	Address         Address
 	ContactName     string
 	ContactPhone    string

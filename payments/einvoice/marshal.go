@@ -308,6 +308,13 @@ func toParty(p Party) *party {
 	if p.VATNumber != "" {
 		out.TaxScheme = []partyTaxScheme{{CompanyID: txt(p.VATNumber), TaxScheme: &taxScheme{ID: txt("VAT")}}}
 	}
+	if p.TaxRegistration != "" {
+		ts := partyTaxScheme{CompanyID: txt(p.TaxRegistration)}
+		if p.TaxRegScheme != "" {
+			ts.TaxScheme = &taxScheme{ID: txt(p.TaxRegScheme)}
+		}
+		out.TaxScheme = append(out.TaxScheme, ts)
+	}
 	legal := p.LegalName
 	if legal == "" {
 		legal = p.Name

@@ -577,6 +577,9 @@ func (c *checker) party(w *partyWrapper, path string, seller bool) Party {
 			out.VATNumber = str(ts.CompanyID)
 		} else if ts.CompanyID != nil {
 			out.TaxRegistration = str(ts.CompanyID)
+			if ts.TaxScheme != nil {
+				out.TaxRegScheme = str(ts.TaxScheme.ID)
+			}
 		}
 	}
 	if pt.PostalAddress == nil {
