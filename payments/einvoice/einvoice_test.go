@@ -263,3 +263,61 @@ func TestMarshalEscapesText(t *testing.T) {
 		t.Fatalf("text changed: %q %q %q", back.Note, back.Lines[0].Description, back.Supplier.LegalName)
 	}
 }
+
+func TestValidate(t *testing.T) {
+	if f := Validate(readFixture(t, "testdata/valid/sage-exempt.xml")); f != nil {
+		t.Fatalf("valid document: %v", f)
+	}
+	f := Validate(readFixture(t, "testdata/invalid/BR-CO-15.xml"))
+	if len(f) != 1 || f[0].Rule != "BR-CO-15" || f[0].Path != "/Invoice/cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount" {
+		t.Fatalf("BR-CO-15: %v", f)
+	}
+	f = Validate([]byte("<!DOCTYPE x><x/>"))
+	if len(f) != 1 || f[0].Rule != "PARSE" || !strings.Contains(f[0].Message, "DOCTYPE") {
+		t.Fatalf("refused document: %v", f)
+	}
+}
+
+// ComputeTotals with document allowances and charges, two rates and an
+// exempt line gives a document the validator accepts, with VAT rounded per
+// breakdown.
+func TestComputeTotalsAllowancesAndRates(t *testing.T) {
+	doc, err := Parse(readFixture(t, "testdata/valid/xero-standard-vat.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	five, twenty, zero := DecimalOf(5, 0), DecimalOf(2000, 2), DecimalOf(0, 0)
+	doc.Lines = []Line{
+		{ID: "1", Quantity: DecimalOf(3, 0), UnitCode: "C62", Price: DecimalOf(3333, 2), NetPence: 9999, Name: "Grab rails", VATCategory: "S", VATPercent: &five},
+		{ID: "2", Quantity: DecimalOf(7, 0), UnitCode: "HUR", Price: DecimalOf(1999, 2), NetPence: 13993, Name: "Handyperson", VATCategory: "S", VATPercent: &twenty},
+		{ID: "3", Quantity: DecimalOf(1, 0), UnitCode: "C62", Price: DecimalOf(5000, 2), NetPence: 5000, Name: "Assessment", VATCategory: "E", VATPercent: &zero},
+	}
+	doc.AllowanceCharges = []AllowanceCharge{
+		{AmountPence: 1000, Reason: "Discount", VATCategory: "S", VATPercent: &twenty},
+		{Charge: true, AmountPence: 450, Reason: "Delivery", VATCategory: "S", VATPercent: &five},
+	}
+	doc.VAT = nil
+	doc.ComputeTotals()
+	// S 5%: 99.99 + 4.50 = 104.49 -> 5.22; S 20%: 139.93 - 10.00 = 129.93 -> 25.99; E: 50.00
+	want := []VATBreakdown{
+		{Category: "S", Percent: &five, TaxablePence: 10449, TaxPence: 522},
+		{Category: "S", Percent: &twenty, TaxablePence: 12993, TaxPence: 2599},
+		{Category: "E", Percent: &zero, TaxablePence: 5000, ExemptionReason: "Exempt from VAT"},
+	}
+	if !reflect.DeepEqual(doc.VAT, want) {
+		t.Fatalf("VAT %+v", doc.VAT)
+	}
+	wantT := Totals{LineNetPence: 28992, AllowancesPence: 1000, ChargesPence: 450, NetPence: 28442, VATPence: 3121, GrossPence: 31563,
+		PayablePence: 31563, AllowancesPresent: true, ChargesPresent: true}
+	if doc.Totals != wantT {
+		t.Fatalf("totals %+v", doc.Totals)
+	}
+	out, err := Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse(out)
+	if err != nil || !reflect.DeepEqual(back, doc) {
+		t.Fatalf("round trip: %v", err)
+	}
+}

@@ -92,3 +92,24 @@ func TestInvoiceResponseRules(t *testing.T) {
 		t.Errorf("an invoice read as a response: %v", err)
 	}
 }
+
+func FuzzParseResponse(f *testing.F) {
+	r := Response{ID: "R1", IssueDate: "2026-04-03", Sender: council, Receiver: provider, InvoiceNumber: "INV-0042",
+		Status: StatusRejected, ReasonCode: "REF", Reason: "Unknown contract"}
+	seed, err := MarshalResponse(r)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed)
+	f.Add([]byte(`<ApplicationResponse xmlns="` + NSApplicationResponse + `"/>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := ParseResponse(data)
+		if err != nil {
+			return
+		}
+		// Anything read back is a response MarshalResponse accepts.
+		if _, err := MarshalResponse(*got); err != nil {
+			t.Fatalf("parsed response does not marshal: %v", err)
+		}
+	})
+}
