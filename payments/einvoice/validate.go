@@ -171,8 +171,24 @@ func (c *checker) document(u *ublDocument) *Document {
 	if c.credit {
 		doc.Type = TypeCreditNote
 	}
-	r := c.root
+	due, duePath := c.header(u, doc)
+	c.references(u, doc)
+	// Parties (BR-06 to BR-11, BR-62, BR-63, BR-CO-26, PEPPOL-EN16931-R010/R020).
+	doc.Supplier = c.party(u.Supplier, c.root+"/cac:AccountingSupplierParty", true)
+	doc.Customer = c.party(u.Customer, c.root+"/cac:AccountingCustomerParty", false)
+	c.seller, c.buyer = doc.Supplier, doc.Customer
+	c.payment(u, doc)
+	c.attachments(u, doc)
+	sums := c.linesAndAllowances(u, doc)
+	vatTotal, vatOK := c.vatBreakdown(u, doc, sums)
+	c.totals(u, doc, sums, vatTotal, vatOK, due, duePath)
+	return doc
+}
 
+// header checks the specification, number, type, dates and currency, and
+// returns the due date element and its path (for BR-CO-25).
+func (c *checker) header(u *ublDocument, doc *Document) (due *text, duePath string) {
+	r := c.root
 	// Specification and process (BR-01, PEPPOL-EN16931-R001/R004/R007).
 	if u.CustomizationID == nil {
 		c.fail("BR-01", r+"/cbc:CustomizationID", "the specification identifier is missing: give %s", CustomizationBilling)
@@ -204,20 +220,20 @@ func (c *checker) document(u *ublDocument) *Document {
 		c.fail(typeRule, typePath, "the document type code %q is not one Peppol allows here", v)
 	}
 	doc.TypeCode = codev(typeCode)
-	duePath := r + "/cbc:DueDate"
-	dueDate := u.DueDate
+	duePath = r + "/cbc:DueDate"
+	due = u.DueDate
 	if c.credit {
 		duePath = r + "/cac:PaymentMeans/cbc:PaymentDueDate"
-		dueDate = nil
+		due = nil
 		for i, pm := range u.PaymentMeans {
 			if pm.PaymentDueDate != nil {
-				dueDate = pm.PaymentDueDate
+				due = pm.PaymentDueDate
 				duePath = fmt.Sprintf("%s/cac:PaymentMeans[%d]/cbc:PaymentDueDate", r, i+1)
 				break
 			}
 		}
 	}
-	doc.DueDate = c.date(dueDate, duePath)
+	doc.DueDate = c.date(due, duePath)
 	if doc.DueDate != "" && doc.IssueDate != "" && doc.DueDate < doc.IssueDate {
 		c.fail(RuleDueDate, duePath, "the due date %s is before the issue date %s", doc.DueDate, doc.IssueDate)
 	}
@@ -240,7 +256,13 @@ func (c *checker) document(u *ublDocument) *Document {
 			c.fail(RuleCurrency, r+"/cbc:TaxCurrencyCode", "VAT is accounted in GBP only, not %s", v)
 		}
 	}
+	return due, duePath
+}
 
+// references reads the buyer, order, contract and preceding invoice
+// references, the notes and the periods.
+func (c *checker) references(u *ublDocument, doc *Document) {
+	r := c.root
 	// References (PEPPOL-EN16931-R003, BR-55).
 	doc.BuyerReference = str(u.BuyerReference)
 	if u.OrderReference != nil {
@@ -288,12 +310,11 @@ func (c *checker) document(u *ublDocument) *Document {
 	if c.credit && len(u.BillingReference) == 0 {
 		c.fail(RuleCreditReference, r+"/cac:BillingReference", "a credit note must name the invoice it credits (BillingReference/InvoiceDocumentReference/ID)")
 	}
+}
 
-	// Parties (BR-06 to BR-11, BR-62, BR-63, BR-CO-26, PEPPOL-EN16931-R010/R020).
-	doc.Supplier = c.party(u.Supplier, r+"/cac:AccountingSupplierParty", true)
-	doc.Customer = c.party(u.Customer, r+"/cac:AccountingCustomerParty", false)
-	c.seller, c.buyer = doc.Supplier, doc.Customer
-
+// payment reads the payment means and terms.
+func (c *checker) payment(u *ublDocument, doc *Document) {
+	r := c.root
 	// Payment (BR-49, BR-61).
 	for i, pm := range u.PaymentMeans {
 		p := fmt.Sprintf("%s/cac:PaymentMeans[%d]", r, i+1)
@@ -318,7 +339,11 @@ func (c *checker) document(u *ublDocument) *Document {
 	if u.PaymentTerms != nil {
 		doc.PaymentTerms = str(u.PaymentTerms.Note)
 	}
+}
 
+// attachments reads the supporting documents and their embedded files.
+func (c *checker) attachments(u *ublDocument, doc *Document) {
+	r := c.root
 	// Attachments (BR-52, mime codes, PDF).
 	for i, a := range u.AdditionalDocs {
 		p := fmt.Sprintf("%s/cac:AdditionalDocumentReference[%d]", r, i+1)
@@ -349,21 +374,33 @@ func (c *checker) document(u *ublDocument) *Document {
 		}
 		doc.Attachments = append(doc.Attachments, at)
 	}
+}
 
+// amountSums are what the lines and the document level allowances and
+// charges add up to, overall and per VAT category and rate.
+type amountSums struct {
+	lines, allowances, charges int64
+	byVAT                      map[vatKey]int64
+}
+
+// linesAndAllowances reads the document level allowances and charges and
+// the lines, and adds them up.
+func (c *checker) linesAndAllowances(u *ublDocument, doc *Document) amountSums {
+	r := c.root
 	// Document level allowances and charges (BR-31 to BR-38).
-	sums := map[vatKey]int64{}
-	var allowSum, chargeSum int64
+	var s amountSums
+	s.byVAT = map[vatKey]int64{}
 	for i := range u.AllowanceCharge {
 		ac, ok := c.allowanceCharge(&u.AllowanceCharge[i], fmt.Sprintf("%s/cac:AllowanceCharge[%d]", r, i+1), false)
 		if !ok {
 			continue
 		}
 		if ac.Charge {
-			chargeSum += ac.AmountPence
-			sums[rateKey(ac.VATCategory, ac.VATPercent)] += ac.AmountPence
+			s.charges += ac.AmountPence
+			s.byVAT[rateKey(ac.VATCategory, ac.VATPercent)] += ac.AmountPence
 		} else {
-			allowSum += ac.AmountPence
-			sums[rateKey(ac.VATCategory, ac.VATPercent)] -= ac.AmountPence
+			s.allowances += ac.AmountPence
+			s.byVAT[rateKey(ac.VATCategory, ac.VATPercent)] -= ac.AmountPence
 		}
 		doc.AllowanceCharges = append(doc.AllowanceCharges, ac)
 	}
@@ -377,19 +414,22 @@ func (c *checker) document(u *ublDocument) *Document {
 		c.fail("BR-16", r+"/"+lineElem, "the document has no lines: give at least one")
 		c.allLinesBad()
 	}
-	var lineSum int64
 	for i := range lines {
 		l, ok := c.line(&lines[i], fmt.Sprintf("%s/%s[%d]", r, lineElem, i+1))
 		doc.Lines = append(doc.Lines, l)
 		if ok {
-			lineSum += l.NetPence
-			sums[rateKey(l.VATCategory, l.VATPercent)] += l.NetPence
+			s.lines += l.NetPence
+			s.byVAT[rateKey(l.VATCategory, l.VATPercent)] += l.NetPence
 		}
 	}
+	return s
+}
 
+// vatBreakdown checks the VAT total and its breakdown against the sums, and
+// returns the total VAT (and whether it could be read).
+func (c *checker) vatBreakdown(u *ublDocument, doc *Document, s amountSums) (vatTotal int64, vatTotalOK bool) {
+	r := c.root
 	// VAT breakdown (BR-CO-14, BR-CO-17, BR-CO-18, BR-45 to BR-48, BR-x-08/09/10).
-	var vatTotal int64
-	vatTotalOK := false
 	seen := map[vatKey]bool{}
 	subOK := true
 	subtotals := 0
@@ -414,7 +454,7 @@ func (c *checker) document(u *ublDocument) *Document {
 		}
 		var subSum int64
 		for i := range t.TaxSubtotal {
-			b, ok := c.subtotal(&t.TaxSubtotal[i], fmt.Sprintf("%s/cac:TaxSubtotal[%d]", tp, i+1), sums)
+			b, ok := c.subtotal(&t.TaxSubtotal[i], fmt.Sprintf("%s/cac:TaxSubtotal[%d]", tp, i+1), s.byVAT)
 			if b.Category != "" {
 				categories[b.Category] = true
 			}
@@ -435,8 +475,8 @@ func (c *checker) document(u *ublDocument) *Document {
 		c.fail("BR-O-11", r+"/cac:TaxTotal", "an invoice with a breakdown 'not subject to VAT' (O) cannot have other VAT breakdowns")
 	}
 	// Every category and rate used must have its breakdown (BR-x-01, BR-x-08).
-	keys := make([]vatKey, 0, len(sums))
-	for k := range sums {
+	keys := make([]vatKey, 0, len(s.byVAT))
+	for k := range s.byVAT {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i].cat+" "+keys[i].rate < keys[j].cat+" "+keys[j].rate })
@@ -450,7 +490,12 @@ func (c *checker) document(u *ublDocument) *Document {
 			c.fail("BR-"+k.cat+"-08", r+"/cac:TaxTotal", "lines or allowances use VAT category %s at %s%% but the VAT breakdown has no such rate", k.cat, k.rate)
 		}
 	}
+	return vatTotal, vatTotalOK
+}
 
+// totals checks the document totals against the sums and each other.
+func (c *checker) totals(u *ublDocument, doc *Document, s amountSums, vatTotal int64, vatTotalOK bool, due *text, duePath string) {
+	r := c.root
 	// Totals (BR-12 to BR-15, BR-CO-10 to BR-CO-16, BR-CO-25).
 	mt := u.MonetaryTotal
 	mp := r + "/cac:LegalMonetaryTotal"
@@ -483,17 +528,17 @@ func (c *checker) document(u *ublDocument) *Document {
 	tot.AllowancesPresent = mt.AllowanceTotalAmount != nil
 	tot.ChargesPresent = mt.ChargeTotalAmount != nil
 	tot.VATPence = vatTotal
-	if lineOK && !c.linesBad && tot.LineNetPence != lineSum {
-		c.fail("BR-CO-10", mp+"/cbc:LineExtensionAmount", "the sum of line net amounts is %s, not %s", FormatPence(lineSum), FormatPence(tot.LineNetPence))
+	if lineOK && !c.linesBad && tot.LineNetPence != s.lines {
+		c.fail("BR-CO-10", mp+"/cbc:LineExtensionAmount", "the sum of line net amounts is %s, not %s", FormatPence(s.lines), FormatPence(tot.LineNetPence))
 	}
-	if allowOK && !c.allowancesBad && tot.AllowancesPence != allowSum && (tot.AllowancesPresent || allowSum != 0) {
-		c.fail("BR-CO-11", mp+"/cbc:AllowanceTotalAmount", "the document level allowances add up to %s, not %s", FormatPence(allowSum), FormatPence(tot.AllowancesPence))
+	if allowOK && !c.allowancesBad && tot.AllowancesPence != s.allowances && (tot.AllowancesPresent || s.allowances != 0) {
+		c.fail("BR-CO-11", mp+"/cbc:AllowanceTotalAmount", "the document level allowances add up to %s, not %s", FormatPence(s.allowances), FormatPence(tot.AllowancesPence))
 	}
-	if chargeOK && !c.allowancesBad && tot.ChargesPence != chargeSum && (tot.ChargesPresent || chargeSum != 0) {
-		c.fail("BR-CO-12", mp+"/cbc:ChargeTotalAmount", "the document level charges add up to %s, not %s", FormatPence(chargeSum), FormatPence(tot.ChargesPence))
+	if chargeOK && !c.allowancesBad && tot.ChargesPence != s.charges && (tot.ChargesPresent || s.charges != 0) {
+		c.fail("BR-CO-12", mp+"/cbc:ChargeTotalAmount", "the document level charges add up to %s, not %s", FormatPence(s.charges), FormatPence(tot.ChargesPence))
 	}
 	if exclOK && !c.linesBad && allowOK && chargeOK {
-		want := lineSum - tot.AllowancesPence + tot.ChargesPence
+		want := s.lines - tot.AllowancesPence + tot.ChargesPence
 		if tot.NetPence != want {
 			c.fail("BR-CO-13", mp+"/cbc:TaxExclusiveAmount", "the total without VAT should be the line net amounts less allowances plus charges, %s, not %s", FormatPence(want), FormatPence(tot.NetPence))
 		}
@@ -508,10 +553,9 @@ func (c *checker) document(u *ublDocument) *Document {
 			c.fail("BR-CO-16", mp+"/cbc:PayableAmount", "the amount due should be the total with VAT less the amount paid plus rounding, %s, not %s", FormatPence(want), FormatPence(tot.PayablePence))
 		}
 	}
-	if payOK && tot.PayablePence > 0 && dueDate == nil && (u.PaymentTerms == nil || u.PaymentTerms.Note == nil) {
+	if payOK && tot.PayablePence > 0 && due == nil && (u.PaymentTerms == nil || u.PaymentTerms.Note == nil) {
 		c.fail("BR-CO-25", duePath, "an amount is due, so give the payment due date or the payment terms")
 	}
-	return doc
 }
 
 var totalNames = map[string]string{
