@@ -50,7 +50,9 @@
 //     BR-52 (supporting document reference); BR-55 (preceding invoice);
 //     BR-62, BR-63 (electronic address schemes); BR-CO-04 (each line has a
 //     VAT category); BR-CO-26 (a seller identifier, company number or VAT
-//     number); BR-29, BR-30 (periods end after they start);
+//     number); BR-29, BR-30 (periods end after they start), BR-CO-19,
+//     BR-CO-20 (a period has a start or an end); BR-CL-14 (country codes
+//     are two capital letters: the form, not the list);
 //   - totals: BR-CO-10 to BR-CO-16 and BR-CO-25 (due date or terms when an
 //     amount is due), BR-CO-18 (a VAT breakdown exists);
 //   - VAT: BR-CO-14, BR-CO-17 (tax = taxable x rate, rounded, within the

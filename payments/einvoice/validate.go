@@ -142,6 +142,7 @@ var (
 	vatCategories   = codeSet("S Z E AE K G O L M B")
 	ukVATCategories = codeSet("S Z E AE O")
 	mimeCodes       = codeSet("application/pdf image/png image/jpeg text/csv application/vnd.openxmlformats-officedocument.spreadsheetml.sheet application/vnd.oasis.opendocument.spreadsheet")
+	countryPattern  = regexp.MustCompile(`^[A-Z]{2}$`) // BR-CL-14, the form only
 	profilePattern  = regexp.MustCompile(`^urn:fdc:peppol\.eu:2017:poacc:billing:[0-9]{2}:1\.0$`)
 )
 
@@ -287,6 +288,9 @@ func (c *checker) references(u *ublDocument, doc *Document) {
 	doc.Note = strings.Join(notes, "\n")
 	if u.InvoicePeriod != nil {
 		p := r + "/cac:InvoicePeriod"
+		if u.InvoicePeriod.StartDate == nil && u.InvoicePeriod.EndDate == nil {
+			c.fail("BR-CO-19", p, "an invoicing period needs its start date, its end date or both")
+		}
 		doc.PeriodStart = c.date(u.InvoicePeriod.StartDate, p+"/cbc:StartDate")
 		doc.PeriodEnd = c.date(u.InvoicePeriod.EndDate, p+"/cbc:EndDate")
 		if doc.PeriodStart != "" && doc.PeriodEnd != "" && doc.PeriodEnd < doc.PeriodStart {
@@ -639,6 +643,9 @@ func (c *checker) party(w *partyWrapper, path string, seller bool) Party {
 			c.fail(rules.country, p+"/cac:PostalAddress/cac:Country/cbc:IdentificationCode", "the %s's country code is missing (GB for the United Kingdom)", who)
 		} else {
 			out.Address.Country = codev(a.Country.IdentificationCode)
+			if out.Address.Country != "" && !countryPattern.MatchString(out.Address.Country) {
+				c.fail("BR-CL-14", p+"/cac:PostalAddress/cac:Country/cbc:IdentificationCode", "%q is not an ISO 3166-1 alpha-2 country code (GB for the United Kingdom)", out.Address.Country)
+			}
 		}
 	}
 	if pt.Contact != nil {
@@ -860,6 +867,9 @@ func (c *checker) line(l *ublLine, path string) (Line, bool) {
 		ok = false
 	}
 	if l.InvoicePeriod != nil {
+		if l.InvoicePeriod.StartDate == nil && l.InvoicePeriod.EndDate == nil {
+			c.fail("BR-CO-20", path+"/cac:InvoicePeriod", "a line period needs its start date, its end date or both")
+		}
 		out.PeriodStart = c.date(l.InvoicePeriod.StartDate, path+"/cac:InvoicePeriod/cbc:StartDate")
 		out.PeriodEnd = c.date(l.InvoicePeriod.EndDate, path+"/cac:InvoicePeriod/cbc:EndDate")
 		if out.PeriodStart != "" && out.PeriodEnd != "" && out.PeriodEnd < out.PeriodStart {
