@@ -2,6 +2,7 @@ package einvoice
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -83,6 +84,22 @@ func (p Party) DisplayName() string {
 		return p.Name
 	}
 	return p.LegalName
+}
+
+// Identifiers lists the party's identifiers (electronic address, party
+// identifier, company number, VAT number, tax registration), upper case with
+// spaces taken out, without repeats: what the payments side compares with
+// the organisation's own records to check that a document comes from the
+// organisation whose token posted it.
+func (p Party) Identifiers() []string {
+	var out []string
+	for _, v := range []string{p.EndpointID, p.ID, p.CompanyID, p.VATNumber, p.TaxRegistration} {
+		v = strings.ToUpper(strings.Join(strings.Fields(v), ""))
+		if v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // Address is a postal address (BG-5 / BG-8).

@@ -92,6 +92,12 @@ func TestMappingXeroStandard(t *testing.T) {
 		s.Name != "Brightwater Home Care" || s.CompanyID != "09876543" || s.VATNumber != "GB284619375" {
 		t.Fatalf("supplier: %+v", s)
 	}
+	if got := s.Identifiers(); !reflect.DeepEqual(got, []string{"GB284619375", "09876543"}) {
+		t.Fatalf("identifiers: %v", got)
+	}
+	if got := (Party{EndpointID: "gb 123", VATNumber: "GB123", CompanyID: " 0101 "}).Identifiers(); !reflect.DeepEqual(got, []string{"GB123", "0101"}) {
+		t.Fatalf("identifiers normalised: %v", got)
+	}
 	if doc.Customer.LegalName != "The Borough Council" || doc.Customer.EndpointScheme != "0088" {
 		t.Fatalf("customer: %+v", doc.Customer)
 	}
