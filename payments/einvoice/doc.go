@@ -72,7 +72,8 @@
 // Peppol BIS Billing 3.0: PEPPOL-EN16931-R001, R002 (one note), R003 (a
 // buyer reference or an order reference), R004, R005, R007, R008, R010, R020, R051 (every
 // currencyID is the document currency), R040 (allowance or charge = base x
-// percentage / 100, within 0.02), R053, R120 (line net = quantity x
+// percentage / 100, within 0.02), R041, R042 (percentage and base go
+// together), R043 (ChargeIndicator true or false), R053, R120 (line net = quantity x
 // price / base quantity + charges - allowances, within 0.02), R121, F001
 // (dates), P0100 and P0101 (type codes), CL001 (attachment MIME types).
 //

@@ -751,7 +751,7 @@ func (c *checker) allowanceCharge(a *allowanceCharge, path string, line bool) (A
 		out.Charge = true
 	case "false":
 	default:
-		c.fail(RuleSchema, path+"/cbc:ChargeIndicator", "ChargeIndicator must be true (a charge) or false (an allowance)")
+		c.fail("PEPPOL-EN16931-R043", path+"/cbc:ChargeIndicator", "ChargeIndicator must be true (a charge) or false (an allowance)")
 		c.allowanceBad(line)
 		return out, false
 	}
@@ -796,6 +796,14 @@ func (c *checker) allowanceCharge(a *allowanceCharge, path string, line bool) (A
 		if d, good := c.decimal(a.Multiplier.Value, path+"/cbc:MultiplierFactorNumeric", "percentage"); good {
 			out.Percent = &d
 		}
+	}
+	// PEPPOL-EN16931-R041/R042: a percentage needs its base, and a base its
+	// percentage.
+	if a.Multiplier != nil && a.BaseAmount == nil {
+		c.fail("PEPPOL-EN16931-R041", path+"/cbc:BaseAmount", "a percentage (MultiplierFactorNumeric) needs the base amount it is a percentage of")
+	}
+	if a.BaseAmount != nil && a.Multiplier == nil {
+		c.fail("PEPPOL-EN16931-R042", path+"/cbc:MultiplierFactorNumeric", "a base amount needs the percentage (MultiplierFactorNumeric) taken of it")
 	}
 	// PEPPOL-EN16931-R040: amount = base x percentage / 100, within 0.02.
 	if out.Percent != nil && baseOK && a.Amount != nil && ok {
