@@ -80,6 +80,11 @@ func (r *Response) check() error {
 	if !datePattern.MatchString(r.IssueDate) {
 		probs = append(probs, "the issue date must be YYYY-MM-DD")
 	}
+	for _, d := range []struct{ name, v string }{{"invoice date", r.InvoiceDate}, {"effective date", r.EffectiveDate}} {
+		if d.v != "" && !datePattern.MatchString(d.v) {
+			probs = append(probs, "the "+d.name+" must be YYYY-MM-DD")
+		}
+	}
 	if r.InvoiceNumber == "" {
 		probs = append(probs, "the invoice number is missing")
 	}

@@ -62,6 +62,7 @@ func TestInvoiceResponseRules(t *testing.T) {
 		"unknown reason code":          func(r *Response) { r.Status = StatusRejected; r.ReasonCode = "ZZZ" },
 		"no invoice number":            func(r *Response) { r.Status = StatusAccepted; r.InvoiceNumber = "" },
 		"bad date":                     func(r *Response) { r.Status = StatusAccepted; r.IssueDate = "3 April 2026" },
+		"bad paid date":                func(r *Response) { r.Status = StatusPaid; r.EffectiveDate = "30/04/2026" },
 		"sender without endpoint":      func(r *Response) { r.Status = StatusAccepted; r.Sender.EndpointID = "" },
 		"receiver without name":        func(r *Response) { r.Status = StatusAccepted; r.Receiver.Name = "" },
 	}
