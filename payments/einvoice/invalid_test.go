@@ -2,6 +2,7 @@ package einvoice
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -82,5 +83,33 @@ func TestVATTolerance(t *testing.T) {
 		case !c.ok && (!errors.As(err, &ve) || strings.Join(ve.Rules(), " ") != "BR-CO-17"):
 			t.Errorf("tax %s: want BR-CO-17, got %v", c.tax, err)
 		}
+	}
+}
+
+func TestValidationErrorText(t *testing.T) {
+	_, err := Parse([]byte(minimalHead + "</Invoice>"))
+	var ve *ValidationError
+	if !errors.As(err, &ve) || len(ve.Failures) <= 5 {
+		t.Fatalf("want many failures, got %v", err)
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, fmt.Sprintf("the document breaks %d rule(s); ", len(ve.Failures))) ||
+		!strings.Contains(msg, fmt.Sprintf("; and %d more", len(ve.Failures)-5)) || !strings.Contains(msg, "BR-01 at /Invoice/cbc:CustomizationID: ") {
+		t.Fatalf("message: %s", msg)
+	}
+	// A quantity that is not a number is a schema failure at the quantity.
+	doc := strings.Replace(string(readFixture(t, "testdata/valid/xero-multi-line.xml")), `unitCode="HUR">7.5<`, `unitCode="HUR">7,5<`, 1)
+	_, err = Parse([]byte(doc))
+	if !errors.As(err, &ve) || len(ve.Failures) != 1 || ve.Failures[0].Rule != RuleSchema || ve.Failures[0].Path != "/Invoice/cac:InvoiceLine[1]/cbc:InvoicedQuantity" {
+		t.Fatalf("quantity 7,5: %v", err)
+	}
+}
+
+func TestDisplayName(t *testing.T) {
+	if n := (Party{Name: "Brightwater Home Care", LegalName: "Brightwater Home Care Ltd"}).DisplayName(); n != "Brightwater Home Care" {
+		t.Fatal(n)
+	}
+	if n := (Party{LegalName: "Brightwater Home Care Ltd"}).DisplayName(); n != "Brightwater Home Care Ltd" {
+		t.Fatal(n)
 	}
 }
