@@ -70,12 +70,13 @@
 //     -27, -28 (at most two decimals on every amount).
 //
 // Peppol BIS Billing 3.0: PEPPOL-EN16931-R001, R002 (one note), R003 (a
-// buyer reference or an order reference), R004, R005, R007, R008, R010, R020, R051 (every
-// currencyID is the document currency), R040 (allowance or charge = base x
-// percentage / 100, within 0.02), R041, R042 (percentage and base go
-// together), R043 (ChargeIndicator true or false), R053, R120 (line net = quantity x
-// price / base quantity + charges - allowances, within 0.02), R121, F001
-// (dates), P0100 and P0101 (type codes), CL001 (attachment MIME types).
+// buyer reference or an order reference), R004, R005, R007, R008 (no empty
+// elements), R010, R020, R040 (allowance or charge = base x percentage /
+// 100, within 0.02), R041, R042 (percentage and base go together), R043
+// (ChargeIndicator true or false), R051 (every currencyID is the document
+// currency), R053, R120 (line net = quantity x price / base quantity +
+// charges - allowances, within 0.02), R121, F001 (dates), P0100 and P0101
+// (type codes), CL001 (attachment MIME types).
 //
 // The portal's own rules: PORTAL-CURRENCY (GBP only), PORTAL-DUE-DATE (not
 // before the issue date), PORTAL-VAT-CATEGORY (K, G, L, M, B are not UK
@@ -87,16 +88,16 @@
 //
 // This is not the official Schematron, nor the UBL XML Schema. Not checked:
 // the element order and cardinality the schema imposes (a single element
-// given twice is not detected); code lists other than those above
-// (country, unit of measure, scheme ids, payment means and exemption reason
-// codes are taken as written); identifier check digits (GLN, VAT numbers);
-// VAT number prefixes (BR-CO-09), the seller's tax representative (BG-11),
-// the tax point date rules (BR-CO-03), the allowance and charge reason code
-// pairings (BR-CO-05 to BR-CO-08), the gross price rules (R044, R046), the categories
-// K, G, L, M and B (refused instead), the VAT accounting currency (refused:
-// everything is GBP), and the elements the portal does not read (ext
+// given twice is not detected); code lists other than those above (country,
+// unit of measure, scheme ids, payment means and exemption reason codes are
+// taken as written); identifier check digits (GLN, VAT numbers); VAT number
+// prefixes (BR-CO-09); the seller's tax representative (BG-11); the tax
+// point date rules (BR-CO-03); the allowance and charge reason code pairings
+// (BR-CO-05 to BR-CO-08); the gross price rules (R044, R046); the categories
+// K, G, L, M and B (refused instead); the VAT accounting currency (refused:
+// everything is GBP); and the elements the portal does not read (ext
 // extensions, delivery locations, item properties, payee and tax
-// representative parties, which are ignored and not written back).
+// representative parties), which are ignored and not written back.
 //
 // # Writing
 //
