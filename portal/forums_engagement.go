@@ -49,7 +49,7 @@ func (s *Server) handleEngagementFigures(w http.ResponseWriter, r *http.Request)
 	if err := f.Err(); err != nil {
 		return s.showFormAgain(w, r, "engagement_figures", page, q, err)
 	}
-	fg, err := s.Forums.Figures(r.Context(), from, to)
+	fg, err := s.Forums.Figures(r.Context(), principal(r), from, to)
 	if err != nil {
 		return err
 	}

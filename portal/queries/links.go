@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"careportal/auth"
 	"careportal/payments"
 	"careportal/portal/format"
 )
@@ -15,8 +16,8 @@ type PaymentsLinker struct{ Payments *payments.Service }
 
 var _ Linker = PaymentsLinker{}
 
-func providerActor(orgID string) payments.Actor {
-	return payments.Actor{Party: payments.PartyProvider, OrgID: orgID, Name: "queries"}
+func providerActor(orgID string) *auth.Principal {
+	return &auth.Principal{Role: auth.RoleProvider, OrgID: orgID, Name: "queries"}
 }
 
 // LinkOptions lists the organisation's 200 most recent invoices and its
