@@ -16,7 +16,6 @@ import (
 	"strings"
 
 	"careportal/auth"
-	"careportal/payments"
 	"careportal/payments/csvin"
 	"careportal/payments/importer"
 	"careportal/payments/remittance"
