@@ -45,4 +45,12 @@
 // templates_test.go checks every page template against its struct
 // (pageTypes; add a new page there). HTML assertions in tests use CSS
 // selectors (portal/internal/htmlcheck) where they check structure.
+//
+// # Services
+//
+// The services come wired from package careportal/portal/app: New(cfg,
+// a.Services), and Server embeds them, so a handler calls s.Payments,
+// s.Auth and so on. The package's tests build their server the same way on
+// a test store (newTestServer in main_test.go, through app/apptest), so a
+// new service needs no test wiring.
 package portal
