@@ -21,13 +21,13 @@ import (
 type Kind string
 
 const (
-	KindInvoice    Kind = "invoice"    // an invoice was queried, approved, scheduled, paid or rejected
-	KindQuery      Kind = "query"      // a query was answered, moved or resolved
-	KindForum      Kind = "forum"      // forum bookings, waiting-list places, changes, reminders
-	KindStatement  Kind = "statement"  // a new market position statement version
-	KindStaffQueue Kind = "staff"      // staff: new queries, answers, overdue queries, exceptions
-	KindAccount    Kind = "account"    // invitations, password reset, security notices: always sent
-	KindDigest     Kind = "digest"     // the daily digest itself
+	KindInvoice    Kind = "invoice"   // an invoice was queried, approved, scheduled, paid or rejected
+	KindQuery      Kind = "query"     // a query was answered, moved or resolved
+	KindForum      Kind = "forum"     // forum bookings, waiting-list places, changes, reminders
+	KindStatement  Kind = "statement" // a new market position statement version
+	KindStaffQueue Kind = "staff"     // staff: new queries, answers, overdue queries, exceptions
+	KindAccount    Kind = "account"   // invitations, password reset, security notices: always sent
+	KindDigest     Kind = "digest"    // the daily digest itself
 	KindOther      Kind = "general"
 )
 
