@@ -38,9 +38,9 @@ type Options struct {
 	// Reply, when set, decides the answer to each RCPT TO: return nil to
 	// accept, or an *smtp.SMTPError (see Bounce and Defer).
 	Reply func(rcpt string) error
-	// DataHook runs when a message's data has been read, before the 250
-	// reply; tests use it to hold a delivery mid-way.
-	DataHook func(rcpt []string)
+	// DataHook runs when a message's data has been read, before the reply;
+	// tests use it to hold a delivery mid-way. An error refuses the message.
+	DataHook func(rcpt []string) error
 }
 
 // Received is one message the server accepted.
@@ -228,7 +228,9 @@ func (se *session) Data(r io.Reader) error {
 		return err
 	}
 	if se.s.opts.DataHook != nil {
-		se.s.opts.DataHook(se.to)
+		if err := se.s.opts.DataHook(se.to); err != nil {
+			return err
+		}
 	}
 	se.s.mu.Lock()
 	se.s.got = append(se.s.got, Received{From: se.from, To: append([]string(nil), se.to...), Data: b})
