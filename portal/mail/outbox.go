@@ -123,6 +123,12 @@ func (e Entry) Message() Message {
 		Link: e.Link, ServiceName: e.ServiceName, Reason: e.Reason, Unsubscribe: e.Unsubscribe}
 }
 
+func claimID(msg string, n int) string { return msg + "#" + strconv.Itoa(n) }
+
+func optionsIDClaims() options.Lister[options.FindOptions] {
+	return options.Find().SetProjection(bson.M{"_id": 1, "claims": 1})
+}
+
 type claimDoc struct {
 	ID      string    `bson:"_id"`
 	Message string    `bson:"message"`
@@ -436,7 +442,7 @@ func (o *Outbox) claim(ctx context.Context, e Entry) (Entry, bool, error) {
 	n := e.Claims + 1
 	now := o.o.Now().UTC()
 	cctx, cancel := store.CallContext(ctx)
-	_, err := o.claims.InsertOne(cctx, claimDoc{ID: e.ID + "#" + strconv.Itoa(n), Message: e.ID, At: now})
+	_, err := o.claims.InsertOne(cctx, claimDoc{ID: claimID(e.ID, n), Message: e.ID, At: now})
 	cancel()
 	if err != nil {
 		if store.IsDuplicateKey(err) {

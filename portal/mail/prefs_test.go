@@ -178,3 +178,38 @@ func TestUnsubscribeToken(t *testing.T) {
 		t.Fatal("a short key was accepted")
 	}
 }
+
+func TestServicePurgesOldSentMessages(t *testing.T) {
+	srv := mailtest.Start(t, mailtest.Options{})
+	c := newClock()
+	st := storetest.New(t)
+	ctx := storetest.Context(t)
+	s, err := NewService(st.DB, Config{Transport: smtpTransport(t, srv), BaseURL: "https://p.example", ServiceName: "P", Key: testKey, Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustEnqueue(t, s.Outbox, testMessage(t, "old", "a@x.example"))
+	if res, err := s.Outbox.DeliverDue(ctx); err != nil || res.Sent != 1 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	c.Add(100 * 24 * time.Hour)
+	mustEnqueue(t, s.Outbox, testMessage(t, "new", "a@x.example"))
+	if res, err := s.Outbox.DeliverDue(ctx); err != nil || res.Sent != 1 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if n, err := s.Purge(ctx, 90*24*time.Hour); err != nil || n != 1 {
+		t.Fatalf("purge: %d %v", n, err)
+	}
+	if _, err := s.Outbox.Get(ctx, "old"); err != ErrNotFound {
+		t.Fatalf("old: %v", err)
+	}
+	if e, err := s.Outbox.Get(ctx, "new"); err != nil || e.Status != StatusSent {
+		t.Fatalf("new: %+v %v", e, err)
+	}
+	if n, _ := s.Outbox.claims.CountDocuments(ctx, map[string]any{}); n != 1 {
+		t.Fatalf("claims left: %d", n)
+	}
+}
