@@ -181,7 +181,9 @@ func NewOutbox(db *mongo.Database, transport Transport, o Options) *Outbox {
 
 // Collections names the collections the outbox owns (for
 // store.EnsureCollections before store.Prepare).
-func Collections() []string { return []string{collOutbox, collClaims, collPrefs, collDigest} }
+func Collections() []string {
+	return []string{collOutbox, collClaims, collPrefs, collDigest, collAnnouncements}
+}
 
 // EnsureIndexes creates the indexes the worker's query uses in MongoDB mode.
 func (o *Outbox) EnsureIndexes(ctx context.Context) error {

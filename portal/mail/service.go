@@ -29,7 +29,9 @@ type Config struct {
 // preferences and the mailer that routes notices by them.
 type Service struct {
 	*Mailer
-	db *mongo.Database
+	db        *mongo.Database
+	directory Directory
+	board     Noticeboard
 }
 
 // NewService builds the service; EnsureIndexes must run before use.
@@ -58,7 +60,7 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 // Worker returns the background delivery worker. shared is true in
 // MongoDB mode (see Worker.Shared).
 func (s *Service) Worker(shared bool, logger *slog.Logger) *Worker {
-	return &Worker{Outbox: s.Outbox, Logger: logger, Shared: shared}
+	return &Worker{Outbox: s.Outbox, Logger: logger, Shared: shared, FanOut: s.FanOut}
 }
 
 // Purge deletes sent messages, and their claims, older than keep (the

@@ -18,6 +18,9 @@ type Worker struct {
 	// older than StaleAfter. In embedded mode (one instance) the queue is
 	// read once and every message left "sending" at start is recovered.
 	Shared bool
+	// FanOut, when set, turns announcements into messages before each
+	// delivery (Service.FanOut).
+	FanOut func(ctx context.Context) (int, error)
 }
 
 // Run delivers until ctx ends.
@@ -51,6 +54,11 @@ func (w *Worker) Run(ctx context.Context) {
 			}
 			if _, err := w.Outbox.Recover(ctx, StaleAfter); err != nil && ctx.Err() == nil {
 				logger.Error("mail outbox: recovering", "err", err)
+			}
+		}
+		if w.FanOut != nil {
+			if _, err := w.FanOut(ctx); err != nil && ctx.Err() == nil {
+				logger.Error("mail: fanning out announcements", "err", err)
 			}
 		}
 		for {

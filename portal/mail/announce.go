@@ -1,0 +1,136 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"careportal/portal/store"
+)
+
+// An announcement is one change to tell an organisation's people about:
+// the person who made the change pays for one insert (Announce); the
+// worker later fans it out (FanOut) to each user, by their preferences,
+// and to the organisation's in-portal notifications. Every write of the
+// fan-out has an id derived from the announcement's, so a fan-out cut off
+// part-way and run again queues nothing twice.
+const collAnnouncements = "mail_announcements"
+
+// Announcement is what changed, for whom.
+type Announcement struct {
+	// ID is deterministic for the change, e.g. "invoice:<id>:<seq>"; each
+	// user's message is ID + ":" + user id.
+	ID    string `bson:"_id"`
+	Kind  Kind   `bson:"kind"`
+	OrgID string `bson:"org"`
+	// The email (see Notice); Path is the page in the portal.
+	Subject    string   `bson:"subject"`
+	Paragraphs []string `bson:"paragraphs"`
+	Path       string   `bson:"path"`
+	LinkText   string   `bson:"link_text,omitempty"`
+	Reason     string   `bson:"reason"`
+	// Title is the line in the portal's notifications list.
+	Title string    `bson:"title"`
+	At    time.Time `bson:"at"`
+}
+
+// Recipient is a person (or an organisation's mailbox, UserID empty) to
+// tell.
+type Recipient struct {
+	UserID string
+	Email  string
+}
+
+// Directory finds the people of an organisation (the wiring adapts the
+// accounts service).
+type Directory interface {
+	OrgRecipients(ctx context.Context, orgID string) ([]Recipient, error)
+}
+
+// Noticeboard posts the in-portal notification beside each email, under
+// the announcement's id so that a second post of the same id adds nothing
+// (the wiring adapts the notifications service).
+type Noticeboard interface {
+	PostOnce(ctx context.Context, id, orgID string, kind Kind, title, path string) error
+}
+
+// SetFanOut gives the service its directory and noticeboard.
+func (s *Service) SetFanOut(d Directory, b Noticeboard) { s.directory, s.board = d, b }
+
+// Announce records a change to tell the organisation about: one insert.
+// A retried change (the same id) is a no-op.
+func (s *Service) Announce(ctx context.Context, a Announcement) error {
+	if a.ID == "" || a.OrgID == "" || a.Subject == "" || a.Reason == "" {
+		return errors.New("mail: an announcement needs an id, an organisation, a subject and a reason")
+	}
+	if a.Title == "" {
+		a.Title = a.Subject
+	}
+	a.At = s.Outbox.o.Now().UTC()
+	cctx, cancel := store.CallContext(ctx)
+	defer cancel()
+	if _, err := s.db.Collection(collAnnouncements).InsertOne(cctx, a); err != nil && !store.IsDuplicateKey(err) {
+		return fmt.Errorf("mail: recording %s: %w", a.ID, err)
+	}
+	select {
+	case s.Outbox.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// FanOut tells each waiting announcement's people, then deletes it. The
+// collection is empty but for changes of the last seconds, so reading it
+// whole is cheap on either store.
+func (s *Service) FanOut(ctx context.Context) (int, error) {
+	cctx, cancel := store.CallContext(ctx)
+	list, err := store.FindAll[Announcement](cctx, s.db.Collection(collAnnouncements), bson.M{})
+	cancel()
+	if err != nil {
+		return 0, fmt.Errorf("mail: reading announcements: %w", err)
+	}
+	done := 0
+	for _, a := range list {
+		if err := s.fanOut(ctx, a); err != nil {
+			return done, err
+		}
+		cctx, cancel := store.CallContext(ctx)
+		_, err := s.db.Collection(collAnnouncements).DeleteOne(cctx, bson.M{"_id": a.ID})
+		cancel()
+		if err != nil {
+			return done, err
+		}
+		done++
+	}
+	return done, nil
+}
+
+func (s *Service) fanOut(ctx context.Context, a Announcement) error {
+	if s.board != nil {
+		if err := s.board.PostOnce(ctx, a.ID, a.OrgID, a.Kind, a.Title, a.Path); err != nil {
+			return fmt.Errorf("mail: posting %s: %w", a.ID, err)
+		}
+	}
+	if s.directory == nil {
+		return nil
+	}
+	people, err := s.directory.OrgRecipients(ctx, a.OrgID)
+	if err != nil {
+		return fmt.Errorf("mail: finding who to tell about %s: %w", a.ID, err)
+	}
+	for _, p := range people {
+		who := p.UserID
+		if who == "" {
+			who = "mailbox:" + p.Email
+		}
+		_, err := s.Tell(ctx, Notice{ID: a.ID + ":" + who, Kind: a.Kind, UserID: p.UserID, To: p.Email,
+			Subject: a.Subject, Paragraphs: a.Paragraphs, Path: a.Path, LinkText: a.LinkText, Reason: a.Reason})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

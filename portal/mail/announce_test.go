@@ -1,0 +1,91 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"careportal/portal/mail/mailtest"
+	"careportal/portal/store/storetest"
+)
+
+type fakeDirectory map[string][]Recipient
+
+func (d fakeDirectory) OrgRecipients(_ context.Context, org string) ([]Recipient, error) {
+	return d[org], nil
+}
+
+// board keeps posts by id, refusing a second post of an id as the
+// notifications service does.
+type board struct {
+	mu    sync.Mutex
+	posts map[string]string
+	fail  bool
+}
+
+func (b *board) PostOnce(_ context.Context, id, org string, _ Kind, title, _ string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.fail {
+		return errors.New("store down")
+	}
+	if b.posts == nil {
+		b.posts = map[string]string{}
+	}
+	b.posts[id] = org + ": " + title
+	return nil
+}
+
+func TestAnnounceFansOutOnceByPreference(t *testing.T) {
+	srv := mailtest.Start(t, mailtest.Options{})
+	c := newClock()
+	st := storetest.New(t)
+	ctx := storetest.Context(t)
+	s, err := NewService(st.DB, Config{Transport: smtpTransport(t, srv), BaseURL: "https://p.example", ServiceName: "P", Key: testKey, Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b := &board{fail: true}
+	s.SetFanOut(fakeDirectory{"o1": {{UserID: "u1", Email: "u1@x.example"}, {UserID: "u2", Email: "u2@x.example"}, {Email: "finance@x.example"}}}, b)
+	if err := s.Prefs.Set(ctx, "u2", KindInvoice, ChoicePortal); err != nil {
+		t.Fatal(err)
+	}
+	a := Announcement{ID: "invoice:i1:2", Kind: KindInvoice, OrgID: "o1", Subject: "Invoice INV-1 was queried",
+		Paragraphs: []string{"Reason: hours."}, Path: "/invoices/i1", Reason: "You are a user of Org One."}
+	if err := s.Announce(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Announce(ctx, a); err != nil { // a retried change
+		t.Fatal(err)
+	}
+	// The first fan-out fails part-way; the announcement stays.
+	if n, err := s.FanOut(ctx); err == nil || n != 0 {
+		t.Fatalf("failing fan-out: %d %v", n, err)
+	}
+	b.fail = false
+	if n, err := s.FanOut(ctx); err != nil || n != 1 {
+		t.Fatalf("fan-out: %d %v", n, err)
+	}
+	if n, err := s.FanOut(ctx); err != nil || n != 0 {
+		t.Fatalf("again: %d %v", n, err)
+	}
+	if b.posts["invoice:i1:2"] != "o1: Invoice INV-1 was queried" || len(b.posts) != 1 {
+		t.Fatalf("posts %v", b.posts)
+	}
+	if _, err := s.Outbox.DeliverDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(srv.To("u1@x.example")) != 1 || len(srv.To("u2@x.example")) != 0 || len(srv.To("finance@x.example")) != 1 || len(srv.Messages()) != 2 {
+		t.Fatalf("received %d", len(srv.Messages()))
+	}
+	if _, err := s.Outbox.Get(ctx, "invoice:i1:2:u1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Outbox.Get(ctx, "invoice:i1:2:mailbox:finance@x.example"); err != nil {
+		t.Fatal(err)
+	}
+}
