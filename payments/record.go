@@ -130,6 +130,7 @@ func (s *Service) repairPending(ctx context.Context, before time.Time) error {
 		return fmt.Errorf("payments: reading changes in flight: %w", err)
 	}
 	for _, p := range pend {
+		keep := false
 		inv, err := s.readSnapshot(ctx, p.InvoiceID)
 		switch {
 		case err != nil && fault.KindOf(err) != fault.NotFound:
@@ -166,11 +167,17 @@ func (s *Service) repairPending(ctx context.Context, before time.Time) error {
 				if ev.Seq != p.Seq {
 					continue
 				}
+				if !s.tell(ctx, inv, ev) {
+					keep = true // the next repair tells it again
+				}
 				_, err := s.db.Collection(colInvoiceEvents).InsertOne(ctx, eventDoc{ID: eventID(inv.ID, ev.Seq), InvoiceID: inv.ID, Event: ev})
 				if err == nil {
 					s.log.Warn("payments: invoice event was missing; written from the snapshot", "invoice", inv.ID, "seq", ev.Seq)
 				}
 			}
+		}
+		if keep {
+			continue
 		}
 		if _, err := s.db.Collection(colInvoicePending).DeleteOne(ctx, bson.D{{Key: "_id", Value: p.ID}}); err != nil {
 			return err

@@ -125,12 +125,17 @@ func (s *Service) record(ctx context.Context, inv Invoice, ev Event) (Invoice, e
 	// The event is written: the change has happened. Show it at once, even
 	// if the snapshot write below fails (start-up repair then rebuilds it).
 	s.putInvoice(&inv)
+	// Tell the listener before the snapshot: a crash after the event leaves
+	// the pending record, and the repair tells it again.
+	told := s.tell(ctx, inv, ev)
 	if err := s.replaceSnapshot(ctx, &inv); err != nil {
 		// The pending record stays: start-up rebuilds the snapshot.
 		s.log.Error("payments: updating the invoice snapshot failed; it will be rebuilt from its events at start-up", "invoice", inv.ID, "err", err)
 		return inv, nil
 	}
-	s.clearPending(ctx, id)
+	if told {
+		s.clearPending(ctx, id)
+	}
 	return inv, nil
 }
 
