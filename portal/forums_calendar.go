@@ -55,13 +55,13 @@ func (s *Server) handleEventICS(w http.ResponseWriter, r *http.Request) error {
 // handleEventFeed is an organisation's feed of upcoming events, found by
 // its secret token (calendar apps cannot sign in).
 func (s *Server) handleEventFeed(w http.ResponseWriter, r *http.Request) error {
-	orgID, err := s.forums.FeedOrg(r.Context(), mux.Vars(r)["token"])
+	orgID, err := s.Forums.FeedOrg(r.Context(), mux.Vars(r)["token"])
 	if err != nil {
 		return err
 	}
 	var types []string
-	if s.auth != nil {
-		o, err := s.auth.Org(r.Context(), orgID)
+	if s.Auth != nil {
+		o, err := s.Auth.Org(r.Context(), orgID)
 		if fault.KindOf(err) == fault.NotFound {
 			return fault.NotFoundf("feed not found")
 		}
@@ -74,14 +74,14 @@ func (s *Server) handleEventFeed(w http.ResponseWriter, r *http.Request) error {
 		types = o.ServiceTypes
 	}
 	now := s.cfg.Now()
-	events, err := s.forums.Upcoming(r.Context(), types, now)
+	events, err := s.Forums.Upcoming(r.Context(), types, now)
 	if err != nil {
 		return err
 	}
 	var items []forums.CalendarItem
 	for i := range events {
 		e := &events[i]
-		b, err := s.forums.BookingFor(r.Context(), e.ID, orgID)
+		b, err := s.Forums.BookingFor(r.Context(), e.ID, orgID)
 		if err != nil && fault.KindOf(err) != fault.NotFound {
 			return err
 		}
@@ -91,7 +91,7 @@ func (s *Server) handleEventFeed(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleEventFeedReset(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.forums.ResetFeedToken(r.Context(), principal(r).OrgID, s.cfg.Now()); err != nil {
+	if _, err := s.Forums.ResetFeedToken(r.Context(), principal(r).OrgID, s.cfg.Now()); err != nil {
 		return err
 	}
 	s.setFlash(w, r, "Your calendar feed address has changed: the old address no longer works")
