@@ -189,11 +189,15 @@ func Collections() []string {
 func (o *Outbox) EnsureIndexes(ctx context.Context) error {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	_, err := o.msgs.Indexes().CreateMany(ctx, []mongo.IndexModel{
-		{Keys: bson.D{{Key: "status", Value: 1}, {Key: "next_at", Value: 1}}},
-		{Keys: bson.D{{Key: "created_at", Value: -1}}},
-	})
-	return err
+	for _, keys := range []bson.D{
+		{{Key: "status", Value: 1}, {Key: "next_at", Value: 1}},
+		{{Key: "created_at", Value: 1}},
+	} {
+		if _, err := o.msgs.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: keys}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Configured reports whether a delivery method is set up.

@@ -213,3 +213,17 @@ func TestServicePurgesOldSentMessages(t *testing.T) {
 		t.Fatalf("claims left: %d", n)
 	}
 }
+
+func TestEnsureIndexesTwice(t *testing.T) {
+	st := storetest.New(t)
+	ctx := storetest.Context(t)
+	for range 2 {
+		s, err := NewService(st.DB, Config{BaseURL: "https://p.example", ServiceName: "P", Key: testKey})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.EnsureIndexes(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

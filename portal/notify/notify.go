@@ -50,6 +50,7 @@ const (
 	KindQuery     Kind = "query"     // a query was answered, resolved or moved
 	KindForum     Kind = "forum"     // forum notes, bookings, waiting-list places
 	KindGeneral   Kind = "general"
+	KindInvoice   Kind = "invoice" // an invoice was queried, approved, scheduled, paid or rejected
 )
 
 // Label is the kind's name for people.
@@ -63,6 +64,8 @@ func (k Kind) Label() string {
 		return "Query"
 	case KindForum:
 		return "Forum"
+	case KindInvoice:
+		return "Invoice"
 	}
 	return "Notice"
 }
@@ -217,6 +220,27 @@ func (s *Service) ToOrg(ctx context.Context, orgID string, kind Kind, title, lin
 	return s.insert(ctx, Notification{ID: newID(), OrgID: orgID, Kind: kind, Title: strings.TrimSpace(title), Link: link, At: s.now().UTC()})
 }
 
+// ToOrgOnce adds a notification to one organisation's list under an id
+// the caller derives from the change it reports (e.g. "invoice:<id>:<seq>"):
+// a second call with the same id adds nothing, so a retried change or a
+// rerun of the mail fan-out posts once.
+func (s *Service) ToOrgOnce(ctx context.Context, id, orgID string, kind Kind, title, link string) error {
+	if orgID == "" {
+		return fault.InvalidField("org", "Choose an organisation")
+	}
+	if id == "" || strings.ContainsAny(id, "$") {
+		return fault.InvalidField("id", "The notification needs an id")
+	}
+	if err := check(kind, title, link); err != nil {
+		return err
+	}
+	err := s.insert(ctx, Notification{ID: "c:" + id, OrgID: orgID, Kind: kind, Title: strings.TrimSpace(title), Link: link, At: s.now().UTC()})
+	if store.IsDuplicateKey(err) {
+		return nil
+	}
+	return err
+}
+
 // ToAllProviders adds one notification to every provider organisation's
 // list, or, when serviceTypes is not empty, to those organisations that
 // provide at least one of those service types. It is one document however
@@ -238,6 +262,7 @@ func (s *Service) insert(ctx context.Context, n Notification) error {
 	if _, err := s.notes.InsertOne(ctx, n); err != nil {
 		return fmt.Errorf("notify: saving notification: %w", err)
 	}
+
 	s.mu.Lock()
 	s.all = append([]Notification{n}, s.all...)
 	sortNewest(s.all)

@@ -105,3 +105,23 @@ func TestBadInputIsRejected(t *testing.T) {
 		t.Fatalf("bad input stored %d notifications", len(items))
 	}
 }
+
+func TestToOrgOnce(t *testing.T) {
+	s, _ := newSvc(t)
+	ctx := storetest.Context(t)
+	for range 2 {
+		if err := s.ToOrgOnce(ctx, "invoice:i1:2", "org1", KindInvoice, "Invoice INV-1 was queried", "/invoices/i1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	items, err := s.List(ctx, "org1", nil)
+	if err != nil || len(items) != 1 || items[0].Title != "Invoice INV-1 was queried" || items[0].Kind.Label() != "Invoice" {
+		t.Fatalf("list %+v %v", items, err)
+	}
+	if other, _ := s.List(ctx, "org2", nil); len(other) != 0 {
+		t.Fatalf("another organisation sees it: %+v", other)
+	}
+	if err := s.ToOrgOnce(ctx, "", "org1", KindInvoice, "x", ""); err == nil {
+		t.Fatal("no id accepted")
+	}
+}

@@ -1,0 +1,199 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"careportal/auth"
+	"careportal/payments"
+	"careportal/portal/mail"
+	"careportal/portal/notify"
+)
+
+// MailOptions configure email (package portal/mail).
+type MailOptions struct {
+	// Transport is the checked delivery method (mail.Settings.Check); nil
+	// means email is not set up and messages stay in the outbox marked
+	// "not sent: email is not set up".
+	Transport mail.Transport
+	// BaseURL (PORTAL_BASE_URL) and ServiceName go into every email.
+	BaseURL     string
+	ServiceName string
+	// Key signs unsubscribe links; serve passes the session key. Empty
+	// means a random key for this process (links then stop verifying after
+	// a restart: fine for admin commands and tests).
+	Key []byte
+}
+
+// wireMail builds the mail service and connects it: the outbox's fan-out
+// finds an organisation's people in accounts and posts beside each email
+// in notifications; payments tells it of every invoice status change.
+func (a *App) wireMail(w *wiring, o Options) {
+	s := &a.Services
+	if w.err != nil {
+		return
+	}
+	key := o.Mail.Key
+	if len(key) == 0 {
+		key = randomKey()
+	}
+	name := o.Mail.ServiceName
+	if name == "" {
+		name = "Care Provider Portal"
+	}
+	m, err := mail.NewService(a.Store.DB, mail.Config{Transport: o.Mail.Transport, BaseURL: o.Mail.BaseURL, ServiceName: name, Key: key, Now: o.Now})
+	if err != nil {
+		w.err = fmt.Errorf("mail: %w", err)
+		return
+	}
+	s.Mail = ensure(w, "mail", m)
+	s.Mail.SetFanOut(mailDirectory{s.Auth}, mailBoard{s.Notify})
+	s.Payments.SetListener(invoiceTeller{mail: s.Mail, serviceName: name})
+
+	a.loops = append(a.loops, loop{name: "mail delivery", run: s.Mail.Worker(!a.Store.Embedded, a.Log).Run})
+	w.always("mail digest", 10*time.Minute, func(ctx context.Context) error {
+		now := time.Now()
+		if o.Now != nil {
+			now = o.Now()
+		}
+		if now.In(london).Hour() != 7 { // the daily digest goes out between 07:00 and 08:00
+			return nil
+		}
+		_, err := s.Mail.BuildDigests(ctx, now)
+		return err
+	})
+	w.always("mail outbox purge", 24*time.Hour, func(ctx context.Context) error {
+		_, err := s.Mail.Purge(ctx, 90*24*time.Hour)
+		return err
+	})
+}
+
+var london = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}()
+
+// mailDirectory gives the fan-out an organisation's active users.
+type mailDirectory struct{ auth *auth.Service }
+
+func (d mailDirectory) OrgRecipients(ctx context.Context, orgID string) ([]mail.Recipient, error) {
+	users, err := d.auth.OrgUsers(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	var out []mail.Recipient
+	for _, u := range users {
+		if u.Active() && u.Email != "" {
+			out = append(out, mail.Recipient{UserID: u.ID, Email: u.Email})
+		}
+	}
+	return out, nil
+}
+
+// mailBoard posts the in-portal notification beside each email.
+type mailBoard struct{ notify *notify.Service }
+
+func (b mailBoard) PostOnce(ctx context.Context, id, orgID string, kind mail.Kind, title, path string) error {
+	k := notify.KindGeneral
+	switch kind {
+	case mail.KindInvoice:
+		k = notify.KindInvoice
+	case mail.KindQuery:
+		k = notify.KindQuery
+	case mail.KindForum:
+		k = notify.KindForum
+	case mail.KindStatement:
+		k = notify.KindStatement
+	}
+	return b.notify.ToOrgOnce(ctx, id, orgID, k, title, path)
+}
+
+// invoiceTeller turns payments' status changes into announcements to the
+// provider organisation: one insert while the person acts; the worker
+// emails each user (by their preferences) and posts the notification.
+type invoiceTeller struct {
+	mail        *mail.Service
+	serviceName string
+}
+
+func (t invoiceTeller) InvoiceChanged(ctx context.Context, inv payments.Invoice, ev payments.Event) error {
+	a, ok := invoiceAnnouncement(inv, ev, t.serviceName)
+	if !ok {
+		return nil
+	}
+	return t.mail.Announce(ctx, a)
+}
+
+// invoiceAnnouncement says what the provider needs to know about one
+// step: queried (why, and what to do), approved (the due date), scheduled
+// (the expected payment date), paid (the remittance advice), rejected
+// (why). Other steps are not told.
+func invoiceAnnouncement(inv payments.Invoice, ev payments.Event, serviceName string) (mail.Announcement, bool) {
+	num := inv.Number
+	var subject string
+	var paras []string
+	switch ev.To {
+	case payments.StatusQueried:
+		subject = fmt.Sprintf("Invoice %s has been queried", num)
+		paras = []string{
+			fmt.Sprintf("The council has queried invoice %s (%s).", num, "£"+payments.FormatPence(inv.GrossPence)),
+			"What the council needs: " + ev.Note,
+			"Answer the query from the invoice's page. The council cannot pay the invoice until the query is answered.",
+		}
+	case payments.StatusApproved:
+		subject = fmt.Sprintf("Invoice %s has been approved", num)
+		paras = []string{fmt.Sprintf("The council has approved invoice %s (%s).", num, "£"+payments.FormatPence(inv.GrossPence))}
+		if inv.DueDate != "" {
+			paras = append(paras, "It is due to be paid by "+longDate(inv.DueDate)+".")
+		}
+	case payments.StatusScheduled:
+		subject = fmt.Sprintf("Invoice %s is scheduled for payment", num)
+		paras = []string{fmt.Sprintf("Invoice %s (%s) is in a payment run.", num, "£"+payments.FormatPence(inv.GrossPence))}
+		if ev.ScheduledDate != "" {
+			paras = append(paras, "The expected payment date is "+longDate(ev.ScheduledDate)+".")
+		}
+	case payments.StatusPaid:
+		subject = fmt.Sprintf("Invoice %s has been paid", num)
+		paras = []string{"Remittance advice:",
+			fmt.Sprintf("Invoice: %s", num),
+			fmt.Sprintf("Amount paid: %s", "£"+payments.FormatPence(ev.AmountPence)),
+			fmt.Sprintf("Payment date: %s", longDate(ev.PaymentDate)),
+		}
+		if ev.Reference != "" {
+			paras = append(paras, "Payment reference: "+ev.Reference)
+		}
+	case payments.StatusRejected:
+		subject = fmt.Sprintf("Invoice %s has been rejected", num)
+		paras = []string{
+			fmt.Sprintf("The council has rejected invoice %s (%s).", num, "£"+payments.FormatPence(inv.GrossPence)),
+			"Reason: " + ev.Note,
+			"If you think this is wrong, raise a query from the invoice's page.",
+		}
+	default:
+		return mail.Announcement{}, false
+	}
+	return mail.Announcement{
+		ID:         fmt.Sprintf("invoice:%s:%d", inv.ID, ev.Seq),
+		Kind:       mail.KindInvoice,
+		OrgID:      inv.OrgID,
+		Subject:    subject,
+		Paragraphs: paras,
+		Path:       "/invoices/" + inv.ID,
+		LinkText:   "See invoice " + num,
+		Reason:     fmt.Sprintf("You get this email because you are a user of %s on %s, and this is one of your organisation's invoices.", inv.OrgName, serviceName),
+		Title:      subject,
+	}, true
+}
+
+// longDate turns 2026-03-02 into 2 March 2026.
+func longDate(d string) string {
+	t, err := time.Parse("2006-01-02", d)
+	if err != nil {
+		return d
+	}
+	return t.Format("2 January 2006")
+}

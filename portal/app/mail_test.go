@@ -1,0 +1,125 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"careportal/auth"
+	"careportal/payments"
+	"careportal/portal/mail"
+	"careportal/portal/mail/mailtest"
+	"careportal/portal/store/storetest"
+)
+
+// TestInvoiceQueriedTellsTheProvider: a staff member queries an invoice;
+// each active user of the provider gets an email with the reason and a
+// link to the invoice, by their preferences, and the organisation's
+// notifications list shows it. The person acting pays one insert.
+func TestInvoiceQueriedTellsTheProvider(t *testing.T) {
+	srv := mailtest.Start(t, mailtest.Options{})
+	tr, err := mail.Settings{SMTPURL: srv.URL(), MailFrom: "portal@council.example"}.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := storetest.Context(t)
+	a, err := New(ctx, storetest.New(t), Options{Hash: auth.CheapHashParams,
+		Mail: MailOptions{Transport: tr, BaseURL: "https://portal.example.gov.uk", ServiceName: "Northbridge Care Portal"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	org, err := a.Auth.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{Name: "Sunrise Home Care Ltd", SupplierRef: "SUP1001", TermsDays: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users []*auth.User
+	for _, e := range []string{"ann@sunrise.example", "bob@sunrise.example", "cat@sunrise.example"} {
+		u, err := a.Auth.CreateUser(ctx, auth.CommandLine, auth.UserInput{Email: e, Name: e[:3], Role: auth.RoleProvider, OrgID: org.ID}, "violet tractor harbour 42")
+		if err != nil {
+			t.Fatal(err)
+		}
+		users = append(users, u)
+	}
+	if err := a.Auth.SetUserActive(ctx, auth.CommandLine, users[2].ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Mail.Prefs.Set(ctx, users[1].ID, mail.KindInvoice, mail.ChoicePortal); err != nil {
+		t.Fatal(err)
+	}
+	staff := payments.Actor{UserID: "s1", Name: "Pat Payments", Party: payments.PartyStaff}
+	if _, _, _, err := a.Payments.UpsertContracts(ctx, staff, []payments.ContractInput{{Reference: "HC-001", Title: "Home care north",
+		SupplierRef: "SUP1001", ServiceType: "Home care", StartDate: "2025-04-01", EndDate: "2028-03-31", AnnualValue: "250000"}}); err != nil {
+		t.Fatal(err)
+	}
+	provider := payments.Actor{UserID: users[0].ID, Name: "ann", Party: payments.PartyProvider, OrgID: org.ID}
+	today := time.Now().In(london).Format("2006-01-02")
+	inv, err := a.Payments.SubmitInvoice(ctx, provider, payments.SubmitInput{ContractRef: "HC-001", InvoiceNumber: "INV-77", InvoiceDate: today,
+		PeriodStart: today, PeriodEnd: today, Net: "120.00", VAT: "0", Gross: "120.00", GrossRequired: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, stop := context.WithCancel(context.Background())
+	defer stop()
+	a.RunJobs(jobs)
+	if _, err := a.Payments.Transition(ctx, staff, inv.ID, inv.Version, payments.StatusQueried, "The hours do not match the care plan", payments.Details{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := srv.Wait(1, 15*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond) // would a second, wrong message arrive?
+	got = srv.Messages()
+	if len(got) != 1 || got[0].To[0] != "ann@sunrise.example" {
+		t.Fatalf("received %d: %+v", len(got), got)
+	}
+	body := string(got[0].Data)
+	for _, want := range []string{"Subject: Invoice INV-77 has been queried", "The hours do not match the care plan",
+		"https://portal.example.gov.uk/invoices/" + inv.ID, "Sunrise Home Care Ltd"} {
+		if !strings.Contains(strings.ReplaceAll(body, "=\r\n", ""), want) {
+			t.Errorf("email lacks %q:\n%s", want, body)
+		}
+	}
+	items, err := a.Notify.List(ctx, org.ID, nil)
+	if err != nil || len(items) != 1 || items[0].Title != "Invoice INV-77 has been queried" || items[0].Link != "/invoices/"+inv.ID {
+		t.Fatalf("notifications %+v %v", items, err)
+	}
+	e, err := a.Mail.Outbox.Get(ctx, "invoice:"+inv.ID+":2:"+users[0].ID)
+	if err != nil || e.Status != mail.StatusSent {
+		t.Fatalf("outbox %+v %v", e, err)
+	}
+}
+
+func TestInvoiceAnnouncements(t *testing.T) {
+	inv := payments.Invoice{ID: "i1", OrgID: "o1", OrgName: "Sunrise", Number: "INV-1", GrossPence: 12050, DueDate: "2026-04-01"}
+	for _, c := range []struct {
+		ev   payments.Event
+		want []string
+	}{
+		{payments.Event{Seq: 2, To: payments.StatusQueried, Note: "Wrong rate"}, []string{"Invoice INV-1 has been queried", "What the council needs: Wrong rate", "£120.50"}},
+		{payments.Event{Seq: 3, To: payments.StatusApproved}, []string{"has been approved", "due to be paid by 1 April 2026"}},
+		{payments.Event{Seq: 4, To: payments.StatusScheduled, ScheduledDate: "2026-03-20"}, []string{"scheduled for payment", "expected payment date is 20 March 2026"}},
+		{payments.Event{Seq: 5, To: payments.StatusPaid, PaymentDate: "2026-03-20", AmountPence: 12050, Reference: "BACS-9"}, []string{"has been paid", "Remittance advice:", "Amount paid: £120.50", "Payment date: 20 March 2026", "Payment reference: BACS-9"}},
+		{payments.Event{Seq: 6, To: payments.StatusRejected, Note: "Duplicate"}, []string{"has been rejected", "Reason: Duplicate"}},
+	} {
+		a, ok := invoiceAnnouncement(inv, c.ev, "P")
+		all := a.Subject + "\n" + strings.Join(a.Paragraphs, "\n")
+		for _, w := range c.want {
+			if !ok || !strings.Contains(all, w) {
+				t.Errorf("%s: lacks %q in %q", c.ev.To, w, all)
+			}
+		}
+		if a.ID != "invoice:i1:"+string(rune('0'+c.ev.Seq)) || a.Path != "/invoices/i1" || a.OrgID != "o1" {
+			t.Errorf("%s: %+v", c.ev.To, a)
+		}
+	}
+	for _, st := range []payments.Status{payments.StatusSubmitted, payments.StatusCancelled} {
+		if _, ok := invoiceAnnouncement(inv, payments.Event{Seq: 2, To: st}, "P"); ok {
+			t.Errorf("%s is told", st)
+		}
+	}
+}
