@@ -68,12 +68,11 @@ func TestInvoiceQueriedTellsTheProvider(t *testing.T) {
 	if _, err := a.Payments.Transition(ctx, staff, inv.ID, inv.Version, payments.StatusQueried, "The hours do not match the care plan", payments.Details{}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := srv.Wait(1, 15*time.Second)
-	if err != nil {
+	if _, err := srv.Wait(1, 15*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(200 * time.Millisecond) // would a second, wrong message arrive?
-	got = srv.Messages()
+	got := srv.Messages()
 	if len(got) != 1 || got[0].To[0] != "ann@sunrise.example" {
 		t.Fatalf("received %d: %+v", len(got), got)
 	}
