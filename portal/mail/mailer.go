@@ -89,9 +89,9 @@ func (m *Mailer) Compose(n Notice) (Message, error) {
 	if n.Path != "" {
 		c.LinkURL = Link(m.BaseURL, n.Path)
 	}
-	if n.UserID != "" {
+	if n.UserID != "" && n.Kind.Choosable() {
 		c.PrefsURL = Link(m.BaseURL, PrefsPath)
-		if n.Kind.Choosable() && m.Prefs != nil {
+		if m.Prefs != nil {
 			c.UnsubscribeURL = m.Prefs.UnsubscribeURL(m.BaseURL, n.UserID, n.Kind)
 		}
 	}
