@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"time"
 
 	"careportal/auth"
@@ -50,6 +52,7 @@ func (a *App) wireMail(w *wiring, o Options) {
 	s.Mail = ensure(w, "mail", m)
 	s.Mail.SetFanOut(mailDirectory{s.Auth}, mailBoard{s.Notify})
 	s.Payments.SetListener(invoiceTeller{mail: s.Mail, serviceName: name})
+	s.Notify.SetListener(noticeTeller{mail: s.Mail, serviceName: name, log: a.Log})
 
 	a.loops = append(a.loops, loop{name: "mail delivery", run: s.Mail.Worker(!a.Store.Embedded, a.Log).Run})
 	w.always("mail digest", 10*time.Minute, func(ctx context.Context) error {
@@ -92,6 +95,73 @@ func (d mailDirectory) OrgRecipients(ctx context.Context, orgID string) ([]mail.
 		}
 	}
 	return out, nil
+}
+
+// ProviderOrgs lists the active provider organisations a broadcast is for
+// (service types compare case-insensitively, as notify's do).
+func (d mailDirectory) ProviderOrgs(ctx context.Context, serviceTypes []string) ([]string, error) {
+	orgs, err := d.auth.Orgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, o := range orgs {
+		if !o.Active {
+			continue
+		}
+		match := len(serviceTypes) == 0 || len(o.ServiceTypes) == 0
+		for _, t := range serviceTypes {
+			for _, ot := range o.ServiceTypes {
+				match = match || strings.EqualFold(t, ot)
+			}
+		}
+		if match {
+			out = append(out, o.ID)
+		}
+	}
+	return out, nil
+}
+
+// noticeTeller emails each in-portal notification (a query answered,
+// moved or resolved; a forum booked, a place freed, an event changed; a
+// new market position statement) to the people it concerns, by their
+// preferences: one announcement insert while the person acts. The
+// notifications the mail fan-out posts itself (ids "c:...") are not told
+// again, and general notices stay in the portal.
+type noticeTeller struct {
+	mail        *mail.Service
+	serviceName string
+	log         *slog.Logger
+}
+
+func (t noticeTeller) Posted(ctx context.Context, n notify.Notification) {
+	if strings.HasPrefix(n.ID, "c:") {
+		return
+	}
+	var kind mail.Kind
+	switch n.Kind {
+	case notify.KindQuery:
+		kind = mail.KindQuery
+	case notify.KindForum, notify.KindEvent:
+		kind = mail.KindForum
+	case notify.KindStatement:
+		kind = mail.KindStatement
+	case notify.KindInvoice:
+		kind = mail.KindInvoice
+	default:
+		return
+	}
+	a := mail.Announcement{
+		ID: "notice:" + n.ID, Kind: kind, OrgID: n.OrgID, Broadcast: n.Broadcast, ServiceTypes: n.ServiceTypes, Posted: true,
+		Subject: n.Title, Paragraphs: []string{n.Title + "."}, Path: n.Link, LinkText: "Open it in " + t.serviceName,
+		Reason: "You get this email because you are a user of a provider organisation on " + t.serviceName + ".",
+	}
+	if a.Path == "" {
+		a.Path = "/notifications"
+	}
+	if err := t.mail.Announce(ctx, a); err != nil {
+		t.log.Error("mail: recording a notification's email failed", "notification", n.ID, "err", err)
+	}
 }
 
 // mailBoard posts the in-portal notification beside each email.

@@ -10,6 +10,7 @@ import (
 	"careportal/payments"
 	"careportal/portal/mail"
 	"careportal/portal/mail/mailtest"
+	"careportal/portal/notify"
 	"careportal/portal/store/storetest"
 )
 
@@ -120,5 +121,63 @@ func TestInvoiceAnnouncements(t *testing.T) {
 		if _, ok := invoiceAnnouncement(inv, payments.Event{Seq: 2, To: st}, "P"); ok {
 			t.Errorf("%s is told", st)
 		}
+	}
+}
+
+// TestNotificationsAreEmailed: a notification to one organisation and a
+// broadcast to providers of a service type reach the right people by
+// email; the fan-out's own notifications are not emailed twice.
+func TestNotificationsAreEmailed(t *testing.T) {
+	srv := mailtest.Start(t, mailtest.Options{})
+	tr, err := mail.Settings{SMTPURL: srv.URL(), MailFrom: "portal@council.example"}.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := storetest.Context(t)
+	a, err := New(ctx, storetest.New(t), Options{Hash: auth.CheapHashParams,
+		Mail: MailOptions{Transport: tr, BaseURL: "https://portal.example.gov.uk", ServiceName: "Northbridge Care Portal"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(ref, name, email string, types ...string) *auth.Org {
+		o, err := a.Auth.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{Name: name, SupplierRef: ref, TermsDays: 30, ServiceTypes: types})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Auth.CreateUser(ctx, auth.CommandLine, auth.UserInput{Email: email, Name: name, Role: auth.RoleProvider, OrgID: o.ID}, "violet tractor harbour 42"); err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	home := mk("SUP1", "Home Care Ltd", "a@home.example", "Home care")
+	mk("SUP2", "Nursing Ltd", "b@nursing.example", "Nursing care")
+	if err := a.Notify.ToOrg(ctx, home.ID, notify.KindQuery, "Your query Q-1 has been answered", "/queries/q1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Notify.ToAllProviders(ctx, notify.KindStatement, "A new market position statement for home care", "/statements", []string{"home care"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Notify.ToOrg(ctx, home.ID, notify.KindGeneral, "A general notice", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Mail.FanOut(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Mail.Outbox.DeliverDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var subjects []string
+	for _, m := range srv.To("a@home.example") {
+		subjects = append(subjects, m.Header("Subject"))
+	}
+	if strings.Join(subjects, "|") != "Your query Q-1 has been answered|A new market position statement for home care" && strings.Join(subjects, "|") != "A new market position statement for home care|Your query Q-1 has been answered" {
+		t.Fatalf("home care got %q", subjects)
+	}
+	if n := len(srv.To("b@nursing.example")); n != 0 {
+		t.Fatalf("nursing got %d", n)
+	}
+	items, _ := a.Notify.List(ctx, home.ID, []string{"Home care"})
+	if len(items) != 3 {
+		t.Fatalf("notifications %d, want 3 (no copies from the fan-out)", len(items))
 	}
 }

@@ -33,8 +33,15 @@ type Announcement struct {
 	LinkText   string   `bson:"link_text,omitempty"`
 	Reason     string   `bson:"reason"`
 	// Title is the line in the portal's notifications list.
-	Title string    `bson:"title"`
-	At    time.Time `bson:"at"`
+	Title string `bson:"title"`
+	// Posted is true when the in-portal notification already exists (the
+	// announcement came from one), so the fan-out only emails.
+	Posted bool `bson:"posted,omitempty"`
+	// Broadcast is for every active provider organisation (OrgID empty),
+	// or, with ServiceTypes, those providing any of them.
+	Broadcast    bool      `bson:"broadcast,omitempty"`
+	ServiceTypes []string  `bson:"service_types,omitempty"`
+	At           time.Time `bson:"at"`
 }
 
 // Recipient is a person (or an organisation's mailbox, UserID empty) to
@@ -44,10 +51,14 @@ type Recipient struct {
 	Email  string
 }
 
-// Directory finds the people of an organisation (the wiring adapts the
-// accounts service).
+// Directory finds the people of an organisation, and the provider
+// organisations a broadcast is for (the wiring adapts the accounts
+// service).
 type Directory interface {
 	OrgRecipients(ctx context.Context, orgID string) ([]Recipient, error)
+	// ProviderOrgs lists the active provider organisations, or those
+	// providing any of serviceTypes when it is not empty.
+	ProviderOrgs(ctx context.Context, serviceTypes []string) ([]string, error)
 }
 
 // Noticeboard posts the in-portal notification beside each email, under
@@ -63,8 +74,8 @@ func (s *Service) SetFanOut(d Directory, b Noticeboard) { s.directory, s.board =
 // Announce records a change to tell the organisation about: one insert.
 // A retried change (the same id) is a no-op.
 func (s *Service) Announce(ctx context.Context, a Announcement) error {
-	if a.ID == "" || a.OrgID == "" || a.Subject == "" || a.Reason == "" {
-		return errors.New("mail: an announcement needs an id, an organisation, a subject and a reason")
+	if a.ID == "" || (a.OrgID == "") != a.Broadcast || a.Subject == "" || a.Reason == "" {
+		return errors.New("mail: an announcement needs an id, an organisation (or to be a broadcast), a subject and a reason")
 	}
 	if a.Title == "" {
 		a.Title = a.Subject
@@ -109,7 +120,7 @@ func (s *Service) FanOut(ctx context.Context) (int, error) {
 }
 
 func (s *Service) fanOut(ctx context.Context, a Announcement) error {
-	if s.board != nil {
+	if s.board != nil && !a.Posted && !a.Broadcast {
 		if err := s.board.PostOnce(ctx, a.ID, a.OrgID, a.Kind, a.Title, a.Path); err != nil {
 			return fmt.Errorf("mail: posting %s: %w", a.ID, err)
 		}
@@ -117,19 +128,28 @@ func (s *Service) fanOut(ctx context.Context, a Announcement) error {
 	if s.directory == nil {
 		return nil
 	}
-	people, err := s.directory.OrgRecipients(ctx, a.OrgID)
-	if err != nil {
-		return fmt.Errorf("mail: finding who to tell about %s: %w", a.ID, err)
-	}
-	for _, p := range people {
-		who := p.UserID
-		if who == "" {
-			who = "mailbox:" + p.Email
+	orgs := []string{a.OrgID}
+	if a.Broadcast {
+		var err error
+		if orgs, err = s.directory.ProviderOrgs(ctx, a.ServiceTypes); err != nil {
+			return fmt.Errorf("mail: finding who to tell about %s: %w", a.ID, err)
 		}
-		_, err := s.Tell(ctx, Notice{ID: a.ID + ":" + who, Kind: a.Kind, UserID: p.UserID, To: p.Email,
-			Subject: a.Subject, Paragraphs: a.Paragraphs, Path: a.Path, LinkText: a.LinkText, Reason: a.Reason})
+	}
+	for _, org := range orgs {
+		people, err := s.directory.OrgRecipients(ctx, org)
 		if err != nil {
-			return err
+			return fmt.Errorf("mail: finding who to tell about %s: %w", a.ID, err)
+		}
+		for _, p := range people {
+			who := p.UserID
+			if who == "" {
+				who = "mailbox:" + p.Email
+			}
+			_, err := s.Tell(ctx, Notice{ID: a.ID + ":" + who, Kind: a.Kind, UserID: p.UserID, To: p.Email,
+				Subject: a.Subject, Paragraphs: a.Paragraphs, Path: a.Path, LinkText: a.LinkText, Reason: a.Reason})
+			if err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -16,6 +16,14 @@ func (d fakeDirectory) OrgRecipients(_ context.Context, org string) ([]Recipient
 	return d[org], nil
 }
 
+func (d fakeDirectory) ProviderOrgs(context.Context, []string) ([]string, error) {
+	var out []string
+	for o := range d {
+		out = append(out, o)
+	}
+	return out, nil
+}
+
 // board keeps posts by id, refusing a second post of an id as the
 // notifications service does.
 type board struct {
@@ -87,5 +95,39 @@ func TestAnnounceFansOutOnceByPreference(t *testing.T) {
 	}
 	if _, err := s.Outbox.Get(ctx, "invoice:i1:2:mailbox:finance@x.example"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestBroadcastAnnouncementEmailsEveryProvider(t *testing.T) {
+	srv := mailtest.Start(t, mailtest.Options{})
+	st := storetest.New(t)
+	ctx := storetest.Context(t)
+	s, err := NewService(st.DB, Config{Transport: smtpTransport(t, srv), BaseURL: "https://p.example", ServiceName: "P", Key: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b := &board{}
+	s.SetFanOut(fakeDirectory{"o1": {{UserID: "u1", Email: "u1@x.example"}}, "o2": {{UserID: "u2", Email: "u2@y.example"}}}, b)
+	if err := s.Prefs.Set(ctx, "u2", KindStatement, ChoiceDigest); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Announce(ctx, Announcement{ID: "notice:n1", Kind: KindStatement, Broadcast: true, Posted: true, Subject: "A new market position statement",
+		Path: "/statements", Reason: "You are a provider."}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Announce(ctx, Announcement{ID: "bad", Kind: KindStatement, Subject: "x", Reason: "y"}); err == nil {
+		t.Fatal("an announcement for nobody was accepted")
+	}
+	if n, err := s.FanOut(ctx); err != nil || n != 1 {
+		t.Fatalf("fan-out: %d %v", n, err)
+	}
+	if _, err := s.Outbox.DeliverDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(srv.To("u1@x.example")) != 1 || len(srv.To("u2@y.example")) != 0 || len(b.posts) != 0 {
+		t.Fatalf("received %d, posts %v", len(srv.Messages()), b.posts)
 	}
 }

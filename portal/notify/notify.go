@@ -102,11 +102,22 @@ type readDoc struct {
 	UpTo  time.Time `bson:"upTo,omitempty"`
 }
 
+// Listener hears of every notification once it is stored (the wiring
+// emails it to the people it concerns). It should do one cheap write, and
+// deal with its own failures: the notification is stored whatever it does.
+type Listener interface {
+	Posted(ctx context.Context, n Notification)
+}
+
+// SetListener sets the listener; call it while wiring.
+func (s *Service) SetListener(l Listener) { s.listener = l }
+
 // Service stores and lists notifications.
 type Service struct {
-	notes *mongo.Collection
-	reads *mongo.Collection
-	now   func() time.Time
+	listener Listener
+	notes    *mongo.Collection
+	reads    *mongo.Collection
+	now      func() time.Time
 
 	mu     sync.RWMutex
 	loaded bool
@@ -267,6 +278,9 @@ func (s *Service) insert(ctx context.Context, n Notification) error {
 	s.all = append([]Notification{n}, s.all...)
 	sortNewest(s.all)
 	s.mu.Unlock()
+	if s.listener != nil {
+		s.listener.Posted(ctx, n)
+	}
 	return nil
 }
 
