@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,8 +61,11 @@ func (a *App) wireMail(w *wiring, o Options) {
 		if o.Now != nil {
 			now = o.Now()
 		}
-		if now.In(london).Hour() != 7 { // the daily digest goes out between 07:00 and 08:00
+		if now.In(london).Hour() != 7 { // the daily digests go out between 07:00 and 08:00
 			return nil
+		}
+		if err := deadlineDigest(ctx, s, now, name); err != nil {
+			return err
 		}
 		_, err := s.Mail.BuildDigests(ctx, now)
 		return err
@@ -91,6 +95,21 @@ func (d mailDirectory) OrgRecipients(ctx context.Context, orgID string) ([]mail.
 	var out []mail.Recipient
 	for _, u := range users {
 		if u.Active() && u.Email != "" {
+			out = append(out, mail.Recipient{UserID: u.ID, Email: u.Email})
+		}
+	}
+	return out, nil
+}
+
+// TeamRecipients lists the active council staff in a team.
+func (d mailDirectory) TeamRecipients(ctx context.Context, team string) ([]mail.Recipient, error) {
+	users, err := d.auth.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []mail.Recipient
+	for _, u := range users {
+		if u.Active() && u.Role.IsStaff() && slices.Contains(u.Teams, team) && u.Email != "" {
 			out = append(out, mail.Recipient{UserID: u.ID, Email: u.Email})
 		}
 	}
@@ -191,11 +210,67 @@ type invoiceTeller struct {
 }
 
 func (t invoiceTeller) InvoiceChanged(ctx context.Context, inv payments.Invoice, ev payments.Event) error {
-	a, ok := invoiceAnnouncement(inv, ev, t.serviceName)
-	if !ok {
+	if a, ok := invoiceAnnouncement(inv, ev, t.serviceName); ok {
+		if err := t.mail.Announce(ctx, a); err != nil {
+			return err
+		}
+	}
+	if a, ok := staffAnnouncement(inv, ev, t.serviceName); ok {
+		return t.mail.Announce(ctx, a)
+	}
+	return nil
+}
+
+// paymentsTeam is the council team that works the invoice queues.
+const paymentsTeam = "brokerage-payments"
+
+// staffAnnouncement tells the payments team when a provider answers a
+// queried invoice.
+func staffAnnouncement(inv payments.Invoice, ev payments.Event, serviceName string) (mail.Announcement, bool) {
+	if ev.From != payments.StatusQueried || ev.To != payments.StatusSubmitted || ev.By != payments.PartyProvider {
+		return mail.Announcement{}, false
+	}
+	return mail.Announcement{
+		ID: fmt.Sprintf("invoice:%s:%d:team", inv.ID, ev.Seq), Kind: mail.KindStaffQueue, Team: paymentsTeam, Posted: true,
+		Subject:    fmt.Sprintf("%s answered the query on invoice %s", inv.OrgName, inv.Number),
+		Paragraphs: []string{fmt.Sprintf("%s answered the council's query on invoice %s (%s):", inv.OrgName, inv.Number, "£"+payments.FormatPence(inv.GrossPence)), ev.Note, "The invoice is back in the New queue."},
+		Path:       "/staff/invoices/" + inv.ID, LinkText: "See invoice " + inv.Number,
+		Reason: "You get this email because you are in the Brokerage Payments team on " + serviceName + ".",
+	}, true
+}
+
+// deadlineDigest is the payments team's daily email of approved, unpaid
+// invoices whose s68 payment deadline falls in the next 5 days (one email,
+// not one per invoice; none when there are none). Its id is the London
+// date, so it goes once a day.
+func deadlineDigest(ctx context.Context, s *Services, now time.Time, serviceName string) error {
+	invs, err := s.Payments.Snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	today := now.In(london).Format("2006-01-02")
+	until := now.In(london).AddDate(0, 0, 5).Format("2006-01-02")
+	var lines []string
+	for _, inv := range invs {
+		if inv.Status.Unpaid() && inv.DueDate >= today && inv.DueDate <= until {
+			lines = append(lines, fmt.Sprintf("%s, %s, %s: due by %s", inv.Number, inv.OrgName, "£"+payments.FormatPence(inv.GrossPence), longDate(inv.DueDate)))
+		}
+	}
+	if len(lines) == 0 {
 		return nil
 	}
-	return t.mail.Announce(ctx, a)
+	slices.Sort(lines)
+	word := "invoices reach"
+	if len(lines) == 1 {
+		word = "invoice reaches"
+	}
+	return s.Mail.Announce(ctx, mail.Announcement{
+		ID: "s68:" + today, Kind: mail.KindStaffQueue, Team: paymentsTeam, Posted: true,
+		Subject:    fmt.Sprintf("%d %s its payment deadline in the next 5 days", len(lines), word),
+		Paragraphs: append([]string{"These approved invoices must be paid by their deadline (Procurement Act 2023 s68):"}, lines...),
+		Path:       "/staff/invoices?queue=approved", LinkText: "See the approved queue",
+		Reason:     "You get this daily email because you are in the Brokerage Payments team on " + serviceName + ".",
+	})
 }
 
 // invoiceAnnouncement says what the provider needs to know about one

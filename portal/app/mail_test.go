@@ -92,6 +92,52 @@ func TestInvoiceQueriedTellsTheProvider(t *testing.T) {
 	if err != nil || e.Status != mail.StatusSent {
 		t.Fatalf("outbox %+v %v", e, err)
 	}
+
+	// The provider answers: the payments team is told (and only it).
+	pay, err := a.Auth.CreateUser(ctx, auth.CommandLine, auth.UserInput{Email: "pat@council.example", Name: "Pat", Role: auth.RoleBrokerage, Teams: []string{"brokerage-payments"}}, "violet tractor harbour 42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Auth.CreateUser(ctx, auth.CommandLine, auth.UserInput{Email: "qa@council.example", Name: "Quinn", Role: auth.RoleBrokerage, Teams: []string{"quality-assurance"}}, "violet tractor harbour 42"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Payments.Transition(ctx, provider, inv.ID, 2, payments.StatusSubmitted, "Timesheets attached", payments.Details{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Wait(2, 15*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	staffMail := srv.To(pay.Email)
+	if len(staffMail) != 1 || staffMail[0].Header("Subject") != "Sunrise Home Care Ltd answered the query on invoice INV-77" ||
+		!strings.Contains(string(staffMail[0].Data), "Timesheets attached") || len(srv.To("qa@council.example")) != 0 || len(srv.Messages()) != 2 {
+		t.Fatalf("after the answer: %d messages, to pat %d", len(srv.Messages()), len(staffMail))
+	}
+
+	// Approved: the deadline digest lists it two days before its due date,
+	// once however often the job runs that day.
+	got2, err := a.Payments.Transition(ctx, staff, inv.ID, 3, payments.StatusApproved, "", payments.Details{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	due, _ := time.ParseInLocation("2006-01-02", got2.DueDate, london)
+	for range 2 {
+		if err := deadlineDigest(ctx, &a.Services, due.Add(-40*time.Hour), "P"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Mail.FanOut(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := srv.Wait(4, 15*time.Second); err != nil { // + the provider's "approved"
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	staffMail = srv.To(pay.Email)
+	if len(staffMail) != 2 || staffMail[1].Header("Subject") != "1 invoice reaches its payment deadline in the next 5 days" ||
+		!strings.Contains(string(staffMail[1].Data), "INV-77, Sunrise Home Care Ltd") {
+		t.Fatalf("deadline digest: %d to pat", len(staffMail))
+	}
 }
 
 func TestInvoiceAnnouncements(t *testing.T) {

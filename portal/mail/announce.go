@@ -39,9 +39,12 @@ type Announcement struct {
 	Posted bool `bson:"posted,omitempty"`
 	// Broadcast is for every active provider organisation (OrgID empty),
 	// or, with ServiceTypes, those providing any of them.
-	Broadcast    bool      `bson:"broadcast,omitempty"`
-	ServiceTypes []string  `bson:"service_types,omitempty"`
-	At           time.Time `bson:"at"`
+	Broadcast    bool     `bson:"broadcast,omitempty"`
+	ServiceTypes []string `bson:"service_types,omitempty"`
+	// Team, when set, is for the council staff in that team (OrgID empty);
+	// staff have no notifications list, so nothing is posted.
+	Team string    `bson:"team,omitempty"`
+	At   time.Time `bson:"at"`
 }
 
 // Recipient is a person (or an organisation's mailbox, UserID empty) to
@@ -59,6 +62,8 @@ type Directory interface {
 	// ProviderOrgs lists the active provider organisations, or those
 	// providing any of serviceTypes when it is not empty.
 	ProviderOrgs(ctx context.Context, serviceTypes []string) ([]string, error)
+	// TeamRecipients lists the active staff in a council team.
+	TeamRecipients(ctx context.Context, team string) ([]Recipient, error)
 }
 
 // Noticeboard posts the in-portal notification beside each email, under
@@ -74,8 +79,14 @@ func (s *Service) SetFanOut(d Directory, b Noticeboard) { s.directory, s.board =
 // Announce records a change to tell the organisation about: one insert.
 // A retried change (the same id) is a no-op.
 func (s *Service) Announce(ctx context.Context, a Announcement) error {
-	if a.ID == "" || (a.OrgID == "") != a.Broadcast || a.Subject == "" || a.Reason == "" {
-		return errors.New("mail: an announcement needs an id, an organisation (or to be a broadcast), a subject and a reason")
+	targets := 0
+	for _, set := range []bool{a.OrgID != "", a.Broadcast, a.Team != ""} {
+		if set {
+			targets++
+		}
+	}
+	if a.ID == "" || targets != 1 || a.Subject == "" || a.Reason == "" {
+		return errors.New("mail: an announcement needs an id, one audience (an organisation, a broadcast or a team), a subject and a reason")
 	}
 	if a.Title == "" {
 		a.Title = a.Subject
@@ -120,7 +131,7 @@ func (s *Service) FanOut(ctx context.Context) (int, error) {
 }
 
 func (s *Service) fanOut(ctx context.Context, a Announcement) error {
-	if s.board != nil && !a.Posted && !a.Broadcast {
+	if s.board != nil && !a.Posted && a.OrgID != "" {
 		if err := s.board.PostOnce(ctx, a.ID, a.OrgID, a.Kind, a.Title, a.Path); err != nil {
 			return fmt.Errorf("mail: posting %s: %w", a.ID, err)
 		}
@@ -135,8 +146,17 @@ func (s *Service) fanOut(ctx context.Context, a Announcement) error {
 			return fmt.Errorf("mail: finding who to tell about %s: %w", a.ID, err)
 		}
 	}
+	if a.Team != "" {
+		orgs = []string{""}
+	}
 	for _, org := range orgs {
-		people, err := s.directory.OrgRecipients(ctx, org)
+		var people []Recipient
+		var err error
+		if a.Team != "" {
+			people, err = s.directory.TeamRecipients(ctx, a.Team)
+		} else {
+			people, err = s.directory.OrgRecipients(ctx, org)
+		}
 		if err != nil {
 			return fmt.Errorf("mail: finding who to tell about %s: %w", a.ID, err)
 		}

@@ -3,6 +3,7 @@ package mail
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -16,10 +17,16 @@ func (d fakeDirectory) OrgRecipients(_ context.Context, org string) ([]Recipient
 	return d[org], nil
 }
 
+func (d fakeDirectory) TeamRecipients(_ context.Context, team string) ([]Recipient, error) {
+	return d["team:"+team], nil
+}
+
 func (d fakeDirectory) ProviderOrgs(context.Context, []string) ([]string, error) {
 	var out []string
 	for o := range d {
-		out = append(out, o)
+		if !strings.HasPrefix(o, "team:") {
+			out = append(out, o)
+		}
 	}
 	return out, nil
 }
@@ -120,6 +127,9 @@ func TestBroadcastAnnouncementEmailsEveryProvider(t *testing.T) {
 	}
 	if err := s.Announce(ctx, Announcement{ID: "bad", Kind: KindStatement, Subject: "x", Reason: "y"}); err == nil {
 		t.Fatal("an announcement for nobody was accepted")
+	}
+	if err := s.Announce(ctx, Announcement{ID: "bad2", Kind: KindStatement, OrgID: "o1", Team: "t", Subject: "x", Reason: "y"}); err == nil {
+		t.Fatal("an announcement for two audiences was accepted")
 	}
 	if n, err := s.FanOut(ctx); err != nil || n != 1 {
 		t.Fatalf("fan-out: %d %v", n, err)
