@@ -269,7 +269,7 @@ func deadlineDigest(ctx context.Context, s *Services, now time.Time, serviceName
 		Subject:    fmt.Sprintf("%d %s its payment deadline in the next 5 days", len(lines), word),
 		Paragraphs: append([]string{"These approved invoices must be paid by their deadline (Procurement Act 2023 s68):"}, lines...),
 		Path:       "/staff/invoices?queue=approved", LinkText: "See the approved queue",
-		Reason:     "You get this daily email because you are in the Brokerage Payments team on " + serviceName + ".",
+		Reason: "You get this daily email because you are in the Brokerage Payments team on " + serviceName + ".",
 	})
 }
 
