@@ -12,6 +12,7 @@ import (
 	"careportal/payments"
 	"careportal/portal/mail"
 	"careportal/portal/notify"
+	"careportal/portal/queries"
 )
 
 // MailOptions configure email (package portal/mail).
@@ -54,6 +55,7 @@ func (a *App) wireMail(w *wiring, o Options) {
 	s.Mail.SetFanOut(mailDirectory{s.Auth}, mailBoard{s.Notify})
 	s.Payments.SetListener(invoiceTeller{mail: s.Mail, serviceName: name})
 	s.Notify.SetListener(noticeTeller{mail: s.Mail, serviceName: name, log: a.Log})
+	s.Queries.SetTeamListener(queryTeller{mail: s.Mail, serviceName: name, log: a.Log})
 
 	a.loops = append(a.loops, loop{name: "mail delivery", run: s.Mail.Worker(!a.Store.Embedded, a.Log).Run})
 	w.always("mail digest", 10*time.Minute, func(ctx context.Context) error {
@@ -180,6 +182,31 @@ func (t noticeTeller) Posted(ctx context.Context, n notify.Notification) {
 	}
 	if err := t.mail.Announce(ctx, a); err != nil {
 		t.log.Error("mail: recording a notification's email failed", "notification", n.ID, "err", err)
+	}
+}
+
+// queryTeller emails a council team when a query arrives in its queue.
+type queryTeller struct {
+	mail        *mail.Service
+	serviceName string
+	log         *slog.Logger
+}
+
+func (t queryTeller) QueryForTeam(ctx context.Context, q queries.Query, moved bool) {
+	subject := fmt.Sprintf("New query from %s: %s", q.OrgName, q.Subject)
+	first := fmt.Sprintf("%s raised a query for %s.", q.OrgName, auth.TeamName(q.Team))
+	if moved {
+		subject = fmt.Sprintf("Query moved to %s: %s", auth.TeamName(q.Team), q.Subject)
+		first = fmt.Sprintf("A query from %s has been moved to %s.", q.OrgName, auth.TeamName(q.Team))
+	}
+	a := mail.Announcement{
+		ID: fmt.Sprintf("query:%s:%d:team", q.ID, q.Version), Kind: mail.KindStaffQueue, Team: q.Team, Posted: true,
+		Subject: subject, Paragraphs: []string{first, "Subject: " + q.Subject},
+		Path: "/queries/" + q.ID, LinkText: "Open the query",
+		Reason: "You get this email because you are in the " + auth.TeamName(q.Team) + " team on " + t.serviceName + ".",
+	}
+	if err := t.mail.Announce(ctx, a); err != nil {
+		t.log.Error("mail: recording a query's email to its team failed", "query", q.ID, "err", err)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"careportal/portal/mail"
 	"careportal/portal/mail/mailtest"
 	"careportal/portal/notify"
+	"careportal/portal/queries"
 	"careportal/portal/store/storetest"
 )
 
@@ -225,5 +226,54 @@ func TestNotificationsAreEmailed(t *testing.T) {
 	items, _ := a.Notify.List(ctx, home.ID, []string{"Home care"})
 	if len(items) != 3 {
 		t.Fatalf("notifications %d, want 3 (no copies from the fan-out)", len(items))
+	}
+}
+
+// TestQueriesEmailTheirTeam: a provider's new query is emailed to the
+// owning team; moved to another team, that team is told.
+func TestQueriesEmailTheirTeam(t *testing.T) {
+	srv := mailtest.Start(t, mailtest.Options{})
+	tr, err := mail.Settings{SMTPURL: srv.URL(), MailFrom: "portal@council.example"}.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := storetest.Context(t)
+	a, err := New(ctx, storetest.New(t), Options{Hash: auth.CheapHashParams,
+		Mail: MailOptions{Transport: tr, BaseURL: "https://portal.example.gov.uk", ServiceName: "P"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := a.Auth.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{Name: "Sunrise", SupplierRef: "SUP1", TermsDays: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []auth.UserInput{
+		{Email: "pay@council.example", Name: "Pay", Role: auth.RoleBrokerage, Teams: []string{"brokerage-payments"}},
+		{Email: "qa@council.example", Name: "QA", Role: auth.RoleBrokerage, Teams: []string{"quality-assurance"}},
+	} {
+		if _, err := a.Auth.CreateUser(ctx, auth.CommandLine, u, "violet tractor harbour 42"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q, err := a.Queries.Raise(ctx, queries.Actor{UserID: "p1", Name: "Ann", OrgID: org.ID}, org.Name,
+		queries.RaiseInput{Topic: "remittance", Subject: "Payment does not match", Message: "We were paid £10 short."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Queries.Transfer(ctx, queries.Actor{UserID: "s1", Name: "Pay", Staff: true}, q.ID, "quality-assurance", "This is about care quality", q.Version); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Mail.FanOut(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Mail.Outbox.DeliverDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pay, qa := srv.To("pay@council.example"), srv.To("qa@council.example")
+	if len(pay) != 1 || pay[0].Header("Subject") != "New query from Sunrise: Payment does not match" {
+		t.Fatalf("payments team: %d", len(pay))
+	}
+	if len(qa) != 1 || qa[0].Header("Subject") != "Query moved to Quality Assurance: Payment does not match" {
+		t.Fatalf("quality team: %d %v", len(qa), qa)
 	}
 }
