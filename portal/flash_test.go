@@ -69,6 +69,9 @@ var flashTable = map[string]flashCase{
 	"handleEmailPrefsPost": {as: "manager@alpha.test", want: "Your email choices have been saved", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/account/emails", url.Values{"invoice": {"digest"}, "query": {"email"}, "forum": {"portal"}, "statement": {"email"}}
 	}},
+	"handleFinanceMailboxPost": {as: "manager@alpha.test", want: "Payment emails will also go to accounts@alpha.test", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		return "/org/finance-mailbox", url.Values{"email": {"accounts@alpha.test"}}
+	}},
 	"handleOutboxResend": {as: "admin@council.test", want: "Email is not set up, so the message is still not sent", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/admin/outbox/" + fxMailOfA(t, f)["id"] + "/resend", nil
 	}},

@@ -22,6 +22,8 @@ func (s *Server) routesMail(r *mux.Router) {
 	r.Handle("/admin/outbox/{id}", s.handle(s.allowed(auth.ActionAdminUsers, s.handleOutboxMessage))).Methods(http.MethodGet)
 	r.Handle("/admin/outbox/{id}/resend", s.handle(s.allowed(auth.ActionAdminUsers, s.handleOutboxResend))).Methods(http.MethodPost)
 	r.Handle("/admin/users/{id}/password-reset", s.handle(s.allowed(auth.ActionAdminUsers, s.handleAdminPasswordReset))).Methods(http.MethodPost)
+	r.Handle("/org/finance-mailbox", s.handle(s.allowed(auth.ActionManageOrgTeam, s.handleFinanceMailbox))).Methods(http.MethodGet)
+	r.Handle("/org/finance-mailbox", s.handle(s.allowed(auth.ActionManageOrgTeam, s.handleFinanceMailboxPost))).Methods(http.MethodPost)
 	r.Handle(mail.PrefsPath, s.handle(s.signedIn(s.handleEmailPrefs))).Methods(http.MethodGet)
 	r.Handle(mail.PrefsPath, s.handle(s.signedIn(s.handleEmailPrefsPost))).Methods(http.MethodPost)
 	r.Handle("/unsubscribe", s.handle(s.handleUnsubscribe)).Methods(http.MethodGet)
@@ -212,6 +214,40 @@ func (s *Server) handleEmailPrefsPost(w http.ResponseWriter, r *http.Request) er
 	}
 	s.setFlash(w, r, "Your email choices have been saved")
 	return redirect(w, r, mail.PrefsPath)
+}
+
+// --- an organisation's finance mailbox (managers) ---
+
+func (s *Server) handleFinanceMailbox(w http.ResponseWriter, r *http.Request) error {
+	box, err := s.Mail.FinanceMailbox(r.Context(), principal(r).OrgID)
+	if err != nil {
+		return err
+	}
+	page := s.page(r, "Finance mailbox")
+	page.Form.Set("email", box)
+	return s.render(w, r, "finance_mailbox", &page)
+}
+
+func (s *Server) handleFinanceMailboxPost(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return fault.Wrap(fault.Invalid, err, "The form could not be read")
+	}
+	p := principal(r)
+	email := strings.TrimSpace(r.PostForm.Get("email"))
+	if err := s.Mail.SetFinanceMailbox(r.Context(), p.OrgID, email, p.Email); err != nil {
+		if !errors.Is(err, mail.ErrBadMailbox) {
+			return err
+		}
+		page := s.page(r, "Finance mailbox").withForm(url.Values{"email": {email}}, fault.InvalidField("email", "Enter an email address in the correct format, like accounts@example.com"))
+		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "finance_mailbox", &page)
+	}
+	s.audit(r, "org.finance_mailbox", "org:"+p.OrgID)
+	if email == "" {
+		s.setFlash(w, r, "Payment emails no longer go to a finance mailbox")
+	} else {
+		s.setFlash(w, r, "Payment emails will also go to "+email)
+	}
+	return redirect(w, r, "/org/finance-mailbox")
 }
 
 // --- unsubscribe without signing in ---

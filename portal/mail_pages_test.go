@@ -148,12 +148,22 @@ func TestOutboxPageAndPreferences(t *testing.T) {
 		}
 		f.deliver()
 	}
+	ann := f.browser(t)
+	ann.signIn("ann@alpha.test", testPassword)
+	// Ann (a manager) sends payment emails to the accounts team too.
+	if resp, _ := ann.post("/org/finance-mailbox", url.Values{"email": {"not an address"}}); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("bad mailbox: %d", resp.StatusCode)
+	}
+	if resp, _ := ann.post("/org/finance-mailbox", url.Values{"email": {"accounts@alpha.test"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("mailbox: %d", resp.StatusCode)
+	}
 	announce("invoice:x:2")
 	if n := len(f.box.To("ann@alpha.test")); n != 1 {
 		t.Fatalf("ann got %d", n)
 	}
-	ann := f.browser(t)
-	ann.signIn("ann@alpha.test", testPassword)
+	if n := len(f.box.To("accounts@alpha.test")); n != 1 {
+		t.Fatalf("the finance mailbox got %d", n)
+	}
 	resp, body := ann.get("/account/emails")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("prefs: %d", resp.StatusCode)
@@ -216,7 +226,7 @@ func TestOutboxPageAndPreferences(t *testing.T) {
 	doc := htmlcheck.Parse(t, body)
 	doc.Has("#outbox", "Invoice INV-1 has been queried")
 	doc.Has("#outbox", "could not connect to the SMTP server")
-	doc.Has("#outbox-tabs", "Sent (1)")
+	doc.Has("#outbox-tabs", "Sent (3)") // ann once, the finance mailbox twice
 	doc.Has("#outbox-tabs", "Queued (1)")
 	resp, body = admin.get("/admin/outbox/" + url.PathEscape("invoice:x:2:"+f.ann.ID))
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Why: hours.") {

@@ -160,6 +160,15 @@ func (s *Service) fanOut(ctx context.Context, a Announcement) error {
 		if err != nil {
 			return fmt.Errorf("mail: finding who to tell about %s: %w", a.ID, err)
 		}
+		if a.Kind == KindInvoice && org != "" {
+			box, err := s.FinanceMailbox(ctx, org)
+			if err != nil {
+				return err
+			}
+			if box != "" {
+				people = append(people, Recipient{Email: box})
+			}
+		}
 		for _, p := range people {
 			who := p.UserID
 			if who == "" {

@@ -65,7 +65,16 @@ func TestAnnounceFansOutOnceByPreference(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := &board{fail: true}
-	s.SetFanOut(fakeDirectory{"o1": {{UserID: "u1", Email: "u1@x.example"}, {UserID: "u2", Email: "u2@x.example"}, {Email: "finance@x.example"}}}, b)
+	s.SetFanOut(fakeDirectory{"o1": {{UserID: "u1", Email: "u1@x.example"}, {UserID: "u2", Email: "u2@x.example"}}}, b)
+	if err := s.SetFinanceMailbox(ctx, "o1", "not an address", "m"); err != ErrBadMailbox {
+		t.Fatalf("bad mailbox: %v", err)
+	}
+	if err := s.SetFinanceMailbox(ctx, "o1", "finance@x.example", "m"); err != nil {
+		t.Fatal(err)
+	}
+	if box, _ := s.FinanceMailbox(ctx, "o1"); box != "finance@x.example" {
+		t.Fatalf("mailbox %q", box)
+	}
 	if err := s.Prefs.Set(ctx, "u2", KindInvoice, ChoicePortal); err != nil {
 		t.Fatal(err)
 	}

@@ -182,7 +182,7 @@ func NewOutbox(db *mongo.Database, transport Transport, o Options) *Outbox {
 // Collections names the collections the outbox owns (for
 // store.EnsureCollections before store.Prepare).
 func Collections() []string {
-	return []string{collOutbox, collClaims, collPrefs, collDigest, collAnnouncements}
+	return []string{collOutbox, collClaims, collPrefs, collDigest, collAnnouncements, collMailboxes}
 }
 
 // EnsureIndexes creates the indexes the worker's query uses in MongoDB mode.

@@ -73,6 +73,17 @@ test('a queried invoice is emailed to the provider, by their preferences, with t
   const invoicePath = new URL(prov.url()).pathname;
   const id = invoicePath.split('/').pop();
 
+  // The manager's finance mailbox page.
+  await gotoOK(prov, '/org/finance-mailbox');
+  await expectNoAxeViolations(prov, 'finance mailbox');
+  await prov.fill('#email', 'not an address');
+  await clickButton(prov, 'Save');
+  assert.match(await prov.locator('.govuk-error-summary').innerText(), /Enter an email address in the correct format/);
+  await expectNoAxeViolations(prov, 'finance mailbox with an error');
+  await prov.fill('#email', 'accounts@meadowbank-nursing.example');
+  await clickButton(prov, 'Save');
+  assert.match(await prov.locator('.govuk-notification-banner--success').innerText(), /Payment emails will also go to/);
+
   // Portal only first: the query shows in the portal, and no email comes.
   await gotoOK(prov, '/account/emails');
   await expectNoAxeViolations(prov, 'email preferences');
@@ -100,6 +111,8 @@ test('a queried invoice is emailed to the provider, by their preferences, with t
   assert.equal(link, invoicePath);
   const sent = await emailsTo(provider);
   assert.equal(sent.filter((x) => x.text.includes('First question')).length, 0, 'the portal-only query was emailed');
+  // The finance mailbox gets both queries.
+  await waitForEmail('accounts@meadowbank-nursing.example', (x) => x.text.includes('First question'), 'the first query to the finance mailbox');
 
   // The link works for the signed-in provider and shows the reason.
   await gotoOK(prov, link);
