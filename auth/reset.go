@@ -75,7 +75,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, ip string) (*
 	if len(email) > 254 || !strings.Contains(email, "@") {
 		return nil, "", fault.InvalidField("email", "Enter an email address in the correct format, like name@example.com")
 	}
-	actor := Actor{Email: lower, IP: ip}
+	actor := &Principal{Email: lower, IP: ip}
 	ok, err := s.resetAllowed(ctx, "ip:"+ip, resetsPerAddress)
 	if err != nil {
 		return nil, "", err
@@ -118,7 +118,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, ip string) (*
 
 // AdminPasswordReset makes a reset link for a user on an admin's request
 // (the caller emails it to the user).
-func (s *Service) AdminPasswordReset(ctx context.Context, actor Actor, userID string) (*User, string, error) {
+func (s *Service) AdminPasswordReset(ctx context.Context, actor *Principal, userID string) (*User, string, error) {
 	u, err := s.User(ctx, userID)
 	if err != nil {
 		return nil, "", err
@@ -230,7 +230,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password, confirm, i
 	if err := s.endUserSessions(ctx, u.ID, ""); err != nil {
 		return nil, err
 	}
-	s.audit(ctx, Actor{UserID: u.ID, Email: u.EmailLower, IP: ip}, "password.reset", "user:"+u.ID, "every session ended")
+	s.audit(ctx, &Principal{UserID: u.ID, Email: u.EmailLower, IP: ip}, "password.reset", "user:"+u.ID, "every session ended")
 	return u, nil
 }
 

@@ -87,7 +87,7 @@ func TestPasswordReset(t *testing.T) {
 	clk.Add(2 * time.Hour)
 	_, token, _ = s.RequestPasswordReset(ctx, "ann@example.org", "198.51.100.3")
 	clk.Add(time.Second)
-	if err := s.ChangePassword(ctx, Actor{UserID: u.ID}, u.ID, newPassword, goodPassword, ""); err != nil {
+	if err := s.ChangePassword(ctx, &Principal{UserID: u.ID}, u.ID, newPassword, goodPassword, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.PasswordResetUser(ctx, token); fault.KindOf(err) != fault.NotFound {

@@ -15,15 +15,11 @@ type Listener interface {
 // SetListener sets the listener; call it while wiring, before serving.
 func (s *Service) SetListener(l Listener) { s.listener = l }
 
-// tell calls the listener, if any; an error is logged and reported so that
-// the change's pending record stays for the repair to tell it again.
-func (s *Service) tell(ctx context.Context, inv Invoice, ev Event) bool {
+// tell calls the listener, if any (store.Changes.Told): a failure keeps
+// the change's intent record, so the repair tells it again.
+func (s *Service) tell(ctx context.Context, inv *Invoice, ev Event) error {
 	if s.listener == nil {
-		return true
+		return nil
 	}
-	if err := s.listener.InvoiceChanged(ctx, inv, ev); err != nil {
-		s.log.Error("payments: telling of an invoice change failed; the repair will try again", "invoice", inv.ID, "seq", ev.Seq, "err", err)
-		return false
-	}
-	return true
+	return s.listener.InvoiceChanged(ctx, *inv, ev)
 }

@@ -52,12 +52,12 @@ func TestInvoiceQueriedTellsTheProvider(t *testing.T) {
 	if err := a.Mail.Prefs.Set(ctx, users[1].ID, mail.KindInvoice, mail.ChoicePortal); err != nil {
 		t.Fatal(err)
 	}
-	staff := payments.Actor{UserID: "s1", Name: "Pat Payments", Party: payments.PartyStaff}
+	staff := &auth.Principal{UserID: "s1", Name: "Pat Payments", Role: auth.RoleBrokerage}
 	if _, _, _, err := a.Payments.UpsertContracts(ctx, staff, []payments.ContractInput{{Reference: "HC-001", Title: "Home care north",
 		SupplierRef: "SUP1001", ServiceType: "Home care", StartDate: "2025-04-01", EndDate: "2028-03-31", AnnualValue: "250000"}}); err != nil {
 		t.Fatal(err)
 	}
-	provider := payments.Actor{UserID: users[0].ID, Name: "ann", Party: payments.PartyProvider, OrgID: org.ID}
+	provider := &auth.Principal{UserID: users[0].ID, Name: "ann", Role: auth.RoleProvider, OrgID: org.ID}
 	today := time.Now().In(london).Format("2006-01-02")
 	inv, err := a.Payments.SubmitInvoice(ctx, provider, payments.SubmitInput{ContractRef: "HC-001", InvoiceNumber: "INV-77", InvoiceDate: today,
 		PeriodStart: today, PeriodEnd: today, Net: "120.00", VAT: "0", Gross: "120.00", GrossRequired: true})
@@ -85,7 +85,7 @@ func TestInvoiceQueriedTellsTheProvider(t *testing.T) {
 			t.Errorf("email lacks %q:\n%s", want, body)
 		}
 	}
-	items, err := a.Notify.List(ctx, org.ID, nil)
+	items, err := a.Notify.List(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: org.ID})
 	if err != nil || len(items) != 1 || items[0].Title != "Invoice INV-77 has been queried" || items[0].Link != "/invoices/"+inv.ID {
 		t.Fatalf("notifications %+v %v", items, err)
 	}
@@ -223,7 +223,7 @@ func TestNotificationsAreEmailed(t *testing.T) {
 	if n := len(srv.To("b@nursing.example")); n != 0 {
 		t.Fatalf("nursing got %d", n)
 	}
-	items, _ := a.Notify.List(ctx, home.ID, []string{"Home care"})
+	items, _ := a.Notify.List(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: home.ID, ServiceTypes: []string{"Home care"}})
 	if len(items) != 3 {
 		t.Fatalf("notifications %d, want 3 (no copies from the fan-out)", len(items))
 	}
@@ -255,12 +255,12 @@ func TestQueriesEmailTheirTeam(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	q, err := a.Queries.Raise(ctx, queries.Actor{UserID: "p1", Name: "Ann", OrgID: org.ID}, org.Name,
+	q, err := a.Queries.Raise(ctx, &auth.Principal{UserID: "p1", Name: "Ann", Role: auth.RoleProvider, OrgID: org.ID}, org.Name,
 		queries.RaiseInput{Topic: "remittance", Subject: "Payment does not match", Message: "We were paid £10 short."})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Queries.Transfer(ctx, queries.Actor{UserID: "s1", Name: "Pay", Staff: true}, q.ID, "quality-assurance", "This is about care quality", q.Version); err != nil {
+	if _, err := a.Queries.Transfer(ctx, &auth.Principal{UserID: "s1", Name: "Pay", Role: auth.RoleBrokerage}, q.ID, "quality-assurance", "This is about care quality", q.Version); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.Mail.FanOut(ctx); err != nil {
