@@ -225,7 +225,7 @@ func (s *Server) handleFinanceMailbox(w http.ResponseWriter, r *http.Request) er
 	}
 	page := s.page(r, "Finance mailbox")
 	page.Form.Set("email", box)
-	return s.render(w, r, "finance_mailbox", &page)
+	return s.render(w, r, "finance_mailbox", page)
 }
 
 func (s *Server) handleFinanceMailboxPost(w http.ResponseWriter, r *http.Request) error {
@@ -239,7 +239,7 @@ func (s *Server) handleFinanceMailboxPost(w http.ResponseWriter, r *http.Request
 			return err
 		}
 		page := s.page(r, "Finance mailbox").withForm(url.Values{"email": {email}}, fault.InvalidField("email", "Enter an email address in the correct format, like accounts@example.com"))
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "finance_mailbox", &page)
+		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "finance_mailbox", page)
 	}
 	s.audit(r, "org.finance_mailbox", "org:"+p.OrgID)
 	if email == "" {
