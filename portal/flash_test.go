@@ -63,6 +63,19 @@ var flashTable = map[string]flashCase{
 	"setUserActive": {as: "admin@council.test", want: "account has been deactivated", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/admin/users/" + f.carerA.ID + "/deactivate", nil
 	}},
+	// email: preferences, the outbox, an admin's password reset
+	"handleEmailPrefsPost": {as: "manager@alpha.test", want: "Your email choices have been saved", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		return "/account/emails", url.Values{"invoice": {"digest"}, "query": {"email"}, "forum": {"portal"}, "statement": {"email"}}
+	}},
+	"handleFinanceMailboxPost": {as: "manager@alpha.test", want: "Payment emails will also go to accounts@alpha.test", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		return "/org/finance-mailbox", url.Values{"email": {"accounts@alpha.test"}}
+	}},
+	"handleOutboxResend": {as: "admin@council.test", want: "Email is not set up, so the message is still not sent", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		return "/admin/outbox/" + fxMailOfA(t, f)["id"] + "/resend", nil
+	}},
+	"handleAdminPasswordReset": {as: "admin@council.test", want: "A password reset link has been emailed to carer@alpha.test", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		return "/admin/users/" + f.carerA.ID + "/password-reset", nil
+	}},
 	// contracts, invoices, payment runs
 	"handleInvoiceCreate": {as: "manager@alpha.test", want: "has been submitted", file: pdfForFlash, setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		c := fxContract(t, f)

@@ -171,6 +171,7 @@ type Service struct {
 	days        *workdays.Service
 	notes       *notify.Service
 	linker      Linker
+	teams       TeamListener // told of queries arriving in a team's queue
 	log         *slog.Logger
 	now         func() time.Time
 
@@ -441,6 +442,7 @@ func (s *Service) Raise(ctx context.Context, a *auth.Principal, orgName string, 
 	if err := s.commit(ctx, q, ev, a, &msg, in.File, ctype, true); err != nil {
 		return nil, err
 	}
+	s.tellTeam(ctx, q, false)
 	return q, nil
 }
 
@@ -703,6 +705,22 @@ func orNobody(name string) string {
 	return name
 }
 
+// TeamListener hears of a query arriving in a team's queue: raised by a
+// provider, or moved there by staff (the wiring emails the team). It is
+// called after the change is stored and must deal with its own failures.
+type TeamListener interface {
+	QueryForTeam(ctx context.Context, q Query, moved bool)
+}
+
+// SetTeamListener sets the listener; call it while wiring.
+func (s *Service) SetTeamListener(l TeamListener) { s.teams = l }
+
+func (s *Service) tellTeam(ctx context.Context, q *Query, moved bool) {
+	if s.teams != nil {
+		s.teams.QueryForTeam(ctx, *q, moved)
+	}
+}
+
 // Transfer moves the query to another team with a note the provider sees
 // too; the assignment is cleared.
 func (s *Service) Transfer(ctx context.Context, a *auth.Principal, id, team, note string, version int) (*Query, error) {
@@ -736,6 +754,7 @@ func (s *Service) Transfer(ctx context.Context, a *auth.Principal, id, team, not
 		return nil, err
 	}
 	s.tell(ctx, q, "Your query moved to "+auth.TeamName(team)+": "+q.Subject)
+	s.tellTeam(ctx, q, true)
 	return q, nil
 }
 

@@ -75,7 +75,12 @@ type Changes[S, E any] struct {
 	Written func(snap *S)
 	// Repaired is told of every snapshot that repair rebuilt.
 	Repaired func(snap *S)
-	Log      *slog.Logger
+	// Told, if set, hears of each step once its event is written (before
+	// the snapshot write): the outside world is told of the change (an
+	// outbox insert). If it fails, the intent record stays and repair
+	// tells the step again, so it must be idempotent on (entity, seq).
+	Told func(ctx context.Context, snap *S, ev E) error
+	Log  *slog.Logger
 }
 
 func (c *Changes[S, E]) log() *slog.Logger {
@@ -178,6 +183,13 @@ func (c *Changes[S, E]) Append(ctx context.Context, entity string, seq int, ev E
 	if c.Written != nil && seq > 1 {
 		c.Written(snap)
 	}
+	told := true
+	if c.Told != nil {
+		if err := c.Told(ctx, snap, ev); err != nil {
+			c.log().Error("store: telling of a change failed; repair tells it again", "entity", entity, "seq", seq, "err", err)
+			told = false
+		}
+	}
 	if err := c.WriteSnapshot(ctx, entity, snap, seq == 1); err != nil {
 		if seq == 1 {
 			uctx, cancel := CallContext(context.WithoutCancel(ctx))
@@ -195,7 +207,9 @@ func (c *Changes[S, E]) Append(ctx context.Context, entity string, seq int, ev E
 	if c.Written != nil && seq == 1 {
 		c.Written(snap)
 	}
-	c.Finish(ctx, entity, seq)
+	if told {
+		c.Finish(ctx, entity, seq)
+	}
 	return nil
 }
 
@@ -283,11 +297,36 @@ func (c *Changes[S, E]) Repair(ctx context.Context, before time.Time) error {
 		if err := c.repairOne(ctx, p); err != nil {
 			return err
 		}
+		if !c.retell(ctx, p) {
+			continue // the intent record stays: the next repair tells it again
+		}
 		if _, err := c.Pending.DeleteOne(ctx, bson.D{{Key: "_id", Value: p.ID}}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// retell tells Told of a repaired step whose event and snapshot exist
+// (a step left in flight may not have been told). It reports false when
+// telling failed.
+func (c *Changes[S, E]) retell(ctx context.Context, p Pending) bool {
+	if c.Told == nil {
+		return true
+	}
+	snap, err := c.Snapshot(ctx, p.Entity)
+	if err != nil || p.Seq > c.Version(&snap) {
+		return true // undone, or never happened: nothing to tell
+	}
+	ev, err := c.Event(ctx, p.Entity, p.Seq)
+	if err != nil {
+		return true
+	}
+	if err := c.Told(ctx, &snap, ev); err != nil {
+		c.log().Error("store: telling of a repaired change failed; the next repair tells it again", "entity", p.Entity, "seq", p.Seq, "err", err)
+		return false
+	}
+	return true
 }
 
 func (c *Changes[S, E]) repairOne(ctx context.Context, p Pending) error {
