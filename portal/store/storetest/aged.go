@@ -65,3 +65,33 @@ func HasKey(tb testing.TB, ctx context.Context, coll *mongo.Collection, name str
 	}
 	return false
 }
+
+// AgeIDs gives every document of coll the _id it had before an id-format
+// migration (old maps today's _id to the old one; "" leaves it), and
+// forgets the migration's record so that the next start-up runs it again.
+// Each document is deleted before it is inserted again, so a unique index
+// on other fields does not refuse the old copy.
+func AgeIDs(tb testing.TB, ctx context.Context, db *mongo.Database, migrationID string, coll string, old func(id string) string) {
+	tb.Helper()
+	c := db.Collection(coll)
+	docs, err := store.FindAll[bson.D](ctx, c, bson.D{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, d := range docs {
+		id, _ := d[0].Value.(string)
+		if d[0].Key != "_id" || old(id) == "" || old(id) == id {
+			continue
+		}
+		if _, err := c.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+			tb.Fatal(err)
+		}
+		d[0].Value = old(id)
+		if _, err := c.InsertOne(ctx, d); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if _, err := db.Collection(store.MigrationsCollection).DeleteOne(ctx, bson.D{{Key: "_id", Value: migrationID}}); err != nil {
+		tb.Fatal(err)
+	}
+}
