@@ -1,0 +1,113 @@
+package queries
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"careportal/portal/fault"
+	"careportal/portal/notify"
+	"careportal/portal/store"
+	"careportal/portal/store/storetest"
+	"careportal/portal/workdays"
+)
+
+// TestTwoWritersOfOneStep: two people answering the same version of a
+// query at once cannot both succeed; the loser is told of a Conflict and
+// the thread holds the winner's message once, in order.
+func TestTwoWritersOfOneStep(t *testing.T) {
+	s, _, _ := newSvc(t)
+	ctx := storetest.Context(t)
+	q, err := s.Raise(ctx, provA, "Org A", RaiseInput{Topic: "forums", Subject: "s", Message: "first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, errs[i] = s.Reply(ctx, staff, q.ID, ReplyInput{Message: fmt.Sprintf("answer %d", i), Version: q.Version})
+		}(i)
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case fault.KindOf(err) != fault.Conflict:
+			t.Fatalf("loser: %v, want a Conflict", err)
+		}
+	}
+	got, _ := s.Get(ctx, staff, q.ID)
+	if won != 1 || got.Version != 2 || len(got.Messages) != 2 || got.Messages[0].Text != "first" || !strings.HasPrefix(got.Messages[1].Text, "answer ") {
+		t.Fatalf("%d writers of version 2 succeeded: %+v", won, got)
+	}
+	if ev, err := s.changes.Event(ctx, q.ID, 2); err != nil || ev.Snapshot.Messages[1].Text != got.Messages[1].Text {
+		t.Fatalf("event 2: %+v, %v", ev, err)
+	}
+}
+
+// TestEventIDMigration: a store whose events are keyed "<query>/<version>"
+// (before the shared step), with a change that an older version left half
+// done (the event written, the snapshot not, no intent record), reads the
+// same after start-up, with the events rekeyed and the half change in place.
+func TestEventIDMigration(t *testing.T) {
+	s, _, c := newSvc(t)
+	ctx := storetest.Context(t)
+	q, err := s.Raise(ctx, provA, "Org A", RaiseInput{Topic: "forums", Subject: "s", Message: "first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q, err = s.Reply(ctx, staff, q.ID, ReplyInput{Message: "second", Version: q.Version}); err != nil {
+		t.Fatal(err)
+	}
+	// The half change of the older version: event 3 alone.
+	next := *q
+	next.Messages = append(append([]Message(nil), q.Messages...), Message{ID: "m", At: c.t, ByName: "Sam Staff", FromCouncil: true, Text: "lost answer"})
+	next.Version, next.Status = 3, StatusAwaitingProvider
+	doc, err := s.changes.EventDoc(q.ID, 3, event{Action: ActCouncilMessage, From: q.Status, To: next.Status, At: c.t, Snapshot: &next})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.events.InsertOne(ctx, doc); err != nil {
+		t.Fatal(err)
+	}
+	db := s.queries.Database()
+	storetest.AgeIDs(t, ctx, db, "queries/event-ids", collEvents, func(id string) string {
+		entity, seq, _ := strings.Cut(id, ":")
+		return entity + "/" + strings.TrimLeft(seq, "0")
+	})
+	if _, err := store.Get[bson.Raw](ctx, s.events, q.ID+"/3"); err != nil {
+		t.Fatalf("not in the old format: %v", err)
+	}
+
+	s2 := NewService(db, workdays.NewService(db), notify.NewService(db, c.now), Options{Now: c.now})
+	for range 2 {
+		if err := s2.EnsureIndexes(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s2.Get(ctx, staff, q.ID)
+	if err != nil || got.Version != 3 || !reflect.DeepEqual(got.Messages, next.Messages) {
+		t.Fatalf("after migration: %+v, %v", got, err)
+	}
+	for seq := 1; seq <= 3; seq++ {
+		if ev, err := s2.changes.Event(ctx, q.ID, seq); err != nil || ev.Seq != seq || ev.Snapshot.Version != seq {
+			t.Fatalf("event %d after migration: %+v, %v", seq, ev, err)
+		}
+	}
+	if n, _ := s2.events.CountDocuments(ctx, bson.D{}); n != 3 {
+		t.Fatalf("%d events after migration, want 3", n)
+	}
+	q4, err := s2.Reply(ctx, provA, q.ID, ReplyInput{Message: "fourth", Version: 3})
+	if err != nil || q4.Version != 4 || q4.Messages[3].Text != "fourth" {
+		t.Fatalf("reply after migration: %+v, %v", q4, err)
+	}
+}
