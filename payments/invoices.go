@@ -14,6 +14,7 @@ import (
 
 	"careportal/auth"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/store"
 )
 
@@ -183,7 +184,7 @@ func (s *Service) buildInvoice(ctx context.Context, actor *auth.Principal, in Su
 			inv.GrossPence, grossOK = inv.NetPence+inv.VATPence, true
 		}
 		if grossOK && inv.GrossPence != inv.NetPence+inv.VATPence {
-			add("gross", fmt.Sprintf("Total including VAT must equal the net amount plus VAT (£%s)", FormatPence(inv.NetPence+inv.VATPence)))
+			add("gross", fmt.Sprintf("Total including VAT must equal the net amount plus VAT (%s)", format.Pence(inv.NetPence+inv.VATPence)))
 		}
 		if grossOK && inv.GrossPence == 0 {
 			add("gross", "Total including VAT must be more than £0")

@@ -130,8 +130,7 @@ func (s *Server) handleStaffContractCreate(w http.ResponseWriter, r *http.Reques
 	if perr != nil {
 		return perr
 	}
-	page.basePage = page.withForm(r.PostForm, err)
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "contract_form", page)
+	return s.showFormAgain(w, r, "contract_form", page, r.PostForm, err)
 }
 
 // handleStaffContractEdit shows the edit form.

@@ -14,6 +14,7 @@ import (
 
 	"careportal/auth"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/notify"
 	"careportal/portal/store"
 )
@@ -406,7 +407,7 @@ func (s *Service) Create(ctx context.Context, in EventInput, by *auth.Principal,
 		return nil, fmt.Errorf("forums: creating event: %w", err)
 	}
 	if s.notify != nil {
-		title := fmt.Sprintf("New event: %s on %s", e.Title, e.StartsAt.In(london).Format("2 January 2006"))
+		title := fmt.Sprintf("New event: %s on %s", e.Title, format.Date(e.StartsAt))
 		if err := s.notify.ToAllProviders(ctx, notify.KindEvent, title, "/events/"+e.ID, e.ServiceTypes); err != nil {
 			return &e, fmt.Errorf("forums: announcing event: %w", err)
 		}
@@ -541,7 +542,7 @@ func (s *Service) Update(ctx context.Context, id string, in EventInput, by *auth
 		if err != nil {
 			return nil, err
 		}
-		title := fmt.Sprintf("Changed: %s is now on %s", ne.Title, ne.StartsAt.In(london).Format("2 January 2006 at 3:04pm"))
+		title := fmt.Sprintf("Changed: %s is now on %s", ne.Title, format.DateTime(ne.StartsAt))
 		if ne.Format == Online {
 			title += ", online"
 		}

@@ -12,6 +12,7 @@ import (
 
 	"careportal/auth"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/notify"
 	"careportal/portal/store"
 )
@@ -349,7 +350,7 @@ func (s *Service) Cancel(ctx context.Context, eventID string, by *auth.Principal
 	}
 	if s.notify != nil {
 		for _, org := range promoted {
-			title := fmt.Sprintf("A place became free: your organisation is now booked for %s on %s", e.Title, e.StartsAt.In(london).Format("2 January 2006"))
+			title := fmt.Sprintf("A place became free: your organisation is now booked for %s on %s", e.Title, format.Date(e.StartsAt))
 			if err := s.notify.ToOrg(ctx, org, notify.KindForum, title, "/events/"+e.ID); err != nil {
 				return fmt.Errorf("forums: telling %s about a place: %w", org, err)
 			}

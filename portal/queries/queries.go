@@ -44,22 +44,6 @@ type Link struct {
 	Label string `bson:"label"`
 }
 
-// Href is the link's page in the portal for a provider (staff false) or
-// council staff.
-func (l *Link) Href(staff bool) string {
-	switch {
-	case l == nil:
-		return ""
-	case l.Kind == "invoice" && staff:
-		return "/staff/invoices/" + l.ID
-	case l.Kind == "invoice":
-		return "/invoices/" + l.ID
-	case staff:
-		return "/staff/contracts/" + l.ID + "/edit"
-	}
-	return "/contracts"
-}
-
 // AttachmentInfo describes a stored attachment.
 type AttachmentInfo struct {
 	ID          string `bson:"id"`

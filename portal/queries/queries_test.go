@@ -9,6 +9,7 @@ import (
 
 	"careportal/auth"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/notify"
 	"careportal/portal/store/storetest"
 	"careportal/portal/workdays"
@@ -321,9 +322,9 @@ func TestSafeName(t *testing.T) {
 }
 
 func TestPounds(t *testing.T) {
-	for p, want := range map[int64]string{0: "£0.00", 5: "£0.05", 123456: "£1,234.56", 100000000: "£1,000,000.00", -250: "-£2.50"} {
-		if got := pounds(p); got != want {
-			t.Errorf("pounds(%d) = %q, want %q", p, got, want)
+	for p, want := range map[int64]string{0: "£0.00", 5: "£0.05", 123456: "£1,234.56", 100000000: "£1,000,000.00", -250: "−£2.50"} {
+		if got := format.Pence(p); got != want {
+			t.Errorf("format.Pence(%d) = %q, want %q", p, got, want)
 		}
 	}
 }
