@@ -24,37 +24,23 @@ func TestTwoWritersOfOneStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, 2)
-	for i, name := range []string{"First", "Second"} {
-		wg.Add(1)
-		go func(i int, name string) {
-			defer wg.Done()
-			next := r
-			next.Seq, next.Name = 1, name
-			ev := event{Round: r.ID, Seq: 1, Kind: "details", By: "test", At: f.now, Result: next}
-			errs[i] = f.svc.rounds.Append(f.ctx, r.ID, 1, ev, &next, "", f.now)
-		}(i, name)
-	}
-	wg.Wait()
-	won := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case fault.KindOf(err) != fault.Conflict:
-			t.Fatalf("loser: %v, want a Conflict", err)
-		}
-	}
+	storetest.OneWinner(t, 2, func(i int) error {
+		next := r
+		next.Seq, next.Name = 1, []string{"First", "Second"}[i]
+		ev := event{Round: r.ID, Seq: 1, Kind: "details", By: "test", At: f.now, Result: next}
+		return f.svc.rounds.Append(f.ctx, r.ID, 1, ev, &next, "", f.now)
+	}, func(err error) bool { return fault.KindOf(err) == fault.Conflict })
 	got, _ := f.svc.Round(f.ctx, r.ID)
-	if won != 1 || got.Seq != 1 {
-		t.Fatalf("%d writers of step 1 succeeded; round at seq %d", won, got.Seq)
+	if got.Seq != 1 {
+		t.Fatalf("round at seq %d after one step", got.Seq)
 	}
 	ev, err := f.svc.rounds.Event(f.ctx, r.ID, 1)
 	if err != nil || ev.Result.Name != got.Name {
 		t.Fatalf("event 1 %q, round %q: %v", ev.Result.Name, got.Name, err)
 	}
 
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
 	for i, key := range []string{"1.1", "1.2"} {
 		wg.Add(1)
 		go func(i int, key string) {

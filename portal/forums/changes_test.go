@@ -4,7 +4,6 @@ import (
 	"errors"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -22,29 +21,13 @@ func TestTwoWritersOfOneLedgerStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, 2)
-	for i := range errs {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			after := &placeState{Seq: 1, Capacity: 1, At: now, Holdings: []Holding{{OrgID: org(i).OrgID, Places: 1, Since: now}}}
-			errs[i] = s.record(ctx, e.ID, "book", org(i), after)
-		}(i)
-	}
-	wg.Wait()
-	won := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case !errors.Is(err, errStepTaken):
-			t.Fatalf("loser: %v, want errStepTaken", err)
-		}
-	}
+	storetest.OneWinner(t, 2, func(i int) error {
+		after := &placeState{Seq: 1, Capacity: 1, At: now, Holdings: []Holding{{OrgID: org(i).OrgID, Places: 1, Since: now}}}
+		return s.record(ctx, e.ID, "book", org(i), after)
+	}, func(err error) bool { return errors.Is(err, errStepTaken) })
 	got, err := s.entry(ctx, e.ID, 1)
-	if won != 1 || err != nil || len(got.Holdings) != 1 || got.booked() != 1 {
-		t.Fatalf("%d writers of entry 1 succeeded: %+v, %v", won, got, err)
+	if err != nil || len(got.Holdings) != 1 || got.booked() != 1 {
+		t.Fatalf("entry 1 after two writers: %+v, %v", got, err)
 	}
 	if _, err := store.Get[bson.Raw](ctx, s.db.Collection(colLedger), e.ID+":000001"); err != nil {
 		t.Fatalf("entry 1 not under the shared id format: %v", err)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -26,28 +25,13 @@ func TestTwoWritersOfOneStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, 2)
-	for i := range errs {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			_, errs[i] = s.Reply(ctx, staff, q.ID, ReplyInput{Message: fmt.Sprintf("answer %d", i), Version: q.Version})
-		}(i)
-	}
-	wg.Wait()
-	won := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case fault.KindOf(err) != fault.Conflict:
-			t.Fatalf("loser: %v, want a Conflict", err)
-		}
-	}
+	storetest.OneWinner(t, 2, func(i int) error {
+		_, err := s.Reply(ctx, staff, q.ID, ReplyInput{Message: fmt.Sprintf("answer %d", i), Version: q.Version})
+		return err
+	}, func(err error) bool { return fault.KindOf(err) == fault.Conflict })
 	got, _ := s.Get(ctx, staff, q.ID)
-	if won != 1 || got.Version != 2 || len(got.Messages) != 2 || got.Messages[0].Text != "first" || !strings.HasPrefix(got.Messages[1].Text, "answer ") {
-		t.Fatalf("%d writers of version 2 succeeded: %+v", won, got)
+	if got.Version != 2 || len(got.Messages) != 2 || got.Messages[0].Text != "first" || !strings.HasPrefix(got.Messages[1].Text, "answer ") {
+		t.Fatalf("after two writers of version 2: %+v", got)
 	}
 	if ev, err := s.changes.Event(ctx, q.ID, 2); err != nil || ev.Snapshot.Messages[1].Text != got.Messages[1].Text {
 		t.Fatalf("event 2: %+v, %v", ev, err)

@@ -3,7 +3,6 @@ package statements
 import (
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,32 +24,16 @@ func TestTwoWritersOfOneVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, 2)
-	for i, note := range []string{"one", "two"} {
-		wg.Add(1)
-		go func(i int, note string) {
-			defer wg.Done()
-			v := Version{StatementID: st.ID, N: 1, Content: st.Draft, ChangeNote: note, PublishedAt: t0, PublishedBy: "test"}
-			next := *st
-			s.versions.Apply(&next, v)
-			errs[i] = s.versions.Append(ctx, st.ID, 1, v, &next, "", t0)
-		}(i, note)
-	}
-	wg.Wait()
-	won := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case fault.KindOf(err) != fault.Conflict:
-			t.Fatalf("loser: %v, want a Conflict", err)
-		}
-	}
+	storetest.OneWinner(t, 2, func(i int) error {
+		v := Version{StatementID: st.ID, N: 1, Content: st.Draft, ChangeNote: []string{"one", "two"}[i], PublishedAt: t0, PublishedBy: "test"}
+		next := *st
+		s.versions.Apply(&next, v)
+		return s.versions.Append(ctx, st.ID, 1, v, &next, "", t0)
+	}, func(err error) bool { return fault.KindOf(err) == fault.Conflict })
 	v1, err := s.Version(ctx, st.ID, 1)
 	got, _ := s.Get(ctx, commissioner, st.ID)
-	if won != 1 || err != nil || got.Version != 1 || got.DraftChanged {
-		t.Fatalf("%d writers of version 1 succeeded: %+v %+v %v", won, got, v1, err)
+	if err != nil || got.Version != 1 || got.DraftChanged {
+		t.Fatalf("after two writers of version 1: %+v %+v %v", got, v1, err)
 	}
 	if _, err := s.Publish(ctx, st.ID, "again", commissioner, t0); fault.KindOf(err) != fault.Invalid {
 		t.Fatalf("publishing an unchanged draft: %v", err)
