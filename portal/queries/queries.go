@@ -524,8 +524,6 @@ func (s *Service) commit(ctx context.Context, q *Query, ev event, a *auth.Princi
 	return err
 }
 
-func eventID(query string, seq int) string { return store.EventID(query, seq) }
-
 // remember puts a copy of q in the read model.
 func (s *Service) remember(q *Query) {
 	cp := *q
