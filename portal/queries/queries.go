@@ -288,9 +288,15 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 	return nil
 }
 
-// Refresh reads the queries other instances changed since the last look,
-// and the targets.
+// Refresh finishes the changes of instances that stopped mid-change (older
+// than staleAfter), reads the queries other instances changed since the
+// last look, and the targets.
 func (s *Service) Refresh(ctx context.Context) error {
+	if s.rm.Loaded() {
+		if err := s.changes.Repair(ctx, s.now().Add(-staleAfter)); err != nil {
+			return fmt.Errorf("queries: %w", err)
+		}
+	}
 	if err := s.rm.Refresh(ctx); err != nil {
 		return fmt.Errorf("queries: %w", err)
 	}

@@ -148,3 +148,29 @@ func TestVersionIDMigration(t *testing.T) {
 		t.Fatalf("publishing after migration: %+v %v", v3, err)
 	}
 }
+
+// TestStoppedPublishFinishedByTheNextPublisher: a publisher that stopped
+// after its intent record, before its version, blocks version N+1 only
+// until the record is stale; the next publisher then clears it and can
+// publish.
+func TestStoppedPublishFinishedByTheNextPublisher(t *testing.T) {
+	s, _, ctx := newService(t)
+	t0 := time.Date(2025, 4, 1, 9, 0, 0, 0, time.UTC)
+	st, err := s.Create(ctx, "MPS", "Summary", commissioner, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.versions.Begin(ctx, st.ID, 1, "", t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Publish(ctx, st.ID, "First", commissioner, t0.Add(time.Second)); fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("publish while another is in flight: %v, want Conflict", err)
+	}
+	if _, err := s.Publish(ctx, st.ID, "First", commissioner, t0.Add(2*time.Minute)); fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("publish meeting a stale one: %v, want Conflict (after repair)", err)
+	}
+	v1, err := s.Publish(ctx, st.ID, "First", commissioner, t0.Add(2*time.Minute))
+	if err != nil || v1.N != 1 {
+		t.Fatalf("publish after repair: %+v, %v", v1, err)
+	}
+}

@@ -555,6 +555,11 @@ func (s *Service) Publish(ctx context.Context, id, changeNote string, by *auth.P
 	s.versions.Apply(&next, *v)
 	if err := s.versions.Append(cctx, st.ID, v.N, *v, &next, "", v.PublishedAt); err != nil {
 		if fault.KindOf(err) == fault.Conflict {
+			// Finish a publish whose writer stopped a while ago, so that
+			// the next try can go ahead.
+			if rerr := s.versions.Repair(cctx, at.Add(-staleAfter)); rerr != nil {
+				return nil, fmt.Errorf("statements: %w", rerr)
+			}
 			return nil, fault.Conflictf("Version %d was published by someone else a moment ago. Check the statement and publish again if needed.", v.N)
 		}
 		return nil, fmt.Errorf("statements: publishing version %d: %w", v.N, err)
@@ -567,6 +572,10 @@ func (s *Service) Publish(ctx context.Context, id, changeNote string, by *auth.P
 	}
 	return v, nil
 }
+
+// staleAfter is how old a publish's intent record must be before a
+// publisher that meets it counts its writer as stopped and finishes it.
+const staleAfter = time.Minute
 
 // Version returns published version n of a statement.
 func (s *Service) Version(ctx context.Context, id string, n int) (*Version, error) {
