@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -93,5 +94,43 @@ func TestEventIDMigration(t *testing.T) {
 	q4, err := s2.Reply(ctx, provA, q.ID, ReplyInput{Message: "fourth", Version: 3})
 	if err != nil || q4.Version != 4 || q4.Messages[3].Text != "fourth" {
 		t.Fatalf("reply after migration: %+v, %v", q4, err)
+	}
+}
+
+// TestRefreshFinishesStoppedChanges: a change another instance left half
+// done (its intent record and event written, not the snapshot) is finished
+// by the polling Refresh once it is older than staleAfter, not before.
+func TestRefreshFinishesStoppedChanges(t *testing.T) {
+	s, _, c := newSvc(t)
+	ctx := storetest.Context(t)
+	q, err := s.Raise(ctx, provA, "Org A", RaiseInput{Topic: "forums", Subject: "s", Message: "first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := *q
+	next.Messages = append(append([]Message(nil), q.Messages...), Message{ID: "m", At: c.t, ByName: "Sam Staff", FromCouncil: true, Text: "from another instance"})
+	next.Version, next.Status = 2, StatusAwaitingProvider
+	if err := s.changes.Begin(ctx, q.ID, 2, "", c.t); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.changes.AppendEvent(ctx, q.ID, 2, event{Action: ActCouncilMessage, From: q.Status, To: next.Status, At: c.t, Snapshot: &next}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Get(ctx, staff, q.ID); got.Version != 1 {
+		t.Fatalf("a change in flight was finished early: v%d", got.Version)
+	}
+	c.t = c.t.Add(time.Minute)
+	if err := s.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Get(ctx, staff, q.ID)
+	if got.Version != 2 || got.Messages[1].Text != "from another instance" {
+		t.Fatalf("stopped change not finished: %+v", got)
+	}
+	if l, _ := s.List(ctx, staff, Filter{}); len(l) != 1 || l[0].Version != 2 {
+		t.Fatalf("list after repair: %+v", l)
 	}
 }
