@@ -417,8 +417,8 @@ func bandOf(r *Report) Band {
 // Headline is the short set of figures other features use as live
 // evidence (the self-assessment) and the dashboard shows first.
 type Headline struct {
-	From, To        Date
-	Payments        int
+	From, To Date
+	Payments int
 	// PaidWithin30Pct is the reg 38(2)(c) band "days 1 to 30": payments
 	// made no later than the 30th day after the day of receipt. It is not
 	// "on time" under s68(2), whose last day is the 29th day after
@@ -431,7 +431,7 @@ type Headline struct {
 	MeanDaysToPay Ratio
 	OverdueCount  int
 	OverduePence  int64 // unpaid invoices, approved or not, past their deadline at the end of the range (or today)
-	Band            Band
+	Band          Band
 }
 
 // HeadlineOf picks the headline figures from a report.
