@@ -99,14 +99,14 @@ func TestS68Deadline(t *testing.T) {
 		terms              int
 		want               string
 	}{
-		{"no own due date", "2025-05-01", "", 0, "2025-05-30"},             // 1 May + 29
+		{"no own due date", "2025-05-01", "", 0, "2025-05-30"},              // 1 May + 29
 		{"own due date later", "2025-05-01", "2025-05-10", 0, "2025-06-08"}, // 10 May + 29 = 39 May = 8 June
 		{"own due date earlier", "2025-05-01", "2025-04-20", 0, "2025-05-30"},
 		{"own due date the same day", "2025-05-01", "2025-05-01", 0, "2025-05-30"},
-		{"14-day terms", "2025-05-01", "", 14, "2025-05-14"},             // 1 May + 13
+		{"14-day terms", "2025-05-01", "", 14, "2025-05-14"},                      // 1 May + 13
 		{"14-day terms, own later", "2025-05-01", "2025-05-10", 14, "2025-05-23"}, // 10 May + 13
 		{"terms over 30 capped", "2025-05-01", "", 45, "2025-05-30"},
-		{"leap year", "2024-02-15", "", 0, "2024-03-15"},     // 15 Feb + 29: 14 days left in February (29 days), 15 into March
+		{"leap year", "2024-02-15", "", 0, "2024-03-15"},       // 15 Feb + 29: 14 days left in February (29 days), 15 into March
 		{"not a leap year", "2025-02-15", "", 0, "2025-03-16"}, // 13 days left in February (28 days), 16 into March
 		{"across the year end", "2025-12-15", "", 0, "2026-01-13"},
 	}
