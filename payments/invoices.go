@@ -262,10 +262,7 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor Actor, in SubmitInput
 	inv.TermsDays = terms
 	inv.ReceivedAt = now
 	inv.ReceivedDate = LondonDay(now)
-	inv.DueDate = DueDate(inv.ReceivedDate, terms)
-	if inv.OwnDueDate > inv.DueDate {
-		inv.DueDate = inv.OwnDueDate // s68: "or its own due date if later"
-	}
+	inv.DueDate = Deadline(inv.ReceivedDate, inv.OwnDueDate, terms) // s68(2): 30 days from receipt or, if later, the invoice's own due date
 	source := in.Source
 	if source == "" {
 		source = "portal"

@@ -145,6 +145,7 @@ type Contract struct {
 	IrrecoverableVAT int64          `bson:"irrecoverable_vat"`
 	TermsDays        int            `bson:"terms_days"` // 0: the organisation's terms
 	AwardRoute       string         `bson:"award_route"`
+	ProcuredUnder    ProcuredUnder  `bson:"procured_under,omitempty"` // "": by start date (ProcuredUnderOrDefault)
 	Status           ContractStatus `bson:"status"`
 	Version          int            `bson:"version"`
 	CreatedAt        time.Time      `bson:"created_at"`

@@ -176,15 +176,27 @@ func TestSubmitInvoice(t *testing.T) {
 	if err != nil || inv2.DueDate != "2026-06-14" {
 		t.Fatalf("provider2 submit: %+v, %v", inv2, err)
 	}
-	// The invoice's own due date counts only when later than s68's.
+	// s68(2): the invoice's own due date, when later than the day of
+	// receipt (1 June), starts the 30 days; it is not itself the deadline.
+	// Due under the invoice on 31 July: deadline 31 July + 29 = 29 August.
 	own := goodInput()
 	own.InvoiceNumber, own.DueDate = "OWN-1", "2026-07-31"
-	if got, err := s.SubmitInvoice(ctx, provider1, own); err != nil || got.DueDate != "2026-07-31" {
+	if got, err := s.SubmitInvoice(ctx, provider1, own); err != nil || got.DueDate != "2026-08-29" || got.OwnDueDate != "2026-07-31" {
 		t.Fatalf("later own due date: %s, %v", got.DueDate, err)
 	}
+	// Due on 10 June, later than receipt though before 30 June: the period
+	// begins on 10 June, deadline 10 June + 29 = 9 July (the old rule kept
+	// 30 June, comparing the own date with the deadline instead of with
+	// the day of receipt).
 	own.InvoiceNumber, own.DueDate = "OWN-2", "2026-06-10"
+	if got, err := s.SubmitInvoice(ctx, provider1, own); err != nil || got.DueDate != "2026-07-09" {
+		t.Fatalf("own due date after receipt: %s, %v", got.DueDate, err)
+	}
+	// Due on 15 March, before receipt: the period begins with receipt,
+	// deadline 30 June.
+	own.InvoiceNumber, own.DueDate = "OWN-2B", "2026-03-15"
 	if got, err := s.SubmitInvoice(ctx, provider1, own); err != nil || got.DueDate != "2026-06-30" {
-		t.Fatalf("earlier own due date: %s, %v", got.DueDate, err)
+		t.Fatalf("own due date before receipt: %s, %v", got.DueDate, err)
 	}
 	own.InvoiceNumber, own.DueDate = "OWN-3", "2026-02-01"
 	if _, err := s.SubmitInvoice(ctx, provider1, own); !fault.Fields(fault.FieldsOf(err)).Has("due_date") {
