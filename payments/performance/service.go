@@ -189,7 +189,7 @@ func (s *Service) Load(ctx context.Context) error {
 	s.mu.Lock()
 	s.interest = byInv
 	s.extra = extra
-	s.rates = metrics.NewRateTable(extra...)
+	s.rates = rateTable(extra, set)
 	s.settings = set
 	s.loaded = true
 	s.ownWrites++
