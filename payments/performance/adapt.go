@@ -228,7 +228,7 @@ func (s *Service) snapshotNow(ctx context.Context) (*snapshot, error) {
 	}
 	s.mu.RUnlock()
 	s.snap = &snapshot{fp: fp, invoices: out, orgs: omap, byID: byID, keys: keys, refsKey: refsKey(contracts, orgs), built: time.Now(),
-		since: since, mark: mark}
+		since: since, mark: mark, contractsKey: refsKey(contracts, nil)}
 	s.reports = map[reportKey]*metrics.Report{}
 	s.dashboards = map[dashKey]*Dashboard{}
 	return s.snap, nil
@@ -289,7 +289,7 @@ func (s *Service) unchanged(ctx context.Context) (*snapshot, bool) {
 	}
 	if s.src.Contracts != nil {
 		cs, err := s.src.Contracts(ctx)
-		if err != nil || len(cs) != snap.fp.contracts {
+		if err != nil || len(cs) != snap.fp.contracts || refsKey(cs, nil) != snap.contractsKey {
 			return nil, false
 		}
 		for i := range cs {

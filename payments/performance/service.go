@@ -92,6 +92,10 @@ type snapshot struct {
 	// since and mark are the change mark taken when it was built.
 	since time.Time
 	mark  ChangeMark
+	// contractsKey is refsKey of the contracts alone: a change of a
+	// contract's service type or regime rebuilds the snapshot even when
+	// its update time does not move on.
+	contractsKey string
 }
 
 // ChangeMark summarises the read model for Source.Mark: how many invoices
