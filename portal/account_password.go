@@ -31,13 +31,13 @@ func (s *Server) handleAccountPasswordPost(w http.ResponseWriter, r *http.Reques
 		if current == "" {
 			f.Add("current_password", "Enter your current password")
 		}
-		for _, fe := range fault.FieldsOf(s.auth.CheckPassword("new_password", next, p.Email)) {
+		for _, fe := range fault.FieldsOf(s.Auth.CheckPassword("new_password", next, p.Email)) {
 			f.Add(fe.Field, fe.Message)
 		}
 		f.Add("confirm_password", "The new passwords do not match")
 		err = f.Err()
 	} else {
-		err = s.auth.ChangePassword(r.Context(), auth.ActorOf(p, s.clientIP(r)), p.UserID, current, next, p.SessionID)
+		err = s.Auth.ChangePassword(r.Context(), auth.ActorOf(p, s.clientIP(r)), p.UserID, current, next, p.SessionID)
 	}
 	if err != nil {
 		if fault.KindOf(err) != fault.Invalid {

@@ -27,7 +27,7 @@ func (s *Server) handleContracts(w http.ResponseWriter, r *http.Request) error {
 		return redirect(w, r, "/staff/contracts")
 	}
 	actor := payments.ActorOf(p)
-	cs, err := s.payments.Contracts(r.Context(), actor, payments.ContractFilter{OrgID: actor.OrgID})
+	cs, err := s.Payments.Contracts(r.Context(), actor, payments.ContractFilter{OrgID: actor.OrgID})
 	if err != nil {
 		return err
 	}
@@ -40,13 +40,12 @@ func (s *Server) handleStaffContracts(w http.ResponseWriter, r *http.Request) er
 	if len(q) > 60 {
 		q = q[:60]
 	}
-	cs, err := s.payments.Contracts(r.Context(), payments.ActorOf(principal(r)), payments.ContractFilter{Search: q})
+	cs, err := s.Payments.Contracts(r.Context(), payments.ActorOf(principal(r)), payments.ContractFilter{Search: q})
 	if err != nil {
 		return err
 	}
 	page := &contractsPage{basePage: s.page(r, "Contracts register"), Contracts: cs, Search: q, CanManage: auth.Can(principal(r), auth.ActionContractsManage)}
 	page.Form.Set("q", q)
-	page.Flash = s.takeFlash(r)
 	return s.render(w, r, "staff_contracts", page)
 }
 
@@ -65,7 +64,7 @@ func (s *Server) contractFormPage(r *http.Request, title string, c *payments.Con
 	if c != nil {
 		page.Action = "/staff/contracts/" + c.ID + "/edit"
 	}
-	orgs, err := s.auth.Orgs(r.Context())
+	orgs, err := s.Auth.Orgs(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +123,7 @@ func (s *Server) handleStaffContractCreate(w http.ResponseWriter, r *http.Reques
 	if err := r.ParseForm(); err != nil {
 		return fault.Wrap(fault.Invalid, err, "The form could not be read")
 	}
-	c, err := s.payments.CreateContract(r.Context(), payments.ActorOf(principal(r)), contractInput(r.PostForm))
+	c, err := s.Payments.CreateContract(r.Context(), payments.ActorOf(principal(r)), contractInput(r.PostForm))
 	if err == nil {
 		s.setFlash(w, r, "Contract "+c.Reference+" has been added")
 		return redirect(w, r, "/staff/contracts")
@@ -142,7 +141,7 @@ func (s *Server) handleStaffContractCreate(w http.ResponseWriter, r *http.Reques
 
 // handleStaffContractEdit shows the edit form.
 func (s *Server) handleStaffContractEdit(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.payments.Contract(r.Context(), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
+	c, err := s.Payments.Contract(r.Context(), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -157,7 +156,7 @@ func (s *Server) handleStaffContractEdit(w http.ResponseWriter, r *http.Request)
 // handleStaffContractUpdate saves changes to a contract.
 func (s *Server) handleStaffContractUpdate(w http.ResponseWriter, r *http.Request) error {
 	actor := payments.ActorOf(principal(r))
-	c, err := s.payments.Contract(r.Context(), actor, mux.Vars(r)["id"])
+	c, err := s.Payments.Contract(r.Context(), actor, mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -165,7 +164,7 @@ func (s *Server) handleStaffContractUpdate(w http.ResponseWriter, r *http.Reques
 		return fault.Wrap(fault.Invalid, err, "The form could not be read")
 	}
 	version, _ := strconv.Atoi(r.PostForm.Get("version"))
-	upd, err := s.payments.UpdateContract(r.Context(), actor, c.ID, version, contractInput(r.PostForm))
+	upd, err := s.Payments.UpdateContract(r.Context(), actor, c.ID, version, contractInput(r.PostForm))
 	if err == nil {
 		s.setFlash(w, r, "Your changes to contract "+upd.Reference+" have been saved")
 		return redirect(w, r, "/staff/contracts")
