@@ -420,7 +420,7 @@ const (
 	QueueQueried   Queue = "queried"   // waiting on the provider
 	QueueApproved  Queue = "approved"  // approved, awaiting a payment run
 	QueueScheduled Queue = "scheduled" // in a payment run
-	QueueOverdue   Queue = "overdue"   // approved or scheduled, past the due date, unpaid
+	QueueOverdue   Queue = "overdue"   // past the due date, unpaid, approved or not (Invoice.Overdue)
 )
 
 // Queues lists the work queues in the order pages show them.
@@ -636,15 +636,13 @@ func (s *Service) QueueCounts(ctx context.Context) (map[Queue]int, error) {
 			out[QueueNew]++
 		case StatusQueried:
 			out[QueueQueried]++
-		case StatusApproved, StatusScheduled:
-			if inv.Status == StatusApproved {
-				out[QueueApproved]++
-			} else {
-				out[QueueScheduled]++
-			}
-			if inv.DueDate < today {
-				out[QueueOverdue]++
-			}
+		case StatusApproved:
+			out[QueueApproved]++
+		case StatusScheduled:
+			out[QueueScheduled]++
+		}
+		if inv.Overdue(today) {
+			out[QueueOverdue]++
 		}
 	}
 	cached := make(map[Queue]int, len(out))
