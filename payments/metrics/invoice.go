@@ -115,14 +115,6 @@ func (inv *Invoice) RegimeOf() Regime {
 	return inv.Regime
 }
 
-// termsDays are the days of the payment period: 30, or shorter terms.
-func (inv *Invoice) termsDays() int {
-	if inv.TermsDays <= 0 || inv.TermsDays > 30 {
-		return 30
-	}
-	return inv.TermsDays
-}
-
 // Clock is where an invoice stands under Procurement Act 2023 s68(2) at
 // the end of a day (Invoice.ClockOn).
 type Clock struct {
