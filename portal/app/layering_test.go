@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -166,6 +169,7 @@ func through(p listedPackage, dep string, byPath map[string]listedPackage) strin
 // listPackages lists every package of the module with go list.
 func listPackages(t *testing.T) []listedPackage {
 	t.Helper()
+	watchSources(t)
 	cmd := exec.Command("go", "list", "-json=ImportPath,Imports,Deps", "careportal/...")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -185,4 +189,31 @@ func listPackages(t *testing.T) []listedPackage {
 		pkgs = append(pkgs, p)
 	}
 	return pkgs
+}
+
+// watchSources reads the module's directories and looks at every Go file
+// in them, so that go test's cache, which cannot see what go list reads,
+// runs this test again when any of them changes or a package is added.
+func watchSources(t *testing.T) {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
+	if err != nil {
+		t.Fatalf("go list -m: %v", err)
+	}
+	root := strings.TrimSpace(string(out))
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && path != root {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".go") {
+			_, err = os.Stat(path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("reading the module's files: %v", err)
+	}
 }
