@@ -2,8 +2,9 @@
 // plain list of invoices: Procurement Regulations 2024 reg 38 (payments
 // compliance notices), Public Contracts Regulations 2015 reg 113(7),
 // statutory interest under the Late Payment of Commercial Debts (Interest)
-// Act 1998, ageing of approved unpaid invoices, the Fair Payment Code band
-// and time spent queried.
+// Act 1998, ageing of unpaid invoices (approved or not), the Fair Payment
+// Code band and time spent queried. One rule for the Procurement Act 2023
+// s68(2) deadline and disputes (Invoice.ClockOn) serves every figure.
 //
 // It is pure Go: no store, no HTTP, no clock (callers pass "today"). Money
 // is int64 pence; dates are Europe/London calendar dates (Date). Every
