@@ -3,7 +3,6 @@ package portal
 import (
 	"net/http"
 
-	"careportal/payments"
 	"careportal/payments/metrics"
 	"careportal/payments/performance"
 )
@@ -85,7 +84,7 @@ func (s *Server) handleReportSettingsPost(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	f := r.PostForm
-	_, err := s.Performance.SaveSettings(r.Context(), payments.ActorOf(principal(r)), performance.SettingsInput{
+	_, err := s.Performance.SaveSettings(r.Context(), principal(r), performance.SettingsInput{
 		AuthorityName: f.Get("authority_name"), AuthorityIdentifier: f.Get("authority_identifier"),
 		AuthorityAddress: f.Get("authority_address"), AuthorityEmail: f.Get("authority_email"),
 		AuthorityTelephone: f.Get("authority_telephone"), AuthorityWebsite: f.Get("authority_website"),
@@ -106,7 +105,7 @@ func (s *Server) handleReportBaseRatePost(w http.ResponseWriter, r *http.Request
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	_, err := s.Performance.AddBaseRate(r.Context(), payments.ActorOf(principal(r)), performance.BaseRateInput{
+	_, err := s.Performance.AddBaseRate(r.Context(), principal(r), performance.BaseRateInput{
 		Effective: r.PostForm.Get("effective"), Rate: r.PostForm.Get("rate"),
 	})
 	if err != nil {
@@ -125,7 +124,7 @@ func (s *Server) handleReportRatesReviewedPost(w http.ResponseWriter, r *http.Re
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	if _, err := s.Performance.ReviewRates(r.Context(), payments.ActorOf(principal(r)), r.PostForm.Get("reviewed_through")); err != nil {
+	if _, err := s.Performance.ReviewRates(r.Context(), principal(r), r.PostForm.Get("reviewed_through")); err != nil {
 		if reportInvalid(err) {
 			return s.renderReportSettings(w, r, err, true)
 		}

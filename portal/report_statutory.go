@@ -118,11 +118,11 @@ func (s *Server) handleReportNotice(w http.ResponseWriter, r *http.Request) erro
 		_, _ = w.Write(buf.Bytes())
 		return nil
 	case "json":
-		w.Header().Set("Content-Disposition", `attachment; filename="payments-compliance-notice-`+to.String()+`.json"`)
 		n, err := performance.NoticeExport(rep, set)
 		if err != nil {
 			return err
 		}
+		attachment(w, "application/json", "payments-compliance-notice-"+to.String()+".json")
 		return writeJSON(w, r, http.StatusOK, n)
 	}
 	page := &noticePage{basePage: s.page(r, "Payments compliance notice"), Notice: performance.NoticeOf(rep, set), Fig: viewOf(rep),

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"careportal/auth"
 	"careportal/payments"
 	"careportal/payments/metrics"
 	"careportal/portal/fault"
@@ -103,7 +104,7 @@ type SettingsInput struct {
 
 // SaveSettings validates and stores the settings (one document, replaced
 // by bare _id).
-func (s *Service) SaveSettings(ctx context.Context, actor payments.Actor, in SettingsInput) (Settings, error) {
+func (s *Service) SaveSettings(ctx context.Context, actor *auth.Principal, in SettingsInput) (Settings, error) {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return Settings{}, err
 	}
@@ -111,7 +112,7 @@ func (s *Service) SaveSettings(ctx context.Context, actor payments.Actor, in Set
 	set := Settings{ID: settingsID, AuthorityName: tr(in.AuthorityName), AuthorityIdentifier: tr(in.AuthorityIdentifier),
 		AuthorityAddress: tr(in.AuthorityAddress), AuthorityEmail: tr(in.AuthorityEmail), AuthorityTelephone: tr(in.AuthorityTelephone),
 		AuthorityWebsite: tr(in.AuthorityWebsite), Department: tr(in.Department), ApproverName: tr(in.ApproverName),
-		ApproverJobTitle: tr(in.ApproverJobTitle), UpdatedAt: s.now().UTC(), UpdatedBy: actor.Name}
+		ApproverJobTitle: tr(in.ApproverJobTitle), UpdatedAt: s.now().UTC(), UpdatedBy: actor.DisplayName()}
 	s.mu.RLock()
 	set.RatesReviewedThrough, set.RatesReviewedBy, set.RatesReviewedAt = s.settings.RatesReviewedThrough, s.settings.RatesReviewedBy, s.settings.RatesReviewedAt
 	s.mu.RUnlock()
@@ -196,7 +197,7 @@ func ParseRateBP(s string) (int64, error) {
 }
 
 // AddBaseRate records a Bank Rate change (replacing one on the same day).
-func (s *Service) AddBaseRate(ctx context.Context, actor payments.Actor, in BaseRateInput) (metrics.BaseRate, error) {
+func (s *Service) AddBaseRate(ctx context.Context, actor *auth.Principal, in BaseRateInput) (metrics.BaseRate, error) {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return metrics.BaseRate{}, err
 	}
@@ -214,7 +215,7 @@ func (s *Service) AddBaseRate(ctx context.Context, actor payments.Actor, in Base
 	if err := f.Err(); err != nil {
 		return metrics.BaseRate{}, err
 	}
-	doc := baseRateDoc{ID: day, BasisPoints: bp, By: actor.Name, At: s.now().UTC()}
+	doc := baseRateDoc{ID: day, BasisPoints: bp, By: actor.DisplayName(), At: s.now().UTC()}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colBaseRates).ReplaceOne(ctx, bson.D{{Key: "_id", Value: day}}, doc, options.Replace().SetUpsert(true)); err != nil {
@@ -253,7 +254,7 @@ func rateTable(extra []metrics.BaseRate, set Settings) *metrics.RateTable {
 // to and including the day given (today or earlier): the rate-table
 // warning then stays quiet until a half-year starts whose reference date is
 // later.
-func (s *Service) ReviewRates(ctx context.Context, actor payments.Actor, through string) (metrics.Date, error) {
+func (s *Service) ReviewRates(ctx context.Context, actor *auth.Principal, through string) (metrics.Date, error) {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return 0, err
 	}
@@ -269,7 +270,7 @@ func (s *Service) ReviewRates(ctx context.Context, actor payments.Actor, through
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err = s.db.Collection(colSettings).UpdateOne(ctx, bson.D{{Key: "_id", Value: settingsID}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "rates_reviewed_through", Value: day}, {Key: "rates_reviewed_by", Value: actor.Name}, {Key: "rates_reviewed_at", Value: now}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "rates_reviewed_through", Value: day}, {Key: "rates_reviewed_by", Value: actor.DisplayName()}, {Key: "rates_reviewed_at", Value: now}}}},
 		options.UpdateOne().SetUpsert(true))
 	if err != nil {
 		return 0, fmt.Errorf("performance: saving the Bank Rate review: %w", err)
@@ -278,7 +279,7 @@ func (s *Service) ReviewRates(ctx context.Context, actor payments.Actor, through
 	if s.settings.ID == "" {
 		s.settings.ID = settingsID
 	}
-	s.settings.RatesReviewedThrough, s.settings.RatesReviewedBy, s.settings.RatesReviewedAt = day, actor.Name, now
+	s.settings.RatesReviewedThrough, s.settings.RatesReviewedBy, s.settings.RatesReviewedAt = day, actor.DisplayName(), now
 	s.rates = rateTable(s.extra, s.settings)
 	s.ownWrites++
 	s.mu.Unlock()

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"time"
 
+	"careportal/auth"
 	"careportal/payments/metrics"
 	"careportal/payments/performance"
 	"careportal/portal/assessment"
+	"careportal/portal/format"
 	"careportal/portal/forums"
 	"careportal/portal/queries"
 	"careportal/portal/statements"
@@ -21,7 +23,7 @@ import (
 
 func twelveMonthsTo(asOf time.Time) (time.Time, time.Time) { return asOf.AddDate(-1, 0, 0), asOf }
 
-func londonDate(t time.Time) string { return metrics.DateOf(t).Time().Format("2 January 2006") }
+func londonDate(t time.Time) string { return format.Day(metrics.DateOf(t).String()) }
 
 // performanceEvidence: payments made within days 1 to 30 of receipt (the
 // reg 38 band, not "on time" under s68), mean days to pay, the value of
@@ -33,7 +35,7 @@ func performanceEvidence(p *performance.Service) assessment.Evidence {
 		return p.Headline(ctx, metrics.DateOf(from).AddDays(1), metrics.DateOf(to))
 	}
 	basis := func(h metrics.Headline) string {
-		return fmt.Sprintf("%d %s made from %s to %s", h.Payments, asPlural(h.Payments, "payment", "payments"), h.From.Time().Format("2 January 2006"), h.To.Time().Format("2 January 2006"))
+		return fmt.Sprintf("%d %s made from %s to %s", h.Payments, asPlural(h.Payments, "payment", "payments"), format.Day(h.From.String()), format.Day(h.To.String()))
 	}
 	noPayments := "Not available: no payments were made in the 12 months to this date."
 	return assessment.Evidence{
@@ -69,7 +71,7 @@ func performanceEvidence(p *performance.Service) assessment.Evidence {
 				return assessment.Reading{}, err
 			}
 			return assessment.Reading{Available: true, Pence: h.OverduePence,
-				Basis: fmt.Sprintf("%d %s, approved or not, past the payment deadline on %s", h.OverdueCount, asPlural(h.OverdueCount, "invoice", "invoices"), h.To.Time().Format("2 January 2006"))}, nil
+				Basis: fmt.Sprintf("%d %s, approved or not, past the payment deadline on %s", h.OverdueCount, asPlural(h.OverdueCount, "invoice", "invoices"), format.Day(h.To.String()))}, nil
 		},
 		assessment.IndFairPaymentCodeBand: func(ctx context.Context, asOf time.Time) (assessment.Reading, error) {
 			h, err := headline(ctx, asOf)
@@ -90,7 +92,7 @@ func queryEvidence(q *queries.Service) assessment.Evidence {
 	return assessment.Evidence{
 		assessment.IndQueryFirstResponse: func(ctx context.Context, asOf time.Time) (assessment.Reading, error) {
 			from, to := twelveMonthsTo(asOf)
-			fg, err := q.Figures(ctx, from, to, "")
+			fg, err := q.Figures(ctx, auth.System("self-assessment evidence"), from, to, "")
 			if err != nil {
 				return assessment.Reading{}, err
 			}
@@ -102,7 +104,7 @@ func queryEvidence(q *queries.Service) assessment.Evidence {
 		},
 		assessment.IndQueryResolvedOnTarget: func(ctx context.Context, asOf time.Time) (assessment.Reading, error) {
 			from, to := twelveMonthsTo(asOf)
-			fg, err := q.Figures(ctx, from, to, "")
+			fg, err := q.Figures(ctx, auth.System("self-assessment evidence"), from, to, "")
 			if err != nil {
 				return assessment.Reading{}, err
 			}
@@ -121,7 +123,7 @@ func forumEvidence(f *forums.Service) assessment.Evidence {
 	return assessment.Evidence{
 		assessment.IndForumAttendance: func(ctx context.Context, asOf time.Time) (assessment.Reading, error) {
 			from, to := twelveMonthsTo(asOf)
-			fg, err := f.Figures(ctx, from, to)
+			fg, err := f.Figures(ctx, auth.System("self-assessment evidence"), from, to)
 			if err != nil {
 				return assessment.Reading{}, err
 			}
@@ -139,7 +141,7 @@ func forumEvidence(f *forums.Service) assessment.Evidence {
 func statementEvidence(st *statements.Service) assessment.Evidence {
 	return assessment.Evidence{
 		assessment.IndStatementAge: func(ctx context.Context, asOf time.Time) (assessment.Reading, error) {
-			all, err := st.List(ctx)
+			all, err := st.List(ctx, auth.System("self-assessment evidence"))
 			if err != nil {
 				return assessment.Reading{}, err
 			}
