@@ -223,6 +223,7 @@ func TestContractsProcuredUnder(t *testing.T) {
 	if _, err := Contracts(ctx, pay, staff, []byte(file)); err != nil {
 		t.Fatal(err)
 	}
+	fresh := payments.NewService(st.DB, orgs, payments.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	for ref, want := range map[string]struct{ stored, effective payments.ProcuredUnder }{
 		"HC-001":  {payments.ProcuredPCR2015, payments.ProcuredPCR2015}, // started after the Act but procured under PCR 2015
 		"RES-001": {payments.ProcuredPA2023, payments.ProcuredPA2023},   // started before it but procured under the Act
@@ -231,6 +232,11 @@ func TestContractsProcuredUnder(t *testing.T) {
 	} {
 		c, err := pay.ContractByRef(ctx, staff, ref)
 		if err != nil || c.ProcuredUnder != want.stored || c.ProcuredUnderOrDefault() != want.effective {
+			t.Errorf("%s: stored %q effective %q, want %q %q (%v)", ref, c.ProcuredUnder, c.ProcuredUnderOrDefault(), want.stored, want.effective, err)
+		}
+		// A fresh service reads the field back from the store.
+		c, err = fresh.ContractByRef(ctx, staff, ref)
+		if err != nil || c.ProcuredUnder != want.stored {
 			t.Errorf("%s: stored %q effective %q, want %q %q (%v)", ref, c.ProcuredUnder, c.ProcuredUnderOrDefault(), want.stored, want.effective, err)
 		}
 	}
