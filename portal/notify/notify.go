@@ -510,3 +510,20 @@ func (s *Service) MarkAllRead(ctx context.Context, by *auth.Principal) error {
 	s.readsRM.Saw(doc.At)
 	return nil
 }
+
+// HasOnce reports whether a notification was added under id by ToOrgOnce
+// (from the in-memory read model), so a daily job can skip what it
+// already told.
+func (s *Service) HasOnce(ctx context.Context, id string) (bool, error) {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return false, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, n := range s.all {
+		if n.ID == "c:"+id {
+			return true, nil
+		}
+	}
+	return false, nil
+}
