@@ -69,6 +69,9 @@ func (a *App) wireMail(w *wiring, o Options) {
 		if err := deadlineDigest(ctx, s, now, name); err != nil {
 			return err
 		}
+		if err := overdueQueriesDigest(ctx, s, now, name); err != nil {
+			return err
+		}
 		_, err := s.Mail.BuildDigests(ctx, now)
 		return err
 	})
@@ -366,6 +369,48 @@ func invoiceAnnouncement(inv payments.Invoice, ev payments.Event, serviceName st
 		Reason:     fmt.Sprintf("You get this email because you are a user of %s on %s, and this is one of your organisation's invoices.", inv.OrgName, serviceName),
 		Title:      subject,
 	}, true
+}
+
+// overdueQueriesDigest is each council team's daily email of its open
+// queries past a service-level target (one email a team, not one a query;
+// none when there are none). Its id is the team and the London date, so
+// it goes once a day.
+func overdueQueriesDigest(ctx context.Context, s *Services, now time.Time, serviceName string) error {
+	views, err := s.Queries.PastTarget(ctx, now)
+	if err != nil {
+		return err
+	}
+	byTeam := map[string][]string{}
+	var teams []string
+	for _, v := range views {
+		missed := "not resolved by " + v.ResolutionDue.Format("2 January 2006")
+		if v.PastFirstResponse && v.FirstResponseAt.IsZero() {
+			missed = "no first response by " + v.FirstResponseDue.Format("2 January 2006")
+		}
+		if _, ok := byTeam[v.Team]; !ok {
+			teams = append(teams, v.Team)
+		}
+		byTeam[v.Team] = append(byTeam[v.Team], fmt.Sprintf("%s, %s: %s (raised %s)", v.OrgName, v.Subject, missed, v.RaisedAt.In(london).Format("2 January 2006")))
+	}
+	today := now.In(london).Format("2006-01-02")
+	for _, team := range teams {
+		lines := byTeam[team]
+		word := "queries are"
+		if len(lines) == 1 {
+			word = "query is"
+		}
+		err := s.Mail.Announce(ctx, mail.Announcement{
+			ID: "query-sla:" + team + ":" + today, Kind: mail.KindStaffQueue, Team: team, Posted: true,
+			Subject:    fmt.Sprintf("%d %s past the service-level target", len(lines), word),
+			Paragraphs: append([]string{"These open queries in the " + auth.TeamName(team) + " queue have missed their service-level target:"}, lines...),
+			Path:       "/queries", LinkText: "See the queries",
+			Reason: "You get this daily email because you are in the " + auth.TeamName(team) + " team on " + serviceName + ".",
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // forumReminders tells each organisation with booked places at an event

@@ -9,6 +9,7 @@ import (
 	"careportal/portal/forums"
 	"careportal/portal/mail"
 	"careportal/portal/mail/mailtest"
+	"careportal/portal/queries"
 	"careportal/portal/store/storetest"
 )
 
@@ -114,5 +115,86 @@ func TestForumReminderTwoWorkingDaysBefore(t *testing.T) {
 	}
 	if n != 1 {
 		t.Fatalf("in-portal reminders: %d, want 1 (%+v)", n, items)
+	}
+}
+
+// TestOverdueQueriesDigest: the staff are told of queries past their
+// service-level target in one daily email per team (not one per query),
+// once a day however often the job runs; a team with none gets nothing.
+func TestOverdueQueriesDigest(t *testing.T) {
+	srv := mailtest.Start(t, mailtest.Options{})
+	tr, err := mail.Settings{SMTPURL: srv.URL(), MailFrom: "portal@council.example"}.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := storetest.Context(t)
+	a, err := New(ctx, storetest.New(t), Options{Hash: auth.CheapHashParams,
+		Mail: MailOptions{Transport: tr, BaseURL: "https://portal.example.gov.uk", ServiceName: "P"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := a.Auth.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{Name: "Sunrise", SupplierRef: "SUP1", TermsDays: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []auth.UserInput{
+		{Email: "pay@council.example", Name: "Pay", Role: auth.RoleBrokerage, Teams: []string{"brokerage-payments"}},
+		{Email: "qa@council.example", Name: "QA", Role: auth.RoleBrokerage, Teams: []string{"quality-assurance"}},
+	} {
+		if _, err := a.Auth.CreateUser(ctx, auth.CommandLine, u, "violet tractor harbour 42"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prov := &auth.Principal{UserID: "p1", Name: "Ann", Role: auth.RoleProvider, OrgID: org.ID}
+	for _, subject := range []string{"Short payment", "Missing remittance"} {
+		if _, err := a.Queries.Raise(ctx, prov, org.Name, queries.RaiseInput{Topic: "remittance", Subject: subject, Message: "Please check."}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deliver := func() {
+		t.Helper()
+		if _, err := a.Mail.FanOut(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Mail.Outbox.DeliverDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deliver() // the "new query" emails
+	digests := func(email string) []mailtest.Received {
+		var out []mailtest.Received
+		for _, m := range srv.To(email) {
+			if strings.Contains(m.Header("Subject"), "past the service-level target") {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	if err := overdueQueriesDigest(ctx, &a.Services, time.Now(), "P"); err != nil {
+		t.Fatal(err)
+	}
+	deliver()
+	if d := digests("pay@council.example"); len(d) != 0 {
+		t.Fatalf("queries raised today are not past target, yet %d digests", len(d))
+	}
+	later := time.Now().AddDate(0, 0, 21)
+	for range 2 {
+		if err := overdueQueriesDigest(ctx, &a.Services, later, "P"); err != nil {
+			t.Fatal(err)
+		}
+		deliver()
+	}
+	d := digests("pay@council.example")
+	if len(d) != 1 || d[0].Header("Subject") != "2 queries are past the service-level target" {
+		t.Fatalf("payments team digests: %d, want one for both queries", len(d))
+	}
+	body := strings.ReplaceAll(string(d[0].Data), "=\r\n", "")
+	for _, want := range []string{"Short payment", "Missing remittance", "no first response by"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the digest does not say %q", want)
+		}
+	}
+	if d := digests("qa@council.example"); len(d) != 0 {
+		t.Errorf("quality team has no overdue queries, yet %d digests", len(d))
 	}
 }
