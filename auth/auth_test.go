@@ -281,7 +281,7 @@ func TestLoginThrottlingBacksOffAndForgets(t *testing.T) {
 		clk.Add(throttleCap)
 		_, _ = s.Login(ctx, "victim@example.org", "attacker guess", "203.0.113.66")
 	}
-	wait, err := s.throttleWait(ctx, s.now(), "acct:victim@example.org", "ip:192.0.2.200")
+	wait, _, err := s.throttleWait(ctx, s.now(), throttleKey{"acct:victim@example.org", accountFreeFailures}, throttleKey{"ip:192.0.2.200", addressFreeFailures})
 	if err != nil || wait > throttleCap {
 		t.Fatalf("wait %s > cap (%v)", wait, err)
 	}

@@ -61,6 +61,8 @@ type Service struct {
 	log    *slog.Logger
 	common map[string]struct{}
 
+	throttleLocks keyLocks
+
 	cacheTTL time.Duration
 	mu       sync.Mutex
 	people   map[string]cachedPerson // by user id
