@@ -113,6 +113,13 @@ func TestCheckPassword(t *testing.T) {
 		{"123qweasdzxc", false, "too common"},
 		{"QWERTY123456", false, "too common"}, // the list is compared ignoring case
 		{"someone@example.org", false, "email address"},
+		// Near variants of the list: digits and symbols at the ends are
+		// stripped and the rest compared ignoring case, and the message says so.
+		{"password123456", false, "numbers or symbols added at the start or end"},
+		{"PassWord!!2024", false, "numbers or symbols added at the start or end"},
+		{"2024 Qwerty !!", false, "numbers or symbols added at the start or end"},
+		{"violet tractor harbour 42", true, ""},
+		{"839201746352", true, ""}, // digits only: no core to compare
 		{"  spaces and ünïcödé and 🙂 ok  ", true, ""},
 	}
 	for _, c := range cases {
