@@ -61,7 +61,7 @@ type eventsPage struct {
 	basePage
 	Upcoming []eventRow
 	Past     []eventRow
-	FeedURL  string
+	Feed     *forums.Feed // the organisation's calendar feed, if it has one
 	Provider bool
 }
 
@@ -96,11 +96,11 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if p.OrgID != "" {
-		tok, err := s.forums.FeedToken(r.Context(), p.OrgID, now)
-		if err != nil {
+		// Only whether there is an address: it is shown once, when made
+		// (by POST), and never made by looking at this page.
+		if page.Feed, err = s.forums.FeedFor(r.Context(), p.OrgID); err != nil {
 			return err
 		}
-		page.FeedURL = s.absoluteURL(r, "/events/feed/"+tok+".ics")
 	}
 	return s.render(w, r, "events", page)
 }
@@ -356,12 +356,39 @@ func (s *Server) handleEventFeed(w http.ResponseWriter, r *http.Request) error {
 	return s.writeICS(w, r, "provider-forums.ics", s.cfg.ServiceName+": forums and events", items)
 }
 
-func (s *Server) handleEventFeedReset(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.forums.ResetFeedToken(r.Context(), principal(r).OrgID, s.cfg.Now()); err != nil {
+type eventFeedPage struct {
+	basePage
+	FeedURL  string
+	Replaced bool
+}
+
+// handleEventFeedCreate makes the organisation's calendar feed address and
+// shows it, once. If the organisation already has one (someone else made
+// it, perhaps at the same moment) it is kept and the person is told how to
+// replace it.
+func (s *Server) handleEventFeedCreate(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	tok, err := s.forums.CreateFeedToken(r.Context(), p.OrgID, forumsActor(p), s.cfg.Now())
+	if fault.KindOf(err) == fault.Conflict {
+		fe, _ := fault.As(err)
+		s.setFlash(w, r, fe.Message)
+		return redirect(w, r, "/events#feed")
+	}
+	if err != nil {
 		return err
 	}
-	s.setFlash(w, r, "Your calendar feed address has changed: the old address no longer works")
-	return redirect(w, r, "/events#feed")
+	return s.render(w, r, "events_feed", &eventFeedPage{basePage: s.page(r, "Your calendar feed address"), FeedURL: s.absoluteURL(r, "/events/feed/"+tok+".ics")})
+}
+
+// handleEventFeedReset replaces the address (the old one stops working at
+// once) and shows the new one, once.
+func (s *Server) handleEventFeedReset(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	tok, err := s.forums.ResetFeedToken(r.Context(), p.OrgID, forumsActor(p), s.cfg.Now())
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, "events_feed", &eventFeedPage{basePage: s.page(r, "Your new calendar feed address"), FeedURL: s.absoluteURL(r, "/events/feed/"+tok+".ics"), Replaced: true})
 }
 
 // --- commissioners

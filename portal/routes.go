@@ -176,6 +176,7 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/commission/statements/{id}/publish", s.handle(s.allowed(auth.ActionEditStatements, s.handleCommissionStatementPublish))).Methods(http.MethodPost)
 	// forums: the calendar feed is reached by its secret token (calendar apps cannot sign in)
 	r.Handle("/events/feed/{token:[0-9a-f]{64}}.ics", s.handle(s.handleEventFeed)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/events/feed", s.handle(s.allowed(auth.ActionBookEvents, s.handleEventFeedCreate))).Methods(http.MethodPost)
 	r.Handle("/events/feed/reset", s.handle(s.allowed(auth.ActionBookEvents, s.handleEventFeedReset))).Methods(http.MethodPost)
 	r.Handle("/events", s.handle(s.allowed(auth.ActionReadEvents, s.handleEvents))).Methods(http.MethodGet)
 	r.Handle("/events/{id:ev_[0-9a-f]+}.ics", s.handle(s.allowed(auth.ActionReadEvents, s.handleEventICS))).Methods(http.MethodGet)

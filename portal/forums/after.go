@@ -2,6 +2,9 @@ package forums
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
@@ -286,57 +289,85 @@ func (s *Service) Figures(ctx context.Context, from, to time.Time) (Figures, err
 	return fg, nil
 }
 
-// feedToken maps an organisation's calendar feed token to the
-// organisation. The token itself is the _id: it is 256 random bits, so it
-// cannot be guessed, and the feed URL is the only credential a calendar
-// application can carry.
-type feedToken struct {
-	ID        string    `bson:"_id"` // the token
-	OrgID     string    `bson:"orgID"`
-	CreatedAt time.Time `bson:"createdAt"`
+// Calendar feed tokens. Each organisation has at most one, in one
+// document whose _id is derived from the organisation's id ("feed:" + the
+// first 16 bytes of sha256("careportal feed " + orgID), in hex), so
+// creating, replacing and finding it are single steps by bare _id. The
+// token a calendar application carries is that key (32 hex) followed by
+// 128 random bits (32 hex); only the sha256 of the random part is stored,
+// like API tokens, so the address is shown once, when it is made.
+type feedDoc struct {
+	ID        string    `bson:"_id"`
+	OrgID     string    `bson:"org_id"`
+	Hash      string    `bson:"hash"` // sha256 of the secret part, hex
+	CreatedAt time.Time `bson:"created_at"`
+	CreatedBy string    `bson:"created_by,omitempty"`
 }
 
-// feedKey is the per-organisation pointer to its current token.
-type feedKey struct {
-	ID    string `bson:"_id"` // "org:"+orgID
-	Token string `bson:"token"`
+// Feed describes an organisation's calendar feed (never its address).
+type Feed struct {
+	CreatedAt time.Time
+	CreatedBy string
 }
 
-// FeedToken returns the organisation's calendar feed token, making one on
-// first use.
-func (s *Service) FeedToken(ctx context.Context, orgID string, now time.Time) (string, error) {
+func feedKey(orgID string) string {
+	sum := sha256.Sum256([]byte("careportal feed " + orgID))
+	return hex.EncodeToString(sum[:16])
+}
+
+func feedSecretHash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// newFeedDoc makes a token for the organisation and the document that
+// recognises it.
+func newFeedDoc(orgID string, by Actor, now time.Time) (feedDoc, string) {
+	key, secret := feedKey(orgID), store.NewID("", 16)
+	return feedDoc{ID: "feed:" + key, OrgID: orgID, Hash: feedSecretHash(secret), CreatedAt: now.UTC(), CreatedBy: by.Name}, key + secret
+}
+
+// FeedFor says whether the organisation has a calendar feed address, and
+// when it was made; nil when it has none. It never writes.
+func (s *Service) FeedFor(ctx context.Context, orgID string) (*Feed, error) {
 	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
 	defer cancel()
-	var k feedKey
-	err := s.db.Collection(colFeeds).FindOne(ctx, bson.D{{Key: "_id", Value: "org:" + orgID}}).Decode(&k)
-	if err == nil {
-		return k.Token, nil
+	var d feedDoc
+	err := s.db.Collection(colFeeds).FindOne(ctx, bson.D{{Key: "_id", Value: "feed:" + feedKey(orgID)}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
 	}
-	if !errors.Is(err, mongo.ErrNoDocuments) {
-		return "", fmt.Errorf("forums: reading feed token: %w", err)
+	if err != nil {
+		return nil, fmt.Errorf("forums: reading the feed: %w", err)
 	}
-	return s.ResetFeedToken(ctx, orgID, now)
+	return &Feed{CreatedAt: d.CreatedAt, CreatedBy: d.CreatedBy}, nil
 }
 
-// ResetFeedToken replaces the organisation's feed token; the old feed URL
-// stops working.
-func (s *Service) ResetFeedToken(ctx context.Context, orgID string, now time.Time) (string, error) {
+// CreateFeedToken makes the organisation's calendar feed token, in one
+// insert with the organisation's fixed _id: when it already has one
+// (however many ask at once, only one is made) it is a Conflict, and the
+// existing address is kept.
+func (s *Service) CreateFeedToken(ctx context.Context, orgID string, by Actor, now time.Time) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
 	defer cancel()
-	c := s.db.Collection(colFeeds)
-	var old feedKey
-	_ = c.FindOne(ctx, bson.D{{Key: "_id", Value: "org:" + orgID}}).Decode(&old)
-	tok := randomToken()
-	if _, err := c.InsertOne(ctx, feedToken{ID: "tok:" + tok, OrgID: orgID, CreatedAt: now.UTC()}); err != nil {
-		return "", fmt.Errorf("forums: saving feed token: %w", err)
-	}
-	if _, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: "org:" + orgID}}, feedKey{ID: "org:" + orgID, Token: tok}, optsUpsert()); err != nil {
-		return "", fmt.Errorf("forums: saving feed token: %w", err)
-	}
-	if old.Token != "" {
-		if _, err := c.DeleteOne(ctx, bson.D{{Key: "_id", Value: "tok:" + old.Token}}); err != nil {
-			return "", fmt.Errorf("forums: removing old feed token: %w", err)
+	d, tok := newFeedDoc(orgID, by, now)
+	if _, err := s.db.Collection(colFeeds).InsertOne(ctx, d); err != nil {
+		if store.IsDuplicateKey(err) {
+			return "", fault.Conflictf("Your organisation already has a calendar feed address. If you do not have it, replace it to get a new one")
 		}
+		return "", fmt.Errorf("forums: saving the feed token: %w", err)
+	}
+	return tok, nil
+}
+
+// ResetFeedToken replaces the organisation's feed token (or makes one) in
+// one replace by bare _id: from that moment the old address stops working.
+func (s *Service) ResetFeedToken(ctx context.Context, orgID string, by Actor, now time.Time) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	defer cancel()
+	d, tok := newFeedDoc(orgID, by, now)
+	if _, err := s.db.Collection(colFeeds).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d, optsUpsert()); err != nil {
+		return "", fmt.Errorf("forums: saving the feed token: %w", err)
 	}
 	return tok, nil
 }
@@ -354,15 +385,18 @@ func (s *Service) FeedOrg(ctx context.Context, token string) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
 	defer cancel()
-	var t feedToken
-	err := s.db.Collection(colFeeds).FindOne(ctx, bson.D{{Key: "_id", Value: "tok:" + token}}).Decode(&t)
+	var d feedDoc
+	err := s.db.Collection(colFeeds).FindOne(ctx, bson.D{{Key: "_id", Value: "feed:" + token[:32]}}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return "", fault.NotFoundf("feed not found")
 	}
 	if err != nil {
 		return "", fmt.Errorf("forums: reading feed token: %w", err)
 	}
-	return t.OrgID, nil
+	if subtle.ConstantTimeCompare([]byte(d.Hash), []byte(feedSecretHash(token[32:]))) != 1 {
+		return "", fault.NotFoundf("feed not found")
+	}
+	return d.OrgID, nil
 }
 
 func optsUpsert() *options.ReplaceOptionsBuilder { return options.Replace().SetUpsert(true) }

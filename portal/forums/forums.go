@@ -233,7 +233,14 @@ func NewService(db *mongo.Database, notify Announcer, dir Directory) *Service {
 func (s *Service) EnsureIndexes(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
 	defer cancel()
-	return store.EnsureCollections(ctx, s.db, colEvents, colLedger, colBookings, colComments, colFeeds)
+	if err := store.EnsureCollections(ctx, s.db, colEvents, colLedger, colBookings, colComments, colFeeds); err != nil {
+		return err
+	}
+	// Feed tokens from before they were stored hashed (documents "tok:"+token
+	// and "org:"+id with the token in the clear) are removed: those
+	// addresses stop working and the organisation makes a new one.
+	_, err := s.db.Collection(colFeeds).DeleteMany(ctx, bson.D{{Key: "hash", Value: bson.D{{Key: "$exists", Value: false}}}})
+	return err
 }
 
 var london = mustLondon()
@@ -248,7 +255,6 @@ func mustLondon() *time.Location {
 
 func newID(prefix string) string { return store.NewID(prefix, 10) }
 
-func randomToken() string { return store.NewID("", 32) }
 
 // Limits.
 const (
