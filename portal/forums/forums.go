@@ -255,7 +255,6 @@ func mustLondon() *time.Location {
 
 func newID(prefix string) string { return store.NewID(prefix, 10) }
 
-
 // Limits.
 const (
 	MaxPlacesPerOrg = 10
