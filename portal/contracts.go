@@ -46,7 +46,6 @@ func (s *Server) handleStaffContracts(w http.ResponseWriter, r *http.Request) er
 	}
 	page := &contractsPage{basePage: s.page(r, "Contracts register"), Contracts: cs, Search: q, CanManage: auth.Can(principal(r), auth.ActionContractsManage)}
 	page.Form.Set("q", q)
-	page.Flash = s.takeFlash(r)
 	return s.render(w, r, "staff_contracts", page)
 }
 

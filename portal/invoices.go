@@ -153,7 +153,6 @@ func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) error {
 	}
 	page.Invoices = rows(res.Invoices, s.payments.Today())
 	page.Pager = newPager("/invoices", q, res)
-	page.Flash = s.takeFlash(r)
 	return s.render(w, r, "invoices", page)
 }
 
@@ -291,7 +290,6 @@ func (s *Server) handleInvoiceShow(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	page.Flash = s.takeFlash(r)
 	return s.render(w, r, "invoice", page)
 }
 

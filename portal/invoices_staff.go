@@ -70,7 +70,6 @@ func (s *Server) handleStaffInvoices(w http.ResponseWriter, r *http.Request) err
 	}
 	page.Invoices = rows(res.Invoices, s.payments.Today())
 	page.Pager = newPager("/staff/invoices", q, res)
-	page.Flash = s.takeFlash(r)
 	return s.render(w, r, "staff_invoices", page)
 }
 
@@ -80,7 +79,6 @@ func (s *Server) handleStaffInvoiceShow(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	page.Flash = s.takeFlash(r)
 	return s.render(w, r, "invoice", page)
 }
 

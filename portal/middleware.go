@@ -21,13 +21,15 @@ const (
 )
 
 // middleware wraps the router, outermost first: request id and log,
-// panic recovery, security headers, the body ceiling and cross-origin
-// protection for state-changing requests.
+// panic recovery, security headers, the body ceiling, cross-origin
+// protection for state-changing requests, who is acting, and the flash
+// message.
 func (s *Server) middleware(h http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, forbiddenCrossOrigin)
 	}))
+	h = s.showFlash(h)    // the session's one-off message, for the page
 	h = s.authenticate(h) // accounts: session cookie or API token -> principal
 	h = cop.Handler(h)
 	h = s.limitBody(h)

@@ -65,7 +65,6 @@ func (s *Server) handleRemittance(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	page.Flash = s.takeFlash(r)
 	return s.render(w, r, "staff_remittance", page)
 }
 
@@ -193,7 +192,6 @@ func (s *Server) handleRemittanceRun(w http.ResponseWriter, r *http.Request) err
 		title = "Payment run applied"
 	}
 	page := &remittanceRunPage{basePage: s.page(r, title), Report: rep, Outcomes: remittance.Outcomes}
-	page.Flash = s.takeFlash(r)
 	return s.render(w, r, "staff_remittance_run", page)
 }
 

@@ -9,8 +9,9 @@ import (
 	"careportal/portal/fault"
 )
 
-// routes registers every route of the portal, in one place, top to bottom.
-// Each feature has its own section; guards say who may reach a route.
+// routes is the index of every route of the portal: this file, read top
+// to bottom, lists them all. Each feature has its own route function below;
+// the guard wrapped round a handler says who may reach it.
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
 	r.StrictSlash(false)
@@ -25,17 +26,46 @@ func (s *Server) routes() http.Handler {
 		})
 	})
 
-	// --- operations and static files
+	s.routesOps(r)
+	s.routesPublic(r)
+	s.routesAccounts(r)
+	s.routesRemittance(r)
+	s.routesInvoices(r)
+	s.routesReports(r)
+	s.routesContacts(r)
+	s.routesQueries(r)
+	s.routesNotifications(r)
+	s.routesStatements(r)
+	s.routesForums(r)
+	s.routesAssessment(r)
+	s.routesAPI(r)
+
+	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return fault.NotFoundf("page not found")
+	})
+	r.MethodNotAllowedHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return &fault.Error{Kind: fault.Invalid, Message: "This action is not available"}
+	})
+	return r
+}
+
+// routesOps registers operations and static files.
+func (s *Server) routesOps(r *mux.Router) {
 	r.Handle("/healthz", s.handle(s.handleHealthz)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/readyz", s.handle(s.handleReadyz)).Methods(http.MethodGet, http.MethodHead)
 	r.PathPrefix("/static/").Handler(s.handle(s.handleStatic)).Methods(http.MethodGet, http.MethodHead)
+}
 
-	// --- public pages
+// routesPublic registers public pages.
+func (s *Server) routesPublic(r *mux.Router) {
 	r.Handle("/", s.handle(s.handleStart)).Methods(http.MethodGet)
 	r.Handle("/accessibility", s.handle(s.handleAccessibility)).Methods(http.MethodGet)
 	r.Handle("/privacy", s.handle(s.handlePrivacy)).Methods(http.MethodGet)
+}
 
-	// --- accounts: sign-in, home pages, admin, invitations, tokens, audit
+// routesAccounts registers sign-in, home pages, invitations, organisation
+// users and tokens, and the admin pages for organisations, users and audit.
+func (s *Server) routesAccounts(r *mux.Router) {
 	r.Handle("/login", s.handle(s.handleLogin)).Methods(http.MethodGet)
 	r.Handle("/login", s.handle(s.handleLoginPost)).Methods(http.MethodPost)
 	r.Handle("/logout", s.handle(s.handleLogout)).Methods(http.MethodPost)
@@ -69,9 +99,10 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/admin/users/{id}/reactivate", s.handle(s.allowed(auth.ActionAdminUsers, s.handleAdminUserReactivate))).Methods(http.MethodPost)
 	r.Handle("/admin/users/{id}/reinvite", s.handle(s.allowed(auth.ActionAdminUsers, s.handleAdminUserReinvite))).Methods(http.MethodPost)
 	r.Handle("/admin/audit", s.handle(s.allowed(auth.ActionReadAudit, s.handleAdminAudit))).Methods(http.MethodGet)
-	// --- end accounts
+}
 
-	// --- contracts, invoices, remittance
+// routesRemittance registers the contracts import and payment runs (remittance).
+func (s *Server) routesRemittance(r *mux.Router) {
 	// imports and payment runs (remittance)
 	r.Handle("/staff/contracts/import", s.handle(s.allowed(auth.ActionContractsImport, s.handleContractsImport))).Methods(http.MethodGet)
 	r.Handle("/staff/contracts/import", s.handleUpload(contractsImportLimit, s.allowed(auth.ActionContractsImport, s.handleContractsImportPost))).Methods(http.MethodPost)
@@ -79,7 +110,10 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/staff/remittance", s.handleUpload(remittanceUploadLimit, s.allowed(auth.ActionRemittance, s.handleRemittanceUpload))).Methods(http.MethodPost)
 	r.Handle("/staff/remittance/{id:[0-9a-f]{64}}", s.handle(s.allowed(auth.ActionRemittance, s.handleRemittanceRun))).Methods(http.MethodGet)
 	r.Handle("/staff/remittance/{id:[0-9a-f]{64}}/apply", s.handle(s.allowed(auth.ActionRemittance, s.handleRemittanceApply))).Methods(http.MethodPost)
-	// --- end imports and payment runs
+}
+
+// routesInvoices registers the invoice and contract pages of providers and council staff.
+func (s *Server) routesInvoices(r *mux.Router) {
 	// payments core: provider pages
 	r.Handle("/invoices", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleInvoices))).Methods(http.MethodGet)
 	r.Handle("/invoices/new", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleInvoiceNew))).Methods(http.MethodGet)
@@ -98,9 +132,10 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/staff/contracts/new", s.handle(s.allowed(auth.ActionContractsManage, s.handleStaffContractCreate))).Methods(http.MethodPost)
 	r.Handle("/staff/contracts/{id}/edit", s.handle(s.allowed(auth.ActionContractsManage, s.handleStaffContractEdit))).Methods(http.MethodGet)
 	r.Handle("/staff/contracts/{id}/edit", s.handle(s.allowed(auth.ActionContractsManage, s.handleStaffContractUpdate))).Methods(http.MethodPost)
-	// --- end payments core
+}
 
-	// --- payment performance and reports
+// routesReports registers payment performance and reports.
+func (s *Server) routesReports(r *mux.Router) {
 	r.Handle("/performance", s.handle(s.allowed(auth.ActionViewPerformance, s.handleReportPerformance))).Methods(http.MethodGet)
 	r.Handle("/reports", s.handle(s.allowed(auth.ActionViewReports, s.handleReports))).Methods(http.MethodGet)
 	r.Handle("/reports/payment-performance.{format:csv|json}", s.handle(s.allowed(auth.ActionViewPerformance, s.handleReportFigures))).Methods(http.MethodGet)
@@ -115,9 +150,10 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/admin/reporting-settings", s.handle(s.allowed(auth.ActionReportingSettings, s.handleReportSettingsPost))).Methods(http.MethodPost)
 	r.Handle("/admin/reporting-settings/base-rates", s.handle(s.allowed(auth.ActionReportingSettings, s.handleReportBaseRatePost))).Methods(http.MethodPost)
 	r.Handle("/api/v1/reports/payment-performance", s.handle(s.allowed(auth.ActionViewPerformance, s.handleAPIPaymentPerformance))).Methods(http.MethodGet)
-	// --- end payment performance and reports
+}
 
-	// --- engagement: contacts, queries, statements, forums, notifications
+// routesContacts registers the contacts directory.
+func (s *Server) routesContacts(r *mux.Router) {
 	// contacts: the team directory is public; named contacts show when signed in
 	r.Handle("/contacts", s.handle(s.handleContacts)).Methods(http.MethodGet)
 	r.Handle("/contacts/topics/{slug}", s.handle(s.handleContactsTopic)).Methods(http.MethodGet)
@@ -130,6 +166,10 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/contacts/people/{id}/edit", s.handle(s.signedIn(s.handleContactUpdate))).Methods(http.MethodPost)
 	r.Handle("/contacts/people/{id}/checked", s.handle(s.signedIn(s.handleContactChecked))).Methods(http.MethodPost)
 	r.Handle("/contacts/people/{id}/remove", s.handle(s.signedIn(s.handleContactRemove))).Methods(http.MethodPost)
+}
+
+// routesQueries registers queries, their service levels and bank holidays.
+func (s *Server) routesQueries(r *mux.Router) {
 	// queries (specific paths before /queries/{id})
 	r.Handle("/queries", s.handle(s.allowed(auth.ActionReadQueries, s.handleQueries))).Methods(http.MethodGet)
 	r.Handle("/queries/new", s.handle(s.allowed(auth.ActionRaiseQuery, s.handleQueryNew))).Methods(http.MethodGet)
@@ -146,13 +186,18 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/admin/query-settings", s.handle(s.allowed(auth.ActionQuerySettings, s.handleQueryTargetsSave))).Methods(http.MethodPost)
 	r.Handle("/admin/bank-holidays", s.handle(s.allowed(auth.ActionQuerySettings, s.handleHolidayAdd))).Methods(http.MethodPost)
 	r.Handle("/admin/bank-holidays/remove", s.handle(s.allowed(auth.ActionQuerySettings, s.handleHolidayRemove))).Methods(http.MethodPost)
+}
+
+// routesNotifications registers notifications.
+func (s *Server) routesNotifications(r *mux.Router) {
 	// notifications
 	r.Handle("/notifications", s.handle(s.allowed(auth.ActionReadNotifications, s.handleNotifications))).Methods(http.MethodGet)
 	r.Handle("/notifications/read-all", s.handle(s.allowed(auth.ActionReadNotifications, s.handleNotificationsReadAll))).Methods(http.MethodPost)
 	r.Handle("/notifications/{id}/read", s.handle(s.allowed(auth.ActionReadNotifications, s.handleNotificationRead))).Methods(http.MethodPost)
-	// --- end contacts, queries, notifications
+}
 
-	// --- engagement: market position statements and forums
+// routesStatements registers market position statements and feedback on them.
+func (s *Server) routesStatements(r *mux.Router) {
 	// statements: readers (providers and staff); feedback by providers
 	r.Handle("/statements", s.handle(s.allowed(auth.ActionReadStatements, s.handleStatementCurrent))).Methods(http.MethodGet)
 	r.Handle("/statements/feedback", s.handle(s.allowed(auth.ActionStatementFeedback, s.handleStatementFeedbackMine))).Methods(http.MethodGet)
@@ -174,6 +219,10 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/commission/statements/{id}/sections/{area}", s.handle(s.allowed(auth.ActionEditStatements, s.handleCommissionSectionEdit))).Methods(http.MethodGet)
 	r.Handle("/commission/statements/{id}/sections/{area}", s.handle(s.allowed(auth.ActionEditStatements, s.handleCommissionSectionSave))).Methods(http.MethodPost)
 	r.Handle("/commission/statements/{id}/publish", s.handle(s.allowed(auth.ActionEditStatements, s.handleCommissionStatementPublish))).Methods(http.MethodPost)
+}
+
+// routesForums registers forums and events.
+func (s *Server) routesForums(r *mux.Router) {
 	// forums: the calendar feed is reached by its secret token (calendar apps cannot sign in)
 	r.Handle("/events/feed/{token:[0-9a-f]{64}}.ics", s.handle(s.handleEventFeed)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/events/feed", s.handle(s.allowed(auth.ActionBookEvents, s.handleEventFeedCreate))).Methods(http.MethodPost)
@@ -195,10 +244,12 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/commission/events/{id}/notes", s.handle(s.allowed(auth.ActionManageEvents, s.handleCommissionEventNotes))).Methods(http.MethodPost)
 	r.Handle("/commission/events/{id}/cancel", s.handle(s.allowed(auth.ActionManageEvents, s.handleCommissionEventCancel))).Methods(http.MethodPost)
 	r.Handle("/commission/engagement", s.handle(s.allowed(auth.ActionManageEvents, s.handleEngagementFigures))).Methods(http.MethodGet)
-	// --- end statements and forums
+}
 
-	// --- self-assessment (guards: assessView = council staff, assessEdit and
-	// assessAgree = commissioners and admins, assessSettings = admins)
+// routesAssessment registers the self-assessment. Guards: assessView is
+// council staff, assessEdit and assessAgree are commissioners and admins,
+// assessSettings is admins.
+func (s *Server) routesAssessment(r *mux.Router) {
 	r.Handle("/assessment", s.assessView(s.handleAssessmentRounds)).Methods(http.MethodGet)
 	r.Handle("/assessment/rounds/new", s.assessEdit(s.handleAssessmentStart)).Methods(http.MethodGet)
 	r.Handle("/assessment/rounds/new", s.assessEdit(s.handleAssessmentStartPost)).Methods(http.MethodPost)
@@ -224,20 +275,13 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/assessment/indicators", s.assessView(s.handleAssessmentIndicators)).Methods(http.MethodGet)
 	r.Handle("/assessment/indicators/{ind}", s.assessSettings(s.handleAssessmentIndicator)).Methods(http.MethodGet)
 	r.Handle("/assessment/indicators/{ind}", s.assessSettings(s.handleAssessmentIndicatorPost)).Methods(http.MethodPost)
+}
 
-	// --- JSON API (/api/v1)
-	// invoices for providers' finance systems, and this API's OpenAPI document
+// routesAPI registers the JSON API (/api/v1): invoices for providers'
+// finance systems, and the API's OpenAPI document.
+func (s *Server) routesAPI(r *mux.Router) {
 	r.Handle("/api/v1/openapi.json", s.handle(s.handleOpenAPI)).Methods(http.MethodGet)
 	r.Handle("/api/v1/invoices", s.handleUpload(apiInvoiceBodyLimit, s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceCreate))).Methods(http.MethodPost)
 	r.Handle("/api/v1/invoices", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceList))).Methods(http.MethodGet)
 	r.Handle("/api/v1/invoices/{id}", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceShow))).Methods(http.MethodGet)
-	// --- end JSON API
-
-	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		return fault.NotFoundf("page not found")
-	})
-	r.MethodNotAllowedHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		return &fault.Error{Kind: fault.Invalid, Message: "This action is not available"}
-	})
-	return r
 }

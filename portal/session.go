@@ -98,19 +98,64 @@ func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, msg string) {
 	ss.Flash = msg
 }
 
-// takeFlash returns the session's flash message and clears it.
-func (s *Server) takeFlash(r *http.Request) string {
-	ss := currentSession(r)
-	if ss == nil || ss.Flash == "" || s.auth == nil {
-		return ""
-	}
-	msg := ss.Flash
-	ss.Flash = ""
-	if err := s.auth.ClearFlash(r.Context(), ss.ID); err != nil {
-		s.log.Error("clearing a flash message failed", "err", err, "request_id", info(r).ID)
-	}
+// flashKey holds the flash message shown on this request's page.
+type flashKey struct{}
+
+// flash is the message the person's page shows in its green banner, read
+// from the session once by showFlash. Page building only reads it.
+func flash(r *http.Request) string {
+	msg, _ := r.Context().Value(flashKey{}).(string)
 	return msg
 }
+
+// showFlash reads the session's flash message once per request, for the
+// page to show, and clears it from the session when an HTML page goes out
+// (so a redirect, a file download or an API answer leaves it for the next
+// page).
+func (s *Server) showFlash(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ss := currentSession(r)
+		if ss == nil || ss.Flash == "" || s.auth == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		msg := ss.Flash
+		fw := &flashWriter{ResponseWriter: w, clear: func() {
+			ss.Flash = ""
+			if err := s.auth.ClearFlash(r.Context(), ss.ID); err != nil {
+				s.log.Error("clearing a flash message failed", "err", err, "request_id", info(r).ID)
+			}
+		}}
+		next.ServeHTTP(fw, r.WithContext(context.WithValue(r.Context(), flashKey{}, msg)))
+	})
+}
+
+// flashWriter clears the flash message as an HTML page starts going out,
+// before its first byte, so the next request finds it cleared.
+type flashWriter struct {
+	http.ResponseWriter
+	clear   func()
+	started bool
+}
+
+func (w *flashWriter) WriteHeader(code int) {
+	if !w.started {
+		w.started = true
+		if code < 300 && strings.HasPrefix(w.Header().Get("Content-Type"), "text/html") {
+			w.clear()
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *flashWriter) Write(b []byte) (int, error) {
+	if !w.started {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *flashWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // clientIP is the address the request came from: the connection's, or the
 // last X-Forwarded-For hop when Config.TrustForwardedFor says a proxy we

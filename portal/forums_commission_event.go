@@ -1,0 +1,147 @@
+package portal
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"careportal/portal/fault"
+	"careportal/portal/forums"
+)
+
+type bookingRow struct {
+	forums.Booking
+	Field         string
+	AttendedValue string
+}
+
+type commissionEventPage struct {
+	basePage
+	Event    *forums.Event
+	When     string
+	Booked   []bookingRow
+	Waiting  []bookingRow
+	Cancel   []bookingRow
+	Started  bool
+	Comments []forums.Comment
+}
+
+func (s *Server) commissionEventPage(r *http.Request, e *forums.Event) (*commissionEventPage, error) {
+	page := &commissionEventPage{basePage: s.page(r, e.Title), Event: e, When: eventWhen(e), Started: e.Started(s.cfg.Now())}
+	bs, err := s.forums.Bookings(r.Context(), e.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range bs {
+		row := bookingRow{Booking: b, Field: forums.AttendedField(b.OrgID)}
+		if b.Attended != nil {
+			row.AttendedValue = fmt.Sprint(*b.Attended)
+		}
+		switch b.Status {
+		case forums.Booked:
+			page.Booked = append(page.Booked, row)
+			page.Form.Set(row.Field, row.AttendedValue)
+		case forums.Waiting:
+			page.Waiting = append(page.Waiting, row)
+		default:
+			page.Cancel = append(page.Cancel, row)
+		}
+	}
+	page.Form.Set("notes", e.Notes)
+	page.Form.Set("actions", e.Actions)
+	if page.Started {
+		if page.Comments, err = s.forums.Comments(r.Context(), e.ID); err != nil {
+			return nil, err
+		}
+	}
+	return page, nil
+}
+
+func (s *Server) handleCommissionEvent(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.forums.Get(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		return err
+	}
+	page, err := s.commissionEventPage(r, e)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, "commission_event", page)
+}
+
+func (s *Server) commissionEventAgain(w http.ResponseWriter, r *http.Request, e *forums.Event, err error) error {
+	page, perr := s.commissionEventPage(r, e)
+	if perr != nil {
+		return perr
+	}
+	if fe, ok := fault.As(err); ok && fe.Kind != fault.Invalid {
+		err = fault.InvalidField("", fe.Message)
+	}
+	for k, v := range r.PostForm {
+		page.Form[k] = v
+	}
+	page.basePage = page.withForm(page.Form, err)
+	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "commission_event", page)
+}
+
+func (s *Server) handleCommissionEventAttendance(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.forums.Get(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return fault.InvalidField("", "The form could not be read")
+	}
+	counts := map[string]string{}
+	for k, v := range r.PostForm {
+		if org, ok := strings.CutPrefix(k, "attended-"); ok && len(v) > 0 {
+			counts[org] = strings.TrimSpace(v[0])
+		}
+	}
+	err = s.forums.RecordAttendance(r.Context(), e.ID, counts, s.cfg.Now())
+	if k := fault.KindOf(err); k == fault.Invalid || k == fault.Conflict {
+		return s.commissionEventAgain(w, r, e, err)
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(w, r, "Attendance has been recorded")
+	return redirect(w, r, "/commission/events/"+e.ID)
+}
+
+func (s *Server) handleCommissionEventNotes(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.forums.Get(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return fault.InvalidField("", "The form could not be read")
+	}
+	err = s.forums.PublishNotes(r.Context(), e.ID, r.PostForm.Get("notes"), r.PostForm.Get("actions"), s.cfg.Now())
+	if k := fault.KindOf(err); k == fault.Invalid || k == fault.Conflict {
+		return s.commissionEventAgain(w, r, e, err)
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(w, r, "The notes and actions have been published to providers")
+	return redirect(w, r, "/commission/events/"+e.ID)
+}
+
+func (s *Server) handleCommissionEventCancel(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.forums.Get(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		return err
+	}
+	err = s.forums.CancelEvent(r.Context(), e.ID, s.cfg.Now())
+	if fault.KindOf(err) == fault.Conflict {
+		return s.commissionEventAgain(w, r, e, err)
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(w, r, e.Title+" has been cancelled and the organisations that booked have been told")
+	return redirect(w, r, "/commission/events/"+e.ID)
+}

@@ -1,0 +1,29 @@
+package portal
+
+import (
+	"net/http"
+)
+
+type commissionEventsPage struct {
+	basePage
+	Upcoming []eventRow
+	Past     []eventRow
+}
+
+func (s *Server) handleCommissionEvents(w http.ResponseWriter, r *http.Request) error {
+	all, err := s.forums.List(r.Context())
+	if err != nil {
+		return err
+	}
+	now := s.cfg.Now()
+	page := &commissionEventsPage{basePage: s.page(r, "Forums and events")}
+	for _, e := range all {
+		row := eventRow{Event: e, When: eventWhen(&e)}
+		if e.EndsAt.After(now) {
+			page.Upcoming = append(page.Upcoming, row)
+		} else {
+			page.Past = append([]eventRow{row}, page.Past...)
+		}
+	}
+	return s.render(w, r, "commission_events", page)
+}

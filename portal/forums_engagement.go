@@ -1,0 +1,71 @@
+package portal
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"careportal/portal/fault"
+	"careportal/portal/forums"
+)
+
+type engagementFiguresPage struct {
+	basePage
+	Figures        forums.Figures
+	AttendancePct  string
+	SharePct       string
+	StatementAge   int
+	StatementKnown bool
+	FromInput      string
+	ToInput        string
+}
+
+// handleEngagementFigures shows the forums figures and the age of the
+// market position statement (the self-assessment's live evidence).
+func (s *Server) handleEngagementFigures(w http.ResponseWriter, r *http.Request) error {
+	now := s.cfg.Now()
+	to := now
+	from := now.AddDate(-1, 0, 0)
+	q := r.URL.Query()
+	var f fault.Fields
+	if v := q.Get("from"); v != "" {
+		if d, ok := forums.ParseDate(v); ok {
+			from = d
+		} else {
+			f.Add("from", "Enter the start date as a real date, for example 2026-04-01")
+		}
+	}
+	if v := q.Get("to"); v != "" {
+		if d, ok := forums.ParseDate(v); ok {
+			to = d.AddDate(0, 0, 1)
+		} else {
+			f.Add("to", "Enter the end date as a real date, for example 2027-03-31")
+		}
+	}
+	if len(f) == 0 && !from.Before(to) {
+		f.Add("to", "The end date must be after the start date")
+	}
+	page := &engagementFiguresPage{basePage: s.page(r, "Engagement figures")}
+	if err := f.Err(); err != nil {
+		page.basePage = page.withForm(q, err)
+		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "engagement_figures", page)
+	}
+	fg, err := s.forums.Figures(r.Context(), from, to)
+	if err != nil {
+		return err
+	}
+	page.Figures = fg
+	if fg.PlacesRecorded > 0 {
+		page.AttendancePct = fmt.Sprintf("%.0f%%", fg.AttendanceRate*100)
+	}
+	if fg.ActiveProviders > 0 {
+		page.SharePct = fmt.Sprintf("%.0f%%", fg.ProviderShare*100)
+	}
+	page.StatementAge, page.StatementKnown, err = s.statements.CurrentAge(r.Context(), now)
+	if err != nil {
+		return err
+	}
+	page.Form.Set("from", from.In(london).Format("2006-01-02"))
+	page.Form.Set("to", to.Add(-time.Second).In(london).Format("2006-01-02"))
+	return s.render(w, r, "engagement_figures", page)
+}

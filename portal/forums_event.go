@@ -1,0 +1,185 @@
+package portal
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"careportal/auth"
+	"careportal/portal/fault"
+	"careportal/portal/forums"
+)
+
+// visibleEvent loads {id}: an event the viewer may see (providers: one for
+// their service types, or one they booked); otherwise 404.
+func (s *Server) visibleEvent(r *http.Request) (*forums.Event, *forums.Booking, error) {
+	e, err := s.forums.Get(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		return nil, nil, err
+	}
+	p := principal(r)
+	if p.IsStaff() {
+		return e, nil, nil
+	}
+	b, err := s.forums.BookingFor(r.Context(), e.ID, p.OrgID)
+	if fault.KindOf(err) == fault.NotFound {
+		b, err = nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	types, err := s.forumOrgTypes(r.Context(), p)
+	if err != nil {
+		return nil, nil, err
+	}
+	if b == nil && (e.Cancelled || !e.ForServiceTypes(types)) {
+		return nil, nil, fault.NotFoundf("event not found")
+	}
+	return e, b, nil
+}
+
+type eventPage struct {
+	basePage
+	Event       *forums.Event
+	When        string
+	Booking     *forums.Booking
+	Open        bool
+	Started     bool
+	ShowLink    bool
+	CanBook     bool
+	CanComment  bool
+	Full        bool
+	Comments    []forums.Comment
+	MaxPlaces   int
+	ServiceList string
+}
+
+func (s *Server) eventPageFor(r *http.Request, e *forums.Event, b *forums.Booking) (*eventPage, error) {
+	now := s.cfg.Now()
+	p := principal(r)
+	page := &eventPage{
+		basePage: s.page(r, e.Title), Event: e, When: eventWhen(e), Booking: b,
+		Open: e.BookingOpen(now), Started: e.Started(now),
+		CanBook:   auth.Can(p, auth.ActionBookEvents),
+		Full:      e.Free() == 0 || e.Waiting > 0,
+		MaxPlaces: min(forums.MaxPlacesPerOrg, e.Capacity),
+	}
+	page.ShowLink = e.Format == forums.Online && (p.IsStaff() || (b != nil && b.Status == forums.Booked))
+	page.ServiceList = strings.Join(e.ServiceTypes, ", ")
+	if page.CanBook && b != nil && page.Started {
+		attended, err := s.forums.Attended(r.Context(), e.ID, p.OrgID)
+		if err != nil {
+			return nil, err
+		}
+		page.CanComment = attended
+	}
+	if page.Started {
+		var err error
+		if page.Comments, err = s.forums.Comments(r.Context(), e.ID); err != nil {
+			return nil, err
+		}
+	}
+	return page, nil
+}
+
+func (s *Server) handleEventShow(w http.ResponseWriter, r *http.Request) error {
+	e, b, err := s.visibleEvent(r)
+	if err != nil {
+		return err
+	}
+	page, err := s.eventPageFor(r, e, b)
+	if err != nil {
+		return err
+	}
+	if page.Booking == nil || page.Booking.Status == forums.Cancelled {
+		page.Form.Set("places", "1")
+	}
+	return s.render(w, r, "event", page)
+}
+
+func (s *Server) eventAgain(w http.ResponseWriter, r *http.Request, e *forums.Event, b *forums.Booking, err error) error {
+	page, perr := s.eventPageFor(r, e, b)
+	if perr != nil {
+		return perr
+	}
+	if fe, ok := fault.As(err); ok && fe.Kind != fault.Invalid {
+		err = fault.InvalidField("", fe.Message)
+	}
+	page.basePage = page.withForm(r.PostForm, err)
+	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "event", page)
+}
+
+func (s *Server) handleEventBook(w http.ResponseWriter, r *http.Request) error {
+	e, b, err := s.visibleEvent(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return fault.InvalidField("", "The form could not be read")
+	}
+	nb, err := s.forums.Book(r.Context(), e.ID, forums.BookInput{Places: r.PostForm.Get("places"), AccessNeeds: r.PostForm.Get("accessNeeds")}, forumsActor(principal(r)), s.cfg.Now())
+	switch fault.KindOf(err) {
+	case fault.Invalid, fault.Conflict:
+		return s.eventAgain(w, r, e, b, err)
+	}
+	if err != nil {
+		return err
+	}
+	if nb.Status == forums.Waiting {
+		s.setFlash(w, r, fmt.Sprintf("The event is full: your organisation is number %d on the waiting list. We will book you automatically if places free up.", nb.Position))
+	} else {
+		s.setFlash(w, r, fmt.Sprintf("Your organisation is booked: %d %s", nb.Places, plural(nb.Places, "place", "places")))
+	}
+	return redirect(w, r, "/events/"+e.ID)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func (s *Server) handleEventCancel(w http.ResponseWriter, r *http.Request) error {
+	e, b, err := s.visibleEvent(r)
+	if err != nil {
+		return err
+	}
+	if b == nil || b.Status == forums.Cancelled {
+		return fault.NotFoundf("booking not found")
+	}
+	err = s.forums.Cancel(r.Context(), e.ID, forumsActor(principal(r)), s.cfg.Now())
+	if fault.KindOf(err) == fault.Conflict {
+		return s.eventAgain(w, r, e, b, err)
+	}
+	if err != nil {
+		return err
+	}
+	if b.Status == forums.Waiting {
+		s.setFlash(w, r, "Your organisation has left the waiting list")
+	} else {
+		s.setFlash(w, r, "Your booking has been cancelled")
+	}
+	return redirect(w, r, "/events/"+e.ID)
+}
+
+func (s *Server) handleEventComment(w http.ResponseWriter, r *http.Request) error {
+	e, b, err := s.visibleEvent(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return fault.InvalidField("", "The form could not be read")
+	}
+	_, err = s.forums.AddComment(r.Context(), e.ID, r.PostForm.Get("message"), forumsActor(principal(r)), s.cfg.Now())
+	if fault.KindOf(err) == fault.Invalid {
+		return s.eventAgain(w, r, e, b, err)
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(w, r, "Your comment has been added")
+	return redirect(w, r, "/events/"+e.ID+"#comments")
+}

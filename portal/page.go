@@ -1,0 +1,147 @@
+package portal
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"careportal/auth"
+	"careportal/portal/fault"
+)
+
+// basePage is embedded in every page's data. Its fields are what the layout
+// needs; pages add their own fields beside it.
+type basePage struct {
+	Title   string
+	Service string
+	BaseURL string
+	Viewer  *auth.Principal
+	Nav     []navItem
+	Flash   string
+	// Form holds what the person typed, so a form shown again with errors
+	// keeps it; Errors lists each problem in page order.
+	Form   url.Values
+	Errors []fault.FieldError
+}
+
+type navItem struct {
+	Label   string
+	Href    string
+	Current bool
+}
+
+// page starts a page's data for the request.
+func (s *Server) page(r *http.Request, title string) basePage {
+	p := principal(r)
+	return basePage{
+		Title:   title,
+		Service: s.cfg.ServiceName,
+		BaseURL: s.cfg.BaseURL,
+		Viewer:  p,
+		Nav:     s.navFor(p, r.URL.Path),
+		Flash:   flash(r),
+		Form:    url.Values{},
+	}
+}
+
+// withForm keeps what was typed and the problems found, for a form shown
+// again.
+func (b basePage) withForm(form url.Values, err error) basePage {
+	if form != nil {
+		b.Form = form
+	}
+	b.Errors = fault.FieldsOf(err)
+	if len(b.Errors) == 0 && err != nil {
+		if fe, ok := fault.As(err); ok && fe.Kind == fault.Invalid {
+			b.Errors = []fault.FieldError{{Field: "", Message: fe.Message}}
+		}
+	}
+	return b
+}
+
+// FieldError returns the message for one field, for templates.
+func (b basePage) FieldError(name string) string {
+	for _, e := range b.Errors {
+		if e.Field == name {
+			return e.Message
+		}
+	}
+	return ""
+}
+
+// navFor is the menu for the viewer's role. Features add their entries.
+func (s *Server) navFor(p *auth.Principal, current string) []navItem {
+	var items []navItem
+	add := func(label, href string) {
+		cur := href == current || (href != "/" && strings.HasPrefix(current, href+"/"))
+		items = append(items, navItem{Label: label, Href: href, Current: cur})
+	}
+	if p == nil {
+		return nil
+	}
+	add("Home", "/home")
+	// contracts, invoices
+	if auth.Can(p, auth.ActionInvoiceSubmit) {
+		add("Invoices", "/invoices")
+		add("Contracts", "/contracts")
+	}
+	if auth.Can(p, auth.ActionInvoicesStaffRead) {
+		add("Invoices", "/staff/invoices")
+		add("Contracts", "/staff/contracts")
+	}
+	// payment runs (remittance)
+	if auth.Can(p, auth.ActionRemittance) {
+		add("Payment runs", "/staff/remittance")
+	}
+	switch p.Role {
+	case auth.RoleProvider:
+	case auth.RoleBrokerage:
+	case auth.RoleCommissioner:
+	case auth.RoleAdmin:
+		// accounts
+		add("Organisations", "/admin/orgs")
+		add("Users", "/admin/users")
+		add("Audit log", "/admin/audit")
+	}
+	// accounts: provider managers' own organisation pages
+	if auth.Can(p, auth.ActionManageOrgTeam) {
+		add("Colleagues", "/org/users")
+	}
+	if auth.Can(p, auth.ActionManageTokens) {
+		add("API tokens", "/org/tokens")
+	}
+	// payment performance and reports
+	if auth.Can(p, auth.ActionViewPerformance) {
+		add("Payment performance", "/performance")
+	}
+	if auth.Can(p, auth.ActionViewReports) {
+		add("Payment reports", "/reports")
+	}
+	if auth.Can(p, auth.ActionReportingSettings) {
+		add("Reporting settings", "/admin/reporting-settings")
+	}
+	// engagement: queries, notifications, contacts
+	if auth.Can(p, auth.ActionReadQueries) {
+		add("Queries", "/queries")
+	}
+	if auth.Can(p, auth.ActionReadNotifications) {
+		add(s.notificationsLabel(p), "/notifications")
+	}
+	add("Contacts", "/contacts")
+	// engagement: market position statements and forums
+	if auth.Can(p, auth.ActionEditStatements) {
+		add("Statements", "/commission/statements")
+	} else if auth.Can(p, auth.ActionReadStatements) {
+		add("Market position", "/statements")
+	}
+	if auth.Can(p, auth.ActionManageEvents) {
+		add("Forums and events", "/commission/events")
+	} else if auth.Can(p, auth.ActionReadEvents) {
+		add("Forums and events", "/events")
+	}
+	// self-assessment
+	if auth.Can(p, auth.ActionAssessmentView) {
+		add("Self-assessment", "/assessment")
+	}
+	return items
+}

@@ -1,0 +1,115 @@
+package portal
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"careportal/portal/fault"
+	"careportal/portal/queries"
+)
+
+type querySettingsPage struct {
+	basePage
+	Targets  queries.Targets
+	Added    []holidayRow
+	Upcoming []holidayRow
+}
+
+type holidayRow struct{ Date, Name string }
+
+func (s *Server) querySettingsPage(r *http.Request) (*querySettingsPage, error) {
+	t, err := s.queries.Targets(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	page := &querySettingsPage{basePage: s.page(r, "Query service levels and bank holidays"), Targets: t}
+	page.Form.Set("firstResponseDays", strconv.Itoa(t.FirstResponseDays))
+	page.Form.Set("resolutionDays", strconv.Itoa(t.ResolutionDays))
+	extra, err := s.workdays.Extra(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range extra {
+		page.Added = append(page.Added, holidayRow{h.Date, h.Name})
+	}
+	cal, err := s.workdays.Calendar(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	today := s.cfg.Now().In(london).Format("2006-01-02")
+	for _, h := range cal.Holidays() {
+		if h.Date >= today && len(page.Upcoming) < 12 {
+			page.Upcoming = append(page.Upcoming, holidayRow{h.Date, h.Name})
+		}
+	}
+	return page, nil
+}
+
+func (s *Server) handleQuerySettings(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.querySettingsPage(r)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, "query_settings", page)
+}
+
+func (s *Server) settingsAgain(w http.ResponseWriter, r *http.Request, err error) error {
+	if fault.KindOf(err) != fault.Invalid {
+		return err
+	}
+	page, perr := s.querySettingsPage(r)
+	if perr != nil {
+		return perr
+	}
+	for k, v := range r.PostForm {
+		page.Form[k] = v
+	}
+	page.basePage = page.withForm(page.Form, err)
+	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "query_settings", page)
+}
+
+func (s *Server) handleQueryTargetsSave(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return fault.InvalidField("", "The form could not be read")
+	}
+	var f fault.Fields
+	first, err1 := strconv.Atoi(strings.TrimSpace(r.PostForm.Get("firstResponseDays")))
+	if err1 != nil {
+		f.Add("firstResponseDays", "Enter the first response target as a whole number of working days")
+	}
+	res, err2 := strconv.Atoi(strings.TrimSpace(r.PostForm.Get("resolutionDays")))
+	if err2 != nil {
+		f.Add("resolutionDays", "Enter the resolution target as a whole number of working days")
+	}
+	if err := f.Err(); err != nil {
+		return s.settingsAgain(w, r, err)
+	}
+	if err := s.queries.SetTargets(r.Context(), queries.Targets{FirstResponseDays: first, ResolutionDays: res}); err != nil {
+		return s.settingsAgain(w, r, err)
+	}
+	s.setFlash(w, r, "Service levels saved")
+	return redirect(w, r, "/admin/query-settings")
+}
+
+func (s *Server) handleHolidayAdd(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return fault.InvalidField("", "The form could not be read")
+	}
+	if err := s.workdays.AddHoliday(r.Context(), r.PostForm.Get("date"), r.PostForm.Get("name")); err != nil {
+		return s.settingsAgain(w, r, err)
+	}
+	s.setFlash(w, r, "Bank holiday added")
+	return redirect(w, r, "/admin/query-settings")
+}
+
+func (s *Server) handleHolidayRemove(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return fault.InvalidField("", "The form could not be read")
+	}
+	if err := s.workdays.RemoveHoliday(r.Context(), r.PostForm.Get("date")); err != nil {
+		return err
+	}
+	s.setFlash(w, r, "Bank holiday removed")
+	return redirect(w, r, "/admin/query-settings")
+}

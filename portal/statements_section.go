@@ -1,0 +1,73 @@
+package portal
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+
+	"careportal/portal/fault"
+	"careportal/portal/statements"
+)
+
+type sectionEditPage struct {
+	basePage
+	Statement *statements.Statement
+	Area      statements.Area
+	AreaLabel string
+	Tables    []tableFieldView
+}
+
+type tableFieldView struct{ Field, Label, Hint string }
+
+func (s *Server) sectionEditPage(r *http.Request) (*sectionEditPage, error) {
+	st, err := s.statements.Get(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		return nil, err
+	}
+	area := statements.Area(mux.Vars(r)["area"])
+	if !area.Valid() {
+		return nil, fault.NotFoundf("section not found")
+	}
+	page := &sectionEditPage{basePage: s.page(r, "Edit section: "+area.Label()), Statement: st, Area: area, AreaLabel: area.Label()}
+	for _, k := range statements.TableKinds {
+		page.Tables = append(page.Tables, tableFieldView{Field: statements.TableField(k.Kind), Label: k.Label + " table", Hint: k.Hint})
+	}
+	return page, nil
+}
+
+func (s *Server) handleCommissionSectionEdit(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.sectionEditPage(r)
+	if err != nil {
+		return err
+	}
+	sec := page.Statement.Draft.Section(page.Area)
+	page.Form.Set("text", sec.Text)
+	for _, k := range statements.TableKinds {
+		page.Form.Set(statements.TableField(k.Kind), statements.FormatRows(sec.Table(k.Kind).Rows))
+	}
+	return s.render(w, r, "commission_statement_section", page)
+}
+
+func (s *Server) handleCommissionSectionSave(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.sectionEditPage(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return fault.InvalidField("", "The form could not be read")
+	}
+	in := statements.SectionInput{Text: r.PostForm.Get("text"), Tables: map[statements.TableKind]string{}}
+	for _, k := range statements.TableKinds {
+		in.Tables[k.Kind] = r.PostForm.Get(statements.TableField(k.Kind))
+	}
+	err = s.statements.UpdateSection(r.Context(), page.Statement.ID, page.Area, in, statementsActor(principal(r)), s.cfg.Now())
+	if fault.KindOf(err) == fault.Invalid {
+		page.basePage = page.withForm(r.PostForm, err)
+		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "commission_statement_section", page)
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(w, r, page.AreaLabel+" has been saved in the draft")
+	return redirect(w, r, "/commission/statements/"+page.Statement.ID)
+}
