@@ -31,7 +31,9 @@ type performancePage struct {
 	ContractOptions  []option
 	ServiceOptions   []option
 	Notes            []string
-	Query            string // the range and scope as a query string, for export links
+	// The exports of the same range and scope (whole links: a query string
+	// put after "?" in a template would be escaped as one value).
+	CSVURL, JSONURL string
 }
 
 // handleReportPerformance is the payment-performance dashboard. Staff and
@@ -88,7 +90,7 @@ func (s *Server) handleReportPerformance(w http.ResponseWriter, r *http.Request)
 			v.Set("service", scope.ServiceType)
 		}
 	}
-	page.Query = v.Encode()
+	page.CSVURL, page.JSONURL = figuresLinks(v)
 	s.performanceCharts(page, d)
 	return s.render(w, r, "report_performance", page)
 }
