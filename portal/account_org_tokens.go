@@ -22,7 +22,7 @@ func (s *Server) handleOrgTokens(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, status int, form url.Values, ferr error) error {
-	tokens, err := s.auth.OrgTokens(r.Context(), principal(r).OrgID)
+	tokens, err := s.Auth.OrgTokens(r.Context(), principal(r).OrgID)
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (s *Server) handleOrgTokenCreate(w http.ResponseWriter, r *http.Request) er
 	if err := r.ParseForm(); err != nil {
 		return fault.Wrap(fault.Invalid, err, "The form could not be read")
 	}
-	t, secret, err := s.auth.CreateToken(r.Context(), s.actor(r), principal(r).OrgID, r.PostForm.Get("name"))
+	t, secret, err := s.Auth.CreateToken(r.Context(), s.actor(r), principal(r).OrgID, r.PostForm.Get("name"))
 	if err != nil {
 		if fault.KindOf(err) != fault.Invalid {
 			return err
@@ -54,14 +54,14 @@ func (s *Server) handleOrgTokenCreate(w http.ResponseWriter, r *http.Request) er
 // handleOrgTokenRevoke stops a token working. Another organisation's token
 // is not found.
 func (s *Server) handleOrgTokenRevoke(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.auth.Token(r.Context(), mux.Vars(r)["id"])
+	t, err := s.Auth.Token(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
 	if err := visibleTo(r, t.OrgID, "token"); err != nil {
 		return err
 	}
-	if err := s.auth.RevokeToken(r.Context(), s.actor(r), t); err != nil {
+	if err := s.Auth.RevokeToken(r.Context(), s.actor(r), t); err != nil {
 		return err
 	}
 	s.setFlash(w, r, "The token "+t.Name+" has been revoked and no longer works")

@@ -22,7 +22,7 @@ func (s *Server) handleOrgUsers(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderOrgUsers(w http.ResponseWriter, r *http.Request, status int, form url.Values, ferr error) error {
-	users, err := s.auth.OrgUsers(r.Context(), principal(r).OrgID)
+	users, err := s.Auth.OrgUsers(r.Context(), principal(r).OrgID)
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (s *Server) handleOrgUserInvite(w http.ResponseWriter, r *http.Request) err
 		Email: r.PostForm.Get("email"), Name: r.PostForm.Get("name"), Role: auth.RoleProvider,
 		OrgID: p.OrgID, Manager: r.PostForm.Get("manager") == "yes",
 	}
-	u, token, err := s.auth.Invite(r.Context(), s.actor(r), in)
+	u, token, err := s.Auth.Invite(r.Context(), s.actor(r), in)
 	if err != nil {
 		if fault.KindOf(err) != fault.Invalid {
 			return err
@@ -57,7 +57,7 @@ func (s *Server) handleOrgUserInvite(w http.ResponseWriter, r *http.Request) err
 
 // orgUser returns a user of the principal's organisation, or NotFound.
 func (s *Server) orgUser(r *http.Request) (*auth.User, error) {
-	u, err := s.auth.User(r.Context(), mux.Vars(r)["id"])
+	u, err := s.Auth.User(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func (s *Server) handleOrgUserDeactivate(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	if err := s.auth.SetUserActive(r.Context(), s.actor(r), u.ID, false); err != nil {
+	if err := s.Auth.SetUserActive(r.Context(), s.actor(r), u.ID, false); err != nil {
 		return err
 	}
 	s.setFlash(w, r, u.Name+" can no longer sign in and has been signed out")
@@ -87,7 +87,7 @@ func (s *Server) handleOrgUserReinvite(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	token, err := s.auth.Reinvite(r.Context(), s.actor(r), u.ID)
+	token, err := s.Auth.Reinvite(r.Context(), s.actor(r), u.ID)
 	if err != nil {
 		return err
 	}

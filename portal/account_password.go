@@ -35,13 +35,13 @@ func (s *Server) handleAccountPasswordPost(w http.ResponseWriter, r *http.Reques
 		if current == "" {
 			f.Add("current_password", "Enter your current password")
 		}
-		for _, fe := range fault.FieldsOf(s.auth.CheckPassword("new_password", next, p.Email)) {
+		for _, fe := range fault.FieldsOf(s.Auth.CheckPassword("new_password", next, p.Email)) {
 			f.Add(fe.Field, fe.Message)
 		}
 		f.Add("confirm_password", "The new passwords do not match")
 		err = f.Err()
 	} else {
-		err = s.auth.ChangePassword(r.Context(), auth.ActorOf(p, ip), p.UserID, current, next, "")
+		err = s.Auth.ChangePassword(r.Context(), auth.ActorOf(p, ip), p.UserID, current, next, "")
 	}
 	if err != nil {
 		kind := fault.KindOf(err)
@@ -59,7 +59,7 @@ func (s *Server) handleAccountPasswordPost(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	if err := s.auth.SetFlash(r.Context(), ss.ID, "Your password has been changed. You have been signed out everywhere else."); err != nil {
+	if err := s.Auth.SetFlash(r.Context(), ss.ID, "Your password has been changed. You have been signed out everywhere else."); err != nil {
 		s.log.Error("keeping a flash message failed", "err", err, "request_id", info(r).ID)
 	}
 	return redirect(w, r, "/home")

@@ -43,7 +43,7 @@ func TestChangePasswordThrottledAuditedAndRotatesSession(t *testing.T) {
 	if extra == 0 && resp.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("the right password straight after 30 guesses: %d, want 429", resp.StatusCode)
 	}
-	entries, _, err := f.ts.auth.AuditLog(context.Background(), auth.AuditFilter{Person: "manager@beta.test"}, 1, 200)
+	entries, _, err := f.ts.Auth.AuditLog(context.Background(), auth.AuditFilter{Person: "manager@beta.test"}, 1, 200)
 	if err != nil {
 		t.Fatal(err)
 	}

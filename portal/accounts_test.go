@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"careportal/auth"
-	"careportal/portal/store/storetest"
+	"careportal/portal/app"
 )
 
 const testPassword = "violet tractor harbour 42"
@@ -36,7 +36,7 @@ func newAccountsFixture(t *testing.T) *accountsFixture {
 	t.Helper()
 	ts := newTestServer(t)
 	ctx := context.Background()
-	a := ts.auth
+	a := ts.Auth
 	f := &accountsFixture{t: t, ts: ts}
 	var err error
 	if f.orgA, err = a.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{SupplierRef: "SUPA", Name: "Alpha Care Ltd", TermsDays: 30}); err != nil {
@@ -165,7 +165,7 @@ func TestSignInEachRoleLandsOnItsHomePage(t *testing.T) {
 
 func TestSignInFailureIsGenericAndKeepsEmailOnly(t *testing.T) {
 	f := newAccountsFixture(t)
-	if err := f.ts.auth.SetUserActive(context.Background(), auth.CommandLine, f.carerA.ID, false); err != nil {
+	if err := f.ts.Auth.SetUserActive(context.Background(), auth.CommandLine, f.carerA.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	var bodies []string
@@ -305,19 +305,14 @@ func TestSessionRotationSignOutAndDeactivation(t *testing.T) {
 }
 
 func TestSecureCookieWhenServedOverHTTPS(t *testing.T) {
-	st := storetest.New(t)
-	d := newTestDeps(t, st)
-	if _, err := d.Auth.CreateUser(context.Background(), auth.CommandLine, auth.UserInput{Email: "admin@council.test", Name: "Ada Admin", Role: auth.RoleAdmin}, testPassword); err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Config{ServiceName: "Test", Secure: true}, d)
-	if err != nil {
+	s := newTestServerWith(t, Config{ServiceName: "Test", Secure: true}, app.Options{})
+	if _, err := s.Auth.CreateUser(context.Background(), auth.CommandLine, auth.UserInput{Email: "admin@council.test", Name: "Ada Admin", Role: auth.RoleAdmin}, testPassword); err != nil {
 		t.Fatal(err)
 	}
 	r := httptest.NewRequest(http.MethodPost, "https://portal.test/login", strings.NewReader("email=admin%40council.test&password="+url.QueryEscape(testPassword)))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	w := httptest.NewRecorder()
-	s.Handler().ServeHTTP(w, r)
+	s.Handler.ServeHTTP(w, r)
 	ck := sessionCookie(w.Result())
 	if w.Code != 303 || ck == nil || ck.Name != "__Host-portal_session" || !ck.Secure || ck.Path != "/" || ck.Domain != "" || !ck.HttpOnly {
 		t.Fatalf("status %d cookie %+v", w.Code, ck)
@@ -326,7 +321,7 @@ func TestSecureCookieWhenServedOverHTTPS(t *testing.T) {
 	r = httptest.NewRequest(http.MethodGet, "https://portal.test/home", nil)
 	r.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
 	w = httptest.NewRecorder()
-	s.Handler().ServeHTTP(w, r)
+	s.Handler.ServeHTTP(w, r)
 	if w.Code != 200 || !strings.Contains(w.Body.String(), "Welcome, Ada Admin") {
 		t.Errorf("home with the secure cookie: %d", w.Code)
 	}
@@ -481,7 +476,7 @@ func TestAPITokens(t *testing.T) {
 			t.Errorf("%q: %d %s", bad, resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
 	}
-	toks, _ := f.ts.auth.OrgTokens(context.Background(), f.orgA.ID)
+	toks, _ := f.ts.Auth.OrgTokens(context.Background(), f.orgA.ID)
 	if len(toks) != 1 || toks[0].LastUsedAt.IsZero() {
 		t.Fatalf("tokens %+v", toks)
 	}

@@ -19,7 +19,7 @@ type adminOrgsPage struct {
 
 // handleAdminOrgs lists the provider organisations.
 func (s *Server) handleAdminOrgs(w http.ResponseWriter, r *http.Request) error {
-	orgs, err := s.auth.Orgs(r.Context())
+	orgs, err := s.Auth.Orgs(r.Context())
 	if err != nil {
 		return err
 	}
@@ -35,15 +35,15 @@ type adminOrgPage struct {
 
 // handleAdminOrg shows one organisation with its users and tokens.
 func (s *Server) handleAdminOrg(w http.ResponseWriter, r *http.Request) error {
-	o, err := s.auth.Org(r.Context(), mux.Vars(r)["id"])
+	o, err := s.Auth.Org(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
-	users, err := s.auth.OrgUsers(r.Context(), o.ID)
+	users, err := s.Auth.OrgUsers(r.Context(), o.ID)
 	if err != nil {
 		return err
 	}
-	tokens, err := s.auth.OrgTokens(r.Context(), o.ID)
+	tokens, err := s.Auth.OrgTokens(r.Context(), o.ID)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (s *Server) handleAdminOrgCreate(w http.ResponseWriter, r *http.Request) er
 	in, err := orgInputFromForm(r.PostForm)
 	if err == nil {
 		var o *auth.Org
-		o, err = s.auth.CreateOrg(r.Context(), s.actor(r), in)
+		o, err = s.Auth.CreateOrg(r.Context(), s.actor(r), in)
 		if err == nil {
 			s.setFlash(w, r, o.Name+" has been added")
 			return redirect(w, r, "/admin/orgs/"+o.ID)
@@ -86,7 +86,7 @@ func (s *Server) handleAdminOrgCreate(w http.ResponseWriter, r *http.Request) er
 
 // handleAdminOrgEdit shows the edit form.
 func (s *Server) handleAdminOrgEdit(w http.ResponseWriter, r *http.Request) error {
-	o, err := s.auth.Org(r.Context(), mux.Vars(r)["id"])
+	o, err := s.Auth.Org(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (s *Server) handleAdminOrgEdit(w http.ResponseWriter, r *http.Request) erro
 
 // handleAdminOrgUpdate saves changes to an organisation.
 func (s *Server) handleAdminOrgUpdate(w http.ResponseWriter, r *http.Request) error {
-	o, err := s.auth.Org(r.Context(), mux.Vars(r)["id"])
+	o, err := s.Auth.Org(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func (s *Server) handleAdminOrgUpdate(w http.ResponseWriter, r *http.Request) er
 	}
 	in, err := orgInputFromForm(r.PostForm)
 	if err == nil {
-		if _, err = s.auth.UpdateOrg(r.Context(), s.actor(r), o.ID, in); err == nil {
+		if _, err = s.Auth.UpdateOrg(r.Context(), s.actor(r), o.ID, in); err == nil {
 			s.setFlash(w, r, "Your changes to "+in.Name+" have been saved")
 			return redirect(w, r, "/admin/orgs/"+o.ID)
 		}
@@ -130,11 +130,11 @@ func (s *Server) handleAdminOrgReactivate(w http.ResponseWriter, r *http.Request
 }
 
 func (s *Server) setOrgActive(w http.ResponseWriter, r *http.Request, active bool) error {
-	o, err := s.auth.Org(r.Context(), mux.Vars(r)["id"])
+	o, err := s.Auth.Org(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
-	if err := s.auth.SetOrgActive(r.Context(), s.actor(r), o.ID, active); err != nil {
+	if err := s.Auth.SetOrgActive(r.Context(), s.actor(r), o.ID, active); err != nil {
 		return err
 	}
 	if active {

@@ -19,7 +19,7 @@ type adminUsersPage struct {
 
 // handleAdminUsers lists every user.
 func (s *Server) handleAdminUsers(w http.ResponseWriter, r *http.Request) error {
-	users, err := s.auth.Users(r.Context())
+	users, err := s.Auth.Users(r.Context())
 	if err != nil {
 		return err
 	}
@@ -31,7 +31,7 @@ func (s *Server) handleAdminUsers(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) orgNames(r *http.Request) (map[string]string, error) {
-	orgs, err := s.auth.Orgs(r.Context())
+	orgs, err := s.Auth.Orgs(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -51,17 +51,17 @@ type adminUserPage struct {
 
 // handleAdminUser shows one user.
 func (s *Server) handleAdminUser(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.auth.User(r.Context(), mux.Vars(r)["id"])
+	u, err := s.Auth.User(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
 	page := &adminUserPage{basePage: s.page(r, u.Name), User: u}
 	if u.OrgID != "" {
-		if page.Org, err = s.auth.Org(r.Context(), u.OrgID); err != nil {
+		if page.Org, err = s.Auth.Org(r.Context(), u.OrgID); err != nil {
 			return err
 		}
 	}
-	if page.Sessions, err = s.auth.UserSessionCount(r.Context(), u.ID); err != nil {
+	if page.Sessions, err = s.Auth.UserSessionCount(r.Context(), u.ID); err != nil {
 		return err
 	}
 	return s.render(w, r, "admin_user", page)
@@ -88,7 +88,7 @@ type invitationLink struct {
 
 func (s *Server) userFormPage(r *http.Request, title, action string, form url.Values, err error) (*adminUserFormPage, error) {
 	page := &adminUserFormPage{basePage: s.page(r, title).withForm(form, err), Action: action}
-	orgs, oerr := s.auth.Orgs(r.Context())
+	orgs, oerr := s.Auth.Orgs(r.Context())
 	if oerr != nil {
 		return nil, oerr
 	}
@@ -122,7 +122,7 @@ func userInputFromForm(f url.Values) auth.UserInput {
 func (s *Server) handleAdminUserNew(w http.ResponseWriter, r *http.Request) error {
 	form := url.Values{}
 	if org := r.URL.Query().Get("org"); org != "" {
-		if _, err := s.auth.Org(r.Context(), org); err == nil {
+		if _, err := s.Auth.Org(r.Context(), org); err == nil {
 			form.Set("org", org)
 			form.Set("role", string(auth.RoleProvider))
 		}
@@ -140,7 +140,7 @@ func (s *Server) handleAdminUserCreate(w http.ResponseWriter, r *http.Request) e
 	if err := r.ParseForm(); err != nil {
 		return fault.Wrap(fault.Invalid, err, "The form could not be read")
 	}
-	u, token, err := s.auth.Invite(r.Context(), s.actor(r), userInputFromForm(r.PostForm))
+	u, token, err := s.Auth.Invite(r.Context(), s.actor(r), userInputFromForm(r.PostForm))
 	if err != nil {
 		if fault.KindOf(err) != fault.Invalid {
 			return err
@@ -180,7 +180,7 @@ func (s *Server) inviteURL(r *http.Request, token string) string {
 
 // handleAdminUserEdit shows the edit form.
 func (s *Server) handleAdminUserEdit(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.auth.User(r.Context(), mux.Vars(r)["id"])
+	u, err := s.Auth.User(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -198,14 +198,14 @@ func (s *Server) handleAdminUserEdit(w http.ResponseWriter, r *http.Request) err
 
 // handleAdminUserUpdate saves changes to a user.
 func (s *Server) handleAdminUserUpdate(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.auth.User(r.Context(), mux.Vars(r)["id"])
+	u, err := s.Auth.User(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
 		return fault.Wrap(fault.Invalid, err, "The form could not be read")
 	}
-	if _, err := s.auth.UpdateUser(r.Context(), s.actor(r), u.ID, userInputFromForm(r.PostForm)); err != nil {
+	if _, err := s.Auth.UpdateUser(r.Context(), s.actor(r), u.ID, userInputFromForm(r.PostForm)); err != nil {
 		if fault.KindOf(err) != fault.Invalid {
 			return err
 		}
@@ -232,11 +232,11 @@ func (s *Server) handleAdminUserReactivate(w http.ResponseWriter, r *http.Reques
 }
 
 func (s *Server) setUserActive(w http.ResponseWriter, r *http.Request, active bool) error {
-	u, err := s.auth.User(r.Context(), mux.Vars(r)["id"])
+	u, err := s.Auth.User(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
-	if err := s.auth.SetUserActive(r.Context(), s.actor(r), u.ID, active); err != nil {
+	if err := s.Auth.SetUserActive(r.Context(), s.actor(r), u.ID, active); err != nil {
 		return err
 	}
 	if active {
@@ -250,11 +250,11 @@ func (s *Server) setUserActive(w http.ResponseWriter, r *http.Request, active bo
 // handleAdminUserReinvite makes a new invitation link for someone who has
 // not set a password yet.
 func (s *Server) handleAdminUserReinvite(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.auth.User(r.Context(), mux.Vars(r)["id"])
+	u, err := s.Auth.User(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
-	token, err := s.auth.Reinvite(r.Context(), s.actor(r), u.ID)
+	token, err := s.Auth.Reinvite(r.Context(), s.actor(r), u.ID)
 	if err != nil {
 		return err
 	}

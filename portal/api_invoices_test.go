@@ -28,10 +28,10 @@ func newAPIFixture(t *testing.T) *apiFixture {
 	f := &apiFixture{paymentsFixture: newPaymentsFixture(t)}
 	ctx := storetest.Context(t)
 	var err error
-	if _, f.token1, err = f.ts.auth.CreateToken(ctx, auth.Actor{}, f.org1.ID, "Finance system"); err != nil {
+	if _, f.token1, err = f.ts.Auth.CreateToken(ctx, auth.Actor{}, f.org1.ID, "Finance system"); err != nil {
 		t.Fatal(err)
 	}
-	if _, f.token2, err = f.ts.auth.CreateToken(ctx, auth.Actor{}, f.org2.ID, "Finance system"); err != nil {
+	if _, f.token2, err = f.ts.Auth.CreateToken(ctx, auth.Actor{}, f.org2.ID, "Finance system"); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -149,11 +149,11 @@ func TestAPIShowAndList(t *testing.T) {
 	// Staff approve and pay INV-1: the API shows the payment and the history.
 	ctx := storetest.Context(t)
 	staff := payments.ActorOf(f.payer)
-	inv, err := f.ts.payments.Transition(ctx, staff, created.ID, 1, payments.StatusApproved, "", payments.Details{})
+	inv, err := f.ts.Payments.Transition(ctx, staff, created.ID, 1, payments.StatusApproved, "", payments.Details{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.ts.payments.MarkPaid(ctx, staff, inv.ID, payments.LondonDay(time.Now()), inv.GrossPence, "RUN-1", "remittance"); err != nil {
+	if _, err := f.ts.Payments.MarkPaid(ctx, staff, inv.ID, payments.LondonDay(time.Now()), inv.GrossPence, "RUN-1", "remittance"); err != nil {
 		t.Fatal(err)
 	}
 	got := decodeInvoice(t, f.api(http.MethodGet, "/api/v1/invoices/"+created.ID, f.token1, ""), http.StatusOK)

@@ -244,12 +244,12 @@ func TestOpenAPIExamplesFitSchemas(t *testing.T) {
 	checkExample(t, doc, "Problem", f.api(http.MethodGet, "/api/v1/invoices/none", f.token1, ""), http.StatusNotFound)
 	checkExample(t, doc, "Problem", f.api(http.MethodGet, "/api/v1/invoices", "bad", ""), http.StatusUnauthorized)
 
-	if f.ts.performance == nil {
-		perf := performance.NewService(f.ts.Store.DB, performance.PaymentsSource(f.ts.payments, f.ts.auth.Orgs), performance.Options{})
+	if f.ts.Performance == nil {
+		perf := performance.NewService(f.ts.Store.DB, performance.PaymentsSource(f.ts.Payments, f.ts.Auth.Orgs), performance.Options{})
 		if err := perf.EnsureIndexes(storetest.Context(t)); err != nil {
 			t.Fatal(err)
 		}
-		f.ts.performance = perf
+		f.ts.Performance = perf
 	}
 	today := time.Now().In(london).Format(time.DateOnly)
 	checkExample(t, doc, "PaymentPerformance", f.api(http.MethodGet, "/api/v1/reports/payment-performance?from=2025-04-01&to="+today, f.token1, ""), http.StatusOK)

@@ -73,11 +73,11 @@ func (s *Server) aspectPage(r *http.Request, rd assessment.Round, a *assessment.
 	if a.N < len(rd.Aspects) {
 		page.Next = a.N + 1
 	}
-	sugs, err := s.assessment.SuggestAll(r.Context(), rd)
+	sugs, err := s.Assessment.SuggestAll(r.Context(), rd)
 	if err != nil {
 		return nil, err
 	}
-	actions, err := s.assessment.Actions(r.Context())
+	actions, err := s.Assessment.Actions(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +131,7 @@ func (s *Server) handleAssessmentAspectPost(w http.ResponseWriter, r *http.Reque
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	_, err = s.assessment.SetAspectScore(r.Context(), assessmentActor(r), rd.ID, a.N, assessment.AspectInput{Score: r.PostForm.Get("aspect-score"), Note: r.PostForm.Get("aspect-note")})
+	_, err = s.Assessment.SetAspectScore(r.Context(), assessmentActor(r), rd.ID, a.N, assessment.AspectInput{Score: r.PostForm.Get("aspect-score"), Note: r.PostForm.Get("aspect-note")})
 	if fault.KindOf(err) == fault.Invalid {
 		page, perr := s.aspectPage(r, rd, a)
 		if perr != nil {
@@ -196,7 +196,7 @@ func (s *Server) questionPage(r *http.Request, rd assessment.Round, a *assessmen
 	page := &assessmentQuestionPage{basePage: s.page(r, "Question "+q.Key), assessmentPerms: assessmentPermsFor(r), Round: rd, Aspect: a, Question: q,
 		Observation: asParagraphs(q.Observation), Score: asScore(q.Score, q.NotApplicable), RoundEvidence: map[string][]roundEvidence{}}
 	page.Editable = page.CanEdit && !rd.Agreed()
-	sug, err := s.assessment.Suggest(r.Context(), q.Key)
+	sug, err := s.Assessment.Suggest(r.Context(), q.Key)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +204,7 @@ func (s *Server) questionPage(r *http.Request, rd assessment.Round, a *assessmen
 	for i := len(q.Decisions) - 1; i >= 0; i-- {
 		page.Decisions = append(page.Decisions, asDecision(q.Decisions[i]))
 	}
-	rounds, err := s.assessment.Rounds(r.Context())
+	rounds, err := s.Assessment.Rounds(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +226,7 @@ func (s *Server) questionPage(r *http.Request, rd assessment.Round, a *assessmen
 			}
 		}
 	}
-	actions, err := s.assessment.Actions(r.Context())
+	actions, err := s.Assessment.Actions(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -272,7 +272,7 @@ func (s *Server) handleAssessmentQuestionPost(w http.ResponseWriter, r *http.Req
 		Observation: r.PostForm.Get("observation"),
 		Reason:      r.PostForm.Get("reason"),
 	}
-	_, err = s.assessment.ScoreQuestion(r.Context(), assessmentActor(r), rd.ID, q.Key, in)
+	_, err = s.Assessment.ScoreQuestion(r.Context(), assessmentActor(r), rd.ID, q.Key, in)
 	if fault.KindOf(err) == fault.Invalid {
 		page, perr := s.questionPage(r, rd, a, q)
 		if perr != nil {
@@ -340,7 +340,7 @@ func (s *Server) handleAssessmentFactorPost(w http.ResponseWriter, r *http.Reque
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	_, err = s.assessment.UpdateFactor(r.Context(), assessmentActor(r), rd.ID, a.N, f.N, assessment.FactorInput{
+	_, err = s.Assessment.UpdateFactor(r.Context(), assessmentActor(r), rd.ID, a.N, f.N, assessment.FactorInput{
 		Effect: r.PostForm.Get("effect"), Observation: r.PostForm.Get("factor-observation"), Score: r.PostForm.Get("factor-score"),
 	})
 	if fault.KindOf(err) == fault.Invalid {

@@ -42,12 +42,12 @@ func asQuestionInfos(keys []string) []assessment.QuestionInfo {
 // handleAssessmentIndicators lists the live indicators, their current
 // values, the questions they inform and how they suggest a score.
 func (s *Server) handleAssessmentIndicators(w http.ResponseWriter, r *http.Request) error {
-	ms, err := s.assessment.Mappings(r.Context())
+	ms, err := s.Assessment.Mappings(r.Context())
 	if err != nil {
 		return err
 	}
 	page := &assessmentIndicatorsPage{basePage: s.page(r, "Live evidence"), assessmentPerms: assessmentPermsFor(r)}
-	readings := s.assessment.CurrentReadings(r.Context())
+	readings := s.Assessment.CurrentReadings(r.Context())
 	for _, m := range ms {
 		ind, _ := assessment.IndicatorByID(m.Indicator)
 		row := indicatorRow{Indicator: ind, Questions: asQuestionInfos(m.Questions), Reasoning: m.Reasoning, UpdatedBy: m.UpdatedBy}
@@ -91,7 +91,7 @@ func (s *Server) handleAssessmentIndicator(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	m, err := s.assessment.Mapping(r.Context(), ind.ID)
+	m, err := s.Assessment.Mapping(r.Context(), ind.ID)
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func (s *Server) handleAssessmentIndicatorPost(w http.ResponseWriter, r *http.Re
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	_, err = s.assessment.SaveMapping(r.Context(), assessmentActor(r), ind.ID, assessment.MappingInput{
+	_, err = s.Assessment.SaveMapping(r.Context(), assessmentActor(r), ind.ID, assessment.MappingInput{
 		Questions: r.PostForm.Get("questions"), Rules: r.PostForm.Get("rules"), Reasoning: r.PostForm.Get("reasoning"),
 	})
 	if fault.KindOf(err) == fault.Invalid {

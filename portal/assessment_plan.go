@@ -45,7 +45,7 @@ type assessmentPlanPage struct {
 
 // handleAssessmentPlan lists the commissioning development plan by aspect.
 func (s *Server) handleAssessmentPlan(w http.ResponseWriter, r *http.Request) error {
-	actions, err := s.assessment.Actions(r.Context())
+	actions, err := s.Assessment.Actions(r.Context())
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func (s *Server) handleAssessmentActionNew(w http.ResponseWriter, r *http.Reques
 		}
 	}
 	if rid := q.Get("round"); rid != "" {
-		if rd, err := s.assessment.Round(r.Context(), rid); err == nil {
+		if rd, err := s.Assessment.Round(r.Context(), rid); err == nil {
 			page.Form.Set("round", rd.ID)
 		}
 	}
@@ -138,11 +138,11 @@ func (s *Server) handleAssessmentActionNewPost(w http.ResponseWriter, r *http.Re
 	}
 	in := actionInput(r)
 	if in.Round != "" {
-		if _, err := s.assessment.Round(r.Context(), in.Round); err != nil {
+		if _, err := s.Assessment.Round(r.Context(), in.Round); err != nil {
 			in.Round = ""
 		}
 	}
-	_, err := s.assessment.AddAction(r.Context(), assessmentActor(r), in)
+	_, err := s.Assessment.AddAction(r.Context(), assessmentActor(r), in)
 	if fault.KindOf(err) == fault.Invalid {
 		page := s.actionPage(r, nil)
 		page.basePage = page.withForm(r.PostForm, err)
@@ -157,7 +157,7 @@ func (s *Server) handleAssessmentActionNewPost(w http.ResponseWriter, r *http.Re
 
 // handleAssessmentAction shows the form to change an action.
 func (s *Server) handleAssessmentAction(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.assessment.ActionByID(r.Context(), mux.Vars(r)["aid"])
+	a, err := s.Assessment.ActionByID(r.Context(), mux.Vars(r)["aid"])
 	if err != nil {
 		return err
 	}
@@ -172,14 +172,14 @@ func (s *Server) handleAssessmentAction(w http.ResponseWriter, r *http.Request) 
 
 // handleAssessmentActionPost saves a changed action.
 func (s *Server) handleAssessmentActionPost(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.assessment.ActionByID(r.Context(), mux.Vars(r)["aid"])
+	a, err := s.Assessment.ActionByID(r.Context(), mux.Vars(r)["aid"])
 	if err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	_, err = s.assessment.UpdateAction(r.Context(), assessmentActor(r), a.ID, actionInput(r))
+	_, err = s.Assessment.UpdateAction(r.Context(), assessmentActor(r), a.ID, actionInput(r))
 	if fault.KindOf(err) == fault.Invalid {
 		page := s.actionPage(r, &a)
 		page.basePage = page.withForm(r.PostForm, err)

@@ -106,7 +106,7 @@ type compareQuestion struct {
 
 // handleAssessmentCompare sets two rounds side by side.
 func (s *Server) handleAssessmentCompare(w http.ResponseWriter, r *http.Request) error {
-	rounds, err := s.assessment.Rounds(r.Context())
+	rounds, err := s.Assessment.Rounds(r.Context())
 	if err != nil {
 		return err
 	}
@@ -170,7 +170,7 @@ func (s *Server) handleAssessmentPrint(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	page := &assessmentPrintPage{basePage: s.page(r, rd.Name+": report"), Round: rd, Notes: asParagraphs(rd.Notes)}
-	sugs, err := s.assessment.SuggestAll(r.Context(), rd)
+	sugs, err := s.Assessment.SuggestAll(r.Context(), rd)
 	if err != nil {
 		return err
 	}
@@ -199,13 +199,13 @@ func (s *Server) handleAssessmentPrint(w http.ResponseWriter, r *http.Request) e
 	}
 	readings := rd.Evidence
 	if !rd.Agreed() {
-		readings = s.assessment.CurrentReadings(r.Context())
+		readings = s.Assessment.CurrentReadings(r.Context())
 		page.Live = true
 	}
 	for _, rdg := range readings {
 		page.Evidence = append(page.Evidence, asReading(rdg))
 	}
-	actions, err := s.assessment.Actions(r.Context())
+	actions, err := s.Assessment.Actions(r.Context())
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ type assessmentRoundsPage struct {
 
 // handleAssessmentRounds lists the rounds, with the chart of aspect scores.
 func (s *Server) handleAssessmentRounds(w http.ResponseWriter, r *http.Request) error {
-	rounds, err := s.assessment.Rounds(r.Context())
+	rounds, err := s.Assessment.Rounds(r.Context())
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ type assessmentStartPage struct {
 }
 
 func (s *Server) startOptions(r *http.Request) ([]option, error) {
-	rounds, err := s.assessment.Rounds(r.Context())
+	rounds, err := s.Assessment.Rounds(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (s *Server) handleAssessmentStartPost(w http.ResponseWriter, r *http.Reques
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	rd, err := s.assessment.StartRound(r.Context(), assessmentActor(r), assessment.RoundInput{
+	rd, err := s.Assessment.StartRound(r.Context(), assessmentActor(r), assessment.RoundInput{
 		Name: r.PostForm.Get("name"), Date: r.PostForm.Get("date"),
 		Participants: r.PostForm.Get("participants"), FromRound: r.PostForm.Get("from"),
 	})
@@ -130,7 +130,7 @@ func (s *Server) handleAssessmentRound(w http.ResponseWriter, r *http.Request) e
 		}
 		page.Aspects = append(page.Aspects, row)
 	}
-	if page.History, err = s.assessment.History(r.Context(), rd); err != nil {
+	if page.History, err = s.Assessment.History(r.Context(), rd); err != nil {
 		return err
 	}
 	return s.render(w, r, "assessment_round", page)
@@ -166,7 +166,7 @@ func (s *Server) handleAssessmentDetailsPost(w http.ResponseWriter, r *http.Requ
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	_, err = s.assessment.UpdateDetails(r.Context(), assessmentActor(r), rd.ID, assessment.RoundInput{
+	_, err = s.Assessment.UpdateDetails(r.Context(), assessmentActor(r), rd.ID, assessment.RoundInput{
 		Name: r.PostForm.Get("name"), Date: r.PostForm.Get("date"), Participants: r.PostForm.Get("participants"),
 	})
 	if err != nil {
@@ -220,7 +220,7 @@ func (s *Server) handleAssessmentAgreePost(w http.ResponseWriter, r *http.Reques
 		page.basePage = page.withForm(r.PostForm, assessmentFieldErr("confirm", "Confirm that the participants have agreed the round"))
 		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "assessment_agree", page)
 	}
-	if _, err := s.assessment.Agree(r.Context(), assessmentActor(r), rd.ID); err != nil {
+	if _, err := s.Assessment.Agree(r.Context(), assessmentActor(r), rd.ID); err != nil {
 		return err
 	}
 	s.setFlash(w, r, rd.Name+" is agreed. It can no longer be changed.")

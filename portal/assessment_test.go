@@ -11,19 +11,8 @@ import (
 
 	"careportal/auth"
 	"careportal/portal/assessment"
-	"careportal/portal/store"
 	"careportal/portal/store/storetest"
 )
-
-// wireAssessmentForTest adds the self-assessment service (newTestDeps calls
-// it). Tests give it evidence with SetEvidence.
-func wireAssessmentForTest(t *testing.T, d *Deps, st *store.Store) {
-	t.Helper()
-	d.Assessment = assessment.NewService(st.DB, nil, nil)
-	if err := d.Assessment.EnsureIndexes(storetest.Context(t)); err != nil {
-		t.Fatalf("assessment.EnsureIndexes: %v", err)
-	}
-}
 
 var (
 	asCommissioner = &auth.Principal{UserID: "u-com", Name: "Cara Commissioner", Role: auth.RoleCommissioner, Teams: []string{"commissioning"}}
@@ -47,15 +36,15 @@ func assessmentServer(t *testing.T) (*testServer, assessment.Round) {
 	t.Helper()
 	ts := newTestServer(t)
 	ctx := storetest.Context(t)
-	ts.assessment.SetEvidence(assessment.Evidence{
+	ts.Assessment.SetEvidence(assessment.Evidence{
 		assessment.IndPaidWithin30Days: func(ctx context.Context, asOf time.Time) (assessment.Reading, error) {
 			return assessment.Reading{Available: true, Value: 88, Basis: "250 invoices paid in the 12 months"}, nil
 		},
 	})
-	if _, _, err := ts.assessment.LoadBaseline(ctx, assessment.Actor{Name: "test"}); err != nil {
+	if _, _, err := ts.Assessment.LoadBaseline(ctx, assessment.Actor{Name: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	rd, err := ts.assessment.StartRound(ctx, assessment.Actor{Name: "test"}, assessment.RoundInput{Name: "2026 round", Date: "2026-03-10", FromRound: assessment.BaselineID})
+	rd, err := ts.Assessment.StartRound(ctx, assessment.Actor{Name: "test"}, assessment.RoundInput{Name: "2026 round", Date: "2026-03-10", FromRound: assessment.BaselineID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +134,7 @@ func TestAssessmentScoringBadInputChangesNothing(t *testing.T) {
 	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Enter why your score differs from the suggested score of 50") {
 		t.Errorf("missing reason: %d", w.Code)
 	}
-	got, _ := ts.assessment.Round(storetest.Context(t), rd.ID)
+	got, _ := ts.Assessment.Round(storetest.Context(t), rd.ID)
 	if got.Seq != 0 {
 		t.Fatalf("bad input changed the round (seq %d)", got.Seq)
 	}
@@ -156,7 +145,7 @@ func TestAssessmentScoringBadInputChangesNothing(t *testing.T) {
 	if w := asPost(ts, path, url.Values{"choice": {"own"}, "score": {"40"}, "reason": {"Backlog remains"}, "observation": {"Faster payment runs"}}, asCommissioner); w.Code != http.StatusSeeOther {
 		t.Fatalf("override: %d", w.Code)
 	}
-	got, _ = ts.assessment.Round(storetest.Context(t), rd.ID)
+	got, _ = ts.Assessment.Round(storetest.Context(t), rd.ID)
 	_, q, _ := got.Question("7.2")
 	if *q.Score != 40 || len(q.Decisions) != 2 || !q.Decisions[0].Adopted || q.Decisions[1].Reason != "Backlog remains" || q.Decisions[1].By != asCommissioner.Name {
 		t.Fatalf("decisions = %+v", q.Decisions)
@@ -183,7 +172,7 @@ func TestAssessmentStartPlanAgree(t *testing.T) {
 	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Date must be a real date") {
 		t.Fatalf("bad start: %d", w.Code)
 	}
-	if rs, _ := ts.assessment.Rounds(ctx); len(rs) != 2 {
+	if rs, _ := ts.Assessment.Rounds(ctx); len(rs) != 2 {
 		t.Fatalf("%d rounds", len(rs))
 	}
 	w = asPost(ts, "/assessment/rounds/new", url.Values{"name": {"Spring review"}, "date": {"2026-04-01"}, "from": {rd.ID}}, asCommissioner)
@@ -195,7 +184,7 @@ func TestAssessmentStartPlanAgree(t *testing.T) {
 	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Enter the action") {
 		t.Fatalf("bad action: %d", w.Code)
 	}
-	if as, _ := ts.assessment.Actions(ctx); len(as) != 0 {
+	if as, _ := ts.Assessment.Actions(ctx); len(as) != 0 {
 		t.Fatal("bad input added an action")
 	}
 	w = asPost(ts, "/assessment/plan/new", url.Values{"question": {"7.2"}, "text": {"Weekly payment runs"}, "owner": {"Brokerage Payments"}, "due": {"2026-06-30"}, "status": {"in-progress"}}, asCommissioner)
@@ -210,7 +199,7 @@ func TestAssessmentStartPlanAgree(t *testing.T) {
 	if w := asPost(ts, "/assessment/rounds/"+rd.ID+"/agree", url.Values{}, asCommissioner); w.Code != http.StatusUnprocessableEntity {
 		t.Errorf("agree without confirming: %d", w.Code)
 	}
-	if got, _ := ts.assessment.Round(ctx, rd.ID); got.Agreed() {
+	if got, _ := ts.Assessment.Round(ctx, rd.ID); got.Agreed() {
 		t.Fatal("agreed without confirmation")
 	}
 	if w := asPost(ts, "/assessment/rounds/"+rd.ID+"/agree", url.Values{"confirm": {"yes"}}, asCommissioner); w.Code != http.StatusSeeOther {
@@ -244,7 +233,7 @@ func TestAssessmentIndicatorSettings(t *testing.T) {
 	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "End the rules with an otherwise line") {
 		t.Fatalf("bad settings: %d", w.Code)
 	}
-	if m, _ := ts.assessment.Mapping(storetest.Context(t), assessment.IndPaidWithin30Days); m.UpdatedBy != "" {
+	if m, _ := ts.Assessment.Mapping(storetest.Context(t), assessment.IndPaidWithin30Days); m.UpdatedBy != "" {
 		t.Fatal("bad settings were saved")
 	}
 	w = asPost(ts, path, url.Values{"questions": {"7.2 3.5"}, "rules": {">= 85 : 70\notherwise : 20"}, "reasoning": {"Local target"}}, asAdmin)
@@ -262,14 +251,14 @@ func TestAssessmentIndicatorSettings(t *testing.T) {
 func fxAssessment(t *testing.T, f *accountsFixture) map[string]string {
 	ctx := storetest.Context(t)
 	by := assessment.Actor{Name: "test"}
-	if _, _, err := f.ts.assessment.LoadBaseline(ctx, by); err != nil {
+	if _, _, err := f.ts.Assessment.LoadBaseline(ctx, by); err != nil {
 		t.Fatal(err)
 	}
-	rd, err := f.ts.assessment.StartRound(ctx, by, assessment.RoundInput{Name: "Authz round", Date: "2026-03-10", FromRound: assessment.BaselineID})
+	rd, err := f.ts.Assessment.StartRound(ctx, by, assessment.RoundInput{Name: "Authz round", Date: "2026-03-10", FromRound: assessment.BaselineID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	act, err := f.ts.assessment.AddAction(ctx, by, assessment.ActionInput{Question: "7.2", Text: "Act", Owner: "Team", Due: "2026-06-30"})
+	act, err := f.ts.Assessment.AddAction(ctx, by, assessment.ActionInput{Question: "7.2", Text: "Act", Owner: "Team", Due: "2026-06-30"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,13 +276,13 @@ func TestAssessmentFactorAndDetails(t *testing.T) {
 	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Kept text") || !strings.Contains(w.Body.String(), `href="#factor-score"`) {
 		t.Fatalf("bad factor: %d", w.Code)
 	}
-	if got, _ := ts.assessment.Round(ctx, rd.ID); got.Seq != 0 {
+	if got, _ := ts.Assessment.Round(ctx, rd.ID); got.Seq != 0 {
 		t.Fatal("bad factor input changed the round")
 	}
 	if w := asPost(ts, fpath, url.Values{"effect": {"enabling"}, "factor-observation": {"New framework agreed"}, "factor-score": {"55"}}, asCommissioner); w.Code != http.StatusSeeOther {
 		t.Fatalf("factor: %d", w.Code)
 	}
-	got, _ := ts.assessment.Round(ctx, rd.ID)
+	got, _ := ts.Assessment.Round(ctx, rd.ID)
 	a, _ := got.Aspect(7)
 	if f := a.Factors[2]; f.Effect != assessment.EffectEnabling || f.Observation != "New framework agreed" || *f.Score != 55 {
 		t.Errorf("factor = %+v", f)

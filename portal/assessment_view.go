@@ -68,7 +68,7 @@ func assessmentPermsFor(r *http.Request) assessmentPerms {
 
 // roundFromPath loads the round named by {id}.
 func (s *Server) roundFromPath(r *http.Request) (assessment.Round, error) {
-	return s.assessment.Round(r.Context(), mux.Vars(r)["id"])
+	return s.Assessment.Round(r.Context(), mux.Vars(r)["id"])
 }
 
 // aspectFromPath loads the round and its aspect {n}.
@@ -168,7 +168,7 @@ func (s *Server) viewSuggestion(r *http.Request, sug assessment.Suggestion, with
 				line.Unit = " days"
 			}
 			plotted := 0
-			for _, tp := range s.assessment.Trend(r.Context(), p.Indicator.ID) {
+			for _, tp := range s.Assessment.Trend(r.Context(), p.Indicator.ID) {
 				pt := chart.Point{Label: strings.TrimPrefix(tp.Label, "End of "), Text: tp.Reading.Format(p.Indicator.Unit), Missing: !tp.Reading.Available}
 				pt.Value = tp.Reading.Value
 				if p.Indicator.Unit == assessment.UnitMoney {
@@ -204,7 +204,7 @@ func (s *Server) viewSuggestion(r *http.Request, sug assessment.Suggestion, with
 // settings. Without the service wired, the pages do not exist.
 func (s *Server) assessmentGuard(a auth.Action, h handlerFunc) http.Handler {
 	return s.handle(s.allowed(a, func(w http.ResponseWriter, r *http.Request) error {
-		if s.assessment == nil {
+		if s.Assessment == nil {
 			return fault.NotFoundf("page not found")
 		}
 		return h(w, r)

@@ -20,7 +20,7 @@ type inviteAcceptPage struct {
 // Expired, used and unknown links all get the same 404 page.
 func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request) error {
 	token := mux.Vars(r)["token"]
-	_, u, err := s.auth.Invitation(r.Context(), token)
+	_, u, err := s.Auth.Invitation(r.Context(), token)
 	if err != nil {
 		return err
 	}
@@ -32,7 +32,7 @@ func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request) error {
 // the person in.
 func (s *Server) handleInviteAccept(w http.ResponseWriter, r *http.Request) error {
 	token := mux.Vars(r)["token"]
-	_, u, err := s.auth.Invitation(r.Context(), token)
+	_, u, err := s.Auth.Invitation(r.Context(), token)
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func (s *Server) handleInviteAccept(w http.ResponseWriter, r *http.Request) erro
 		return fault.Wrap(fault.Invalid, err, "The form could not be read")
 	}
 	ip := s.clientIP(r)
-	accepted, err := s.auth.AcceptInvitation(r.Context(), token, r.PostForm.Get("password"), r.PostForm.Get("confirm_password"), ip)
+	accepted, err := s.Auth.AcceptInvitation(r.Context(), token, r.PostForm.Get("password"), r.PostForm.Get("confirm_password"), ip)
 	if err != nil {
 		if fault.KindOf(err) != fault.Invalid {
 			return err
@@ -50,7 +50,7 @@ func (s *Server) handleInviteAccept(w http.ResponseWriter, r *http.Request) erro
 		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "invite_accept", page)
 	}
 	if old := currentSession(r); old != nil {
-		if err := s.auth.EndSession(r.Context(), old.ID); err != nil {
+		if err := s.Auth.EndSession(r.Context(), old.ID); err != nil {
 			return err
 		}
 	}
@@ -58,7 +58,7 @@ func (s *Server) handleInviteAccept(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if err := s.auth.SetFlash(r.Context(), doc.ID, "Your password has been set and you are signed in"); err != nil {
+	if err := s.Auth.SetFlash(r.Context(), doc.ID, "Your password has been set and you are signed in"); err != nil {
 		return err
 	}
 	return redirect(w, r, "/home")

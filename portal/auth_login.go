@@ -45,7 +45,7 @@ func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) error {
 	email, password := r.PostForm.Get("email"), r.PostForm.Get("password")
 	next := localPath(r.PostForm.Get("next"))
 	ip := s.clientIP(r)
-	u, err := s.auth.Login(r.Context(), email, password, ip)
+	u, err := s.Auth.Login(r.Context(), email, password, ip)
 	if err != nil {
 		kind := fault.KindOf(err)
 		if kind != fault.Invalid && kind != fault.Unauthorized && kind != fault.RateLimited {
@@ -66,7 +66,7 @@ func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) error {
 		return s.renderStatus(w, r, status, "login", page)
 	}
 	if old := currentSession(r); old != nil {
-		if err := s.auth.EndSession(r.Context(), old.ID); err != nil {
+		if err := s.Auth.EndSession(r.Context(), old.ID); err != nil {
 			return err
 		}
 	}
@@ -83,7 +83,7 @@ func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
 	if ss := currentSession(r); ss != nil && p != nil {
-		if err := s.auth.Logout(r.Context(), p, s.clientIP(r)); err != nil {
+		if err := s.Auth.Logout(r.Context(), p, s.clientIP(r)); err != nil {
 			return err
 		}
 	}

@@ -126,7 +126,7 @@ func fxUserOfA(t *testing.T, f *accountsFixture) map[string]string {
 func fxInvitedUserOfA(t *testing.T, f *accountsFixture) map[string]string {
 	f.seq++
 	email := fmt.Sprintf("invited%d@alpha.test", f.seq)
-	u, _, err := f.ts.auth.Invite(context.Background(), auth.CommandLine, auth.UserInput{Email: email, Name: "Ivy Invited", Role: auth.RoleProvider, OrgID: f.orgA.ID})
+	u, _, err := f.ts.Auth.Invite(context.Background(), auth.CommandLine, auth.UserInput{Email: email, Name: "Ivy Invited", Role: auth.RoleProvider, OrgID: f.orgA.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func fxInvitedUserOfA(t *testing.T, f *accountsFixture) map[string]string {
 }
 
 func fxTokenOfA(t *testing.T, f *accountsFixture) map[string]string {
-	tok, _, err := f.ts.auth.CreateToken(context.Background(), auth.CommandLine, f.orgA.ID, "Finance system")
+	tok, _, err := f.ts.Auth.CreateToken(context.Background(), auth.CommandLine, f.orgA.ID, "Finance system")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ type contactsPage struct {
 }
 
 func (s *Server) handleContacts(w http.ResponseWriter, r *http.Request) error {
-	teams, err := s.contacts.Teams(r.Context())
+	teams, err := s.Contacts.Teams(r.Context())
 	if err != nil {
 		return err
 	}
@@ -39,7 +39,7 @@ func (s *Server) handleContacts(w http.ResponseWriter, r *http.Request) error {
 		} else if len(text) > 100 {
 			page.basePage = page.withForm(page.Form, fault.InvalidField("q", "Search must be 100 characters or fewer"))
 		} else {
-			res, err := s.contacts.Search(r.Context(), text, page.ShowNames)
+			res, err := s.Contacts.Search(r.Context(), text, page.ShowNames)
 			if err != nil {
 				return err
 			}
@@ -79,7 +79,7 @@ func (s *Server) handleContactsTeam(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, slug string, topic *contacts.Topic) error {
-	team, err := s.contacts.Team(r.Context(), slug)
+	team, err := s.Contacts.Team(r.Context(), slug)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, slug string,
 	}
 	page := &contactsTeamPage{basePage: s.page(r, title), Team: team, Topic: topic, ShowNames: p != nil, CanEdit: p != nil && canEditTeam(p, slug), Now: s.cfg.Now()}
 	if p != nil {
-		if page.People, err = s.contacts.Contacts(r.Context(), slug); err != nil {
+		if page.People, err = s.Contacts.Contacts(r.Context(), slug); err != nil {
 			return err
 		}
 	}
@@ -105,7 +105,7 @@ type contactsTeamEditPage struct {
 }
 
 func (s *Server) editableTeam(r *http.Request) (contacts.Team, error) {
-	team, err := s.contacts.Team(r.Context(), mux.Vars(r)["slug"])
+	team, err := s.Contacts.Team(r.Context(), mux.Vars(r)["slug"])
 	if err != nil {
 		return team, err
 	}
@@ -134,7 +134,7 @@ func (s *Server) handleContactsTeamSave(w http.ResponseWriter, r *http.Request) 
 		return fault.InvalidField("", "The form could not be read")
 	}
 	in := contacts.TeamInput{Purpose: r.PostForm.Get("purpose"), Hours: r.PostForm.Get("hours"), Email: r.PostForm.Get("email"), Phone: r.PostForm.Get("phone")}
-	if err := s.contacts.SaveTeam(r.Context(), team.Slug, in, principal(r).Name); err != nil {
+	if err := s.Contacts.SaveTeam(r.Context(), team.Slug, in, principal(r).Name); err != nil {
 		if fault.KindOf(err) == fault.Invalid {
 			page := &contactsTeamEditPage{basePage: s.page(r, "Edit "+team.Name).withForm(r.PostForm, err), Team: team}
 			return s.renderStatus(w, r, http.StatusUnprocessableEntity, "contacts_team_edit", page)
@@ -173,7 +173,7 @@ func (s *Server) handleContactCreate(w http.ResponseWriter, r *http.Request) err
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	c, err := s.contacts.AddContact(r.Context(), team.Slug, contactInput(r), principal(r).Name)
+	c, err := s.Contacts.AddContact(r.Context(), team.Slug, contactInput(r), principal(r).Name)
 	if err != nil {
 		if fault.KindOf(err) == fault.Invalid {
 			page := &contactEditPage{basePage: s.page(r, "Add a contact to "+team.Name).withForm(r.PostForm, err), Team: team, Action: "/contacts/teams/" + team.Slug + "/people/new"}
@@ -187,11 +187,11 @@ func (s *Server) handleContactCreate(w http.ResponseWriter, r *http.Request) err
 
 // editableContact loads the contact and checks the viewer may edit its team.
 func (s *Server) editableContact(r *http.Request) (contacts.Contact, contacts.Team, error) {
-	c, err := s.contacts.Contact(r.Context(), mux.Vars(r)["id"])
+	c, err := s.Contacts.Contact(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return c, contacts.Team{}, err
 	}
-	team, err := s.contacts.Team(r.Context(), c.Team)
+	team, err := s.Contacts.Team(r.Context(), c.Team)
 	if err != nil {
 		return c, team, err
 	}
@@ -219,7 +219,7 @@ func (s *Server) handleContactUpdate(w http.ResponseWriter, r *http.Request) err
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	if _, err := s.contacts.UpdateContact(r.Context(), c.ID, contactInput(r), principal(r).Name); err != nil {
+	if _, err := s.Contacts.UpdateContact(r.Context(), c.ID, contactInput(r), principal(r).Name); err != nil {
 		if fault.KindOf(err) == fault.Invalid {
 			page := &contactEditPage{basePage: s.page(r, "Edit "+c.Name).withForm(r.PostForm, err), Team: team, Contact: &c, Action: "/contacts/people/" + c.ID + "/edit"}
 			return s.renderStatus(w, r, http.StatusUnprocessableEntity, "contact_edit", page)
@@ -235,7 +235,7 @@ func (s *Server) handleContactChecked(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	if _, err := s.contacts.MarkChecked(r.Context(), c.ID, principal(r).Name); err != nil {
+	if _, err := s.Contacts.MarkChecked(r.Context(), c.ID, principal(r).Name); err != nil {
 		return err
 	}
 	s.setFlash(w, r, c.Name+" marked as checked today")
@@ -247,7 +247,7 @@ func (s *Server) handleContactRemove(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	if err := s.contacts.RemoveContact(r.Context(), c.ID); err != nil {
+	if err := s.Contacts.RemoveContact(r.Context(), c.ID); err != nil {
 		return err
 	}
 	s.setFlash(w, r, c.Name+" removed from "+team.Name)

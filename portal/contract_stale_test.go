@@ -24,7 +24,7 @@ func TestContractStaleEditKeepsInputAndShowsWhatChanged(t *testing.T) {
 	ts := f.ts
 	ctx := storetest.Context(t)
 	staff := payments.ActorOf(f.payer)
-	c, err := ts.payments.ContractByRef(ctx, staff, "HC-001")
+	c, err := ts.Payments.ContractByRef(ctx, staff, "HC-001")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestContractStaleEditKeepsInputAndShowsWhatChanged(t *testing.T) {
 	// Meanwhile someone else renames it.
 	in := c.Input()
 	in.Title = "Home care north and east"
-	if _, err := ts.payments.UpdateContract(ctx, staff, c.ID, c.Version, in); err != nil {
+	if _, err := ts.Payments.UpdateContract(ctx, staff, c.ID, c.Version, in); err != nil {
 		t.Fatal(err)
 	}
 	// The person saves their own change, to the department.
@@ -86,7 +86,7 @@ func TestContractStaleEditKeepsInputAndShowsWhatChanged(t *testing.T) {
 	if w := ts.do(postInvoiceForm("/staff/contracts/"+c.ID+"/edit", again), f.payer); w.Code != http.StatusSeeOther {
 		t.Fatalf("saving again after the conflict: %d", w.Code)
 	}
-	got, _ := ts.payments.Contract(ctx, staff, c.ID)
+	got, _ := ts.Payments.Contract(ctx, staff, c.ID)
 	if got.Title != "Home care north and east" || got.Department != "Adult social care typed by me" {
 		t.Errorf("saved %q / %q", got.Title, got.Department)
 	}

@@ -27,7 +27,7 @@ func (s *Server) handleContracts(w http.ResponseWriter, r *http.Request) error {
 		return redirect(w, r, "/staff/contracts")
 	}
 	actor := payments.ActorOf(p)
-	cs, err := s.payments.Contracts(r.Context(), actor, payments.ContractFilter{OrgID: actor.OrgID})
+	cs, err := s.Payments.Contracts(r.Context(), actor, payments.ContractFilter{OrgID: actor.OrgID})
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func (s *Server) handleStaffContracts(w http.ResponseWriter, r *http.Request) er
 	if len(q) > 60 {
 		q = q[:60]
 	}
-	cs, err := s.payments.Contracts(r.Context(), payments.ActorOf(principal(r)), payments.ContractFilter{Search: q})
+	cs, err := s.Payments.Contracts(r.Context(), payments.ActorOf(principal(r)), payments.ContractFilter{Search: q})
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (s *Server) contractFormPage(r *http.Request, title string, c *payments.Con
 	if c != nil {
 		page.Action = "/staff/contracts/" + c.ID + "/edit"
 	}
-	orgs, err := s.auth.Orgs(r.Context())
+	orgs, err := s.Auth.Orgs(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func (s *Server) handleStaffContractCreate(w http.ResponseWriter, r *http.Reques
 	if err := r.ParseForm(); err != nil {
 		return fault.Wrap(fault.Invalid, err, "The form could not be read")
 	}
-	c, err := s.payments.CreateContract(r.Context(), payments.ActorOf(principal(r)), contractInput(r.PostForm))
+	c, err := s.Payments.CreateContract(r.Context(), payments.ActorOf(principal(r)), contractInput(r.PostForm))
 	if err == nil {
 		s.setFlash(w, r, "Contract "+c.Reference+" has been added")
 		return redirect(w, r, "/staff/contracts")
@@ -180,7 +180,7 @@ func (s *Server) handleStaffContractCreate(w http.ResponseWriter, r *http.Reques
 
 // handleStaffContractEdit shows the edit form.
 func (s *Server) handleStaffContractEdit(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.payments.Contract(r.Context(), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
+	c, err := s.Payments.Contract(r.Context(), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func (s *Server) handleStaffContractEdit(w http.ResponseWriter, r *http.Request)
 // handleStaffContractUpdate saves changes to a contract.
 func (s *Server) handleStaffContractUpdate(w http.ResponseWriter, r *http.Request) error {
 	actor := payments.ActorOf(principal(r))
-	c, err := s.payments.Contract(r.Context(), actor, mux.Vars(r)["id"])
+	c, err := s.Payments.Contract(r.Context(), actor, mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -204,7 +204,7 @@ func (s *Server) handleStaffContractUpdate(w http.ResponseWriter, r *http.Reques
 		return fault.Wrap(fault.Invalid, err, "The form could not be read")
 	}
 	version, _ := strconv.Atoi(r.PostForm.Get("version"))
-	upd, err := s.payments.UpdateContract(r.Context(), actor, c.ID, version, contractInput(r.PostForm))
+	upd, err := s.Payments.UpdateContract(r.Context(), actor, c.ID, version, contractInput(r.PostForm))
 	if err == nil {
 		s.setFlash(w, r, "Your changes to contract "+upd.Reference+" have been saved")
 		return redirect(w, r, "/staff/contracts")
@@ -222,7 +222,7 @@ func (s *Server) handleStaffContractUpdate(w http.ResponseWriter, r *http.Reques
 	if kind == fault.Conflict {
 		// Keep what was typed, say what someone else changed, and carry
 		// the latest version: saving again is a knowing choice.
-		latest, lerr := s.payments.Contract(r.Context(), actor, c.ID)
+		latest, lerr := s.Payments.Contract(r.Context(), actor, c.ID)
 		if lerr != nil {
 			return lerr
 		}

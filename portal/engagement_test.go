@@ -15,29 +15,8 @@ import (
 	"careportal/portal/contacts"
 	"careportal/portal/notify"
 	"careportal/portal/queries"
-	"careportal/portal/store"
 	"careportal/portal/store/storetest"
-	"careportal/portal/workdays"
 )
-
-// wireEngagementForTest builds the contacts, queries, notifications and
-// working-day services on the test store, as cmd/portal's wireEngagement does.
-func wireEngagementForTest(t *testing.T, d *Deps, st *store.Store) {
-	t.Helper()
-	ctx := storetest.Context(t)
-	d.Notify = notify.NewService(st.DB, nil)
-	d.Workdays = workdays.NewService(st.DB)
-	d.Contacts = contacts.NewService(st.DB, nil)
-	d.Queries = queries.NewService(st.DB, d.Workdays, d.Notify, queries.Options{Logger: d.Logger})
-	if d.Payments != nil {
-		d.Queries.SetLinker(queries.PaymentsLinker{Payments: d.Payments})
-	}
-	for _, s := range []interface{ EnsureIndexes(context.Context) error }{d.Notify, d.Workdays, d.Contacts, d.Queries} {
-		if err := s.EnsureIndexes(ctx); err != nil {
-			t.Fatalf("engagement EnsureIndexes: %v", err)
-		}
-	}
-}
 
 var (
 	provA     = &auth.Principal{UserID: "uA", Name: "Ann Provider", Role: auth.RoleProvider, OrgID: "orgA", OrgName: "Org A Care"}
@@ -95,10 +74,10 @@ func wantStatus(t *testing.T, w *httptest.ResponseRecorder, status int, contains
 func TestContactsDirectory(t *testing.T) {
 	ts := newTestServer(t)
 	ctx := storetest.Context(t)
-	if err := ts.contacts.SaveTeam(ctx, "brokerage-payments", contacts.TeamInput{Purpose: "Pays provider invoices", Hours: "Monday to Friday, 9am to 5pm", Email: "payments@council.example", Phone: "020 7946 0330"}, "test"); err != nil {
+	if err := ts.Contacts.SaveTeam(ctx, "brokerage-payments", contacts.TeamInput{Purpose: "Pays provider invoices", Hours: "Monday to Friday, 9am to 5pm", Email: "payments@council.example", Phone: "020 7946 0330"}, "test"); err != nil {
 		t.Fatal(err)
 	}
-	c, err := ts.contacts.AddContact(ctx, "brokerage-payments", contacts.ContactInput{Name: "Callum Reid", Role: "Payments officer", Email: "callum.reid@council.example"}, "test")
+	c, err := ts.Contacts.AddContact(ctx, "brokerage-payments", contacts.ContactInput{Name: "Callum Reid", Role: "Payments officer", Email: "callum.reid@council.example"}, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +119,7 @@ func TestContactsDirectory(t *testing.T) {
 	bad := url.Values{"purpose": {""}, "hours": {"9 to 5"}, "email": {"not-an-email"}, "phone": {"ring us"}}
 	w = post(ts, "/contacts/teams/brokerage-payments/edit", bad, payStaff)
 	wantStatus(t, w, 422, "govuk-error-summary", "Enter what the team does", "in the correct format", "Enter a phone number", `value="not-an-email"`, `value="ring us"`)
-	if tm, _ := ts.contacts.Team(ctx, "brokerage-payments"); tm.Email != "payments@council.example" {
+	if tm, _ := ts.Contacts.Team(ctx, "brokerage-payments"); tm.Email != "payments@council.example" {
 		t.Fatal("bad input changed the team")
 	}
 	good := url.Values{"purpose": {"Pays invoices"}, "hours": {"9 to 5"}, "email": {"pay@council.example"}, "phone": {"020 7946 0999"}}
@@ -148,7 +127,7 @@ func TestContactsDirectory(t *testing.T) {
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/contacts/teams/brokerage-payments" {
 		t.Fatalf("save team = %d %s", w.Code, w.Header().Get("Location"))
 	}
-	if tm, _ := ts.contacts.Team(ctx, "brokerage-payments"); tm.Email != "pay@council.example" {
+	if tm, _ := ts.Contacts.Team(ctx, "brokerage-payments"); tm.Email != "pay@council.example" {
 		t.Fatal("team not saved")
 	}
 
@@ -164,10 +143,10 @@ func TestContactsDirectory(t *testing.T) {
 	}
 	wantStatus(t, post(ts, "/contacts/people/"+c.ID+"/remove", nil, brokStaff), 403)
 	wantStatus(t, post(ts, "/contacts/people/cnope/checked", nil, payStaff), 404)
-	if got, _ := ts.contacts.Contact(ctx, c.ID); got.Role != "Senior payments officer" {
+	if got, _ := ts.Contacts.Contact(ctx, c.ID); got.Role != "Senior payments officer" {
 		t.Fatalf("contact = %+v", got)
 	}
-	if people, _ := ts.contacts.Contacts(ctx, "brokerage-payments"); len(people) != 2 {
+	if people, _ := ts.Contacts.Contacts(ctx, "brokerage-payments"); len(people) != 2 {
 		t.Fatalf("people = %d", len(people))
 	}
 }
@@ -185,7 +164,7 @@ func TestQueriesThroughTheBrowserForms(t *testing.T) {
 	wantStatus(t, w, 422, "must be a PDF, PNG or JPEG")
 	w = postMultipart(t, ts, "/queries/new", url.Values{"topic": {"invoice-not-paid"}, "subject": {"s"}, "message": {"m"}, "link": {"invoice:not-an-invoice"}}, "", nil, provA)
 	wantStatus(t, w, 422, "Select one of your invoices or contracts")
-	if l, _ := ts.queries.List(ctx, queries.Filter{}); len(l) != 0 {
+	if l, _ := ts.Queries.List(ctx, queries.Filter{}); len(l) != 0 {
 		t.Fatalf("bad input stored %d queries", len(l))
 	}
 	// Staff do not raise queries.
@@ -197,7 +176,7 @@ func TestQueriesThroughTheBrowserForms(t *testing.T) {
 	}
 	path := w.Header().Get("Location")
 	id := strings.TrimPrefix(path, "/queries/")
-	q, err := ts.queries.Get(ctx, queries.ActorOf(provA), id)
+	q, err := ts.Queries.Get(ctx, queries.ActorOf(provA), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +219,7 @@ func TestQueriesThroughTheBrowserForms(t *testing.T) {
 	wantStatus(t, get(ts, path, provA), 200, "We will pay it on Friday.", "Awaiting provider")
 	w = get(ts, "/notifications", provA)
 	wantStatus(t, w, 200, "The council replied to your query: Invoice 1042 unpaid", path)
-	items, _ := ts.notify.List(ctx, "orgA", nil)
+	items, _ := ts.Notify.List(ctx, "orgA", nil)
 	if len(items) != 1 || items[0].Read {
 		t.Fatalf("notifications = %+v", items)
 	}
@@ -250,14 +229,14 @@ func TestQueriesThroughTheBrowserForms(t *testing.T) {
 	if w := post(ts, "/notifications/"+items[0].ID+"/read", nil, provA); w.Code != http.StatusSeeOther {
 		t.Fatalf("mark read = %d", w.Code)
 	}
-	if n, _ := ts.notify.UnreadCount(ctx, "orgA", nil); n != 0 {
+	if n, _ := ts.Notify.UnreadCount(ctx, "orgA", nil); n != 0 {
 		t.Fatalf("unread = %d", n)
 	}
 
 	// Assign, move (bad input first), resolve, reopen, each form carrying
 	// the version it was shown with.
 	ver := func() string {
-		q, err := ts.queries.Get(ctx, queries.ActorOf(provA), id)
+		q, err := ts.Queries.Get(ctx, queries.ActorOf(provA), id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -274,7 +253,7 @@ func TestQueriesThroughTheBrowserForms(t *testing.T) {
 	wantStatus(t, post(ts, path+"/reopen", url.Values{"reopenMessage": {""}, "version": {ver()}}, provA), 422, "Enter your message")
 	wantStatus(t, post(ts, path+"/reopen", url.Values{"reopenMessage": {"Not received"}, "version": {ver()}}, payStaff), 403)
 	wantStatus(t, post(ts, path+"/reopen", url.Values{"reopenMessage": {"Not received"}, "version": {ver()}}, provA), http.StatusSeeOther)
-	q, _ = ts.queries.Get(ctx, queries.ActorOf(provA), id)
+	q, _ = ts.Queries.Get(ctx, queries.ActorOf(provA), id)
 	if q.Status != queries.StatusAwaitingCouncil || q.Team != "commissioning" {
 		t.Fatalf("after reopen: %s %s", q.Status, q.Team)
 	}
@@ -292,11 +271,11 @@ func TestQuerySettingsAndHolidays(t *testing.T) {
 	wantStatus(t, get(ts, "/admin/query-settings", adminP), 200, "Service levels", `value="2"`, `value="10"`)
 	wantStatus(t, post(ts, "/admin/query-settings", url.Values{"firstResponseDays": {"two"}, "resolutionDays": {"0"}}, adminP), 422, "whole number", `value="two"`)
 	wantStatus(t, post(ts, "/admin/query-settings", url.Values{"firstResponseDays": {"3"}, "resolutionDays": {"1"}}, adminP), 422, "at least the first response target")
-	if tg, _ := ts.queries.Targets(ctx); tg != queries.DefaultTargets {
+	if tg, _ := ts.Queries.Targets(ctx); tg != queries.DefaultTargets {
 		t.Fatalf("bad input changed targets: %+v", tg)
 	}
 	wantStatus(t, post(ts, "/admin/query-settings", url.Values{"firstResponseDays": {"3"}, "resolutionDays": {"15"}}, adminP), http.StatusSeeOther)
-	if tg, _ := ts.queries.Targets(ctx); tg.FirstResponseDays != 3 || tg.ResolutionDays != 15 {
+	if tg, _ := ts.Queries.Targets(ctx); tg.FirstResponseDays != 3 || tg.ResolutionDays != 15 {
 		t.Fatalf("targets = %+v", tg)
 	}
 	wantStatus(t, post(ts, "/admin/bank-holidays", url.Values{"date": {"2028-13-01"}, "name": {"x"}}, adminP), 422, "real date", `value="2028-13-01"`)
@@ -312,7 +291,7 @@ func TestQuerySettingsAndHolidays(t *testing.T) {
 func TestEngagementAuthorization(t *testing.T) {
 	ts := newTestServer(t)
 	ctx := storetest.Context(t)
-	q, err := ts.queries.Raise(ctx, queries.ActorOf(provA), "Org A Care", queries.RaiseInput{Topic: "forums", Subject: "Next forum", Message: "When is it?", File: &queries.Upload{Name: "a.pdf", Data: pdfBytes}})
+	q, err := ts.Queries.Raise(ctx, queries.ActorOf(provA), "Org A Care", queries.RaiseInput{Topic: "forums", Subject: "Next forum", Message: "When is it?", File: &queries.Upload{Name: "a.pdf", Data: pdfBytes}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +341,7 @@ func TestEngagementAuthorization(t *testing.T) {
 		})
 	}
 	// Nothing above changed the query.
-	got, _ := ts.queries.Get(ctx, queries.ActorOf(provA), q.ID)
+	got, _ := ts.Queries.Get(ctx, queries.ActorOf(provA), q.ID)
 	if got.Version != 1 || len(got.Messages) != 1 {
 		t.Fatalf("query changed by refused requests: version %d, %d messages", got.Version, len(got.Messages))
 	}
@@ -373,7 +352,7 @@ func TestEngagementAuthorization(t *testing.T) {
 // fxQueryOfA raises a query (with an attachment) from organisation A.
 func fxQueryOfA(t *testing.T, f *accountsFixture) map[string]string {
 	a := queries.Actor{UserID: f.managerA.ID, Name: f.managerA.Name, OrgID: f.orgA.ID}
-	q, err := f.ts.queries.Raise(context.Background(), a, f.orgA.Name, queries.RaiseInput{Topic: "forums", Subject: "Next forum", Message: "When?", File: &queries.Upload{Name: "a.pdf", Data: pdfBytes}})
+	q, err := f.ts.Queries.Raise(context.Background(), a, f.orgA.Name, queries.RaiseInput{Topic: "forums", Subject: "Next forum", Message: "When?", File: &queries.Upload{Name: "a.pdf", Data: pdfBytes}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +361,7 @@ func fxQueryOfA(t *testing.T, f *accountsFixture) map[string]string {
 
 func fxQueryAttachmentOfA(t *testing.T, f *accountsFixture) map[string]string {
 	id := fxQueryOfA(t, f)["id"]
-	q, err := f.ts.queries.Get(context.Background(), queries.Actor{Staff: true}, id)
+	q, err := f.ts.Queries.Get(context.Background(), queries.Actor{Staff: true}, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,10 +370,10 @@ func fxQueryAttachmentOfA(t *testing.T, f *accountsFixture) map[string]string {
 
 func fxNotificationOfA(t *testing.T, f *accountsFixture) map[string]string {
 	ctx := context.Background()
-	if err := f.ts.notify.ToOrg(ctx, f.orgA.ID, notify.KindQuery, "For A only", "/queries"); err != nil {
+	if err := f.ts.Notify.ToOrg(ctx, f.orgA.ID, notify.KindQuery, "For A only", "/queries"); err != nil {
 		t.Fatal(err)
 	}
-	items, err := f.ts.notify.List(ctx, f.orgA.ID, nil)
+	items, err := f.ts.Notify.List(ctx, f.orgA.ID, nil)
 	if err != nil || len(items) == 0 {
 		t.Fatalf("notification not listed: %v", err)
 	}
@@ -402,7 +381,7 @@ func fxNotificationOfA(t *testing.T, f *accountsFixture) map[string]string {
 }
 
 func fxCouncilContact(t *testing.T, f *accountsFixture) map[string]string {
-	c, err := f.ts.contacts.AddContact(context.Background(), "commissioning", contacts.ContactInput{Name: "Dev Patel", Role: "Contracts officer", Email: "dev.patel@council.example"}, "test")
+	c, err := f.ts.Contacts.AddContact(context.Background(), "commissioning", contacts.ContactInput{Name: "Dev Patel", Role: "Contracts officer", Email: "dev.patel@council.example"}, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,7 +428,7 @@ func TestQueryUploadLimits(t *testing.T) {
 	if w.Code != http.StatusRequestEntityTooLarge {
 		t.Fatalf("over the body limit: %d", w.Code)
 	}
-	if l, _ := ts.queries.List(ctx, queries.Filter{}); len(l) != 0 {
+	if l, _ := ts.Queries.List(ctx, queries.Filter{}); len(l) != 0 {
 		t.Fatalf("oversized uploads stored %d queries", len(l))
 	}
 	if n, _ := ts.Store.DB.Collection("query_attachments").CountDocuments(ctx, map[string]any{}); n != 0 {
@@ -464,7 +443,7 @@ func TestAssignOnlyToTeamMembers(t *testing.T) {
 	ctx := storetest.Context(t)
 	q := fxQueryOfA(t, f)["id"] // a forums query: the commissioning team's
 	newStaff := func(email string, teams []string) *auth.User {
-		u, err := f.ts.auth.CreateUser(ctx, auth.CommandLine, auth.UserInput{Email: email, Name: "Staff " + email, Role: auth.RoleBrokerage, Teams: teams}, "a-long-enough-password-1")
+		u, err := f.ts.Auth.CreateUser(ctx, auth.CommandLine, auth.UserInput{Email: email, Name: "Staff " + email, Role: auth.RoleBrokerage, Teams: teams}, "a-long-enough-password-1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -475,7 +454,7 @@ func TestAssignOnlyToTeamMembers(t *testing.T) {
 	wantStatus(t, get(f.ts, "/queries/"+q, commish), 200, member.Name)
 	wantStatus(t, post(f.ts, "/queries/"+q+"/assign", url.Values{"assignee": {outsider.ID}}, commish), 422, "Select a member of the team")
 	wantStatus(t, post(f.ts, "/queries/"+q+"/assign", url.Values{"assignee": {member.ID}}, commish), http.StatusSeeOther)
-	got, _ := f.ts.queries.Get(ctx, queries.Actor{Staff: true}, q)
+	got, _ := f.ts.Queries.Get(ctx, queries.Actor{Staff: true}, q)
 	if got.AssignedTo != member.ID || got.AssignedName != member.Name {
 		t.Fatalf("assigned to %q %q", got.AssignedTo, got.AssignedName)
 	}

@@ -124,7 +124,7 @@ var flashTable = map[string]flashCase{
 		return "/admin/bank-holidays", url.Values{"date": {"2028-12-25"}, "name": {"Christmas Day"}}
 	}},
 	"handleHolidayRemove": {as: "admin@council.test", want: "Bank holiday removed", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
-		if err := f.ts.workdays.AddHoliday(t.Context(), "2028-12-26", "Boxing Day"); err != nil {
+		if err := f.ts.Workdays.AddHoliday(t.Context(), "2028-12-26", "Boxing Day"); err != nil {
 			t.Fatal(err)
 		}
 		return "/admin/bank-holidays/remove", url.Values{"date": {"2028-12-26"}}
@@ -144,7 +144,7 @@ var flashTable = map[string]flashCase{
 	}},
 	"handleStatementFeedbackCreate": {as: "manager@alpha.test", want: "your feedback has been sent", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		id := fxStatement(t, f)["id"]
-		if _, err := f.ts.statements.Publish(t.Context(), id, "First", statements.Actor{Name: "C"}, time.Now()); err != nil {
+		if _, err := f.ts.Statements.Publish(t.Context(), id, "First", statements.Actor{Name: "C"}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		return "/statements/" + id + "/versions/1/feedback", url.Values{"area": {"home-care"}, "message": {"Travel time is not paid"}}
@@ -154,13 +154,13 @@ var flashTable = map[string]flashCase{
 	}},
 	// forums
 	"handleEventFeedCreate": {as: "manager@alpha.test", want: "already has a calendar feed address", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
-		if _, err := f.ts.forums.CreateFeedToken(t.Context(), f.orgA.ID, forums.Actor{Name: "Alma Manager"}, time.Now()); err != nil {
+		if _, err := f.ts.Forums.CreateFeedToken(t.Context(), f.orgA.ID, forums.Actor{Name: "Alma Manager"}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		return "/events/feed", nil
 	}},
 	"handleEventBook": {as: "manager@alpha.test", want: "Your organisation is booked", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
-		e, err := f.ts.forums.Create(t.Context(), testEventInput(time.Now(), "5", nil), forums.Actor{Name: "C"}, time.Now())
+		e, err := f.ts.Forums.Create(t.Context(), testEventInput(time.Now(), "5", nil), forums.Actor{Name: "C"}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +169,7 @@ var flashTable = map[string]flashCase{
 	"handleEventComment": {as: "manager@alpha.test", want: "Your comment has been added", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		afterTheEvent(f)
 		id := fxEventOfA(t, f)["id"]
-		if err := f.ts.forums.RecordAttendance(t.Context(), id, map[string]string{f.orgA.ID: "1"}, f.ts.cfg.Now()); err != nil {
+		if err := f.ts.Forums.RecordAttendance(t.Context(), id, map[string]string{f.orgA.ID: "1"}, f.ts.cfg.Now()); err != nil {
 			t.Fatal(err)
 		}
 		return "/events/" + id + "/comments", url.Values{"message": {"See you there"}}
@@ -243,7 +243,7 @@ var flashNotInTable = map[string]string{
 // which need the payment performance service (newPerfServer).
 func TestFlashOnReportActions(t *testing.T) {
 	f := newPerfServer(t)
-	if _, err := f.ts.auth.CreateUser(t.Context(), auth.CommandLine, auth.UserInput{Email: "admin@council.test", Name: "Ada Admin", Role: auth.RoleAdmin}, testPassword); err != nil {
+	if _, err := f.ts.Auth.CreateUser(t.Context(), auth.CommandLine, auth.UserInput{Email: "admin@council.test", Name: "Ada Admin", Role: auth.RoleAdmin}, testPassword); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(f.ts.Handler)
@@ -285,7 +285,7 @@ func TestFlashMessageShowsOnTheNextPage(t *testing.T) {
 		c := flashTable[name]
 		t.Run(name, func(t *testing.T) {
 			f := newAccountsFixture(t)
-			if _, err := f.ts.auth.CreateUser(t.Context(), auth.CommandLine, auth.UserInput{Email: "flash-password@alpha.test", Name: "Pat Password", Role: auth.RoleProvider, OrgID: f.orgA.ID}, testPassword); err != nil {
+			if _, err := f.ts.Auth.CreateUser(t.Context(), auth.CommandLine, auth.UserInput{Email: "flash-password@alpha.test", Name: "Pat Password", Role: auth.RoleProvider, OrgID: f.orgA.ID}, testPassword); err != nil {
 				t.Fatal(err)
 			}
 			b := f.browser(t)
@@ -327,7 +327,7 @@ func TestFlashSurvivesARequestThatIsNotAPage(t *testing.T) {
 	b.get("/home")
 	// Asking for a calendar feed address when there is one already sets a
 	// message and redirects.
-	if _, err := f.ts.forums.CreateFeedToken(t.Context(), f.orgA.ID, forums.Actor{Name: "Alma Manager"}, time.Now()); err != nil {
+	if _, err := f.ts.Forums.CreateFeedToken(t.Context(), f.orgA.ID, forums.Actor{Name: "Alma Manager"}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	resp, _ := b.post("/events/feed", nil)

@@ -55,13 +55,13 @@ func (s *Server) handleEventICS(w http.ResponseWriter, r *http.Request) error {
 // handleEventFeed is an organisation's feed of upcoming events, found by
 // its secret token (calendar apps cannot sign in).
 func (s *Server) handleEventFeed(w http.ResponseWriter, r *http.Request) error {
-	orgID, err := s.forums.FeedOrg(r.Context(), mux.Vars(r)["token"])
+	orgID, err := s.Forums.FeedOrg(r.Context(), mux.Vars(r)["token"])
 	if err != nil {
 		return err
 	}
 	var types []string
-	if s.auth != nil {
-		o, err := s.auth.Org(r.Context(), orgID)
+	if s.Auth != nil {
+		o, err := s.Auth.Org(r.Context(), orgID)
 		if fault.KindOf(err) == fault.NotFound {
 			return fault.NotFoundf("feed not found")
 		}
@@ -74,14 +74,14 @@ func (s *Server) handleEventFeed(w http.ResponseWriter, r *http.Request) error {
 		types = o.ServiceTypes
 	}
 	now := s.cfg.Now()
-	events, err := s.forums.Upcoming(r.Context(), types, now)
+	events, err := s.Forums.Upcoming(r.Context(), types, now)
 	if err != nil {
 		return err
 	}
 	var items []forums.CalendarItem
 	for i := range events {
 		e := &events[i]
-		b, err := s.forums.BookingFor(r.Context(), e.ID, orgID)
+		b, err := s.Forums.BookingFor(r.Context(), e.ID, orgID)
 		if err != nil && fault.KindOf(err) != fault.NotFound {
 			return err
 		}
@@ -102,7 +102,7 @@ type eventFeedPage struct {
 // replace it.
 func (s *Server) handleEventFeedCreate(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	tok, err := s.forums.CreateFeedToken(r.Context(), p.OrgID, forumsActor(p), s.cfg.Now())
+	tok, err := s.Forums.CreateFeedToken(r.Context(), p.OrgID, forumsActor(p), s.cfg.Now())
 	if fault.KindOf(err) == fault.Conflict {
 		fe, _ := fault.As(err)
 		s.setFlash(w, r, fe.Message)
@@ -118,7 +118,7 @@ func (s *Server) handleEventFeedCreate(w http.ResponseWriter, r *http.Request) e
 // once) and shows the new one, once.
 func (s *Server) handleEventFeedReset(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	tok, err := s.forums.ResetFeedToken(r.Context(), p.OrgID, forumsActor(p), s.cfg.Now())
+	tok, err := s.Forums.ResetFeedToken(r.Context(), p.OrgID, forumsActor(p), s.cfg.Now())
 	if err != nil {
 		return err
 	}

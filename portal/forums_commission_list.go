@@ -11,7 +11,7 @@ type commissionEventsPage struct {
 }
 
 func (s *Server) handleCommissionEvents(w http.ResponseWriter, r *http.Request) error {
-	all, err := s.forums.List(r.Context())
+	all, err := s.Forums.List(r.Context())
 	if err != nil {
 		return err
 	}

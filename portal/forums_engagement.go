@@ -50,7 +50,7 @@ func (s *Server) handleEngagementFigures(w http.ResponseWriter, r *http.Request)
 		page.basePage = page.withForm(q, err)
 		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "engagement_figures", page)
 	}
-	fg, err := s.forums.Figures(r.Context(), from, to)
+	fg, err := s.Forums.Figures(r.Context(), from, to)
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (s *Server) handleEngagementFigures(w http.ResponseWriter, r *http.Request)
 	if fg.ActiveProviders > 0 {
 		page.SharePct = fmt.Sprintf("%.0f%%", fg.ProviderShare*100)
 	}
-	page.StatementAge, page.StatementKnown, err = s.statements.CurrentAge(r.Context(), now)
+	page.StatementAge, page.StatementKnown, err = s.Statements.CurrentAge(r.Context(), now)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 // visibleEvent loads {id}: an event the viewer may see (providers: one for
 // their service types, or one they booked); otherwise 404.
 func (s *Server) visibleEvent(r *http.Request) (*forums.Event, *forums.Booking, error) {
-	e, err := s.forums.Get(r.Context(), mux.Vars(r)["id"])
+	e, err := s.Forums.Get(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return nil, nil, err
 	}
@@ -23,7 +23,7 @@ func (s *Server) visibleEvent(r *http.Request) (*forums.Event, *forums.Booking, 
 	if p.IsStaff() {
 		return e, nil, nil
 	}
-	b, err := s.forums.BookingFor(r.Context(), e.ID, p.OrgID)
+	b, err := s.Forums.BookingFor(r.Context(), e.ID, p.OrgID)
 	if fault.KindOf(err) == fault.NotFound {
 		b, err = nil, nil
 	}
@@ -69,7 +69,7 @@ func (s *Server) eventPageFor(r *http.Request, e *forums.Event, b *forums.Bookin
 	page.ShowLink = e.Format == forums.Online && (p.IsStaff() || (b != nil && b.Status == forums.Booked))
 	page.ServiceList = strings.Join(e.ServiceTypes, ", ")
 	if page.CanBook && b != nil && page.Started {
-		attended, err := s.forums.Attended(r.Context(), e.ID, p.OrgID)
+		attended, err := s.Forums.Attended(r.Context(), e.ID, p.OrgID)
 		if err != nil {
 			return nil, err
 		}
@@ -77,7 +77,7 @@ func (s *Server) eventPageFor(r *http.Request, e *forums.Event, b *forums.Bookin
 	}
 	if page.Started {
 		var err error
-		if page.Comments, err = s.forums.Comments(r.Context(), e.ID); err != nil {
+		if page.Comments, err = s.Forums.Comments(r.Context(), e.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -119,7 +119,7 @@ func (s *Server) handleEventBook(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	nb, err := s.forums.Book(r.Context(), e.ID, forums.BookInput{Places: r.PostForm.Get("places"), AccessNeeds: r.PostForm.Get("accessNeeds")}, forumsActor(principal(r)), s.cfg.Now())
+	nb, err := s.Forums.Book(r.Context(), e.ID, forums.BookInput{Places: r.PostForm.Get("places"), AccessNeeds: r.PostForm.Get("accessNeeds")}, forumsActor(principal(r)), s.cfg.Now())
 	switch fault.KindOf(err) {
 	case fault.Invalid, fault.Conflict:
 		return s.eventAgain(w, r, e, b, err)
@@ -150,7 +150,7 @@ func (s *Server) handleEventCancel(w http.ResponseWriter, r *http.Request) error
 	if b == nil || b.Status == forums.Cancelled {
 		return fault.NotFoundf("booking not found")
 	}
-	err = s.forums.Cancel(r.Context(), e.ID, forumsActor(principal(r)), s.cfg.Now())
+	err = s.Forums.Cancel(r.Context(), e.ID, forumsActor(principal(r)), s.cfg.Now())
 	if fault.KindOf(err) == fault.Conflict {
 		return s.eventAgain(w, r, e, b, err)
 	}
@@ -173,7 +173,7 @@ func (s *Server) handleEventComment(w http.ResponseWriter, r *http.Request) erro
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	_, err = s.forums.AddComment(r.Context(), e.ID, r.PostForm.Get("message"), forumsActor(principal(r)), s.cfg.Now())
+	_, err = s.Forums.AddComment(r.Context(), e.ID, r.PostForm.Get("message"), forumsActor(principal(r)), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		return s.eventAgain(w, r, e, b, err)
 	}

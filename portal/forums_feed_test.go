@@ -24,11 +24,11 @@ var feedURLPattern = regexp.MustCompile(`/events/feed/([0-9a-f]{64})\.ics`)
 func TestEventFeedFirstVisitsWriteNothingAndReplaceRevokes(t *testing.T) {
 	ts := newTestServer(t)
 	ctx := storetest.Context(t)
-	org, err := ts.auth.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{SupplierRef: "SUPT", Name: "Ten Care", TermsDays: 30, ServiceTypes: []string{"Home care"}})
+	org, err := ts.Auth.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{SupplierRef: "SUPT", Name: "Ten Care", TermsDays: 30, ServiceTypes: []string{"Home care"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ts.forums.Create(ctx, testEventInput(time.Now(), "5", []string{"Home care"}), forums.Actor{Name: "C"}, time.Now()); err != nil {
+	if _, err := ts.Forums.Create(ctx, testEventInput(time.Now(), "5", []string{"Home care"}), forums.Actor{Name: "C"}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	p := &auth.Principal{UserID: "u", Name: "P", Role: auth.RoleProvider, OrgID: org.ID, OrgName: org.Name}

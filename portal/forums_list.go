@@ -16,10 +16,10 @@ func forumsActor(p *auth.Principal) forums.Actor {
 // forumOrgTypes returns the provider organisation's service types (nil
 // for staff, or when accounts are not wired: every event shows).
 func (s *Server) forumOrgTypes(ctx context.Context, p *auth.Principal) ([]string, error) {
-	if p == nil || p.OrgID == "" || s.auth == nil {
+	if p == nil || p.OrgID == "" || s.Auth == nil {
 		return nil, nil
 	}
-	o, err := s.auth.Org(ctx, p.OrgID)
+	o, err := s.Auth.Org(ctx, p.OrgID)
 	if fault.KindOf(err) == fault.NotFound {
 		return nil, nil
 	}
@@ -55,7 +55,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	all, err := s.forums.List(r.Context())
+	all, err := s.Forums.List(r.Context())
 	if err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 		row := eventRow{Event: e, When: eventWhen(&e)}
 		if p.OrgID != "" {
-			if b, err := s.forums.BookingFor(r.Context(), e.ID, p.OrgID); err == nil {
+			if b, err := s.Forums.BookingFor(r.Context(), e.ID, p.OrgID); err == nil {
 				row.Status = b.Status
 			} else if fault.KindOf(err) != fault.NotFound {
 				return err
@@ -81,7 +81,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	if p.OrgID != "" {
 		// Only whether there is an address: it is shown once, when made
 		// (by POST), and never made by looking at this page.
-		if page.Feed, err = s.forums.FeedFor(r.Context(), p.OrgID); err != nil {
+		if page.Feed, err = s.Forums.FeedFor(r.Context(), p.OrgID); err != nil {
 			return err
 		}
 	}

@@ -19,7 +19,7 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
 	page := &homePage{basePage: s.page(r, "Home")}
 	if p.Role == auth.RoleProvider {
-		o, err := s.auth.Org(r.Context(), p.OrgID)
+		o, err := s.Auth.Org(r.Context(), p.OrgID)
 		if err != nil {
 			return err
 		}

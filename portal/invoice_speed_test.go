@@ -20,6 +20,7 @@ import (
 
 	"careportal/auth"
 	"careportal/payments"
+	"careportal/portal/app"
 	"careportal/portal/store"
 )
 
@@ -44,25 +45,18 @@ func TestInvoicePagesSpeed(t *testing.T) {
 	}
 	ctx := context.Background()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := store.Open(ctx, store.Options{Database: "portal", DataDir: dir, Logger: logger})
+	wired, err := app.Open(ctx, store.Options{Database: "portal", DataDir: dir}, app.Options{Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close(ctx)
-	a := auth.NewService(st.DB, auth.Options{Logger: logger})
-	p := payments.NewService(st.DB, a, payments.Options{Logger: logger})
-	if err := p.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Prepare(ctx); err != nil {
-		t.Fatal(err)
-	}
+	defer wired.Close()
+	a := wired.Auth
 	start := time.Now()
-	if err := p.Load(ctx); err != nil {
+	if err := wired.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("read model loaded in %s", time.Since(start).Round(time.Millisecond))
-	srv, err := New(Config{ServiceName: "Speed test"}, Deps{Logger: logger, Store: st, Auth: a, Payments: p, SessionKey: []byte("speed-test-session-key-0123456789abcdef")})
+	srv, err := New(Config{ServiceName: "Speed test", SessionKey: []byte("speed-test-session-key-0123456789abcdef")}, wired.Services)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -116,7 +116,7 @@ func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.Status = st
 	}
-	contracts, err := s.payments.Contracts(r.Context(), actor, payments.ContractFilter{OrgID: actor.OrgID})
+	contracts, err := s.Payments.Contracts(r.Context(), actor, payments.ContractFilter{OrgID: actor.OrgID})
 	if err != nil {
 		return err
 	}
@@ -147,11 +147,11 @@ func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) error {
 		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "invoices", page)
 	}
 	n, _ := strconv.Atoi(q.Get("page"))
-	res, err := s.payments.ListInvoices(r.Context(), actor, f, n, 25)
+	res, err := s.Payments.ListInvoices(r.Context(), actor, f, n, 25)
 	if err != nil {
 		return err
 	}
-	page.Invoices = rows(res.Invoices, s.payments.Today())
+	page.Invoices = rows(res.Invoices, s.Payments.Today())
 	page.Pager = newPager("/invoices", q, res)
 	return s.render(w, r, "invoices", page)
 }
@@ -164,7 +164,7 @@ type invoiceNewPage struct {
 
 func (s *Server) invoiceNewPage(r *http.Request) (*invoiceNewPage, error) {
 	actor := payments.ActorOf(principal(r))
-	contracts, err := s.payments.Contracts(r.Context(), actor, payments.ContractFilter{OrgID: actor.OrgID, ActiveOnly: true})
+	contracts, err := s.Payments.Contracts(r.Context(), actor, payments.ContractFilter{OrgID: actor.OrgID, ActiveOnly: true})
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +222,7 @@ func (s *Server) handleInvoiceCreate(w http.ResponseWriter, r *http.Request) err
 			in.File = &payments.FileInput{Name: hdr.Filename, Data: data}
 		}
 	}
-	inv, err := s.payments.SubmitInvoice(r.Context(), payments.ActorOf(principal(r)), in)
+	inv, err := s.Payments.SubmitInvoice(r.Context(), payments.ActorOf(principal(r)), in)
 	if err == nil {
 		s.setFlash(w, r, "Invoice "+inv.Number+" has been submitted. It is due to be paid by "+formatDate(inv.DueDate)+".")
 		return redirect(w, r, "/invoices/"+inv.ID)
@@ -260,14 +260,14 @@ type invoicePage struct {
 func (s *Server) invoicePageFor(r *http.Request, id string) (*invoicePage, error) {
 	p := principal(r)
 	actor := payments.ActorOf(p)
-	inv, err := s.payments.Invoice(r.Context(), actor, id)
+	inv, err := s.Payments.Invoice(r.Context(), actor, id)
 	if err != nil {
 		return nil, err
 	}
 	if err := visibleTo(r, inv.OrgID, "invoice"); err != nil {
 		return nil, err
 	}
-	page := &invoicePage{basePage: s.page(r, "Invoice "+inv.Number), Invoice: invoiceRow{Invoice: inv, Today: s.payments.Today()}, Staff: p.IsStaff()}
+	page := &invoicePage{basePage: s.page(r, "Invoice "+inv.Number), Invoice: invoiceRow{Invoice: inv, Today: s.Payments.Today()}, Staff: p.IsStaff()}
 	page.Form.Set("version", strconv.Itoa(inv.Version))
 	can := func(to payments.Status) bool { return payments.CanMove(inv.Status, to, actor.Party) == nil }
 	if page.Staff {
@@ -327,7 +327,7 @@ func (s *Server) invoiceStep(w http.ResponseWriter, r *http.Request, to payments
 		}
 	}
 	actor := payments.ActorOf(principal(r))
-	inv, err := s.payments.Transition(r.Context(), actor, id, version, to, f.Get(form+"_note"), d)
+	inv, err := s.Payments.Transition(r.Context(), actor, id, version, to, f.Get(form+"_note"), d)
 	base := "/invoices/"
 	if actor.Party == payments.PartyStaff {
 		base = "/staff/invoices/"
@@ -366,7 +366,7 @@ func (s *Server) invoiceStep(w http.ResponseWriter, r *http.Request, to payments
 // handleInvoiceFile sends the invoice's PDF as a download, to its
 // organisation and staff only.
 func (s *Server) handleInvoiceFile(w http.ResponseWriter, r *http.Request) error {
-	name, data, err := s.payments.InvoiceFile(r.Context(), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
+	name, data, err := s.Payments.InvoiceFile(r.Context(), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func (s *Server) handleStaffInvoices(w http.ResponseWriter, r *http.Request) err
 	if !valid {
 		queue = payments.QueueNew
 	}
-	counts, err := s.payments.QueueCounts(r.Context())
+	counts, err := s.Payments.QueueCounts(r.Context())
 	if err != nil {
 		return err
 	}
@@ -64,11 +64,11 @@ func (s *Server) handleStaffInvoices(w http.ResponseWriter, r *http.Request) err
 		page.Heading = "Invoices matching ‘" + search + "’"
 	}
 	n, _ := strconv.Atoi(q.Get("page"))
-	res, err := s.payments.ListInvoices(r.Context(), actor, f, n, 25)
+	res, err := s.Payments.ListInvoices(r.Context(), actor, f, n, 25)
 	if err != nil {
 		return err
 	}
-	page.Invoices = rows(res.Invoices, s.payments.Today())
+	page.Invoices = rows(res.Invoices, s.Payments.Today())
 	page.Pager = newPager("/staff/invoices", q, res)
 	return s.render(w, r, "staff_invoices", page)
 }

@@ -15,19 +15,8 @@ import (
 
 	"careportal/auth"
 	"careportal/payments"
-	"careportal/portal/store"
 	"careportal/portal/store/storetest"
 )
-
-// wirePaymentsForTest adds the payments service, as cmd/portal's
-// wirePayments does.
-func wirePaymentsForTest(t *testing.T, d *Deps, st *store.Store) {
-	t.Helper()
-	d.Payments = payments.NewService(st.DB, d.Auth, payments.Options{Logger: d.Logger})
-	if err := d.Payments.EnsureIndexes(storetest.Context(t)); err != nil {
-		t.Fatalf("payments.EnsureIndexes: %v", err)
-	}
-}
 
 // paymentsFixture is two provider organisations with a contract each.
 type paymentsFixture struct {
@@ -45,11 +34,11 @@ func newPaymentsFixture(t *testing.T) *paymentsFixture {
 	ctx := storetest.Context(t)
 	f := &paymentsFixture{ts: ts}
 	var err error
-	f.org1, err = ts.auth.CreateOrg(ctx, auth.Actor{}, auth.OrgInput{Name: "Sunrise Home Care Ltd", SupplierRef: "SUP1001", TermsDays: 30})
+	f.org1, err = ts.Auth.CreateOrg(ctx, auth.Actor{}, auth.OrgInput{Name: "Sunrise Home Care Ltd", SupplierRef: "SUP1001", TermsDays: 30})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.org2, err = ts.auth.CreateOrg(ctx, auth.Actor{}, auth.OrgInput{Name: "Oakfield Residential Homes", SupplierRef: "SUP1002", TermsDays: 14})
+	f.org2, err = ts.Auth.CreateOrg(ctx, auth.Actor{}, auth.OrgInput{Name: "Oakfield Residential Homes", SupplierRef: "SUP1002", TermsDays: 14})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,12 +48,12 @@ func newPaymentsFixture(t *testing.T) *paymentsFixture {
 	f.payer2 = &auth.Principal{UserID: "s2", Name: "Sam Broker", Role: auth.RoleBrokerage}
 	f.commissioner = &auth.Principal{UserID: "c1", Name: "Chris Commissioner", Role: auth.RoleCommissioner}
 	staff := payments.ActorOf(f.payer)
-	f.contract1, err = ts.payments.CreateContract(ctx, staff, payments.ContractInput{Reference: "HC-001", Title: "Home care north", SupplierRef: "SUP1001",
+	f.contract1, err = ts.Payments.CreateContract(ctx, staff, payments.ContractInput{Reference: "HC-001", Title: "Home care north", SupplierRef: "SUP1001",
 		ServiceType: "home-care", StartDate: "2025-04-01", EndDate: "2028-03-31", AnnualValue: "250000"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.contract2, err = ts.payments.CreateContract(ctx, staff, payments.ContractInput{Reference: "RES-001", Title: "Residential", SupplierRef: "SUP1002",
+	f.contract2, err = ts.Payments.CreateContract(ctx, staff, payments.ContractInput{Reference: "RES-001", Title: "Residential", SupplierRef: "SUP1002",
 		ServiceType: "residential", StartDate: "2025-04-01", EndDate: "2028-03-31", AnnualValue: "1000000"})
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +108,7 @@ func TestInvoiceSubmitAndJourneyOverHTTP(t *testing.T) {
 		!strings.Contains(body, `value="INV-100"`) || !strings.Contains(body, `value="12.345"`) {
 		t.Fatalf("bad amount: %d\n%s", w.Code, body)
 	}
-	if p, _ := ts.payments.ListInvoices(storetest.Context(t), payments.ActorOf(f.payer), payments.InvoiceFilter{}, 1, 10); p.Total != 0 {
+	if p, _ := ts.Payments.ListInvoices(storetest.Context(t), payments.ActorOf(f.payer), payments.InvoiceFilter{}, 1, 10); p.Total != 0 {
 		t.Fatalf("bad input saved an invoice")
 	}
 	// Not a PDF.
@@ -239,7 +228,7 @@ func TestConcurrentStaffActionsOverHTTP(t *testing.T) {
 	for i := 0; i < 25; i++ {
 		in := payments.SubmitInput{ContractRef: "HC-001", InvoiceNumber: fmt.Sprintf("RACE-%d", i), InvoiceDate: "2026-01-31",
 			PeriodStart: "2026-01-01", PeriodEnd: "2026-01-31", Net: "100", VAT: "0"}
-		inv, err := f.ts.payments.SubmitInvoice(ctx, payments.ActorOf(f.prov1), in)
+		inv, err := f.ts.Payments.SubmitInvoice(ctx, payments.ActorOf(f.prov1), in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -278,7 +267,7 @@ func TestConcurrentStaffActionsOverHTTP(t *testing.T) {
 				lost++
 			}
 		}
-		got, _ := f.ts.payments.Invoice(ctx, payments.ActorOf(f.payer), inv.ID)
+		got, _ := f.ts.Payments.Invoice(ctx, payments.ActorOf(f.payer), inv.ID)
 		if won != 1 || lost != 1 || got.Version != 2 || len(got.History) != 2 {
 			t.Fatalf("iteration %d: codes %v, version %d", i, codes, got.Version)
 		}
@@ -305,7 +294,7 @@ func TestContractPagesOverHTTP(t *testing.T) {
 	if w := ts.do(postInvoiceForm("/staff/contracts/new", form), f.payer); w.Code != http.StatusSeeOther {
 		t.Fatalf("create: %d %s", w.Code, w.Body.String())
 	}
-	c, err := ts.payments.ContractByRef(storetest.Context(t), payments.ActorOf(f.payer), "DAY-9")
+	c, err := ts.Payments.ContractByRef(storetest.Context(t), payments.ActorOf(f.payer), "DAY-9")
 	if err != nil || c.TermsDays != 20 || c.AnnualValue != 1200000 {
 		t.Fatalf("created = %+v, %v", c, err)
 	}
@@ -335,7 +324,7 @@ func fxInvoiceOfA(t *testing.T, f *accountsFixture) map[string]string {
 	c := fxContract(t, f)
 	f.seq++
 	pA := &auth.Principal{UserID: f.managerA.ID, Name: f.managerA.Name, Role: auth.RoleProvider, OrgID: f.orgA.ID}
-	inv, err := f.ts.payments.SubmitInvoice(ctx, payments.ActorOf(pA), payments.SubmitInput{ContractRef: c.Reference, InvoiceNumber: fmt.Sprintf("AUTHZ-%d", f.seq),
+	inv, err := f.ts.Payments.SubmitInvoice(ctx, payments.ActorOf(pA), payments.SubmitInput{ContractRef: c.Reference, InvoiceNumber: fmt.Sprintf("AUTHZ-%d", f.seq),
 		InvoiceDate: "2026-01-31", PeriodStart: "2026-01-01", PeriodEnd: "2026-01-31", Net: "10", VAT: "0",
 		File: &payments.FileInput{Name: "a.pdf", Data: []byte("%PDF-1.4\n%%EOF\n")}})
 	if err != nil {
@@ -353,10 +342,10 @@ func fxContract(t *testing.T, f *accountsFixture) payments.Contract {
 	ctx := storetest.Context(t)
 	staff := payments.Actor{UserID: "staff", Name: "Staff", Party: payments.PartyStaff}
 	ref := "AUTHZ-" + f.orgA.SupplierRef
-	if c, err := f.ts.payments.ContractByRef(ctx, staff, ref); err == nil {
+	if c, err := f.ts.Payments.ContractByRef(ctx, staff, ref); err == nil {
 		return c
 	}
-	c, err := f.ts.payments.CreateContract(ctx, staff, payments.ContractInput{Reference: ref, Title: "Authz", SupplierRef: f.orgA.SupplierRef,
+	c, err := f.ts.Payments.CreateContract(ctx, staff, payments.ContractInput{Reference: ref, Title: "Authz", SupplierRef: f.orgA.SupplierRef,
 		ServiceType: "other", StartDate: "2025-01-01", EndDate: "2030-01-01", AnnualValue: "1"})
 	if err != nil {
 		t.Fatal(err)
@@ -368,7 +357,7 @@ func TestInvoiceCancelOverHTTP(t *testing.T) {
 	f := newPaymentsFixture(t)
 	ctx := storetest.Context(t)
 	sub := func(n string) payments.Invoice {
-		inv, err := f.ts.payments.SubmitInvoice(ctx, payments.ActorOf(f.prov1), payments.SubmitInput{ContractRef: "HC-001", InvoiceNumber: n,
+		inv, err := f.ts.Payments.SubmitInvoice(ctx, payments.ActorOf(f.prov1), payments.SubmitInput{ContractRef: "HC-001", InvoiceNumber: n,
 			InvoiceDate: "2026-01-31", PeriodStart: "2026-01-01", PeriodEnd: "2026-01-31", Net: "100", VAT: "0"})
 		if err != nil {
 			t.Fatal(err)
@@ -382,11 +371,11 @@ func TestInvoiceCancelOverHTTP(t *testing.T) {
 	if w := f.ts.do(postInvoiceForm("/invoices/"+a.ID+"/cancel", url.Values{"version": {"1"}}), f.prov1); w.Code != http.StatusSeeOther {
 		t.Fatalf("cancel: %d", w.Code)
 	}
-	if got, _ := f.ts.payments.Invoice(ctx, payments.ActorOf(f.prov1), a.ID); got.Status != payments.StatusCancelled {
+	if got, _ := f.ts.Payments.Invoice(ctx, payments.ActorOf(f.prov1), a.ID); got.Status != payments.StatusCancelled {
 		t.Fatalf("status %s", got.Status)
 	}
 	// After approval the provider can no longer cancel; the page says why.
-	if _, err := f.ts.payments.Transition(ctx, payments.ActorOf(f.payer), b.ID, 1, payments.StatusApproved, "", payments.Details{}); err != nil {
+	if _, err := f.ts.Payments.Transition(ctx, payments.ActorOf(f.payer), b.ID, 1, payments.StatusApproved, "", payments.Details{}); err != nil {
 		t.Fatal(err)
 	}
 	w := f.ts.do(httptest.NewRequest(http.MethodGet, "/invoices/"+b.ID, nil), f.prov1)
@@ -397,7 +386,7 @@ func TestInvoiceCancelOverHTTP(t *testing.T) {
 	if w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), "cannot be changed that way") {
 		t.Fatalf("cancel after approval: %d", w.Code)
 	}
-	if got, _ := f.ts.payments.Invoice(ctx, payments.ActorOf(f.prov1), b.ID); got.Status != payments.StatusApproved || got.Version != 2 {
+	if got, _ := f.ts.Payments.Invoice(ctx, payments.ActorOf(f.prov1), b.ID); got.Status != payments.StatusApproved || got.Version != 2 {
 		t.Fatalf("refused cancel changed the invoice: %s v%d", got.Status, got.Version)
 	}
 }

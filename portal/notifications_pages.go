@@ -20,10 +20,10 @@ import (
 // broadcasts aimed at some types only.
 func (s *Server) orgServiceTypes(r *http.Request) ([]string, error) {
 	p := principal(r)
-	if p == nil || p.OrgID == "" || s.auth == nil {
+	if p == nil || p.OrgID == "" || s.Auth == nil {
 		return nil, nil
 	}
-	o, err := s.auth.Org(r.Context(), p.OrgID)
+	o, err := s.Auth.Org(r.Context(), p.OrgID)
 	if fault.KindOf(err) == fault.NotFound {
 		return nil, nil // no recorded organisation: every broadcast applies
 	}
@@ -44,7 +44,7 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	items, err := s.notify.List(r.Context(), principal(r).OrgID, types)
+	items, err := s.Notify.List(r.Context(), principal(r).OrgID, types)
 	if err != nil {
 		return err
 	}
@@ -62,14 +62,14 @@ func (s *Server) handleNotificationRead(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	if err := s.notify.MarkRead(r.Context(), principal(r).OrgID, mux.Vars(r)["id"], types); err != nil {
+	if err := s.Notify.MarkRead(r.Context(), principal(r).OrgID, mux.Vars(r)["id"], types); err != nil {
 		return err
 	}
 	return redirect(w, r, "/notifications")
 }
 
 func (s *Server) handleNotificationsReadAll(w http.ResponseWriter, r *http.Request) error {
-	if err := s.notify.MarkAllRead(r.Context(), principal(r).OrgID); err != nil {
+	if err := s.Notify.MarkAllRead(r.Context(), principal(r).OrgID); err != nil {
 		return err
 	}
 	s.setFlash(w, r, "All notifications marked as read")
@@ -80,14 +80,14 @@ func (s *Server) handleNotificationsReadAll(w http.ResponseWriter, r *http.Reque
 // notify lists from its in-memory read model and auth caches organisations.
 // navFor has no request context, so it gets a short deadline of its own.
 func (s *Server) notificationsLabel(p *auth.Principal) string {
-	if s.notify == nil || p == nil || p.OrgID == "" {
+	if s.Notify == nil || p == nil || p.OrgID == "" {
 		return "Notifications"
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	var types []string
-	if s.auth != nil {
-		o, err := s.auth.Org(ctx, p.OrgID)
+	if s.Auth != nil {
+		o, err := s.Auth.Org(ctx, p.OrgID)
 		if err != nil && fault.KindOf(err) != fault.NotFound {
 			return "Notifications"
 		}
@@ -95,7 +95,7 @@ func (s *Server) notificationsLabel(p *auth.Principal) string {
 			types = o.ServiceTypes
 		}
 	}
-	n, err := s.notify.UnreadCount(ctx, p.OrgID, types)
+	n, err := s.Notify.UnreadCount(ctx, p.OrgID, types)
 	if err != nil || n == 0 {
 		return "Notifications"
 	}

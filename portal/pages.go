@@ -35,7 +35,7 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if s.store == nil || s.store.Ping(ctx) != nil {
+	if s.Store == nil || s.Store.Ping(ctx) != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		info(r).Status = http.StatusServiceUnavailable
 		_, _ = w.Write([]byte("store not answering\n"))

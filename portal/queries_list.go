@@ -27,7 +27,7 @@ type queryListPage struct {
 func (s *Server) handleQueries(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
 	page := &queryListPage{basePage: s.page(r, "Queries"), Staff: p.IsStaff()}
-	t, err := s.queries.Targets(r.Context())
+	t, err := s.Queries.Targets(r.Context())
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func (s *Server) handleQueries(w http.ResponseWriter, r *http.Request) error {
 	if late {
 		page.Form.Set("late", "yes")
 	}
-	list, err := s.queries.List(r.Context(), f)
+	list, err := s.Queries.List(r.Context(), f)
 	if err != nil {
 		return err
 	}

@@ -18,13 +18,13 @@ type queryNewPage struct {
 }
 
 func (s *Server) queryNewPage(r *http.Request) (*queryNewPage, error) {
-	page := &queryNewPage{basePage: s.page(r, "Raise a query"), Linking: s.queries.Linking()}
+	page := &queryNewPage{basePage: s.page(r, "Raise a query"), Linking: s.Queries.Linking()}
 	page.Topics = []option{{"", "Choose a topic"}}
 	for _, t := range contacts.Topics() {
 		page.Topics = append(page.Topics, option{t.Slug, t.Label + " (" + auth.TeamName(t.Team) + ")"})
 	}
 	if page.Linking {
-		opts, err := s.queries.LinkOptions(r.Context(), principal(r).OrgID)
+		opts, err := s.Queries.LinkOptions(r.Context(), principal(r).OrgID)
 		if err != nil {
 			return nil, err
 		}
@@ -56,7 +56,7 @@ func (s *Server) handleQueryCreate(w http.ResponseWriter, r *http.Request) error
 		return s.queryNewAgain(w, r, err)
 	}
 	form := postForm(r)
-	q, err := s.queries.Raise(r.Context(), queries.ActorOf(p), p.OrgName, queries.RaiseInput{
+	q, err := s.Queries.Raise(r.Context(), queries.ActorOf(p), p.OrgName, queries.RaiseInput{
 		Topic: form.Get("topic"), Subject: form.Get("subject"), Message: form.Get("message"), Link: form.Get("link"), File: file,
 	})
 	if err != nil {

@@ -19,21 +19,21 @@ type querySettingsPage struct {
 type holidayRow struct{ Date, Name string }
 
 func (s *Server) querySettingsPage(r *http.Request) (*querySettingsPage, error) {
-	t, err := s.queries.Targets(r.Context())
+	t, err := s.Queries.Targets(r.Context())
 	if err != nil {
 		return nil, err
 	}
 	page := &querySettingsPage{basePage: s.page(r, "Query service levels and bank holidays"), Targets: t}
 	page.Form.Set("firstResponseDays", strconv.Itoa(t.FirstResponseDays))
 	page.Form.Set("resolutionDays", strconv.Itoa(t.ResolutionDays))
-	extra, err := s.workdays.Extra(r.Context())
+	extra, err := s.Workdays.Extra(r.Context())
 	if err != nil {
 		return nil, err
 	}
 	for _, h := range extra {
 		page.Added = append(page.Added, holidayRow{h.Date, h.Name})
 	}
-	cal, err := s.workdays.Calendar(r.Context())
+	cal, err := s.Workdays.Calendar(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func (s *Server) handleQueryTargetsSave(w http.ResponseWriter, r *http.Request) 
 	if err := f.Err(); err != nil {
 		return s.settingsAgain(w, r, err)
 	}
-	if err := s.queries.SetTargets(r.Context(), queries.Targets{FirstResponseDays: first, ResolutionDays: res}); err != nil {
+	if err := s.Queries.SetTargets(r.Context(), queries.Targets{FirstResponseDays: first, ResolutionDays: res}); err != nil {
 		return s.settingsAgain(w, r, err)
 	}
 	s.setFlash(w, r, "Service levels saved")
@@ -96,7 +96,7 @@ func (s *Server) handleHolidayAdd(w http.ResponseWriter, r *http.Request) error 
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	if err := s.workdays.AddHoliday(r.Context(), r.PostForm.Get("date"), r.PostForm.Get("name")); err != nil {
+	if err := s.Workdays.AddHoliday(r.Context(), r.PostForm.Get("date"), r.PostForm.Get("name")); err != nil {
 		return s.settingsAgain(w, r, err)
 	}
 	s.setFlash(w, r, "Bank holiday added")
@@ -107,7 +107,7 @@ func (s *Server) handleHolidayRemove(w http.ResponseWriter, r *http.Request) err
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	if err := s.workdays.RemoveHoliday(r.Context(), r.PostForm.Get("date")); err != nil {
+	if err := s.Workdays.RemoveHoliday(r.Context(), r.PostForm.Get("date")); err != nil {
 		return err
 	}
 	s.setFlash(w, r, "Bank holiday removed")

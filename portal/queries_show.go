@@ -24,7 +24,7 @@ type queryPage struct {
 }
 
 func (s *Server) loadQuery(r *http.Request) (*queries.Query, error) {
-	return s.queries.Get(r.Context(), queries.ActorOf(principal(r)), mux.Vars(r)["id"])
+	return s.Queries.Get(r.Context(), queries.ActorOf(principal(r)), mux.Vars(r)["id"])
 }
 
 func (s *Server) handleQueryShow(w http.ResponseWriter, r *http.Request) error {
@@ -40,7 +40,7 @@ func (s *Server) handleQueryShow(w http.ResponseWriter, r *http.Request) error {
 
 // renderQuery shows the query page, with a failed form's input and errors.
 func (s *Server) renderQuery(w http.ResponseWriter, r *http.Request, q *queries.Query, status int, form url.Values, ferr error) error {
-	v, err := s.queries.View(r.Context(), q)
+	v, err := s.Queries.View(r.Context(), q)
 	if err != nil {
 		return err
 	}
@@ -48,8 +48,8 @@ func (s *Server) renderQuery(w http.ResponseWriter, r *http.Request, q *queries.
 	page := &queryPage{basePage: s.page(r, q.ID+": "+q.Subject).withForm(form, ferr), Q: v, Staff: p.IsStaff()}
 	if page.Staff {
 		page.Assignees = []option{{"", "Nobody"}}
-		if s.auth != nil {
-			users, err := s.auth.Users(r.Context())
+		if s.Auth != nil {
+			users, err := s.Auth.Users(r.Context())
 			if err != nil {
 				return err
 			}
@@ -132,7 +132,7 @@ func formVersion(form url.Values) int {
 
 func (s *Server) handleQueryReply(w http.ResponseWriter, r *http.Request) error {
 	return s.queryAction(w, r, true, func(q *queries.Query, a queries.Actor, form url.Values, file *queries.Upload) (string, error) {
-		_, err := s.queries.Reply(r.Context(), a, q.ID, queries.ReplyInput{Message: form.Get("message"), File: file, Version: formVersion(form)})
+		_, err := s.Queries.Reply(r.Context(), a, q.ID, queries.ReplyInput{Message: form.Get("message"), File: file, Version: formVersion(form)})
 		return "Message sent", err
 	})
 }
@@ -148,7 +148,7 @@ func (s *Server) handleQueryAssign(w http.ResponseWriter, r *http.Request) error
 			}
 			name = u
 		}
-		_, err := s.queries.Assign(r.Context(), a, q.ID, id, name, formVersion(form))
+		_, err := s.Queries.Assign(r.Context(), a, q.ID, id, name, formVersion(form))
 		if id == "" {
 			return "Query unassigned", err
 		}
@@ -163,10 +163,10 @@ func (s *Server) staffMember(r *http.Request, id, team string) (string, error) {
 	if id == p.UserID {
 		return p.Name, nil
 	}
-	if s.auth == nil {
+	if s.Auth == nil {
 		return "", fault.InvalidField("assignee", "Select a member of the team")
 	}
-	u, err := s.auth.User(r.Context(), id)
+	u, err := s.Auth.User(r.Context(), id)
 	if err != nil || !u.Role.IsStaff() || !u.Active() || !slices.Contains(u.Teams, team) {
 		return "", fault.InvalidField("assignee", "Select a member of the team")
 	}
@@ -175,14 +175,14 @@ func (s *Server) staffMember(r *http.Request, id, team string) (string, error) {
 
 func (s *Server) handleQueryTransfer(w http.ResponseWriter, r *http.Request) error {
 	return s.queryAction(w, r, false, func(q *queries.Query, a queries.Actor, form url.Values, _ *queries.Upload) (string, error) {
-		_, err := s.queries.Transfer(r.Context(), a, q.ID, form.Get("team"), form.Get("note"), formVersion(form))
+		_, err := s.Queries.Transfer(r.Context(), a, q.ID, form.Get("team"), form.Get("note"), formVersion(form))
 		return "Query moved to " + auth.TeamName(form.Get("team")), err
 	})
 }
 
 func (s *Server) handleQueryResolve(w http.ResponseWriter, r *http.Request) error {
 	return s.queryAction(w, r, false, func(q *queries.Query, a queries.Actor, form url.Values, _ *queries.Upload) (string, error) {
-		_, err := s.queries.Resolve(r.Context(), a, q.ID, form.Get("resolveNote"), formVersion(form))
+		_, err := s.Queries.Resolve(r.Context(), a, q.ID, form.Get("resolveNote"), formVersion(form))
 		if fe := fault.FieldsOf(err); len(fe) > 0 && fe[0].Field == "note" {
 			err = fault.InvalidField("resolveNote", fe[0].Message)
 		}
@@ -192,7 +192,7 @@ func (s *Server) handleQueryResolve(w http.ResponseWriter, r *http.Request) erro
 
 func (s *Server) handleQueryReopen(w http.ResponseWriter, r *http.Request) error {
 	return s.queryAction(w, r, false, func(q *queries.Query, a queries.Actor, form url.Values, _ *queries.Upload) (string, error) {
-		_, err := s.queries.Reopen(r.Context(), a, q.ID, form.Get("reopenMessage"), formVersion(form))
+		_, err := s.Queries.Reopen(r.Context(), a, q.ID, form.Get("reopenMessage"), formVersion(form))
 		if fe := fault.FieldsOf(err); len(fe) > 0 && fe[0].Field == "message" {
 			err = fault.InvalidField("reopenMessage", fe[0].Message)
 		}
@@ -203,7 +203,7 @@ func (s *Server) handleQueryReopen(w http.ResponseWriter, r *http.Request) error
 // handleQueryAttachment serves an attachment to its organisation and to
 // staff only, as a download that browsers may not sniff.
 func (s *Server) handleQueryAttachment(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.queries.Attachment(r.Context(), queries.ActorOf(principal(r)), mux.Vars(r)["id"])
+	a, err := s.Queries.Attachment(r.Context(), queries.ActorOf(principal(r)), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}

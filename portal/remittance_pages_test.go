@@ -15,19 +15,8 @@ import (
 	"careportal/auth"
 	"careportal/payments"
 	"careportal/payments/remittance"
-	"careportal/portal/store"
 	"careportal/portal/store/storetest"
 )
-
-// wireRemittanceForTest adds the payment runs service, as cmd/portal's
-// wireRemittance does (after payments).
-func wireRemittanceForTest(t *testing.T, d *Deps, st *store.Store) {
-	t.Helper()
-	d.Remittance = remittance.NewService(st.DB, d.Payments, remittance.Options{})
-	if err := d.Remittance.EnsureIndexes(storetest.Context(t)); err != nil {
-		t.Fatalf("remittance.EnsureIndexes: %v", err)
-	}
-}
 
 // fxRemittanceRunOfA is a payment run (kept, not applied) paying an
 // invoice of organisation A.
@@ -35,27 +24,11 @@ func fxRemittanceRunOfA(t *testing.T, f *accountsFixture) map[string]string {
 	t.Helper()
 	f.seq++
 	data := fmt.Sprintf("supplier_ref,invoice_number,amount_paid,payment_date,payment_reference\n%s,RUN-%d,10.00,2026-01-31,R\n", f.orgA.SupplierRef, f.seq)
-	rep, err := f.ts.remittance.Upload(storetest.Context(t), payments.Actor{Name: "Staff", Party: payments.PartyStaff}, "a.csv", []byte(data), nil)
+	rep, err := f.ts.Remittance.Upload(storetest.Context(t), payments.Actor{Name: "Staff", Party: payments.PartyStaff}, "a.csv", []byte(data), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return map[string]string{"id": rep.Run.ID}
-}
-
-// withRemittance adds the payment runs service to a payments fixture's
-// server (as cmd/portal's wireRemittance does).
-func withRemittance(t *testing.T, f *paymentsFixture) {
-	t.Helper()
-	ctx := storetest.Context(t)
-	if f.ts.remittance == nil {
-		f.ts.remittance = remittance.NewService(f.ts.Store.DB, f.ts.payments, remittance.Options{})
-		if err := f.ts.remittance.EnsureIndexes(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.ts.Store.Prepare(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 func uploadCSV(t *testing.T, path, field, name string, data []byte, extra map[string]string) *http.Request {
@@ -89,13 +62,12 @@ func countDocs(t *testing.T, f *paymentsFixture, col string) int64 {
 
 func TestRemittancePages(t *testing.T) {
 	f := newPaymentsFixture(t)
-	withRemittance(t, f)
 	ctx := storetest.Context(t)
 	today := payments.LondonDay(time.Now())
 	prov := payments.ActorOf(f.prov1)
 	staff := payments.ActorOf(f.payer)
 	submit := func(number, net string) payments.Invoice {
-		inv, err := f.ts.payments.SubmitInvoice(ctx, prov, payments.SubmitInput{ContractRef: "HC-001", InvoiceNumber: number, InvoiceDate: today,
+		inv, err := f.ts.Payments.SubmitInvoice(ctx, prov, payments.SubmitInput{ContractRef: "HC-001", InvoiceNumber: number, InvoiceDate: today,
 			PeriodStart: "2026-01-01", PeriodEnd: "2026-01-31", Net: net, VAT: "0"})
 		if err != nil {
 			t.Fatal(err)
@@ -103,11 +75,11 @@ func TestRemittancePages(t *testing.T) {
 		return inv
 	}
 	a := submit("R-1", "100")
-	if _, err := f.ts.payments.Transition(ctx, staff, a.ID, a.Version, payments.StatusApproved, "", payments.Details{}); err != nil {
+	if _, err := f.ts.Payments.Transition(ctx, staff, a.ID, a.Version, payments.StatusApproved, "", payments.Details{}); err != nil {
 		t.Fatal(err)
 	}
 	b := submit("R-2", "200")
-	if _, err := f.ts.payments.Transition(ctx, staff, b.ID, b.Version, payments.StatusApproved, "", payments.Details{}); err != nil {
+	if _, err := f.ts.Payments.Transition(ctx, staff, b.ID, b.Version, payments.StatusApproved, "", payments.Details{}); err != nil {
 		t.Fatal(err)
 	}
 	file := []byte("supplier_ref,invoice_number,amount_paid,payment_date,payment_reference\n" +
@@ -172,7 +144,7 @@ func TestRemittancePages(t *testing.T) {
 		!strings.Contains(body, "Paid £150.00 but the invoice is for £200.00: £50.00 less") || !strings.Contains(body, "has no invoice numbered R-404") {
 		t.Fatalf("preview: %d\n%s", w.Code, body)
 	}
-	if inv, _ := f.ts.payments.Invoice(ctx, staff, a.ID); inv.Status != payments.StatusApproved {
+	if inv, _ := f.ts.Payments.Invoice(ctx, staff, a.ID); inv.Status != payments.StatusApproved {
 		t.Fatal("the preview paid an invoice")
 	}
 	// Apply: the matched invoice is paid; the difference is not.
@@ -180,10 +152,10 @@ func TestRemittancePages(t *testing.T) {
 	if w := f.ts.do(apply, f.payer); w.Code != http.StatusSeeOther || w.Header().Get("Location") != runURL {
 		t.Fatalf("apply: %d %s", w.Code, w.Header().Get("Location"))
 	}
-	if inv, _ := f.ts.payments.Invoice(ctx, staff, a.ID); inv.Status != payments.StatusPaid || inv.PaymentReference != "RUN-1" || inv.PaidPence != 10000 {
+	if inv, _ := f.ts.Payments.Invoice(ctx, staff, a.ID); inv.Status != payments.StatusPaid || inv.PaymentReference != "RUN-1" || inv.PaidPence != 10000 {
 		t.Fatalf("after apply: %+v", inv)
 	}
-	if inv, _ := f.ts.payments.Invoice(ctx, staff, b.ID); inv.Status != payments.StatusApproved {
+	if inv, _ := f.ts.Payments.Invoice(ctx, staff, b.ID); inv.Status != payments.StatusApproved {
 		t.Fatalf("a difference was applied: %s", inv.Status)
 	}
 	events := countDocs(t, f, "invoice_events")
@@ -236,7 +208,7 @@ func TestContractsImportPage(t *testing.T) {
 	if n := countDocs(t, f, "contracts"); n != before {
 		t.Fatalf("a bad file wrote %d contracts", n-before)
 	}
-	if c, err := f.ts.payments.ContractByRef(storetest.Context(t), payments.ActorOf(f.payer), "RES-001"); err != nil || c.Title != "Residential" {
+	if c, err := f.ts.Payments.ContractByRef(storetest.Context(t), payments.ActorOf(f.payer), "RES-001"); err != nil || c.Title != "Residential" {
 		t.Fatalf("a bad file changed a contract: %v %q", err, c.Title)
 	}
 	w = f.ts.do(uploadCSV(t, "/staff/contracts/import", "file", "c.csv", file, nil), f.payer)
@@ -246,15 +218,15 @@ func TestContractsImportPage(t *testing.T) {
 	if n := countDocs(t, f, "contracts"); n != before+1 {
 		t.Fatalf("contracts %d -> %d", before, n)
 	}
-	if c, _ := f.ts.payments.ContractByRef(storetest.Context(t), payments.ActorOf(f.payer), "RES-001"); c.Title != "Residential (renamed)" {
+	if c, _ := f.ts.Payments.ContractByRef(storetest.Context(t), payments.ActorOf(f.payer), "RES-001"); c.Title != "Residential (renamed)" {
 		t.Fatalf("not updated: %q", c.Title)
 	}
 	// Again: nothing changes.
-	c1, _ := f.ts.payments.ContractByRef(storetest.Context(t), payments.ActorOf(f.payer), "HC-002")
+	c1, _ := f.ts.Payments.ContractByRef(storetest.Context(t), payments.ActorOf(f.payer), "HC-002")
 	if w := f.ts.do(uploadCSV(t, "/staff/contracts/import", "file", "c.csv", file, nil), f.payer); w.Code != http.StatusSeeOther {
 		t.Fatalf("again: %d", w.Code)
 	}
-	c2, _ := f.ts.payments.ContractByRef(storetest.Context(t), payments.ActorOf(f.payer), "HC-002")
+	c2, _ := f.ts.Payments.ContractByRef(storetest.Context(t), payments.ActorOf(f.payer), "HC-002")
 	if c1.Version != c2.Version || !c1.UpdatedAt.Equal(c2.UpdatedAt) || countDocs(t, f, "contracts") != before+1 {
 		t.Fatalf("importing again changed the register")
 	}

@@ -32,14 +32,14 @@ func (s *Server) handleReportInterest(w http.ResponseWriter, r *http.Request) er
 
 func (s *Server) renderInterest(w http.ResponseWriter, r *http.Request, formErr error) error {
 	id := mux.Vars(r)["id"]
-	res, inv, err := s.performance.InvoiceInterest(r.Context(), id)
+	res, inv, err := s.Performance.InvoiceInterest(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	if err := visibleTo(r, inv.OrgID, "invoice"); err != nil {
 		return err
 	}
-	ps, err := s.performance.InterestPayments(r.Context(), id)
+	ps, err := s.Performance.InterestPayments(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -65,14 +65,14 @@ func (s *Server) handleReportInterestPost(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	id := mux.Vars(r)["id"]
-	_, inv, err := s.performance.InvoiceInterest(r.Context(), id)
+	_, inv, err := s.Performance.InvoiceInterest(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	if err := visibleTo(r, inv.OrgID, "invoice"); err != nil {
 		return err
 	}
-	_, err = s.performance.RecordInterestPayment(r.Context(), payments.ActorOf(principal(r)), id, performance.InterestInput{
+	_, err = s.Performance.RecordInterestPayment(r.Context(), payments.ActorOf(principal(r)), id, performance.InterestInput{
 		Date: r.PostForm.Get("date"), Amount: r.PostForm.Get("amount"), Reference: r.PostForm.Get("reference"), Note: r.PostForm.Get("note"),
 	})
 	if err != nil {

@@ -51,7 +51,7 @@ func (s *Server) handleReportPerformance(w http.ResponseWriter, r *http.Request)
 		from, to = metrics.D(y, m-11, 1), metrics.DateOf(s.cfg.Now())
 	}
 	scope := scopeFor(p, q)
-	d, err := s.performance.Dashboard(r.Context(), from, to, scope, page.IsProvider)
+	d, err := s.Performance.Dashboard(r.Context(), from, to, scope, page.IsProvider)
 	if err != nil {
 		return err
 	}

@@ -2,8 +2,6 @@ package portal
 
 import (
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,6 +14,8 @@ import (
 	"careportal/payments"
 	"careportal/payments/metrics"
 	"careportal/payments/performance"
+	"careportal/portal/app"
+	"careportal/portal/app/apptest"
 	"careportal/portal/store/storetest"
 )
 
@@ -33,32 +33,15 @@ var perfNow = time.Date(2025, 10, 15, 9, 0, 0, 0, time.UTC)
 // a fresh database: two providers, two contracts, five invoices.
 func newPerfServer(t *testing.T) *perfFixture {
 	t.Helper()
-	st := storetest.New(t)
 	ctx := storetest.Context(t)
-	deps := newTestDeps(t, st)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	now := func() time.Time { return perfNow }
-	pay := payments.NewService(st.DB, deps.Auth, payments.Options{Now: now, Logger: log})
-	perf := performance.NewService(st.DB, performance.PaymentsSource(pay, deps.Auth.Orgs), performance.Options{Now: now, Logger: log})
-	if err := pay.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := perf.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
-	deps.Performance = perf
-	s, err := New(Config{ServiceName: "Test Borough Care Portal", Now: now}, deps)
+	ts := newTestServerWith(t, Config{Now: now}, app.Options{Now: now})
+	pay := ts.Payments
+	sun, err := ts.Auth.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{SupplierRef: "SUP1001", Name: "Sunrise Home Care Ltd", TermsDays: 30, SME: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Prepare(ctx); err != nil {
-		t.Fatal(err)
-	}
-	sun, err := deps.Auth.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{SupplierRef: "SUP1001", Name: "Sunrise Home Care Ltd", TermsDays: 30, SME: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	oak, err := deps.Auth.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{SupplierRef: "SUP1002", Name: "Oakfield Residential Homes", TermsDays: 30})
+	oak, err := ts.Auth.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{SupplierRef: "SUP1002", Name: "Oakfield Residential Homes", TermsDays: 30})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +61,7 @@ func newPerfServer(t *testing.T) *perfFixture {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	f := &perfFixture{ts: &testServer{Server: s, Store: st, Handler: s.Handler()}, pay: pay, sunriseID: sun.ID,
+	f := &perfFixture{ts: ts, pay: pay, sunriseID: sun.ID,
 		comm:    &auth.Principal{UserID: "c", Name: "Casey Commissioner", Role: auth.RoleCommissioner},
 		admin:   &auth.Principal{UserID: "a", Name: "Ada Admin", Role: auth.RoleAdmin},
 		brok:    &auth.Principal{UserID: "b", Name: "Pat Payments", Role: auth.RoleBrokerage, Teams: []string{"brokerage-payments"}},
@@ -259,20 +242,14 @@ func TestInterestPageAndSettings(t *testing.T) {
 //
 //	go test ./portal -run '^$' -bench PerformanceHTTP30k -benchtime 40x
 func BenchmarkPerformanceHTTP30k(b *testing.B) {
-	st := storetest.New(b)
 	ctx := storetest.Context(b)
+	svc := apptest.New(b, app.Options{}).Services
 	today := metrics.DateOf(perfNow)
 	model := performance.NewSyntheticModel(performance.Synthetic(30000, 40, 1, today))
-	perf := performance.NewService(st.DB, model.Source(), performance.Options{Now: func() time.Time { return perfNow }})
-	if err := perf.EnsureIndexes(ctx); err != nil {
-		b.Fatal(err)
-	}
-	d := Deps{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Store: st, Performance: perf}
-	s, err := New(Config{ServiceName: "Bench", Now: func() time.Time { return perfNow }}, d)
-	if err != nil {
-		b.Fatal(err)
-	}
-	h := s.Handler()
+	// The synthetic model replaces the payments read model as the source.
+	svc.Performance = performance.NewService(svc.Store.DB, model.Source(), performance.Options{Now: func() time.Time { return perfNow }})
+	s := newTestServerOn(b, Config{ServiceName: "Bench", Now: func() time.Time { return perfNow }}, svc)
+	h := s.Handler
 	comm := &auth.Principal{UserID: "c", Name: "C", Role: auth.RoleCommissioner}
 	prov := &auth.Principal{UserID: "p", Name: "P", Role: auth.RoleProvider, OrgID: "org07", OrgName: "Provider 07 Ltd"}
 	for _, c := range []struct {

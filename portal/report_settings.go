@@ -29,15 +29,15 @@ func (s *Server) handleReportSettings(w http.ResponseWriter, r *http.Request) er
 }
 
 func (s *Server) renderReportSettings(w http.ResponseWriter, r *http.Request, formErr error, rateForm bool) error {
-	set, err := s.performance.Settings(r.Context())
+	set, err := s.Performance.Settings(r.Context())
 	if err != nil {
 		return err
 	}
-	rates, err := s.performance.Rates(r.Context())
+	rates, err := s.Performance.Rates(r.Context())
 	if err != nil {
 		return err
 	}
-	added, err := s.performance.AddedBaseRates(r.Context())
+	added, err := s.Performance.AddedBaseRates(r.Context())
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (s *Server) handleReportSettingsPost(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	f := r.PostForm
-	_, err := s.performance.SaveSettings(r.Context(), payments.ActorOf(principal(r)), performance.SettingsInput{
+	_, err := s.Performance.SaveSettings(r.Context(), payments.ActorOf(principal(r)), performance.SettingsInput{
 		AuthorityName: f.Get("authority_name"), AuthorityIdentifier: f.Get("authority_identifier"),
 		AuthorityAddress: f.Get("authority_address"), AuthorityEmail: f.Get("authority_email"),
 		AuthorityTelephone: f.Get("authority_telephone"), AuthorityWebsite: f.Get("authority_website"),
@@ -94,7 +94,7 @@ func (s *Server) handleReportBaseRatePost(w http.ResponseWriter, r *http.Request
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	_, err := s.performance.AddBaseRate(r.Context(), payments.ActorOf(principal(r)), performance.BaseRateInput{
+	_, err := s.Performance.AddBaseRate(r.Context(), payments.ActorOf(principal(r)), performance.BaseRateInput{
 		Effective: r.PostForm.Get("effective"), Rate: r.PostForm.Get("rate"),
 	})
 	if err != nil {

@@ -42,7 +42,7 @@ func (s *Server) handleReports(w http.ResponseWriter, r *http.Request) error {
 	for y := fy; y > fy-4; y-- {
 		page.Years = append(page.Years, reportLink{"April " + strconv.Itoa(y) + " to March " + strconv.Itoa(y+1), "/reports/late-payment?year=" + strconv.Itoa(y)})
 	}
-	set, err := s.performance.Settings(r.Context())
+	set, err := s.Performance.Settings(r.Context())
 	if err != nil {
 		return err
 	}
@@ -93,11 +93,11 @@ func (s *Server) handleReportNotice(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	rep, err := s.performance.Report(r.Context(), from, to, metrics.Scope{})
+	rep, err := s.Performance.Report(r.Context(), from, to, metrics.Scope{})
 	if err != nil {
 		return err
 	}
-	set, err := s.performance.Settings(r.Context())
+	set, err := s.Performance.Settings(r.Context())
 	if err != nil {
 		return err
 	}
@@ -144,7 +144,7 @@ func (s *Server) handleReportReg113(w http.ResponseWriter, r *http.Request) erro
 		year = y
 	}
 	from, to := performance.FinancialYear(year)
-	rep, err := s.performance.Report(r.Context(), from, to, metrics.Scope{})
+	rep, err := s.Performance.Report(r.Context(), from, to, metrics.Scope{})
 	if err != nil {
 		return err
 	}
@@ -170,7 +170,7 @@ func (s *Server) handleReportFigures(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	scope := scopeFor(p, q)
-	rep, err := s.performance.Report(r.Context(), from, to, scope)
+	rep, err := s.Performance.Report(r.Context(), from, to, scope)
 	if err != nil {
 		return err
 	}
@@ -193,8 +193,8 @@ func (s *Server) scopeName(r *http.Request, scope metrics.Scope) string {
 	if scope.OrgID != "" {
 		if p := principal(r); p != nil && p.OrgID == scope.OrgID {
 			name = p.OrgName
-		} else if s.auth != nil {
-			if o, err := s.auth.Org(r.Context(), scope.OrgID); err == nil {
+		} else if s.Auth != nil {
+			if o, err := s.Auth.Org(r.Context(), scope.OrgID); err == nil {
 				name = o.Name
 			}
 		}
@@ -205,7 +205,7 @@ func (s *Server) scopeName(r *http.Request, scope metrics.Scope) string {
 // handleReportContractsCSV is the Transparency Code contracts export.
 func (s *Server) handleReportContractsCSV(w http.ResponseWriter, r *http.Request) error {
 	var buf bytes.Buffer
-	if err := s.performance.ContractsCSV(r.Context(), &buf); err != nil {
+	if err := s.Performance.ContractsCSV(r.Context(), &buf); err != nil {
 		return err
 	}
 	attachment(w, "text/csv; charset=utf-8", "contracts-over-5000-"+s.cfg.Now().In(london).Format(time.DateOnly)+".csv")
@@ -220,7 +220,7 @@ func (s *Server) handleReportSpendCSV(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	var buf bytes.Buffer
-	if err := s.performance.SpendCSV(r.Context(), &buf, from, to); err != nil {
+	if err := s.Performance.SpendCSV(r.Context(), &buf, from, to); err != nil {
 		return err
 	}
 	attachment(w, "text/csv; charset=utf-8", "spend-over-500-"+from.String()+"-to-"+to.String()+".csv")
@@ -248,7 +248,7 @@ func (s *Server) handleAPIPaymentPerformance(w http.ResponseWriter, r *http.Requ
 		return err
 	}
 	scope := scopeFor(p, q)
-	rep, err := s.performance.Report(r.Context(), from, to, scope)
+	rep, err := s.Performance.Report(r.Context(), from, to, scope)
 	if err != nil {
 		return err
 	}

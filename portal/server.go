@@ -2,6 +2,12 @@
 // template rendering. It composes the domain packages (auth, payments and
 // the engagement packages under portal/) and holds no business rules of its
 // own beyond turning requests into service calls and results into pages.
+//
+// The services come wired from package careportal/portal/app: New(cfg,
+// a.Services), and Server embeds them, so a handler calls s.Payments,
+// s.Auth and so on. The package's tests build their server the same way on
+// a test store (newTestServer in main_test.go, through app/apptest), so a
+// new service needs no test wiring.
 package portal
 
 import (
@@ -12,17 +18,7 @@ import (
 
 	"careportal/assets"
 	"careportal/auth"
-	"careportal/payments"
-	"careportal/payments/performance"
-	"careportal/payments/remittance"
-	"careportal/portal/assessment"
-	"careportal/portal/contacts"
-	"careportal/portal/forums"
-	"careportal/portal/notify"
-	"careportal/portal/queries"
-	"careportal/portal/statements"
-	"careportal/portal/store"
-	"careportal/portal/workdays"
+	"careportal/portal/app"
 )
 
 // Config is what the server needs to know about where and how it runs.
@@ -42,97 +38,40 @@ type Config struct {
 	SessionIdle       time.Duration
 	SessionAbsolute   time.Duration
 	TrustForwardedFor bool
-}
-
-// Deps are the services the handlers use. cmd/portal builds them.
-// Each feature adds its service here.
-type Deps struct {
-	Logger *slog.Logger
-	Store  *store.Store
-
-	// contracts, invoices
-	Payments *payments.Service
-
-	// remittance (payment runs)
-	Remittance *remittance.Service
-
-	// accounts
-	Auth       *auth.Service
-	SessionKey []byte // signs session cookies; at least 32 bytes
-
-	// payment performance and reports
-	Performance *performance.Service
-
-	// self-assessment
-	Assessment *assessment.Service
-
-	// engagement: contacts, queries, notifications, working days
-	Contacts *contacts.Service
-	Queries  *queries.Service
-	Notify   *notify.Service
-	Workdays *workdays.Service
-
-	// engagement: market position statements and forums
-	Statements *statements.Service
-	Forums     *forums.Service
+	// SessionKey signs session cookies; at least 32 bytes.
+	SessionKey []byte
 }
 
 // Server holds every dependency of the handlers; handlers are its methods.
+// The domain services come whole from package app (s.Payments, s.Auth...):
+// a feature's new service is a field of app.Services and nothing here.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	store  *store.Store
-	pages  *pageSet
-	static *assets.Static
-
-	// contracts, invoices
-	payments *payments.Service
-
-	// remittance (payment runs)
-	remittance *remittance.Service
-
-	// accounts
-	auth     *auth.Service
+	app.Services
+	cfg      Config
+	log      *slog.Logger
+	pages    *pageSet
+	static   *assets.Static
 	sessions *sessionStore
-
-	// payment performance and reports
-	performance *performance.Service
-
-	// self-assessment
-	assessment *assessment.Service
-
-	// engagement: contacts, queries, notifications, working days
-	contacts *contacts.Service
-	queries  *queries.Service
-	notify   *notify.Service
-	workdays *workdays.Service
-
-	// engagement: market position statements and forums
-	statements *statements.Service
-	forums     *forums.Service
 }
 
-// New builds the server, parsing every template now so that a broken one
-// stops start-up rather than a request.
-func New(cfg Config, d Deps) (*Server, error) {
+// New builds the server on the wired services (app.New or app.Open),
+// parsing every template now so that a broken one stops start-up rather
+// than a request.
+func New(cfg Config, svc app.Services) (*Server, error) {
 	if cfg.ServiceName == "" {
 		return nil, fmt.Errorf("portal: service name is empty")
+	}
+	if svc.Auth == nil || svc.Store == nil {
+		return nil, fmt.Errorf("portal: the services are not wired (build them with app.New or app.Open)")
+	}
+	if len(cfg.SessionKey) < 32 {
+		return nil, fmt.Errorf("portal: the session key must be at least 32 bytes")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if d.Logger == nil {
-		d.Logger = slog.Default()
-	}
-	static, err := assets.LoadStatic()
-	if err != nil {
-		return nil, fmt.Errorf("portal: loading static files: %w", err)
-	}
-	s := &Server{
-		cfg:    cfg,
-		log:    d.Logger,
-		store:  d.Store,
-		static: static,
+	if svc.Log == nil {
+		svc.Log = slog.New(slog.DiscardHandler)
 	}
 	// accounts
 	if cfg.SessionIdle == 0 {
@@ -141,27 +80,13 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if cfg.SessionAbsolute == 0 {
 		cfg.SessionAbsolute = auth.DefaultSessionAbsolute
 	}
-	s.cfg = cfg
-	if d.Auth != nil {
-		if len(d.SessionKey) < 32 {
-			return nil, fmt.Errorf("portal: the session key must be at least 32 bytes")
-		}
-		s.auth = d.Auth
-		s.sessions = newSessionStore(d.Auth, d.SessionKey, cfg.Secure,
-			auth.SessionTimeouts{Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute})
+	static, err := assets.LoadStatic()
+	if err != nil {
+		return nil, fmt.Errorf("portal: loading static files: %w", err)
 	}
-	// payment performance and reports
-	s.performance = d.Performance
-	// self-assessment
-	s.assessment = d.Assessment
-	// contracts, invoices
-	s.payments = d.Payments
-	// remittance (payment runs)
-	s.remittance = d.Remittance
-	// engagement: contacts, queries, notifications, working days
-	s.contacts, s.queries, s.notify, s.workdays = d.Contacts, d.Queries, d.Notify, d.Workdays
-	// engagement: statements and forums
-	s.statements, s.forums = d.Statements, d.Forums
+	s := &Server{Services: svc, cfg: cfg, log: svc.Log, static: static,
+		sessions: newSessionStore(svc.Auth, cfg.SessionKey, cfg.Secure,
+			auth.SessionTimeouts{Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute})}
 	s.pages, err = parsePages(s.templateFuncs())
 	if err != nil {
 		return nil, err

@@ -87,11 +87,9 @@ func TestHealthAndReadiness(t *testing.T) {
 	if err := dead.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Config{ServiceName: "x"}, Deps{Store: dead, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := s.Handler()
+	svc := ts.Services
+	svc.Store = dead
+	h := newTestServerOn(t, Config{ServiceName: "x"}, svc).Handler
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	if w.Code != http.StatusServiceUnavailable {
@@ -127,12 +125,9 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Error("every response carries its request id")
 	}
 
-	secure, err := New(Config{ServiceName: "x", Secure: true}, Deps{Store: ts.Store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	secure := newTestServerOn(t, Config{ServiceName: "x", Secure: true}, ts.Services)
 	w = httptest.NewRecorder()
-	secure.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	secure.Handler.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
 	if !strings.Contains(w.Header().Get("Strict-Transport-Security"), "max-age=") {
 		t.Error("HSTS is sent when served over https")
 	}

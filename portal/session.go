@@ -25,7 +25,7 @@ func currentSession(r *http.Request) *auth.Session {
 // signed out.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if principal(r) != nil || s.auth == nil {
+		if principal(r) != nil || s.Auth == nil {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -40,7 +40,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				s.renderError(w, r, fault.Unauthorizedf("Use Authorization: Bearer with an API token"))
 				return
 			}
-			p, err := s.auth.TokenPrincipal(r.Context(), strings.TrimSpace(token))
+			p, err := s.Auth.TokenPrincipal(r.Context(), strings.TrimSpace(token))
 			if err != nil {
 				s.renderError(w, r, err)
 				return
@@ -63,7 +63,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		p, err := s.auth.SessionPrincipal(r.Context(), doc)
+		p, err := s.Auth.SessionPrincipal(r.Context(), doc)
 		if err != nil {
 			if fault.KindOf(err) != fault.Unauthorized {
 				s.renderError(w, r, err)
@@ -88,10 +88,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 // does nothing.
 func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, msg string) {
 	ss := currentSession(r)
-	if ss == nil || s.auth == nil {
+	if ss == nil || s.Auth == nil {
 		return
 	}
-	if err := s.auth.SetFlash(r.Context(), ss.ID, msg); err != nil {
+	if err := s.Auth.SetFlash(r.Context(), ss.ID, msg); err != nil {
 		s.log.Error("keeping a flash message failed", "err", err, "request_id", info(r).ID)
 		return
 	}
@@ -115,14 +115,14 @@ func flash(r *http.Request) string {
 func (s *Server) showFlash(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ss := currentSession(r)
-		if ss == nil || ss.Flash == "" || s.auth == nil {
+		if ss == nil || ss.Flash == "" || s.Auth == nil {
 			next.ServeHTTP(w, r)
 			return
 		}
 		msg := ss.Flash
 		fw := &flashWriter{ResponseWriter: w, clear: func() {
 			ss.Flash = ""
-			if err := s.auth.ClearFlash(r.Context(), ss.ID); err != nil {
+			if err := s.Auth.ClearFlash(r.Context(), ss.ID); err != nil {
 				s.log.Error("clearing a flash message failed", "err", err, "request_id", info(r).ID)
 			}
 		}}

@@ -23,7 +23,7 @@ type statementDiffPage struct {
 // handleStatementDiff compares two published versions section by section
 // (?from=1&to=2; by default the latest with the one before).
 func (s *Server) handleStatementDiff(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.Statements.Get(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -61,10 +61,10 @@ func (s *Server) handleStatementDiff(w http.ResponseWriter, r *http.Request) err
 	if from > to {
 		from, to = to, from
 	}
-	if page.From, err = s.statements.Version(r.Context(), st.ID, from); err != nil {
+	if page.From, err = s.Statements.Version(r.Context(), st.ID, from); err != nil {
 		return err
 	}
-	if page.To, err = s.statements.Version(r.Context(), st.ID, to); err != nil {
+	if page.To, err = s.Statements.Version(r.Context(), st.ID, to); err != nil {
 		return err
 	}
 	page.Title = fmt.Sprintf("Changes from version %d to version %d", from, to)

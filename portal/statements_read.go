@@ -81,11 +81,11 @@ func (s *Server) statementPageFor(r *http.Request, st *statements.Statement, v *
 		CanFeedback: auth.Can(p, auth.ActionStatementFeedback),
 	}
 	var err error
-	if page.Versions, err = s.statements.Versions(r.Context(), st.ID); err != nil {
+	if page.Versions, err = s.Statements.Versions(r.Context(), st.ID); err != nil {
 		return nil, err
 	}
 	if page.CanFeedback {
-		if page.Feedback, err = s.statements.ListFeedback(r.Context(), statements.FeedbackFilter{StatementID: st.ID, OrgID: p.OrgID}); err != nil {
+		if page.Feedback, err = s.Statements.ListFeedback(r.Context(), statements.FeedbackFilter{StatementID: st.ID, OrgID: p.OrgID}); err != nil {
 			return nil, err
 		}
 	}
@@ -94,7 +94,7 @@ func (s *Server) statementPageFor(r *http.Request, st *statements.Statement, v *
 
 // handleStatementCurrent shows the current market position statement.
 func (s *Server) handleStatementCurrent(w http.ResponseWriter, r *http.Request) error {
-	st, v, err := s.statements.Current(r.Context())
+	st, v, err := s.Statements.Current(r.Context())
 	if fault.KindOf(err) == fault.NotFound {
 		page := s.page(r, "Market position statement")
 		return s.render(w, r, "statement_none", &page)
@@ -115,14 +115,14 @@ func (s *Server) publishedVersion(r *http.Request) (*statements.Statement, *stat
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := s.statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.Statements.Get(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return nil, nil, err
 	}
 	if n > st.Version {
 		return nil, nil, fault.NotFoundf("version not found")
 	}
-	v, err := s.statements.Version(r.Context(), st.ID, n)
+	v, err := s.Statements.Version(r.Context(), st.ID, n)
 	if err != nil {
 		return nil, nil, err
 	}

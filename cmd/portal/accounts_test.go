@@ -65,21 +65,21 @@ func TestAccountCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.close()
+	defer a.Close()
 	ctx := context.Background()
-	o, err := a.auth.Org(ctx, orgID)
+	o, err := a.Auth.Org(ctx, orgID)
 	if err != nil || o.SupplierRef != "SUP1001" || o.TermsDays != 14 || o.ContactEmail != "office@sunrise.example" {
 		t.Errorf("org %+v %v", o, err)
 	}
-	u, err := a.auth.Login(ctx, "manager@sunrise.example", "a long enough password", "127.0.0.1")
+	u, err := a.Auth.Login(ctx, "manager@sunrise.example", "a long enough password", "127.0.0.1")
 	if err != nil || u.ID != userID || u.OrgID != orgID || !u.Manager || u.Role != auth.RoleProvider {
 		t.Errorf("user %+v %v", u, err)
 	}
-	s, err := a.auth.Login(ctx, "pay@council.example", "another long password", "127.0.0.1")
+	s, err := a.Auth.Login(ctx, "pay@council.example", "another long password", "127.0.0.1")
 	if err != nil || s.ID != staffID || len(s.Teams) != 2 {
 		t.Errorf("staff %+v %v", s, err)
 	}
-	p, err := a.auth.TokenPrincipal(ctx, token)
+	p, err := a.Auth.TokenPrincipal(ctx, token)
 	if err != nil || p.OrgID != orgID {
 		t.Errorf("token principal %+v %v", p, err)
 	}
@@ -155,15 +155,15 @@ func TestDemoAccounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.close()
+	defer a.Close()
 	ctx := context.Background()
-	orgs, _ := a.auth.Orgs(ctx)
+	orgs, _ := a.Auth.Orgs(ctx)
 	if len(orgs) != 8 {
 		t.Errorf("%d organisations, want 8", len(orgs))
 	}
 	check := func(email string, role auth.Role, org string, manager bool, teams ...string) {
 		t.Helper()
-		u, err := a.auth.Login(ctx, email, "demo password for tests", "127.0.0.1")
+		u, err := a.Auth.Login(ctx, email, "demo password for tests", "127.0.0.1")
 		if err != nil {
 			t.Errorf("%s: %v", email, err)
 			return
@@ -172,7 +172,7 @@ func TestDemoAccounts(t *testing.T) {
 			t.Errorf("%s: %+v", email, u)
 		}
 		if org != "" {
-			o, err := a.auth.Org(ctx, u.OrgID)
+			o, err := a.Auth.Org(ctx, u.OrgID)
 			if err != nil || o.SupplierRef != org {
 				t.Errorf("%s: org %+v %v", email, o, err)
 			}
@@ -185,11 +185,11 @@ func TestDemoAccounts(t *testing.T) {
 	check("manager@sunrise-care.example", auth.RoleProvider, "SUP1001", true)
 	check("carer@sunrise-care.example", auth.RoleProvider, "SUP1001", false)
 	check("manager@oakfield-homes.example", auth.RoleProvider, "SUP1002", true)
-	sunrise, _ := a.auth.OrgByRef(ctx, "SUP1001")
+	sunrise, _ := a.Auth.OrgByRef(ctx, "SUP1001")
 	if sunrise.Name != "Sunrise Home Care Ltd" {
 		t.Errorf("SUP1001 is %q", sunrise.Name)
 	}
-	oak, _ := a.auth.OrgByRef(ctx, "SUP1002")
+	oak, _ := a.Auth.OrgByRef(ctx, "SUP1002")
 	if oak.Name != "Oakfield Residential Homes" {
 		t.Errorf("SUP1002 is %q", oak.Name)
 	}

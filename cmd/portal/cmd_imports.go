@@ -1,20 +1,119 @@
 package main
 
-// Shared by `portal contracts import`, `portal invoices import` and
-// `portal remittance import`: a FILE argument among the flags, reading it
-// within the size limit, and reporting a file's problems by line.
+// The CSV imports: `portal contracts import`, `portal invoices import` and
+// `portal remittance import`, and what they share: a FILE argument among
+// the flags, reading it within the size limit, and reporting a file's
+// problems by line.
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"careportal/payments"
 	"careportal/payments/csvin"
+	"careportal/payments/importer"
+	"careportal/payments/remittance"
 )
+
+// contractsImport: portal contracts import FILE. All or nothing; the same
+// file again changes nothing.
+func contractsImport() adminVerb {
+	return adminVerb{file: true, run: func(ctx context.Context, x adminCall) error {
+		res, err := importer.Contracts(ctx, x.Payments, importActor("Contracts register import"), x.data)
+		if err != nil {
+			return fileProblems(x.file, err)
+		}
+		fmt.Fprintf(x.stdout, "%s: %d rows: %d contracts added, %d changed, %d unchanged\n", x.file, res.Rows, res.Created, res.Updated, res.Unchanged)
+		return nil
+	}}
+}
+
+// invoicesImport: portal invoices import FILE. Historical invoices with
+// the history their dates imply; all or nothing; the same file again
+// changes nothing.
+func invoicesImport() adminVerb {
+	return adminVerb{file: true, load: true, run: func(ctx context.Context, x adminCall) error {
+		res, err := importer.Invoices(ctx, x.Payments, importActor("Historical invoices import"), x.data)
+		if err != nil {
+			return fileProblems(x.file, err)
+		}
+		fmt.Fprintf(x.stdout, "%s: %d rows: %d invoices imported, %d already there\n", x.file, res.Rows, res.Created, res.Unchanged)
+		return nil
+	}}
+}
+
+// remittanceImport: portal remittance import FILE [--dry-run]
+// [--columns field=Column,...]. Marks the matched invoices paid; lists
+// differences, unknown invoices and invoices already paid. The same file
+// again changes nothing; --dry-run only says what it would do.
+func remittanceImport() adminVerb {
+	var dryRun bool
+	var columns string
+	var m csvin.Mapping
+	return adminVerb{
+		flags: func(fs *flag.FlagSet) {
+			fs.BoolVar(&dryRun, "dry-run", false, "say what the file would do and change nothing")
+			fs.StringVar(&columns, "columns", "", "the file's column names when they differ, e.g. supplier_ref=Vendor,invoice_number=Document,amount_paid=Paid,payment_date=Date,payment_reference=Run")
+		},
+		check: func(env) error {
+			var err error
+			if m, err = csvin.ParseMapping(columns); err != nil {
+				return usagef("--columns: %v", err)
+			}
+			return nil
+		},
+		file: true,
+		load: true,
+		run: func(ctx context.Context, x adminCall) error {
+			actor := importActor("Remittance import")
+			if dryRun {
+				rep, err := x.Remittance.Preview(ctx, actor, filepath.Base(x.file), x.data, m)
+				if err != nil {
+					return fileProblems(x.file, err)
+				}
+				printRemittance(x.stdout, x.file, rep, "dry run: nothing changed")
+				return nil
+			}
+			rep, err := x.Remittance.Upload(ctx, actor, filepath.Base(x.file), x.data, m)
+			if err != nil {
+				return fileProblems(x.file, err)
+			}
+			res, err := x.Remittance.Apply(ctx, actor, rep.Run.ID)
+			if err != nil {
+				return err
+			}
+			status := fmt.Sprintf("applied: %d invoices marked paid", res.PaidNow)
+			if res.PaidNow == 1 {
+				status = "applied: 1 invoice marked paid"
+			}
+			if res.AlreadyApplied {
+				status = "this file was applied before; nothing changed"
+			}
+			printRemittance(x.stdout, x.file, res.Report, status)
+			return nil
+		},
+	}
+}
+
+func printRemittance(w io.Writer, name string, rep remittance.Report, status string) {
+	fmt.Fprintf(w, "%s (sha256 %s): %d lines, £%s; %s\n", name, rep.Run.ID, rep.Run.Lines, payments.FormatPence(rep.Run.Total), status)
+	for _, o := range remittance.Outcomes {
+		if n := rep.Count(o); n > 0 {
+			fmt.Fprintf(w, "  %-22s %5d  £%s\n", o.Label(), n, payments.FormatPence(rep.Sum(o)))
+		}
+	}
+	for _, row := range rep.Rows {
+		if row.Outcome.NeedsAttention() || row.Outcome == remittance.AlreadyPaid {
+			fmt.Fprintf(w, "  line %d: %s %s: %s: %s\n", row.Line, row.SupplierRef, row.InvoiceNumber, row.Outcome.Label(), row.Note)
+		}
+	}
+}
 
 // parseFileFlags parses flags around one FILE argument (before or after
 // the flags) and returns the file's name.

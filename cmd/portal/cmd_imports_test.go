@@ -112,10 +112,10 @@ func TestImportCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.close()
+	defer a.Close()
 	ctx := context.Background()
 	staff := payments.Actor{Party: payments.PartyStaff, Name: "t"}
-	page, err := a.payments.ListInvoices(ctx, staff, payments.InvoiceFilter{}, 1, 50)
+	page, err := a.Payments.ListInvoices(ctx, staff, payments.InvoiceFilter{}, 1, 50)
 	if err != nil || page.Total != 3 {
 		t.Fatalf("invoices: %d %v", page.Total, err)
 	}
@@ -132,7 +132,7 @@ func TestImportCommands(t *testing.T) {
 	if inv := byNumber["H-3"]; inv.PaymentReference != "BACS-77" || len(inv.History) != 3 {
 		t.Errorf("H-3: %+v", inv)
 	}
-	c, err := a.payments.ContractByRef(ctx, staff, "HC-001")
+	c, err := a.Payments.ContractByRef(ctx, staff, "HC-001")
 	if err != nil || c.TermsDays != 14 || c.AnnualValue != 25000000 {
 		t.Errorf("HC-001: %+v %v", c, err)
 	}

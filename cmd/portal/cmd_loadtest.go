@@ -51,9 +51,9 @@ func runLoadtest(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	defer a.close()
+	defer a.Close()
 	start := time.Now()
-	if err := a.payments.Load(ctx); err != nil {
+	if err := a.Payments.Load(ctx); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "read model loaded in %s\n", time.Since(start).Round(time.Millisecond))

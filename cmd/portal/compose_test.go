@@ -95,7 +95,7 @@ func TestComposeServices(t *testing.T) {
 		major, _ = strconv.Atoi(m[1])
 	}
 	if major < 6 {
-		t.Errorf("mongodb image %q: want mongo:6 or later (DESIGN.md s4)", mongo.Image)
+		t.Errorf("mongodb image %q: want mongo:6 or later (the portal supports MongoDB 6.0 and later)", mongo.Image)
 	}
 	cmd := strings.Join(mongo.Command, " ")
 	for _, want := range []string{"--replSet rs0", "--bind_ip_all"} {

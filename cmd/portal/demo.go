@@ -70,7 +70,7 @@ func runDemo(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	defer a.close()
+	defer a.Close()
 	if !force {
 		used, err := storeHasData(ctx, a)
 		if err != nil {
@@ -88,7 +88,7 @@ func runDemo(ctx context.Context, e env) error {
 		}
 	}
 	// Indexes for collections made during the demo.
-	if err := a.store.Prepare(ctx); err != nil {
+	if err := a.Store.Prepare(ctx); err != nil {
 		return err
 	}
 	printDemoSummary(e.stdout, cfg, st)
@@ -97,7 +97,7 @@ func runDemo(ctx context.Context, e env) error {
 
 // storeHasData returns the name of a non-empty collection, or "".
 func storeHasData(ctx context.Context, a *app) (string, error) {
-	names, err := a.store.DB.ListCollectionNames(ctx, bson.D{})
+	names, err := a.Store.DB.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
 		return "", err
 	}
@@ -106,7 +106,7 @@ func storeHasData(ctx context.Context, a *app) (string, error) {
 			continue
 		}
 		var doc bson.Raw
-		err := a.store.DB.Collection(n).FindOne(ctx, bson.D{}).Decode(&doc)
+		err := a.Store.DB.Collection(n).FindOne(ctx, bson.D{}).Decode(&doc)
 		if err == nil {
 			return n, nil
 		}

@@ -57,7 +57,7 @@ var demoPeople = []struct {
 func demoAccounts(ctx context.Context, a *app, o demoOptions, st *demoState) error {
 	names := map[string]string{}
 	for _, in := range demoOrgs {
-		org, err := a.auth.CreateOrg(ctx, auth.CommandLine, in)
+		org, err := a.Auth.CreateOrg(ctx, auth.CommandLine, in)
 		if err != nil {
 			return fmt.Errorf("organisation %s: %w", in.SupplierRef, err)
 		}
@@ -73,7 +73,7 @@ func demoAccounts(ctx context.Context, a *app, o demoOptions, st *demoState) err
 		if p.org != "" {
 			in.OrgID = st.ids["org:"+p.org]
 		}
-		u, err := a.auth.CreateUser(ctx, auth.CommandLine, in, password)
+		u, err := a.Auth.CreateUser(ctx, auth.CommandLine, in, password)
 		if err != nil {
 			return fmt.Errorf("user %s: %w", p.email, err)
 		}

@@ -12,7 +12,7 @@ import (
 // from it, with one plan action on paying providers on time.
 func demoAssessment(ctx context.Context, a *app, o demoOptions, st *demoState) error {
 	by := assessment.Actor{ID: st.ids["user:commissioner@council.example"], Name: "Demo commissioner"}
-	base, _, err := a.assessment.LoadBaseline(ctx, by)
+	base, _, err := a.Assessment.LoadBaseline(ctx, by)
 	if err != nil {
 		return err
 	}
@@ -21,7 +21,7 @@ func demoAssessment(ctx context.Context, a *app, o demoOptions, st *demoState) e
 		return err
 	}
 	today := o.Now.In(loc)
-	r, err := a.assessment.StartRound(ctx, by, assessment.RoundInput{
+	r, err := a.Assessment.StartRound(ctx, by, assessment.RoundInput{
 		Name:         fmt.Sprintf("%d self-assessment", today.Year()),
 		Date:         today.Format("2006-01-02"),
 		Participants: "Commissioning; Brokerage Payments; Quality Assurance; two provider representatives",
@@ -30,7 +30,7 @@ func demoAssessment(ctx context.Context, a *app, o demoOptions, st *demoState) e
 	if err != nil {
 		return err
 	}
-	if _, err := a.assessment.AddAction(ctx, by, assessment.ActionInput{
+	if _, err := a.Assessment.AddAction(ctx, by, assessment.ActionInput{
 		Question: "7.2", Text: "Publish payment performance to providers every month and clear invoices older than 30 days",
 		Owner: "Brokerage Payments", Due: today.AddDate(0, 3, 0).Format("2006-01-02"), Status: assessment.ActionInProgress, Round: r.ID,
 	}); err != nil {

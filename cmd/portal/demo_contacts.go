@@ -66,7 +66,7 @@ var demoTeams = []struct {
 // different times, a few long enough ago to show as due for a check.
 func demoContacts(ctx context.Context, a *app, o demoOptions, st *demoState) error {
 	var clock time.Time
-	cs := contacts.NewService(a.store.DB, func() time.Time { return clock })
+	cs := contacts.NewService(a.Store.DB, func() time.Time { return clock })
 	ago := []int{12, 40, 95, 210, 3, 61, 250, 20}
 	n := 0
 	for _, t := range demoTeams {

@@ -51,13 +51,13 @@ func demoForums(ctx context.Context, a *app, o demoOptions, st *demoState) error
 		if in.BookingDeadline != "" {
 			in.BookingDeadline = day(offset - 3)
 		}
-		e, err := a.forums.Create(ctx, in, gareth, announced)
+		e, err := a.Forums.Create(ctx, in, gareth, announced)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", in.Title, err)
 		}
 		counts := map[string]string{}
 		for i, b := range bookings {
-			if _, err := a.forums.Book(ctx, e.ID, forums.BookInput{Places: b.places, AccessNeeds: b.needs}, b.who, announced.Add(time.Duration(i+1)*time.Hour)); err != nil {
+			if _, err := a.Forums.Book(ctx, e.ID, forums.BookInput{Places: b.places, AccessNeeds: b.needs}, b.who, announced.Add(time.Duration(i+1)*time.Hour)); err != nil {
 				return nil, fmt.Errorf("%s: booking %s: %w", in.Title, b.who.OrgName, err)
 			}
 			if b.attended != "" {
@@ -67,12 +67,12 @@ func demoForums(ctx context.Context, a *app, o demoOptions, st *demoState) error
 		if offset < 0 {
 			after := e.EndsAt.Add(24 * time.Hour)
 			if len(counts) > 0 {
-				if err := a.forums.RecordAttendance(ctx, e.ID, counts, after); err != nil {
+				if err := a.Forums.RecordAttendance(ctx, e.ID, counts, after); err != nil {
 					return nil, fmt.Errorf("%s: attendance: %w", in.Title, err)
 				}
 			}
 			if notes != "" {
-				if err := a.forums.PublishNotes(ctx, e.ID, notes, actions, after); err != nil {
+				if err := a.Forums.PublishNotes(ctx, e.ID, notes, actions, after); err != nil {
 					return nil, fmt.Errorf("%s: notes: %w", in.Title, err)
 				}
 			}
@@ -106,7 +106,7 @@ func demoForums(ctx context.Context, a *app, o demoOptions, st *demoState) error
 	if err != nil {
 		return err
 	}
-	if _, err := a.forums.AddComment(ctx, past.ID, "Thank you for listening on travel time. Could the specification also cover double-handed calls?", sunrise, past.EndsAt.Add(48*time.Hour)); err != nil {
+	if _, err := a.Forums.AddComment(ctx, past.ID, "Thank you for listening on travel time. Could the specification also cover double-handed calls?", sunrise, past.EndsAt.Add(48*time.Hour)); err != nil {
 		return err
 	}
 

@@ -56,7 +56,7 @@ func demoInvoices(ctx context.Context, a *app, o demoOptions, st *demoState) err
 	rng := rand.New(rand.NewPCG(2026, 7))
 	staff := payments.Actor{Name: demoStaff, Party: payments.PartyStaff}
 	today := payments.LondonDay(o.Now)
-	orgs, err := a.auth.Orgs(ctx)
+	orgs, err := a.Auth.Orgs(ctx)
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func demoInvoices(ctx context.Context, a *app, o demoOptions, st *demoState) err
 	if o.Invoices > 0 {
 		for n := len(orgs); n < 300; n++ {
 			in := auth.OrgInput{Name: fmt.Sprintf("Demo Care Provider %03d Ltd", n+1), SupplierRef: fmt.Sprintf("SUP%d", 3000+n), TermsDays: []int{30, 30, 30, 21, 14}[n%5]}
-			org, err := a.auth.CreateOrg(ctx, auth.CommandLine, in)
+			org, err := a.Auth.CreateOrg(ctx, auth.CommandLine, in)
 			if err != nil {
 				return fmt.Errorf("organisation %s: %w", in.SupplierRef, err)
 			}
@@ -90,10 +90,10 @@ func demoInvoices(ctx context.Context, a *app, o demoOptions, st *demoState) err
 				StartDate: start, EndDate: payments.AddDays(start, 3*365), AnnualValue: strconv.FormatInt(annual, 10)})
 		}
 	}
-	if _, _, _, err := a.payments.UpsertContracts(ctx, staff, rows); err != nil {
+	if _, _, _, err := a.Payments.UpsertContracts(ctx, staff, rows); err != nil {
 		return fmt.Errorf("contracts: %w", err)
 	}
-	contracts, err := a.payments.Contracts(ctx, staff, payments.ContractFilter{})
+	contracts, err := a.Payments.Contracts(ctx, staff, payments.ContractFilter{})
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func demoInvoices(ctx context.Context, a *app, o demoOptions, st *demoState) err
 		invs = append(invs, gen.showcase(*sunrise)...)
 	}
 	start2 := time.Now()
-	created, _, err := a.payments.ImportHistorical(ctx, staff, invs)
+	created, _, err := a.Payments.ImportHistorical(ctx, staff, invs)
 	if err != nil {
 		return fmt.Errorf("invoices: %w", err)
 	}

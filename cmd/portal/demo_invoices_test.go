@@ -23,10 +23,10 @@ func TestDemoInvoices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.close()
+	defer a.Close()
 	ctx := context.Background()
 	staff := payments.Actor{Name: "test", Party: payments.PartyStaff}
-	contracts, _ := a.payments.Contracts(ctx, staff, payments.ContractFilter{})
+	contracts, _ := a.Payments.Contracts(ctx, staff, payments.ContractFilter{})
 	if len(contracts) < 25 || len(contracts) > 35 {
 		t.Errorf("%d contracts, want about 30", len(contracts))
 	}
@@ -37,8 +37,8 @@ func TestDemoInvoices(t *testing.T) {
 	if len(types) != len(payments.ServiceTypes) {
 		t.Errorf("service types used: %v", types)
 	}
-	invs, _ := a.payments.Snapshot(ctx)
-	today := a.payments.Today()
+	invs, _ := a.Payments.Snapshot(ctx)
+	today := a.Payments.Today()
 	byStatus := map[payments.Status]int{}
 	overdue, queriedWithReason := 0, 0
 	for _, inv := range invs {
@@ -61,11 +61,11 @@ func TestDemoInvoices(t *testing.T) {
 	if overdue == 0 || queriedWithReason == 0 {
 		t.Errorf("overdue %d, queried with a reason %d", overdue, queriedWithReason)
 	}
-	sunrise, err := a.auth.OrgByRef(ctx, "SUP1001")
+	sunrise, err := a.Auth.OrgByRef(ctx, "SUP1001")
 	if err != nil {
 		t.Fatal(err)
 	}
-	mine, _ := a.payments.ListInvoices(ctx, payments.Actor{Party: payments.PartyProvider, OrgID: sunrise.ID}, payments.InvoiceFilter{}, 1, 200)
+	mine, _ := a.Payments.ListInvoices(ctx, payments.Actor{Party: payments.PartyProvider, OrgID: sunrise.ID}, payments.InvoiceFilter{}, 1, 200)
 	seen := map[payments.Status]bool{}
 	for _, inv := range mine.Invoices {
 		seen[inv.Status] = true
@@ -82,10 +82,10 @@ func TestDemoInvoices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.close()
-	orgs, _ := b.auth.Orgs(ctx)
-	bc, _ := b.payments.Contracts(ctx, staff, payments.ContractFilter{})
-	bi, _ := b.payments.Snapshot(ctx)
+	defer b.Close()
+	orgs, _ := b.Auth.Orgs(ctx)
+	bc, _ := b.Payments.Contracts(ctx, staff, payments.ContractFilter{})
+	bi, _ := b.Payments.Snapshot(ctx)
 	if len(orgs) != 300 || len(bc) != 2000 || len(bi) < 500 || len(bi) > 520 {
 		t.Errorf("--invoices 500: %d organisations, %d contracts, %d invoices", len(orgs), len(bc), len(bi))
 	}

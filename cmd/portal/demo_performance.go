@@ -14,11 +14,8 @@ import (
 // the demo invoice longest overdue, so the interest paid figure is not
 // empty.
 func demoPerformance(ctx context.Context, a *app, o demoOptions, st *demoState) error {
-	if a.performance == nil {
-		return nil
-	}
 	staff := payments.Actor{Name: "Demo", Party: payments.PartyStaff}
-	if _, err := a.performance.SaveSettings(ctx, staff, performance.SettingsInput{
+	if _, err := a.Performance.SaveSettings(ctx, staff, performance.SettingsInput{
 		AuthorityName: "London Borough of Northwick (fictional)", AuthorityIdentifier: "PUK-NWK-0001",
 		AuthorityAddress: "Town Hall, 1 High Street, Northwick, NW1 1AA", AuthorityEmail: "payments@council.example",
 		AuthorityTelephone: "020 7946 0000", AuthorityWebsite: "https://www.council.example",
@@ -26,7 +23,7 @@ func demoPerformance(ctx context.Context, a *app, o demoOptions, st *demoState) 
 	}); err != nil {
 		return err
 	}
-	invs, err := a.payments.Snapshot(ctx)
+	invs, err := a.Payments.Snapshot(ctx)
 	if err != nil {
 		return err
 	}
@@ -44,9 +41,9 @@ func demoPerformance(ctx context.Context, a *app, o demoOptions, st *demoState) 
 	}
 	note := "Payment performance: figures at /performance, notices and exports at /reports, settings at /admin/reporting-settings."
 	if best != "" {
-		res, inv, _ := a.performance.InvoiceInterest(ctx, best)
+		res, inv, _ := a.Performance.InvoiceInterest(ctx, best)
 		if res.FixedSum > 0 {
-			if _, err := a.performance.RecordInterestPayment(ctx, staff, best, performance.InterestInput{
+			if _, err := a.Performance.RecordInterestPayment(ctx, staff, best, performance.InterestInput{
 				Date: today.String(), Amount: fmt.Sprintf("%d.%02d", res.FixedSum/100, res.FixedSum%100), Reference: "INT-DEMO-1",
 				Note: "Fixed sum for late payment",
 			}); err != nil {

@@ -17,11 +17,9 @@ import (
 func demoQueries(ctx context.Context, a *app, o demoOptions, st *demoState) error {
 	var clock time.Time
 	now := func() time.Time { return clock }
-	qs := queries.NewService(a.store.DB, a.workdays, notify.NewService(a.store.DB, now), queries.Options{Now: now, Logger: a.log})
-	if a.payments != nil {
-		qs.SetLinker(queries.PaymentsLinker{Payments: a.payments})
-	}
-	cal, err := a.workdays.Calendar(ctx)
+	qs := queries.NewService(a.Store.DB, a.Workdays, notify.NewService(a.Store.DB, now), queries.Options{Now: now, Logger: a.Log})
+	qs.SetLinker(queries.PaymentsLinker{Payments: a.Payments})
+	cal, err := a.Workdays.Calendar(ctx)
 	if err != nil {
 		return err
 	}

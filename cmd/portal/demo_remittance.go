@@ -17,14 +17,14 @@ import (
 // portal does not know, so that every part of the preview shows. Upload it
 // at /staff/remittance as payments@council.example.
 func demoRemittance(ctx context.Context, a *app, o demoOptions, st *demoState) error {
-	org, err := a.auth.OrgByRef(ctx, "SUP1001")
+	org, err := a.Auth.OrgByRef(ctx, "SUP1001")
 	if err != nil {
 		return nil // no Sunrise: nothing to pay
 	}
 	staff := payments.Actor{Name: "Demo", Party: payments.PartyStaff}
 	today := payments.LondonDay(o.Now)
 	pick := func(s payments.Status) *payments.Invoice {
-		res, err := a.payments.ListInvoices(ctx, staff, payments.InvoiceFilter{OrgID: org.ID, Status: s}, 1, 1)
+		res, err := a.Payments.ListInvoices(ctx, staff, payments.InvoiceFilter{OrgID: org.ID, Status: s}, 1, 1)
 		if err != nil || len(res.Invoices) == 0 {
 			return nil
 		}

@@ -85,7 +85,7 @@ We pay at least the London Living Wage rate to framework providers, and from Apr
 func demoStatements(ctx context.Context, a *app, o demoOptions, st *demoState) error {
 	gareth := statements.Actor{UserID: st.ids["user:commissioner@council.example"], Name: "Gareth Lloyd"}
 	t1 := o.Now.AddDate(0, -14, 0)
-	s, err := a.statements.Create(ctx, "Adult social care market position statement",
+	s, err := a.Statements.Create(ctx, "Adult social care market position statement",
 		`This statement tells care providers what the council expects to buy for adults in Kingsbridge over the next three years: who needs care and support, what is available now, what we pay, and what we intend to commission.
 
 It follows the peer review of our commissioning, which asked us to **update the market position statement** and talk to providers more often. Tell us what you think about any section: commissioners read and answer every comment.`,
@@ -98,15 +98,15 @@ It follows the peer review of our commissioning, which asked us to **update the 
 		if !ok {
 			continue
 		}
-		if err := a.statements.UpdateSection(ctx, s.ID, a2.Area, in, gareth, t1); err != nil {
+		if err := a.Statements.UpdateSection(ctx, s.ID, a2.Area, in, gareth, t1); err != nil {
 			return fmt.Errorf("version 1, %s: %w", a2.Label, err)
 		}
 	}
-	if _, err := a.statements.Publish(ctx, s.ID, "First version of the statement in the portal.", gareth, t1); err != nil {
+	if _, err := a.Statements.Publish(ctx, s.ID, "First version of the statement in the portal.", gareth, t1); err != nil {
 		return err
 	}
 	t2 := o.Now.AddDate(0, 0, -45)
-	if err := a.statements.UpdateDetails(ctx, s.ID, "Adult social care market position statement 2026 to 2029",
+	if err := a.Statements.UpdateDetails(ctx, s.ID, "Adult social care market position statement 2026 to 2029",
 		`This statement tells care providers what the council expects to buy for adults in Kingsbridge from 2026 to 2029: who needs care and support, what is available now, what we pay, and what we intend to commission.
 
 It follows the peer review of our commissioning, which asked us to **update the market position statement** and talk to providers more often. Tell us what you think about any section: commissioners read and answer every comment, and we discuss the statement at the quarterly provider forums.`,
@@ -114,25 +114,25 @@ It follows the peer review of our commissioning, which asked us to **update the 
 		return err
 	}
 	for area, in := range demoStatementV2Changes {
-		if err := a.statements.UpdateSection(ctx, s.ID, area, in, gareth, t2); err != nil {
+		if err := a.Statements.UpdateSection(ctx, s.ID, area, in, gareth, t2); err != nil {
 			return fmt.Errorf("version 2, %s: %w", area.Label(), err)
 		}
 	}
-	if _, err := a.statements.Publish(ctx, s.ID, "New prices from April 2026 for home care, residential and nursing care; updated demand and supply figures; new commissioning intentions for zoned home care, dementia nursing beds and the supported living framework.", gareth, t2); err != nil {
+	if _, err := a.Statements.Publish(ctx, s.ID, "New prices from April 2026 for home care, residential and nursing care; updated demand and supply figures; new commissioning intentions for zoned home care, dementia nursing beds and the supported living framework.", gareth, t2); err != nil {
 		return err
 	}
 	st.ids["statement"] = s.ID
 	// Feedback from providers: one answered, one waiting for an answer.
 	helen := statements.Actor{UserID: st.ids["user:manager@sunrise-care.example"], Name: "Helen Marsh", OrgID: st.ids["org:SUP1001"], OrgName: "Sunrise Home Care Ltd"}
-	fb, err := a.statements.AddFeedback(ctx, s.ID, 2, "home-care", "The new rate helps, but travel time between visits in the east of the borough is not paid. Would zoned contracts include travel time?", helen, t2.AddDate(0, 0, 6))
+	fb, err := a.Statements.AddFeedback(ctx, s.ID, 2, "home-care", "The new rate helps, but travel time between visits in the east of the borough is not paid. Would zoned contracts include travel time?", helen, t2.AddDate(0, 0, 6))
 	if err != nil {
 		return err
 	}
-	if _, err := a.statements.AnswerFeedback(ctx, fb.ID, "Yes: the zoned pilot pays for scheduled visit time including travel between visits within the zone. We will share the draft specification at the next home care forum.", gareth, t2.AddDate(0, 0, 9)); err != nil {
+	if _, err := a.Statements.AnswerFeedback(ctx, fb.ID, "Yes: the zoned pilot pays for scheduled visit time including travel between visits within the zone. We will share the draft specification at the next home care forum.", gareth, t2.AddDate(0, 0, 9)); err != nil {
 		return err
 	}
 	margaret := statements.Actor{UserID: st.ids["user:manager@oakfield-homes.example"], Name: "Margaret Doyle", OrgID: st.ids["org:SUP1002"], OrgName: "Oakfield Residential Homes"}
-	if _, err := a.statements.AddFeedback(ctx, s.ID, 2, "residential-nursing", "We could convert one floor to dementia nursing if the block contract ran for at least five years. Please consider a longer term.", margaret, t2.AddDate(0, 0, 12)); err != nil {
+	if _, err := a.Statements.AddFeedback(ctx, s.ID, 2, "residential-nursing", "We could convert one floor to dementia nursing if the block contract ran for at least five years. Please consider a longer term.", margaret, t2.AddDate(0, 0, 12)); err != nil {
 		return err
 	}
 	return nil

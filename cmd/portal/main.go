@@ -1,10 +1,3 @@
-// Command portal runs the Care Provider Portal and its admin commands.
-//
-//	portal [serve]           serve HTTP (the default)
-//	portal demo              fill an empty store with a fictional borough
-//	portal <group> <verb>    admin commands; run `portal help` for the list
-//
-// This is the only place that reads the environment and wires the pieces.
 package main
 
 import (
@@ -44,17 +37,17 @@ func commands() map[string]command {
 		// contracts, invoices
 		"loadtest": {"measure the invoice pages with concurrent users on a demo store: loadtest --password P [--users 8] [--duration 30s]", runLoadtest},
 		// accounts
-		"orgs":   {"provider organisations: create --ref REF --name NAME [--terms-days N] [--email EMAIL]", runOrgs},
-		"users":  {"users: create --email EMAIL --name NAME --role ROLE [--org REF] [--manager] [--teams a,b] (password on stdin)", runUsers},
-		"tokens": {"API tokens: create --org REF --name NAME (prints the token)", runTokens},
+		"orgs":   {"provider organisations: create --ref REF --name NAME [--terms-days N] [--email EMAIL]", group("orgs", verbs{"create": orgsCreate})},
+		"users":  {"users: create --email EMAIL --name NAME --role ROLE [--org REF] [--manager] [--teams a,b] (password on stdin)", group("users", verbs{"create": usersCreate})},
+		"tokens": {"API tokens: create --org REF --name NAME (prints the token)", group("tokens", verbs{"create": tokensCreate})},
 		// self-assessment
-		"assessment": {"self-assessment: load-baseline (the 2022 peer review, idempotent) | rounds", runAssessment},
+		"assessment": {"self-assessment: load-baseline (the 2022 peer review, idempotent) | rounds", group("assessment", verbs{"load-baseline": assessmentLoadBaseline, "rounds": assessmentRounds})},
 		// payment performance and reports
 		// contracts, invoices and payment runs: CSV imports
-		"contracts":  {"contracts register: import FILE (CSV; all or nothing; the same file again changes nothing)", runContracts},
-		"invoices":   {"historical invoices: import FILE (CSV; all or nothing; the same file again changes nothing)", runInvoices},
-		"remittance": {"payment runs: import FILE [--dry-run] [--columns field=Column,...] (marks matched invoices paid)", runRemittance},
-		"report":     {"payment performance figures: report payments --from --to [--format json|csv] [--org REF]", runReport},
+		"contracts":  {"contracts register: import FILE (CSV; all or nothing; the same file again changes nothing)", group("contracts", verbs{"import": contractsImport})},
+		"invoices":   {"historical invoices: import FILE (CSV; all or nothing; the same file again changes nothing)", group("invoices", verbs{"import": invoicesImport})},
+		"remittance": {"payment runs: import FILE [--dry-run] [--columns field=Column,...] (marks matched invoices paid)", group("remittance", verbs{"import": remittanceImport})},
+		"report":     {"payment performance figures: report payments --from --to [--format json|csv] [--org REF]", group("report", verbs{"payments": reportPayments})},
 	}
 }
 

@@ -7,8 +7,6 @@ import (
 	"net"
 	"net/http"
 	"time"
-
-	"careportal/portal"
 )
 
 // Server timeouts: slow clients cannot hold connections open, and a request
@@ -33,13 +31,13 @@ func runServe(ctx context.Context, e env) error {
 		return err
 	}
 	defer func() {
-		if err := a.close(); err != nil {
+		if err := a.Close(); err != nil {
 			log.Error("closing the store", "err", err)
 		}
 	}()
 	// contracts, invoices: fill the read model before taking requests
 	loadStart := time.Now()
-	if err := a.payments.Load(ctx); err != nil {
+	if err := a.Load(ctx); err != nil {
 		return err
 	}
 	log.Info("payments read model loaded", "duration_ms", time.Since(loadStart).Milliseconds())
@@ -62,7 +60,7 @@ func runServe(ctx context.Context, e env) error {
 	}
 	jobsCtx, stopJobs := context.WithCancel(context.Background())
 	defer stopJobs()
-	a.runJobs(jobsCtx)
+	a.RunJobs(jobsCtx)
 
 	mode := "embedded store in " + cfg.DataDir
 	if cfg.MongoURI != "" {
@@ -91,39 +89,4 @@ func runServe(ctx context.Context, e env) error {
 	}
 	log.Info("stopped cleanly")
 	return nil
-}
-
-// newServer builds the HTTP server from the wired services.
-func (a *app) newServer() (*portal.Server, error) {
-	key, err := a.cfg.sessionKey()
-	if err != nil {
-		return nil, err
-	}
-	return portal.New(portal.Config{
-		ServiceName: a.cfg.ServiceName,
-		BaseURL:     a.cfg.BaseURL,
-		Secure:      a.cfg.secure(),
-	}, portal.Deps{
-		Logger: a.log,
-		Store:  a.store,
-		// accounts
-		Auth: a.auth,
-		// contracts, invoices
-		// payment runs (remittance)
-		Remittance: a.remittance,
-		Payments:   a.payments,
-		SessionKey: key,
-		// payment performance and reports
-		Performance: a.performance,
-		// engagement
-		Contacts: a.contacts,
-		Queries:  a.queries,
-		Notify:   a.notify,
-		Workdays: a.workdays,
-		// self-assessment
-		Assessment: a.assessment,
-		// engagement: statements and forums
-		Statements: a.statements,
-		Forums:     a.forums,
-	})
 }

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 
 // The self-assessment's live evidence: each function adapts another
 // feature's figures to assessment readings. The assessment package imports
-// none of these services; wireAssessment gives it what exists. Every
+// none of these services; wire gives it theirs. Every
 // figure covers the 12 months up to the moment asked for, so the trend
 // (month ends) and the figure now are computed the same way.
 
@@ -171,25 +171,16 @@ func asPlural(n int, one, many string) string {
 	return many
 }
 
-// assessmentEvidence gathers the evidence of the services that are wired.
-func assessmentEvidence(p *performance.Service, q *queries.Service, f *forums.Service, st *statements.Service) assessment.Evidence {
+// assessmentEvidence gathers the live evidence of the other services (the
+// self-assessment is built after them).
+func assessmentEvidence(s *Services) assessment.Evidence {
 	ev := assessment.Evidence{}
-	add := func(e assessment.Evidence) {
+	for _, e := range []assessment.Evidence{
+		performanceEvidence(s.Performance), queryEvidence(s.Queries), forumEvidence(s.Forums), statementEvidence(s.Statements),
+	} {
 		for k, v := range e {
 			ev[k] = v
 		}
-	}
-	if p != nil {
-		add(performanceEvidence(p))
-	}
-	if q != nil {
-		add(queryEvidence(q))
-	}
-	if f != nil {
-		add(forumEvidence(f))
-	}
-	if st != nil {
-		add(statementEvidence(st))
 	}
 	return ev
 }

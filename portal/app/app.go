@@ -1,0 +1,236 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"careportal/auth"
+	"careportal/payments"
+	"careportal/payments/performance"
+	"careportal/payments/remittance"
+	"careportal/portal/assessment"
+	"careportal/portal/contacts"
+	"careportal/portal/forums"
+	"careportal/portal/notify"
+	"careportal/portal/queries"
+	"careportal/portal/statements"
+	"careportal/portal/store"
+	"careportal/portal/workdays"
+)
+
+// Services is every domain service of the portal, built by New and Open.
+// The HTTP server (package portal) and the admin commands take them from
+// here. A feature adds its service as one field here and one construction
+// line in wire.
+type Services struct {
+	Log   *slog.Logger
+	Store *store.Store
+
+	Auth        *auth.Service        // accounts, organisations, sessions, API tokens
+	Payments    *payments.Service    // contracts and invoices, with their read model
+	Remittance  *remittance.Service  // payment runs (remittance files), on payments
+	Performance *performance.Service // payment performance and reports, on the payments read model
+	Notify      *notify.Service      // notifications; statements, forums and queries announce through it
+	Workdays    *workdays.Service    // working days and bank holidays
+	Contacts    *contacts.Service    // council teams and contacts
+	Queries     *queries.Service     // provider queries, linked to invoices and contracts
+	Statements  *statements.Service  // market position statements
+	Forums      *forums.Service      // provider forums
+	Assessment  *assessment.Service  // self-assessment; its live evidence comes from the others
+}
+
+// Options are the choices a caller makes about the services. The zero value
+// is what serving uses.
+type Options struct {
+	// Logger receives the services' logs; nil discards them.
+	Logger *slog.Logger
+	// Now is the services' clock; nil is time.Now.
+	Now func() time.Time
+	// Hash is the password hashing cost; the zero value is
+	// auth.DefaultHashParams (tests pass auth.CheapHashParams).
+	Hash auth.HashParams
+}
+
+// App is the wired portal: the store, every service and the background
+// jobs that keep them current.
+type App struct {
+	Services
+	jobs      []job
+	ownsStore bool
+}
+
+// job is a background task that runs every so often while serving.
+type job struct {
+	name  string
+	every time.Duration
+	run   func(ctx context.Context) error
+}
+
+// Open opens the store described by so and wires the services on it (see
+// New). Close closes the store.
+func Open(ctx context.Context, so store.Options, o Options) (*App, error) {
+	if so.Logger == nil {
+		so.Logger = o.Logger
+	}
+	st, err := store.Open(ctx, so)
+	if err != nil {
+		return nil, err
+	}
+	a, err := New(ctx, st, o)
+	if err != nil {
+		_ = closeStore(st)
+		return nil, err
+	}
+	a.ownsStore = true
+	return a, nil
+}
+
+// New wires the services on a store that is already open (tests pass
+// storetest.New): it builds each service, makes sure its collections and
+// indexes exist (idempotently), then prepares the store (the embedded
+// store's _id indexes). Close leaves the store open.
+func New(ctx context.Context, st *store.Store, o Options) (*App, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	a := &App{Services: Services{Log: o.Logger, Store: st}}
+	if err := a.wire(ctx, o); err != nil {
+		return nil, err
+	}
+	if err := st.Prepare(ctx); err != nil {
+		return nil, fmt.Errorf("preparing the store: %w", err)
+	}
+	return a, nil
+}
+
+// wire builds each service in dependency order and ensures its indexes.
+// A feature adds its service here, one line, after the services it uses.
+// In MongoDB mode other instances write too, so the in-memory read models
+// reload on a timer (poll); the embedded store is single-instance and
+// needs no polling.
+func (a *App) wire(ctx context.Context, o Options) error {
+	s, db, log, now := &a.Services, a.Store.DB, o.Logger, o.Now
+	w := &wiring{ctx: ctx, app: a}
+
+	s.Auth = ensure(w, "accounts", auth.NewService(db, auth.Options{Now: now, Hash: o.Hash, Logger: log}))
+	s.Payments = ensure(w, "payments", payments.NewService(db, s.Auth, payments.Options{Now: now, Logger: log}))
+	s.Remittance = ensure(w, "remittance", remittance.NewService(db, s.Payments, remittance.Options{Now: now}))
+	s.Performance = ensure(w, "payment performance", performance.NewService(db, performance.PaymentsSource(s.Payments, s.Auth.Orgs), performance.Options{Now: now, Logger: log}))
+	s.Notify = ensure(w, "notifications", notify.NewService(db, now))
+	s.Workdays = ensure(w, "working days", workdays.NewService(db))
+	s.Contacts = ensure(w, "contacts", contacts.NewService(db, now))
+	s.Queries = ensure(w, "queries", queries.NewService(db, s.Workdays, s.Notify, queries.Options{Now: now, Logger: log}))
+	s.Queries.SetLinker(queries.PaymentsLinker{Payments: s.Payments})
+	s.Statements = ensure(w, "statements", statements.NewService(db, s.Notify))
+	s.Forums = ensure(w, "forums", forums.NewService(db, s.Notify, orgDirectory{s.Auth}))
+	s.Assessment = ensure(w, "self-assessment", assessment.NewService(db, assessmentEvidence(s), now))
+
+	w.always("accounts sweep", 5*time.Minute, func(ctx context.Context) error {
+		_, err := s.Auth.Sweep(ctx, auth.SessionTimeouts{Idle: auth.DefaultSessionIdle, Absolute: auth.DefaultSessionAbsolute})
+		return err
+	})
+	w.poll("payments read model", 2*time.Second, s.Payments.Poll)
+	w.poll("payment performance settings", 30*time.Second, s.Performance.Load)
+	w.poll("notifications read model", 30*time.Second, s.Notify.Refresh)
+	w.poll("queries read model", 30*time.Second, s.Queries.Refresh)
+	w.poll("bank holidays", 5*time.Minute, s.Workdays.Refresh)
+	return w.err
+}
+
+// wiring collects the first error and the jobs while wire builds.
+type wiring struct {
+	ctx context.Context
+	app *App
+	err error
+}
+
+// indexed is a service with collections and indexes to make sure of.
+type indexed interface {
+	EnsureIndexes(ctx context.Context) error
+}
+
+// ensure makes sure the service's collections and indexes exist (unless
+// an earlier service failed) and returns the service.
+func ensure[S indexed](w *wiring, name string, svc S) S {
+	if w.err == nil {
+		if err := svc.EnsureIndexes(w.ctx); err != nil {
+			w.err = fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return svc
+}
+
+// always adds a job that runs on every store.
+func (w *wiring) always(name string, every time.Duration, run func(context.Context) error) {
+	w.app.jobs = append(w.app.jobs, job{name: name, every: every, run: run})
+}
+
+// poll adds a job that only MongoDB mode needs (other instances write).
+func (w *wiring) poll(name string, every time.Duration, run func(context.Context) error) {
+	if !w.app.Store.Embedded {
+		w.always(name, every, run)
+	}
+}
+
+// Load fills the read models that must be complete before the portal
+// answers requests (contracts and invoices).
+func (a *App) Load(ctx context.Context) error {
+	return a.Payments.Load(ctx)
+}
+
+// RunJobs starts the background jobs (session sweeps, read-model polling
+// in MongoDB mode); they run until ctx ends. A job that fails is logged
+// and runs again at its next turn.
+func (a *App) RunJobs(ctx context.Context) {
+	for _, j := range a.jobs {
+		go func(j job) {
+			t := time.NewTicker(j.every)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if err := j.run(ctx); err != nil && ctx.Err() == nil {
+						a.Log.Error("background job failed", "job", j.name, "err", err)
+					}
+				}
+			}
+		}(j)
+	}
+}
+
+// Close closes the store when Open opened it, waiting up to 30 seconds for
+// writes to finish. Stop RunJobs' context first.
+func (a *App) Close() error {
+	if !a.ownsStore {
+		return nil
+	}
+	return closeStore(a.Store)
+}
+
+func closeStore(st *store.Store) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return st.Close(ctx)
+}
+
+// orgDirectory gives forums the active provider organisations from
+// accounts.
+type orgDirectory struct{ auth *auth.Service }
+
+func (d orgDirectory) ActiveProviders(ctx context.Context) ([]forums.Provider, error) {
+	orgs, err := d.auth.Orgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []forums.Provider
+	for _, o := range orgs {
+		if o.Active {
+			out = append(out, forums.Provider{ID: o.ID, Name: o.Name, ServiceTypes: o.ServiceTypes})
+		}
+	}
+	return out, nil
+}
