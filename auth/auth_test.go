@@ -538,3 +538,29 @@ func TestAuditFilterAndPaging(t *testing.T) {
 		t.Errorf("date range: %d entries, want 4", len(ranged))
 	}
 }
+
+func TestSetPassword(t *testing.T) {
+	s, _, ctx := newTestService(t)
+	u := mustUser(t, s, ctx, UserInput{Email: "reset@example.org", Name: "R", Role: RoleAdmin})
+	ss, _ := s.StartSession(ctx, u.ID, "192.0.2.1")
+	if err := s.SetPassword(ctx, CommandLine, u.ID, "password123456"); fieldsOf(err)["password"] == "" {
+		t.Errorf("a common password was set: %v", err)
+	}
+	if err := s.SetPassword(ctx, CommandLine, u.ID, "ochre lantern meadow 77"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Login(ctx, "reset@example.org", "ochre lantern meadow 77", "192.0.2.1"); err != nil {
+		t.Errorf("the new password does not work: %v", err)
+	}
+	if _, err := s.Session(ctx, ss.ID, SessionTimeouts{Idle: DefaultSessionIdle, Absolute: DefaultSessionAbsolute}); fault.KindOf(err) != fault.NotFound {
+		t.Errorf("a session survived the reset: %v", err)
+	}
+	entries, _, _ := s.AuditLog(ctx, AuditFilter{}, 1, 50)
+	found := false
+	for _, e := range entries {
+		found = found || e.Action == "password.set" && e.Target == "user:"+u.ID
+	}
+	if !found {
+		t.Error("the reset is not audited")
+	}
+}
