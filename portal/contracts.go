@@ -15,7 +15,8 @@ import (
 
 type contractsPage struct {
 	basePage
-	Contracts []payments.Contract
+	Contracts []payments.Contract // this page of them
+	Pager     pager
 	Search    string
 	CanManage bool
 }
@@ -31,7 +32,9 @@ func (s *Server) handleContracts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "contracts", &contractsPage{basePage: s.page(r, "Your contracts"), Contracts: cs})
+	page := &contractsPage{basePage: s.page(r, "Your contracts")}
+	page.Contracts, page.Pager = pageOf(r, cs, listPageSize)
+	return s.render(w, r, "contracts", page)
 }
 
 // handleStaffContracts lists the contracts register, with a search.
@@ -44,7 +47,8 @@ func (s *Server) handleStaffContracts(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	page := &contractsPage{basePage: s.page(r, "Contracts register"), Contracts: cs, Search: q, CanManage: auth.Can(principal(r), auth.ActionContractsManage)}
+	page := &contractsPage{basePage: s.page(r, "Contracts register"), Search: q, CanManage: auth.Can(principal(r), auth.ActionContractsManage)}
+	page.Contracts, page.Pager = pageOf(r, cs, listPageSize)
 	page.Form.Set("q", q)
 	return s.render(w, r, "staff_contracts", page)
 }
