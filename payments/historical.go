@@ -272,11 +272,7 @@ func (s *Service) insertInvoices(ctx context.Context, run *importRun, src Import
 		for _, inv := range part {
 			nid := inv.OrgID + ":" + inv.NumberKey
 			nums = append(nums, numberDoc{ID: nid, InvoiceID: inv.ID, CreatedAt: inv.ReceivedAt})
-			rec, err := toRecord(&inv)
-			if err != nil {
-				return err
-			}
-			docs = append(docs, rec)
+			docs = append(docs, docOf(&inv))
 			invIDs, numIDs = append(invIDs, inv.ID), append(numIDs, nid)
 			for _, ev := range inv.History {
 				events = append(events, eventDoc{ID: eventID(inv.ID, ev.Seq), InvoiceID: inv.ID, Event: ev})
