@@ -37,7 +37,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (*User,
 		return nil, fault.Unauthorizedf(LoginFailed)
 	}
 	now := s.now()
-	actor := Actor{Email: lower, IP: ip}
+	actor := &Principal{Email: lower, IP: ip}
 	res, err := s.reserveAttempt(ctx, now, actor, "login.throttled", lower, ip)
 	if err != nil {
 		return nil, err
@@ -92,14 +92,14 @@ func (s *Service) Logout(ctx context.Context, p *Principal, ip string) error {
 	if err := s.EndSession(ctx, p.SessionID); err != nil {
 		return err
 	}
-	s.audit(ctx, ActorOf(p, ip), "logout", "user:"+p.UserID, "")
+	s.audit(ctx, p.From(ip), "logout", "user:"+p.UserID, "")
 	return nil
 }
 
 // reserveAttempt reserves one password check for the account name lower
 // from address ip (see reserve), or returns a RateLimited fault wrapping
 // *ThrottledError, audited once per burst as action.
-func (s *Service) reserveAttempt(ctx context.Context, now time.Time, actor Actor, action, lower, ip string) (*reservation, error) {
+func (s *Service) reserveAttempt(ctx context.Context, now time.Time, actor *Principal, action, lower, ip string) (*reservation, error) {
 	res, wait, by, err := s.reserve(ctx, now,
 		throttleKey{"acct:" + lower, accountFreeFailures}, throttleKey{"ip:" + ip, addressFreeFailures})
 	if err != nil {

@@ -5,7 +5,7 @@ import "context"
 // SetPassword gives a person a new password chosen by an administrator or
 // the command line (the demo resets its accounts' passwords with it), ends
 // their sessions and audits it. The password must pass CheckPassword.
-func (s *Service) SetPassword(ctx context.Context, actor Actor, userID, password string) error {
+func (s *Service) SetPassword(ctx context.Context, actor *Principal, userID, password string) error {
 	u, err := s.User(ctx, userID)
 	if err != nil {
 		return err

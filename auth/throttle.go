@@ -233,7 +233,7 @@ func (r *reservation) succeeded(ctx context.Context) {
 // entry, whose refused count goes up by one with each: its id is fixed by
 // the key and the time of the burst's last checked attempt, and the count
 // is an atomic $inc by bare _id.
-func (s *Service) auditThrottled(ctx context.Context, a Actor, action string, by *throttleEntry, wait time.Duration) {
+func (s *Service) auditThrottled(ctx context.Context, a *Principal, action string, by *throttleEntry, wait time.Duration) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	id := "throttle:" + by.ID + ":" + strconv.FormatInt(by.LastFailure.UnixNano(), 36)

@@ -8,6 +8,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 )
 
@@ -82,15 +83,15 @@ func noonLondon(d string) time.Time {
 // again changes nothing. Errors are a *RowsError. The history says it was
 // imported. An import cut short (see importruns.go) is completed by
 // running it again.
-func (s *Service) ImportHistorical(ctx context.Context, actor Actor, rows []HistoricalInvoice) (created, unchanged int, err error) {
+func (s *Service) ImportHistorical(ctx context.Context, actor *auth.Principal, rows []HistoricalInvoice) (created, unchanged int, err error) {
 	return s.ImportHistoricalFrom(ctx, actor, ImportSource{}, rows)
 }
 
 // ImportHistoricalFrom is ImportHistorical for the rows of one source (a
 // file and its sha256), which names the import's run record and its
 // invoices' ids: importing the same file again after a crash completes it.
-func (s *Service) ImportHistoricalFrom(ctx context.Context, actor Actor, src ImportSource, rows []HistoricalInvoice) (created, unchanged int, err error) {
-	if actor.Party != PartyStaff {
+func (s *Service) ImportHistoricalFrom(ctx context.Context, actor *auth.Principal, src ImportSource, rows []HistoricalInvoice) (created, unchanged int, err error) {
+	if !actor.IsStaff() {
 		return 0, 0, fault.Forbiddenf("Only council staff can import invoices")
 	}
 	if err := s.ensureLoaded(ctx); err != nil {
@@ -108,7 +109,7 @@ func (s *Service) ImportHistoricalFrom(ctx context.Context, actor Actor, src Imp
 	}
 	seen := map[string]int{}
 	var out []Invoice
-	by := actor.Name
+	by := actor.DisplayName()
 	if by == "" {
 		by = "Import"
 	}

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"careportal/auth"
 	"careportal/portal/fault"
 )
 
@@ -41,7 +40,7 @@ func (s *Server) handleAccountPasswordPost(w http.ResponseWriter, r *http.Reques
 		f.Add("confirm_password", "The new passwords do not match")
 		err = f.Err()
 	} else {
-		err = s.Auth.ChangePassword(r.Context(), auth.ActorOf(p, ip), p.UserID, current, next, "")
+		err = s.Auth.ChangePassword(r.Context(), p.From(ip), p.UserID, current, next, "")
 	}
 	if err != nil {
 		kind := fault.KindOf(err)

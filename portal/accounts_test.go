@@ -60,7 +60,7 @@ func newAccountsFixture(t *testing.T) *accountsFixture {
 	pr := func(u *auth.User, org *auth.Org) *auth.Principal {
 		p := &auth.Principal{UserID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, Manager: u.Manager, Teams: u.Teams}
 		if org != nil {
-			p.OrgID, p.OrgName = org.ID, org.Name
+			p.OrgID, p.OrgName, p.ServiceTypes = org.ID, org.Name, org.ServiceTypes
 		}
 		return p
 	}

@@ -131,7 +131,7 @@ func (s *Server) handleAssessmentAspectPost(w http.ResponseWriter, r *http.Reque
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	_, err = s.Assessment.SetAspectScore(r.Context(), assessmentActor(r), rd.ID, a.N, assessment.AspectInput{Score: r.PostForm.Get("aspect-score"), Note: r.PostForm.Get("aspect-note")})
+	_, err = s.Assessment.SetAspectScore(r.Context(), principal(r), rd.ID, a.N, assessment.AspectInput{Score: r.PostForm.Get("aspect-score"), Note: r.PostForm.Get("aspect-note")})
 	if fault.KindOf(err) == fault.Invalid {
 		page, perr := s.aspectPage(r, rd, a)
 		if perr != nil {
@@ -272,7 +272,7 @@ func (s *Server) handleAssessmentQuestionPost(w http.ResponseWriter, r *http.Req
 		Observation: r.PostForm.Get("observation"),
 		Reason:      r.PostForm.Get("reason"),
 	}
-	_, err = s.Assessment.ScoreQuestion(r.Context(), assessmentActor(r), rd.ID, q.Key, in)
+	_, err = s.Assessment.ScoreQuestion(r.Context(), principal(r), rd.ID, q.Key, in)
 	if fault.KindOf(err) == fault.Invalid {
 		page, perr := s.questionPage(r, rd, a, q)
 		if perr != nil {
@@ -340,7 +340,7 @@ func (s *Server) handleAssessmentFactorPost(w http.ResponseWriter, r *http.Reque
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	_, err = s.Assessment.UpdateFactor(r.Context(), assessmentActor(r), rd.ID, a.N, f.N, assessment.FactorInput{
+	_, err = s.Assessment.UpdateFactor(r.Context(), principal(r), rd.ID, a.N, f.N, assessment.FactorInput{
 		Effect: r.PostForm.Get("effect"), Observation: r.PostForm.Get("factor-observation"), Score: r.PostForm.Get("factor-score"),
 	})
 	if fault.KindOf(err) == fault.Invalid {

@@ -111,7 +111,7 @@ func (s *Server) handleAssessmentIndicatorPost(w http.ResponseWriter, r *http.Re
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	_, err = s.Assessment.SaveMapping(r.Context(), assessmentActor(r), ind.ID, assessment.MappingInput{
+	_, err = s.Assessment.SaveMapping(r.Context(), principal(r), ind.ID, assessment.MappingInput{
 		Questions: r.PostForm.Get("questions"), Rules: r.PostForm.Get("rules"), Reasoning: r.PostForm.Get("reasoning"),
 	})
 	if fault.KindOf(err) == fault.Invalid {

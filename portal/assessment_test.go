@@ -41,10 +41,10 @@ func assessmentServer(t *testing.T) (*testServer, assessment.Round) {
 			return assessment.Reading{Available: true, Value: 88, Basis: "250 invoices paid in the 12 months"}, nil
 		},
 	})
-	if _, _, err := ts.Assessment.LoadBaseline(ctx, assessment.Actor{Name: "test"}); err != nil {
+	if _, _, err := ts.Assessment.LoadBaseline(ctx, &auth.Principal{Role: auth.RoleCommissioner, Name: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	rd, err := ts.Assessment.StartRound(ctx, assessment.Actor{Name: "test"}, assessment.RoundInput{Name: "2026 round", Date: "2026-03-10", FromRound: assessment.BaselineID})
+	rd, err := ts.Assessment.StartRound(ctx, &auth.Principal{Role: auth.RoleCommissioner, Name: "test"}, assessment.RoundInput{Name: "2026 round", Date: "2026-03-10", FromRound: assessment.BaselineID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func TestAssessmentIndicatorSettings(t *testing.T) {
 // table (portal/authz_test.go): every self-assessment route is staff-only.
 func fxAssessment(t *testing.T, f *accountsFixture) map[string]string {
 	ctx := storetest.Context(t)
-	by := assessment.Actor{Name: "test"}
+	by := &auth.Principal{Role: auth.RoleCommissioner, Name: "test"}
 	if _, _, err := f.ts.Assessment.LoadBaseline(ctx, by); err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"careportal/payments"
 	"careportal/portal/store/storetest"
 )
 
@@ -23,7 +22,7 @@ func TestContractStaleEditKeepsInputAndShowsWhatChanged(t *testing.T) {
 	f := newPaymentsFixture(t)
 	ts := f.ts
 	ctx := storetest.Context(t)
-	staff := payments.ActorOf(f.payer)
+	staff := f.payer
 	c, err := ts.Payments.ContractByRef(ctx, staff, "HC-001")
 	if err != nil {
 		t.Fatal(err)

@@ -47,7 +47,7 @@ func (s *Server) handleContractsImportPost(w http.ResponseWriter, r *http.Reques
 	if data == nil {
 		return fail([]fault.FieldError{{Field: "file", Message: "Select the contracts register file (CSV)"}})
 	}
-	res, err := importer.Contracts(r.Context(), s.Payments, payments.ActorOf(principal(r)), data)
+	res, err := importer.Contracts(r.Context(), s.Payments, principal(r), data)
 	if ps, ok := csvin.AsProblems(err); ok {
 		return fail(problemFields("file", ps))
 	}

@@ -19,7 +19,7 @@ func TestContractsRegisterPages(t *testing.T) {
 	f := newPaymentsFixture(t)
 	ts := f.ts
 	ctx := storetest.Context(t)
-	staff := payments.ActorOf(f.payer)
+	staff := f.payer
 	var rows []payments.ContractInput
 	for i := 0; i < 230; i++ {
 		rows = append(rows, payments.ContractInput{Reference: fmt.Sprintf("PG-%03d", i), Title: "Paged home care", SupplierRef: "SUP1001",

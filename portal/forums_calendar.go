@@ -7,6 +7,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/forums"
 )
@@ -74,14 +75,15 @@ func (s *Server) handleEventFeed(w http.ResponseWriter, r *http.Request) error {
 		types = o.ServiceTypes
 	}
 	now := s.cfg.Now()
-	events, err := s.Forums.Upcoming(r.Context(), types, now)
+	feed := &auth.Principal{Role: auth.RoleProvider, OrgID: orgID, ServiceTypes: types, Name: "calendar feed"}
+	events, err := s.Forums.Upcoming(r.Context(), feed, now)
 	if err != nil {
 		return err
 	}
 	var items []forums.CalendarItem
 	for i := range events {
 		e := &events[i]
-		b, err := s.Forums.BookingFor(r.Context(), e.ID, orgID)
+		b, err := s.Forums.BookingFor(r.Context(), feed, e.ID)
 		if err != nil && fault.KindOf(err) != fault.NotFound {
 			return err
 		}
@@ -102,7 +104,7 @@ type eventFeedPage struct {
 // replace it.
 func (s *Server) handleEventFeedCreate(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	tok, err := s.Forums.CreateFeedToken(r.Context(), p.OrgID, forumsActor(p), s.cfg.Now())
+	tok, err := s.Forums.CreateFeedToken(r.Context(), p, s.cfg.Now())
 	if fault.KindOf(err) == fault.Conflict {
 		fe, _ := fault.As(err)
 		s.setFlash(w, r, fe.Message)
@@ -118,7 +120,7 @@ func (s *Server) handleEventFeedCreate(w http.ResponseWriter, r *http.Request) e
 // once) and shows the new one, once.
 func (s *Server) handleEventFeedReset(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	tok, err := s.Forums.ResetFeedToken(r.Context(), p.OrgID, forumsActor(p), s.cfg.Now())
+	tok, err := s.Forums.ResetFeedToken(r.Context(), p, s.cfg.Now())
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ func (s *Server) handleEngagementFigures(w http.ResponseWriter, r *http.Request)
 		page.basePage = page.withForm(q, err)
 		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "engagement_figures", page)
 	}
-	fg, err := s.Forums.Figures(r.Context(), from, to)
+	fg, err := s.Forums.Figures(r.Context(), principal(r), from, to)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"careportal/auth"
-	"careportal/portal/forums"
 	"careportal/portal/store/storetest"
 )
 
@@ -28,7 +27,7 @@ func TestEventFeedFirstVisitsWriteNothingAndReplaceRevokes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ts.Forums.Create(ctx, testEventInput(time.Now(), "5", []string{"Home care"}), forums.Actor{Name: "C"}, time.Now()); err != nil {
+	if _, err := ts.Forums.Create(ctx, testEventInput(time.Now(), "5", []string{"Home care"}), &auth.Principal{Role: auth.RoleCommissioner, Name: "C"}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	p := &auth.Principal{UserID: "u", Name: "P", Role: auth.RoleProvider, OrgID: org.ID, OrgName: org.Name}

@@ -104,7 +104,7 @@ func statusOptions() []option {
 
 // handleInvoices lists the provider's invoices with filters and paging.
 func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) error {
-	actor := payments.ActorOf(principal(r))
+	actor := principal(r)
 	q := r.URL.Query()
 	page := &invoiceListPage{basePage: s.page(r, "Your invoices"), StatusOptions: statusOptions()}
 	page.Form = q
@@ -163,7 +163,7 @@ type invoiceNewPage struct {
 }
 
 func (s *Server) invoiceNewPage(r *http.Request) (*invoiceNewPage, error) {
-	actor := payments.ActorOf(principal(r))
+	actor := principal(r)
 	contracts, err := s.Payments.Contracts(r.Context(), actor, payments.ContractFilter{OrgID: actor.OrgID, ActiveOnly: true})
 	if err != nil {
 		return nil, err
@@ -222,7 +222,7 @@ func (s *Server) handleInvoiceCreate(w http.ResponseWriter, r *http.Request) err
 			in.File = &payments.FileInput{Name: hdr.Filename, Data: data}
 		}
 	}
-	inv, err := s.Payments.SubmitInvoice(r.Context(), payments.ActorOf(principal(r)), in)
+	inv, err := s.Payments.SubmitInvoice(r.Context(), principal(r), in)
 	if err == nil {
 		s.setFlash(w, r, "Invoice "+inv.Number+" has been submitted. It is due to be paid by "+formatDate(inv.DueDate)+".")
 		return redirect(w, r, "/invoices/"+inv.ID)
@@ -260,7 +260,7 @@ type invoicePage struct {
 // own, or the staff view with the actions the role allows.
 func (s *Server) invoicePageFor(r *http.Request, id string) (*invoicePage, error) {
 	p := principal(r)
-	actor := payments.ActorOf(p)
+	actor := p
 	inv, err := s.Payments.Invoice(r.Context(), actor, id)
 	if err != nil {
 		return nil, err
@@ -270,7 +270,7 @@ func (s *Server) invoicePageFor(r *http.Request, id string) (*invoicePage, error
 	}
 	page := &invoicePage{basePage: s.page(r, "Invoice "+inv.Number), Invoice: invoiceRow{Invoice: inv, Today: s.Payments.Today()}, Staff: p.IsStaff()}
 	page.Form.Set("version", strconv.Itoa(inv.Version))
-	can := func(to payments.Status) bool { return payments.CanMove(inv.Status, to, actor.Party) == nil }
+	can := func(to payments.Status) bool { return payments.CanMove(inv.Status, to, payments.PartyOf(actor)) == nil }
 	if page.Staff {
 		if canWork(p) {
 			page.CanApprove, page.CanQuery, page.CanReject = can(payments.StatusApproved), can(payments.StatusQueried), can(payments.StatusRejected)
@@ -328,10 +328,10 @@ func (s *Server) invoiceStep(w http.ResponseWriter, r *http.Request, to payments
 			d.AmountPence = -1
 		}
 	}
-	actor := payments.ActorOf(principal(r))
+	actor := principal(r)
 	inv, err := s.Payments.Transition(r.Context(), actor, id, version, to, f.Get(form+"_note"), d)
 	base := "/invoices/"
-	if actor.Party == payments.PartyStaff {
+	if actor.IsStaff() {
 		base = "/staff/invoices/"
 	}
 	if err == nil {
@@ -368,7 +368,7 @@ func (s *Server) invoiceStep(w http.ResponseWriter, r *http.Request, to payments
 // handleInvoiceFile sends the invoice's PDF as a download, to its
 // organisation and staff only.
 func (s *Server) handleInvoiceFile(w http.ResponseWriter, r *http.Request) error {
-	name, data, err := s.Payments.InvoiceFile(r.Context(), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
+	name, data, err := s.Payments.InvoiceFile(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}

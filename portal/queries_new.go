@@ -24,7 +24,7 @@ func (s *Server) queryNewPage(r *http.Request) (*queryNewPage, error) {
 		page.Topics = append(page.Topics, option{t.Slug, t.Label + " (" + auth.TeamName(t.Team) + ")"})
 	}
 	if page.Linking {
-		opts, err := s.Queries.LinkOptions(r.Context(), principal(r).OrgID)
+		opts, err := s.Queries.LinkOptions(r.Context(), principal(r))
 		if err != nil {
 			return nil, err
 		}
@@ -56,7 +56,7 @@ func (s *Server) handleQueryCreate(w http.ResponseWriter, r *http.Request) error
 		return s.queryNewAgain(w, r, err)
 	}
 	form := postForm(r)
-	q, err := s.Queries.Raise(r.Context(), queries.ActorOf(p), p.OrgName, queries.RaiseInput{
+	q, err := s.Queries.Raise(r.Context(), p, p.OrgName, queries.RaiseInput{
 		Topic: form.Get("topic"), Subject: form.Get("subject"), Message: form.Get("message"), Link: form.Get("link"), File: file,
 	})
 	if err != nil {

@@ -85,7 +85,7 @@ func (s *Server) handleQueryTargetsSave(w http.ResponseWriter, r *http.Request) 
 	if err := f.Err(); err != nil {
 		return s.settingsAgain(w, r, err)
 	}
-	if err := s.Queries.SetTargets(r.Context(), queries.Targets{FirstResponseDays: first, ResolutionDays: res}); err != nil {
+	if err := s.Queries.SetTargets(r.Context(), principal(r), queries.Targets{FirstResponseDays: first, ResolutionDays: res}); err != nil {
 		return s.settingsAgain(w, r, err)
 	}
 	s.setFlash(w, r, "Service levels saved")

@@ -26,7 +26,7 @@ func TestQueryFormsAlwaysCheckTheVersion(t *testing.T) {
 	path := w.Header().Get("Location")
 	id := strings.TrimPrefix(path, "/queries/")
 	current := func() *queries.Query {
-		q, err := ts.Queries.Get(ctx, queries.ActorOf(provA), id)
+		q, err := ts.Queries.Get(ctx, provA, id)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"careportal/payments"
 	"careportal/payments/csvin"
 	"careportal/payments/remittance"
 	"careportal/portal/fault"
@@ -48,7 +47,7 @@ func remittanceColumns() []remittanceColumn {
 }
 
 func (s *Server) remittanceUploadPage(r *http.Request) (*remittanceUploadPage, error) {
-	runs, err := s.Remittance.Runs(r.Context(), payments.ActorOf(principal(r)), 20)
+	runs, err := s.Remittance.Runs(r.Context(), principal(r), 20)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +102,7 @@ func (s *Server) handleRemittanceUpload(w http.ResponseWriter, r *http.Request) 
 	if data == nil {
 		return fail([]fault.FieldError{{Field: "file", Message: "Select the remittance file (CSV)"}})
 	}
-	rep, err := s.Remittance.Upload(r.Context(), payments.ActorOf(principal(r)), name, data, m)
+	rep, err := s.Remittance.Upload(r.Context(), principal(r), name, data, m)
 	if ps, ok := csvin.AsProblems(err); ok {
 		return fail(problemFields("file", ps))
 	}
@@ -183,7 +182,7 @@ type remittanceRunPage struct {
 // handleRemittanceRun: GET /staff/remittance/{id}: the preview, or what
 // applying did.
 func (s *Server) handleRemittanceRun(w http.ResponseWriter, r *http.Request) error {
-	rep, err := s.Remittance.Report(r.Context(), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
+	rep, err := s.Remittance.Report(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -199,7 +198,7 @@ func (s *Server) handleRemittanceRun(w http.ResponseWriter, r *http.Request) err
 func (s *Server) handleRemittanceApply(w http.ResponseWriter, r *http.Request) error {
 	// A long run goes on to the end even if the browser gives up waiting
 	// (applying again would finish it anyway).
-	res, err := s.Remittance.Apply(context.WithoutCancel(r.Context()), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
+	res, err := s.Remittance.Apply(context.WithoutCancel(r.Context()), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}

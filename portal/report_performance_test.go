@@ -45,7 +45,7 @@ func newPerfServer(t *testing.T) *perfFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	staffActor := payments.Actor{Party: payments.PartyStaff, Name: "Test"}
+	staffActor := &auth.Principal{Role: auth.RoleBrokerage, Name: "Test"}
 	if _, _, _, err := pay.UpsertContracts(ctx, staffActor, []payments.ContractInput{
 		{Reference: "HC-001", Title: "=Home care north", SupplierRef: "SUP1001", ServiceType: "home-care", StartDate: "2025-04-01", EndDate: "2028-03-31", AnnualValue: "250,000"},
 		{Reference: "RES-001", Title: "Residential beds", SupplierRef: "SUP1002", ServiceType: "residential", StartDate: "2025-01-01", EndDate: "2027-12-31", AnnualValue: "40,000"},

@@ -23,7 +23,7 @@ type statementDiffPage struct {
 // handleStatementDiff compares two published versions section by section
 // (?from=1&to=2; by default the latest with the one before).
 func (s *Server) handleStatementDiff(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.Statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.Statements.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"careportal/auth"
 	"careportal/payments"
 	"careportal/payments/csvin"
 	"careportal/payments/importer"
@@ -178,6 +179,6 @@ func fileProblems(name string, err error) error {
 
 // importActor is who the command line acts as: council staff, named in
 // the invoices' history.
-func importActor(what string) payments.Actor {
-	return payments.Actor{UserID: "cli", Name: what + " (command line)", Party: payments.PartyStaff}
+func importActor(what string) *auth.Principal {
+	return &auth.Principal{UserID: "cli", Name: what + " (command line)", Role: auth.RoleBrokerage}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"careportal/portal/store"
 	"context"
 	"errors"
 	"fmt"
@@ -178,7 +179,7 @@ func storeHasData(ctx context.Context, a *app) (string, error) {
 		return "", err
 	}
 	for _, n := range names {
-		if n == "settings" || n == colDemoRuns {
+		if n == "settings" || n == store.MigrationsCollection || n == colDemoRuns { // start-up bookkeeping and the demo's own record, not data
 			continue
 		}
 		var doc bson.Raw

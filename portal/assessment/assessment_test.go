@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/store/storetest"
 )
@@ -120,7 +121,9 @@ type fixture struct {
 	now time.Time
 }
 
-var alice = Actor{ID: "u1", Name: "Alice Commissioner"}
+var alice = &auth.Principal{Role: auth.RoleCommissioner, UserID: "u1", Name: "Alice Commissioner"}
+
+var ada = &auth.Principal{Role: auth.RoleAdmin, UserID: "u9", Name: "Ada Admin"}
 
 func newFixture(t *testing.T, ev Evidence) *fixture {
 	t.Helper()
@@ -329,14 +332,14 @@ func TestPlanActions(t *testing.T) {
 
 func TestSaveMapping(t *testing.T) {
 	f := newFixture(t, paidWithin(97))
-	if _, err := f.svc.SaveMapping(f.ctx, alice, IndPaidWithin30Days, MappingInput{Questions: "7.2 x.y", Rules: ">= 95 : 80", Reasoning: ""}); len(fault.FieldsOf(err)) != 3 {
+	if _, err := f.svc.SaveMapping(f.ctx, ada, IndPaidWithin30Days, MappingInput{Questions: "7.2 x.y", Rules: ">= 95 : 80", Reasoning: ""}); len(fault.FieldsOf(err)) != 3 {
 		t.Fatalf("bad mapping: %v", err)
 	}
 	m, _ := f.svc.Mapping(f.ctx, IndPaidWithin30Days)
 	if len(m.Questions) != 1 || m.UpdatedBy != "" {
 		t.Fatalf("bad input saved: %+v", m)
 	}
-	if _, err := f.svc.SaveMapping(f.ctx, alice, IndPaidWithin30Days, MappingInput{Questions: "7.2, 1.1", Rules: ">= 99 : 90\notherwise : 40", Reasoning: "Stricter"}); err != nil {
+	if _, err := f.svc.SaveMapping(f.ctx, ada, IndPaidWithin30Days, MappingInput{Questions: "7.2, 1.1", Rules: ">= 99 : 90\notherwise : 40", Reasoning: "Stricter"}); err != nil {
 		t.Fatal(err)
 	}
 	sug, _ := f.svc.Suggest(f.ctx, "1.1")

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"careportal/auth"
 	"careportal/payments"
 )
 
@@ -16,8 +17,8 @@ type PaymentsLinker struct{ Payments *payments.Service }
 
 var _ Linker = PaymentsLinker{}
 
-func providerActor(orgID string) payments.Actor {
-	return payments.Actor{Party: payments.PartyProvider, OrgID: orgID, Name: "queries"}
+func providerActor(orgID string) *auth.Principal {
+	return &auth.Principal{Role: auth.RoleProvider, OrgID: orgID, Name: "queries"}
 }
 
 // LinkOptions lists the organisation's 200 most recent invoices and its
