@@ -451,12 +451,20 @@ func TestAssignOnlyToTeamMembers(t *testing.T) {
 	}
 	member := newStaff("member@council.example", []string{"commissioning"})
 	outsider := newStaff("outsider@council.example", []string{"brokerage-payments"})
+	// Each form carries the version it was shown with.
+	ver := func() string {
+		got, err := f.ts.Queries.Get(ctx, &auth.Principal{Role: auth.RoleBrokerage}, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strconv.Itoa(got.Version)
+	}
 	wantStatus(t, get(f.ts, "/queries/"+q, commish), 200, member.Name)
-	wantStatus(t, post(f.ts, "/queries/"+q+"/assign", url.Values{"assignee": {outsider.ID}}, commish), 422, "Select a member of the team")
-	wantStatus(t, post(f.ts, "/queries/"+q+"/assign", url.Values{"assignee": {member.ID}}, commish), http.StatusSeeOther)
+	wantStatus(t, post(f.ts, "/queries/"+q+"/assign", url.Values{"assignee": {outsider.ID}, "version": {ver()}}, commish), 422, "Select a member of the team")
+	wantStatus(t, post(f.ts, "/queries/"+q+"/assign", url.Values{"assignee": {member.ID}, "version": {ver()}}, commish), http.StatusSeeOther)
 	got, _ := f.ts.Queries.Get(ctx, &auth.Principal{Role: auth.RoleBrokerage}, q)
 	if got.AssignedTo != member.ID || got.AssignedName != member.Name {
 		t.Fatalf("assigned to %q %q", got.AssignedTo, got.AssignedName)
 	}
-	wantStatus(t, post(f.ts, "/queries/"+q+"/assign", url.Values{"assignee": {commish.UserID}}, commish), http.StatusSeeOther)
+	wantStatus(t, post(f.ts, "/queries/"+q+"/assign", url.Values{"assignee": {commish.UserID}, "version": {ver()}}, commish), http.StatusSeeOther)
 }
