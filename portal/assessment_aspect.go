@@ -8,6 +8,7 @@ import (
 
 	"careportal/portal/assessment"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 )
 
 // questionRow is a question on the aspect page.
@@ -31,7 +32,7 @@ type decisionView struct {
 }
 
 func asDecision(d assessment.Decision) decisionView {
-	v := decisionView{Score: d.Score, Adopted: d.Adopted, Overridden: d.Overridden(), Reason: d.Reason, By: d.By, At: d.At.In(london).Format("2 January 2006 at 3:04pm")}
+	v := decisionView{Score: d.Score, Adopted: d.Adopted, Overridden: d.Overridden(), Reason: d.Reason, By: d.By, At: format.DateTime(d.At)}
 	if d.Suggested != nil {
 		v.Suggested = strconv.Itoa(*d.Suggested)
 	}
@@ -137,8 +138,7 @@ func (s *Server) handleAssessmentAspectPost(w http.ResponseWriter, r *http.Reque
 		if perr != nil {
 			return perr
 		}
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "assessment_aspect", page)
+		return s.showFormAgain(w, r, "assessment_aspect", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err
@@ -278,8 +278,7 @@ func (s *Server) handleAssessmentQuestionPost(w http.ResponseWriter, r *http.Req
 		if perr != nil {
 			return perr
 		}
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "assessment_question", page)
+		return s.showFormAgain(w, r, "assessment_question", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err

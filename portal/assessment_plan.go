@@ -145,8 +145,7 @@ func (s *Server) handleAssessmentActionNewPost(w http.ResponseWriter, r *http.Re
 	_, err := s.Assessment.AddAction(r.Context(), principal(r), in)
 	if fault.KindOf(err) == fault.Invalid {
 		page := s.actionPage(r, nil)
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "assessment_action", page)
+		return s.showFormAgain(w, r, "assessment_action", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err
@@ -182,8 +181,7 @@ func (s *Server) handleAssessmentActionPost(w http.ResponseWriter, r *http.Reque
 	_, err = s.Assessment.UpdateAction(r.Context(), principal(r), a.ID, actionInput(r))
 	if fault.KindOf(err) == fault.Invalid {
 		page := s.actionPage(r, &a)
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "assessment_action", page)
+		return s.showFormAgain(w, r, "assessment_action", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err

@@ -217,8 +217,7 @@ func (s *Server) handleAssessmentAgreePost(w http.ResponseWriter, r *http.Reques
 	}
 	if r.PostForm.Get("confirm") != "yes" {
 		page := &assessmentAgreePage{basePage: s.page(r, "Agree "+rd.Name), Round: rd}
-		page.basePage = page.withForm(r.PostForm, assessmentFieldErr("confirm", "Confirm that the participants have agreed the round"))
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "assessment_agree", page)
+		return s.showFormAgain(w, r, "assessment_agree", page, r.PostForm, assessmentFieldErr("confirm", "Confirm that the participants have agreed the round"))
 	}
 	if _, err := s.Assessment.Agree(r.Context(), principal(r), rd.ID); err != nil {
 		return err

@@ -105,7 +105,7 @@ func TestAssessmentQuestionShowsPaymentEvidence(t *testing.T) {
 	body := w.Body.String()
 	for _, want := range []string{
 		"Does your commissioning process support good competition",
-		"Invoices paid within 30 days", "88%", "250 invoices paid in the 12 months",
+		"Payments made within days 1 to 30 of receipt", "88%", "250 invoices paid in the 12 months",
 		"Adopt the suggested score of 50", // 88% -> ">= 80 : 50"
 		"Not available yet",               // the other payment indicators are not wired here
 		"15 – Poor",                       // the 2022 score carried over
@@ -125,7 +125,7 @@ func TestAssessmentScoringBadInputChangesNothing(t *testing.T) {
 	}
 	body := w.Body.String()
 	for _, want := range []string{"govuk-error-summary", "Score must be between 0 and 100", `value="150"`, "Typed observation"} {
-		if !strings.Contains(body, want) {
+		if !pageHas(t, body, want) {
 			t.Errorf("error page lacks %q", want)
 		}
 	}
@@ -156,7 +156,7 @@ func TestAssessmentScoringBadInputChangesNothing(t *testing.T) {
 	}
 	// Aspect score: bad then good.
 	apath := "/assessment/rounds/" + rd.ID + "/aspects/7"
-	if w := asPost(ts, apath, url.Values{"aspect-score": {"x"}}, asCommissioner); w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `href="#aspect-score"`) {
+	if w := asPost(ts, apath, url.Values{"aspect-score": {"x"}}, asCommissioner); w.Code != http.StatusUnprocessableEntity || !pageHas(t, w.Body.String(), `href="#aspect-score"`) {
 		t.Errorf("bad aspect score: %d", w.Code)
 	}
 	if w := asPost(ts, apath, url.Values{"aspect-score": {"35"}}, asCommissioner); w.Code != http.StatusSeeOther {
@@ -273,7 +273,7 @@ func TestAssessmentFactorAndDetails(t *testing.T) {
 		t.Fatalf("factor form: %d", w.Code)
 	}
 	w := asPost(ts, fpath, url.Values{"effect": {"sideways"}, "factor-observation": {"Kept text"}, "factor-score": {"999"}}, asCommissioner)
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Kept text") || !strings.Contains(w.Body.String(), `href="#factor-score"`) {
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Kept text") || !pageHas(t, w.Body.String(), `href="#factor-score"`) {
 		t.Fatalf("bad factor: %d", w.Code)
 	}
 	if got, _ := ts.Assessment.Round(ctx, rd.ID); got.Seq != 0 {

@@ -90,8 +90,6 @@ func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, slug string,
 	return s.render(w, r, "contacts_team", page)
 }
 
-// --- staff editing
-
 type contactsTeamEditPage struct {
 	basePage
 	Team contacts.Team

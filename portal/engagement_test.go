@@ -65,7 +65,7 @@ func wantStatus(t *testing.T, w *httptest.ResponseRecorder, status int, contains
 		t.Fatalf("status = %d, want %d; body:\n%.2000s", w.Code, status, w.Body.String())
 	}
 	for _, c := range contains {
-		if !strings.Contains(w.Body.String(), c) {
+		if !pageHas(t, w.Body.String(), c) {
 			t.Errorf("body lacks %q", c)
 		}
 	}

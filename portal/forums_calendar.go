@@ -33,11 +33,8 @@ func (s *Server) writeICS(w http.ResponseWriter, r *http.Request, filename, calN
 		host = host[:i]
 	}
 	body := forums.ICS(calName, host, items, s.cfg.Now())
-	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
-	w.Header().Set("Cache-Control", "no-store")
+	attachment(w, "text/calendar; charset=utf-8", filename)
 	w.WriteHeader(http.StatusOK)
-	info(r).Status = http.StatusOK
 	_, _ = w.Write(body)
 	return nil
 }

@@ -82,8 +82,7 @@ func (s *Server) commissionEventAgain(w http.ResponseWriter, r *http.Request, e 
 	for k, v := range r.PostForm {
 		page.Form[k] = v
 	}
-	page.basePage = page.withForm(page.Form, err)
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "commission_event", page)
+	return s.showFormAgain(w, r, "commission_event", page, page.Form, err)
 }
 
 func (s *Server) handleCommissionEventAttendance(w http.ResponseWriter, r *http.Request) error {

@@ -82,8 +82,7 @@ func (s *Server) handleCommissionEventCreate(w http.ResponseWriter, r *http.Requ
 	e, err := s.Forums.Create(r.Context(), in, principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page := s.eventFormPage(r, nil, in)
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "commission_event_form", page)
+		return s.showFormAgain(w, r, "commission_event_form", page, r.PostForm, err)
 	}
 	if e == nil {
 		return err
@@ -118,8 +117,7 @@ func (s *Server) handleCommissionEventUpdate(w http.ResponseWriter, r *http.Requ
 	_, err = s.Forums.Update(r.Context(), e.ID, in, principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page := s.eventFormPage(r, e, in)
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "commission_event_form", page)
+		return s.showFormAgain(w, r, "commission_event_form", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err

@@ -97,8 +97,7 @@ func (s *Server) eventAgain(w http.ResponseWriter, r *http.Request, e *forums.Ev
 	if fe, ok := fault.As(err); ok && fe.Kind != fault.Invalid {
 		err = fault.InvalidField("", fe.Message)
 	}
-	page.basePage = page.withForm(r.PostForm, err)
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "event", page)
+	return s.showFormAgain(w, r, "event", page, r.PostForm, err)
 }
 
 func (s *Server) handleEventBook(w http.ResponseWriter, r *http.Request) error {

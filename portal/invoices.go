@@ -2,8 +2,6 @@ package portal
 
 import (
 	"errors"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -143,8 +141,7 @@ func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if err := fields.Err(); err != nil {
-		page.basePage = page.withForm(q, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "invoices", page)
+		return s.showFormAgain(w, r, "invoices", page, q, err)
 	}
 	n, _ := strconv.Atoi(q.Get("page"))
 	res, err := s.Payments.ListInvoices(r.Context(), actor, f, n, 25)
@@ -191,36 +188,18 @@ const invoiceUploadLimit = payments.MaxFileBytes + 256<<10
 
 // handleInvoiceCreate submits an invoice from the form.
 func (s *Server) handleInvoiceCreate(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseMultipartForm(invoiceUploadLimit); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		if !errors.Is(err, http.ErrNotMultipart) {
-			return fault.Wrap(fault.Invalid, err, "The form could not be read")
-		}
-		if err := r.ParseForm(); err != nil {
-			return fault.Wrap(fault.Invalid, err, "The form could not be read")
-		}
+	up, err := readUpload(r, "file", payments.MaxFileBytes)
+	if err != nil {
+		return err
 	}
-	if r.MultipartForm != nil {
-		defer func() { _ = r.MultipartForm.RemoveAll() }()
-	}
-	f := r.PostForm
+	f := postForm(r)
 	in := payments.SubmitInput{
 		ContractRef: f.Get("contract_ref"), InvoiceNumber: f.Get("invoice_number"), InvoiceDate: f.Get("invoice_date"), DueDate: f.Get("due_date"),
 		PeriodStart: f.Get("period_start"), PeriodEnd: f.Get("period_end"), Net: f.Get("net"), VAT: f.Get("vat"),
 		Gross: f.Get("gross"), Reference: f.Get("reference"), Note: f.Get("note"), GrossRequired: true, Source: "portal",
 	}
-	if file, hdr, err := r.FormFile("file"); err == nil {
-		data, rerr := io.ReadAll(io.LimitReader(file, payments.MaxFileBytes+1))
-		_ = file.Close()
-		if rerr != nil {
-			return fault.Wrap(fault.Invalid, rerr, "The file could not be read")
-		}
-		if hdr.Filename != "" || len(data) > 0 {
-			in.File = &payments.FileInput{Name: hdr.Filename, Data: data}
-		}
+	if up != nil {
+		in.File = &payments.FileInput{Name: up.Name, Data: up.Data}
 	}
 	inv, err := s.Payments.SubmitInvoice(r.Context(), principal(r), in)
 	if err == nil {
@@ -238,8 +217,7 @@ func (s *Server) handleInvoiceCreate(w http.ResponseWriter, r *http.Request) err
 		page.basePage = page.withForm(f, fault.InvalidField("invoice_number", dup.Error()))
 		return s.renderStatus(w, r, http.StatusConflict, "invoice_new", page)
 	case fault.KindOf(err) == fault.Invalid:
-		page.basePage = page.withForm(f, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "invoice_new", page)
+		return s.showFormAgain(w, r, "invoice_new", page, f, err)
 	}
 	return err
 }
@@ -361,8 +339,7 @@ func (s *Server) invoiceStep(w http.ResponseWriter, r *http.Request, to payments
 			fields[i].Field = "payment_reference"
 		}
 	}
-	page.basePage = page.withForm(f, &fault.Error{Kind: fault.Invalid, Message: "There is a problem", Fields: fields})
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "invoice", page)
+	return s.showFormAgain(w, r, "invoice", page, f, &fault.Error{Kind: fault.Invalid, Message: "There is a problem", Fields: fields})
 }
 
 // handleInvoiceFile sends the invoice's PDF as a download, to its
@@ -375,14 +352,7 @@ func (s *Server) handleInvoiceFile(w http.ResponseWriter, r *http.Request) error
 	// The type and extension are the server's: the upload was checked to be
 	// a PDF, so it is served as one, whatever name it came with, and always
 	// as an attachment.
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": invoiceFileName(name)}))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	info(r).Status = http.StatusOK
-	_, _ = w.Write(data)
-	return nil
+	return sendFile(w, "application/pdf", invoiceFileName(name), data)
 }
 
 // invoiceFileName is the name an uploaded invoice PDF downloads as: the

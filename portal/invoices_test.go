@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"careportal/auth"
 	"careportal/payments"
+	"careportal/portal/internal/htmlcheck"
 	"careportal/portal/store/storetest"
 )
 
@@ -104,8 +106,8 @@ func TestInvoiceSubmitAndJourneyOverHTTP(t *testing.T) {
 	bad.Set("net", "12.345")
 	w = ts.do(multipartInvoice(t, bad, "", nil), f.prov1)
 	body := w.Body.String()
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(body, "govuk-error-summary") || !strings.Contains(body, `id="net-error"`) ||
-		!strings.Contains(body, `value="INV-100"`) || !strings.Contains(body, `value="12.345"`) {
+	if w.Code != http.StatusUnprocessableEntity || !pageHas(t, body, "govuk-error-summary") || !pageHas(t, body, `id="net-error"`) ||
+		!pageHas(t, body, `value="INV-100"`) || !pageHas(t, body, `value="12.345"`) {
 		t.Fatalf("bad amount: %d\n%s", w.Code, body)
 	}
 	if p, _ := ts.Payments.ListInvoices(storetest.Context(t), f.payer, payments.InvoiceFilter{}, 1, 10); p.Total != 0 {
@@ -113,7 +115,7 @@ func TestInvoiceSubmitAndJourneyOverHTTP(t *testing.T) {
 	}
 	// Not a PDF.
 	w = ts.do(multipartInvoice(t, invoiceForm("INV-100"), "inv.pdf", []byte("MZ\x90\x00 not a pdf")), f.prov1)
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `id="file-error"`) {
+	if w.Code != http.StatusUnprocessableEntity || !pageHas(t, w.Body.String(), `id="file-error"`) {
 		t.Fatalf("not a pdf: %d", w.Code)
 	}
 	// Good, with a PDF.
@@ -126,7 +128,7 @@ func TestInvoiceSubmitAndJourneyOverHTTP(t *testing.T) {
 	id := strings.TrimPrefix(loc, "/invoices/")
 	// The same number again, written differently: a message with a link.
 	w = ts.do(multipartInvoice(t, invoiceForm("inv 100"), "", nil), f.prov1)
-	if w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), `href="/invoices/`+id+`"`) {
+	if w.Code != http.StatusConflict || !pageHas(t, w.Body.String(), `href="/invoices/`+id+`"`) {
 		t.Fatalf("duplicate: %d", w.Code)
 	}
 	// The provider sees it; another provider gets 404 for the page and the file.
@@ -158,7 +160,7 @@ func TestInvoiceSubmitAndJourneyOverHTTP(t *testing.T) {
 	}
 	// Query without a reason: error next to the field; with one: done.
 	w = ts.do(postInvoiceForm("/staff/invoices/"+id+"/query", url.Values{"version": {"1"}}), f.payer)
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `id="query_note-error"`) {
+	if w.Code != http.StatusUnprocessableEntity || !pageHas(t, w.Body.String(), `id="query_note-error"`) {
 		t.Fatalf("query without reason: %d", w.Code)
 	}
 	w = ts.do(postInvoiceForm("/staff/invoices/"+id+"/query", url.Values{"version": {"1"}, "query_note": {"Please attach the timesheets"}}), f.payer)
@@ -191,7 +193,7 @@ func TestInvoiceSubmitAndJourneyOverHTTP(t *testing.T) {
 		}
 	}
 	w = ts.do(httptest.NewRequest(http.MethodGet, loc, nil), f.prov1)
-	if b := w.Body.String(); !strings.Contains(b, "BACS-1") || !strings.Contains(b, "Amount paid") || strings.Count(b, "govuk-heading-s govuk-!-margin-bottom-1") != 6 {
+	if b := w.Body.String(); !strings.Contains(b, "BACS-1") || !strings.Contains(b, "Amount paid") || htmlcheck.Parse(t, b).Count(`.govuk-heading-s.govuk-\!-margin-bottom-1`) != 6 {
 		t.Fatalf("paid page:\n%s", b)
 	}
 	// Provider list with a status filter; a bad filter value is an error, not a 500.
@@ -200,7 +202,7 @@ func TestInvoiceSubmitAndJourneyOverHTTP(t *testing.T) {
 		t.Fatalf("list: %d", w.Code)
 	}
 	w = ts.do(httptest.NewRequest(http.MethodGet, "/invoices?status=nope&from=31/2/2026", nil), f.prov1)
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `id="from-error"`) {
+	if w.Code != http.StatusUnprocessableEntity || !pageHas(t, w.Body.String(), `id="from-error"`) {
 		t.Fatalf("bad filter: %d", w.Code)
 	}
 	w = ts.do(httptest.NewRequest(http.MethodGet, "/invoices", nil), f.prov2)
@@ -287,19 +289,24 @@ func TestContractPagesOverHTTP(t *testing.T) {
 	form := url.Values{"reference": {"DAY-9"}, "title": {"Day centre"}, "supplier_ref": {"SUP1001"}, "service_type": {"day-opportunities"},
 		"start_date": {"1/4/2026"}, "end_date": {"31/3/2027"}, "annual_value": {"£12,000"}, "status": {"active"}, "terms_days": {"45"}}
 	w = ts.do(postInvoiceForm("/staff/contracts/new", form), f.payer)
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `id="terms_days-error"`) || !strings.Contains(w.Body.String(), `value="DAY-9"`) {
+	if w.Code != http.StatusUnprocessableEntity || !pageHas(t, w.Body.String(), `id="terms_days-error"`) || !pageHas(t, w.Body.String(), `value="DAY-9"`) {
 		t.Fatalf("bad contract: %d", w.Code)
 	}
 	form.Set("terms_days", "20")
+	form.Set("procured_under", "nonsense")
+	if w := ts.do(postInvoiceForm("/staff/contracts/new", form), f.payer); w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `id="procured_under-error"`) {
+		t.Fatalf("bad procured_under: %d", w.Code)
+	}
+	form.Set("procured_under", "pcr2015") // started after 24 February 2025, but procured under the 2015 Regulations
 	if w := ts.do(postInvoiceForm("/staff/contracts/new", form), f.payer); w.Code != http.StatusSeeOther {
 		t.Fatalf("create: %d %s", w.Code, w.Body.String())
 	}
 	c, err := ts.Payments.ContractByRef(storetest.Context(t), f.payer, "DAY-9")
-	if err != nil || c.TermsDays != 20 || c.AnnualValue != 1200000 {
+	if err != nil || c.TermsDays != 20 || c.AnnualValue != 1200000 || c.ProcuredUnder != payments.ProcuredPCR2015 {
 		t.Fatalf("created = %+v, %v", c, err)
 	}
 	w = ts.do(httptest.NewRequest(http.MethodGet, "/staff/contracts/"+c.ID+"/edit", nil), f.payer)
-	if w.Code != 200 || !strings.Contains(w.Body.String(), `value="12000.00"`) {
+	if w.Code != 200 || !pageHas(t, w.Body.String(), `value="12000.00"`) || !regexp.MustCompile(`name="procured_under" type="radio" value="pcr2015"[^>]*checked`).MatchString(w.Body.String()) {
 		t.Fatalf("edit form: %d", w.Code)
 	}
 	form.Set("version", "1")

@@ -51,7 +51,7 @@ func (s *Server) handleQueryNew(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) handleQueryCreate(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	file, err := readUpload(r, "attachment")
+	file, err := readQueryUpload(r, "attachment")
 	if err != nil {
 		return s.queryNewAgain(w, r, err)
 	}
@@ -77,6 +77,5 @@ func (s *Server) queryNewAgain(w http.ResponseWriter, r *http.Request, err error
 	if perr != nil {
 		return perr
 	}
-	page.basePage = page.withForm(postForm(r), err)
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "query_new", page)
+	return s.showFormAgain(w, r, "query_new", page, postForm(r), err)
 }

@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -87,7 +86,7 @@ func (s *Server) queryAction(w http.ResponseWriter, r *http.Request, multipartFo
 	}
 	var file *queries.Upload
 	if multipartForm {
-		file, err = readUpload(r, "attachment")
+		file, err = readQueryUpload(r, "attachment")
 		if fault.KindOf(err) == fault.TooLarge {
 			err = fault.InvalidField("attachment", "The selected file must be smaller than 5 MB")
 		}
@@ -210,14 +209,5 @@ func (s *Server) handleQueryAttachment(w http.ResponseWriter, r *http.Request) e
 	if err := visibleTo(r, a.OrgID, "attachment"); err != nil {
 		return err
 	}
-	h := w.Header()
-	h.Set("Content-Type", a.ContentType)
-	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", a.Name))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("Content-Length", strconv.Itoa(len(a.Data)))
-	w.WriteHeader(http.StatusOK)
-	info(r).Status = http.StatusOK
-	_, _ = w.Write(a.Data)
-	return nil
+	return sendFile(w, a.ContentType, a.Name, a.Data)
 }

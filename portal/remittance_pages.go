@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -89,8 +88,7 @@ func (s *Server) handleRemittanceUpload(w http.ResponseWriter, r *http.Request) 
 		}
 	}
 	fail := func(fields []fault.FieldError) error {
-		page.basePage = page.withForm(form, &fault.Error{Kind: fault.Invalid, Message: "There is a problem", Fields: fields})
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "staff_remittance", page)
+		return s.showFormAgain(w, r, "staff_remittance", page, form, &fault.Error{Kind: fault.Invalid, Message: "There is a problem", Fields: fields})
 	}
 	if err := m.Validate(); err != nil {
 		page.ColumnsOpen = true
@@ -139,38 +137,6 @@ func faultMessage(err error) string {
 		return fe.Message
 	}
 	return "The file could not be read"
-}
-
-// readCSVUpload reads one uploaded file of at most limit bytes: nil data
-// when none was chosen; a bigger file is TooLarge.
-func readCSVUpload(r *http.Request, field string, limit int64) ([]byte, string, error) {
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, "", err
-		}
-		return nil, "", fault.Wrap(fault.Invalid, err, "The form could not be read; choose the file and try again")
-	}
-	defer func() { _ = r.MultipartForm.RemoveAll() }()
-	f, hdr, err := r.FormFile(field)
-	if errors.Is(err, http.ErrMissingFile) {
-		return nil, "", nil
-	}
-	if err != nil {
-		return nil, "", fault.Wrap(fault.Invalid, err, "The file could not be read")
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, "", fault.Wrap(fault.Invalid, err, "The file could not be read")
-	}
-	if int64(len(data)) > limit {
-		return nil, "", fault.TooLargef("The file must be smaller than %s", humanBytes(limit))
-	}
-	if len(data) == 0 && hdr.Filename == "" {
-		return nil, "", nil
-	}
-	return data, hdr.Filename, nil
 }
 
 type remittanceRunPage struct {

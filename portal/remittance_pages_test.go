@@ -106,7 +106,7 @@ func TestRemittancePages(t *testing.T) {
 	bad := bytes.Replace(file, []byte("150.00"), []byte("15O.00"), 1)
 	w := f.ts.do(uploadCSV(t, "/staff/remittance", "file", "run.csv", bad, nil), f.payer)
 	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Line 3, column amount_paid: enter an amount like 1234.50") ||
-		!strings.Contains(w.Body.String(), `href="#file"`) {
+		!pageHas(t, w.Body.String(), `href="#file"`) {
 		t.Fatalf("malformed upload: %d\n%s", w.Code, w.Body.String())
 	}
 	if n := countDocs(t, f, "remittance_runs"); n != 0 {
@@ -119,7 +119,7 @@ func TestRemittancePages(t *testing.T) {
 	}
 	// A file over the limit: the form again, with the message.
 	w = f.ts.do(uploadCSV(t, "/staff/remittance", "file", "big.csv", bytes.Repeat([]byte("x"), remittanceFileLimit+1), nil), f.payer)
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "The file must be smaller than 5 MB") || !strings.Contains(w.Body.String(), `id="file-error"`) {
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "The file must be smaller than 5 MB") || !pageHas(t, w.Body.String(), `id="file-error"`) {
 		t.Fatalf("big file: %d", w.Code)
 	}
 	// Column names that clash.
@@ -160,7 +160,7 @@ func TestRemittancePages(t *testing.T) {
 	}
 	events := countDocs(t, f, "invoice_events")
 	w = f.ts.do(httptest.NewRequest(http.MethodGet, runURL, nil), f.payer)
-	if !strings.Contains(w.Body.String(), "Payment run applied") || !strings.Contains(w.Body.String(), "Paid by this file") || strings.Contains(w.Body.String(), `id="apply"`) {
+	if !strings.Contains(w.Body.String(), "Payment run applied") || !strings.Contains(w.Body.String(), "Paid by this file") || pageHas(t, w.Body.String(), `id="apply"`) {
 		t.Fatalf("applied run page:\n%s", w.Body.String())
 	}
 	// The same file applied and uploaded again changes nothing.

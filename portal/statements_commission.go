@@ -46,8 +46,7 @@ func (s *Server) handleCommissionStatementCreate(w http.ResponseWriter, r *http.
 	st, err := s.Statements.Create(r.Context(), r.PostForm.Get("title"), r.PostForm.Get("summary"), principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page := &statementDetailsPage{basePage: s.page(r, "Start a market position statement")}
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "commission_statement_details", page)
+		return s.showFormAgain(w, r, "commission_statement_details", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err
@@ -78,8 +77,7 @@ func (s *Server) handleCommissionStatementDetailsSave(w http.ResponseWriter, r *
 	err = s.Statements.UpdateDetails(r.Context(), st.ID, r.PostForm.Get("title"), r.PostForm.Get("summary"), principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page := &statementDetailsPage{basePage: s.page(r, "Title and summary"), Statement: st}
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "commission_statement_details", page)
+		return s.showFormAgain(w, r, "commission_statement_details", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err
@@ -159,8 +157,7 @@ func (s *Server) handleCommissionStatementPublish(w http.ResponseWriter, r *http
 			if err2 != nil {
 				return err2
 			}
-			page.basePage = page.withForm(r.PostForm, err)
-			return s.renderStatus(w, r, http.StatusUnprocessableEntity, "commission_statement", page)
+			return s.showFormAgain(w, r, "commission_statement", page, r.PostForm, err)
 		}
 		return err
 	}

@@ -51,8 +51,7 @@ func (s *Server) handleStatementFeedbackCreate(w http.ResponseWriter, r *http.Re
 	p := principal(r)
 	_, err = s.Statements.AddFeedback(r.Context(), page.Statement.ID, page.Version.N, statements.Area(r.PostForm.Get("area")), r.PostForm.Get("message"), p, s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "statement_feedback_new", page)
+		return s.showFormAgain(w, r, "statement_feedback_new", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err
@@ -130,8 +129,7 @@ func (s *Server) handleCommissionFeedbackAnswer(w http.ResponseWriter, r *http.R
 	_, err = s.Statements.AnswerFeedback(r.Context(), fb.ID, r.PostForm.Get("answer"), principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page := &feedbackAnswerPage{basePage: s.page(r, "Answer feedback from "+fb.OrgName), Item: feedbackItems([]statements.Feedback{*fb})[0]}
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "statement_feedback_answer", page)
+		return s.showFormAgain(w, r, "statement_feedback_answer", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err

@@ -94,7 +94,7 @@ func TestStatementsPagesFlow(t *testing.T) {
 	}
 	// Bad input: error summary, input kept, nothing created.
 	w := post(ts, "/commission/statements/new", url.Values{"title": {""}, "summary": {"Kept <summary>"}}, commish)
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "govuk-error-summary") || !strings.Contains(w.Body.String(), "Kept &lt;summary&gt;") || count() != 0 {
+	if w.Code != http.StatusUnprocessableEntity || !pageHas(t, w.Body.String(), "govuk-error-summary") || !strings.Contains(w.Body.String(), "Kept &lt;summary&gt;") || count() != 0 {
 		t.Fatalf("bad create: %d, statements %d", w.Code, count())
 	}
 	w = post(ts, "/commission/statements/new", url.Values{"title": {"Market position statement"}, "summary": {"What we need."}}, commish)
@@ -202,7 +202,7 @@ func TestEventsPagesFlow(t *testing.T) {
 	}
 	bad := testEventInput(now, "many", nil)
 	w := post(ts, "/commission/events/new", form(bad), commish)
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "whole number") || !strings.Contains(w.Body.String(), `value="many"`) {
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "whole number") || !pageHas(t, w.Body.String(), `value="many"`) {
 		t.Fatalf("bad event: %d", w.Code)
 	}
 	if all, _ := ts.Forums.List(ctx, commish); len(all) != 0 {
@@ -229,7 +229,7 @@ func TestEventsPagesFlow(t *testing.T) {
 	}
 	// A bad count: error summary, input kept, nothing booked.
 	w = post(ts, "/events/"+id+"/book", url.Values{"places": {"lots"}, "accessNeeds": {"Step-free"}}, provA)
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "govuk-error-summary") || !strings.Contains(w.Body.String(), `value="lots"`) || !strings.Contains(w.Body.String(), "Step-free") {
+	if w.Code != http.StatusUnprocessableEntity || !pageHas(t, w.Body.String(), "govuk-error-summary") || !pageHas(t, w.Body.String(), `value="lots"`) || !strings.Contains(w.Body.String(), "Step-free") {
 		t.Fatalf("bad booking: %d", w.Code)
 	}
 	if e, _ := ts.Forums.Get(ctx, commish, id); e.Booked != 0 || e.Seq != 0 {

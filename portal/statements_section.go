@@ -62,8 +62,7 @@ func (s *Server) handleCommissionSectionSave(w http.ResponseWriter, r *http.Requ
 	}
 	err = s.Statements.UpdateSection(r.Context(), page.Statement.ID, page.Area, in, principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "commission_statement_section", page)
+		return s.showFormAgain(w, r, "commission_statement_section", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err

@@ -96,7 +96,7 @@ func TestParseContractsProblems(t *testing.T) {
 		{"missing column", "reference,title,supplier_ref,service_type,start_date,end_date\nC,T,S,home care,2025-01-01,2025-01-02\n",
 			[]string{"line 1: the column annual_value is missing from the first line"}},
 		{"unknown column", strings.TrimSuffix(head, "\n") + ",reveiw_date\n",
-			[]string{`line 1: "reveiw_date" is not a column of a contracts register; the columns are reference, title, supplier_ref, service_type, start_date, end_date, annual_value, department, description, review_date, total_value, irrecoverable_vat, terms_days, award_route, status`}},
+			[]string{`line 1: "reveiw_date" is not a column of a contracts register; the columns are reference, title, supplier_ref, service_type, start_date, end_date, annual_value, department, description, review_date, total_value, irrecoverable_vat, terms_days, award_route, status, procured_under`}},
 		{"duplicate column", strings.TrimSuffix(head, "\n") + ",Title\n", []string{"line 1: the column title appears twice in the first line; keep one"}},
 		{"bad amount", head + "C-1,T,S,home care,2025-01-01,2025-12-31,12x\n", []string{"line 2, column annual_value: enter an amount like 1234.50"}},
 		{"three decimals", head + "C-1,T,S,home care,2025-01-01,2025-12-31,1.234\n", []string{"line 2, column annual_value: the amount must not have more than 2 decimal places"}},
@@ -193,7 +193,7 @@ func TestParseInvoicesProblems(t *testing.T) {
 		name, row string
 		want      []string
 	}{
-		{"gross wrong", "S,C,I,2025-04-01,2025-04-02,100,20,121,,,,", []string{"line 2, column gross: the gross amount must equal net plus VAT (120.00)"}},
+		{"gross wrong", "S,C,I,2025-04-01,2025-04-02,100,20,121,,,,", []string{"line 2, column gross: the gross amount must equal net plus VAT (£120.00)"}},
 		{"received before invoice", "S,C,I,2025-04-02,2025-04-01,100,20,120,,,,", []string{"line 2, column received_date: the received date must be the same as or after the invoice date"}},
 		{"approved before received", "S,C,I,2025-04-01,2025-04-02,100,20,120,2025-04-01,,,", []string{"line 2, column approved_date: the approved date must be the same as or after the received date"}},
 		{"paid before approved", "S,C,I,2025-04-01,2025-04-02,100,20,120,2025-04-05,2025-04-04,120,R", []string{"line 2, column paid_date: the paid date must be the same as or after the approved date"}},

@@ -33,6 +33,7 @@ import (
 	"careportal/payments"
 	"careportal/payments/csvin"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/store"
 )
 
@@ -394,7 +395,7 @@ func classify(ctx context.Context, f *payments.InvoiceFinder, r csvin.Remittance
 			return row, nil
 		}
 		row.Outcome = AlreadyPaid
-		row.Note = fmt.Sprintf("Already paid on %s, %s, reference %s", inv.PaidDate, pounds(inv.PaidPence), inv.PaymentReference)
+		row.Note = fmt.Sprintf("Already paid on %s, %s, reference %s", format.Day(inv.PaidDate), format.Pence(inv.PaidPence), inv.PaymentReference)
 		return row, nil
 	case !inv.Status.Unpaid():
 		row.Outcome = NotPayable
@@ -407,20 +408,18 @@ func classify(ctx context.Context, f *payments.InvoiceFinder, r csvin.Remittance
 			word, diff = "less", -diff
 		}
 		row.Outcome = Difference
-		row.Note = fmt.Sprintf("Paid %s but the invoice is for %s: %s %s", pounds(r.AmountPaid), pounds(inv.GrossPence), pounds(diff), word)
+		row.Note = fmt.Sprintf("Paid %s but the invoice is for %s: %s %s", format.Pence(r.AmountPaid), format.Pence(inv.GrossPence), format.Pence(diff), word)
 		return row, nil
 	case r.PaymentDate > today:
 		row.Outcome, row.Note = NotPayable, "The payment date is in the future"
 		return row, nil
 	case r.PaymentDate < inv.ReceivedDate:
-		row.Outcome, row.Note = NotPayable, fmt.Sprintf("The payment date is before the invoice was received (%s)", inv.ReceivedDate)
+		row.Outcome, row.Note = NotPayable, fmt.Sprintf("The payment date is before the invoice was received (%s)", format.Day(inv.ReceivedDate))
 		return row, nil
 	}
 	row.Outcome, row.Note = Matched, ""
 	return row, nil
 }
-
-func pounds(p int64) string { return "£" + payments.FormatPence(p) }
 
 func sameAsPaid(inv payments.Invoice, r csvin.RemittanceRow) bool {
 	return inv.PaidDate == r.PaymentDate && inv.PaidPence == r.AmountPaid && inv.PaymentReference == r.PaymentReference

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"careportal/portal/format"
 )
 
 // IndicatorID names a figure the portal computes that is evidence for the
@@ -49,10 +51,10 @@ type Indicator struct {
 
 // Indicators is the registry, in the order pages show them.
 var Indicators = []Indicator{
-	{IndPaidWithin30Days, "Invoices paid within 30 days", "Percentage of invoices paid in the last 12 months that were paid within 30 days of receipt (Procurement Act 2023 s68; Public Contracts Regulations 2015 reg 113).", UnitPercent, "payment performance"},
-	{IndMeanDaysToPay, "Mean days to pay", "Mean number of days from receipt to payment of invoices paid in the last 12 months, counting day 1 as the day after receipt.", UnitDays, "payment performance"},
-	{IndOverdueValue, "Value of overdue invoices", "Total value of approved invoices not yet paid after their due date.", UnitMoney, "payment performance"},
-	{IndFairPaymentCodeBand, "Fair Payment Code band", "The council's Fair Payment Code band from its payment performance: Gold at least 95% of invoices within 30 days.", UnitBand, "payment performance"},
+	{IndPaidWithin30Days, "Payments made within days 1 to 30 of receipt", "Percentage of payments made in the last 12 months that were made no later than the 30th day after the council received the invoice (the Procurement Regulations 2024 reg 38 band \"days 1 to 30\", counting day 1 as the day after receipt; a payment on the invoice day counts as day 0, in the band). This is not the same as paid on time: the Procurement Act 2023 s68 deadline is the 29th day after receipt (or after the invoice's own later due date, or after a dispute ends), so a payment on day 30 is in the band but a day late. Instalments count one payment each.", UnitPercent, "payment performance"},
+	{IndMeanDaysToPay, "Mean days to pay", "Mean number of days from receipt of the invoice to each payment made in the last 12 months, counting day 1 as the day after receipt (reg 38; a query does not stop the count).", UnitDays, "payment performance"},
+	{IndOverdueValue, "Value of overdue invoices", "Unpaid value, on the day of the reading, of invoices past their Procurement Act 2023 s68 deadline, whether approved or still waiting for approval (invoices under dispute are not counted while the dispute lasts).", UnitMoney, "payment performance"},
+	{IndFairPaymentCodeBand, "Fair Payment Code band", "The council's Fair Payment Code band over invoices paid in full in the last 12 months, days counted from receipt: Gold at least 95% within 30 days; Silver at least 95% within 60 days and 95% of small businesses' (under 50 staff) within 30; Bronze at least 95% within 60 days.", UnitBand, "payment performance"},
 	{IndQueryFirstResponse, "Median time to first response to provider queries", "Median working days from a provider raising a query to the council's first response, over the last 12 months.", UnitDays, "provider queries"},
 	{IndQueryResolvedOnTarget, "Provider queries resolved within target", "Percentage of provider queries resolved within their target time, over the last 12 months.", UnitPercent, "provider queries"},
 	{IndForumAttendance, "Providers attending forums", "Share of active provider organisations that attended at least one provider forum in the last 12 months.", UnitPercent, "provider forums"},
@@ -103,7 +105,7 @@ func (r Reading) Format(u Unit) string {
 	case UnitMonths:
 		return trimFloat(r.Value) + " " + plural(r.Value, "month", "months")
 	case UnitMoney:
-		return formatPence(r.Pence)
+		return format.Pence(r.Pence)
 	}
 	return r.Text
 }
@@ -117,26 +119,6 @@ func plural(v float64, one, many string) string {
 
 func trimFloat(v float64) string {
 	return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64)
-}
-
-func formatPence(p int64) string {
-	neg := p < 0
-	if neg {
-		p = -p
-	}
-	s := strconv.FormatInt(p/100, 10)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	out := fmt.Sprintf("£%s.%02d", b.String(), p%100)
-	if neg {
-		out = "−" + out
-	}
-	return out
 }
 
 // Rule is one line of a mapping from an indicator's value to a suggested
@@ -159,7 +141,7 @@ func (r Rule) Describe(u Unit) string {
 	case UnitMonths:
 		v += " " + plural(r.Value, "month", "months")
 	case UnitMoney:
-		v = formatPence(int64(math.Round(r.Value * 100)))
+		v = format.Pence(int64(math.Round(r.Value * 100)))
 	}
 	switch r.Op {
 	case ">=":
@@ -328,11 +310,11 @@ func mustRules(text string, u Unit) []Rule {
 func DefaultMappings() []Mapping {
 	return []Mapping{
 		{IndPaidWithin30Days, []string{"7.2"}, mustRules(">= 95 : 80\n>= 90 : 65\n>= 80 : 50\n>= 60 : 35\notherwise : 15", UnitPercent),
-			"Paying on time is the transactional side of the commissioning process; in 2022 question 7.2 scored 15 because providers were waiting on invoices. 95% within 30 days is the Fair Payment Code Gold standard and the government's own target, so it suggests Excellent (80). Each step of 5-20 points below drops a band; under 60% is the 2022 picture and suggests 15.", "", time.Time{}},
+			"Paying promptly is the transactional side of the commissioning process; in 2022 question 7.2 scored 15 because providers were waiting on invoices. 95% within 30 days is the Fair Payment Code Gold standard and the government's own target, so it suggests Excellent (80). The figure is the reg 38 band (days 1 to 30 from receipt), which includes payments made on day 30, a day after the s68 deadline. Each step of 5-20 points below drops a band; under 60% is the 2022 picture and suggests 15.", "", time.Time{}},
 		{IndMeanDaysToPay, []string{"7.2"}, mustRules("<= 15 : 80\n<= 25 : 65\n<= 30 : 50\n<= 45 : 30\notherwise : 15", UnitDays),
-			"The Procurement Act 2023 s68 sets 30 days from receipt as the limit. A mean of 15 days or less is well inside it (Excellent); up to 30 days the typical invoice is paid on time (Good); above 30 the typical invoice is late (Fair, then Poor above 45).", "", time.Time{}},
+			"The Procurement Act 2023 s68 gives 30 days beginning with the day of receipt (the deadline is the 29th day after it). A mean of 15 days or less is well inside it (Excellent); up to 30 days the typical invoice is paid within about the limit (Good); above 30 the typical invoice is late (Fair, then Poor above 45).", "", time.Time{}},
 		{IndOverdueValue, []string{"7.2"}, mustRules("<= 10000 : 75\n<= 50000 : 55\n<= 200000 : 35\notherwise : 15", UnitMoney),
-			"Money owed to providers after its due date strains their cash flow and the relationship. Thresholds are in pounds for a borough-sized adult social care spend: up to £10,000 overdue is Excellent, over £200,000 Poor. Admins should tune them to the council's spend.", "", time.Time{}},
+			"Money owed to providers after its payment deadline, approved or not, strains their cash flow and the relationship. Thresholds are in pounds for a borough-sized adult social care spend: up to £10,000 overdue is Excellent, over £200,000 Poor. Admins should tune them to the council's spend.", "", time.Time{}},
 		{IndFairPaymentCodeBand, []string{"7.2"}, mustRules("= Gold : 80\n= Silver : 60\n= Bronze : 45\notherwise : 15", UnitBand),
 			"The Fair Payment Code band summarises payment performance against a national standard: Gold (95% within 30 days) suggests Excellent; Silver and Bronze (95% within 60 days) Good and Fair; no band Poor.", "", time.Time{}},
 		{IndQueryFirstResponse, []string{"2.5", "3.5"}, mustRules("<= 1 : 80\n<= 2 : 65\n<= 5 : 45\n<= 10 : 30\notherwise : 15", UnitDays),

@@ -16,6 +16,7 @@ import (
 
 	"careportal/auth"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/notify"
 	"careportal/portal/store"
 )
@@ -466,7 +467,7 @@ func (s *Service) CancelEvent(ctx context.Context, by *auth.Principal, eventID s
 		if b.Status == Cancelled {
 			continue
 		}
-		title := fmt.Sprintf("Cancelled: %s on %s", e.Title, e.StartsAt.In(london).Format("2 January 2006"))
+		title := fmt.Sprintf("Cancelled: %s on %s", e.Title, format.Date(e.StartsAt))
 		if err := s.notify.ToOrg(ctx, b.OrgID, notify.KindEvent, title, "/events/"+e.ID); err != nil {
 			return fmt.Errorf("forums: telling %s about the cancellation: %w", b.OrgID, err)
 		}

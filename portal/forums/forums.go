@@ -14,6 +14,7 @@ import (
 
 	"careportal/auth"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/notify"
 	"careportal/portal/store"
 )
@@ -207,23 +208,26 @@ func NewService(db *mongo.Database, notify Announcer, dir Directory) *Service {
 	return &Service{db: db, notify: notify, dir: dir}
 }
 
-// EnsureIndexes creates the collections, idempotently.
+// EnsureIndexes creates the collections, idempotently, and repairs the
+// places snapshots a stop left behind their ledger (repairPlaces).
 func (s *Service) EnsureIndexes(ctx context.Context) error {
 	// One-time migrations of stores written by older versions come first
 	// (see migrations.go): the indexes below are on the new field names.
 	if err := store.Migrate(ctx, s.db, nil, migrations...); err != nil {
 		return err
 	}
-	ctx, cancel := store.CallContext(ctx)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	if err := store.EnsureCollections(ctx, s.db, colEvents, colLedger, colBookings, colComments, colFeeds); err != nil {
+	if err := store.EnsureCollections(cctx, s.db, colEvents, colLedger, colBookings, colComments, colFeeds); err != nil {
 		return err
 	}
 	// Feed tokens from before they were stored hashed (documents "tok:"+token
 	// and "org:"+id with the token in the clear) are removed: those
 	// addresses stop working and the organisation makes a new one.
-	_, err := s.db.Collection(colFeeds).DeleteMany(ctx, bson.D{{Key: "hash", Value: bson.D{{Key: "$exists", Value: false}}}})
-	return err
+	if _, err := s.db.Collection(colFeeds).DeleteMany(cctx, bson.D{{Key: "hash", Value: bson.D{{Key: "$exists", Value: false}}}}); err != nil {
+		return err
+	}
+	return s.repairPlaces(ctx)
 }
 
 var london = mustLondon()
@@ -411,7 +415,7 @@ func (s *Service) Create(ctx context.Context, in EventInput, by *auth.Principal,
 		return nil, fmt.Errorf("forums: creating event: %w", err)
 	}
 	if s.notify != nil {
-		title := fmt.Sprintf("New event: %s on %s", e.Title, e.StartsAt.In(london).Format("2 January 2006"))
+		title := fmt.Sprintf("New event: %s on %s", e.Title, format.Date(e.StartsAt))
 		if err := s.notify.ToAllProviders(ctx, notify.KindEvent, title, "/events/"+e.ID, e.ServiceTypes); err != nil {
 			return &e, fmt.Errorf("forums: announcing event: %w", err)
 		}
@@ -546,7 +550,7 @@ func (s *Service) Update(ctx context.Context, id string, in EventInput, by *auth
 		if err != nil {
 			return nil, err
 		}
-		title := fmt.Sprintf("Changed: %s is now on %s", ne.Title, ne.StartsAt.In(london).Format("2 January 2006 at 3:04pm"))
+		title := fmt.Sprintf("Changed: %s is now on %s", ne.Title, format.DateTime(ne.StartsAt))
 		if ne.Format == Online {
 			title += ", online"
 		}

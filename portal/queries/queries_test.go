@@ -9,6 +9,7 @@ import (
 
 	"careportal/auth"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/notify"
 	"careportal/portal/store/storetest"
 	"careportal/portal/workdays"
@@ -321,9 +322,9 @@ func TestSafeName(t *testing.T) {
 }
 
 func TestPounds(t *testing.T) {
-	for p, want := range map[int64]string{0: "£0.00", 5: "£0.05", 123456: "£1,234.56", 100000000: "£1,000,000.00", -250: "-£2.50"} {
-		if got := pounds(p); got != want {
-			t.Errorf("pounds(%d) = %q, want %q", p, got, want)
+	for p, want := range map[int64]string{0: "£0.00", 5: "£0.05", 123456: "£1,234.56", 100000000: "£1,000,000.00", -250: "−£2.50"} {
+		if got := format.Pence(p); got != want {
+			t.Errorf("format.Pence(%d) = %q, want %q", p, got, want)
 		}
 	}
 }
@@ -346,8 +347,12 @@ func TestRepairAfterAStopBetweenEventAndSnapshot(t *testing.T) {
 		next.Messages = append(append([]Message(nil), q.Messages...), Message{ID: "m", At: c.t, ByName: "Sam Staff", FromCouncil: true, Text: text})
 		next.Version++
 		next.Status = StatusAwaitingProvider
-		ev := event{ID: eventID(q.ID, next.Version), Query: q.ID, Seq: next.Version, Action: ActCouncilMessage, From: q.Status, To: next.Status, At: c.t, Snapshot: &next}
-		if _, err := s.events.InsertOne(ctx, ev); err != nil {
+		ev := event{Query: q.ID, Seq: next.Version, Action: ActCouncilMessage, From: q.Status, To: next.Status, At: c.t, Snapshot: &next}
+		// As the shared step leaves it: the intent record, then the event.
+		if err := s.changes.Begin(ctx, q.ID, next.Version, "", c.t); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.changes.AppendEvent(ctx, q.ID, next.Version, ev); err != nil {
 			t.Fatal(err)
 		}
 	}
