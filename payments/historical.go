@@ -249,11 +249,7 @@ func (s *Service) insertInvoices(ctx context.Context, invs []Invoice) error {
 		var nums, docs, events []any
 		for _, inv := range part {
 			nums = append(nums, numberDoc{ID: inv.OrgID + ":" + inv.NumberKey, InvoiceID: inv.ID, CreatedAt: inv.ReceivedAt})
-			rec, err := toRecord(&inv)
-			if err != nil {
-				return err
-			}
-			docs = append(docs, rec)
+			docs = append(docs, docOf(&inv))
 			for _, ev := range inv.History {
 				events = append(events, eventDoc{ID: eventID(inv.ID, ev.Seq), InvoiceID: inv.ID, Event: ev})
 			}

@@ -272,18 +272,24 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor Actor, in SubmitInput
 	}
 	inv.apply(Event{Seq: 1, At: now, Date: inv.ReceivedDate, ByID: actor.UserID, ByName: actor.Name, By: actor.Party, To: StatusSubmitted, Note: inv.Note, Source: source})
 
-	pid := eventID(inv.ID, 1)
-	if _, err := s.db.Collection(colInvoicePending).InsertOne(ctx, pendingDoc{ID: pid, InvoiceID: inv.ID, Seq: 1, NumberID: inv.OrgID + ":" + inv.NumberKey, At: now}); err != nil {
+	// The intent record first (its claim, the invoice number, is released
+	// by repair if this stops before the snapshot is written), then the
+	// number, the file, the event and the snapshot.
+	numberID := inv.OrgID + ":" + inv.NumberKey
+	if err := s.changes.Begin(ctx, inv.ID, 1, numberID, now); err != nil {
 		return Invoice{}, fmt.Errorf("payments: recording the submission: %w", err)
 	}
-	defer s.clearPending(ctx, pid)
+	defer s.changes.Finish(ctx, inv.ID, 1)
 	if err := s.claimNumber(ctx, actor, &inv); err != nil {
 		return Invoice{}, err
 	}
-	undo := func() {
-		uctx, ucancel := context.WithTimeout(context.WithoutCancel(ctx), store.CallTimeout)
+	undo := func(event bool) {
+		uctx, ucancel := store.CallContext(context.WithoutCancel(ctx))
 		defer ucancel()
-		_, _ = s.db.Collection(colInvoiceNumbers).DeleteOne(uctx, bson.D{{Key: "_id", Value: inv.OrgID + ":" + inv.NumberKey}})
+		if event {
+			_, _ = s.db.Collection(colInvoiceEvents).DeleteOne(uctx, bson.D{{Key: "_id", Value: eventID(inv.ID, 1)}})
+		}
+		_, _ = s.db.Collection(colInvoiceNumbers).DeleteOne(uctx, bson.D{{Key: "_id", Value: numberID}})
 		if inv.FileID != "" {
 			_, _ = s.db.Collection(colInvoiceFiles).DeleteOne(uctx, bson.D{{Key: "_id", Value: inv.FileID}})
 		}
@@ -293,20 +299,19 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor Actor, in SubmitInput
 		_, err := s.db.Collection(colInvoiceFiles).InsertOne(ctx, fileDoc{ID: inv.FileID, OrgID: inv.OrgID, InvoiceID: inv.ID, Name: inv.FileName,
 			Size: inv.FileSize, ContentType: "application/pdf", Data: in.File.Data, UploadedAt: now})
 		if err != nil {
-			undo()
+			undo(false)
 			return Invoice{}, fmt.Errorf("payments: saving the invoice file: %w", err)
 		}
 	}
-	if err := s.insertSnapshot(ctx, &inv); err != nil {
-		undo()
+	if err := s.changes.AppendEvent(ctx, inv.ID, 1, inv.History[0]); err != nil {
+		undo(false)
+		return Invoice{}, fmt.Errorf("payments: saving the invoice: %w", err)
+	}
+	if err := s.changes.WriteSnapshot(ctx, inv.ID, &inv, true); err != nil {
+		undo(true)
 		return Invoice{}, fmt.Errorf("payments: saving the invoice: %w", err)
 	}
 	s.putInvoice(&inv)
-	if _, err := s.db.Collection(colInvoiceEvents).InsertOne(ctx, eventDoc{ID: eventID(inv.ID, 1), InvoiceID: inv.ID, Event: inv.History[0]}); err != nil {
-		// The snapshot holds the event; the pending record is kept (the
-		// deferred clear may fail too) so that start-up repair writes it.
-		s.log.Error("payments: writing the submission event failed; it will be repaired at start-up", "invoice", inv.ID, "err", err)
-	}
 	return inv, nil
 }
 
@@ -375,7 +380,22 @@ func (s *Service) Invoice(ctx context.Context, actor Actor, id string) (Invoice,
 	if !ok || !actor.canSee(inv.OrgID) {
 		return Invoice{}, fault.NotFoundf("invoice not found")
 	}
-	return *inv, nil
+	return s.fullHistory(ctx, inv)
+}
+
+// fullHistory returns the invoice with its whole history: the read model
+// holds, for invoices loaded from the store, only what the snapshot keeps
+// of each step; the events are read by _id and kept for next time.
+func (s *Service) fullHistory(ctx context.Context, inv *Invoice) (Invoice, error) {
+	if !inv.partial {
+		return *inv, nil
+	}
+	full, err := s.withEvents(ctx, *inv)
+	if err != nil {
+		return Invoice{}, err
+	}
+	s.putInvoice(&full)
+	return full, nil
 }
 
 // FindInvoiceByNumber returns the organisation's invoice with that number
@@ -477,6 +497,10 @@ type InvoiceFilter struct {
 	// OldestFirst sorts by received date ascending (work queues); the
 	// default is newest first.
 	OldestFirst bool
+	// WithHistory gives each invoice of the page its whole history (who,
+	// when, notes: the events, read by _id). Without it an invoice's
+	// History may hold only the day and status of each step.
+	WithHistory bool
 }
 
 // InvoicePage is one page of a list.
@@ -571,7 +595,17 @@ func (s *Service) ListInvoices(ctx context.Context, actor Actor, f InvoiceFilter
 		}
 		return (a.ID < b.ID) == f.OldestFirst
 	})
-	return pageOf(matches, page, perPage), nil
+	out := pageOf(matches, page, perPage)
+	if f.WithHistory {
+		for i := range out.Invoices {
+			full, err := s.fullHistory(ctx, &out.Invoices[i])
+			if err != nil {
+				return InvoicePage{}, err
+			}
+			out.Invoices[i] = full
+		}
+	}
+	return out, nil
 }
 
 func pageOf(matches []*Invoice, page, perPage int) InvoicePage {

@@ -2,12 +2,12 @@ package payments
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 	"unicode"
 
 	"careportal/auth"
+	"careportal/portal/store"
 )
 
 // Collections the payments domain owns.
@@ -178,14 +178,15 @@ type eventDoc struct {
 	Event     `bson:",inline"`
 }
 
-// eventID is an event's fixed id: the invoice id and the zero-padded
-// sequence number, so a second writer of the same step collides on _id.
-func eventID(invoiceID string, seq int) string {
-	return fmt.Sprintf("%s:%06d", invoiceID, seq)
-}
+// eventID is an event's fixed id (store.EventID): the invoice id and the
+// zero-padded sequence number, so a second writer of the same step
+// collides on _id.
+func eventID(invoiceID string, seq int) string { return store.EventID(invoiceID, seq) }
 
 // Invoice is the snapshot of one invoice: its fields, where it is now and
-// its whole history. It is rebuilt from the events when behind them.
+// its history. It is rebuilt from the events when behind them. It is
+// stored as an invoiceDoc (record.go); its own bson tags are the layout of
+// the single-blob records of older versions, read only by their migration.
 type Invoice struct {
 	ID            string `bson:"_id"`
 	OrgID         string `bson:"org_id"`
@@ -227,6 +228,10 @@ type Invoice struct {
 
 	History   []Event   `bson:"history"`
 	UpdatedAt time.Time `bson:"updated_at"`
+
+	// partial: History holds only what the stored snapshot keeps of each
+	// step (day, statuses, payment); Service.Invoice reads the events.
+	partial bool
 }
 
 // Overdue reports whether the council owes the invoice after its due date.

@@ -101,36 +101,20 @@ func (s *Service) Transition(ctx context.Context, actor Actor, invoiceID string,
 	return s.record(ctx, inv, ev)
 }
 
-// record writes the event, then the snapshot, then the read model.
+// record takes the step: the intent record, the event, the snapshot
+// (store.Changes.Append). Once the event is written the change has
+// happened and the read model shows it at once (Changes.Written), even if
+// the snapshot write then fails (repair rebuilds it from the events).
 func (s *Service) record(ctx context.Context, inv Invoice, ev Event) (Invoice, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	id := eventID(inv.ID, ev.Seq)
-	// The intent first: a second writer of the same step collides here.
-	if _, err := s.db.Collection(colInvoicePending).InsertOne(ctx, pendingDoc{ID: id, InvoiceID: inv.ID, Seq: ev.Seq, At: ev.At}); err != nil {
-		if store.IsDuplicateKey(err) {
-			return Invoice{}, fault.Conflictf(ErrChanged)
-		}
-		return Invoice{}, fmt.Errorf("payments: recording the change: %w", err)
-	}
-	_, err := s.db.Collection(colInvoiceEvents).InsertOne(ctx, eventDoc{ID: id, InvoiceID: inv.ID, Event: ev})
-	if err != nil {
-		s.clearPending(ctx, id)
-		if store.IsDuplicateKey(err) {
-			return Invoice{}, fault.Conflictf(ErrChanged)
-		}
-		return Invoice{}, fmt.Errorf("payments: recording the change: %w", err)
-	}
 	inv.apply(ev)
-	// The event is written: the change has happened. Show it at once, even
-	// if the snapshot write below fails (start-up repair then rebuilds it).
-	s.putInvoice(&inv)
-	if err := s.replaceSnapshot(ctx, &inv); err != nil {
-		// The pending record stays: start-up rebuilds the snapshot.
-		s.log.Error("payments: updating the invoice snapshot failed; it will be rebuilt from its events at start-up", "invoice", inv.ID, "err", err)
-		return inv, nil
+	if err := s.changes.Append(ctx, inv.ID, ev.Seq, ev, &inv, "", ev.At); err != nil {
+		if fault.KindOf(err) == fault.Conflict {
+			return Invoice{}, err
+		}
+		return Invoice{}, fmt.Errorf("payments: recording the change: %w", err)
 	}
-	s.clearPending(ctx, id)
 	return inv, nil
 }
 

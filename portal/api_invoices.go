@@ -242,7 +242,7 @@ type apiInvoiceList struct {
 // handleAPIInvoiceList: GET /api/v1/invoices?status=&updated_since=&page=
 func (s *Server) handleAPIInvoiceList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	var f payments.InvoiceFilter
+	f := payments.InvoiceFilter{WithHistory: true}
 	var fields fault.Fields
 	for k := range q {
 		switch k {

@@ -194,7 +194,7 @@ func NewService(db *mongo.Database, pay *payments.Service, o Options) *Service {
 
 // EnsureIndexes creates the collections (every lookup is by _id).
 func (s *Service) EnsureIndexes(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	return store.EnsureCollections(ctx, s.db, colRuns, colRows)
 }
@@ -559,7 +559,7 @@ func (s *Service) Runs(ctx context.Context, actor payments.Actor, limit int) ([]
 	if err := staffOnly(actor); err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	cur, err := s.db.Collection(colRuns).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "data", Value: 0}}))
 	if err != nil {
