@@ -245,11 +245,15 @@ func (s *Service) Schedule(ctx context.Context, p *auth.Principal, n int) ([]Sch
 		for i := 0; i < n; i++ {
 			id := cycleID(cid, start)
 			s.mu.RLock()
-			_, conf := s.cycles[id]
+			cy, conf := s.cycles[id]
 			_, inv := s.bills[id]
 			s.mu.RUnlock()
-			out = append(out, ScheduleEntry{ContractID: cid, ContractRef: c.Reference, ContractTitle: c.Title, Start: start, End: b.CycleEnd(start),
-				Deadline: b.Deadline(start), PaymentBy: payments.DueDate(b.Deadline(start), terms), Confirmed: conf, Invoiced: inv})
+			e := ScheduleEntry{ContractID: cid, ContractRef: c.Reference, ContractTitle: c.Title, Start: start, End: b.CycleEnd(start),
+				Deadline: b.Deadline(start), PaymentBy: payments.DueDate(b.Deadline(start), terms), Confirmed: conf, Invoiced: inv}
+			if conf {
+				e.PaymentBy = payments.DueDate(cy.ConfirmedDate, terms)
+			}
+			out = append(out, e)
 			start = payments.AddDays(start, b.Frequency.Days())
 		}
 	}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -81,9 +83,12 @@ func (s *Service) build(ctx context.Context, p *auth.Principal, in Input) (Detai
 		}
 		return day
 	}
-	d.DateOfBirth = date("date_of_birth", "Date of birth", in.DateOfBirth, true)
-	if d.DateOfBirth == "" && strings.TrimSpace(in.DateOfBirth) != "" && !f.Has("date_of_birth") {
-		f.Add("date_of_birth", "Date of birth must be a real date")
+	if strings.TrimSpace(in.DateOfBirth) == "" {
+		f.Add("date_of_birth", "Enter the date of birth")
+	} else if dob, ok := ParseBirthDate(in.DateOfBirth); !ok {
+		f.Add("date_of_birth", "Date of birth must be a real date, like 27 3 1940")
+	} else {
+		d.DateOfBirth = dob
 	}
 	if d.DateOfBirth > s.Today() {
 		f.Add("date_of_birth", "Date of birth must be in the past")
@@ -640,4 +645,31 @@ func contains(l []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// ParseBirthDate reads a date of birth written 1940-03-27, 27/3/1940,
+// 27-03-1940 or "27 3 1940" (years from 1900), as YYYY-MM-DD.
+func ParseBirthDate(v string) (string, bool) {
+	v = strings.TrimSpace(v)
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t.Format(time.DateOnly), t.Year() >= 1900
+	}
+	parts := strings.FieldsFunc(v, func(r rune) bool { return r == '/' || r == '-' || r == ' ' || r == '.' })
+	if len(parts) != 3 {
+		return "", false
+	}
+	var n [3]int
+	for i, p := range parts {
+		x, err := strconv.Atoi(p)
+		if err != nil || len(p) > 4 {
+			return "", false
+		}
+		n[i] = x
+	}
+	day, month, year := n[0], n[1], n[2]
+	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
+	if year < 1900 || t.Day() != day || int(t.Month()) != month {
+		return "", false
+	}
+	return t.Format(time.DateOnly), true
 }
