@@ -69,8 +69,8 @@ func TestActualsToInvoice(t *testing.T) {
 		{{Ref: "P-B", Units: "50"}},                     // difference without a reason
 		{{Ref: "P-B", Units: "-1", Reason: "hospital"}}, // negative
 		{{Ref: "P-B", Units: "1000", Reason: "other", Note: "x"}},
-		{{Ref: "P-E", Units: "0", Reason: "died"}},  // ended before the cycle
-		{{Ref: "P-PROP", Units: "5"}},               // not accepted
+		{{Ref: "P-E", Units: "0", Reason: "died"}},   // ended before the cycle
+		{{Ref: "P-PROP", Units: "5"}},                // not accepted
 		{{Ref: "P-B", Units: "50", Reason: "other"}}, // other without a note
 	}
 	fields := []string{"reason-P-B", "units-P-B", "units-P-B", "package-P-E", "package-P-PROP", "note-P-B"}

@@ -27,18 +27,18 @@ func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t 
 func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 type fixture struct {
-	s        *Service
-	pay      *payments.Service
-	auth     *auth.Service
-	clk      *clock
-	broker   *auth.Principal
-	broker2  *auth.Principal
-	prov1    *auth.Principal
-	prov1b   *auth.Principal
-	prov2    *auth.Principal
-	c1, c2   payments.Contract // c1 with org 1 (home care), c2 with org 2
-	org1ID   string
-	org2ID   string
+	s       *Service
+	pay     *payments.Service
+	auth    *auth.Service
+	clk     *clock
+	broker  *auth.Principal
+	broker2 *auth.Principal
+	prov1   *auth.Principal
+	prov1b  *auth.Principal
+	prov2   *auth.Principal
+	c1, c2  payments.Contract // c1 with org 1 (home care), c2 with org 2
+	org1ID  string
+	org2ID  string
 }
 
 // newFixture wires the real services on a fresh store: two providers, a
