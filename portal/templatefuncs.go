@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"careportal/payments/packages"
 )
 
 // templateFuncs are the helpers every template may use.
@@ -14,7 +16,10 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"static": func(p string) (string, error) { return s.static.URL(p) },
 		"field":  buildField,
 		"pounds": FormatPence,
-		"date":   formatDate,
+		// care packages: units in hundredths, and a status's tag colour
+		"units":      packages.FormatUnits,
+		"packageTag": packageStatusClass,
+		"date":       formatDate,
 		"datetime": func(t time.Time) string {
 			if t.IsZero() {
 				return ""
