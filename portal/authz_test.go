@@ -113,7 +113,7 @@ var authzTable = map[string]authzCase{
 	"/api/v1/packages/{ref}":                                                {fixture: fxPackageOfA},
 	"/api/v1/packages/{ref}/accept":                                         {fixture: fxPackageOfA},
 	"/api/v1/packages/{ref}/decline":                                        {fixture: fxPackageOfA},
-	"/api/v1/actuals/{contract_ref}/{start}":     {fixture: fxCycleOfA},
+	"/api/v1/actuals/{contract_ref}/{start}":                                {fixture: fxCycleOfA},
 	// accounts
 	"/invite/{token}":              {public: "the token is the secret; it names no organisation's object"},
 	"/org/users/{id}/deactivate":   {fixture: fxUserOfA},
