@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/store"
 )
@@ -43,8 +44,8 @@ type CalculatedInput struct {
 // Only staff (or an import they run) submit one. A second call with the
 // same id or number is a fault.Conflict (*DuplicateInvoiceError for the
 // number) and changes nothing.
-func (s *Service) SubmitCalculated(ctx context.Context, actor Actor, in CalculatedInput) (Invoice, error) {
-	if actor.Party != PartyStaff {
+func (s *Service) SubmitCalculated(ctx context.Context, actor *auth.Principal, in CalculatedInput) (Invoice, error) {
+	if !actor.IsStaff() {
 		return Invoice{}, fault.Forbiddenf("Only council staff submit calculated invoices")
 	}
 	if err := s.ensureLoaded(ctx); err != nil {
@@ -101,7 +102,7 @@ func (s *Service) SubmitCalculated(ctx context.Context, actor Actor, in Calculat
 	if source == "" {
 		source = "calculated"
 	}
-	inv.apply(Event{Seq: 1, At: now, Date: inv.ReceivedDate, ByID: actor.UserID, ByName: actor.Name, By: actor.Party, To: StatusSubmitted, Note: inv.Note, Source: source})
+	inv.apply(Event{Seq: 1, At: now, Date: inv.ReceivedDate, ByID: actor.UserID, ByName: actor.DisplayName(), By: PartyOf(actor), To: StatusSubmitted, Note: inv.Note, Source: source})
 	inv.UpdatedAt = now
 
 	numberID := inv.OrgID + ":" + inv.NumberKey

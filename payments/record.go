@@ -68,6 +68,9 @@ type invoiceDoc struct {
 	SubmittedByName string `bson:"submitted_by_name,omitempty"`
 	SubmittedBy     Party  `bson:"submitted_by,omitempty"`
 	Source          string `bson:"source,omitempty"`
+	// SubmissionNote is the submission event's note where it is not the
+	// invoice's own (imports say "Imported").
+	SubmissionNote string `bson:"submission_note,omitempty"`
 
 	// StepsOn and StepsTo are the day and the status of each step, in order.
 	StepsOn []time.Time `bson:"steps_on"`
@@ -112,6 +115,9 @@ func docOf(inv *Invoice) invoiceDoc {
 	for _, ev := range inv.History {
 		if ev.Seq == 1 {
 			d.SubmittedByID, d.SubmittedByName, d.SubmittedBy, d.Source = ev.ByID, ev.ByName, ev.By, ev.Source
+			if ev.Note != inv.Note {
+				d.SubmissionNote = ev.Note
+			}
 		}
 		on := dayTime(ev.Date)
 		if on.IsZero() {
@@ -150,6 +156,9 @@ func (d *invoiceDoc) invoice() Invoice {
 		switch {
 		case i == 0:
 			ev.At, ev.ByID, ev.ByName, ev.By, ev.Note, ev.Source = d.ReceivedAt, d.SubmittedByID, d.SubmittedByName, d.SubmittedBy, d.Note, d.Source
+			if d.SubmissionNote != "" {
+				ev.Note = d.SubmissionNote
+			}
 		case i == n-1:
 			ev.At = d.UpdatedAt
 		}

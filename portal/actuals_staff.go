@@ -14,6 +14,7 @@ import (
 
 	"careportal/payments/packages"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 )
 
 type staffActualsPage struct {
@@ -125,7 +126,7 @@ func (s *Server) handleStaffActualsCycleGenerate(w http.ResponseWriter, r *http.
 	b, err := s.Packages.Generate(r.Context(), principal(r), v["contract"], v["start"])
 	back := "/staff/actuals/" + v["contract"] + "/" + v["start"]
 	if err == nil {
-		s.setFlash(w, r, fmt.Sprintf("Invoice %s for %s is generated and submitted; approve it from the invoices work queue.", b.InvoiceNumber, FormatPence(b.NetPence)))
+		s.setFlash(w, r, fmt.Sprintf("Invoice %s for %s is generated and submitted; approve it from the invoices work queue.", b.InvoiceNumber, format.Pence(b.NetPence)))
 		return redirect(w, r, back)
 	}
 	var fe *fault.Error

@@ -182,7 +182,7 @@ type apiSheet struct {
 }
 
 func (s *Server) apiContract(r *http.Request) (payments.Contract, error) {
-	c, err := s.Payments.ContractByRef(r.Context(), payments.ActorOf(principal(r)), mux.Vars(r)["contract_ref"])
+	c, err := s.Payments.ContractByRef(r.Context(), principal(r), mux.Vars(r)["contract_ref"])
 	if err != nil || !principal(r).CanSeeOrg(c.OrgID) {
 		return payments.Contract{}, fault.NotFoundf("Contract not found")
 	}

@@ -19,7 +19,7 @@ type packageFormPage struct {
 
 func (s *Server) packageFormPage(r *http.Request) (*packageFormPage, error) {
 	page := &packageFormPage{basePage: s.page(r, "Place a care package")}
-	cs, err := s.Payments.Contracts(r.Context(), payments.ActorOf(principal(r)), payments.ContractFilter{})
+	cs, err := s.Payments.Contracts(r.Context(), principal(r), payments.ContractFilter{})
 	if err != nil {
 		return nil, err
 	}

@@ -146,7 +146,7 @@ func TestPackagesJourney(t *testing.T) {
 	if err != nil || b.NetPence != 5200*2350/100+5600*2350/100 {
 		t.Fatalf("bill %+v %v", b, err)
 	}
-	inv, err := ts.Payments.Invoice(context.Background(), payments.ActorOf(f.prov1), b.InvoiceID)
+	inv, err := ts.Payments.Invoice(context.Background(), f.prov1, b.InvoiceID)
 	if err != nil || inv.Status != payments.StatusSubmitted || inv.GrossPence != b.NetPence {
 		t.Fatalf("invoice %+v %v", inv, err)
 	}
@@ -186,7 +186,7 @@ var flashCycleStart, _ = pastCycle()
 func fxActivePackage(t *testing.T, f *accountsFixture, ref string) (contractID, packageID, start string) {
 	t.Helper()
 	ctx := storetest.Context(t)
-	staff := payments.Actor{UserID: "staff", Name: "Staff", Party: payments.PartyStaff}
+	staff := &auth.Principal{UserID: "staff", Name: "Staff", Role: auth.RoleBrokerage}
 	c, err := f.ts.Payments.CreateContract(ctx, staff, payments.ContractInput{Reference: ref, Title: "Flash", SupplierRef: f.orgA.SupplierRef,
 		ServiceType: "home-care", StartDate: "2025-01-01", EndDate: "2030-01-01", AnnualValue: "1"})
 	if err != nil {

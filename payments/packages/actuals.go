@@ -163,7 +163,7 @@ func lineID(cycle, pkgID string) string { return cycle + ":" + pkgID }
 
 // contractFor checks p may see the contract and returns it.
 func (s *Service) contractFor(ctx context.Context, p *auth.Principal, contractID string) (payments.Contract, error) {
-	c, err := s.pay.Contract(ctx, payActor(p), contractID)
+	c, err := s.pay.Contract(ctx, p, contractID)
 	if err != nil {
 		return c, fault.NotFoundf("Contract not found")
 	}

@@ -136,7 +136,7 @@ func TestActualsToInvoice(t *testing.T) {
 	if bill.NetPence != 131600+122200+129250 || len(bill.Lines()) != 3 || bill.Lines()[1].Units != 5200 {
 		t.Fatalf("bill %+v", bill)
 	}
-	inv, err := f.pay.Invoice(ctx, payments.ActorOf(f.prov1), bill.InvoiceID)
+	inv, err := f.pay.Invoice(ctx, f.prov1, bill.InvoiceID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestActualsToInvoice(t *testing.T) {
 	if len(b2.Lines()) != 4 || b2.Lines()[0].RatePence != 2350 || b2.Lines()[1].RatePence != 2500 || b2.Lines()[0].Units != 2800 {
 		t.Fatalf("second bill %+v", b2.Lines())
 	}
-	invs, err := f.pay.ListInvoices(ctx, payments.ActorOf(f.prov1), payments.InvoiceFilter{}, 1, 50)
+	invs, err := f.pay.ListInvoices(ctx, f.prov1, payments.InvoiceFilter{}, 1, 50)
 	if err != nil || invs.Total != 2 {
 		t.Fatalf("invoices: %d %v", invs.Total, err)
 	}

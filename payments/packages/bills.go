@@ -258,7 +258,7 @@ func (s *Service) generate(ctx context.Context, p *auth.Principal, id string) (B
 	}
 	s.putBill(&b)
 	if b.NetPence > 0 {
-		_, err := s.pay.SubmitCalculated(ctx, payActor(p), payments.CalculatedInput{
+		_, err := s.pay.SubmitCalculated(ctx, p, payments.CalculatedInput{
 			ID: b.InvoiceID, ContractID: b.ContractID, Number: b.InvoiceNumber, InvoiceDate: cy.ConfirmedDate,
 			PeriodStart: cy.Start, PeriodEnd: cy.End, NetPence: b.NetPence,
 			Reference:  "Care packages " + cy.Start + " to " + cy.End,

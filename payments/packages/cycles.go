@@ -136,7 +136,7 @@ func (s *Service) SetBilling(ctx context.Context, p *auth.Principal, contractID 
 	if err := s.ensureLoaded(ctx); err != nil {
 		return Billing{}, err
 	}
-	if _, err := s.pay.Contract(ctx, payActor(p), contractID); err != nil {
+	if _, err := s.pay.Contract(ctx, p, contractID); err != nil {
 		return Billing{}, err
 	}
 	cur := s.BillingOf(contractID)
@@ -232,7 +232,7 @@ func (s *Service) Schedule(ctx context.Context, p *auth.Principal, n int) ([]Sch
 	today := s.Today()
 	var out []ScheduleEntry
 	for _, cid := range s.contractsOf(p) {
-		c, err := s.pay.Contract(ctx, payActor(p), cid)
+		c, err := s.pay.Contract(ctx, p, cid)
 		if err != nil {
 			continue
 		}

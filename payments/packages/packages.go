@@ -139,7 +139,7 @@ func (s *Service) build(ctx context.Context, p *auth.Principal, in Input) (Detai
 	}
 	if ref := strings.TrimSpace(in.ContractRef); ref == "" {
 		f.Add("contract_ref", "Enter the contract reference")
-	} else if c, err := s.pay.ContractByRef(ctx, payActor(p), ref); err != nil {
+	} else if c, err := s.pay.ContractByRef(ctx, p, ref); err != nil {
 		if fault.KindOf(err) != fault.NotFound {
 			return d, 0, err
 		}
@@ -595,7 +595,7 @@ func (s *Service) Uplift(ctx context.Context, p *auth.Principal, scope UpliftSco
 	var match func(pkg *Package) bool
 	switch {
 	case strings.TrimSpace(scope.ContractRef) != "":
-		c, err := s.pay.ContractByRef(ctx, payActor(p), scope.ContractRef)
+		c, err := s.pay.ContractByRef(ctx, p, scope.ContractRef)
 		if err != nil {
 			return res, fault.InvalidField("contract_ref", "No contract has the reference "+strings.TrimSpace(scope.ContractRef))
 		}

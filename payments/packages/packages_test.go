@@ -79,7 +79,7 @@ func newFixture(t *testing.T) *fixture {
 		prov1b:  &auth.Principal{UserID: "u-p1b", Name: "Jo Carer", Role: auth.RoleProvider, OrgID: o1.ID, OrgName: o1.Name},
 		prov2:   &auth.Principal{UserID: "u-p2", Name: "Olu Oak", Role: auth.RoleProvider, OrgID: o2.ID, OrgName: o2.Name},
 	}
-	staff := payments.ActorOf(f.broker)
+	staff := f.broker
 	if f.c1, err = pay.CreateContract(ctx, staff, payments.ContractInput{Reference: "HC-001", Title: "Home care north", SupplierRef: "SUP1", ServiceType: "home-care",
 		StartDate: "2025-04-01", EndDate: "2028-03-31", AnnualValue: "100000"}); err != nil {
 		t.Fatal(err)

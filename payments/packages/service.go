@@ -247,6 +247,4 @@ func mustManage(p *auth.Principal) error {
 // canSee: council staff see every package, a provider only its own.
 func canSee(p *auth.Principal, orgID string) bool { return p.CanSeeOrg(orgID) }
 
-func payActor(p *auth.Principal) payments.Actor { return payments.ActorOf(p) }
-
 func notFound() error { return fault.NotFoundf("Care package not found") }
