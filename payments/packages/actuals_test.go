@@ -214,3 +214,40 @@ func TestActualsToInvoice(t *testing.T) {
 	}
 	_ = auth.RoleAdmin
 }
+
+func TestFigures(t *testing.T) {
+	f := newFixture(t)
+	ctx := storetest.Context(t)
+	in := homeCare("P-F1")
+	in.RequestDate = "2026-01-01"
+	f.placeActive(t, in) // placed 2026-03-11: 69 days after the request
+	f.placeActive(t, homeCare("P-F2"))
+	f.clk.Set(time.Date(2026, 3, 12, 9, 0, 0, 0, time.UTC))
+	if _, err := f.s.Confirm(ctx, f.prov1, f.c1.ID, "2026-01-26", []Entry{{Ref: "P-F2", Units: "50", Reason: "hospital"}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	w, _ := f.s.WaitingList(ctx, f.broker)
+	if _, err := f.s.Decide(ctx, f.broker, f.c1.ID, "2026-01-26", w[0].PackageID, true, "52", "checked"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.Figures(ctx, f.prov1, "2026-01", "2026-12"); kind(err) != fault.Forbidden {
+		t.Fatalf("provider sees figures: %v", err)
+	}
+	fig, err := f.s.Figures(ctx, f.broker, "2026-01", "2026-12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fig.Units) != 1 || fig.Units[0].Month != "2026-01" || fig.Units[0].Commissioned != 11200 || fig.Units[0].Delivered != 5600+5200 {
+		t.Fatalf("units %+v", fig.Units)
+	}
+	if len(fig.Flow) != 1 || fig.Flow[0].Month != "2026-01" || fig.Flow[0].Started != 2 {
+		t.Fatalf("flow %+v", fig.Flow)
+	}
+	// 14 h a week at £23.50 = £329.00.
+	if len(fig.WeeklyCost) != 1 || fig.WeeklyCost[0].AvgWeeklyCost != 32900 || fig.WeeklyCost[0].Packages != 2 {
+		t.Fatalf("cost %+v", fig.WeeklyCost)
+	}
+	if fig.PlacementCount != 1 || fig.PlacementTenths != 690 {
+		t.Fatalf("placement %d %d", fig.PlacementCount, fig.PlacementTenths)
+	}
+}
