@@ -13,6 +13,7 @@ import (
 	"careportal/auth"
 	"careportal/payments"
 	"careportal/portal/fault"
+	"careportal/portal/store"
 	"careportal/portal/store/storetest"
 )
 
@@ -45,7 +46,40 @@ type fixture struct {
 // contract each, two brokerage staff. Today is Wednesday 2026-03-11.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	st := storetest.New(t)
+	f := scaleFixture(t, storetest.New(t))
+	ctx := storetest.Context(t)
+	s, a, pay := f.s, f.auth, f.pay
+	o1, err := a.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{SupplierRef: "SUP1", Name: "Sunrise Home Care", TermsDays: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o2, err := a.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{SupplierRef: "SUP2", Name: "Oakfield Homes", TermsDays: 14})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.org1ID, f.org2ID = o1.ID, o2.ID
+	f.prov1 = &auth.Principal{UserID: "u-p1", Name: "Mo Manager", Role: auth.RoleProvider, OrgID: o1.ID, OrgName: o1.Name}
+	f.prov1b = &auth.Principal{UserID: "u-p1b", Name: "Jo Carer", Role: auth.RoleProvider, OrgID: o1.ID, OrgName: o1.Name}
+	f.prov2 = &auth.Principal{UserID: "u-p2", Name: "Olu Oak", Role: auth.RoleProvider, OrgID: o2.ID, OrgName: o2.Name}
+	staff := f.broker
+	if f.c1, err = pay.CreateContract(ctx, staff, payments.ContractInput{Reference: "HC-001", Title: "Home care north", SupplierRef: "SUP1", ServiceType: "home-care",
+		StartDate: "2025-04-01", EndDate: "2028-03-31", AnnualValue: "100000"}); err != nil {
+		t.Fatal(err)
+	}
+	if f.c2, err = pay.CreateContract(ctx, staff, payments.ContractInput{Reference: "RES-002", Title: "Residential", SupplierRef: "SUP2", ServiceType: "residential",
+		StartDate: "2025-04-01", EndDate: "2028-03-31", AnnualValue: "200000"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// scaleFixture wires the real services on st, with two brokerage staff
+// and no organisations. Today is Wednesday 2026-03-11.
+func scaleFixture(t *testing.T, st *store.Store) *fixture {
+	t.Helper()
 	ctx := storetest.Context(t)
 	clk := &clock{t: time.Date(2026, 3, 11, 10, 0, 0, 0, time.UTC)}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -64,32 +98,9 @@ func newFixture(t *testing.T) *fixture {
 	if err := st.Prepare(ctx); err != nil {
 		t.Fatal(err)
 	}
-	o1, err := a.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{SupplierRef: "SUP1", Name: "Sunrise Home Care", TermsDays: 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o2, err := a.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{SupplierRef: "SUP2", Name: "Oakfield Homes", TermsDays: 14})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{s: s, pay: pay, auth: a, clk: clk, org1ID: o1.ID, org2ID: o2.ID,
+	f := &fixture{s: s, pay: pay, auth: a, clk: clk,
 		broker:  &auth.Principal{UserID: "u-b1", Name: "Bea Broker", Email: "bea@council.example", Role: auth.RoleBrokerage},
 		broker2: &auth.Principal{UserID: "u-b2", Name: "Sam Broker", Email: "sam@council.example", Role: auth.RoleBrokerage},
-		prov1:   &auth.Principal{UserID: "u-p1", Name: "Mo Manager", Role: auth.RoleProvider, OrgID: o1.ID, OrgName: o1.Name},
-		prov1b:  &auth.Principal{UserID: "u-p1b", Name: "Jo Carer", Role: auth.RoleProvider, OrgID: o1.ID, OrgName: o1.Name},
-		prov2:   &auth.Principal{UserID: "u-p2", Name: "Olu Oak", Role: auth.RoleProvider, OrgID: o2.ID, OrgName: o2.Name},
-	}
-	staff := f.broker
-	if f.c1, err = pay.CreateContract(ctx, staff, payments.ContractInput{Reference: "HC-001", Title: "Home care north", SupplierRef: "SUP1", ServiceType: "home-care",
-		StartDate: "2025-04-01", EndDate: "2028-03-31", AnnualValue: "100000"}); err != nil {
-		t.Fatal(err)
-	}
-	if f.c2, err = pay.CreateContract(ctx, staff, payments.ContractInput{Reference: "RES-002", Title: "Residential", SupplierRef: "SUP2", ServiceType: "residential",
-		StartDate: "2025-04-01", EndDate: "2028-03-31", AnnualValue: "200000"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Load(ctx); err != nil {
-		t.Fatal(err)
 	}
 	return f
 }
