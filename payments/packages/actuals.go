@@ -150,13 +150,39 @@ func (s *Service) cycleLinesLocked(contractID, orgID, start, end string) []*Pack
 // PlannedUnits is the package's planned units for the days start..end:
 // its units per week for each day of care, in hundredths (rounded).
 func PlannedUnits(pkg *Package, start, end string) int64 {
-	days := 0
-	for d := start; d <= end; d = payments.AddDays(d, 1) {
-		if pkg.CaresOn(d) {
-			days++
+	return (pkg.UnitsPerWeek*int64(careDays(pkg, start, end)) + 3) / 7
+}
+
+// careDays counts the days of start..end on which the package provides
+// care (Package.CaresOn), by interval arithmetic rather than day by day.
+func careDays(pkg *Package, start, end string) int {
+	if pkg.PlacedDate == "" {
+		return 0
+	}
+	lo, hi := start, end
+	if pkg.StartDate > lo {
+		lo = pkg.StartDate
+	}
+	if last := pkg.LastDay(); last != "" && last < hi {
+		hi = last
+	}
+	if hi < lo {
+		return 0
+	}
+	days := payments.DaysBetween(lo, hi) + 1
+	for i, f := range pkg.SuspendedFrom {
+		t := pkg.SuspendedTo[i]
+		if t == "" || t > hi {
+			t = hi
+		}
+		if f < lo {
+			f = lo
+		}
+		if t >= f {
+			days -= payments.DaysBetween(f, t) + 1
 		}
 	}
-	return (pkg.UnitsPerWeek*int64(days) + 3) / 7
+	return max(days, 0)
 }
 
 func lineID(cycle, pkgID string) string { return cycle + ":" + pkgID }
@@ -188,26 +214,33 @@ func (s *Service) Sheet(ctx context.Context, p *auth.Principal, contractID, star
 	}
 	sh := Sheet{ContractID: c.ID, ContractRef: c.Reference, ContractTitle: c.Title, OrgID: c.OrgID, OrgName: c.OrgName,
 		Billing: b, Start: start, End: b.CycleEnd(start), Deadline: b.Deadline(start)}
-	id := cycleID(contractID, start)
-	all := s.lines(c.OrgID, contractID, start, sh.End, &sh)
-	_ = id
-	sh.Total = len(all)
-	sh.Open = sh.Confirmed == nil && s.Today() >= sh.End
 	if perPage <= 0 {
 		perPage = 50
 	}
 	if page < 1 {
 		page = 1
 	}
-	lo := min((page-1)*perPage, len(all))
-	hi := min(lo+perPage, len(all))
-	sh.Lines = all[lo:hi]
+	sh.Lines = s.linesPage(c.OrgID, contractID, start, sh.End, &sh, (page-1)*perPage, perPage)
+	sh.Open = sh.Confirmed == nil && s.Today() >= sh.End
 	return sh, nil
 }
 
 // lines builds every line of a cycle (confirmed or not) and fills the
-// sheet's confirmation, bill and waiting count.
+// sheet's confirmation, bill, total and waiting count.
 func (s *Service) lines(orgID, contractID, start, end string, sh *Sheet) []Line {
+	return s.linesPage(orgID, contractID, start, end, sh, 0, -1)
+}
+
+// linesPage is lines from offset, at most n of them (n < 0: all). The
+// sheet's counts are always of the whole cycle.
+func (s *Service) linesPage(orgID, contractID, start, end string, sh *Sheet, offset, n int) []Line {
+	window := func(total int) (int, int) {
+		lo := min(max(offset, 0), total)
+		if n < 0 {
+			return lo, total
+		}
+		return lo, min(lo+n, total)
+	}
 	id := cycleID(contractID, start)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -218,7 +251,9 @@ func (s *Service) lines(orgID, contractID, start, end string, sh *Sheet) []Line 
 	if cy, ok := s.cycles[id]; ok {
 		c := *cy
 		sh.Confirmed = &c
-		out := make([]Line, len(cy.PackageIDs))
+		sh.Total = len(cy.PackageIDs)
+		lo, hi := window(sh.Total)
+		var out []Line
 		for i, pid := range cy.PackageIDs {
 			l := Line{PackageID: pid, Ref: cy.PackageRefs[i], Planned: cy.Planned[i], Units: cy.Units[i], Payable: cy.Units[i],
 				Reason: Reason(cy.Reasons[i]), Note: cy.Notes[i], State: LineAccepted}
@@ -236,29 +271,31 @@ func (s *Service) lines(orgID, contractID, start, end string, sh *Sheet) []Line 
 					sh.Waiting++
 				}
 			}
-			out[i] = l
+			if i >= lo && i < hi {
+				out = append(out, l)
+			}
 		}
 		return out
 	}
 	pkgs := s.cycleLinesLocked(contractID, orgID, start, end)
-	out := make([]Line, len(pkgs))
-	for i, pkg := range pkgs {
+	sh.Total = len(pkgs)
+	lo, hi := window(sh.Total)
+	out := make([]Line, 0, hi-lo)
+	for _, pkg := range pkgs[lo:hi] {
 		pl := PlannedUnits(pkg, start, end)
 		l := Line{PackageID: pkg.ID, Ref: pkg.Ref, ClientRef: pkg.ClientRef, Initials: pkg.Initials(), Unit: pkg.Unit,
 			Planned: pl, Units: pl, State: LinePlanned, RatePence: pkg.RateOn(firstCareDay(pkg, start, end))}
 		if d, ok := s.drafts[lineID(id, pkg.ID)]; ok {
 			l.Units, l.Reason, l.Note, l.State = d.Units, Reason(d.Reason), d.Note, LineDraft
 		}
-		out[i] = l
+		out = append(out, l)
 	}
 	return out
 }
 
 func firstCareDay(pkg *Package, start, end string) string {
-	for d := start; d <= end; d = payments.AddDays(d, 1) {
-		if pkg.CaresOn(d) {
-			return d
-		}
+	if pkg.StartDate > start && pkg.StartDate <= end {
+		return pkg.StartDate
 	}
 	return start
 }

@@ -251,3 +251,30 @@ func TestFigures(t *testing.T) {
 		t.Fatalf("placement %d %d", fig.PlacementCount, fig.PlacementTenths)
 	}
 }
+
+// careDays (interval arithmetic) agrees with counting CaresOn day by day.
+func TestCareDaysAgreesWithCaresOn(t *testing.T) {
+	pkgs := []Package{
+		{Details: Details{StartDate: "2026-01-10"}, PlacedDate: "2026-01-01", SuspendedFrom: []string{}, SuspendedTo: []string{}},
+		{Details: Details{StartDate: "2026-01-01", EndDate: "2026-03-01"}, PlacedDate: "2026-01-01", SuspendedFrom: []string{"2026-01-20", "2026-02-10"}, SuspendedTo: []string{"2026-01-25", ""}},
+		{Details: Details{StartDate: "2026-01-01"}, PlacedDate: "2026-01-01", EndedDate: "2026-02-05", SuspendedFrom: []string{"2026-02-01"}, SuspendedTo: []string{"2026-02-05"}},
+		{Details: Details{StartDate: "2026-01-01"}, SuspendedFrom: []string{}, SuspendedTo: []string{}}, // never accepted
+	}
+	for pi := range pkgs {
+		p := &pkgs[pi]
+		for start := "2025-12-01"; start < "2026-03-15"; start = payments.AddDays(start, 5) {
+			for _, l := range []int{1, 7, 28} {
+				end := payments.AddDays(start, l-1)
+				want := 0
+				for d := start; d <= end; d = payments.AddDays(d, 1) {
+					if p.CaresOn(d) {
+						want++
+					}
+				}
+				if got := careDays(p, start, end); got != want {
+					t.Fatalf("package %d, %s..%s: careDays %d, CaresOn counts %d", pi, start, end, got, want)
+				}
+			}
+		}
+	}
+}
