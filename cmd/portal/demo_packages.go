@@ -16,9 +16,14 @@ import (
 // days...), each accepted by its provider, and then a year of four-weekly
 // actuals: every cycle that has ended is confirmed by the provider (a few
 // differences, some waiting for brokerage, decided), and invoiced. With
-// --packages 0 a small set of 24 packages is placed.
+// --packages 0 a small set of 24 packages is placed, unless --invoices
+// asks for a borough-sized year of invoices (whose count the generated
+// invoices would change): then none.
 func demoPackages(ctx context.Context, a *app, o demoOptions, st *demoState) error {
 	n := o.Packages
+	if n == 0 && o.Invoices > 0 {
+		return nil
+	}
 	if n == 0 {
 		n = 24
 	}
