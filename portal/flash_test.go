@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"careportal/auth"
+	"careportal/payments/packages"
 	"careportal/portal/internal/htmlcheck"
 )
 
@@ -101,6 +102,39 @@ var flashTable = map[string]flashCase{
 	}, file: []byte("reference,title,supplier_ref,service_type,start_date,end_date,annual_value\nIMP-1,Imported,SUPA,home care,2025-04-01,2028-03-31,1000\n")},
 	"handleRemittanceApply": {as: "admin@council.test", want: "marked paid", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/staff/remittance/" + fxRemittanceRunOfA(t, f)["id"] + "/apply", nil
+	}},
+	// care packages and actuals
+	"handleStaffPackageCreate": {as: "admin@council.test", want: "is placed with Alpha Care Ltd", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		c := fxContract(t, f)
+		_, start := pastCycle()
+		return "/staff/packages/new", url.Values{"package_ref": {"FLASH-P1"}, "client_ref": {"CL-F1"}, "client_name": {"Fay Flash"}, "date_of_birth": {"1940-01-01"},
+			"contract_ref": {c.Reference}, "service_type": {"home-care"}, "unit": {"hour"}, "units_per_week": {"7"}, "rate": {"20"}, "start_date": {start}}
+	}},
+	"packageAction": {as: "manager@alpha.test", want: "You accepted the package", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		return "/packages/" + fxPackageOfA(t, f)["id"] + "/accept", url.Values{"version": {"1"}}
+	}},
+	"handleStaffPackagesImportPost": {as: "admin@council.test", want: "Care packages imported from 1 row: 1 placed", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		fxContract(t, f)
+		return "/staff/packages/import", nil
+	}, file: []byte("package_ref,client_ref,client_name,date_of_birth,supplier_ref,contract_ref,service_type,unit,units_per_week,rate,start_date,end_date\n" +
+		"FLASH-IMP,CL-I,Ivy Import,1939-02-03,SUPA,AUTHZ-SUPA,home care,hour,7,20,2026-01-05,\n")},
+	"handleActualsCyclePost": {as: "manager@alpha.test", want: "You confirmed the care delivered for 1 package", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		c, _, start := fxActivePackage(t, f, "FLASH-CONF")
+		return "/actuals/" + c + "/" + start, url.Values{"action": {"confirm"}}
+	}},
+	"handleActualsUploadPost": {as: "manager@alpha.test", want: "The file confirmed 1 cycle", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		fxActivePackage(t, f, "FLASH-UP")
+		return "/actuals/upload", nil
+	}, file: []byte("package_ref,period_start,units,reason\nFLASH-UP-1," + flashCycleStart + ",28,\n")},
+	"handleStaffActualsDecide": {as: "admin@council.test", want: "Your decision is recorded", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		c, pkg, start := fxActivePackage(t, f, "FLASH-DEC")
+		confirmFixture(t, f, c, start, []packages.Entry{{Ref: "FLASH-DEC-1", Units: "10", Reason: "hospital"}})
+		return "/staff/actuals/" + c + "/" + start + "/decide", url.Values{"package": {pkg}, "decision": {"accept"}}
+	}},
+	"handleStaffActualsCycleGenerate": {as: "admin@council.test", want: "is generated and submitted", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		c, _, start := fxActivePackage(t, f, "FLASH-GEN")
+		confirmFixture(t, f, c, start, nil)
+		return "/staff/actuals/" + c + "/" + start + "/generate", nil
 	}},
 	// contacts, queries, notifications
 	"handleContactsTeamSave": {as: "admin@council.test", want: "details saved", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {

@@ -21,6 +21,9 @@ type demoOptions struct {
 	Password string
 	// Invoices is how many invoices to generate (0: a small set).
 	Invoices int
+	// Packages is how many care packages to place, with a year of
+	// four-weekly actuals (0: a small set).
+	Packages int
 	Now      time.Time
 }
 
@@ -47,6 +50,7 @@ func demoSteps() []demoStep {
 		{"accounts", demoAccounts},
 		{"contacts", demoContacts},
 		{"contracts and invoices", demoInvoices},
+		{"care packages and actuals", demoPackages},
 		{"payment run file", demoRemittance},
 		{"payment performance settings", demoPerformance},
 		{"statements", demoStatements},
@@ -63,12 +67,16 @@ func runDemo(ctx context.Context, e env) error {
 	fs := newFlags("demo", e, &cfg)
 	fs.StringVar(&o.Password, "password", "", "give every demo account this password (default: a random one each, printed)")
 	fs.IntVar(&o.Invoices, "invoices", 0, "generate this many invoices, e.g. 30000 for a borough-sized year (default: a small set)")
+	fs.IntVar(&o.Packages, "packages", 0, "place this many care packages with a year of four-weekly actuals, e.g. 2000 (default: a small set)")
 	fs.BoolVar(&force, "force", false, "add the demo data even though the store already has data")
 	if err := parseFlags(fs, &cfg, e.args); err != nil {
 		return err
 	}
 	if o.Invoices < 0 || o.Invoices > 200000 {
 		return usagef("--invoices must be between 0 and 200000")
+	}
+	if o.Packages < 0 || o.Packages > 20000 {
+		return usagef("--packages must be between 0 and 20000")
 	}
 	o.Now = time.Now()
 	a, err := openApp(ctx, cfg, newLogger(e.stderr, false))
