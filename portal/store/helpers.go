@@ -26,12 +26,27 @@ func CallContext(ctx context.Context) (context.Context, context.CancelFunc) {
 // Detach is CallContext without the per-call bound: the caller's values and
 // deadline (if any) without its cancellation. The HTTP server gives every
 // embedded-mode handler such a context, so store calls that do not go
-// through CallContext are safe too.
+// through CallContext are safe too. Work that is not a store call and may
+// stop when no one waits for it (a long computation shared by several
+// requests) watches Abandoned instead of Done.
 func Detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	inner := context.WithValue(context.WithoutCancel(ctx), abandonedKey{}, Abandoned(ctx))
 	if d, ok := ctx.Deadline(); ok {
-		return context.WithDeadline(context.WithoutCancel(ctx), d)
+		return context.WithDeadline(inner, d)
 	}
-	return context.WithCancel(context.WithoutCancel(ctx))
+	return context.WithCancel(inner)
+}
+
+type abandonedKey struct{}
+
+// Abandoned is closed when whoever ctx serves has given up: for a context
+// made by Detach, when the original (the request's) context ended; for any
+// other context, ctx.Done().
+func Abandoned(ctx context.Context) <-chan struct{} {
+	if ch, ok := ctx.Value(abandonedKey{}).(<-chan struct{}); ok {
+		return ch
+	}
+	return ctx.Done()
 }
 
 func callDeadline(ctx context.Context) time.Time {
