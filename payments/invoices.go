@@ -12,7 +12,9 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"careportal/auth"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/store"
 )
 
@@ -107,7 +109,7 @@ func CheckPDF(data []byte) error {
 
 // buildInvoice validates the input against the contract and returns the
 // invoice it describes (without ids or history).
-func (s *Service) buildInvoice(ctx context.Context, actor Actor, in SubmitInput, now time.Time) (Invoice, error) {
+func (s *Service) buildInvoice(ctx context.Context, actor *auth.Principal, in SubmitInput, now time.Time) (Invoice, error) {
 	var inv Invoice
 	found := map[string]string{}
 	for _, fe := range fault.FieldsOf(s.v.Struct(in)) {
@@ -182,7 +184,7 @@ func (s *Service) buildInvoice(ctx context.Context, actor Actor, in SubmitInput,
 			inv.GrossPence, grossOK = inv.NetPence+inv.VATPence, true
 		}
 		if grossOK && inv.GrossPence != inv.NetPence+inv.VATPence {
-			add("gross", fmt.Sprintf("Total including VAT must equal the net amount plus VAT (£%s)", FormatPence(inv.NetPence+inv.VATPence)))
+			add("gross", fmt.Sprintf("Total including VAT must equal the net amount plus VAT (%s)", format.Pence(inv.NetPence+inv.VATPence)))
 		}
 		if grossOK && inv.GrossPence == 0 {
 			add("gross", "Total including VAT must be more than £0")
@@ -234,8 +236,8 @@ func cleanFileName(n string) string {
 // invoice_numbers/{org}:{number}: a duplicate key means the provider already
 // has that invoice (*DuplicateInvoiceError). Nothing is left half-written if
 // a later insert fails.
-func (s *Service) SubmitInvoice(ctx context.Context, actor Actor, in SubmitInput) (Invoice, error) {
-	if actor.Party != PartyProvider || actor.OrgID == "" {
+func (s *Service) SubmitInvoice(ctx context.Context, actor *auth.Principal, in SubmitInput) (Invoice, error) {
+	if !actor.IsProvider() || actor.OrgID == "" {
 		return Invoice{}, fault.Forbiddenf("Only a provider organisation can submit its invoices")
 	}
 	if err := s.ensureLoaded(ctx); err != nil {
@@ -270,7 +272,7 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor Actor, in SubmitInput
 	if source == "" {
 		source = "portal"
 	}
-	inv.apply(Event{Seq: 1, At: now, Date: inv.ReceivedDate, ByID: actor.UserID, ByName: actor.Name, By: actor.Party, To: StatusSubmitted, Note: inv.Note, Source: source})
+	inv.apply(Event{Seq: 1, At: now, Date: inv.ReceivedDate, ByID: actor.UserID, ByName: actor.DisplayName(), By: PartyOf(actor), To: StatusSubmitted, Note: inv.Note, Source: source})
 
 	// The intent record first (its claim, the invoice number, is released
 	// by repair if this stops before the snapshot is written), then the
@@ -318,7 +320,7 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor Actor, in SubmitInput
 // claimNumber inserts the invoice number document. A duplicate means the
 // provider has the invoice already — unless the document is left over from
 // a submission that failed half-way, which is cleared and claimed again.
-func (s *Service) claimNumber(ctx context.Context, actor Actor, inv *Invoice) error {
+func (s *Service) claimNumber(ctx context.Context, actor *auth.Principal, inv *Invoice) error {
 	id := inv.OrgID + ":" + inv.NumberKey
 	for attempt := 0; attempt < 2; attempt++ {
 		_, err := s.db.Collection(colInvoiceNumbers).InsertOne(ctx, numberDoc{ID: id, InvoiceID: inv.ID, CreatedAt: inv.ReceivedAt})
@@ -370,14 +372,14 @@ func (s *Service) invoiceByID(ctx context.Context, id string) (Invoice, error) {
 
 // Invoice returns one invoice with its history. A provider asking for
 // another organisation's invoice gets NotFound.
-func (s *Service) Invoice(ctx context.Context, actor Actor, id string) (Invoice, error) {
+func (s *Service) Invoice(ctx context.Context, actor *auth.Principal, id string) (Invoice, error) {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return Invoice{}, err
 	}
 	s.mu.RLock()
 	inv, ok := s.invoices[id]
 	s.mu.RUnlock()
-	if !ok || !actor.canSee(inv.OrgID) {
+	if !ok || !actor.CanSeeOrg(inv.OrgID) {
 		return Invoice{}, fault.NotFoundf("invoice not found")
 	}
 	return s.fullHistory(ctx, inv)
@@ -424,7 +426,7 @@ func (s *Service) FindInvoiceByNumber(ctx context.Context, orgID, number string)
 
 // InvoiceFile returns the invoice's PDF: name and bytes. Only the owning
 // organisation and staff may have it.
-func (s *Service) InvoiceFile(ctx context.Context, actor Actor, invoiceID string) (name string, data []byte, err error) {
+func (s *Service) InvoiceFile(ctx context.Context, actor *auth.Principal, invoiceID string) (name string, data []byte, err error) {
 	inv, err := s.Invoice(ctx, actor, invoiceID)
 	if err != nil {
 		return "", nil, err
@@ -522,21 +524,21 @@ type InvoicePage struct {
 
 // ListInvoices lists the invoices the actor may see that match the filter,
 // one page of perPage (1-200) at a time. Served from the read model.
-func (s *Service) ListInvoices(ctx context.Context, actor Actor, f InvoiceFilter, page, perPage int) (InvoicePage, error) {
+func (s *Service) ListInvoices(ctx context.Context, actor *auth.Principal, f InvoiceFilter, page, perPage int) (InvoicePage, error) {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return InvoicePage{}, err
 	}
 	if perPage < 1 || perPage > 200 {
 		perPage = 50
 	}
-	if actor.Party != PartyStaff {
+	if !actor.IsStaff() {
 		f.OrgID = actor.OrgID
 		if f.OrgID == "" {
 			return InvoicePage{}, fault.NotFoundf("invoice not found")
 		}
 	}
 	today := LondonDay(s.now())
-	if f.Queue != "" && f.OldestFirst && f == (InvoiceFilter{Queue: f.Queue, OldestFirst: true}) && actor.Party == PartyStaff {
+	if f.Queue != "" && f.OldestFirst && f == (InvoiceFilter{Queue: f.Queue, OldestFirst: true}) && actor.IsStaff() {
 		return pageOf(s.queueList(f.Queue, today), page, perPage), nil
 	}
 	q := strings.ToLower(strings.TrimSpace(f.Search))

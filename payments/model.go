@@ -28,36 +28,17 @@ type Orgs interface {
 	Orgs(ctx context.Context) ([]auth.Org, error)
 }
 
-// Actor is who takes an action: a person (or a provider's API token) or an
-// import run by staff.
-type Actor struct {
-	UserID string
-	Name   string
-	Party  Party
-	OrgID  string // the provider organisation, for PartyProvider
-}
-
-// ActorOf is the actor for a signed-in principal.
-func ActorOf(p *auth.Principal) Actor {
-	if p == nil {
-		return Actor{}
+// PartyOf is the party an actor takes steps as: council staff (people,
+// imports and jobs, see auth.System) or a provider organisation (its users
+// and API tokens). Anyone else is no party and may take no step.
+func PartyOf(p *auth.Principal) Party {
+	switch {
+	case p.IsStaff():
+		return PartyStaff
+	case p.IsProvider():
+		return PartyProvider
 	}
-	a := Actor{UserID: p.UserID, Name: p.Name, Party: PartyStaff, OrgID: p.OrgID}
-	if !p.IsStaff() {
-		a.Party = PartyProvider
-	}
-	if a.Name == "" && p.TokenID != "" {
-		a.Name = p.OrgName + " finance system"
-	}
-	return a
-}
-
-// canSee reports whether the actor may see objects of organisation orgID.
-func (a Actor) canSee(orgID string) bool {
-	if a.Party == PartyStaff {
-		return true
-	}
-	return a.Party == PartyProvider && a.OrgID != "" && a.OrgID == orgID
+	return 0
 }
 
 // ServiceType is the kind of care a contract buys.

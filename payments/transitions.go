@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/store"
 )
@@ -30,7 +31,7 @@ const ErrChanged = "This invoice was changed by someone else; check its latest s
 //
 // The step is one inserted event with _id invoiceID:seq — atomic on both
 // stores — then a replace of the snapshot by bare _id.
-func (s *Service) Transition(ctx context.Context, actor Actor, invoiceID string, expectedVersion int, to Status, note string, d Details) (Invoice, error) {
+func (s *Service) Transition(ctx context.Context, actor *auth.Principal, invoiceID string, expectedVersion int, to Status, note string, d Details) (Invoice, error) {
 	inv, err := s.Invoice(ctx, actor, invoiceID)
 	if err != nil {
 		return Invoice{}, err
@@ -38,13 +39,13 @@ func (s *Service) Transition(ctx context.Context, actor Actor, invoiceID string,
 	if inv.Version != expectedVersion {
 		return Invoice{}, fault.Conflictf(ErrChanged)
 	}
-	if err := CanMove(inv.Status, to, actor.Party); err != nil {
+	if err := CanMove(inv.Status, to, PartyOf(actor)); err != nil {
 		return Invoice{}, &fault.Error{Kind: fault.Conflict, Message: "This invoice cannot be changed that way: " + err.Error()}
 	}
 	st := stepOf(inv.Status, to)
 	now := s.now().UTC()
 	today := LondonDay(now)
-	ev := Event{Seq: inv.Version + 1, At: now, Date: today, ByID: actor.UserID, ByName: actor.Name, By: actor.Party,
+	ev := Event{Seq: inv.Version + 1, At: now, Date: today, ByID: actor.UserID, ByName: actor.DisplayName(), By: PartyOf(actor),
 		From: inv.Status, To: to, Note: strings.TrimSpace(note), Source: d.Source}
 	if ev.Source == "" {
 		ev.Source = "portal"
@@ -121,7 +122,7 @@ func (s *Service) record(ctx context.Context, inv Invoice, ev Event) (Invoice, e
 // MarkPaid records a payment (remittance import or staff): the invoice must
 // be approved or scheduled. amountPence is what was paid; reference is the
 // remittance reference; source says where it came from ("remittance").
-func (s *Service) MarkPaid(ctx context.Context, actor Actor, invoiceID, paidDate string, amountPence int64, reference, source string) (Invoice, error) {
+func (s *Service) MarkPaid(ctx context.Context, actor *auth.Principal, invoiceID, paidDate string, amountPence int64, reference, source string) (Invoice, error) {
 	inv, err := s.Invoice(ctx, actor, invoiceID)
 	if err != nil {
 		return Invoice{}, err

@@ -59,6 +59,20 @@ func (b basePage) withForm(form url.Values, err error) basePage {
 	return b
 }
 
+// withFormPage is a page's data: every page struct embeds basePage.
+type withFormPage interface{ base() *basePage }
+
+func (b *basePage) base() *basePage { return b }
+
+// showFormAgain shows a form again after a submission with problems
+// (status 422): what the person typed kept, each problem in the error
+// summary and by its field.
+func (s *Server) showFormAgain(w http.ResponseWriter, r *http.Request, name string, page withFormPage, form url.Values, err error) error {
+	b := page.base()
+	*b = b.withForm(form, err)
+	return s.renderStatus(w, r, http.StatusUnprocessableEntity, name, page)
+}
+
 // FieldError returns the message for one field, for templates.
 func (b basePage) FieldError(name string) string {
 	for _, e := range b.Errors {
@@ -69,7 +83,7 @@ func (b basePage) FieldError(name string) string {
 	return ""
 }
 
-// navFor is the menu for the viewer's role. Features add their entries.
+// navFor is the menu for the viewer's role.
 func (s *Server) navFor(p *auth.Principal, current string) []navItem {
 	var items []navItem
 	add := func(label, href string) {
@@ -93,12 +107,8 @@ func (s *Server) navFor(p *auth.Principal, current string) []navItem {
 	if auth.Can(p, auth.ActionRemittance) {
 		add("Payment runs", "/staff/remittance")
 	}
-	switch p.Role {
-	case auth.RoleProvider:
-	case auth.RoleBrokerage:
-	case auth.RoleCommissioner:
-	case auth.RoleAdmin:
-		// accounts
+	// accounts: the admin pages
+	if p.Role == auth.RoleAdmin {
 		add("Organisations", "/admin/orgs")
 		add("Users", "/admin/users")
 		add("Audit log", "/admin/audit")
