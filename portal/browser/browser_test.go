@@ -111,7 +111,7 @@ func TestBrowser(t *testing.T) {
 	waitReady(ctx, t, baseURL+"/readyz", 60*time.Second, exited)
 
 	// (f) the node tests, output streamed into the test log.
-	nodeCtx, nodeCancel := context.WithTimeout(ctx, 10*time.Minute)
+	nodeCtx, nodeCancel := context.WithTimeout(ctx, 15*time.Minute)
 	defer nodeCancel()
 	node := exec.CommandContext(nodeCtx, nodePath, "--test", "--test-concurrency=1", "tests/")
 	node.Dir = browserDir
