@@ -64,6 +64,10 @@ type Service struct {
 	dummy  string // a hash to verify against when the email is unknown
 	log    *slog.Logger
 	common map[string]struct{}
+	// commonCores are the common passwords' cores (see passwordCore).
+	commonCores map[string]struct{}
+
+	throttleLocks keyLocks
 
 	cacheTTL time.Duration
 	mu       sync.Mutex
@@ -101,11 +105,11 @@ func NewService(db *mongo.Database, o Options) *Service {
 		now:      o.Now,
 		hash:     o.Hash,
 		log:      o.Logger,
-		common:   commonPasswords(),
 		cacheTTL: o.PrincipalCacheTTL,
 		people:   map[string]cachedPerson{},
 		orgCache: map[string]cachedOrg{},
 	}
+	s.common, s.commonCores = commonPasswords()
 	if o.SessionsInMemory {
 		s.mem = &sessionMemory{}
 	}

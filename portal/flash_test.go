@@ -164,8 +164,11 @@ var flashTable = map[string]flashCase{
 		return "/commission/statements/feedback/" + fxFeedbackOfA(t, f)["id"], url.Values{"answer": {"Zoned contracts pay travel"}}
 	}},
 	// forums
-	"handleEventFeedReset": {as: "manager@alpha.test", want: "calendar feed address has changed", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
-		return "/events/feed/reset", nil
+	"handleEventFeedCreate": {as: "manager@alpha.test", want: "already has a calendar feed address", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		if _, err := f.ts.Forums.CreateFeedToken(t.Context(), f.pA, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		return "/events/feed", nil
 	}},
 	"handleEventBook": {as: "manager@alpha.test", want: "Your organisation is booked", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		e, err := f.ts.Forums.Create(t.Context(), testEventInput(time.Now(), "5", nil), &auth.Principal{Role: auth.RoleCommissioner, Name: "C"}, time.Now())
@@ -335,15 +338,20 @@ func TestFlashSurvivesARequestThatIsNotAPage(t *testing.T) {
 	b := f.browser(t)
 	b.signIn("manager@alpha.test", testPassword)
 	b.get("/home")
-	resp, _ := b.post("/events/feed/reset", nil)
+	// Asking for a calendar feed address when there is one already sets a
+	// message and redirects.
+	if _, err := f.ts.Forums.CreateFeedToken(t.Context(), f.pA, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, _ := b.post("/events/feed", nil)
 	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("reset: %d", resp.StatusCode)
+		t.Fatalf("feed: %d", resp.StatusCode)
 	}
 	if resp, _ := b.get("/invoices/" + fxInvoiceOfA(t, f)["id"] + "/file"); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" {
 		t.Fatalf("invoice file: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	_, body := b.get(resp.Header.Get("Location"))
-	htmlcheck.Parse(t, body).Has(".govuk-notification-banner--success", "calendar feed address has changed")
+	htmlcheck.Parse(t, body).Has(".govuk-notification-banner--success", "already has a calendar feed address")
 }
 
 // TestEveryFlashActionIsInTheTable finds every handler that calls

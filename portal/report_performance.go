@@ -33,8 +33,10 @@ type performancePage struct {
 	OrgOptions       []option
 	ServiceOptions   []option
 	Notes            []string
-	Query            template.URL // the range and scope as a query string (url.Values.Encode), for export links
-	RateWarning      string       // staff only: the Bank Rate table may be out of date
+	// The exports of the same range and scope (whole links: a query string
+	// put after "?" in a template would be escaped as one value).
+	CSVURL, JSONURL string
+	RateWarning     string // staff only: the Bank Rate table may be out of date
 }
 
 // handleReportPerformance is the payment-performance dashboard. Staff and
@@ -108,7 +110,7 @@ func (s *Server) handleReportPerformance(w http.ResponseWriter, r *http.Request)
 			v.Set("service", scope.ServiceType)
 		}
 	}
-	page.Query = template.URL(v.Encode()) // already escaped: not escaped again (it was "contract%3dHC-001%26from...")
+	page.CSVURL, page.JSONURL = figuresLinks(v)
 	if !page.IsProvider {
 		w, warn, err := s.Performance.RateWarning(r.Context())
 		if err != nil {

@@ -227,6 +227,7 @@ func (s *Server) routesStatements(r *mux.Router) {
 func (s *Server) routesForums(r *mux.Router) {
 	// forums: the calendar feed is reached by its secret token (calendar apps cannot sign in)
 	r.Handle("/events/feed/{token:[0-9a-f]{64}}.ics", s.handle(s.handleEventFeed)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/events/feed", s.handle(s.allowed(auth.ActionBookEvents, s.handleEventFeedCreate))).Methods(http.MethodPost)
 	r.Handle("/events/feed/reset", s.handle(s.allowed(auth.ActionBookEvents, s.handleEventFeedReset))).Methods(http.MethodPost)
 	r.Handle("/events", s.handle(s.allowed(auth.ActionReadEvents, s.handleEvents))).Methods(http.MethodGet)
 	r.Handle("/events/{id:ev_[0-9a-f]+}.ics", s.handle(s.allowed(auth.ActionReadEvents, s.handleEventICS))).Methods(http.MethodGet)

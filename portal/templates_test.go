@@ -74,6 +74,7 @@ var pageTypes = map[string]any{
 	"error":                        errorPage{},
 	"event":                        eventPage{},
 	"events":                       eventsPage{},
+	"events_feed":                  eventFeedPage{},
 	"home":                         homePage{},
 	"invite_accept":                inviteAcceptPage{},
 	"invite_sent":                  inviteSentPage{},
