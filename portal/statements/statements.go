@@ -197,10 +197,18 @@ var _ Announcer = (*notify.Service)(nil)
 func versionID(statementID string, n int) string { return store.EventID(statementID, n) }
 
 // Announcer puts notices in providers' notifications lists; *notify.Service
-// is one. A nil Announcer sends nothing.
+// is one. Without one (nil), silentAnnouncer sends nothing.
 type Announcer interface {
 	ToOrg(ctx context.Context, orgID string, kind notify.Kind, title, link string) error
 	ToAllProviders(ctx context.Context, kind notify.Kind, title, link string, serviceTypes []string) error
+}
+
+// silentAnnouncer is the Announcer used when none is given: it tells no one.
+type silentAnnouncer struct{}
+
+func (silentAnnouncer) ToOrg(context.Context, string, notify.Kind, string, string) error { return nil }
+func (silentAnnouncer) ToAllProviders(context.Context, notify.Kind, string, string, []string) error {
+	return nil
 }
 
 // Service is the market position statements service.
@@ -211,9 +219,12 @@ type Service struct {
 	versions *store.Changes[Statement, Version]
 }
 
-// NewService builds the service on db. notify may be nil.
+// NewService builds the service on db. notify may be nil: then
+// silentAnnouncer stands in.
 func NewService(db *mongo.Database, notify Announcer) *Service {
-	return &Service{db: db, notify: notify, versions: versionChanges(db)}
+	s := &Service{db: db, notify: silentAnnouncer{}, versions: versionChanges(db)}
+	s.SetAnnouncer(notify)
+	return s
 }
 
 // versionChanges is publishing as the shared event-plus-snapshot step: the
@@ -236,7 +247,12 @@ func versionChanges(db *mongo.Database) *store.Changes[Statement, Version] {
 }
 
 // SetAnnouncer wires notifications once the notifications service exists.
-func (s *Service) SetAnnouncer(a Announcer) { s.notify = a }
+// A nil a leaves the one in place.
+func (s *Service) SetAnnouncer(a Announcer) {
+	if a != nil {
+		s.notify = a
+	}
+}
 
 // EnsureIndexes creates the collections and indexes, idempotently.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
@@ -564,11 +580,9 @@ func (s *Service) Publish(ctx context.Context, id, changeNote string, by *auth.P
 		}
 		return nil, fmt.Errorf("statements: publishing version %d: %w", v.N, err)
 	}
-	if s.notify != nil {
-		title := fmt.Sprintf("New market position statement: %s (version %d)", v.Content.Title, v.N)
-		if err := s.notify.ToAllProviders(ctx, notify.KindStatement, title, "/statements/"+st.ID+"/versions/"+fmt.Sprint(v.N), nil); err != nil {
-			return v, fmt.Errorf("statements: notifying providers of version %d: %w", v.N, err)
-		}
+	title := fmt.Sprintf("New market position statement: %s (version %d)", v.Content.Title, v.N)
+	if err := s.notify.ToAllProviders(ctx, notify.KindStatement, title, "/statements/"+st.ID+"/versions/"+fmt.Sprint(v.N), nil); err != nil {
+		return v, fmt.Errorf("statements: notifying providers of version %d: %w", v.N, err)
 	}
 	return v, nil
 }
