@@ -445,9 +445,6 @@ type SectionInput struct {
 	Tables map[TableKind]string
 }
 
-// TableField is the form field name of a table's textarea.
-func TableField(k TableKind) string { return "table-" + string(k) }
-
 // ParseRows reads table rows, one per non-blank line, cells separated by
 // "|": label | value | notes (notes optional). It reports the first bad
 // line in plain English.
@@ -502,7 +499,8 @@ func FormatRows(rows []Row) string {
 }
 
 // UpdateSection replaces one section of the draft. Nothing changes unless
-// every part is valid.
+// every part is valid. A problem with a table is reported on the field
+// named by its kind ("demand"); the text's on "text".
 func (s *Service) UpdateSection(ctx context.Context, id string, area Area, in SectionInput, by *auth.Principal, at time.Time) error {
 	if err := staffOnly(by); err != nil {
 		return err
@@ -516,7 +514,7 @@ func (s *Service) UpdateSection(ctx context.Context, id string, area Area, in Se
 	for _, k := range TableKinds {
 		rows, problem := ParseRows(in.Tables[k.Kind])
 		if problem != "" {
-			f.Add(TableField(k.Kind), k.Label+" table: "+problem)
+			f.Add(string(k.Kind), k.Label+" table: "+problem)
 		}
 		sec.Tables = append(sec.Tables, Table{Kind: k.Kind, Rows: rows})
 	}
