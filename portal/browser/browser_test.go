@@ -113,7 +113,16 @@ func TestBrowser(t *testing.T) {
 	// (f) the node tests, output streamed into the test log.
 	nodeCtx, nodeCancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer nodeCancel()
-	node := exec.CommandContext(nodeCtx, nodePath, "--test", "--test-concurrency=1", "tests/")
+	// PORTAL_BROWSER_FILES=reflow,invoices runs only those tests/*.test.mjs files.
+	nodeArgs := []string{"--test", "--test-concurrency=1"}
+	if only := os.Getenv("PORTAL_BROWSER_FILES"); only != "" {
+		for _, name := range strings.Split(only, ",") {
+			nodeArgs = append(nodeArgs, filepath.Join("tests", strings.TrimSpace(name)+".test.mjs"))
+		}
+	} else {
+		nodeArgs = append(nodeArgs, "tests/")
+	}
+	node := exec.CommandContext(nodeCtx, nodePath, nodeArgs...)
 	node.Dir = browserDir
 	node.Env = append(os.Environ(),
 		"PORTAL_URL="+baseURL,
