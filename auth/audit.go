@@ -11,29 +11,8 @@ import (
 	"careportal/portal/store"
 )
 
-// Actor is who did something, for the audit log: a person (UserID and
-// Email), an API token, or the command line, and from which address.
-type Actor struct {
-	UserID string
-	Email  string
-	IP     string
-}
-
-// ActorOf is the actor for a principal acting from ip.
-func ActorOf(p *Principal, ip string) Actor {
-	if p == nil {
-		return Actor{IP: ip}
-	}
-	a := Actor{UserID: p.UserID, Email: p.Email, IP: ip}
-	if p.TokenID != "" {
-		a.UserID = "token:" + p.TokenID
-		a.Email = p.Name
-	}
-	return a
-}
-
 // CommandLine is the actor for the portal's admin commands.
-var CommandLine = Actor{Email: "command line", IP: "local"}
+var CommandLine = System("command line")
 
 // AuditEntry is one record in the append-only audit log.
 type AuditEntry struct {
@@ -67,8 +46,16 @@ func (s *Service) Audit(ctx context.Context, e AuditEntry) error {
 
 // audit records an event by actor, logging (not failing) when the write
 // fails: the change it describes has already happened.
-func (s *Service) audit(ctx context.Context, a Actor, action, target, detail string) {
-	err := s.Audit(ctx, AuditEntry{ActorID: a.UserID, ActorEmail: a.Email, IP: a.IP, Action: action, Target: target, Detail: detail})
+// An API token is recorded as "token:<id>" under the token's name.
+func (s *Service) audit(ctx context.Context, a *Principal, action, target, detail string) {
+	e := AuditEntry{Action: action, Target: target, Detail: detail}
+	if a != nil {
+		e.ActorID, e.ActorEmail, e.IP = a.UserID, a.Email, a.IP
+		if a.TokenID != "" {
+			e.ActorID, e.ActorEmail = "token:"+a.TokenID, a.Name
+		}
+	}
+	err := s.Audit(ctx, e)
 	if err != nil {
 		s.log.Error("writing the audit log failed", "action", action, "target", target, "err", err)
 	}

@@ -365,13 +365,13 @@ func TestSessionsTimeoutsAndEnding(t *testing.T) {
 	}
 	// Deactivation ends every session at once.
 	admin := mustUser(t, s, ctx, UserInput{Email: "boss@example.org", Name: "Boss", Role: RoleAdmin})
-	if err := s.SetUserActive(ctx, Actor{UserID: admin.ID, Email: admin.Email}, u.ID, false); err != nil {
+	if err := s.SetUserActive(ctx, &Principal{UserID: admin.ID, Email: admin.Email}, u.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Session(ctx, keep.ID, to); fault.KindOf(err) != fault.NotFound {
 		t.Errorf("session survived deactivation: %v", err)
 	}
-	if err := s.SetUserActive(ctx, Actor{UserID: admin.ID}, admin.ID, false); fault.KindOf(err) != fault.Conflict {
+	if err := s.SetUserActive(ctx, &Principal{UserID: admin.ID}, admin.ID, false); fault.KindOf(err) != fault.Conflict {
 		t.Errorf("admin deactivated themselves: %v", err)
 	}
 	// The sweep removes expired sessions.
@@ -402,6 +402,20 @@ func TestPrincipalFollowsChanges(t *testing.T) {
 	if p.Role != RoleProvider || p.OrgID != org.ID || p.OrgName != "Org One" || !p.Manager || p.SessionID != ss.ID {
 		t.Errorf("principal %+v", p)
 	}
+	// The organisation's service types travel with the principal, and a
+	// change shows on the next request (forums and notifications choose
+	// what to show by them).
+	in := org.Input()
+	in.ServiceTypes = []string{"Home care"}
+	if _, err := s.UpdateOrg(ctx, CommandLine, org.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.SessionPrincipal(ctx, ss); err != nil || len(p.ServiceTypes) != 1 || p.ServiceTypes[0] != "Home care" {
+		t.Errorf("service types not on the principal: %+v %v", p, err)
+	}
+	if tp, err := s.TokenPrincipal(ctx, secretFor(t, s, ctx, org.ID)); err != nil || len(tp.ServiceTypes) != 1 {
+		t.Errorf("service types not on a token's principal: %+v %v", tp, err)
+	}
 	if err := s.SetOrgActive(ctx, CommandLine, org.ID, false); err != nil {
 		t.Fatal(err)
 	}
@@ -410,13 +424,22 @@ func TestPrincipalFollowsChanges(t *testing.T) {
 	}
 }
 
+func secretFor(t *testing.T, s *Service, ctx context.Context, orgID string) string {
+	t.Helper()
+	_, secret, err := s.CreateToken(ctx, CommandLine, orgID, "Finance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
 func TestTokens(t *testing.T) {
 	s, clk, ctx := newTestService(t)
 	org := mustOrg(t, s, ctx, "SUP1", "Org One")
 	if _, _, err := s.CreateToken(ctx, CommandLine, org.ID, "  "); fieldsOf(err)["name"] == "" {
 		t.Errorf("empty name accepted: %v", err)
 	}
-	tok, secret, err := s.CreateToken(ctx, Actor{Email: "m@example.org"}, org.ID, "Sage finance")
+	tok, secret, err := s.CreateToken(ctx, &Principal{Email: "m@example.org"}, org.ID, "Sage finance")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -460,7 +483,7 @@ func TestTokens(t *testing.T) {
 func TestInvitations(t *testing.T) {
 	s, clk, ctx := newTestService(t)
 	org := mustOrg(t, s, ctx, "SUP1", "Org One")
-	u, token, err := s.Invite(ctx, Actor{Email: "m@example.org"}, UserInput{Email: "new@example.org", Name: "New Person", Role: RoleProvider, OrgID: org.ID})
+	u, token, err := s.Invite(ctx, &Principal{Email: "m@example.org"}, UserInput{Email: "new@example.org", Name: "New Person", Role: RoleProvider, OrgID: org.ID})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ type Invitation struct {
 // Invite creates an invited user (no password yet) and an invitation for
 // them. It returns the user and the token for the link
 // (/invite/{token}), which is shown once to the person who invited.
-func (s *Service) Invite(ctx context.Context, actor Actor, in UserInput) (*User, string, error) {
+func (s *Service) Invite(ctx context.Context, actor *Principal, in UserInput) (*User, string, error) {
 	u, err := s.CreateUser(ctx, actor, in, "")
 	if err != nil {
 		return nil, "", err
@@ -40,7 +40,7 @@ func (s *Service) Invite(ctx context.Context, actor Actor, in UserInput) (*User,
 
 // Reinvite makes a new invitation for a user who has not yet set a
 // password (the old link stops working when it expires).
-func (s *Service) Reinvite(ctx context.Context, actor Actor, userID string) (string, error) {
+func (s *Service) Reinvite(ctx context.Context, actor *Principal, userID string) (string, error) {
 	u, err := s.User(ctx, userID)
 	if err != nil {
 		return "", err
@@ -51,7 +51,7 @@ func (s *Service) Reinvite(ctx context.Context, actor Actor, userID string) (str
 	return s.newInvitation(ctx, actor, u)
 }
 
-func (s *Service) newInvitation(ctx context.Context, actor Actor, u *User) (string, error) {
+func (s *Service) newInvitation(ctx context.Context, actor *Principal, u *User) (string, error) {
 	token := base64.RawURLEncoding.EncodeToString(randomBytes(32))
 	now := s.now().UTC()
 	inv := Invitation{
@@ -76,8 +76,8 @@ func (s *Service) Invitation(ctx context.Context, token string) (*Invitation, *U
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var inv Invitation
-	if err := s.db.Collection(colInvitations).FindOne(ctx, bson.D{{Key: "_id", Value: hashSecret(token)}}).Decode(&inv); err != nil {
+	inv, err := store.Get[Invitation](ctx, s.db.Collection(colInvitations), hashSecret(token))
+	if err != nil {
 		if fault.KindOf(notFound(err, "")) == fault.NotFound {
 			return nil, nil, gone
 		}
@@ -120,6 +120,6 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password, confirm
 		return nil, err
 	}
 	u.Status = StatusActive
-	s.audit(ctx, Actor{UserID: u.ID, Email: u.Email, IP: ip}, "invitation.accept", "user:"+u.ID, "")
+	s.audit(ctx, &Principal{UserID: u.ID, Email: u.Email, IP: ip}, "invitation.accept", "user:"+u.ID, "")
 	return u, nil
 }

@@ -93,7 +93,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (*User,
 	if err != nil {
 		return nil, err
 	}
-	actor := Actor{Email: lower, IP: ip}
+	actor := &Principal{Email: lower, IP: ip}
 	if wait > 0 {
 		s.audit(ctx, actor, "login.throttled", "", fmt.Sprintf("wait %s", wait.Round(time.Second)))
 		te := &ThrottledError{Wait: wait}
@@ -151,7 +151,7 @@ func (s *Service) Logout(ctx context.Context, p *Principal, ip string) error {
 	if err := s.EndSession(ctx, p.SessionID); err != nil {
 		return err
 	}
-	s.audit(ctx, ActorOf(p, ip), "logout", "user:"+p.UserID, "")
+	s.audit(ctx, p.From(ip), "logout", "user:"+p.UserID, "")
 	return nil
 }
 
@@ -163,8 +163,7 @@ func (s *Service) throttleWait(ctx context.Context, now time.Time, acctKey, ipKe
 		id   string
 		free int
 	}{{acctKey, accountFreeFailures}, {ipKey, addressFreeFailures}} {
-		var t throttleEntry
-		err := s.db.Collection(colThrottle).FindOne(ctx, bson.D{{Key: "_id", Value: k.id}}).Decode(&t)
+		t, err := store.Get[throttleEntry](ctx, s.db.Collection(colThrottle), k.id)
 		if err != nil {
 			if fault.KindOf(notFound(err, "")) == fault.NotFound {
 				continue
@@ -186,8 +185,7 @@ func (s *Service) recordFailure(ctx context.Context, now time.Time, keys ...stri
 	defer cancel()
 	c := s.db.Collection(colThrottle)
 	for _, k := range keys {
-		var t throttleEntry
-		err := c.FindOne(ctx, bson.D{{Key: "_id", Value: k}}).Decode(&t)
+		t, err := store.Get[throttleEntry](ctx, c, k)
 		if err != nil && fault.KindOf(notFound(err, "")) != fault.NotFound {
 			return err
 		}

@@ -154,7 +154,7 @@ func validEmail(s string) bool {
 
 // CreateOrg adds an organisation. A supplier reference already in use is a
 // field error.
-func (s *Service) CreateOrg(ctx context.Context, actor Actor, in OrgInput) (*Org, error) {
+func (s *Service) CreateOrg(ctx context.Context, actor *Principal, in OrgInput) (*Org, error) {
 	in.normalise()
 	if err := in.validate(); err != nil {
 		return nil, err
@@ -200,7 +200,7 @@ func (o *Org) Input() OrgInput {
 }
 
 // UpdateOrg changes an organisation's details.
-func (s *Service) UpdateOrg(ctx context.Context, actor Actor, id string, in OrgInput) (*Org, error) {
+func (s *Service) UpdateOrg(ctx context.Context, actor *Principal, id string, in OrgInput) (*Org, error) {
 	in.normalise()
 	if err := in.validate(); err != nil {
 		return nil, err
@@ -226,7 +226,7 @@ func (s *Service) UpdateOrg(ctx context.Context, actor Actor, id string, in OrgI
 
 // SetOrgActive activates or deactivates an organisation. Deactivating ends
 // the sessions of its users and stops its API tokens working.
-func (s *Service) SetOrgActive(ctx context.Context, actor Actor, id string, active bool) error {
+func (s *Service) SetOrgActive(ctx context.Context, actor *Principal, id string, active bool) error {
 	o, err := s.Org(ctx, id)
 	if err != nil {
 		return err
@@ -262,8 +262,8 @@ func (s *Service) Org(ctx context.Context, id string) (*Org, error) {
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var o Org
-	if err := s.db.Collection(colOrgs).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&o); err != nil {
+	o, err := store.Get[Org](ctx, s.db.Collection(colOrgs), id)
+	if err != nil {
 		return nil, notFound(err, "organisation")
 	}
 	return &o, nil

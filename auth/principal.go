@@ -1,6 +1,3 @@
-// Package auth owns people and organisations: users, provider
-// organisations, roles, passwords, sessions, API tokens, the authorization
-// policy and the audit log of security events.
 package auth
 
 // Role is what a person does for the council or for a provider.
@@ -43,8 +40,12 @@ func (r Role) Label() string {
 	return string(r)
 }
 
-// Principal is who is acting on a request: a signed-in person, or a
-// provider organisation's finance system acting through an API token.
+// Principal is who acts: a signed-in person, a provider organisation's
+// finance system acting through an API token, or the portal itself (an
+// admin command, an import, a background job; see System). It is the one
+// actor type: every service method that acts or reads on someone's behalf
+// takes a *Principal and decides visibility from it, so a handler cannot
+// forget. A nil *Principal is nobody: it may see nothing.
 type Principal struct {
 	UserID  string
 	Name    string
@@ -52,11 +53,49 @@ type Principal struct {
 	Role    Role
 	OrgID   string // the provider organisation; empty for council staff
 	OrgName string
-	Manager bool     // provider user who manages the organisation's users and tokens
-	Teams   []string // council teams (brokerage staff)
+	// ServiceTypes are the provider organisation's service types, for
+	// features that invite organisations by type (forums, notifications).
+	ServiceTypes []string
+	Manager      bool     // provider user who manages the organisation's users and tokens
+	Teams        []string // council teams (brokerage staff)
 
 	SessionID string // set for a browser session
 	TokenID   string // set when acting through an API token
+	IP        string // the address the request came from, for the audit log
+}
+
+// System is the portal acting on its own account, as council staff with
+// every staff power: an admin command, an import or a background job. name
+// is what records show as the actor.
+func System(name string) *Principal {
+	return &Principal{Name: name, Email: name, Role: RoleAdmin, IP: "local"}
+}
+
+// From is a copy of p acting from the address ip.
+func (p *Principal) From(ip string) *Principal {
+	if p == nil {
+		return &Principal{IP: ip}
+	}
+	c := *p
+	c.IP = ip
+	return &c
+}
+
+// IsProvider reports whether the principal acts for a provider
+// organisation (a provider user or an API token).
+func (p *Principal) IsProvider() bool { return p != nil && p.Role == RoleProvider }
+
+// DisplayName is the principal's name for records people read: the
+// person's name, or for an API token without one the organisation's
+// finance system.
+func (p *Principal) DisplayName() string {
+	if p == nil {
+		return ""
+	}
+	if p.Name == "" && p.TokenID != "" {
+		return p.OrgName + " finance system"
+	}
+	return p.Name
 }
 
 // IsStaff reports whether the principal is council staff.

@@ -56,8 +56,8 @@ func (s *Service) Session(ctx context.Context, id string, t SessionTimeouts) (*S
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var ss Session
-	if err := s.db.Collection(colSessions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&ss); err != nil {
+	ss, err := store.Get[Session](ctx, s.db.Collection(colSessions), id)
+	if err != nil {
 		return nil, notFound(err, "session")
 	}
 	now := s.now()

@@ -43,7 +43,7 @@ func hashSecret(secret string) string {
 
 // CreateToken makes a named API token for an organisation and returns the
 // record and the token itself, which is never shown again.
-func (s *Service) CreateToken(ctx context.Context, actor Actor, orgID, name string) (*APIToken, string, error) {
+func (s *Service) CreateToken(ctx context.Context, actor *Principal, orgID, name string) (*APIToken, string, error) {
 	name = strings.Join(strings.Fields(name), " ")
 	switch {
 	case name == "":
@@ -100,7 +100,7 @@ func (s *Service) Token(ctx context.Context, id string) (*APIToken, error) {
 }
 
 // RevokeToken stops a token working at once.
-func (s *Service) RevokeToken(ctx context.Context, actor Actor, t *APIToken) error {
+func (s *Service) RevokeToken(ctx context.Context, actor *Principal, t *APIToken) error {
 	if t.Revoked() {
 		return nil
 	}
@@ -124,8 +124,8 @@ func (s *Service) TokenPrincipal(ctx context.Context, secret string) (*Principal
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var t APIToken
-	if err := s.db.Collection(colTokens).FindOne(ctx, bson.D{{Key: "_id", Value: hashSecret(secret)}}).Decode(&t); err != nil {
+	t, err := store.Get[APIToken](ctx, s.db.Collection(colTokens), hashSecret(secret))
+	if err != nil {
 		if fault.KindOf(notFound(err, "")) == fault.NotFound {
 			return nil, bad
 		}
@@ -153,6 +153,7 @@ func (s *Service) TokenPrincipal(ctx context.Context, secret string) (*Principal
 	}
 	return &Principal{
 		Role: RoleProvider, OrgID: o.ID, OrgName: o.Name, TokenID: t.ID,
-		Name: "API token " + t.Name,
+		ServiceTypes: append([]string(nil), o.ServiceTypes...),
+		Name:         "API token " + t.Name,
 	}, nil
 }

@@ -136,7 +136,7 @@ func (s *Service) validateUser(ctx context.Context, in UserInput) error {
 // CreateUser adds a user. With a password (command line, demo) the user is
 // active at once; without one the user is invited and sets it through an
 // invitation (see Invite).
-func (s *Service) CreateUser(ctx context.Context, actor Actor, in UserInput, password string) (*User, error) {
+func (s *Service) CreateUser(ctx context.Context, actor *Principal, in UserInput, password string) (*User, error) {
 	in.normalise()
 	if err := s.validateUser(ctx, in); err != nil {
 		return nil, err
@@ -200,8 +200,8 @@ func (s *Service) User(ctx context.Context, id string) (*User, error) {
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var u User
-	if err := s.db.Collection(colUsers).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&u); err != nil {
+	u, err := store.Get[User](ctx, s.db.Collection(colUsers), id)
+	if err != nil {
 		return nil, notFound(err, "user")
 	}
 	return &u, nil
@@ -215,10 +215,11 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) 
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var entry struct {
+	type emailEntry struct {
 		UserID string `bson:"user_id"`
 	}
-	if err := s.db.Collection(colUserEmails).FindOne(ctx, bson.D{{Key: "_id", Value: lower}}).Decode(&entry); err != nil {
+	entry, err := store.Get[emailEntry](ctx, s.db.Collection(colUserEmails), lower)
+	if err != nil {
 		return nil, notFound(err, "user")
 	}
 	u, err := s.User(ctx, entry.UserID)
@@ -254,7 +255,7 @@ func (s *Service) users(ctx context.Context, filter bson.D) ([]User, error) {
 
 // UpdateUser changes a user's details. A changed role, organisation or
 // email ends the user's sessions, so the new access applies at once.
-func (s *Service) UpdateUser(ctx context.Context, actor Actor, id string, in UserInput) (*User, error) {
+func (s *Service) UpdateUser(ctx context.Context, actor *Principal, id string, in UserInput) (*User, error) {
 	in.normalise()
 	if err := s.validateUser(ctx, in); err != nil {
 		return nil, err
@@ -299,7 +300,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor Actor, id string, in Use
 
 // SetUserActive deactivates (ending every session at once) or reactivates
 // a user. An invited user who is reactivated stays invited.
-func (s *Service) SetUserActive(ctx context.Context, actor Actor, id string, active bool) error {
+func (s *Service) SetUserActive(ctx context.Context, actor *Principal, id string, active bool) error {
 	u, err := s.User(ctx, id)
 	if err != nil {
 		return err
@@ -334,7 +335,7 @@ func (s *Service) SetUserActive(ctx context.Context, actor Actor, id string, act
 
 // ChangePassword checks the current password, sets the new one and ends
 // the user's other sessions (keepSession stays signed in).
-func (s *Service) ChangePassword(ctx context.Context, actor Actor, userID, current, next, keepSession string) error {
+func (s *Service) ChangePassword(ctx context.Context, actor *Principal, userID, current, next, keepSession string) error {
 	u, err := s.User(ctx, userID)
 	if err != nil {
 		return err
@@ -431,7 +432,7 @@ func (s *Service) principalFor(ctx context.Context, userID string) (*Principal, 
 		if !o.Active {
 			return nil, fault.Unauthorizedf("Your organisation's account is not active")
 		}
-		p.OrgID, p.OrgName = o.ID, o.Name
+		p.OrgID, p.OrgName, p.ServiceTypes = o.ID, o.Name, append([]string(nil), o.ServiceTypes...)
 	}
 	return p, nil
 }

@@ -190,8 +190,8 @@ func sameContract(a, b *Contract) bool {
 }
 
 // CreateContract adds a contract to the register. Staff only.
-func (s *Service) CreateContract(ctx context.Context, actor Actor, in ContractInput) (Contract, error) {
-	if actor.Party != PartyStaff {
+func (s *Service) CreateContract(ctx context.Context, actor *auth.Principal, in ContractInput) (Contract, error) {
+	if !actor.IsStaff() {
 		return Contract{}, fault.Forbiddenf("Only council staff can change the contracts register")
 	}
 	if err := s.ensureLoaded(ctx); err != nil {
@@ -219,8 +219,8 @@ func (s *Service) CreateContract(ctx context.Context, actor Actor, in ContractIn
 
 // UpdateContract changes a contract. expectedVersion is the version the
 // form was shown with; a later change by someone else is a Conflict.
-func (s *Service) UpdateContract(ctx context.Context, actor Actor, id string, expectedVersion int, in ContractInput) (Contract, error) {
-	if actor.Party != PartyStaff {
+func (s *Service) UpdateContract(ctx context.Context, actor *auth.Principal, id string, expectedVersion int, in ContractInput) (Contract, error) {
+	if !actor.IsStaff() {
 		return Contract{}, fault.Forbiddenf("Only council staff can change the contracts register")
 	}
 	cur, err := s.Contract(ctx, actor, id)
@@ -294,8 +294,8 @@ func (e *RowsError) Unwrap() error {
 // within the batch) and nothing is written unless all are valid. Rows
 // identical to the register are left alone, so importing the same rows
 // again changes nothing. Errors are a *RowsError.
-func (s *Service) UpsertContracts(ctx context.Context, actor Actor, rows []ContractInput) (created, updated, unchanged int, err error) {
-	if actor.Party != PartyStaff {
+func (s *Service) UpsertContracts(ctx context.Context, actor *auth.Principal, rows []ContractInput) (created, updated, unchanged int, err error) {
+	if !actor.IsStaff() {
 		return 0, 0, 0, fault.Forbiddenf("Only council staff can change the contracts register")
 	}
 	if err := s.ensureLoaded(ctx); err != nil {
@@ -375,21 +375,21 @@ func (s *Service) UpsertContracts(ctx context.Context, actor Actor, rows []Contr
 
 // Contract returns one contract; a provider sees only its own (others are
 // NotFound).
-func (s *Service) Contract(ctx context.Context, actor Actor, id string) (Contract, error) {
+func (s *Service) Contract(ctx context.Context, actor *auth.Principal, id string) (Contract, error) {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return Contract{}, err
 	}
 	s.mu.RLock()
 	c, ok := s.contracts[id]
 	s.mu.RUnlock()
-	if !ok || !actor.canSee(c.OrgID) {
+	if !ok || !actor.CanSeeOrg(c.OrgID) {
 		return Contract{}, fault.NotFoundf("contract not found")
 	}
 	return *c, nil
 }
 
 // ContractByRef returns a contract by its reference (case-insensitive).
-func (s *Service) ContractByRef(ctx context.Context, actor Actor, ref string) (Contract, error) {
+func (s *Service) ContractByRef(ctx context.Context, actor *auth.Principal, ref string) (Contract, error) {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return Contract{}, err
 	}
@@ -410,7 +410,7 @@ type ContractFilter struct {
 }
 
 // Contracts lists contracts the actor may see, by reference.
-func (s *Service) Contracts(ctx context.Context, actor Actor, f ContractFilter) ([]Contract, error) {
+func (s *Service) Contracts(ctx context.Context, actor *auth.Principal, f ContractFilter) ([]Contract, error) {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return nil, err
 	}
@@ -418,7 +418,7 @@ func (s *Service) Contracts(ctx context.Context, actor Actor, f ContractFilter) 
 	s.mu.RLock()
 	var out []Contract
 	for _, c := range s.contracts {
-		if !actor.canSee(c.OrgID) || (f.OrgID != "" && c.OrgID != f.OrgID) || (f.ActiveOnly && c.Status != ContractActive) {
+		if !actor.CanSeeOrg(c.OrgID) || (f.OrgID != "" && c.OrgID != f.OrgID) || (f.ActiveOnly && c.Status != ContractActive) {
 			continue
 		}
 		if q != "" && !strings.Contains(strings.ToLower(c.Reference+"\x00"+c.Title+"\x00"+c.OrgName+"\x00"+c.SupplierRef), q) {

@@ -8,6 +8,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 )
 
@@ -81,8 +82,8 @@ func noonLondon(d string) time.Time {
 // received date and gross is counted unchanged, so importing the same file
 // again changes nothing. Errors are a *RowsError. The history says it was
 // imported.
-func (s *Service) ImportHistorical(ctx context.Context, actor Actor, rows []HistoricalInvoice) (created, unchanged int, err error) {
-	if actor.Party != PartyStaff {
+func (s *Service) ImportHistorical(ctx context.Context, actor *auth.Principal, rows []HistoricalInvoice) (created, unchanged int, err error) {
+	if !actor.IsStaff() {
 		return 0, 0, fault.Forbiddenf("Only council staff can import invoices")
 	}
 	if err := s.ensureLoaded(ctx); err != nil {
@@ -96,7 +97,7 @@ func (s *Service) ImportHistorical(ctx context.Context, actor Actor, rows []Hist
 	}
 	seen := map[string]int{}
 	var out []Invoice
-	by := actor.Name
+	by := actor.DisplayName()
 	if by == "" {
 		by = "Import"
 	}
@@ -249,11 +250,7 @@ func (s *Service) insertInvoices(ctx context.Context, invs []Invoice) error {
 		var nums, docs, events []any
 		for _, inv := range part {
 			nums = append(nums, numberDoc{ID: inv.OrgID + ":" + inv.NumberKey, InvoiceID: inv.ID, CreatedAt: inv.ReceivedAt})
-			rec, err := toRecord(&inv)
-			if err != nil {
-				return err
-			}
-			docs = append(docs, rec)
+			docs = append(docs, docOf(&inv))
 			for _, ev := range inv.History {
 				events = append(events, eventDoc{ID: eventID(inv.ID, ev.Seq), InvoiceID: inv.ID, Event: ev})
 			}

@@ -12,7 +12,9 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"careportal/auth"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/store"
 )
 
@@ -107,7 +109,7 @@ func CheckPDF(data []byte) error {
 
 // buildInvoice validates the input against the contract and returns the
 // invoice it describes (without ids or history).
-func (s *Service) buildInvoice(ctx context.Context, actor Actor, in SubmitInput, now time.Time) (Invoice, error) {
+func (s *Service) buildInvoice(ctx context.Context, actor *auth.Principal, in SubmitInput, now time.Time) (Invoice, error) {
 	var inv Invoice
 	found := map[string]string{}
 	for _, fe := range fault.FieldsOf(s.v.Struct(in)) {
@@ -182,7 +184,7 @@ func (s *Service) buildInvoice(ctx context.Context, actor Actor, in SubmitInput,
 			inv.GrossPence, grossOK = inv.NetPence+inv.VATPence, true
 		}
 		if grossOK && inv.GrossPence != inv.NetPence+inv.VATPence {
-			add("gross", fmt.Sprintf("Total including VAT must equal the net amount plus VAT (£%s)", FormatPence(inv.NetPence+inv.VATPence)))
+			add("gross", fmt.Sprintf("Total including VAT must equal the net amount plus VAT (%s)", format.Pence(inv.NetPence+inv.VATPence)))
 		}
 		if grossOK && inv.GrossPence == 0 {
 			add("gross", "Total including VAT must be more than £0")
@@ -234,8 +236,8 @@ func cleanFileName(n string) string {
 // invoice_numbers/{org}:{number}: a duplicate key means the provider already
 // has that invoice (*DuplicateInvoiceError). Nothing is left half-written if
 // a later insert fails.
-func (s *Service) SubmitInvoice(ctx context.Context, actor Actor, in SubmitInput) (Invoice, error) {
-	if actor.Party != PartyProvider || actor.OrgID == "" {
+func (s *Service) SubmitInvoice(ctx context.Context, actor *auth.Principal, in SubmitInput) (Invoice, error) {
+	if !actor.IsProvider() || actor.OrgID == "" {
 		return Invoice{}, fault.Forbiddenf("Only a provider organisation can submit its invoices")
 	}
 	if err := s.ensureLoaded(ctx); err != nil {
@@ -270,20 +272,26 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor Actor, in SubmitInput
 	if source == "" {
 		source = "portal"
 	}
-	inv.apply(Event{Seq: 1, At: now, Date: inv.ReceivedDate, ByID: actor.UserID, ByName: actor.Name, By: actor.Party, To: StatusSubmitted, Note: inv.Note, Source: source})
+	inv.apply(Event{Seq: 1, At: now, Date: inv.ReceivedDate, ByID: actor.UserID, ByName: actor.DisplayName(), By: PartyOf(actor), To: StatusSubmitted, Note: inv.Note, Source: source})
 
-	pid := eventID(inv.ID, 1)
-	if _, err := s.db.Collection(colInvoicePending).InsertOne(ctx, pendingDoc{ID: pid, InvoiceID: inv.ID, Seq: 1, NumberID: inv.OrgID + ":" + inv.NumberKey, At: now}); err != nil {
+	// The intent record first (its claim, the invoice number, is released
+	// by repair if this stops before the snapshot is written), then the
+	// number, the file, the event and the snapshot.
+	numberID := inv.OrgID + ":" + inv.NumberKey
+	if err := s.changes.Begin(ctx, inv.ID, 1, numberID, now); err != nil {
 		return Invoice{}, fmt.Errorf("payments: recording the submission: %w", err)
 	}
-	defer s.clearPending(ctx, pid)
+	defer s.changes.Finish(ctx, inv.ID, 1)
 	if err := s.claimNumber(ctx, actor, &inv); err != nil {
 		return Invoice{}, err
 	}
-	undo := func() {
-		uctx, ucancel := context.WithTimeout(context.WithoutCancel(ctx), store.CallTimeout)
+	undo := func(event bool) {
+		uctx, ucancel := store.CallContext(context.WithoutCancel(ctx))
 		defer ucancel()
-		_, _ = s.db.Collection(colInvoiceNumbers).DeleteOne(uctx, bson.D{{Key: "_id", Value: inv.OrgID + ":" + inv.NumberKey}})
+		if event {
+			_, _ = s.db.Collection(colInvoiceEvents).DeleteOne(uctx, bson.D{{Key: "_id", Value: eventID(inv.ID, 1)}})
+		}
+		_, _ = s.db.Collection(colInvoiceNumbers).DeleteOne(uctx, bson.D{{Key: "_id", Value: numberID}})
 		if inv.FileID != "" {
 			_, _ = s.db.Collection(colInvoiceFiles).DeleteOne(uctx, bson.D{{Key: "_id", Value: inv.FileID}})
 		}
@@ -293,27 +301,26 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor Actor, in SubmitInput
 		_, err := s.db.Collection(colInvoiceFiles).InsertOne(ctx, fileDoc{ID: inv.FileID, OrgID: inv.OrgID, InvoiceID: inv.ID, Name: inv.FileName,
 			Size: inv.FileSize, ContentType: "application/pdf", Data: in.File.Data, UploadedAt: now})
 		if err != nil {
-			undo()
+			undo(false)
 			return Invoice{}, fmt.Errorf("payments: saving the invoice file: %w", err)
 		}
 	}
-	if err := s.insertSnapshot(ctx, &inv); err != nil {
-		undo()
+	if err := s.changes.AppendEvent(ctx, inv.ID, 1, inv.History[0]); err != nil {
+		undo(false)
+		return Invoice{}, fmt.Errorf("payments: saving the invoice: %w", err)
+	}
+	if err := s.changes.WriteSnapshot(ctx, inv.ID, &inv, true); err != nil {
+		undo(true)
 		return Invoice{}, fmt.Errorf("payments: saving the invoice: %w", err)
 	}
 	s.putInvoice(&inv)
-	if _, err := s.db.Collection(colInvoiceEvents).InsertOne(ctx, eventDoc{ID: eventID(inv.ID, 1), InvoiceID: inv.ID, Event: inv.History[0]}); err != nil {
-		// The snapshot holds the event; the pending record is kept (the
-		// deferred clear may fail too) so that start-up repair writes it.
-		s.log.Error("payments: writing the submission event failed; it will be repaired at start-up", "invoice", inv.ID, "err", err)
-	}
 	return inv, nil
 }
 
 // claimNumber inserts the invoice number document. A duplicate means the
 // provider has the invoice already — unless the document is left over from
 // a submission that failed half-way, which is cleared and claimed again.
-func (s *Service) claimNumber(ctx context.Context, actor Actor, inv *Invoice) error {
+func (s *Service) claimNumber(ctx context.Context, actor *auth.Principal, inv *Invoice) error {
 	id := inv.OrgID + ":" + inv.NumberKey
 	for attempt := 0; attempt < 2; attempt++ {
 		_, err := s.db.Collection(colInvoiceNumbers).InsertOne(ctx, numberDoc{ID: id, InvoiceID: inv.ID, CreatedAt: inv.ReceivedAt})
@@ -365,17 +372,41 @@ func (s *Service) invoiceByID(ctx context.Context, id string) (Invoice, error) {
 
 // Invoice returns one invoice with its history. A provider asking for
 // another organisation's invoice gets NotFound.
-func (s *Service) Invoice(ctx context.Context, actor Actor, id string) (Invoice, error) {
+func (s *Service) Invoice(ctx context.Context, actor *auth.Principal, id string) (Invoice, error) {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return Invoice{}, err
 	}
 	s.mu.RLock()
 	inv, ok := s.invoices[id]
 	s.mu.RUnlock()
-	if !ok || !actor.canSee(inv.OrgID) {
+	if !ok || !actor.CanSeeOrg(inv.OrgID) {
 		return Invoice{}, fault.NotFoundf("invoice not found")
 	}
-	return *inv, nil
+	return s.fullHistory(ctx, inv)
+}
+
+// fullHistory returns the invoice with its whole history: the read model
+// holds, for invoices loaded from the store, only what the snapshot keeps
+// of each step; the events are read by _id and kept for next time.
+func (s *Service) fullHistory(ctx context.Context, inv *Invoice) (Invoice, error) {
+	if !inv.partial {
+		return *inv, nil
+	}
+	full, err := s.withEvents(ctx, *inv)
+	if err != nil {
+		return Invoice{}, err
+	}
+	// Same version, more history: swap it in without bumping the
+	// generation, so queues and counts are not recomputed for it.
+	s.mu.Lock()
+	if cur, ok := s.invoices[full.ID]; ok && cur.Version == full.Version {
+		s.invoices[full.ID] = &full
+		if i, ok := s.pos[full.ID]; ok {
+			s.all[i] = &full
+		}
+	}
+	s.mu.Unlock()
+	return full, nil
 }
 
 // FindInvoiceByNumber returns the organisation's invoice with that number
@@ -395,7 +426,7 @@ func (s *Service) FindInvoiceByNumber(ctx context.Context, orgID, number string)
 
 // InvoiceFile returns the invoice's PDF: name and bytes. Only the owning
 // organisation and staff may have it.
-func (s *Service) InvoiceFile(ctx context.Context, actor Actor, invoiceID string) (name string, data []byte, err error) {
+func (s *Service) InvoiceFile(ctx context.Context, actor *auth.Principal, invoiceID string) (name string, data []byte, err error) {
 	inv, err := s.Invoice(ctx, actor, invoiceID)
 	if err != nil {
 		return "", nil, err
@@ -477,6 +508,10 @@ type InvoiceFilter struct {
 	// OldestFirst sorts by received date ascending (work queues); the
 	// default is newest first.
 	OldestFirst bool
+	// WithHistory gives each invoice of the page its whole history (who,
+	// when, notes: the events, read by _id). Without it an invoice's
+	// History may hold only the day and status of each step.
+	WithHistory bool
 }
 
 // InvoicePage is one page of a list.
@@ -489,21 +524,21 @@ type InvoicePage struct {
 
 // ListInvoices lists the invoices the actor may see that match the filter,
 // one page of perPage (1-200) at a time. Served from the read model.
-func (s *Service) ListInvoices(ctx context.Context, actor Actor, f InvoiceFilter, page, perPage int) (InvoicePage, error) {
+func (s *Service) ListInvoices(ctx context.Context, actor *auth.Principal, f InvoiceFilter, page, perPage int) (InvoicePage, error) {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return InvoicePage{}, err
 	}
 	if perPage < 1 || perPage > 200 {
 		perPage = 50
 	}
-	if actor.Party != PartyStaff {
+	if !actor.IsStaff() {
 		f.OrgID = actor.OrgID
 		if f.OrgID == "" {
 			return InvoicePage{}, fault.NotFoundf("invoice not found")
 		}
 	}
 	today := LondonDay(s.now())
-	if f.Queue != "" && f.OldestFirst && f == (InvoiceFilter{Queue: f.Queue, OldestFirst: true}) && actor.Party == PartyStaff {
+	if f.Queue != "" && f.OldestFirst && f == (InvoiceFilter{Queue: f.Queue, OldestFirst: true}) && actor.IsStaff() {
 		return pageOf(s.queueList(f.Queue, today), page, perPage), nil
 	}
 	q := strings.ToLower(strings.TrimSpace(f.Search))
@@ -571,7 +606,17 @@ func (s *Service) ListInvoices(ctx context.Context, actor Actor, f InvoiceFilter
 		}
 		return (a.ID < b.ID) == f.OldestFirst
 	})
-	return pageOf(matches, page, perPage), nil
+	out := pageOf(matches, page, perPage)
+	if f.WithHistory {
+		for i := range out.Invoices {
+			full, err := s.fullHistory(ctx, &out.Invoices[i])
+			if err != nil {
+				return InvoicePage{}, err
+			}
+			out.Invoices[i] = full
+		}
+	}
+	return out, nil
 }
 
 func pageOf(matches []*Invoice, page, perPage int) InvoicePage {

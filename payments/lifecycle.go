@@ -2,7 +2,8 @@ package payments
 
 import "fmt"
 
-// Status is where an invoice is in its lifecycle (DESIGN.md section 5).
+// Status is where an invoice is in its lifecycle (see the package
+// documentation).
 type Status string
 
 const (
@@ -80,8 +81,8 @@ type step struct {
 	needsDate bool // the expected payment date (scheduled) or payment date (paid)
 }
 
-// lifecycle is the whole table of allowed steps: DESIGN.md section 5's
-// diagram, plus three arrows it implies:
+// lifecycle is the whole table of allowed steps: the package
+// documentation's diagram, plus three arrows it implies:
 //
 //   - queried -> rejected: a query may show that the invoice cannot be paid
 //     (wrong contract, service not delivered) without it going back to

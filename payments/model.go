@@ -2,12 +2,12 @@ package payments
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 	"unicode"
 
 	"careportal/auth"
+	"careportal/portal/store"
 )
 
 // Collections the payments domain owns.
@@ -28,36 +28,17 @@ type Orgs interface {
 	Orgs(ctx context.Context) ([]auth.Org, error)
 }
 
-// Actor is who takes an action: a person (or a provider's API token) or an
-// import run by staff.
-type Actor struct {
-	UserID string
-	Name   string
-	Party  Party
-	OrgID  string // the provider organisation, for PartyProvider
-}
-
-// ActorOf is the actor for a signed-in principal.
-func ActorOf(p *auth.Principal) Actor {
-	if p == nil {
-		return Actor{}
+// PartyOf is the party an actor takes steps as: council staff (people,
+// imports and jobs, see auth.System) or a provider organisation (its users
+// and API tokens). Anyone else is no party and may take no step.
+func PartyOf(p *auth.Principal) Party {
+	switch {
+	case p.IsStaff():
+		return PartyStaff
+	case p.IsProvider():
+		return PartyProvider
 	}
-	a := Actor{UserID: p.UserID, Name: p.Name, Party: PartyStaff, OrgID: p.OrgID}
-	if !p.IsStaff() {
-		a.Party = PartyProvider
-	}
-	if a.Name == "" && p.TokenID != "" {
-		a.Name = p.OrgName + " finance system"
-	}
-	return a
-}
-
-// canSee reports whether the actor may see objects of organisation orgID.
-func (a Actor) canSee(orgID string) bool {
-	if a.Party == PartyStaff {
-		return true
-	}
-	return a.Party == PartyProvider && a.OrgID != "" && a.OrgID == orgID
+	return 0
 }
 
 // ServiceType is the kind of care a contract buys.
@@ -178,14 +159,15 @@ type eventDoc struct {
 	Event     `bson:",inline"`
 }
 
-// eventID is an event's fixed id: the invoice id and the zero-padded
-// sequence number, so a second writer of the same step collides on _id.
-func eventID(invoiceID string, seq int) string {
-	return fmt.Sprintf("%s:%06d", invoiceID, seq)
-}
+// eventID is an event's fixed id (store.EventID): the invoice id and the
+// zero-padded sequence number, so a second writer of the same step
+// collides on _id.
+func eventID(invoiceID string, seq int) string { return store.EventID(invoiceID, seq) }
 
 // Invoice is the snapshot of one invoice: its fields, where it is now and
-// its whole history. It is rebuilt from the events when behind them.
+// its history. It is rebuilt from the events when behind them. It is
+// stored as an invoiceDoc (record.go); its own bson tags are the layout of
+// the single-blob records of older versions, read only by their migration.
 type Invoice struct {
 	ID            string `bson:"_id"`
 	OrgID         string `bson:"org_id"`
@@ -227,6 +209,10 @@ type Invoice struct {
 
 	History   []Event   `bson:"history"`
 	UpdatedAt time.Time `bson:"updated_at"`
+
+	// partial: History holds only what the stored snapshot keeps of each
+	// step (day, statuses, payment); Service.Invoice reads the events.
+	partial bool
 }
 
 // Overdue reports whether the council owes the invoice after its due date.

@@ -2,179 +2,290 @@ package payments
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
-	"careportal/portal/fault"
 	"careportal/portal/store"
 )
 
-// invoiceRecord is how an invoice snapshot is stored: a few plain fields
-// to find and poll by, and the whole Invoice (history included) as one
-// BSON document in Doc.
+// invoiceDoc is how an invoice snapshot is stored: every field a person or
+// a report may ask about is its own BSON field — amounts in pence (int64),
+// calendar days as BSON dates at midnight UTC, snake_case names — so that
+// MongoDB users can query and index invoices, e.g.
 //
-// Why: FerretDB 1.24 decodes every field of every document it scans, and
-// nested arrays of documents are slow to decode. Measured on 30,000
-// invoices with their history as nested documents (about 4 KB each in
-// FerretDB's format) a full read took over a minute on a busy 2-core
-// machine; stored as one binary field it takes a few seconds. The snapshot
-// is derived data (the events are the truth), so nothing is lost by
-// storing it opaquely.
-type invoiceRecord struct {
-	ID        string    `bson:"_id"`
-	OrgID     string    `bson:"org_id"`
-	Status    Status    `bson:"status"`
-	Version   int       `bson:"version"`
+//	db.invoices.find({status: "approved", gross_pence: {$gt: 100000}})
+//
+// The history is not nested: its events are in invoice_events (the truth),
+// read by _id (invoiceID:seq) for the invoice page. The snapshot keeps only
+// the day and status of each step (steps_on, steps_to: two arrays of
+// scalars, which FerretDB decodes quickly), which is what lists and the
+// payment-performance figures need.
+type invoiceDoc struct {
+	ID            string    `bson:"_id"`
+	OrgID         string    `bson:"org_id"`
+	OrgName       string    `bson:"org_name"`
+	SupplierRef   string    `bson:"supplier_ref"`
+	ContractID    string    `bson:"contract_id"`
+	ContractRef   string    `bson:"contract_ref"`
+	ContractTitle string    `bson:"contract_title"`
+	Number        string    `bson:"number"`
+	NumberKey     string    `bson:"number_key"`
+	InvoiceDate   time.Time `bson:"invoice_date,omitempty"`
+	PeriodStart   time.Time `bson:"period_start,omitempty"`
+	PeriodEnd     time.Time `bson:"period_end,omitempty"`
+	NetPence      int64     `bson:"net_pence"`
+	VATPence      int64     `bson:"vat_pence"`
+	GrossPence    int64     `bson:"gross_pence"`
+	Reference     string    `bson:"reference,omitempty"`
+	Note          string    `bson:"note,omitempty"`
+	FileID        string    `bson:"file_id,omitempty"`
+	FileName      string    `bson:"file_name,omitempty"`
+	FileSize      int64     `bson:"file_size,omitempty"`
+
+	ReceivedAt   time.Time `bson:"received_at"`
+	ReceivedDate time.Time `bson:"received_date,omitempty"`
+	TermsDays    int       `bson:"terms_days"`
+	DueDate      time.Time `bson:"due_date,omitempty"`
+	OwnDueDate   time.Time `bson:"own_due_date,omitempty"`
+
+	Status           Status    `bson:"status"`
+	Version          int       `bson:"version"`
+	ApprovedDate     time.Time `bson:"approved_date,omitempty"`
+	ScheduledDate    time.Time `bson:"scheduled_date,omitempty"`
+	PaidDate         time.Time `bson:"paid_date,omitempty"`
+	PaidPence        int64     `bson:"paid_pence,omitempty"`
+	PaymentReference string    `bson:"payment_reference,omitempty"`
+	PaymentSource    string    `bson:"payment_source,omitempty"`
+	Reason           string    `bson:"reason,omitempty"`
+	Imported         bool      `bson:"imported,omitempty"`
+
+	// Who submitted it, and through what: the submission event can be
+	// rewritten from the snapshot if its own write failed.
+	SubmittedByID   string `bson:"submitted_by_id,omitempty"`
+	SubmittedByName string `bson:"submitted_by_name,omitempty"`
+	SubmittedBy     Party  `bson:"submitted_by,omitempty"`
+	Source          string `bson:"source,omitempty"`
+	// SubmissionNote is the submission event's note where it is not the
+	// invoice's own (imports say "Imported").
+	SubmissionNote string `bson:"submission_note,omitempty"`
+
+	// StepsOn and StepsTo are the day and the status of each step, in order.
+	StepsOn []time.Time `bson:"steps_on"`
+	StepsTo []Status    `bson:"steps_to"`
+
 	UpdatedAt time.Time `bson:"updated_at"`
-	Doc       []byte    `bson:"doc"`
 }
 
-func toRecord(inv *Invoice) (invoiceRecord, error) {
-	doc, err := bson.Marshal(inv)
+// dayTime is a "YYYY-MM-DD" day as a BSON date (midnight UTC); zero when
+// empty.
+func dayTime(day string) time.Time {
+	t, err := time.Parse(time.DateOnly, day)
 	if err != nil {
-		return invoiceRecord{}, fmt.Errorf("payments: encoding invoice %s: %w", inv.ID, err)
+		return time.Time{}
 	}
-	return invoiceRecord{ID: inv.ID, OrgID: inv.OrgID, Status: inv.Status, Version: inv.Version, UpdatedAt: inv.UpdatedAt, Doc: doc}, nil
+	return t
 }
 
-func (r *invoiceRecord) invoice() (Invoice, error) {
-	var inv Invoice
-	if err := bson.Unmarshal(r.Doc, &inv); err != nil {
-		return Invoice{}, fmt.Errorf("payments: decoding invoice %s: %w", r.ID, err)
+func dayString(t time.Time) string {
+	if t.IsZero() {
+		return ""
 	}
-	return inv, nil
+	return t.UTC().Format(time.DateOnly)
 }
 
-func (s *Service) insertSnapshot(ctx context.Context, inv *Invoice) error {
-	rec, err := toRecord(inv)
-	if err != nil {
-		return err
+func docOf(inv *Invoice) invoiceDoc {
+	d := invoiceDoc{
+		ID: inv.ID, OrgID: inv.OrgID, OrgName: inv.OrgName, SupplierRef: inv.SupplierRef,
+		ContractID: inv.ContractID, ContractRef: inv.ContractRef, ContractTitle: inv.ContractTitle,
+		Number: inv.Number, NumberKey: inv.NumberKey,
+		InvoiceDate: dayTime(inv.InvoiceDate), PeriodStart: dayTime(inv.PeriodStart), PeriodEnd: dayTime(inv.PeriodEnd),
+		NetPence: inv.NetPence, VATPence: inv.VATPence, GrossPence: inv.GrossPence,
+		Reference: inv.Reference, Note: inv.Note, FileID: inv.FileID, FileName: inv.FileName, FileSize: inv.FileSize,
+		ReceivedAt: inv.ReceivedAt, ReceivedDate: dayTime(inv.ReceivedDate), TermsDays: inv.TermsDays,
+		DueDate: dayTime(inv.DueDate), OwnDueDate: dayTime(inv.OwnDueDate),
+		Status: inv.Status, Version: inv.Version, ApprovedDate: dayTime(inv.ApprovedDate),
+		ScheduledDate: dayTime(inv.ScheduledDate), PaidDate: dayTime(inv.PaidDate), PaidPence: inv.PaidPence,
+		PaymentReference: inv.PaymentReference, PaymentSource: inv.PaymentSource, Reason: inv.Reason, Imported: inv.Imported,
+		StepsOn: make([]time.Time, 0, len(inv.History)), StepsTo: make([]Status, 0, len(inv.History)),
+		UpdatedAt: inv.UpdatedAt,
 	}
-	_, err = s.db.Collection(colInvoices).InsertOne(ctx, rec)
-	return err
+	for _, ev := range inv.History {
+		if ev.Seq == 1 {
+			d.SubmittedByID, d.SubmittedByName, d.SubmittedBy, d.Source = ev.ByID, ev.ByName, ev.By, ev.Source
+			if ev.Note != inv.Note {
+				d.SubmissionNote = ev.Note
+			}
+		}
+		on := dayTime(ev.Date)
+		if on.IsZero() {
+			on = dayTime(LondonDay(ev.At))
+		}
+		d.StepsOn = append(d.StepsOn, on)
+		d.StepsTo = append(d.StepsTo, ev.To)
+	}
+	return d
 }
 
-func (s *Service) replaceSnapshot(ctx context.Context, inv *Invoice) error {
-	rec, err := toRecord(inv)
-	if err != nil {
-		return err
+// invoice is the snapshot as the read model holds it. Its History has one
+// entry per step, with what the snapshot knows of it: the day, the
+// statuses, the payment details of the paid step, and who submitted it;
+// Service.Invoice replaces it with the full events.
+func (d *invoiceDoc) invoice() Invoice {
+	inv := Invoice{
+		ID: d.ID, OrgID: d.OrgID, OrgName: d.OrgName, SupplierRef: d.SupplierRef,
+		ContractID: d.ContractID, ContractRef: d.ContractRef, ContractTitle: d.ContractTitle,
+		Number: d.Number, NumberKey: d.NumberKey,
+		InvoiceDate: dayString(d.InvoiceDate), PeriodStart: dayString(d.PeriodStart), PeriodEnd: dayString(d.PeriodEnd),
+		NetPence: d.NetPence, VATPence: d.VATPence, GrossPence: d.GrossPence,
+		Reference: d.Reference, Note: d.Note, FileID: d.FileID, FileName: d.FileName, FileSize: d.FileSize,
+		ReceivedAt: d.ReceivedAt, ReceivedDate: dayString(d.ReceivedDate), TermsDays: d.TermsDays,
+		DueDate: dayString(d.DueDate), OwnDueDate: dayString(d.OwnDueDate),
+		Status: d.Status, Version: d.Version, ApprovedDate: dayString(d.ApprovedDate),
+		ScheduledDate: dayString(d.ScheduledDate), PaidDate: dayString(d.PaidDate), PaidPence: d.PaidPence,
+		PaymentReference: d.PaymentReference, PaymentSource: d.PaymentSource, Reason: d.Reason, Imported: d.Imported,
+		UpdatedAt: d.UpdatedAt, partial: true,
 	}
-	_, err = s.db.Collection(colInvoices).ReplaceOne(ctx, bson.D{{Key: "_id", Value: inv.ID}}, rec)
-	return err
+	n := min(len(d.StepsOn), len(d.StepsTo))
+	inv.History = make([]Event, n)
+	var from Status
+	for i := 0; i < n; i++ {
+		ev := Event{Seq: i + 1, Date: dayString(d.StepsOn[i]), From: from, To: d.StepsTo[i]}
+		switch {
+		case i == 0:
+			ev.At, ev.ByID, ev.ByName, ev.By, ev.Note, ev.Source = d.ReceivedAt, d.SubmittedByID, d.SubmittedByName, d.SubmittedBy, d.Note, d.Source
+			if d.SubmissionNote != "" {
+				ev.Note = d.SubmissionNote
+			}
+		case i == n-1:
+			ev.At = d.UpdatedAt
+		}
+		switch ev.To {
+		case StatusScheduled:
+			ev.ScheduledDate = inv.ScheduledDate
+		case StatusPaid:
+			ev.PaymentDate, ev.AmountPence, ev.Reference, ev.Source = inv.PaidDate, d.PaidPence, d.PaymentReference, d.PaymentSource
+		}
+		inv.History[i] = ev
+		from = ev.To
+	}
+	return inv
+}
+
+func decodeInvoice(raw bson.Raw) (Invoice, error) {
+	var d invoiceDoc
+	if err := bson.Unmarshal(raw, &d); err != nil {
+		return Invoice{}, fmt.Errorf("payments: decoding an invoice: %w", err)
+	}
+	return d.invoice(), nil
+}
+
+// pendingDoc is the payments view of store.Pending: the intent record of
+// a change in flight, whose claim is the invoice number's _id for a
+// submission.
+type pendingDoc struct {
+	ID        string    `bson:"_id"` // invoiceID:seq
+	InvoiceID string    `bson:"entity"`
+	Seq       int       `bson:"seq"`
+	NumberID  string    `bson:"claim,omitempty"`
+	At        time.Time `bson:"at"`
+}
+
+// changes is the event-plus-snapshot step of invoices (store.Changes).
+func (s *Service) newChanges() *store.Changes[Invoice, Event] {
+	return &store.Changes[Invoice, Event]{
+		Events: s.db.Collection(colInvoiceEvents), Snapshots: s.db.Collection(colInvoices), Pending: s.db.Collection(colInvoicePending),
+		EntityField: "invoice_id", Conflict: ErrChanged, Log: s.log,
+		Apply:   func(inv *Invoice, ev Event) { inv.apply(ev) },
+		Version: func(inv *Invoice) int { return inv.Version },
+		Encode:  func(inv *Invoice) (any, error) { return docOf(inv), nil },
+		Decode:  decodeInvoice,
+		Rewrite: func(inv *Invoice, seq int) (Event, bool) {
+			if seq != 1 || len(inv.History) == 0 {
+				return Event{}, false
+			}
+			return inv.History[0], true
+		},
+		Undo: func(ctx context.Context, p store.Pending) error {
+			_, err := s.db.Collection(colInvoiceNumbers).DeleteOne(ctx, bson.D{{Key: "_id", Value: p.Claim}, {Key: "invoice_id", Value: p.Entity}})
+			return err
+		},
+		Written: func(inv *Invoice) { s.putInvoice(inv) },
+		Repaired: func(inv *Invoice) {
+			if s.invoicesRM.Loaded() {
+				s.putInvoice(inv)
+			}
+		},
+	}
 }
 
 // readSnapshot reads one snapshot from the store by bare _id.
 func (s *Service) readSnapshot(ctx context.Context, id string) (Invoice, error) {
-	var rec invoiceRecord
-	if err := s.db.Collection(colInvoices).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&rec); err != nil {
-		return Invoice{}, notFoundOr(err, "invoice")
-	}
-	return rec.invoice()
+	inv, err := s.changes.Snapshot(ctx, id)
+	return inv, store.NotFoundAs(err, "invoice")
 }
 
-func (s *Service) readSnapshots(ctx context.Context, filter any) ([]Invoice, error) {
-	recs, err := store.FindAll[invoiceRecord](ctx, s.db.Collection(colInvoices), filter)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Invoice, 0, len(recs))
-	for i := range recs {
-		inv, err := recs[i].invoice()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, inv)
-	}
-	return out, nil
-}
-
-// pendingDoc is the intent log of a change in flight: written before the
-// event (its _id is the event's, so two writers of the same step collide
-// here first) and removed once the snapshot is written. What is left at
-// start-up marks the only invoices that can be out of step with their
-// events, so repair never scans the events.
-type pendingDoc struct {
-	ID        string    `bson:"_id"` // invoiceID:seq
-	InvoiceID string    `bson:"invoice_id"`
-	Seq       int       `bson:"seq"`
-	NumberID  string    `bson:"number_id,omitempty"` // for a submission: the invoice number claimed
-	At        time.Time `bson:"at"`
-}
-
-func (s *Service) clearPending(ctx context.Context, id string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+// withEvents replaces the invoice's History with its events, read by _id
+// from invoice_events (one point lookup per step).
+func (s *Service) withEvents(ctx context.Context, inv Invoice) (Invoice, error) {
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	if _, err := s.db.Collection(colInvoicePending).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
-		s.log.Error("payments: clearing a finished change failed; start-up will check it", "change", id, "err", err)
+	evs, err := s.changes.History(ctx, inv.ID, inv.Version)
+	if err != nil {
+		return Invoice{}, fmt.Errorf("payments: reading the history of invoice %s: %w", inv.ID, err)
+	}
+	if len(evs) == inv.Version {
+		inv.History, inv.partial = evs, false
+	}
+	return inv, nil
+}
+
+// legacyRecord is how invoices were stored before they were documents: a
+// few plain fields and the whole Invoice, history included, as one BSON
+// document in doc.
+type legacyRecord struct {
+	ID  string `bson:"_id"`
+	Doc []byte `bson:"doc"`
+}
+
+// migrations are the one-time changes to stores written by older versions.
+func (s *Service) migrations() []store.Migration {
+	return []store.Migration{
+		{ID: "payments/invoice-pending-fields", Run: func(ctx context.Context, db *mongo.Database) error {
+			return store.RenameFields(ctx, db.Collection(colInvoicePending), map[string]string{"invoice_id": "entity", "number_id": "claim"})
+		}},
+		{ID: "payments/invoice-documents", Run: migrateInvoiceDocuments},
 	}
 }
 
-// repairPending finishes or undoes the changes a crash left in flight: the
-// snapshot catches up with its events (events are the truth), a submission
-// event missing from the store is written from the snapshot, and a
-// submission that never wrote its snapshot releases its invoice number.
-//
-// At start-up every record is repaired (before=zero); Poll repairs those
-// older than a minute, left by another instance that stopped mid-change.
-func (s *Service) repairPending(ctx context.Context, before time.Time) error {
-	filter := bson.D{}
-	if !before.IsZero() {
-		filter = bson.D{{Key: "at", Value: bson.D{{Key: "$lt", Value: before}}}}
-	}
-	pend, err := store.FindAll[pendingDoc](ctx, s.db.Collection(colInvoicePending), filter)
+// migrateInvoiceDocuments rewrites every invoice stored as a blob (doc) as
+// a document with real fields, by bare _id. Documents already rewritten do
+// not match, so a run cut short is simply run again.
+func migrateInvoiceDocuments(ctx context.Context, db *mongo.Database) error {
+	coll := db.Collection(colInvoices)
+	recs, err := store.FindAll[legacyRecord](ctx, coll, bson.D{{Key: "doc", Value: bson.D{{Key: "$exists", Value: true}}}})
 	if err != nil {
-		return fmt.Errorf("payments: reading changes in flight: %w", err)
+		return err
 	}
-	for _, p := range pend {
-		inv, err := s.readSnapshot(ctx, p.InvoiceID)
-		switch {
-		case err != nil && fault.KindOf(err) != fault.NotFound:
-			return err
-		case err != nil: // the snapshot was never written: undo the submission
-			if p.NumberID != "" {
-				_, _ = s.db.Collection(colInvoiceNumbers).DeleteOne(ctx, bson.D{{Key: "_id", Value: p.NumberID}, {Key: "invoice_id", Value: p.InvoiceID}})
-			}
-			_, _ = s.db.Collection(colInvoiceEvents).DeleteOne(ctx, bson.D{{Key: "_id", Value: eventID(p.InvoiceID, p.Seq)}})
-		default:
-			changed := false
-			for seq := inv.Version + 1; ; seq++ {
-				var d eventDoc
-				err := s.db.Collection(colInvoiceEvents).FindOne(ctx, bson.D{{Key: "_id", Value: eventID(inv.ID, seq)}}).Decode(&d)
-				if errors.Is(err, mongo.ErrNoDocuments) {
-					break
-				}
-				if err != nil {
-					return fmt.Errorf("payments: repairing invoice %s: %w", inv.ID, err)
-				}
-				inv.apply(d.Event)
-				changed = true
-			}
-			if changed {
-				if err := s.replaceSnapshot(ctx, &inv); err != nil {
-					return fmt.Errorf("payments: repairing invoice %s: %w", inv.ID, err)
-				}
-				s.log.Warn("payments: invoice snapshot was behind its events; rebuilt", "invoice", inv.ID, "version", inv.Version)
-				if s.loaded {
-					s.putInvoice(&inv)
-				}
-			}
-			for _, ev := range inv.History {
-				if ev.Seq != p.Seq {
-					continue
-				}
-				_, err := s.db.Collection(colInvoiceEvents).InsertOne(ctx, eventDoc{ID: eventID(inv.ID, ev.Seq), InvoiceID: inv.ID, Event: ev})
-				if err == nil {
-					s.log.Warn("payments: invoice event was missing; written from the snapshot", "invoice", inv.ID, "seq", ev.Seq)
-				}
-			}
+	for _, r := range recs {
+		var inv Invoice
+		if err := bson.Unmarshal(r.Doc, &inv); err != nil {
+			return fmt.Errorf("decoding invoice %s: %w", r.ID, err)
 		}
-		if _, err := s.db.Collection(colInvoicePending).DeleteOne(ctx, bson.D{{Key: "_id", Value: p.ID}}); err != nil {
-			return err
+		cctx, cancel := store.CallContext(ctx)
+		_, err := coll.ReplaceOne(cctx, bson.D{{Key: "_id", Value: r.ID}}, docOf(&inv))
+		cancel()
+		if err != nil {
+			return fmt.Errorf("rewriting invoice %s: %w", r.ID, err)
 		}
 	}
 	return nil
+}
+
+// Migrate runs the payments migrations not yet run on this store (Load
+// calls it first; it is exported for tools that run them on their own).
+func (s *Service) Migrate(ctx context.Context) error {
+	return store.Migrate(ctx, s.db, s.log, s.migrations()...)
 }

@@ -1,12 +1,3 @@
-// Package payments is the payments domain: money, calendar dates and due
-// dates, the contracts register, invoices and their lifecycle, with an
-// in-memory read model that serves every list, queue and count.
-//
-// Storage (DESIGN.md section 4): every state change of an invoice is an
-// inserted event with a deterministic _id (invoiceID:seq) — a second writer
-// of the same step gets a duplicate key and is told the invoice changed —
-// followed by a replace of the invoice snapshot by bare _id. Events are the
-// truth: a snapshot found behind its events at start-up is rebuilt.
 package payments
 
 import (
@@ -42,8 +33,9 @@ type Service struct {
 	log  *slog.Logger
 	v    *fault.Validator
 
-	loadMu sync.Mutex // serialises loading
-	loaded bool
+	changes     *store.Changes[Invoice, Event] // the event-plus-snapshot step of invoices
+	invoicesRM  *store.ReadModel[Invoice]      // loads and polls the invoices below
+	contractsRM *store.ReadModel[Contract]
 
 	mu            sync.RWMutex
 	invoices      map[string]*Invoice // by id; values are never changed in place
@@ -63,7 +55,6 @@ type Service struct {
 	byNumber      map[string]string      // orgID:numberKey -> invoice id
 	contracts     map[string]*Contract   // by id; values are never changed in place
 	contractByRef map[string]string      // reference key -> contract id
-	seenUntil     time.Time              // polling: latest updated_at seen
 }
 
 // NewService builds the payments service on db. orgs resolves provider
@@ -75,12 +66,47 @@ func NewService(db *mongo.Database, orgs Orgs, o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Service{
+	s := &Service{
 		db: db, orgs: orgs, now: o.Now, log: o.Logger, v: fault.NewValidator(),
 		invoices: map[string]*Invoice{}, byNumber: map[string]string{}, pos: map[string]int{}, byOrg: map[string][]int{},
 		orgBySupplier: map[string]string{}, byContract: map[string][]int{}, byNumberKey: map[string][]int{},
 		contracts: map[string]*Contract{}, contractByRef: map[string]string{}, queues: map[Queue]queueCache{}, terms: map[string]cachedTerms{},
 	}
+	s.changes = s.newChanges()
+	s.contractsRM = &store.ReadModel[Contract]{
+		Coll: db.Collection(colContracts), Mark: "updated_at", Now: o.Now,
+		MarkOf: func(c *Contract) time.Time { return c.UpdatedAt },
+		Put: func(cs []Contract) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			for i := range cs {
+				s.putContractLocked(&cs[i])
+			}
+		},
+	}
+	s.invoicesRM = &store.ReadModel[Invoice]{
+		Coll: db.Collection(colInvoices), Mark: "updated_at", Now: o.Now, Decode: decodeInvoice,
+		MarkOf: func(inv *Invoice) time.Time { return inv.UpdatedAt },
+		Put: func(invs []Invoice) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			for i := range invs {
+				s.putInvoiceLocked(&invs[i])
+			}
+		},
+		// Before the invoices: one-time migrations of older stores, the
+		// repair of changes a crash left in flight, and the contracts.
+		Before: func(ctx context.Context) error {
+			if err := s.Migrate(ctx); err != nil {
+				return err
+			}
+			if err := s.changes.Repair(ctx, time.Time{}); err != nil {
+				return err
+			}
+			return s.contractsRM.Load(ctx)
+		},
+	}
+	return s
 }
 
 // EnsureIndexes creates the collections and indexes (idempotent).
@@ -119,47 +145,18 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 
 func newID() string { return store.NewID("", 12) }
 
-// Load fills the read model from the store and repairs any invoice snapshot
-// that is behind its events. It runs once; every method that reads calls it.
-// Call it at start-up so the first request does not wait.
+// Load runs the one-time migrations, repairs any invoice snapshot that is
+// behind its events, and fills the read model from the store. It runs
+// once; every method that reads calls it. Call it at start-up so the first
+// request does not wait.
 func (s *Service) Load(ctx context.Context) error {
-	s.loadMu.Lock()
-	defer s.loadMu.Unlock()
-	if s.loaded {
-		return nil
-	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	start := s.now()
-	contracts, err := store.FindAll[Contract](ctx, s.db.Collection(colContracts), bson.D{})
-	if err != nil {
-		return fmt.Errorf("payments: loading contracts: %w", err)
-	}
-	if err := s.repairPending(ctx, time.Time{}); err != nil {
-		return err
-	}
-	invoices, err := s.readSnapshots(ctx, bson.D{})
-	if err != nil {
-		return fmt.Errorf("payments: loading invoices: %w", err)
-	}
-	s.mu.Lock()
-	for i := range contracts {
-		s.putContractLocked(&contracts[i])
-	}
-	for i := range invoices {
-		s.putInvoiceLocked(&invoices[i])
-	}
-	s.seenUntil = start.Add(-time.Minute)
-	s.loaded = true
-	s.mu.Unlock()
-	return nil
+	return s.invoicesRM.Load(ctx)
 }
 
 func (s *Service) ensureLoaded(ctx context.Context) error {
-	s.loadMu.Lock()
-	ok := s.loaded
-	s.loadMu.Unlock()
-	if ok {
+	if s.invoicesRM.Loaded() {
 		return nil
 	}
 	return s.Load(ctx)
@@ -202,9 +199,7 @@ func (s *Service) putInvoiceLocked(inv *Invoice) {
 		s.all = append(s.all, inv)
 		s.keys = append(s.keys, key)
 	}
-	if inv.UpdatedAt.After(s.seenUntil) {
-		s.seenUntil = inv.UpdatedAt
-	}
+	s.invoicesRM.Saw(inv.UpdatedAt)
 }
 
 func (s *Service) putInvoice(inv *Invoice) {
@@ -224,6 +219,7 @@ func (s *Service) putContractLocked(c *Contract) {
 	}
 	s.contracts[c.ID] = c
 	s.contractByRef[c.ReferenceKey] = c.ID
+	s.contractsRM.Saw(c.UpdatedAt)
 }
 
 func (s *Service) putContract(c *Contract) {
@@ -241,30 +237,16 @@ func (s *Service) Poll(ctx context.Context) error {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return err
 	}
-	s.mu.RLock()
-	since := s.seenUntil.Add(-10 * time.Second)
-	s.mu.RUnlock()
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	if err := s.repairPending(ctx, s.now().Add(-time.Minute)); err != nil {
-		return err
+	if err := s.changes.Repair(ctx, s.now().Add(-time.Minute)); err != nil {
+		return fmt.Errorf("payments: %w", err)
 	}
-	filter := bson.D{{Key: "updated_at", Value: bson.D{{Key: "$gt", Value: since}}}}
-	contracts, err := store.FindAll[Contract](ctx, s.db.Collection(colContracts), filter)
-	if err != nil {
+	if err := s.contractsRM.Refresh(ctx); err != nil {
 		return fmt.Errorf("payments: polling contracts: %w", err)
 	}
-	invoices, err := s.readSnapshots(ctx, filter)
-	if err != nil {
+	if err := s.invoicesRM.Refresh(ctx); err != nil {
 		return fmt.Errorf("payments: polling invoices: %w", err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i := range contracts {
-		s.putContractLocked(&contracts[i])
-	}
-	for i := range invoices {
-		s.putInvoiceLocked(&invoices[i])
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"careportal/auth"
 	"careportal/payments/paymentstest"
 	"careportal/portal/fault"
 	"careportal/portal/store"
@@ -27,10 +28,10 @@ var fixedOrgs = paymentstest.Orgs{
 }
 
 var (
-	staff     = Actor{UserID: "u-staff", Name: "Pat Payments", Party: PartyStaff}
-	staff2    = Actor{UserID: "u-staff2", Name: "Sam Broker", Party: PartyStaff}
-	provider1 = Actor{UserID: "u-p1", Name: "Mo Manager", Party: PartyProvider, OrgID: "org1"}
-	provider2 = Actor{UserID: "u-p2", Name: "Olu Oakfield", Party: PartyProvider, OrgID: "org2"}
+	staff     = &auth.Principal{UserID: "u-staff", Name: "Pat Payments", Role: auth.RoleBrokerage}
+	staff2    = &auth.Principal{UserID: "u-staff2", Name: "Sam Broker", Role: auth.RoleBrokerage}
+	provider1 = &auth.Principal{UserID: "u-p1", Name: "Mo Manager", Role: auth.RoleProvider, OrgID: "org1"}
+	provider2 = &auth.Principal{UserID: "u-p2", Name: "Olu Oakfield", Role: auth.RoleProvider, OrgID: "org2"}
 )
 
 type clock struct {

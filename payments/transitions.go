@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/store"
 )
@@ -30,7 +31,7 @@ const ErrChanged = "This invoice was changed by someone else; check its latest s
 //
 // The step is one inserted event with _id invoiceID:seq — atomic on both
 // stores — then a replace of the snapshot by bare _id.
-func (s *Service) Transition(ctx context.Context, actor Actor, invoiceID string, expectedVersion int, to Status, note string, d Details) (Invoice, error) {
+func (s *Service) Transition(ctx context.Context, actor *auth.Principal, invoiceID string, expectedVersion int, to Status, note string, d Details) (Invoice, error) {
 	inv, err := s.Invoice(ctx, actor, invoiceID)
 	if err != nil {
 		return Invoice{}, err
@@ -38,13 +39,13 @@ func (s *Service) Transition(ctx context.Context, actor Actor, invoiceID string,
 	if inv.Version != expectedVersion {
 		return Invoice{}, fault.Conflictf(ErrChanged)
 	}
-	if err := CanMove(inv.Status, to, actor.Party); err != nil {
+	if err := CanMove(inv.Status, to, PartyOf(actor)); err != nil {
 		return Invoice{}, &fault.Error{Kind: fault.Conflict, Message: "This invoice cannot be changed that way: " + err.Error()}
 	}
 	st := stepOf(inv.Status, to)
 	now := s.now().UTC()
 	today := LondonDay(now)
-	ev := Event{Seq: inv.Version + 1, At: now, Date: today, ByID: actor.UserID, ByName: actor.Name, By: actor.Party,
+	ev := Event{Seq: inv.Version + 1, At: now, Date: today, ByID: actor.UserID, ByName: actor.DisplayName(), By: PartyOf(actor),
 		From: inv.Status, To: to, Note: strings.TrimSpace(note), Source: d.Source}
 	if ev.Source == "" {
 		ev.Source = "portal"
@@ -101,43 +102,27 @@ func (s *Service) Transition(ctx context.Context, actor Actor, invoiceID string,
 	return s.record(ctx, inv, ev)
 }
 
-// record writes the event, then the snapshot, then the read model.
+// record takes the step: the intent record, the event, the snapshot
+// (store.Changes.Append). Once the event is written the change has
+// happened and the read model shows it at once (Changes.Written), even if
+// the snapshot write then fails (repair rebuilds it from the events).
 func (s *Service) record(ctx context.Context, inv Invoice, ev Event) (Invoice, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	id := eventID(inv.ID, ev.Seq)
-	// The intent first: a second writer of the same step collides here.
-	if _, err := s.db.Collection(colInvoicePending).InsertOne(ctx, pendingDoc{ID: id, InvoiceID: inv.ID, Seq: ev.Seq, At: ev.At}); err != nil {
-		if store.IsDuplicateKey(err) {
-			return Invoice{}, fault.Conflictf(ErrChanged)
-		}
-		return Invoice{}, fmt.Errorf("payments: recording the change: %w", err)
-	}
-	_, err := s.db.Collection(colInvoiceEvents).InsertOne(ctx, eventDoc{ID: id, InvoiceID: inv.ID, Event: ev})
-	if err != nil {
-		s.clearPending(ctx, id)
-		if store.IsDuplicateKey(err) {
-			return Invoice{}, fault.Conflictf(ErrChanged)
-		}
-		return Invoice{}, fmt.Errorf("payments: recording the change: %w", err)
-	}
 	inv.apply(ev)
-	// The event is written: the change has happened. Show it at once, even
-	// if the snapshot write below fails (start-up repair then rebuilds it).
-	s.putInvoice(&inv)
-	if err := s.replaceSnapshot(ctx, &inv); err != nil {
-		// The pending record stays: start-up rebuilds the snapshot.
-		s.log.Error("payments: updating the invoice snapshot failed; it will be rebuilt from its events at start-up", "invoice", inv.ID, "err", err)
-		return inv, nil
+	if err := s.changes.Append(ctx, inv.ID, ev.Seq, ev, &inv, "", ev.At); err != nil {
+		if fault.KindOf(err) == fault.Conflict {
+			return Invoice{}, err
+		}
+		return Invoice{}, fmt.Errorf("payments: recording the change: %w", err)
 	}
-	s.clearPending(ctx, id)
 	return inv, nil
 }
 
 // MarkPaid records a payment (remittance import or staff): the invoice must
 // be approved or scheduled. amountPence is what was paid; reference is the
 // remittance reference; source says where it came from ("remittance").
-func (s *Service) MarkPaid(ctx context.Context, actor Actor, invoiceID, paidDate string, amountPence int64, reference, source string) (Invoice, error) {
+func (s *Service) MarkPaid(ctx context.Context, actor *auth.Principal, invoiceID, paidDate string, amountPence int64, reference, source string) (Invoice, error) {
 	inv, err := s.Invoice(ctx, actor, invoiceID)
 	if err != nil {
 		return Invoice{}, err

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"careportal/auth"
 	"careportal/portal/fault"
 )
 
@@ -37,7 +36,7 @@ func (s *Server) handleAccountPasswordPost(w http.ResponseWriter, r *http.Reques
 		f.Add("confirm_password", "The new passwords do not match")
 		err = f.Err()
 	} else {
-		err = s.Auth.ChangePassword(r.Context(), auth.ActorOf(p, s.clientIP(r)), p.UserID, current, next, p.SessionID)
+		err = s.Auth.ChangePassword(r.Context(), p.From(s.clientIP(r)), p.UserID, current, next, p.SessionID)
 	}
 	if err != nil {
 		if fault.KindOf(err) != fault.Invalid {

@@ -60,7 +60,7 @@ func newAccountsFixture(t *testing.T) *accountsFixture {
 	pr := func(u *auth.User, org *auth.Org) *auth.Principal {
 		p := &auth.Principal{UserID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, Manager: u.Manager, Teams: u.Teams}
 		if org != nil {
-			p.OrgID, p.OrgName = org.ID, org.Name
+			p.OrgID, p.OrgName, p.ServiceTypes = org.ID, org.Name, org.ServiceTypes
 		}
 		return p
 	}
@@ -152,7 +152,7 @@ func TestSignInEachRoleLandsOnItsHomePage(t *testing.T) {
 				t.Fatalf("home: %d", resp.StatusCode)
 			}
 			for _, w := range c.want {
-				if !strings.Contains(body, w) {
+				if !pageHas(t, body, w) {
 					t.Errorf("home lacks %q", w)
 				}
 			}
@@ -182,10 +182,10 @@ func TestSignInFailureIsGenericAndKeepsEmailOnly(t *testing.T) {
 		if sessionCookie(resp) != nil {
 			t.Errorf("%s: failed sign-in set a session cookie", c.email)
 		}
-		if !strings.Contains(body, "govuk-error-summary") || !strings.Contains(body, "Enter a correct email address and password") {
+		if !pageHas(t, body, "govuk-error-summary") || !strings.Contains(body, "Enter a correct email address and password") {
 			t.Errorf("%s: no error summary with the generic message", c.email)
 		}
-		if !strings.Contains(body, `value="`+c.email+`"`) {
+		if !pageHas(t, body, `value="`+c.email+`"`) {
 			t.Errorf("%s: email not kept", c.email)
 		}
 		if strings.Contains(body, c.password) {
@@ -227,7 +227,7 @@ func TestNextIsHonouredOnlyForLocalPaths(t *testing.T) {
 		t.Fatalf("signed-out page: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	_, body := b.get("/login?next=%2Fadmin%2Fusers")
-	if !strings.Contains(body, `name="next" value="/admin/users"`) {
+	if !pageHas(t, body, `name="next" value="/admin/users"`) {
 		t.Error("next not carried in the form")
 	}
 	for next, want := range map[string]string{
@@ -336,7 +336,7 @@ func TestChangePasswordEndsOtherSessions(t *testing.T) {
 	if resp.StatusCode != 422 || !strings.Contains(body, "12 characters or more") || !strings.Contains(body, "do not match") {
 		t.Fatalf("bad input: %d", resp.StatusCode)
 	}
-	if strings.Contains(body, `value="short"`) || strings.Contains(body, `value="wrong"`) {
+	if pageHas(t, body, `value="short"`) || pageHas(t, body, `value="wrong"`) {
 		t.Error("password fields echoed back")
 	}
 	const next = "a much longer new password"
@@ -360,7 +360,7 @@ func TestInvitationFlow(t *testing.T) {
 	mgr := f.browser(t)
 	mgr.signIn("manager@alpha.test", testPassword)
 	resp, body := mgr.post("/org/users/invite", url.Values{"name": {""}, "email": {"bad"}})
-	if resp.StatusCode != 422 || !strings.Contains(body, "Enter the person&#39;s full name") || !strings.Contains(body, `value="bad"`) {
+	if resp.StatusCode != 422 || !strings.Contains(body, "Enter the person&#39;s full name") || !pageHas(t, body, `value="bad"`) {
 		t.Fatalf("bad invite: %d", resp.StatusCode)
 	}
 	resp, body = mgr.post("/org/users/invite", url.Values{"name": {"Nia New"}, "email": {"nia@alpha.test"}})
@@ -412,7 +412,7 @@ func TestAdminOrgFormsKeepInputAndShowErrors(t *testing.T) {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
 	for _, want := range []string{"govuk-error-summary", "whole number of days", "Companies House number must be", `value="Gamma Support"`, `value="thirty"`, `href="#terms_days"`} {
-		if !strings.Contains(body, want) {
+		if !pageHas(t, body, want) {
 			t.Errorf("page lacks %q", want)
 		}
 	}

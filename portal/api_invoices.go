@@ -189,7 +189,7 @@ func (s *Server) handleAPIInvoiceCreate(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	actor := payments.ActorOf(principal(r))
+	actor := principal(r)
 	inv, err := s.Payments.SubmitInvoice(r.Context(), actor, in)
 	var dup *payments.DuplicateInvoiceError
 	if errors.As(err, &dup) {
@@ -242,7 +242,7 @@ type apiInvoiceList struct {
 // handleAPIInvoiceList: GET /api/v1/invoices?status=&updated_since=&page=
 func (s *Server) handleAPIInvoiceList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	var f payments.InvoiceFilter
+	f := payments.InvoiceFilter{WithHistory: true}
 	var fields fault.Fields
 	for k := range q {
 		switch k {
@@ -284,7 +284,7 @@ func (s *Server) handleAPIInvoiceList(w http.ResponseWriter, r *http.Request) er
 	if err := fields.Err(); err != nil {
 		return err
 	}
-	actor := payments.ActorOf(principal(r))
+	actor := principal(r)
 	res, err := s.Payments.ListInvoices(r.Context(), actor, f, page, apiPerPage)
 	if err != nil {
 		return err
@@ -306,7 +306,7 @@ func (s *Server) handleAPIInvoiceList(w http.ResponseWriter, r *http.Request) er
 // handleAPIInvoiceShow: GET /api/v1/invoices/{id}. Another
 // organisation's invoice is 404.
 func (s *Server) handleAPIInvoiceShow(w http.ResponseWriter, r *http.Request) error {
-	inv, err := s.Payments.Invoice(r.Context(), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
+	inv, err := s.Payments.Invoice(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}

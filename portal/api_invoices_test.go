@@ -28,10 +28,10 @@ func newAPIFixture(t *testing.T) *apiFixture {
 	f := &apiFixture{paymentsFixture: newPaymentsFixture(t)}
 	ctx := storetest.Context(t)
 	var err error
-	if _, f.token1, err = f.ts.Auth.CreateToken(ctx, auth.Actor{}, f.org1.ID, "Finance system"); err != nil {
+	if _, f.token1, err = f.ts.Auth.CreateToken(ctx, &auth.Principal{}, f.org1.ID, "Finance system"); err != nil {
 		t.Fatal(err)
 	}
-	if _, f.token2, err = f.ts.Auth.CreateToken(ctx, auth.Actor{}, f.org2.ID, "Finance system"); err != nil {
+	if _, f.token2, err = f.ts.Auth.CreateToken(ctx, &auth.Principal{}, f.org2.ID, "Finance system"); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -148,7 +148,7 @@ func TestAPIShowAndList(t *testing.T) {
 	decodeInvoice(t, f.api(http.MethodPost, "/api/v1/invoices", f.token1, invoiceJSON("INV-2")), http.StatusCreated)
 	// Staff approve and pay INV-1: the API shows the payment and the history.
 	ctx := storetest.Context(t)
-	staff := payments.ActorOf(f.payer)
+	staff := f.payer
 	inv, err := f.ts.Payments.Transition(ctx, staff, created.ID, 1, payments.StatusApproved, "", payments.Details{})
 	if err != nil {
 		t.Fatal(err)

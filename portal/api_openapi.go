@@ -17,7 +17,6 @@ func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	info(r).Status = http.StatusOK
 	_, _ = w.Write(openAPIDocument)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"careportal/portal/assessment"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 )
 
 // questionRow is a question on the aspect page.
@@ -31,7 +32,7 @@ type decisionView struct {
 }
 
 func asDecision(d assessment.Decision) decisionView {
-	v := decisionView{Score: d.Score, Adopted: d.Adopted, Overridden: d.Overridden(), Reason: d.Reason, By: d.By, At: d.At.In(london).Format("2 January 2006 at 3:04pm")}
+	v := decisionView{Score: d.Score, Adopted: d.Adopted, Overridden: d.Overridden(), Reason: d.Reason, By: d.By, At: format.DateTime(d.At)}
 	if d.Suggested != nil {
 		v.Suggested = strconv.Itoa(*d.Suggested)
 	}
@@ -131,14 +132,13 @@ func (s *Server) handleAssessmentAspectPost(w http.ResponseWriter, r *http.Reque
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	_, err = s.Assessment.SetAspectScore(r.Context(), assessmentActor(r), rd.ID, a.N, assessment.AspectInput{Score: r.PostForm.Get("aspect-score"), Note: r.PostForm.Get("aspect-note")})
+	_, err = s.Assessment.SetAspectScore(r.Context(), principal(r), rd.ID, a.N, assessment.AspectInput{Score: r.PostForm.Get("aspect-score"), Note: r.PostForm.Get("aspect-note")})
 	if fault.KindOf(err) == fault.Invalid {
 		page, perr := s.aspectPage(r, rd, a)
 		if perr != nil {
 			return perr
 		}
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "assessment_aspect", page)
+		return s.showFormAgain(w, r, "assessment_aspect", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err
@@ -272,14 +272,13 @@ func (s *Server) handleAssessmentQuestionPost(w http.ResponseWriter, r *http.Req
 		Observation: r.PostForm.Get("observation"),
 		Reason:      r.PostForm.Get("reason"),
 	}
-	_, err = s.Assessment.ScoreQuestion(r.Context(), assessmentActor(r), rd.ID, q.Key, in)
+	_, err = s.Assessment.ScoreQuestion(r.Context(), principal(r), rd.ID, q.Key, in)
 	if fault.KindOf(err) == fault.Invalid {
 		page, perr := s.questionPage(r, rd, a, q)
 		if perr != nil {
 			return perr
 		}
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "assessment_question", page)
+		return s.showFormAgain(w, r, "assessment_question", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err
@@ -340,7 +339,7 @@ func (s *Server) handleAssessmentFactorPost(w http.ResponseWriter, r *http.Reque
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	_, err = s.Assessment.UpdateFactor(r.Context(), assessmentActor(r), rd.ID, a.N, f.N, assessment.FactorInput{
+	_, err = s.Assessment.UpdateFactor(r.Context(), principal(r), rd.ID, a.N, f.N, assessment.FactorInput{
 		Effect: r.PostForm.Get("effect"), Observation: r.PostForm.Get("factor-observation"), Score: r.PostForm.Get("factor-score"),
 	})
 	if fault.KindOf(err) == fault.Invalid {

@@ -8,6 +8,7 @@ import (
 
 	"careportal/portal/assessment"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 )
 
 type indicatorRow struct {
@@ -63,7 +64,7 @@ func (s *Server) handleAssessmentIndicators(w http.ResponseWriter, r *http.Reque
 			row.Rules = asRules(m, nil)
 		}
 		if !m.UpdatedAt.IsZero() {
-			row.UpdatedAt = m.UpdatedAt.In(london).Format("2 January 2006 at 3:04pm")
+			row.UpdatedAt = format.DateTime(m.UpdatedAt)
 		}
 		page.Indicators = append(page.Indicators, row)
 	}
@@ -111,7 +112,7 @@ func (s *Server) handleAssessmentIndicatorPost(w http.ResponseWriter, r *http.Re
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	_, err = s.Assessment.SaveMapping(r.Context(), assessmentActor(r), ind.ID, assessment.MappingInput{
+	_, err = s.Assessment.SaveMapping(r.Context(), principal(r), ind.ID, assessment.MappingInput{
 		Questions: r.PostForm.Get("questions"), Rules: r.PostForm.Get("rules"), Reasoning: r.PostForm.Get("reasoning"),
 	})
 	if fault.KindOf(err) == fault.Invalid {

@@ -142,11 +142,10 @@ func (s *Server) handleAssessmentActionNewPost(w http.ResponseWriter, r *http.Re
 			in.Round = ""
 		}
 	}
-	_, err := s.Assessment.AddAction(r.Context(), assessmentActor(r), in)
+	_, err := s.Assessment.AddAction(r.Context(), principal(r), in)
 	if fault.KindOf(err) == fault.Invalid {
 		page := s.actionPage(r, nil)
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "assessment_action", page)
+		return s.showFormAgain(w, r, "assessment_action", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err
@@ -179,11 +178,10 @@ func (s *Server) handleAssessmentActionPost(w http.ResponseWriter, r *http.Reque
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	_, err = s.Assessment.UpdateAction(r.Context(), assessmentActor(r), a.ID, actionInput(r))
+	_, err = s.Assessment.UpdateAction(r.Context(), principal(r), a.ID, actionInput(r))
 	if fault.KindOf(err) == fault.Invalid {
 		page := s.actionPage(r, &a)
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "assessment_action", page)
+		return s.showFormAgain(w, r, "assessment_action", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err

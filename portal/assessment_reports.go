@@ -226,10 +226,7 @@ func (s *Server) handleAssessmentCSV(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	name := asFileNameChars.ReplaceAllString(rd.Name, "-")
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="self-assessment-`+name+`.csv"`)
-	w.Header().Set("Cache-Control", "no-store")
-	info(r).Status = http.StatusOK
+	attachment(w, "text/csv; charset=utf-8", "self-assessment-"+name+".csv")
 	_, _ = w.Write(buf.Bytes())
 	return nil
 }

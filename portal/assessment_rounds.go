@@ -74,7 +74,7 @@ func (s *Server) handleAssessmentStartPost(w http.ResponseWriter, r *http.Reques
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	rd, err := s.Assessment.StartRound(r.Context(), assessmentActor(r), assessment.RoundInput{
+	rd, err := s.Assessment.StartRound(r.Context(), principal(r), assessment.RoundInput{
 		Name: r.PostForm.Get("name"), Date: r.PostForm.Get("date"),
 		Participants: r.PostForm.Get("participants"), FromRound: r.PostForm.Get("from"),
 	})
@@ -166,7 +166,7 @@ func (s *Server) handleAssessmentDetailsPost(w http.ResponseWriter, r *http.Requ
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	_, err = s.Assessment.UpdateDetails(r.Context(), assessmentActor(r), rd.ID, assessment.RoundInput{
+	_, err = s.Assessment.UpdateDetails(r.Context(), principal(r), rd.ID, assessment.RoundInput{
 		Name: r.PostForm.Get("name"), Date: r.PostForm.Get("date"), Participants: r.PostForm.Get("participants"),
 	})
 	if err != nil {
@@ -217,10 +217,9 @@ func (s *Server) handleAssessmentAgreePost(w http.ResponseWriter, r *http.Reques
 	}
 	if r.PostForm.Get("confirm") != "yes" {
 		page := &assessmentAgreePage{basePage: s.page(r, "Agree "+rd.Name), Round: rd}
-		page.basePage = page.withForm(r.PostForm, assessmentFieldErr("confirm", "Confirm that the participants have agreed the round"))
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "assessment_agree", page)
+		return s.showFormAgain(w, r, "assessment_agree", page, r.PostForm, assessmentFieldErr("confirm", "Confirm that the participants have agreed the round"))
 	}
-	if _, err := s.Assessment.Agree(r.Context(), assessmentActor(r), rd.ID); err != nil {
+	if _, err := s.Assessment.Agree(r.Context(), principal(r), rd.ID); err != nil {
 		return err
 	}
 	s.setFlash(w, r, rd.Name+" is agreed. It can no longer be changed.")

@@ -41,10 +41,10 @@ func assessmentServer(t *testing.T) (*testServer, assessment.Round) {
 			return assessment.Reading{Available: true, Value: 88, Basis: "250 invoices paid in the 12 months"}, nil
 		},
 	})
-	if _, _, err := ts.Assessment.LoadBaseline(ctx, assessment.Actor{Name: "test"}); err != nil {
+	if _, _, err := ts.Assessment.LoadBaseline(ctx, &auth.Principal{Role: auth.RoleCommissioner, Name: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	rd, err := ts.Assessment.StartRound(ctx, assessment.Actor{Name: "test"}, assessment.RoundInput{Name: "2026 round", Date: "2026-03-10", FromRound: assessment.BaselineID})
+	rd, err := ts.Assessment.StartRound(ctx, &auth.Principal{Role: auth.RoleCommissioner, Name: "test"}, assessment.RoundInput{Name: "2026 round", Date: "2026-03-10", FromRound: assessment.BaselineID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestAssessmentScoringBadInputChangesNothing(t *testing.T) {
 	}
 	body := w.Body.String()
 	for _, want := range []string{"govuk-error-summary", "Score must be between 0 and 100", `value="150"`, "Typed observation"} {
-		if !strings.Contains(body, want) {
+		if !pageHas(t, body, want) {
 			t.Errorf("error page lacks %q", want)
 		}
 	}
@@ -156,7 +156,7 @@ func TestAssessmentScoringBadInputChangesNothing(t *testing.T) {
 	}
 	// Aspect score: bad then good.
 	apath := "/assessment/rounds/" + rd.ID + "/aspects/7"
-	if w := asPost(ts, apath, url.Values{"aspect-score": {"x"}}, asCommissioner); w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `href="#aspect-score"`) {
+	if w := asPost(ts, apath, url.Values{"aspect-score": {"x"}}, asCommissioner); w.Code != http.StatusUnprocessableEntity || !pageHas(t, w.Body.String(), `href="#aspect-score"`) {
 		t.Errorf("bad aspect score: %d", w.Code)
 	}
 	if w := asPost(ts, apath, url.Values{"aspect-score": {"35"}}, asCommissioner); w.Code != http.StatusSeeOther {
@@ -250,7 +250,7 @@ func TestAssessmentIndicatorSettings(t *testing.T) {
 // table (portal/authz_test.go): every self-assessment route is staff-only.
 func fxAssessment(t *testing.T, f *accountsFixture) map[string]string {
 	ctx := storetest.Context(t)
-	by := assessment.Actor{Name: "test"}
+	by := &auth.Principal{Role: auth.RoleCommissioner, Name: "test"}
 	if _, _, err := f.ts.Assessment.LoadBaseline(ctx, by); err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func TestAssessmentFactorAndDetails(t *testing.T) {
 		t.Fatalf("factor form: %d", w.Code)
 	}
 	w := asPost(ts, fpath, url.Values{"effect": {"sideways"}, "factor-observation": {"Kept text"}, "factor-score": {"999"}}, asCommissioner)
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Kept text") || !strings.Contains(w.Body.String(), `href="#factor-score"`) {
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Kept text") || !pageHas(t, w.Body.String(), `href="#factor-score"`) {
 		t.Fatalf("bad factor: %d", w.Code)
 	}
 	if got, _ := ts.Assessment.Round(ctx, rd.ID); got.Seq != 0 {

@@ -45,11 +45,6 @@ func asParagraphs(s string) []string {
 	return out
 }
 
-func assessmentActor(r *http.Request) assessment.Actor {
-	p := principal(r)
-	return assessment.Actor{ID: p.UserID, Name: p.Name}
-}
-
 // assessmentPerms says what the viewer may do on the assessment pages.
 type assessmentPerms struct {
 	CanEdit     bool

@@ -8,7 +8,6 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"careportal/auth"
 	"careportal/portal/contacts"
 	"careportal/portal/fault"
 )
@@ -39,7 +38,7 @@ func (s *Server) handleContacts(w http.ResponseWriter, r *http.Request) error {
 		} else if len(text) > 100 {
 			page.basePage = page.withForm(page.Form, fault.InvalidField("q", "Search must be 100 characters or fewer"))
 		} else {
-			res, err := s.Contacts.Search(r.Context(), text, page.ShowNames)
+			res, err := s.Contacts.Search(r.Context(), principal(r), text)
 			if err != nil {
 				return err
 			}
@@ -58,12 +57,6 @@ type contactsTeamPage struct {
 	ShowNames bool
 	CanEdit   bool
 	Now       time.Time // for "check due" on contacts not checked for a while
-}
-
-// canEditTeam: admins and commissioners edit every team, brokerage staff
-// the teams they belong to.
-func canEditTeam(p *auth.Principal, team string) bool {
-	return auth.Can(p, auth.ActionEditContacts) || (auth.Can(p, auth.ActionEditTeamContacts) && p.InTeam(team))
 }
 
 func (s *Server) handleContactsTopic(w http.ResponseWriter, r *http.Request) error {
@@ -88,16 +81,14 @@ func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, slug string,
 	if topic != nil {
 		title = "Who to contact: " + strings.ToLower(topic.Label[:1]) + topic.Label[1:]
 	}
-	page := &contactsTeamPage{basePage: s.page(r, title), Team: team, Topic: topic, ShowNames: p != nil, CanEdit: p != nil && canEditTeam(p, slug), Now: s.cfg.Now()}
+	page := &contactsTeamPage{basePage: s.page(r, title), Team: team, Topic: topic, ShowNames: p != nil, CanEdit: p != nil && contacts.CanEdit(p, slug), Now: s.cfg.Now()}
 	if p != nil {
-		if page.People, err = s.Contacts.Contacts(r.Context(), slug); err != nil {
+		if page.People, err = s.Contacts.Contacts(r.Context(), p, slug); err != nil {
 			return err
 		}
 	}
 	return s.render(w, r, "contacts_team", page)
 }
-
-// --- staff editing
 
 type contactsTeamEditPage struct {
 	basePage
@@ -109,7 +100,7 @@ func (s *Server) editableTeam(r *http.Request) (contacts.Team, error) {
 	if err != nil {
 		return team, err
 	}
-	if !canEditTeam(principal(r), team.Slug) {
+	if !contacts.CanEdit(principal(r), team.Slug) {
 		return team, fault.Forbiddenf("You can only edit the contacts of your own teams")
 	}
 	return team, nil
@@ -134,7 +125,7 @@ func (s *Server) handleContactsTeamSave(w http.ResponseWriter, r *http.Request) 
 		return fault.InvalidField("", "The form could not be read")
 	}
 	in := contacts.TeamInput{Purpose: r.PostForm.Get("purpose"), Hours: r.PostForm.Get("hours"), Email: r.PostForm.Get("email"), Phone: r.PostForm.Get("phone")}
-	if err := s.Contacts.SaveTeam(r.Context(), team.Slug, in, principal(r).Name); err != nil {
+	if err := s.Contacts.SaveTeam(r.Context(), team.Slug, in, principal(r)); err != nil {
 		if fault.KindOf(err) == fault.Invalid {
 			page := &contactsTeamEditPage{basePage: s.page(r, "Edit "+team.Name).withForm(r.PostForm, err), Team: team}
 			return s.renderStatus(w, r, http.StatusUnprocessableEntity, "contacts_team_edit", page)
@@ -173,7 +164,7 @@ func (s *Server) handleContactCreate(w http.ResponseWriter, r *http.Request) err
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	c, err := s.Contacts.AddContact(r.Context(), team.Slug, contactInput(r), principal(r).Name)
+	c, err := s.Contacts.AddContact(r.Context(), team.Slug, contactInput(r), principal(r))
 	if err != nil {
 		if fault.KindOf(err) == fault.Invalid {
 			page := &contactEditPage{basePage: s.page(r, "Add a contact to "+team.Name).withForm(r.PostForm, err), Team: team, Action: "/contacts/teams/" + team.Slug + "/people/new"}
@@ -187,7 +178,7 @@ func (s *Server) handleContactCreate(w http.ResponseWriter, r *http.Request) err
 
 // editableContact loads the contact and checks the viewer may edit its team.
 func (s *Server) editableContact(r *http.Request) (contacts.Contact, contacts.Team, error) {
-	c, err := s.Contacts.Contact(r.Context(), mux.Vars(r)["id"])
+	c, err := s.Contacts.Contact(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return c, contacts.Team{}, err
 	}
@@ -195,7 +186,7 @@ func (s *Server) editableContact(r *http.Request) (contacts.Contact, contacts.Te
 	if err != nil {
 		return c, team, err
 	}
-	if !canEditTeam(principal(r), c.Team) {
+	if !contacts.CanEdit(principal(r), c.Team) {
 		return c, team, fault.Forbiddenf("You can only edit the contacts of your own teams")
 	}
 	return c, team, nil
@@ -219,7 +210,7 @@ func (s *Server) handleContactUpdate(w http.ResponseWriter, r *http.Request) err
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	if _, err := s.Contacts.UpdateContact(r.Context(), c.ID, contactInput(r), principal(r).Name); err != nil {
+	if _, err := s.Contacts.UpdateContact(r.Context(), c.ID, contactInput(r), principal(r)); err != nil {
 		if fault.KindOf(err) == fault.Invalid {
 			page := &contactEditPage{basePage: s.page(r, "Edit "+c.Name).withForm(r.PostForm, err), Team: team, Contact: &c, Action: "/contacts/people/" + c.ID + "/edit"}
 			return s.renderStatus(w, r, http.StatusUnprocessableEntity, "contact_edit", page)
@@ -235,7 +226,7 @@ func (s *Server) handleContactChecked(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	if _, err := s.Contacts.MarkChecked(r.Context(), c.ID, principal(r).Name); err != nil {
+	if _, err := s.Contacts.MarkChecked(r.Context(), c.ID, principal(r)); err != nil {
 		return err
 	}
 	s.setFlash(w, r, c.Name+" marked as checked today")
@@ -247,7 +238,7 @@ func (s *Server) handleContactRemove(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	if err := s.Contacts.RemoveContact(r.Context(), c.ID); err != nil {
+	if err := s.Contacts.RemoveContact(r.Context(), c.ID, principal(r)); err != nil {
 		return err
 	}
 	s.setFlash(w, r, c.Name+" removed from "+team.Name)

@@ -31,8 +31,7 @@ func principal(r *http.Request) *auth.Principal {
 type requestInfo struct {
 	ID       string
 	Route    string // the route's path template, so ids and tokens stay out of logs
-	Status   int
-	Internal error // the detail of a server fault, for the log only
+	Internal error  // the detail of a server fault, for the log only
 }
 
 func info(r *http.Request) *requestInfo {

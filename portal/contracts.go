@@ -26,7 +26,7 @@ func (s *Server) handleContracts(w http.ResponseWriter, r *http.Request) error {
 	if p.IsStaff() {
 		return redirect(w, r, "/staff/contracts")
 	}
-	actor := payments.ActorOf(p)
+	actor := p
 	cs, err := s.Payments.Contracts(r.Context(), actor, payments.ContractFilter{OrgID: actor.OrgID})
 	if err != nil {
 		return err
@@ -40,7 +40,7 @@ func (s *Server) handleStaffContracts(w http.ResponseWriter, r *http.Request) er
 	if len(q) > 60 {
 		q = q[:60]
 	}
-	cs, err := s.Payments.Contracts(r.Context(), payments.ActorOf(principal(r)), payments.ContractFilter{Search: q})
+	cs, err := s.Payments.Contracts(r.Context(), principal(r), payments.ContractFilter{Search: q})
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func (s *Server) handleStaffContractCreate(w http.ResponseWriter, r *http.Reques
 	if err := r.ParseForm(); err != nil {
 		return fault.Wrap(fault.Invalid, err, "The form could not be read")
 	}
-	c, err := s.Payments.CreateContract(r.Context(), payments.ActorOf(principal(r)), contractInput(r.PostForm))
+	c, err := s.Payments.CreateContract(r.Context(), principal(r), contractInput(r.PostForm))
 	if err == nil {
 		s.setFlash(w, r, "Contract "+c.Reference+" has been added")
 		return redirect(w, r, "/staff/contracts")
@@ -130,13 +130,12 @@ func (s *Server) handleStaffContractCreate(w http.ResponseWriter, r *http.Reques
 	if perr != nil {
 		return perr
 	}
-	page.basePage = page.withForm(r.PostForm, err)
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "contract_form", page)
+	return s.showFormAgain(w, r, "contract_form", page, r.PostForm, err)
 }
 
 // handleStaffContractEdit shows the edit form.
 func (s *Server) handleStaffContractEdit(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.Payments.Contract(r.Context(), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
+	c, err := s.Payments.Contract(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -150,7 +149,7 @@ func (s *Server) handleStaffContractEdit(w http.ResponseWriter, r *http.Request)
 
 // handleStaffContractUpdate saves changes to a contract.
 func (s *Server) handleStaffContractUpdate(w http.ResponseWriter, r *http.Request) error {
-	actor := payments.ActorOf(principal(r))
+	actor := principal(r)
 	c, err := s.Payments.Contract(r.Context(), actor, mux.Vars(r)["id"])
 	if err != nil {
 		return err

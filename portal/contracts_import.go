@@ -38,8 +38,7 @@ func (s *Server) handleContractsImportPost(w http.ResponseWriter, r *http.Reques
 	}
 	page := s.contractsImportPage(r)
 	fail := func(fields []fault.FieldError) error {
-		page.basePage = page.withForm(r.PostForm, &fault.Error{Kind: fault.Invalid, Message: "There is a problem", Fields: fields})
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "staff_contracts_import", page)
+		return s.showFormAgain(w, r, "staff_contracts_import", page, r.PostForm, &fault.Error{Kind: fault.Invalid, Message: "There is a problem", Fields: fields})
 	}
 	if upErr != nil {
 		return fail([]fault.FieldError{{Field: "file", Message: faultMessage(upErr)}})
@@ -47,7 +46,7 @@ func (s *Server) handleContractsImportPost(w http.ResponseWriter, r *http.Reques
 	if data == nil {
 		return fail([]fault.FieldError{{Field: "file", Message: "Select the contracts register file (CSV)"}})
 	}
-	res, err := importer.Contracts(r.Context(), s.Payments, payments.ActorOf(principal(r)), data)
+	res, err := importer.Contracts(r.Context(), s.Payments, principal(r), data)
 	if ps, ok := csvin.AsProblems(err); ok {
 		return fail(problemFields("file", ps))
 	}

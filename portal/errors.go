@@ -115,7 +115,6 @@ func writeProblem(w http.ResponseWriter, r *http.Request, status int, detail str
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	info(r).Status = status
 	_ = json.NewEncoder(w).Encode(problem{
 		Type:     "about:blank",
 		Title:    http.StatusText(status),
@@ -135,7 +134,6 @@ func writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) error 
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	info(r).Status = status
 	_, _ = w.Write(append(body, '\n'))
 	return nil
 }

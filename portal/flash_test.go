@@ -19,9 +19,7 @@ import (
 	"time"
 
 	"careportal/auth"
-	"careportal/portal/forums"
 	"careportal/portal/internal/htmlcheck"
-	"careportal/portal/statements"
 )
 
 // flashCase is one action that sets a success message: who does it, the
@@ -144,7 +142,7 @@ var flashTable = map[string]flashCase{
 	}},
 	"handleStatementFeedbackCreate": {as: "manager@alpha.test", want: "your feedback has been sent", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		id := fxStatement(t, f)["id"]
-		if _, err := f.ts.Statements.Publish(t.Context(), id, "First", statements.Actor{Name: "C"}, time.Now()); err != nil {
+		if _, err := f.ts.Statements.Publish(t.Context(), id, "First", &auth.Principal{Role: auth.RoleCommissioner, Name: "C"}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		return "/statements/" + id + "/versions/1/feedback", url.Values{"area": {"home-care"}, "message": {"Travel time is not paid"}}
@@ -157,7 +155,7 @@ var flashTable = map[string]flashCase{
 		return "/events/feed/reset", nil
 	}},
 	"handleEventBook": {as: "manager@alpha.test", want: "Your organisation is booked", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
-		e, err := f.ts.Forums.Create(t.Context(), testEventInput(time.Now(), "5", nil), forums.Actor{Name: "C"}, time.Now())
+		e, err := f.ts.Forums.Create(t.Context(), testEventInput(time.Now(), "5", nil), &auth.Principal{Role: auth.RoleCommissioner, Name: "C"}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,7 +164,7 @@ var flashTable = map[string]flashCase{
 	"handleEventComment": {as: "manager@alpha.test", want: "Your comment has been added", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		afterTheEvent(f)
 		id := fxEventOfA(t, f)["id"]
-		if err := f.ts.Forums.RecordAttendance(t.Context(), id, map[string]string{f.orgA.ID: "1"}, f.ts.cfg.Now()); err != nil {
+		if err := f.ts.Forums.RecordAttendance(t.Context(), auth.System("test"), id, map[string]string{f.orgA.ID: "1"}, f.ts.cfg.Now()); err != nil {
 			t.Fatal(err)
 		}
 		return "/events/" + id + "/comments", url.Values{"message": {"See you there"}}

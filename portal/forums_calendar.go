@@ -7,6 +7,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/forums"
 )
@@ -32,11 +33,8 @@ func (s *Server) writeICS(w http.ResponseWriter, r *http.Request, filename, calN
 		host = host[:i]
 	}
 	body := forums.ICS(calName, host, items, s.cfg.Now())
-	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
-	w.Header().Set("Cache-Control", "no-store")
+	attachment(w, "text/calendar; charset=utf-8", filename)
 	w.WriteHeader(http.StatusOK)
-	info(r).Status = http.StatusOK
 	_, _ = w.Write(body)
 	return nil
 }
@@ -74,14 +72,15 @@ func (s *Server) handleEventFeed(w http.ResponseWriter, r *http.Request) error {
 		types = o.ServiceTypes
 	}
 	now := s.cfg.Now()
-	events, err := s.Forums.Upcoming(r.Context(), types, now)
+	feed := &auth.Principal{Role: auth.RoleProvider, OrgID: orgID, ServiceTypes: types, Name: "calendar feed"}
+	events, err := s.Forums.Upcoming(r.Context(), feed, now)
 	if err != nil {
 		return err
 	}
 	var items []forums.CalendarItem
 	for i := range events {
 		e := &events[i]
-		b, err := s.Forums.BookingFor(r.Context(), e.ID, orgID)
+		b, err := s.Forums.BookingFor(r.Context(), feed, e.ID)
 		if err != nil && fault.KindOf(err) != fault.NotFound {
 			return err
 		}
@@ -91,7 +90,7 @@ func (s *Server) handleEventFeed(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) handleEventFeedReset(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.Forums.ResetFeedToken(r.Context(), principal(r).OrgID, s.cfg.Now()); err != nil {
+	if _, err := s.Forums.ResetFeedToken(r.Context(), principal(r), s.cfg.Now()); err != nil {
 		return err
 	}
 	s.setFlash(w, r, "Your calendar feed address has changed: the old address no longer works")

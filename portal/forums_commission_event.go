@@ -30,7 +30,7 @@ type commissionEventPage struct {
 
 func (s *Server) commissionEventPage(r *http.Request, e *forums.Event) (*commissionEventPage, error) {
 	page := &commissionEventPage{basePage: s.page(r, e.Title), Event: e, When: eventWhen(e), Started: e.Started(s.cfg.Now())}
-	bs, err := s.Forums.Bookings(r.Context(), e.ID)
+	bs, err := s.Forums.Bookings(r.Context(), principal(r), e.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func (s *Server) commissionEventPage(r *http.Request, e *forums.Event) (*commiss
 	page.Form.Set("notes", e.Notes)
 	page.Form.Set("actions", e.Actions)
 	if page.Started {
-		if page.Comments, err = s.Forums.Comments(r.Context(), e.ID); err != nil {
+		if page.Comments, err = s.Forums.Comments(r.Context(), principal(r), e.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -60,7 +60,7 @@ func (s *Server) commissionEventPage(r *http.Request, e *forums.Event) (*commiss
 }
 
 func (s *Server) handleCommissionEvent(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.Forums.Get(r.Context(), mux.Vars(r)["id"])
+	e, err := s.Forums.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -82,12 +82,11 @@ func (s *Server) commissionEventAgain(w http.ResponseWriter, r *http.Request, e 
 	for k, v := range r.PostForm {
 		page.Form[k] = v
 	}
-	page.basePage = page.withForm(page.Form, err)
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "commission_event", page)
+	return s.showFormAgain(w, r, "commission_event", page, page.Form, err)
 }
 
 func (s *Server) handleCommissionEventAttendance(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.Forums.Get(r.Context(), mux.Vars(r)["id"])
+	e, err := s.Forums.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -100,7 +99,7 @@ func (s *Server) handleCommissionEventAttendance(w http.ResponseWriter, r *http.
 			counts[org] = strings.TrimSpace(v[0])
 		}
 	}
-	err = s.Forums.RecordAttendance(r.Context(), e.ID, counts, s.cfg.Now())
+	err = s.Forums.RecordAttendance(r.Context(), principal(r), e.ID, counts, s.cfg.Now())
 	if k := fault.KindOf(err); k == fault.Invalid || k == fault.Conflict {
 		return s.commissionEventAgain(w, r, e, err)
 	}
@@ -112,14 +111,14 @@ func (s *Server) handleCommissionEventAttendance(w http.ResponseWriter, r *http.
 }
 
 func (s *Server) handleCommissionEventNotes(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.Forums.Get(r.Context(), mux.Vars(r)["id"])
+	e, err := s.Forums.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	err = s.Forums.PublishNotes(r.Context(), e.ID, r.PostForm.Get("notes"), r.PostForm.Get("actions"), s.cfg.Now())
+	err = s.Forums.PublishNotes(r.Context(), principal(r), e.ID, r.PostForm.Get("notes"), r.PostForm.Get("actions"), s.cfg.Now())
 	if k := fault.KindOf(err); k == fault.Invalid || k == fault.Conflict {
 		return s.commissionEventAgain(w, r, e, err)
 	}
@@ -131,11 +130,11 @@ func (s *Server) handleCommissionEventNotes(w http.ResponseWriter, r *http.Reque
 }
 
 func (s *Server) handleCommissionEventCancel(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.Forums.Get(r.Context(), mux.Vars(r)["id"])
+	e, err := s.Forums.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
-	err = s.Forums.CancelEvent(r.Context(), e.ID, s.cfg.Now())
+	err = s.Forums.CancelEvent(r.Context(), principal(r), e.ID, s.cfg.Now())
 	if fault.KindOf(err) == fault.Conflict {
 		return s.commissionEventAgain(w, r, e, err)
 	}

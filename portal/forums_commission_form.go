@@ -79,11 +79,10 @@ func (s *Server) handleCommissionEventCreate(w http.ResponseWriter, r *http.Requ
 		return fault.InvalidField("", "The form could not be read")
 	}
 	in := eventInput(r.PostForm)
-	e, err := s.Forums.Create(r.Context(), in, forumsActor(principal(r)), s.cfg.Now())
+	e, err := s.Forums.Create(r.Context(), in, principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page := s.eventFormPage(r, nil, in)
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "commission_event_form", page)
+		return s.showFormAgain(w, r, "commission_event_form", page, r.PostForm, err)
 	}
 	if e == nil {
 		return err
@@ -96,7 +95,7 @@ func (s *Server) handleCommissionEventCreate(w http.ResponseWriter, r *http.Requ
 }
 
 func (s *Server) handleCommissionEventEdit(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.Forums.Get(r.Context(), mux.Vars(r)["id"])
+	e, err := s.Forums.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -107,7 +106,7 @@ func (s *Server) handleCommissionEventEdit(w http.ResponseWriter, r *http.Reques
 }
 
 func (s *Server) handleCommissionEventUpdate(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.Forums.Get(r.Context(), mux.Vars(r)["id"])
+	e, err := s.Forums.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -115,11 +114,10 @@ func (s *Server) handleCommissionEventUpdate(w http.ResponseWriter, r *http.Requ
 		return fault.InvalidField("", "The form could not be read")
 	}
 	in := eventInput(r.PostForm)
-	_, err = s.Forums.Update(r.Context(), e.ID, in, forumsActor(principal(r)), s.cfg.Now())
+	_, err = s.Forums.Update(r.Context(), e.ID, in, principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page := s.eventFormPage(r, e, in)
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "commission_event_form", page)
+		return s.showFormAgain(w, r, "commission_event_form", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err

@@ -11,7 +11,7 @@ type commissionEventsPage struct {
 }
 
 func (s *Server) handleCommissionEvents(w http.ResponseWriter, r *http.Request) error {
-	all, err := s.Forums.List(r.Context())
+	all, err := s.Forums.List(r.Context(), principal(r))
 	if err != nil {
 		return err
 	}

@@ -47,10 +47,9 @@ func (s *Server) handleEngagementFigures(w http.ResponseWriter, r *http.Request)
 	}
 	page := &engagementFiguresPage{basePage: s.page(r, "Engagement figures")}
 	if err := f.Err(); err != nil {
-		page.basePage = page.withForm(q, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "engagement_figures", page)
+		return s.showFormAgain(w, r, "engagement_figures", page, q, err)
 	}
-	fg, err := s.Forums.Figures(r.Context(), from, to)
+	fg, err := s.Forums.Figures(r.Context(), principal(r), from, to)
 	if err != nil {
 		return err
 	}

@@ -12,30 +12,20 @@ import (
 	"careportal/portal/forums"
 )
 
-// visibleEvent loads {id}: an event the viewer may see (providers: one for
-// their service types, or one they booked); otherwise 404.
+// visibleEvent loads {id} and the viewer's organisation's booking, if any.
+// The forums service decides what the viewer may see (404 otherwise).
 func (s *Server) visibleEvent(r *http.Request) (*forums.Event, *forums.Booking, error) {
-	e, err := s.Forums.Get(r.Context(), mux.Vars(r)["id"])
+	p := principal(r)
+	e, err := s.Forums.Get(r.Context(), p, mux.Vars(r)["id"])
 	if err != nil {
 		return nil, nil, err
 	}
-	p := principal(r)
-	if p.IsStaff() {
-		return e, nil, nil
-	}
-	b, err := s.Forums.BookingFor(r.Context(), e.ID, p.OrgID)
+	b, err := s.Forums.BookingFor(r.Context(), p, e.ID)
 	if fault.KindOf(err) == fault.NotFound {
 		b, err = nil, nil
 	}
 	if err != nil {
 		return nil, nil, err
-	}
-	types, err := s.forumOrgTypes(r.Context(), p)
-	if err != nil {
-		return nil, nil, err
-	}
-	if b == nil && (e.Cancelled || !e.ForServiceTypes(types)) {
-		return nil, nil, fault.NotFoundf("event not found")
 	}
 	return e, b, nil
 }
@@ -69,7 +59,7 @@ func (s *Server) eventPageFor(r *http.Request, e *forums.Event, b *forums.Bookin
 	page.ShowLink = e.Format == forums.Online && (p.IsStaff() || (b != nil && b.Status == forums.Booked))
 	page.ServiceList = strings.Join(e.ServiceTypes, ", ")
 	if page.CanBook && b != nil && page.Started {
-		attended, err := s.Forums.Attended(r.Context(), e.ID, p.OrgID)
+		attended, err := s.Forums.Attended(r.Context(), p, e.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -77,7 +67,7 @@ func (s *Server) eventPageFor(r *http.Request, e *forums.Event, b *forums.Bookin
 	}
 	if page.Started {
 		var err error
-		if page.Comments, err = s.Forums.Comments(r.Context(), e.ID); err != nil {
+		if page.Comments, err = s.Forums.Comments(r.Context(), principal(r), e.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -107,8 +97,7 @@ func (s *Server) eventAgain(w http.ResponseWriter, r *http.Request, e *forums.Ev
 	if fe, ok := fault.As(err); ok && fe.Kind != fault.Invalid {
 		err = fault.InvalidField("", fe.Message)
 	}
-	page.basePage = page.withForm(r.PostForm, err)
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "event", page)
+	return s.showFormAgain(w, r, "event", page, r.PostForm, err)
 }
 
 func (s *Server) handleEventBook(w http.ResponseWriter, r *http.Request) error {
@@ -119,7 +108,7 @@ func (s *Server) handleEventBook(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	nb, err := s.Forums.Book(r.Context(), e.ID, forums.BookInput{Places: r.PostForm.Get("places"), AccessNeeds: r.PostForm.Get("accessNeeds")}, forumsActor(principal(r)), s.cfg.Now())
+	nb, err := s.Forums.Book(r.Context(), e.ID, forums.BookInput{Places: r.PostForm.Get("places"), AccessNeeds: r.PostForm.Get("accessNeeds")}, principal(r), s.cfg.Now())
 	switch fault.KindOf(err) {
 	case fault.Invalid, fault.Conflict:
 		return s.eventAgain(w, r, e, b, err)
@@ -150,7 +139,7 @@ func (s *Server) handleEventCancel(w http.ResponseWriter, r *http.Request) error
 	if b == nil || b.Status == forums.Cancelled {
 		return fault.NotFoundf("booking not found")
 	}
-	err = s.Forums.Cancel(r.Context(), e.ID, forumsActor(principal(r)), s.cfg.Now())
+	err = s.Forums.Cancel(r.Context(), e.ID, principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Conflict {
 		return s.eventAgain(w, r, e, b, err)
 	}
@@ -173,7 +162,7 @@ func (s *Server) handleEventComment(w http.ResponseWriter, r *http.Request) erro
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	_, err = s.Forums.AddComment(r.Context(), e.ID, r.PostForm.Get("message"), forumsActor(principal(r)), s.cfg.Now())
+	_, err = s.Forums.AddComment(r.Context(), e.ID, r.PostForm.Get("message"), principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		return s.eventAgain(w, r, e, b, err)
 	}

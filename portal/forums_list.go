@@ -1,33 +1,11 @@
 package portal
 
 import (
-	"context"
 	"net/http"
 
-	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/forums"
 )
-
-func forumsActor(p *auth.Principal) forums.Actor {
-	return forums.Actor{UserID: p.UserID, Name: p.Name, OrgID: p.OrgID, OrgName: p.OrgName}
-}
-
-// forumOrgTypes returns the provider organisation's service types (nil
-// for staff, or when accounts are not wired: every event shows).
-func (s *Server) forumOrgTypes(ctx context.Context, p *auth.Principal) ([]string, error) {
-	if p == nil || p.OrgID == "" || s.Auth == nil {
-		return nil, nil
-	}
-	o, err := s.Auth.Org(ctx, p.OrgID)
-	if fault.KindOf(err) == fault.NotFound {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return o.ServiceTypes, nil
-}
 
 type eventRow struct {
 	forums.Event
@@ -51,11 +29,8 @@ type eventsPage struct {
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
 	now := s.cfg.Now()
-	types, err := s.forumOrgTypes(r.Context(), p)
-	if err != nil {
-		return err
-	}
-	all, err := s.Forums.List(r.Context())
+	types := p.ServiceTypes
+	all, err := s.Forums.List(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -66,7 +41,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 		row := eventRow{Event: e, When: eventWhen(&e)}
 		if p.OrgID != "" {
-			if b, err := s.Forums.BookingFor(r.Context(), e.ID, p.OrgID); err == nil {
+			if b, err := s.Forums.BookingFor(r.Context(), p, e.ID); err == nil {
 				row.Status = b.Status
 			} else if fault.KindOf(err) != fault.NotFound {
 				return err
@@ -79,7 +54,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if p.OrgID != "" {
-		tok, err := s.Forums.FeedToken(r.Context(), p.OrgID, now)
+		tok, err := s.Forums.FeedToken(r.Context(), p, now)
 		if err != nil {
 			return err
 		}

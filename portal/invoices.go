@@ -2,8 +2,6 @@ package portal
 
 import (
 	"errors"
-	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -104,7 +102,7 @@ func statusOptions() []option {
 
 // handleInvoices lists the provider's invoices with filters and paging.
 func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) error {
-	actor := payments.ActorOf(principal(r))
+	actor := principal(r)
 	q := r.URL.Query()
 	page := &invoiceListPage{basePage: s.page(r, "Your invoices"), StatusOptions: statusOptions()}
 	page.Form = q
@@ -143,8 +141,7 @@ func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if err := fields.Err(); err != nil {
-		page.basePage = page.withForm(q, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "invoices", page)
+		return s.showFormAgain(w, r, "invoices", page, q, err)
 	}
 	n, _ := strconv.Atoi(q.Get("page"))
 	res, err := s.Payments.ListInvoices(r.Context(), actor, f, n, 25)
@@ -163,7 +160,7 @@ type invoiceNewPage struct {
 }
 
 func (s *Server) invoiceNewPage(r *http.Request) (*invoiceNewPage, error) {
-	actor := payments.ActorOf(principal(r))
+	actor := principal(r)
 	contracts, err := s.Payments.Contracts(r.Context(), actor, payments.ContractFilter{OrgID: actor.OrgID, ActiveOnly: true})
 	if err != nil {
 		return nil, err
@@ -191,38 +188,20 @@ const invoiceUploadLimit = payments.MaxFileBytes + 256<<10
 
 // handleInvoiceCreate submits an invoice from the form.
 func (s *Server) handleInvoiceCreate(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseMultipartForm(invoiceUploadLimit); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		if !errors.Is(err, http.ErrNotMultipart) {
-			return fault.Wrap(fault.Invalid, err, "The form could not be read")
-		}
-		if err := r.ParseForm(); err != nil {
-			return fault.Wrap(fault.Invalid, err, "The form could not be read")
-		}
+	up, err := readUpload(r, "file", payments.MaxFileBytes)
+	if err != nil {
+		return err
 	}
-	if r.MultipartForm != nil {
-		defer func() { _ = r.MultipartForm.RemoveAll() }()
-	}
-	f := r.PostForm
+	f := postForm(r)
 	in := payments.SubmitInput{
 		ContractRef: f.Get("contract_ref"), InvoiceNumber: f.Get("invoice_number"), InvoiceDate: f.Get("invoice_date"), DueDate: f.Get("due_date"),
 		PeriodStart: f.Get("period_start"), PeriodEnd: f.Get("period_end"), Net: f.Get("net"), VAT: f.Get("vat"),
 		Gross: f.Get("gross"), Reference: f.Get("reference"), Note: f.Get("note"), GrossRequired: true, Source: "portal",
 	}
-	if file, hdr, err := r.FormFile("file"); err == nil {
-		data, rerr := io.ReadAll(io.LimitReader(file, payments.MaxFileBytes+1))
-		_ = file.Close()
-		if rerr != nil {
-			return fault.Wrap(fault.Invalid, rerr, "The file could not be read")
-		}
-		if hdr.Filename != "" || len(data) > 0 {
-			in.File = &payments.FileInput{Name: hdr.Filename, Data: data}
-		}
+	if up != nil {
+		in.File = &payments.FileInput{Name: up.Name, Data: up.Data}
 	}
-	inv, err := s.Payments.SubmitInvoice(r.Context(), payments.ActorOf(principal(r)), in)
+	inv, err := s.Payments.SubmitInvoice(r.Context(), principal(r), in)
 	if err == nil {
 		s.setFlash(w, r, "Invoice "+inv.Number+" has been submitted. It is due to be paid by "+formatDate(inv.DueDate)+".")
 		return redirect(w, r, "/invoices/"+inv.ID)
@@ -238,8 +217,7 @@ func (s *Server) handleInvoiceCreate(w http.ResponseWriter, r *http.Request) err
 		page.basePage = page.withForm(f, fault.InvalidField("invoice_number", dup.Error()))
 		return s.renderStatus(w, r, http.StatusConflict, "invoice_new", page)
 	case fault.KindOf(err) == fault.Invalid:
-		page.basePage = page.withForm(f, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "invoice_new", page)
+		return s.showFormAgain(w, r, "invoice_new", page, f, err)
 	}
 	return err
 }
@@ -259,7 +237,7 @@ type invoicePage struct {
 // own, or the staff view with the actions the role allows.
 func (s *Server) invoicePageFor(r *http.Request, id string) (*invoicePage, error) {
 	p := principal(r)
-	actor := payments.ActorOf(p)
+	actor := p
 	inv, err := s.Payments.Invoice(r.Context(), actor, id)
 	if err != nil {
 		return nil, err
@@ -269,7 +247,7 @@ func (s *Server) invoicePageFor(r *http.Request, id string) (*invoicePage, error
 	}
 	page := &invoicePage{basePage: s.page(r, "Invoice "+inv.Number), Invoice: invoiceRow{Invoice: inv, Today: s.Payments.Today()}, Staff: p.IsStaff()}
 	page.Form.Set("version", strconv.Itoa(inv.Version))
-	can := func(to payments.Status) bool { return payments.CanMove(inv.Status, to, actor.Party) == nil }
+	can := func(to payments.Status) bool { return payments.CanMove(inv.Status, to, payments.PartyOf(actor)) == nil }
 	if page.Staff {
 		if canWork(p) {
 			page.CanApprove, page.CanQuery, page.CanReject = can(payments.StatusApproved), can(payments.StatusQueried), can(payments.StatusRejected)
@@ -326,10 +304,10 @@ func (s *Server) invoiceStep(w http.ResponseWriter, r *http.Request, to payments
 			d.AmountPence = -1
 		}
 	}
-	actor := payments.ActorOf(principal(r))
+	actor := principal(r)
 	inv, err := s.Payments.Transition(r.Context(), actor, id, version, to, f.Get(form+"_note"), d)
 	base := "/invoices/"
-	if actor.Party == payments.PartyStaff {
+	if actor.IsStaff() {
 		base = "/staff/invoices/"
 	}
 	if err == nil {
@@ -359,23 +337,15 @@ func (s *Server) invoiceStep(w http.ResponseWriter, r *http.Request, to payments
 			fields[i].Field = "payment_reference"
 		}
 	}
-	page.basePage = page.withForm(f, &fault.Error{Kind: fault.Invalid, Message: "There is a problem", Fields: fields})
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "invoice", page)
+	return s.showFormAgain(w, r, "invoice", page, f, &fault.Error{Kind: fault.Invalid, Message: "There is a problem", Fields: fields})
 }
 
 // handleInvoiceFile sends the invoice's PDF as a download, to its
 // organisation and staff only.
 func (s *Server) handleInvoiceFile(w http.ResponseWriter, r *http.Request) error {
-	name, data, err := s.Payments.InvoiceFile(r.Context(), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
+	name, data, err := s.Payments.InvoiceFile(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	info(r).Status = http.StatusOK
-	_, _ = w.Write(data)
-	return nil
+	return sendFile(w, "application/pdf", name, data)
 }

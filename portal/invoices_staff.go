@@ -35,7 +35,7 @@ type staffInvoicesPage struct {
 // invoices (oldest first), or the results of a search.
 func (s *Server) handleStaffInvoices(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	actor := payments.ActorOf(principal(r))
+	actor := principal(r)
 	queue := payments.Queue(q.Get("queue"))
 	search := strings.TrimSpace(q.Get("q"))
 	if len(search) > 60 {

@@ -15,6 +15,7 @@ import (
 
 	"careportal/auth"
 	"careportal/payments"
+	"careportal/portal/internal/htmlcheck"
 	"careportal/portal/store/storetest"
 )
 
@@ -34,11 +35,11 @@ func newPaymentsFixture(t *testing.T) *paymentsFixture {
 	ctx := storetest.Context(t)
 	f := &paymentsFixture{ts: ts}
 	var err error
-	f.org1, err = ts.Auth.CreateOrg(ctx, auth.Actor{}, auth.OrgInput{Name: "Sunrise Home Care Ltd", SupplierRef: "SUP1001", TermsDays: 30})
+	f.org1, err = ts.Auth.CreateOrg(ctx, &auth.Principal{}, auth.OrgInput{Name: "Sunrise Home Care Ltd", SupplierRef: "SUP1001", TermsDays: 30})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.org2, err = ts.Auth.CreateOrg(ctx, auth.Actor{}, auth.OrgInput{Name: "Oakfield Residential Homes", SupplierRef: "SUP1002", TermsDays: 14})
+	f.org2, err = ts.Auth.CreateOrg(ctx, &auth.Principal{}, auth.OrgInput{Name: "Oakfield Residential Homes", SupplierRef: "SUP1002", TermsDays: 14})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func newPaymentsFixture(t *testing.T) *paymentsFixture {
 	f.payer = &auth.Principal{UserID: "s1", Name: "Pat Payments", Role: auth.RoleBrokerage, Teams: []string{"brokerage-payments"}}
 	f.payer2 = &auth.Principal{UserID: "s2", Name: "Sam Broker", Role: auth.RoleBrokerage}
 	f.commissioner = &auth.Principal{UserID: "c1", Name: "Chris Commissioner", Role: auth.RoleCommissioner}
-	staff := payments.ActorOf(f.payer)
+	staff := f.payer
 	f.contract1, err = ts.Payments.CreateContract(ctx, staff, payments.ContractInput{Reference: "HC-001", Title: "Home care north", SupplierRef: "SUP1001",
 		ServiceType: "home-care", StartDate: "2025-04-01", EndDate: "2028-03-31", AnnualValue: "250000"})
 	if err != nil {
@@ -104,16 +105,16 @@ func TestInvoiceSubmitAndJourneyOverHTTP(t *testing.T) {
 	bad.Set("net", "12.345")
 	w = ts.do(multipartInvoice(t, bad, "", nil), f.prov1)
 	body := w.Body.String()
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(body, "govuk-error-summary") || !strings.Contains(body, `id="net-error"`) ||
-		!strings.Contains(body, `value="INV-100"`) || !strings.Contains(body, `value="12.345"`) {
+	if w.Code != http.StatusUnprocessableEntity || !pageHas(t, body, "govuk-error-summary") || !pageHas(t, body, `id="net-error"`) ||
+		!pageHas(t, body, `value="INV-100"`) || !pageHas(t, body, `value="12.345"`) {
 		t.Fatalf("bad amount: %d\n%s", w.Code, body)
 	}
-	if p, _ := ts.Payments.ListInvoices(storetest.Context(t), payments.ActorOf(f.payer), payments.InvoiceFilter{}, 1, 10); p.Total != 0 {
+	if p, _ := ts.Payments.ListInvoices(storetest.Context(t), f.payer, payments.InvoiceFilter{}, 1, 10); p.Total != 0 {
 		t.Fatalf("bad input saved an invoice")
 	}
 	// Not a PDF.
 	w = ts.do(multipartInvoice(t, invoiceForm("INV-100"), "inv.pdf", []byte("MZ\x90\x00 not a pdf")), f.prov1)
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `id="file-error"`) {
+	if w.Code != http.StatusUnprocessableEntity || !pageHas(t, w.Body.String(), `id="file-error"`) {
 		t.Fatalf("not a pdf: %d", w.Code)
 	}
 	// Good, with a PDF.
@@ -126,7 +127,7 @@ func TestInvoiceSubmitAndJourneyOverHTTP(t *testing.T) {
 	id := strings.TrimPrefix(loc, "/invoices/")
 	// The same number again, written differently: a message with a link.
 	w = ts.do(multipartInvoice(t, invoiceForm("inv 100"), "", nil), f.prov1)
-	if w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), `href="/invoices/`+id+`"`) {
+	if w.Code != http.StatusConflict || !pageHas(t, w.Body.String(), `href="/invoices/`+id+`"`) {
 		t.Fatalf("duplicate: %d", w.Code)
 	}
 	// The provider sees it; another provider gets 404 for the page and the file.
@@ -158,7 +159,7 @@ func TestInvoiceSubmitAndJourneyOverHTTP(t *testing.T) {
 	}
 	// Query without a reason: error next to the field; with one: done.
 	w = ts.do(postInvoiceForm("/staff/invoices/"+id+"/query", url.Values{"version": {"1"}}), f.payer)
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `id="query_note-error"`) {
+	if w.Code != http.StatusUnprocessableEntity || !pageHas(t, w.Body.String(), `id="query_note-error"`) {
 		t.Fatalf("query without reason: %d", w.Code)
 	}
 	w = ts.do(postInvoiceForm("/staff/invoices/"+id+"/query", url.Values{"version": {"1"}, "query_note": {"Please attach the timesheets"}}), f.payer)
@@ -191,7 +192,7 @@ func TestInvoiceSubmitAndJourneyOverHTTP(t *testing.T) {
 		}
 	}
 	w = ts.do(httptest.NewRequest(http.MethodGet, loc, nil), f.prov1)
-	if b := w.Body.String(); !strings.Contains(b, "BACS-1") || !strings.Contains(b, "Amount paid") || strings.Count(b, "govuk-heading-s govuk-!-margin-bottom-1") != 6 {
+	if b := w.Body.String(); !strings.Contains(b, "BACS-1") || !strings.Contains(b, "Amount paid") || htmlcheck.Parse(t, b).Count(`.govuk-heading-s.govuk-\!-margin-bottom-1`) != 6 {
 		t.Fatalf("paid page:\n%s", b)
 	}
 	// Provider list with a status filter; a bad filter value is an error, not a 500.
@@ -200,7 +201,7 @@ func TestInvoiceSubmitAndJourneyOverHTTP(t *testing.T) {
 		t.Fatalf("list: %d", w.Code)
 	}
 	w = ts.do(httptest.NewRequest(http.MethodGet, "/invoices?status=nope&from=31/2/2026", nil), f.prov1)
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `id="from-error"`) {
+	if w.Code != http.StatusUnprocessableEntity || !pageHas(t, w.Body.String(), `id="from-error"`) {
 		t.Fatalf("bad filter: %d", w.Code)
 	}
 	w = ts.do(httptest.NewRequest(http.MethodGet, "/invoices", nil), f.prov2)
@@ -228,7 +229,7 @@ func TestConcurrentStaffActionsOverHTTP(t *testing.T) {
 	for i := 0; i < 25; i++ {
 		in := payments.SubmitInput{ContractRef: "HC-001", InvoiceNumber: fmt.Sprintf("RACE-%d", i), InvoiceDate: "2026-01-31",
 			PeriodStart: "2026-01-01", PeriodEnd: "2026-01-31", Net: "100", VAT: "0"}
-		inv, err := f.ts.Payments.SubmitInvoice(ctx, payments.ActorOf(f.prov1), in)
+		inv, err := f.ts.Payments.SubmitInvoice(ctx, f.prov1, in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -267,7 +268,7 @@ func TestConcurrentStaffActionsOverHTTP(t *testing.T) {
 				lost++
 			}
 		}
-		got, _ := f.ts.Payments.Invoice(ctx, payments.ActorOf(f.payer), inv.ID)
+		got, _ := f.ts.Payments.Invoice(ctx, f.payer, inv.ID)
 		if won != 1 || lost != 1 || got.Version != 2 || len(got.History) != 2 {
 			t.Fatalf("iteration %d: codes %v, version %d", i, codes, got.Version)
 		}
@@ -287,19 +288,19 @@ func TestContractPagesOverHTTP(t *testing.T) {
 	form := url.Values{"reference": {"DAY-9"}, "title": {"Day centre"}, "supplier_ref": {"SUP1001"}, "service_type": {"day-opportunities"},
 		"start_date": {"1/4/2026"}, "end_date": {"31/3/2027"}, "annual_value": {"£12,000"}, "status": {"active"}, "terms_days": {"45"}}
 	w = ts.do(postInvoiceForm("/staff/contracts/new", form), f.payer)
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `id="terms_days-error"`) || !strings.Contains(w.Body.String(), `value="DAY-9"`) {
+	if w.Code != http.StatusUnprocessableEntity || !pageHas(t, w.Body.String(), `id="terms_days-error"`) || !pageHas(t, w.Body.String(), `value="DAY-9"`) {
 		t.Fatalf("bad contract: %d", w.Code)
 	}
 	form.Set("terms_days", "20")
 	if w := ts.do(postInvoiceForm("/staff/contracts/new", form), f.payer); w.Code != http.StatusSeeOther {
 		t.Fatalf("create: %d %s", w.Code, w.Body.String())
 	}
-	c, err := ts.Payments.ContractByRef(storetest.Context(t), payments.ActorOf(f.payer), "DAY-9")
+	c, err := ts.Payments.ContractByRef(storetest.Context(t), f.payer, "DAY-9")
 	if err != nil || c.TermsDays != 20 || c.AnnualValue != 1200000 {
 		t.Fatalf("created = %+v, %v", c, err)
 	}
 	w = ts.do(httptest.NewRequest(http.MethodGet, "/staff/contracts/"+c.ID+"/edit", nil), f.payer)
-	if w.Code != 200 || !strings.Contains(w.Body.String(), `value="12000.00"`) {
+	if w.Code != 200 || !pageHas(t, w.Body.String(), `value="12000.00"`) {
 		t.Fatalf("edit form: %d", w.Code)
 	}
 	form.Set("version", "1")
@@ -324,7 +325,7 @@ func fxInvoiceOfA(t *testing.T, f *accountsFixture) map[string]string {
 	c := fxContract(t, f)
 	f.seq++
 	pA := &auth.Principal{UserID: f.managerA.ID, Name: f.managerA.Name, Role: auth.RoleProvider, OrgID: f.orgA.ID}
-	inv, err := f.ts.Payments.SubmitInvoice(ctx, payments.ActorOf(pA), payments.SubmitInput{ContractRef: c.Reference, InvoiceNumber: fmt.Sprintf("AUTHZ-%d", f.seq),
+	inv, err := f.ts.Payments.SubmitInvoice(ctx, pA, payments.SubmitInput{ContractRef: c.Reference, InvoiceNumber: fmt.Sprintf("AUTHZ-%d", f.seq),
 		InvoiceDate: "2026-01-31", PeriodStart: "2026-01-01", PeriodEnd: "2026-01-31", Net: "10", VAT: "0",
 		File: &payments.FileInput{Name: "a.pdf", Data: []byte("%PDF-1.4\n%%EOF\n")}})
 	if err != nil {
@@ -340,7 +341,7 @@ func fxContractOfA(t *testing.T, f *accountsFixture) map[string]string {
 func fxContract(t *testing.T, f *accountsFixture) payments.Contract {
 	t.Helper()
 	ctx := storetest.Context(t)
-	staff := payments.Actor{UserID: "staff", Name: "Staff", Party: payments.PartyStaff}
+	staff := &auth.Principal{UserID: "staff", Name: "Staff", Role: auth.RoleBrokerage}
 	ref := "AUTHZ-" + f.orgA.SupplierRef
 	if c, err := f.ts.Payments.ContractByRef(ctx, staff, ref); err == nil {
 		return c
@@ -357,7 +358,7 @@ func TestInvoiceCancelOverHTTP(t *testing.T) {
 	f := newPaymentsFixture(t)
 	ctx := storetest.Context(t)
 	sub := func(n string) payments.Invoice {
-		inv, err := f.ts.Payments.SubmitInvoice(ctx, payments.ActorOf(f.prov1), payments.SubmitInput{ContractRef: "HC-001", InvoiceNumber: n,
+		inv, err := f.ts.Payments.SubmitInvoice(ctx, f.prov1, payments.SubmitInput{ContractRef: "HC-001", InvoiceNumber: n,
 			InvoiceDate: "2026-01-31", PeriodStart: "2026-01-01", PeriodEnd: "2026-01-31", Net: "100", VAT: "0"})
 		if err != nil {
 			t.Fatal(err)
@@ -371,11 +372,11 @@ func TestInvoiceCancelOverHTTP(t *testing.T) {
 	if w := f.ts.do(postInvoiceForm("/invoices/"+a.ID+"/cancel", url.Values{"version": {"1"}}), f.prov1); w.Code != http.StatusSeeOther {
 		t.Fatalf("cancel: %d", w.Code)
 	}
-	if got, _ := f.ts.Payments.Invoice(ctx, payments.ActorOf(f.prov1), a.ID); got.Status != payments.StatusCancelled {
+	if got, _ := f.ts.Payments.Invoice(ctx, f.prov1, a.ID); got.Status != payments.StatusCancelled {
 		t.Fatalf("status %s", got.Status)
 	}
 	// After approval the provider can no longer cancel; the page says why.
-	if _, err := f.ts.Payments.Transition(ctx, payments.ActorOf(f.payer), b.ID, 1, payments.StatusApproved, "", payments.Details{}); err != nil {
+	if _, err := f.ts.Payments.Transition(ctx, f.payer, b.ID, 1, payments.StatusApproved, "", payments.Details{}); err != nil {
 		t.Fatal(err)
 	}
 	w := f.ts.do(httptest.NewRequest(http.MethodGet, "/invoices/"+b.ID, nil), f.prov1)
@@ -386,7 +387,7 @@ func TestInvoiceCancelOverHTTP(t *testing.T) {
 	if w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), "cannot be changed that way") {
 		t.Fatalf("cancel after approval: %d", w.Code)
 	}
-	if got, _ := f.ts.Payments.Invoice(ctx, payments.ActorOf(f.prov1), b.ID); got.Status != payments.StatusApproved || got.Version != 2 {
+	if got, _ := f.ts.Payments.Invoice(ctx, f.prov1, b.ID); got.Status != payments.StatusApproved || got.Version != 2 {
 		t.Fatalf("refused cancel changed the invoice: %s v%d", got.Status, got.Version)
 	}
 }

@@ -190,6 +190,5 @@ func redirect(w http.ResponseWriter, r *http.Request, to string) error {
 		to = "/"
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
-	info(r).Status = http.StatusSeeOther
 	return nil
 }

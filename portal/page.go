@@ -60,6 +60,20 @@ func (b basePage) withForm(form url.Values, err error) basePage {
 	return b
 }
 
+// withFormPage is a page's data: every page struct embeds basePage.
+type withFormPage interface{ base() *basePage }
+
+func (b *basePage) base() *basePage { return b }
+
+// showFormAgain shows a form again after a submission with problems
+// (status 422): what the person typed kept, each problem in the error
+// summary and by its field.
+func (s *Server) showFormAgain(w http.ResponseWriter, r *http.Request, name string, page withFormPage, form url.Values, err error) error {
+	b := page.base()
+	*b = b.withForm(form, err)
+	return s.renderStatus(w, r, http.StatusUnprocessableEntity, name, page)
+}
+
 // FieldError returns the message for one field, for templates.
 func (b basePage) FieldError(name string) string {
 	for _, e := range b.Errors {

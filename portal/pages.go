@@ -37,7 +37,6 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) error {
 	defer cancel()
 	if s.Store == nil || s.Store.Ping(ctx) != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		info(r).Status = http.StatusServiceUnavailable
 		_, _ = w.Write([]byte("store not answering\n"))
 		return nil
 	}

@@ -38,7 +38,7 @@ func (s *Server) handleQueryFigures(w http.ResponseWriter, r *http.Request) erro
 	if page.OrgView {
 		org = p.OrgID
 	}
-	if page.F, err = s.Queries.Figures(r.Context(), from, to, org); err != nil {
+	if page.F, err = s.Queries.Figures(r.Context(), p, from, to, org); err != nil {
 		return err
 	}
 	return s.render(w, r, "query_figures", page)

@@ -92,7 +92,7 @@ func (s *Server) handleQueries(w http.ResponseWriter, r *http.Request) error {
 	if late {
 		page.Form.Set("late", "yes")
 	}
-	list, err := s.Queries.List(r.Context(), f)
+	list, err := s.Queries.List(r.Context(), p, f)
 	if err != nil {
 		return err
 	}

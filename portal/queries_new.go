@@ -24,7 +24,7 @@ func (s *Server) queryNewPage(r *http.Request) (*queryNewPage, error) {
 		page.Topics = append(page.Topics, option{t.Slug, t.Label + " (" + auth.TeamName(t.Team) + ")"})
 	}
 	if page.Linking {
-		opts, err := s.Queries.LinkOptions(r.Context(), principal(r).OrgID)
+		opts, err := s.Queries.LinkOptions(r.Context(), principal(r))
 		if err != nil {
 			return nil, err
 		}
@@ -51,12 +51,12 @@ func (s *Server) handleQueryNew(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) handleQueryCreate(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	file, err := readUpload(r, "attachment")
+	file, err := readQueryUpload(r, "attachment")
 	if err != nil {
 		return s.queryNewAgain(w, r, err)
 	}
 	form := postForm(r)
-	q, err := s.Queries.Raise(r.Context(), queries.ActorOf(p), p.OrgName, queries.RaiseInput{
+	q, err := s.Queries.Raise(r.Context(), p, p.OrgName, queries.RaiseInput{
 		Topic: form.Get("topic"), Subject: form.Get("subject"), Message: form.Get("message"), Link: form.Get("link"), File: file,
 	})
 	if err != nil {
@@ -77,6 +77,5 @@ func (s *Server) queryNewAgain(w http.ResponseWriter, r *http.Request, err error
 	if perr != nil {
 		return perr
 	}
-	page.basePage = page.withForm(postForm(r), err)
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "query_new", page)
+	return s.showFormAgain(w, r, "query_new", page, postForm(r), err)
 }

@@ -65,8 +65,7 @@ func (s *Server) settingsAgain(w http.ResponseWriter, r *http.Request, err error
 	for k, v := range r.PostForm {
 		page.Form[k] = v
 	}
-	page.basePage = page.withForm(page.Form, err)
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "query_settings", page)
+	return s.showFormAgain(w, r, "query_settings", page, page.Form, err)
 }
 
 func (s *Server) handleQueryTargetsSave(w http.ResponseWriter, r *http.Request) error {
@@ -85,7 +84,7 @@ func (s *Server) handleQueryTargetsSave(w http.ResponseWriter, r *http.Request) 
 	if err := f.Err(); err != nil {
 		return s.settingsAgain(w, r, err)
 	}
-	if err := s.Queries.SetTargets(r.Context(), queries.Targets{FirstResponseDays: first, ResolutionDays: res}); err != nil {
+	if err := s.Queries.SetTargets(r.Context(), principal(r), queries.Targets{FirstResponseDays: first, ResolutionDays: res}); err != nil {
 		return s.settingsAgain(w, r, err)
 	}
 	s.setFlash(w, r, "Service levels saved")

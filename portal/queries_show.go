@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -24,7 +23,7 @@ type queryPage struct {
 }
 
 func (s *Server) loadQuery(r *http.Request) (*queries.Query, error) {
-	return s.Queries.Get(r.Context(), queries.ActorOf(principal(r)), mux.Vars(r)["id"])
+	return s.Queries.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 }
 
 func (s *Server) handleQueryShow(w http.ResponseWriter, r *http.Request) error {
@@ -77,7 +76,7 @@ func (s *Server) renderQuery(w http.ResponseWriter, r *http.Request, q *queries.
 
 // queryAction runs one change on the query and shows the query again with
 // the form's errors when the input is bad or it changed meanwhile.
-func (s *Server) queryAction(w http.ResponseWriter, r *http.Request, multipartForm bool, do func(q *queries.Query, a queries.Actor, form url.Values, file *queries.Upload) (string, error)) error {
+func (s *Server) queryAction(w http.ResponseWriter, r *http.Request, multipartForm bool, do func(q *queries.Query, a *auth.Principal, form url.Values, file *queries.Upload) (string, error)) error {
 	q, err := s.loadQuery(r)
 	if err != nil {
 		return err
@@ -87,7 +86,7 @@ func (s *Server) queryAction(w http.ResponseWriter, r *http.Request, multipartFo
 	}
 	var file *queries.Upload
 	if multipartForm {
-		file, err = readUpload(r, "attachment")
+		file, err = readQueryUpload(r, "attachment")
 		if fault.KindOf(err) == fault.TooLarge {
 			err = fault.InvalidField("attachment", "The selected file must be smaller than 5 MB")
 		}
@@ -98,7 +97,7 @@ func (s *Server) queryAction(w http.ResponseWriter, r *http.Request, multipartFo
 		return s.renderQuery(w, r, q, http.StatusUnprocessableEntity, postForm(r), err)
 	}
 	form := postForm(r)
-	msg, err := do(q, queries.ActorOf(principal(r)), form, file)
+	msg, err := do(q, principal(r), form, file)
 	if err != nil {
 		switch fault.KindOf(err) {
 		case fault.Invalid:
@@ -123,14 +122,14 @@ func formVersion(form url.Values) int {
 }
 
 func (s *Server) handleQueryReply(w http.ResponseWriter, r *http.Request) error {
-	return s.queryAction(w, r, true, func(q *queries.Query, a queries.Actor, form url.Values, file *queries.Upload) (string, error) {
+	return s.queryAction(w, r, true, func(q *queries.Query, a *auth.Principal, form url.Values, file *queries.Upload) (string, error) {
 		_, err := s.Queries.Reply(r.Context(), a, q.ID, queries.ReplyInput{Message: form.Get("message"), File: file, Version: formVersion(form)})
 		return "Message sent", err
 	})
 }
 
 func (s *Server) handleQueryAssign(w http.ResponseWriter, r *http.Request) error {
-	return s.queryAction(w, r, false, func(q *queries.Query, a queries.Actor, form url.Values, _ *queries.Upload) (string, error) {
+	return s.queryAction(w, r, false, func(q *queries.Query, a *auth.Principal, form url.Values, _ *queries.Upload) (string, error) {
 		id := form.Get("assignee")
 		name := ""
 		if id != "" {
@@ -166,14 +165,14 @@ func (s *Server) staffMember(r *http.Request, id, team string) (string, error) {
 }
 
 func (s *Server) handleQueryTransfer(w http.ResponseWriter, r *http.Request) error {
-	return s.queryAction(w, r, false, func(q *queries.Query, a queries.Actor, form url.Values, _ *queries.Upload) (string, error) {
+	return s.queryAction(w, r, false, func(q *queries.Query, a *auth.Principal, form url.Values, _ *queries.Upload) (string, error) {
 		_, err := s.Queries.Transfer(r.Context(), a, q.ID, form.Get("team"), form.Get("note"), formVersion(form))
 		return "Query moved to " + auth.TeamName(form.Get("team")), err
 	})
 }
 
 func (s *Server) handleQueryResolve(w http.ResponseWriter, r *http.Request) error {
-	return s.queryAction(w, r, false, func(q *queries.Query, a queries.Actor, form url.Values, _ *queries.Upload) (string, error) {
+	return s.queryAction(w, r, false, func(q *queries.Query, a *auth.Principal, form url.Values, _ *queries.Upload) (string, error) {
 		_, err := s.Queries.Resolve(r.Context(), a, q.ID, form.Get("resolveNote"), formVersion(form))
 		if fe := fault.FieldsOf(err); len(fe) > 0 && fe[0].Field == "note" {
 			err = fault.InvalidField("resolveNote", fe[0].Message)
@@ -183,7 +182,7 @@ func (s *Server) handleQueryResolve(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) handleQueryReopen(w http.ResponseWriter, r *http.Request) error {
-	return s.queryAction(w, r, false, func(q *queries.Query, a queries.Actor, form url.Values, _ *queries.Upload) (string, error) {
+	return s.queryAction(w, r, false, func(q *queries.Query, a *auth.Principal, form url.Values, _ *queries.Upload) (string, error) {
 		_, err := s.Queries.Reopen(r.Context(), a, q.ID, form.Get("reopenMessage"), formVersion(form))
 		if fe := fault.FieldsOf(err); len(fe) > 0 && fe[0].Field == "message" {
 			err = fault.InvalidField("reopenMessage", fe[0].Message)
@@ -195,21 +194,12 @@ func (s *Server) handleQueryReopen(w http.ResponseWriter, r *http.Request) error
 // handleQueryAttachment serves an attachment to its organisation and to
 // staff only, as a download that browsers may not sniff.
 func (s *Server) handleQueryAttachment(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.Queries.Attachment(r.Context(), queries.ActorOf(principal(r)), mux.Vars(r)["id"])
+	a, err := s.Queries.Attachment(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
 	if err := visibleTo(r, a.OrgID, "attachment"); err != nil {
 		return err
 	}
-	h := w.Header()
-	h.Set("Content-Type", a.ContentType)
-	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", a.Name))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("Content-Length", strconv.Itoa(len(a.Data)))
-	w.WriteHeader(http.StatusOK)
-	info(r).Status = http.StatusOK
-	_, _ = w.Write(a.Data)
-	return nil
+	return sendFile(w, a.ContentType, a.Name, a.Data)
 }

@@ -7,13 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
 	"github.com/gorilla/mux"
 
-	"careportal/payments"
 	"careportal/payments/csvin"
 	"careportal/payments/remittance"
 	"careportal/portal/fault"
@@ -48,7 +46,7 @@ func remittanceColumns() []remittanceColumn {
 }
 
 func (s *Server) remittanceUploadPage(r *http.Request) (*remittanceUploadPage, error) {
-	runs, err := s.Remittance.Runs(r.Context(), payments.ActorOf(principal(r)), 20)
+	runs, err := s.Remittance.Runs(r.Context(), principal(r), 20)
 	if err != nil {
 		return nil, err
 	}
@@ -90,8 +88,7 @@ func (s *Server) handleRemittanceUpload(w http.ResponseWriter, r *http.Request) 
 		}
 	}
 	fail := func(fields []fault.FieldError) error {
-		page.basePage = page.withForm(form, &fault.Error{Kind: fault.Invalid, Message: "There is a problem", Fields: fields})
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "staff_remittance", page)
+		return s.showFormAgain(w, r, "staff_remittance", page, form, &fault.Error{Kind: fault.Invalid, Message: "There is a problem", Fields: fields})
 	}
 	if err := m.Validate(); err != nil {
 		page.ColumnsOpen = true
@@ -103,7 +100,7 @@ func (s *Server) handleRemittanceUpload(w http.ResponseWriter, r *http.Request) 
 	if data == nil {
 		return fail([]fault.FieldError{{Field: "file", Message: "Select the remittance file (CSV)"}})
 	}
-	rep, err := s.Remittance.Upload(r.Context(), payments.ActorOf(principal(r)), name, data, m)
+	rep, err := s.Remittance.Upload(r.Context(), principal(r), name, data, m)
 	if ps, ok := csvin.AsProblems(err); ok {
 		return fail(problemFields("file", ps))
 	}
@@ -142,38 +139,6 @@ func faultMessage(err error) string {
 	return "The file could not be read"
 }
 
-// readCSVUpload reads one uploaded file of at most limit bytes: nil data
-// when none was chosen; a bigger file is TooLarge.
-func readCSVUpload(r *http.Request, field string, limit int64) ([]byte, string, error) {
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, "", err
-		}
-		return nil, "", fault.Wrap(fault.Invalid, err, "The form could not be read; choose the file and try again")
-	}
-	defer func() { _ = r.MultipartForm.RemoveAll() }()
-	f, hdr, err := r.FormFile(field)
-	if errors.Is(err, http.ErrMissingFile) {
-		return nil, "", nil
-	}
-	if err != nil {
-		return nil, "", fault.Wrap(fault.Invalid, err, "The file could not be read")
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, "", fault.Wrap(fault.Invalid, err, "The file could not be read")
-	}
-	if int64(len(data)) > limit {
-		return nil, "", fault.TooLargef("The file must be smaller than %s", humanBytes(limit))
-	}
-	if len(data) == 0 && hdr.Filename == "" {
-		return nil, "", nil
-	}
-	return data, hdr.Filename, nil
-}
-
 type remittanceRunPage struct {
 	basePage
 	Report   remittance.Report
@@ -183,7 +148,7 @@ type remittanceRunPage struct {
 // handleRemittanceRun: GET /staff/remittance/{id}: the preview, or what
 // applying did.
 func (s *Server) handleRemittanceRun(w http.ResponseWriter, r *http.Request) error {
-	rep, err := s.Remittance.Report(r.Context(), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
+	rep, err := s.Remittance.Report(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -199,7 +164,7 @@ func (s *Server) handleRemittanceRun(w http.ResponseWriter, r *http.Request) err
 func (s *Server) handleRemittanceApply(w http.ResponseWriter, r *http.Request) error {
 	// A long run goes on to the end even if the browser gives up waiting
 	// (applying again would finish it anyway).
-	res, err := s.Remittance.Apply(context.WithoutCancel(r.Context()), payments.ActorOf(principal(r)), mux.Vars(r)["id"])
+	res, err := s.Remittance.Apply(context.WithoutCancel(r.Context()), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}

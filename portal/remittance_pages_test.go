@@ -24,7 +24,7 @@ func fxRemittanceRunOfA(t *testing.T, f *accountsFixture) map[string]string {
 	t.Helper()
 	f.seq++
 	data := fmt.Sprintf("supplier_ref,invoice_number,amount_paid,payment_date,payment_reference\n%s,RUN-%d,10.00,2026-01-31,R\n", f.orgA.SupplierRef, f.seq)
-	rep, err := f.ts.Remittance.Upload(storetest.Context(t), payments.Actor{Name: "Staff", Party: payments.PartyStaff}, "a.csv", []byte(data), nil)
+	rep, err := f.ts.Remittance.Upload(storetest.Context(t), &auth.Principal{Name: "Staff", Role: auth.RoleBrokerage}, "a.csv", []byte(data), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,8 +64,8 @@ func TestRemittancePages(t *testing.T) {
 	f := newPaymentsFixture(t)
 	ctx := storetest.Context(t)
 	today := payments.LondonDay(time.Now())
-	prov := payments.ActorOf(f.prov1)
-	staff := payments.ActorOf(f.payer)
+	prov := f.prov1
+	staff := f.payer
 	submit := func(number, net string) payments.Invoice {
 		inv, err := f.ts.Payments.SubmitInvoice(ctx, prov, payments.SubmitInput{ContractRef: "HC-001", InvoiceNumber: number, InvoiceDate: today,
 			PeriodStart: "2026-01-01", PeriodEnd: "2026-01-31", Net: net, VAT: "0"})
@@ -106,7 +106,7 @@ func TestRemittancePages(t *testing.T) {
 	bad := bytes.Replace(file, []byte("150.00"), []byte("15O.00"), 1)
 	w := f.ts.do(uploadCSV(t, "/staff/remittance", "file", "run.csv", bad, nil), f.payer)
 	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Line 3, column amount_paid: enter an amount like 1234.50") ||
-		!strings.Contains(w.Body.String(), `href="#file"`) {
+		!pageHas(t, w.Body.String(), `href="#file"`) {
 		t.Fatalf("malformed upload: %d\n%s", w.Code, w.Body.String())
 	}
 	if n := countDocs(t, f, "remittance_runs"); n != 0 {
@@ -119,7 +119,7 @@ func TestRemittancePages(t *testing.T) {
 	}
 	// A file over the limit: the form again, with the message.
 	w = f.ts.do(uploadCSV(t, "/staff/remittance", "file", "big.csv", bytes.Repeat([]byte("x"), remittanceFileLimit+1), nil), f.payer)
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "The file must be smaller than 5 MB") || !strings.Contains(w.Body.String(), `id="file-error"`) {
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "The file must be smaller than 5 MB") || !pageHas(t, w.Body.String(), `id="file-error"`) {
 		t.Fatalf("big file: %d", w.Code)
 	}
 	// Column names that clash.
@@ -160,7 +160,7 @@ func TestRemittancePages(t *testing.T) {
 	}
 	events := countDocs(t, f, "invoice_events")
 	w = f.ts.do(httptest.NewRequest(http.MethodGet, runURL, nil), f.payer)
-	if !strings.Contains(w.Body.String(), "Payment run applied") || !strings.Contains(w.Body.String(), "Paid by this file") || strings.Contains(w.Body.String(), `id="apply"`) {
+	if !strings.Contains(w.Body.String(), "Payment run applied") || !strings.Contains(w.Body.String(), "Paid by this file") || pageHas(t, w.Body.String(), `id="apply"`) {
 		t.Fatalf("applied run page:\n%s", w.Body.String())
 	}
 	// The same file applied and uploaded again changes nothing.
@@ -208,7 +208,7 @@ func TestContractsImportPage(t *testing.T) {
 	if n := countDocs(t, f, "contracts"); n != before {
 		t.Fatalf("a bad file wrote %d contracts", n-before)
 	}
-	if c, err := f.ts.Payments.ContractByRef(storetest.Context(t), payments.ActorOf(f.payer), "RES-001"); err != nil || c.Title != "Residential" {
+	if c, err := f.ts.Payments.ContractByRef(storetest.Context(t), f.payer, "RES-001"); err != nil || c.Title != "Residential" {
 		t.Fatalf("a bad file changed a contract: %v %q", err, c.Title)
 	}
 	w = f.ts.do(uploadCSV(t, "/staff/contracts/import", "file", "c.csv", file, nil), f.payer)
@@ -218,15 +218,15 @@ func TestContractsImportPage(t *testing.T) {
 	if n := countDocs(t, f, "contracts"); n != before+1 {
 		t.Fatalf("contracts %d -> %d", before, n)
 	}
-	if c, _ := f.ts.Payments.ContractByRef(storetest.Context(t), payments.ActorOf(f.payer), "RES-001"); c.Title != "Residential (renamed)" {
+	if c, _ := f.ts.Payments.ContractByRef(storetest.Context(t), f.payer, "RES-001"); c.Title != "Residential (renamed)" {
 		t.Fatalf("not updated: %q", c.Title)
 	}
 	// Again: nothing changes.
-	c1, _ := f.ts.Payments.ContractByRef(storetest.Context(t), payments.ActorOf(f.payer), "HC-002")
+	c1, _ := f.ts.Payments.ContractByRef(storetest.Context(t), f.payer, "HC-002")
 	if w := f.ts.do(uploadCSV(t, "/staff/contracts/import", "file", "c.csv", file, nil), f.payer); w.Code != http.StatusSeeOther {
 		t.Fatalf("again: %d", w.Code)
 	}
-	c2, _ := f.ts.Payments.ContractByRef(storetest.Context(t), payments.ActorOf(f.payer), "HC-002")
+	c2, _ := f.ts.Payments.ContractByRef(storetest.Context(t), f.payer, "HC-002")
 	if c1.Version != c2.Version || !c1.UpdatedAt.Equal(c2.UpdatedAt) || countDocs(t, f, "contracts") != before+1 {
 		t.Fatalf("importing again changed the register")
 	}

@@ -7,7 +7,9 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"sort"
 	"strings"
+	"text/template/parse"
 
 	"careportal/assets"
 )
@@ -16,11 +18,23 @@ import (
 // partials plus that page's "title" and "main" blocks.
 type pageSet struct{ byName map[string]*template.Template }
 
+// parsePages parses the embedded templates; see parsePagesFrom.
 func parsePages(funcs template.FuncMap) (*pageSet, error) {
-	tfs := assets.Templates()
+	return parsePagesFrom(assets.Templates(), funcs)
+}
+
+// parsePagesFrom parses the layout and partials (*.html) and each page
+// (pages/*.html) of tfs. It fails for a template that does not parse, names
+// a function that does not exist, or names a static file that does not
+// exist (through the "static" function, which funcs must hold), so such a
+// mistake stops start-up rather than answering 500.
+func parsePagesFrom(tfs fs.FS, funcs template.FuncMap) (*pageSet, error) {
 	base, err := template.New("").Funcs(funcs).ParseFS(tfs, "*.html")
 	if err != nil {
 		return nil, fmt.Errorf("portal: parsing layout templates: %w", err)
+	}
+	if err := checkStatic(base, funcs); err != nil {
+		return nil, err
 	}
 	files, err := fs.Glob(tfs, "pages/*.html")
 	if err != nil {
@@ -35,9 +49,87 @@ func parsePages(funcs template.FuncMap) (*pageSet, error) {
 		if _, err := t.ParseFS(tfs, f); err != nil {
 			return nil, fmt.Errorf("portal: parsing %s: %w", f, err)
 		}
+		if err := checkStatic(t, funcs); err != nil {
+			return nil, fmt.Errorf("portal: %s: %w", f, err)
+		}
 		ps.byName[strings.TrimSuffix(path.Base(f), ".html")] = t
 	}
 	return ps, nil
+}
+
+// checkStatic resolves every {{static "path"}} of the templates' trees,
+// failing for a file that does not exist.
+func checkStatic(set *template.Template, funcs template.FuncMap) error {
+	static, ok := funcs["static"].(func(string) (string, error))
+	if !ok {
+		return fmt.Errorf("portal: the template functions have no static function")
+	}
+	var bad []string
+	for _, t := range set.Templates() {
+		if t.Tree == nil || t.Tree.Root == nil {
+			continue
+		}
+		walkTree(t.Tree.Root, func(cmd *parse.CommandNode) {
+			if len(cmd.Args) != 2 {
+				return
+			}
+			id, ok := cmd.Args[0].(*parse.IdentifierNode)
+			if !ok || id.Ident != "static" {
+				return
+			}
+			if s, ok := cmd.Args[1].(*parse.StringNode); ok {
+				if _, err := static(s.Text); err != nil {
+					bad = append(bad, fmt.Sprintf("template %q: %v", t.Name(), err))
+				}
+			}
+		})
+	}
+	if len(bad) > 0 {
+		sort.Strings(bad)
+		return fmt.Errorf("portal: templates name missing static files: %s", strings.Join(bad, "; "))
+	}
+	return nil
+}
+
+// walkTree calls fn for every command of a template parse tree.
+func walkTree(n parse.Node, fn func(*parse.CommandNode)) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Nodes {
+			walkTree(c, fn)
+		}
+	case *parse.ActionNode:
+		walkTree(n.Pipe, fn)
+	case *parse.PipeNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Cmds {
+			walkTree(c, fn)
+		}
+	case *parse.CommandNode:
+		fn(n)
+		for _, a := range n.Args {
+			walkTree(a, fn)
+		}
+	case *parse.IfNode:
+		walkTree(n.Pipe, fn)
+		walkTree(n.List, fn)
+		walkTree(n.ElseList, fn)
+	case *parse.RangeNode:
+		walkTree(n.Pipe, fn)
+		walkTree(n.List, fn)
+		walkTree(n.ElseList, fn)
+	case *parse.WithNode:
+		walkTree(n.Pipe, fn)
+		walkTree(n.List, fn)
+		walkTree(n.ElseList, fn)
+	case *parse.TemplateNode:
+		walkTree(n.Pipe, fn)
+	}
 }
 
 // render writes a page with status 200.
@@ -60,6 +152,5 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
-	info(r).Status = status
 	return nil
 }

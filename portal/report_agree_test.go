@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"careportal/portal/format"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -56,7 +57,7 @@ func TestPerformanceFiguresAgreeEverywhere(t *testing.T) {
 		return v
 	}
 	pct := func(k string) string { return fmt.Sprintf("%.1f", num(k)) }
-	pounds := func(k string) string { return FormatPence(int64(num(k))) }
+	pounds := func(k string) string { return format.Pence(int64(num(k))) }
 
 	// Each figure: its value in the CSV, and the text the dashboard shows.
 	checks := []struct{ key, csv, page string }{

@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -10,6 +9,7 @@ import (
 	"careportal/payments/metrics"
 	"careportal/payments/performance"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 )
 
 // Shared pieces of the payment-performance pages and exports.
@@ -170,14 +170,7 @@ func londonDate(d metrics.Date) string {
 	if d.IsZero() {
 		return ""
 	}
-	return d.Time().Format("2 January 2006")
+	return format.Day(d.String())
 }
 
 func monthLabel(d metrics.Date) string { return d.Time().Format("January 2006") }
-
-// attachment sets the headers of a file download.
-func attachment(w http.ResponseWriter, contentType, name string) {
-	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Header().Set("Cache-Control", "no-store")
-}

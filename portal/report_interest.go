@@ -6,7 +6,6 @@ import (
 	"github.com/gorilla/mux"
 
 	"careportal/auth"
-	"careportal/payments"
 	"careportal/payments/metrics"
 	"careportal/payments/performance"
 	"careportal/portal/fault"
@@ -72,7 +71,7 @@ func (s *Server) handleReportInterestPost(w http.ResponseWriter, r *http.Request
 	if err := visibleTo(r, inv.OrgID, "invoice"); err != nil {
 		return err
 	}
-	_, err = s.Performance.RecordInterestPayment(r.Context(), payments.ActorOf(principal(r)), id, performance.InterestInput{
+	_, err = s.Performance.RecordInterestPayment(r.Context(), principal(r), id, performance.InterestInput{
 		Date: r.PostForm.Get("date"), Amount: r.PostForm.Get("amount"), Reference: r.PostForm.Get("reference"), Note: r.PostForm.Get("note"),
 	})
 	if err != nil {

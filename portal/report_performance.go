@@ -11,6 +11,7 @@ import (
 	"careportal/payments/metrics"
 	"careportal/payments/performance"
 	"careportal/portal/chart"
+	"careportal/portal/format"
 )
 
 type performancePage struct {
@@ -122,7 +123,7 @@ func (s *Server) performanceCharts(page *performancePage, d *performance.Dashboa
 		if i > metrics.AgeNotDue {
 			cls = "late"
 		}
-		ages = append(ages, chart.Point{Label: shortAge[i], Value: float64(b.Pence) / 100, Text: FormatPence(b.Pence), Class: cls})
+		ages = append(ages, chart.Point{Label: shortAge[i], Value: float64(b.Pence) / 100, Text: format.Pence(b.Pence), Class: cls})
 	}
 	ca := chart.Bar{ID: "ageing", Title: "Approved unpaid invoices by days overdue",
 		Desc:   "Unpaid value of approved invoices on " + londonDate(d.Report.AsOf) + ", by days past the due date, for " + page.ScopeLabel + ". The same numbers, with counts, are in the ageing table.",

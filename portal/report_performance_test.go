@@ -45,7 +45,7 @@ func newPerfServer(t *testing.T) *perfFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	staffActor := payments.Actor{Party: payments.PartyStaff, Name: "Test"}
+	staffActor := &auth.Principal{Role: auth.RoleBrokerage, Name: "Test"}
 	if _, _, _, err := pay.UpsertContracts(ctx, staffActor, []payments.ContractInput{
 		{Reference: "HC-001", Title: "=Home care north", SupplierRef: "SUP1001", ServiceType: "home-care", StartDate: "2025-04-01", EndDate: "2028-03-31", AnnualValue: "250,000"},
 		{Reference: "RES-001", Title: "Residential beds", SupplierRef: "SUP1002", ServiceType: "residential", StartDate: "2025-01-01", EndDate: "2027-12-31", AnnualValue: "40,000"},
@@ -108,7 +108,7 @@ func TestPerformanceDashboard(t *testing.T) {
 	// A provider sees its own figures beside the council's, and no one else's.
 	w = f.get(t, "/performance?from=2025-04-01&to=2025-09-30&org=someone-else", f.sunrise)
 	body = w.Body.String()
-	if w.Code != http.StatusOK || !strings.Contains(body, "Whole council") || !strings.Contains(body, `data-figure="invoices_paid">2<`) {
+	if w.Code != http.StatusOK || !strings.Contains(body, "Whole council") || !pageHas(t, body, `data-figure="invoices_paid">2<`) {
 		t.Errorf("provider dashboard: %d", w.Code)
 	}
 	if strings.Contains(body, "Providers with the most overdue") {
@@ -116,12 +116,12 @@ func TestPerformanceDashboard(t *testing.T) {
 	}
 	// Bad dates: the page shows the problem, with the default range.
 	w = f.get(t, "/performance?from=31/2/2025", f.comm)
-	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "govuk-error-summary") {
+	if w.Code != http.StatusOK || !pageHas(t, w.Body.String(), "govuk-error-summary") {
 		t.Errorf("bad date: %d", w.Code)
 	}
 	// Scope by service type.
 	w = f.get(t, "/performance?from=2025-04-01&to=2025-09-30&service=residential", f.comm)
-	if !strings.Contains(w.Body.String(), `data-figure="invoices_paid">1<`) {
+	if !pageHas(t, w.Body.String(), `data-figure="invoices_paid">1<`) {
 		t.Error("service type scope")
 	}
 }
@@ -192,7 +192,7 @@ func TestInterestPageAndSettings(t *testing.T) {
 		t.Fatalf("interest page: %d", w.Code)
 	}
 	w = f.post(t, path, url.Values{"date": {"2099-01-01"}, "amount": {"abc"}}, f.brok)
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "govuk-error-summary") || !strings.Contains(w.Body.String(), `value="abc"`) {
+	if w.Code != http.StatusUnprocessableEntity || !pageHas(t, w.Body.String(), "govuk-error-summary") || !pageHas(t, w.Body.String(), `value="abc"`) {
 		t.Errorf("bad interest form: %d", w.Code)
 	}
 	w = f.post(t, path, url.Values{"date": {"2025-10-14"}, "amount": {"12.34"}, "reference": {"INT-1"}}, f.brok)
@@ -211,7 +211,7 @@ func TestInterestPageAndSettings(t *testing.T) {
 		t.Errorf("commissioner on settings: %d", w.Code)
 	}
 	w = f.post(t, "/admin/reporting-settings", url.Values{"authority_name": {"LB Example"}}, f.admin)
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `value="LB Example"`) || !strings.Contains(w.Body.String(), "Enter the approving officer") {
+	if w.Code != http.StatusUnprocessableEntity || !pageHas(t, w.Body.String(), `value="LB Example"`) || !strings.Contains(w.Body.String(), "Enter the approving officer") {
 		t.Errorf("settings errors: %d", w.Code)
 	}
 	w = f.post(t, "/admin/reporting-settings", url.Values{"authority_name": {"LB Example"}, "authority_address": {"Town Hall"}, "approver_name": {"Alex Director"}, "approver_job_title": {"Director of Finance"}}, f.admin)

@@ -3,7 +3,6 @@ package portal
 import (
 	"net/http"
 
-	"careportal/payments"
 	"careportal/payments/metrics"
 	"careportal/payments/performance"
 )
@@ -73,7 +72,7 @@ func (s *Server) handleReportSettingsPost(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	f := r.PostForm
-	_, err := s.Performance.SaveSettings(r.Context(), payments.ActorOf(principal(r)), performance.SettingsInput{
+	_, err := s.Performance.SaveSettings(r.Context(), principal(r), performance.SettingsInput{
 		AuthorityName: f.Get("authority_name"), AuthorityIdentifier: f.Get("authority_identifier"),
 		AuthorityAddress: f.Get("authority_address"), AuthorityEmail: f.Get("authority_email"),
 		AuthorityTelephone: f.Get("authority_telephone"), AuthorityWebsite: f.Get("authority_website"),
@@ -94,7 +93,7 @@ func (s *Server) handleReportBaseRatePost(w http.ResponseWriter, r *http.Request
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	_, err := s.Performance.AddBaseRate(r.Context(), payments.ActorOf(principal(r)), performance.BaseRateInput{
+	_, err := s.Performance.AddBaseRate(r.Context(), principal(r), performance.BaseRateInput{
 		Effective: r.PostForm.Get("effective"), Rate: r.PostForm.Get("rate"),
 	})
 	if err != nil {

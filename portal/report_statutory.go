@@ -111,7 +111,7 @@ func (s *Server) handleReportNotice(w http.ResponseWriter, r *http.Request) erro
 		_, _ = w.Write(buf.Bytes())
 		return nil
 	case "json":
-		w.Header().Set("Content-Disposition", `attachment; filename="payments-compliance-notice-`+to.String()+`.json"`)
+		attachment(w, "application/json", "payments-compliance-notice-"+to.String()+".json")
 		return writeJSON(w, r, http.StatusOK, performance.NoticeOf(rep, set))
 	}
 	page := &noticePage{basePage: s.page(r, "Payments compliance notice"), Notice: performance.NoticeOf(rep, set), Fig: viewOf(rep),

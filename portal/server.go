@@ -1,13 +1,3 @@
-// Package portal is the HTTP server: routes, middleware, page handlers and
-// template rendering. It composes the domain packages (auth, payments and
-// the engagement packages under portal/) and holds no business rules of its
-// own beyond turning requests into service calls and results into pages.
-//
-// The services come wired from package careportal/portal/app: New(cfg,
-// a.Services), and Server embeds them, so a handler calls s.Payments,
-// s.Auth and so on. The package's tests build their server the same way on
-// a test store (newTestServer in main_test.go, through app/apptest), so a
-// new service needs no test wiring.
 package portal
 
 import (

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"careportal/portal/format"
+	"careportal/portal/internal/htmlcheck"
 	"careportal/portal/store"
 )
 
@@ -39,11 +41,11 @@ func TestPublicPages(t *testing.T) {
 			}
 			body := w.Body.String()
 			for _, s := range tt.want {
-				if !strings.Contains(body, s) {
+				if !pageHas(t, body, s) {
 					t.Errorf("body lacks %q", s)
 				}
 			}
-			if strings.Contains(body, "<script") || strings.Contains(body, "style=") {
+			if htmlcheck.Parse(t, body).Count("script, style, [style]") > 0 {
 				t.Error("pages carry no inline script or style")
 			}
 		})
@@ -243,8 +245,8 @@ func TestBodyLimits(t *testing.T) {
 func TestFormatPence(t *testing.T) {
 	tests := map[int64]string{0: "£0.00", 5: "£0.05", 123450: "£1,234.50", 100000000: "£1,000,000.00", -2550: "−£25.50"}
 	for in, want := range tests {
-		if got := FormatPence(in); got != want {
-			t.Errorf("FormatPence(%d) = %q, want %q", in, got, want)
+		if got := format.Pence(in); got != want {
+			t.Errorf("format.Pence(%d) = %q, want %q", in, got, want)
 		}
 	}
 }

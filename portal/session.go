@@ -177,6 +177,6 @@ func (s *Server) clientIP(r *http.Request) string {
 }
 
 // actor is who is acting on the request, for auth.Service's audit log.
-func (s *Server) actor(r *http.Request) auth.Actor {
-	return auth.ActorOf(principal(r), s.clientIP(r))
+func (s *Server) actor(r *http.Request) *auth.Principal {
+	return principal(r).From(s.clientIP(r))
 }

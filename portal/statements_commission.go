@@ -17,11 +17,11 @@ type commissionStatementsPage struct {
 }
 
 func (s *Server) handleCommissionStatements(w http.ResponseWriter, r *http.Request) error {
-	all, err := s.Statements.List(r.Context())
+	all, err := s.Statements.List(r.Context(), principal(r))
 	if err != nil {
 		return err
 	}
-	open, err := s.Statements.ListFeedback(r.Context(), statements.FeedbackFilter{Unanswered: true})
+	open, err := s.Statements.ListFeedback(r.Context(), principal(r), statements.FeedbackFilter{Unanswered: true})
 	if err != nil {
 		return err
 	}
@@ -43,11 +43,10 @@ func (s *Server) handleCommissionStatementCreate(w http.ResponseWriter, r *http.
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	st, err := s.Statements.Create(r.Context(), r.PostForm.Get("title"), r.PostForm.Get("summary"), statementsActor(principal(r)), s.cfg.Now())
+	st, err := s.Statements.Create(r.Context(), r.PostForm.Get("title"), r.PostForm.Get("summary"), principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page := &statementDetailsPage{basePage: s.page(r, "Start a market position statement")}
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "commission_statement_details", page)
+		return s.showFormAgain(w, r, "commission_statement_details", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err
@@ -57,7 +56,7 @@ func (s *Server) handleCommissionStatementCreate(w http.ResponseWriter, r *http.
 }
 
 func (s *Server) handleCommissionStatementDetails(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.Statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.Statements.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -68,18 +67,17 @@ func (s *Server) handleCommissionStatementDetails(w http.ResponseWriter, r *http
 }
 
 func (s *Server) handleCommissionStatementDetailsSave(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.Statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.Statements.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	err = s.Statements.UpdateDetails(r.Context(), st.ID, r.PostForm.Get("title"), r.PostForm.Get("summary"), statementsActor(principal(r)), s.cfg.Now())
+	err = s.Statements.UpdateDetails(r.Context(), st.ID, r.PostForm.Get("title"), r.PostForm.Get("summary"), principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page := &statementDetailsPage{basePage: s.page(r, "Title and summary"), Statement: st}
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "commission_statement_details", page)
+		return s.showFormAgain(w, r, "commission_statement_details", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err
@@ -129,7 +127,7 @@ func (s *Server) commissionStatementPage(r *http.Request, st *statements.Stateme
 }
 
 func (s *Server) handleCommissionStatement(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.Statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.Statements.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -141,26 +139,25 @@ func (s *Server) handleCommissionStatement(w http.ResponseWriter, r *http.Reques
 }
 
 func (s *Server) handleCommissionStatementPublish(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.Statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.Statements.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	v, err := s.Statements.Publish(r.Context(), st.ID, r.PostForm.Get("changeNote"), statementsActor(principal(r)), s.cfg.Now())
+	v, err := s.Statements.Publish(r.Context(), st.ID, r.PostForm.Get("changeNote"), principal(r), s.cfg.Now())
 	if k := fault.KindOf(err); k == fault.Invalid || k == fault.Conflict {
 		if k == fault.Conflict {
 			fe, _ := fault.As(err)
 			err = fault.InvalidField("changeNote", fe.Message)
 		}
-		if st, err2 := s.Statements.Get(r.Context(), st.ID); err2 == nil {
+		if st, err2 := s.Statements.Get(r.Context(), principal(r), st.ID); err2 == nil {
 			page, err2 := s.commissionStatementPage(r, st)
 			if err2 != nil {
 				return err2
 			}
-			page.basePage = page.withForm(r.PostForm, err)
-			return s.renderStatus(w, r, http.StatusUnprocessableEntity, "commission_statement", page)
+			return s.showFormAgain(w, r, "commission_statement", page, r.PostForm, err)
 		}
 		return err
 	}

@@ -23,7 +23,7 @@ type statementDiffPage struct {
 // handleStatementDiff compares two published versions section by section
 // (?from=1&to=2; by default the latest with the one before).
 func (s *Server) handleStatementDiff(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.Statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.Statements.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -55,8 +55,7 @@ func (s *Server) handleStatementDiff(w http.ResponseWriter, r *http.Request) err
 		page.Versions = append(page.Versions, option{strconv.Itoa(n), fmt.Sprintf("Version %d", n)})
 	}
 	if err := f.Err(); err != nil {
-		page.basePage = page.withForm(r.URL.Query(), err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "statement_diff", page)
+		return s.showFormAgain(w, r, "statement_diff", page, r.URL.Query(), err)
 	}
 	if from > to {
 		from, to = to, from

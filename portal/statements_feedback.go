@@ -49,10 +49,9 @@ func (s *Server) handleStatementFeedbackCreate(w http.ResponseWriter, r *http.Re
 		return fault.InvalidField("", "The form could not be read")
 	}
 	p := principal(r)
-	_, err = s.Statements.AddFeedback(r.Context(), page.Statement.ID, page.Version.N, statements.Area(r.PostForm.Get("area")), r.PostForm.Get("message"), statementsActor(p), s.cfg.Now())
+	_, err = s.Statements.AddFeedback(r.Context(), page.Statement.ID, page.Version.N, statements.Area(r.PostForm.Get("area")), r.PostForm.Get("message"), p, s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "statement_feedback_new", page)
+		return s.showFormAgain(w, r, "statement_feedback_new", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err
@@ -85,7 +84,7 @@ func feedbackItems(fbs []statements.Feedback) []feedbackItem {
 // and the answers.
 func (s *Server) handleStatementFeedbackMine(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	fbs, err := s.Statements.ListFeedback(r.Context(), statements.FeedbackFilter{OrgID: p.OrgID})
+	fbs, err := s.Statements.ListFeedback(r.Context(), principal(r), statements.FeedbackFilter{OrgID: p.OrgID})
 	if err != nil {
 		return err
 	}
@@ -96,7 +95,7 @@ func (s *Server) handleStatementFeedbackMine(w http.ResponseWriter, r *http.Requ
 // handleCommissionFeedback is the commissioners' inbox.
 func (s *Server) handleCommissionFeedback(w http.ResponseWriter, r *http.Request) error {
 	unanswered := r.URL.Query().Get("show") != "all"
-	fbs, err := s.Statements.ListFeedback(r.Context(), statements.FeedbackFilter{Unanswered: unanswered})
+	fbs, err := s.Statements.ListFeedback(r.Context(), principal(r), statements.FeedbackFilter{Unanswered: unanswered})
 	if err != nil {
 		return err
 	}
@@ -110,7 +109,7 @@ type feedbackAnswerPage struct {
 }
 
 func (s *Server) handleCommissionFeedbackShow(w http.ResponseWriter, r *http.Request) error {
-	fb, err := s.Statements.GetFeedback(r.Context(), mux.Vars(r)["id"])
+	fb, err := s.Statements.GetFeedback(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
@@ -120,18 +119,17 @@ func (s *Server) handleCommissionFeedbackShow(w http.ResponseWriter, r *http.Req
 }
 
 func (s *Server) handleCommissionFeedbackAnswer(w http.ResponseWriter, r *http.Request) error {
-	fb, err := s.Statements.GetFeedback(r.Context(), mux.Vars(r)["id"])
+	fb, err := s.Statements.GetFeedback(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
 	}
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	_, err = s.Statements.AnswerFeedback(r.Context(), fb.ID, r.PostForm.Get("answer"), statementsActor(principal(r)), s.cfg.Now())
+	_, err = s.Statements.AnswerFeedback(r.Context(), fb.ID, r.PostForm.Get("answer"), principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
 		page := &feedbackAnswerPage{basePage: s.page(r, "Answer feedback from "+fb.OrgName), Item: feedbackItems([]statements.Feedback{*fb})[0]}
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "statement_feedback_answer", page)
+		return s.showFormAgain(w, r, "statement_feedback_answer", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err

@@ -12,10 +12,6 @@ import (
 	"careportal/portal/statements"
 )
 
-func statementsActor(p *auth.Principal) statements.Actor {
-	return statements.Actor{UserID: p.UserID, Name: p.Name, OrgID: p.OrgID, OrgName: p.OrgName}
-}
-
 // sectionView is a section ready for a page: its Markdown rendered safely.
 type sectionView struct {
 	Area   statements.Area
@@ -85,7 +81,7 @@ func (s *Server) statementPageFor(r *http.Request, st *statements.Statement, v *
 		return nil, err
 	}
 	if page.CanFeedback {
-		if page.Feedback, err = s.Statements.ListFeedback(r.Context(), statements.FeedbackFilter{StatementID: st.ID, OrgID: p.OrgID}); err != nil {
+		if page.Feedback, err = s.Statements.ListFeedback(r.Context(), principal(r), statements.FeedbackFilter{StatementID: st.ID, OrgID: p.OrgID}); err != nil {
 			return nil, err
 		}
 	}
@@ -115,7 +111,7 @@ func (s *Server) publishedVersion(r *http.Request) (*statements.Statement, *stat
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := s.Statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.Statements.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return nil, nil, err
 	}

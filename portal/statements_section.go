@@ -20,7 +20,7 @@ type sectionEditPage struct {
 type tableFieldView struct{ Field, Label, Hint string }
 
 func (s *Server) sectionEditPage(r *http.Request) (*sectionEditPage, error) {
-	st, err := s.Statements.Get(r.Context(), mux.Vars(r)["id"])
+	st, err := s.Statements.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return nil, err
 	}
@@ -60,10 +60,9 @@ func (s *Server) handleCommissionSectionSave(w http.ResponseWriter, r *http.Requ
 	for _, k := range statements.TableKinds {
 		in.Tables[k.Kind] = r.PostForm.Get(statements.TableField(k.Kind))
 	}
-	err = s.Statements.UpdateSection(r.Context(), page.Statement.ID, page.Area, in, statementsActor(principal(r)), s.cfg.Now())
+	err = s.Statements.UpdateSection(r.Context(), page.Statement.ID, page.Area, in, principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Invalid {
-		page.basePage = page.withForm(r.PostForm, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "commission_statement_section", page)
+		return s.showFormAgain(w, r, "commission_statement_section", page, r.PostForm, err)
 	}
 	if err != nil {
 		return err

@@ -3,24 +3,23 @@ package portal
 import (
 	"fmt"
 	"html/template"
-	"strconv"
-	"strings"
 	"time"
+
+	"careportal/portal/format"
 )
 
 // templateFuncs are the helpers every template may use.
 func (s *Server) templateFuncs() template.FuncMap {
 	return template.FuncMap{
-		"static": func(p string) (string, error) { return s.static.URL(p) },
-		"field":  buildField,
-		"pounds": FormatPence,
-		"date":   formatDate,
-		"datetime": func(t time.Time) string {
-			if t.IsZero() {
-				return ""
-			}
-			return t.In(london).Format("2 January 2006 at 3:04pm")
-		},
+		"static":   func(p string) (string, error) { return s.static.URL(p) },
+		"field":    buildField,
+		"pounds":   format.Pence,
+		"date":     formatDate,
+		"datetime": format.DateTime,
+		// what the domains return, as a page shows it (presentation.go)
+		"queryTag":      queryTag,
+		"queryLinkHref": queryLinkHref,
+		"bandClass":     bandClass,
 		"isoDate": func(t time.Time) string {
 			if t.IsZero() {
 				return ""
@@ -45,44 +44,17 @@ func (s *Server) templateFuncs() template.FuncMap {
 	}
 }
 
-// formatDate shows a calendar date as people read it: 5 March 2026.
-// It accepts time.Time or a "YYYY-MM-DD" string.
+// formatDate shows a calendar date as people read it (format.Date): 5
+// March 2026. It accepts time.Time, a "YYYY-MM-DD" string or a Stringer
+// of one (metrics.Date).
 func formatDate(v any) string {
 	switch d := v.(type) {
 	case time.Time:
-		if d.IsZero() {
-			return ""
-		}
-		return d.In(london).Format("2 January 2006")
+		return format.Date(d)
 	case string:
-		t, err := time.Parse("2006-01-02", d)
-		if err != nil {
-			return d
-		}
-		return t.Format("2 January 2006")
+		return format.Day(d)
 	case fmt.Stringer:
-		return formatDate(d.String())
+		return format.Day(d.String())
 	}
 	return fmt.Sprint(v)
-}
-
-// FormatPence shows an amount of money in pounds: £1,234.50.
-func FormatPence(p int64) string {
-	neg := p < 0
-	if neg {
-		p = -p
-	}
-	pounds := strconv.FormatInt(p/100, 10)
-	var b strings.Builder
-	for i, c := range pounds {
-		if i > 0 && (len(pounds)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	out := fmt.Sprintf("£%s.%02d", b.String(), p%100)
-	if neg {
-		out = "−" + out
-	}
-	return out
 }

@@ -1,10 +1,9 @@
 package main
 
 import (
+	"careportal/auth"
 	"context"
 	"fmt"
-
-	"careportal/portal/assessment"
 )
 
 // assessmentLoadBaseline: portal assessment load-baseline loads the 2022
@@ -12,7 +11,7 @@ import (
 // changes nothing.
 func assessmentLoadBaseline() adminVerb {
 	return adminVerb{run: func(ctx context.Context, x adminCall) error {
-		r, created, err := x.Assessment.LoadBaseline(ctx, assessment.Actor{ID: "cli", Name: "portal assessment load-baseline"})
+		r, created, err := x.Assessment.LoadBaseline(ctx, &auth.Principal{Role: auth.RoleCommissioner, UserID: "cli", Name: "portal assessment load-baseline"})
 		if err != nil {
 			return err
 		}

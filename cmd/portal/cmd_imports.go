@@ -15,10 +15,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"careportal/payments"
+	"careportal/auth"
 	"careportal/payments/csvin"
 	"careportal/payments/importer"
 	"careportal/payments/remittance"
+	"careportal/portal/format"
 )
 
 // contractsImport: portal contracts import FILE. All or nothing; the same
@@ -102,10 +103,10 @@ func remittanceImport() adminVerb {
 }
 
 func printRemittance(w io.Writer, name string, rep remittance.Report, status string) {
-	fmt.Fprintf(w, "%s (sha256 %s): %d lines, £%s; %s\n", name, rep.Run.ID, rep.Run.Lines, payments.FormatPence(rep.Run.Total), status)
+	fmt.Fprintf(w, "%s (sha256 %s): %d lines, %s; %s\n", name, rep.Run.ID, rep.Run.Lines, format.Pence(rep.Run.Total), status)
 	for _, o := range remittance.Outcomes {
 		if n := rep.Count(o); n > 0 {
-			fmt.Fprintf(w, "  %-22s %5d  £%s\n", o.Label(), n, payments.FormatPence(rep.Sum(o)))
+			fmt.Fprintf(w, "  %-22s %5d  %s\n", o.Label(), n, format.Pence(rep.Sum(o)))
 		}
 	}
 	for _, row := range rep.Rows {
@@ -178,6 +179,6 @@ func fileProblems(name string, err error) error {
 
 // importActor is who the command line acts as: council staff, named in
 // the invoices' history.
-func importActor(what string) payments.Actor {
-	return payments.Actor{UserID: "cli", Name: what + " (command line)", Party: payments.PartyStaff}
+func importActor(what string) *auth.Principal {
+	return &auth.Principal{UserID: "cli", Name: what + " (command line)", Role: auth.RoleBrokerage}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"careportal/auth"
 	"careportal/payments"
 )
 
@@ -114,7 +115,7 @@ func TestImportCommands(t *testing.T) {
 	}
 	defer a.Close()
 	ctx := context.Background()
-	staff := payments.Actor{Party: payments.PartyStaff, Name: "t"}
+	staff := &auth.Principal{Role: auth.RoleBrokerage, Name: "t"}
 	page, err := a.Payments.ListInvoices(ctx, staff, payments.InvoiceFilter{}, 1, 50)
 	if err != nil || page.Total != 3 {
 		t.Fatalf("invoices: %d %v", page.Total, err)

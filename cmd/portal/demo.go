@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"careportal/portal/store"
 	"context"
 	"fmt"
 	"io"
@@ -106,7 +107,7 @@ func storeHasData(ctx context.Context, a *app) (string, error) {
 		return "", err
 	}
 	for _, n := range names {
-		if n == "settings" {
+		if n == "settings" || n == store.MigrationsCollection { // start-up bookkeeping, not data
 			continue
 		}
 		var doc bson.Raw

@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"time"
 
+	"careportal/auth"
 	"careportal/portal/assessment"
 )
 
 // demoAssessment loads the 2022 baseline and starts this year's draft round
 // from it, with one plan action on paying providers on time.
 func demoAssessment(ctx context.Context, a *app, o demoOptions, st *demoState) error {
-	by := assessment.Actor{ID: st.ids["user:commissioner@council.example"], Name: "Demo commissioner"}
+	by := &auth.Principal{Role: auth.RoleCommissioner, UserID: st.ids["user:commissioner@council.example"], Name: "Demo commissioner"}
 	base, _, err := a.Assessment.LoadBaseline(ctx, by)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"careportal/auth"
 	"careportal/portal/contacts"
 )
 
@@ -71,12 +72,12 @@ func demoContacts(ctx context.Context, a *app, o demoOptions, st *demoState) err
 	n := 0
 	for _, t := range demoTeams {
 		clock = o.Now.AddDate(0, 0, -30)
-		if err := cs.SaveTeam(ctx, t.slug, t.team, "demo"); err != nil {
+		if err := cs.SaveTeam(ctx, t.slug, t.team, auth.System("demo")); err != nil {
 			return fmt.Errorf("team %s: %w", t.slug, err)
 		}
 		for _, p := range t.people {
 			clock = o.Now.AddDate(0, 0, -ago[n%len(ago)])
-			if _, err := cs.AddContact(ctx, t.slug, p, "demo"); err != nil {
+			if _, err := cs.AddContact(ctx, t.slug, p, auth.System("demo")); err != nil {
 				return fmt.Errorf("contact %s: %w", p.Name, err)
 			}
 			n++

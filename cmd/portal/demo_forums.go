@@ -5,15 +5,16 @@ import (
 	"fmt"
 	"time"
 
+	"careportal/auth"
 	"careportal/portal/forums"
 )
 
 // demoForums creates past forums (bookings, attendance, notes, a comment)
 // and upcoming ones (one full, with a waiting list).
 func demoForums(ctx context.Context, a *app, o demoOptions, st *demoState) error {
-	gareth := forums.Actor{UserID: st.ids["user:commissioner@council.example"], Name: "Gareth Lloyd"}
-	org := func(ref, name, person string) forums.Actor {
-		return forums.Actor{OrgID: st.ids["org:"+ref], OrgName: name, Name: person}
+	gareth := &auth.Principal{Role: auth.RoleCommissioner, UserID: st.ids["user:commissioner@council.example"], Name: "Gareth Lloyd"}
+	org := func(ref, name, person string) *auth.Principal {
+		return &auth.Principal{Role: auth.RoleProvider, OrgID: st.ids["org:"+ref], OrgName: name, Name: person}
 	}
 	sunrise := org("SUP1001", "Sunrise Home Care Ltd", "Helen Marsh")
 	oakfield := org("SUP1002", "Oakfield Residential Homes", "Margaret Doyle")
@@ -36,7 +37,7 @@ func demoForums(ctx context.Context, a *app, o demoOptions, st *demoState) error
 	}
 	day := func(offset int) string { return o.Now.In(londonTZ()).AddDate(0, 0, offset).Format("2006-01-02") }
 	type booking struct {
-		who      forums.Actor
+		who      *auth.Principal
 		places   string
 		needs    string
 		attended string
@@ -67,12 +68,12 @@ func demoForums(ctx context.Context, a *app, o demoOptions, st *demoState) error
 		if offset < 0 {
 			after := e.EndsAt.Add(24 * time.Hour)
 			if len(counts) > 0 {
-				if err := a.Forums.RecordAttendance(ctx, e.ID, counts, after); err != nil {
+				if err := a.Forums.RecordAttendance(ctx, gareth, e.ID, counts, after); err != nil {
 					return nil, fmt.Errorf("%s: attendance: %w", in.Title, err)
 				}
 			}
 			if notes != "" {
-				if err := a.Forums.PublishNotes(ctx, e.ID, notes, actions, after); err != nil {
+				if err := a.Forums.PublishNotes(ctx, gareth, e.ID, notes, actions, after); err != nil {
 					return nil, fmt.Errorf("%s: notes: %w", in.Title, err)
 				}
 			}

@@ -54,7 +54,7 @@ var demoRejectReasons = []string{
 // over the past year.
 func demoInvoices(ctx context.Context, a *app, o demoOptions, st *demoState) error {
 	rng := rand.New(rand.NewPCG(2026, 7))
-	staff := payments.Actor{Name: demoStaff, Party: payments.PartyStaff}
+	staff := &auth.Principal{Name: demoStaff, Role: auth.RoleBrokerage}
 	today := payments.LondonDay(o.Now)
 	orgs, err := a.Auth.Orgs(ctx)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"testing"
 
+	"careportal/auth"
 	"careportal/payments"
 )
 
@@ -25,7 +26,7 @@ func TestDemoInvoices(t *testing.T) {
 	}
 	defer a.Close()
 	ctx := context.Background()
-	staff := payments.Actor{Name: "test", Party: payments.PartyStaff}
+	staff := &auth.Principal{Name: "test", Role: auth.RoleBrokerage}
 	contracts, _ := a.Payments.Contracts(ctx, staff, payments.ContractFilter{})
 	if len(contracts) < 25 || len(contracts) > 35 {
 		t.Errorf("%d contracts, want about 30", len(contracts))
@@ -65,7 +66,7 @@ func TestDemoInvoices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mine, _ := a.Payments.ListInvoices(ctx, payments.Actor{Party: payments.PartyProvider, OrgID: sunrise.ID}, payments.InvoiceFilter{}, 1, 200)
+	mine, _ := a.Payments.ListInvoices(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: sunrise.ID}, payments.InvoiceFilter{}, 1, 200)
 	seen := map[payments.Status]bool{}
 	for _, inv := range mine.Invoices {
 		seen[inv.Status] = true

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"careportal/payments"
+	"careportal/auth"
 	"careportal/payments/metrics"
 	"careportal/payments/performance"
 )
@@ -14,7 +14,7 @@ import (
 // the demo invoice longest overdue, so the interest paid figure is not
 // empty.
 func demoPerformance(ctx context.Context, a *app, o demoOptions, st *demoState) error {
-	staff := payments.Actor{Name: "Demo", Party: payments.PartyStaff}
+	staff := &auth.Principal{Name: "Demo", Role: auth.RoleBrokerage}
 	if _, err := a.Performance.SaveSettings(ctx, staff, performance.SettingsInput{
 		AuthorityName: "London Borough of Northwick (fictional)", AuthorityIdentifier: "PUK-NWK-0001",
 		AuthorityAddress: "Town Hall, 1 High Street, Northwick, NW1 1AA", AuthorityEmail: "payments@council.example",

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"careportal/auth"
 	"careportal/portal/notify"
 	"careportal/portal/queries"
 	"careportal/portal/workdays"
@@ -32,11 +33,11 @@ func demoQueries(ctx context.Context, a *app, o demoOptions, st *demoState) erro
 		}
 		return t
 	}
-	provider := func(email, ref string) queries.Actor {
-		return queries.Actor{UserID: st.ids["user:"+email], Name: demoName(email), OrgID: st.ids["org:"+ref]}
+	provider := func(email, ref string) *auth.Principal {
+		return &auth.Principal{Role: auth.RoleProvider, UserID: st.ids["user:"+email], Name: demoName(email), OrgID: st.ids["org:"+ref]}
 	}
-	staff := func(email string) queries.Actor {
-		return queries.Actor{UserID: st.ids["user:"+email], Name: demoName(email), Staff: true}
+	staff := func(email string) *auth.Principal {
+		return &auth.Principal{UserID: st.ids["user:"+email], Name: demoName(email), Role: auth.RoleBrokerage}
 	}
 	orgName := func(ref string) string {
 		for _, in := range demoOrgs {
@@ -53,7 +54,7 @@ func demoQueries(ctx context.Context, a *app, o demoOptions, st *demoState) erro
 
 	type step func() error
 	var q *queries.Query
-	raise := func(when time.Time, a queries.Actor, ref, topic, subject, msg string) step {
+	raise := func(when time.Time, a *auth.Principal, ref, topic, subject, msg string) step {
 		return func() error {
 			clock = when
 			var err error
@@ -63,10 +64,10 @@ func demoQueries(ctx context.Context, a *app, o demoOptions, st *demoState) erro
 	}
 	// raiseAboutInvoice links the query to the organisation's first invoice
 	// when the demo has invoices (the contracts and invoices step).
-	raiseAboutInvoice := func(when time.Time, a queries.Actor, ref, topic, subject, msg string) step {
+	raiseAboutInvoice := func(when time.Time, a *auth.Principal, ref, topic, subject, msg string) step {
 		return func() error {
 			clock = when
-			opts, err := qs.LinkOptions(ctx, a.OrgID)
+			opts, err := qs.LinkOptions(ctx, a)
 			if err != nil {
 				return err
 			}
@@ -80,28 +81,28 @@ func demoQueries(ctx context.Context, a *app, o demoOptions, st *demoState) erro
 			return err
 		}
 	}
-	reply := func(when time.Time, a queries.Actor, msg string) step {
+	reply := func(when time.Time, a *auth.Principal, msg string) step {
 		return func() error {
 			clock = when
 			_, err := qs.Reply(ctx, a, q.ID, queries.ReplyInput{Message: msg})
 			return err
 		}
 	}
-	resolve := func(when time.Time, a queries.Actor, note string) step {
+	resolve := func(when time.Time, a *auth.Principal, note string) step {
 		return func() error {
 			clock = when
 			_, err := qs.Resolve(ctx, a, q.ID, note, 0)
 			return err
 		}
 	}
-	assign := func(when time.Time, a queries.Actor, to queries.Actor) step {
+	assign := func(when time.Time, a *auth.Principal, to *auth.Principal) step {
 		return func() error {
 			clock = when
 			_, err := qs.Assign(ctx, a, q.ID, to.UserID, to.Name, 0)
 			return err
 		}
 	}
-	transfer := func(when time.Time, a queries.Actor, team, note string) step {
+	transfer := func(when time.Time, a *auth.Principal, team, note string) step {
 		return func() error {
 			clock = when
 			_, err := qs.Transfer(ctx, a, q.ID, team, note, 0)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"careportal/auth"
 	"careportal/payments"
 	"careportal/payments/csvin"
 )
@@ -21,7 +22,7 @@ func demoRemittance(ctx context.Context, a *app, o demoOptions, st *demoState) e
 	if err != nil {
 		return nil // no Sunrise: nothing to pay
 	}
-	staff := payments.Actor{Name: "Demo", Party: payments.PartyStaff}
+	staff := &auth.Principal{Name: "Demo", Role: auth.RoleBrokerage}
 	today := payments.LondonDay(o.Now)
 	pick := func(s payments.Status) *payments.Invoice {
 		res, err := a.Payments.ListInvoices(ctx, staff, payments.InvoiceFilter{OrgID: org.ID, Status: s}, 1, 1)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"careportal/auth"
 	"careportal/portal/statements"
 )
 
@@ -83,7 +84,7 @@ We pay at least the London Living Wage rate to framework providers, and from Apr
 }
 
 func demoStatements(ctx context.Context, a *app, o demoOptions, st *demoState) error {
-	gareth := statements.Actor{UserID: st.ids["user:commissioner@council.example"], Name: "Gareth Lloyd"}
+	gareth := &auth.Principal{Role: auth.RoleCommissioner, UserID: st.ids["user:commissioner@council.example"], Name: "Gareth Lloyd"}
 	t1 := o.Now.AddDate(0, -14, 0)
 	s, err := a.Statements.Create(ctx, "Adult social care market position statement",
 		`This statement tells care providers what the council expects to buy for adults in Kingsbridge over the next three years: who needs care and support, what is available now, what we pay, and what we intend to commission.
@@ -123,7 +124,7 @@ It follows the peer review of our commissioning, which asked us to **update the 
 	}
 	st.ids["statement"] = s.ID
 	// Feedback from providers: one answered, one waiting for an answer.
-	helen := statements.Actor{UserID: st.ids["user:manager@sunrise-care.example"], Name: "Helen Marsh", OrgID: st.ids["org:SUP1001"], OrgName: "Sunrise Home Care Ltd"}
+	helen := &auth.Principal{Role: auth.RoleProvider, UserID: st.ids["user:manager@sunrise-care.example"], Name: "Helen Marsh", OrgID: st.ids["org:SUP1001"], OrgName: "Sunrise Home Care Ltd"}
 	fb, err := a.Statements.AddFeedback(ctx, s.ID, 2, "home-care", "The new rate helps, but travel time between visits in the east of the borough is not paid. Would zoned contracts include travel time?", helen, t2.AddDate(0, 0, 6))
 	if err != nil {
 		return err
@@ -131,7 +132,7 @@ It follows the peer review of our commissioning, which asked us to **update the 
 	if _, err := a.Statements.AnswerFeedback(ctx, fb.ID, "Yes: the zoned pilot pays for scheduled visit time including travel between visits within the zone. We will share the draft specification at the next home care forum.", gareth, t2.AddDate(0, 0, 9)); err != nil {
 		return err
 	}
-	margaret := statements.Actor{UserID: st.ids["user:manager@oakfield-homes.example"], Name: "Margaret Doyle", OrgID: st.ids["org:SUP1002"], OrgName: "Oakfield Residential Homes"}
+	margaret := &auth.Principal{Role: auth.RoleProvider, UserID: st.ids["user:manager@oakfield-homes.example"], Name: "Margaret Doyle", OrgID: st.ids["org:SUP1002"], OrgName: "Oakfield Residential Homes"}
 	if _, err := a.Statements.AddFeedback(ctx, s.ID, 2, "residential-nursing", "We could convert one floor to dementia nursing if the block contract ran for at least five years. Please consider a longer term.", margaret, t2.AddDate(0, 0, 12)); err != nil {
 		return err
 	}

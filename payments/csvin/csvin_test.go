@@ -193,7 +193,7 @@ func TestParseInvoicesProblems(t *testing.T) {
 		name, row string
 		want      []string
 	}{
-		{"gross wrong", "S,C,I,2025-04-01,2025-04-02,100,20,121,,,,", []string{"line 2, column gross: the gross amount must equal net plus VAT (120.00)"}},
+		{"gross wrong", "S,C,I,2025-04-01,2025-04-02,100,20,121,,,,", []string{"line 2, column gross: the gross amount must equal net plus VAT (£120.00)"}},
 		{"received before invoice", "S,C,I,2025-04-02,2025-04-01,100,20,120,,,,", []string{"line 2, column received_date: the received date must be the same as or after the invoice date"}},
 		{"approved before received", "S,C,I,2025-04-01,2025-04-02,100,20,120,2025-04-01,,,", []string{"line 2, column approved_date: the approved date must be the same as or after the received date"}},
 		{"paid before approved", "S,C,I,2025-04-01,2025-04-02,100,20,120,2025-04-05,2025-04-04,120,R", []string{"line 2, column paid_date: the paid date must be the same as or after the approved date"}},

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"careportal/payments"
+	"careportal/portal/format"
 )
 
 // Historical invoice columns, in the order WriteInvoices writes them.
@@ -96,7 +97,7 @@ func ParseInvoices(data []byte) ([]InvoiceRow, error) {
 		row.VAT, okVAT = c.amount("vat", true, false)
 		row.Gross, okGross = c.amount("gross", true, true)
 		if okNet && okVAT && okGross && row.Net+row.VAT != row.Gross {
-			ps.Add(r.line, "gross", "the gross amount must equal net plus VAT (%s)", payments.FormatPence(row.Net+row.VAT))
+			ps.Add(r.line, "gross", "the gross amount must equal net plus VAT (%s)", format.Pence(row.Net+row.VAT))
 		}
 		row.PaidAmount, _ = c.amount("paid_amount", false, true)
 		paidCell := r.get("paid_date") != ""

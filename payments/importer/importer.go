@@ -16,6 +16,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"careportal/auth"
 	"careportal/payments"
 	"careportal/payments/csvin"
 )
@@ -28,7 +29,7 @@ type ContractsResult struct {
 
 // Contracts imports a contracts register: new references are created,
 // known ones updated where they differ, identical ones left alone.
-func Contracts(ctx context.Context, pay *payments.Service, actor payments.Actor, data []byte) (ContractsResult, error) {
+func Contracts(ctx context.Context, pay *payments.Service, actor *auth.Principal, data []byte) (ContractsResult, error) {
 	rows, err := csvin.ParseContracts(data)
 	if err != nil {
 		return ContractsResult{}, err
@@ -89,7 +90,7 @@ type InvoicesResult struct {
 // imply (submitted on the received date, approved, paid); the history says
 // they were imported. An invoice already in the portal with the same
 // details is left alone.
-func Invoices(ctx context.Context, pay *payments.Service, actor payments.Actor, data []byte) (InvoicesResult, error) {
+func Invoices(ctx context.Context, pay *payments.Service, actor *auth.Principal, data []byte) (InvoicesResult, error) {
 	rows, err := csvin.ParseInvoices(data)
 	if err != nil {
 		return InvoicesResult{}, err

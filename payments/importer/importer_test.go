@@ -11,6 +11,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"careportal/auth"
 	"careportal/payments"
 	"careportal/payments/csvin"
 	"careportal/payments/paymentstest"
@@ -25,7 +26,7 @@ var (
 		{ID: "org1", Name: "Sunrise Home Care Ltd", SupplierRef: "SUP1001", TermsDays: 30, Active: true},
 		{ID: "org2", Name: "Oakfield Residential Homes", SupplierRef: "SUP1002", TermsDays: 14, Active: true},
 	}
-	staff = payments.Actor{UserID: "u", Name: "Import test", Party: payments.PartyStaff}
+	staff = &auth.Principal{UserID: "u", Name: "Import test", Role: auth.RoleBrokerage}
 )
 
 func newService(t *testing.T) (*payments.Service, *store.Store) {

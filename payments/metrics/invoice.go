@@ -11,7 +11,7 @@
 // collected in Notes, which every report shows.
 package metrics
 
-// Status is an invoice lifecycle status (DESIGN.md section 5).
+// Status is an invoice lifecycle status (the statuses of package payments).
 type Status string
 
 // The lifecycle statuses.

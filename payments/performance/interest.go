@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"careportal/auth"
 	"careportal/payments"
 	"careportal/payments/metrics"
 	"careportal/portal/fault"
@@ -48,8 +49,8 @@ func (s *Service) InterestPayments(ctx context.Context, invoiceID string) ([]Int
 // RecordInterestPayment records a payment of interest against an invoice.
 // The invoice must exist; the date must be a real day, not in the future
 // and not before the invoice was received; the amount must be positive.
-func (s *Service) RecordInterestPayment(ctx context.Context, actor payments.Actor, invoiceID string, in InterestInput) (InterestPayment, error) {
-	if actor.Party != payments.PartyStaff {
+func (s *Service) RecordInterestPayment(ctx context.Context, actor *auth.Principal, invoiceID string, in InterestInput) (InterestPayment, error) {
+	if !actor.IsStaff() {
 		return InterestPayment{}, fault.Forbiddenf("only council staff record interest payments")
 	}
 	_, inv, err := s.InvoiceInterest(ctx, invoiceID)
@@ -87,7 +88,7 @@ func (s *Service) RecordInterestPayment(ctx context.Context, actor payments.Acto
 		return InterestPayment{}, err
 	}
 	p := InterestPayment{ID: newID(), InvoiceID: invoiceID, OrgID: inv.OrgID, Date: day, Pence: pence,
-		Reference: in.Reference, Note: in.Note, ByID: actor.UserID, ByName: actor.Name, At: s.now().UTC()}
+		Reference: in.Reference, Note: in.Note, ByID: actor.UserID, ByName: actor.DisplayName(), At: s.now().UTC()}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colInterestPayments).InsertOne(ctx, p); err != nil {

@@ -30,7 +30,7 @@ type clock struct {
 func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
-var staff = payments.Actor{UserID: "u-staff", Name: "Pat Payments", Party: payments.PartyStaff}
+var staff = &auth.Principal{UserID: "u-staff", Name: "Pat Payments", Role: auth.RoleBrokerage}
 
 type fixture struct {
 	perf  *Service
@@ -172,7 +172,7 @@ func TestInterestPaymentsAndCacheInvalidation(t *testing.T) {
 	if len(fe) != 2 || fe[0].Field != "date" || fe[1].Field != "amount" {
 		t.Fatalf("bad interest input: %v", err)
 	}
-	if _, err := f.perf.RecordInterestPayment(ctx, payments.Actor{Party: payments.PartyProvider}, b2, InterestInput{Date: "2025-10-10", Amount: "12.34"}); fault.KindOf(err) != fault.Forbidden {
+	if _, err := f.perf.RecordInterestPayment(ctx, &auth.Principal{Role: auth.RoleProvider}, b2, InterestInput{Date: "2025-10-10", Amount: "12.34"}); fault.KindOf(err) != fault.Forbidden {
 		t.Errorf("provider recorded interest: %v", err)
 	}
 	if _, err := f.perf.RecordInterestPayment(ctx, staff, "nope", InterestInput{Date: "2025-10-10", Amount: "1"}); fault.KindOf(err) != fault.NotFound {

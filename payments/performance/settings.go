@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"careportal/auth"
 	"careportal/payments"
 	"careportal/payments/metrics"
 	"careportal/portal/fault"
@@ -62,7 +63,7 @@ type SettingsInput struct {
 
 // SaveSettings validates and stores the settings (one document, replaced
 // by bare _id).
-func (s *Service) SaveSettings(ctx context.Context, actor payments.Actor, in SettingsInput) (Settings, error) {
+func (s *Service) SaveSettings(ctx context.Context, actor *auth.Principal, in SettingsInput) (Settings, error) {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return Settings{}, err
 	}
@@ -70,7 +71,7 @@ func (s *Service) SaveSettings(ctx context.Context, actor payments.Actor, in Set
 	set := Settings{ID: settingsID, AuthorityName: tr(in.AuthorityName), AuthorityIdentifier: tr(in.AuthorityIdentifier),
 		AuthorityAddress: tr(in.AuthorityAddress), AuthorityEmail: tr(in.AuthorityEmail), AuthorityTelephone: tr(in.AuthorityTelephone),
 		AuthorityWebsite: tr(in.AuthorityWebsite), Department: tr(in.Department), ApproverName: tr(in.ApproverName),
-		ApproverJobTitle: tr(in.ApproverJobTitle), UpdatedAt: s.now().UTC(), UpdatedBy: actor.Name}
+		ApproverJobTitle: tr(in.ApproverJobTitle), UpdatedAt: s.now().UTC(), UpdatedBy: actor.DisplayName()}
 	var f fault.Fields
 	req := func(field, v, label string, max int) {
 		if v == "" {
@@ -152,7 +153,7 @@ func ParseRateBP(s string) (int64, error) {
 }
 
 // AddBaseRate records a Bank Rate change (replacing one on the same day).
-func (s *Service) AddBaseRate(ctx context.Context, actor payments.Actor, in BaseRateInput) (metrics.BaseRate, error) {
+func (s *Service) AddBaseRate(ctx context.Context, actor *auth.Principal, in BaseRateInput) (metrics.BaseRate, error) {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return metrics.BaseRate{}, err
 	}
@@ -170,7 +171,7 @@ func (s *Service) AddBaseRate(ctx context.Context, actor payments.Actor, in Base
 	if err := f.Err(); err != nil {
 		return metrics.BaseRate{}, err
 	}
-	doc := baseRateDoc{ID: day, BasisPoints: bp, By: actor.Name, At: s.now().UTC()}
+	doc := baseRateDoc{ID: day, BasisPoints: bp, By: actor.DisplayName(), At: s.now().UTC()}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colBaseRates).ReplaceOne(ctx, bson.D{{Key: "_id", Value: day}}, doc, options.Replace().SetUpsert(true)); err != nil {

@@ -17,7 +17,7 @@ import (
 // re-read at most every orgsTTL (they change rarely and live in the
 // store, not in memory).
 func PaymentsSource(p *payments.Service, orgs func(ctx context.Context) ([]auth.Org, error)) Source {
-	staff := payments.Actor{Party: payments.PartyStaff, Name: "payment performance"}
+	staff := auth.System("payment performance")
 	c := &orgCache{load: orgs}
 	return Source{
 		Invoices: p.Snapshot,
@@ -66,7 +66,7 @@ const markRecentLimit = 1000
 // counts (kept by the payments service per change) and, through
 // ListInvoices, the invoices updated after since (it walks pointers and
 // sorts and copies only those).
-func markOf(ctx context.Context, p *payments.Service, staff payments.Actor, since time.Time) (ChangeMark, error) {
+func markOf(ctx context.Context, p *payments.Service, staff *auth.Principal, since time.Time) (ChangeMark, error) {
 	gen := p.Generation()
 	counts, err := p.QueueCounts(ctx)
 	if err != nil {

@@ -29,9 +29,11 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"careportal/auth"
 	"careportal/payments"
 	"careportal/payments/csvin"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/store"
 )
 
@@ -194,7 +196,7 @@ func NewService(db *mongo.Database, pay *payments.Service, o Options) *Service {
 
 // EnsureIndexes creates the collections (every lookup is by _id).
 func (s *Service) EnsureIndexes(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	return store.EnsureCollections(ctx, s.db, colRuns, colRows)
 }
@@ -214,8 +216,8 @@ func ValidID(id string) bool {
 	return err == nil && strings.ToLower(id) == id
 }
 
-func staffOnly(actor payments.Actor) error {
-	if actor.Party != payments.PartyStaff {
+func staffOnly(actor *auth.Principal) error {
+	if !actor.IsStaff() {
 		return fault.Forbiddenf("Only council staff can record payment runs")
 	}
 	return nil
@@ -226,7 +228,7 @@ func staffOnly(actor payments.Actor) error {
 // is kept. Uploading a file again returns the run already kept (applied or
 // not); a different mapping for the same bytes is kept only when the run
 // has not been applied.
-func (s *Service) Upload(ctx context.Context, actor payments.Actor, fileName string, data []byte, m csvin.Mapping) (Report, error) {
+func (s *Service) Upload(ctx context.Context, actor *auth.Principal, fileName string, data []byte, m csvin.Mapping) (Report, error) {
 	if err := staffOnly(actor); err != nil {
 		return Report{}, err
 	}
@@ -237,7 +239,7 @@ func (s *Service) Upload(ctx context.Context, actor payments.Actor, fileName str
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	run := Run{ID: Hash(data), FileName: cleanName(fileName), Mapping: m.String(), Data: data, Lines: len(rows),
-		State: StatePreviewed, UploadedBy: actor.Name, UploadedAt: s.now().UTC()}
+		State: StatePreviewed, UploadedBy: actor.DisplayName(), UploadedAt: s.now().UTC()}
 	for _, r := range rows {
 		run.Total += r.AmountPaid
 	}
@@ -265,7 +267,7 @@ func (s *Service) Upload(ctx context.Context, actor payments.Actor, fileName str
 // Preview reads a remittance file and says what applying it would do,
 // keeping nothing (the command line's --dry-run). A file already kept
 // shows its run: applied or not.
-func (s *Service) Preview(ctx context.Context, actor payments.Actor, fileName string, data []byte, m csvin.Mapping) (Report, error) {
+func (s *Service) Preview(ctx context.Context, actor *auth.Principal, fileName string, data []byte, m csvin.Mapping) (Report, error) {
 	if err := staffOnly(actor); err != nil {
 		return Report{}, err
 	}
@@ -291,7 +293,7 @@ func (s *Service) Preview(ctx context.Context, actor payments.Actor, fileName st
 
 // Report returns a run's lines with their outcomes: what applying would do
 // now, or what it did once applied.
-func (s *Service) Report(ctx context.Context, actor payments.Actor, id string) (Report, error) {
+func (s *Service) Report(ctx context.Context, actor *auth.Principal, id string) (Report, error) {
 	if err := staffOnly(actor); err != nil {
 		return Report{}, err
 	}
@@ -393,7 +395,7 @@ func classify(ctx context.Context, f *payments.InvoiceFinder, r csvin.Remittance
 			return row, nil
 		}
 		row.Outcome = AlreadyPaid
-		row.Note = fmt.Sprintf("Already paid on %s, %s, reference %s", inv.PaidDate, pounds(inv.PaidPence), inv.PaymentReference)
+		row.Note = fmt.Sprintf("Already paid on %s, %s, reference %s", format.Day(inv.PaidDate), format.Pence(inv.PaidPence), inv.PaymentReference)
 		return row, nil
 	case !inv.Status.Unpaid():
 		row.Outcome = NotPayable
@@ -406,20 +408,18 @@ func classify(ctx context.Context, f *payments.InvoiceFinder, r csvin.Remittance
 			word, diff = "less", -diff
 		}
 		row.Outcome = Difference
-		row.Note = fmt.Sprintf("Paid %s but the invoice is for %s: %s %s", pounds(r.AmountPaid), pounds(inv.GrossPence), pounds(diff), word)
+		row.Note = fmt.Sprintf("Paid %s but the invoice is for %s: %s %s", format.Pence(r.AmountPaid), format.Pence(inv.GrossPence), format.Pence(diff), word)
 		return row, nil
 	case r.PaymentDate > today:
 		row.Outcome, row.Note = NotPayable, "The payment date is in the future"
 		return row, nil
 	case r.PaymentDate < inv.ReceivedDate:
-		row.Outcome, row.Note = NotPayable, fmt.Sprintf("The payment date is before the invoice was received (%s)", inv.ReceivedDate)
+		row.Outcome, row.Note = NotPayable, fmt.Sprintf("The payment date is before the invoice was received (%s)", format.Day(inv.ReceivedDate))
 		return row, nil
 	}
 	row.Outcome, row.Note = Matched, ""
 	return row, nil
 }
-
-func pounds(p int64) string { return "£" + payments.FormatPence(p) }
 
 func sameAsPaid(inv payments.Invoice, r csvin.RemittanceRow) bool {
 	return inv.PaidDate == r.PaymentDate && inv.PaidPence == r.AmountPaid && inv.PaymentReference == r.PaymentReference
@@ -446,7 +446,7 @@ type Result struct {
 // effect. Differences, unknown invoices and invoices not approved are left
 // for a person; invoices already paid are left alone. Applying a run that
 // was applied changes nothing.
-func (s *Service) Apply(ctx context.Context, actor payments.Actor, id string) (Result, error) {
+func (s *Service) Apply(ctx context.Context, actor *auth.Principal, id string) (Result, error) {
 	if err := staffOnly(actor); err != nil {
 		return Result{}, err
 	}
@@ -468,7 +468,7 @@ func (s *Service) Apply(ctx context.Context, actor payments.Actor, id string) (R
 		return Result{}, fmt.Errorf("remittance: the kept file no longer reads: %w", err)
 	}
 	if run.State == StatePreviewed {
-		run.State, run.AppliedBy, run.AppliedAt = StateApplying, actor.Name, s.now().UTC()
+		run.State, run.AppliedBy, run.AppliedAt = StateApplying, actor.DisplayName(), s.now().UTC()
 		if _, err := s.db.Collection(colRuns).ReplaceOne(ctx, bson.D{{Key: "_id", Value: run.ID}}, run); err != nil {
 			return Result{}, fmt.Errorf("remittance: starting the run: %w", err)
 		}
@@ -498,7 +498,7 @@ func (s *Service) Apply(ctx context.Context, actor payments.Actor, id string) (R
 }
 
 // applyLine pays one line's invoice if it matches, then records the line.
-func (s *Service) applyLine(ctx context.Context, actor payments.Actor, finder *payments.InvoiceFinder, run Run, r csvin.RemittanceRow) (Row, bool, error) {
+func (s *Service) applyLine(ctx context.Context, actor *auth.Principal, finder *payments.InvoiceFinder, run Run, r csvin.RemittanceRow) (Row, bool, error) {
 	if done, ok, err := s.recorded(ctx, run.ID, r.Line); err != nil || ok {
 		return done, false, err
 	}
@@ -530,7 +530,7 @@ func (s *Service) applyLine(ctx context.Context, actor payments.Actor, finder *p
 		}
 		return Row{}, false, err
 	}
-	_, err := s.db.Collection(colRows).InsertOne(ctx, rowDoc{ID: rowID(run.ID, r.Line), Run: run.ID, At: s.now().UTC(), Row: row, AppliedBy: actor.Name})
+	_, err := s.db.Collection(colRows).InsertOne(ctx, rowDoc{ID: rowID(run.ID, r.Line), Run: run.ID, At: s.now().UTC(), Row: row, AppliedBy: actor.DisplayName()})
 	if err != nil && !store.IsDuplicateKey(err) {
 		return Row{}, false, fmt.Errorf("remittance: recording the line: %w", err)
 	}
@@ -555,11 +555,11 @@ func fieldsText(fe *fault.Error) string {
 }
 
 // Runs lists the payment runs, newest first, without their files.
-func (s *Service) Runs(ctx context.Context, actor payments.Actor, limit int) ([]Run, error) {
+func (s *Service) Runs(ctx context.Context, actor *auth.Principal, limit int) ([]Run, error) {
 	if err := staffOnly(actor); err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	cur, err := s.db.Collection(colRuns).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "data", Value: 0}}))
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"careportal/auth"
 	"careportal/payments"
 	"careportal/payments/csvin"
 	"careportal/payments/paymentstest"
@@ -29,8 +30,8 @@ var orgs = paymentstest.Orgs{
 }
 
 var (
-	staff    = payments.Actor{UserID: "u-staff", Name: "Pat Payments", Party: payments.PartyStaff}
-	provider = payments.Actor{UserID: "u-p1", Name: "Mo Manager", Party: payments.PartyProvider, OrgID: "org1"}
+	staff    = &auth.Principal{UserID: "u-staff", Name: "Pat Payments", Role: auth.RoleBrokerage}
+	provider = &auth.Principal{UserID: "u-p1", Name: "Mo Manager", Role: auth.RoleProvider, OrgID: "org1"}
 )
 
 type fixture struct {

@@ -9,15 +9,14 @@ import (
 type Band struct {
 	Name    string // Poor, Fair, Good, Excellent
 	Colour  string // red, amber, light green, dark green (for text, never colour alone)
-	Class   string // CSS class: app-rag-red ...
 	Meaning string
 }
 
 var (
-	BandPoor      = Band{"Poor", "red", "app-rag-red", "significant risk: high priority in the commissioning development plan"}
-	BandFair      = Band{"Fair", "amber", "app-rag-amber", "risks: improvement required"}
-	BandGood      = Band{"Good", "light green", "app-rag-lightgreen", "shortfalls identified to be addressed"}
-	BandExcellent = Band{"Excellent", "dark green", "app-rag-darkgreen", "no action required"}
+	BandPoor      = Band{"Poor", "red", "significant risk: high priority in the commissioning development plan"}
+	BandFair      = Band{"Fair", "amber", "risks: improvement required"}
+	BandGood      = Band{"Good", "light green", "shortfalls identified to be addressed"}
+	BandExcellent = Band{"Excellent", "dark green", "no action required"}
 )
 
 // Bands lists the bands from lowest to highest, with their lower bounds.

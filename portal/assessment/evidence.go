@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"careportal/portal/format"
 )
 
 // IndicatorID names a figure the portal computes that is evidence for the
@@ -103,7 +105,7 @@ func (r Reading) Format(u Unit) string {
 	case UnitMonths:
 		return trimFloat(r.Value) + " " + plural(r.Value, "month", "months")
 	case UnitMoney:
-		return formatPence(r.Pence)
+		return format.Pence(r.Pence)
 	}
 	return r.Text
 }
@@ -117,26 +119,6 @@ func plural(v float64, one, many string) string {
 
 func trimFloat(v float64) string {
 	return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64)
-}
-
-func formatPence(p int64) string {
-	neg := p < 0
-	if neg {
-		p = -p
-	}
-	s := strconv.FormatInt(p/100, 10)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	out := fmt.Sprintf("£%s.%02d", b.String(), p%100)
-	if neg {
-		out = "−" + out
-	}
-	return out
 }
 
 // Rule is one line of a mapping from an indicator's value to a suggested
@@ -159,7 +141,7 @@ func (r Rule) Describe(u Unit) string {
 	case UnitMonths:
 		v += " " + plural(r.Value, "month", "months")
 	case UnitMoney:
-		v = formatPence(int64(math.Round(r.Value * 100)))
+		v = format.Pence(int64(math.Round(r.Value * 100)))
 	}
 	switch r.Op {
 	case ">=":

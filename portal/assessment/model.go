@@ -192,9 +192,3 @@ type Factor struct {
 	Observation string `bson:"observation"`
 	Score       *int   `bson:"score"`
 }
-
-// Actor is who makes a change.
-type Actor struct {
-	ID   string
-	Name string
-}

@@ -2,15 +2,14 @@ package assessment
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/store"
 )
@@ -101,7 +100,10 @@ func (s *Service) checkAction(in *ActionInput) (aspect int, err error) {
 }
 
 // AddAction adds an action to the plan.
-func (s *Service) AddAction(ctx context.Context, by Actor, in ActionInput) (Action, error) {
+func (s *Service) AddAction(ctx context.Context, by *auth.Principal, in ActionInput) (Action, error) {
+	if err := may(by, auth.ActionAssessmentEdit); err != nil {
+		return Action{}, err
+	}
 	aspect, err := s.checkAction(&in)
 	if err != nil {
 		return Action{}, err
@@ -121,19 +123,18 @@ func (s *Service) AddAction(ctx context.Context, by Actor, in ActionInput) (Acti
 func (s *Service) ActionByID(ctx context.Context, id string) (Action, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var a Action
-	err := s.db.Collection(colActions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&a)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return Action{}, fault.NotFoundf("action not found")
-	}
+	a, err := store.Get[Action](ctx, s.db.Collection(colActions), id)
 	if err != nil {
-		return Action{}, fmt.Errorf("reading action: %w", err)
+		return Action{}, store.NotFoundAs(err, "action")
 	}
 	return a, nil
 }
 
 // UpdateAction changes an action.
-func (s *Service) UpdateAction(ctx context.Context, by Actor, id string, in ActionInput) (Action, error) {
+func (s *Service) UpdateAction(ctx context.Context, by *auth.Principal, id string, in ActionInput) (Action, error) {
+	if err := may(by, auth.ActionAssessmentEdit); err != nil {
+		return Action{}, err
+	}
 	a, err := s.ActionByID(ctx, id)
 	if err != nil {
 		return Action{}, err
@@ -156,12 +157,8 @@ func (s *Service) UpdateAction(ctx context.Context, by Actor, id string, in Acti
 func (s *Service) Actions(ctx context.Context) ([]Action, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	cur, err := s.db.Collection(colActions).Find(ctx, bson.D{})
+	out, err := store.FindAll[Action](ctx, s.db.Collection(colActions), bson.D{})
 	if err != nil {
-		return nil, fmt.Errorf("listing actions: %w", err)
-	}
-	var out []Action
-	if err := cur.All(ctx, &out); err != nil {
 		return nil, fmt.Errorf("listing actions: %w", err)
 	}
 	sort.Slice(out, func(i, j int) bool {

@@ -26,6 +26,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/store"
 )
@@ -81,7 +82,7 @@ func (s *Service) SetEvidence(e Evidence) {
 // EnsureIndexes creates the collections (they are read by _id or whole, so
 // no other index is needed).
 func (s *Service) EnsureIndexes(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	return store.EnsureCollections(ctx, s.db, colRounds, colEvents, colActions, colIndicators)
 }
@@ -91,7 +92,10 @@ func newID(prefix string) string { return store.NewID(prefix, 8) }
 // LoadBaseline stores the 2022 baseline as an agreed round. It is
 // idempotent: the round has a fixed id, and loading it again reports
 // created=false and changes nothing.
-func (s *Service) LoadBaseline(ctx context.Context, by Actor) (Round, bool, error) {
+func (s *Service) LoadBaseline(ctx context.Context, by *auth.Principal) (Round, bool, error) {
+	if err := may(by, auth.ActionAssessmentEdit); err != nil {
+		return Round{}, false, err
+	}
 	b, err := Baseline()
 	if err != nil {
 		return Round{}, false, err
@@ -116,13 +120,9 @@ func (s *Service) LoadBaseline(ctx context.Context, by Actor) (Round, bool, erro
 func (s *Service) Round(ctx context.Context, id string) (Round, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var r Round
-	err := s.db.Collection(colRounds).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return Round{}, fault.NotFoundf("assessment round not found")
-	}
+	r, err := store.Get[Round](ctx, s.db.Collection(colRounds), id)
 	if err != nil {
-		return Round{}, fmt.Errorf("reading round: %w", err)
+		return Round{}, store.NotFoundAs(err, "assessment round")
 	}
 	return r, nil
 }
@@ -131,12 +131,8 @@ func (s *Service) Round(ctx context.Context, id string) (Round, error) {
 func (s *Service) Rounds(ctx context.Context) ([]Round, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	cur, err := s.db.Collection(colRounds).Find(ctx, bson.D{})
+	out, err := store.FindAll[Round](ctx, s.db.Collection(colRounds), bson.D{})
 	if err != nil {
-		return nil, fmt.Errorf("listing rounds: %w", err)
-	}
-	var out []Round
-	if err := cur.All(ctx, &out); err != nil {
 		return nil, fmt.Errorf("listing rounds: %w", err)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -183,7 +179,10 @@ func (s *Service) checkRoundInput(in *RoundInput, starting bool) error {
 
 // StartRound starts a draft round from an earlier one: its scores,
 // observations, aspect scores and factors are the starting point.
-func (s *Service) StartRound(ctx context.Context, by Actor, in RoundInput) (Round, error) {
+func (s *Service) StartRound(ctx context.Context, by *auth.Principal, in RoundInput) (Round, error) {
+	if err := may(by, auth.ActionAssessmentEdit); err != nil {
+		return Round{}, err
+	}
 	if err := s.checkRoundInput(&in, true); err != nil {
 		return Round{}, err
 	}
@@ -235,7 +234,7 @@ func eventID(round string, seq int) string { return fmt.Sprintf("%s/%06d", round
 // change applies fn to a draft round atomically: it records the change as
 // an event with the next sequence number (unique by _id), then replaces the
 // round by bare _id.
-func (s *Service) change(ctx context.Context, id string, by Actor, kind, what string, fn func(r *Round) error) (Round, error) {
+func (s *Service) change(ctx context.Context, id string, by *auth.Principal, kind, what string, fn func(r *Round) error) (Round, error) {
 	for attempt := 0; attempt < 4; attempt++ {
 		r, err := s.Round(ctx, id)
 		if err != nil {
@@ -250,7 +249,7 @@ func (s *Service) change(ctx context.Context, id string, by Actor, kind, what st
 		now := s.now().UTC()
 		r.Seq++
 		r.UpdatedAt = now
-		ev := event{ID: eventID(id, r.Seq), Round: id, Seq: r.Seq, Kind: kind, What: what, ByID: by.ID, By: by.Name, At: now, Result: r}
+		ev := event{ID: eventID(id, r.Seq), Round: id, Seq: r.Seq, Kind: kind, What: what, ByID: by.UserID, By: by.Name, At: now, Result: r}
 		cctx, cancel := store.CallContext(ctx)
 		_, err = s.db.Collection(colEvents).InsertOne(cctx, ev)
 		cancel()
@@ -284,7 +283,7 @@ func (s *Service) repair(ctx context.Context, id string) error {
 		}
 		cctx, cancel := store.CallContext(ctx)
 		var ev event
-		err = s.db.Collection(colEvents).FindOne(cctx, bson.D{{Key: "_id", Value: eventID(id, r.Seq+1)}}).Decode(&ev)
+		ev, err = store.Get[event](cctx, s.db.Collection(colEvents), eventID(id, r.Seq+1))
 		cancel()
 		if errors.Is(err, mongo.ErrNoDocuments) {
 			return nil
@@ -332,7 +331,10 @@ func (s *Service) History(ctx context.Context, r Round) ([]Change, error) {
 }
 
 // UpdateDetails changes a draft round's name, date and participants.
-func (s *Service) UpdateDetails(ctx context.Context, by Actor, id string, in RoundInput) (Round, error) {
+func (s *Service) UpdateDetails(ctx context.Context, by *auth.Principal, id string, in RoundInput) (Round, error) {
+	if err := may(by, auth.ActionAssessmentEdit); err != nil {
+		return Round{}, err
+	}
 	if err := s.checkRoundInput(&in, false); err != nil {
 		return Round{}, err
 	}
@@ -354,7 +356,10 @@ type ScoreInput struct {
 
 // ScoreQuestion sets a question's score and observation, recording the
 // suggested score at the time and whether it was adopted.
-func (s *Service) ScoreQuestion(ctx context.Context, by Actor, roundID, key string, in ScoreInput) (Round, error) {
+func (s *Service) ScoreQuestion(ctx context.Context, by *auth.Principal, roundID, key string, in ScoreInput) (Round, error) {
+	if err := may(by, auth.ActionAssessmentEdit); err != nil {
+		return Round{}, err
+	}
 	r, err := s.Round(ctx, roundID)
 	if err != nil {
 		return Round{}, err
@@ -397,7 +402,7 @@ func (s *Service) ScoreQuestion(ctx context.Context, by Actor, roundID, key stri
 	if err := f.Err(); err != nil {
 		return Round{}, err
 	}
-	d := Decision{Score: score, Adopted: in.Adopt, Reason: in.Reason, ByID: by.ID, By: by.Name, At: s.now().UTC()}
+	d := Decision{Score: score, Adopted: in.Adopt, Reason: in.Reason, ByID: by.UserID, By: by.Name, At: s.now().UTC()}
 	if sug.Available {
 		v := sug.Score
 		d.Suggested = &v
@@ -434,7 +439,10 @@ type AspectInput struct {
 }
 
 // SetAspectScore sets an aspect's overall score.
-func (s *Service) SetAspectScore(ctx context.Context, by Actor, roundID string, n int, in AspectInput) (Round, error) {
+func (s *Service) SetAspectScore(ctx context.Context, by *auth.Principal, roundID string, n int, in AspectInput) (Round, error) {
+	if err := may(by, auth.ActionAssessmentEdit); err != nil {
+		return Round{}, err
+	}
 	var f fault.Fields
 	score, msg := ParseScore(in.Score)
 	if msg != "" {
@@ -466,7 +474,10 @@ type FactorInput struct {
 }
 
 // UpdateFactor changes one factor of an aspect.
-func (s *Service) UpdateFactor(ctx context.Context, by Actor, roundID string, n, fn int, in FactorInput) (Round, error) {
+func (s *Service) UpdateFactor(ctx context.Context, by *auth.Principal, roundID string, n, fn int, in FactorInput) (Round, error) {
+	if err := may(by, auth.ActionAssessmentEdit); err != nil {
+		return Round{}, err
+	}
 	var f fault.Fields
 	switch in.Effect {
 	case EffectConstraining, EffectEnabling, "":
@@ -507,7 +518,10 @@ func (s *Service) UpdateFactor(ctx context.Context, by Actor, roundID string, n,
 
 // Agree makes a draft round agreed (read-only) and records the evidence as
 // it stood.
-func (s *Service) Agree(ctx context.Context, by Actor, id string) (Round, error) {
+func (s *Service) Agree(ctx context.Context, by *auth.Principal, id string) (Round, error) {
+	if err := may(by, auth.ActionAssessmentAgree); err != nil {
+		return Round{}, err
+	}
 	readings := s.CurrentReadings(ctx)
 	return s.change(ctx, id, by, "agree", "Agreed the round", func(r *Round) error {
 		r.Status = StatusAgreed
@@ -516,4 +530,14 @@ func (s *Service) Agree(ctx context.Context, by Actor, id string) (Round, error)
 		r.Evidence = readings
 		return nil
 	})
+}
+
+// may is Forbidden unless by may take action a on the self-assessment (the
+// policy in auth: commissioners edit and agree, administrators change the
+// settings).
+func may(by *auth.Principal, a auth.Action) error {
+	if !auth.Can(by, a) {
+		return fault.Forbiddenf("You cannot change the self-assessment")
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/store"
 )
@@ -18,12 +19,8 @@ import (
 func (s *Service) Mappings(ctx context.Context) ([]Mapping, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	cur, err := s.db.Collection(colIndicators).Find(ctx, bson.D{})
+	saved, err := store.FindAll[Mapping](ctx, s.db.Collection(colIndicators), bson.D{})
 	if err != nil {
-		return nil, fmt.Errorf("reading indicator settings: %w", err)
-	}
-	var saved []Mapping
-	if err := cur.All(ctx, &saved); err != nil {
 		return nil, fmt.Errorf("reading indicator settings: %w", err)
 	}
 	byID := map[IndicatorID]Mapping{}
@@ -61,7 +58,10 @@ type MappingInput struct {
 }
 
 // SaveMapping validates and stores an indicator's links and rules.
-func (s *Service) SaveMapping(ctx context.Context, by Actor, id IndicatorID, in MappingInput) (Mapping, error) {
+func (s *Service) SaveMapping(ctx context.Context, by *auth.Principal, id IndicatorID, in MappingInput) (Mapping, error) {
+	if err := may(by, auth.ActionAssessmentSettings); err != nil {
+		return Mapping{}, err
+	}
 	ind, ok := IndicatorByID(id)
 	if !ok {
 		return Mapping{}, fault.NotFoundf("indicator not found")

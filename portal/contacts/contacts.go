@@ -1,14 +1,3 @@
-// Package contacts answers "who do I contact about...?": the council teams
-// providers deal with (purpose, opening hours, shared mailbox, phone and the
-// topics each owns) and the named people in each team, kept up to date by
-// staff, each showing when it was last checked.
-//
-// What is public: the team directory (team details, topics). Named
-// contacts are for signed-in users; the portal decides that.
-//
-// Storage: one document per team (_id = team slug) and one per named
-// contact. Both collections stay small (six teams, a few dozen people), so
-// reads go to the store each time and need no read model.
 package contacts
 
 import (
@@ -43,8 +32,8 @@ type Team struct {
 	Hours     string    `bson:"hours"`
 	Email     string    `bson:"email"`
 	Phone     string    `bson:"phone"`
-	UpdatedAt time.Time `bson:"updatedAt"`
-	UpdatedBy string    `bson:"updatedBy"`
+	UpdatedAt time.Time `bson:"updated_at"`
+	UpdatedBy string    `bson:"updated_by"`
 	Topics    []Topic   `bson:"-"`
 }
 
@@ -56,8 +45,8 @@ type Contact struct {
 	Role      string    `bson:"role"`
 	Email     string    `bson:"email"`
 	Phone     string    `bson:"phone"`
-	CheckedAt time.Time `bson:"checkedAt"`
-	CheckedBy string    `bson:"checkedBy"`
+	CheckedAt time.Time `bson:"checked_at"`
+	CheckedBy string    `bson:"checked_by"`
 }
 
 // CheckEvery is how often a named contact should be confirmed: an entry
@@ -95,7 +84,12 @@ func NewService(db *mongo.Database, now func() time.Time) *Service {
 
 // EnsureIndexes creates the collections.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	// One-time migrations of stores written by older versions come first
+	// (see migrations.go): the indexes below are on the new field names.
+	if err := store.Migrate(ctx, s.teams.Database(), nil, migrations...); err != nil {
+		return err
+	}
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	return store.EnsureCollections(ctx, s.teams.Database(), collTeams, collContacts)
 }
@@ -107,14 +101,10 @@ func newID() string { return store.NewID("c", 10) }
 // Teams returns every council team in auth.CouncilTeams order, with the
 // details staff entered (empty until they do) and the topics each owns.
 func (s *Service) Teams(ctx context.Context) ([]Team, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	cur, err := s.teams.Find(ctx, bson.D{})
+	docs, err := store.FindAll[Team](ctx, s.teams, bson.D{})
 	if err != nil {
-		return nil, fmt.Errorf("contacts: loading teams: %w", err)
-	}
-	var docs []Team
-	if err := cur.All(ctx, &docs); err != nil {
 		return nil, fmt.Errorf("contacts: loading teams: %w", err)
 	}
 	have := map[string]Team{}
@@ -136,10 +126,9 @@ func (s *Service) Team(ctx context.Context, slug string) (Team, error) {
 	if name == "" {
 		return Team{}, fault.NotFoundf("team not found")
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var t Team
-	err := s.teams.FindOne(ctx, byID(slug)).Decode(&t)
+	t, err := store.Get[Team](ctx, s.teams, slug)
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return Team{}, fmt.Errorf("contacts: loading team: %w", err)
 	}
@@ -148,16 +137,16 @@ func (s *Service) Team(ctx context.Context, slug string) (Team, error) {
 }
 
 // Contacts lists the named contacts, of one team or (team "") all, by
-// team order then name.
-func (s *Service) Contacts(ctx context.Context, team string) ([]Contact, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
-	defer cancel()
-	cur, err := s.contacts.Find(ctx, bson.D{})
-	if err != nil {
-		return nil, fmt.Errorf("contacts: loading contacts: %w", err)
+// team order then name. People's names are for signed-in users only: for
+// nobody (nil) the list is empty.
+func (s *Service) Contacts(ctx context.Context, by *auth.Principal, team string) ([]Contact, error) {
+	if by == nil {
+		return nil, nil
 	}
-	var all []Contact
-	if err := cur.All(ctx, &all); err != nil {
+	ctx, cancel := store.CallContext(ctx)
+	defer cancel()
+	all, err := store.FindAll[Contact](ctx, s.contacts, bson.D{})
+	if err != nil {
 		return nil, fmt.Errorf("contacts: loading contacts: %w", err)
 	}
 	order := map[string]int{}
@@ -179,17 +168,17 @@ func (s *Service) Contacts(ctx context.Context, team string) ([]Contact, error) 
 	return out, nil
 }
 
-// Contact returns one named contact.
-func (s *Service) Contact(ctx context.Context, id string) (Contact, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
-	defer cancel()
-	var c Contact
-	err := s.contacts.FindOne(ctx, byID(id)).Decode(&c)
-	if errors.Is(err, mongo.ErrNoDocuments) {
+// Contact returns one named contact; NotFound for nobody (nil), since
+// names are for signed-in users only.
+func (s *Service) Contact(ctx context.Context, by *auth.Principal, id string) (Contact, error) {
+	if by == nil {
 		return Contact{}, fault.NotFoundf("contact not found")
 	}
+	ctx, cancel := store.CallContext(ctx)
+	defer cancel()
+	c, err := store.Get[Contact](ctx, s.contacts, id)
 	if err != nil {
-		return Contact{}, fmt.Errorf("contacts: loading contact: %w", err)
+		return Contact{}, store.NotFoundAs(err, "contact")
 	}
 	return c, nil
 }
@@ -232,10 +221,26 @@ func checkLen(f *fault.Fields, field, label, v string, required bool, max int) {
 	}
 }
 
-// SaveTeam updates a team's details; by is who did it (user id or name).
-func (s *Service) SaveTeam(ctx context.Context, slug string, in TeamInput, by string) error {
+// CanEdit reports whether p may edit the contacts of a team: admins and
+// commissioners edit every team, brokerage staff only their own teams.
+func CanEdit(p *auth.Principal, team string) bool {
+	return auth.Can(p, auth.ActionEditContacts) || (auth.Can(p, auth.ActionEditTeamContacts) && p.InTeam(team))
+}
+
+func mayEdit(p *auth.Principal, team string) error {
+	if !CanEdit(p, team) {
+		return fault.Forbiddenf("You can only edit the contacts of your own teams")
+	}
+	return nil
+}
+
+// SaveTeam updates a team's details.
+func (s *Service) SaveTeam(ctx context.Context, slug string, in TeamInput, by *auth.Principal) error {
 	if auth.TeamName(slug) == "" {
 		return fault.NotFoundf("team not found")
+	}
+	if err := mayEdit(by, slug); err != nil {
+		return err
 	}
 	in = TeamInput{Purpose: clean(in.Purpose), Hours: clean(in.Hours), Email: clean(in.Email), Phone: clean(in.Phone)}
 	var f fault.Fields
@@ -246,9 +251,9 @@ func (s *Service) SaveTeam(ctx context.Context, slug string, in TeamInput, by st
 	if err := f.Err(); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	doc := Team{Slug: slug, Purpose: in.Purpose, Hours: in.Hours, Email: in.Email, Phone: in.Phone, UpdatedAt: s.now().UTC().Truncate(time.Millisecond), UpdatedBy: by}
+	doc := Team{Slug: slug, Purpose: in.Purpose, Hours: in.Hours, Email: in.Email, Phone: in.Phone, UpdatedAt: s.now().UTC().Truncate(time.Millisecond), UpdatedBy: by.Name}
 	if _, err := s.teams.ReplaceOne(ctx, byID(slug), doc, options.Replace().SetUpsert(true)); err != nil {
 		return fmt.Errorf("contacts: saving team: %w", err)
 	}
@@ -266,16 +271,19 @@ func checkContact(in ContactInput) (ContactInput, error) {
 }
 
 // AddContact adds a named contact to a team; it counts as checked now.
-func (s *Service) AddContact(ctx context.Context, team string, in ContactInput, by string) (Contact, error) {
+func (s *Service) AddContact(ctx context.Context, team string, in ContactInput, by *auth.Principal) (Contact, error) {
 	if auth.TeamName(team) == "" {
 		return Contact{}, fault.NotFoundf("team not found")
+	}
+	if err := mayEdit(by, team); err != nil {
+		return Contact{}, err
 	}
 	in, err := checkContact(in)
 	if err != nil {
 		return Contact{}, err
 	}
-	c := Contact{ID: newID(), Team: team, Name: in.Name, Role: in.Role, Email: in.Email, Phone: in.Phone, CheckedAt: s.now().UTC().Truncate(time.Millisecond), CheckedBy: by}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	c := Contact{ID: newID(), Team: team, Name: in.Name, Role: in.Role, Email: in.Email, Phone: in.Phone, CheckedAt: s.now().UTC().Truncate(time.Millisecond), CheckedBy: by.Name}
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.contacts.InsertOne(ctx, c); err != nil {
 		return Contact{}, fmt.Errorf("contacts: adding contact: %w", err)
@@ -284,9 +292,12 @@ func (s *Service) AddContact(ctx context.Context, team string, in ContactInput, 
 }
 
 // UpdateContact changes a named contact; it counts as checked now.
-func (s *Service) UpdateContact(ctx context.Context, id string, in ContactInput, by string) (Contact, error) {
-	c, err := s.Contact(ctx, id)
+func (s *Service) UpdateContact(ctx context.Context, id string, in ContactInput, by *auth.Principal) (Contact, error) {
+	c, err := s.Contact(ctx, by, id)
 	if err != nil {
+		return Contact{}, err
+	}
+	if err := mayEdit(by, c.Team); err != nil {
 		return Contact{}, err
 	}
 	in, err = checkContact(in)
@@ -294,23 +305,33 @@ func (s *Service) UpdateContact(ctx context.Context, id string, in ContactInput,
 		return Contact{}, err
 	}
 	c.Name, c.Role, c.Email, c.Phone = in.Name, in.Role, in.Email, in.Phone
-	c.CheckedAt, c.CheckedBy = s.now().UTC().Truncate(time.Millisecond), by
+	c.CheckedAt, c.CheckedBy = s.now().UTC().Truncate(time.Millisecond), by.Name
 	return c, s.replace(ctx, c)
 }
 
 // MarkChecked records that someone confirmed the contact is still right.
-func (s *Service) MarkChecked(ctx context.Context, id, by string) (Contact, error) {
-	c, err := s.Contact(ctx, id)
+func (s *Service) MarkChecked(ctx context.Context, id string, by *auth.Principal) (Contact, error) {
+	c, err := s.Contact(ctx, by, id)
 	if err != nil {
 		return Contact{}, err
 	}
-	c.CheckedAt, c.CheckedBy = s.now().UTC().Truncate(time.Millisecond), by
+	if err := mayEdit(by, c.Team); err != nil {
+		return Contact{}, err
+	}
+	c.CheckedAt, c.CheckedBy = s.now().UTC().Truncate(time.Millisecond), by.Name
 	return c, s.replace(ctx, c)
 }
 
 // RemoveContact deletes a named contact.
-func (s *Service) RemoveContact(ctx context.Context, id string) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+func (s *Service) RemoveContact(ctx context.Context, id string, by *auth.Principal) error {
+	c, err := s.Contact(ctx, by, id)
+	if err != nil {
+		return err
+	}
+	if err := mayEdit(by, c.Team); err != nil {
+		return err
+	}
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	res, err := s.contacts.DeleteOne(ctx, byID(id))
 	if err != nil {
@@ -323,7 +344,7 @@ func (s *Service) RemoveContact(ctx context.Context, id string) error {
 }
 
 func (s *Service) replace(ctx context.Context, c Contact) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	res, err := s.contacts.ReplaceOne(ctx, byID(c.ID), c)
 	if err != nil {
@@ -343,10 +364,11 @@ type Results struct {
 	Contacts []Contact
 }
 
-// Search finds topics, teams and (when withPeople) named contacts whose
-// text contains every word of q, case-insensitively. It searches in
-// memory: the directory is small.
-func (s *Service) Search(ctx context.Context, q string, withPeople bool) (Results, error) {
+// Search finds topics, teams and (for a signed-in user, not for nobody)
+// named contacts whose text contains every word of q, case-insensitively.
+// It searches in memory: the directory is small.
+func (s *Service) Search(ctx context.Context, by *auth.Principal, q string) (Results, error) {
+	withPeople := by != nil
 	res := Results{Query: strings.TrimSpace(q)}
 	words := strings.Fields(strings.ToLower(q))
 	if len(words) == 0 {
@@ -383,7 +405,7 @@ func (s *Service) Search(ctx context.Context, q string, withPeople bool) (Result
 		}
 	}
 	if withPeople {
-		people, err := s.Contacts(ctx, "")
+		people, err := s.Contacts(ctx, by, "")
 		if err != nil {
 			return res, err
 		}

@@ -52,7 +52,7 @@ func TestDirectory(t *testing.T) {
 	}
 
 	// Bad input changes nothing and names each field.
-	err = s.SaveTeam(ctx, "brokerage-payments", TeamInput{Purpose: "", Hours: "9-5", Email: "not an email", Phone: "call us"}, "u1")
+	err = s.SaveTeam(ctx, "brokerage-payments", TeamInput{Purpose: "", Hours: "9-5", Email: "not an email", Phone: "call us"}, editor("u1"))
 	fields := fault.FieldsOf(err)
 	if fault.KindOf(err) != fault.Invalid || len(fields) != 3 {
 		t.Fatalf("SaveTeam bad input = %v", err)
@@ -60,13 +60,13 @@ func TestDirectory(t *testing.T) {
 	if tm, _ := s.Team(ctx, "brokerage-payments"); tm.Email != "" {
 		t.Fatal("bad input was saved")
 	}
-	if err := s.SaveTeam(ctx, "brokerage-payments", TeamInput{Purpose: "Pays provider invoices", Hours: "Monday to Friday, 9am to 5pm", Email: "payments@council.example", Phone: "020 7946 0100"}, "u1"); err != nil {
+	if err := s.SaveTeam(ctx, "brokerage-payments", TeamInput{Purpose: "Pays provider invoices", Hours: "Monday to Friday, 9am to 5pm", Email: "payments@council.example", Phone: "020 7946 0100"}, editor("u1")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AddContact(ctx, "brokerage-payments", ContactInput{Name: "", Role: "Officer", Email: "x@", Phone: "abc"}, "u1"); len(fault.FieldsOf(err)) != 3 {
+	if _, err := s.AddContact(ctx, "brokerage-payments", ContactInput{Name: "", Role: "Officer", Email: "x@", Phone: "abc"}, editor("u1")); len(fault.FieldsOf(err)) != 3 {
 		t.Fatalf("AddContact bad input = %v", err)
 	}
-	c, err := s.AddContact(ctx, "brokerage-payments", ContactInput{Name: "Priya Shah", Role: "Payments team leader", Email: "priya.shah@council.example", Phone: "020 7946 0101"}, "u1")
+	c, err := s.AddContact(ctx, "brokerage-payments", ContactInput{Name: "Priya Shah", Role: "Payments team leader", Email: "priya.shah@council.example", Phone: "020 7946 0101"}, editor("u1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,16 +74,16 @@ func TestDirectory(t *testing.T) {
 		t.Fatalf("new contact checked %v, want now", c.CheckedAt)
 	}
 	now = now.Add(48 * time.Hour)
-	c2, err := s.MarkChecked(ctx, c.ID, "u2")
+	c2, err := s.MarkChecked(ctx, c.ID, editor("u2"))
 	if err != nil || !c2.CheckedAt.Equal(now) || c2.CheckedBy != "u2" {
 		t.Fatalf("MarkChecked = %+v, %v", c2, err)
 	}
 	now = now.Add(time.Hour)
-	c3, err := s.UpdateContact(ctx, c.ID, ContactInput{Name: "Priya Shah", Role: "Payments manager", Email: "priya.shah@council.example"}, "u3")
+	c3, err := s.UpdateContact(ctx, c.ID, ContactInput{Name: "Priya Shah", Role: "Payments manager", Email: "priya.shah@council.example"}, editor("u3"))
 	if err != nil || c3.Role != "Payments manager" || !c3.CheckedAt.Equal(now) {
 		t.Fatalf("UpdateContact = %+v, %v", c3, err)
 	}
-	if _, err := s.MarkChecked(ctx, "cnope", "u2"); fault.KindOf(err) != fault.NotFound {
+	if _, err := s.MarkChecked(ctx, "cnope", editor("u2")); fault.KindOf(err) != fault.NotFound {
 		t.Fatalf("MarkChecked unknown = %v", err)
 	}
 
@@ -101,7 +101,7 @@ func TestDirectory(t *testing.T) {
 		{"zebra", true, 0, 0, 0},
 	}
 	for _, tt := range tests {
-		r, err := s.Search(ctx, tt.q, tt.withPeople)
+		r, err := s.Search(ctx, viewer(tt.withPeople), tt.q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,12 +109,25 @@ func TestDirectory(t *testing.T) {
 			t.Errorf("Search(%q, %v) = %d topics, %d teams, %d contacts; want %d, %d, %d", tt.q, tt.withPeople, len(r.Topics), len(r.Teams), len(r.Contacts), tt.topics, tt.teams, tt.nContacts)
 		}
 	}
-	if err := s.RemoveContact(ctx, c.ID); err != nil {
+	if err := s.RemoveContact(ctx, c.ID, editor("u1")); err != nil {
 		t.Fatal(err)
 	}
-	if cs, _ := s.Contacts(ctx, ""); len(cs) != 0 {
+	if cs, _ := s.Contacts(ctx, editor("u1"), ""); len(cs) != 0 {
 		t.Fatalf("contacts after remove: %d", len(cs))
 	}
+}
+
+// editor is an administrator named n: may edit every team.
+func editor(n string) *auth.Principal {
+	return &auth.Principal{Role: auth.RoleAdmin, UserID: n, Name: n}
+}
+
+// viewer is a signed-in user when signedIn, else nobody.
+func viewer(signedIn bool) *auth.Principal {
+	if signedIn {
+		return &auth.Principal{Role: auth.RoleProvider, UserID: "p1", OrgID: "org1"}
+	}
+	return nil
 }
 
 func TestCheckDue(t *testing.T) {
@@ -124,5 +137,46 @@ func TestCheckDue(t *testing.T) {
 		if got := c.CheckDue(now); got != want {
 			t.Errorf("checked %d days ago: CheckDue = %v, want %v", days, got, want)
 		}
+	}
+}
+
+// The service, not the handler, decides who edits a team's contacts and
+// who sees people's names.
+func TestEditingFollowsTeams(t *testing.T) {
+	st := storetest.New(t)
+	ctx := storetest.Context(t)
+	s := NewService(st.DB, time.Now)
+	if err := s.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	broker := &auth.Principal{Role: auth.RoleBrokerage, UserID: "b1", Name: "Bo", Teams: []string{"brokerage-payments"}}
+	provider := &auth.Principal{Role: auth.RoleProvider, UserID: "p1", Name: "Pat", OrgID: "org1"}
+	in := ContactInput{Name: "Priya Shah", Role: "Payments team leader", Email: "priya.shah@council.example"}
+	c, err := s.AddContact(ctx, "brokerage-payments", in, broker)
+	if err != nil {
+		t.Fatalf("brokerage staff adding to their own team: %v", err)
+	}
+	if _, err := s.AddContact(ctx, "commissioning", in, broker); fault.KindOf(err) != fault.Forbidden {
+		t.Errorf("brokerage staff adding to another team: %v", err)
+	}
+	for name, by := range map[string]*auth.Principal{"provider": provider, "nobody": nil} {
+		if _, err := s.UpdateContact(ctx, c.ID, in, by); err == nil {
+			t.Errorf("%s updating a contact: allowed", name)
+		}
+		if err := s.RemoveContact(ctx, c.ID, by); err == nil {
+			t.Errorf("%s removing a contact: allowed", name)
+		}
+		if err := s.SaveTeam(ctx, "brokerage-payments", TeamInput{Purpose: "x", Hours: "9-5", Email: "a@b.example", Phone: "020 7946 0100"}, by); err == nil {
+			t.Errorf("%s saving a team: allowed", name)
+		}
+	}
+	if _, err := s.Contact(ctx, nil, c.ID); fault.KindOf(err) != fault.NotFound {
+		t.Errorf("nobody reading a contact: %v", err)
+	}
+	if cs, _ := s.Contacts(ctx, nil, ""); len(cs) != 0 {
+		t.Errorf("nobody listing names: %v", cs)
+	}
+	if got, err := s.Contact(ctx, provider, c.ID); err != nil || got.Name != "Priya Shah" {
+		t.Errorf("signed-in provider reading a contact: %+v %v", got, err)
 	}
 }

@@ -11,7 +11,9 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"careportal/auth"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/notify"
 	"careportal/portal/store"
 )
@@ -23,15 +25,18 @@ func AttendedField(orgID string) string { return "attended-" + orgID }
 // came, once the event has started. counts maps organisation id to the
 // typed number; every booked organisation must have one. Nothing is saved
 // unless every count is valid.
-func (s *Service) RecordAttendance(ctx context.Context, eventID string, counts map[string]string, now time.Time) error {
-	e, err := s.Get(ctx, eventID)
+func (s *Service) RecordAttendance(ctx context.Context, by *auth.Principal, eventID string, counts map[string]string, now time.Time) error {
+	if err := staffOnly(by); err != nil {
+		return err
+	}
+	e, err := s.get(ctx, eventID)
 	if err != nil {
 		return err
 	}
 	if !e.Started(now) {
 		return fault.Conflictf("Attendance can be recorded once the event has started")
 	}
-	bookings, err := s.Bookings(ctx, eventID)
+	bookings, err := s.bookings(ctx, eventID)
 	if err != nil {
 		return err
 	}
@@ -58,11 +63,11 @@ func (s *Service) RecordAttendance(ctx context.Context, eventID string, counts m
 	if err := f.Err(); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	for org, n := range values {
 		_, err := s.db.Collection(colBookings).UpdateOne(ctx, bson.D{{Key: "_id", Value: bookingID(eventID, org)}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "attended", Value: n}, {Key: "updatedAt", Value: now.UTC()}}}})
+			bson.D{{Key: "$set", Value: bson.D{{Key: "attended", Value: n}, {Key: "updated_at", Value: now.UTC()}}}})
 		if err != nil {
 			return fmt.Errorf("forums: saving attendance: %w", err)
 		}
@@ -72,14 +77,17 @@ func (s *Service) RecordAttendance(ctx context.Context, eventID string, counts m
 
 // PublishNotes publishes (or corrects) the notes and actions of an event
 // that has taken place, and tells the organisations that booked.
-func (s *Service) PublishNotes(ctx context.Context, eventID, notes, actions string, now time.Time) error {
+func (s *Service) PublishNotes(ctx context.Context, by *auth.Principal, eventID, notes, actions string, now time.Time) error {
+	if err := staffOnly(by); err != nil {
+		return err
+	}
 	var f fault.Fields
 	notes = f.Text("notes", "the notes", notes, true, maxLong)
 	actions = f.Text("actions", "the actions", actions, false, maxLong)
 	if err := f.Err(); err != nil {
 		return err
 	}
-	e, err := s.Get(ctx, eventID)
+	e, err := s.get(ctx, eventID)
 	if err != nil {
 		return err
 	}
@@ -87,16 +95,16 @@ func (s *Service) PublishNotes(ctx context.Context, eventID, notes, actions stri
 		return fault.Conflictf("Notes can be published once the event has started")
 	}
 	first := e.NotesPublishedAt.IsZero()
-	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err = s.db.Collection(colEvents).UpdateOne(cctx, bson.D{{Key: "_id", Value: eventID}}, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "notes", Value: notes}, {Key: "actions", Value: actions}, {Key: "notesPublishedAt", Value: now.UTC()},
+		{Key: "notes", Value: notes}, {Key: "actions", Value: actions}, {Key: "notes_published_at", Value: now.UTC()},
 	}}})
 	if err != nil {
 		return fmt.Errorf("forums: saving notes: %w", err)
 	}
 	if s.notify != nil && first {
-		bookings, err := s.Bookings(ctx, eventID)
+		bookings, err := s.bookings(ctx, eventID)
 		if err != nil {
 			return err
 		}
@@ -114,17 +122,18 @@ func (s *Service) PublishNotes(ctx context.Context, eventID, notes, actions stri
 // Comment is a provider's comment on an event's notes.
 type Comment struct {
 	ID         string    `bson:"_id"`
-	EventID    string    `bson:"eventID"`
-	OrgID      string    `bson:"orgID"`
-	OrgName    string    `bson:"orgName"`
-	AuthorName string    `bson:"authorName"`
+	EventID    string    `bson:"event_id"`
+	OrgID      string    `bson:"org_id"`
+	OrgName    string    `bson:"org_name"`
+	AuthorName string    `bson:"author_name"`
 	Message    string    `bson:"message"`
 	At         time.Time `bson:"at"`
 }
 
-// Attended reports whether someone from the organisation attended.
-func (s *Service) Attended(ctx context.Context, eventID, orgID string) (bool, error) {
-	b, err := s.BookingFor(ctx, eventID, orgID)
+// Attended reports whether someone from the actor's organisation attended
+// (false for anyone but a provider).
+func (s *Service) Attended(ctx context.Context, by *auth.Principal, eventID string) (bool, error) {
+	b, err := s.BookingFor(ctx, by, eventID)
 	if fault.KindOf(err) == fault.NotFound {
 		return false, nil
 	}
@@ -135,16 +144,16 @@ func (s *Service) Attended(ctx context.Context, eventID, orgID string) (bool, er
 }
 
 // AddComment records a comment by a provider whose organisation attended.
-func (s *Service) AddComment(ctx context.Context, eventID, message string, by Actor, now time.Time) (*Comment, error) {
+func (s *Service) AddComment(ctx context.Context, eventID, message string, by *auth.Principal, now time.Time) (*Comment, error) {
 	var f fault.Fields
 	message = f.Text("message", "your comment", message, true, 5000)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	if _, err := s.Get(ctx, eventID); err != nil {
+	if _, err := s.Get(ctx, by, eventID); err != nil {
 		return nil, err
 	}
-	ok, err := s.Attended(ctx, eventID, by.OrgID)
+	ok, err := s.Attended(ctx, by, eventID)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +161,7 @@ func (s *Service) AddComment(ctx context.Context, eventID, message string, by Ac
 		return nil, fault.Forbiddenf("Only organisations that attended can comment on this event")
 	}
 	c := &Comment{ID: newID("fc_"), EventID: eventID, OrgID: by.OrgID, OrgName: by.OrgName, AuthorName: by.Name, Message: message, At: now.UTC()}
-	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colComments).InsertOne(cctx, c); err != nil {
 		return nil, fmt.Errorf("forums: saving comment: %w", err)
@@ -160,16 +169,16 @@ func (s *Service) AddComment(ctx context.Context, eventID, message string, by Ac
 	return c, nil
 }
 
-// Comments returns an event's comments, oldest first.
-func (s *Service) Comments(ctx context.Context, eventID string) ([]Comment, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
-	defer cancel()
-	cur, err := s.db.Collection(colComments).Find(ctx, bson.D{})
-	if err != nil {
-		return nil, fmt.Errorf("forums: listing comments: %w", err)
+// Comments returns the comments on an event the actor may see (see Get),
+// oldest first.
+func (s *Service) Comments(ctx context.Context, by *auth.Principal, eventID string) ([]Comment, error) {
+	if _, err := s.Get(ctx, by, eventID); err != nil {
+		return nil, err
 	}
-	var all []Comment
-	if err := cur.All(ctx, &all); err != nil {
+	ctx, cancel := store.CallContext(ctx)
+	defer cancel()
+	all, err := store.FindAll[Comment](ctx, s.db.Collection(colComments), bson.D{})
+	if err != nil {
 		return nil, fmt.Errorf("forums: listing comments: %w", err)
 	}
 	var out []Comment
@@ -208,9 +217,13 @@ type Figures struct {
 
 // Figures computes the engagement figures for events starting in
 // [from, to), and provider reach over the 12 months before to.
-func (s *Service) Figures(ctx context.Context, from, to time.Time) (Figures, error) {
+// Only council staff see them.
+func (s *Service) Figures(ctx context.Context, by *auth.Principal, from, to time.Time) (Figures, error) {
+	if err := staffOnly(by); err != nil {
+		return Figures{}, err
+	}
 	fg := Figures{From: from, To: to, ReachFrom: to.AddDate(-1, 0, 0), ReachUpTo: to}
-	events, err := s.List(ctx)
+	events, err := s.list(ctx)
 	if err != nil {
 		return fg, err
 	}
@@ -292,8 +305,8 @@ func (s *Service) Figures(ctx context.Context, from, to time.Time) (Figures, err
 // application can carry.
 type feedToken struct {
 	ID        string    `bson:"_id"` // the token
-	OrgID     string    `bson:"orgID"`
-	CreatedAt time.Time `bson:"createdAt"`
+	OrgID     string    `bson:"org_id"`
+	CreatedAt time.Time `bson:"created_at"`
 }
 
 // feedKey is the per-organisation pointer to its current token.
@@ -302,30 +315,37 @@ type feedKey struct {
 	Token string `bson:"token"`
 }
 
-// FeedToken returns the organisation's calendar feed token, making one on
-// first use.
-func (s *Service) FeedToken(ctx context.Context, orgID string, now time.Time) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+// FeedToken returns the actor's organisation's calendar feed token, making
+// one on first use; NotFound for anyone but a provider.
+func (s *Service) FeedToken(ctx context.Context, by *auth.Principal, now time.Time) (string, error) {
+	if !by.IsProvider() || by.OrgID == "" {
+		return "", fault.NotFoundf("feed not found")
+	}
+	orgID := by.OrgID
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var k feedKey
-	err := s.db.Collection(colFeeds).FindOne(ctx, bson.D{{Key: "_id", Value: "org:" + orgID}}).Decode(&k)
+	k, err := store.Get[feedKey](ctx, s.db.Collection(colFeeds), "org:"+orgID)
 	if err == nil {
 		return k.Token, nil
 	}
 	if !errors.Is(err, mongo.ErrNoDocuments) {
 		return "", fmt.Errorf("forums: reading feed token: %w", err)
 	}
-	return s.ResetFeedToken(ctx, orgID, now)
+	return s.ResetFeedToken(ctx, by, now)
 }
 
-// ResetFeedToken replaces the organisation's feed token; the old feed URL
-// stops working.
-func (s *Service) ResetFeedToken(ctx context.Context, orgID string, now time.Time) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+// ResetFeedToken replaces the actor's organisation's feed token; the old
+// feed URL stops working.
+func (s *Service) ResetFeedToken(ctx context.Context, by *auth.Principal, now time.Time) (string, error) {
+	if !by.IsProvider() || by.OrgID == "" {
+		return "", fault.NotFoundf("feed not found")
+	}
+	orgID := by.OrgID
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	c := s.db.Collection(colFeeds)
 	var old feedKey
-	_ = c.FindOne(ctx, bson.D{{Key: "_id", Value: "org:" + orgID}}).Decode(&old)
+	old, _ = store.Get[feedKey](ctx, c, "org:"+orgID)
 	tok := randomToken()
 	if _, err := c.InsertOne(ctx, feedToken{ID: "tok:" + tok, OrgID: orgID, CreatedAt: now.UTC()}); err != nil {
 		return "", fmt.Errorf("forums: saving feed token: %w", err)
@@ -352,15 +372,11 @@ func (s *Service) FeedOrg(ctx context.Context, token string) (string, error) {
 			return "", fault.NotFoundf("feed not found")
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var t feedToken
-	err := s.db.Collection(colFeeds).FindOne(ctx, bson.D{{Key: "_id", Value: "tok:" + token}}).Decode(&t)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return "", fault.NotFoundf("feed not found")
-	}
+	t, err := store.Get[feedToken](ctx, s.db.Collection(colFeeds), "tok:"+token)
 	if err != nil {
-		return "", fmt.Errorf("forums: reading feed token: %w", err)
+		return "", store.NotFoundAs(err, "feed")
 	}
 	return t.OrgID, nil
 }
@@ -370,8 +386,11 @@ func optsUpsert() *options.ReplaceOptionsBuilder { return options.Replace().SetU
 // CancelEvent calls off an event that has not started and tells every
 // organisation that booked or was waiting. Bookings are kept as they were,
 // for the record.
-func (s *Service) CancelEvent(ctx context.Context, eventID string, now time.Time) error {
-	e, err := s.Get(ctx, eventID)
+func (s *Service) CancelEvent(ctx context.Context, by *auth.Principal, eventID string, now time.Time) error {
+	if err := staffOnly(by); err != nil {
+		return err
+	}
+	e, err := s.get(ctx, eventID)
 	if err != nil {
 		return err
 	}
@@ -381,10 +400,10 @@ func (s *Service) CancelEvent(ctx context.Context, eventID string, now time.Time
 	if e.Started(now) {
 		return fault.Conflictf("The event has started and cannot be cancelled")
 	}
-	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err = s.db.Collection(colEvents).UpdateOne(cctx, bson.D{{Key: "_id", Value: eventID}}, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "cancelled", Value: true}, {Key: "updatedAt", Value: now.UTC()},
+		{Key: "cancelled", Value: true}, {Key: "updated_at", Value: now.UTC()},
 	}}})
 	if err != nil {
 		return fmt.Errorf("forums: cancelling event: %w", err)
@@ -392,7 +411,7 @@ func (s *Service) CancelEvent(ctx context.Context, eventID string, now time.Time
 	if s.notify == nil {
 		return nil
 	}
-	bookings, err := s.Bookings(ctx, eventID)
+	bookings, err := s.bookings(ctx, eventID)
 	if err != nil {
 		return err
 	}
@@ -400,7 +419,7 @@ func (s *Service) CancelEvent(ctx context.Context, eventID string, now time.Time
 		if b.Status == Cancelled {
 			continue
 		}
-		title := fmt.Sprintf("Cancelled: %s on %s", e.Title, e.StartsAt.In(london).Format("2 January 2006"))
+		title := fmt.Sprintf("Cancelled: %s on %s", e.Title, format.Date(e.StartsAt))
 		if err := s.notify.ToOrg(ctx, b.OrgID, notify.KindEvent, title, "/events/"+e.ID); err != nil {
 			return fmt.Errorf("forums: telling %s about the cancellation: %w", b.OrgID, err)
 		}

@@ -1,18 +1,3 @@
-// Package forums owns provider forums and events: announcements, bookings
-// with a waiting list, attendance, notes and actions, comments, calendar
-// files and the engagement figures for the self-assessment.
-//
-// Places are never over-booked, even when two organisations book the last
-// place at once and even across portal instances: every change to an
-// event's places is an inserted ledger document with the deterministic _id
-// "eventID:seq" holding the whole state after the change (capacity and
-// every organisation's holding, booked or waiting, in order). A writer reads
-// the latest state, works out the next one and inserts seq+1; a concurrent
-// writer of the same seq gets a duplicate key, re-reads and tries again.
-// The event document and the per-organisation booking documents
-// (_id "eventID:orgID") are snapshots updated by bare _id afterwards;
-// readers catch up by probing the ledger for later seqs, so a writer that
-// stopped between the two steps leaves nothing wrong behind.
 package forums
 
 import (
@@ -27,7 +12,9 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"careportal/auth"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/notify"
 	"careportal/portal/store"
 )
@@ -81,23 +68,23 @@ type Event struct {
 	Title           string    `bson:"title"`
 	Description     string    `bson:"description"`
 	Agenda          string    `bson:"agenda"`
-	StartsAt        time.Time `bson:"startsAt"`
-	EndsAt          time.Time `bson:"endsAt"`
+	StartsAt        time.Time `bson:"starts_at"`
+	EndsAt          time.Time `bson:"ends_at"`
 	Format          Format    `bson:"format"`
 	Address         string    `bson:"address"`
 	Link            string    `bson:"link"` // online joining link: only for organisations that booked
 	Capacity        int       `bson:"capacity"`
-	ServiceTypes    []string  `bson:"serviceTypes"`    // empty: for every provider
-	BookingDeadline string    `bson:"bookingDeadline"` // YYYY-MM-DD, Europe/London, inclusive
+	ServiceTypes    []string  `bson:"service_types"`    // empty: for every provider
+	BookingDeadline string    `bson:"booking_deadline"` // YYYY-MM-DD, Europe/London, inclusive
 	Cancelled       bool      `bson:"cancelled"`
 
 	Notes            string    `bson:"notes"`
 	Actions          string    `bson:"actions"`
-	NotesPublishedAt time.Time `bson:"notesPublishedAt"`
+	NotesPublishedAt time.Time `bson:"notes_published_at"`
 
-	CreatedAt time.Time `bson:"createdAt"`
-	CreatedBy string    `bson:"createdBy"`
-	UpdatedAt time.Time `bson:"updatedAt"`
+	CreatedAt time.Time `bson:"created_at"`
+	CreatedBy string    `bson:"created_by"`
+	UpdatedAt time.Time `bson:"updated_at"`
 
 	// Snapshot of the places ledger (see package doc).
 	Seq     int `bson:"seq"`
@@ -169,15 +156,15 @@ func (s Status) Label() string {
 // Booking is one organisation's booking for one event.
 type Booking struct {
 	ID          string    `bson:"_id"` // eventID:orgID
-	EventID     string    `bson:"eventID"`
-	OrgID       string    `bson:"orgID"`
-	OrgName     string    `bson:"orgName"`
+	EventID     string    `bson:"event_id"`
+	OrgID       string    `bson:"org_id"`
+	OrgName     string    `bson:"org_name"`
 	Places      int       `bson:"places"`
 	Status      Status    `bson:"status"`
-	AccessNeeds string    `bson:"accessNeeds"`
-	BookedBy    string    `bson:"bookedBy"`
-	BookedAt    time.Time `bson:"bookedAt"`
-	UpdatedAt   time.Time `bson:"updatedAt"`
+	AccessNeeds string    `bson:"access_needs"`
+	BookedBy    string    `bson:"booked_by"`
+	BookedAt    time.Time `bson:"booked_at"`
+	UpdatedAt   time.Time `bson:"updated_at"`
 	// Attended is the number who came; nil until recorded.
 	Attended *int `bson:"attended"`
 	// Position on the waiting list (1 = next); 0 unless waiting. Filled in
@@ -186,14 +173,6 @@ type Booking struct {
 }
 
 func bookingID(eventID, orgID string) string { return eventID + ":" + orgID }
-
-// Actor is who does something.
-type Actor struct {
-	UserID  string
-	Name    string
-	OrgID   string
-	OrgName string
-}
 
 // Provider is a provider organisation as forums need it.
 type Provider struct {
@@ -231,7 +210,12 @@ func NewService(db *mongo.Database, notify Announcer, dir Directory) *Service {
 
 // EnsureIndexes creates the collections, idempotently.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	// One-time migrations of stores written by older versions come first
+	// (see migrations.go): the indexes below are on the new field names.
+	if err := store.Migrate(ctx, s.db, nil, migrations...); err != nil {
+		return err
+	}
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	return store.EnsureCollections(ctx, s.db, colEvents, colLedger, colBookings, colComments, colFeeds)
 }
@@ -404,7 +388,10 @@ func parseInt(v string) (int, error) {
 }
 
 // Create announces a new event and tells providers of its service types.
-func (s *Service) Create(ctx context.Context, in EventInput, by Actor, now time.Time) (*Event, error) {
+func (s *Service) Create(ctx context.Context, in EventInput, by *auth.Principal, now time.Time) (*Event, error) {
+	if err := staffOnly(by); err != nil {
+		return nil, err
+	}
 	e, err := in.validate(now, true)
 	if err != nil {
 		return nil, err
@@ -414,13 +401,13 @@ func (s *Service) Create(ctx context.Context, in EventInput, by Actor, now time.
 	if e.ServiceTypes == nil {
 		e.ServiceTypes = []string{}
 	}
-	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colEvents).InsertOne(cctx, &e); err != nil {
 		return nil, fmt.Errorf("forums: creating event: %w", err)
 	}
 	if s.notify != nil {
-		title := fmt.Sprintf("New event: %s on %s", e.Title, e.StartsAt.In(london).Format("2 January 2006"))
+		title := fmt.Sprintf("New event: %s on %s", e.Title, format.Date(e.StartsAt))
 		if err := s.notify.ToAllProviders(ctx, notify.KindEvent, title, "/events/"+e.ID, e.ServiceTypes); err != nil {
 			return &e, fmt.Errorf("forums: announcing event: %w", err)
 		}
@@ -428,8 +415,53 @@ func (s *Service) Create(ctx context.Context, in EventInput, by Actor, now time.
 	return &e, nil
 }
 
-// Get returns an event with its places caught up with the ledger.
-func (s *Service) Get(ctx context.Context, id string) (*Event, error) {
+// Get returns an event the actor may see, with its places caught up with
+// the ledger. Council staff see every event; a provider organisation sees
+// the events it booked (even once cancelled) and the open events for its
+// service types. Any other event is NotFound, so that ids reveal nothing.
+func (s *Service) Get(ctx context.Context, by *auth.Principal, id string) (*Event, error) {
+	e, err := s.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.visible(ctx, by, e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// visible is nil when by may see e, NotFound otherwise.
+func (s *Service) visible(ctx context.Context, by *auth.Principal, e *Event) error {
+	if by.IsStaff() {
+		return nil
+	}
+	if !by.IsProvider() || by.OrgID == "" {
+		return fault.NotFoundf("event not found")
+	}
+	if !e.Cancelled && e.ForServiceTypes(by.ServiceTypes) {
+		return nil
+	}
+	if _, err := s.bookingFor(ctx, e, by.OrgID); err != nil {
+		if fault.KindOf(err) == fault.NotFound {
+			return fault.NotFoundf("event not found")
+		}
+		return err
+	}
+	return nil
+}
+
+// staffOnly is Forbidden unless by may manage events (commissioners and
+// administrators, by the auth policy).
+func staffOnly(by *auth.Principal) error {
+	if !auth.Can(by, auth.ActionManageEvents) {
+		return fault.Forbiddenf("Only council staff manage forums and events")
+	}
+	return nil
+}
+
+// get returns an event with its places caught up with the ledger, whoever
+// asks: for the service's own use.
+func (s *Service) get(ctx context.Context, id string) (*Event, error) {
 	e, err := s.getDoc(ctx, id)
 	if err != nil {
 		return nil, err
@@ -443,15 +475,11 @@ func (s *Service) Get(ctx context.Context, id string) (*Event, error) {
 }
 
 func (s *Service) getDoc(ctx context.Context, id string) (*Event, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var e Event
-	err := s.db.Collection(colEvents).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&e)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fault.NotFoundf("event not found")
-	}
+	e, err := store.Get[Event](ctx, s.db.Collection(colEvents), id)
 	if err != nil {
-		return nil, fmt.Errorf("forums: reading event: %w", err)
+		return nil, store.NotFoundAs(err, "event")
 	}
 	return &e, nil
 }
@@ -459,8 +487,11 @@ func (s *Service) getDoc(ctx context.Context, id string) (*Event, error) {
 // Update changes an event's details. Capacity goes through the places
 // ledger: it cannot drop below the places booked, and a rise offers the new
 // places to the waiting list.
-func (s *Service) Update(ctx context.Context, id string, in EventInput, by Actor, now time.Time) (*Event, error) {
-	e, err := s.Get(ctx, id)
+func (s *Service) Update(ctx context.Context, id string, in EventInput, by *auth.Principal, now time.Time) (*Event, error) {
+	if err := staffOnly(by); err != nil {
+		return nil, err
+	}
+	e, err := s.get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -492,13 +523,13 @@ func (s *Service) Update(ctx context.Context, id string, in EventInput, by Actor
 	if ne.ServiceTypes == nil {
 		ne.ServiceTypes = []string{}
 	}
-	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err = s.db.Collection(colEvents).UpdateOne(cctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "title", Value: ne.Title}, {Key: "description", Value: ne.Description}, {Key: "agenda", Value: ne.Agenda},
-		{Key: "startsAt", Value: ne.StartsAt}, {Key: "endsAt", Value: ne.EndsAt}, {Key: "format", Value: ne.Format},
-		{Key: "address", Value: ne.Address}, {Key: "link", Value: ne.Link}, {Key: "serviceTypes", Value: ne.ServiceTypes},
-		{Key: "bookingDeadline", Value: ne.BookingDeadline}, {Key: "updatedAt", Value: now.UTC()},
+		{Key: "starts_at", Value: ne.StartsAt}, {Key: "ends_at", Value: ne.EndsAt}, {Key: "format", Value: ne.Format},
+		{Key: "address", Value: ne.Address}, {Key: "link", Value: ne.Link}, {Key: "service_types", Value: ne.ServiceTypes},
+		{Key: "booking_deadline", Value: ne.BookingDeadline}, {Key: "updated_at", Value: now.UTC()},
 	}}})
 	if err != nil {
 		return nil, fmt.Errorf("forums: updating event: %w", err)
@@ -507,11 +538,11 @@ func (s *Service) Update(ctx context.Context, id string, in EventInput, by Actor
 	// place changes.
 	moved := !ne.StartsAt.Equal(e.StartsAt) || !ne.EndsAt.Equal(e.EndsAt) || ne.Format != e.Format || ne.Address != e.Address || ne.Link != e.Link
 	if moved && s.notify != nil && !e.Started(now) {
-		bookings, err := s.Bookings(ctx, id)
+		bookings, err := s.bookings(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		title := fmt.Sprintf("Changed: %s is now on %s", ne.Title, ne.StartsAt.In(london).Format("2 January 2006 at 3:04pm"))
+		title := fmt.Sprintf("Changed: %s is now on %s", ne.Title, format.DateTime(ne.StartsAt))
 		if ne.Format == Online {
 			title += ", online"
 		}
@@ -523,20 +554,38 @@ func (s *Service) Update(ctx context.Context, id string, in EventInput, by Actor
 			}
 		}
 	}
-	return s.Get(ctx, id)
+	return s.get(ctx, id)
 }
 
-// List returns every event, soonest first. Events are few (tens a year);
-// the collection is read whole.
-func (s *Service) List(ctx context.Context) ([]Event, error) {
-	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
-	defer cancel()
-	cur, err := s.db.Collection(colEvents).Find(cctx, bson.D{})
+// List returns the events the actor may see (see Get), soonest first.
+// Events are few (tens a year); the collection is read whole.
+func (s *Service) List(ctx context.Context, by *auth.Principal) ([]Event, error) {
+	all, err := s.list(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("forums: listing events: %w", err)
+		return nil, err
 	}
-	var out []Event
-	if err := cur.All(cctx, &out); err != nil {
+	if by.IsStaff() {
+		return all, nil
+	}
+	out := []Event{}
+	for i := range all {
+		err := s.visible(ctx, by, &all[i])
+		if fault.KindOf(err) == fault.NotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, all[i])
+	}
+	return out, nil
+}
+
+func (s *Service) list(ctx context.Context) ([]Event, error) {
+	cctx, cancel := store.CallContext(ctx)
+	defer cancel()
+	out, err := store.FindAll[Event](cctx, s.db.Collection(colEvents), bson.D{})
+	if err != nil {
 		return nil, fmt.Errorf("forums: listing events: %w", err)
 	}
 	for i := range out {
@@ -550,16 +599,24 @@ func (s *Service) List(ctx context.Context) ([]Event, error) {
 	return out, nil
 }
 
-// Upcoming returns events not yet ended and not cancelled for an
-// organisation with these service types (nil types: all), soonest first.
-func (s *Service) Upcoming(ctx context.Context, orgTypes []string, now time.Time) ([]Event, error) {
-	all, err := s.List(ctx)
+// Upcoming returns the events not yet ended and not cancelled that the
+// actor is invited to (staff: all; a provider: those for its service
+// types), soonest first.
+func (s *Service) Upcoming(ctx context.Context, by *auth.Principal, now time.Time) ([]Event, error) {
+	if !by.IsStaff() && (!by.IsProvider() || by.OrgID == "") {
+		return nil, nil
+	}
+	all, err := s.list(ctx)
 	if err != nil {
 		return nil, err
 	}
+	var types []string
+	if !by.IsStaff() {
+		types = by.ServiceTypes
+	}
 	var out []Event
 	for _, e := range all {
-		if !e.Cancelled && e.EndsAt.After(now) && e.ForServiceTypes(orgTypes) {
+		if !e.Cancelled && e.EndsAt.After(now) && e.ForServiceTypes(types) {
 			out = append(out, e)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/notify"
 	"careportal/portal/store/storetest"
@@ -46,12 +47,12 @@ type fakeDir []Provider
 func (d fakeDir) ActiveProviders(context.Context) ([]Provider, error) { return d, nil }
 
 var (
-	commissioner = Actor{UserID: "c1", Name: "Cara Commissioner"}
+	commissioner = &auth.Principal{Role: auth.RoleCommissioner, UserID: "c1", Name: "Cara Commissioner"}
 	now          = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 )
 
-func org(n int) Actor {
-	return Actor{UserID: fmt.Sprintf("u%d", n), Name: fmt.Sprintf("User %d", n), OrgID: fmt.Sprintf("org%d", n), OrgName: fmt.Sprintf("Provider %d", n)}
+func org(n int) *auth.Principal {
+	return &auth.Principal{Role: auth.RoleProvider, UserID: fmt.Sprintf("u%d", n), Name: fmt.Sprintf("User %d", n), OrgID: fmt.Sprintf("org%d", n), OrgName: fmt.Sprintf("Provider %d", n)}
 }
 
 func newService(t *testing.T) (*Service, *fakeAnnouncer, context.Context) {
@@ -108,7 +109,7 @@ func TestCreateValidates(t *testing.T) {
 			}
 		})
 	}
-	if all, _ := s.List(ctx); len(all) != 0 {
+	if all, _ := s.List(ctx, commissioner); len(all) != 0 {
 		t.Fatalf("bad input made events: %d", len(all))
 	}
 	e, err := s.Create(ctx, input("10"), commissioner, now)
@@ -141,7 +142,7 @@ func TestBookWaitCancelPromote(t *testing.T) {
 			t.Errorf("places %q: %v", bad, err)
 		}
 	}
-	if got, _ := s.Get(ctx, e.ID); got.Booked != 0 || got.Seq != 0 {
+	if got, _ := s.Get(ctx, commissioner, e.ID); got.Booked != 0 || got.Seq != 0 {
 		t.Fatalf("bad input changed places: %+v", got)
 	}
 	b1, err := s.Book(ctx, e.ID, BookInput{Places: "3", AccessNeeds: "Step-free access"}, org(1), now)
@@ -161,11 +162,11 @@ func TestBookWaitCancelPromote(t *testing.T) {
 	if err := s.Cancel(ctx, e.ID, org(1), now); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := s.Get(ctx, e.ID)
+	got, _ := s.Get(ctx, commissioner, e.ID)
 	if got.Booked != 4 || got.Waiting != 1 {
 		t.Fatalf("after cancel: booked %d waiting %d", got.Booked, got.Waiting)
 	}
-	bs, _ := s.Bookings(ctx, e.ID)
+	bs, _ := s.Bookings(ctx, commissioner, e.ID)
 	var order []string
 	for _, b := range bs {
 		order = append(order, b.OrgID+"="+string(b.Status))
@@ -194,7 +195,7 @@ func TestBookWaitCancelPromote(t *testing.T) {
 	if _, err := s.Update(ctx, e.ID, in, commissioner, now); err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := s.BookingFor(ctx, e.ID, "org4"); b.Status != Booked {
+	if b, _ := s.BookingFor(ctx, org(4), e.ID); b.Status != Booked {
 		t.Errorf("org4 not promoted on capacity rise: %+v", b)
 	}
 	// Deadline passed: no more bookings.
@@ -236,7 +237,7 @@ func TestLastPlaceConcurrently(t *testing.T) {
 			waiting++
 		}
 	}
-	got, _ := s.Get(ctx, e.ID)
+	got, _ := s.Get(ctx, commissioner, e.ID)
 	if booked != 3 || waiting != n-3 || got.Booked != 3 || got.Waiting != n-3 || got.Seq != n {
 		t.Fatalf("booked %d waiting %d; event %+v", booked, waiting, got)
 	}
@@ -253,7 +254,7 @@ func TestLastPlaceConcurrently(t *testing.T) {
 		}(i)
 	}
 	wg2.Wait()
-	got, _ = s.Get(ctx, e.ID)
+	got, _ = s.Get(ctx, commissioner, e.ID)
 	if got.Booked != 1 || got.Waiting != 0 {
 		t.Errorf("after cancels: %+v", got)
 	}
@@ -264,18 +265,18 @@ func TestAttendanceCommentsFigures(t *testing.T) {
 	e, _ := s.Create(ctx, input("10"), commissioner, now)
 	_, _ = s.Book(ctx, e.ID, BookInput{Places: "2"}, org(1), now)
 	_, _ = s.Book(ctx, e.ID, BookInput{Places: "3"}, org(2), now)
-	if err := s.RecordAttendance(ctx, e.ID, map[string]string{"org1": "2", "org2": "1"}, now); fault.KindOf(err) != fault.Conflict {
+	if err := s.RecordAttendance(ctx, commissioner, e.ID, map[string]string{"org1": "2", "org2": "1"}, now); fault.KindOf(err) != fault.Conflict {
 		t.Fatalf("attendance before the event: %v", err)
 	}
 	after := e.EndsAt.Add(time.Hour)
-	err := s.RecordAttendance(ctx, e.ID, map[string]string{"org1": "2", "org2": "4"}, after)
+	err := s.RecordAttendance(ctx, commissioner, e.ID, map[string]string{"org1": "2", "org2": "4"}, after)
 	if fe := fault.FieldsOf(err); len(fe) != 1 || fe[0].Field != AttendedField("org2") {
 		t.Fatalf("over-attendance: %v", err)
 	}
-	if b, _ := s.BookingFor(ctx, e.ID, "org1"); b.Attended != nil {
+	if b, _ := s.BookingFor(ctx, org(1), e.ID); b.Attended != nil {
 		t.Fatalf("bad input saved attendance: %v", *b.Attended)
 	}
-	if err := s.RecordAttendance(ctx, e.ID, map[string]string{"org1": "2", "org2": "0"}, after); err != nil {
+	if err := s.RecordAttendance(ctx, commissioner, e.ID, map[string]string{"org1": "2", "org2": "0"}, after); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.AddComment(ctx, e.ID, "Useful, thanks", org(2), after); fault.KindOf(err) != fault.Forbidden {
@@ -287,10 +288,10 @@ func TestAttendanceCommentsFigures(t *testing.T) {
 	if _, err := s.AddComment(ctx, e.ID, "Useful, thanks", org(1), after); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PublishNotes(ctx, e.ID, "We discussed rates.", "Council to publish rates by January.", after); err != nil {
+	if err := s.PublishNotes(ctx, commissioner, e.ID, "We discussed rates.", "Council to publish rates by January.", after); err != nil {
 		t.Fatal(err)
 	}
-	fg, err := s.Figures(ctx, time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 4, 1, 0, 0, 0, 0, time.UTC))
+	fg, err := s.Figures(ctx, commissioner, time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 4, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,17 +346,17 @@ func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "?") == s }
 
 func TestFeedToken(t *testing.T) {
 	s, _, ctx := newService(t)
-	tok, err := s.FeedToken(ctx, "org1", now)
+	tok, err := s.FeedToken(ctx, org(1), now)
 	if err != nil || len(tok) != 64 {
 		t.Fatalf("token %q %v", tok, err)
 	}
-	if again, _ := s.FeedToken(ctx, "org1", now); again != tok {
+	if again, _ := s.FeedToken(ctx, org(1), now); again != tok {
 		t.Error("token changed without reset")
 	}
 	if org, err := s.FeedOrg(ctx, tok); err != nil || org != "org1" {
 		t.Errorf("FeedOrg = %q %v", org, err)
 	}
-	nt, _ := s.ResetFeedToken(ctx, "org1", now)
+	nt, _ := s.ResetFeedToken(ctx, org(1), now)
 	if _, err := s.FeedOrg(ctx, tok); fault.KindOf(err) != fault.NotFound {
 		t.Errorf("old token still works: %v", err)
 	}
@@ -373,13 +374,13 @@ func TestCancelEvent(t *testing.T) {
 	s, n, ctx := newService(t)
 	e, _ := s.Create(ctx, input("5"), commissioner, now)
 	_, _ = s.Book(ctx, e.ID, BookInput{Places: "2"}, org(1), now)
-	if err := s.CancelEvent(ctx, e.ID, e.StartsAt.Add(time.Minute)); fault.KindOf(err) != fault.Conflict {
+	if err := s.CancelEvent(ctx, commissioner, e.ID, e.StartsAt.Add(time.Minute)); fault.KindOf(err) != fault.Conflict {
 		t.Fatalf("cancel after start: %v", err)
 	}
-	if err := s.CancelEvent(ctx, e.ID, now); err != nil {
+	if err := s.CancelEvent(ctx, commissioner, e.ID, now); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.Get(ctx, e.ID); !got.Cancelled || got.BookingOpen(now) {
+	if got, _ := s.Get(ctx, commissioner, e.ID); !got.Cancelled || got.BookingOpen(now) {
 		t.Fatalf("not cancelled: %+v", got)
 	}
 	if last := n.sent[len(n.sent)-1]; last.org != "org1" || !strings.HasPrefix(last.title, "Cancelled:") {
@@ -388,10 +389,10 @@ func TestCancelEvent(t *testing.T) {
 	if _, err := s.Book(ctx, e.ID, BookInput{Places: "1"}, org(2), now); fault.KindOf(err) != fault.Conflict {
 		t.Errorf("booking a cancelled event: %v", err)
 	}
-	if up, _ := s.Upcoming(ctx, nil, now); len(up) != 0 {
+	if up, _ := s.Upcoming(ctx, commissioner, now); len(up) != 0 {
 		t.Errorf("cancelled event upcoming: %v", up)
 	}
-	if err := s.CancelEvent(ctx, e.ID, now); fault.KindOf(err) != fault.Conflict {
+	if err := s.CancelEvent(ctx, commissioner, e.ID, now); fault.KindOf(err) != fault.Conflict {
 		t.Errorf("cancel twice: %v", err)
 	}
 }
@@ -421,7 +422,7 @@ func TestUpdateTellsBookedOrganisations(t *testing.T) {
 	if _, err := s.Update(ctx, e.ID, in, commissioner, now); fault.KindOf(err) != fault.Invalid {
 		t.Fatalf("bad update: %v", err)
 	}
-	if got, _ := s.Get(ctx, e.ID); got.Title == "" {
+	if got, _ := s.Get(ctx, commissioner, e.ID); got.Title == "" {
 		t.Error("bad update saved")
 	}
 }

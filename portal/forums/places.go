@@ -10,15 +10,17 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"careportal/auth"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/notify"
 	"careportal/portal/store"
 )
 
 // Holding is one organisation's claim on an event's places.
 type Holding struct {
-	OrgID   string    `bson:"orgID"`
-	OrgName string    `bson:"orgName"`
+	OrgID   string    `bson:"org_id"`
+	OrgName string    `bson:"org_name"`
 	Places  int       `bson:"places"`
 	Waiting bool      `bson:"waiting"`
 	Since   time.Time `bson:"since"` // when it was booked or joined the list
@@ -35,10 +37,10 @@ type placeState struct {
 // ledgerDoc is one change to an event's places.
 type ledgerDoc struct {
 	ID       string    `bson:"_id"` // eventID:seq
-	EventID  string    `bson:"eventID"`
+	EventID  string    `bson:"event_id"`
 	Seq      int       `bson:"seq"`
 	Kind     string    `bson:"kind"` // book, wait, cancel, capacity
-	OrgID    string    `bson:"orgID,omitempty"`
+	OrgID    string    `bson:"org_id,omitempty"`
 	By       string    `bson:"by"`
 	At       time.Time `bson:"at"`
 	Capacity int       `bson:"capacity"`
@@ -120,20 +122,19 @@ func (p *placeState) applyTo(e *Event) {
 // snapshot names, then any later entries a writer inserted but did not get
 // to record in the snapshot.
 func (s *Service) places(ctx context.Context, e *Event) (*placeState, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	st := &placeState{Seq: 0, Capacity: e.Capacity}
 	seq := e.Seq
 	if seq > 0 {
-		var d ledgerDoc
-		if err := s.db.Collection(colLedger).FindOne(ctx, bson.D{{Key: "_id", Value: ledgerID(e.ID, seq)}}).Decode(&d); err != nil {
+		d, err := store.Get[ledgerDoc](ctx, s.db.Collection(colLedger), ledgerID(e.ID, seq))
+		if err != nil {
 			return nil, fmt.Errorf("forums: reading places of %s: %w", e.ID, err)
 		}
 		st = &placeState{Seq: d.Seq, Capacity: d.Capacity, Holdings: d.Holdings}
 	}
 	for {
-		var d ledgerDoc
-		err := s.db.Collection(colLedger).FindOne(ctx, bson.D{{Key: "_id", Value: ledgerID(e.ID, st.Seq+1)}}).Decode(&d)
+		d, err := store.Get[ledgerDoc](ctx, s.db.Collection(colLedger), ledgerID(e.ID, st.Seq+1))
 		if errors.Is(err, mongo.ErrNoDocuments) {
 			return st, nil
 		}
@@ -149,7 +150,7 @@ const maxAttempts = 50
 // change applies fn to the latest state of the event's places and records
 // the result as ledger entry seq+1, retrying when another writer got there
 // first. It returns the states before and after.
-func (s *Service) change(ctx context.Context, eventID, kind string, by Actor, now time.Time, fn func(p *placeState) error) (before, after *placeState, err error) {
+func (s *Service) change(ctx context.Context, eventID, kind string, by *auth.Principal, now time.Time, fn func(p *placeState) error) (before, after *placeState, err error) {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		e, err := s.getDoc(ctx, eventID)
 		if err != nil {
@@ -171,7 +172,7 @@ func (s *Service) change(ctx context.Context, eventID, kind string, by Actor, no
 		if d.Holdings == nil {
 			d.Holdings = []Holding{}
 		}
-		cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+		cctx, cancel := store.CallContext(ctx)
 		_, err = s.db.Collection(colLedger).InsertOne(cctx, d)
 		cancel()
 		if store.IsDuplicateKey(err) {
@@ -191,7 +192,7 @@ func (s *Service) change(ctx context.Context, eventID, kind string, by Actor, no
 // snapshot brings the event document and the changed booking documents in
 // line with the ledger, by bare _id.
 func (s *Service) snapshot(ctx context.Context, eventID string, before, after *placeState, now time.Time) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err := s.db.Collection(colEvents).UpdateOne(ctx, bson.D{{Key: "_id", Value: eventID}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "seq", Value: after.Seq}, {Key: "capacity", Value: after.Capacity},
@@ -222,7 +223,7 @@ func (s *Service) snapshot(ctx context.Context, eventID string, before, after *p
 		if bs == as && bp == ap {
 			continue
 		}
-		set := bson.D{{Key: "status", Value: as}, {Key: "updatedAt", Value: now.UTC()}}
+		set := bson.D{{Key: "status", Value: as}, {Key: "updated_at", Value: now.UTC()}}
 		if as != Cancelled {
 			set = append(set, bson.E{Key: "places", Value: ap})
 		}
@@ -244,13 +245,20 @@ type BookInput struct {
 // Book books places for the organisation, or puts it on the waiting list
 // when there are not enough free places (or others are already waiting).
 // The booking returned says which.
-func (s *Service) Book(ctx context.Context, eventID string, in BookInput, by Actor, now time.Time) (*Booking, error) {
-	if by.OrgID == "" {
+func (s *Service) Book(ctx context.Context, eventID string, in BookInput, by *auth.Principal, now time.Time) (*Booking, error) {
+	if !by.IsProvider() || by.OrgID == "" {
 		return nil, fault.Forbiddenf("Only provider organisations book places")
 	}
-	e, err := s.Get(ctx, eventID)
+	e, err := s.get(ctx, eventID)
 	if err != nil {
 		return nil, err
+	}
+	// A cancelled event answers that bookings are closed (below); any other
+	// must be one the organisation is invited to.
+	if !e.Cancelled {
+		if err := s.visible(ctx, by, e); err != nil {
+			return nil, err
+		}
 	}
 	var f fault.Fields
 	n, perr := parseInt(in.Places)
@@ -287,17 +295,17 @@ func (s *Service) Book(ctx context.Context, eventID string, in BookInput, by Act
 		return nil, err
 	}
 	// The details of the booking (the snapshot already has status and places).
-	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err = s.db.Collection(colBookings).UpdateOne(cctx, bson.D{{Key: "_id", Value: bookingID(eventID, by.OrgID)}}, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "eventID", Value: eventID}, {Key: "orgID", Value: by.OrgID}, {Key: "orgName", Value: by.OrgName},
-		{Key: "accessNeeds", Value: access}, {Key: "bookedBy", Value: by.Name}, {Key: "bookedAt", Value: now.UTC()},
+		{Key: "event_id", Value: eventID}, {Key: "org_id", Value: by.OrgID}, {Key: "org_name", Value: by.OrgName},
+		{Key: "access_needs", Value: access}, {Key: "booked_by", Value: by.Name}, {Key: "booked_at", Value: now.UTC()},
 		{Key: "attended", Value: nil},
 	}}}, options.UpdateOne().SetUpsert(true))
 	if err != nil {
 		return nil, fmt.Errorf("forums: saving booking details: %w", err)
 	}
-	return s.BookingFor(ctx, eventID, by.OrgID)
+	return s.BookingFor(ctx, by, eventID)
 }
 
 // promoteOrder moves every booked holding before every waiting one, keeping
@@ -316,8 +324,11 @@ func (p *placeState) promoteOrder() {
 
 // Cancel withdraws the organisation's booking or waiting-list place. Freed
 // places go to the waiting list in order; those promoted are told.
-func (s *Service) Cancel(ctx context.Context, eventID string, by Actor, now time.Time) error {
-	e, err := s.Get(ctx, eventID)
+func (s *Service) Cancel(ctx context.Context, eventID string, by *auth.Principal, now time.Time) error {
+	if !by.IsProvider() || by.OrgID == "" {
+		return fault.NotFoundf("booking not found")
+	}
+	e, err := s.Get(ctx, by, eventID)
 	if err != nil {
 		return err
 	}
@@ -339,7 +350,7 @@ func (s *Service) Cancel(ctx context.Context, eventID string, by Actor, now time
 	}
 	if s.notify != nil {
 		for _, org := range promoted {
-			title := fmt.Sprintf("A place became free: your organisation is now booked for %s on %s", e.Title, e.StartsAt.In(london).Format("2 January 2006"))
+			title := fmt.Sprintf("A place became free: your organisation is now booked for %s on %s", e.Title, format.Date(e.StartsAt))
 			if err := s.notify.ToOrg(ctx, org, notify.KindForum, title, "/events/"+e.ID); err != nil {
 				return fmt.Errorf("forums: telling %s about a place: %w", org, err)
 			}
@@ -348,22 +359,31 @@ func (s *Service) Cancel(ctx context.Context, eventID string, by Actor, now time
 	return nil
 }
 
-// BookingFor returns the organisation's booking for the event, with its
-// status and waiting-list position from the ledger; NotFound when the
-// organisation never booked.
-func (s *Service) BookingFor(ctx context.Context, eventID, orgID string) (*Booking, error) {
-	e, err := s.Get(ctx, eventID)
+// BookingFor returns the actor's organisation's booking for the event,
+// with its status and waiting-list position from the ledger; NotFound when
+// the organisation never booked, and for anyone but a provider.
+func (s *Service) BookingFor(ctx context.Context, by *auth.Principal, eventID string) (*Booking, error) {
+	if !by.IsProvider() || by.OrgID == "" {
+		return nil, fault.NotFoundf("booking not found")
+	}
+	e, err := s.get(ctx, eventID)
 	if err != nil {
 		return nil, err
 	}
+	return s.bookingFor(ctx, e, by.OrgID)
+}
+
+// bookingFor is organisation orgID's booking for e, whoever asks.
+func (s *Service) bookingFor(ctx context.Context, e *Event, orgID string) (*Booking, error) {
+	eventID := e.ID
 	ps, err := s.places(ctx, e)
 	if err != nil {
 		return nil, err
 	}
-	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var b Booking
-	err = s.db.Collection(colBookings).FindOne(cctx, bson.D{{Key: "_id", Value: bookingID(eventID, orgID)}}).Decode(&b)
+	b, err = store.Get[Booking](cctx, s.db.Collection(colBookings), bookingID(eventID, orgID))
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, fault.NotFoundf("booking not found")
 	}
@@ -394,9 +414,18 @@ func fill(b *Booking, ps *placeState) {
 }
 
 // Bookings returns every booking for the event (cancelled ones included),
-// booked first, then the waiting list in order, then cancelled.
-func (s *Service) Bookings(ctx context.Context, eventID string) ([]Booking, error) {
-	e, err := s.Get(ctx, eventID)
+// booked first, then the waiting list in order, then cancelled. Only
+// council staff see other organisations' bookings.
+func (s *Service) Bookings(ctx context.Context, by *auth.Principal, eventID string) ([]Booking, error) {
+	if err := staffOnly(by); err != nil {
+		return nil, err
+	}
+	return s.bookings(ctx, eventID)
+}
+
+// bookings is every booking for the event, whoever asks.
+func (s *Service) bookings(ctx context.Context, eventID string) ([]Booking, error) {
+	e, err := s.get(ctx, eventID)
 	if err != nil {
 		return nil, err
 	}
@@ -431,14 +460,10 @@ func (s *Service) Bookings(ctx context.Context, eventID string) ([]Booking, erro
 }
 
 func (s *Service) allBookings(ctx context.Context) ([]Booking, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	cur, err := s.db.Collection(colBookings).Find(ctx, bson.D{})
+	all, err := store.FindAll[Booking](ctx, s.db.Collection(colBookings), bson.D{})
 	if err != nil {
-		return nil, fmt.Errorf("forums: listing bookings: %w", err)
-	}
-	var all []Booking
-	if err := cur.All(ctx, &all); err != nil {
 		return nil, fmt.Errorf("forums: listing bookings: %w", err)
 	}
 	return all, nil

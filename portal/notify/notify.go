@@ -8,9 +8,13 @@
 //	notify.Service.ToAllProviders(ctx, kind, title, link, serviceTypes)    every provider organisation
 //	                                                                       (nil/empty serviceTypes: all;
 //	                                                                       else orgs with any of those types)
-//	notify.Service.List(ctx, orgID, orgServiceTypes)                       an organisation's list, newest first
-//	notify.Service.UnreadCount(ctx, orgID, orgServiceTypes)
-//	notify.Service.MarkRead(ctx, orgID, id, orgServiceTypes) / MarkAllRead(ctx, orgID)
+//	notify.Service.List(ctx, by)                                           the actor's organisation's list, newest first
+//	notify.Service.UnreadCount(ctx, by)
+//	notify.Service.MarkRead(ctx, by, id) / MarkAllRead(ctx, by)
+//
+// The reading methods take the actor (*auth.Principal): its organisation
+// and that organisation's service types choose what it sees; anyone but a
+// provider sees nothing.
 //
 // Kinds are free strings; use the constants below (KindEvent, KindStatement,
 // KindQuery, KindForum, KindGeneral).
@@ -19,9 +23,10 @@
 // (a broadcast is one document for every organisation); read markers are
 // documents with a deterministic _id (org + notification), and "mark all as
 // read" is one document per organisation holding a time. Lists come from an
-// in-memory read model loaded at start and updated on this instance's own
-// writes; Refresh reloads it (run it as a background job in MongoDB mode,
-// where other instances write too).
+// in-memory read model (store.ReadModel) loaded on first use and updated on
+// this instance's own writes; Refresh reads what other instances wrote
+// since, by the documents' change mark "at" (run it as a background job in
+// MongoDB mode, where other instances write too).
 package notify
 
 import (
@@ -37,6 +42,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/store"
 )
@@ -77,7 +83,7 @@ type Notification struct {
 	ID           string    `bson:"_id"`
 	OrgID        string    `bson:"org,omitempty"`
 	Broadcast    bool      `bson:"broadcast"`
-	ServiceTypes []string  `bson:"serviceTypes,omitempty"`
+	ServiceTypes []string  `bson:"service_types,omitempty"`
 	Kind         Kind      `bson:"kind"`
 	Title        string    `bson:"title"`
 	Link         string    `bson:"link"`
@@ -96,7 +102,9 @@ type readDoc struct {
 	ID    string    `bson:"_id"`
 	OrgID string    `bson:"org"`
 	Note  string    `bson:"note,omitempty"`
-	UpTo  time.Time `bson:"upTo,omitempty"`
+	UpTo  time.Time `bson:"up_to,omitempty"`
+	// At is when the marker was written: the read model's change mark.
+	At time.Time `bson:"at,omitempty"`
 }
 
 // Service stores and lists notifications.
@@ -105,11 +113,15 @@ type Service struct {
 	reads *mongo.Collection
 	now   func() time.Time
 
-	mu     sync.RWMutex
-	loaded bool
-	all    []Notification             // newest first
-	marks  map[string]map[string]bool // org -> notification ids read
-	upTo   map[string]time.Time       // org -> all read up to
+	// The read model: every notification and read marker in memory,
+	// loaded on first use and refreshed by change mark ("at").
+	notesRM *store.ReadModel[Notification]
+	readsRM *store.ReadModel[readDoc]
+
+	mu    sync.RWMutex
+	all   []Notification             // newest first
+	marks map[string]map[string]bool // org -> notification ids read
+	upTo  map[string]time.Time       // org -> all read up to
 }
 
 // NewService builds the service; now may be nil (time.Now).
@@ -117,66 +129,94 @@ func NewService(db *mongo.Database, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{notes: db.Collection(collNotes), reads: db.Collection(collReads), now: now}
+	s := &Service{notes: db.Collection(collNotes), reads: db.Collection(collReads), now: now,
+		marks: map[string]map[string]bool{}, upTo: map[string]time.Time{}}
+	s.readsRM = &store.ReadModel[readDoc]{Coll: s.reads, Mark: "at", Now: now,
+		MarkOf: func(r *readDoc) time.Time { return r.At }, Put: s.putReads}
+	s.notesRM = &store.ReadModel[Notification]{Coll: s.notes, Mark: "at", Now: now,
+		MarkOf: func(n *Notification) time.Time { return n.At }, Put: s.putNotes,
+		Before: s.readsRM.Load}
+	return s
 }
 
-// EnsureIndexes creates the collections. The read model loads on first use.
+// putNotes adds notifications read from the store (each once).
+func (s *Service) putNotes(notes []Notification) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	have := make(map[string]bool, len(s.all))
+	for _, n := range s.all {
+		have[n.ID] = true
+	}
+	for _, n := range notes {
+		if !have[n.ID] {
+			s.all, have[n.ID] = append(s.all, n), true
+		}
+	}
+	sortNewest(s.all)
+}
+
+// putReads adds read markers read from the store.
+func (s *Service) putReads(reads []readDoc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range reads {
+		s.putReadLocked(r)
+	}
+}
+
+func (s *Service) putReadLocked(r readDoc) {
+	if r.Note == "" {
+		if r.UpTo.After(s.upTo[r.OrgID]) {
+			s.upTo[r.OrgID] = r.UpTo
+		}
+		return
+	}
+	if s.marks[r.OrgID] == nil {
+		s.marks[r.OrgID] = map[string]bool{}
+	}
+	s.marks[r.OrgID][r.Note] = true
+}
+
+// EnsureIndexes runs the migrations and creates the collections and the
+// change-mark indexes. The read model loads on first use.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	// One-time migrations of stores written by older versions come first
+	// (see migrations.go): the indexes below are on the new field names.
+	if err := store.Migrate(ctx, s.notes.Database(), nil, migrations...); err != nil {
+		return err
+	}
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if err := store.EnsureCollections(ctx, s.notes.Database(), collNotes, collReads); err != nil {
 		return err
 	}
+	// The read model refreshes by change mark.
+	for _, c := range []*mongo.Collection{s.notes, s.reads} {
+		if _, err := c.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "at", Value: 1}}, Options: options.Index().SetName("at")}); err != nil {
+			return fmt.Errorf("notify: creating index: %w", err)
+		}
+	}
 	return nil
 }
 
-// Refresh reloads the read model from the store.
+// Refresh reads the notifications and read markers other instances wrote
+// since the last look (run it as a background job in MongoDB mode, where
+// other instances write too).
 func (s *Service) Refresh(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
-	defer cancel()
-	var notes []Notification
-	cur, err := s.notes.Find(ctx, bson.D{})
-	if err != nil {
-		return fmt.Errorf("notify: loading notifications: %w", err)
+	if err := s.notesRM.Refresh(ctx); err != nil {
+		return fmt.Errorf("notify: %w", err)
 	}
-	if err := cur.All(ctx, &notes); err != nil {
-		return fmt.Errorf("notify: loading notifications: %w", err)
+	if err := s.readsRM.Refresh(ctx); err != nil {
+		return fmt.Errorf("notify: %w", err)
 	}
-	var reads []readDoc
-	cur, err = s.reads.Find(ctx, bson.D{})
-	if err != nil {
-		return fmt.Errorf("notify: loading read markers: %w", err)
-	}
-	if err := cur.All(ctx, &reads); err != nil {
-		return fmt.Errorf("notify: loading read markers: %w", err)
-	}
-	sortNewest(notes)
-	marks := map[string]map[string]bool{}
-	upTo := map[string]time.Time{}
-	for _, r := range reads {
-		if r.Note == "" {
-			upTo[r.OrgID] = r.UpTo
-			continue
-		}
-		if marks[r.OrgID] == nil {
-			marks[r.OrgID] = map[string]bool{}
-		}
-		marks[r.OrgID][r.Note] = true
-	}
-	s.mu.Lock()
-	s.all, s.marks, s.upTo, s.loaded = notes, marks, upTo, true
-	s.mu.Unlock()
 	return nil
 }
 
 func (s *Service) ensureLoaded(ctx context.Context) error {
-	s.mu.RLock()
-	ok := s.loaded
-	s.mu.RUnlock()
-	if ok {
-		return nil
+	if err := s.notesRM.EnsureLoaded(ctx); err != nil {
+		return fmt.Errorf("notify: %w", err)
 	}
-	return s.Refresh(ctx)
+	return nil
 }
 
 func sortNewest(ns []Notification) {
@@ -232,16 +272,14 @@ func (s *Service) insert(ctx context.Context, n Notification) error {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	n.At = n.At.Truncate(time.Millisecond)
 	if _, err := s.notes.InsertOne(ctx, n); err != nil {
 		return fmt.Errorf("notify: saving notification: %w", err)
 	}
-	s.mu.Lock()
-	s.all = append([]Notification{n}, s.all...)
-	sortNewest(s.all)
-	s.mu.Unlock()
+	s.putNotes([]Notification{n})
+	s.notesRM.Saw(n.At)
 	return nil
 }
 
@@ -264,10 +302,11 @@ func visible(n Notification, orgID string, orgTypes []string) bool {
 	return false
 }
 
-// List returns the organisation's notifications, newest first, each marked
-// read or unread. orgServiceTypes are the organisation's service types, for
-// broadcasts aimed at some types only.
-func (s *Service) List(ctx context.Context, orgID string, orgServiceTypes []string) ([]Item, error) {
+// List returns the actor's organisation's notifications, newest first,
+// each marked read or unread; the organisation's service types select the
+// broadcasts aimed at some types only. Anyone but a provider has none.
+func (s *Service) List(ctx context.Context, by *auth.Principal) ([]Item, error) {
+	orgID, orgServiceTypes := orgOf(by)
 	if orgID == "" {
 		return nil, nil
 	}
@@ -292,9 +331,19 @@ func (s *Service) isReadLocked(orgID string, n Notification) bool {
 	return s.marks[orgID][n.ID]
 }
 
-// UnreadCount is the number of unread notifications for the organisation.
-func (s *Service) UnreadCount(ctx context.Context, orgID string, orgServiceTypes []string) (int, error) {
-	items, err := s.List(ctx, orgID, orgServiceTypes)
+// orgOf is the provider organisation by acts for and its service types;
+// "" for anyone else.
+func orgOf(by *auth.Principal) (orgID string, serviceTypes []string) {
+	if !by.IsProvider() {
+		return "", nil
+	}
+	return by.OrgID, by.ServiceTypes
+}
+
+// UnreadCount is the number of unread notifications for the actor's
+// organisation.
+func (s *Service) UnreadCount(ctx context.Context, by *auth.Principal) (int, error) {
+	items, err := s.List(ctx, by)
 	if err != nil {
 		return 0, err
 	}
@@ -307,9 +356,10 @@ func (s *Service) UnreadCount(ctx context.Context, orgID string, orgServiceTypes
 	return n, nil
 }
 
-// MarkRead marks one notification read for the organisation. A
+// MarkRead marks one notification read for the actor's organisation. A
 // notification the organisation cannot see is NotFound.
-func (s *Service) MarkRead(ctx context.Context, orgID, id string, orgServiceTypes []string) error {
+func (s *Service) MarkRead(ctx context.Context, by *auth.Principal, id string) error {
+	orgID, orgServiceTypes := orgOf(by)
 	if err := s.ensureLoaded(ctx); err != nil {
 		return err
 	}
@@ -325,30 +375,27 @@ func (s *Service) MarkRead(ctx context.Context, orgID, id string, orgServiceType
 	if !found || orgID == "" {
 		return fault.NotFoundf("notification not found")
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	doc := readDoc{ID: "r:" + orgID + ":" + id, OrgID: orgID, Note: id}
+	doc := readDoc{ID: "r:" + orgID + ":" + id, OrgID: orgID, Note: id, At: s.now().UTC().Truncate(time.Millisecond)}
 	if _, err := s.reads.InsertOne(ctx, doc); err != nil && !store.IsDuplicateKey(err) {
 		return fmt.Errorf("notify: marking read: %w", err)
 	}
-	s.mu.Lock()
-	if s.marks[orgID] == nil {
-		s.marks[orgID] = map[string]bool{}
-	}
-	s.marks[orgID][id] = true
-	s.mu.Unlock()
+	s.putReads([]readDoc{doc})
+	s.readsRM.Saw(doc.At)
 	return nil
 }
 
-// MarkAllRead marks everything the organisation has now as read.
-func (s *Service) MarkAllRead(ctx context.Context, orgID string) error {
+// MarkAllRead marks everything the actor's organisation has now as read.
+func (s *Service) MarkAllRead(ctx context.Context, by *auth.Principal) error {
+	orgID, _ := orgOf(by)
 	if orgID == "" {
 		return fault.NotFoundf("organisation not found")
 	}
 	if err := s.ensureLoaded(ctx); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	s.mu.RLock()
 	var latest time.Time
@@ -359,12 +406,11 @@ func (s *Service) MarkAllRead(ctx context.Context, orgID string) error {
 	if latest.IsZero() {
 		return nil
 	}
-	doc := readDoc{ID: "all:" + orgID, OrgID: orgID, UpTo: latest}
+	doc := readDoc{ID: "all:" + orgID, OrgID: orgID, UpTo: latest, At: s.now().UTC().Truncate(time.Millisecond)}
 	if _, err := s.reads.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}, doc, options.Replace().SetUpsert(true)); err != nil {
 		return fmt.Errorf("notify: marking all read: %w", err)
 	}
-	s.mu.Lock()
-	s.upTo[orgID] = latest
-	s.mu.Unlock()
+	s.putReads([]readDoc{doc})
+	s.readsRM.Saw(doc.At)
 	return nil
 }

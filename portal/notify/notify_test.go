@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/store/storetest"
 )
@@ -46,40 +47,40 @@ func TestToOrgAndBroadcastsFanOutOnRead(t *testing.T) {
 	*now = now.Add(time.Minute)
 	must(s.ToAllProviders(ctx, KindEvent, "Home care forum", "/forums/e1", []string{"Home care"}))
 
-	a, err := s.List(ctx, "orgA", []string{"home care"})
+	a, err := s.List(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "orgA", ServiceTypes: []string{"home care"}})
 	must(err)
 	if got := titles(a); len(got) != 3 || got[0] != "Home care forum" || got[2] != "Your query was answered" {
 		t.Fatalf("orgA sees %q", got)
 	}
-	b, err := s.List(ctx, "orgB", []string{"Residential care"})
+	b, err := s.List(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "orgB", ServiceTypes: []string{"Residential care"}})
 	must(err)
 	if got := titles(b); len(got) != 1 || got[0] != "New statement version" {
 		t.Fatalf("orgB sees %q, want only the statement broadcast", got)
 	}
-	if n, _ := s.UnreadCount(ctx, "orgA", []string{"home care"}); n != 3 {
+	if n, _ := s.UnreadCount(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "orgA", ServiceTypes: []string{"home care"}}); n != 3 {
 		t.Fatalf("unread = %d, want 3", n)
 	}
-	must(s.MarkRead(ctx, "orgA", a[0].ID, []string{"home care"}))
-	if n, _ := s.UnreadCount(ctx, "orgA", []string{"home care"}); n != 2 {
+	must(s.MarkRead(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "orgA", ServiceTypes: []string{"home care"}}, a[0].ID))
+	if n, _ := s.UnreadCount(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "orgA", ServiceTypes: []string{"home care"}}); n != 2 {
 		t.Fatalf("unread after MarkRead = %d, want 2", n)
 	}
 	// orgB cannot mark orgA's notification.
-	if err := s.MarkRead(ctx, "orgB", a[2].ID, nil); fault.KindOf(err) != fault.NotFound {
+	if err := s.MarkRead(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "orgB", ServiceTypes: nil}, a[2].ID); fault.KindOf(err) != fault.NotFound {
 		t.Fatalf("MarkRead of another org's notification: %v, want NotFound", err)
 	}
-	must(s.MarkAllRead(ctx, "orgA"))
+	must(s.MarkAllRead(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "orgA", ServiceTypes: nil}))
 	*now = now.Add(time.Minute)
 	must(s.ToOrg(ctx, "orgA", KindQuery, "Later", "/queries/q1"))
-	if n, _ := s.UnreadCount(ctx, "orgA", []string{"home care"}); n != 1 {
+	if n, _ := s.UnreadCount(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "orgA", ServiceTypes: []string{"home care"}}); n != 1 {
 		t.Fatalf("unread after MarkAllRead and one more = %d, want 1", n)
 	}
 
 	// A fresh service (another instance, or a restart) sees the same state.
 	s2 := NewService(s.notes.Database(), nil)
-	if n, err := s2.UnreadCount(ctx, "orgA", []string{"home care"}); err != nil || n != 1 {
+	if n, err := s2.UnreadCount(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "orgA", ServiceTypes: []string{"home care"}}); err != nil || n != 1 {
 		t.Fatalf("reloaded unread = %d, %v; want 1", n, err)
 	}
-	if n, _ := s2.UnreadCount(ctx, "orgB", []string{"Residential care"}); n != 1 {
+	if n, _ := s2.UnreadCount(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "orgB", ServiceTypes: []string{"Residential care"}}); n != 1 {
 		t.Fatalf("reloaded orgB unread = %d, want 1", n)
 	}
 }
@@ -101,7 +102,47 @@ func TestBadInputIsRejected(t *testing.T) {
 			t.Errorf("%s: err = %v, want Invalid", c.name, c.err)
 		}
 	}
-	if items, _ := s.List(ctx, "o", nil); len(items) != 0 {
+	if items, _ := s.List(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "o", ServiceTypes: nil}); len(items) != 0 {
 		t.Fatalf("bad input stored %d notifications", len(items))
+	}
+}
+
+// Another instance's notifications and read markers reach a loaded read
+// model on Refresh.
+func TestRefreshSeesOtherInstances(t *testing.T) {
+	s1, now := newSvc(t)
+	ctx := storetest.Context(t)
+	orgA := &auth.Principal{Role: auth.RoleProvider, OrgID: "orgA"}
+	s2 := NewService(s1.notes.Database(), func() time.Time { return *now })
+	if items, err := s2.List(ctx, orgA); err != nil || len(items) != 0 {
+		t.Fatalf("empty store: %v %v", items, err)
+	}
+	if err := s1.ToOrg(ctx, "orgA", KindQuery, "Answered", "/queries/q1"); err != nil {
+		t.Fatal(err)
+	}
+	if items, _ := s2.List(ctx, orgA); len(items) != 0 {
+		t.Fatalf("seen before refresh: %v", items)
+	}
+	if err := s2.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	items, _ := s2.List(ctx, orgA)
+	if len(items) != 1 || items[0].Read {
+		t.Fatalf("after refresh: %+v", items)
+	}
+	if err := s1.MarkRead(ctx, orgA, items[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s2.UnreadCount(ctx, orgA); n != 0 {
+		t.Errorf("read marker not refreshed: %d unread", n)
+	}
+	if err := s2.Refresh(ctx); err != nil { // again: nothing doubles
+		t.Fatal(err)
+	}
+	if items, _ := s2.List(ctx, orgA); len(items) != 1 {
+		t.Errorf("refresh twice: %d items", len(items))
 	}
 }

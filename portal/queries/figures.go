@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"careportal/auth"
+	"careportal/portal/fault"
 	"careportal/portal/workdays"
 )
 
@@ -75,9 +76,16 @@ type Figures struct {
 }
 
 // Figures computes the figures for queries of orgID ("" for all) over
-// [from, to). This is the method the self-assessment calls for live
-// evidence on query response times.
-func (s *Service) Figures(ctx context.Context, from, to time.Time, orgID string) (Figures, error) {
+// [from, to); a provider gets its own organisation's whatever orgID says.
+// This is the method the self-assessment calls for live evidence on query
+// response times.
+func (s *Service) Figures(ctx context.Context, a *auth.Principal, from, to time.Time, orgID string) (Figures, error) {
+	if !a.IsStaff() {
+		if a == nil || a.OrgID == "" {
+			return Figures{}, fault.NotFoundf("figures not found")
+		}
+		orgID = a.OrgID
+	}
 	f := Figures{From: from, To: to, OrgID: orgID}
 	if err := s.ensureLoaded(ctx); err != nil {
 		return f, err

@@ -3,10 +3,10 @@ package queries
 import (
 	"context"
 	"fmt"
-	"strings"
-	"time"
 
+	"careportal/auth"
 	"careportal/payments"
+	"careportal/portal/format"
 )
 
 // PaymentsLinker links queries to an organisation's invoices and contracts
@@ -16,8 +16,8 @@ type PaymentsLinker struct{ Payments *payments.Service }
 
 var _ Linker = PaymentsLinker{}
 
-func providerActor(orgID string) payments.Actor {
-	return payments.Actor{Party: payments.PartyProvider, OrgID: orgID, Name: "queries"}
+func providerActor(orgID string) *auth.Principal {
+	return &auth.Principal{Role: auth.RoleProvider, OrgID: orgID, Name: "queries"}
 }
 
 // LinkOptions lists the organisation's 200 most recent invoices and its
@@ -43,28 +43,7 @@ func (l PaymentsLinker) LinkOptions(ctx context.Context, orgID string) ([]LinkOp
 }
 
 func invoiceLabel(inv payments.Invoice) string {
-	date := inv.InvoiceDate
-	if d, err := time.Parse("2006-01-02", date); err == nil {
-		date = d.Format("2 January 2006")
-	}
-	return fmt.Sprintf("Invoice %s for %s, dated %s", inv.Number, pounds(inv.GrossPence), date)
-}
-
-// pounds shows pence as £1,234.50.
-func pounds(p int64) string {
-	sign := ""
-	if p < 0 {
-		sign, p = "-", -p
-	}
-	whole := fmt.Sprint(p / 100)
-	var b strings.Builder
-	for i, c := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return fmt.Sprintf("%s£%s.%02d", sign, b.String(), p%100)
+	return fmt.Sprintf("Invoice %s for %s, dated %s", inv.Number, format.Pence(inv.GrossPence), format.Day(inv.InvoiceDate))
 }
 
 func contractLabel(c payments.Contract) string {

@@ -1,27 +1,3 @@
-// Package queries lets a provider raise a query with the council, routed by
-// topic to the owning team, and keeps the thread of messages between the
-// provider and the team until it is resolved.
-//
-// Statuses and what each action does to them are in one table (status.go).
-// Service levels (first response and resolution targets, in working days)
-// are a settings document; working days come from portal/workdays.
-//
-// Storage and atomicity: a query is one document with its thread embedded
-// (at most MaxMessages messages, so the document stays bounded) and a
-// Version. Every change first inserts an event with the deterministic _id
-// "<query id>/<version+1>": inserts are atomic on both stores, so of two
-// people changing the same query at once one gets a duplicate key and is
-// told the query changed (fault.Conflict). The winner then replaces the
-// snapshot by bare _id. The events are the audit trail, and each carries
-// the snapshot after its change, so a snapshot write lost to a crash is
-// repaired from the event (at start-up, or by the next writer).
-//
-// Lists, queues and figures come from an in-memory read model of the query
-// documents, loaded at start and updated on this instance's writes;
-// Refresh reloads it (a background job in MongoDB mode). A query's own
-// page reads its document by _id, so it is always current.
-//
-// Figures for the self-assessment: Service.Figures(ctx, from, to, orgID).
 package queries
 
 import (
@@ -67,27 +43,11 @@ type Link struct {
 	Label string `bson:"label"`
 }
 
-// Href is the link's page in the portal for a provider (staff false) or
-// council staff.
-func (l *Link) Href(staff bool) string {
-	switch {
-	case l == nil:
-		return ""
-	case l.Kind == "invoice" && staff:
-		return "/staff/invoices/" + l.ID
-	case l.Kind == "invoice":
-		return "/invoices/" + l.ID
-	case staff:
-		return "/staff/contracts/" + l.ID + "/edit"
-	}
-	return "/contracts"
-}
-
 // AttachmentInfo describes a stored attachment.
 type AttachmentInfo struct {
 	ID          string `bson:"id"`
 	Name        string `bson:"name"`
-	ContentType string `bson:"contentType"`
+	ContentType string `bson:"content_type"`
 	Size        int    `bson:"size"`
 }
 
@@ -96,9 +56,9 @@ type AttachmentInfo struct {
 type Message struct {
 	ID          string          `bson:"id"`
 	At          time.Time       `bson:"at"`
-	ByUser      string          `bson:"byUser"`
-	ByName      string          `bson:"byName"`
-	FromCouncil bool            `bson:"fromCouncil"`
+	ByUser      string          `bson:"by_user"`
+	ByName      string          `bson:"by_name"`
+	FromCouncil bool            `bson:"from_council"`
 	System      bool            `bson:"system"`
 	Text        string          `bson:"text"`
 	Attachment  *AttachmentInfo `bson:"attachment,omitempty"`
@@ -108,20 +68,20 @@ type Message struct {
 type Query struct {
 	ID              string    `bson:"_id"`
 	OrgID           string    `bson:"org"`
-	OrgName         string    `bson:"orgName"`
+	OrgName         string    `bson:"org_name"`
 	Topic           string    `bson:"topic"`
 	Team            string    `bson:"team"`
 	Subject         string    `bson:"subject"`
 	Status          Status    `bson:"status"`
 	Version         int       `bson:"version"`
-	RaisedBy        string    `bson:"raisedBy"`
-	RaisedByName    string    `bson:"raisedByName"`
-	RaisedAt        time.Time `bson:"raisedAt"`
-	AssignedTo      string    `bson:"assignedTo,omitempty"`
-	AssignedName    string    `bson:"assignedName,omitempty"`
-	FirstResponseAt time.Time `bson:"firstResponseAt,omitempty"`
-	ResolvedAt      time.Time `bson:"resolvedAt,omitempty"`
-	UpdatedAt       time.Time `bson:"updatedAt"`
+	RaisedBy        string    `bson:"raised_by"`
+	RaisedByName    string    `bson:"raised_by_name"`
+	RaisedAt        time.Time `bson:"raised_at"`
+	AssignedTo      string    `bson:"assigned_to,omitempty"`
+	AssignedName    string    `bson:"assigned_name,omitempty"`
+	FirstResponseAt time.Time `bson:"first_response_at,omitempty"`
+	ResolvedAt      time.Time `bson:"resolved_at,omitempty"`
+	UpdatedAt       time.Time `bson:"updated_at"`
 	Link            *Link     `bson:"link,omitempty"`
 	Messages        []Message `bson:"messages"`
 }
@@ -146,7 +106,7 @@ type event struct {
 	From   Status    `bson:"from,omitempty"`
 	To     Status    `bson:"to"`
 	By     string    `bson:"by"`
-	ByName string    `bson:"byName"`
+	ByName string    `bson:"by_name"`
 	At     time.Time `bson:"at"`
 	Note   string    `bson:"note,omitempty"`
 	Team   string    `bson:"team,omitempty"`
@@ -160,7 +120,7 @@ type attachmentDoc struct {
 	Query       string `bson:"query"`
 	OrgID       string `bson:"org"`
 	Name        string `bson:"name"`
-	ContentType string `bson:"contentType"`
+	ContentType string `bson:"content_type"`
 	Data        []byte `bson:"data"`
 }
 
@@ -174,8 +134,8 @@ type Attachment struct {
 
 // Targets are the service levels, in working days.
 type Targets struct {
-	FirstResponseDays int `bson:"firstResponseDays"`
-	ResolutionDays    int `bson:"resolutionDays"`
+	FirstResponseDays int `bson:"first_response_days"`
+	ResolutionDays    int `bson:"resolution_days"`
 }
 
 // DefaultTargets: first response within 2 working days, resolution within 10.
@@ -184,22 +144,6 @@ var DefaultTargets = Targets{FirstResponseDays: 2, ResolutionDays: 10}
 type targetsDoc struct {
 	ID      string `bson:"_id"`
 	Targets `bson:",inline"`
-}
-
-// Actor is who is acting.
-type Actor struct {
-	UserID string
-	Name   string
-	Staff  bool
-	OrgID  string // providers: their organisation
-}
-
-// ActorOf builds the actor for a principal.
-func ActorOf(p *auth.Principal) Actor {
-	if p == nil {
-		return Actor{}
-	}
-	return Actor{UserID: p.UserID, Name: p.Name, Staff: p.IsStaff(), OrgID: p.OrgID}
 }
 
 // LinkOption is an invoice or contract a provider may link a query to.
@@ -230,8 +174,10 @@ type Service struct {
 	log         *slog.Logger
 	now         func() time.Time
 
+	// rm is the read model: every query in memory (byID), loaded on first
+	// use and refreshed by change mark (updated_at).
+	rm      *store.ReadModel[Query]
 	mu      sync.RWMutex
-	loaded  bool
 	byID    map[string]*Query
 	targets *Targets
 }
@@ -251,7 +197,7 @@ func NewService(db *mongo.Database, days *workdays.Service, notes *notify.Servic
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Service{
+	s := &Service{
 		queries:     db.Collection(collQueries),
 		events:      db.Collection(collEvents),
 		attachments: db.Collection(collAttachments),
@@ -260,6 +206,23 @@ func NewService(db *mongo.Database, days *workdays.Service, notes *notify.Servic
 		notes:       notes,
 		log:         o.Logger,
 		now:         o.Now,
+		byID:        map[string]*Query{},
+	}
+	s.rm = &store.ReadModel[Query]{Coll: s.queries, Mark: "updated_at", Now: o.Now,
+		MarkOf: func(q *Query) time.Time { return q.UpdatedAt }, Put: s.putQueries,
+		Before: s.beforeLoad}
+	return s
+}
+
+// putQueries stores queries read from the store, keeping the newer version
+// of one the model already has.
+func (s *Service) putQueries(qs []Query) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range qs {
+		if cur, ok := s.byID[qs[i].ID]; !ok || qs[i].Version >= cur.Version {
+			s.byID[qs[i].ID] = &qs[i]
+		}
 	}
 }
 
@@ -269,17 +232,23 @@ func (s *Service) SetLinker(l Linker) { s.linker = l }
 // Linking reports whether queries can link to invoices and contracts.
 func (s *Service) Linking() bool { return s.linker != nil }
 
-// LinkOptions lists what the organisation may link a query to.
-func (s *Service) LinkOptions(ctx context.Context, orgID string) ([]LinkOption, error) {
-	if s.linker == nil || orgID == "" {
+// LinkOptions lists what the actor's organisation may link a query to
+// (nothing for anyone but a provider).
+func (s *Service) LinkOptions(ctx context.Context, a *auth.Principal) ([]LinkOption, error) {
+	if s.linker == nil || !a.IsProvider() || a.OrgID == "" {
 		return nil, nil
 	}
-	return s.linker.LinkOptions(ctx, orgID)
+	return s.linker.LinkOptions(ctx, a.OrgID)
 }
 
 // EnsureIndexes creates the collections and the events' (query, seq) index.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	// One-time migrations of stores written by older versions come first
+	// (see migrations.go): the indexes below are on the new field names.
+	if err := store.Migrate(ctx, s.queries.Database(), nil, migrations...); err != nil {
+		return err
+	}
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if err := store.EnsureCollections(ctx, s.queries.Database(), collQueries, collEvents, collAttachments, collSettings); err != nil {
 		return err
@@ -291,23 +260,33 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("queries: creating index: %w", err)
 	}
+	// The read model refreshes by change mark.
+	if _, err := s.queries.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "updated_at", Value: 1}}, Options: options.Index().SetName("updated_at")}); err != nil {
+		return fmt.Errorf("queries: creating index: %w", err)
+	}
 	return nil
 }
 
-// Refresh reloads the read model and the targets from the store.
+// Refresh reads the queries other instances changed since the last look,
+// and the targets.
 func (s *Service) Refresh(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	if err := s.rm.Refresh(ctx); err != nil {
+		return fmt.Errorf("queries: %w", err)
+	}
+	return s.loadTargets(ctx)
+}
+
+func (s *Service) ensureLoaded(ctx context.Context) error {
+	if err := s.rm.EnsureLoaded(ctx); err != nil {
+		return fmt.Errorf("queries: %w", err)
+	}
+	return nil
+}
+
+func (s *Service) loadTargets(ctx context.Context) error {
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	cur, err := s.queries.Find(ctx, bson.D{})
-	if err != nil {
-		return fmt.Errorf("queries: loading: %w", err)
-	}
-	var all []*Query
-	if err := cur.All(ctx, &all); err != nil {
-		return fmt.Errorf("queries: loading: %w", err)
-	}
-	var td targetsDoc
-	err = s.settings.FindOne(ctx, bson.D{{Key: "_id", Value: targetsID}}).Decode(&td)
+	td, err := store.Get[targetsDoc](ctx, s.settings, targetsID)
 	t := DefaultTargets
 	switch {
 	case err == nil:
@@ -315,37 +294,42 @@ func (s *Service) Refresh(ctx context.Context) error {
 	case !errors.Is(err, mongo.ErrNoDocuments):
 		return fmt.Errorf("queries: loading targets: %w", err)
 	}
-	m := make(map[string]*Query, len(all))
-	for _, q := range all {
-		// A change whose snapshot write never happened (the process
-		// stopped between the event and the snapshot): put it in place.
-		var next event
-		err := s.events.FindOne(ctx, bson.D{{Key: "_id", Value: eventID(q.ID, q.Version+1)}}).Decode(&next)
-		if err == nil && next.Snapshot != nil {
-			if _, err := s.queries.ReplaceOne(ctx, bson.D{{Key: "_id", Value: q.ID}}, next.Snapshot); err != nil {
-				return fmt.Errorf("queries: repairing %s: %w", q.ID, err)
-			}
-			s.log.Warn("queries: repaired a snapshot from its event", "query", q.ID, "version", next.Seq)
-			q = next.Snapshot
-		} else if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-			return fmt.Errorf("queries: checking %s: %w", q.ID, err)
-		}
-		m[q.ID] = q
-	}
 	s.mu.Lock()
-	s.byID, s.targets, s.loaded = m, &t, true
+	s.targets = &t
 	s.mu.Unlock()
 	return nil
 }
 
-func (s *Service) ensureLoaded(ctx context.Context) error {
-	s.mu.RLock()
-	ok := s.loaded
-	s.mu.RUnlock()
-	if ok {
-		return nil
+// beforeLoad runs before the read model first loads: the targets, and the
+// repair of changes whose snapshot write never happened (the process
+// stopped between the event and the snapshot), which puts the event's
+// snapshot in place.
+func (s *Service) beforeLoad(ctx context.Context) error {
+	if err := s.loadTargets(ctx); err != nil {
+		return err
 	}
-	return s.Refresh(ctx)
+	all, err := store.FindAll[Query](ctx, s.queries, bson.D{})
+	if err != nil {
+		return fmt.Errorf("queries: loading: %w", err)
+	}
+	for _, q := range all {
+		cctx, cancel := store.CallContext(ctx)
+		next, err := store.Get[event](cctx, s.events, eventID(q.ID, q.Version+1))
+		if err == nil && next.Snapshot != nil {
+			_, err = s.queries.ReplaceOne(cctx, bson.D{{Key: "_id", Value: q.ID}}, next.Snapshot)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("queries: repairing %s: %w", q.ID, err)
+			}
+			s.log.Warn("queries: repaired a snapshot from its event", "query", q.ID, "version", next.Seq)
+			continue
+		}
+		cancel()
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return fmt.Errorf("queries: checking %s: %w", q.ID, err)
+		}
+	}
+	return nil
 }
 
 // Targets returns the service levels.
@@ -358,8 +342,11 @@ func (s *Service) Targets(ctx context.Context) (Targets, error) {
 	return *s.targets, nil
 }
 
-// SetTargets changes the service levels.
-func (s *Service) SetTargets(ctx context.Context, t Targets) error {
+// SetTargets changes the service levels (administrators only).
+func (s *Service) SetTargets(ctx context.Context, a *auth.Principal, t Targets) error {
+	if !auth.Can(a, auth.ActionQuerySettings) {
+		return fault.Forbiddenf("Only administrators change the query targets")
+	}
 	var f fault.Fields
 	if t.FirstResponseDays < 1 || t.FirstResponseDays > 30 {
 		f.Add("firstResponseDays", "First response target must be between 1 and 30 working days")
@@ -375,7 +362,7 @@ func (s *Service) SetTargets(ctx context.Context, t Targets) error {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	doc := targetsDoc{ID: targetsID, Targets: t}
 	if _, err := s.settings.ReplaceOne(ctx, bson.D{{Key: "_id", Value: targetsID}}, doc, options.Replace().SetUpsert(true)); err != nil {
@@ -405,8 +392,8 @@ func (s *Service) nowUTC() time.Time { return s.now().UTC().Truncate(time.Millis
 
 // Raise records a new query from the actor's organisation, routed to the
 // topic's owning team.
-func (s *Service) Raise(ctx context.Context, a Actor, orgName string, in RaiseInput) (*Query, error) {
-	if a.Staff || a.OrgID == "" {
+func (s *Service) Raise(ctx context.Context, a *auth.Principal, orgName string, in RaiseInput) (*Query, error) {
+	if a.IsStaff() || a.OrgID == "" {
 		return nil, fault.Forbiddenf("Only provider users raise queries")
 	}
 	in.Subject, in.Message = strings.TrimSpace(in.Subject), strings.TrimSpace(in.Message)
@@ -492,11 +479,11 @@ func (s *Service) resolveLink(ctx context.Context, orgID, v string) (*Link, erro
 // If the process stops between the event and the snapshot, the event
 // holds what the snapshot should be: Refresh (at start-up) and the next
 // writer who meets the duplicate version both put it in place (repair).
-func (s *Service) commit(ctx context.Context, q *Query, ev event, a Actor, msg *Message, file *Upload, ctype string, isNew bool) error {
+func (s *Service) commit(ctx context.Context, q *Query, ev event, a *auth.Principal, msg *Message, file *Upload, ctype string, isNew bool) error {
 	if msg != nil && len(q.Messages) >= MaxMessages {
 		return fault.Conflictf("This query's thread is full: raise a new query and mention %s", q.ID)
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	var attID string
 	if msg != nil {
@@ -551,10 +538,11 @@ func (s *Service) remember(q *Query) {
 	cp := *q
 	cp.Messages = append([]Message(nil), q.Messages...)
 	s.mu.Lock()
-	if s.byID != nil {
+	if cur, ok := s.byID[q.ID]; !ok || cp.Version >= cur.Version {
 		s.byID[q.ID] = &cp
 	}
 	s.mu.Unlock()
+	s.rm.Saw(q.UpdatedAt)
 }
 
 // staleAfter is how old an event must be before a snapshot that lacks it
@@ -566,15 +554,14 @@ const staleAfter = 30 * time.Second
 // snapshot is older than it and the event was written more than
 // staleAfter ago (its writer stopped half way).
 func (s *Service) repairStale(ctx context.Context, id string, seq int) {
-	var ev event
-	if err := s.events.FindOne(ctx, bson.D{{Key: "_id", Value: eventID(id, seq)}}).Decode(&ev); err != nil || ev.Snapshot == nil {
+	ev, err := store.Get[event](ctx, s.events, eventID(id, seq))
+	if err != nil || ev.Snapshot == nil {
 		return
 	}
 	if s.now().Sub(ev.At) < staleAfter {
 		return
 	}
-	var cur Query
-	if err := s.queries.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&cur); err != nil || cur.Version >= seq {
+	if cur, err := store.Get[Query](ctx, s.queries, id); err != nil || cur.Version >= seq {
 		return
 	}
 	if _, err := s.queries.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, ev.Snapshot); err != nil {
@@ -587,21 +574,17 @@ func (s *Service) repairStale(ctx context.Context, id string, seq int) {
 
 // Get returns the query, read from the store; NotFound when the actor may
 // not see it (a provider sees its own organisation's only).
-func (s *Service) Get(ctx context.Context, a Actor, id string) (*Query, error) {
+func (s *Service) Get(ctx context.Context, a *auth.Principal, id string) (*Query, error) {
 	if id == "" || len(id) > 40 {
 		return nil, fault.NotFoundf("query not found")
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var q Query
-	err := s.queries.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&q)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fault.NotFoundf("query not found")
-	}
+	q, err := store.Get[Query](ctx, s.queries, id)
 	if err != nil {
-		return nil, fmt.Errorf("queries: loading query: %w", err)
+		return nil, store.NotFoundAs(err, "query")
 	}
-	if !a.Staff && (a.OrgID == "" || a.OrgID != q.OrgID) {
+	if !a.IsStaff() && (a.OrgID == "" || a.OrgID != q.OrgID) {
 		return nil, fault.NotFoundf("query not found")
 	}
 	return &q, nil
@@ -610,7 +593,7 @@ func (s *Service) Get(ctx context.Context, a Actor, id string) (*Query, error) {
 // change loads the query, checks the version and the transition, lets fn
 // apply the action (returning the thread entry it adds, if any) and
 // commits. file is an attachment for that entry.
-func (s *Service) change(ctx context.Context, a Actor, id string, version int, act Action, file *Upload, ctype string, fn func(q *Query, ev *event) (*Message, error)) (*Query, error) {
+func (s *Service) change(ctx context.Context, a *auth.Principal, id string, version int, act Action, file *Upload, ctype string, fn func(q *Query, ev *event) (*Message, error)) (*Query, error) {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return nil, err
 	}
@@ -634,7 +617,7 @@ func (s *Service) change(ctx context.Context, a Actor, id string, version int, a
 	q.Status = to
 	if msg != nil {
 		msg.ID, msg.At, msg.ByUser, msg.ByName = randomHex(6), q.UpdatedAt, a.UserID, a.Name
-		msg.FromCouncil = a.Staff
+		msg.FromCouncil = a.IsStaff()
 	}
 	if err := s.commit(ctx, q, ev, a, msg, file, ctype, false); err != nil {
 		return nil, err
@@ -651,7 +634,7 @@ type ReplyInput struct {
 
 // Reply adds a message from the provider or the council. A council reply
 // is the first response if none came before, and tells the organisation.
-func (s *Service) Reply(ctx context.Context, a Actor, id string, in ReplyInput) (*Query, error) {
+func (s *Service) Reply(ctx context.Context, a *auth.Principal, id string, in ReplyInput) (*Query, error) {
 	in.Message = strings.TrimSpace(in.Message)
 	var f fault.Fields
 	checkText(&f, "message", in.Message)
@@ -663,11 +646,11 @@ func (s *Service) Reply(ctx context.Context, a Actor, id string, in ReplyInput) 
 		return nil, err
 	}
 	act := ActProviderMessage
-	if a.Staff {
+	if a.IsStaff() {
 		act = ActCouncilMessage
 	}
 	q, err := s.change(ctx, a, id, in.Version, act, in.File, ctype, func(q *Query, ev *event) (*Message, error) {
-		if a.Staff && q.FirstResponseAt.IsZero() {
+		if a.IsStaff() && q.FirstResponseAt.IsZero() {
 			q.FirstResponseAt = q.UpdatedAt
 		}
 		return &Message{Text: in.Message}, nil
@@ -675,7 +658,7 @@ func (s *Service) Reply(ctx context.Context, a Actor, id string, in ReplyInput) 
 	if err != nil {
 		return nil, err
 	}
-	if a.Staff {
+	if a.IsStaff() {
 		s.tell(ctx, q, "The council replied to your query: "+q.Subject)
 	}
 	return q, nil
@@ -692,8 +675,8 @@ func (s *Service) tell(ctx context.Context, q *Query, title string) {
 
 // Assign gives the query to a council member (userID, name); an empty
 // userID removes the assignment. The portal checks the person is staff.
-func (s *Service) Assign(ctx context.Context, a Actor, id, userID, name string, version int) (*Query, error) {
-	if !a.Staff {
+func (s *Service) Assign(ctx context.Context, a *auth.Principal, id, userID, name string, version int) (*Query, error) {
+	if !a.IsStaff() {
 		return nil, fault.Forbiddenf("Only council staff assign queries")
 	}
 	if userID != "" && strings.TrimSpace(name) == "" {
@@ -722,8 +705,8 @@ func orNobody(name string) string {
 
 // Transfer moves the query to another team with a note the provider sees
 // too; the assignment is cleared.
-func (s *Service) Transfer(ctx context.Context, a Actor, id, team, note string, version int) (*Query, error) {
-	if !a.Staff {
+func (s *Service) Transfer(ctx context.Context, a *auth.Principal, id, team, note string, version int) (*Query, error) {
+	if !a.IsStaff() {
 		return nil, fault.Forbiddenf("Only council staff move queries")
 	}
 	note = strings.TrimSpace(note)
@@ -757,8 +740,8 @@ func (s *Service) Transfer(ctx context.Context, a Actor, id, team, note string, 
 }
 
 // Resolve closes the query, with an optional note to the provider.
-func (s *Service) Resolve(ctx context.Context, a Actor, id, note string, version int) (*Query, error) {
-	if !a.Staff {
+func (s *Service) Resolve(ctx context.Context, a *auth.Principal, id, note string, version int) (*Query, error) {
+	if !a.IsStaff() {
 		return nil, fault.Forbiddenf("Only council staff resolve queries")
 	}
 	note = strings.TrimSpace(note)
@@ -791,8 +774,8 @@ func CanReopen(q *Query, now time.Time) bool {
 
 // Reopen lets the provider reopen a resolved query within ReopenDays of
 // its resolution, with a message saying why.
-func (s *Service) Reopen(ctx context.Context, a Actor, id, message string, version int) (*Query, error) {
-	if a.Staff {
+func (s *Service) Reopen(ctx context.Context, a *auth.Principal, id, message string, version int) (*Query, error) {
+	if a.IsStaff() {
 		return nil, fault.Forbiddenf("Only the provider reopens a query")
 	}
 	message = strings.TrimSpace(message)
@@ -811,21 +794,17 @@ func (s *Service) Reopen(ctx context.Context, a Actor, id, message string, versi
 }
 
 // Attachment returns a stored attachment when the actor may see its query.
-func (s *Service) Attachment(ctx context.Context, a Actor, id string) (*Attachment, error) {
+func (s *Service) Attachment(ctx context.Context, a *auth.Principal, id string) (*Attachment, error) {
 	if id == "" || len(id) > 40 {
 		return nil, fault.NotFoundf("attachment not found")
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var d attachmentDoc
-	err := s.attachments.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fault.NotFoundf("attachment not found")
-	}
+	d, err := store.Get[attachmentDoc](ctx, s.attachments, id)
 	if err != nil {
-		return nil, fmt.Errorf("queries: loading attachment: %w", err)
+		return nil, store.NotFoundAs(err, "attachment")
 	}
-	if !a.Staff && (a.OrgID == "" || a.OrgID != d.OrgID) {
+	if !a.IsStaff() && (a.OrgID == "" || a.OrgID != d.OrgID) {
 		return nil, fault.NotFoundf("attachment not found")
 	}
 	return &Attachment{AttachmentInfo: AttachmentInfo{ID: d.ID, Name: d.Name, ContentType: d.ContentType, Size: len(d.Data)}, Query: d.Query, OrgID: d.OrgID, Data: d.Data}, nil
@@ -926,9 +905,17 @@ func (f Filter) match(q *Query) bool {
 	return true
 }
 
-// List returns matching queries from the read model: unresolved oldest
-// first (the queue order), then resolved newest first.
-func (s *Service) List(ctx context.Context, f Filter) ([]View, error) {
+// List returns the matching queries the actor may see (staff: all; a
+// provider: its organisation's, whatever f.OrgID says) from the read
+// model: unresolved oldest first (the queue order), then resolved newest
+// first.
+func (s *Service) List(ctx context.Context, a *auth.Principal, f Filter) ([]View, error) {
+	if !a.IsStaff() {
+		if a == nil || a.OrgID == "" {
+			return nil, nil
+		}
+		f.OrgID = a.OrgID
+	}
 	if err := s.ensureLoaded(ctx); err != nil {
 		return nil, err
 	}

@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"careportal/auth"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/notify"
 	"careportal/portal/store/storetest"
 	"careportal/portal/workdays"
@@ -92,9 +94,10 @@ func newSvc(t *testing.T) (*Service, *notify.Service, *clock) {
 }
 
 var (
-	provA = Actor{UserID: "uA", Name: "Ann Provider", OrgID: "orgA"}
-	provB = Actor{UserID: "uB", Name: "Bob Other", OrgID: "orgB"}
-	staff = Actor{UserID: "uS", Name: "Sam Staff", Staff: true}
+	provA = &auth.Principal{Role: auth.RoleProvider, UserID: "uA", Name: "Ann Provider", OrgID: "orgA"}
+	provB = &auth.Principal{Role: auth.RoleProvider, UserID: "uB", Name: "Bob Other", OrgID: "orgB"}
+	staff = &auth.Principal{UserID: "uS", Name: "Sam Staff", Role: auth.RoleBrokerage}
+	admin = &auth.Principal{UserID: "uX", Name: "Ada Admin", Role: auth.RoleAdmin}
 )
 
 func pdf() *Upload { return &Upload{Name: "evidence.pdf", Data: []byte("%PDF-1.7\n...")} }
@@ -119,7 +122,7 @@ func TestLifecycle(t *testing.T) {
 	if _, err := s.Raise(ctx, staff, "", RaiseInput{Topic: "forums", Subject: "s", Message: "m"}); fault.KindOf(err) != fault.Forbidden {
 		t.Fatalf("staff raising: %v", err)
 	}
-	if l, _ := s.List(ctx, Filter{}); len(l) != 0 {
+	if l, _ := s.List(ctx, staff, Filter{}); len(l) != 0 {
 		t.Fatalf("bad input stored %d queries", len(l))
 	}
 
@@ -165,7 +168,7 @@ func TestLifecycle(t *testing.T) {
 	if _, err := s.Reply(ctx, staff, q.ID, ReplyInput{Message: "again", Version: q.Version - 1}); fault.KindOf(err) != fault.Conflict {
 		t.Fatalf("stale reply: %v", err)
 	}
-	if items, _ := notes.List(ctx, "orgA", nil); len(items) != 1 || items[0].Link != "/queries/"+q.ID {
+	if items, _ := notes.List(ctx, provA); len(items) != 1 || items[0].Link != "/queries/"+q.ID {
 		t.Fatalf("provider notifications = %+v", items)
 	}
 	q, err = s.Reply(ctx, provA, q.ID, ReplyInput{Message: "Thanks"})
@@ -223,7 +226,7 @@ func TestLifecycle(t *testing.T) {
 	}
 	// A fresh instance sees the same lists.
 	s2 := NewService(s.queries.Database(), nil, nil, Options{Now: c.now})
-	if l, _ := s2.List(ctx, Filter{OrgID: "orgA"}); len(l) != 1 || l[0].Status != StatusResolved {
+	if l, _ := s2.List(ctx, staff, Filter{OrgID: "orgA"}); len(l) != 1 || l[0].Status != StatusResolved {
 		t.Fatalf("reloaded list = %+v", l)
 	}
 }
@@ -231,14 +234,14 @@ func TestLifecycle(t *testing.T) {
 func TestFiguresAndTargets(t *testing.T) {
 	s, _, c := newSvc(t)
 	ctx := storetest.Context(t)
-	if err := s.SetTargets(ctx, Targets{FirstResponseDays: 0, ResolutionDays: 500}); len(fault.FieldsOf(err)) != 2 {
+	if err := s.SetTargets(ctx, admin, Targets{FirstResponseDays: 0, ResolutionDays: 500}); len(fault.FieldsOf(err)) != 2 {
 		t.Fatalf("bad targets: %v", err)
 	}
 	if tg, _ := s.Targets(ctx); tg != DefaultTargets {
 		t.Fatalf("targets = %+v", tg)
 	}
 	start := c.t // Monday 2 March 2026
-	raise := func(a Actor, topic string) *Query {
+	raise := func(a *auth.Principal, topic string) *Query {
 		q, err := s.Raise(ctx, a, a.OrgID, RaiseInput{Topic: topic, Subject: "s", Message: "m"})
 		if err != nil {
 			t.Fatal(err)
@@ -260,7 +263,7 @@ func TestFiguresAndTargets(t *testing.T) {
 	// Now Monday 23 March: q2 is 14 working days old (past resolution),
 	// q3 is 10 working days old and unanswered (past first response).
 	c.t = start.AddDate(0, 0, 21)
-	f, err := s.Figures(ctx, start, start.AddDate(0, 1, 0), "")
+	f, err := s.Figures(ctx, staff, start, start.AddDate(0, 1, 0), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,19 +288,19 @@ func TestFiguresAndTargets(t *testing.T) {
 	if qa != 1 || com != 1 || len(f.OpenByTeam) != 6 {
 		t.Fatalf("open by team = %+v", f.OpenByTeam)
 	}
-	fa, _ := s.Figures(ctx, start, start.AddDate(0, 1, 0), "orgA")
+	fa, _ := s.Figures(ctx, staff, start, start.AddDate(0, 1, 0), "orgA")
 	if fa.Raised != 2 || fa.Open != 1 || fa.MedianFirstResponseDays != 0 {
 		t.Fatalf("orgA figures = %+v", fa)
 	}
 	// Longer targets: nothing is past target any more.
-	if err := s.SetTargets(ctx, Targets{FirstResponseDays: 15, ResolutionDays: 20}); err != nil {
+	if err := s.SetTargets(ctx, admin, Targets{FirstResponseDays: 15, ResolutionDays: 20}); err != nil {
 		t.Fatal(err)
 	}
-	f, _ = s.Figures(ctx, start, start.AddDate(0, 1, 0), "")
+	f, _ = s.Figures(ctx, staff, start, start.AddDate(0, 1, 0), "")
 	if f.OpenPastTarget != 0 || f.FirstResponseWithinTarget != 2 {
 		t.Fatalf("with longer targets = %+v", f)
 	}
-	queue, _ := s.List(ctx, Filter{Open: true, Teams: []string{"commissioning"}})
+	queue, _ := s.List(ctx, staff, Filter{Open: true, Teams: []string{"commissioning"}})
 	if len(queue) != 1 || queue[0].PastTarget() {
 		t.Fatalf("queue = %+v", queue)
 	}
@@ -319,9 +322,9 @@ func TestSafeName(t *testing.T) {
 }
 
 func TestPounds(t *testing.T) {
-	for p, want := range map[int64]string{0: "£0.00", 5: "£0.05", 123456: "£1,234.56", 100000000: "£1,000,000.00", -250: "-£2.50"} {
-		if got := pounds(p); got != want {
-			t.Errorf("pounds(%d) = %q, want %q", p, got, want)
+	for p, want := range map[int64]string{0: "£0.00", 5: "£0.05", 123456: "£1,234.56", 100000000: "£1,000,000.00", -250: "−£2.50"} {
+		if got := format.Pence(p); got != want {
+			t.Errorf("format.Pence(%d) = %q, want %q", p, got, want)
 		}
 	}
 }
@@ -353,7 +356,7 @@ func TestRepairAfterAStopBetweenEventAndSnapshot(t *testing.T) {
 
 	// A fresh instance (a restart) repairs it on load.
 	s2 := NewService(s.queries.Database(), nil, nil, Options{Now: c.now})
-	l, err := s2.List(ctx, Filter{})
+	l, err := s2.List(ctx, staff, Filter{})
 	if err != nil || len(l) != 1 || l[0].Version != 2 || l[0].Status != StatusAwaitingProvider {
 		t.Fatalf("after restart: %+v, %v", l, err)
 	}
@@ -382,5 +385,71 @@ func TestRepairAfterAStopBetweenEventAndSnapshot(t *testing.T) {
 	q3, err := s2.Reply(ctx, provA, q.ID, ReplyInput{Message: "hello"})
 	if err != nil || q3.Version != 4 || q3.Messages[2].Text != "second lost answer" || q3.Messages[3].Text != "hello" {
 		t.Fatalf("retry after repair: %+v, %v", q3, err)
+	}
+}
+
+// Lists and figures are the provider's own organisation's, whatever the
+// filter asks for; settings are administrators' only.
+func TestListsFollowTheActor(t *testing.T) {
+	s, _, _ := newSvc(t)
+	ctx := storetest.Context(t)
+	for _, p := range []*auth.Principal{provA, provB} {
+		if _, err := s.Raise(ctx, p, p.Name, RaiseInput{Topic: "forums", Subject: "From " + p.Name, Message: "m"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mine, err := s.List(ctx, provA, Filter{OrgID: "orgB"})
+	if err != nil || len(mine) != 1 || mine[0].OrgID != "orgA" {
+		t.Fatalf("provider A asking for B's queries: %+v %v", mine, err)
+	}
+	if all, _ := s.List(ctx, staff, Filter{}); len(all) != 2 {
+		t.Errorf("staff list: %d, want 2", len(all))
+	}
+	if none, _ := s.List(ctx, nil, Filter{}); len(none) != 0 {
+		t.Errorf("nobody's list: %d, want 0", len(none))
+	}
+	start := time.Now().AddDate(0, 0, -1)
+	if f, err := s.Figures(ctx, provB, start, start.AddDate(0, 0, 2), ""); err != nil || f.OrgID != "orgB" {
+		t.Errorf("provider B's figures: %+v %v", f.OrgID, err)
+	}
+	if err := s.SetTargets(ctx, staff, Targets{FirstResponseDays: 3, ResolutionDays: 15}); fault.KindOf(err) != fault.Forbidden {
+		t.Errorf("brokerage changing targets: %v", err)
+	}
+	if tg, _ := s.Targets(ctx); tg != DefaultTargets {
+		t.Errorf("a refused change changed the targets: %+v", tg)
+	}
+}
+
+// Another instance's changes reach a loaded read model on Refresh.
+func TestRefreshSeesOtherInstances(t *testing.T) {
+	s1, _, c := newSvc(t)
+	ctx := storetest.Context(t)
+	db := s1.queries.Database()
+	s2 := NewService(db, workdays.NewService(db), notify.NewService(db, c.now), Options{Now: c.now})
+	if l, err := s2.List(ctx, staff, Filter{}); err != nil || len(l) != 0 {
+		t.Fatalf("empty store: %v %v", l, err)
+	}
+	q, err := s1.Raise(ctx, provA, "Org A", RaiseInput{Topic: "forums", Subject: "Next forum", Message: "When?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := s2.List(ctx, staff, Filter{}); len(l) != 0 {
+		t.Fatalf("seen before refresh: %v", l)
+	}
+	if err := s2.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := s2.List(ctx, staff, Filter{}); len(l) != 1 || l[0].Status != StatusOpen {
+		t.Fatalf("after refresh: %+v", l)
+	}
+	c.t = c.t.Add(time.Minute)
+	if _, err := s1.Resolve(ctx, staff, q.ID, "Answered by phone", q.Version); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := s2.List(ctx, staff, Filter{}); len(l) != 1 || l[0].Status != StatusResolved {
+		t.Errorf("change not refreshed: %+v", l)
 	}
 }

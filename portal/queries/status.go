@@ -28,21 +28,6 @@ func (s Status) Label() string {
 	return string(s)
 }
 
-// Tag is the GOV.UK tag colour class for the status.
-func (s Status) Tag() string {
-	switch s {
-	case StatusOpen:
-		return "govuk-tag--blue"
-	case StatusAwaitingCouncil:
-		return "govuk-tag--yellow"
-	case StatusAwaitingProvider:
-		return "govuk-tag--purple"
-	case StatusResolved:
-		return "govuk-tag--green"
-	}
-	return "govuk-tag--grey"
-}
-
 // Action is something done to a query.
 type Action string
 

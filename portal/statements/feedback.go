@@ -2,14 +2,13 @@ package statements
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/notify"
 	"careportal/portal/store"
@@ -19,18 +18,18 @@ import (
 // and the commissioners' answer (co-production).
 type Feedback struct {
 	ID          string    `bson:"_id"`
-	StatementID string    `bson:"statementID"`
+	StatementID string    `bson:"statement_id"`
 	Version     int       `bson:"version"`
 	Area        Area      `bson:"area"`
-	OrgID       string    `bson:"orgID"`
-	OrgName     string    `bson:"orgName"`
-	UserID      string    `bson:"userID"`
-	AuthorName  string    `bson:"authorName"`
+	OrgID       string    `bson:"org_id"`
+	OrgName     string    `bson:"org_name"`
+	UserID      string    `bson:"user_id"`
+	AuthorName  string    `bson:"author_name"`
 	Message     string    `bson:"message"`
-	CreatedAt   time.Time `bson:"createdAt"`
+	CreatedAt   time.Time `bson:"created_at"`
 	Answer      string    `bson:"answer,omitempty"`
-	AnsweredBy  string    `bson:"answeredBy,omitempty"`
-	AnsweredAt  time.Time `bson:"answeredAt,omitempty"`
+	AnsweredBy  string    `bson:"answered_by,omitempty"`
+	AnsweredAt  time.Time `bson:"answered_at,omitempty"`
 }
 
 // Answered reports whether commissioners have answered.
@@ -38,8 +37,8 @@ func (f *Feedback) Answered() bool { return f.Answer != "" }
 
 // AddFeedback records a provider's feedback on a section of a published
 // version.
-func (s *Service) AddFeedback(ctx context.Context, statementID string, version int, area Area, message string, by Actor, at time.Time) (*Feedback, error) {
-	if by.OrgID == "" {
+func (s *Service) AddFeedback(ctx context.Context, statementID string, version int, area Area, message string, by *auth.Principal, at time.Time) (*Feedback, error) {
+	if !by.IsProvider() || by.OrgID == "" {
 		return nil, fault.Forbiddenf("Only provider organisations leave feedback on a statement")
 	}
 	var f fault.Fields
@@ -65,7 +64,7 @@ func (s *Service) AddFeedback(ctx context.Context, statementID string, version i
 		Message:     message,
 		CreatedAt:   at.UTC(),
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colFeedback).InsertOne(ctx, fb); err != nil {
 		return nil, fmt.Errorf("statements: saving feedback: %w", err)
@@ -73,17 +72,25 @@ func (s *Service) AddFeedback(ctx context.Context, statementID string, version i
 	return fb, nil
 }
 
-// GetFeedback returns one piece of feedback.
-func (s *Service) GetFeedback(ctx context.Context, id string) (*Feedback, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
-	defer cancel()
-	var fb Feedback
-	err := s.db.Collection(colFeedback).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&fb)
-	if errors.Is(err, mongo.ErrNoDocuments) {
+// GetFeedback returns one piece of feedback the actor may see: staff see
+// all; a provider its organisation's own (another's is NotFound).
+func (s *Service) GetFeedback(ctx context.Context, by *auth.Principal, id string) (*Feedback, error) {
+	fb, err := s.getFeedback(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !by.CanSeeOrg(fb.OrgID) {
 		return nil, fault.NotFoundf("feedback not found")
 	}
+	return fb, nil
+}
+
+func (s *Service) getFeedback(ctx context.Context, id string) (*Feedback, error) {
+	ctx, cancel := store.CallContext(ctx)
+	defer cancel()
+	fb, err := store.Get[Feedback](ctx, s.db.Collection(colFeedback), id)
 	if err != nil {
-		return nil, fmt.Errorf("statements: reading feedback: %w", err)
+		return nil, store.NotFoundAs(err, "feedback")
 	}
 	return &fb, nil
 }
@@ -95,17 +102,21 @@ type FeedbackFilter struct {
 	Unanswered  bool
 }
 
-// ListFeedback returns feedback, newest first. Feedback is a small
-// collection; it is read whole and filtered here.
-func (s *Service) ListFeedback(ctx context.Context, flt FeedbackFilter) ([]Feedback, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
-	defer cancel()
-	cur, err := s.db.Collection(colFeedback).Find(ctx, bson.D{})
-	if err != nil {
-		return nil, fmt.Errorf("statements: listing feedback: %w", err)
+// ListFeedback returns the feedback the actor may see (staff: all; a
+// provider: its organisation's own, whatever flt.OrgID says), newest
+// first. Feedback is a small collection; it is read whole and filtered
+// here.
+func (s *Service) ListFeedback(ctx context.Context, by *auth.Principal, flt FeedbackFilter) ([]Feedback, error) {
+	if !by.IsStaff() {
+		if by == nil || by.OrgID == "" {
+			return nil, nil
+		}
+		flt.OrgID = by.OrgID
 	}
-	var all []Feedback
-	if err := cur.All(ctx, &all); err != nil {
+	ctx, cancel := store.CallContext(ctx)
+	defer cancel()
+	all, err := store.FindAll[Feedback](ctx, s.db.Collection(colFeedback), bson.D{})
+	if err != nil {
 		return nil, fmt.Errorf("statements: listing feedback: %w", err)
 	}
 	var out []Feedback
@@ -122,23 +133,26 @@ func (s *Service) ListFeedback(ctx context.Context, flt FeedbackFilter) ([]Feedb
 
 // AnswerFeedback records the commissioners' answer (replacing an earlier
 // one) and tells the provider organisation.
-func (s *Service) AnswerFeedback(ctx context.Context, id, answer string, by Actor, at time.Time) (*Feedback, error) {
+func (s *Service) AnswerFeedback(ctx context.Context, id, answer string, by *auth.Principal, at time.Time) (*Feedback, error) {
+	if err := staffOnly(by); err != nil {
+		return nil, err
+	}
 	var f fault.Fields
 	answer = f.Text("answer", "an answer", answer, true, maxFeedback)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	fb, err := s.GetFeedback(ctx, id)
+	fb, err := s.getFeedback(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	fb.Answer, fb.AnsweredBy, fb.AnsweredAt = answer, by.Name, at.UTC()
-	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err = s.db.Collection(colFeedback).UpdateOne(cctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "answer", Value: fb.Answer},
-		{Key: "answeredBy", Value: fb.AnsweredBy},
-		{Key: "answeredAt", Value: fb.AnsweredAt},
+		{Key: "answered_by", Value: fb.AnsweredBy},
+		{Key: "answered_at", Value: fb.AnsweredAt},
 	}}})
 	if err != nil {
 		return nil, fmt.Errorf("statements: saving answer: %w", err)

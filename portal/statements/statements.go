@@ -1,11 +1,3 @@
-// Package statements owns market position statements: what commissioners
-// tell the care market about demand, supply, prices and commissioning
-// intentions, section by service area. A statement has one working draft;
-// publishing copies the draft into an immutable version (_id
-// "statementID:vN", inserted once: a second publisher of the same number
-// gets a duplicate key and a Conflict). Providers read the current version,
-// compare versions section by section and leave feedback on a section, which
-// commissioners answer.
 package statements
 
 import (
@@ -21,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/notify"
 	"careportal/portal/store"
@@ -173,14 +166,14 @@ func (c Content) normalise() Content {
 type Statement struct {
 	ID             string    `bson:"_id"`
 	Draft          Content   `bson:"draft"`
-	DraftUpdatedAt time.Time `bson:"draftUpdatedAt"`
-	DraftUpdatedBy string    `bson:"draftUpdatedBy"`
+	DraftUpdatedAt time.Time `bson:"draft_updated_at"`
+	DraftUpdatedBy string    `bson:"draft_updated_by"`
 	// DraftChanged is true when the draft has edits not yet published.
-	DraftChanged bool      `bson:"draftChanged"`
+	DraftChanged bool      `bson:"draft_changed"`
 	Version      int       `bson:"version"` // latest published version; 0 = never published
-	PublishedAt  time.Time `bson:"publishedAt"`
-	CreatedAt    time.Time `bson:"createdAt"`
-	CreatedBy    string    `bson:"createdBy"`
+	PublishedAt  time.Time `bson:"published_at"`
+	CreatedAt    time.Time `bson:"created_at"`
+	CreatedBy    string    `bson:"created_by"`
 }
 
 // Published reports whether any version has been published.
@@ -189,26 +182,18 @@ func (s *Statement) Published() bool { return s.Version > 0 }
 // Version is a published, immutable version of a statement.
 type Version struct {
 	ID          string    `bson:"_id"` // statementID:vN
-	StatementID string    `bson:"statementID"`
+	StatementID string    `bson:"statement_id"`
 	N           int       `bson:"n"`
 	Content     Content   `bson:"content"`
-	ChangeNote  string    `bson:"changeNote"`
-	PublishedAt time.Time `bson:"publishedAt"`
-	PublishedBy string    `bson:"publishedBy"`
+	ChangeNote  string    `bson:"change_note"`
+	PublishedAt time.Time `bson:"published_at"`
+	PublishedBy string    `bson:"published_by"`
 }
 
 // The notifications service is the Announcer the portal wires in.
 var _ Announcer = (*notify.Service)(nil)
 
 func versionID(statementID string, n int) string { return fmt.Sprintf("%s:v%d", statementID, n) }
-
-// Actor is who does something: a council officer or a provider user.
-type Actor struct {
-	UserID  string
-	Name    string
-	OrgID   string // provider organisation; empty for council staff
-	OrgName string
-}
 
 // Announcer puts notices in providers' notifications lists; *notify.Service
 // is one. A nil Announcer sends nothing.
@@ -233,13 +218,18 @@ func (s *Service) SetAnnouncer(a Announcer) { s.notify = a }
 
 // EnsureIndexes creates the collections and indexes, idempotently.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	// One-time migrations of stores written by older versions come first
+	// (see migrations.go): the indexes below are on the new field names.
+	if err := store.Migrate(ctx, s.db, nil, migrations...); err != nil {
+		return err
+	}
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if err := store.EnsureCollections(ctx, s.db, colStatements, colVersions, colFeedback); err != nil {
 		return err
 	}
 	_, err := s.db.Collection(colVersions).Indexes().CreateOne(ctx, mongo.IndexModel{
-		Keys:    bson.D{{Key: "statementID", Value: 1}, {Key: "n", Value: 1}},
+		Keys:    bson.D{{Key: "statement_id", Value: 1}, {Key: "n", Value: 1}},
 		Options: options.Index().SetUnique(true).SetName("statement_version_unique"),
 	})
 	if err != nil {
@@ -262,7 +252,10 @@ const (
 )
 
 // Create starts a new statement with an empty draft.
-func (s *Service) Create(ctx context.Context, title, summary string, by Actor, at time.Time) (*Statement, error) {
+func (s *Service) Create(ctx context.Context, title, summary string, by *auth.Principal, at time.Time) (*Statement, error) {
+	if err := staffOnly(by); err != nil {
+		return nil, err
+	}
 	var f fault.Fields
 	title = f.Text("title", "a title", title, true, maxTitle)
 	summary = f.Text("summary", "a summary", summary, true, maxSummary)
@@ -278,7 +271,7 @@ func (s *Service) Create(ctx context.Context, title, summary string, by Actor, a
 		CreatedAt:      at.UTC(),
 		CreatedBy:      by.Name,
 	}
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colStatements).InsertOne(ctx, st); err != nil {
 		return nil, fmt.Errorf("statements: creating: %w", err)
@@ -286,12 +279,45 @@ func (s *Service) Create(ctx context.Context, title, summary string, by Actor, a
 	return st, nil
 }
 
-// Get returns a statement with its draft.
-func (s *Service) Get(ctx context.Context, id string) (*Statement, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+// Get returns a statement as the actor may see it: council staff with its
+// draft; anyone else only a published statement, without the draft
+// (NotFound when nothing is published), since drafts are the
+// commissioners' work in progress.
+func (s *Service) Get(ctx context.Context, by *auth.Principal, id string) (*Statement, error) {
+	st, err := s.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if by.IsStaff() {
+		return st, nil
+	}
+	if by == nil || !st.Published() {
+		return nil, fault.NotFoundf("statement not found")
+	}
+	return withoutDraft(st), nil
+}
+
+// withoutDraft is st as readers of published versions see it.
+func withoutDraft(st *Statement) *Statement {
+	c := *st
+	c.Draft, c.DraftChanged, c.DraftUpdatedBy = Content{}, false, ""
+	return &c
+}
+
+// staffOnly is Forbidden unless by may edit statements (commissioners and
+// administrators, by the auth policy).
+func staffOnly(by *auth.Principal) error {
+	if !auth.Can(by, auth.ActionEditStatements) {
+		return fault.Forbiddenf("Only commissioners edit market position statements")
+	}
+	return nil
+}
+
+// get returns a statement with its draft, whoever asks.
+func (s *Service) get(ctx context.Context, id string) (*Statement, error) {
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var st Statement
-	err := s.db.Collection(colStatements).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&st)
+	st, err := store.Get[Statement](ctx, s.db.Collection(colStatements), id)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, fault.NotFoundf("statement not found")
 	}
@@ -302,31 +328,46 @@ func (s *Service) Get(ctx context.Context, id string) (*Statement, error) {
 	return &st, nil
 }
 
-// List returns every statement, most recently changed first. There are few
-// statements (one a year or so), so a scan is fine.
-func (s *Service) List(ctx context.Context) ([]Statement, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
-	defer cancel()
-	cur, err := s.db.Collection(colStatements).Find(ctx, bson.D{})
-	if err != nil {
-		return nil, fmt.Errorf("statements: listing: %w", err)
+// List returns the statements the actor may see (see Get), most recently
+// changed first.
+func (s *Service) List(ctx context.Context, by *auth.Principal) ([]Statement, error) {
+	all, err := s.list(ctx)
+	if err != nil || by.IsStaff() {
+		return all, err
 	}
-	var out []Statement
-	if err := cur.All(ctx, &out); err != nil {
+	out := []Statement{}
+	if by == nil {
+		return out, nil
+	}
+	for i := range all {
+		if all[i].Published() {
+			out = append(out, *withoutDraft(&all[i]))
+		}
+	}
+	return out, nil
+}
+
+// list is every statement, whoever asks. There are few statements (one a
+// year or so), so a scan is fine.
+func (s *Service) list(ctx context.Context) ([]Statement, error) {
+	ctx, cancel := store.CallContext(ctx)
+	defer cancel()
+	out, err := store.FindAll[Statement](ctx, s.db.Collection(colStatements), bson.D{})
+	if err != nil {
 		return nil, fmt.Errorf("statements: listing: %w", err)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].DraftUpdatedAt.After(out[j].DraftUpdatedAt) })
 	return out, nil
 }
 
-func (s *Service) saveDraft(ctx context.Context, st *Statement, by Actor, at time.Time) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+func (s *Service) saveDraft(ctx context.Context, st *Statement, by *auth.Principal, at time.Time) error {
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err := s.db.Collection(colStatements).UpdateOne(ctx, bson.D{{Key: "_id", Value: st.ID}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "draft", Value: st.Draft},
-		{Key: "draftUpdatedAt", Value: at.UTC()},
-		{Key: "draftUpdatedBy", Value: by.Name},
-		{Key: "draftChanged", Value: true},
+		{Key: "draft_updated_at", Value: at.UTC()},
+		{Key: "draft_updated_by", Value: by.Name},
+		{Key: "draft_changed", Value: true},
 	}}})
 	if err != nil {
 		return fmt.Errorf("statements: saving draft: %w", err)
@@ -335,14 +376,17 @@ func (s *Service) saveDraft(ctx context.Context, st *Statement, by Actor, at tim
 }
 
 // UpdateDetails changes the draft's title and summary.
-func (s *Service) UpdateDetails(ctx context.Context, id, title, summary string, by Actor, at time.Time) error {
+func (s *Service) UpdateDetails(ctx context.Context, id, title, summary string, by *auth.Principal, at time.Time) error {
+	if err := staffOnly(by); err != nil {
+		return err
+	}
 	var f fault.Fields
 	title = f.Text("title", "a title", title, true, maxTitle)
 	summary = f.Text("summary", "a summary", summary, true, maxSummary)
 	if err := f.Err(); err != nil {
 		return err
 	}
-	st, err := s.Get(ctx, id)
+	st, err := s.get(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -415,7 +459,10 @@ func FormatRows(rows []Row) string {
 
 // UpdateSection replaces one section of the draft. Nothing changes unless
 // every part is valid.
-func (s *Service) UpdateSection(ctx context.Context, id string, area Area, in SectionInput, by Actor, at time.Time) error {
+func (s *Service) UpdateSection(ctx context.Context, id string, area Area, in SectionInput, by *auth.Principal, at time.Time) error {
+	if err := staffOnly(by); err != nil {
+		return err
+	}
 	if !area.Valid() {
 		return fault.NotFoundf("section not found")
 	}
@@ -432,7 +479,7 @@ func (s *Service) UpdateSection(ctx context.Context, id string, area Area, in Se
 	if err := f.Err(); err != nil {
 		return err
 	}
-	st, err := s.Get(ctx, id)
+	st, err := s.get(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -447,13 +494,16 @@ func (s *Service) UpdateSection(ctx context.Context, id string, area Area, in Se
 // Publish copies the draft into version N+1 with a note of what changed.
 // The version is inserted once under a deterministic _id, so two
 // commissioners publishing at once cannot both make version N+1.
-func (s *Service) Publish(ctx context.Context, id, changeNote string, by Actor, at time.Time) (*Version, error) {
+func (s *Service) Publish(ctx context.Context, id, changeNote string, by *auth.Principal, at time.Time) (*Version, error) {
+	if err := staffOnly(by); err != nil {
+		return nil, err
+	}
 	var f fault.Fields
 	changeNote = f.Text("changeNote", "what changed in this version", changeNote, true, maxNote)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	st, err := s.Get(ctx, id)
+	st, err := s.get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -469,7 +519,7 @@ func (s *Service) Publish(ctx context.Context, id, changeNote string, by Actor, 
 		PublishedAt: at.UTC(),
 		PublishedBy: by.Name,
 	}
-	cctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if _, err := s.db.Collection(colVersions).InsertOne(cctx, v); err != nil {
 		if store.IsDuplicateKey(err) {
@@ -479,8 +529,8 @@ func (s *Service) Publish(ctx context.Context, id, changeNote string, by Actor, 
 	}
 	_, err = s.db.Collection(colStatements).UpdateOne(cctx, bson.D{{Key: "_id", Value: st.ID}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "version", Value: v.N},
-		{Key: "publishedAt", Value: v.PublishedAt},
-		{Key: "draftChanged", Value: false},
+		{Key: "published_at", Value: v.PublishedAt},
+		{Key: "draft_changed", Value: false},
 	}}})
 	if err != nil {
 		return nil, fmt.Errorf("statements: recording version %d: %w", v.N, err)
@@ -496,15 +546,11 @@ func (s *Service) Publish(ctx context.Context, id, changeNote string, by Actor, 
 
 // Version returns published version n of a statement.
 func (s *Service) Version(ctx context.Context, id string, n int) (*Version, error) {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var v Version
-	err := s.db.Collection(colVersions).FindOne(ctx, bson.D{{Key: "_id", Value: versionID(id, n)}}).Decode(&v)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fault.NotFoundf("version not found")
-	}
+	v, err := store.Get[Version](ctx, s.db.Collection(colVersions), versionID(id, n))
 	if err != nil {
-		return nil, fmt.Errorf("statements: reading version: %w", err)
+		return nil, store.NotFoundAs(err, "version")
 	}
 	v.Content = v.Content.normalise()
 	return &v, nil
@@ -513,7 +559,7 @@ func (s *Service) Version(ctx context.Context, id string, n int) (*Version, erro
 // Versions returns every published version of a statement, newest first,
 // by point lookups (the statement says how many there are).
 func (s *Service) Versions(ctx context.Context, id string) ([]Version, error) {
-	st, err := s.Get(ctx, id)
+	st, err := s.get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -531,7 +577,7 @@ func (s *Service) Versions(ctx context.Context, id string) ([]Version, error) {
 // Current returns the statement published most recently and its latest
 // version; NotFound when nothing is published.
 func (s *Service) Current(ctx context.Context) (*Statement, *Version, error) {
-	all, err := s.List(ctx)
+	all, err := s.list(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/notify"
 	"careportal/portal/store/storetest"
@@ -48,8 +49,8 @@ func newService(t *testing.T) (*Service, *fakeAnnouncer, context.Context) {
 	return s, n, ctx
 }
 
-var commissioner = Actor{UserID: "u1", Name: "Cara Commissioner"}
-var provider = Actor{UserID: "u2", Name: "Pat Provider", OrgID: "org1", OrgName: "Sunrise Home Care Ltd"}
+var commissioner = &auth.Principal{Role: auth.RoleCommissioner, UserID: "u1", Name: "Cara Commissioner"}
+var provider = &auth.Principal{Role: auth.RoleProvider, UserID: "u2", Name: "Pat Provider", OrgID: "org1", OrgName: "Sunrise Home Care Ltd"}
 
 func TestRenderMarkdownIsSafe(t *testing.T) {
 	cases := []struct {
@@ -168,7 +169,7 @@ func TestPublishVersionsAndDiff(t *testing.T) {
 	if fe := fault.FieldsOf(err); len(fe) != 1 || fe[0].Field != "table-demand" {
 		t.Fatalf("bad rows: %v", err)
 	}
-	if got, _ := s.Get(ctx, st.ID); got.Draft.Section("home-care").Text != "Demand is rising in the east." || got.DraftChanged {
+	if got, _ := s.Get(ctx, commissioner, st.ID); got.Draft.Section("home-care").Text != "Demand is rising in the east." || got.DraftChanged {
 		t.Fatalf("bad input changed the draft: %+v", got.Draft.Section("home-care"))
 	}
 	t1 := t0.AddDate(0, 6, 0)
@@ -260,7 +261,7 @@ func TestConcurrentPublishMakesOneVersion(t *testing.T) {
 	if ok < 1 {
 		t.Fatalf("no publish succeeded: %v", errs)
 	}
-	got, _ := s.Get(ctx, st.ID)
+	got, _ := s.Get(ctx, commissioner, st.ID)
 	if _, err := s.Version(ctx, st.ID, got.Version); err != nil {
 		t.Fatalf("statement points at missing version %d", got.Version)
 	}
@@ -289,7 +290,7 @@ func TestFeedbackAndAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if all, _ := s.ListFeedback(ctx, FeedbackFilter{OrgID: "other"}); len(all) != 0 {
+	if all, _ := s.ListFeedback(ctx, commissioner, FeedbackFilter{OrgID: "other"}); len(all) != 0 {
 		t.Errorf("other org sees feedback: %v", all)
 	}
 	if _, err := s.AnswerFeedback(ctx, fb.ID, "  ", commissioner, now); fault.KindOf(err) != fault.Invalid {
@@ -298,7 +299,7 @@ func TestFeedbackAndAnswer(t *testing.T) {
 	if _, err := s.AnswerFeedback(ctx, fb.ID, "We will review rates in April.", commissioner, now); err != nil {
 		t.Fatal(err)
 	}
-	mine, _ := s.ListFeedback(ctx, FeedbackFilter{OrgID: "org1"})
+	mine, _ := s.ListFeedback(ctx, commissioner, FeedbackFilter{OrgID: "org1"})
 	if len(mine) != 1 || mine[0].Answer != "We will review rates in April." {
 		t.Errorf("feedback: %+v", mine)
 	}

@@ -24,7 +24,7 @@ var ErrDataDirLocked = errors.New("another portal process is already using this 
 // DataDir/db, listening on a Unix socket only this process knows, and
 // connects with exactly one connection. FerretDB 1.x implements updates as
 // read-modify-write; one connection serialises them, which is what keeps
-// them atomic (DESIGN.md section 4).
+// them atomic (see the package documentation).
 func openEmbedded(ctx context.Context, o Options) (*Store, error) {
 	if err := os.MkdirAll(o.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("PORTAL_DATA_DIR %q cannot be created: %w", o.DataDir, err)

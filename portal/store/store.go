@@ -1,10 +1,3 @@
-// Package store opens the portal's MongoDB-protocol database: either an
-// external MongoDB (production, several instances may share it) or FerretDB
-// embedded in this process on SQLite (zero set-up, single instance).
-//
-// Domain packages receive the *mongo.Database and own their collections; this
-// package only knows how to connect, how to close cleanly, and how to make
-// FerretDB's `_id` lookups use an index (see idshim.go).
 package store
 
 import (

@@ -43,17 +43,16 @@ func NewService(db *mongo.Database) *Service {
 
 // EnsureIndexes creates the settings collection.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	return store.EnsureCollections(ctx, s.coll.Database(), collSettings)
 }
 
 // Refresh reloads the extra days (MongoDB mode: other instances may add).
 func (s *Service) Refresh(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	var doc settingsDoc
-	err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: settingsID}}).Decode(&doc)
+	doc, err := store.Get[settingsDoc](ctx, s.coll, settingsID)
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return fmt.Errorf("workdays: loading extra bank holidays: %w", err)
 	}
@@ -146,7 +145,7 @@ func (s *Service) RemoveHoliday(ctx context.Context, date string) error {
 }
 
 func (s *Service) save(ctx context.Context, hs []Holiday) error {
-	ctx, cancel := context.WithTimeout(ctx, store.CallTimeout)
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	doc := settingsDoc{ID: settingsID, Holidays: hs}
 	if _, err := s.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: settingsID}}, doc, options.Replace().SetUpsert(true)); err != nil {
