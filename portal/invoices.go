@@ -114,6 +114,15 @@ func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.Status = st
 	}
+	// queue=overdue (linked from the home page): approved or scheduled
+	// invoices past their due date, not yet paid.
+	if qu := q.Get("queue"); qu != "" {
+		if payments.Queue(qu) != payments.QueueOverdue {
+			fields.Add("queue", "Select a status from the list")
+		}
+		f.Queue = payments.QueueOverdue
+		page.Title = "Your overdue invoices"
+	}
 	contracts, err := s.Payments.Contracts(r.Context(), actor, payments.ContractFilter{OrgID: actor.OrgID})
 	if err != nil {
 		return err

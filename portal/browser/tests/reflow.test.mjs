@@ -21,7 +21,7 @@ const narrow = { width: 320, height: 640 };
 const wide = { width: 1280, height: 900 };
 const shots = process.env.PORTAL_SCREENSHOTS ? resolve(process.env.PORTAL_SCREENSHOTS) : '';
 // Page types per role at most, so one role cannot take the whole budget.
-const maxPages = Number(process.env.PORTAL_REFLOW_MAX_PAGES || 60);
+const maxPages = Number(process.env.PORTAL_REFLOW_MAX_PAGES || 40);
 
 const roles = [
   ['provider', 'manager@sunrise-care.example'],
@@ -33,6 +33,9 @@ const roles = [
 // pageType is a path with its id-like segments replaced, so /invoices/abc123
 // and /invoices/def456 are one page type.
 export function pageType(path) {
+  // One page per kind of contacts topic and team (their slugs are words).
+  const slug = path.match(/^\/contacts\/(topics|teams)\/[^/]+$/);
+  if (slug) return `/contacts/${slug[1]}/:slug`;
   return path
     .split('/')
     .map((seg) => (/^[0-9a-f]{12,}$/i.test(seg) || /\d/.test(seg) && seg.length > 6 || /^\d+$/.test(seg) ? ':id' : seg))
