@@ -212,7 +212,7 @@ func (s *Server) handleInvoiceCreate(w http.ResponseWriter, r *http.Request) err
 	}
 	inv, err := s.Payments.SubmitInvoice(r.Context(), principal(r), in)
 	if err == nil {
-		s.setFlash(w, r, "Invoice "+inv.Number+" has been submitted. It is due to be paid by "+formatDate(inv.DueDate)+".")
+		s.setFlash(w, r, "Invoice "+inv.Number+" has been submitted. It is due to be paid by "+formatDate(inv.DueDate)+"; what happens next is below.")
 		return redirect(w, r, "/invoices/"+inv.ID)
 	}
 	var dup *payments.DuplicateInvoiceError
