@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -29,4 +30,29 @@ func TestSubmittedInvoiceSaysWhatHappensNext(t *testing.T) {
 	doc.Has("#what-next", "What happens next", "expect payment by "+format.Day(inv.DueDate), "Queried")
 	w = f.ts.do(httptest.NewRequest(http.MethodGet, "/staff/invoices/"+id, nil), f.payer)
 	htmlcheck.Parse(t, w.Body.String()).HasNot("#what-next")
+}
+
+// Providers find their own invoices by number (all or part of it); never
+// another provider's.
+func TestProviderSearchesInvoicesByNumber(t *testing.T) {
+	f := newPaymentsFixture(t)
+	for _, n := range []string{"INV-1043", "INV-2000"} {
+		if w := f.ts.do(multipartInvoice(t, invoiceForm(n), "", nil), f.prov1); w.Code != http.StatusSeeOther {
+			t.Fatalf("submit %s: %d", n, w.Code)
+		}
+	}
+	for q, want := range map[string][]string{"INV-1043": {"INV-1043"}, "1043": {"INV-1043"}, "inv 2000": {"INV-2000"}} {
+		w := f.ts.do(httptest.NewRequest(http.MethodGet, "/invoices?q="+strings.ReplaceAll(q, " ", "+"), nil), f.prov1)
+		doc := htmlcheck.Parse(t, w.Body.String())
+		doc.Has("main table caption", fmt.Sprintf("%d invoice", len(want)))
+		doc.Has("main table tbody", want...)
+		if q == "1043" && strings.Contains(doc.Text("main table tbody"), "INV-2000") {
+			t.Errorf("q=%s lists INV-2000", q)
+		}
+		if v := doc.Attr("#q", "value"); v != q {
+			t.Errorf("the search box keeps %q, want %q", v, q)
+		}
+	}
+	w := f.ts.do(httptest.NewRequest(http.MethodGet, "/invoices?q=INV-1043", nil), f.prov2)
+	htmlcheck.Parse(t, w.Body.String()).HasNot("main table")
 }

@@ -149,6 +149,14 @@ func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) error {
 			*d.dst = day
 		}
 	}
+	// q: the provider's own invoice number, or part of it ("inv 100"
+	// finds INV-100: numbers are compared as the read model normalises them).
+	if v := strings.TrimSpace(q.Get("q")); v != "" {
+		if len(v) > 60 {
+			fields.Add("q", "Invoice number must be 60 characters or fewer")
+		}
+		f.Search = v
+	}
 	if err := fields.Err(); err != nil {
 		return s.showFormAgain(w, r, "invoices", page, q, err)
 	}
