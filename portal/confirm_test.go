@@ -56,3 +56,18 @@ func TestProviderSearchesInvoicesByNumber(t *testing.T) {
 	w := f.ts.do(httptest.NewRequest(http.MethodGet, "/invoices?q=INV-1043", nil), f.prov2)
 	htmlcheck.Parse(t, w.Body.String()).HasNot("main table")
 }
+
+// Staff search finds a provider's invoices by (part of) its name as well
+// as by supplier reference.
+func TestStaffSearchFindsProvidersByName(t *testing.T) {
+	f := newPaymentsFixture(t)
+	if w := f.ts.do(multipartInvoice(t, invoiceForm("INV-77"), "", nil), f.prov1); w.Code != http.StatusSeeOther {
+		t.Fatalf("submit: %d", w.Code)
+	}
+	for _, q := range []string{"sunrise", "Sunrise+Home", "SUP1001"} {
+		w := f.ts.do(httptest.NewRequest(http.MethodGet, "/staff/invoices?q="+q, nil), f.payer)
+		htmlcheck.Parse(t, w.Body.String()).Has("main table tbody", "INV-77")
+	}
+	w := f.ts.do(httptest.NewRequest(http.MethodGet, "/staff/invoices?q=oakfield", nil), f.payer)
+	htmlcheck.Parse(t, w.Body.String()).HasNot("main table")
+}
