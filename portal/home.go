@@ -79,8 +79,15 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		labels := map[payments.Queue]string{
+			payments.QueueNew:       "New invoices to check",
+			payments.QueueQueried:   "Queried invoices waiting on the provider",
+			payments.QueueApproved:  "Approved invoices awaiting a payment run",
+			payments.QueueScheduled: "Invoices scheduled for payment",
+			payments.QueueOverdue:   "Overdue invoices, approved but not yet paid",
+		}
 		for _, q := range payments.Queues {
-			add("todo-queue-"+string(q), q.Label(), counts[q], "/staff/invoices?queue="+string(q))
+			add("todo-queue-"+string(q), labels[q], counts[q], "/staff/invoices?queue="+string(q))
 		}
 	}
 	if auth.Can(p, auth.ActionReadQueries) {
