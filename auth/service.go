@@ -110,7 +110,7 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if err := store.EnsureCollections(ctx, s.db, colUsers, colUserEmails, colOrgs, colSessions,
-		colInvitations, colTokens, colThrottle, colAudit); err != nil {
+		colInvitations, colTokens, colThrottle, colAudit, colResets, colResetThrottle); err != nil {
 		return err
 	}
 	idx := []struct {

@@ -161,5 +161,5 @@ func (s *Service) Sweep(ctx context.Context, t SessionTimeouts) (int64, error) {
 		return total, err
 	}
 	total += r.DeletedCount
-	return total, nil
+	return total, s.sweepResets(ctx)
 }

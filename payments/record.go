@@ -213,6 +213,7 @@ func (s *Service) newChanges() *store.Changes[Invoice, Event] {
 			return err
 		},
 		Written: func(inv *Invoice) { s.putInvoice(inv) },
+		Told:    s.tell,
 		Repaired: func(inv *Invoice) {
 			if s.invoicesRM.Loaded() {
 				s.putInvoice(inv)

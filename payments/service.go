@@ -27,11 +27,12 @@ type Options struct {
 
 // Service is the payments domain.
 type Service struct {
-	db   *mongo.Database
-	orgs Orgs
-	now  func() time.Time
-	log  *slog.Logger
-	v    *fault.Validator
+	db       *mongo.Database
+	orgs     Orgs
+	listener Listener // told of each status change (SetListener)
+	now      func() time.Time
+	log      *slog.Logger
+	v        *fault.Validator
 
 	changes     *store.Changes[Invoice, Event] // the event-plus-snapshot step of invoices
 	invoicesRM  *store.ReadModel[Invoice]      // loads and polls the invoices below

@@ -48,11 +48,7 @@ func (s *Server) handleOrgUserInvite(w http.ResponseWriter, r *http.Request) err
 		}
 		return s.renderOrgUsers(w, r, http.StatusUnprocessableEntity, r.PostForm, err)
 	}
-	return s.render(w, r, "invite_sent", &inviteSentPage{
-		basePage: s.page(r, "Invitation created"),
-		Invite:   invitationLink{Name: u.Name, Email: u.Email, URL: s.inviteURL(r, token)},
-		Back:     "/org/users", BackLabel: "Back to colleagues",
-	})
+	return s.inviteSent(w, r, u, token, "/org/users", "Back to colleagues")
 }
 
 // orgUser returns a user of the principal's organisation, or NotFound.
@@ -76,6 +72,7 @@ func (s *Server) handleOrgUserDeactivate(w http.ResponseWriter, r *http.Request)
 	if err := s.Auth.SetUserActive(r.Context(), s.actor(r), u.ID, false); err != nil {
 		return err
 	}
+	s.emailAccountDisabled(r, u)
 	s.setFlash(w, r, u.Name+" can no longer sign in and has been signed out")
 	return redirect(w, r, "/org/users")
 }
@@ -91,9 +88,5 @@ func (s *Server) handleOrgUserReinvite(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "invite_sent", &inviteSentPage{
-		basePage: s.page(r, "Invitation created"),
-		Invite:   invitationLink{Name: u.Name, Email: u.Email, URL: s.inviteURL(r, token)},
-		Back:     "/org/users", BackLabel: "Back to colleagues",
-	})
+	return s.inviteSent(w, r, u, token, "/org/users", "Back to colleagues")
 }

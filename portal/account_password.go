@@ -45,6 +45,7 @@ func (s *Server) handleAccountPasswordPost(w http.ResponseWriter, r *http.Reques
 		page := s.page(r, "Change your password").withForm(url.Values{}, err)
 		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "account_password", page)
 	}
+	s.emailPasswordChanged(r, p.UserID, p.Email)
 	s.setFlash(w, r, "Your password has been changed. You have been signed out everywhere else.")
 	return redirect(w, r, "/home")
 }

@@ -151,11 +151,7 @@ func (s *Server) handleAdminUserCreate(w http.ResponseWriter, r *http.Request) e
 		}
 		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "admin_user_form", page)
 	}
-	return s.render(w, r, "invite_sent", &inviteSentPage{
-		basePage: s.page(r, "Invitation created"),
-		Invite:   invitationLink{Name: u.Name, Email: u.Email, URL: s.inviteURL(r, token)},
-		Back:     "/admin/users/" + u.ID, BackLabel: "Go to " + u.Name + "'s account",
-	})
+	return s.inviteSent(w, r, u, token, "/admin/users/"+u.ID, "Go to "+u.Name+"'s account")
 }
 
 type inviteSentPage struct {
@@ -163,6 +159,7 @@ type inviteSentPage struct {
 	Invite    invitationLink
 	Back      string
 	BackLabel string
+	Emailed   bool // the invitation is queued to be emailed
 }
 
 // inviteURL is the full address of an invitation link.
@@ -242,6 +239,7 @@ func (s *Server) setUserActive(w http.ResponseWriter, r *http.Request, active bo
 	if active {
 		s.setFlash(w, r, u.Name+"'s account has been reactivated")
 	} else {
+		s.emailAccountDisabled(r, u)
 		s.setFlash(w, r, u.Name+"'s account has been deactivated and they have been signed out")
 	}
 	return redirect(w, r, "/admin/users/"+u.ID)
@@ -258,9 +256,5 @@ func (s *Server) handleAdminUserReinvite(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "invite_sent", &inviteSentPage{
-		basePage: s.page(r, "Invitation created"),
-		Invite:   invitationLink{Name: u.Name, Email: u.Email, URL: s.inviteURL(r, token)},
-		Back:     "/admin/users/" + u.ID, BackLabel: "Go to " + u.Name + "'s account",
-	})
+	return s.inviteSent(w, r, u, token, "/admin/users/"+u.ID, "Go to "+u.Name+"'s account")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"careportal/auth"
+	"careportal/portal/mail"
 )
 
 // authzCase says how to test one route that takes an id: fixture makes an
@@ -113,6 +114,25 @@ var authzTable = map[string]authzCase{
 	"/admin/users/{id}/deactivate": {fixture: fxUserOfA, want: http.StatusForbidden},
 	"/admin/users/{id}/reactivate": {fixture: fxUserOfA, want: http.StatusForbidden},
 	"/admin/users/{id}/reinvite":   {fixture: fxInvitedUserOfA, want: http.StatusForbidden},
+	// email: the outbox is admins' only; a reset link's token is its secret
+	"/admin/outbox/{id}":               {fixture: fxMailOfA, want: http.StatusForbidden},
+	"/admin/outbox/{id}/resend":        {fixture: fxMailOfA, want: http.StatusForbidden},
+	"/admin/users/{id}/password-reset": {fixture: fxUserOfA, want: http.StatusForbidden},
+	"/password-reset/{token}":          {public: "the token is the secret; it names no organisation's object"},
+}
+
+// fxMailOfA is an email to a user of organisation A in the outbox.
+func fxMailOfA(t *testing.T, f *accountsFixture) map[string]string {
+	f.seq++
+	id := fmt.Sprintf("test:%d", f.seq)
+	m, err := mail.Compose(id, mail.KindInvoice, f.carerA.ID, f.carerA.Email, mail.Content{ServiceName: "P", Subject: "Invoice queried", Reason: "Test."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ts.Mail.Outbox.Enqueue(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"id": id}
 }
 
 func fxOrgA(t *testing.T, f *accountsFixture) map[string]string {

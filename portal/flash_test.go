@@ -63,6 +63,19 @@ var flashTable = map[string]flashCase{
 	"setUserActive": {as: "admin@council.test", want: "account has been deactivated", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/admin/users/" + f.carerA.ID + "/deactivate", nil
 	}},
+	// email: preferences, the outbox, an admin's password reset
+	"handleEmailPrefsPost": {as: "manager@alpha.test", want: "Your email choices have been saved", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		return "/account/emails", url.Values{"invoice": {"digest"}, "query": {"email"}, "forum": {"portal"}, "statement": {"email"}}
+	}},
+	"handleFinanceMailboxPost": {as: "manager@alpha.test", want: "Payment emails will also go to accounts@alpha.test", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		return "/org/finance-mailbox", url.Values{"email": {"accounts@alpha.test"}}
+	}},
+	"handleOutboxResend": {as: "admin@council.test", want: "Email is not set up, so the message is still not sent", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		return "/admin/outbox/" + fxMailOfA(t, f)["id"] + "/resend", nil
+	}},
+	"handleAdminPasswordReset": {as: "admin@council.test", want: "A password reset link has been emailed to carer@alpha.test", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		return "/admin/users/" + f.carerA.ID + "/password-reset", nil
+	}},
 	// contracts, invoices, payment runs
 	"handleInvoiceCreate": {as: "manager@alpha.test", want: "has been submitted", file: pdfForFlash, setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		c := fxContract(t, f)
@@ -229,9 +242,10 @@ func afterTheEvent(f *accountsFixture) {
 // flashNotInTable are the handlers that set a message but are checked by
 // another test, with where.
 var flashNotInTable = map[string]string{
-	"handleReportBaseRatePost": "TestFlashOnReportActions",
-	"handleReportInterestPost": "TestFlashOnReportActions",
-	"handleReportSettingsPost": "TestFlashOnReportActions",
+	"handleReportBaseRatePost":      "TestFlashOnReportActions",
+	"handleReportRatesReviewedPost": "TestFlashOnReportActions",
+	"handleReportInterestPost":      "TestFlashOnReportActions",
+	"handleReportSettingsPost":      "TestFlashOnReportActions",
 }
 
 // TestFlashOnReportActions is the flash check for the reporting actions,
@@ -257,6 +271,7 @@ func TestFlashOnReportActions(t *testing.T) {
 		{"/staff/invoices/" + f.invoiceB2 + "/interest", url.Values{"date": {"2025-10-14"}, "amount": {"12.34"}, "reference": {"INT-1"}}, "Interest payment recorded"},
 		{"/admin/reporting-settings", url.Values{"authority_name": {"LB Example"}, "authority_address": {"Town Hall"}, "approver_name": {"Alex Director"}, "approver_job_title": {"Director of Finance"}}, "Reporting settings saved"},
 		{"/admin/reporting-settings/base-rates", url.Values{"effective": {"2025-12-18"}, "rate": {"3.75"}}, "Bank Rate change added"},
+		{"/admin/reporting-settings/rates-reviewed", url.Values{"reviewed_through": {"2025-10-15"}}, "Bank Rate table check recorded"},
 	} {
 		resp, body := b.post(c.path, c.form)
 		if resp.StatusCode != http.StatusSeeOther {

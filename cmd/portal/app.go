@@ -19,12 +19,19 @@ type app struct {
 // openApp opens the configured store and wires every service on it
 // (portalapp.Open).
 func openApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
+	mo := portalapp.MailOptions{Transport: cfg.mailTransport, BaseURL: cfg.mailBaseURL(), ServiceName: cfg.ServiceName}
+	// Unsubscribe links are signed with (a key derived from) the session key.
+	key, err := cfg.sessionKey()
+	if err != nil {
+		return nil, err
+	}
+	mo.Key = key
 	a, err := portalapp.Open(ctx, store.Options{
 		MongoURI: cfg.MongoURI,
 		Database: cfg.Database,
 		DataDir:  cfg.DataDir,
 		Logger:   log,
-	}, portalapp.Options{Logger: log})
+	}, portalapp.Options{Logger: log, Mail: mo})
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"careportal/portal/mail"
 )
 
 // composeFile is the part of docker-compose.yml the checks below read.
@@ -85,8 +87,15 @@ func TestComposeServices(t *testing.T) {
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	if !slices.Equal(names, []string{"mongodb", "portal"}) {
-		t.Fatalf("services = %v, want [mongodb portal]", names)
+	if !slices.Equal(names, []string{"mailpit", "mongodb", "portal"}) {
+		t.Fatalf("services = %v, want [mailpit mongodb portal]", names)
+	}
+	mailpit := c.Services["mailpit"]
+	if !strings.HasPrefix(mailpit.Image, "axllent/mailpit") {
+		t.Errorf("mailpit image %q, want axllent/mailpit", mailpit.Image)
+	}
+	if !slices.Contains(mailpit.Ports, "8025:8025") {
+		t.Errorf("mailpit ports %v: want its web UI on 8025:8025", mailpit.Ports)
 	}
 
 	mongo := c.Services["mongodb"]
@@ -136,6 +145,9 @@ func TestComposeServices(t *testing.T) {
 	if got := portal.DependsOn["mongodb"]["condition"]; got != "service_healthy" {
 		t.Errorf("portal depends_on mongodb condition = %q, want service_healthy", got)
 	}
+	if got := portal.DependsOn["mailpit"]["condition"]; got != "service_started" {
+		t.Errorf("portal depends_on mailpit condition = %q, want service_started", got)
+	}
 }
 
 func TestComposePortalEnvironment(t *testing.T) {
@@ -160,6 +172,15 @@ func TestComposePortalEnvironment(t *testing.T) {
 		if _, ok := env[name]; !ok {
 			t.Errorf("portal environment lacks %s", name)
 		}
+	}
+	// Email goes to Mailpit unless the operator names another server; the
+	// default must pass the portal's own check of the setting.
+	if env["PORTAL_SMTP_URL"] != "${PORTAL_SMTP_URL:-smtp://mailpit:1025?tls=none}" {
+		t.Errorf("PORTAL_SMTP_URL = %q, want ${PORTAL_SMTP_URL:-smtp://mailpit:1025?tls=none}", env["PORTAL_SMTP_URL"])
+	}
+	def := func(v string) string { _, d, _ := strings.Cut(strings.TrimSuffix(v, "}"), ":-"); return d }
+	if _, err := (mail.Settings{SMTPURL: def(env["PORTAL_SMTP_URL"]), MailFrom: def(env["PORTAL_MAIL_FROM"])}).Check(); err != nil {
+		t.Errorf("the compose email defaults do not pass the portal's check: %v", err)
 	}
 	// MongoDB mode needs a session key: compose must refuse to start without one.
 	if !regexp.MustCompile(`^\$\{PORTAL_SESSION_KEY:\?.+\}$`).MatchString(env["PORTAL_SESSION_KEY"]) {

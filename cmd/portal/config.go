@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"careportal/portal/mail"
 )
 
 // config is every setting the portal reads. Each comes from an environment
@@ -23,6 +25,15 @@ type config struct {
 	BaseURL     string
 	ServiceName string
 	SessionKey  string
+
+	// email (package portal/mail): SMTP or GOV.UK Notify, or neither
+	SMTPURL          string
+	MailFrom         string
+	NotifyAPIKey     string
+	NotifyURL        string
+	NotifyTemplateID string
+	// mailTransport is the delivery method validate chose (nil: not set up).
+	mailTransport mail.Transport
 }
 
 // setting ties one config field to its variable, flag and help text.
@@ -39,6 +50,11 @@ var settings = []setting{
 	{"PORTAL_BASE_URL", "base-url", "", "the portal's public address, e.g. https://portal.example.gov.uk", func(c *config) *string { return &c.BaseURL }},
 	{"PORTAL_SERVICE_NAME", "service-name", "Care Provider Portal", "the council's name for the service, shown in the header", func(c *config) *string { return &c.ServiceName }},
 	{"PORTAL_SESSION_KEY", "session-key", "", "secret for signing session cookies (at least 32 characters); required with MONGODB_URI", func(c *config) *string { return &c.SessionKey }},
+	{mail.EnvSMTPURL, "smtp-url", "", "SMTP server for email: smtp://user:password@host:port?tls=starttls (default), tls or none", func(c *config) *string { return &c.SMTPURL }},
+	{mail.EnvMailFrom, "mail-from", "", "the From address of email sent by SMTP; required with PORTAL_SMTP_URL", func(c *config) *string { return &c.MailFrom }},
+	{mail.EnvNotifyAPIKey, "notify-api-key", "", "GOV.UK Notify API key; sends email through Notify instead of SMTP", func(c *config) *string { return &c.NotifyAPIKey }},
+	{mail.EnvNotifyURL, "notify-url", "", "GOV.UK Notify's API address (default " + mail.DefaultNotifyURL + ")", func(c *config) *string { return &c.NotifyURL }},
+	{mail.EnvNotifyTemplateID, "notify-template-id", "", "the Notify email template with ((subject)) and ((body)); required with PORTAL_NOTIFY_API_KEY", func(c *config) *string { return &c.NotifyTemplateID }},
 }
 
 // knownEnvNames lists every environment variable the portal reads.
@@ -104,7 +120,30 @@ func (c *config) validate() error {
 	if c.SessionKey != "" && len(c.SessionKey) < 32 {
 		bad("PORTAL_SESSION_KEY", "must be at least 32 characters (try: openssl rand -hex 32)")
 	}
+	tr, err := mail.Settings{SMTPURL: c.SMTPURL, MailFrom: c.MailFrom, NotifyAPIKey: c.NotifyAPIKey,
+		NotifyURL: c.NotifyURL, NotifyTemplateID: c.NotifyTemplateID}.Check()
+	if err != nil {
+		errs = append(errs, err) // each line names its variable
+	}
+	c.mailTransport = tr
+	if tr != nil && c.BaseURL == "" {
+		bad("PORTAL_BASE_URL", "is required when email is set up, so that emails can link to the portal")
+	}
 	return errors.Join(errs...)
+}
+
+// mailBaseURL is the address emails link to: PORTAL_BASE_URL, or (with
+// email not set up, so that the outbox still shows whole messages) this
+// machine's listen address.
+func (c *config) mailBaseURL() string {
+	if c.BaseURL != "" {
+		return c.BaseURL
+	}
+	_, port, err := net.SplitHostPort(c.Addr)
+	if err != nil || port == "" {
+		port = "8080"
+	}
+	return "http://localhost:" + port
 }
 
 // secure reports whether the portal is served over https.

@@ -35,6 +35,12 @@ func TestConfigValidationNamesTheBadSetting(t *testing.T) {
 		{"empty service name", map[string]string{"PORTAL_SERVICE_NAME": "   "}, nil, "PORTAL_SERVICE_NAME"},
 		{"flag overrides a bad env", map[string]string{"PORTAL_ADDR": "nope"}, []string{"--addr", "127.0.0.1:9000"}, ""},
 		{"bad flag value", nil, []string{"--addr", "nope"}, "PORTAL_ADDR"},
+		{"bad smtp url", map[string]string{"PORTAL_SMTP_URL": "mail.example:25", "PORTAL_MAIL_FROM": "a@b.example", "PORTAL_BASE_URL": "https://x.example"}, nil, "PORTAL_SMTP_URL: must start with smtp://"},
+		{"smtp without from", map[string]string{"PORTAL_SMTP_URL": "smtp://mail.example:25", "PORTAL_BASE_URL": "https://x.example"}, nil, "PORTAL_MAIL_FROM: is required"},
+		{"smtp without base url", map[string]string{"PORTAL_SMTP_URL": "smtp://mail.example:25", "PORTAL_MAIL_FROM": "a@b.example"}, nil, "PORTAL_BASE_URL: is required when email is set up"},
+		{"smtp by flag", map[string]string{"PORTAL_BASE_URL": "https://x.example"}, []string{"--smtp-url", "smtp://mail.example:587", "--mail-from", "a@b.example"}, ""},
+		{"bad notify key", map[string]string{"PORTAL_NOTIFY_API_KEY": "nope", "PORTAL_BASE_URL": "https://x.example"}, nil, "PORTAL_NOTIFY_API_KEY: is not a Notify API key"},
+		{"notify url alone", map[string]string{"PORTAL_NOTIFY_URL": "https://notify.example"}, nil, "PORTAL_NOTIFY_URL: is set but PORTAL_NOTIFY_API_KEY is not"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -76,7 +82,8 @@ func TestEverySettingHasAnEnvAndAFlag(t *testing.T) {
 		}
 		seen[s.Env] = true
 	}
-	for _, name := range []string{"PORTAL_ADDR", "MONGODB_URI", "PORTAL_DB", "PORTAL_DATA_DIR", "PORTAL_BASE_URL", "PORTAL_SERVICE_NAME", "PORTAL_SESSION_KEY"} {
+	for _, name := range []string{"PORTAL_ADDR", "MONGODB_URI", "PORTAL_DB", "PORTAL_DATA_DIR", "PORTAL_BASE_URL", "PORTAL_SERVICE_NAME", "PORTAL_SESSION_KEY",
+		"PORTAL_SMTP_URL", "PORTAL_MAIL_FROM", "PORTAL_NOTIFY_API_KEY", "PORTAL_NOTIFY_URL", "PORTAL_NOTIFY_TEMPLATE_ID"} {
 		if !seen[name] {
 			t.Errorf("%s is not a setting", name)
 		}

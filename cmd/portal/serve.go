@@ -66,7 +66,11 @@ func runServe(ctx context.Context, e env) error {
 	if cfg.MongoURI != "" {
 		mode = "MongoDB"
 	}
-	log.Info("portal listening", "addr", ln.Addr().String(), "store", mode, "service", cfg.ServiceName)
+	email := a.Mail.Outbox.Method()
+	if email == "" {
+		email = "not set up: messages stay in the outbox (set PORTAL_SMTP_URL or PORTAL_NOTIFY_API_KEY)"
+	}
+	log.Info("portal listening", "addr", ln.Addr().String(), "store", mode, "service", cfg.ServiceName, "email", email)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 

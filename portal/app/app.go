@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"careportal/portal/assessment"
 	"careportal/portal/contacts"
 	"careportal/portal/forums"
+	"careportal/portal/mail"
 	"careportal/portal/notify"
 	"careportal/portal/queries"
 	"careportal/portal/statements"
@@ -39,6 +41,7 @@ type Services struct {
 	Statements  *statements.Service  // market position statements
 	Forums      *forums.Service      // provider forums
 	Assessment  *assessment.Service  // self-assessment; its live evidence comes from the others
+	Mail        *mail.Service        // email: outbox, delivery worker, preferences; told of invoice changes
 }
 
 // Options are the choices a caller makes about the services. The zero value
@@ -51,6 +54,9 @@ type Options struct {
 	// Hash is the password hashing cost; the zero value is
 	// auth.DefaultHashParams (tests pass auth.CheapHashParams).
 	Hash auth.HashParams
+	// Mail is how email goes out; the zero value keeps every message in
+	// the outbox ("not sent: email is not set up").
+	Mail MailOptions
 }
 
 // App is the wired portal: the store, every service and the background
@@ -58,7 +64,15 @@ type Options struct {
 type App struct {
 	Services
 	jobs      []job
+	loops     []loop
 	ownsStore bool
+}
+
+// loop is a background task that runs until its context ends (the mail
+// worker, woken as soon as a message is queued).
+type loop struct {
+	name string
+	run  func(ctx context.Context)
 }
 
 // job is a background task that runs every so often while serving.
@@ -136,6 +150,7 @@ func (a *App) wire(ctx context.Context, o Options) error {
 	w.poll("notifications read model", 30*time.Second, s.Notify.Refresh)
 	w.poll("queries read model", 30*time.Second, s.Queries.Refresh)
 	w.poll("bank holidays", 5*time.Minute, s.Workdays.Refresh)
+	a.wireMail(w, o)
 	return w.err
 }
 
@@ -184,6 +199,9 @@ func (a *App) Load(ctx context.Context) error {
 // in MongoDB mode); they run until ctx ends. A job that fails is logged
 // and runs again at its next turn.
 func (a *App) RunJobs(ctx context.Context) {
+	for _, l := range a.loops {
+		go l.run(ctx)
+	}
 	for _, j := range a.jobs {
 		go func(j job) {
 			t := time.NewTicker(j.every)
@@ -233,4 +251,11 @@ func (d orgDirectory) ActiveProviders(ctx context.Context) ([]forums.Provider, e
 		}
 	}
 	return out, nil
+}
+
+// randomKey is a signing key for this process only.
+func randomKey() []byte {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return b
 }

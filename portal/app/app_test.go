@@ -30,9 +30,17 @@ func TestNewWiresEveryService(t *testing.T) {
 			}
 		}
 		// The embedded store is single-instance: no read model polls, only
-		// the session sweep runs.
-		if len(a.jobs) != 1 || a.jobs[0].name != "accounts sweep" {
-			t.Errorf("jobs on the embedded store: %+v", a.jobs)
+		// the session sweep and the mail jobs run (the digest and the outbox
+		// purge run on every store), with the mail worker as a loop.
+		var names []string
+		for _, j := range a.jobs {
+			names = append(names, j.name)
+		}
+		if !reflect.DeepEqual(names, []string{"accounts sweep", "mail digest", "mail outbox purge"}) {
+			t.Errorf("jobs on the embedded store: %v", names)
+		}
+		if len(a.loops) != 1 || a.loops[0].name != "mail delivery" {
+			t.Errorf("loops: %+v", a.loops)
 		}
 		if err := a.Close(); err != nil {
 			t.Errorf("Close of a store New did not open: %v", err)

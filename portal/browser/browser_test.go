@@ -10,10 +10,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/mail"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +27,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"careportal/portal/mail/mailtest"
 )
 
 const (
@@ -78,7 +85,16 @@ func TestBrowser(t *testing.T) {
 	})
 	run(ctx, t, 3*time.Minute, tmp, env, bin, "demo", "--password", password)
 
-	// (e) serve on a free loopback port and wait until ready.
+	// (e) a mailbox: a real SMTP server in this process, and its messages
+	// as JSON for the node tests (MAILBOX_URL).
+	box := mailtest.Start(t, mailtest.Options{})
+	mailbox := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(readMailbox(box.Messages()))
+	}))
+	t.Cleanup(mailbox.Close)
+
+	// (f) serve on a free loopback port and wait until ready.
 	port := freePort(t)
 	baseURL := fmt.Sprintf("http://127.0.0.1:%d", port)
 	env = portalEnv(map[string]string{
@@ -86,6 +102,8 @@ func TestBrowser(t *testing.T) {
 		"PORTAL_SERVICE_NAME": serviceName,
 		"PORTAL_ADDR":         fmt.Sprintf("127.0.0.1:%d", port),
 		"PORTAL_BASE_URL":     baseURL,
+		"PORTAL_SMTP_URL":     box.URL(),
+		"PORTAL_MAIL_FROM":    "portal@kingsbridge.example",
 	})
 	serverLog := &lockedBuffer{}
 	server := exec.Command(bin, "serve")
@@ -110,25 +128,26 @@ func TestBrowser(t *testing.T) {
 	})
 	waitReady(ctx, t, baseURL+"/readyz", 60*time.Second, exited)
 
-	// (f) the node tests, output streamed into the test log.
+	// (g) the node tests, output streamed into the test log.
 	nodeCtx, nodeCancel := context.WithTimeout(ctx, 20*time.Minute)
 	defer nodeCancel()
-	// PORTAL_BROWSER_FILES=reflow,invoices runs only those tests/*.test.mjs files.
-	nodeArgs := []string{"--test", "--test-concurrency=1"}
-	if only := os.Getenv("PORTAL_BROWSER_FILES"); only != "" {
-		for _, name := range strings.Split(only, ",") {
-			nodeArgs = append(nodeArgs, filepath.Join("tests", strings.TrimSpace(name)+".test.mjs"))
+	// PORTAL_BROWSER_TEST_FILES (e.g. "mail.test.mjs forums.test.mjs")
+	// runs only those files, for working on one feature's pages.
+	args := []string{"--test", "--test-concurrency=1", "tests/"}
+	if only := strings.Fields(os.Getenv("PORTAL_BROWSER_TEST_FILES")); len(only) > 0 {
+		args = args[:2]
+		for _, f := range only {
+			args = append(args, filepath.Join("tests", filepath.Base(f)))
 		}
-	} else {
-		nodeArgs = append(nodeArgs, "tests/")
 	}
-	node := exec.CommandContext(nodeCtx, nodePath, nodeArgs...)
+	node := exec.CommandContext(nodeCtx, nodePath, args...)
 	node.Dir = browserDir
 	node.Env = append(os.Environ(),
 		"PORTAL_URL="+baseURL,
 		"PORTAL_DEMO_PASSWORD="+password,
 		"PORTAL_SERVICE_NAME="+serviceName,
 		"CHROMIUM_PATH="+chromiumPath,
+		"MAILBOX_URL="+mailbox.URL,
 	)
 	out := &lineLogger{t: t, prefix: "node: "}
 	node.Stdout = out
@@ -140,7 +159,7 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("node --test failed: %v (see the node output above)", nodeErr)
 	}
 
-	// (g) graceful shutdown: SIGTERM, exit 0 within 20 seconds.
+	// (h) graceful shutdown: SIGTERM, exit 0 within 20 seconds.
 	if err := server.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatalf("SIGTERM: %v", err)
 	}
@@ -336,4 +355,46 @@ func (l *lineLogger) Flush() {
 		}
 		l.buf = nil
 	}
+}
+
+// mailboxMessage is one email as the node tests read it.
+type mailboxMessage struct {
+	To      []string `json:"to"`
+	Subject string   `json:"subject"`
+	Text    string   `json:"text"`
+	HTML    string   `json:"html"`
+}
+
+// readMailbox decodes the received messages' headers and parts.
+func readMailbox(got []mailtest.Received) []mailboxMessage {
+	out := []mailboxMessage{}
+	for _, r := range got {
+		m := mailboxMessage{To: r.To}
+		msg, err := mail.ReadMessage(bytes.NewReader(r.Data))
+		if err != nil {
+			continue
+		}
+		dec := new(mime.WordDecoder)
+		if subj, err := dec.DecodeHeader(msg.Header.Get("Subject")); err == nil {
+			m.Subject = subj
+		}
+		_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+		if err == nil && params["boundary"] != "" {
+			mr := multipart.NewReader(msg.Body, params["boundary"])
+			for {
+				p, err := mr.NextPart()
+				if err != nil {
+					break
+				}
+				b, _ := io.ReadAll(p)
+				if strings.HasPrefix(p.Header.Get("Content-Type"), "text/html") {
+					m.HTML = string(b)
+				} else {
+					m.Text = string(b)
+				}
+			}
+		}
+		out = append(out, m)
+	}
+	return out
 }

@@ -56,6 +56,7 @@ const (
 	KindQuery     Kind = "query"     // a query was answered, resolved or moved
 	KindForum     Kind = "forum"     // forum notes, bookings, waiting-list places
 	KindGeneral   Kind = "general"
+	KindInvoice   Kind = "invoice" // an invoice was queried, approved, scheduled, paid or rejected
 )
 
 // Label is the kind's name for people.
@@ -69,6 +70,8 @@ func (k Kind) Label() string {
 		return "Query"
 	case KindForum:
 		return "Forum"
+	case KindInvoice:
+		return "Invoice"
 	}
 	return "Notice"
 }
@@ -107,11 +110,22 @@ type readDoc struct {
 	At time.Time `bson:"at,omitempty"`
 }
 
+// Listener hears of every notification once it is stored (the wiring
+// emails it to the people it concerns). It should do one cheap write, and
+// deal with its own failures: the notification is stored whatever it does.
+type Listener interface {
+	Posted(ctx context.Context, n Notification)
+}
+
+// SetListener sets the listener; call it while wiring.
+func (s *Service) SetListener(l Listener) { s.listener = l }
+
 // Service stores and lists notifications.
 type Service struct {
-	notes *mongo.Collection
-	reads *mongo.Collection
-	now   func() time.Time
+	listener Listener
+	notes    *mongo.Collection
+	reads    *mongo.Collection
+	now      func() time.Time
 
 	// The read model: every notification and read marker in memory,
 	// loaded on first use and refreshed by change mark ("at").
@@ -257,6 +271,27 @@ func (s *Service) ToOrg(ctx context.Context, orgID string, kind Kind, title, lin
 	return s.insert(ctx, Notification{ID: newID(), OrgID: orgID, Kind: kind, Title: strings.TrimSpace(title), Link: link, At: s.now().UTC()})
 }
 
+// ToOrgOnce adds a notification to one organisation's list under an id
+// the caller derives from the change it reports (e.g. "invoice:<id>:<seq>"):
+// a second call with the same id adds nothing, so a retried change or a
+// rerun of the mail fan-out posts once.
+func (s *Service) ToOrgOnce(ctx context.Context, id, orgID string, kind Kind, title, link string) error {
+	if orgID == "" {
+		return fault.InvalidField("org", "Choose an organisation")
+	}
+	if id == "" || strings.ContainsAny(id, "$") {
+		return fault.InvalidField("id", "The notification needs an id")
+	}
+	if err := check(kind, title, link); err != nil {
+		return err
+	}
+	err := s.insert(ctx, Notification{ID: "c:" + id, OrgID: orgID, Kind: kind, Title: strings.TrimSpace(title), Link: link, At: s.now().UTC()})
+	if store.IsDuplicateKey(err) {
+		return nil
+	}
+	return err
+}
+
 // ToAllProviders adds one notification to every provider organisation's
 // list, or, when serviceTypes is not empty, to those organisations that
 // provide at least one of those service types. It is one document however
@@ -280,6 +315,9 @@ func (s *Service) insert(ctx context.Context, n Notification) error {
 	}
 	s.putNotes([]Notification{n})
 	s.notesRM.Saw(n.At)
+	if s.listener != nil {
+		s.listener.Posted(ctx, n)
+	}
 	return nil
 }
 

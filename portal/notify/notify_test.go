@@ -107,6 +107,26 @@ func TestBadInputIsRejected(t *testing.T) {
 	}
 }
 
+func TestToOrgOnce(t *testing.T) {
+	s, _ := newSvc(t)
+	ctx := storetest.Context(t)
+	for range 2 {
+		if err := s.ToOrgOnce(ctx, "invoice:i1:2", "org1", KindInvoice, "Invoice INV-1 was queried", "/invoices/i1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	items, err := s.List(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "org1"})
+	if err != nil || len(items) != 1 || items[0].Title != "Invoice INV-1 was queried" || items[0].Kind.Label() != "Invoice" {
+		t.Fatalf("list %+v %v", items, err)
+	}
+	if other, _ := s.List(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "org2"}); len(other) != 0 {
+		t.Fatalf("another organisation sees it: %+v", other)
+	}
+	if err := s.ToOrgOnce(ctx, "", "org1", KindInvoice, "x", ""); err == nil {
+		t.Fatal("no id accepted")
+	}
+}
+
 // Another instance's notifications and read markers reach a loaded read
 // model on Refresh.
 func TestRefreshSeesOtherInstances(t *testing.T) {

@@ -8,6 +8,9 @@
 // data table's own labelled, keyboard-focusable scroll region, and axe (WCAG
 // A/AA and best-practice) is run at 320 px and at 1280 px.
 //
+// Run alone: PORTAL_BROWSER_TESTS=1 PORTAL_BROWSER_TEST_FILES=reflow.test.mjs go test -run TestBrowser ./portal/browser
+// (PORTAL_REFLOW_ROLES=staff,admin for some roles; PORTAL_REFLOW_MAX_PAGES=N page types per role, default 40).
+//
 // With PORTAL_SCREENSHOTS=dir set, each role's home page is saved as
 // dir/home-<role>-<width>.png at both widths (full page).
 

@@ -1,0 +1,371 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"careportal/auth"
+	"careportal/payments"
+	"careportal/portal/mail"
+	"careportal/portal/notify"
+	"careportal/portal/queries"
+)
+
+// MailOptions configure email (package portal/mail).
+type MailOptions struct {
+	// Transport is the checked delivery method (mail.Settings.Check); nil
+	// means email is not set up and messages stay in the outbox marked
+	// "not sent: email is not set up".
+	Transport mail.Transport
+	// BaseURL (PORTAL_BASE_URL) and ServiceName go into every email.
+	BaseURL     string
+	ServiceName string
+	// Key signs unsubscribe links; serve passes the session key. Empty
+	// means a random key for this process (links then stop verifying after
+	// a restart: fine for admin commands and tests).
+	Key []byte
+}
+
+// wireMail builds the mail service and connects it: the outbox's fan-out
+// finds an organisation's people in accounts and posts beside each email
+// in notifications; payments tells it of every invoice status change.
+func (a *App) wireMail(w *wiring, o Options) {
+	s := &a.Services
+	if w.err != nil {
+		return
+	}
+	key := o.Mail.Key
+	if len(key) == 0 {
+		key = randomKey()
+	}
+	name := o.Mail.ServiceName
+	if name == "" {
+		name = "Care Provider Portal"
+	}
+	m, err := mail.NewService(a.Store.DB, mail.Config{Transport: o.Mail.Transport, BaseURL: o.Mail.BaseURL, ServiceName: name, Key: key, Now: o.Now})
+	if err != nil {
+		w.err = fmt.Errorf("mail: %w", err)
+		return
+	}
+	s.Mail = ensure(w, "mail", m)
+	s.Mail.SetFanOut(mailDirectory{s.Auth}, mailBoard{s.Notify})
+	s.Payments.SetListener(invoiceTeller{mail: s.Mail, serviceName: name})
+	s.Notify.SetListener(noticeTeller{mail: s.Mail, serviceName: name, log: a.Log})
+	s.Queries.SetTeamListener(queryTeller{mail: s.Mail, serviceName: name, log: a.Log})
+
+	a.loops = append(a.loops, loop{name: "mail delivery", run: s.Mail.Worker(!a.Store.Embedded, a.Log).Run})
+	w.always("mail digest", 10*time.Minute, func(ctx context.Context) error {
+		now := time.Now()
+		if o.Now != nil {
+			now = o.Now()
+		}
+		if now.In(london).Hour() != 7 { // the daily digests go out between 07:00 and 08:00
+			return nil
+		}
+		if err := deadlineDigest(ctx, s, now, name); err != nil {
+			return err
+		}
+		_, err := s.Mail.BuildDigests(ctx, now)
+		return err
+	})
+	w.always("mail outbox purge", 24*time.Hour, func(ctx context.Context) error {
+		_, err := s.Mail.Purge(ctx, 90*24*time.Hour)
+		return err
+	})
+}
+
+var london = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}()
+
+// mailDirectory gives the fan-out an organisation's active users.
+type mailDirectory struct{ auth *auth.Service }
+
+func (d mailDirectory) OrgRecipients(ctx context.Context, orgID string) ([]mail.Recipient, error) {
+	users, err := d.auth.OrgUsers(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	var out []mail.Recipient
+	for _, u := range users {
+		if u.Active() && u.Email != "" {
+			out = append(out, mail.Recipient{UserID: u.ID, Email: u.Email})
+		}
+	}
+	return out, nil
+}
+
+// TeamRecipients lists the active council staff in a team.
+func (d mailDirectory) TeamRecipients(ctx context.Context, team string) ([]mail.Recipient, error) {
+	users, err := d.auth.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []mail.Recipient
+	for _, u := range users {
+		if u.Active() && u.Role.IsStaff() && slices.Contains(u.Teams, team) && u.Email != "" {
+			out = append(out, mail.Recipient{UserID: u.ID, Email: u.Email})
+		}
+	}
+	return out, nil
+}
+
+// ProviderOrgs lists the active provider organisations a broadcast is for
+// (service types compare case-insensitively, as notify's do).
+func (d mailDirectory) ProviderOrgs(ctx context.Context, serviceTypes []string) ([]string, error) {
+	orgs, err := d.auth.Orgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, o := range orgs {
+		if !o.Active {
+			continue
+		}
+		match := len(serviceTypes) == 0 || len(o.ServiceTypes) == 0
+		for _, t := range serviceTypes {
+			for _, ot := range o.ServiceTypes {
+				match = match || strings.EqualFold(t, ot)
+			}
+		}
+		if match {
+			out = append(out, o.ID)
+		}
+	}
+	return out, nil
+}
+
+// noticeTeller emails each in-portal notification (a query answered,
+// moved or resolved; a forum booked, a place freed, an event changed; a
+// new market position statement) to the people it concerns, by their
+// preferences: one announcement insert while the person acts. The
+// notifications the mail fan-out posts itself (ids "c:...") are not told
+// again, and general notices stay in the portal.
+type noticeTeller struct {
+	mail        *mail.Service
+	serviceName string
+	log         *slog.Logger
+}
+
+func (t noticeTeller) Posted(ctx context.Context, n notify.Notification) {
+	if strings.HasPrefix(n.ID, "c:") {
+		return
+	}
+	var kind mail.Kind
+	switch n.Kind {
+	case notify.KindQuery:
+		kind = mail.KindQuery
+	case notify.KindForum, notify.KindEvent:
+		kind = mail.KindForum
+	case notify.KindStatement:
+		kind = mail.KindStatement
+	case notify.KindInvoice:
+		kind = mail.KindInvoice
+	default:
+		return
+	}
+	a := mail.Announcement{
+		ID: "notice:" + n.ID, Kind: kind, OrgID: n.OrgID, Broadcast: n.Broadcast, ServiceTypes: n.ServiceTypes, Posted: true,
+		Subject: n.Title, Paragraphs: []string{n.Title + "."}, Path: n.Link, LinkText: "Open it in " + t.serviceName,
+		Reason: "You get this email because you are a user of a provider organisation on " + t.serviceName + ".",
+	}
+	if a.Path == "" {
+		a.Path = "/notifications"
+	}
+	if err := t.mail.Announce(ctx, a); err != nil {
+		t.log.Error("mail: recording a notification's email failed", "notification", n.ID, "err", err)
+	}
+}
+
+// queryTeller emails a council team when a query arrives in its queue.
+type queryTeller struct {
+	mail        *mail.Service
+	serviceName string
+	log         *slog.Logger
+}
+
+func (t queryTeller) QueryForTeam(ctx context.Context, q queries.Query, moved bool) {
+	subject := fmt.Sprintf("New query from %s: %s", q.OrgName, q.Subject)
+	first := fmt.Sprintf("%s raised a query for %s.", q.OrgName, auth.TeamName(q.Team))
+	if moved {
+		subject = fmt.Sprintf("Query moved to %s: %s", auth.TeamName(q.Team), q.Subject)
+		first = fmt.Sprintf("A query from %s has been moved to %s.", q.OrgName, auth.TeamName(q.Team))
+	}
+	a := mail.Announcement{
+		ID: fmt.Sprintf("query:%s:%d:team", q.ID, q.Version), Kind: mail.KindStaffQueue, Team: q.Team, Posted: true,
+		Subject: subject, Paragraphs: []string{first, "Subject: " + q.Subject},
+		Path: "/queries/" + q.ID, LinkText: "Open the query",
+		Reason: "You get this email because you are in the " + auth.TeamName(q.Team) + " team on " + t.serviceName + ".",
+	}
+	if err := t.mail.Announce(ctx, a); err != nil {
+		t.log.Error("mail: recording a query's email to its team failed", "query", q.ID, "err", err)
+	}
+}
+
+// mailBoard posts the in-portal notification beside each email.
+type mailBoard struct{ notify *notify.Service }
+
+func (b mailBoard) PostOnce(ctx context.Context, id, orgID string, kind mail.Kind, title, path string) error {
+	k := notify.KindGeneral
+	switch kind {
+	case mail.KindInvoice:
+		k = notify.KindInvoice
+	case mail.KindQuery:
+		k = notify.KindQuery
+	case mail.KindForum:
+		k = notify.KindForum
+	case mail.KindStatement:
+		k = notify.KindStatement
+	}
+	return b.notify.ToOrgOnce(ctx, id, orgID, k, title, path)
+}
+
+// invoiceTeller turns payments' status changes into announcements to the
+// provider organisation: one insert while the person acts; the worker
+// emails each user (by their preferences) and posts the notification.
+type invoiceTeller struct {
+	mail        *mail.Service
+	serviceName string
+}
+
+func (t invoiceTeller) InvoiceChanged(ctx context.Context, inv payments.Invoice, ev payments.Event) error {
+	if a, ok := invoiceAnnouncement(inv, ev, t.serviceName); ok {
+		if err := t.mail.Announce(ctx, a); err != nil {
+			return err
+		}
+	}
+	if a, ok := staffAnnouncement(inv, ev, t.serviceName); ok {
+		return t.mail.Announce(ctx, a)
+	}
+	return nil
+}
+
+// paymentsTeam is the council team that works the invoice queues.
+const paymentsTeam = "brokerage-payments"
+
+// staffAnnouncement tells the payments team when a provider answers a
+// queried invoice.
+func staffAnnouncement(inv payments.Invoice, ev payments.Event, serviceName string) (mail.Announcement, bool) {
+	if ev.From != payments.StatusQueried || ev.To != payments.StatusSubmitted || ev.By != payments.PartyProvider {
+		return mail.Announcement{}, false
+	}
+	return mail.Announcement{
+		ID: fmt.Sprintf("invoice:%s:%d:team", inv.ID, ev.Seq), Kind: mail.KindStaffQueue, Team: paymentsTeam, Posted: true,
+		Subject:    fmt.Sprintf("%s answered the query on invoice %s", inv.OrgName, inv.Number),
+		Paragraphs: []string{fmt.Sprintf("%s answered the council's query on invoice %s (%s):", inv.OrgName, inv.Number, "£"+payments.FormatPence(inv.GrossPence)), ev.Note, "The invoice is back in the New queue."},
+		Path:       "/staff/invoices/" + inv.ID, LinkText: "See invoice " + inv.Number,
+		Reason: "You get this email because you are in the Brokerage Payments team on " + serviceName + ".",
+	}, true
+}
+
+// deadlineDigest is the payments team's daily email of approved, unpaid
+// invoices whose s68 payment deadline falls in the next 5 days (one email,
+// not one per invoice; none when there are none). Its id is the London
+// date, so it goes once a day.
+func deadlineDigest(ctx context.Context, s *Services, now time.Time, serviceName string) error {
+	invs, err := s.Payments.Snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	today := now.In(london).Format("2006-01-02")
+	until := now.In(london).AddDate(0, 0, 5).Format("2006-01-02")
+	var lines []string
+	for _, inv := range invs {
+		if inv.Status.Unpaid() && inv.DueDate >= today && inv.DueDate <= until {
+			lines = append(lines, fmt.Sprintf("%s, %s, %s: due by %s", inv.Number, inv.OrgName, "£"+payments.FormatPence(inv.GrossPence), longDate(inv.DueDate)))
+		}
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	slices.Sort(lines)
+	word := "invoices reach"
+	if len(lines) == 1 {
+		word = "invoice reaches"
+	}
+	return s.Mail.Announce(ctx, mail.Announcement{
+		ID: "s68:" + today, Kind: mail.KindStaffQueue, Team: paymentsTeam, Posted: true,
+		Subject:    fmt.Sprintf("%d %s its payment deadline in the next 5 days", len(lines), word),
+		Paragraphs: append([]string{"These approved invoices must be paid by their deadline (Procurement Act 2023 s68):"}, lines...),
+		Path:       "/staff/invoices?queue=approved", LinkText: "See the approved queue",
+		Reason: "You get this daily email because you are in the Brokerage Payments team on " + serviceName + ".",
+	})
+}
+
+// invoiceAnnouncement says what the provider needs to know about one
+// step: queried (why, and what to do), approved (the due date), scheduled
+// (the expected payment date), paid (the remittance advice), rejected
+// (why). Other steps are not told.
+func invoiceAnnouncement(inv payments.Invoice, ev payments.Event, serviceName string) (mail.Announcement, bool) {
+	num := inv.Number
+	var subject string
+	var paras []string
+	switch ev.To {
+	case payments.StatusQueried:
+		subject = fmt.Sprintf("Invoice %s has been queried", num)
+		paras = []string{
+			fmt.Sprintf("The council has queried invoice %s (%s).", num, "£"+payments.FormatPence(inv.GrossPence)),
+			"What the council needs: " + ev.Note,
+			"Answer the query from the invoice's page. The council cannot pay the invoice until the query is answered.",
+		}
+	case payments.StatusApproved:
+		subject = fmt.Sprintf("Invoice %s has been approved", num)
+		paras = []string{fmt.Sprintf("The council has approved invoice %s (%s).", num, "£"+payments.FormatPence(inv.GrossPence))}
+		if inv.DueDate != "" {
+			paras = append(paras, "It is due to be paid by "+longDate(inv.DueDate)+".")
+		}
+	case payments.StatusScheduled:
+		subject = fmt.Sprintf("Invoice %s is scheduled for payment", num)
+		paras = []string{fmt.Sprintf("Invoice %s (%s) is in a payment run.", num, "£"+payments.FormatPence(inv.GrossPence))}
+		if ev.ScheduledDate != "" {
+			paras = append(paras, "The expected payment date is "+longDate(ev.ScheduledDate)+".")
+		}
+	case payments.StatusPaid:
+		subject = fmt.Sprintf("Invoice %s has been paid", num)
+		paras = []string{"Remittance advice:",
+			fmt.Sprintf("Invoice: %s", num),
+			fmt.Sprintf("Amount paid: %s", "£"+payments.FormatPence(ev.AmountPence)),
+			fmt.Sprintf("Payment date: %s", longDate(ev.PaymentDate)),
+		}
+		if ev.Reference != "" {
+			paras = append(paras, "Payment reference: "+ev.Reference)
+		}
+	case payments.StatusRejected:
+		subject = fmt.Sprintf("Invoice %s has been rejected", num)
+		paras = []string{
+			fmt.Sprintf("The council has rejected invoice %s (%s).", num, "£"+payments.FormatPence(inv.GrossPence)),
+			"Reason: " + ev.Note,
+			"If you think this is wrong, raise a query from the invoice's page.",
+		}
+	default:
+		return mail.Announcement{}, false
+	}
+	return mail.Announcement{
+		ID:         fmt.Sprintf("invoice:%s:%d", inv.ID, ev.Seq),
+		Kind:       mail.KindInvoice,
+		OrgID:      inv.OrgID,
+		Subject:    subject,
+		Paragraphs: paras,
+		Path:       "/invoices/" + inv.ID,
+		LinkText:   "See invoice " + num,
+		Reason:     fmt.Sprintf("You get this email because you are a user of %s on %s, and this is one of your organisation's invoices.", inv.OrgName, serviceName),
+		Title:      subject,
+	}, true
+}
+
+// longDate turns 2026-03-02 into 2 March 2026.
+func longDate(d string) string {
+	t, err := time.Parse("2006-01-02", d)
+	if err != nil {
+		return d
+	}
+	return t.Format("2 January 2006")
+}

@@ -1,0 +1,152 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"careportal/portal/mail/mailtest"
+	"careportal/portal/store/storetest"
+)
+
+type fakeDirectory map[string][]Recipient
+
+func (d fakeDirectory) OrgRecipients(_ context.Context, org string) ([]Recipient, error) {
+	return d[org], nil
+}
+
+func (d fakeDirectory) TeamRecipients(_ context.Context, team string) ([]Recipient, error) {
+	return d["team:"+team], nil
+}
+
+func (d fakeDirectory) ProviderOrgs(context.Context, []string) ([]string, error) {
+	var out []string
+	for o := range d {
+		if !strings.HasPrefix(o, "team:") {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+// board keeps posts by id, refusing a second post of an id as the
+// notifications service does.
+type board struct {
+	mu    sync.Mutex
+	posts map[string]string
+	fail  bool
+}
+
+func (b *board) PostOnce(_ context.Context, id, org string, _ Kind, title, _ string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.fail {
+		return errors.New("store down")
+	}
+	if b.posts == nil {
+		b.posts = map[string]string{}
+	}
+	b.posts[id] = org + ": " + title
+	return nil
+}
+
+func TestAnnounceFansOutOnceByPreference(t *testing.T) {
+	srv := mailtest.Start(t, mailtest.Options{})
+	c := newClock()
+	st := storetest.New(t)
+	ctx := storetest.Context(t)
+	s, err := NewService(st.DB, Config{Transport: smtpTransport(t, srv), BaseURL: "https://p.example", ServiceName: "P", Key: testKey, Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b := &board{fail: true}
+	s.SetFanOut(fakeDirectory{"o1": {{UserID: "u1", Email: "u1@x.example"}, {UserID: "u2", Email: "u2@x.example"}}}, b)
+	if err := s.SetFinanceMailbox(ctx, "o1", "not an address", "m"); err != ErrBadMailbox {
+		t.Fatalf("bad mailbox: %v", err)
+	}
+	if err := s.SetFinanceMailbox(ctx, "o1", "finance@x.example", "m"); err != nil {
+		t.Fatal(err)
+	}
+	if box, _ := s.FinanceMailbox(ctx, "o1"); box != "finance@x.example" {
+		t.Fatalf("mailbox %q", box)
+	}
+	if err := s.Prefs.Set(ctx, "u2", KindInvoice, ChoicePortal); err != nil {
+		t.Fatal(err)
+	}
+	a := Announcement{ID: "invoice:i1:2", Kind: KindInvoice, OrgID: "o1", Subject: "Invoice INV-1 was queried",
+		Paragraphs: []string{"Reason: hours."}, Path: "/invoices/i1", Reason: "You are a user of Org One."}
+	if err := s.Announce(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Announce(ctx, a); err != nil { // a retried change
+		t.Fatal(err)
+	}
+	// The first fan-out fails part-way; the announcement stays.
+	if n, err := s.FanOut(ctx); err == nil || n != 0 {
+		t.Fatalf("failing fan-out: %d %v", n, err)
+	}
+	b.fail = false
+	if n, err := s.FanOut(ctx); err != nil || n != 1 {
+		t.Fatalf("fan-out: %d %v", n, err)
+	}
+	if n, err := s.FanOut(ctx); err != nil || n != 0 {
+		t.Fatalf("again: %d %v", n, err)
+	}
+	if b.posts["invoice:i1:2"] != "o1: Invoice INV-1 was queried" || len(b.posts) != 1 {
+		t.Fatalf("posts %v", b.posts)
+	}
+	if _, err := s.Outbox.DeliverDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(srv.To("u1@x.example")) != 1 || len(srv.To("u2@x.example")) != 0 || len(srv.To("finance@x.example")) != 1 || len(srv.Messages()) != 2 {
+		t.Fatalf("received %d", len(srv.Messages()))
+	}
+	if _, err := s.Outbox.Get(ctx, "invoice:i1:2:u1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Outbox.Get(ctx, "invoice:i1:2:mailbox:finance@x.example"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBroadcastAnnouncementEmailsEveryProvider(t *testing.T) {
+	srv := mailtest.Start(t, mailtest.Options{})
+	st := storetest.New(t)
+	ctx := storetest.Context(t)
+	s, err := NewService(st.DB, Config{Transport: smtpTransport(t, srv), BaseURL: "https://p.example", ServiceName: "P", Key: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b := &board{}
+	s.SetFanOut(fakeDirectory{"o1": {{UserID: "u1", Email: "u1@x.example"}}, "o2": {{UserID: "u2", Email: "u2@y.example"}}}, b)
+	if err := s.Prefs.Set(ctx, "u2", KindStatement, ChoiceDigest); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Announce(ctx, Announcement{ID: "notice:n1", Kind: KindStatement, Broadcast: true, Posted: true, Subject: "A new market position statement",
+		Path: "/statements", Reason: "You are a provider."}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Announce(ctx, Announcement{ID: "bad", Kind: KindStatement, Subject: "x", Reason: "y"}); err == nil {
+		t.Fatal("an announcement for nobody was accepted")
+	}
+	if err := s.Announce(ctx, Announcement{ID: "bad2", Kind: KindStatement, OrgID: "o1", Team: "t", Subject: "x", Reason: "y"}); err == nil {
+		t.Fatal("an announcement for two audiences was accepted")
+	}
+	if n, err := s.FanOut(ctx); err != nil || n != 1 {
+		t.Fatalf("fan-out: %d %v", n, err)
+	}
+	if _, err := s.Outbox.DeliverDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(srv.To("u1@x.example")) != 1 || len(srv.To("u2@y.example")) != 0 || len(b.posts) != 0 {
+		t.Fatalf("received %d, posts %v", len(srv.Messages()), b.posts)
+	}
+}
