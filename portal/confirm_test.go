@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -70,4 +71,19 @@ func TestStaffSearchFindsProvidersByName(t *testing.T) {
 	}
 	w := f.ts.do(httptest.NewRequest(http.MethodGet, "/staff/invoices?q=oakfield", nil), f.payer)
 	htmlcheck.Parse(t, w.Body.String()).HasNot("main table")
+}
+
+// A form shown again with errors has its back link first, then the error
+// summary (GOV.UK: the summary sits below the back link).
+func TestErrorSummarySitsBelowTheBackLink(t *testing.T) {
+	f := newPaymentsFixture(t)
+	w := f.ts.do(postInvoiceForm("/queries/new", url.Values{}), f.prov1)
+	body := w.Body.String()
+	back, summary := strings.Index(body, "govuk-back-link"), strings.Index(body, "govuk-error-summary")
+	if w.Code != http.StatusUnprocessableEntity || back < 0 || summary < 0 || back > summary {
+		t.Fatalf("POST /queries/new with nothing: %d, back link at %d, error summary at %d", w.Code, back, summary)
+	}
+	if main := strings.Index(body, `id="main-content"`); back < main {
+		t.Errorf("the back link (%d) is outside main (%d)", back, main)
+	}
 }
