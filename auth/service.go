@@ -49,6 +49,10 @@ type Options struct {
 	// instance's own changes show at once). Default 10 seconds.
 	PrincipalCacheTTL time.Duration
 	Logger            *slog.Logger
+	// SessionsInMemory keeps every session in memory, written through to
+	// the store (sessions_mem.go). Only for a single-instance store (the
+	// embedded one): other instances' sign-outs would not be seen.
+	SessionsInMemory bool
 }
 
 // Service owns users, organisations, sessions, invitations, API tokens,
@@ -60,11 +64,16 @@ type Service struct {
 	dummy  string // a hash to verify against when the email is unknown
 	log    *slog.Logger
 	common map[string]struct{}
+	// commonCores are the common passwords' cores (see passwordCore).
+	commonCores map[string]struct{}
+
+	throttleLocks keyLocks
 
 	cacheTTL time.Duration
 	mu       sync.Mutex
 	people   map[string]cachedPerson // by user id
 	orgCache map[string]cachedOrg    // by org id
+	mem      *sessionMemory          // nil unless Options.SessionsInMemory
 }
 
 type cachedPerson struct {
@@ -96,10 +105,13 @@ func NewService(db *mongo.Database, o Options) *Service {
 		now:      o.Now,
 		hash:     o.Hash,
 		log:      o.Logger,
-		common:   commonPasswords(),
 		cacheTTL: o.PrincipalCacheTTL,
 		people:   map[string]cachedPerson{},
 		orgCache: map[string]cachedOrg{},
+	}
+	s.common, s.commonCores = commonPasswords()
+	if o.SessionsInMemory {
+		s.mem = &sessionMemory{}
 	}
 	s.dummy = s.hash.hash(randomHex(16))
 	return s
