@@ -257,7 +257,12 @@ func (inv *Invoice) apply(ev Event) {
 	inv.Status = ev.To
 	inv.Version = ev.Seq
 	inv.UpdatedAt = ev.At
-	switch ev.To {
+	// A part payment or credit keeps the status: it is not a new approval.
+	to := ev.To
+	if ev.IsMoney() && ev.From == ev.To {
+		to = ""
+	}
+	switch to {
 	case StatusQueried, StatusRejected:
 		inv.Reason = ev.Note
 	case StatusApproved:
