@@ -17,17 +17,20 @@ import (
 
 // Org is a provider organisation.
 type Org struct {
-	ID            string    `bson:"_id"`
-	Name          string    `bson:"name"`
-	SupplierRef   string    `bson:"supplier_ref"`   // the finance system's supplier number, unique
-	CompanyNumber string    `bson:"company_number"` // Companies House number, optional
-	AddressLine1  string    `bson:"address_line1"`
-	AddressLine2  string    `bson:"address_line2"`
-	Town          string    `bson:"town"`
-	Postcode      string    `bson:"postcode"`
-	ContactEmail  string    `bson:"contact_email"`
-	TermsDays     int       `bson:"terms_days"` // payment terms in days
-	SME           bool      `bson:"sme"`
+	ID            string `bson:"_id"`
+	Name          string `bson:"name"`
+	SupplierRef   string `bson:"supplier_ref"`   // the finance system's supplier number, unique
+	CompanyNumber string `bson:"company_number"` // Companies House number, optional
+	AddressLine1  string `bson:"address_line1"`
+	AddressLine2  string `bson:"address_line2"`
+	Town          string `bson:"town"`
+	Postcode      string `bson:"postcode"`
+	ContactEmail  string `bson:"contact_email"`
+	TermsDays     int    `bson:"terms_days"` // payment terms in days
+	SME           bool   `bson:"sme"`        // fewer than 250 staff (Transparency Code exports)
+	// SmallBusiness: fewer than 50 staff (the Fair Payment Code's small
+	// business test); separate from SME.
+	SmallBusiness bool      `bson:"small_business"`
 	VCSE          bool      `bson:"vcse"`
 	ServiceTypes  []string  `bson:"service_types"` // e.g. "Home care"
 	Active        bool      `bson:"active"`
@@ -51,6 +54,7 @@ type OrgInput struct {
 	ContactEmail  string
 	TermsDays     int
 	SME           bool
+	SmallBusiness bool
 	VCSE          bool
 	ServiceTypes  []string
 }
@@ -185,6 +189,7 @@ func (o *Org) apply(in OrgInput) {
 	o.ContactEmail = in.ContactEmail
 	o.TermsDays = in.TermsDays
 	o.SME = in.SME
+	o.SmallBusiness = in.SmallBusiness
 	o.VCSE = in.VCSE
 	o.ServiceTypes = in.ServiceTypes
 }
@@ -194,7 +199,7 @@ func (o *Org) Input() OrgInput {
 	return OrgInput{
 		Name: o.Name, SupplierRef: o.SupplierRef, CompanyNumber: o.CompanyNumber,
 		AddressLine1: o.AddressLine1, AddressLine2: o.AddressLine2, Town: o.Town, Postcode: o.Postcode,
-		ContactEmail: o.ContactEmail, TermsDays: o.TermsDays, SME: o.SME, VCSE: o.VCSE,
+		ContactEmail: o.ContactEmail, TermsDays: o.TermsDays, SME: o.SME, SmallBusiness: o.SmallBusiness, VCSE: o.VCSE,
 		ServiceTypes: o.ServiceTypes,
 	}
 }

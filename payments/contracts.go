@@ -18,7 +18,7 @@ import (
 // row: text as given. Field names (the form and the CSV columns) are:
 // reference, title, supplier_ref, service_type, department, description,
 // start_date, end_date, review_date, total_value, annual_value,
-// irrecoverable_vat, terms_days, award_route, status.
+// irrecoverable_vat, terms_days, award_route, procured_under, status.
 type ContractInput struct {
 	Reference        string `form:"reference" label:"Contract reference" validate:"required,max=40"`
 	Title            string `form:"title" label:"Title" validate:"required,max=200"`
@@ -34,12 +34,77 @@ type ContractInput struct {
 	IrrecoverableVAT string `form:"irrecoverable_vat" label:"Irrecoverable VAT"`
 	TermsDays        string `form:"terms_days" label:"Payment terms"`
 	AwardRoute       string `form:"award_route" label:"How it was awarded" validate:"max=200"`
+	ProcuredUnder    string `form:"procured_under" label:"Procured under"`
 	Status           string `form:"status" label:"Status"`
+}
+
+// ProcuredUnder is the law a contract was procured under: it decides
+// which statutory report its invoices belong to (the payments compliance
+// notice for the Procurement Act 2023, the reg 113 late payment report for
+// the Public Contracts Regulations 2015).
+type ProcuredUnder string
+
+// The two regimes.
+const (
+	ProcuredPCR2015 ProcuredUnder = "pcr2015"
+	ProcuredPA2023  ProcuredUnder = "pa2023"
+)
+
+// ProcuredUnderChoices are the regimes in form order.
+var ProcuredUnderChoices = []ProcuredUnder{ProcuredPA2023, ProcuredPCR2015}
+
+// Label names the regime for people.
+func (p ProcuredUnder) Label() string {
+	switch p {
+	case ProcuredPCR2015:
+		return "Public Contracts Regulations 2015"
+	case ProcuredPA2023:
+		return "Procurement Act 2023"
+	}
+	return string(p)
+}
+
+// ActCommenced is the day the Procurement Act 2023 came into force and the
+// Public Contracts Regulations 2015 were revoked (saved for procurements
+// begun before it).
+const ActCommenced = "2025-02-24"
+
+// ParseProcuredUnder reads a regime as written in a form or a CSV cell:
+// pcr2015 or pa2023, or their names ("PCR 2015", "Procurement Act 2023").
+func ParseProcuredUnder(v string) (ProcuredUnder, bool) {
+	k := strings.Map(func(r rune) rune {
+		if r == ' ' || r == '_' || r == '-' {
+			return -1
+		}
+		return r
+	}, strings.ToLower(strings.TrimSpace(v)))
+	switch k {
+	case "pcr2015", "pcr", "publiccontractsregulations2015":
+		return ProcuredPCR2015, true
+	case "pa2023", "pa", "procurementact2023", "act":
+		return ProcuredPA2023, true
+	}
+	return "", false
+}
+
+// ProcuredUnderOrDefault is the contract's regime: as recorded, or, for a
+// contract that does not say (every contract made before the field
+// existed), PCR 2015 when it started before 24 February 2025 and the
+// Procurement Act 2023 otherwise. A contract that started later but whose
+// procurement began before that day must be marked PCR 2015 by staff.
+func (c *Contract) ProcuredUnderOrDefault() ProcuredUnder {
+	if c.ProcuredUnder != "" {
+		return c.ProcuredUnder
+	}
+	if c.StartDate != "" && c.StartDate < ActCommenced {
+		return ProcuredPCR2015
+	}
+	return ProcuredPA2023
 }
 
 // ContractFields is the order of the fields in forms and CSV files.
 var ContractFields = []string{"reference", "title", "supplier_ref", "service_type", "department", "description",
-	"start_date", "end_date", "review_date", "total_value", "annual_value", "irrecoverable_vat", "terms_days", "award_route", "status"}
+	"start_date", "end_date", "review_date", "total_value", "annual_value", "irrecoverable_vat", "terms_days", "award_route", "procured_under", "status"}
 
 // Input returns the contract as form text, for editing.
 func (c *Contract) Input() ContractInput {
@@ -53,7 +118,8 @@ func (c *Contract) Input() ContractInput {
 		Reference: c.Reference, Title: c.Title, SupplierRef: c.SupplierRef, ServiceType: string(c.ServiceType),
 		Department: c.Department, Description: c.Description, StartDate: c.StartDate, EndDate: c.EndDate,
 		ReviewDate: c.ReviewDate, TotalValue: money(c.TotalValue), AnnualValue: FormatPence(c.AnnualValue),
-		IrrecoverableVAT: money(c.IrrecoverableVAT), AwardRoute: c.AwardRoute, Status: string(c.Status),
+		IrrecoverableVAT: money(c.IrrecoverableVAT), AwardRoute: c.AwardRoute, ProcuredUnder: string(c.ProcuredUnderOrDefault()),
+		Status: string(c.Status),
 	}
 	if c.TermsDays > 0 {
 		in.TermsDays = strconv.Itoa(c.TermsDays)
@@ -164,6 +230,13 @@ func (s *Service) buildContract(ctx context.Context, in ContractInput, orgs *org
 			add("terms_days", "Payment terms must be a whole number of days from 1 to 30, or empty to use the organisation's terms")
 		}
 		c.TermsDays = n
+	}
+	if v := strings.TrimSpace(in.ProcuredUnder); v != "" {
+		p, ok := ParseProcuredUnder(v)
+		if !ok {
+			add("procured_under", "Procured under must be pa2023 (Procurement Act 2023) or pcr2015 (Public Contracts Regulations 2015), or empty to decide by the start date")
+		}
+		c.ProcuredUnder = p
 	}
 	c.Status = ContractActive
 	if st := strings.ToLower(strings.TrimSpace(in.Status)); st != "" {

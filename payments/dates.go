@@ -94,23 +94,38 @@ func validDate(s string) bool {
 // organisation sets shorter ones: Procurement Act 2023 s68.
 const DefaultTermsDays = 30
 
-// DueDate is the last day on which paying the invoice is on time.
-//
-// Procurement Act 2023 s68 requires payment "within the period of 30 days
-// beginning with the day on which the invoice is received". A period
-// "beginning with" a day counts that day as day 1, so the 30th day, the
-// last day in time, is received + 29. Shorter contract or organisation
-// terms of T days are read the same way (received + T - 1); terms longer
-// than 30 days are capped at 30, and terms of 0 or less mean the default.
-//
-// Answering a query does not move the due date: the clock started when the
-// council first received the invoice. When the invoice gives its own,
-// later payment date (SubmitInput.DueDate), that date is the due date
-// instead, as s68 allows; an earlier one does not shorten the statutory
-// period.
+// DueDate is the last day on which paying an invoice received on
+// received is on time when the invoice gives no due date of its own: the
+// last day of the period of 30 days (or shorter terms) beginning with the
+// day of receipt. See Deadline.
 func DueDate(received string, termsDays int) string {
+	return Deadline(received, "", termsDays)
+}
+
+// Deadline is the last day on which paying the invoice is on time.
+//
+// Procurement Act 2023 s68(2) requires payment "before the end of the
+// period of 30 days beginning with the day on which the invoice is
+// received or, if later, the day on which the payment falls due in
+// accordance with the invoice". A period "beginning with" a day counts
+// that day as day 1, so the 30th day, the last day in time, is that day +
+// 29. The invoice's own later due date (fallsDue, SubmitInput.DueDate)
+// therefore starts the 30 days; it is not itself the deadline. An earlier
+// one does not shorten the period. Shorter contract or organisation terms
+// of T days are read the same way (that day + T - 1); terms longer than 30
+// days are capped at 30, and terms of 0 or less mean the default.
+//
+// The payment-performance figures use the same rule
+// (payments/metrics.Deadline) and, on top of it, restart the period when a
+// dispute (a query raised before the deadline) ends
+// (payments/metrics.Invoice.ClockOn).
+func Deadline(received, fallsDue string, termsDays int) string {
 	if termsDays <= 0 || termsDays > DefaultTermsDays {
 		termsDays = DefaultTermsDays
 	}
-	return AddDays(received, termsDays-1)
+	start := received
+	if fallsDue > start && validDate(fallsDue) {
+		start = fallsDue
+	}
+	return AddDays(start, termsDays-1)
 }

@@ -5,6 +5,27 @@ import (
 	"time"
 )
 
+func TestDeadlineWithOwnDueDate(t *testing.T) {
+	tests := []struct {
+		received, fallsDue string
+		terms              int
+		want               string
+	}{
+		{"2026-06-01", "", 30, "2026-06-30"},           // 1 June + 29
+		{"2026-06-01", "2026-06-10", 30, "2026-07-09"}, // own due date starts the 30 days: 10 June + 29
+		{"2026-06-01", "2026-07-31", 30, "2026-08-29"}, // 31 July + 29
+		{"2026-06-01", "2026-05-20", 30, "2026-06-30"}, // an earlier own date does not shorten the period
+		{"2026-06-01", "2026-06-01", 30, "2026-06-30"},
+		{"2026-06-01", "2026-06-10", 14, "2026-06-23"}, // shorter terms from the own date: 10 June + 13
+		{"2026-06-01", "not a date", 30, "2026-06-30"},
+	}
+	for _, tt := range tests {
+		if got := Deadline(tt.received, tt.fallsDue, tt.terms); got != tt.want {
+			t.Errorf("Deadline(%s, %s, %d) = %s, want %s", tt.received, tt.fallsDue, tt.terms, got, tt.want)
+		}
+	}
+}
+
 func TestDueDate(t *testing.T) {
 	tests := []struct {
 		received string

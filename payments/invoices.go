@@ -264,10 +264,7 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor *auth.Principal, in S
 	inv.TermsDays = terms
 	inv.ReceivedAt = now
 	inv.ReceivedDate = LondonDay(now)
-	inv.DueDate = DueDate(inv.ReceivedDate, terms)
-	if inv.OwnDueDate > inv.DueDate {
-		inv.DueDate = inv.OwnDueDate // s68: "or its own due date if later"
-	}
+	inv.DueDate = Deadline(inv.ReceivedDate, inv.OwnDueDate, terms) // s68(2): 30 days from receipt or, if later, the invoice's own due date
 	source := in.Source
 	if source == "" {
 		source = "portal"
@@ -454,7 +451,7 @@ const (
 	QueueQueried   Queue = "queried"   // waiting on the provider
 	QueueApproved  Queue = "approved"  // approved, awaiting a payment run
 	QueueScheduled Queue = "scheduled" // in a payment run
-	QueueOverdue   Queue = "overdue"   // approved or scheduled, past the due date, unpaid
+	QueueOverdue   Queue = "overdue"   // past the due date, unpaid, approved or not (Invoice.Overdue)
 )
 
 // Queues lists the work queues in the order pages show them.
@@ -684,15 +681,13 @@ func (s *Service) QueueCounts(ctx context.Context) (map[Queue]int, error) {
 			out[QueueNew]++
 		case StatusQueried:
 			out[QueueQueried]++
-		case StatusApproved, StatusScheduled:
-			if inv.Status == StatusApproved {
-				out[QueueApproved]++
-			} else {
-				out[QueueScheduled]++
-			}
-			if inv.DueDate < today {
-				out[QueueOverdue]++
-			}
+		case StatusApproved:
+			out[QueueApproved]++
+		case StatusScheduled:
+			out[QueueScheduled]++
+		}
+		if inv.Overdue(today) {
+			out[QueueOverdue]++
 		}
 	}
 	cached := make(map[Queue]int, len(out))

@@ -126,6 +126,7 @@ type Contract struct {
 	IrrecoverableVAT int64          `bson:"irrecoverable_vat"`
 	TermsDays        int            `bson:"terms_days"` // 0: the organisation's terms
 	AwardRoute       string         `bson:"award_route"`
+	ProcuredUnder    ProcuredUnder  `bson:"procured_under,omitempty"` // "": by start date (ProcuredUnderOrDefault)
 	Status           ContractStatus `bson:"status"`
 	Version          int            `bson:"version"`
 	CreatedAt        time.Time      `bson:"created_at"`
@@ -223,9 +224,31 @@ type Invoice struct {
 	partial bool
 }
 
-// Overdue reports whether the council owes the invoice after its due date.
+// eventDay is the London calendar day an event took effect.
+func eventDay(ev Event) string {
+	if ev.Date != "" {
+		return ev.Date
+	}
+	return LondonDay(ev.At)
+}
+
+// Overdue reports whether the council owes the invoice after its due date:
+// approved, scheduled or still waiting for approval (an unapproved invoice
+// is overdue once its deadline has passed), or queried only after the
+// deadline had passed (a late query does not stop the clock). An invoice
+// queried before its deadline is disputed, so not overdue while the query
+// lasts (payments/metrics.Invoice.ClockOn is the same rule).
 func (inv *Invoice) Overdue(today string) bool {
-	return inv.Status.Unpaid() && inv.DueDate != "" && inv.DueDate < today
+	if inv.DueDate == "" || inv.DueDate >= today {
+		return false
+	}
+	switch inv.Status {
+	case StatusSubmitted, StatusApproved, StatusScheduled:
+		return true
+	case StatusQueried:
+		return eventDay(inv.LastEvent()) > inv.DueDate
+	}
+	return false
 }
 
 // DaysOverdue is how many days past the due date an unpaid invoice is
@@ -251,6 +274,16 @@ func (inv *Invoice) LastEvent() Event {
 // apply moves the snapshot through one event. History is copied, never
 // appended in place, so earlier copies handed out stay as they were.
 func (inv *Invoice) apply(ev Event) {
+	// Disputes (the rule of payments/metrics.Invoice.ClockOn): a query
+	// raised on or before the deadline suspends s68(2); when it ends the
+	// invoice is valid and undisputed from that day and the deadline is
+	// worked out again from it. A query raised after the deadline leaves
+	// the deadline where it was.
+	if inv.Status == StatusQueried && ev.To != StatusQueried && len(inv.History) > 0 {
+		if q := inv.History[len(inv.History)-1]; q.To == StatusQueried && eventDay(q) <= inv.DueDate {
+			inv.DueDate = Deadline(eventDay(ev), inv.OwnDueDate, inv.TermsDays)
+		}
+	}
 	h := make([]Event, len(inv.History), len(inv.History)+1)
 	copy(h, inv.History)
 	inv.History = append(h, ev)

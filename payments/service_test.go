@@ -177,15 +177,27 @@ func TestSubmitInvoice(t *testing.T) {
 	if err != nil || inv2.DueDate != "2026-06-14" {
 		t.Fatalf("provider2 submit: %+v, %v", inv2, err)
 	}
-	// The invoice's own due date counts only when later than s68's.
+	// s68(2): the invoice's own due date, when later than the day of
+	// receipt (1 June), starts the 30 days; it is not itself the deadline.
+	// Due under the invoice on 31 July: deadline 31 July + 29 = 29 August.
 	own := goodInput()
 	own.InvoiceNumber, own.DueDate = "OWN-1", "2026-07-31"
-	if got, err := s.SubmitInvoice(ctx, provider1, own); err != nil || got.DueDate != "2026-07-31" {
+	if got, err := s.SubmitInvoice(ctx, provider1, own); err != nil || got.DueDate != "2026-08-29" || got.OwnDueDate != "2026-07-31" {
 		t.Fatalf("later own due date: %s, %v", got.DueDate, err)
 	}
+	// Due on 10 June, later than receipt though before 30 June: the period
+	// begins on 10 June, deadline 10 June + 29 = 9 July (the old rule kept
+	// 30 June, comparing the own date with the deadline instead of with
+	// the day of receipt).
 	own.InvoiceNumber, own.DueDate = "OWN-2", "2026-06-10"
+	if got, err := s.SubmitInvoice(ctx, provider1, own); err != nil || got.DueDate != "2026-07-09" {
+		t.Fatalf("own due date after receipt: %s, %v", got.DueDate, err)
+	}
+	// Due on 15 March, before receipt: the period begins with receipt,
+	// deadline 30 June.
+	own.InvoiceNumber, own.DueDate = "OWN-2B", "2026-03-15"
 	if got, err := s.SubmitInvoice(ctx, provider1, own); err != nil || got.DueDate != "2026-06-30" {
-		t.Fatalf("earlier own due date: %s, %v", got.DueDate, err)
+		t.Fatalf("own due date before receipt: %s, %v", got.DueDate, err)
 	}
 	own.InvoiceNumber, own.DueDate = "OWN-3", "2026-02-01"
 	if _, err := s.SubmitInvoice(ctx, provider1, own); !fault.Fields(fault.FieldsOf(err)).Has("due_date") {
@@ -440,6 +452,61 @@ func TestRepairFromEvents(t *testing.T) {
 	}
 }
 
+// The dispute rule on the payments side (the same as the metrics'): a query
+// raised before the deadline suspends it, and when the query ends the
+// deadline runs again from that day; a query raised after the deadline
+// leaves it, and the invoice stays overdue.
+func TestQueryEndRestartsDeadline(t *testing.T) {
+	s, _, clk := newTestService(t)
+	seedContracts(t, s)
+	ctx := storetest.Context(t)
+	clk.Set(time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC))
+	in := goodInput()
+	in.InvoiceNumber, in.InvoiceDate = "Q-1", "2025-12-15"
+	early, err := s.SubmitInvoice(ctx, provider1, in) // received 2 January: deadline 31 January
+	if err != nil || early.DueDate != "2026-01-31" {
+		t.Fatalf("submit: %s %v", early.DueDate, err)
+	}
+	in.InvoiceNumber = "Q-2"
+	late, err := s.SubmitInvoice(ctx, provider1, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	if early, err = s.Transition(ctx, staff, early.ID, 1, StatusQueried, "Hours missing", Details{}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(time.Date(2026, 2, 10, 10, 0, 0, 0, time.UTC))
+	// Queried on 5 January, before its deadline: disputed, not overdue on 10 February.
+	if early.Overdue("2026-02-10") {
+		t.Error("disputed invoice counted overdue")
+	}
+	// Q-2 is queried on 10 February, after its 31 January deadline: still overdue.
+	if late, err = s.Transition(ctx, staff, late.ID, 1, StatusQueried, "Late query", Details{}); err != nil {
+		t.Fatal(err)
+	}
+	if !late.Overdue("2026-02-11") || late.DueDate != "2026-01-31" {
+		t.Errorf("late query: overdue %v, due %s", late.Overdue("2026-02-11"), late.DueDate)
+	}
+	// Q-1's query is answered on 1 March: valid and undisputed from then,
+	// deadline 1 March + 29 = 30 March.
+	clk.Set(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	q, err := s.Transition(ctx, provider1, early.ID, 2, StatusSubmitted, "Corrected", Details{})
+	if err != nil || q.DueDate != "2026-03-30" || q.Overdue("2026-03-30") || !q.Overdue("2026-03-31") {
+		t.Fatalf("after the query: %s %v", q.DueDate, err)
+	}
+	// Q-2's late query ends: the deadline stays 31 January.
+	l, err := s.Transition(ctx, provider1, late.ID, 2, StatusSubmitted, "Answered", Details{})
+	if err != nil || l.DueDate != "2026-01-31" || !l.Overdue("2026-03-01") {
+		t.Fatalf("after the late query: %s %v", l.DueDate, err)
+	}
+	// A fresh service reading the stored snapshot agrees.
+	s2 := NewService(s.db, fixedOrgs, Options{Now: clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if got, err := s2.Invoice(ctx, staff, early.ID); err != nil || got.DueDate != "2026-03-30" {
+		t.Errorf("reloaded: %s %v", got.DueDate, err)
+	}
+}
+
 func TestListsAndQueues(t *testing.T) {
 	s, _, clk := newTestService(t)
 	seedContracts(t, s)
@@ -458,10 +525,16 @@ func TestListsAndQueues(t *testing.T) {
 	}
 	_, _ = s.Transition(ctx, staff, ids[0], 1, StatusApproved, "", Details{})
 	_, _ = s.Transition(ctx, staff, ids[1], 1, StatusQueried, "?", Details{})
-	clk.Set(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)) // ids[0] is now overdue
+	// 1 March: ids[0] (approved) and the three never approved (received
+	// 3-5 January, deadlines 1-3 February) are overdue; ids[1], queried on
+	// 5 January before its 31 January deadline, is disputed, so not.
+	clk.Set(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
 	counts, _ := s.QueueCounts(ctx)
-	if counts[QueueNew] != 3 || counts[QueueQueried] != 1 || counts[QueueApproved] != 1 || counts[QueueOverdue] != 1 {
+	if counts[QueueNew] != 3 || counts[QueueQueried] != 1 || counts[QueueApproved] != 1 || counts[QueueOverdue] != 4 {
 		t.Fatalf("counts = %v", counts)
+	}
+	if p, _ := s.ListInvoices(ctx, staff, InvoiceFilter{Queue: QueueOverdue}, 1, 10); p.Total != 4 {
+		t.Fatalf("overdue queue lists %d", p.Total)
 	}
 	p, _ := s.ListInvoices(ctx, staff, InvoiceFilter{Queue: QueueNew, OldestFirst: true}, 1, 2)
 	if p.Total != 3 || p.Pages != 2 || len(p.Invoices) != 2 || p.Invoices[0].ID != ids[2] {

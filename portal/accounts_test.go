@@ -424,6 +424,7 @@ func TestAdminOrgFormsKeepInputAndShowErrors(t *testing.T) {
 	}
 	form.Set("supplier_ref", "supg")
 	form.Set("sme", "yes")
+	form.Set("small_business", "yes")
 	resp, _ = admin.post("/admin/orgs/new", form)
 	if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/admin/orgs/") {
 		t.Fatalf("create: %d", resp.StatusCode)
@@ -433,6 +434,11 @@ func TestAdminOrgFormsKeepInputAndShowErrors(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("org page lacks %q", want)
 		}
+	}
+	// The small business flag (under 50 staff) is its own field, kept
+	// apart from the SME flag.
+	if !regexp.MustCompile(`Small business \(under 50 staff\)</dt><dd class="govuk-summary-list__value">Yes`).MatchString(body) {
+		t.Error("org page does not show the small business flag")
 	}
 	_, body = admin.get("/admin/audit?person=admin%40council.test")
 	if !strings.Contains(body, "org.create") || !strings.Contains(body, "login.success") {

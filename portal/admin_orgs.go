@@ -156,6 +156,7 @@ func orgInputFromForm(f url.Values) (auth.OrgInput, error) {
 		Postcode:      f.Get("postcode"),
 		ContactEmail:  f.Get("contact_email"),
 		SME:           f.Get("sme") == "yes",
+		SmallBusiness: f.Get("small_business") == "yes",
 		VCSE:          f.Get("vcse") == "yes",
 	}
 	for _, line := range strings.FieldsFunc(f.Get("service_types"), func(r rune) bool { return r == '\n' || r == ',' }) {
@@ -198,6 +199,9 @@ func orgForm(o *auth.Org) url.Values {
 	f.Set("service_types", strings.Join(o.ServiceTypes, "\n"))
 	if o.SME {
 		f.Set("sme", "yes")
+	}
+	if o.SmallBusiness {
+		f.Set("small_business", "yes")
 	}
 	if o.VCSE {
 		f.Set("vcse", "yes")

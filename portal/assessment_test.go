@@ -105,7 +105,7 @@ func TestAssessmentQuestionShowsPaymentEvidence(t *testing.T) {
 	body := w.Body.String()
 	for _, want := range []string{
 		"Does your commissioning process support good competition",
-		"Invoices paid within 30 days", "88%", "250 invoices paid in the 12 months",
+		"Payments made within days 1 to 30 of receipt", "88%", "250 invoices paid in the 12 months",
 		"Adopt the suggested score of 50", // 88% -> ">= 80 : 50"
 		"Not available yet",               // the other payment indicators are not wired here
 		"15 – Poor",                       // the 2022 score carried over

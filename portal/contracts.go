@@ -51,11 +51,12 @@ func (s *Server) handleStaffContracts(w http.ResponseWriter, r *http.Request) er
 
 type contractFormPage struct {
 	basePage
-	Contract       *payments.Contract
-	Action         string
-	OrgOptions     []option
-	ServiceOptions []option
-	StatusOptions  []option
+	Contract        *payments.Contract
+	Action          string
+	OrgOptions      []option
+	ServiceOptions  []option
+	StatusOptions   []option
+	ProcuredOptions []option
 }
 
 func (s *Server) contractFormPage(r *http.Request, title string, c *payments.Contract) (*contractFormPage, error) {
@@ -78,6 +79,9 @@ func (s *Server) contractFormPage(r *http.Request, title string, c *payments.Con
 	for _, st := range payments.ContractStatuses {
 		page.StatusOptions = append(page.StatusOptions, option{Value: string(st), Label: st.Label()})
 	}
+	for _, pu := range payments.ProcuredUnderChoices {
+		page.ProcuredOptions = append(page.ProcuredOptions, option{Value: string(pu), Label: pu.Label()})
+	}
 	return page, nil
 }
 
@@ -87,6 +91,7 @@ func contractInput(f url.Values) payments.ContractInput {
 		Department: f.Get("department"), Description: f.Get("description"), StartDate: f.Get("start_date"), EndDate: f.Get("end_date"),
 		ReviewDate: f.Get("review_date"), TotalValue: f.Get("total_value"), AnnualValue: f.Get("annual_value"),
 		IrrecoverableVAT: f.Get("irrecoverable_vat"), TermsDays: f.Get("terms_days"), AwardRoute: f.Get("award_route"), Status: f.Get("status"),
+		ProcuredUnder: f.Get("procured_under"),
 	}
 }
 
@@ -96,7 +101,7 @@ func contractForm(c *payments.Contract) url.Values {
 	for k, val := range map[string]string{"reference": in.Reference, "title": in.Title, "supplier_ref": in.SupplierRef, "service_type": in.ServiceType,
 		"department": in.Department, "description": in.Description, "start_date": in.StartDate, "end_date": in.EndDate, "review_date": in.ReviewDate,
 		"total_value": in.TotalValue, "annual_value": in.AnnualValue, "irrecoverable_vat": in.IrrecoverableVAT, "terms_days": in.TermsDays,
-		"award_route": in.AwardRoute, "status": in.Status} {
+		"award_route": in.AwardRoute, "procured_under": in.ProcuredUnder, "status": in.Status} {
 		v.Set(k, val)
 	}
 	v.Set("version", strconv.Itoa(c.Version))

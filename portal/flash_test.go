@@ -242,9 +242,10 @@ func afterTheEvent(f *accountsFixture) {
 // flashNotInTable are the handlers that set a message but are checked by
 // another test, with where.
 var flashNotInTable = map[string]string{
-	"handleReportBaseRatePost": "TestFlashOnReportActions",
-	"handleReportInterestPost": "TestFlashOnReportActions",
-	"handleReportSettingsPost": "TestFlashOnReportActions",
+	"handleReportBaseRatePost":      "TestFlashOnReportActions",
+	"handleReportRatesReviewedPost": "TestFlashOnReportActions",
+	"handleReportInterestPost":      "TestFlashOnReportActions",
+	"handleReportSettingsPost":      "TestFlashOnReportActions",
 }
 
 // TestFlashOnReportActions is the flash check for the reporting actions,
@@ -270,6 +271,7 @@ func TestFlashOnReportActions(t *testing.T) {
 		{"/staff/invoices/" + f.invoiceB2 + "/interest", url.Values{"date": {"2025-10-14"}, "amount": {"12.34"}, "reference": {"INT-1"}}, "Interest payment recorded"},
 		{"/admin/reporting-settings", url.Values{"authority_name": {"LB Example"}, "authority_address": {"Town Hall"}, "approver_name": {"Alex Director"}, "approver_job_title": {"Director of Finance"}}, "Reporting settings saved"},
 		{"/admin/reporting-settings/base-rates", url.Values{"effective": {"2025-12-18"}, "rate": {"3.75"}}, "Bank Rate change added"},
+		{"/admin/reporting-settings/rates-reviewed", url.Values{"reviewed_through": {"2025-10-15"}}, "Bank Rate table check recorded"},
 	} {
 		resp, body := b.post(c.path, c.form)
 		if resp.StatusCode != http.StatusSeeOther {

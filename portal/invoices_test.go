@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -292,15 +293,20 @@ func TestContractPagesOverHTTP(t *testing.T) {
 		t.Fatalf("bad contract: %d", w.Code)
 	}
 	form.Set("terms_days", "20")
+	form.Set("procured_under", "nonsense")
+	if w := ts.do(postInvoiceForm("/staff/contracts/new", form), f.payer); w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `id="procured_under-error"`) {
+		t.Fatalf("bad procured_under: %d", w.Code)
+	}
+	form.Set("procured_under", "pcr2015") // started after 24 February 2025, but procured under the 2015 Regulations
 	if w := ts.do(postInvoiceForm("/staff/contracts/new", form), f.payer); w.Code != http.StatusSeeOther {
 		t.Fatalf("create: %d %s", w.Code, w.Body.String())
 	}
 	c, err := ts.Payments.ContractByRef(storetest.Context(t), f.payer, "DAY-9")
-	if err != nil || c.TermsDays != 20 || c.AnnualValue != 1200000 {
+	if err != nil || c.TermsDays != 20 || c.AnnualValue != 1200000 || c.ProcuredUnder != payments.ProcuredPCR2015 {
 		t.Fatalf("created = %+v, %v", c, err)
 	}
 	w = ts.do(httptest.NewRequest(http.MethodGet, "/staff/contracts/"+c.ID+"/edit", nil), f.payer)
-	if w.Code != 200 || !pageHas(t, w.Body.String(), `value="12000.00"`) {
+	if w.Code != 200 || !pageHas(t, w.Body.String(), `value="12000.00"`) || !regexp.MustCompile(`name="procured_under" type="radio" value="pcr2015"[^>]*checked`).MatchString(w.Body.String()) {
 		t.Fatalf("edit form: %d", w.Code)
 	}
 	form.Set("version", "1")

@@ -63,14 +63,16 @@ func TestPerformanceFiguresAgreeEverywhere(t *testing.T) {
 	checks := []struct{ key, csv, page string }{
 		{"invoices_paid", fmt.Sprint(int(num("invoices_paid"))), fmt.Sprintf("Payments made %d", int(num("invoices_paid")))},
 		{"mean_days_to_pay", pct("mean_days_to_pay"), "Mean days to pay " + pct("mean_days_to_pay")},
-		{"paid_within_30_days_pct", pct("paid_within_30_days_pct"), "Paid within 30 days (days 1 to 30) " + pct("paid_within_30_days_pct") + "%"},
+		{"paid_within_30_days_pct", pct("paid_within_30_days_pct"), "Paid within days 1 to 30 of receipt (reg 38 band; not the same as on time) " + pct("paid_within_30_days_pct") + "%"},
+		{"paid_by_s68_deadline_pct", pct("paid_by_s68_deadline_pct"), "the invoice's own due date) " + pct("paid_by_s68_deadline_pct") + "%"},
 		{"paid_31_to_60_days_pct", pct("paid_31_to_60_days_pct"), "Paid on days 31 to 60 " + pct("paid_31_to_60_days_pct") + "%"},
 		{"paid_61_days_or_more_pct", pct("paid_61_days_or_more_pct"), "Paid on day 61 or later " + pct("paid_61_days_or_more_pct") + "%"},
 		{"payable_not_paid_pct", pct("payable_not_paid_pct"), "were not paid within it " + pct("payable_not_paid_pct") + "%"},
 		{"reg113_paid_within_30_days_pct", pct("reg113_paid_within_30_days_pct"), "(reg 113) " + pct("reg113_paid_within_30_days_pct") + "%"},
-		{"interest_accrued_pence", fmt.Sprint(int64(num("interest_accrued_pence"))), "interest accrued, with fixed sums " + pounds("interest_accrued_pence")},
+		{"interest_accrued_pence", fmt.Sprint(int64(num("interest_accrued_pence"))), "Late payment interest accrued " + pounds("interest_accrued_pence")},
+		{"fixed_sums_pence", fmt.Sprint(int64(num("fixed_sums_pence"))), "Fixed sums for late payment " + pounds("fixed_sums_pence")},
 		{"interest_paid_pence", fmt.Sprint(int64(num("interest_paid_pence"))), "Late payment interest paid " + pounds("interest_paid_pence")},
-		{"overdue_pence", fmt.Sprint(int64(num("overdue_pence"))), fmt.Sprintf("Overdue approved invoices %d, %s", int(num("overdue_invoices")), pounds("overdue_pence"))},
+		{"overdue_pence", fmt.Sprint(int64(num("overdue_pence"))), fmt.Sprintf("Overdue invoices, approved or not %d, %s", int(num("overdue_invoices")), pounds("overdue_pence"))},
 		{"fair_payment_code_band", js["fair_payment_code_band"].(string), "Fair Payment Code band " + js["fair_payment_code_band"].(string)},
 	}
 	for _, c := range checks {
@@ -98,7 +100,7 @@ func TestPerformanceFiguresAgreeEverywhere(t *testing.T) {
 		t.Fatalf("provider API: %d %v", w.Code, err)
 	}
 	for _, k := range []string{"invoices_paid", "mean_days_to_pay", "paid_within_30_days_pct", "paid_31_to_60_days_pct",
-		"paid_61_days_or_more_pct", "payable_not_paid_pct", "interest_accrued_pence", "interest_paid_pence", "fair_payment_code_band"} {
+		"paid_61_days_or_more_pct", "payable_not_paid_pct", "interest_accrued_pence", "fixed_sums_pence", "interest_paid_pence", "fair_payment_code_band"} {
 		if fmt.Sprint(api[k]) != fmt.Sprint(own[k]) {
 			t.Errorf("provider %s: API %v, export %v", k, api[k], own[k])
 		}

@@ -22,6 +22,7 @@ type figuresView struct {
 	Pct1to30         string
 	Pct31to60        string
 	Pct61Plus        string
+	PctByDeadline    string
 	BecamePayable    int
 	PayableNotPaid   int
 	PctPayableNotPd  string
@@ -40,6 +41,7 @@ type figuresView struct {
 	Ageing           []metrics.AgeBucket
 	AgeingTotalCount int
 	AgeingTotalPence int64
+	Disputed         metrics.AgeBucket
 	AsOf             string
 }
 
@@ -61,8 +63,9 @@ func viewOf(r *metrics.Report) figuresView {
 	v := figuresView{
 		Payments: r.Payments, PaidPence: r.PaidPence, MeanDays: dash(r.MeanDaysToPay().OneDP()),
 		Pct1to30: pct(r.PctPaid1to30().Percent()), Pct31to60: pct(r.PctPaid31to60().Percent()), Pct61Plus: pct(r.PctPaid61OrMore().Percent()),
+		PctByDeadline: pct(r.PctPaidOnTime().Percent()), Disputed: r.Disputed,
 		BecamePayable: r.BecamePayable, PayableNotPaid: r.PayableNotPaid, PctPayableNotPd: pct(r.PctPayableNotPaid().Percent()),
-		Settled: r.InvoicesSettled, Reg113Within30: pct(r.PctSettledWithin30().Percent()),
+		Settled: r.InvoicesSettled, Reg113Within30: pct(r.PctReg113Within30().Percent()),
 		InterestAccrued: r.InterestAccrued, FixedSums: r.FixedSums, InterestLiab: r.InterestLiability(), InterestPaid: r.InterestPaid,
 		OverdueCount: r.OverdueCount(), OverduePence: r.OverduePence(),
 		QueriedInvoices: r.QueriedInvoices, QueryEpisodes: r.QueryEpisodes, QueriedMeanDays: dash(r.QueriedMeanDays().OneDP()),
@@ -130,7 +133,12 @@ func scopeFor(p *auth.Principal, q url.Values) metrics.Scope {
 	if p.Role == auth.RoleProvider {
 		return metrics.Scope{OrgID: p.OrgID}
 	}
-	return metrics.Scope{OrgID: q.Get("org"), ContractRef: q.Get("contract"), ServiceType: q.Get("service")}
+	sc := metrics.Scope{OrgID: q.Get("org"), ContractRef: q.Get("contract"), ServiceType: q.Get("service")}
+	switch metrics.Regime(q.Get("regime")) {
+	case metrics.RegimePA2023, metrics.RegimePCR2015:
+		sc.Regime = metrics.Regime(q.Get("regime"))
+	}
+	return sc
 }
 
 // scopeLabel names the scope for headings and exports.
@@ -148,8 +156,14 @@ func scopeLabel(sc metrics.Scope, orgName string) string {
 	if sc.ServiceType != "" {
 		parts = append(parts, payments.ServiceType(sc.ServiceType).Label())
 	}
-	if len(parts) == 0 {
-		return "Whole council"
+	switch sc.Regime {
+	case metrics.RegimePA2023:
+		parts = append(parts, "contracts under the Procurement Act 2023")
+	case metrics.RegimePCR2015:
+		parts = append(parts, "contracts under the Public Contracts Regulations 2015")
+	}
+	if len(parts) == 0 || sc.OrgID == "" && sc.ContractRef == "" && sc.ServiceType == "" {
+		parts = append([]string{"Whole council"}, parts...)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -174,3 +188,14 @@ func londonDate(d metrics.Date) string {
 }
 
 func monthLabel(d metrics.Date) string { return d.Time().Format("January 2006") }
+
+// rateWarningText words the Bank Rate table's warning (the domain's
+// metrics.RateWarning) for staff pages; "" when there is none.
+func rateWarningText(w metrics.RateWarning, warn bool) string {
+	if !warn {
+		return ""
+	}
+	return "The Bank Rate table may be out of date. Interest that starts to run from " + londonDate(w.HalfYearStart) +
+		" uses Bank Rate on " + londonDate(w.ReferenceDate) + ", but the table is only known to be right up to " +
+		londonDate(w.CheckedThrough) + ". Add any change of Bank Rate, or record that the table has been checked, in reporting settings."
+}

@@ -33,6 +33,7 @@ type performancePage struct {
 	ServiceOptions   []option
 	Notes            []string
 	Query            string // the range and scope as a query string, for export links
+	RateWarning      string // staff only: the Bank Rate table may be out of date
 }
 
 // handleReportPerformance is the payment-performance dashboard. Staff and
@@ -90,6 +91,13 @@ func (s *Server) handleReportPerformance(w http.ResponseWriter, r *http.Request)
 		}
 	}
 	page.Query = v.Encode()
+	if !page.IsProvider {
+		w, warn, err := s.Performance.RateWarning(r.Context())
+		if err != nil {
+			return err
+		}
+		page.RateWarning = rateWarningText(w, warn)
+	}
 	s.performanceCharts(page, d)
 	return s.render(w, r, "report_performance", page)
 }
@@ -108,7 +116,7 @@ func (s *Server) performanceCharts(page *performancePage, d *performance.Dashboa
 	}
 	span := page.FromText + " to " + page.ToText
 	c30 := chart.Line{ID: "trend-within-30", Title: "Payments made within 30 days, by month",
-		Desc: "Percentage of payments made within 30 days of receiving the invoice, each month from " + span + ", for " + page.ScopeLabel + ". The dashed line is the 95% Fair Payment Code Gold level. The same numbers are in the table below the chart.",
+		Desc: "Percentage of payments made within days 1 to 30 of receiving the invoice (the reg 38 band, counting day 1 as the day after receipt; not the same as paid by the s68 deadline), each month from " + span + ", for " + page.ScopeLabel + ". The dashed line is the 95% Fair Payment Code Gold level. The same numbers are in the table below the chart.",
 		Unit: "%", Max: 100, Target: 95, HasTarget: true, TargetLabel: "95% (Gold)", Points: p30}
 	page.Trend30 = c30.SVG()
 	page.Trend30Table = c30.Table("Payments made within 30 days, by month", "Month", "Paid within 30 days")
@@ -125,8 +133,8 @@ func (s *Server) performanceCharts(page *performancePage, d *performance.Dashboa
 		}
 		ages = append(ages, chart.Point{Label: shortAge[i], Value: float64(b.Pence) / 100, Text: format.Pence(b.Pence), Class: cls})
 	}
-	ca := chart.Bar{ID: "ageing", Title: "Approved unpaid invoices by days overdue",
-		Desc:   "Unpaid value of approved invoices on " + londonDate(d.Report.AsOf) + ", by days past the due date, for " + page.ScopeLabel + ". The same numbers, with counts, are in the ageing table.",
+	ca := chart.Bar{ID: "ageing", Title: "Unpaid invoices by days overdue",
+		Desc:   "Unpaid value of invoices, approved or not, on " + londonDate(d.Report.AsOf) + ", by days past the payment deadline, for " + page.ScopeLabel + ". Invoices under dispute are not aged. The same numbers, with counts, are in the ageing table.",
 		Prefix: "£", Points: ages}
 	page.AgeingChart = ca.SVG()
 }

@@ -37,7 +37,7 @@ func newPerfServer(t *testing.T) *perfFixture {
 	now := func() time.Time { return perfNow }
 	ts := newTestServerWith(t, Config{Now: now}, app.Options{Now: now})
 	pay := ts.Payments
-	sun, err := ts.Auth.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{SupplierRef: "SUP1001", Name: "Sunrise Home Care Ltd", TermsDays: 30, SME: true})
+	sun, err := ts.Auth.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{SupplierRef: "SUP1001", Name: "Sunrise Home Care Ltd", TermsDays: 30, SME: true, SmallBusiness: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,9 @@ func newPerfServer(t *testing.T) *perfFixture {
 	staffActor := &auth.Principal{Role: auth.RoleBrokerage, Name: "Test"}
 	if _, _, _, err := pay.UpsertContracts(ctx, staffActor, []payments.ContractInput{
 		{Reference: "HC-001", Title: "=Home care north", SupplierRef: "SUP1001", ServiceType: "home-care", StartDate: "2025-04-01", EndDate: "2028-03-31", AnnualValue: "250,000"},
-		{Reference: "RES-001", Title: "Residential beds", SupplierRef: "SUP1002", ServiceType: "residential", StartDate: "2025-01-01", EndDate: "2027-12-31", AnnualValue: "40,000"},
+		// Started before 24 February 2025 but procured under the Act, so its
+		// invoices are in the payments compliance notice.
+		{Reference: "RES-001", Title: "Residential beds", SupplierRef: "SUP1002", ServiceType: "residential", StartDate: "2025-01-01", EndDate: "2027-12-31", AnnualValue: "40,000", ProcuredUnder: "pa2023"},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -140,6 +142,21 @@ func TestPerformanceReportsAndExports(t *testing.T) {
 	if w := f.get(t, "/reports/payments-compliance?end=2025-09-29", f.comm); w.Code != http.StatusUnprocessableEntity {
 		t.Errorf("bad period end: %d", w.Code)
 	}
+	// Without the authority's details and the approving officer the notice
+	// is not exported (blanks would be published): the message says what
+	// to fill in, and the page says so too.
+	for _, path := range []string{"/reports/payments-compliance.json?end=2025-09-30", "/reports/payments-compliance.csv?end=2025-09-30"} {
+		w := f.get(t, path, f.comm)
+		if w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), "the authority&#39;s name, the authority&#39;s address, the approving officer&#39;s name and the approving officer&#39;s job title") {
+			t.Errorf("%s without settings: %d %s", path, w.Code, w.Body.String())
+		}
+	}
+	if w := f.get(t, "/reports/payments-compliance?end=2025-09-30", f.comm); !strings.Contains(w.Body.String(), `id="notice-missing"`) || strings.Contains(w.Body.String(), "payments-compliance.csv") {
+		t.Errorf("notice page without settings: %s", w.Body.String())
+	}
+	if w := f.post(t, "/admin/reporting-settings", url.Values{"authority_name": {"LB Example"}, "authority_address": {"Town Hall"}, "approver_name": {"Alex Director"}, "approver_job_title": {"Director of Finance"}}, f.admin); w.Code != http.StatusSeeOther {
+		t.Fatalf("saving settings: %d", w.Code)
+	}
 	w := f.get(t, "/reports/payments-compliance.json?end=2025-09-30", f.comm)
 	var notice map[string]any
 	if err := json.Unmarshal(w.Body.Bytes(), &notice); err != nil || notice["average_days_to_pay"] != 33.3 || notice["reporting_period_first_day"] != "2025-04-01" {
@@ -225,6 +242,23 @@ func TestInterestPageAndSettings(t *testing.T) {
 	w = f.get(t, "/admin/reporting-settings", f.admin)
 	if !strings.Contains(w.Body.String(), "Added by an administrator") || !strings.Contains(w.Body.String(), "3.75%") {
 		t.Error("added rate not listed")
+	}
+	// The table shows the day it is known to be right up to (the shipped
+	// review, 19 March 2026); on 15 October 2025 the half-year's reference
+	// date (30 June 2025) is covered, so no warning.
+	if b := w.Body.String(); !strings.Contains(b, "The table is known to be right up to 19 March 2026") || strings.Contains(b, `id="rate-warning"`) {
+		t.Errorf("rate table status: %s", b)
+	}
+	// Recording a check: a future day is refused by the field; today is kept.
+	w = f.post(t, "/admin/reporting-settings/rates-reviewed", url.Values{"reviewed_through": {"2025-10-16"}}, f.admin)
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Date checked up to must be today or in the past") {
+		t.Errorf("future review: %d", w.Code)
+	}
+	if w = f.post(t, "/admin/reporting-settings/rates-reviewed", url.Values{"reviewed_through": {"15/10/2025"}}, f.admin); w.Code != http.StatusSeeOther {
+		t.Errorf("review: %d %s", w.Code, w.Body.String())
+	}
+	if w = f.get(t, "/admin/reporting-settings", f.admin); !strings.Contains(w.Body.String(), "(last checked by Ada Admin)") {
+		t.Error("review not shown")
 	}
 	w = f.get(t, "/reports/payments-compliance?end=2025-09-30", f.comm)
 	if !strings.Contains(w.Body.String(), "I, Alex Director, Director of Finance") {

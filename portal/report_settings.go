@@ -20,6 +20,11 @@ type reportingSettingsPage struct {
 	// RateErrors are the add-a-rate form's problems (the two forms share
 	// the page; each keeps its own).
 	RateForm bool
+	// RateWarning words the domain's warning that the table may be out of
+	// date; CheckedThrough is the day it is known to be right up to.
+	RateWarning    string
+	CheckedThrough string
+	ReviewedBy     string
 }
 
 // handleReportSettings shows the reporting settings and the Bank Rate table.
@@ -40,7 +45,13 @@ func (s *Server) renderReportSettings(w http.ResponseWriter, r *http.Request, fo
 	if err != nil {
 		return err
 	}
-	page := &reportingSettingsPage{basePage: s.page(r, "Reporting settings"), Settings: set, RateForm: rateForm}
+	page := &reportingSettingsPage{basePage: s.page(r, "Reporting settings"), Settings: set, RateForm: rateForm,
+		CheckedThrough: rates.CheckedThrough().String(), ReviewedBy: set.RatesReviewedBy}
+	rw, warn, err := s.Performance.RateWarning(r.Context())
+	if err != nil {
+		return err
+	}
+	page.RateWarning = rateWarningText(rw, warn)
 	ch := rates.Changes()
 	for i := len(ch) - 1; i >= 0; i-- {
 		page.Rates = append(page.Rates, rateRow{Effective: ch[i].Effective.String(), Rate: metrics.FormatBP(ch[i].BasisPoints), Added: added[ch[i].Effective]})
@@ -54,6 +65,7 @@ func (s *Server) renderReportSettings(w http.ResponseWriter, r *http.Request, fo
 	page.Form.Set("department", set.Department)
 	page.Form.Set("approver_name", set.ApproverName)
 	page.Form.Set("approver_job_title", set.ApproverJobTitle)
+	page.Form.Set("reviewed_through", metrics.DateOf(s.cfg.Now()).String())
 	status := http.StatusOK
 	if formErr != nil {
 		for k, v := range r.PostForm {
@@ -103,5 +115,21 @@ func (s *Server) handleReportBaseRatePost(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	s.setFlash(w, r, "Bank Rate change added")
+	return redirect(w, r, "/admin/reporting-settings")
+}
+
+// handleReportRatesReviewedPost records that an administrator checked the
+// Bank Rate table against the Bank of England's decisions up to a day.
+func (s *Server) handleReportRatesReviewedPost(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	if _, err := s.Performance.ReviewRates(r.Context(), principal(r), r.PostForm.Get("reviewed_through")); err != nil {
+		if reportInvalid(err) {
+			return s.renderReportSettings(w, r, err, true)
+		}
+		return err
+	}
+	s.setFlash(w, r, "Bank Rate table check recorded")
 	return redirect(w, r, "/admin/reporting-settings")
 }

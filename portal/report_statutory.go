@@ -64,6 +64,7 @@ type noticePage struct {
 	ToText   string
 	End      string
 	Settings performance.Settings
+	Missing  []string // the settings to fill in before the notice can be exported
 	Notes    []string
 }
 
@@ -92,7 +93,7 @@ func (s *Server) handleReportNotice(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	rep, err := s.Performance.Report(r.Context(), from, to, metrics.Scope{})
+	rep, err := s.Performance.Report(r.Context(), from, to, performance.NoticeScope)
 	if err != nil {
 		return err
 	}
@@ -101,6 +102,12 @@ func (s *Server) handleReportNotice(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	format := mux.Vars(r)["format"]
+	switch format {
+	case "csv", "json":
+		if err := set.NoticeReady(); err != nil {
+			return err
+		}
+	}
 	switch format {
 	case "csv":
 		var buf bytes.Buffer
@@ -111,11 +118,15 @@ func (s *Server) handleReportNotice(w http.ResponseWriter, r *http.Request) erro
 		_, _ = w.Write(buf.Bytes())
 		return nil
 	case "json":
+		n, err := performance.NoticeExport(rep, set)
+		if err != nil {
+			return err
+		}
 		attachment(w, "application/json", "payments-compliance-notice-"+to.String()+".json")
-		return writeJSON(w, r, http.StatusOK, performance.NoticeOf(rep, set))
+		return writeJSON(w, r, http.StatusOK, n)
 	}
 	page := &noticePage{basePage: s.page(r, "Payments compliance notice"), Notice: performance.NoticeOf(rep, set), Fig: viewOf(rep),
-		FromText: londonDate(from), ToText: londonDate(to), End: to.String(), Settings: set, Notes: rep.Notes}
+		FromText: londonDate(from), ToText: londonDate(to), End: to.String(), Settings: set, Missing: set.Missing(), Notes: rep.Notes}
 	return s.render(w, r, "report_notice", page)
 }
 
@@ -142,13 +153,13 @@ func (s *Server) handleReportReg113(w http.ResponseWriter, r *http.Request) erro
 		year = y
 	}
 	from, to := performance.FinancialYear(year)
-	rep, err := s.Performance.Report(r.Context(), from, to, metrics.Scope{})
+	rep, err := s.Performance.Report(r.Context(), from, to, performance.Reg113Scope)
 	if err != nil {
 		return err
 	}
 	page := &reg113Page{basePage: s.page(r, "Late payment report, April "+strconv.Itoa(year)+" to March "+strconv.Itoa(year+1)),
 		Year: year, FromText: londonDate(from), ToText: londonDate(to), Fig: viewOf(rep), Notes: rep.Notes,
-		Query: "from=" + from.String() + "&to=" + to.String()}
+		Query: "from=" + from.String() + "&to=" + to.String() + "&regime=" + string(metrics.RegimePCR2015)}
 	return s.render(w, r, "report_reg113", page)
 }
 

@@ -150,6 +150,7 @@ func (s *Server) routesReports(r *mux.Router) {
 	r.Handle("/admin/reporting-settings", s.handle(s.allowed(auth.ActionReportingSettings, s.handleReportSettings))).Methods(http.MethodGet)
 	r.Handle("/admin/reporting-settings", s.handle(s.allowed(auth.ActionReportingSettings, s.handleReportSettingsPost))).Methods(http.MethodPost)
 	r.Handle("/admin/reporting-settings/base-rates", s.handle(s.allowed(auth.ActionReportingSettings, s.handleReportBaseRatePost))).Methods(http.MethodPost)
+	r.Handle("/admin/reporting-settings/rates-reviewed", s.handle(s.allowed(auth.ActionReportingSettings, s.handleReportRatesReviewedPost))).Methods(http.MethodPost)
 	r.Handle("/api/v1/reports/payment-performance", s.handle(s.allowed(auth.ActionViewPerformance, s.handleAPIPaymentPerformance))).Methods(http.MethodGet)
 }
 

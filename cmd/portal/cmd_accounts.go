@@ -23,7 +23,8 @@ func orgsCreate() adminVerb {
 			fs.IntVar(&in.TermsDays, "terms-days", auth.DefaultTermsDays, "payment terms in days (1 to 30)")
 			fs.StringVar(&in.ContactEmail, "email", "", "main contact email address")
 			fs.StringVar(&in.CompanyNumber, "company-number", "", "Companies House number")
-			fs.BoolVar(&in.SME, "sme", false, "the organisation is a small or medium-sized enterprise")
+			fs.BoolVar(&in.SME, "sme", false, "the organisation is a small or medium-sized enterprise (fewer than 250 staff)")
+			fs.BoolVar(&in.SmallBusiness, "small-business", false, "the organisation is a small business (fewer than 50 staff; the Fair Payment Code's test)")
 			fs.BoolVar(&in.VCSE, "vcse", false, "the organisation is a voluntary, community or social enterprise")
 		},
 		check: func(env) error { return firstMissing("--ref", in.SupplierRef, "--name", in.Name) },

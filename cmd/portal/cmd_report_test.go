@@ -56,8 +56,12 @@ func TestReportPaymentsCommand(t *testing.T) {
 	// 38's count, is a day late. At 12.75% (Bank Rate 4.75% on 31 Dec 2024
 	// + 8): A1 1 day on £1,000 = 34.9p -> 35p + £70; A2 2 days on £500 =
 	// 34.9p -> 35p + £40; B1 32 days on £2,000 = £22.356 -> £22.36 + £70.
-	if fig["interest_accrued_pence"] != float64(35+7000+35+4000+2236+7000) {
-		t.Errorf("interest_accrued_pence = %v", fig["interest_accrued_pence"])
+	// Interest and fixed sums are separate fields: interest 35 + 35 + 2236
+	// = 2306p; fixed sums £70 + £40 + £70 = 18000p; together 20306p.
+	if fig["interest_accrued_pence"] != float64(35+35+2236) || fig["fixed_sums_pence"] != float64(7000+4000+7000) ||
+		fig["interest_and_fixed_sums_pence"] != float64(35+7000+35+4000+2236+7000) {
+		t.Errorf("interest_accrued_pence = %v, fixed_sums_pence = %v, interest_and_fixed_sums_pence = %v",
+			fig["interest_accrued_pence"], fig["fixed_sums_pence"], fig["interest_and_fixed_sums_pence"])
 	}
 	out, _, err = runCmd(t, dir, "", "report", "payments", "--from", "2025-04-01", "--to", "2025-09-30", "--org", "SUP1001", "--format", "csv")
 	if err != nil {

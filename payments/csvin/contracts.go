@@ -21,6 +21,7 @@ var contractColumns = []column{
 	{"terms_days", false},
 	{"award_route", false},
 	{"status", false},
+	{"procured_under", false},
 }
 
 // ContractRow is one valid row of a contracts register. Dates are
@@ -48,6 +49,9 @@ type ContractRow struct {
 	TermsDays           int // 0: not given
 	AwardRoute          string
 	Status              string
+	// ProcuredUnder is the optional procured_under column as written
+	// (pcr2015 or pa2023; the importer checks it).
+	ProcuredUnder string
 }
 
 // ParseContracts reads a contracts register. It returns every row when
@@ -62,15 +66,16 @@ func ParseContracts(data []byte) ([]ContractRow, error) {
 		c := cells{r: r, ps: &ps}
 		before := ps.Count()
 		row := ContractRow{
-			Line:        r.line,
-			Reference:   c.code("reference", true, 64, "the contract reference"),
-			Title:       c.text("title", true, 200, "the contract title"),
-			SupplierRef: c.code("supplier_ref", true, 32, "the supplier reference"),
-			ServiceType: c.code("service_type", true, 64, "the service type"),
-			Department:  c.text("department", false, 200, "the department"),
-			Description: c.text("description", false, 2000, "the description"),
-			AwardRoute:  c.text("award_route", false, 200, "the award route"),
-			Status:      strings.ToLower(c.code("status", false, 32, "the status")),
+			Line:          r.line,
+			Reference:     c.code("reference", true, 64, "the contract reference"),
+			Title:         c.text("title", true, 200, "the contract title"),
+			SupplierRef:   c.code("supplier_ref", true, 32, "the supplier reference"),
+			ServiceType:   c.code("service_type", true, 64, "the service type"),
+			Department:    c.text("department", false, 200, "the department"),
+			Description:   c.text("description", false, 2000, "the description"),
+			AwardRoute:    c.text("award_route", false, 200, "the award route"),
+			Status:        strings.ToLower(c.code("status", false, 32, "the status")),
+			ProcuredUnder: strings.ToLower(c.code("procured_under", false, 64, "the law the contract was procured under")),
 		}
 		var okStart, okEnd, okReview bool
 		row.StartDate, okStart = c.date("start_date", true)

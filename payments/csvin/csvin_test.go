@@ -96,7 +96,7 @@ func TestParseContractsProblems(t *testing.T) {
 		{"missing column", "reference,title,supplier_ref,service_type,start_date,end_date\nC,T,S,home care,2025-01-01,2025-01-02\n",
 			[]string{"line 1: the column annual_value is missing from the first line"}},
 		{"unknown column", strings.TrimSuffix(head, "\n") + ",reveiw_date\n",
-			[]string{`line 1: "reveiw_date" is not a column of a contracts register; the columns are reference, title, supplier_ref, service_type, start_date, end_date, annual_value, department, description, review_date, total_value, irrecoverable_vat, terms_days, award_route, status`}},
+			[]string{`line 1: "reveiw_date" is not a column of a contracts register; the columns are reference, title, supplier_ref, service_type, start_date, end_date, annual_value, department, description, review_date, total_value, irrecoverable_vat, terms_days, award_route, status, procured_under`}},
 		{"duplicate column", strings.TrimSuffix(head, "\n") + ",Title\n", []string{"line 1: the column title appears twice in the first line; keep one"}},
 		{"bad amount", head + "C-1,T,S,home care,2025-01-01,2025-12-31,12x\n", []string{"line 2, column annual_value: enter an amount like 1234.50"}},
 		{"three decimals", head + "C-1,T,S,home care,2025-01-01,2025-12-31,1.234\n", []string{"line 2, column annual_value: the amount must not have more than 2 decimal places"}},

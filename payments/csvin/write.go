@@ -23,7 +23,7 @@ func WriteContracts(rows []ContractRow) []byte {
 			r.Reference, r.Title, r.SupplierRef, r.ServiceType, r.StartDate, r.EndDate,
 			payments.FormatPence(r.AnnualValue), r.Department, r.Description, r.ReviewDate,
 			optPence(r.TotalValue, r.HasTotalValue), optPence(r.IrrecoverableVAT, r.HasIrrecoverableVAT),
-			terms, r.AwardRoute, r.Status,
+			terms, r.AwardRoute, r.Status, r.ProcuredUnder,
 		}
 	})
 }

@@ -52,6 +52,7 @@ func ContractInput(r csvin.ContractRow) payments.ContractInput {
 		Reference: r.Reference, Title: r.Title, SupplierRef: r.SupplierRef, ServiceType: r.ServiceType,
 		Department: r.Department, Description: r.Description, StartDate: r.StartDate, EndDate: r.EndDate,
 		ReviewDate: r.ReviewDate, AnnualValue: payments.FormatPence(r.AnnualValue), AwardRoute: r.AwardRoute, Status: r.Status,
+		ProcuredUnder: r.ProcuredUnder,
 	}
 	if r.HasTotalValue {
 		in.TotalValue = payments.FormatPence(r.TotalValue)

@@ -200,3 +200,44 @@ func TestInvoicesRerunAfterCrash(t *testing.T) {
 		t.Fatalf("third run: %+v %v", res, err)
 	}
 }
+
+// The optional procured_under column: pcr2015 or pa2023 (or their names);
+// without it a contract's regime follows its start date (before 24
+// February 2025: PCR 2015); a bad value is a problem in that column and
+// nothing is written.
+func TestContractsProcuredUnder(t *testing.T) {
+	pay, st := newService(t)
+	ctx := storetest.Context(t)
+	file := "reference,title,supplier_ref,service_type,start_date,end_date,annual_value,procured_under\n" +
+		"HC-001,Home care north,SUP1001,Home care,2025-04-01,2028-03-31,1000,PCR 2015\n" +
+		"RES-001,Residential beds,SUP1002,residential,2025-01-01,2027-12-31,1000,pa2023\n" +
+		"RES-002,Nursing beds,SUP1002,nursing,2025-01-01,2027-12-31,1000,\n" +
+		"RES-003,Extra care,SUP1002,extra care,2025-02-24,2027-12-31,1000,\n"
+	_, err := Contracts(ctx, pay, staff, []byte(file+"X-1,Bad,SUP1001,home care,2025-01-01,2027-12-31,1,1993 rules\n"))
+	if got := problems(err); len(got) != 1 || !strings.HasPrefix(got[0], "line 6, column procured_under: ") {
+		t.Fatalf("problems %q", got)
+	}
+	if n := count(t, st, "contracts"); n != 0 {
+		t.Fatalf("%d contracts written from a bad file", n)
+	}
+	if _, err := Contracts(ctx, pay, staff, []byte(file)); err != nil {
+		t.Fatal(err)
+	}
+	fresh := payments.NewService(st.DB, orgs, payments.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	for ref, want := range map[string]struct{ stored, effective payments.ProcuredUnder }{
+		"HC-001":  {payments.ProcuredPCR2015, payments.ProcuredPCR2015}, // started after the Act but procured under PCR 2015
+		"RES-001": {payments.ProcuredPA2023, payments.ProcuredPA2023},   // started before it but procured under the Act
+		"RES-002": {"", payments.ProcuredPCR2015},                       // unset, started 1 January 2025
+		"RES-003": {"", payments.ProcuredPA2023},                        // unset, started on 24 February 2025
+	} {
+		c, err := pay.ContractByRef(ctx, staff, ref)
+		if err != nil || c.ProcuredUnder != want.stored || c.ProcuredUnderOrDefault() != want.effective {
+			t.Errorf("%s: stored %q effective %q, want %q %q (%v)", ref, c.ProcuredUnder, c.ProcuredUnderOrDefault(), want.stored, want.effective, err)
+		}
+		// A fresh service reads the field back from the store.
+		c, err = fresh.ContractByRef(ctx, staff, ref)
+		if err != nil || c.ProcuredUnder != want.stored {
+			t.Errorf("%s: stored %q effective %q, want %q %q (%v)", ref, c.ProcuredUnder, c.ProcuredUnderOrDefault(), want.stored, want.effective, err)
+		}
+	}
+}

@@ -92,7 +92,8 @@ const (
 	BandNone   Band = "None"
 )
 
-// Age buckets of approved unpaid invoices by days past the due date.
+// Age buckets of unpaid invoices (approved or not) by days past the s68(2)
+// deadline.
 const (
 	AgeNotDue = iota
 	Age1to30
@@ -142,24 +143,35 @@ type Report struct {
 	Paid1to30    int   // paid on days 0-30 (see Notes for day 0)
 	Paid31to60   int
 	Paid61OrMore int
+	// PaidOnTime counts the payments made on or before the invoice's
+	// s68(2) deadline (as it stood on the day of payment).
+	PaidOnTime int
 
 	// reg 38(2)(d): sums that became payable in the period.
 	BecamePayable  int
 	PayableNotPaid int
 
-	// Public Contracts Regulations 2015 reg 113(7): invoices paid in full
-	// in the period.
+	// Invoices paid in full in the period. Reg113Within30 counts those
+	// paid within 30 days of the day they became valid and undisputed
+	// (Public Contracts Regulations 2015 reg 113(2)(a)); SettledWithin30
+	// and SettledWithin60 count days from receipt (the Fair Payment Code).
 	InvoicesSettled      int
+	Reg113Within30       int
 	SettledWithin30      int
 	SettledWithin60      int
 	SmallSettled         int
 	SmallSettledWithin30 int
-	InterestAccrued      int64 // statutory interest for days in the period
-	FixedSums            int64 // fixed sums that became owed in the period
-	InterestPaid         int64 // interest recorded as paid in the period
+	// reg 113(7): interest liability. Interest and fixed sums are kept
+	// apart everywhere; InterestLiability is their sum.
+	InterestAccrued int64 // statutory interest for days in the period
+	FixedSums       int64 // fixed sums that became owed in the period
+	InterestPaid    int64 // interest recorded as paid in the period
 
-	// Ageing of approved unpaid invoices at AsOf.
-	Ageing [ageBuckets]AgeBucket
+	// Ageing of unpaid invoices (approved or not) at AsOf, by days past
+	// the deadline. Disputed invoices have no deadline while the dispute
+	// lasts, so they are counted apart in Disputed, not aged.
+	Ageing   [ageBuckets]AgeBucket
+	Disputed AgeBucket
 
 	// Queries that started in the period.
 	QueriedInvoices int
@@ -178,12 +190,23 @@ func (r *Report) PctPaid1to30() Ratio    { return Ratio{int64(r.Paid1to30), int6
 func (r *Report) PctPaid31to60() Ratio   { return Ratio{int64(r.Paid31to60), int64(r.Payments)} }
 func (r *Report) PctPaid61OrMore() Ratio { return Ratio{int64(r.Paid61OrMore), int64(r.Payments)} }
 
+// PctPaidOnTime is the share of payments made in the period on or before
+// the invoice's s68(2) deadline as it stood on the day of payment.
+func (r *Report) PctPaidOnTime() Ratio { return Ratio{int64(r.PaidOnTime), int64(r.Payments)} }
+
 // PctPayableNotPaid is reg 38(2)(d).
 func (r *Report) PctPayableNotPaid() Ratio {
 	return Ratio{int64(r.PayableNotPaid), int64(r.BecamePayable)}
 }
 
-// PctSettledWithin30 is reg 113(7): invoices paid within 30 days.
+// PctReg113Within30 is reg 113(7): invoices paid within 30 days of being
+// regarded as valid and undisputed.
+func (r *Report) PctReg113Within30() Ratio {
+	return Ratio{int64(r.Reg113Within30), int64(r.InvoicesSettled)}
+}
+
+// PctSettledWithin30 is the Fair Payment Code 30-day share (days from
+// receipt).
 func (r *Report) PctSettledWithin30() Ratio {
 	return Ratio{int64(r.SettledWithin30), int64(r.InvoicesSettled)}
 }
@@ -205,7 +228,7 @@ func (r *Report) OverdueCount() int {
 	return n
 }
 
-// OverduePence is the unpaid value of overdue approved invoices.
+// OverduePence is the unpaid value of overdue invoices, approved or not.
 func (r *Report) OverduePence() int64 {
 	var v int64
 	for i := Age1to30; i < ageBuckets; i++ {
@@ -215,7 +238,7 @@ func (r *Report) OverduePence() int64 {
 }
 
 // QueriedMeanDays is the mean time an invoice queried in the period spent
-// queried (to today for queries still open).
+// queried (to AsOf for queries still open then).
 func (r *Report) QueriedMeanDays() Ratio { return Ratio{r.QueriedDays, int64(r.QueriedInvoices)} }
 
 // Options are the inputs besides the invoices.
@@ -249,12 +272,16 @@ func Compute(invs []Invoice, o Options) *Report {
 		}
 		r.add(inv, rates)
 	}
+	r.Disputed.Label = "Disputed (queried before the deadline), not aged"
 	r.Band = bandOf(r)
 	return r
 }
 
 func (r *Report) add(inv *Invoice, rates *RateTable) {
 	from, to, asOf := r.From, r.To, r.AsOf
+	// Every figure is taken as known at the end of AsOf (the period's last
+	// day once it has ended), so a closed period's figures never change.
+	//
 	// reg 38(2)(c): every payment made in the period is a sum paid. Days
 	// to pay count from the invoice day: day 1 is the day after receipt.
 	// Payments are counted only up to AsOf (a future-dated entry is not a
@@ -270,6 +297,9 @@ func (r *Report) add(inv *Invoice, rates *RateTable) {
 		r.Payments++
 		r.PaidPence += p.Pence
 		r.PaymentDays += int64(d)
+		if c := inv.ClockOn(p.On); c.Disputed || p.On <= c.Deadline {
+			r.PaidOnTime++
+		}
 		switch {
 		case d <= 30:
 			r.Paid1to30++
@@ -280,10 +310,16 @@ func (r *Report) add(inv *Invoice, rates *RateTable) {
 		}
 	}
 	// reg 113(7) and the Fair Payment Code: invoices paid in full in the
-	// period, judged by the day they were paid in full.
-	if s := inv.Settled(); !s.IsZero() && s >= from && s <= to && s <= asOf {
-		d := s.Sub(inv.Received)
+	// period, judged by the day they were paid in full. Reg 113 counts
+	// from the day the invoice became valid and undisputed (ClockOn); the
+	// Fair Payment Code from receipt.
+	settled := inv.Settled(asOf)
+	if !settled.IsZero() && settled >= from && settled <= to {
+		d := settled.Sub(inv.Received)
 		r.InvoicesSettled++
+		if settled.Sub(inv.ClockOn(settled).ValidFrom) <= 30 {
+			r.Reg113Within30++
+		}
 		if d <= 30 {
 			r.SettledWithin30++
 		}
@@ -297,11 +333,12 @@ func (r *Report) add(inv *Invoice, rates *RateTable) {
 			}
 		}
 	}
-	// reg 38(2)(d): sums that became payable in the period (due date in
-	// the period), not paid in full by the period's end.
-	if due := inv.DueDate(); !inv.terminalVoid() && due >= from && due <= to && due <= asOf && inv.StatusOn(due) != Queried {
+	// reg 38(2)(d): sums that became payable in the period (the s68(2)
+	// deadline, as known at AsOf, in the period; a disputed invoice has
+	// none), not paid in full by the period's end.
+	if c := inv.ClockOn(asOf); !inv.voidOn(asOf) && !c.Disputed && c.Deadline >= from && c.Deadline <= to && c.Deadline <= asOf {
 		r.BecamePayable++
-		if s := inv.Settled(); s.IsZero() || s > to {
+		if settled.IsZero() || settled > to {
 			r.PayableNotPaid++
 		}
 	}
@@ -315,24 +352,27 @@ func (r *Report) add(inv *Invoice, rates *RateTable) {
 			r.InterestPaid += p.Pence
 		}
 	}
-	// Ageing at AsOf: invoices approved (or scheduled) at the end of AsOf
-	// with something unpaid.
-	if st := inv.StatusOn(asOf); st == Approved || st == Scheduled {
+	// Ageing at AsOf: every open invoice, approved or not, with something
+	// unpaid, by days past its deadline; disputed ones apart.
+	if over, out, ok := inv.Overdue(asOf); ok {
+		b := &r.Ageing[ageIndex(over)]
+		b.Count++
+		b.Pence += out
+	} else if st := inv.StatusOn(asOf); st == Queried && inv.ClockOn(asOf).Disputed {
 		if out := inv.GrossPence - inv.PaidBy(asOf); out > 0 {
-			b := &r.Ageing[ageIndex(asOf.Sub(inv.DueDate()))]
-			b.Count++
-			b.Pence += out
+			r.Disputed.Count++
+			r.Disputed.Pence += out
 		}
 	}
 	// Queries: episodes that began in the period; each lasts until the
-	// next status change, or until today while still open.
+	// next status change, or until AsOf while still open then.
 	queried := false
 	for k, c := range inv.History {
 		if c.To != Queried || c.On < from || c.On > to || c.On > asOf {
 			continue
 		}
-		end := r.Today
-		if k+1 < len(inv.History) {
+		end := asOf
+		if k+1 < len(inv.History) && inv.History[k+1].On < end {
 			end = inv.History[k+1].On
 		}
 		if end < c.On {
@@ -377,20 +417,28 @@ func bandOf(r *Report) Band {
 // Headline is the short set of figures other features use as live
 // evidence (the self-assessment) and the dashboard shows first.
 type Headline struct {
-	From, To        Date
-	Payments        int
-	PaidWithin30Pct Ratio // reg 38: payments made on days 0-30
-	MeanDaysToPay   Ratio
-	OverdueCount    int
-	OverduePence    int64 // approved unpaid invoices past due at the end of the range (or today)
-	Band            Band
+	From, To Date
+	Payments int
+	// PaidWithin30Pct is the reg 38(2)(c) band "days 1 to 30": payments
+	// made no later than the 30th day after the day of receipt. It is not
+	// "on time" under s68(2), whose last day is the 29th day after
+	// receipt (or later, after a dispute or the invoice's own due date):
+	// see PaidOnTimePct.
+	PaidWithin30Pct Ratio
+	// PaidOnTimePct is the share of payments made on or before the
+	// invoice's s68(2) deadline.
+	PaidOnTimePct Ratio
+	MeanDaysToPay Ratio
+	OverdueCount  int
+	OverduePence  int64 // unpaid invoices, approved or not, past their deadline at the end of the range (or today)
+	Band          Band
 }
 
 // HeadlineOf picks the headline figures from a report.
 func HeadlineOf(r *Report) Headline {
 	return Headline{
 		From: r.From, To: r.To, Payments: r.Payments,
-		PaidWithin30Pct: r.PctPaid1to30(), MeanDaysToPay: r.MeanDaysToPay(),
+		PaidWithin30Pct: r.PctPaid1to30(), PaidOnTimePct: r.PctPaidOnTime(), MeanDaysToPay: r.MeanDaysToPay(),
 		OverdueCount: r.OverdueCount(), OverduePence: r.OverduePence(), Band: r.Band,
 	}
 }
@@ -462,8 +510,9 @@ type OrgOverdue struct {
 	Pence          int64
 }
 
-// TopOverdue lists providers by the unpaid value of their approved
-// invoices past due at asOf, largest first, at most n (ties by name).
+// TopOverdue lists providers by the unpaid value of their invoices
+// (approved or not) past their deadline at asOf, largest first, at most n
+// (ties by name).
 func TopOverdue(invs []Invoice, scope Scope, asOf Date, n int) []OrgOverdue {
 	by := map[string]*OrgOverdue{}
 	for i := range invs {
@@ -471,12 +520,8 @@ func TopOverdue(invs []Invoice, scope Scope, asOf Date, n int) []OrgOverdue {
 		if !scope.Matches(inv) {
 			continue
 		}
-		st := inv.StatusOn(asOf)
-		if st != Approved && st != Scheduled || asOf.Sub(inv.DueDate()) <= 0 {
-			continue
-		}
-		out := inv.GrossPence - inv.PaidBy(asOf)
-		if out <= 0 {
+		over, out, ok := inv.Overdue(asOf)
+		if !ok || over <= 0 {
 			continue
 		}
 		o := by[inv.OrgID]

@@ -4,7 +4,9 @@ package metrics
 // Act 1998 and the Rate of Interest (No. 3) Order 2002.
 //
 // Decisions (also in Notes):
-//   - Interest starts to run on the day after the due date (DueDate) and
+//   - Interest starts to run on the day after the s68(2) deadline
+//     (Invoice.ClockOn: the period begins with receipt or the invoice's own
+//     later due date, and again when a dispute ends) and
 //     runs for every day up to and including the day of payment, or up to
 //     and including "as of" (today) while unpaid. So an invoice due on 1 May
 //     and paid on 4 May carries 3 days of interest.
@@ -30,11 +32,11 @@ package metrics
 //     under £10,000, and £100 for £10,000 or more (s5A), judged on the
 //     invoice's gross amount, once per invoice, owed from the first day
 //     interest runs.
-//   - No interest while the invoice is rejected or cancelled (nothing is
-//     owed), nor while it is queried and has never been approved (a disputed
-//     sum is not yet a qualifying debt). An invoice queried after approval,
-//     or approved after a query, accrues from its due date: the query did
-//     not stop the debt being due.
+//   - No interest on an invoice rejected or cancelled by the day the
+//     position is taken (nothing is owed), nor while the council disputes
+//     it (ClockOn: a query raised before the deadline). Once the dispute
+//     ends, interest runs from the day after the new deadline. A query
+//     raised after the deadline does not stop interest.
 
 const interestDivisor = 10000 * 365
 
@@ -62,7 +64,8 @@ func roundDiv(num, div int64) int64 {
 // InterestResult is the statutory interest position of one invoice on a day.
 type InterestResult struct {
 	Applies     bool   // interest can run on this invoice at all
-	DueDate     Date   // the due date used
+	Disputed    bool   // no interest because the council disputes the invoice
+	DueDate     Date   // the s68(2) deadline used (the last day to pay on time)
 	StartsToRun Date   // the day after the due date
 	RateBP      int64  // statutory rate, basis points a year
 	Days        int    // days of interest so far
@@ -76,23 +79,22 @@ type InterestResult struct {
 // Total is interest plus the fixed sum.
 func (r InterestResult) Total() int64 { return r.Interest + r.FixedSum }
 
-// interestApplies is the eligibility decision above.
-func interestApplies(inv *Invoice) bool {
-	if inv.terminalVoid() {
-		return false
+// interestDeadline is the eligibility decision above, at the end of day
+// asOf: the deadline after which interest runs, and whether it applies.
+func interestDeadline(inv *Invoice, asOf Date) (Clock, bool) {
+	if inv.voidOn(asOf) {
+		return Clock{}, false
 	}
-	if inv.Status == Queried && !inv.everApproved() {
-		return false
-	}
-	return !inv.DueDate().IsZero()
+	c := inv.ClockOn(asOf)
+	return c, !c.Disputed && !c.Deadline.IsZero()
 }
 
 // accrue walks the invoice's balance segments and returns the exact
 // interest numerator (pence x bp x days) and the number of days for the
 // days in [lo, hi] on which interest runs (given the rate), and whether the
 // first day of interest lies in [lo, hi] with something unpaid.
-func accrue(inv *Invoice, rateBP int64, lo, hi Date) (num int64, days int, firstIn bool) {
-	start := inv.DueDate().AddDays(1)
+func accrue(inv *Invoice, deadline Date, rateBP int64, lo, hi Date) (num int64, days int, firstIn bool) {
+	start := deadline.AddDays(1)
 	balAtStart := inv.GrossPence
 	for _, p := range inv.Payments {
 		if p.On < start {
@@ -147,8 +149,9 @@ func accrue(inv *Invoice, rateBP int64, lo, hi Date) (num int64, days int, first
 // Interest is the invoice's statutory interest position at the end of day
 // asOf, using the table's rates.
 func (t *RateTable) Interest(inv *Invoice, asOf Date) InterestResult {
-	r := InterestResult{DueDate: inv.DueDate()}
-	if !interestApplies(inv) {
+	c, ok := interestDeadline(inv, asOf)
+	r := InterestResult{DueDate: c.Deadline, Disputed: c.Disputed}
+	if !ok {
 		return r
 	}
 	r.Applies = true
@@ -168,7 +171,7 @@ func (t *RateTable) Interest(inv *Invoice, asOf Date) InterestResult {
 		return r
 	}
 	r.RateBP = rate
-	num, days, first := accrue(inv, rate, r.StartsToRun, asOf)
+	num, days, first := accrue(inv, c.Deadline, rate, r.StartsToRun, asOf)
 	r.Days = days
 	r.Interest = roundDiv(num, interestDivisor)
 	if first {
@@ -180,10 +183,11 @@ func (t *RateTable) Interest(inv *Invoice, asOf Date) InterestResult {
 // interestInPeriod is the interest (rounded) and fixed sum that accrued on
 // the days of [from, to] no later than asOf.
 func (t *RateTable) interestInPeriod(inv *Invoice, from, to, asOf Date) (interest, fixed int64) {
-	if !interestApplies(inv) {
+	c, ok := interestDeadline(inv, asOf)
+	if !ok {
 		return 0, 0
 	}
-	start := inv.DueDate().AddDays(1)
+	start := c.Deadline.AddDays(1)
 	if to > asOf {
 		to = asOf
 	}
@@ -194,7 +198,7 @@ func (t *RateTable) interestInPeriod(inv *Invoice, from, to, asOf Date) (interes
 	if err != nil {
 		return 0, 0
 	}
-	num, _, first := accrue(inv, rate, from, to)
+	num, _, first := accrue(inv, c.Deadline, rate, from, to)
 	if first {
 		fixed = FixedSum(inv.GrossPence)
 	}

@@ -12,7 +12,7 @@ func d(s string) Date { return MustDate(s) }
 func paidInvoice(id, rec, paid string, gross int64) Invoice {
 	return Invoice{
 		ID: id, OrgID: "org1", OrgName: "Sunrise", GrossPence: gross,
-		Received: d(rec), Due: d(rec).AddDays(29), Status: Paid,
+		Received: d(rec), Status: Paid,
 		History:  []Change{{d(rec), Submitted}, {d(rec), Approved}, {d(paid), Paid}},
 		Payments: []Payment{{On: d(paid), Pence: gross}},
 	}
@@ -108,7 +108,7 @@ func TestClockChangeDays(t *testing.T) {
 
 func TestQueriedThenApproved(t *testing.T) {
 	inv := Invoice{
-		ID: "q", OrgID: "org1", GrossPence: 50000, Received: d("2025-04-01"), Due: d("2025-05-20"), Status: Paid,
+		ID: "q", OrgID: "org1", GrossPence: 50000, Received: d("2025-04-01"), Status: Paid,
 		History: []Change{{d("2025-04-01"), Submitted}, {d("2025-04-03"), Queried}, {d("2025-04-20"), Approved},
 			{d("2025-05-05"), Scheduled}, {d("2025-05-10"), Paid}},
 		Payments: []Payment{{On: d("2025-05-10"), Pence: 50000}},
@@ -120,7 +120,13 @@ func TestQueriedThenApproved(t *testing.T) {
 	if r.QueriedInvoices != 1 || r.QueryEpisodes != 1 || r.QueriedDays != 17 {
 		t.Errorf("queried: %d invoices, %d episodes, %d days", r.QueriedInvoices, r.QueryEpisodes, r.QueriedDays)
 	}
-	// Due 20 May, paid 10 May: became payable in the period and paid.
+	// Disputed from 3 April (before the 30 April deadline) until approved
+	// on 20 April: the 30 days run again from 20 April, so the deadline is
+	// 20 April + 29 = 19 May. Paid 10 May: became payable in the period
+	// and paid.
+	if c := inv.ClockOn(d("2025-05-10")); c.Disputed || c.ValidFrom != d("2025-04-20") || c.Deadline != d("2025-05-19") {
+		t.Errorf("clock after the dispute: %+v", c)
+	}
 	if r.BecamePayable != 1 || r.PayableNotPaid != 0 {
 		t.Errorf("payable: %d/%d", r.PayableNotPaid, r.BecamePayable)
 	}
@@ -154,7 +160,7 @@ func TestRejectedAndCancelled(t *testing.T) {
 }
 
 func TestPartialPayments(t *testing.T) {
-	inv := Invoice{ID: "p", GrossPence: 100000, Received: d("2025-04-01"), Due: d("2025-04-30"), Status: Paid,
+	inv := Invoice{ID: "p", GrossPence: 100000, Received: d("2025-04-01"), Status: Paid, // deadline 1 April + 29 = 30 April
 		History:  []Change{{d("2025-04-01"), Submitted}, {d("2025-04-02"), Approved}, {d("2025-05-16"), Paid}},
 		Payments: []Payment{{On: d("2025-04-11"), Pence: 40000}, {On: d("2025-05-16"), Pence: 60000}},
 	}
@@ -180,9 +186,9 @@ func TestPartialPayments(t *testing.T) {
 }
 
 func TestUnpaidAtEndOfPeriod(t *testing.T) {
-	inv := Invoice{ID: "u", OrgID: "o", OrgName: "Oak", GrossPence: 250000, Received: d("2025-08-01"), Due: d("2025-08-30"), Status: Approved,
+	inv := Invoice{ID: "u", OrgID: "o", OrgName: "Oak", GrossPence: 250000, Received: d("2025-08-01"), Status: Approved, // deadline 30 August
 		History: []Change{{d("2025-08-01"), Submitted}, {d("2025-08-05"), Approved}}}
-	notDue := Invoice{ID: "n", GrossPence: 1000, Received: d("2025-09-20"), Due: d("2025-10-19"), Status: Approved,
+	notDue := Invoice{ID: "n", GrossPence: 1000, Received: d("2025-09-20"), Status: Approved, // deadline 19 October
 		History: []Change{{d("2025-09-20"), Submitted}, {d("2025-09-21"), Approved}}}
 	r := compute([]Invoice{inv, notDue}, "2025-04-01", "2025-09-30", "2026-01-01")
 	if r.BecamePayable != 1 || r.PayableNotPaid != 1 || r.PctPayableNotPaid().Percent() != "100.0" {
@@ -205,10 +211,10 @@ func TestUnpaidAtEndOfPeriod(t *testing.T) {
 	if r.PayableNotPaid != 1 {
 		t.Errorf("paid after the period counted as paid within it")
 	}
-	// Without a due date fixed at approval, s68: received + 29.
+	// Without a due date of its own, s68: received + 29.
 	sub := Invoice{ID: "s", GrossPence: 100, Received: d("2025-09-01"), Status: Submitted}
-	if sub.DueDate() != d("2025-09-30") {
-		t.Errorf("s68 due date = %s", sub.DueDate())
+	if got := sub.ClockOn(d("2025-10-01")).Deadline; got != d("2025-09-30") {
+		t.Errorf("s68 deadline = %s", got)
 	}
 }
 
@@ -218,7 +224,7 @@ func TestInterestAcrossReferenceRateChange(t *testing.T) {
 	// reference rate is Bank Rate on 31 Dec 2022 (3.5%): 11.5%, and it stays
 	// 11.5% after 1 July 2023 even though the reference rate for debts
 	// starting in July-December 2023 is 5% (30 June 2023) -> 13%.
-	inv := Invoice{ID: "i", GrossPence: 1000000, Received: d("2023-05-27"), Due: d("2023-06-25"), Status: Approved,
+	inv := Invoice{ID: "i", GrossPence: 1000000, Received: d("2023-05-27"), Status: Approved, // deadline 27 May + 29 = 25 June
 		History: []Change{{d("2023-05-27"), Submitted}, {d("2023-05-28"), Approved}}}
 	res := rates.Interest(&inv, d("2023-07-10"))
 	// 15 days (26 June - 10 July) x £10,000 x 11.5% / 365
@@ -227,7 +233,7 @@ func TestInterestAcrossReferenceRateChange(t *testing.T) {
 		t.Errorf("across 1 July: %+v", res)
 	}
 	later := inv
-	later.Due = d("2023-06-30") // starts 1 July 2023 -> 13%
+	later.FallsDue = d("2023-06-01") // its own due date starts the 30 days: deadline 1 June + 29 = 30 June; interest starts 1 July 2023 -> 13%
 	res = rates.Interest(&later, d("2023-07-10"))
 	// 10 days: 1,000,000 x 1300 x 10 / 3,650,000 = 3561.64 -> 3562.
 	if res.RateBP != 1300 || res.Days != 10 || res.Interest != 3562 {

@@ -10,14 +10,21 @@ import (
 // through the lifecycle (queries, approvals, rejections, cancellations),
 // then none, one or several payments.
 func randomInvoices(rng *rand.Rand, n int) []Invoice {
-	statuses := []Status{Queried, Approved, Rejected, Cancelled, Scheduled}
+	statuses := []Status{Queried, Approved, Rejected, Cancelled, Scheduled, Submitted, Queried}
 	invs := make([]Invoice, n)
 	base := d("2023-01-01")
 	for i := range invs {
 		rec := base.AddDays(rng.Intn(3 * 365))
 		gross := int64(1 + rng.Intn(2000000))
 		inv := Invoice{ID: "i", OrgID: []string{"a", "b", "c"}[rng.Intn(3)], GrossPence: gross, Received: rec,
-			ServiceType: []string{"home", "res"}[rng.Intn(2)], SmallSupplier: rng.Intn(2) == 0}
+			ServiceType: []string{"home", "res"}[rng.Intn(2)], SmallSupplier: rng.Intn(2) == 0,
+			Regime: []Regime{"", RegimePA2023, RegimePCR2015}[rng.Intn(3)]}
+		if rng.Intn(3) == 0 { // the invoice gives its own due date (sometimes before receipt)
+			inv.FallsDue = rec.AddDays(rng.Intn(20) - 5)
+		}
+		if rng.Intn(5) == 0 {
+			inv.TermsDays = []int{7, 14, 29, 30, 45}[rng.Intn(5)]
+		}
 		inv.OrgName = inv.OrgID
 		inv.History = []Change{{rec, Submitted}}
 		day := rec
@@ -27,9 +34,6 @@ func randomInvoices(rng *rand.Rand, n int) []Invoice {
 			next := statuses[rng.Intn(len(statuses))]
 			inv.History = append(inv.History, Change{day, next})
 			st = next
-			if next == Approved && rng.Intn(3) > 0 {
-				inv.Due = rec.AddDays(29 + rng.Intn(3)*5)
-			}
 			if next == Rejected || next == Cancelled || next == Approved && rng.Intn(2) == 0 {
 				break
 			}
@@ -64,8 +68,52 @@ func randomInvoices(rng *rand.Rand, n int) []Invoice {
 	return invs
 }
 
+// slowClock replays the s68(2) rule one day at a time, counting out the
+// days of each payment period.
+func slowClock(inv *Invoice, day Date) (disputed bool, validFrom, deadline Date) {
+	if inv.Received == 0 || inv.Received > day {
+		return false, 0, 0
+	}
+	terms := inv.TermsDays
+	if terms < 1 || terms > 30 {
+		terms = 30
+	}
+	period := func(from Date) Date {
+		start := from
+		if inv.FallsDue > start {
+			start = inv.FallsDue
+		}
+		last := start
+		for n := 1; n < terms; n++ {
+			last++
+		}
+		return last
+	}
+	validFrom, deadline = inv.Received, period(inv.Received)
+	st := Submitted
+	for x := inv.Received; x <= day; x++ {
+		for _, c := range inv.History {
+			if c.On != x {
+				continue
+			}
+			if c.To == Queried && st != Queried && !disputed && x <= deadline {
+				disputed = true
+			}
+			if c.To != Queried && st == Queried && disputed {
+				disputed, validFrom, deadline = false, x, period(x)
+			}
+			st = c.To
+		}
+	}
+	if disputed {
+		deadline = 0
+	}
+	return disputed, validFrom, deadline
+}
+
 // slowReport recomputes the figures the obvious way: day by day, with
-// big rationals for interest, replaying history one day at a time.
+// big rationals for interest, replaying history one day at a time, every
+// figure as known at the end of asOf.
 func slowReport(invs []Invoice, from, to, today Date, rates *RateTable) *Report {
 	asOf := to
 	if today < asOf {
@@ -111,6 +159,9 @@ func slowReport(invs []Invoice, from, to, today Date, rates *RateTable) *Report 
 				}
 				r.Payments++
 				r.PaymentDays += int64(days)
+				if disp, _, dl := slowClock(inv, x); disp || x <= dl {
+					r.PaidOnTime++
+				}
 				if days <= 30 {
 					r.Paid1to30++
 				} else if days <= 60 {
@@ -120,11 +171,11 @@ func slowReport(invs []Invoice, from, to, today Date, rates *RateTable) *Report 
 				}
 			}
 		}
-		// settled: first day the running total reaches gross
+		// settled: first day up to asOf the running total reaches gross
 		var settled Date
 		var total int64
 		last := Date(0)
-		for x := inv.Received - 400; x <= inv.Received+2000; x++ {
+		for x := inv.Received - 400; x <= asOf; x++ {
 			for _, p := range inv.Payments {
 				if p.On == x {
 					total += p.Pence
@@ -135,12 +186,15 @@ func slowReport(invs []Invoice, from, to, today Date, rates *RateTable) *Report 
 				}
 			}
 		}
-		if settled == 0 && inv.Status == Paid && last != 0 {
+		if settled == 0 && statusAt(inv, asOf) == Paid && last != 0 {
 			settled = last
 		}
-		if settled != 0 && settled >= from && settled <= to && settled <= asOf {
+		if settled != 0 && settled >= from && settled <= to {
 			r.InvoicesSettled++
 			n := int(settled - inv.Received)
+			if _, vf, _ := slowClock(inv, settled); int(settled-vf) <= 30 {
+				r.Reg113Within30++
+			}
 			if n <= 30 {
 				r.SettledWithin30++
 			}
@@ -154,25 +208,17 @@ func slowReport(invs []Invoice, from, to, today Date, rates *RateTable) *Report 
 				}
 			}
 		}
-		void := inv.Status == Rejected || inv.Status == Cancelled
-		due := inv.Due
-		if due == 0 {
-			due = inv.Received + 29
-		}
-		if !void && due >= from && due <= to && due <= asOf && statusAt(inv, due) != Queried {
+		stAsOf := statusAt(inv, asOf)
+		void := stAsOf == Rejected || stAsOf == Cancelled
+		disputed, _, due := slowClock(inv, asOf)
+		if !void && !disputed && due != 0 && due >= from && due <= to && due <= asOf {
 			r.BecamePayable++
 			if settled == 0 || settled > to {
 				r.PayableNotPaid++
 			}
 		}
 		// interest day by day with exact rationals
-		everApproved := inv.Status == Approved || inv.Status == Scheduled || inv.Status == Paid
-		for _, c := range inv.History {
-			if c.To == Approved || c.To == Scheduled || c.To == Paid {
-				everApproved = true
-			}
-		}
-		if !void && !(inv.Status == Queried && !everApproved) {
+		if !void && !disputed && due != 0 {
 			start := due + 1
 			// reference date: walk back from start to the previous 30 June or 31 December
 			ref := start - 1
@@ -215,10 +261,15 @@ func slowReport(invs []Invoice, from, to, today Date, rates *RateTable) *Report 
 				r.InterestPaid += p.Pence
 			}
 		}
-		st := statusAt(inv, asOf)
-		if st == Approved || st == Scheduled {
+		// ageing: every open invoice, approved or not
+		if stAsOf == Submitted || stAsOf == Approved || stAsOf == Scheduled || stAsOf == Queried {
 			out := inv.GrossPence - paidBefore(inv, asOf+1)
-			if out > 0 {
+			switch {
+			case out <= 0:
+			case disputed:
+				r.Disputed.Count++
+				r.Disputed.Pence += out
+			default:
 				over := int(asOf - due)
 				k := AgeOver90
 				switch {
@@ -240,8 +291,8 @@ func slowReport(invs []Invoice, from, to, today Date, rates *RateTable) *Report 
 			if c.To != Queried || c.On < from || c.On > to || c.On > asOf {
 				continue
 			}
-			end := today
-			if k+1 < len(inv.History) {
+			end := asOf
+			if k+1 < len(inv.History) && inv.History[k+1].On < asOf {
 				end = inv.History[k+1].On
 			}
 			n := 0
@@ -282,6 +333,9 @@ func TestPropertyFastEqualsSlow(t *testing.T) {
 		seen.QueriedDays += fast.QueriedDays
 		seen.Ageing[AgeOver90].Count += fast.Ageing[AgeOver90].Count
 		seen.Ageing[AgeNotDue].Count += fast.Ageing[AgeNotDue].Count
+		seen.Disputed.Count += fast.Disputed.Count
+		seen.Reg113Within30 += fast.Reg113Within30
+		seen.PaidOnTime += fast.PaidOnTime
 		check("payments", int64(fast.Payments), int64(slow.Payments))
 		check("payment days", fast.PaymentDays, slow.PaymentDays)
 		check("1-30", int64(fast.Paid1to30), int64(slow.Paid1to30))
@@ -289,6 +343,11 @@ func TestPropertyFastEqualsSlow(t *testing.T) {
 		check("61+", int64(fast.Paid61OrMore), int64(slow.Paid61OrMore))
 		check("settled", int64(fast.InvoicesSettled), int64(slow.InvoicesSettled))
 		check("settled 30", int64(fast.SettledWithin30), int64(slow.SettledWithin30))
+		check("reg 113 within 30", int64(fast.Reg113Within30), int64(slow.Reg113Within30))
+		check("paid on time", int64(fast.PaidOnTime), int64(slow.PaidOnTime))
+		check("small settled", int64(fast.SmallSettled), int64(slow.SmallSettled))
+		check("disputed count", int64(fast.Disputed.Count), int64(slow.Disputed.Count))
+		check("disputed value", fast.Disputed.Pence, slow.Disputed.Pence)
 		check("settled 60", int64(fast.SettledWithin60), int64(slow.SettledWithin60))
 		check("small", int64(fast.SmallSettledWithin30), int64(slow.SmallSettledWithin30))
 		check("payable", int64(fast.BecamePayable), int64(slow.BecamePayable))
@@ -328,7 +387,8 @@ func TestPropertyFastEqualsSlow(t *testing.T) {
 		}
 	}
 	if seen.Payments == 0 || seen.Paid61OrMore == 0 || seen.PayableNotPaid == 0 || seen.InterestAccrued == 0 ||
-		seen.QueriedDays == 0 || seen.Ageing[AgeOver90].Count == 0 || seen.Ageing[AgeNotDue].Count == 0 {
+		seen.QueriedDays == 0 || seen.Ageing[AgeOver90].Count == 0 || seen.Ageing[AgeNotDue].Count == 0 ||
+		seen.Disputed.Count == 0 || seen.Reg113Within30 == 0 || seen.PaidOnTime == 0 {
 		t.Fatalf("random histories did not exercise every figure: %+v", seen)
 	}
 }

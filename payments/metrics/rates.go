@@ -17,8 +17,10 @@ type BaseRate struct {
 // HistoricalBaseRates are the Bank Rate changes the portal ships with, from
 // the Bank of England's published history. Administrators add later
 // changes (RateTable.Add); a change added for a date already listed
-// replaces it. The list stops at the last change we are sure of
-// (7 August 2025, 4%); add newer ones on the reporting settings page.
+// replaces it. The last change listed is 18 December 2025 (3.75%); the
+// decisions of 5 February 2026 and 19 March 2026 left Bank Rate at 3.75%
+// (RatesConfirmedThrough). Add newer changes on the reporting settings
+// page.
 var HistoricalBaseRates = []BaseRate{
 	{MustDate("2007-07-05"), 575},
 	{MustDate("2007-12-06"), 550},
@@ -54,19 +56,32 @@ var HistoricalBaseRates = []BaseRate{
 	{MustDate("2025-02-06"), 450},
 	{MustDate("2025-05-08"), 425},
 	{MustDate("2025-08-07"), 400},
+	{MustDate("2025-12-18"), 375},
 }
+
+// RatesConfirmedThrough is the day up to which the shipped table was
+// checked against the Bank of England's decisions (the last decision
+// confirmed: 19 March 2026, Bank Rate held at 3.75%). A reference date
+// after it (and after any later entry or administrator's review) is not
+// known to be right: RateTable.Warning says so.
+var RatesConfirmedThrough = MustDate("2026-03-19")
 
 // StatutoryUpliftBP is the 8 percentage points the Order adds to the
 // reference rate.
 const StatutoryUpliftBP = 800
 
-// RateTable is a dated table of Bank Rate changes, sorted by date. The
-// zero value is empty; use NewRateTable for the shipped history.
-type RateTable struct{ changes []BaseRate }
+// RateTable is a dated table of Bank Rate changes, sorted by date, with
+// the day up to which it is known to be complete. The zero value is
+// empty; use NewRateTable for the shipped history.
+type RateTable struct {
+	changes  []BaseRate
+	reviewed Date
+}
 
-// NewRateTable is the shipped history plus any extra changes.
+// NewRateTable is the shipped history plus any extra changes, reviewed
+// through RatesConfirmedThrough.
 func NewRateTable(extra ...BaseRate) *RateTable {
-	t := &RateTable{}
+	t := &RateTable{reviewed: RatesConfirmedThrough}
 	for _, c := range HistoricalBaseRates {
 		t.Add(c)
 	}
@@ -86,6 +101,42 @@ func (t *RateTable) Add(c BaseRate) {
 	t.changes = append(t.changes, BaseRate{})
 	copy(t.changes[i+1:], t.changes[i:])
 	t.changes[i] = c
+}
+
+// Reviewed records that the table was checked and is complete up to and
+// including day d (a later day than any before moves the mark on).
+func (t *RateTable) Reviewed(d Date) {
+	if d > t.reviewed {
+		t.reviewed = d
+	}
+}
+
+// CheckedThrough is the last day the table is known to be right for: the
+// later of its last change and the last review.
+func (t *RateTable) CheckedThrough() Date {
+	d := t.reviewed
+	if n := len(t.changes); n > 0 && t.changes[n-1].Effective > d {
+		d = t.changes[n-1].Effective
+	}
+	return d
+}
+
+// RateWarning says that the half-year containing Today has started, and
+// its reference date (the 30 June or 31 December whose Bank Rate sets the
+// rate of interest that starts to run now) is later than the day the
+// table is known to be right for: a change of Bank Rate may be missing.
+type RateWarning struct {
+	Today          Date
+	HalfYearStart  Date // 1 January or 1 July
+	ReferenceDate  Date // 31 December or 30 June before it
+	CheckedThrough Date
+}
+
+// Warning reports whether the table may be out of date on day today.
+func (t *RateTable) Warning(today Date) (RateWarning, bool) {
+	ref := ReferenceDate(today)
+	w := RateWarning{Today: today, HalfYearStart: ref.AddDays(1), ReferenceDate: ref, CheckedThrough: t.CheckedThrough()}
+	return w, ref > w.CheckedThrough
 }
 
 // Changes returns a copy of the table, oldest first.

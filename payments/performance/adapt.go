@@ -18,16 +18,20 @@ import (
 //
 // Decisions:
 //   - The received date is the London day the invoice was received
-//     (ReceivedDate); the due date is the one the payments service fixed.
+//     (ReceivedDate). The deadline is worked out by the metrics package
+//     from it, the invoice's own due date (OwnDueDate) and the payment
+//     terms (TermsDays), and the history (disputes): metrics.ClockOn.
 //   - Each status change counts on its London calendar day (Event.Date).
 //   - Payments come from the "paid" steps of the history (payment date and
 //     amount from the remittance); if the history has none but the snapshot
 //     records a payment, that one is used. The payments core records one
 //     payment per invoice today; the metrics handle several.
-//   - SmallSupplier is the organisation's SME flag: the portal does not
-//     hold head counts, so this is the nearest measure of the Fair Payment
-//     Code's "small business" (fewer than 50 employees); it is stated in
-//     the report notes.
+//   - SmallSupplier is the organisation's small business flag (fewer than
+//     50 staff), the Fair Payment Code's test; not the SME flag (fewer than
+//     250), which only the Transparency Code exports use.
+//   - Regime is the contract's "procured under" (or its default by start
+//     date); an invoice with no contract in the register counts under the
+//     Procurement Act 2023.
 func Adapt(inv *payments.Invoice, contracts map[string]payments.Contract, orgs map[string]auth.Org, interest []InterestPayment) metrics.Invoice {
 	m := metrics.Invoice{
 		ID: inv.ID, Number: inv.Number, OrgID: inv.OrgID, OrgName: inv.OrgName, SupplierRef: inv.SupplierRef,
@@ -37,12 +41,15 @@ func Adapt(inv *payments.Invoice, contracts map[string]payments.Contract, orgs m
 	if m.Received.IsZero() && !inv.ReceivedAt.IsZero() {
 		m.Received = metrics.DateOf(inv.ReceivedAt)
 	}
-	m.Due, _ = metrics.ParseISO(inv.DueDate)
+	m.FallsDue, _ = metrics.ParseISO(inv.OwnDueDate)
+	m.TermsDays = inv.TermsDays
+	m.Regime = metrics.RegimePA2023
 	if c, ok := contracts[inv.ContractID]; ok {
 		m.ServiceType = string(c.ServiceType)
+		m.Regime = RegimeOf(&c)
 	}
 	if o, ok := orgs[inv.OrgID]; ok {
-		m.SmallSupplier = o.SME
+		m.SmallSupplier = o.SmallBusiness
 	}
 	m.History = make([]metrics.Change, 0, len(inv.History))
 	for _, ev := range inv.History {
@@ -80,6 +87,15 @@ func Adapt(inv *payments.Invoice, contracts map[string]payments.Contract, orgs m
 		}
 	}
 	return m
+}
+
+// RegimeOf is the metrics regime of a contract: its "procured under", or
+// the default by start date.
+func RegimeOf(c *payments.Contract) metrics.Regime {
+	if c.ProcuredUnderOrDefault() == payments.ProcuredPCR2015 {
+		return metrics.RegimePCR2015
+	}
+	return metrics.RegimePA2023
 }
 
 func sortPayments(ps []metrics.Payment) {
@@ -212,7 +228,7 @@ func (s *Service) snapshotNow(ctx context.Context) (*snapshot, error) {
 	}
 	s.mu.RUnlock()
 	s.snap = &snapshot{fp: fp, invoices: out, orgs: omap, byID: byID, keys: keys, refsKey: refsKey(contracts, orgs), built: time.Now(),
-		since: since, mark: mark}
+		since: since, mark: mark, contractsKey: refsKey(contracts, nil)}
 	s.reports = map[reportKey]*metrics.Report{}
 	s.dashboards = map[dashKey]*Dashboard{}
 	return s.snap, nil
@@ -226,18 +242,21 @@ type entryKey struct {
 }
 
 // refsKey summarises what Adapt reads from contracts and organisations
-// (service types and SME flags), so a change to them rebuilds everything.
+// (service types, regimes and small business flags), so a change to them
+// rebuilds everything.
 func refsKey(contracts []payments.Contract, orgs []auth.Org) string {
 	var b strings.Builder
 	for _, c := range contracts {
 		b.WriteString(c.ID)
 		b.WriteByte('=')
 		b.WriteString(string(c.ServiceType))
+		b.WriteByte('/')
+		b.WriteString(string(c.ProcuredUnderOrDefault()))
 		b.WriteByte(';')
 	}
 	for _, o := range orgs {
 		b.WriteString(o.ID)
-		if o.SME {
+		if o.SmallBusiness {
 			b.WriteString("+")
 		}
 		b.WriteByte(';')
@@ -270,7 +289,7 @@ func (s *Service) unchanged(ctx context.Context) (*snapshot, bool) {
 	}
 	if s.src.Contracts != nil {
 		cs, err := s.src.Contracts(ctx)
-		if err != nil || len(cs) != snap.fp.contracts {
+		if err != nil || len(cs) != snap.fp.contracts || refsKey(cs, nil) != snap.contractsKey {
 			return nil, false
 		}
 		for i := range cs {

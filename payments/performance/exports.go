@@ -17,23 +17,29 @@ import (
 // command line and the API print. Percentages and the mean are numbers to
 // one decimal place (null when nothing was counted); money is pence.
 type Figures struct {
-	From                 string   `json:"from"`
-	To                   string   `json:"to"`
-	Scope                string   `json:"scope"`
-	InvoicesPaid         int      `json:"invoices_paid"`
-	MeanDaysToPay        *float64 `json:"mean_days_to_pay"`
-	PaidWithin30DaysPct  *float64 `json:"paid_within_30_days_pct"`
-	Paid31To60DaysPct    *float64 `json:"paid_31_to_60_days_pct"`
-	Paid61DaysOrMorePct  *float64 `json:"paid_61_days_or_more_pct"`
-	PayableNotPaidPct    *float64 `json:"payable_not_paid_pct"`
-	SumsBecamePayable    int      `json:"sums_became_payable"`
-	InvoicesPaidInFull   int      `json:"invoices_paid_in_full"`
-	Reg113Within30Pct    *float64 `json:"reg113_paid_within_30_days_pct"`
+	From                string   `json:"from"`
+	To                  string   `json:"to"`
+	Scope               string   `json:"scope"`
+	InvoicesPaid        int      `json:"invoices_paid"`
+	MeanDaysToPay       *float64 `json:"mean_days_to_pay"`
+	PaidWithin30DaysPct *float64 `json:"paid_within_30_days_pct"` // reg 38 band "days 1 to 30" (not "on time")
+	Paid31To60DaysPct   *float64 `json:"paid_31_to_60_days_pct"`
+	Paid61DaysOrMorePct *float64 `json:"paid_61_days_or_more_pct"`
+	PaidByDeadlinePct   *float64 `json:"paid_by_s68_deadline_pct"` // on or before the s68(2) deadline
+	PayableNotPaidPct   *float64 `json:"payable_not_paid_pct"`
+	SumsBecamePayable   int      `json:"sums_became_payable"`
+	InvoicesPaidInFull  int      `json:"invoices_paid_in_full"`
+	Reg113Within30Pct   *float64 `json:"reg113_paid_within_30_days_pct"`
+	// Interest and fixed sums are separate figures; their sum is
+	// interest_and_fixed_sums_pence.
 	InterestAccruedPence int64    `json:"interest_accrued_pence"`
 	FixedSumsPence       int64    `json:"fixed_sums_pence"`
+	LiabilityPence       int64    `json:"interest_and_fixed_sums_pence"`
 	InterestPaidPence    int64    `json:"interest_paid_pence"`
-	OverdueInvoices      int      `json:"overdue_invoices"`
+	OverdueInvoices      int      `json:"overdue_invoices"` // approved or not
 	OverduePence         int64    `json:"overdue_pence"`
+	DisputedInvoices     int      `json:"disputed_invoices"` // under dispute at the end, not aged
+	DisputedPence        int64    `json:"disputed_pence"`
 	QueriedInvoices      int      `json:"queried_invoices"`
 	QueriedMeanDays      *float64 `json:"queried_mean_days"`
 	FairPaymentCodeBand  string   `json:"fair_payment_code_band"`
@@ -42,19 +48,22 @@ type Figures struct {
 
 // FiguresOf flattens a report. scopeLabel says whose figures they are.
 //
-// interest_accrued_pence is the interest liability accrued in the period:
-// statutory interest for its days plus the fixed sums that became owed in
-// it (fixed_sums_pence shows the fixed-sum part on its own).
+// interest_accrued_pence is the statutory interest for the days of the
+// period only; fixed_sums_pence the fixed sums that became owed in it;
+// interest_and_fixed_sums_pence their sum (the reg 113(7) liability).
 func FiguresOf(r *metrics.Report, scopeLabel string) Figures {
 	return Figures{
 		From: r.From.String(), To: r.To.String(), Scope: scopeLabel,
 		InvoicesPaid: r.Payments, MeanDaysToPay: r.MeanDaysToPay().OneDPValue(),
 		PaidWithin30DaysPct: r.PctPaid1to30().PercentValue(), Paid31To60DaysPct: r.PctPaid31to60().PercentValue(),
-		Paid61DaysOrMorePct: r.PctPaid61OrMore().PercentValue(), PayableNotPaidPct: r.PctPayableNotPaid().PercentValue(),
+		Paid61DaysOrMorePct: r.PctPaid61OrMore().PercentValue(), PaidByDeadlinePct: r.PctPaidOnTime().PercentValue(),
+		PayableNotPaidPct: r.PctPayableNotPaid().PercentValue(),
 		SumsBecamePayable: r.BecamePayable, InvoicesPaidInFull: r.InvoicesSettled,
-		Reg113Within30Pct:    r.PctSettledWithin30().PercentValue(),
-		InterestAccruedPence: r.InterestLiability(), FixedSumsPence: r.FixedSums, InterestPaidPence: r.InterestPaid,
-		OverdueInvoices: r.OverdueCount(), OverduePence: r.OverduePence(),
+		Reg113Within30Pct:    r.PctReg113Within30().PercentValue(),
+		InterestAccruedPence: r.InterestAccrued, FixedSumsPence: r.FixedSums, LiabilityPence: r.InterestLiability(),
+		InterestPaidPence: r.InterestPaid,
+		OverdueInvoices:   r.OverdueCount(), OverduePence: r.OverduePence(),
+		DisputedInvoices: r.Disputed.Count, DisputedPence: r.Disputed.Pence,
 		QueriedInvoices: r.QueriedInvoices, QueriedMeanDays: r.QueriedMeanDays().OneDPValue(),
 		FairPaymentCodeBand: string(r.Band), Notes: r.Notes,
 	}
@@ -81,15 +90,19 @@ func WriteFiguresCSV(w io.Writer, r *metrics.Report, scopeLabel string) error {
 		{"paid_within_30_days_pct", num(f.PaidWithin30DaysPct, r.PctPaid1to30(), true)},
 		{"paid_31_to_60_days_pct", num(f.Paid31To60DaysPct, r.PctPaid31to60(), true)},
 		{"paid_61_days_or_more_pct", num(f.Paid61DaysOrMorePct, r.PctPaid61OrMore(), true)},
+		{"paid_by_s68_deadline_pct", num(f.PaidByDeadlinePct, r.PctPaidOnTime(), true)},
 		{"payable_not_paid_pct", num(f.PayableNotPaidPct, r.PctPayableNotPaid(), true)},
 		{"sums_became_payable", strconv.Itoa(f.SumsBecamePayable)},
 		{"invoices_paid_in_full", strconv.Itoa(f.InvoicesPaidInFull)},
-		{"reg113_paid_within_30_days_pct", num(f.Reg113Within30Pct, r.PctSettledWithin30(), true)},
+		{"reg113_paid_within_30_days_pct", num(f.Reg113Within30Pct, r.PctReg113Within30(), true)},
 		{"interest_accrued_pence", strconv.FormatInt(f.InterestAccruedPence, 10)},
 		{"fixed_sums_pence", strconv.FormatInt(f.FixedSumsPence, 10)},
+		{"interest_and_fixed_sums_pence", strconv.FormatInt(f.LiabilityPence, 10)},
 		{"interest_paid_pence", strconv.FormatInt(f.InterestPaidPence, 10)},
 		{"overdue_invoices", strconv.Itoa(f.OverdueInvoices)},
 		{"overdue_pence", strconv.FormatInt(f.OverduePence, 10)},
+		{"disputed_invoices", strconv.Itoa(f.DisputedInvoices)},
+		{"disputed_pence", strconv.FormatInt(f.DisputedPence, 10)},
 		{"queried_invoices", strconv.Itoa(f.QueriedInvoices)},
 		{"queried_mean_days", num(f.QueriedMeanDays, r.QueriedMeanDays(), false)},
 		{"fair_payment_code_band", f.FairPaymentCodeBand},
@@ -172,9 +185,23 @@ func NoticeOf(r *metrics.Report, set Settings) Notice {
 	}
 }
 
-// WriteNoticeCSV writes the notice as field, value rows.
+// NoticeExport is the notice for export (CSV or JSON), or the Conflict of
+// Settings.NoticeReady when the authority's details or the approving
+// officer are missing: a notice is never exported with blanks.
+func NoticeExport(r *metrics.Report, set Settings) (Notice, error) {
+	if err := set.NoticeReady(); err != nil {
+		return Notice{}, err
+	}
+	return NoticeOf(r, set), nil
+}
+
+// WriteNoticeCSV writes the notice as field, value rows; it refuses
+// (NoticeExport) while the settings are incomplete.
 func WriteNoticeCSV(w io.Writer, r *metrics.Report, set Settings) error {
-	n := NoticeOf(r, set)
+	n, err := NoticeExport(r, set)
+	if err != nil {
+		return err
+	}
 	cw := csvout.NewWriter(w)
 	rows := [][2]string{
 		{"contracting_authority_name", n.Authority.Name},

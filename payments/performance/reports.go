@@ -50,9 +50,19 @@ func (s *Service) reportOn(ctx context.Context, snap *snapshot, from, to metrics
 
 // Notes are this package's own decisions, added to the metrics notes.
 var Notes = []string{
-	"The Fair Payment Code's small-business test uses the provider organisation's SME flag, the nearest measure the portal holds.",
-	"Every invoice submitted through the portal (or imported) is treated as under a public contract; the register does not mark contracts outside the Procurement Act's scope.",
+	"The Fair Payment Code's small-business test uses the provider organisation's 'small business (under 50 staff)' flag, set by an administrator; the SME flag (under 250 staff) is used only by the Transparency Code exports.",
+	"Every invoice submitted through the portal (or imported) is treated as under a public contract; the register does not mark contracts outside procurement law. Which law a contract was procured under is its 'procured under' field on the contracts register.",
+	"Bank Rate comes from the table on the reporting settings page: the changes shipped with the portal (to 18 December 2025, 3.75%, checked up to the Bank of England's decision of 19 March 2026) and those an administrator adds. The page warns when a half-year has started whose reference date is later than the table's last change or review.",
 }
+
+// NoticeScope is the scope of a payments compliance notice: contracts
+// procured under the Procurement Act 2023 (reg 38 of the Procurement
+// Regulations 2024).
+var NoticeScope = metrics.Scope{Regime: metrics.RegimePA2023}
+
+// Reg113Scope is the scope of the late payment report: contracts procured
+// under the Public Contracts Regulations 2015 (reg 113(7)).
+var Reg113Scope = metrics.Scope{Regime: metrics.RegimePCR2015}
 
 func checkRange(from, to metrics.Date) error {
 	var f fault.Fields
@@ -73,8 +83,9 @@ func checkRange(from, to metrics.Date) error {
 
 // Headline is the live-evidence entry point for the self-assessment: the
 // headline figures for the whole council over [from, to] — the share of
-// payments made within 30 days (reg 38), mean days to pay, the unpaid value
-// of overdue approved invoices at the end of the range (or today), and the
+// payments in the reg 38 band "days 1 to 30", the share paid by the s68(2)
+// deadline, mean days to pay, the unpaid value of invoices (approved or
+// not) past their deadline at the end of the range (or today), and the
 // Fair Payment Code band.
 func (s *Service) Headline(ctx context.Context, from, to metrics.Date) (metrics.Headline, error) {
 	r, err := s.Report(ctx, from, to, metrics.Scope{})

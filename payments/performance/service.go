@@ -92,6 +92,10 @@ type snapshot struct {
 	// since and mark are the change mark taken when it was built.
 	since time.Time
 	mark  ChangeMark
+	// contractsKey is refsKey of the contracts alone: a change of a
+	// contract's service type or regime rebuilds the snapshot even when
+	// its update time does not move on.
+	contractsKey string
 }
 
 // ChangeMark summarises the read model for Source.Mark: how many invoices
@@ -189,7 +193,7 @@ func (s *Service) Load(ctx context.Context) error {
 	s.mu.Lock()
 	s.interest = byInv
 	s.extra = extra
-	s.rates = metrics.NewRateTable(extra...)
+	s.rates = rateTable(extra, set)
 	s.settings = set
 	s.loaded = true
 	s.ownWrites++

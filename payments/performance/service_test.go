@@ -59,7 +59,7 @@ func newFixture(t *testing.T) *fixture {
 	if err := st.Prepare(ctx); err != nil {
 		t.Fatal(err)
 	}
-	sun, err := au.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{SupplierRef: "SUP1001", Name: "Sunrise Home Care Ltd", TermsDays: 30, SME: true, CompanyNumber: "01234567"})
+	sun, err := au.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{SupplierRef: "SUP1001", Name: "Sunrise Home Care Ltd", TermsDays: 30, SME: true, SmallBusiness: true, CompanyNumber: "01234567"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,11 +36,52 @@ type Settings struct {
 	ApproverJobTitle    string    `bson:"approver_job_title"`
 	UpdatedAt           time.Time `bson:"updated_at"`
 	UpdatedBy           string    `bson:"updated_by"`
+	// RatesReviewedThrough is the last day an administrator confirmed the
+	// Bank Rate table is complete up to (YYYY-MM-DD, "" when never).
+	RatesReviewedThrough string    `bson:"rates_reviewed_through,omitempty"`
+	RatesReviewedBy      string    `bson:"rates_reviewed_by,omitempty"`
+	RatesReviewedAt      time.Time `bson:"rates_reviewed_at,omitempty"`
 }
 
 // Complete reports whether a notice can be published with these settings.
-func (s Settings) Complete() bool {
-	return s.AuthorityName != "" && s.AuthorityAddress != "" && s.ApproverName != "" && s.ApproverJobTitle != ""
+func (s Settings) Complete() bool { return len(s.Missing()) == 0 }
+
+// Missing names, in form order, the settings a payments compliance notice
+// needs that are not filled in: the authority's name and address
+// (reg 38(2)(a)) and the approving officer's name and job title
+// (reg 38(2)(e)).
+func (s Settings) Missing() []string {
+	var out []string
+	for _, f := range []struct{ v, label string }{
+		{s.AuthorityName, "the authority's name"}, {s.AuthorityAddress, "the authority's address"},
+		{s.ApproverName, "the approving officer's name"}, {s.ApproverJobTitle, "the approving officer's job title"},
+	} {
+		if strings.TrimSpace(f.v) == "" {
+			out = append(out, f.label)
+		}
+	}
+	return out
+}
+
+// NoticeReady is nil when a payments compliance notice can be exported
+// with these settings, or a Conflict saying what to fill in on the
+// reporting settings page.
+func (s Settings) NoticeReady() error {
+	m := s.Missing()
+	if len(m) == 0 {
+		return nil
+	}
+	return fault.Conflictf("The payments compliance notice cannot be exported until the reporting settings are filled in: enter %s on the reporting settings page.", joinAnd(m))
+}
+
+func joinAnd(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 // Settings returns the reporting settings (empty fields until an admin
@@ -72,6 +113,9 @@ func (s *Service) SaveSettings(ctx context.Context, actor *auth.Principal, in Se
 		AuthorityAddress: tr(in.AuthorityAddress), AuthorityEmail: tr(in.AuthorityEmail), AuthorityTelephone: tr(in.AuthorityTelephone),
 		AuthorityWebsite: tr(in.AuthorityWebsite), Department: tr(in.Department), ApproverName: tr(in.ApproverName),
 		ApproverJobTitle: tr(in.ApproverJobTitle), UpdatedAt: s.now().UTC(), UpdatedBy: actor.DisplayName()}
+	s.mu.RLock()
+	set.RatesReviewedThrough, set.RatesReviewedBy, set.RatesReviewedAt = s.settings.RatesReviewedThrough, s.settings.RatesReviewedBy, s.settings.RatesReviewedAt
+	s.mu.RUnlock()
 	var f fault.Fields
 	req := func(field, v, label string, max int) {
 		if v == "" {
@@ -189,10 +233,69 @@ func (s *Service) AddBaseRate(ctx context.Context, actor *auth.Principal, in Bas
 	if !replaced {
 		s.extra = append(s.extra, br)
 	}
-	s.rates = metrics.NewRateTable(s.extra...)
+	s.rates = rateTable(s.extra, s.settings)
 	s.ownWrites++
 	s.mu.Unlock()
 	return br, nil
+}
+
+// rateTable is the shipped Bank Rate history plus the administrators'
+// changes and their last review.
+func rateTable(extra []metrics.BaseRate, set Settings) *metrics.RateTable {
+	t := metrics.NewRateTable(extra...)
+	if d, ok := metrics.ParseISO(set.RatesReviewedThrough); ok {
+		t.Reviewed(d)
+	}
+	return t
+}
+
+// ReviewRates records that an administrator checked the Bank Rate table
+// against the Bank of England's published decisions and it is complete up
+// to and including the day given (today or earlier): the rate-table
+// warning then stays quiet until a half-year starts whose reference date is
+// later.
+func (s *Service) ReviewRates(ctx context.Context, actor *auth.Principal, through string) (metrics.Date, error) {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return 0, err
+	}
+	day, err := payments.ParseDate(through)
+	if err != nil {
+		return 0, fault.InvalidField("reviewed_through", "Date checked up to "+err.Error())
+	}
+	d := metrics.MustDate(day)
+	if d > s.Today() {
+		return 0, fault.InvalidField("reviewed_through", "Date checked up to must be today or in the past")
+	}
+	now := s.now().UTC()
+	ctx, cancel := store.CallContext(ctx)
+	defer cancel()
+	_, err = s.db.Collection(colSettings).UpdateOne(ctx, bson.D{{Key: "_id", Value: settingsID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "rates_reviewed_through", Value: day}, {Key: "rates_reviewed_by", Value: actor.DisplayName()}, {Key: "rates_reviewed_at", Value: now}}}},
+		options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return 0, fmt.Errorf("performance: saving the Bank Rate review: %w", err)
+	}
+	s.mu.Lock()
+	if s.settings.ID == "" {
+		s.settings.ID = settingsID
+	}
+	s.settings.RatesReviewedThrough, s.settings.RatesReviewedBy, s.settings.RatesReviewedAt = day, actor.DisplayName(), now
+	s.rates = rateTable(s.extra, s.settings)
+	s.ownWrites++
+	s.mu.Unlock()
+	return d, nil
+}
+
+// RateWarning reports whether the Bank Rate table may be out of date
+// today: a half-year has started whose reference date is later than the
+// table's last change or review (metrics.RateTable.Warning).
+func (s *Service) RateWarning(ctx context.Context) (metrics.RateWarning, bool, error) {
+	rates, err := s.Rates(ctx)
+	if err != nil {
+		return metrics.RateWarning{}, false, err
+	}
+	w, warn := rates.Warning(s.Today())
+	return w, warn, nil
 }
 
 // AddedBaseRates lists the changes administrators added.

@@ -25,17 +25,19 @@ func twelveMonthsTo(asOf time.Time) (time.Time, time.Time) { return asOf.AddDate
 
 func londonDate(t time.Time) string { return format.Day(metrics.DateOf(t).String()) }
 
-// performanceEvidence: invoices paid within 30 days, mean days to pay,
-// overdue value and the Fair Payment Code band (payment performance).
+// performanceEvidence: payments made within days 1 to 30 of receipt (the
+// reg 38 band, not "on time" under s68), mean days to pay, the value of
+// invoices past their s68 deadline (approved or not) and the Fair Payment
+// Code band (payment performance).
 func performanceEvidence(p *performance.Service) assessment.Evidence {
 	headline := func(ctx context.Context, asOf time.Time) (metrics.Headline, error) {
 		from, to := twelveMonthsTo(asOf)
 		return p.Headline(ctx, metrics.DateOf(from).AddDays(1), metrics.DateOf(to))
 	}
 	basis := func(h metrics.Headline) string {
-		return fmt.Sprintf("%d %s paid from %s to %s", h.Payments, asPlural(h.Payments, "invoice", "invoices"), format.Day(h.From.String()), format.Day(h.To.String()))
+		return fmt.Sprintf("%d %s made from %s to %s", h.Payments, asPlural(h.Payments, "payment", "payments"), format.Day(h.From.String()), format.Day(h.To.String()))
 	}
-	noPayments := "Not available: no invoices were paid in the 12 months to this date."
+	noPayments := "Not available: no payments were made in the 12 months to this date."
 	return assessment.Evidence{
 		assessment.IndPaidWithin30Days: func(ctx context.Context, asOf time.Time) (assessment.Reading, error) {
 			h, err := headline(ctx, asOf)
@@ -46,7 +48,11 @@ func performanceEvidence(p *performance.Service) assessment.Evidence {
 			if v == nil {
 				return assessment.Reading{Note: noPayments}, nil
 			}
-			return assessment.Reading{Available: true, Value: *v, Basis: basis(h)}, nil
+			b := basis(h) + "; the reg 38 band days 1 to 30 from receipt"
+			if ot := h.PaidOnTimePct.Percent(); ot != "" {
+				b += " (paid by the s68 deadline: " + ot + "%)"
+			}
+			return assessment.Reading{Available: true, Value: *v, Basis: b}, nil
 		},
 		assessment.IndMeanDaysToPay: func(ctx context.Context, asOf time.Time) (assessment.Reading, error) {
 			h, err := headline(ctx, asOf)
@@ -65,7 +71,7 @@ func performanceEvidence(p *performance.Service) assessment.Evidence {
 				return assessment.Reading{}, err
 			}
 			return assessment.Reading{Available: true, Pence: h.OverduePence,
-				Basis: fmt.Sprintf("%d approved %s past due on %s", h.OverdueCount, asPlural(h.OverdueCount, "invoice", "invoices"), format.Day(h.To.String()))}, nil
+				Basis: fmt.Sprintf("%d %s, approved or not, past the payment deadline on %s", h.OverdueCount, asPlural(h.OverdueCount, "invoice", "invoices"), format.Day(h.To.String()))}, nil
 		},
 		assessment.IndFairPaymentCodeBand: func(ctx context.Context, asOf time.Time) (assessment.Reading, error) {
 			h, err := headline(ctx, asOf)
@@ -75,7 +81,7 @@ func performanceEvidence(p *performance.Service) assessment.Evidence {
 			if h.Payments == 0 {
 				return assessment.Reading{Note: noPayments}, nil
 			}
-			return assessment.Reading{Available: true, Text: string(h.Band), Basis: basis(h)}, nil
+			return assessment.Reading{Available: true, Text: string(h.Band), Basis: basis(h) + ", days counted from receipt"}, nil
 		},
 	}
 }

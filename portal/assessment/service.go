@@ -4,13 +4,19 @@
 // commissioning development plan, and comparisons between rounds.
 //
 // Storage: one document per round (a few hundred KB at most) in
-// assessment_rounds; every change first inserts an event whose _id is
-// "<round>/<seq>" into assessment_events (a second writer of the same
-// sequence number gets a duplicate key and retries), then replaces the round
-// by bare _id. The event holds the round as it became, so a round whose
-// replace was lost is repaired from its latest event. Plan actions and
-// indicator settings are one document each. All collections are small
-// (tens of rounds, hundreds of actions), so lists read them whole.
+// assessment_rounds, changed through the shared event-plus-snapshot step
+// (store.Changes): every change inserts an event whose _id is
+// store.EventID(round, seq) ("<round>:000007") into assessment_events (a
+// second writer of the same sequence number gets a duplicate key, catches
+// the round up and retries), then replaces the round by bare _id. A round
+// is created on its own (StartRound) before its first event. The event
+// holds the round as it became, so a round whose replace was lost is
+// repaired from its events: at start-up (EnsureIndexes runs Repair on the
+// intent records in assessment_pending) and by the next writer. Stores
+// whose events were keyed "<round>/<seq>" are rekeyed once at start-up
+// (migrations.go). Plan actions and indicator settings are one document
+// each. All collections are small (tens of rounds, hundreds of actions),
+// so lists read them whole.
 package assessment
 
 import (
@@ -34,6 +40,7 @@ import (
 const (
 	colRounds     = "assessment_rounds"
 	colEvents     = "assessment_events"
+	colPending    = "assessment_pending"
 	colActions    = "assessment_actions"
 	colIndicators = "assessment_indicators"
 )
@@ -44,6 +51,8 @@ type Service struct {
 	evidence Evidence
 	now      func() time.Time
 	london   *time.Location
+
+	rounds *store.Changes[Round, event]
 
 	mu    sync.Mutex
 	cache map[string]cachedReading
@@ -67,7 +76,15 @@ func NewService(db *mongo.Database, evidence Evidence, now func() time.Time) *Se
 	if evidence == nil {
 		evidence = Evidence{}
 	}
-	return &Service{db: db, evidence: evidence, now: now, london: loc, cache: map[string]cachedReading{}}
+	s := &Service{db: db, evidence: evidence, now: now, london: loc, cache: map[string]cachedReading{}}
+	s.rounds = &store.Changes[Round, event]{
+		Events: db.Collection(colEvents), Snapshots: db.Collection(colRounds), Pending: db.Collection(colPending),
+		EntityField: "round", SnapshotFirst: true,
+		Conflict: "Someone else is changing this round at the moment. Try again.",
+		Apply:    func(r *Round, ev event) { *r = ev.Result },
+		Version:  func(r *Round) int { return r.Seq },
+	}
+	return s
 }
 
 // SetEvidence replaces the indicator functions (the wiring fills them once
@@ -79,12 +96,29 @@ func (s *Service) SetEvidence(e Evidence) {
 	s.cache = map[string]cachedReading{}
 }
 
-// EnsureIndexes creates the collections (they are read by _id or whole, so
-// no other index is needed).
+// EnsureIndexes runs the one-time migrations (migrations.go), creates the
+// collections and the events' unique (round, seq) index, and repairs the
+// changes a stop left half done. The collections are otherwise read by _id
+// or whole.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
-	ctx, cancel := store.CallContext(ctx)
+	if err := store.Migrate(ctx, s.db, nil, migrations...); err != nil {
+		return err
+	}
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	return store.EnsureCollections(ctx, s.db, colRounds, colEvents, colActions, colIndicators)
+	if err := store.EnsureCollections(cctx, s.db, colRounds, colEvents, colPending, colActions, colIndicators); err != nil {
+		return err
+	}
+	if _, err := s.db.Collection(colEvents).Indexes().CreateOne(cctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "round", Value: 1}, {Key: "seq", Value: 1}},
+		Options: options.Index().SetUnique(true).SetName("round_seq"),
+	}); err != nil {
+		return fmt.Errorf("assessment: creating index: %w", err)
+	}
+	if err := s.rounds.Repair(cctx, time.Time{}); err != nil {
+		return fmt.Errorf("assessment: %w", err)
+	}
+	return nil
 }
 
 func newID(prefix string) string { return store.NewID(prefix, 8) }
@@ -218,7 +252,7 @@ func (s *Service) StartRound(ctx context.Context, by *auth.Principal, in RoundIn
 
 // event is one recorded change to a round.
 type event struct {
-	ID     string    `bson:"_id"` // round/seq
+	ID     string    `bson:"_id"` // store.EventID(round, seq)
 	Round  string    `bson:"round"`
 	Seq    int       `bson:"seq"`
 	Kind   string    `bson:"kind"`
@@ -229,16 +263,22 @@ type event struct {
 	Result Round     `bson:"result"`
 }
 
-func eventID(round string, seq int) string { return fmt.Sprintf("%s/%06d", round, seq) }
+func eventID(round string, seq int) string { return store.EventID(round, seq) }
 
-// change applies fn to a draft round atomically: it records the change as
-// an event with the next sequence number (unique by _id), then replaces the
-// round by bare _id.
+// staleAfter is how old an intent record must be before a writer that
+// meets it counts its writer as stopped and repairs the change.
+const staleAfter = time.Minute
+
+// change applies fn to a draft round atomically through s.rounds: the
+// event with the next sequence number (unique by _id), then the round
+// replaced by bare _id. A writer beaten to the step catches the round up
+// (finishing a change whose writer stopped) and tries again.
 func (s *Service) change(ctx context.Context, id string, by *auth.Principal, kind, what string, fn func(r *Round) error) (Round, error) {
+	var err error
 	for attempt := 0; attempt < 4; attempt++ {
-		r, err := s.Round(ctx, id)
-		if err != nil {
-			return Round{}, err
+		r, rerr := s.Round(ctx, id)
+		if rerr != nil {
+			return Round{}, rerr
 		}
 		if r.Agreed() {
 			return Round{}, fault.Conflictf("This round has been agreed, so it cannot be changed. Start a new round from it instead.")
@@ -249,54 +289,34 @@ func (s *Service) change(ctx context.Context, id string, by *auth.Principal, kin
 		now := s.now().UTC()
 		r.Seq++
 		r.UpdatedAt = now
-		ev := event{ID: eventID(id, r.Seq), Round: id, Seq: r.Seq, Kind: kind, What: what, ByID: by.UserID, By: by.Name, At: now, Result: r}
+		ev := event{Round: id, Seq: r.Seq, Kind: kind, What: what, ByID: by.UserID, By: by.Name, At: now, Result: r}
 		cctx, cancel := store.CallContext(ctx)
-		_, err = s.db.Collection(colEvents).InsertOne(cctx, ev)
-		cancel()
-		if store.IsDuplicateKey(err) {
-			if err := s.repair(ctx, id); err != nil {
-				return Round{}, err
+		err = s.rounds.Append(cctx, id, r.Seq, ev, &r, "", now)
+		if fault.KindOf(err) == fault.Conflict {
+			cerr := s.catchUp(cctx, id, now)
+			cancel()
+			if cerr != nil {
+				return Round{}, cerr
 			}
 			continue
 		}
-		if err != nil {
-			return Round{}, fmt.Errorf("recording change: %w", err)
-		}
-		cctx, cancel = store.CallContext(ctx)
-		_, err = s.db.Collection(colRounds).ReplaceOne(cctx, bson.D{{Key: "_id", Value: id}}, r)
 		cancel()
 		if err != nil {
-			return Round{}, fmt.Errorf("saving round: %w", err)
+			return Round{}, fmt.Errorf("assessment: %w", err)
 		}
 		return r, nil
 	}
-	return Round{}, fault.Conflictf("Someone else is changing this round at the moment. Try again.")
+	return Round{}, err
 }
 
-// repair brings a round up to its latest recorded event (after a writer
-// recorded an event but did not save the round).
-func (s *Service) repair(ctx context.Context, id string) error {
-	for i := 0; i < 100; i++ {
-		r, err := s.Round(ctx, id)
-		if err != nil {
-			return err
-		}
-		cctx, cancel := store.CallContext(ctx)
-		var ev event
-		ev, err = store.Get[event](cctx, s.db.Collection(colEvents), eventID(id, r.Seq+1))
-		cancel()
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("reading change: %w", err)
-		}
-		cctx, cancel = store.CallContext(ctx)
-		_, err = s.db.Collection(colRounds).ReplaceOne(cctx, bson.D{{Key: "_id", Value: id}}, ev.Result)
-		cancel()
-		if err != nil {
-			return fmt.Errorf("repairing round: %w", err)
-		}
+// catchUp finishes the changes of writers that stopped more than
+// staleAfter ago, and brings round id up to its recorded events.
+func (s *Service) catchUp(ctx context.Context, id string, now time.Time) error {
+	if err := s.rounds.Repair(ctx, now.Add(-staleAfter)); err != nil {
+		return fmt.Errorf("assessment: %w", err)
+	}
+	if _, err := s.rounds.CatchUp(ctx, id); err != nil {
+		return fmt.Errorf("assessment: repairing round: %w", err)
 	}
 	return nil
 }

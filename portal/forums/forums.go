@@ -208,16 +208,20 @@ func NewService(db *mongo.Database, notify Announcer, dir Directory) *Service {
 	return &Service{db: db, notify: notify, dir: dir}
 }
 
-// EnsureIndexes creates the collections, idempotently.
+// EnsureIndexes creates the collections, idempotently, and repairs the
+// places snapshots a stop left behind their ledger (repairPlaces).
 func (s *Service) EnsureIndexes(ctx context.Context) error {
 	// One-time migrations of stores written by older versions come first
 	// (see migrations.go): the indexes below are on the new field names.
 	if err := store.Migrate(ctx, s.db, nil, migrations...); err != nil {
 		return err
 	}
-	ctx, cancel := store.CallContext(ctx)
+	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	return store.EnsureCollections(ctx, s.db, colEvents, colLedger, colBookings, colComments, colFeeds)
+	if err := store.EnsureCollections(cctx, s.db, colEvents, colLedger, colBookings, colComments, colFeeds); err != nil {
+		return err
+	}
+	return s.repairPlaces(ctx)
 }
 
 var london = mustLondon()

@@ -39,4 +39,10 @@ var migrations = []store.Migration{
 		}
 		return nil
 	}},
+	// Ledger entries were keyed "<event>:<seq>" unpadded; the shared
+	// format is store.EventID(event, seq), padded so ids sort in order.
+	// The ledger has no other unique index.
+	{ID: "forums/ledger-ids", Run: func(ctx context.Context, db *mongo.Database) error {
+		return store.RekeyEvents(ctx, db.Collection(colLedger), "event_id")
+	}},
 }

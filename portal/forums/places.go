@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -32,11 +33,12 @@ type placeState struct {
 	Seq      int
 	Capacity int
 	Holdings []Holding
+	At       time.Time // when the entry was recorded (zero before any)
 }
 
 // ledgerDoc is one change to an event's places.
 type ledgerDoc struct {
-	ID       string    `bson:"_id"` // eventID:seq
+	ID       string    `bson:"_id"` // store.EventID(event, seq)
 	EventID  string    `bson:"event_id"`
 	Seq      int       `bson:"seq"`
 	Kind     string    `bson:"kind"` // book, wait, cancel, capacity
@@ -47,7 +49,7 @@ type ledgerDoc struct {
 	Holdings []Holding `bson:"holdings"`
 }
 
-func ledgerID(eventID string, seq int) string { return fmt.Sprintf("%s:%d", eventID, seq) }
+func ledgerID(eventID string, seq int) string { return store.EventID(eventID, seq) }
 
 func (p *placeState) clone() *placeState {
 	c := *p
@@ -124,25 +126,72 @@ func (p *placeState) applyTo(e *Event) {
 func (s *Service) places(ctx context.Context, e *Event) (*placeState, error) {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	st := &placeState{Seq: 0, Capacity: e.Capacity}
-	seq := e.Seq
-	if seq > 0 {
-		d, err := store.Get[ledgerDoc](ctx, s.db.Collection(colLedger), ledgerID(e.ID, seq))
-		if err != nil {
-			return nil, fmt.Errorf("forums: reading places of %s: %w", e.ID, err)
-		}
-		st = &placeState{Seq: d.Seq, Capacity: d.Capacity, Holdings: d.Holdings}
+	st, err := s.recorded(ctx, e)
+	if err != nil {
+		return nil, err
 	}
 	for {
-		d, err := store.Get[ledgerDoc](ctx, s.db.Collection(colLedger), ledgerID(e.ID, st.Seq+1))
+		next, err := s.entry(ctx, e.ID, st.Seq+1)
 		if errors.Is(err, mongo.ErrNoDocuments) {
 			return st, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("forums: reading places of %s: %w", e.ID, err)
+			return nil, err
 		}
-		st = &placeState{Seq: d.Seq, Capacity: d.Capacity, Holdings: d.Holdings}
+		st = next
 	}
+}
+
+// recorded is the state of e's places that its snapshot names.
+func (s *Service) recorded(ctx context.Context, e *Event) (*placeState, error) {
+	if e.Seq == 0 {
+		return &placeState{Seq: 0, Capacity: e.Capacity}, nil
+	}
+	return s.entry(ctx, e.ID, e.Seq)
+}
+
+// entry is the state after ledger entry seq of the event, read by bare _id.
+func (s *Service) entry(ctx context.Context, eventID string, seq int) (*placeState, error) {
+	ctx, cancel := store.CallContext(ctx)
+	defer cancel()
+	d, err := store.Get[ledgerDoc](ctx, s.db.Collection(colLedger), ledgerID(eventID, seq))
+	if err != nil {
+		return nil, fmt.Errorf("forums: reading places of %s: %w", eventID, err)
+	}
+	return &placeState{Seq: d.Seq, Capacity: d.Capacity, Holdings: d.Holdings, At: d.At}, nil
+}
+
+// repairPlaces is the start-up crash repair (EnsureIndexes runs it): it
+// brings every event's stored snapshots — its counts and the changed
+// booking documents — up to the latest ledger entry, for writers that
+// stopped between the entry and the snapshot. Readers do not need it (they
+// probe the ledger), but lists of bookings and reports read the snapshots.
+func (s *Service) repairPlaces(ctx context.Context) error {
+	cctx, cancel := store.CallContext(ctx)
+	events, err := store.FindAll[Event](cctx, s.db.Collection(colEvents), bson.D{})
+	cancel()
+	if err != nil {
+		return fmt.Errorf("forums: reading events to repair: %w", err)
+	}
+	for i := range events {
+		e := &events[i]
+		after, err := s.places(ctx, e)
+		if err != nil {
+			return err
+		}
+		if after.Seq == e.Seq {
+			continue
+		}
+		before, err := s.recorded(ctx, e)
+		if err != nil {
+			return err
+		}
+		if err := s.snapshot(ctx, e.ID, before, after, after.At); err != nil {
+			return err
+		}
+		slog.Warn("forums: places snapshot was behind its ledger; rebuilt", "event", e.ID, "seq", after.Seq)
+	}
+	return nil
 }
 
 const maxAttempts = 50
@@ -164,22 +213,13 @@ func (s *Service) change(ctx context.Context, eventID, kind string, by *auth.Pri
 		if err := fn(after); err != nil {
 			return nil, nil, err
 		}
-		after.Seq = before.Seq + 1
-		d := ledgerDoc{
-			ID: ledgerID(eventID, after.Seq), EventID: eventID, Seq: after.Seq, Kind: kind,
-			OrgID: by.OrgID, By: by.Name, At: now.UTC(), Capacity: after.Capacity, Holdings: after.Holdings,
-		}
-		if d.Holdings == nil {
-			d.Holdings = []Holding{}
-		}
-		cctx, cancel := store.CallContext(ctx)
-		_, err = s.db.Collection(colLedger).InsertOne(cctx, d)
-		cancel()
-		if store.IsDuplicateKey(err) {
+		after.Seq, after.At = before.Seq+1, now.UTC()
+		err = s.record(ctx, eventID, kind, by, after)
+		if errors.Is(err, errStepTaken) {
 			continue // someone else changed the places first: read again
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("forums: recording places: %w", err)
+			return nil, nil, err
 		}
 		if err := s.snapshot(ctx, eventID, before, after, now); err != nil {
 			return nil, nil, err
@@ -187,6 +227,31 @@ func (s *Service) change(ctx context.Context, eventID, kind string, by *auth.Pri
 		return before, after, nil
 	}
 	return nil, nil, fault.Conflictf("Many people are booking this event at the moment. Try again.")
+}
+
+// errStepTaken says another writer recorded the ledger entry first.
+var errStepTaken = errors.New("forums: another writer took this step of the places")
+
+// record inserts after as ledger entry after.Seq: the step. A second
+// writer of the same step gets errStepTaken and nothing changes.
+func (s *Service) record(ctx context.Context, eventID, kind string, by *auth.Principal, after *placeState) error {
+	d := ledgerDoc{
+		ID: ledgerID(eventID, after.Seq), EventID: eventID, Seq: after.Seq, Kind: kind,
+		OrgID: by.OrgID, By: by.Name, At: after.At, Capacity: after.Capacity, Holdings: after.Holdings,
+	}
+	if d.Holdings == nil {
+		d.Holdings = []Holding{}
+	}
+	ctx, cancel := store.CallContext(ctx)
+	defer cancel()
+	_, err := s.db.Collection(colLedger).InsertOne(ctx, d)
+	if store.IsDuplicateKey(err) {
+		return errStepTaken
+	}
+	if err != nil {
+		return fmt.Errorf("forums: recording places: %w", err)
+	}
+	return nil
 }
 
 // snapshot brings the event document and the changed booking documents in

@@ -8,14 +8,19 @@
 //
 // Storage and atomicity: a query is one document with its thread embedded
 // (at most MaxMessages messages, so the document stays bounded) and a
-// Version. Every change first inserts an event with the deterministic _id
-// "<query id>/<version+1>": inserts are atomic on both stores, so of two
-// people changing the same query at once one gets a duplicate key and is
-// told the query changed (fault.Conflict). The winner then replaces the
-// snapshot by bare _id. The events are the audit trail, and each carries
-// the snapshot after its change, so a snapshot write lost to a crash is
-// repaired from the event (at start-up, or by the next writer).
-//
+// Version, changed through the shared event-plus-snapshot step
+// (store.Changes). Every change first inserts an intent record and an
+// event with the deterministic _id store.EventID(query, version+1)
+// ("Q-1A2B:000004"): inserts are atomic on both stores, so of two people
+// changing the same query at once one gets a duplicate key and is told the
+// query changed (fault.Conflict). The winner then replaces the snapshot by
+// bare _id. The events are the audit trail, and each carries the snapshot
+// after its change, so a snapshot write lost to a crash is repaired from
+// the event: at start-up (the read model's first load runs Repair on the
+// intent records in query_pending), or by the next writer once the change
+// is older than staleAfter. Stores whose events were keyed
+// "<query>/<version>" are rekeyed once at start-up (migrations.go).
+
 // Lists, queues and figures come from an in-memory read model of the query
 // documents, loaded at start and updated on this instance's writes;
 // Refresh reloads it (a background job in MongoDB mode). A query's own

@@ -5,6 +5,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"careportal/portal/store"
 )
@@ -45,4 +46,34 @@ var migrations = []store.Migration{
 		}
 		return nil
 	}},
+	// Events were keyed "<query>/<version>"; the shared step keys them
+	// store.EventID(query, version). The unique (query, seq) index would
+	// refuse the rekeyed copies, so it goes first (EnsureIndexes makes it
+	// again). A change an older version left half done has no intent
+	// record for start-up repair to find, so its snapshot is caught up
+	// here.
+	{ID: "queries/event-ids", Run: func(ctx context.Context, db *mongo.Database) error {
+		if err := store.DropIndex(ctx, db.Collection(collEvents), eventIndex); err != nil {
+			return err
+		}
+		if err := store.RekeyEvents(ctx, db.Collection(collEvents), "query"); err != nil {
+			return err
+		}
+		ids, err := store.FindAll[struct {
+			ID string `bson:"_id"`
+		}](ctx, db.Collection(collQueries), bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+		if err != nil {
+			return err
+		}
+		c := queryChanges(db)
+		for _, q := range ids {
+			if _, err := c.CatchUp(ctx, q.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	}},
 }
+
+// eventIndex is the events' unique (query, seq) index.
+const eventIndex = "query_seq"

@@ -25,6 +25,7 @@ import (
 const (
 	collQueries     = "queries"
 	collEvents      = "query_events"
+	collPending     = "query_pending"
 	collAttachments = "query_attachments"
 	collSettings    = "settings"
 	targetsID       = "queries.targets"
@@ -99,7 +100,7 @@ func (q *Query) TeamName() string { return auth.TeamName(q.Team) }
 
 // event is one recorded change.
 type event struct {
-	ID     string    `bson:"_id"` // "<query>/<version>"
+	ID     string    `bson:"_id"` // store.EventID(query, version)
 	Query  string    `bson:"query"`
 	Seq    int       `bson:"seq"`
 	Action Action    `bson:"action"`
@@ -178,6 +179,7 @@ type Service struct {
 	// rm is the read model: every query in memory (byID), loaded on first
 	// use and refreshed by change mark (updated_at).
 	rm      *store.ReadModel[Query]
+	changes *store.Changes[Query, event]
 	mu      sync.RWMutex
 	byID    map[string]*Query
 	targets *Targets
@@ -209,10 +211,29 @@ func NewService(db *mongo.Database, days *workdays.Service, notes *notify.Servic
 		now:         o.Now,
 		byID:        map[string]*Query{},
 	}
+	s.changes = queryChanges(db)
+	s.changes.Log, s.changes.Written, s.changes.Repaired = o.Logger, s.remember, s.remember
 	s.rm = &store.ReadModel[Query]{Coll: s.queries, Mark: "updated_at", Now: o.Now,
 		MarkOf: func(q *Query) time.Time { return q.UpdatedAt }, Put: s.putQueries,
 		Before: s.beforeLoad}
 	return s
+}
+
+// queryChanges is the event-plus-snapshot step of queries: each event
+// carries the query as it became, so a snapshot is rebuilt from its latest
+// event.
+func queryChanges(db *mongo.Database) *store.Changes[Query, event] {
+	return &store.Changes[Query, event]{
+		Events: db.Collection(collEvents), Snapshots: db.Collection(collQueries), Pending: db.Collection(collPending),
+		EntityField: "query",
+		Conflict:    "Someone else changed this query at the same time. Check the query and try again",
+		Apply: func(q *Query, ev event) {
+			if ev.Snapshot != nil {
+				*q = *ev.Snapshot
+			}
+		},
+		Version: func(q *Query) int { return q.Version },
+	}
 }
 
 // putQueries stores queries read from the store, keeping the newer version
@@ -251,12 +272,12 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	if err := store.EnsureCollections(ctx, s.queries.Database(), collQueries, collEvents, collAttachments, collSettings); err != nil {
+	if err := store.EnsureCollections(ctx, s.queries.Database(), collQueries, collEvents, collPending, collAttachments, collSettings); err != nil {
 		return err
 	}
 	_, err := s.events.Indexes().CreateOne(ctx, mongo.IndexModel{
 		Keys:    bson.D{{Key: "query", Value: 1}, {Key: "seq", Value: 1}},
-		Options: options.Index().SetUnique(true).SetName("query_seq"),
+		Options: options.Index().SetUnique(true).SetName(eventIndex),
 	})
 	if err != nil {
 		return fmt.Errorf("queries: creating index: %w", err)
@@ -268,9 +289,15 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 	return nil
 }
 
-// Refresh reads the queries other instances changed since the last look,
-// and the targets.
+// Refresh finishes the changes of instances that stopped mid-change (older
+// than staleAfter), reads the queries other instances changed since the
+// last look, and the targets.
 func (s *Service) Refresh(ctx context.Context) error {
+	if s.rm.Loaded() {
+		if err := s.changes.Repair(ctx, s.now().Add(-staleAfter)); err != nil {
+			return fmt.Errorf("queries: %w", err)
+		}
+	}
 	if err := s.rm.Refresh(ctx); err != nil {
 		return fmt.Errorf("queries: %w", err)
 	}
@@ -302,33 +329,14 @@ func (s *Service) loadTargets(ctx context.Context) error {
 }
 
 // beforeLoad runs before the read model first loads: the targets, and the
-// repair of changes whose snapshot write never happened (the process
-// stopped between the event and the snapshot), which puts the event's
-// snapshot in place.
+// repair of changes a stop left half done (an event written, its snapshot
+// not), which puts the event's snapshot in place.
 func (s *Service) beforeLoad(ctx context.Context) error {
 	if err := s.loadTargets(ctx); err != nil {
 		return err
 	}
-	all, err := store.FindAll[Query](ctx, s.queries, bson.D{})
-	if err != nil {
-		return fmt.Errorf("queries: loading: %w", err)
-	}
-	for _, q := range all {
-		cctx, cancel := store.CallContext(ctx)
-		next, err := store.Get[event](cctx, s.events, eventID(q.ID, q.Version+1))
-		if err == nil && next.Snapshot != nil {
-			_, err = s.queries.ReplaceOne(cctx, bson.D{{Key: "_id", Value: q.ID}}, next.Snapshot)
-			cancel()
-			if err != nil {
-				return fmt.Errorf("queries: repairing %s: %w", q.ID, err)
-			}
-			s.log.Warn("queries: repaired a snapshot from its event", "query", q.ID, "version", next.Seq)
-			continue
-		}
-		cancel()
-		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-			return fmt.Errorf("queries: checking %s: %w", q.ID, err)
-		}
+	if err := s.changes.Repair(ctx, time.Time{}); err != nil {
+		return fmt.Errorf("queries: %w", err)
 	}
 	return nil
 }
@@ -473,14 +481,15 @@ func (s *Service) resolveLink(ctx context.Context, orgID, v string) (*Link, erro
 	return &Link{Kind: kind, ID: id, Label: label}, nil
 }
 
-// commit records one change: any attachment first, then the event (the
-// version check) carrying the complete new snapshot, then the snapshot by
-// bare _id. q is the new snapshot with the old Version; msg (optional) is
-// appended to the thread.
+// commit records one change through s.changes: any attachment first,
+// then the event (the version check) carrying the complete new snapshot,
+// then the snapshot by bare _id. q is the new snapshot with the old
+// Version; msg (optional) is appended to the thread.
 //
-// If the process stops between the event and the snapshot, the event
-// holds what the snapshot should be: Refresh (at start-up) and the next
-// writer who meets the duplicate version both put it in place (repair).
+// If the process stops between the event and the snapshot, the intent
+// record stays and the event holds what the snapshot should be: start-up
+// (the read model's first load) and the next writer who meets the change
+// once it is stale both put it in place (repair).
 func (s *Service) commit(ctx context.Context, q *Query, ev event, a *auth.Principal, msg *Message, file *Upload, ctype string, isNew bool) error {
 	if msg != nil && len(q.Messages) >= MaxMessages {
 		return fault.Conflictf("This query's thread is full: raise a new query and mention %s", q.ID)
@@ -500,40 +509,28 @@ func (s *Service) commit(ctx context.Context, q *Query, ev event, a *auth.Princi
 		q.Messages = append(q.Messages, *msg)
 	}
 	q.Version++
-	ev.ID = eventID(q.ID, q.Version)
 	ev.Query, ev.Seq, ev.By, ev.ByName = q.ID, q.Version, a.UserID, a.Name
 	if ev.At.IsZero() {
 		ev.At = q.UpdatedAt
 	}
 	snap := *q
 	ev.Snapshot = &snap
-	if _, err := s.events.InsertOne(ctx, ev); err != nil {
-		if attID != "" { // the change did not happen: its attachment goes too
-			_, _ = s.attachments.DeleteOne(ctx, bson.D{{Key: "_id", Value: attID}})
-		}
-		if store.IsDuplicateKey(err) {
-			if isNew {
-				return fmt.Errorf("queries: query id collision: %w", err)
-			}
-			s.repairStale(ctx, q.ID, q.Version)
-			return fault.Conflictf("Someone else changed this query at the same time. Check the query and try again")
-		}
-		return fmt.Errorf("queries: recording change: %w", err)
+	err := s.changes.Append(ctx, q.ID, q.Version, ev, q, "", q.UpdatedAt)
+	if err == nil {
+		return nil
 	}
-	var err error
+	if attID != "" { // the change did not happen: its attachment goes too
+		_, _ = s.attachments.DeleteOne(ctx, bson.D{{Key: "_id", Value: attID}})
+	}
+	if fault.KindOf(err) != fault.Conflict {
+		return fmt.Errorf("queries: %w", err)
+	}
 	if isNew {
-		_, err = s.queries.InsertOne(ctx, q)
-	} else {
-		_, err = s.queries.ReplaceOne(ctx, bson.D{{Key: "_id", Value: q.ID}}, q)
+		return fmt.Errorf("queries: query id collision: %w", err)
 	}
-	if err != nil {
-		return fmt.Errorf("queries: saving query: %w", err)
-	}
-	s.remember(q)
-	return nil
+	s.repairStale(ctx, q.ID)
+	return err
 }
-
-func eventID(query string, seq int) string { return fmt.Sprintf("%s/%d", query, seq) }
 
 // remember puts a copy of q in the read model.
 func (s *Service) remember(q *Query) {
@@ -547,31 +544,18 @@ func (s *Service) remember(q *Query) {
 	s.rm.Saw(q.UpdatedAt)
 }
 
-// staleAfter is how old an event must be before a snapshot that lacks it
-// counts as abandoned (its writer stopped between the two writes) rather
-// than in progress.
+// staleAfter is how old a change's intent record must be before the
+// change counts as abandoned (its writer stopped between the writes)
+// rather than in progress.
 const staleAfter = 30 * time.Second
 
-// repairStale puts event <id>/<seq>'s snapshot in place when the query's
-// snapshot is older than it and the event was written more than
-// staleAfter ago (its writer stopped half way).
-func (s *Service) repairStale(ctx context.Context, id string, seq int) {
-	ev, err := store.Get[event](ctx, s.events, eventID(id, seq))
-	if err != nil || ev.Snapshot == nil {
-		return
+// repairStale finishes the changes whose writer stopped more than
+// staleAfter ago (their intent records are that old), putting each
+// event's snapshot in place.
+func (s *Service) repairStale(ctx context.Context, id string) {
+	if err := s.changes.Repair(ctx, s.now().Add(-staleAfter)); err != nil {
+		s.log.Error("queries: repairing stopped changes failed", "query", id, "err", err)
 	}
-	if s.now().Sub(ev.At) < staleAfter {
-		return
-	}
-	if cur, err := store.Get[Query](ctx, s.queries, id); err != nil || cur.Version >= seq {
-		return
-	}
-	if _, err := s.queries.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, ev.Snapshot); err != nil {
-		s.log.Error("queries: repairing a snapshot failed", "query", id, "err", err)
-		return
-	}
-	s.log.Warn("queries: repaired a snapshot from its event", "query", id, "version", seq)
-	s.remember(ev.Snapshot)
 }
 
 // Get returns the query, read from the store; NotFound when the actor may

@@ -347,8 +347,12 @@ func TestRepairAfterAStopBetweenEventAndSnapshot(t *testing.T) {
 		next.Messages = append(append([]Message(nil), q.Messages...), Message{ID: "m", At: c.t, ByName: "Sam Staff", FromCouncil: true, Text: text})
 		next.Version++
 		next.Status = StatusAwaitingProvider
-		ev := event{ID: eventID(q.ID, next.Version), Query: q.ID, Seq: next.Version, Action: ActCouncilMessage, From: q.Status, To: next.Status, At: c.t, Snapshot: &next}
-		if _, err := s.events.InsertOne(ctx, ev); err != nil {
+		ev := event{Query: q.ID, Seq: next.Version, Action: ActCouncilMessage, From: q.Status, To: next.Status, At: c.t, Snapshot: &next}
+		// As the shared step leaves it: the intent record, then the event.
+		if err := s.changes.Begin(ctx, q.ID, next.Version, "", c.t); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.changes.AppendEvent(ctx, q.ID, next.Version, ev); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -45,7 +45,25 @@ var migrations = []store.Migration{
 		}
 		return nil
 	}},
+	// Versions were keyed "<statement>:v<n>" with the number in n; as
+	// events of the shared step they are keyed store.EventID(statement, n)
+	// with the number in seq. The unique index on (statement_id, n) goes
+	// first (EnsureIndexes makes it on seq); a version's content is
+	// copied as it is, so published versions do not change.
+	{ID: "statements/version-ids", Run: func(ctx context.Context, db *mongo.Database) error {
+		versions := db.Collection(colVersions)
+		if err := store.DropIndex(ctx, versions, versionIndex); err != nil {
+			return err
+		}
+		if err := store.RenameFields(ctx, versions, map[string]string{"n": "seq"}); err != nil {
+			return err
+		}
+		return store.RekeyEvents(ctx, versions, "statement_id")
+	}},
 }
+
+// versionIndex is the versions' unique (statement_id, seq) index.
+const versionIndex = "statement_version_unique"
 
 // dropIndex drops coll's index name when it is still on the old field
 // oldKey; nothing when it is absent or already on the new name.

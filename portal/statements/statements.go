@@ -23,6 +23,7 @@ import (
 const (
 	colStatements = "statements"
 	colVersions   = "statement_versions"
+	colPending    = "statement_pending"
 	colFeedback   = "statement_feedback"
 )
 
@@ -181,9 +182,9 @@ func (s *Statement) Published() bool { return s.Version > 0 }
 
 // Version is a published, immutable version of a statement.
 type Version struct {
-	ID          string    `bson:"_id"` // statementID:vN
+	ID          string    `bson:"_id"` // store.EventID(statement, N)
 	StatementID string    `bson:"statement_id"`
-	N           int       `bson:"n"`
+	N           int       `bson:"seq"`
 	Content     Content   `bson:"content"`
 	ChangeNote  string    `bson:"change_note"`
 	PublishedAt time.Time `bson:"published_at"`
@@ -193,7 +194,7 @@ type Version struct {
 // The notifications service is the Announcer the portal wires in.
 var _ Announcer = (*notify.Service)(nil)
 
-func versionID(statementID string, n int) string { return fmt.Sprintf("%s:v%d", statementID, n) }
+func versionID(statementID string, n int) string { return store.EventID(statementID, n) }
 
 // Announcer puts notices in providers' notifications lists; *notify.Service
 // is one. A nil Announcer sends nothing.
@@ -206,11 +207,32 @@ type Announcer interface {
 type Service struct {
 	db     *mongo.Database
 	notify Announcer
+	// versions is publishing: a version is an event of its statement.
+	versions *store.Changes[Statement, Version]
 }
 
 // NewService builds the service on db. notify may be nil.
 func NewService(db *mongo.Database, notify Announcer) *Service {
-	return &Service{db: db, notify: notify}
+	return &Service{db: db, notify: notify, versions: versionChanges(db)}
+}
+
+// versionChanges is publishing as the shared event-plus-snapshot step: the
+// published version is the event (inserted once, never changed), and the
+// statement's publishing fields are the snapshot. The statement exists
+// before its first version, and its draft is edited in place, so a
+// publish sets only the publishing fields.
+func versionChanges(db *mongo.Database) *store.Changes[Statement, Version] {
+	return &store.Changes[Statement, Version]{
+		Events: db.Collection(colVersions), Snapshots: db.Collection(colStatements), Pending: db.Collection(colPending),
+		EntityField: "statement_id", SnapshotFirst: true,
+		Apply: func(st *Statement, v Version) {
+			st.Version, st.PublishedAt, st.DraftChanged = v.N, v.PublishedAt, false
+		},
+		Version: func(st *Statement) int { return st.Version },
+		Set: func(st *Statement) bson.D {
+			return bson.D{{Key: "version", Value: st.Version}, {Key: "published_at", Value: st.PublishedAt}, {Key: "draft_changed", Value: st.DraftChanged}}
+		},
+	}
 }
 
 // SetAnnouncer wires notifications once the notifications service exists.
@@ -225,15 +247,21 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	if err := store.EnsureCollections(ctx, s.db, colStatements, colVersions, colFeedback); err != nil {
+	if err := store.EnsureCollections(ctx, s.db, colStatements, colVersions, colPending, colFeedback); err != nil {
 		return err
 	}
 	_, err := s.db.Collection(colVersions).Indexes().CreateOne(ctx, mongo.IndexModel{
-		Keys:    bson.D{{Key: "statement_id", Value: 1}, {Key: "n", Value: 1}},
-		Options: options.Index().SetUnique(true).SetName("statement_version_unique"),
+		Keys:    bson.D{{Key: "statement_id", Value: 1}, {Key: "seq", Value: 1}},
+		Options: options.Index().SetUnique(true).SetName(versionIndex),
 	})
 	if err != nil {
 		return fmt.Errorf("statements: creating indexes: %w", err)
+	}
+	// A publish a stop left half done (the version inserted, the
+	// statement not told) is finished; one whose version never got
+	// written has its intent record cleared.
+	if err := s.versions.Repair(ctx, time.Time{}); err != nil {
+		return fmt.Errorf("statements: %w", err)
 	}
 	return nil
 }
@@ -491,9 +519,11 @@ func (s *Service) UpdateSection(ctx context.Context, id string, area Area, in Se
 	return s.saveDraft(ctx, st, by, at)
 }
 
-// Publish copies the draft into version N+1 with a note of what changed.
-// The version is inserted once under a deterministic _id, so two
-// commissioners publishing at once cannot both make version N+1.
+// Publish copies the draft into version N+1 with a note of what changed,
+// through the shared step (s.versions): the version is inserted once under
+// the deterministic _id store.EventID(statement, N+1), so two
+// commissioners publishing at once cannot both make version N+1, and then
+// the statement's publishing fields are set by bare _id.
 func (s *Service) Publish(ctx context.Context, id, changeNote string, by *auth.Principal, at time.Time) (*Version, error) {
 	if err := staffOnly(by); err != nil {
 		return nil, err
@@ -521,19 +551,18 @@ func (s *Service) Publish(ctx context.Context, id, changeNote string, by *auth.P
 	}
 	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	if _, err := s.db.Collection(colVersions).InsertOne(cctx, v); err != nil {
-		if store.IsDuplicateKey(err) {
+	next := *st
+	s.versions.Apply(&next, *v)
+	if err := s.versions.Append(cctx, st.ID, v.N, *v, &next, "", v.PublishedAt); err != nil {
+		if fault.KindOf(err) == fault.Conflict {
+			// Finish a publish whose writer stopped a while ago, so that
+			// the next try can go ahead.
+			if rerr := s.versions.Repair(cctx, at.Add(-staleAfter)); rerr != nil {
+				return nil, fmt.Errorf("statements: %w", rerr)
+			}
 			return nil, fault.Conflictf("Version %d was published by someone else a moment ago. Check the statement and publish again if needed.", v.N)
 		}
-		return nil, fmt.Errorf("statements: publishing: %w", err)
-	}
-	_, err = s.db.Collection(colStatements).UpdateOne(cctx, bson.D{{Key: "_id", Value: st.ID}}, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "version", Value: v.N},
-		{Key: "published_at", Value: v.PublishedAt},
-		{Key: "draft_changed", Value: false},
-	}}})
-	if err != nil {
-		return nil, fmt.Errorf("statements: recording version %d: %w", v.N, err)
+		return nil, fmt.Errorf("statements: publishing version %d: %w", v.N, err)
 	}
 	if s.notify != nil {
 		title := fmt.Sprintf("New market position statement: %s (version %d)", v.Content.Title, v.N)
@@ -543,6 +572,10 @@ func (s *Service) Publish(ctx context.Context, id, changeNote string, by *auth.P
 	}
 	return v, nil
 }
+
+// staleAfter is how old a publish's intent record must be before a
+// publisher that meets it counts its writer as stopped and finishes it.
+const staleAfter = time.Minute
 
 // Version returns published version n of a statement.
 func (s *Service) Version(ctx context.Context, id string, n int) (*Version, error) {

@@ -154,7 +154,7 @@ func TestPublishVersionsAndDiff(t *testing.T) {
 		t.Fatal(err)
 	}
 	v1, err := s.Publish(ctx, st.ID, "First version", commissioner, t0)
-	if err != nil || v1.N != 1 || v1.ID != st.ID+":v1" {
+	if err != nil || v1.N != 1 || v1.ID != st.ID+":000001" {
 		t.Fatalf("v1 %+v %v", v1, err)
 	}
 	if len(n.sent) != 1 || n.sent[0].org != "*" {

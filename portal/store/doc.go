@@ -39,12 +39,17 @@
 //     flight, and Repair finishes or undoes them at start-up and, for other
 //     instances' stale ones, when polling. Events are the truth; histories
 //     live in the event collections, read by _id point lookups, not nested
-//     in snapshots.
+//     in snapshots. A snapshot created before its first event
+//     (SnapshotFirst), or holding state edited in place beside the events
+//     (Set), fits too; CatchUp brings one snapshot up to its events for a
+//     writer that met a step with no intent record.
 //   - ReadModel loads a collection into memory once (the loaded guard),
 //     and refreshes from a change-mark field through an index, so an
 //     instance catches up with other instances' writes in MongoDB mode.
 //   - Migrate runs one-time migrations of documents written by older
 //     versions at start-up, recorded by id in the migrations collection.
+//     RenameFields, RekeyEvents (events keyed another way moved to
+//     EventID) and DropIndex are its common steps.
 //
 // # Stored documents
 //

@@ -80,7 +80,17 @@ type Changes[S, E any] struct {
 	// outbox insert). If it fails, the intent record stays and repair
 	// tells the step again, so it must be idempotent on (entity, seq).
 	Told func(ctx context.Context, snap *S, ev E) error
-	Log  *slog.Logger
+	// SnapshotFirst says the snapshot is created on its own before any
+	// event (a round started, then changed): every step, the first too,
+	// replaces it, and a failed snapshot write of step 1 is repaired like
+	// any other, not undone.
+	SnapshotFirst bool
+	// Set, if given, lists the snapshot fields the events own: a step
+	// after the first writes only these ($set by bare _id) instead of
+	// replacing the snapshot, for snapshots that also hold state changed
+	// in place outside the events (a draft edited between versions).
+	Set func(snap *S) bson.D
+	Log *slog.Logger
 }
 
 func (c *Changes[S, E]) log() *slog.Logger {
@@ -180,7 +190,8 @@ func (c *Changes[S, E]) Append(ctx context.Context, entity string, seq int, ev E
 		c.Finish(ctx, entity, seq)
 		return err
 	}
-	if c.Written != nil && seq > 1 {
+	first := seq == 1 && !c.SnapshotFirst
+	if c.Written != nil && !first {
 		c.Written(snap)
 	}
 	told := true
@@ -190,8 +201,8 @@ func (c *Changes[S, E]) Append(ctx context.Context, entity string, seq int, ev E
 			told = false
 		}
 	}
-	if err := c.WriteSnapshot(ctx, entity, snap, seq == 1); err != nil {
-		if seq == 1 {
+	if err := c.WriteSnapshot(ctx, entity, snap, first); err != nil {
+		if first {
 			uctx, cancel := CallContext(context.WithoutCancel(ctx))
 			defer cancel()
 			_, _ = c.Events.DeleteOne(uctx, bson.D{{Key: "_id", Value: EventID(entity, seq)}})
@@ -204,7 +215,7 @@ func (c *Changes[S, E]) Append(ctx context.Context, entity string, seq int, ev E
 		c.log().Error("store: writing a snapshot failed; repair rebuilds it from its events", "entity", entity, "seq", seq, "err", err)
 		return nil
 	}
-	if c.Written != nil && seq == 1 {
+	if c.Written != nil && first {
 		c.Written(snap)
 	}
 	if told {
@@ -214,8 +225,12 @@ func (c *Changes[S, E]) Append(ctx context.Context, entity string, seq int, ev E
 }
 
 // WriteSnapshot writes snap by bare _id: an insert when insert is true, a
-// replace otherwise.
+// replace (or, with Set, an update of the events' fields) otherwise.
 func (c *Changes[S, E]) WriteSnapshot(ctx context.Context, entity string, snap *S, insert bool) error {
+	if !insert && c.Set != nil {
+		_, err := c.Snapshots.UpdateOne(ctx, bson.D{{Key: "_id", Value: entity}}, bson.D{{Key: "$set", Value: c.Set(snap)}})
+		return err
+	}
 	var doc any = snap
 	if c.Encode != nil {
 		var err error
@@ -329,6 +344,44 @@ func (c *Changes[S, E]) retell(ctx context.Context, p Pending) bool {
 	return true
 }
 
+// CatchUp brings the stored snapshot of entity up to its events, for a
+// writer that met a step already taken with no intent record left (the
+// step of an older version, or a record already cleared): it applies every
+// later event and writes the snapshot when any was missing. It returns the
+// snapshot as it now is; a missing one is a fault.NotFound.
+func (c *Changes[S, E]) CatchUp(ctx context.Context, entity string) (S, error) {
+	snap, err := c.Snapshot(ctx, entity)
+	if err != nil {
+		return snap, err
+	}
+	return c.catchUp(ctx, entity, snap)
+}
+
+func (c *Changes[S, E]) catchUp(ctx context.Context, entity string, snap S) (S, error) {
+	changed := false
+	for seq := c.Version(&snap) + 1; ; seq++ {
+		ev, err := c.Event(ctx, entity, seq)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			break
+		}
+		if err != nil {
+			return snap, fmt.Errorf("store: repairing %s: %w", entity, err)
+		}
+		c.Apply(&snap, ev)
+		changed = true
+	}
+	if changed {
+		if err := c.WriteSnapshot(ctx, entity, &snap, false); err != nil {
+			return snap, fmt.Errorf("store: repairing %s: %w", entity, err)
+		}
+		c.log().Warn("store: snapshot was behind its events; rebuilt", "entity", entity, "version", c.Version(&snap))
+		if c.Repaired != nil {
+			c.Repaired(&snap)
+		}
+	}
+	return snap, nil
+}
+
 func (c *Changes[S, E]) repairOne(ctx context.Context, p Pending) error {
 	snap, err := c.Snapshot(ctx, p.Entity)
 	switch {
@@ -343,26 +396,9 @@ func (c *Changes[S, E]) repairOne(ctx context.Context, p Pending) error {
 		_, err := c.Events.DeleteOne(ctx, bson.D{{Key: "_id", Value: EventID(p.Entity, p.Seq)}})
 		return err
 	}
-	changed := false
-	for seq := c.Version(&snap) + 1; ; seq++ {
-		ev, err := c.Event(ctx, p.Entity, seq)
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("store: repairing %s: %w", p.Entity, err)
-		}
-		c.Apply(&snap, ev)
-		changed = true
-	}
-	if changed {
-		if err := c.WriteSnapshot(ctx, p.Entity, &snap, false); err != nil {
-			return fmt.Errorf("store: repairing %s: %w", p.Entity, err)
-		}
-		c.log().Warn("store: snapshot was behind its events; rebuilt", "entity", p.Entity, "version", c.Version(&snap))
-		if c.Repaired != nil {
-			c.Repaired(&snap)
-		}
+	snap, err = c.catchUp(ctx, p.Entity, snap)
+	if err != nil {
+		return err
 	}
 	if c.Rewrite != nil && p.Seq <= c.Version(&snap) {
 		if ev, ok := c.Rewrite(&snap, p.Seq); ok {

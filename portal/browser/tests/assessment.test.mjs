@@ -43,13 +43,13 @@ test('a commissioner runs a self-assessment round from start to print', async (t
   const cardText = await card.innerText();
   assert.match(cardText, /Does your commissioning process support good competition, collaboration, commercials, clarity of contracting and transactional improvement\?/);
   assert.match(cardText, /15 – Poor/, 'the 2022 score is the starting point, with its band in words');
-  assert.match(cardText, /Invoices paid within 30 days\s+[\d.]+%/, 'live payment evidence: share of invoices paid within 30 days');
+  assert.match(cardText, /Payments made within days 1 to 30 of receipt\s+[\d.]+%/, 'live payment evidence: share of payments in the reg 38 band days 1 to 30');
   assert.match(cardText, /Mean days to pay\s+[\d.]+ days?/, 'live payment evidence: mean days to pay');
 
   // Score it: a bad score first.
   await click(page, card.getByRole('link', { name: /Score/ }));
   await expectNoAxeViolations(page, 'question page');
-  assert.match(await page.locator('main').innerText(), /Trend: Invoices paid within 30 days/);
+  assert.match(await page.locator('main').innerText(), /Trend: Payments made within days 1 to 30 of receipt/);
   await page.fill('#observation', 'Payments are faster since weekly runs began.');
   await page.fill('#score', '150');
   await click(page, page.getByRole('button', { name: 'Save my score' }));
@@ -107,7 +107,7 @@ test('a commissioner runs a self-assessment round from start to print', async (t
   assert.equal(await page.locator('link[rel="stylesheet"][media="print"]').count(), 1, 'print stylesheet linked');
   const report = await page.locator('main').innerText();
   assert.match(report, /Live evidence when the round was agreed/);
-  assert.match(report, /Invoices paid within 30 days\s+[\d.]+%/);
+  assert.match(report, /Payments made within days 1 to 30 of receipt\s+[\d.]+%/);
   assert.match(report, new RegExp(action));
 });
 

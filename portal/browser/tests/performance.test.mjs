@@ -38,6 +38,10 @@ test('commissioner opens the statutory reports', async (t) => {
   await notice.click();
   await page.waitForLoadState();
   assert.match(await page.locator('h1').innerText(), /Payments compliance notice/);
+  if (await page.locator('#notice-missing').count() === 1) {
+    // Settings not filled in: the page lists what is missing and offers no download.
+    assert.equal(await page.locator('a[href^="/reports/payments-compliance.csv"]').count(), 0, 'no download while incomplete');
+  }
   await expectNoAxeViolations(page, 'payments compliance notice');
   await gotoOK(page, '/reports');
   await page.locator('#years a').first().click();
@@ -69,6 +73,24 @@ test('admin edits the reporting settings and payments staff see an invoice\'s in
   await page.waitForLoadState();
   assert.ok(await page.locator('.govuk-error-summary').count() === 1);
   await expectNoAxeViolations(page, 'reporting settings with errors');
+
+  // The Bank Rate table says how far it is known to be right; recording a
+  // check of it today silences any warning that a half-year's reference
+  // date is past the table.
+  await gotoOK(page, '/admin/reporting-settings');
+  assert.match(await page.locator('#checked-through').innerText(), /known to be right up to/);
+  await page.fill('#reviewed_through', '31/2/2026');
+  await page.locator('form[action="/admin/reporting-settings/rates-reviewed"] button').click();
+  await page.waitForLoadState();
+  assert.ok(await page.locator('.govuk-error-summary').count() === 1, 'a bad date is an error by the field');
+  await expectNoAxeViolations(page, 'reporting settings with a bad Bank Rate check');
+  const today = new Date().toLocaleDateString('en-CA', { timeZone: 'Europe/London' });
+  await page.fill('#reviewed_through', today);
+  await page.locator('form[action="/admin/reporting-settings/rates-reviewed"] button').click();
+  await page.waitForLoadState();
+  assert.equal(await page.locator('#rate-warning').count(), 0, 'no warning after the check');
+  assert.match(await page.locator('#checked-through').innerText(), /last checked by/);
+  await expectNoAxeViolations(page, 'reporting settings after the Bank Rate check');
 
   const staff = await newPage(t);
   await signIn(staff, 'payments@council.example', demoPassword);
