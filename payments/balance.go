@@ -51,6 +51,10 @@ type Money struct {
 	Reference string // payment reference, or the credit note's number
 	Source    string // portal, remittance, api, import
 	Note      string // the reason (required for a credit)
+	// AcceptOver lets a payment be more than the balance: staff accepting
+	// an over-payment from the remittance (the balance goes below zero:
+	// owed back by the provider).
+	AcceptOver bool
 }
 
 // RecordPayment records a payment against the invoice. A payment of the
@@ -141,7 +145,7 @@ func (s *Service) recordMoney(ctx context.Context, actor *auth.Principal, invoic
 		}
 	case m.Pence > balance && kind == KindCredit:
 		fields.Add("amount", fmt.Sprintf("The credit note (%s) is larger than the balance left on the invoice (%s)", format.Pence(m.Pence), format.Pence(balance)))
-	case m.Pence > balance:
+	case m.Pence > balance && !m.AcceptOver:
 		fields.Add("amount", fmt.Sprintf("The payment (%s) is more than the balance left on the invoice (%s): an over-payment is resolved by staff", format.Pence(m.Pence), format.Pence(balance)))
 	}
 	ev.AmountPence = m.Pence
@@ -157,7 +161,7 @@ func (s *Service) recordMoney(ctx context.Context, actor *auth.Principal, invoic
 	if err := fields.Err(); err != nil {
 		return Invoice{}, err
 	}
-	if m.Pence == balance {
+	if m.Pence >= balance {
 		ev.To = StatusPaid
 	}
 	if kind == KindPayment && (inv.Status == StatusSubmitted || inv.Status == StatusQueried) && ev.Note == "" {

@@ -205,7 +205,7 @@ func NewService(db *mongo.Database, pay *payments.Service, o Options) *Service {
 func (s *Service) EnsureIndexes(ctx context.Context) error {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	return store.EnsureCollections(ctx, s.db, colRuns, colRows)
+	return store.EnsureCollections(ctx, s.db, colRuns, colRows, colDecisions)
 }
 
 // Hash is the file's id: its sha256, hex.
