@@ -111,6 +111,7 @@ func (s *Server) routesRemittance(r *mux.Router) {
 	r.Handle("/staff/remittance", s.handleUpload(remittanceUploadLimit, s.allowed(auth.ActionRemittance, s.handleRemittanceUpload))).Methods(http.MethodPost)
 	r.Handle("/staff/remittance/{id:[0-9a-f]{64}}", s.handle(s.allowed(auth.ActionRemittance, s.handleRemittanceRun))).Methods(http.MethodGet)
 	r.Handle("/staff/remittance/{id:[0-9a-f]{64}}/apply", s.handle(s.allowed(auth.ActionRemittance, s.handleRemittanceApply))).Methods(http.MethodPost)
+	r.Handle("/staff/remittance/{id:[0-9a-f]{64}}/lines/{line:[0-9]{1,7}}", s.handle(s.allowed(auth.ActionRemittance, s.handleRemittanceResolve))).Methods(http.MethodPost)
 }
 
 // routesInvoices registers the invoice and contract pages of providers and council staff.

@@ -44,7 +44,7 @@ type Decision struct {
 }
 
 // Label is the decision as people read it.
-func (d *Decision) Label() string {
+func (d Decision) Label() string {
 	switch d.Kind {
 	case ResolveMatch:
 		return "Matched by hand to invoice " + d.Number
