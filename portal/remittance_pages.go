@@ -280,4 +280,6 @@ type remittanceLine struct {
 }
 
 // Line pairs a row with the page for the "resolveLine" template.
-func (p *remittanceRunPage) Line(r remittance.Row) remittanceLine { return remittanceLine{Page: p, Row: r} }
+func (p *remittanceRunPage) Line(r remittance.Row) remittanceLine {
+	return remittanceLine{Page: p, Row: r}
+}
