@@ -24,6 +24,9 @@ type AuditEntry struct {
 	Target     string    `bson:"target,omitempty"`
 	IP         string    `bson:"ip,omitempty"`
 	Detail     string    `bson:"detail,omitempty"`
+	// Refused counts the attempts refused in one burst of throttling,
+	// which share this one entry.
+	Refused int `bson:"refused,omitempty"`
 }
 
 // Audit appends an entry to the audit log. Other features call it for

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -83,15 +84,30 @@ func verifyPassword(encoded, password string) bool {
 //go:embed data/common-passwords.txt
 var commonPasswordList []byte
 
-func commonPasswords() map[string]struct{} {
-	m := make(map[string]struct{}, 10000)
+// commonPasswords is the list (lower-cased) and the list's cores: each
+// entry with the digits and symbols at its ends stripped, so that a near
+// variant such as "password123456" (core "password", from "password1234")
+// is refused like the entry itself.
+func commonPasswords() (list, cores map[string]struct{}) {
+	list = make(map[string]struct{}, 10000)
+	cores = make(map[string]struct{}, 10000)
 	sc := bufio.NewScanner(bytes.NewReader(commonPasswordList))
 	for sc.Scan() {
 		if w := strings.TrimSpace(sc.Text()); w != "" {
-			m[w] = struct{}{}
+			list[w] = struct{}{}
+			if c := passwordCore(w); c != "" {
+				cores[c] = struct{}{}
+			}
 		}
 	}
-	return m
+	return list, cores
+}
+
+// passwordCore is lower with everything but letters stripped from both
+// ends (digits, symbols and spaces), as OWASP suggests for checking a
+// password against a list of common ones.
+func passwordCore(lower string) string {
+	return strings.TrimFunc(lower, func(r rune) bool { return !unicode.IsLetter(r) })
 }
 
 // CheckPassword says what is wrong with a new password, as a field error
@@ -109,6 +125,11 @@ func (s *Service) CheckPassword(field, password, email string) error {
 	lower := strings.ToLower(password)
 	if _, ok := s.common[lower]; ok {
 		return fault.InvalidField(field, "This password is too common and easy to guess. Choose a different password, such as three random words")
+	}
+	if c := passwordCore(lower); c != "" {
+		if _, ok := s.commonCores[c]; ok {
+			return fault.InvalidField(field, "This password is too common and easy to guess: it is a common password with numbers or symbols added at the start or end. Choose a different password, such as three random words")
+		}
 	}
 	if email != "" && lower == strings.ToLower(email) {
 		return fault.InvalidField(field, "Password must not be your email address")

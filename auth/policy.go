@@ -58,7 +58,19 @@ var policy = map[Action][]Role{
 	ActionReadEvents:        {RoleProvider, RoleBrokerage, RoleCommissioner, RoleAdmin},
 	ActionBookEvents:        {RoleProvider},
 	ActionManageEvents:      {RoleCommissioner, RoleAdmin},
+
+	// care packages and actuals: providers their own packages and cycles;
+	// brokerage staff (and administrators) place packages and decide on
+	// actuals. Personal details are not for commissioners (figures only).
+	ActionPackagesProvider: {RoleProvider},
+	ActionPackagesStaff:    {RoleBrokerage, RoleAdmin},
 }
+
+// care packages and actuals
+const (
+	ActionPackagesProvider Action = "packages.provider"
+	ActionPackagesStaff    Action = "packages.staff"
+)
 
 // contracts, invoices (payments core)
 const (

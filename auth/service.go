@@ -60,6 +60,10 @@ type Service struct {
 	dummy  string // a hash to verify against when the email is unknown
 	log    *slog.Logger
 	common map[string]struct{}
+	// commonCores are the common passwords' cores (see passwordCore).
+	commonCores map[string]struct{}
+
+	throttleLocks keyLocks
 
 	cacheTTL time.Duration
 	mu       sync.Mutex
@@ -96,11 +100,11 @@ func NewService(db *mongo.Database, o Options) *Service {
 		now:      o.Now,
 		hash:     o.Hash,
 		log:      o.Logger,
-		common:   commonPasswords(),
 		cacheTTL: o.PrincipalCacheTTL,
 		people:   map[string]cachedPerson{},
 		orgCache: map[string]cachedOrg{},
 	}
+	s.common, s.commonCores = commonPasswords()
 	s.dummy = s.hash.hash(randomHex(16))
 	return s
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sort"
 	"strings"
@@ -343,8 +344,25 @@ func (s *Service) ChangePassword(ctx context.Context, actor *Principal, userID, 
 	var f fault.Fields
 	if current == "" {
 		f.Add("current_password", "Enter your current password")
-	} else if !verifyPassword(u.PasswordHash, current) {
-		f.Add("current_password", "Your current password is not correct")
+	} else {
+		// A guess at the password like a sign-in: reserved before the
+		// hash on the same account and address counters, and audited.
+		res, err := s.reserveAttempt(ctx, s.now(), actor, "password.check_throttled", u.EmailLower, actor.IP)
+		if err != nil {
+			if fe, ok := fault.As(err); ok && fe.Kind == fault.RateLimited {
+				var te *ThrottledError
+				errors.As(err, &te)
+				fe.Message = "There is a problem"
+				fe.Fields = []fault.FieldError{{Field: "current_password", Message: te.TryAgain()}}
+			}
+			return err
+		}
+		if !verifyPassword(u.PasswordHash, current) {
+			s.audit(ctx, actor, "password.check_failure", "user:"+userID, "wrong current password")
+			f.Add("current_password", "Your current password is not correct")
+		} else {
+			res.succeeded(ctx)
+		}
 	}
 	if err := s.CheckPassword("new_password", next, u.Email); err != nil {
 		for _, fe := range fault.FieldsOf(err) {

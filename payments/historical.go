@@ -81,12 +81,24 @@ func noonLondon(d string) time.Time {
 // A row whose invoice already exists with the same contract, date,
 // received date and gross is counted unchanged, so importing the same file
 // again changes nothing. Errors are a *RowsError. The history says it was
-// imported.
+// imported. An import cut short (see importruns.go) is completed by
+// running it again.
 func (s *Service) ImportHistorical(ctx context.Context, actor *auth.Principal, rows []HistoricalInvoice) (created, unchanged int, err error) {
+	return s.ImportHistoricalFrom(ctx, actor, ImportSource{}, rows)
+}
+
+// ImportHistoricalFrom is ImportHistorical for the rows of one source (a
+// file and its sha256), which names the import's run record and its
+// invoices' ids: importing the same file again after a crash completes it.
+func (s *Service) ImportHistoricalFrom(ctx context.Context, actor *auth.Principal, src ImportSource, rows []HistoricalInvoice) (created, unchanged int, err error) {
 	if !actor.IsStaff() {
 		return 0, 0, fault.Forbiddenf("Only council staff can import invoices")
 	}
 	if err := s.ensureLoaded(ctx); err != nil {
+		return 0, 0, err
+	}
+	run, err := s.newImportRun(src, rows)
+	if err != nil {
 		return 0, 0, err
 	}
 	lookup := &orgLookup{s: s}
@@ -149,7 +161,7 @@ func (s *Service) ImportHistorical(ctx context.Context, actor *auth.Principal, r
 		if source == "" {
 			source = "import"
 		}
-		inv := Invoice{ID: newID(), OrgID: c.OrgID, OrgName: c.OrgName, SupplierRef: c.SupplierRef, ContractID: c.ID,
+		inv := Invoice{ID: run.invoiceID(i), OrgID: c.OrgID, OrgName: c.OrgName, SupplierRef: c.SupplierRef, ContractID: c.ID,
 			ContractRef: c.Reference, ContractTitle: c.Title, Number: strings.TrimSpace(h.InvoiceNumber), NumberKey: key,
 			InvoiceDate: h.InvoiceDate, PeriodStart: h.PeriodStart, PeriodEnd: h.PeriodEnd, NetPence: h.NetPence, VATPence: h.VATPence,
 			GrossPence: h.GrossPence, Reference: h.Reference, ReceivedAt: noonLondon(h.ReceivedDate), ReceivedDate: h.ReceivedDate,
@@ -234,29 +246,45 @@ func (s *Service) ImportHistorical(ctx context.Context, actor *auth.Principal, r
 	if len(problems) > 0 {
 		return 0, 0, &RowsError{Rows: problems}
 	}
-	if err := s.insertInvoices(ctx, out); err != nil {
+	if len(out) == 0 {
+		return 0, unchanged, nil
+	}
+	if err := s.insertInvoices(ctx, run, src, by, out); err != nil {
 		return 0, unchanged, err
 	}
 	return len(out), unchanged, nil
 }
 
-// insertInvoices writes new invoices in batches: number documents first
-// (a duplicate stops the batch), then snapshots, then events. A failed
-// batch is removed again.
-func (s *Service) insertInvoices(ctx context.Context, invs []Invoice) error {
+// insertInvoices writes new invoices in batches, recording the run's
+// progress: each batch's ids first, then its events, number claims and
+// snapshots, in that order (see importruns.go), each write idempotent for
+// the run's own ids. A batch refused for another reason (a number claimed
+// by another invoice meanwhile) is removed again.
+func (s *Service) insertInvoices(ctx context.Context, run *importRun, src ImportSource, by string, invs []Invoice) error {
 	const batch = 1000
-	for i := 0; i < len(invs); i += batch {
+	batches := (len(invs) + batch - 1) / batch
+	if err := run.start(ctx, src, by, len(invs), batches); err != nil {
+		return err
+	}
+	for b, i := 0, 0; i < len(invs); b, i = b+1, i+batch {
 		part := invs[i:min(i+batch, len(invs))]
 		var nums, docs, events []any
+		var invIDs, numIDs, evIDs []string
 		for _, inv := range part {
-			nums = append(nums, numberDoc{ID: inv.OrgID + ":" + inv.NumberKey, InvoiceID: inv.ID, CreatedAt: inv.ReceivedAt})
+			nid := inv.OrgID + ":" + inv.NumberKey
+			nums = append(nums, numberDoc{ID: nid, InvoiceID: inv.ID, CreatedAt: inv.ReceivedAt})
 			docs = append(docs, docOf(&inv))
+			invIDs, numIDs = append(invIDs, inv.ID), append(numIDs, nid)
 			for _, ev := range inv.History {
 				events = append(events, eventDoc{ID: eventID(inv.ID, ev.Seq), InvoiceID: inv.ID, Event: ev})
+				evIDs = append(evIDs, eventID(inv.ID, ev.Seq))
 			}
 		}
+		if err := run.pending(ctx, invIDs, numIDs, evIDs); err != nil {
+			return err
+		}
 		cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		err := s.insertAll(cctx, nums, docs, events)
+		err := s.insertAll(cctx, part, nums, docs, events)
 		if err != nil {
 			s.removeBatch(context.WithoutCancel(ctx), part)
 			cancel()
@@ -268,19 +296,34 @@ func (s *Service) insertInvoices(ctx context.Context, invs []Invoice) error {
 			s.putInvoiceLocked(&part[j])
 		}
 		s.mu.Unlock()
+		if err := run.batchDone(ctx, b+1, len(part)); err != nil {
+			return err
+		}
+		s.log.Info("payments: import batch written", "run", run.id, "batch", b+1, "of", batches, "invoices", len(part))
 	}
-	return nil
+	return run.finish(ctx)
 }
 
-func (s *Service) insertAll(ctx context.Context, nums, docs, events []any) error {
-	if _, err := s.db.Collection(colInvoiceNumbers).InsertMany(ctx, nums); err != nil {
+// insertAll writes a batch: events, then number claims, then snapshots. A
+// document already there from an earlier attempt of the same run is the
+// same document (the same _id); a number already claimed must be claimed
+// by the same invoice.
+func (s *Service) insertAll(ctx context.Context, part []Invoice, nums, docs, events []any) error {
+	if err := s.insertIdempotent(ctx, colInvoiceEvents, events, nil); err != nil {
 		return err
 	}
-	if _, err := s.db.Collection(colInvoices).InsertMany(ctx, docs); err != nil {
+	sameClaim := func(ctx context.Context, i int) (bool, error) {
+		want := nums[i].(numberDoc)
+		var got numberDoc
+		if err := s.db.Collection(colInvoiceNumbers).FindOne(ctx, bson.D{{Key: "_id", Value: want.ID}}).Decode(&got); err != nil {
+			return false, err
+		}
+		return got.InvoiceID == want.InvoiceID, nil
+	}
+	if err := s.insertIdempotent(ctx, colInvoiceNumbers, nums, sameClaim); err != nil {
 		return err
 	}
-	_, err := s.db.Collection(colInvoiceEvents).InsertMany(ctx, events)
-	return err
+	return s.insertIdempotent(ctx, colInvoices, docs, nil)
 }
 
 func (s *Service) removeBatch(ctx context.Context, part []Invoice) {

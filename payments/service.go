@@ -114,7 +114,7 @@ func NewService(db *mongo.Database, orgs Orgs, o Options) *Service {
 func (s *Service) EnsureIndexes(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := store.EnsureCollections(ctx, s.db, colContracts, colInvoices, colInvoiceEvents, colInvoiceNumbers, colInvoiceFiles, colInvoicePending); err != nil {
+	if err := store.EnsureCollections(ctx, s.db, colContracts, colInvoices, colInvoiceEvents, colInvoiceNumbers, colInvoiceFiles, colInvoicePending, colImportRuns); err != nil {
 		return err
 	}
 	idx := []struct {
@@ -141,7 +141,9 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	// An invoice import cut short leaves nothing half-claimed (importruns.go).
+	_, err := s.RepairImports(ctx)
+	return err
 }
 
 func newID() string { return store.NewID("", 12) }

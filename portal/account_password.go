@@ -15,14 +15,18 @@ func (s *Server) handleAccountPassword(w http.ResponseWriter, r *http.Request) e
 	return s.render(w, r, "account_password", s.page(r, "Change your password"))
 }
 
-// handleAccountPasswordPost changes the password and ends the person's
-// other sessions; this one stays signed in.
+// handleAccountPasswordPost changes the password and ends every session
+// of the person; this browser goes on in a new session (a new id), so a
+// session id known to anyone before the change no longer works. Wrong
+// current passwords are throttled and audited like sign-ins (429 when
+// throttled).
 func (s *Server) handleAccountPasswordPost(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
 	if err := r.ParseForm(); err != nil {
 		return fault.Wrap(fault.Invalid, err, "The form could not be read")
 	}
 	current, next := r.PostForm.Get("current_password"), r.PostForm.Get("new_password")
+	ip := s.clientIP(r)
 	var err error
 	if r.PostForm.Get("confirm_password") != next {
 		// Nothing changes; say everything that is wrong at once.
@@ -36,16 +40,27 @@ func (s *Server) handleAccountPasswordPost(w http.ResponseWriter, r *http.Reques
 		f.Add("confirm_password", "The new passwords do not match")
 		err = f.Err()
 	} else {
-		err = s.Auth.ChangePassword(r.Context(), p.From(s.clientIP(r)), p.UserID, current, next, p.SessionID)
+		err = s.Auth.ChangePassword(r.Context(), p.From(ip), p.UserID, current, next, "")
 	}
 	if err != nil {
-		if fault.KindOf(err) != fault.Invalid {
+		kind := fault.KindOf(err)
+		if kind != fault.Invalid && kind != fault.RateLimited {
 			return err
 		}
+		status := http.StatusUnprocessableEntity
+		if kind == fault.RateLimited {
+			status = http.StatusTooManyRequests
+		}
 		page := s.page(r, "Change your password").withForm(url.Values{}, err)
-		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "account_password", page)
+		return s.renderStatus(w, r, status, "account_password", page)
+	}
+	ss, err := s.sessions.start(w, r, p.UserID, ip)
+	if err != nil {
+		return err
+	}
+	if err := s.Auth.SetFlash(r.Context(), ss.ID, "Your password has been changed. You have been signed out everywhere else."); err != nil {
+		s.log.Error("keeping a flash message failed", "err", err, "request_id", info(r).ID)
 	}
 	s.emailPasswordChanged(r, p.UserID, p.Email)
-	s.setFlash(w, r, "Your password has been changed. You have been signed out everywhere else.")
 	return redirect(w, r, "/home")
 }

@@ -100,6 +100,21 @@ var authzTable = map[string]authzCase{
 	"/reports/payment-performance.{format:csv|json}": {public: "an export format; providers only ever get their own organisation's figures"},
 	"/reports/payments-compliance.{format:csv|json}": {fixture: fxExportFormat, want: http.StatusForbidden},
 	"/staff/invoices/{id}/interest":                  {fixture: fxInvoiceOfA, want: http.StatusForbidden},
+	// care packages and actuals: a provider of another organisation gets 404
+	// on the provider pages; staff pages answer 403 before any lookup
+	"/packages/{id}":         {fixture: fxPackageOfA},
+	"/packages/{id}/accept":  {fixture: fxPackageOfA},
+	"/packages/{id}/decline": {fixture: fxPackageOfA},
+	"/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}": {fixture: fxCycleOfA},
+	"/staff/packages/{id}":                                                  {fixture: fxPackageOfA, want: http.StatusForbidden},
+	"/staff/packages/{id}/{action:suspend|resume|end|rate}":                 {fixture: fxPackageOfA, want: http.StatusForbidden},
+	"/staff/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}":          {fixture: fxCycleOfA, want: http.StatusForbidden},
+	"/staff/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}/decide":   {fixture: fxCycleOfA, want: http.StatusForbidden},
+	"/staff/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}/generate": {fixture: fxCycleOfA, want: http.StatusForbidden},
+	"/api/v1/packages/{ref}":                                                {fixture: fxPackageOfA},
+	"/api/v1/packages/{ref}/accept":                                         {fixture: fxPackageOfA},
+	"/api/v1/packages/{ref}/decline":                                        {fixture: fxPackageOfA},
+	"/api/v1/actuals/{contract_ref}/{start}":                                {fixture: fxCycleOfA},
 	// accounts
 	"/invite/{token}":              {public: "the token is the secret; it names no organisation's object"},
 	"/org/users/{id}/deactivate":   {fixture: fxUserOfA},

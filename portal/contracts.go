@@ -15,7 +15,8 @@ import (
 
 type contractsPage struct {
 	basePage
-	Contracts []payments.Contract
+	Contracts []payments.Contract // this page of them
+	Pager     pager
 	Search    string
 	CanManage bool
 }
@@ -31,7 +32,9 @@ func (s *Server) handleContracts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "contracts", &contractsPage{basePage: s.page(r, "Your contracts"), Contracts: cs})
+	page := &contractsPage{basePage: s.page(r, "Your contracts")}
+	page.Contracts, page.Pager = pageOf(r, cs, listPageSize)
+	return s.render(w, r, "contracts", page)
 }
 
 // handleStaffContracts lists the contracts register, with a search.
@@ -44,7 +47,8 @@ func (s *Server) handleStaffContracts(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	page := &contractsPage{basePage: s.page(r, "Contracts register"), Contracts: cs, Search: q, CanManage: auth.Can(principal(r), auth.ActionContractsManage)}
+	page := &contractsPage{basePage: s.page(r, "Contracts register"), Search: q, CanManage: auth.Can(principal(r), auth.ActionContractsManage)}
+	page.Contracts, page.Pager = pageOf(r, cs, listPageSize)
 	page.Form.Set("q", q)
 	return s.render(w, r, "staff_contracts", page)
 }
@@ -53,6 +57,8 @@ type contractFormPage struct {
 	basePage
 	Contract        *payments.Contract
 	Action          string
+	Shown           []shownField     // the saved values the edit form was shown with (hidden fields)
+	Changes         []contractChange // after a stale save: what someone else changed
 	OrgOptions      []option
 	ServiceOptions  []option
 	StatusOptions   []option
@@ -83,6 +89,48 @@ func (s *Server) contractFormPage(r *http.Request, title string, c *payments.Con
 		page.ProcuredOptions = append(page.ProcuredOptions, option{Value: string(pu), Label: pu.Label()})
 	}
 	return page, nil
+}
+
+// contractFields are the form's fields and their labels, in form order.
+var contractFields = []struct{ name, label string }{
+	{"reference", "Contract reference"}, {"title", "Title"}, {"supplier_ref", "Provider"}, {"service_type", "Service type"},
+	{"department", "Department"}, {"description", "Description"}, {"start_date", "Start date"}, {"end_date", "End date"},
+	{"review_date", "Review date"}, {"annual_value", "Annual value"}, {"total_value", "Total value"},
+	{"irrecoverable_vat", "Irrecoverable VAT"}, {"terms_days", "Payment terms in days"}, {"award_route", "How it was awarded"}, {"status", "Status"},
+}
+
+// shownField is one saved value an edit form was shown with, sent back
+// as a hidden field "shown_<name>", so that a stale save can say what
+// someone else changed since.
+type shownField struct{ Name, Value string }
+
+// contractChange is one field someone else changed while the person was
+// editing: what it was when the form was shown, what it is now, and what
+// the person typed.
+type contractChange struct{ Label, Was, Now, Yours string }
+
+func shownFields(saved url.Values) []shownField {
+	var out []shownField
+	for _, f := range contractFields {
+		out = append(out, shownField{Name: "shown_" + f.name, Value: saved.Get(f.name)})
+	}
+	return out
+}
+
+// contractChanges compares the values the form was shown with (from its
+// hidden fields) with the latest saved ones.
+func contractChanges(posted, latest url.Values) []contractChange {
+	var out []contractChange
+	for _, f := range contractFields {
+		was, ok := posted["shown_"+f.name]
+		if !ok {
+			continue // a form from before the hidden fields: nothing to compare with
+		}
+		if now := latest.Get(f.name); was[0] != now {
+			out = append(out, contractChange{Label: f.label, Was: was[0], Now: now, Yours: posted.Get(f.name)})
+		}
+	}
+	return out
 }
 
 func contractInput(f url.Values) payments.ContractInput {
@@ -149,6 +197,7 @@ func (s *Server) handleStaffContractEdit(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	page.Form = contractForm(&c)
+	page.Shown = shownFields(page.Form)
 	return s.render(w, r, "contract_form", page)
 }
 
@@ -177,14 +226,30 @@ func (s *Server) handleStaffContractUpdate(w http.ResponseWriter, r *http.Reques
 		return perr
 	}
 	status := http.StatusUnprocessableEntity
+	page.Shown = shownFields(contractForm(&c))
 	if kind == fault.Conflict {
-		// Show the latest details; the person makes their change again.
+		// Keep what was typed, say what someone else changed, and carry
+		// the latest version: saving again is a knowing choice.
+		latest, lerr := s.Payments.Contract(r.Context(), actor, c.ID)
+		if lerr != nil {
+			return lerr
+		}
 		fe, _ := fault.As(err)
-		page.Form = contractForm(&c)
-		page.Errors = []fault.FieldError{{Field: "reference", Message: fe.Message}}
+		saved := contractForm(&latest)
+		page.Contract = &latest
+		page.Changes = contractChanges(r.PostForm, saved)
+		page.Shown = shownFields(saved)
+		page.basePage = page.withForm(r.PostForm, nil)
+		page.Form.Set("version", saved.Get("version"))
+		page.Errors = []fault.FieldError{{Field: "", Message: fe.Message + ". Your changes are kept below: check what changed, then save again."}}
 		status = http.StatusConflict
 	} else {
 		page.basePage = page.withForm(r.PostForm, err)
+		// Field errors only: the version and what was shown stay as posted.
+		page.Shown = nil
+		for _, f := range contractFields {
+			page.Shown = append(page.Shown, shownField{Name: "shown_" + f.name, Value: r.PostForm.Get("shown_" + f.name)})
+		}
 	}
 	return s.renderStatus(w, r, status, "contract_form", page)
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -232,18 +233,26 @@ func TestQueriesThroughTheBrowserForms(t *testing.T) {
 		t.Fatalf("unread = %d", n)
 	}
 
-	// Assign, move (bad input first), resolve, reopen.
-	wantStatus(t, post(ts, path+"/assign", url.Values{"assignee": {"uP"}}, payStaff), http.StatusSeeOther)
-	wantStatus(t, post(ts, path+"/assign", url.Values{"assignee": {"no-such-user"}}, payStaff), 422, "Select a member of the team")
-	wantStatus(t, post(ts, path+"/transfer", url.Values{"team": {""}, "note": {""}}, payStaff), 422, "Select the team", "Enter a note")
-	wantStatus(t, post(ts, path+"/transfer", url.Values{"team": {"commissioning"}, "note": {"About the contract rate"}}, payStaff), http.StatusSeeOther)
+	// Assign, move (bad input first), resolve, reopen, each form carrying
+	// the version it was shown with.
+	ver := func() string {
+		q, err := ts.Queries.Get(ctx, provA, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strconv.Itoa(q.Version)
+	}
+	wantStatus(t, post(ts, path+"/assign", url.Values{"assignee": {"uP"}, "version": {ver()}}, payStaff), http.StatusSeeOther)
+	wantStatus(t, post(ts, path+"/assign", url.Values{"assignee": {"no-such-user"}, "version": {ver()}}, payStaff), 422, "Select a member of the team")
+	wantStatus(t, post(ts, path+"/transfer", url.Values{"team": {""}, "note": {""}, "version": {ver()}}, payStaff), 422, "Select the team", "Enter a note")
+	wantStatus(t, post(ts, path+"/transfer", url.Values{"team": {"commissioning"}, "note": {"About the contract rate"}, "version": {ver()}}, payStaff), http.StatusSeeOther)
 	wantStatus(t, get(ts, path, provA), 200, "Moved from Brokerage Payments to Commissioning: About the contract rate")
-	wantStatus(t, post(ts, path+"/resolve", url.Values{"resolveNote": {"Paid"}}, provA), 403)
-	wantStatus(t, post(ts, path+"/resolve", url.Values{"resolveNote": {"Paid on Friday"}}, commish), http.StatusSeeOther)
+	wantStatus(t, post(ts, path+"/resolve", url.Values{"resolveNote": {"Paid"}, "version": {ver()}}, provA), 403)
+	wantStatus(t, post(ts, path+"/resolve", url.Values{"resolveNote": {"Paid on Friday"}, "version": {ver()}}, commish), http.StatusSeeOther)
 	wantStatus(t, get(ts, path, provA), 200, "Resolved", "Why are you reopening it?")
-	wantStatus(t, post(ts, path+"/reopen", url.Values{"reopenMessage": {""}}, provA), 422, "Enter your message")
-	wantStatus(t, post(ts, path+"/reopen", url.Values{"reopenMessage": {"Not received"}}, payStaff), 403)
-	wantStatus(t, post(ts, path+"/reopen", url.Values{"reopenMessage": {"Not received"}}, provA), http.StatusSeeOther)
+	wantStatus(t, post(ts, path+"/reopen", url.Values{"reopenMessage": {""}, "version": {ver()}}, provA), 422, "Enter your message")
+	wantStatus(t, post(ts, path+"/reopen", url.Values{"reopenMessage": {"Not received"}, "version": {ver()}}, payStaff), 403)
+	wantStatus(t, post(ts, path+"/reopen", url.Values{"reopenMessage": {"Not received"}, "version": {ver()}}, provA), http.StatusSeeOther)
 	q, _ = ts.Queries.Get(ctx, provA, id)
 	if q.Status != queries.StatusAwaitingCouncil || q.Team != "commissioning" {
 		t.Fatalf("after reopen: %s %s", q.Status, q.Team)
@@ -442,12 +451,20 @@ func TestAssignOnlyToTeamMembers(t *testing.T) {
 	}
 	member := newStaff("member@council.example", []string{"commissioning"})
 	outsider := newStaff("outsider@council.example", []string{"brokerage-payments"})
+	// Each form carries the version it was shown with.
+	ver := func() string {
+		got, err := f.ts.Queries.Get(ctx, &auth.Principal{Role: auth.RoleBrokerage}, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strconv.Itoa(got.Version)
+	}
 	wantStatus(t, get(f.ts, "/queries/"+q, commish), 200, member.Name)
-	wantStatus(t, post(f.ts, "/queries/"+q+"/assign", url.Values{"assignee": {outsider.ID}}, commish), 422, "Select a member of the team")
-	wantStatus(t, post(f.ts, "/queries/"+q+"/assign", url.Values{"assignee": {member.ID}}, commish), http.StatusSeeOther)
+	wantStatus(t, post(f.ts, "/queries/"+q+"/assign", url.Values{"assignee": {outsider.ID}, "version": {ver()}}, commish), 422, "Select a member of the team")
+	wantStatus(t, post(f.ts, "/queries/"+q+"/assign", url.Values{"assignee": {member.ID}, "version": {ver()}}, commish), http.StatusSeeOther)
 	got, _ := f.ts.Queries.Get(ctx, &auth.Principal{Role: auth.RoleBrokerage}, q)
 	if got.AssignedTo != member.ID || got.AssignedName != member.Name {
 		t.Fatalf("assigned to %q %q", got.AssignedTo, got.AssignedName)
 	}
-	wantStatus(t, post(f.ts, "/queries/"+q+"/assign", url.Values{"assignee": {commish.UserID}}, commish), http.StatusSeeOther)
+	wantStatus(t, post(f.ts, "/queries/"+q+"/assign", url.Values{"assignee": {commish.UserID}, "version": {ver()}}, commish), http.StatusSeeOther)
 }

@@ -67,6 +67,13 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		return
 	}
 	heading, paras := errorText(status, msg)
+	if errors.Is(err, forbiddenCrossOrigin) {
+		// Not a matter of the account's access: say what happened.
+		heading, paras = "This request came from another website", []string{
+			"It was refused, so nothing was changed. This protects your account from other websites acting in your name.",
+			"Go back to the portal and try again.",
+		}
+	}
 	p := errorPage{basePage: s.page(r, heading), Heading: heading, Paragraphs: paras}
 	if kind == fault.Invalid {
 		p.Errors = fields

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"careportal/auth"
+	"careportal/payments/packages"
 	"careportal/portal/internal/htmlcheck"
 )
 
@@ -102,6 +103,39 @@ var flashTable = map[string]flashCase{
 	"handleRemittanceApply": {as: "admin@council.test", want: "marked paid", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/staff/remittance/" + fxRemittanceRunOfA(t, f)["id"] + "/apply", nil
 	}},
+	// care packages and actuals
+	"handleStaffPackageCreate": {as: "admin@council.test", want: "is placed with Alpha Care Ltd", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		c := fxContract(t, f)
+		_, start := pastCycle()
+		return "/staff/packages/new", url.Values{"package_ref": {"FLASH-P1"}, "client_ref": {"CL-F1"}, "client_name": {"Fay Flash"}, "date_of_birth": {"1940-01-01"},
+			"contract_ref": {c.Reference}, "service_type": {"home-care"}, "unit": {"hour"}, "units_per_week": {"7"}, "rate": {"20"}, "start_date": {start}}
+	}},
+	"packageAction": {as: "manager@alpha.test", want: "You accepted the package", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		return "/packages/" + fxPackageOfA(t, f)["id"] + "/accept", url.Values{"version": {"1"}}
+	}},
+	"handleStaffPackagesImportPost": {as: "admin@council.test", want: "Care packages imported from 1 row: 1 placed", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		fxContract(t, f)
+		return "/staff/packages/import", nil
+	}, file: []byte("package_ref,client_ref,client_name,date_of_birth,supplier_ref,contract_ref,service_type,unit,units_per_week,rate,start_date,end_date\n" +
+		"FLASH-IMP,CL-I,Ivy Import,1939-02-03,SUPA,AUTHZ-SUPA,home care,hour,7,20,2026-01-05,\n")},
+	"handleActualsCyclePost": {as: "manager@alpha.test", want: "You confirmed the care delivered for 1 package", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		c, _, start := fxActivePackage(t, f, "FLASH-CONF")
+		return "/actuals/" + c + "/" + start, url.Values{"action": {"confirm"}}
+	}},
+	"handleActualsUploadPost": {as: "manager@alpha.test", want: "The file confirmed 1 cycle", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		fxActivePackage(t, f, "FLASH-UP")
+		return "/actuals/upload", nil
+	}, file: []byte("package_ref,period_start,units,reason\nFLASH-UP-1," + flashCycleStart + ",28,\n")},
+	"handleStaffActualsDecide": {as: "admin@council.test", want: "Your decision is recorded", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		c, pkg, start := fxActivePackage(t, f, "FLASH-DEC")
+		confirmFixture(t, f, c, start, []packages.Entry{{Ref: "FLASH-DEC-1", Units: "10", Reason: "hospital"}})
+		return "/staff/actuals/" + c + "/" + start + "/decide", url.Values{"package": {pkg}, "decision": {"accept"}}
+	}},
+	"handleStaffActualsCycleGenerate": {as: "admin@council.test", want: "is generated and submitted", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		c, _, start := fxActivePackage(t, f, "FLASH-GEN")
+		confirmFixture(t, f, c, start, nil)
+		return "/staff/actuals/" + c + "/" + start + "/generate", nil
+	}},
 	// contacts, queries, notifications
 	"handleContactsTeamSave": {as: "admin@council.test", want: "details saved", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/contacts/teams/brokerage-payments/edit", url.Values{"purpose": {"Pays invoices"}, "hours": {"9 to 5"}, "email": {"pay@council.example"}, "phone": {"020 7946 0999"}}
@@ -164,8 +198,11 @@ var flashTable = map[string]flashCase{
 		return "/commission/statements/feedback/" + fxFeedbackOfA(t, f)["id"], url.Values{"answer": {"Zoned contracts pay travel"}}
 	}},
 	// forums
-	"handleEventFeedReset": {as: "manager@alpha.test", want: "calendar feed address has changed", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
-		return "/events/feed/reset", nil
+	"handleEventFeedCreate": {as: "manager@alpha.test", want: "already has a calendar feed address", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		if _, err := f.ts.Forums.CreateFeedToken(t.Context(), f.pA, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		return "/events/feed", nil
 	}},
 	"handleEventBook": {as: "manager@alpha.test", want: "Your organisation is booked", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		e, err := f.ts.Forums.Create(t.Context(), testEventInput(time.Now(), "5", nil), &auth.Principal{Role: auth.RoleCommissioner, Name: "C"}, time.Now())
@@ -335,15 +372,20 @@ func TestFlashSurvivesARequestThatIsNotAPage(t *testing.T) {
 	b := f.browser(t)
 	b.signIn("manager@alpha.test", testPassword)
 	b.get("/home")
-	resp, _ := b.post("/events/feed/reset", nil)
+	// Asking for a calendar feed address when there is one already sets a
+	// message and redirects.
+	if _, err := f.ts.Forums.CreateFeedToken(t.Context(), f.pA, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, _ := b.post("/events/feed", nil)
 	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("reset: %d", resp.StatusCode)
+		t.Fatalf("feed: %d", resp.StatusCode)
 	}
 	if resp, _ := b.get("/invoices/" + fxInvoiceOfA(t, f)["id"] + "/file"); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" {
 		t.Fatalf("invoice file: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	_, body := b.get(resp.Header.Get("Location"))
-	htmlcheck.Parse(t, body).Has(".govuk-notification-banner--success", "calendar feed address has changed")
+	htmlcheck.Parse(t, body).Has(".govuk-notification-banner--success", "already has a calendar feed address")
 }
 
 // TestEveryFlashActionIsInTheTable finds every handler that calls

@@ -89,10 +89,37 @@ func (s *Server) handleEventFeed(w http.ResponseWriter, r *http.Request) error {
 	return s.writeICS(w, r, "provider-forums.ics", s.cfg.ServiceName+": forums and events", items)
 }
 
-func (s *Server) handleEventFeedReset(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.Forums.ResetFeedToken(r.Context(), principal(r), s.cfg.Now()); err != nil {
+type eventFeedPage struct {
+	basePage
+	FeedURL  string
+	Replaced bool
+}
+
+// handleEventFeedCreate makes the organisation's calendar feed address and
+// shows it, once. If the organisation already has one (someone else made
+// it, perhaps at the same moment) it is kept and the person is told how to
+// replace it.
+func (s *Server) handleEventFeedCreate(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	tok, err := s.Forums.CreateFeedToken(r.Context(), p, s.cfg.Now())
+	if fault.KindOf(err) == fault.Conflict {
+		fe, _ := fault.As(err)
+		s.setFlash(w, r, fe.Message)
+		return redirect(w, r, "/events#feed")
+	}
+	if err != nil {
 		return err
 	}
-	s.setFlash(w, r, "Your calendar feed address has changed: the old address no longer works")
-	return redirect(w, r, "/events#feed")
+	return s.render(w, r, "events_feed", &eventFeedPage{basePage: s.page(r, "Your calendar feed address"), FeedURL: s.absoluteURL(r, "/events/feed/"+tok+".ics")})
+}
+
+// handleEventFeedReset replaces the address (the old one stops working at
+// once) and shows the new one, once.
+func (s *Server) handleEventFeedReset(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	tok, err := s.Forums.ResetFeedToken(r.Context(), p, s.cfg.Now())
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, "events_feed", &eventFeedPage{basePage: s.page(r, "Your new calendar feed address"), FeedURL: s.absoluteURL(r, "/events/feed/"+tok+".ics"), Replaced: true})
 }

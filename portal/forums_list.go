@@ -22,7 +22,7 @@ type eventsPage struct {
 	basePage
 	Upcoming []eventRow
 	Past     []eventRow
-	FeedURL  string
+	Feed     *forums.Feed // the organisation's calendar feed, if it has one
 	Provider bool
 }
 
@@ -54,11 +54,11 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if p.OrgID != "" {
-		tok, err := s.Forums.FeedToken(r.Context(), p, now)
-		if err != nil {
+		// Only whether there is an address: it is shown once, when made
+		// (by POST), and never made by looking at this page.
+		if page.Feed, err = s.Forums.FeedFor(r.Context(), p); err != nil {
 			return err
 		}
-		page.FeedURL = s.absoluteURL(r, "/events/feed/"+tok+".ics")
 	}
 	return s.render(w, r, "events", page)
 }

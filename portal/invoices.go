@@ -231,6 +231,7 @@ type invoicePage struct {
 	CanAnswer, CanCancel                                 bool
 	CanApprove, CanQuery, CanReject, CanSchedule, CanPay bool
 	FileURL                                              string
+	FileName                                             string // the name the file downloads as
 }
 
 // invoicePageFor builds the invoice page for the viewer: the provider's
@@ -258,6 +259,7 @@ func (s *Server) invoicePageFor(r *http.Request, id string) (*invoicePage, error
 	}
 	if inv.FileID != "" {
 		page.FileURL = "/invoices/" + inv.ID + "/file"
+		page.FileName = invoiceFileName(inv.FileName)
 	}
 	return page, nil
 }
@@ -347,5 +349,35 @@ func (s *Server) handleInvoiceFile(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return sendFile(w, "application/pdf", name, data)
+	// The type and extension are the server's: the upload was checked to be
+	// a PDF, so it is served as one, whatever name it came with, and always
+	// as an attachment.
+	return sendFile(w, "application/pdf", invoiceFileName(name), data)
+}
+
+// invoiceFileName is the name an uploaded invoice PDF downloads as: the
+// uploaded name without its extension, reduced to letters, digits, dots,
+// dashes and underscores, with ".pdf" (so "evil.html" becomes "evil.pdf").
+func invoiceFileName(uploaded string) string {
+	base := uploaded[strings.LastIndexAny(uploaded, `/\`)+1:]
+	if i := strings.LastIndexByte(base, '.'); i > 0 {
+		base = base[:i]
+	}
+	base = strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		case r == ' ':
+			return '-'
+		}
+		return -1
+	}, base)
+	base = strings.Trim(base, ".-")
+	if len(base) > 80 {
+		base = base[:80]
+	}
+	if base == "" {
+		base = "invoice"
+	}
+	return base + ".pdf"
 }

@@ -103,6 +103,15 @@ func (s *Server) navFor(p *auth.Principal, current string) []navItem {
 		add("Invoices", "/staff/invoices")
 		add("Contracts", "/staff/contracts")
 	}
+	// care packages and actuals
+	if auth.Can(p, auth.ActionPackagesProvider) {
+		add("Care packages", "/packages")
+		add("Actuals", "/actuals")
+	}
+	if auth.Can(p, auth.ActionPackagesStaff) {
+		add("Care packages", "/staff/packages")
+		add("Actuals", "/staff/actuals")
+	}
 	// payment runs (remittance)
 	if auth.Can(p, auth.ActionRemittance) {
 		add("Payment runs", "/staff/remittance")

@@ -116,8 +116,16 @@ func (s *Server) queryAction(w http.ResponseWriter, r *http.Request, multipartFo
 	return redirect(w, r, "/queries/"+q.ID)
 }
 
+// formVersion is the version of the query the form was shown with. Every
+// state-changing form carries it; a form without a version (or with 0,
+// which the service would take as "do not check") gets -1, which matches
+// no query, so the change is refused as stale instead of skipping the
+// check.
 func formVersion(form url.Values) int {
-	v, _ := strconv.Atoi(form.Get("version"))
+	v, err := strconv.Atoi(form.Get("version"))
+	if err != nil || v < 1 {
+		return -1
+	}
 	return v
 }
 

@@ -32,8 +32,10 @@ type performancePage struct {
 	ContractOptions  []option
 	ServiceOptions   []option
 	Notes            []string
-	Query            string // the range and scope as a query string, for export links
-	RateWarning      string // staff only: the Bank Rate table may be out of date
+	// The exports of the same range and scope (whole links: a query string
+	// put after "?" in a template would be escaped as one value).
+	CSVURL, JSONURL string
+	RateWarning     string // staff only: the Bank Rate table may be out of date
 }
 
 // handleReportPerformance is the payment-performance dashboard. Staff and
@@ -90,7 +92,7 @@ func (s *Server) handleReportPerformance(w http.ResponseWriter, r *http.Request)
 			v.Set("service", scope.ServiceType)
 		}
 	}
-	page.Query = v.Encode()
+	page.CSVURL, page.JSONURL = figuresLinks(v)
 	if !page.IsProvider {
 		w, warn, err := s.Performance.RateWarning(r.Context())
 		if err != nil {

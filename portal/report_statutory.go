@@ -3,6 +3,7 @@ package portal
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -136,7 +137,8 @@ type reg113Page struct {
 	FromText string
 	ToText   string
 	Fig      figuresView
-	Query    string
+	CSVURL   string // the exports of the same year
+	JSONURL  string
 	Notes    []string
 }
 
@@ -158,9 +160,15 @@ func (s *Server) handleReportReg113(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	page := &reg113Page{basePage: s.page(r, "Late payment report, April "+strconv.Itoa(year)+" to March "+strconv.Itoa(year+1)),
-		Year: year, FromText: londonDate(from), ToText: londonDate(to), Fig: viewOf(rep), Notes: rep.Notes,
-		Query: "from=" + from.String() + "&to=" + to.String() + "&regime=" + string(metrics.RegimePCR2015)}
+		Year: year, FromText: londonDate(from), ToText: londonDate(to), Fig: viewOf(rep), Notes: rep.Notes}
+	page.CSVURL, page.JSONURL = figuresLinks(url.Values{"from": {from.String()}, "to": {to.String()}, "regime": {string(metrics.RegimePCR2015)}})
 	return s.render(w, r, "report_reg113", page)
+}
+
+// figuresLinks are the CSV and JSON exports of the figures for the range
+// and scope in q.
+func figuresLinks(q url.Values) (csvURL, jsonURL string) {
+	return "/reports/payment-performance.csv?" + q.Encode(), "/reports/payment-performance.json?" + q.Encode()
 }
 
 // handleReportFigures exports the reg 38 and reg 113 figures for any range

@@ -31,6 +31,7 @@ func (s *Server) routes() http.Handler {
 	s.routesAccounts(r)
 	s.routesRemittance(r)
 	s.routesInvoices(r)
+	s.routesPackages(r)
 	s.routesReports(r)
 	s.routesContacts(r)
 	s.routesQueries(r)
@@ -136,6 +137,39 @@ func (s *Server) routesInvoices(r *mux.Router) {
 	r.Handle("/staff/contracts/{id}/edit", s.handle(s.allowed(auth.ActionContractsManage, s.handleStaffContractUpdate))).Methods(http.MethodPost)
 }
 
+// routesPackages registers care packages and actuals: the provider's
+// packages, cycles and payment schedule; brokerage's packages, imports,
+// rate changes, decisions on differences and invoice generation.
+func (s *Server) routesPackages(r *mux.Router) {
+	prov := func(h handlerFunc) http.Handler { return s.handle(s.allowed(auth.ActionPackagesProvider, h)) }
+	staff := func(h handlerFunc) http.Handler { return s.handle(s.allowed(auth.ActionPackagesStaff, h)) }
+	// providers
+	r.Handle("/packages", prov(s.handlePackages)).Methods(http.MethodGet)
+	r.Handle("/packages/{id}", prov(s.handlePackageShow)).Methods(http.MethodGet)
+	r.Handle("/packages/{id}/accept", prov(s.handlePackageAccept)).Methods(http.MethodPost)
+	r.Handle("/packages/{id}/decline", prov(s.handlePackageDecline)).Methods(http.MethodPost)
+	r.Handle("/actuals", prov(s.handleActuals)).Methods(http.MethodGet)
+	r.Handle("/actuals/upload", prov(s.handleActualsUpload)).Methods(http.MethodGet)
+	r.Handle("/actuals/upload", s.handleUpload(actualsUploadLimit, s.allowed(auth.ActionPackagesProvider, s.handleActualsUploadPost))).Methods(http.MethodPost)
+	r.Handle("/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}", prov(s.handleActualsCycle)).Methods(http.MethodGet)
+	r.Handle("/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}", prov(s.handleActualsCyclePost)).Methods(http.MethodPost)
+	// brokerage staff (specific paths before /staff/packages/{id})
+	r.Handle("/staff/packages", staff(s.handleStaffPackages)).Methods(http.MethodGet)
+	r.Handle("/staff/packages/new", staff(s.handleStaffPackageNew)).Methods(http.MethodGet)
+	r.Handle("/staff/packages/new", staff(s.handleStaffPackageCreate)).Methods(http.MethodPost)
+	r.Handle("/staff/packages/import", staff(s.handleStaffPackagesImport)).Methods(http.MethodGet)
+	r.Handle("/staff/packages/import", s.handleUpload(packagesImportLimit, s.allowed(auth.ActionPackagesStaff, s.handleStaffPackagesImportPost))).Methods(http.MethodPost)
+	r.Handle("/staff/packages/uplift", staff(s.handleStaffPackagesUplift)).Methods(http.MethodGet)
+	r.Handle("/staff/packages/uplift", staff(s.handleStaffPackagesUpliftPost)).Methods(http.MethodPost)
+	r.Handle("/staff/packages/{id}", staff(s.handleStaffPackageShow)).Methods(http.MethodGet)
+	r.Handle("/staff/packages/{id}/{action:suspend|resume|end|rate}", staff(s.handleStaffPackageAction)).Methods(http.MethodPost)
+	r.Handle("/staff/actuals", staff(s.handleStaffActuals)).Methods(http.MethodGet)
+	r.Handle("/staff/actuals/generate", staff(s.handleStaffActualsGenerate)).Methods(http.MethodPost)
+	r.Handle("/staff/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}", staff(s.handleStaffActualsCycle)).Methods(http.MethodGet)
+	r.Handle("/staff/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}/decide", staff(s.handleStaffActualsDecide)).Methods(http.MethodPost)
+	r.Handle("/staff/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}/generate", staff(s.handleStaffActualsCycleGenerate)).Methods(http.MethodPost)
+}
+
 // routesReports registers payment performance and reports.
 func (s *Server) routesReports(r *mux.Router) {
 	r.Handle("/performance", s.handle(s.allowed(auth.ActionViewPerformance, s.handleReportPerformance))).Methods(http.MethodGet)
@@ -228,6 +262,7 @@ func (s *Server) routesStatements(r *mux.Router) {
 func (s *Server) routesForums(r *mux.Router) {
 	// forums: the calendar feed is reached by its secret token (calendar apps cannot sign in)
 	r.Handle("/events/feed/{token:[0-9a-f]{64}}.ics", s.handle(s.handleEventFeed)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/events/feed", s.handle(s.allowed(auth.ActionBookEvents, s.handleEventFeedCreate))).Methods(http.MethodPost)
 	r.Handle("/events/feed/reset", s.handle(s.allowed(auth.ActionBookEvents, s.handleEventFeedReset))).Methods(http.MethodPost)
 	r.Handle("/events", s.handle(s.allowed(auth.ActionReadEvents, s.handleEvents))).Methods(http.MethodGet)
 	r.Handle("/events/{id:ev_[0-9a-f]+}.ics", s.handle(s.allowed(auth.ActionReadEvents, s.handleEventICS))).Methods(http.MethodGet)
@@ -286,4 +321,12 @@ func (s *Server) routesAPI(r *mux.Router) {
 	r.Handle("/api/v1/invoices", s.handleUpload(apiInvoiceBodyLimit, s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceCreate))).Methods(http.MethodPost)
 	r.Handle("/api/v1/invoices", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceList))).Methods(http.MethodGet)
 	r.Handle("/api/v1/invoices/{id}", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceShow))).Methods(http.MethodGet)
+	// care packages and actuals, for providers' care management systems
+	r.Handle("/api/v1/packages", s.handle(s.allowed(auth.ActionPackagesProvider, s.handleAPIPackages))).Methods(http.MethodGet)
+	r.Handle("/api/v1/packages/{ref}", s.handle(s.allowed(auth.ActionPackagesProvider, s.handleAPIPackage))).Methods(http.MethodGet)
+	r.Handle("/api/v1/packages/{ref}/accept", s.handleUpload(apiPackagesBodyLimit, s.allowed(auth.ActionPackagesProvider, s.handleAPIPackageAccept))).Methods(http.MethodPost)
+	r.Handle("/api/v1/packages/{ref}/decline", s.handleUpload(apiPackagesBodyLimit, s.allowed(auth.ActionPackagesProvider, s.handleAPIPackageDecline))).Methods(http.MethodPost)
+	r.Handle("/api/v1/actuals", s.handle(s.allowed(auth.ActionPackagesProvider, s.handleAPIActuals))).Methods(http.MethodGet)
+	r.Handle("/api/v1/actuals/{contract_ref}/{start}", s.handle(s.allowed(auth.ActionPackagesProvider, s.handleAPIActualsCycle))).Methods(http.MethodGet)
+	r.Handle("/api/v1/actuals/{contract_ref}/{start}", s.handleUpload(apiPackagesBodyLimit, s.allowed(auth.ActionPackagesProvider, s.handleAPIActualsConfirm))).Methods(http.MethodPost)
 }

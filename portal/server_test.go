@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"careportal/auth"
 	"careportal/portal/format"
 	"careportal/portal/internal/htmlcheck"
 	"careportal/portal/store"
@@ -143,6 +144,18 @@ func TestCrossOriginStateChangesAreRefused(t *testing.T) {
 	w := ts.do(r, nil)
 	if w.Code != http.StatusForbidden {
 		t.Fatalf("cross-site POST = %d, want 403", w.Code)
+	}
+	// The page says why, not that the account lacks access.
+	if body := w.Body.String(); !strings.Contains(body, "This request came from another website") || strings.Contains(body, "You cannot see this page") {
+		t.Errorf("cross-site refusal shows the wrong page")
+	}
+	// The same from a signed-in person posting a form.
+	r = httptest.NewRequest(http.MethodPost, "/account/password", strings.NewReader("current_password=x"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Sec-Fetch-Site", "cross-site")
+	if w := ts.do(r, &auth.Principal{UserID: "u1", Name: "A", Email: "a@example.org", Role: auth.RoleAdmin}); w.Code != http.StatusForbidden ||
+		!strings.Contains(w.Body.String(), "This request came from another website") {
+		t.Errorf("signed-in cross-site POST: %d", w.Code)
 	}
 	// Safe methods from elsewhere are fine (links from other sites).
 	r = httptest.NewRequest(http.MethodGet, "/", nil)

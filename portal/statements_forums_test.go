@@ -344,7 +344,7 @@ func TestEventFeed(t *testing.T) {
 	if strings.Contains(w.Body.String(), "Nursing forum") {
 		t.Error("event for other service types listed")
 	}
-	tok, _ := ts.Forums.FeedToken(ctx, p, time.Now())
+	tok, _ := ts.Forums.CreateFeedToken(ctx, p, time.Now())
 	w = get(ts, "/events/feed/"+tok+".ics", nil)
 	body := w.Body.String()
 	if w.Code != 200 || !strings.Contains(body, "SUMMARY:Home care forum") || strings.Contains(body, "Nursing forum") || strings.Contains(body, "secret-room") {
@@ -353,8 +353,16 @@ func TestEventFeed(t *testing.T) {
 	if w := get(ts, "/events/feed/"+strings.Repeat("0", 64)+".ics", nil); w.Code != http.StatusNotFound {
 		t.Errorf("unknown token: %d", w.Code)
 	}
-	if w := post(ts, "/events/feed/reset", nil, p); w.Code != http.StatusSeeOther {
+	// Replacing shows the new address once (the portal keeps only its
+	// fingerprint), so the answer is the page, not a redirect.
+	w = post(ts, "/events/feed/reset", nil, p)
+	if w.Code != http.StatusOK {
 		t.Fatalf("reset: %d", w.Code)
+	}
+	if m := feedURLPattern.FindStringSubmatch(w.Body.String()); m == nil || m[1] == tok {
+		t.Errorf("reset does not show a new address")
+	} else if w := get(ts, "/events/feed/"+m[1]+".ics", nil); w.Code != http.StatusOK {
+		t.Errorf("new token after reset: %d", w.Code)
 	}
 	if w := get(ts, "/events/feed/"+tok+".ics", nil); w.Code != http.StatusNotFound {
 		t.Errorf("old token after reset: %d", w.Code)

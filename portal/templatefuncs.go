@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"time"
 
+	"careportal/payments/packages"
 	"careportal/portal/format"
 )
 
@@ -20,6 +21,9 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"queryTag":      queryTag,
 		"queryLinkHref": queryLinkHref,
 		"bandClass":     bandClass,
+		// care packages: units in hundredths, and a status's tag colour
+		"units":      packages.FormatUnits,
+		"packageTag": packageStatusClass,
 		"isoDate": func(t time.Time) string {
 			if t.IsZero() {
 				return ""

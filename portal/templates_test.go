@@ -26,6 +26,15 @@ import (
 // so a template naming a field or method the struct lacks fails here, not
 // in front of a person). TestPageTypesMatchTheHandlers keeps it true.
 var pageTypes = map[string]any{
+	"actuals":                      actualsPage{},
+	"actuals_cycle":                cyclePage{},
+	"actuals_upload":               actualsUploadPage{},
+	"package":                      packagePage{},
+	"package_new":                  packageFormPage{},
+	"packages":                     packagesPage{},
+	"packages_import":              packagesImportPage{},
+	"packages_uplift":              upliftPage{},
+	"staff_actuals":                staffActualsPage{},
 	"accessibility":                basePage{},
 	"account_org_users":            orgUsersPage{},
 	"account_password":             basePage{},
@@ -74,6 +83,7 @@ var pageTypes = map[string]any{
 	"error":                        errorPage{},
 	"event":                        eventPage{},
 	"events":                       eventsPage{},
+	"events_feed":                  eventFeedPage{},
 	"home":                         homePage{},
 	"invite_accept":                inviteAcceptPage{},
 	"invite_sent":                  inviteSentPage{},

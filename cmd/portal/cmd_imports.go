@@ -182,3 +182,23 @@ func fileProblems(name string, err error) error {
 func importActor(what string) *auth.Principal {
 	return &auth.Principal{UserID: "cli", Name: what + " (command line)", Role: auth.RoleBrokerage}
 }
+
+// packagesImport: portal packages import FILE. Care packages placed with
+// providers (proposed until each provider accepts); all or nothing; the
+// same file again changes nothing.
+func packagesImport() adminVerb {
+	return adminVerb{file: true, load: true, run: func(ctx context.Context, x adminCall) error {
+		res, err := x.Packages.ImportPackages(ctx, cliPrincipal("Care packages import"), x.data)
+		if err != nil {
+			return fileProblems(x.file, err)
+		}
+		fmt.Fprintf(x.stdout, "%s: %d rows: %d packages placed, %d changed, %d unchanged\n", x.file, res.Rows, res.Created, res.Updated, res.Unchanged)
+		return nil
+	}}
+}
+
+// cliPrincipal is who an admin command acts as in the domains that take a
+// principal: an administrator named after the command.
+func cliPrincipal(what string) *auth.Principal {
+	return &auth.Principal{UserID: "cli", Name: what + " (command line)", Email: "command line", Role: auth.RoleAdmin}
+}

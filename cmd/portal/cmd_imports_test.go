@@ -138,3 +138,36 @@ func TestImportCommands(t *testing.T) {
 		t.Errorf("HC-001: %+v %v", c, err)
 	}
 }
+
+// TestPackagesImportCommand: portal packages import FILE is all or
+// nothing, names the line and column, and changes nothing the second time.
+func TestPackagesImportCommand(t *testing.T) {
+	dir := t.TempDir()
+	files := t.TempDir()
+	if _, _, err := runCmd(t, dir, "", "orgs", "create", "--ref", "SUP1001", "--name", "Sunrise Home Care Ltd"); err != nil {
+		t.Fatal(err)
+	}
+	contracts := writeFile(t, files, "contracts.csv", "reference,title,supplier_ref,service_type,start_date,end_date,annual_value\n"+
+		"HC-001,Home care north,SUP1001,Home care,2024-04-01,2028-03-31,250000\n")
+	if _, _, err := runCmd(t, dir, "", "contracts", "import", contracts); err != nil {
+		t.Fatal(err)
+	}
+	head := "package_ref,client_ref,client_name,date_of_birth,supplier_ref,contract_ref,service_type,unit,units_per_week,rate,start_date,end_date\n"
+	bad := writeFile(t, files, "bad.csv", head+
+		"P-1,CL1,Mary Smith,1938-05-02,SUP1001,HC-001,home care,hour,14,23.50,2026-01-05,\n"+
+		"P-2,CL2,Pat Jones,1941-07-12,SUP1001,HC-999,home care,hour,7,23.50,2026-01-05,\n")
+	if _, _, err := runCmd(t, dir, "", "packages", "import", bad); err == nil || !strings.Contains(err.Error(), "line 3, column contract_ref:") {
+		t.Fatalf("bad packages file: %v", err)
+	}
+	good := writeFile(t, files, "good.csv", head+
+		"P-1,CL1,Mary Smith,1938-05-02,SUP1001,HC-001,home care,hour,14,23.50,2026-01-05,\n"+
+		"P-2,CL2,Pat Jones,1941-07-12,SUP1001,HC-001,home care,hour,7,23.50,2026-01-05,\n")
+	out, _, err := runCmd(t, dir, "", "packages", "import", good)
+	if err != nil || !strings.Contains(out, "2 rows: 2 packages placed, 0 changed, 0 unchanged") {
+		t.Fatalf("packages import: %q %v", out, err)
+	}
+	out, _, err = runCmd(t, dir, "", "packages", "import", good)
+	if err != nil || !strings.Contains(out, "0 packages placed, 0 changed, 2 unchanged") {
+		t.Fatalf("packages import again: %q %v", out, err)
+	}
+}

@@ -3,11 +3,15 @@ package main
 import (
 	"careportal/portal/store"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // demoOptions are the choices a demo run makes.
@@ -17,6 +21,9 @@ type demoOptions struct {
 	Password string
 	// Invoices is how many invoices to generate (0: a small set).
 	Invoices int
+	// Packages is how many care packages to place, with a year of
+	// four-weekly actuals (0: a small set).
+	Packages int
 	Now      time.Time
 }
 
@@ -43,6 +50,7 @@ func demoSteps() []demoStep {
 		{"accounts", demoAccounts},
 		{"contacts", demoContacts},
 		{"contracts and invoices", demoInvoices},
+		{"care packages and actuals", demoPackages},
 		{"payment run file", demoRemittance},
 		{"payment performance settings", demoPerformance},
 		{"statements", demoStatements},
@@ -59,6 +67,7 @@ func runDemo(ctx context.Context, e env) error {
 	fs := newFlags("demo", e, &cfg)
 	fs.StringVar(&o.Password, "password", "", "give every demo account this password (default: a random one each, printed)")
 	fs.IntVar(&o.Invoices, "invoices", 0, "generate this many invoices, e.g. 30000 for a borough-sized year (default: a small set)")
+	fs.IntVar(&o.Packages, "packages", 0, "place this many care packages with a year of four-weekly actuals, e.g. 2000 (default: a small set)")
 	fs.BoolVar(&force, "force", false, "add the demo data even though the store already has data")
 	if err := parseFlags(fs, &cfg, e.args); err != nil {
 		return err
@@ -66,13 +75,28 @@ func runDemo(ctx context.Context, e env) error {
 	if o.Invoices < 0 || o.Invoices > 200000 {
 		return usagef("--invoices must be between 0 and 200000")
 	}
+	if o.Packages < 0 || o.Packages > 20000 {
+		return usagef("--packages must be between 0 and 20000")
+	}
 	o.Now = time.Now()
 	a, err := openApp(ctx, cfg, newLogger(e.stderr, false))
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	if !force {
+	// A demo cut short (killed, a lost connection) is resumed: its record
+	// says which steps are done and the moment the demo is built around, so
+	// the steps still to do make the same data.
+	rec, err := readDemoRun(ctx, a)
+	if err != nil {
+		return err
+	}
+	resume := rec != nil && rec.Status == demoRunning
+	if resume {
+		o.Now, o.Invoices = rec.Now, rec.Invoices
+		fmt.Fprintf(e.stderr, "demo: resuming the demo started %s, which was cut short (%d of %d steps done)\n",
+			rec.StartedAt.In(londonTZ()).Format("2 January 2006 15:04"), len(rec.StepsDone), len(demoSteps()))
+	} else if !force {
 		used, err := storeHasData(ctx, a)
 		if err != nil {
 			return err
@@ -81,18 +105,78 @@ func runDemo(ctx context.Context, e env) error {
 			return fmt.Errorf("the store already has data (collection %s is not empty); the demo only fills an empty store. Use --force to add to it anyway, or point PORTAL_DATA_DIR at a new directory", used)
 		}
 	}
+	if !resume {
+		rec = &demoRun{ID: "demo", Status: demoRunning, StartedAt: time.Now().UTC(), Now: o.Now.UTC(), Invoices: o.Invoices}
+		if err := writeDemoRun(ctx, a, rec); err != nil {
+			return err
+		}
+	}
 	st := &demoState{ids: map[string]string{}}
 	for _, step := range demoSteps() {
+		// The accounts step always runs (it finds what exists): later steps
+		// need the ids it gives, and the summary the passwords it sets.
+		if slices.Contains(rec.StepsDone, step.name) && step.name != "accounts" {
+			fmt.Fprintf(e.stderr, "demo: %s (done before)\n", step.name)
+			continue
+		}
 		fmt.Fprintf(e.stderr, "demo: %s\n", step.name)
 		if err := step.run(ctx, a, o, st); err != nil {
 			return fmt.Errorf("demo: %s: %w", step.name, err)
+		}
+		if !slices.Contains(rec.StepsDone, step.name) {
+			rec.StepsDone = append(rec.StepsDone, step.name)
+		}
+		if err := writeDemoRun(ctx, a, rec); err != nil {
+			return err
 		}
 	}
 	// Indexes for collections made during the demo.
 	if err := a.Store.Prepare(ctx); err != nil {
 		return err
 	}
+	rec.Status, rec.FinishedAt = demoDone, time.Now().UTC()
+	if err := writeDemoRun(ctx, a, rec); err != nil {
+		return err
+	}
 	printDemoSummary(e.stdout, cfg, st)
+	return nil
+}
+
+// demoRun is the record of a demo run (collection demo_runs, one document
+// "demo"), written by bare _id after each step.
+type demoRun struct {
+	ID         string    `bson:"_id"`
+	Status     string    `bson:"status"` // running or done
+	StartedAt  time.Time `bson:"started_at"`
+	FinishedAt time.Time `bson:"finished_at"`
+	Now        time.Time `bson:"now"` // the moment the demo data is built around
+	Invoices   int       `bson:"invoices"`
+	StepsDone  []string  `bson:"steps_done"`
+}
+
+const (
+	colDemoRuns = "demo_runs"
+	demoRunning = "running"
+	demoDone    = "done"
+)
+
+func readDemoRun(ctx context.Context, a *app) (*demoRun, error) {
+	var r demoRun
+	err := a.Store.DB.Collection(colDemoRuns).FindOne(ctx, bson.D{{Key: "_id", Value: "demo"}}).Decode(&r)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("demo: reading its record: %w", err)
+	}
+	return &r, nil
+}
+
+func writeDemoRun(ctx context.Context, a *app, r *demoRun) error {
+	_, err := a.Store.DB.Collection(colDemoRuns).ReplaceOne(ctx, bson.D{{Key: "_id", Value: r.ID}}, r, options.Replace().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("demo: recording its progress: %w", err)
+	}
 	return nil
 }
 
@@ -103,7 +187,7 @@ func storeHasData(ctx context.Context, a *app) (string, error) {
 		return "", err
 	}
 	for _, n := range names {
-		if n == "settings" || n == store.MigrationsCollection { // start-up bookkeeping, not data
+		if n == "settings" || n == store.MigrationsCollection || n == colDemoRuns { // start-up bookkeeping and the demo's own record, not data
 			continue
 		}
 		var doc bson.Raw

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"careportal/auth"
+	"careportal/portal/fault"
 )
 
 // demoOrgs are the fictional borough's provider organisations.
@@ -57,9 +58,9 @@ var demoPeople = []struct {
 func demoAccounts(ctx context.Context, a *app, o demoOptions, st *demoState) error {
 	names := map[string]string{}
 	for _, in := range demoOrgs {
-		org, err := a.Auth.CreateOrg(ctx, auth.CommandLine, in)
+		org, err := demoOrg(ctx, a, in)
 		if err != nil {
-			return fmt.Errorf("organisation %s: %w", in.SupplierRef, err)
+			return err
 		}
 		st.ids["org:"+org.SupplierRef] = org.ID
 		names[org.SupplierRef] = org.Name
@@ -73,9 +74,20 @@ func demoAccounts(ctx context.Context, a *app, o demoOptions, st *demoState) err
 		if p.org != "" {
 			in.OrgID = st.ids["org:"+p.org]
 		}
-		u, err := a.Auth.CreateUser(ctx, auth.CommandLine, in, password)
-		if err != nil {
-			return fmt.Errorf("user %s: %w", p.email, err)
+		// A demo run again (after being cut short, or with --force) finds
+		// the accounts it made and gives them the new password.
+		u, err := a.Auth.UserByEmail(ctx, p.email)
+		switch {
+		case err == nil:
+			if err := a.Auth.SetPassword(ctx, auth.CommandLine, u.ID, password); err != nil {
+				return fmt.Errorf("user %s: %w", p.email, err)
+			}
+		case fault.KindOf(err) == fault.NotFound:
+			if u, err = a.Auth.CreateUser(ctx, auth.CommandLine, in, password); err != nil {
+				return fmt.Errorf("user %s: %w", p.email, err)
+			}
+		default:
+			return err
 		}
 		st.ids["user:"+p.email] = u.ID
 		role := string(p.role)
@@ -85,6 +97,23 @@ func demoAccounts(ctx context.Context, a *app, o demoOptions, st *demoState) err
 		st.logins = append(st.logins, demoLogin{Role: role, Name: p.name, Email: p.email, Password: password, Org: names[p.org]})
 	}
 	return nil
+}
+
+// demoOrg finds the organisation with the supplier reference, or makes it,
+// so that a demo can run again.
+func demoOrg(ctx context.Context, a *app, in auth.OrgInput) (*auth.Org, error) {
+	org, err := a.Auth.OrgByRef(ctx, in.SupplierRef)
+	if err == nil {
+		return org, nil
+	}
+	if fault.KindOf(err) != fault.NotFound {
+		return nil, err
+	}
+	org, err = a.Auth.CreateOrg(ctx, auth.CommandLine, in)
+	if err != nil {
+		return nil, fmt.Errorf("organisation %s: %w", in.SupplierRef, err)
+	}
+	return org, nil
 }
 
 func randomDemoPassword() string {

@@ -75,9 +75,9 @@ func demoInvoices(ctx context.Context, a *app, o demoOptions, st *demoState) err
 	if o.Invoices > 0 {
 		for n := len(orgs); n < 300; n++ {
 			in := auth.OrgInput{Name: fmt.Sprintf("Demo Care Provider %03d Ltd", n+1), SupplierRef: fmt.Sprintf("SUP%d", 3000+n), TermsDays: []int{30, 30, 30, 21, 14}[n%5]}
-			org, err := a.Auth.CreateOrg(ctx, auth.CommandLine, in)
+			org, err := demoOrg(ctx, a, in)
 			if err != nil {
-				return fmt.Errorf("organisation %s: %w", in.SupplierRef, err)
+				return err
 			}
 			orgs = append(orgs, *org)
 		}

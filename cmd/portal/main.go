@@ -45,6 +45,7 @@ func commands() map[string]command {
 		// payment performance and reports
 		// contracts, invoices and payment runs: CSV imports
 		"contracts":  {"contracts register: import FILE (CSV; all or nothing; the same file again changes nothing)", group("contracts", verbs{"import": contractsImport})},
+		"packages":   {"care packages: import FILE (CSV; all or nothing; the same file again changes nothing)", group("packages", verbs{"import": packagesImport})},
 		"invoices":   {"historical invoices: import FILE (CSV; all or nothing; the same file again changes nothing)", group("invoices", verbs{"import": invoicesImport})},
 		"remittance": {"payment runs: import FILE [--dry-run] [--columns field=Column,...] (marks matched invoices paid)", group("remittance", verbs{"import": remittanceImport})},
 		"report":     {"payment performance figures: report payments --from --to [--format json|csv] [--org REF]", group("report", verbs{"payments": reportPayments})},

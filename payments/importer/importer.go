@@ -10,6 +10,8 @@ package importer
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strconv"
 	"strings"
@@ -106,7 +108,10 @@ func Invoices(ctx context.Context, pay *payments.Service, actor *auth.Principal,
 	if _, err := pay.ClearOrphanNumbers(ctx, in); err != nil {
 		return res, err
 	}
-	res.Created, res.Unchanged, err = pay.ImportHistorical(ctx, actor, in)
+	// The file's digest names the run: importing the same file again after a
+	// crash completes it.
+	sum := sha256.Sum256(data)
+	res.Created, res.Unchanged, err = pay.ImportHistoricalFrom(ctx, actor, payments.ImportSource{SHA256: hex.EncodeToString(sum[:])}, in)
 	if err != nil {
 		return res, rowsProblems(err, func(i int) int { return rows[i].Line }, invoiceColumn)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"careportal/auth"
 	"careportal/payments"
+	"careportal/payments/packages"
 	"careportal/payments/performance"
 	"careportal/payments/remittance"
 	"careportal/portal/assessment"
@@ -34,6 +35,7 @@ type Services struct {
 	Payments    *payments.Service    // contracts and invoices, with their read model
 	Remittance  *remittance.Service  // payment runs (remittance files), on payments
 	Performance *performance.Service // payment performance and reports, on the payments read model
+	Packages    *packages.Service    // care packages, actuals and the invoices generated from them, on payments
 	Notify      *notify.Service      // notifications; statements, forums and queries announce through it
 	Workdays    *workdays.Service    // working days and bank holidays
 	Contacts    *contacts.Service    // council teams and contacts
@@ -131,6 +133,7 @@ func (a *App) wire(ctx context.Context, o Options) error {
 	s.Auth = ensure(w, "accounts", auth.NewService(db, auth.Options{Now: now, Hash: o.Hash, Logger: log}))
 	s.Payments = ensure(w, "payments", payments.NewService(db, s.Auth, payments.Options{Now: now, Logger: log}))
 	s.Remittance = ensure(w, "remittance", remittance.NewService(db, s.Payments, remittance.Options{Now: now}))
+	s.Packages = ensure(w, "care packages", packages.NewService(db, s.Payments, s.Auth, packages.Options{Now: now, Logger: log}))
 	s.Performance = ensure(w, "payment performance", performance.NewService(db, performance.PaymentsSource(s.Payments, s.Auth.Orgs), performance.Options{Now: now, Logger: log}))
 	s.Notify = ensure(w, "notifications", notify.NewService(db, now))
 	s.Workdays = ensure(w, "working days", workdays.NewService(db))
@@ -146,6 +149,7 @@ func (a *App) wire(ctx context.Context, o Options) error {
 		return err
 	})
 	w.poll("payments read model", 2*time.Second, s.Payments.Poll)
+	w.poll("care packages", 5*time.Second, s.Packages.Poll)
 	w.poll("payment performance settings", 30*time.Second, s.Performance.Load)
 	w.poll("notifications read model", 30*time.Second, s.Notify.Refresh)
 	w.poll("queries read model", 30*time.Second, s.Queries.Refresh)
@@ -190,9 +194,12 @@ func (w *wiring) poll(name string, every time.Duration, run func(context.Context
 }
 
 // Load fills the read models that must be complete before the portal
-// answers requests (contracts and invoices).
+// answers requests (contracts, invoices and care packages).
 func (a *App) Load(ctx context.Context) error {
-	return a.Payments.Load(ctx)
+	if err := a.Payments.Load(ctx); err != nil {
+		return err
+	}
+	return a.Packages.Load(ctx)
 }
 
 // RunJobs starts the background jobs (session sweeps, read-model polling

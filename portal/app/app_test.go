@@ -59,6 +59,7 @@ func TestNewWiresEveryService(t *testing.T) {
 		assessment.IndPaidWithin30Days, assessment.IndMeanDaysToPay, assessment.IndOverdueValue, assessment.IndFairPaymentCodeBand, // performance
 		assessment.IndQueryFirstResponse, assessment.IndQueryResolvedOnTarget, // queries
 		assessment.IndForumAttendance, assessment.IndStatementAge, // forums, statements
+		assessment.IndCareDelivered, // care packages
 	} {
 		if ev[ind] == nil {
 			t.Errorf("no live evidence for %s", ind)

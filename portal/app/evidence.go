@@ -7,6 +7,7 @@ import (
 
 	"careportal/auth"
 	"careportal/payments/metrics"
+	"careportal/payments/packages"
 	"careportal/payments/performance"
 	"careportal/portal/assessment"
 	"careportal/portal/format"
@@ -185,10 +186,36 @@ func assessmentEvidence(s *Services) assessment.Evidence {
 	ev := assessment.Evidence{}
 	for _, e := range []assessment.Evidence{
 		performanceEvidence(s.Performance), queryEvidence(s.Queries), forumEvidence(s.Forums), statementEvidence(s.Statements),
+		packagesEvidence(s.Packages),
 	} {
 		for k, v := range e {
 			ev[k] = v
 		}
 	}
 	return ev
+}
+
+// packagesEvidence: care delivered as a share of care commissioned, over
+// the confirmed cycles that started in the 12 months (care packages).
+func packagesEvidence(p *packages.Service) assessment.Evidence {
+	return assessment.Evidence{
+		assessment.IndCareDelivered: func(ctx context.Context, asOf time.Time) (assessment.Reading, error) {
+			from, to := twelveMonthsTo(asOf)
+			fg, err := p.Figures(ctx, auth.System("self-assessment evidence"), metrics.DateOf(from).String()[:7], metrics.DateOf(to).String()[:7])
+			if err != nil {
+				return assessment.Reading{}, err
+			}
+			var commissioned, delivered int64
+			for _, u := range fg.Units {
+				commissioned += u.Commissioned
+				delivered += u.Delivered
+			}
+			if commissioned == 0 {
+				return assessment.Reading{Note: "Not available: no care package cycle was confirmed in the 12 months to this date."}, nil
+			}
+			v := float64(delivered*1000/commissioned) / 10
+			return assessment.Reading{Available: true, Value: v,
+				Basis: fmt.Sprintf("%s of %s units commissioned, cycles starting in the 12 months to %s", packages.FormatUnits(delivered), packages.FormatUnits(commissioned), londonDate(to))}, nil
+		},
+	}
 }

@@ -27,6 +27,7 @@ const (
 	IndQueryResolvedOnTarget IndicatorID = "query-resolved-within-target"
 	IndForumAttendance       IndicatorID = "forum-attendance"
 	IndStatementAge          IndicatorID = "statement-age"
+	IndCareDelivered         IndicatorID = "care-delivered"
 )
 
 // Unit says how an indicator's value is measured and shown.
@@ -59,6 +60,7 @@ var Indicators = []Indicator{
 	{IndQueryResolvedOnTarget, "Provider queries resolved within target", "Percentage of provider queries resolved within their target time, over the last 12 months.", UnitPercent, "provider queries"},
 	{IndForumAttendance, "Providers attending forums", "Share of active provider organisations that attended at least one provider forum in the last 12 months.", UnitPercent, "provider forums"},
 	{IndStatementAge, "Age of the market position statement", "Days since the current market position statement (its latest version) was published.", UnitDays, "market position statements"},
+	{IndCareDelivered, "Care delivered against care commissioned", "Units of care delivered (as paid) as a percentage of the units commissioned, over the care packages' confirmed cycles that started in the last 12 months.", UnitPercent, "care packages and actuals"},
 }
 
 // IndicatorByID finds an indicator in the registry.
@@ -325,5 +327,7 @@ func DefaultMappings() []Mapping {
 			"In 2022 it was unclear whether provider forums happened at all (question 3.5 scored 20). Most providers taking part in a forum in a year (60% or more) shows partnership working (Excellent); a fifth to two fifths is Fair; under 5% is Poor.", "", time.Time{}},
 		{IndStatementAge, []string{"3.9", "7.5"}, mustRules("<= 365 : 75\n<= 730 : 50\n<= 1095 : 30\notherwise : 10", UnitDays),
 			"A market position statement refreshed within the last year (365 days) shows market insight that is shared with providers (Excellent). The 2022 review found it out of date; over two years is Fair and over three years (1,095 days) Poor.", "", time.Time{}},
+		{IndCareDelivered, []string{"3.9"}, mustRules(">= 97 : 75\n>= 93 : 60\n>= 85 : 40\n>= 75 : 25\notherwise : 15", UnitPercent),
+			"Care commissioned but not delivered (the provider could not staff it, visits cancelled) is the clearest sign of a market short of capacity. Delivering 97% or more of the units commissioned suggests a sustainable market (Excellent); under 85% a market under strain (Fair); under 75% Poor. Hospital stays and deaths also lower the figure, so read it with the reasons on the actuals pages.", "", time.Time{}},
 	}
 }

@@ -2,6 +2,9 @@ package forums
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
@@ -299,64 +302,106 @@ func (s *Service) Figures(ctx context.Context, by *auth.Principal, from, to time
 	return fg, nil
 }
 
-// feedToken maps an organisation's calendar feed token to the
-// organisation. The token itself is the _id: it is 256 random bits, so it
-// cannot be guessed, and the feed URL is the only credential a calendar
-// application can carry.
-type feedToken struct {
-	ID        string    `bson:"_id"` // the token
+// Calendar feed tokens. Each organisation has at most one, in one
+// document whose _id is derived from the organisation's id ("feed:" + the
+// first 16 bytes of sha256("careportal feed " + orgID), in hex), so
+// creating, replacing and finding it are single steps by bare _id. The
+// token a calendar application carries is that key (32 hex) followed by
+// 128 random bits (32 hex); only the sha256 of the random part is stored,
+// like API tokens, so the address is shown once, when it is made.
+type feedDoc struct {
+	ID        string    `bson:"_id"`
 	OrgID     string    `bson:"org_id"`
+	Hash      string    `bson:"hash"` // sha256 of the secret part, hex
 	CreatedAt time.Time `bson:"created_at"`
+	CreatedBy string    `bson:"created_by,omitempty"`
 }
 
-// feedKey is the per-organisation pointer to its current token.
-type feedKey struct {
-	ID    string `bson:"_id"` // "org:"+orgID
-	Token string `bson:"token"`
+// Feed describes an organisation's calendar feed (never its address).
+type Feed struct {
+	CreatedAt time.Time
+	CreatedBy string
 }
 
-// FeedToken returns the actor's organisation's calendar feed token, making
-// one on first use; NotFound for anyone but a provider.
-func (s *Service) FeedToken(ctx context.Context, by *auth.Principal, now time.Time) (string, error) {
+func feedKey(orgID string) string {
+	sum := sha256.Sum256([]byte("careportal feed " + orgID))
+	return hex.EncodeToString(sum[:16])
+}
+
+func feedSecretHash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// feedOrg is the organisation whose feed by may see and change: its own,
+// for a provider; NotFound for anyone else.
+func feedOrg(by *auth.Principal) (string, error) {
 	if !by.IsProvider() || by.OrgID == "" {
 		return "", fault.NotFoundf("feed not found")
 	}
-	orgID := by.OrgID
-	ctx, cancel := store.CallContext(ctx)
-	defer cancel()
-	k, err := store.Get[feedKey](ctx, s.db.Collection(colFeeds), "org:"+orgID)
-	if err == nil {
-		return k.Token, nil
-	}
-	if !errors.Is(err, mongo.ErrNoDocuments) {
-		return "", fmt.Errorf("forums: reading feed token: %w", err)
-	}
-	return s.ResetFeedToken(ctx, by, now)
+	return by.OrgID, nil
 }
 
-// ResetFeedToken replaces the actor's organisation's feed token; the old
-// feed URL stops working.
-func (s *Service) ResetFeedToken(ctx context.Context, by *auth.Principal, now time.Time) (string, error) {
-	if !by.IsProvider() || by.OrgID == "" {
-		return "", fault.NotFoundf("feed not found")
+// newFeedDoc makes a token for the organisation and the document that
+// recognises it.
+func newFeedDoc(orgID string, by *auth.Principal, now time.Time) (feedDoc, string) {
+	key, secret := feedKey(orgID), store.NewID("", 16)
+	return feedDoc{ID: "feed:" + key, OrgID: orgID, Hash: feedSecretHash(secret), CreatedAt: now.UTC(), CreatedBy: by.DisplayName()}, key + secret
+}
+
+// FeedFor says whether the actor's organisation has a calendar feed
+// address, and when it was made; nil when it has none. It never writes.
+func (s *Service) FeedFor(ctx context.Context, by *auth.Principal) (*Feed, error) {
+	orgID, err := feedOrg(by)
+	if err != nil {
+		return nil, err
 	}
-	orgID := by.OrgID
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	c := s.db.Collection(colFeeds)
-	var old feedKey
-	old, _ = store.Get[feedKey](ctx, c, "org:"+orgID)
-	tok := randomToken()
-	if _, err := c.InsertOne(ctx, feedToken{ID: "tok:" + tok, OrgID: orgID, CreatedAt: now.UTC()}); err != nil {
-		return "", fmt.Errorf("forums: saving feed token: %w", err)
+	d, err := store.Get[feedDoc](ctx, s.db.Collection(colFeeds), "feed:"+feedKey(orgID))
+	if errors.Is(err, mongo.ErrNoDocuments) || fault.KindOf(err) == fault.NotFound {
+		return nil, nil
 	}
-	if _, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: "org:" + orgID}}, feedKey{ID: "org:" + orgID, Token: tok}, optsUpsert()); err != nil {
-		return "", fmt.Errorf("forums: saving feed token: %w", err)
+	if err != nil {
+		return nil, fmt.Errorf("forums: reading the feed: %w", err)
 	}
-	if old.Token != "" {
-		if _, err := c.DeleteOne(ctx, bson.D{{Key: "_id", Value: "tok:" + old.Token}}); err != nil {
-			return "", fmt.Errorf("forums: removing old feed token: %w", err)
+	return &Feed{CreatedAt: d.CreatedAt, CreatedBy: d.CreatedBy}, nil
+}
+
+// CreateFeedToken makes the actor's organisation's calendar feed token, in
+// one insert with the organisation's fixed _id: when it already has one
+// (however many ask at once, only one is made) it is a Conflict, and the
+// existing address is kept.
+func (s *Service) CreateFeedToken(ctx context.Context, by *auth.Principal, now time.Time) (string, error) {
+	orgID, err := feedOrg(by)
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := store.CallContext(ctx)
+	defer cancel()
+	d, tok := newFeedDoc(orgID, by, now)
+	if _, err := s.db.Collection(colFeeds).InsertOne(ctx, d); err != nil {
+		if store.IsDuplicateKey(err) {
+			return "", fault.Conflictf("Your organisation already has a calendar feed address. If you do not have it, replace it to get a new one")
 		}
+		return "", fmt.Errorf("forums: saving the feed token: %w", err)
+	}
+	return tok, nil
+}
+
+// ResetFeedToken replaces the actor's organisation's feed token (or makes
+// one) in one replace by bare _id: from that moment the old address stops
+// working.
+func (s *Service) ResetFeedToken(ctx context.Context, by *auth.Principal, now time.Time) (string, error) {
+	orgID, err := feedOrg(by)
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := store.CallContext(ctx)
+	defer cancel()
+	d, tok := newFeedDoc(orgID, by, now)
+	if _, err := s.db.Collection(colFeeds).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d, optsUpsert()); err != nil {
+		return "", fmt.Errorf("forums: saving the feed token: %w", err)
 	}
 	return tok, nil
 }
@@ -374,11 +419,14 @@ func (s *Service) FeedOrg(ctx context.Context, token string) (string, error) {
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	t, err := store.Get[feedToken](ctx, s.db.Collection(colFeeds), "tok:"+token)
+	d, err := store.Get[feedDoc](ctx, s.db.Collection(colFeeds), "feed:"+token[:32])
 	if err != nil {
 		return "", store.NotFoundAs(err, "feed")
 	}
-	return t.OrgID, nil
+	if subtle.ConstantTimeCompare([]byte(d.Hash), []byte(feedSecretHash(token[32:]))) != 1 {
+		return "", fault.NotFoundf("feed not found")
+	}
+	return d.OrgID, nil
 }
 
 func optsUpsert() *options.ReplaceOptionsBuilder { return options.Replace().SetUpsert(true) }

@@ -221,6 +221,12 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 	if err := store.EnsureCollections(cctx, s.db, colEvents, colLedger, colBookings, colComments, colFeeds); err != nil {
 		return err
 	}
+	// Feed tokens from before they were stored hashed (documents "tok:"+token
+	// and "org:"+id with the token in the clear) are removed: those
+	// addresses stop working and the organisation makes a new one.
+	if _, err := s.db.Collection(colFeeds).DeleteMany(cctx, bson.D{{Key: "hash", Value: bson.D{{Key: "$exists", Value: false}}}}); err != nil {
+		return err
+	}
 	return s.repairPlaces(ctx)
 }
 
@@ -235,8 +241,6 @@ func mustLondon() *time.Location {
 }
 
 func newID(prefix string) string { return store.NewID(prefix, 10) }
-
-func randomToken() string { return store.NewID("", 32) }
 
 // Limits.
 const (

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/notify"
@@ -346,12 +348,18 @@ func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "?") == s }
 
 func TestFeedToken(t *testing.T) {
 	s, _, ctx := newService(t)
-	tok, err := s.FeedToken(ctx, org(1), now)
+	if f, err := s.FeedFor(ctx, org(1)); f != nil || err != nil {
+		t.Fatalf("a feed before any was made: %+v %v", f, err)
+	}
+	tok, err := s.CreateFeedToken(ctx, org(1), now)
 	if err != nil || len(tok) != 64 {
 		t.Fatalf("token %q %v", tok, err)
 	}
-	if again, _ := s.FeedToken(ctx, org(1), now); again != tok {
-		t.Error("token changed without reset")
+	if _, err := s.CreateFeedToken(ctx, org(1), now); fault.KindOf(err) != fault.Conflict {
+		t.Errorf("a second token made without replacing: %v", err)
+	}
+	if f, err := s.FeedFor(ctx, org(1)); f == nil || err != nil || !f.CreatedAt.Equal(now) {
+		t.Errorf("FeedFor = %+v %v", f, err)
 	}
 	if org, err := s.FeedOrg(ctx, tok); err != nil || org != "org1" {
 		t.Errorf("FeedOrg = %q %v", org, err)
@@ -363,10 +371,81 @@ func TestFeedToken(t *testing.T) {
 	if org, _ := s.FeedOrg(ctx, nt); org != "org1" {
 		t.Error("new token does not work")
 	}
-	for _, bad := range []string{"", "x", strings.Repeat("z", 64)} {
+	for _, bad := range []string{"", "x", strings.Repeat("z", 64), nt[:32] + strings.Repeat("0", 32)} {
 		if _, err := s.FeedOrg(ctx, bad); fault.KindOf(err) != fault.NotFound {
 			t.Errorf("token %q: %v", bad, err)
 		}
+	}
+	// Only a fingerprint is stored: the token is in no document.
+	var docs []bson.M
+	cur, err := s.db.Collection(colFeeds).Find(ctx, bson.D{})
+	if err != nil || cur.All(ctx, &docs) != nil {
+		t.Fatal(err)
+	}
+	if len(docs) != 1 {
+		t.Errorf("%d feed documents for one organisation, want 1", len(docs))
+	}
+	for _, d := range docs {
+		for k, v := range d {
+			if str, ok := v.(string); ok && strings.Contains(str, nt[32:]) {
+				t.Errorf("the token's secret is stored in the clear in %s", k)
+			}
+		}
+	}
+}
+
+// TestFeedTokenTenAtOnce: ten simultaneous requests make one address, and
+// ten simultaneous replacements leave exactly one working.
+func TestFeedTokenTenAtOnce(t *testing.T) {
+	s, _, ctx := newService(t)
+	const n = 10
+	run := func(f func() (string, error)) (toks []string, conflicts int) {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		start := make(chan struct{})
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				tok, err := f()
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					toks = append(toks, tok)
+				case fault.KindOf(err) == fault.Conflict:
+					conflicts++
+				default:
+					t.Error(err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		return toks, conflicts
+	}
+	working := func(toks []string) (w []string) {
+		for _, tok := range toks {
+			if org, err := s.FeedOrg(ctx, tok); err == nil && org == "org1" {
+				w = append(w, tok)
+			}
+		}
+		return w
+	}
+	made, conflicts := run(func() (string, error) { return s.CreateFeedToken(ctx, org(1), now) })
+	if len(made) != 1 || conflicts != n-1 || len(working(made)) != 1 {
+		t.Fatalf("ten simultaneous first requests: %d made, %d conflicts, %d working; want 1, 9, 1", len(made), conflicts, len(working(made)))
+	}
+	replaced, _ := run(func() (string, error) { return s.ResetFeedToken(ctx, org(1), now) })
+	if len(replaced) != n {
+		t.Fatalf("%d of %d replacements done", len(replaced), n)
+	}
+	if w := working(append(replaced, made...)); len(w) != 1 {
+		t.Errorf("after ten simultaneous replacements %d addresses work, want exactly 1", len(w))
+	}
+	if c, _ := s.db.Collection(colFeeds).CountDocuments(ctx, bson.D{}); c != 1 {
+		t.Errorf("%d feed documents, want 1", c)
 	}
 }
 

@@ -23,7 +23,7 @@ func TestSnakeCaseMigration(t *testing.T) {
 	if _, err := s.Book(ctx, e.ID, BookInput{Places: "1"}, org(2), now); err != nil { // waits
 		t.Fatal(err)
 	}
-	tok, err := s.FeedToken(ctx, org(1), now)
+	tok, err := s.CreateFeedToken(ctx, org(1), now)
 	if err != nil {
 		t.Fatal(err)
 	}

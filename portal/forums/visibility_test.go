@@ -109,8 +109,11 @@ func TestProviderVisibility(t *testing.T) {
 	}
 
 	// Feed tokens belong to provider organisations only.
-	if _, err := s.FeedToken(ctx, commissioner, now); fault.KindOf(err) != fault.NotFound {
+	if _, err := s.CreateFeedToken(ctx, commissioner, now); fault.KindOf(err) != fault.NotFound {
 		t.Errorf("staff feed token: %v", err)
+	}
+	if _, err := s.FeedFor(ctx, commissioner); fault.KindOf(err) != fault.NotFound {
+		t.Errorf("staff feed: %v", err)
 	}
 	if _, err := s.ResetFeedToken(ctx, nil, now); fault.KindOf(err) != fault.NotFound {
 		t.Errorf("nobody's feed token: %v", err)

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// TestKilledDemoCanBeRerun kills `portal demo` (a child process) with
+// SIGKILL as it starts on the contracts and invoices, then runs the demo
+// again on the same store: it resumes where it stopped and completes,
+// every invoice with its history, every account signing in with the
+// password given, and a finished demo is not run twice.
+func TestKilledDemoCanBeRerun(t *testing.T) {
+	const pw = "demo password for tests"
+	if dir := os.Getenv("PORTAL_DEMO_CRASH_DIR"); dir != "" {
+		ctx := context.Background()
+		err := run(ctx, env{args: []string{"demo", "--password", pw}, stdin: strings.NewReader(""), stdout: os.Stdout, stderr: os.Stdout,
+			getenv: envFrom(map[string]string{"PORTAL_DATA_DIR": dir})})
+		if err != nil {
+			fmt.Println("child:", err)
+			os.Exit(3)
+		}
+		os.Exit(0)
+	}
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledDemoCanBeRerun$")
+	cmd.Env = append(os.Environ(), "PORTAL_DEMO_CRASH_DIR="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	killed := make(chan bool)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "demo: contracts and invoices") {
+				_ = cmd.Process.Signal(syscall.SIGKILL)
+				killed <- true
+				break
+			}
+		}
+		close(killed)
+		for sc.Scan() {
+		}
+	}()
+	select {
+	case ok := <-killed:
+		if !ok {
+			t.Fatal("the demo ended before its invoices step")
+		}
+	case <-time.After(90 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("the demo did not reach its invoices step in 90 s")
+	}
+	_ = cmd.Wait()
+
+	// Run again: it resumes and completes.
+	stdout, stderr, err := runCmd(t, dir, "", "demo", "--password", pw)
+	if err != nil {
+		t.Fatalf("demo run again after the kill: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr, "resuming the demo") || !strings.Contains(stdout, "manager@sunrise-care.example") {
+		t.Errorf("the second run did not resume and finish:\n%s", stderr)
+	}
+	a, err := openApp(context.Background(), config{Database: "portal", DataDir: dir}, newLogger(&bytes.Buffer{}, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	orgs, _ := a.Auth.Orgs(ctx)
+	if len(orgs) != len(demoOrgs) {
+		t.Errorf("%d organisations after the rerun, want %d", len(orgs), len(demoOrgs))
+	}
+	for _, p := range demoPeople {
+		if _, err := a.Auth.Login(ctx, p.email, pw, "127.0.0.1"); err != nil {
+			t.Errorf("%s cannot sign in after the rerun: %v", p.email, err)
+		}
+	}
+	invs, err := a.Payments.Snapshot(ctx)
+	if err != nil || len(invs) < 60 {
+		t.Fatalf("%d invoices after the rerun (%v)", len(invs), err)
+	}
+	events := map[string]int{}
+	cur, err := a.Store.DB.Collection("invoice_events").Find(ctx, bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for cur.Next(ctx) {
+		id, _ := cur.Current.Lookup("invoice_id").StringValueOK()
+		events[id]++
+	}
+	without := 0
+	for _, inv := range invs {
+		if events[inv.ID] != inv.Version {
+			without++
+		}
+	}
+	t.Logf("after a kill at the invoices step and a rerun: %d invoices, %d without their full history", len(invs), without)
+	if without != 0 {
+		t.Errorf("%d of %d invoices without their full history", without, len(invs))
+	}
+	a.Close()
+	// A finished demo is not run again on the same store.
+	if _, _, err := runCmd(t, dir, "", "demo", "--password", pw); err == nil || !strings.Contains(err.Error(), "already has data") {
+		t.Errorf("a third run: %v, want the store-has-data refusal", err)
+	}
+}
