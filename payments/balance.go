@@ -85,9 +85,22 @@ func (s *Service) recordMoney(ctx context.Context, actor *auth.Principal, invoic
 	if !actor.IsStaff() {
 		return Invoice{}, fault.Forbiddenf("Only council staff can record payments and credit notes")
 	}
-	inv, err := s.Invoice(ctx, actor, invoiceID)
-	if err != nil {
+	// The read model's copy: a money step needs the amounts and the steps'
+	// days and statuses (what the snapshot keeps), not the whole history
+	// read back from the events (one lookup per step: the cost of a
+	// remittance line).
+	if err := s.ensureLoaded(ctx); err != nil {
 		return Invoice{}, err
+	}
+	s.mu.RLock()
+	cur, ok := s.invoices[invoiceID]
+	var inv Invoice
+	if ok {
+		inv = *cur
+	}
+	s.mu.RUnlock()
+	if !ok || !actor.CanSeeOrg(inv.OrgID) {
+		return Invoice{}, fault.NotFoundf("invoice not found")
 	}
 	if expectedVersion >= 0 && inv.Version != expectedVersion {
 		return Invoice{}, fault.Conflictf(ErrChanged)

@@ -119,3 +119,52 @@ func TestCreditSettlingClosesInvoice(t *testing.T) {
 		t.Fatalf("a provider recording a credit: %v", err)
 	}
 }
+
+// Hand-worked remittance advice: two invoices of provider 1 (£1,000.00
+// each) paid by BACS-7 on 20 March, £1,000.00 and £600.00: the advice is
+// £1,600.00, with £0.00 and £400.00 left. Provider 2 sees no advice, and
+// provider 1's is not found for it.
+func TestRemittanceAdvice(t *testing.T) {
+	s, _, clk := newTestService(t)
+	seedContracts(t, s)
+	ctx := storetest.Context(t)
+	var ids []string
+	for _, n := range []string{"INV-1", "INV-2"} {
+		in := goodInput()
+		in.InvoiceNumber = n
+		inv, err := s.SubmitInvoice(ctx, provider1, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Transition(ctx, staff, inv.ID, inv.Version, StatusApproved, "", Details{}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, inv.ID)
+	}
+	clk.Set(time.Date(2026, 3, 20, 9, 0, 0, 0, time.UTC))
+	if _, err := s.MarkPaid(ctx, staff, ids[0], "2026-03-20", 100000, "BACS-7", "remittance"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MarkPaid(ctx, staff, ids[1], "2026-03-20", 60000, "BACS-7", "remittance"); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.Advices(ctx, provider1, "")
+	if err != nil || len(list) != 1 {
+		t.Fatalf("advices: %+v %v", list, err)
+	}
+	a := list[0]
+	if a.Total != 160000 || a.Date != "2026-03-20" || a.Reference != "BACS-7" || len(a.Lines) != 2 ||
+		a.Lines[0].Number != "INV-1" || a.Lines[0].PaidPence != 100000 || a.Lines[0].BalanceAfter != 0 ||
+		a.Lines[1].PaidPence != 60000 || a.Lines[1].BalanceAfter != 40000 || a.Lines[1].GrossPence != 100000 {
+		t.Fatalf("advice: %+v", a)
+	}
+	if got, err := s.AdviceByID(ctx, provider1, a.ID); err != nil || got.Total != 160000 {
+		t.Fatalf("advice by id: %v", err)
+	}
+	if other, _ := s.Advices(ctx, provider2, ""); len(other) != 0 {
+		t.Fatalf("provider 2 sees %d advices", len(other))
+	}
+	if _, err := s.AdviceByID(ctx, provider2, a.ID); fault.KindOf(err) != fault.NotFound {
+		t.Fatalf("another provider's advice: %v", err)
+	}
+}
