@@ -321,6 +321,8 @@ func (s *Server) routesAPI(r *mux.Router) {
 	r.Handle("/api/v1/invoices", s.handleUpload(apiInvoiceBodyLimit, s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceCreate))).Methods(http.MethodPost)
 	r.Handle("/api/v1/invoices", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceList))).Methods(http.MethodGet)
 	r.Handle("/api/v1/invoices/{id}", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceShow))).Methods(http.MethodGet)
+	r.Handle("/api/v1/remittances", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIRemittances))).Methods(http.MethodGet)
+	r.Handle("/api/v1/remittances/{id}", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIRemittance))).Methods(http.MethodGet)
 	// care packages and actuals, for providers' care management systems
 	r.Handle("/api/v1/packages", s.handle(s.allowed(auth.ActionPackagesProvider, s.handleAPIPackages))).Methods(http.MethodGet)
 	r.Handle("/api/v1/packages/{ref}", s.handle(s.allowed(auth.ActionPackagesProvider, s.handleAPIPackage))).Methods(http.MethodGet)
