@@ -93,6 +93,7 @@ var authzTable = map[string]authzCase{
 	"/staff/remittance/{id:[0-9a-f]{64}}":       {fixture: fxRemittanceRunOfA, want: http.StatusForbidden},
 	"/staff/remittance/{id:[0-9a-f]{64}}/apply": {fixture: fxRemittanceRunOfA, want: http.StatusForbidden},
 	"/api/v1/invoices/{id}":                     {fixture: fxInvoiceOfA},
+	"/api/v1/remittances/{id}":                  {fixture: fxRemittanceAdviceOfA},
 	"/staff/contracts/{id}/edit":                {fixture: fxContractOfA, want: http.StatusForbidden},
 	// payment performance: the variable is an export format, not an object; a
 	// provider's figures are always scoped to their own organisation, whatever

@@ -32,6 +32,36 @@ func fxRemittanceRunOfA(t *testing.T, f *accountsFixture) map[string]string {
 	return map[string]string{"id": rep.Run.ID}
 }
 
+// fxRemittanceAdviceOfA is a remittance advice of organisation A: one of
+// its invoices approved and paid.
+func fxRemittanceAdviceOfA(t *testing.T, f *accountsFixture) map[string]string {
+	t.Helper()
+	ctx := storetest.Context(t)
+	staff := &auth.Principal{UserID: "staff", Name: "Staff", Role: auth.RoleBrokerage}
+	inv, err := f.ts.Payments.Invoice(ctx, staff, fxInvoiceOfA(t, f)["id"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err = f.ts.Payments.Transition(ctx, staff, inv.ID, inv.Version, payments.StatusApproved, "", payments.Details{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ts.Payments.MarkPaid(ctx, staff, inv.ID, inv.ReceivedDate, inv.GrossPence, fmt.Sprintf("ADV-%d", f.seq), "remittance"); err != nil {
+		t.Fatal(err)
+	}
+	list, err := f.ts.Payments.Advices(ctx, staff, f.orgA.ID)
+	if err != nil || len(list) == 0 {
+		t.Fatalf("advices: %v", err)
+	}
+	for _, a := range list {
+		if a.Reference == fmt.Sprintf("ADV-%d", f.seq) {
+			return map[string]string{"id": a.ID}
+		}
+	}
+	t.Fatal("no advice")
+	return nil
+}
+
 func uploadCSV(t *testing.T, path, field, name string, data []byte, extra map[string]string) *http.Request {
 	t.Helper()
 	var buf bytes.Buffer
