@@ -32,6 +32,13 @@ func fxRemittanceRunOfA(t *testing.T, f *accountsFixture) map[string]string {
 	return map[string]string{"id": rep.Run.ID}
 }
 
+// fxRemittanceLineOfA is line 2 of a payment run paying organisation A.
+func fxRemittanceLineOfA(t *testing.T, f *accountsFixture) map[string]string {
+	m := fxRemittanceRunOfA(t, f)
+	m["line"] = "2"
+	return m
+}
+
 // fxRemittanceAdviceOfA is a remittance advice of organisation A: one of
 // its invoices approved and paid.
 func fxRemittanceAdviceOfA(t *testing.T, f *accountsFixture) map[string]string {
