@@ -323,8 +323,21 @@ func TestLoginThrottlingBacksOffAndForgets(t *testing.T) {
 	}
 }
 
+// The same rules hold with sessions read by _id (MongoDB mode) and held
+// in memory (the embedded store: write-through, revoked at once).
 func TestSessionsTimeoutsAndEnding(t *testing.T) {
-	s, clk, ctx := newTestService(t)
+	t.Run("by id", func(t *testing.T) {
+		s, clk, ctx := newTestService(t)
+		sessionsTimeoutsAndEnding(t, s, clk, ctx)
+	})
+	t.Run("in memory", func(t *testing.T) {
+		s, clk, ctx := newTestService(t)
+		s.mem = &sessionMemory{}
+		sessionsTimeoutsAndEnding(t, s, clk, ctx)
+	})
+}
+
+func sessionsTimeoutsAndEnding(t *testing.T, s *Service, clk *clock, ctx context.Context) {
 	u := mustUser(t, s, ctx, UserInput{Email: "a@example.org", Name: "A", Role: RoleAdmin})
 	to := SessionTimeouts{Idle: 30 * time.Minute, Absolute: 12 * time.Hour}
 	ss, err := s.StartSession(ctx, u.ID, "192.0.2.1")

@@ -49,6 +49,10 @@ type Options struct {
 	// instance's own changes show at once). Default 10 seconds.
 	PrincipalCacheTTL time.Duration
 	Logger            *slog.Logger
+	// SessionsInMemory keeps every session in memory, written through to
+	// the store (sessions_mem.go). Only for a single-instance store (the
+	// embedded one): other instances' sign-outs would not be seen.
+	SessionsInMemory bool
 }
 
 // Service owns users, organisations, sessions, invitations, API tokens,
@@ -69,6 +73,7 @@ type Service struct {
 	mu       sync.Mutex
 	people   map[string]cachedPerson // by user id
 	orgCache map[string]cachedOrg    // by org id
+	mem      *sessionMemory          // nil unless Options.SessionsInMemory
 }
 
 type cachedPerson struct {
@@ -105,6 +110,9 @@ func NewService(db *mongo.Database, o Options) *Service {
 		orgCache: map[string]cachedOrg{},
 	}
 	s.common, s.commonCores = commonPasswords()
+	if o.SessionsInMemory {
+		s.mem = &sessionMemory{}
+	}
 	s.dummy = s.hash.hash(randomHex(16))
 	return s
 }

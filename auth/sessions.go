@@ -45,14 +45,22 @@ func (s *Service) StartSession(ctx context.Context, userID, ip string) (*Session
 	if _, err := s.db.Collection(colSessions).InsertOne(ctx, ss); err != nil {
 		return nil, err
 	}
+	if s.mem != nil {
+		s.mem.put(*ss)
+	}
 	return ss, nil
 }
+
+func errSessionNotFound() error { return fault.NotFoundf("session not found") }
 
 // Session returns a live session by id. Expired ones are deleted and
 // reported as not found.
 func (s *Service) Session(ctx context.Context, id string, t SessionTimeouts) (*Session, error) {
 	if id == "" {
-		return nil, fault.NotFoundf("session not found")
+		return nil, errSessionNotFound()
+	}
+	if s.mem != nil {
+		return s.sessionFromMemory(ctx, id, t)
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
@@ -63,12 +71,10 @@ func (s *Service) Session(ctx context.Context, id string, t SessionTimeouts) (*S
 	now := s.now()
 	if ss.Expired(now, t) {
 		_ = s.EndSession(ctx, id)
-		return nil, fault.NotFoundf("session not found")
+		return nil, errSessionNotFound()
 	}
 	if now.Sub(ss.LastSeenAt) >= touchEvery {
-		ss.LastSeenAt = now.UTC()
-		if _, err := s.db.Collection(colSessions).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "last_seen_at", Value: ss.LastSeenAt}}}}); err != nil {
+		if err := s.touchSession(ctx, &ss, now); err != nil {
 			return nil, err
 		}
 	}
@@ -96,6 +102,9 @@ func (s *Service) ClearFlash(ctx context.Context, sessionID string) error {
 	defer cancel()
 	_, err := s.db.Collection(colSessions).UpdateOne(ctx, bson.D{{Key: "_id", Value: sessionID}},
 		bson.D{{Key: "$unset", Value: bson.D{{Key: "flash", Value: ""}}}})
+	if err == nil && s.mem != nil {
+		s.mem.update(sessionID, func(ss *Session) { ss.Flash = "" })
+	}
 	return err
 }
 
@@ -104,6 +113,9 @@ func (s *Service) setSessionField(ctx context.Context, id, field, value string) 
 	defer cancel()
 	_, err := s.db.Collection(colSessions).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: field, Value: value}}}})
+	if err == nil && s.mem != nil && field == "flash" {
+		s.mem.update(id, func(ss *Session) { ss.Flash = value })
+	}
 	return err
 }
 
@@ -112,6 +124,11 @@ func (s *Service) EndSession(ctx context.Context, id string) error {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err := s.db.Collection(colSessions).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	if s.mem != nil {
+		// Dropped even if the delete failed: the session ends here at
+		// once; the sweep removes a stored one left behind.
+		s.mem.drop(func(ss *Session) bool { return ss.ID == id })
+	}
 	return err
 }
 
@@ -125,6 +142,9 @@ func (s *Service) endUserSessions(ctx context.Context, userID, keep string) erro
 		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$ne", Value: keep}}})
 	}
 	_, err := s.db.Collection(colSessions).DeleteMany(ctx, filter)
+	if s.mem != nil {
+		s.mem.drop(func(ss *Session) bool { return ss.UserID == userID && ss.ID != keep })
+	}
 	return err
 }
 
@@ -149,6 +169,9 @@ func (s *Service) Sweep(ctx context.Context, t SessionTimeouts) (int64, error) {
 	}}})
 	if err != nil {
 		return 0, err
+	}
+	if s.mem != nil {
+		s.mem.drop(func(ss *Session) bool { return ss.Expired(now, t) })
 	}
 	total += r.DeletedCount
 	r, err = s.db.Collection(colInvitations).DeleteMany(ctx, bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lte", Value: now}}}})

@@ -267,7 +267,7 @@ func (s *Service) CreateContract(ctx context.Context, actor *auth.Principal, in 
 	if !actor.IsStaff() {
 		return Contract{}, fault.Forbiddenf("Only council staff can change the contracts register")
 	}
-	if err := s.ensureLoaded(ctx); err != nil {
+	if err := s.ensureContracts(ctx); err != nil {
 		return Contract{}, err
 	}
 	c, err := s.buildContract(ctx, in, &orgLookup{s: s})
@@ -371,7 +371,7 @@ func (s *Service) UpsertContracts(ctx context.Context, actor *auth.Principal, ro
 	if !actor.IsStaff() {
 		return 0, 0, 0, fault.Forbiddenf("Only council staff can change the contracts register")
 	}
-	if err := s.ensureLoaded(ctx); err != nil {
+	if err := s.ensureContracts(ctx); err != nil {
 		return 0, 0, 0, err
 	}
 	lookup := &orgLookup{s: s}
@@ -449,7 +449,7 @@ func (s *Service) UpsertContracts(ctx context.Context, actor *auth.Principal, ro
 // Contract returns one contract; a provider sees only its own (others are
 // NotFound).
 func (s *Service) Contract(ctx context.Context, actor *auth.Principal, id string) (Contract, error) {
-	if err := s.ensureLoaded(ctx); err != nil {
+	if err := s.ensureContracts(ctx); err != nil {
 		return Contract{}, err
 	}
 	s.mu.RLock()
@@ -463,7 +463,7 @@ func (s *Service) Contract(ctx context.Context, actor *auth.Principal, id string
 
 // ContractByRef returns a contract by its reference (case-insensitive).
 func (s *Service) ContractByRef(ctx context.Context, actor *auth.Principal, ref string) (Contract, error) {
-	if err := s.ensureLoaded(ctx); err != nil {
+	if err := s.ensureContracts(ctx); err != nil {
 		return Contract{}, err
 	}
 	s.mu.RLock()
@@ -484,7 +484,7 @@ type ContractFilter struct {
 
 // Contracts lists contracts the actor may see, by reference.
 func (s *Service) Contracts(ctx context.Context, actor *auth.Principal, f ContractFilter) ([]Contract, error) {
-	if err := s.ensureLoaded(ctx); err != nil {
+	if err := s.ensureContracts(ctx); err != nil {
 		return nil, err
 	}
 	q := strings.ToLower(strings.TrimSpace(f.Search))
@@ -502,4 +502,12 @@ func (s *Service) Contracts(ctx context.Context, actor *auth.Principal, f Contra
 	s.mu.RUnlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].ReferenceKey < out[j].ReferenceKey })
 	return out, nil
+}
+
+// ensureContracts loads the contracts register into memory, and only it:
+// contract reads and imports do not wait for the whole invoice read model
+// (a CLI import of an unchanged register starts at once). The invoices'
+// load loads the contracts first, once.
+func (s *Service) ensureContracts(ctx context.Context) error {
+	return s.contractsRM.EnsureLoaded(ctx)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"careportal/portal/fault"
+	"careportal/portal/store"
 )
 
 // Body limits: forms and JSON get a small one; upload routes say their own
@@ -35,8 +36,28 @@ func (s *Server) middleware(h http.Handler) http.Handler {
 	h = s.limitBody(h)
 	h = s.securityHeaders(h)
 	h = s.recoverPanics(h)
+	h = s.detachFromClient(h)
 	h = s.logRequests(h)
 	return h
+}
+
+// detachFromClient gives handlers, in embedded mode, a request context
+// that a client's disconnect does not cancel. The embedded store has one
+// connection, and the driver closes a connection whose operation's context
+// is cancelled mid-flight: one impatient browser would otherwise drop the
+// connection every other request is queued on (and log a 500). Every store
+// call is still bounded by its own deadline (store.CallContext), so an
+// abandoned request finishes its current work and its writes fail quietly.
+// MongoDB mode has a pool of connections and keeps the cancellation.
+func (s *Server) detachFromClient(next http.Handler) http.Handler {
+	if s.Store == nil || !s.Store.Embedded {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := store.Detach(r.Context())
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // forbiddenCrossOrigin answers a state-changing request from another site.

@@ -5,12 +5,14 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"careportal/auth"
 	"careportal/payments"
 	"careportal/payments/metrics"
 	"careportal/payments/performance"
 	"careportal/portal/chart"
+	"careportal/portal/fault"
 	"careportal/portal/format"
 )
 
@@ -29,7 +31,6 @@ type performancePage struct {
 	AgeingChart      template.HTML
 	TopOverdue       []metrics.OrgOverdue
 	OrgOptions       []option
-	ContractOptions  []option
 	ServiceOptions   []option
 	Notes            []string
 	// The exports of the same range and scope (whole links: a query string
@@ -57,6 +58,24 @@ func (s *Server) handleReportPerformance(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
+	if !page.IsProvider && scope.ContractRef != "" {
+		// The contract is typed, not chosen from a list of every contract
+		// (2,000 of them made the page 164 KB): it must be the reference of
+		// a contract with invoices, in any letter case.
+		ref, msg := contractRefIn(scope.ContractRef, d.Contracts)
+		if msg != "" {
+			page.Errors = append(page.Errors, fault.FieldError{Field: "contract", Message: msg})
+		}
+		if ref != scope.ContractRef {
+			scope.ContractRef = ref
+			if d, err = s.Performance.Dashboard(r.Context(), from, to, scope, page.IsProvider); err != nil {
+				return err
+			}
+		}
+		if msg == "" {
+			page.Form.Set("contract", ref)
+		}
+	}
 	page.From, page.To = from.String(), to.String()
 	if page.FieldError("from") == "" && page.FieldError("to") == "" {
 		page.Form.Set("from", page.From)
@@ -73,9 +92,8 @@ func (s *Server) handleReportPerformance(w http.ResponseWriter, r *http.Request)
 	page.TopOverdue = d.TopOverdue
 	v := url.Values{"from": {page.From}, "to": {page.To}}
 	if !page.IsProvider {
-		orgs, contracts, services := d.Orgs, d.Contracts, d.Services
+		orgs, services := d.Orgs, d.Services
 		page.OrgOptions = choiceOptions("All providers", orgs, nil)
-		page.ContractOptions = choiceOptions("All contracts", contracts, nil)
 		page.ServiceOptions = choiceOptions("All service types", services, func(v string) string { return payments.ServiceType(v).Label() })
 		if scope.OrgID != "" {
 			for _, o := range orgs {
@@ -139,6 +157,34 @@ func (s *Server) performanceCharts(page *performancePage, d *performance.Dashboa
 		Desc:   "Unpaid value of invoices, approved or not, on " + londonDate(d.Report.AsOf) + ", by days past the payment deadline, for " + page.ScopeLabel + ". Invoices under dispute are not aged. The same numbers, with counts, are in the ageing table.",
 		Prefix: "£", Points: ages}
 	page.AgeingChart = ca.SVG()
+}
+
+// contractRefIn finds the contract reference typed (spaces around it and
+// letter case do not matter) among the contracts with invoices, and
+// returns it as the register spells it; msg is the GOV.UK error message
+// when it is not one of them (ref is then empty: the figures are shown for
+// every contract).
+func contractRefIn(typed string, contracts []performance.Choice) (ref, msg string) {
+	t := strings.TrimSpace(typed)
+	if t == "" {
+		return "", ""
+	}
+	if len(t) > 60 {
+		return "", "Contract reference must be 60 characters or fewer"
+	}
+	for _, c := range contracts {
+		if strings.EqualFold(c.Value, t) {
+			return c.Value, ""
+		}
+	}
+	return "", "Enter the reference of a contract with invoices, like " + exampleRef(contracts)
+}
+
+func exampleRef(contracts []performance.Choice) string {
+	if len(contracts) > 0 {
+		return contracts[0].Value
+	}
+	return "HC-001"
 }
 
 var shortAge = []string{"Not yet due", "1-30 days", "31-60 days", "61-90 days", "Over 90 days"}

@@ -134,6 +134,24 @@ func (s *Service) snapshotNow(ctx context.Context) (*snapshot, error) {
 	if snap, ok := s.unchanged(ctx); ok {
 		return snap, nil
 	}
+	// One rebuild serves every request that finds the snapshot stale
+	// while it runs; it stops if they all give up.
+	v, err := s.flights.do(ctx, "snapshot", func(ctx context.Context) (any, error) {
+		if snap, ok := s.unchanged(ctx); ok { // a rebuild just finished
+			return snap, nil
+		}
+		return s.rebuild(ctx)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*snapshot), nil
+}
+
+// rebuild reads the invoices, contracts and organisations and adapts every
+// invoice that changed since the last build. It checks ctx between steps
+// and every few thousand invoices, and installs nothing once ctx ended.
+func (s *Service) rebuild(ctx context.Context) (*snapshot, error) {
 	invs, err := s.src.Invoices(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("performance: reading invoices: %w", err)
@@ -177,9 +195,13 @@ func (s *Service) snapshotNow(ctx context.Context) (*snapshot, error) {
 			fp.latest = orgs[i].UpdatedAt
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
 	if s.snap != nil && s.snap.fp == fp {
+		s.snap.built = time.Now() // checked just now: still current
 		return s.snap, nil
 	}
 	cmap := make(map[string]payments.Contract, len(contracts))
@@ -205,6 +227,10 @@ func (s *Service) snapshotNow(ctx context.Context) (*snapshot, error) {
 	// invoices were added.
 	sameOrder := prev != nil && len(prev.invoices) == len(invs)
 	for i := range invs {
+		if i%4096 == 4095 && ctx.Err() != nil {
+			s.mu.RUnlock()
+			return nil, ctx.Err()
+		}
 		inv := &invs[i]
 		ips := s.interest[inv.ID]
 		k := entryKey{version: inv.Version, updated: inv.UpdatedAt.UnixNano(), interest: len(ips)}
@@ -287,15 +313,16 @@ func (s *Service) unchanged(ctx context.Context) (*snapshot, bool) {
 	s.mu.RLock()
 	own := s.ownWrites
 	s.mu.RUnlock()
-	if snap == nil || !snap.mark.Known || time.Since(snap.built) > orgsTTL {
+	if snap == nil || !snap.mark.Known {
 		return nil, false
 	}
 	mark, err := s.src.Mark(ctx, snap.since)
 	if err != nil || mark != snap.mark {
 		return nil, false
 	}
+	var cs []payments.Contract
 	if s.src.Contracts != nil {
-		cs, err := s.src.Contracts(ctx)
+		cs, err = s.src.Contracts(ctx)
 		if err != nil || len(cs) != snap.fp.contracts || refsKey(cs, nil) != snap.contractsKey {
 			return nil, false
 		}
@@ -305,12 +332,47 @@ func (s *Service) unchanged(ctx context.Context) (*snapshot, bool) {
 			}
 		}
 	}
+	s.cacheMu.Lock()
+	checked := snap.built
+	s.cacheMu.Unlock()
+	if time.Since(checked) > orgsTTL {
+		// The organisations are re-read at most every orgsTTL: if what
+		// the figures take from them (SME flags) is as it was, the
+		// snapshot holds and its check time moves on; it is not rebuilt
+		// just because time passed.
+		if !s.orgsUnchanged(ctx, snap, cs) {
+			return nil, false
+		}
+		s.cacheMu.Lock()
+		if s.snap == snap {
+			snap.built = time.Now()
+		}
+		s.cacheMu.Unlock()
+	}
 	if snap.fp.own != own {
 		// Only this service wrote (an interest payment, a rate, the
 		// settings): keep the invoices, refresh the interest payments.
 		return s.refreshOwn(snap), true
 	}
 	return snap, true
+}
+
+// orgsUnchanged reports whether the organisations read now are those snap
+// was adapted with (same count, same SME flags, none updated since).
+func (s *Service) orgsUnchanged(ctx context.Context, snap *snapshot, contracts []payments.Contract) bool {
+	if s.src.Orgs == nil {
+		return snap.fp.orgs == 0
+	}
+	orgs, err := s.src.Orgs(ctx)
+	if err != nil || len(orgs) != snap.fp.orgs {
+		return false
+	}
+	for i := range orgs {
+		if orgs[i].UpdatedAt.After(snap.fp.latest) {
+			return false
+		}
+	}
+	return refsKey(contracts, orgs) == snap.refsKey
 }
 
 // refreshOwn is a new snapshot with the same invoices as snap and their
@@ -336,7 +398,9 @@ func (s *Service) refreshOwn(snap *snapshot) *snapshot {
 		}
 	}
 	s.mu.RUnlock()
-	n := *snap
+	s.cacheMu.Lock()
+	n := *snap // under cacheMu: unchanged moves snap.built
+	s.cacheMu.Unlock()
 	n.invoices, n.keys = out, keys
 	n.fp.own = own
 	s.cacheMu.Lock()

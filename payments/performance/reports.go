@@ -2,6 +2,7 @@ package performance
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"time"
 
@@ -31,11 +32,29 @@ func (s *Service) reportOn(ctx context.Context, snap *snapshot, from, to metrics
 		return r, nil
 	}
 	s.cacheMu.Unlock()
+	// Requests asking for the same figures of the same snapshot at once
+	// share one computation.
+	v, err := s.flights.do(ctx, fmt.Sprintf("report %p %v", snap, key), func(ctx context.Context) (any, error) {
+		return s.computeReport(ctx, snap, key)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*metrics.Report), nil
+}
+
+func (s *Service) computeReport(ctx context.Context, snap *snapshot, key reportKey) (*metrics.Report, error) {
+	s.cacheMu.Lock()
+	if r, ok := s.reports[key]; ok && s.snap == snap {
+		s.cacheMu.Unlock()
+		return r, nil
+	}
+	s.cacheMu.Unlock()
 	rates, err := s.Rates(ctx)
 	if err != nil {
 		return nil, err
 	}
-	r := metrics.Compute(snap.invoices, metrics.Options{From: from, To: to, Today: key.today, Scope: scope, Rates: rates})
+	r := metrics.Compute(snap.invoices, metrics.Options{From: key.from, To: key.to, Today: key.today, Scope: key.scope, Rates: rates})
 	r.Notes = append(append([]string(nil), metrics.Notes...), Notes...)
 	s.cacheMu.Lock()
 	if s.snap == snap {

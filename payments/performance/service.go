@@ -78,6 +78,8 @@ type Service struct {
 	reports map[reportKey]*metrics.Report
 	// dashboards are cached like reports (same lifetime).
 	dashboards map[dashKey]*Dashboard
+	// flights shares one rebuild or computation among concurrent requests.
+	flights flights
 }
 
 // snapshot is the adapted invoice list and what it was built from.

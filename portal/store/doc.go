@@ -29,7 +29,10 @@
 //
 // # The shared mechanics
 //
-//   - CallContext is the one way to put a deadline on a store call.
+//   - CallContext is the one way to put a deadline on a store call; it
+//     also detaches the call from the caller's cancellation, so a client
+//     that disconnects never cancels an operation on the embedded store's
+//     one connection mid-flight (the HTTP server detaches handlers too).
 //   - Get reads one document by bare _id into a typed value; a missing one
 //     is a fault.NotFound.
 //   - Changes is the event-plus-snapshot step: an inserted event whose
