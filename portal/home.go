@@ -90,6 +90,13 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 			add("todo-queue-"+string(q), labels[q], counts[q], "/staff/invoices?queue="+string(q))
 		}
 	}
+	if auth.Can(p, auth.ActionRemittance) {
+		open, err := s.Remittance.OpenExceptions(ctx, p)
+		if err != nil {
+			return err
+		}
+		add("todo-remittance-exceptions", "Payment run lines waiting for a decision", open, "/staff/remittance")
+	}
 	if auth.Can(p, auth.ActionReadQueries) {
 		f := queries.Filter{Open: true}
 		href := "/queries?status=unresolved"

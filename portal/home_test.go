@@ -113,6 +113,10 @@ func TestHomeCountsMatchTheListsTheyLinkTo(t *testing.T) {
 			}
 		})
 	}
+	// Payments staff see the payment run lines waiting for a decision.
+	if got := homeCounts(t, ts, f.payer)["todo-remittance-exceptions"]; got[0] != "0" || got[1] != "/staff/remittance" {
+		t.Errorf("payments staff home: remittance exceptions item = %v, want 0 linking to /staff/remittance", got)
+	}
 	// The provider's home has the primary button and the next payment.
 	w := ts.do(httptest.NewRequest(http.MethodGet, "/home", nil), f.prov1)
 	doc := htmlcheck.Parse(t, w.Body.String())
