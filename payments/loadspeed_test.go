@@ -37,7 +37,11 @@ func TestLoadSpeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = st.Close(context.Background()) }()
-	s := NewService(st.DB, nil, Options{Logger: log})
+	o := Options{Logger: log}
+	if os.Getenv("PORTAL_SPEED_DRIVER") == "" {
+		o.BulkRead = st.ReadAllRaw
+	}
+	s := NewService(st.DB, nil, o)
 	if err := s.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
