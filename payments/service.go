@@ -90,7 +90,7 @@ func NewService(db *mongo.Database, orgs Orgs, o Options) *Service {
 	}
 	s.invoicesRM = &store.ReadModel[Invoice]{
 		Coll: db.Collection(colInvoices), Mark: "updated_at", Now: o.Now, Decode: decodeInvoice,
-		Bulk: bulkOf(o.BulkRead, colInvoices),
+		Bulk:   bulkOf(o.BulkRead, colInvoices),
 		MarkOf: func(inv *Invoice) time.Time { return inv.UpdatedAt },
 		Put: func(invs []Invoice) {
 			s.mu.Lock()

@@ -12,6 +12,7 @@ import (
 	"math"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
@@ -33,7 +34,8 @@ var ErrNoBulkRead = errors.New("store: bulk read is embedded-only")
 // It opens its own read-only connection with a busy timeout (as the shim
 // does); SQLite in WAL mode gives it a consistent snapshot without blocking
 // FerretDB's writer. Callers use it for a read model's first load, before
-// serving. In MongoDB mode it returns ErrNoBulkRead.
+// serving. In MongoDB mode, or if the SQLite file is not in WAL mode, it
+// returns ErrNoBulkRead.
 func (s *Store) ReadAllRaw(ctx context.Context, collection string) ([]bson.Raw, error) {
 	if !s.Embedded || s.sqliteDir == "" {
 		return nil, ErrNoBulkRead
@@ -45,6 +47,16 @@ func (s *Store) ReadAllRaw(ctx context.Context, collection string) ([]bson.Raw, 
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
+	// Only beside a WAL-mode writer does a reader neither block it nor see
+	// half a write; FerretDB sets WAL unless told otherwise. If not, the
+	// caller reads through the driver (FerretDB's own connection).
+	var journal string
+	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&journal); err != nil {
+		return nil, fmt.Errorf("store: reading the journal mode of %s: %w", path, err)
+	}
+	if !strings.EqualFold(journal, "wal") {
+		return nil, fmt.Errorf("%w (journal mode %q, not WAL)", ErrNoBulkRead, journal)
+	}
 	var table string
 	err = db.QueryRowContext(ctx, fmt.Sprintf(`SELECT table_name FROM %q WHERE name = ?`, metadataTable), collection).Scan(&table)
 	if errors.Is(err, sql.ErrNoRows) {
