@@ -196,14 +196,9 @@ func (s *Server) viewSuggestion(r *http.Request, sug assessment.Suggestion, with
 
 // Route guards for the self-assessment (used in routes.go): council staff
 // read; commissioners and admins edit and agree; admins change the evidence
-// settings. Without the service wired, the pages do not exist.
+// settings.
 func (s *Server) assessmentGuard(a auth.Action, h handlerFunc) http.Handler {
-	return s.handle(s.allowed(a, func(w http.ResponseWriter, r *http.Request) error {
-		if s.Assessment == nil {
-			return fault.NotFoundf("page not found")
-		}
-		return h(w, r)
-	}))
+	return s.handle(s.allowed(a, h))
 }
 
 func (s *Server) assessView(h handlerFunc) http.Handler {

@@ -229,8 +229,12 @@ func TestQueriesThroughTheBrowserForms(t *testing.T) {
 	if w := post(ts, "/notifications/"+items[0].ID+"/read", nil, provA); w.Code != http.StatusSeeOther {
 		t.Fatalf("mark read = %d", w.Code)
 	}
-	if n, _ := ts.Notify.UnreadCount(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "orgA"}); n != 0 {
+	// Read state is per user: Ann has read it, another member of Org A has not.
+	if n, _ := ts.Notify.UnreadCount(ctx, provA); n != 0 {
 		t.Fatalf("unread = %d", n)
+	}
+	if n, _ := ts.Notify.UnreadCount(ctx, &auth.Principal{UserID: "uA2", Role: auth.RoleProvider, OrgID: "orgA"}); n != 1 {
+		t.Fatalf("another member's unread = %d, want 1", n)
 	}
 
 	// Assign, move (bad input first), resolve, reopen, each form carrying

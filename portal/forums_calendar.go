@@ -57,22 +57,18 @@ func (s *Server) handleEventFeed(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var types []string
-	if s.Auth != nil {
-		o, err := s.Auth.Org(r.Context(), orgID)
-		if fault.KindOf(err) == fault.NotFound {
-			return fault.NotFoundf("feed not found")
-		}
-		if err != nil {
-			return err
-		}
-		if !o.Active {
-			return fault.NotFoundf("feed not found")
-		}
-		types = o.ServiceTypes
+	o, err := s.Auth.Org(r.Context(), orgID)
+	if fault.KindOf(err) == fault.NotFound {
+		return fault.NotFoundf("feed not found")
+	}
+	if err != nil {
+		return err
+	}
+	if !o.Active {
+		return fault.NotFoundf("feed not found")
 	}
 	now := s.cfg.Now()
-	feed := &auth.Principal{Role: auth.RoleProvider, OrgID: orgID, ServiceTypes: types, Name: "calendar feed"}
+	feed := &auth.Principal{Role: auth.RoleProvider, OrgID: orgID, ServiceTypes: o.ServiceTypes, Name: "calendar feed"}
 	events, err := s.Forums.Upcoming(r.Context(), feed, now)
 	if err != nil {
 		return err

@@ -54,7 +54,7 @@ func (s *Server) handleNotificationsReadAll(w http.ResponseWriter, r *http.Reque
 // notify lists from its in-memory read model.
 // navFor has no request context, so it gets a short deadline of its own.
 func (s *Server) notificationsLabel(p *auth.Principal) string {
-	if s.Notify == nil || p == nil || p.OrgID == "" {
+	if p == nil || p.OrgID == "" {
 		return "Notifications"
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

@@ -35,7 +35,7 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if s.Store == nil || s.Store.Ping(ctx) != nil {
+	if s.Store.Ping(ctx) != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("store not answering\n"))
 		return nil

@@ -204,10 +204,8 @@ func (s *Server) scopeName(r *http.Request, scope metrics.Scope) string {
 	if scope.OrgID != "" {
 		if p := principal(r); p != nil && p.OrgID == scope.OrgID {
 			name = p.OrgName
-		} else if s.Auth != nil {
-			if o, err := s.Auth.Org(r.Context(), scope.OrgID); err == nil {
-				name = o.Name
-			}
+		} else if o, err := s.Auth.Org(r.Context(), scope.OrgID); err == nil {
+			name = o.Name
 		}
 	}
 	return scopeLabel(scope, name)

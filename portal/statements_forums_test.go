@@ -107,6 +107,11 @@ func TestStatementsPagesFlow(t *testing.T) {
 	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Line 1 has no value") {
 		t.Fatalf("bad section: %d", w.Code)
 	}
+	// The domain names the table kind; the page puts the message by the
+	// prices textarea and links the summary to it.
+	if body := w.Body.String(); !strings.Contains(body, `href="#table-prices"`) || !strings.Contains(body, `id="table-prices-error"`) {
+		t.Fatalf("table error not by its field: %s", body)
+	}
 	if st, _ := ts.Statements.Get(ctx, commish, id); st.Draft.Section("home-care").Text != "" {
 		t.Fatal("bad section input was saved")
 	}

@@ -19,6 +19,30 @@ type sectionEditPage struct {
 
 type tableFieldView struct{ Field, Label, Hint string }
 
+// tableField is the form field name of a table's textarea.
+func tableField(k statements.TableKind) string { return "table-" + string(k) }
+
+// tableFieldErrors moves the domain's field errors, reported by table kind,
+// onto the form's field names, so each message shows by its textarea.
+func tableFieldErrors(err error) error {
+	e, ok := fault.As(err)
+	if !ok || e.Kind != fault.Invalid {
+		return err
+	}
+	fields := make([]fault.FieldError, len(e.Fields))
+	for i, f := range e.Fields {
+		for _, k := range statements.TableKinds {
+			if f.Field == string(k.Kind) {
+				f.Field = tableField(k.Kind)
+			}
+		}
+		fields[i] = f
+	}
+	out := *e
+	out.Fields = fields
+	return &out
+}
+
 func (s *Server) sectionEditPage(r *http.Request) (*sectionEditPage, error) {
 	st, err := s.Statements.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
@@ -30,7 +54,7 @@ func (s *Server) sectionEditPage(r *http.Request) (*sectionEditPage, error) {
 	}
 	page := &sectionEditPage{basePage: s.page(r, "Edit section: "+area.Label()), Statement: st, Area: area, AreaLabel: area.Label()}
 	for _, k := range statements.TableKinds {
-		page.Tables = append(page.Tables, tableFieldView{Field: statements.TableField(k.Kind), Label: k.Label + " table", Hint: k.Hint})
+		page.Tables = append(page.Tables, tableFieldView{Field: tableField(k.Kind), Label: k.Label + " table", Hint: k.Hint})
 	}
 	return page, nil
 }
@@ -43,7 +67,7 @@ func (s *Server) handleCommissionSectionEdit(w http.ResponseWriter, r *http.Requ
 	sec := page.Statement.Draft.Section(page.Area)
 	page.Form.Set("text", sec.Text)
 	for _, k := range statements.TableKinds {
-		page.Form.Set(statements.TableField(k.Kind), statements.FormatRows(sec.Table(k.Kind).Rows))
+		page.Form.Set(tableField(k.Kind), statements.FormatRows(sec.Table(k.Kind).Rows))
 	}
 	return s.render(w, r, "commission_statement_section", page)
 }
@@ -58,9 +82,9 @@ func (s *Server) handleCommissionSectionSave(w http.ResponseWriter, r *http.Requ
 	}
 	in := statements.SectionInput{Text: r.PostForm.Get("text"), Tables: map[statements.TableKind]string{}}
 	for _, k := range statements.TableKinds {
-		in.Tables[k.Kind] = r.PostForm.Get(statements.TableField(k.Kind))
+		in.Tables[k.Kind] = r.PostForm.Get(tableField(k.Kind))
 	}
-	err = s.Statements.UpdateSection(r.Context(), page.Statement.ID, page.Area, in, principal(r), s.cfg.Now())
+	err = tableFieldErrors(s.Statements.UpdateSection(r.Context(), page.Statement.ID, page.Area, in, principal(r), s.cfg.Now()))
 	if fault.KindOf(err) == fault.Invalid {
 		return s.showFormAgain(w, r, "commission_statement_section", page, r.PostForm, err)
 	}

@@ -30,13 +30,13 @@ func TestNewWiresEveryService(t *testing.T) {
 			}
 		}
 		// The embedded store is single-instance: no read model polls, only
-		// the session sweep and the mail jobs run (the digest and the outbox
+		// the session sweep and the mail jobs run (the digest, the forum reminders and the outbox
 		// purge run on every store), with the mail worker as a loop.
 		var names []string
 		for _, j := range a.jobs {
 			names = append(names, j.name)
 		}
-		if !reflect.DeepEqual(names, []string{"accounts sweep", "mail digest", "mail outbox purge"}) {
+		if !reflect.DeepEqual(names, []string{"accounts sweep", "mail digest", "forum reminders", "mail outbox purge"}) {
 			t.Errorf("jobs on the embedded store: %v", names)
 		}
 		if len(a.loops) != 1 || a.loops[0].name != "mail delivery" {

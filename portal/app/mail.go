@@ -69,8 +69,18 @@ func (a *App) wireMail(w *wiring, o Options) {
 		if err := deadlineDigest(ctx, s, now, name); err != nil {
 			return err
 		}
+		if err := overdueQueriesDigest(ctx, s, now, name); err != nil {
+			return err
+		}
 		_, err := s.Mail.BuildDigests(ctx, now)
 		return err
+	})
+	w.always("forum reminders", time.Hour, func(ctx context.Context) error {
+		now := time.Now()
+		if o.Now != nil {
+			now = o.Now()
+		}
+		return forumReminders(ctx, s, now, name)
 	})
 	w.always("mail outbox purge", 24*time.Hour, func(ctx context.Context) error {
 		_, err := s.Mail.Purge(ctx, 90*24*time.Hour)
@@ -359,6 +369,99 @@ func invoiceAnnouncement(inv payments.Invoice, ev payments.Event, serviceName st
 		Reason:     fmt.Sprintf("You get this email because you are a user of %s on %s, and this is one of your organisation's invoices.", inv.OrgName, serviceName),
 		Title:      subject,
 	}, true
+}
+
+// overdueQueriesDigest is each council team's daily email of its open
+// queries past a service-level target (one email a team, not one a query;
+// none when there are none). Its id is the team and the London date, so
+// it goes once a day.
+func overdueQueriesDigest(ctx context.Context, s *Services, now time.Time, serviceName string) error {
+	views, err := s.Queries.PastTarget(ctx, now)
+	if err != nil {
+		return err
+	}
+	byTeam := map[string][]string{}
+	var teams []string
+	for _, v := range views {
+		missed := "not resolved by " + v.ResolutionDue.Format("2 January 2006")
+		if v.PastFirstResponse && v.FirstResponseAt.IsZero() {
+			missed = "no first response by " + v.FirstResponseDue.Format("2 January 2006")
+		}
+		if _, ok := byTeam[v.Team]; !ok {
+			teams = append(teams, v.Team)
+		}
+		byTeam[v.Team] = append(byTeam[v.Team], fmt.Sprintf("%s, %s: %s (raised %s)", v.OrgName, v.Subject, missed, v.RaisedAt.In(london).Format("2 January 2006")))
+	}
+	today := now.In(london).Format("2006-01-02")
+	for _, team := range teams {
+		lines := byTeam[team]
+		word := "queries are"
+		if len(lines) == 1 {
+			word = "query is"
+		}
+		err := s.Mail.Announce(ctx, mail.Announcement{
+			ID: "query-sla:" + team + ":" + today, Kind: mail.KindStaffQueue, Team: team, Posted: true,
+			Subject:    fmt.Sprintf("%d %s past the service-level target", len(lines), word),
+			Paragraphs: append([]string{"These open queries in the " + auth.TeamName(team) + " queue have missed their service-level target:"}, lines...),
+			Path:       "/queries", LinkText: "See the queries",
+			Reason: "You get this daily email because you are in the " + auth.TeamName(team) + " team on " + serviceName + ".",
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// forumReminders tells each organisation with booked places at an event
+// two working days away, once (announcement id
+// "event-reminder:<event>:<org>": a second run, or another instance,
+// adds nothing): an in-portal notification and, by each user's
+// preference, an email. It runs from 07:00 London, so the reminder
+// arrives in the morning.
+func forumReminders(ctx context.Context, s *Services, now time.Time, serviceName string) error {
+	if now.In(london).Hour() < 7 {
+		return nil
+	}
+	cal, err := s.Workdays.Calendar(ctx)
+	if err != nil {
+		return err
+	}
+	due, err := s.Forums.DueReminders(ctx, cal, now, 2)
+	if err != nil {
+		return err
+	}
+	for _, r := range due {
+		if told, err := s.Notify.HasOnce(ctx, r.ID); err != nil || told {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		e := r.Event
+		when := e.StartsAt.In(london).Format("Monday 2 January 2006 at 15:04")
+		paras := []string{fmt.Sprintf("%s is on %s.", e.Title, when)}
+		places := "1 place"
+		if r.Places != 1 {
+			places = fmt.Sprintf("%d places", r.Places)
+		}
+		paras = append(paras, fmt.Sprintf("Your organisation has %s booked.", places))
+		if e.Address != "" {
+			paras = append(paras, "Where: "+e.Address)
+		}
+		paras = append(paras, "If you can no longer come, cancel your booking on the event's page so that someone on the waiting list can have the place.")
+		subject := "Reminder: " + e.Title + " on " + e.StartsAt.In(london).Format("2 January")
+		err := s.Mail.Announce(ctx, mail.Announcement{
+			ID: r.ID, Kind: mail.KindForum, OrgID: r.OrgID,
+			Subject: subject, Title: subject, Paragraphs: paras,
+			Path: "/events/" + e.ID, LinkText: "See the event",
+			Reason: fmt.Sprintf("You get this email because %s booked places at this event on %s.", r.OrgName, serviceName),
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // longDate turns 2026-03-02 into 2 March 2026.

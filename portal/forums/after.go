@@ -106,7 +106,7 @@ func (s *Service) PublishNotes(ctx context.Context, by *auth.Principal, eventID,
 	if err != nil {
 		return fmt.Errorf("forums: saving notes: %w", err)
 	}
-	if s.notify != nil && first {
+	if first {
 		bookings, err := s.bookings(ctx, eventID)
 		if err != nil {
 			return err
@@ -283,21 +283,22 @@ func (s *Service) Figures(ctx context.Context, by *auth.Principal, from, to time
 	if fg.PlacesRecorded > 0 {
 		fg.AttendanceRate = float64(fg.Attended) / float64(fg.PlacesRecorded)
 	}
-	if s.dir != nil {
-		provs, err := s.dir.ActiveProviders(ctx)
-		if err != nil {
-			return fg, err
+	provs, err := s.dir.ActiveProviders(ctx)
+	if errors.Is(err, ErrNoDirectory) {
+		return fg, nil
+	}
+	if err != nil {
+		return fg, err
+	}
+	fg.ProvidersKnown = true
+	fg.ActiveProviders = len(provs)
+	for _, p := range provs {
+		if attendedOrgs[p.ID] {
+			fg.ProvidersAttended++
 		}
-		fg.ProvidersKnown = true
-		fg.ActiveProviders = len(provs)
-		for _, p := range provs {
-			if attendedOrgs[p.ID] {
-				fg.ProvidersAttended++
-			}
-		}
-		if fg.ActiveProviders > 0 {
-			fg.ProviderShare = float64(fg.ProvidersAttended) / float64(fg.ActiveProviders)
-		}
+	}
+	if fg.ActiveProviders > 0 {
+		fg.ProviderShare = float64(fg.ProvidersAttended) / float64(fg.ActiveProviders)
 	}
 	return fg, nil
 }
@@ -455,9 +456,6 @@ func (s *Service) CancelEvent(ctx context.Context, by *auth.Principal, eventID s
 	}}})
 	if err != nil {
 		return fmt.Errorf("forums: cancelling event: %w", err)
-	}
-	if s.notify == nil {
-		return nil
 	}
 	bookings, err := s.bookings(ctx, eventID)
 	if err != nil {

@@ -188,13 +188,30 @@ type Directory interface {
 }
 
 // Announcer puts notices in providers' notifications lists; *notify.Service
-// is one. A nil Announcer sends nothing.
+// is one. Without one (nil to NewService), silentAnnouncer sends nothing.
 type Announcer interface {
 	ToOrg(ctx context.Context, orgID string, kind notify.Kind, title, link string) error
 	ToAllProviders(ctx context.Context, kind notify.Kind, title, link string, serviceTypes []string) error
 }
 
 var _ Announcer = (*notify.Service)(nil)
+
+// silentAnnouncer is the Announcer used when none is given: it tells no one.
+type silentAnnouncer struct{}
+
+func (silentAnnouncer) ToOrg(context.Context, string, notify.Kind, string, string) error { return nil }
+func (silentAnnouncer) ToAllProviders(context.Context, notify.Kind, string, string, []string) error {
+	return nil
+}
+
+// ErrNoDirectory is what the Directory used when none is given answers:
+// figures then report the number of providers as unknown.
+var ErrNoDirectory = errors.New("forums: no directory of providers is wired")
+
+// noDirectory is the Directory used when none is given.
+type noDirectory struct{}
+
+func (noDirectory) ActiveProviders(context.Context) ([]Provider, error) { return nil, ErrNoDirectory }
 
 // Service is the forums and events service.
 type Service struct {
@@ -203,9 +220,17 @@ type Service struct {
 	dir    Directory
 }
 
-// NewService builds the service. notify and dir may be nil.
+// NewService builds the service. notify and dir may be nil: a
+// do-nothing Announcer and a Directory that knows no providers stand in.
 func NewService(db *mongo.Database, notify Announcer, dir Directory) *Service {
-	return &Service{db: db, notify: notify, dir: dir}
+	s := &Service{db: db, notify: silentAnnouncer{}, dir: noDirectory{}}
+	if notify != nil {
+		s.notify = notify
+	}
+	if dir != nil {
+		s.dir = dir
+	}
+	return s
 }
 
 // EnsureIndexes creates the collections, idempotently, and repairs the
@@ -414,11 +439,9 @@ func (s *Service) Create(ctx context.Context, in EventInput, by *auth.Principal,
 	if _, err := s.db.Collection(colEvents).InsertOne(cctx, &e); err != nil {
 		return nil, fmt.Errorf("forums: creating event: %w", err)
 	}
-	if s.notify != nil {
-		title := fmt.Sprintf("New event: %s on %s", e.Title, format.Date(e.StartsAt))
-		if err := s.notify.ToAllProviders(ctx, notify.KindEvent, title, "/events/"+e.ID, e.ServiceTypes); err != nil {
-			return &e, fmt.Errorf("forums: announcing event: %w", err)
-		}
+	title := fmt.Sprintf("New event: %s on %s", e.Title, format.Date(e.StartsAt))
+	if err := s.notify.ToAllProviders(ctx, notify.KindEvent, title, "/events/"+e.ID, e.ServiceTypes); err != nil {
+		return &e, fmt.Errorf("forums: announcing event: %w", err)
 	}
 	return &e, nil
 }
@@ -545,7 +568,7 @@ func (s *Service) Update(ctx context.Context, id string, in EventInput, by *auth
 	// Organisations that booked or wait are told when the time or the
 	// place changes.
 	moved := !ne.StartsAt.Equal(e.StartsAt) || !ne.EndsAt.Equal(e.EndsAt) || ne.Format != e.Format || ne.Address != e.Address || ne.Link != e.Link
-	if moved && s.notify != nil && !e.Started(now) {
+	if moved && !e.Started(now) {
 		bookings, err := s.bookings(ctx, id)
 		if err != nil {
 			return nil, err

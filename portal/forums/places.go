@@ -413,12 +413,10 @@ func (s *Service) Cancel(ctx context.Context, eventID string, by *auth.Principal
 	if err != nil {
 		return err
 	}
-	if s.notify != nil {
-		for _, org := range promoted {
-			title := fmt.Sprintf("A place became free: your organisation is now booked for %s on %s", e.Title, format.Date(e.StartsAt))
-			if err := s.notify.ToOrg(ctx, org, notify.KindForum, title, "/events/"+e.ID); err != nil {
-				return fmt.Errorf("forums: telling %s about a place: %w", org, err)
-			}
+	for _, org := range promoted {
+		title := fmt.Sprintf("A place became free: your organisation is now booked for %s on %s", e.Title, format.Date(e.StartsAt))
+		if err := s.notify.ToOrg(ctx, org, notify.KindForum, title, "/events/"+e.ID); err != nil {
+			return fmt.Errorf("forums: telling %s about a place: %w", org, err)
 		}
 	}
 	return nil

@@ -100,10 +100,19 @@ type Item struct {
 }
 
 // readDoc is either a marker for one notification (Note set) or an
-// organisation's "everything up to" time (Note empty, _id = "all:"+org).
+// "everything up to" time (Note empty).
+//
+// Read state is per user: a user's marker has _id "<notification>:<user>"
+// and their "all read" time _id "all-user:<user>". Markers without a user
+// (_id "r:<org>:<notification>" and "all:<org>") are organisation-wide:
+// they were written before read state became per user (the read flags of
+// then, which every member shared), or by an actor acting for the
+// organisation without a user (an API token); they count as read for every
+// member of the organisation.
 type readDoc struct {
 	ID    string    `bson:"_id"`
 	OrgID string    `bson:"org"`
+	User  string    `bson:"user,omitempty"`
 	Note  string    `bson:"note,omitempty"`
 	UpTo  time.Time `bson:"up_to,omitempty"`
 	// At is when the marker was written: the read model's change mark.
@@ -134,8 +143,11 @@ type Service struct {
 
 	mu    sync.RWMutex
 	all   []Notification             // newest first
-	marks map[string]map[string]bool // org -> notification ids read
-	upTo  map[string]time.Time       // org -> all read up to
+	marks map[string]map[string]bool // org -> notification ids read (organisation-wide markers)
+	upTo  map[string]time.Time       // org -> all read up to (organisation-wide)
+	// Per user: user id -> notification ids read, and all read up to.
+	userMarks map[string]map[string]bool
+	userUpTo  map[string]time.Time
 }
 
 // NewService builds the service; now may be nil (time.Now).
@@ -144,7 +156,8 @@ func NewService(db *mongo.Database, now func() time.Time) *Service {
 		now = time.Now
 	}
 	s := &Service{notes: db.Collection(collNotes), reads: db.Collection(collReads), now: now,
-		marks: map[string]map[string]bool{}, upTo: map[string]time.Time{}}
+		marks: map[string]map[string]bool{}, upTo: map[string]time.Time{},
+		userMarks: map[string]map[string]bool{}, userUpTo: map[string]time.Time{}}
 	s.readsRM = &store.ReadModel[readDoc]{Coll: s.reads, Mark: "at", Now: now,
 		MarkOf: func(r *readDoc) time.Time { return r.At }, Put: s.putReads}
 	s.notesRM = &store.ReadModel[Notification]{Coll: s.notes, Mark: "at", Now: now,
@@ -179,6 +192,19 @@ func (s *Service) putReads(reads []readDoc) {
 }
 
 func (s *Service) putReadLocked(r readDoc) {
+	if r.User != "" {
+		if r.Note == "" {
+			if r.UpTo.After(s.userUpTo[r.User]) {
+				s.userUpTo[r.User] = r.UpTo
+			}
+			return
+		}
+		if s.userMarks[r.User] == nil {
+			s.userMarks[r.User] = map[string]bool{}
+		}
+		s.userMarks[r.User][r.Note] = true
+		return
+	}
 	if r.Note == "" {
 		if r.UpTo.After(s.upTo[r.OrgID]) {
 			s.upTo[r.OrgID] = r.UpTo
@@ -356,17 +382,29 @@ func (s *Service) List(ctx context.Context, by *auth.Principal) ([]Item, error) 
 	var out []Item
 	for _, n := range s.all {
 		if visible(n, orgID, orgServiceTypes) {
-			out = append(out, Item{Notification: n, Read: s.isReadLocked(orgID, n)})
+			out = append(out, Item{Notification: n, Read: s.isReadLocked(orgID, by.UserID, n)})
 		}
 	}
 	return out, nil
 }
 
-func (s *Service) isReadLocked(orgID string, n Notification) bool {
-	if up, ok := s.upTo[orgID]; ok && !n.At.After(up) {
+// isReadLocked: read by the user (their own markers) or by the whole
+// organisation (organisation-wide markers).
+func (s *Service) isReadLocked(orgID, userID string, n Notification) bool {
+	if !n.At.After(s.readUpToLocked(orgID, userID)) {
 		return true
 	}
-	return s.marks[orgID][n.ID]
+	return s.marks[orgID][n.ID] || (userID != "" && s.userMarks[userID][n.ID])
+}
+
+// readUpToLocked is the time up to which everything is read for the user
+// (the later of their own and the organisation-wide "all read").
+func (s *Service) readUpToLocked(orgID, userID string) time.Time {
+	up := s.upTo[orgID]
+	if u := s.userUpTo[userID]; userID != "" && u.After(up) {
+		up = u
+	}
+	return up
 }
 
 // orgOf is the provider organisation by acts for and its service types;
@@ -378,24 +416,37 @@ func orgOf(by *auth.Principal) (orgID string, serviceTypes []string) {
 	return by.OrgID, by.ServiceTypes
 }
 
-// UnreadCount is the number of unread notifications for the actor's
-// organisation.
+// UnreadCount is the number of notifications the actor has not read (the
+// nav badge). It comes from the in-memory read model and looks only at
+// notifications newer than the actor's "all read" time, so its cost is the
+// unread window, not the whole list.
 func (s *Service) UnreadCount(ctx context.Context, by *auth.Principal) (int, error) {
-	items, err := s.List(ctx, by)
-	if err != nil {
+	orgID, orgServiceTypes := orgOf(by)
+	if orgID == "" {
+		return 0, nil
+	}
+	if err := s.ensureLoaded(ctx); err != nil {
 		return 0, err
 	}
-	n := 0
-	for _, it := range items {
-		if !it.Read {
-			n++
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	up := s.readUpToLocked(orgID, by.UserID)
+	count := 0
+	for _, n := range s.all { // newest first
+		if !n.At.After(up) {
+			break
+		}
+		if visible(n, orgID, orgServiceTypes) && !s.isReadLocked(orgID, by.UserID, n) {
+			count++
 		}
 	}
-	return n, nil
+	return count, nil
 }
 
-// MarkRead marks one notification read for the actor's organisation. A
-// notification the organisation cannot see is NotFound.
+// MarkRead marks one notification read for the actor (another member of
+// the organisation still sees it unread). An actor without a user (an API
+// token) marks it for the organisation. A notification the organisation
+// cannot see is NotFound.
 func (s *Service) MarkRead(ctx context.Context, by *auth.Principal, id string) error {
 	orgID, orgServiceTypes := orgOf(by)
 	if err := s.ensureLoaded(ctx); err != nil {
@@ -416,6 +467,9 @@ func (s *Service) MarkRead(ctx context.Context, by *auth.Principal, id string) e
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	doc := readDoc{ID: "r:" + orgID + ":" + id, OrgID: orgID, Note: id, At: s.now().UTC().Truncate(time.Millisecond)}
+	if by.UserID != "" {
+		doc.ID, doc.User = id+":"+by.UserID, by.UserID
+	}
 	if _, err := s.reads.InsertOne(ctx, doc); err != nil && !store.IsDuplicateKey(err) {
 		return fmt.Errorf("notify: marking read: %w", err)
 	}
@@ -424,7 +478,8 @@ func (s *Service) MarkRead(ctx context.Context, by *auth.Principal, id string) e
 	return nil
 }
 
-// MarkAllRead marks everything the actor's organisation has now as read.
+// MarkAllRead marks everything the actor sees now as read, for the actor
+// only (for the organisation when the actor has no user: an API token).
 func (s *Service) MarkAllRead(ctx context.Context, by *auth.Principal) error {
 	orgID, _ := orgOf(by)
 	if orgID == "" {
@@ -445,10 +500,30 @@ func (s *Service) MarkAllRead(ctx context.Context, by *auth.Principal) error {
 		return nil
 	}
 	doc := readDoc{ID: "all:" + orgID, OrgID: orgID, UpTo: latest, At: s.now().UTC().Truncate(time.Millisecond)}
+	if by.UserID != "" {
+		doc.ID, doc.User = "all-user:"+by.UserID, by.UserID
+	}
 	if _, err := s.reads.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}, doc, options.Replace().SetUpsert(true)); err != nil {
 		return fmt.Errorf("notify: marking all read: %w", err)
 	}
 	s.putReads([]readDoc{doc})
 	s.readsRM.Saw(doc.At)
 	return nil
+}
+
+// HasOnce reports whether a notification was added under id by ToOrgOnce
+// (from the in-memory read model), so a daily job can skip what it
+// already told.
+func (s *Service) HasOnce(ctx context.Context, id string) (bool, error) {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return false, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, n := range s.all {
+		if n.ID == "c:"+id {
+			return true, nil
+		}
+	}
+	return false, nil
 }

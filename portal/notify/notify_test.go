@@ -166,3 +166,83 @@ func TestRefreshSeesOtherInstances(t *testing.T) {
 		t.Errorf("refresh twice: %d items", len(items))
 	}
 }
+
+// Read state is per user: two members of one organisation see the same
+// organisation-wide notices, and each marks them read independently; the
+// badge count follows each member's own reads. Markers written before read
+// state became per user (organisation-wide) still count for every member.
+func TestReadStatePerUser(t *testing.T) {
+	s, now := newSvc(t)
+	ctx := storetest.Context(t)
+	ann := &auth.Principal{UserID: "u-ann", Role: auth.RoleProvider, OrgID: "orgA", ServiceTypes: []string{"home care"}}
+	bob := &auth.Principal{UserID: "u-bob", Role: auth.RoleProvider, OrgID: "orgA", ServiceTypes: []string{"home care"}}
+	count := func(p *auth.Principal) int {
+		t.Helper()
+		n, err := s.UnreadCount(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if err := s.ToOrg(ctx, "orgA", KindQuery, "Your query was answered", "/queries/q1"); err != nil {
+		t.Fatal(err)
+	}
+	*now = now.Add(time.Minute)
+	if err := s.ToAllProviders(ctx, KindStatement, "New statement version", "/statements", nil); err != nil {
+		t.Fatal(err)
+	}
+	items, _ := s.List(ctx, ann)
+	if len(items) != 2 || count(ann) != 2 || count(bob) != 2 {
+		t.Fatalf("each member should see both notices unread: %+v, ann %d, bob %d", items, count(ann), count(bob))
+	}
+	// Ann reads the query answer: Bob still has it unread.
+	if err := s.MarkRead(ctx, ann, items[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	if count(ann) != 1 || count(bob) != 2 {
+		t.Errorf("after Ann reads one: ann %d (want 1), bob %d (want 2)", count(ann), count(bob))
+	}
+	a, _ := s.List(ctx, ann)
+	b, _ := s.List(ctx, bob)
+	if !a[1].Read || a[0].Read || b[1].Read || b[0].Read {
+		t.Errorf("read flags: ann %+v, bob %+v", a, b)
+	}
+	// Bob marks all read: Ann's broadcast stays unread for her.
+	if err := s.MarkAllRead(ctx, bob); err != nil {
+		t.Fatal(err)
+	}
+	if count(bob) != 0 || count(ann) != 1 {
+		t.Errorf("after Bob reads all: bob %d (want 0), ann %d (want 1)", count(bob), count(ann))
+	}
+	// A new notice is unread for both.
+	*now = now.Add(time.Minute)
+	if err := s.ToOrg(ctx, "orgA", KindGeneral, "A notice", ""); err != nil {
+		t.Fatal(err)
+	}
+	if count(bob) != 1 || count(ann) != 2 {
+		t.Errorf("after a new notice: bob %d (want 1), ann %d (want 2)", count(bob), count(ann))
+	}
+	// A second instance (loading from the store) sees the same per-user state.
+	s2 := NewService(s.notes.Database(), func() time.Time { return *now })
+	if n, _ := s2.UnreadCount(ctx, bob); n != 1 {
+		t.Errorf("reloaded: bob %d unread, want 1", n)
+	}
+	if n, _ := s2.UnreadCount(ctx, ann); n != 2 {
+		t.Errorf("reloaded: ann %d unread, want 2", n)
+	}
+	// An organisation-wide marker (the pre-per-user format, or an API
+	// token acting for the organisation) counts for every member.
+	org := &auth.Principal{Role: auth.RoleProvider, OrgID: "orgA", ServiceTypes: []string{"home care"}}
+	latest, _ := s.List(ctx, org)
+	if err := s.MarkRead(ctx, org, latest[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if count(bob) != 0 || count(ann) != 1 {
+		t.Errorf("after an organisation-wide marker: bob %d (want 0), ann %d (want 1)", count(bob), count(ann))
+	}
+	// Another organisation's member is untouched by any of it.
+	carl := &auth.Principal{UserID: "u-carl", Role: auth.RoleProvider, OrgID: "orgB"}
+	if count(carl) != 1 {
+		t.Errorf("orgB member: %d unread, want 1 (the broadcast)", count(carl))
+	}
+}

@@ -169,8 +169,8 @@ type Service struct {
 	events      *mongo.Collection
 	attachments *mongo.Collection
 	settings    *mongo.Collection
-	days        *workdays.Service
-	notes       *notify.Service
+	days        Calendars
+	notes       Notifier
 	linker      Linker
 	teams       TeamListener // told of queries arriving in a team's queue
 	log         *slog.Logger
@@ -184,6 +184,42 @@ type Service struct {
 	byID    map[string]*Query
 	targets *Targets
 }
+
+// Calendars gives the working-day calendar; *workdays.Service is one.
+// Without one, defaultCalendar gives workdays.Default().
+type Calendars interface {
+	Calendar(ctx context.Context) (*workdays.Calendar, error)
+}
+
+type defaultCalendar struct{}
+
+func (defaultCalendar) Calendar(context.Context) (*workdays.Calendar, error) {
+	return workdays.Default(), nil
+}
+
+// Notifier puts a notice in an organisation's notifications list;
+// *notify.Service is one. Without one, silentNotifier tells no one.
+type Notifier interface {
+	ToOrg(ctx context.Context, orgID string, kind notify.Kind, title, link string) error
+}
+
+type silentNotifier struct{}
+
+func (silentNotifier) ToOrg(context.Context, string, notify.Kind, string, string) error { return nil }
+
+// noLinker is the Linker used until SetLinker: nothing to link to.
+type noLinker struct{}
+
+func (noLinker) LinkOptions(context.Context, string) ([]LinkOption, error) { return nil, nil }
+func (noLinker) Describe(context.Context, string, string, string) (string, error) {
+	return "", fault.InvalidField("link", "Linking a query to an invoice or contract is not available yet")
+}
+
+// quietTeams is the TeamListener used until SetTeamListener: it hears and
+// does nothing.
+type quietTeams struct{}
+
+func (quietTeams) QueryForTeam(context.Context, Query, bool) {}
 
 // Options configure the service.
 type Options struct {
@@ -205,11 +241,21 @@ func NewService(db *mongo.Database, days *workdays.Service, notes *notify.Servic
 		events:      db.Collection(collEvents),
 		attachments: db.Collection(collAttachments),
 		settings:    db.Collection(collSettings),
-		days:        days,
-		notes:       notes,
+		days:        defaultCalendar{},
+		notes:       silentNotifier{},
+		linker:      noLinker{},
+		teams:       quietTeams{},
 		log:         o.Logger,
 		now:         o.Now,
 		byID:        map[string]*Query{},
+	}
+	// The concrete pointers are checked here, once: a nil pointer in an
+	// interface would not compare equal to nil.
+	if days != nil {
+		s.days = days
+	}
+	if notes != nil {
+		s.notes = notes
 	}
 	s.changes = queryChanges(db)
 	s.changes.Log, s.changes.Written, s.changes.Repaired = o.Logger, s.remember, s.remember
@@ -248,16 +294,24 @@ func (s *Service) putQueries(qs []Query) {
 	}
 }
 
-// SetLinker lets queries link to invoices and contracts.
-func (s *Service) SetLinker(l Linker) { s.linker = l }
+// SetLinker lets queries link to invoices and contracts (nil: no linking).
+func (s *Service) SetLinker(l Linker) {
+	if l == nil {
+		l = noLinker{}
+	}
+	s.linker = l
+}
 
 // Linking reports whether queries can link to invoices and contracts.
-func (s *Service) Linking() bool { return s.linker != nil }
+func (s *Service) Linking() bool {
+	_, none := s.linker.(noLinker)
+	return !none
+}
 
 // LinkOptions lists what the actor's organisation may link a query to
 // (nothing for anyone but a provider).
 func (s *Service) LinkOptions(ctx context.Context, a *auth.Principal) ([]LinkOption, error) {
-	if s.linker == nil || !a.IsProvider() || a.OrgID == "" {
+	if !a.IsProvider() || a.OrgID == "" {
 		return nil, nil
 	}
 	return s.linker.LinkOptions(ctx, a.OrgID)
@@ -464,7 +518,7 @@ func checkText(f *fault.Fields, field, text string) {
 }
 
 func (s *Service) resolveLink(ctx context.Context, orgID, v string) (*Link, error) {
-	if s.linker == nil {
+	if !s.Linking() {
 		return nil, fault.InvalidField("link", "Linking a query to an invoice or contract is not available yet")
 	}
 	kind, id, ok := strings.Cut(v, ":")
@@ -651,9 +705,6 @@ func (s *Service) Reply(ctx context.Context, a *auth.Principal, id string, in Re
 }
 
 func (s *Service) tell(ctx context.Context, q *Query, title string) {
-	if s.notes == nil {
-		return
-	}
 	if err := s.notes.ToOrg(ctx, q.OrgID, notify.KindQuery, title, "/queries/"+q.ID); err != nil {
 		s.log.Error("queries: notification failed", "query", q.ID, "err", err)
 	}
@@ -697,12 +748,15 @@ type TeamListener interface {
 }
 
 // SetTeamListener sets the listener; call it while wiring.
-func (s *Service) SetTeamListener(l TeamListener) { s.teams = l }
+// A nil l leaves quietTeams in place.
+func (s *Service) SetTeamListener(l TeamListener) {
+	if l != nil {
+		s.teams = l
+	}
+}
 
 func (s *Service) tellTeam(ctx context.Context, q *Query, moved bool) {
-	if s.teams != nil {
-		s.teams.QueryForTeam(ctx, *q, moved)
-	}
+	s.teams.QueryForTeam(ctx, *q, moved)
 }
 
 // Transfer moves the query to another team with a note the provider sees
@@ -865,11 +919,9 @@ func (s *Service) calTargets(ctx context.Context) (*workdays.Calendar, Targets, 
 	if err != nil {
 		return nil, t, err
 	}
-	cal := workdays.Default()
-	if s.days != nil {
-		if cal, err = s.days.Calendar(ctx); err != nil {
-			return nil, t, err
-		}
+	cal, err := s.days.Calendar(ctx)
+	if err != nil {
+		return nil, t, err
 	}
 	return cal, t, nil
 }

@@ -457,3 +457,38 @@ func TestRefreshSeesOtherInstances(t *testing.T) {
 		t.Errorf("change not refreshed: %+v", l)
 	}
 }
+
+// Without a notifier, calendar, linker or team listener the service
+// still raises and answers queries: the stand-ins do nothing, and the
+// calendar is the default one.
+func TestStandInsWhenNoneGiven(t *testing.T) {
+	st := storetest.New(t)
+	ctx := storetest.Context(t)
+	c := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	s := NewService(st.DB, nil, nil, Options{Now: c.now})
+	if err := s.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.SetLinker(nil)
+	s.SetTeamListener(nil)
+	if s.Linking() {
+		t.Fatal("Linking() without a linker")
+	}
+	if opts, err := s.LinkOptions(ctx, provA); err != nil || len(opts) != 0 {
+		t.Fatalf("link options without a linker: %v, %v", opts, err)
+	}
+	q, err := s.Raise(ctx, provA, "Org A", RaiseInput{Topic: "invoice-not-paid", Subject: "s", Message: "m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Reply(ctx, staff, q.ID, ReplyInput{Message: "looking", Version: q.Version}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Figures(ctx, staff, c.now().AddDate(0, -1, 0), c.now().AddDate(0, 1, 0), ""); err != nil {
+		t.Fatal(err)
+	}
+	s.SetLinker(fakeLinker{})
+	if !s.Linking() {
+		t.Fatal("Linking() with a linker")
+	}
+}

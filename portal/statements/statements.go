@@ -197,10 +197,18 @@ var _ Announcer = (*notify.Service)(nil)
 func versionID(statementID string, n int) string { return store.EventID(statementID, n) }
 
 // Announcer puts notices in providers' notifications lists; *notify.Service
-// is one. A nil Announcer sends nothing.
+// is one. Without one (nil), silentAnnouncer sends nothing.
 type Announcer interface {
 	ToOrg(ctx context.Context, orgID string, kind notify.Kind, title, link string) error
 	ToAllProviders(ctx context.Context, kind notify.Kind, title, link string, serviceTypes []string) error
+}
+
+// silentAnnouncer is the Announcer used when none is given: it tells no one.
+type silentAnnouncer struct{}
+
+func (silentAnnouncer) ToOrg(context.Context, string, notify.Kind, string, string) error { return nil }
+func (silentAnnouncer) ToAllProviders(context.Context, notify.Kind, string, string, []string) error {
+	return nil
 }
 
 // Service is the market position statements service.
@@ -211,9 +219,12 @@ type Service struct {
 	versions *store.Changes[Statement, Version]
 }
 
-// NewService builds the service on db. notify may be nil.
+// NewService builds the service on db. notify may be nil: then
+// silentAnnouncer stands in.
 func NewService(db *mongo.Database, notify Announcer) *Service {
-	return &Service{db: db, notify: notify, versions: versionChanges(db)}
+	s := &Service{db: db, notify: silentAnnouncer{}, versions: versionChanges(db)}
+	s.SetAnnouncer(notify)
+	return s
 }
 
 // versionChanges is publishing as the shared event-plus-snapshot step: the
@@ -236,7 +247,12 @@ func versionChanges(db *mongo.Database) *store.Changes[Statement, Version] {
 }
 
 // SetAnnouncer wires notifications once the notifications service exists.
-func (s *Service) SetAnnouncer(a Announcer) { s.notify = a }
+// A nil a leaves the one in place.
+func (s *Service) SetAnnouncer(a Announcer) {
+	if a != nil {
+		s.notify = a
+	}
+}
 
 // EnsureIndexes creates the collections and indexes, idempotently.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
@@ -429,9 +445,6 @@ type SectionInput struct {
 	Tables map[TableKind]string
 }
 
-// TableField is the form field name of a table's textarea.
-func TableField(k TableKind) string { return "table-" + string(k) }
-
 // ParseRows reads table rows, one per non-blank line, cells separated by
 // "|": label | value | notes (notes optional). It reports the first bad
 // line in plain English.
@@ -486,7 +499,8 @@ func FormatRows(rows []Row) string {
 }
 
 // UpdateSection replaces one section of the draft. Nothing changes unless
-// every part is valid.
+// every part is valid. A problem with a table is reported on the field
+// named by its kind ("demand"); the text's on "text".
 func (s *Service) UpdateSection(ctx context.Context, id string, area Area, in SectionInput, by *auth.Principal, at time.Time) error {
 	if err := staffOnly(by); err != nil {
 		return err
@@ -500,7 +514,7 @@ func (s *Service) UpdateSection(ctx context.Context, id string, area Area, in Se
 	for _, k := range TableKinds {
 		rows, problem := ParseRows(in.Tables[k.Kind])
 		if problem != "" {
-			f.Add(TableField(k.Kind), k.Label+" table: "+problem)
+			f.Add(string(k.Kind), k.Label+" table: "+problem)
 		}
 		sec.Tables = append(sec.Tables, Table{Kind: k.Kind, Rows: rows})
 	}
@@ -564,11 +578,9 @@ func (s *Service) Publish(ctx context.Context, id, changeNote string, by *auth.P
 		}
 		return nil, fmt.Errorf("statements: publishing version %d: %w", v.N, err)
 	}
-	if s.notify != nil {
-		title := fmt.Sprintf("New market position statement: %s (version %d)", v.Content.Title, v.N)
-		if err := s.notify.ToAllProviders(ctx, notify.KindStatement, title, "/statements/"+st.ID+"/versions/"+fmt.Sprint(v.N), nil); err != nil {
-			return v, fmt.Errorf("statements: notifying providers of version %d: %w", v.N, err)
-		}
+	title := fmt.Sprintf("New market position statement: %s (version %d)", v.Content.Title, v.N)
+	if err := s.notify.ToAllProviders(ctx, notify.KindStatement, title, "/statements/"+st.ID+"/versions/"+fmt.Sprint(v.N), nil); err != nil {
+		return v, fmt.Errorf("statements: notifying providers of version %d: %w", v.N, err)
 	}
 	return v, nil
 }

@@ -166,7 +166,7 @@ func TestPublishVersionsAndDiff(t *testing.T) {
 	}
 	// Bad table input changes nothing.
 	err = s.UpdateSection(ctx, st.ID, "home-care", SectionInput{Text: "Changed", Tables: map[TableKind]string{"demand": "no value here"}}, commissioner, t0)
-	if fe := fault.FieldsOf(err); len(fe) != 1 || fe[0].Field != "table-demand" {
+	if fe := fault.FieldsOf(err); len(fe) != 1 || fe[0].Field != "demand" {
 		t.Fatalf("bad rows: %v", err)
 	}
 	if got, _ := s.Get(ctx, commissioner, st.ID); got.Draft.Section("home-care").Text != "Demand is rising in the east." || got.DraftChanged {
