@@ -500,7 +500,8 @@ type InvoiceFilter struct {
 	// UpdatedSince lists invoices changed after this instant (the API).
 	UpdatedSince time.Time
 	// Search matches a supplier reference, invoice number or contract
-	// reference (staff search).
+	// reference, and (staff search, three characters or more) part of a
+	// provider's name.
 	Search string
 	// OldestFirst sorts by received date ascending (work queues); the
 	// default is newest first.
@@ -550,7 +551,8 @@ func (s *Service) ListInvoices(ctx context.Context, actor *auth.Principal, f Inv
 			(!f.UpdatedSince.IsZero() && !inv.UpdatedAt.After(f.UpdatedSince)) {
 			return
 		}
-		if k := s.keys[i]; q != "" && k.supplier != q && !strings.Contains(k.contract, q) && (qKey == "" || !strings.Contains(k.number, qKey)) {
+		if k := s.keys[i]; q != "" && k.supplier != q && !strings.Contains(k.contract, q) && (qKey == "" || !strings.Contains(k.number, qKey)) &&
+			(f.OrgID != "" || len(q) < 3 || !strings.Contains(strings.ToLower(inv.OrgName), q)) {
 			return
 		}
 		matches = append(matches, inv)
@@ -576,6 +578,15 @@ func (s *Service) ListInvoices(ctx context.Context, actor *auth.Principal, f Inv
 		}
 		if org, ok := s.orgBySupplier[q]; ok {
 			take(s.byOrg[org])
+		}
+		// A provider's name, or part of it: one look per organisation (its
+		// first invoice carries the name), not per invoice.
+		if len(q) >= 3 {
+			for org, ix := range s.byOrg {
+				if len(ix) > 0 && strings.Contains(strings.ToLower(s.all[ix[0]].OrgName), q) {
+					take(s.byOrg[org])
+				}
+			}
 		}
 		for id, c := range s.contracts {
 			if strings.Contains(strings.ToLower(c.Reference), q) {

@@ -114,6 +114,15 @@ func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.Status = st
 	}
+	// queue=overdue (linked from the home page): approved or scheduled
+	// invoices past their due date, not yet paid.
+	if qu := q.Get("queue"); qu != "" {
+		if payments.Queue(qu) != payments.QueueOverdue {
+			fields.Add("queue", "Select a status from the list")
+		}
+		f.Queue = payments.QueueOverdue
+		page.Title = "Your overdue invoices"
+	}
 	contracts, err := s.Payments.Contracts(r.Context(), actor, payments.ContractFilter{OrgID: actor.OrgID})
 	if err != nil {
 		return err
@@ -139,6 +148,14 @@ func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) error {
 			}
 			*d.dst = day
 		}
+	}
+	// q: the provider's own invoice number, or part of it ("inv 100"
+	// finds INV-100: numbers are compared as the read model normalises them).
+	if v := strings.TrimSpace(q.Get("q")); v != "" {
+		if len(v) > 60 {
+			fields.Add("q", "Invoice number must be 60 characters or fewer")
+		}
+		f.Search = v
 	}
 	if err := fields.Err(); err != nil {
 		return s.showFormAgain(w, r, "invoices", page, q, err)
@@ -203,7 +220,7 @@ func (s *Server) handleInvoiceCreate(w http.ResponseWriter, r *http.Request) err
 	}
 	inv, err := s.Payments.SubmitInvoice(r.Context(), principal(r), in)
 	if err == nil {
-		s.setFlash(w, r, "Invoice "+inv.Number+" has been submitted. It is due to be paid by "+formatDate(inv.DueDate)+".")
+		s.setFlash(w, r, "Invoice "+inv.Number+" has been submitted. It is due to be paid by "+formatDate(inv.DueDate)+"; what happens next is below.")
 		return redirect(w, r, "/invoices/"+inv.ID)
 	}
 	var dup *payments.DuplicateInvoiceError

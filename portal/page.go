@@ -28,6 +28,7 @@ type navItem struct {
 	Label   string
 	Href    string
 	Current bool
+	Group   string // the heading it is under on the More page
 }
 
 // page starts a page's data for the request.
@@ -83,17 +84,83 @@ func (b basePage) FieldError(name string) string {
 	return ""
 }
 
-// navFor is the menu for the viewer's role.
+// navTop is, per role, the menu's top items in the order shown (besides
+// Home and More): at most five, so the menu has at most seven items. Every
+// other page the role may reach is on the More page (/more), grouped.
+var navTop = map[auth.Role][]string{
+	auth.RoleProvider:     {"/invoices", "/queries", "/notifications", "/events", "/statements"},
+	auth.RoleBrokerage:    {"/staff/invoices", "/staff/contracts", "/staff/remittance", "/queries", "/performance"},
+	auth.RoleCommissioner: {"/commission/statements", "/commission/events", "/assessment", "/queries", "/performance"},
+	auth.RoleAdmin:        {"/staff/invoices", "/admin/orgs", "/admin/users", "/admin/audit", "/queries"},
+}
+
+// navFor is the top of the menu for the viewer's role: Home, the role's top
+// items it may reach, and More (current when the page is one of the rest).
 func (s *Server) navFor(p *auth.Principal, current string) []navItem {
-	var items []navItem
-	add := func(label, href string) {
-		cur := href == current || (href != "/" && strings.HasPrefix(current, href+"/"))
-		items = append(items, navItem{Label: label, Href: href, Current: cur})
-	}
 	if p == nil {
 		return nil
 	}
+	all := s.navAll(p, current)
+	byHref := map[string]navItem{}
+	for _, it := range all {
+		byHref[it.Href] = it
+	}
+	items := []navItem{byHref["/home"]}
+	top := map[string]bool{"/home": true}
+	for _, href := range navTop[p.Role] {
+		if it, ok := byHref[href]; ok {
+			items = append(items, it)
+			top[href] = true
+		}
+	}
+	more := navItem{Label: "More", Href: "/more", Current: current == "/more"}
+	for _, it := range all {
+		if !top[it.Href] && it.Current {
+			more.Current = true
+		}
+	}
+	return append(items, more)
+}
+
+// navMore is every menu item that is not at the top, in its group, for
+// the More page.
+func (s *Server) navMore(p *auth.Principal) []navGroup {
+	top := map[string]bool{"/home": true}
+	for _, href := range navTop[p.Role] {
+		top[href] = true
+	}
+	var groups []navGroup
+	for _, it := range s.navAll(p, "") {
+		if top[it.Href] {
+			continue
+		}
+		if len(groups) == 0 || groups[len(groups)-1].Name != it.Group {
+			groups = append(groups, navGroup{Name: it.Group})
+		}
+		g := &groups[len(groups)-1]
+		g.Items = append(g.Items, it)
+	}
+	return groups
+}
+
+// navGroup is one heading of the More page with its links.
+type navGroup struct {
+	Name  string
+	Items []navItem
+}
+
+// navAll is every menu item for the viewer's role, in groups. Features add
+// their entries.
+func (s *Server) navAll(p *auth.Principal, current string) []navItem {
+	var items []navItem
+	group := ""
+	add := func(label, href string) {
+		cur := href == current || (href != "/" && strings.HasPrefix(current, href+"/"))
+		items = append(items, navItem{Label: label, Href: href, Current: cur, Group: group})
+	}
+	group = "Home"
 	add("Home", "/home")
+	group = "Invoices and payments"
 	// contracts, invoices
 	if auth.Can(p, auth.ActionInvoiceSubmit) {
 		add("Invoices", "/invoices")
@@ -116,19 +183,6 @@ func (s *Server) navFor(p *auth.Principal, current string) []navItem {
 	if auth.Can(p, auth.ActionRemittance) {
 		add("Payment runs", "/staff/remittance")
 	}
-	// accounts: the admin pages
-	if p.Role == auth.RoleAdmin {
-		add("Organisations", "/admin/orgs")
-		add("Users", "/admin/users")
-		add("Audit log", "/admin/audit")
-	}
-	// accounts: provider managers' own organisation pages
-	if auth.Can(p, auth.ActionManageOrgTeam) {
-		add("Colleagues", "/org/users")
-	}
-	if auth.Can(p, auth.ActionManageTokens) {
-		add("API tokens", "/org/tokens")
-	}
 	// payment performance and reports
 	if auth.Can(p, auth.ActionViewPerformance) {
 		add("Payment performance", "/performance")
@@ -136,8 +190,9 @@ func (s *Server) navFor(p *auth.Principal, current string) []navItem {
 	if auth.Can(p, auth.ActionViewReports) {
 		add("Payment reports", "/reports")
 	}
-	if auth.Can(p, auth.ActionReportingSettings) {
-		add("Reporting settings", "/admin/reporting-settings")
+	group = "Working with providers"
+	if p.Role == auth.RoleProvider {
+		group = "Working with the council"
 	}
 	// engagement: queries, notifications, contacts
 	if auth.Can(p, auth.ActionReadQueries) {
@@ -146,7 +201,6 @@ func (s *Server) navFor(p *auth.Principal, current string) []navItem {
 	if auth.Can(p, auth.ActionReadNotifications) {
 		add(s.notificationsLabel(p), "/notifications")
 	}
-	add("Contacts", "/contacts")
 	// engagement: market position statements and forums
 	if auth.Can(p, auth.ActionEditStatements) {
 		add("Statements", "/commission/statements")
@@ -161,6 +215,27 @@ func (s *Server) navFor(p *auth.Principal, current string) []navItem {
 	// self-assessment
 	if auth.Can(p, auth.ActionAssessmentView) {
 		add("Self-assessment", "/assessment")
+	}
+	add("Contacts", "/contacts")
+	group = "Your organisation"
+	if p.Role == auth.RoleAdmin {
+		group = "Administration"
+	}
+	if p.Role == auth.RoleAdmin {
+		// accounts
+		add("Organisations", "/admin/orgs")
+		add("Users", "/admin/users")
+		add("Audit log", "/admin/audit")
+	}
+	// accounts: provider managers' own organisation pages
+	if auth.Can(p, auth.ActionManageOrgTeam) {
+		add("Colleagues", "/org/users")
+	}
+	if auth.Can(p, auth.ActionManageTokens) {
+		add("API tokens", "/org/tokens")
+	}
+	if auth.Can(p, auth.ActionReportingSettings) {
+		add("Reporting settings", "/admin/reporting-settings")
 	}
 	return items
 }

@@ -72,6 +72,7 @@ func (s *Server) routesAccounts(r *mux.Router) {
 	r.Handle("/login", s.handle(s.handleLoginPost)).Methods(http.MethodPost)
 	r.Handle("/logout", s.handle(s.handleLogout)).Methods(http.MethodPost)
 	r.Handle("/home", s.handle(s.signedIn(s.handleHome))).Methods(http.MethodGet)
+	r.Handle("/more", s.handle(s.signedIn(s.handleMore))).Methods(http.MethodGet)
 	r.Handle("/account/password", s.handle(s.signedIn(s.handleAccountPassword))).Methods(http.MethodGet)
 	r.Handle("/account/password", s.handle(s.signedIn(s.handleAccountPasswordPost))).Methods(http.MethodPost)
 	r.Handle("/invite/{token}", s.handle(s.handleInvite)).Methods(http.MethodGet)

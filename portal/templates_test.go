@@ -85,6 +85,7 @@ var pageTypes = map[string]any{
 	"events":                       eventsPage{},
 	"events_feed":                  eventFeedPage{},
 	"home":                         homePage{},
+	"more":                         morePage{},
 	"invite_accept":                inviteAcceptPage{},
 	"invite_sent":                  inviteSentPage{},
 	"invoice":                      invoicePage{},

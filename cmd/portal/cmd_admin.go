@@ -40,6 +40,10 @@ type verbs map[string]func() adminVerb
 // group is the command that dispatches `portal <name> <verb>` to its verb.
 func group(name string, vs verbs) func(context.Context, env) error {
 	return func(ctx context.Context, e env) error {
+		if len(e.args) > 0 && isHelpFlag(e.args[0]) {
+			fmt.Fprintf(e.stdout, "usage: portal %s <%s> [flags]\n\n%s\n\nEach has --help, for example `portal %s %s --help`.\n", name, vs.list(), commands()[name].summary, name, vs.first())
+			return nil
+		}
 		if len(e.args) == 0 || strings.HasPrefix(e.args[0], "-") {
 			return usagef("portal %s: say what to do: %s", name, vs.list())
 		}
@@ -51,6 +55,12 @@ func group(name string, vs verbs) func(context.Context, env) error {
 		e.args = e.args[1:]
 		return runAdmin(ctx, e, name+" "+verb, mk())
 	}
+}
+
+// first is the verb that sorts first, for examples.
+func (vs verbs) first() string {
+	names := strings.Split(vs.list(), ", ")
+	return names[0]
 }
 
 func (vs verbs) list() string {

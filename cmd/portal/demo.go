@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"careportal/portal/store"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
+	"text/tabwriter"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -199,6 +203,10 @@ func storeHasData(ctx context.Context, a *app) (string, error) {
 	return "", nil
 }
 
+// demoSignInsFile is where the demo writes its sign-ins, in the data
+// directory (private: it holds passwords).
+const demoSignInsFile = "demo-sign-ins.txt"
+
 func printDemoSummary(w io.Writer, cfg config, st *demoState) {
 	addr := cfg.BaseURL
 	if addr == "" {
@@ -207,15 +215,36 @@ func printDemoSummary(w io.Writer, cfg config, st *demoState) {
 	fmt.Fprintf(w, "The demo borough is ready. Start the portal (go run ./cmd/portal) and sign in at %s/login as:\n\n", addr)
 	if len(st.logins) == 0 {
 		fmt.Fprintln(w, "  (no accounts yet)")
+	} else {
+		writeSignInTable(w, st.logins)
 	}
-	for _, l := range st.logins {
-		org := ""
-		if l.Org != "" {
-			org = " — " + l.Org
+	if cfg.DataDir != "" && len(st.logins) > 0 {
+		path := filepath.Join(cfg.DataDir, demoSignInsFile)
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "Demo sign-ins for %s/login\n\n", addr)
+		writeSignInTable(&b, st.logins)
+		if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+			fmt.Fprintf(w, "\n(could not write the sign-ins to %s: %v)\n", path, err)
+		} else {
+			fmt.Fprintf(w, "\nThese sign-ins are also in %s.\n", path)
 		}
-		fmt.Fprintf(w, "  %-13s %-42s %s   (%s%s)\n", l.Role, l.Email, l.Password, l.Name, org)
 	}
+	fmt.Fprintln(w, "\nStart with the provider manager (manager@sunrise-care.example): submit an invoice, then sign in as payments@council.example to query or approve it.")
 	for _, n := range st.notes {
 		fmt.Fprintln(w, "\n"+n)
 	}
+}
+
+// writeSignInTable writes the demo sign-ins as an aligned table.
+func writeSignInTable(w io.Writer, logins []demoLogin) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  ROLE\tEMAIL\tPASSWORD\tNAME\tORGANISATION")
+	for _, l := range logins {
+		org := l.Org
+		if org == "" {
+			org = "the council"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", l.Role, l.Email, l.Password, l.Name, org)
+	}
+	tw.Flush()
 }

@@ -74,7 +74,10 @@ func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(forma
 
 func exitCode(err error) int {
 	var u usageError
-	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0 // asked for help and got it
+	}
+	if errors.As(err, &u) {
 		return 2
 	}
 	return 1
@@ -82,6 +85,10 @@ func exitCode(err error) int {
 
 func run(ctx context.Context, e env) error {
 	name := "serve"
+	if len(e.args) == 1 && isHelpFlag(e.args[0]) {
+		// `portal --help` (no command): the list of commands.
+		name, e.args = "help", nil
+	}
 	if len(e.args) > 0 && !strings.HasPrefix(e.args[0], "-") {
 		name, e.args = e.args[0], e.args[1:]
 	}
@@ -98,9 +105,15 @@ func run(ctx context.Context, e env) error {
 	return c.run(ctx, e)
 }
 
+// isHelpFlag is -h, -help or --help.
+func isHelpFlag(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
+
 func printHelp(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "usage: portal [command] [flags]")
+	fmt.Fprintln(w, "\nThe council's care provider portal: providers submit invoices and follow payments; council staff")
+	fmt.Fprintln(w, "check, query, approve and pay them. To try it: `portal demo --password P`, then `portal serve`.")
 	fmt.Fprintln(w, "\ncommands:")
+	fmt.Fprintf(w, "  %-12s %s\n", "help", "this list (also portal --help)")
 	names := make([]string, 0, len(cmds))
 	for n := range cmds {
 		names = append(names, n)
@@ -109,7 +122,8 @@ func printHelp(w io.Writer, cmds map[string]command) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-12s %s\n", n, cmds[n].summary)
 	}
-	fmt.Fprintln(w, "\nEvery command takes the configuration flags; run `portal serve -h` to see them.")
+	fmt.Fprintln(w, "\nEvery command has --help (for example `portal demo --help`, `portal orgs --help`) and takes the")
+	fmt.Fprintln(w, "configuration flags; run `portal serve --help` to see them.")
 }
 
 // newFlags makes a flag set for a command with the configuration flags.

@@ -129,7 +129,7 @@ func TestBrowser(t *testing.T) {
 	waitReady(ctx, t, baseURL+"/readyz", 60*time.Second, exited)
 
 	// (g) the node tests, output streamed into the test log.
-	nodeCtx, nodeCancel := context.WithTimeout(ctx, 15*time.Minute)
+	nodeCtx, nodeCancel := context.WithTimeout(ctx, 20*time.Minute)
 	defer nodeCancel()
 	// PORTAL_BROWSER_TEST_FILES (e.g. "mail.test.mjs forums.test.mjs")
 	// runs only those files, for working on one feature's pages.
@@ -175,9 +175,10 @@ func TestBrowser(t *testing.T) {
 }
 
 // testBudget is the time the whole test may take: up to the go test deadline
-// less a margin for cleanup, at most 15 minutes.
+// less a margin for cleanup, at most 25 minutes (reflow.test.mjs walks every
+// page type at two widths).
 func testBudget(t *testing.T) time.Duration {
-	budget := 15 * time.Minute
+	budget := 25 * time.Minute
 	if d, ok := t.Deadline(); ok {
 		if left := time.Until(d) - 30*time.Second; left < budget {
 			budget = left

@@ -104,9 +104,10 @@ export async function gotoOK(page, path, status = 200) {
  * Runs axe-core on the page and fails listing every violation (rule id, impact,
  * help and the CSS target of each failing node). The portal's CSP forbids
  * inline script, so axe is injected through the DevTools protocol
- * (page.evaluate), which the page's CSP does not govern.
+ * (page.evaluate), which the page's CSP does not govern. With
+ * { bestPractice: true } axe's best-practice rules are checked too.
  */
-export async function expectNoAxeViolations(page, label) {
+export async function expectNoAxeViolations(page, label, { bestPractice = false } = {}) {
   const hasAxe = await page.evaluate(() => typeof window.axe !== 'undefined');
   if (!hasAxe) {
     await page.evaluate(axeSource);
@@ -120,9 +121,9 @@ export async function expectNoAxeViolations(page, label) {
       id: v.id,
       impact: v.impact,
       help: v.help,
-      targets: v.nodes.map((n) => n.target.join(' ')),
+      targets: v.nodes.map((n) => `${n.target.join(' ')}  ${(n.html || '').slice(0, 160)}`),
     }));
-  }, axeTags);
+  }, bestPractice ? [...axeTags, 'best-practice'] : axeTags);
   if (violations.length > 0) {
     const lines = violations.map(
       (v) => `  - ${v.id} (${v.impact}): ${v.help}\n      ${v.targets.join('\n      ')}`,
