@@ -152,6 +152,10 @@ type Event struct {
 	AmountPence   int64  `bson:"amount,omitempty"`
 	Reference     string `bson:"reference,omitempty"` // payment (remittance) reference
 	Source        string `bson:"source,omitempty"`    // portal, remittance, import, api
+	// Kind is "payment" or "credit" for a step that moves money (a part
+	// payment keeps the status: From == To); empty for other steps, and
+	// for the paid step of older versions, which is read as a payment.
+	Kind string `bson:"kind,omitempty"`
 }
 
 type eventDoc struct {
@@ -207,6 +211,10 @@ type Invoice struct {
 	PaymentSource    string `bson:"payment_source,omitempty"`
 	Reason           string `bson:"reason,omitempty"` // the latest query or rejection reason
 	Imported         bool   `bson:"imported,omitempty"`
+	// Payments are the money steps (payments and credit notes), in order;
+	// PaidPence is the sum of the payments, CreditPence of the credits.
+	Payments    []Payment `bson:"payments,omitempty"`
+	CreditPence int64     `bson:"credit_pence,omitempty"`
 
 	History   []Event   `bson:"history"`
 	UpdatedAt time.Time `bson:"updated_at"`
@@ -282,18 +290,32 @@ func (inv *Invoice) apply(ev Event) {
 	inv.Status = ev.To
 	inv.Version = ev.Seq
 	inv.UpdatedAt = ev.At
-	switch ev.To {
+	// A part payment or credit keeps the status: it is not a new approval.
+	to := ev.To
+	if ev.IsMoney() && ev.From == ev.To {
+		to = ""
+	}
+	switch to {
 	case StatusQueried, StatusRejected:
 		inv.Reason = ev.Note
 	case StatusApproved:
 		inv.ApprovedDate = ev.Date
 	case StatusScheduled:
 		inv.ScheduledDate = ev.ScheduledDate
-	case StatusPaid:
-		inv.PaidDate = ev.PaymentDate
-		inv.PaidPence = ev.AmountPence
-		inv.PaymentReference = ev.Reference
-		inv.PaymentSource = ev.Source
+	}
+	if ev.IsMoney() {
+		p := make([]Payment, len(inv.Payments), len(inv.Payments)+1)
+		copy(p, inv.Payments)
+		inv.Payments = append(p, Payment{Seq: ev.Seq, Date: ev.PaymentDate, Pence: ev.AmountPence, Reference: ev.Reference,
+			Source: ev.Source, Credit: ev.Kind == KindCredit, Note: ev.Note})
+		if ev.Kind == KindCredit {
+			inv.CreditPence += ev.AmountPence
+		} else {
+			inv.PaidDate = ev.PaymentDate
+			inv.PaidPence += ev.AmountPence
+			inv.PaymentReference = ev.Reference
+			inv.PaymentSource = ev.Source
+		}
 	}
 }
 

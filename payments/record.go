@@ -61,6 +61,10 @@ type invoiceDoc struct {
 	PaymentSource    string    `bson:"payment_source,omitempty"`
 	Reason           string    `bson:"reason,omitempty"`
 	Imported         bool      `bson:"imported,omitempty"`
+	// Payments are the money steps (payments and credit notes) with their
+	// amounts; paid_pence and credit_pence are their sums.
+	Payments    []Payment `bson:"payments,omitempty"`
+	CreditPence int64     `bson:"credit_pence,omitempty"`
 
 	// Who submitted it, and through what: the submission event can be
 	// rewritten from the snapshot if its own write failed.
@@ -109,6 +113,7 @@ func docOf(inv *Invoice) invoiceDoc {
 		Status: inv.Status, Version: inv.Version, ApprovedDate: dayTime(inv.ApprovedDate),
 		ScheduledDate: dayTime(inv.ScheduledDate), PaidDate: dayTime(inv.PaidDate), PaidPence: inv.PaidPence,
 		PaymentReference: inv.PaymentReference, PaymentSource: inv.PaymentSource, Reason: inv.Reason, Imported: inv.Imported,
+		Payments: inv.Payments, CreditPence: inv.CreditPence,
 		StepsOn: make([]time.Time, 0, len(inv.History)), StepsTo: make([]Status, 0, len(inv.History)),
 		UpdatedAt: inv.UpdatedAt,
 	}
@@ -146,7 +151,12 @@ func (d *invoiceDoc) invoice() Invoice {
 		Status: d.Status, Version: d.Version, ApprovedDate: dayString(d.ApprovedDate),
 		ScheduledDate: dayString(d.ScheduledDate), PaidDate: dayString(d.PaidDate), PaidPence: d.PaidPence,
 		PaymentReference: d.PaymentReference, PaymentSource: d.PaymentSource, Reason: d.Reason, Imported: d.Imported,
+		Payments: d.Payments, CreditPence: d.CreditPence,
 		UpdatedAt: d.UpdatedAt, partial: true,
+	}
+	money := make(map[int]Payment, len(d.Payments))
+	for _, p := range d.Payments {
+		money[p.Seq] = p
 	}
 	n := min(len(d.StepsOn), len(d.StepsTo))
 	inv.History = make([]Event, n)
@@ -162,11 +172,18 @@ func (d *invoiceDoc) invoice() Invoice {
 		case i == n-1:
 			ev.At = d.UpdatedAt
 		}
-		switch ev.To {
-		case StatusScheduled:
+		switch p, ok := money[i+1]; {
+		case ok:
+			ev.PaymentDate, ev.AmountPence, ev.Reference, ev.Source, ev.Kind = p.Date, p.Pence, p.Reference, p.Source, KindPayment
+			if p.Credit {
+				ev.Kind, ev.Note = KindCredit, p.Note
+			}
+		case ev.To == StatusScheduled:
 			ev.ScheduledDate = inv.ScheduledDate
-		case StatusPaid:
+		case ev.To == StatusPaid && len(d.Payments) == 0:
+			// written by an older version: one payment, no list
 			ev.PaymentDate, ev.AmountPence, ev.Reference, ev.Source = inv.PaidDate, d.PaidPence, d.PaymentReference, d.PaymentSource
+			inv.Payments = []Payment{{Seq: ev.Seq, Date: inv.PaidDate, Pence: d.PaidPence, Reference: d.PaymentReference, Source: d.PaymentSource}}
 		}
 		inv.History[i] = ev
 		from = ev.To

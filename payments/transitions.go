@@ -42,6 +42,10 @@ func (s *Service) Transition(ctx context.Context, actor *auth.Principal, invoice
 	if err := CanMove(inv.Status, to, PartyOf(actor)); err != nil {
 		return Invoice{}, &fault.Error{Kind: fault.Conflict, Message: "This invoice cannot be changed that way: " + err.Error()}
 	}
+	if to == StatusPaid {
+		// Money follows the balance rules (balance.go).
+		return s.recordMoney(ctx, actor, invoiceID, expectedVersion, KindPayment, Money{Date: d.PaymentDate, Pence: d.AmountPence, Reference: d.Reference, Source: d.Source, Note: note})
+	}
 	st := stepOf(inv.Status, to)
 	now := s.now().UTC()
 	today := LondonDay(now)
@@ -119,13 +123,10 @@ func (s *Service) record(ctx context.Context, inv Invoice, ev Event) (Invoice, e
 	return inv, nil
 }
 
-// MarkPaid records a payment (remittance import or staff): the invoice must
-// be approved or scheduled. amountPence is what was paid; reference is the
-// remittance reference; source says where it came from ("remittance").
+// MarkPaid records a payment (remittance import or staff) with the balance
+// rules of RecordPayment: the whole balance pays the invoice, less leaves
+// it part-paid. amountPence is what was paid; reference is the remittance
+// reference; source says where it came from ("remittance").
 func (s *Service) MarkPaid(ctx context.Context, actor *auth.Principal, invoiceID, paidDate string, amountPence int64, reference, source string) (Invoice, error) {
-	inv, err := s.Invoice(ctx, actor, invoiceID)
-	if err != nil {
-		return Invoice{}, err
-	}
-	return s.Transition(ctx, actor, invoiceID, inv.Version, StatusPaid, "", Details{PaymentDate: paidDate, AmountPence: amountPence, Reference: reference, Source: source})
+	return s.RecordPayment(ctx, actor, invoiceID, -1, Money{Date: paidDate, Pence: amountPence, Reference: reference, Source: source})
 }

@@ -90,10 +90,12 @@ var authzTable = map[string]authzCase{
 	"/staff/invoices/{id}":  {fixture: fxInvoiceOfA, want: http.StatusForbidden},
 	"/staff/invoices/{id}/{action:approve|query|reject|schedule|pay}": {fixture: fxInvoiceOfA, want: http.StatusForbidden},
 	// imports, payment runs (staff only: 403 before any lookup) and the JSON API
-	"/staff/remittance/{id:[0-9a-f]{64}}":       {fixture: fxRemittanceRunOfA, want: http.StatusForbidden},
-	"/staff/remittance/{id:[0-9a-f]{64}}/apply": {fixture: fxRemittanceRunOfA, want: http.StatusForbidden},
-	"/api/v1/invoices/{id}":                     {fixture: fxInvoiceOfA},
-	"/staff/contracts/{id}/edit":                {fixture: fxContractOfA, want: http.StatusForbidden},
+	"/staff/remittance/{id:[0-9a-f]{64}}":                         {fixture: fxRemittanceRunOfA, want: http.StatusForbidden},
+	"/staff/remittance/{id:[0-9a-f]{64}}/apply":                   {fixture: fxRemittanceRunOfA, want: http.StatusForbidden},
+	"/staff/remittance/{id:[0-9a-f]{64}}/lines/{line:[0-9]{1,7}}": {fixture: fxRemittanceLineOfA, want: http.StatusForbidden},
+	"/api/v1/invoices/{id}":                                       {fixture: fxInvoiceOfA},
+	"/api/v1/remittances/{id}":                                    {fixture: fxRemittanceAdviceOfA},
+	"/staff/contracts/{id}/edit":                                  {fixture: fxContractOfA, want: http.StatusForbidden},
 	// payment performance: the variable is an export format, not an object; a
 	// provider's figures are always scoped to their own organisation, whatever
 	// the query says (TestPerformanceDashboard, TestPerformanceReportsAndExports)

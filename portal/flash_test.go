@@ -2,6 +2,7 @@ package portal
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -102,6 +103,13 @@ var flashTable = map[string]flashCase{
 	}, file: []byte("reference,title,supplier_ref,service_type,start_date,end_date,annual_value\nIMP-1,Imported,SUPA,home care,2025-04-01,2028-03-31,1000\n")},
 	"handleRemittanceApply": {as: "admin@council.test", want: "marked paid", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/staff/remittance/" + fxRemittanceRunOfA(t, f)["id"] + "/apply", nil
+	}},
+	"handleRemittanceResolve": {as: "admin@council.test", want: "Line 2 resolved.", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		id := fxRemittanceRunOfA(t, f)["id"]
+		if _, err := f.ts.Remittance.Apply(context.Background(), &auth.Principal{Name: "Staff", Role: auth.RoleBrokerage}, id); err != nil {
+			t.Fatal(err)
+		}
+		return "/staff/remittance/" + id + "/lines/2", url.Values{"kind": {"not_ours"}, "note": {"Not a portal invoice"}}
 	}},
 	// care packages and actuals
 	"handleStaffPackageCreate": {as: "admin@council.test", want: "is placed with Alpha Care Ltd", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {

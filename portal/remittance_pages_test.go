@@ -6,6 +6,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,43 @@ func fxRemittanceRunOfA(t *testing.T, f *accountsFixture) map[string]string {
 		t.Fatal(err)
 	}
 	return map[string]string{"id": rep.Run.ID}
+}
+
+// fxRemittanceLineOfA is line 2 of a payment run paying organisation A.
+func fxRemittanceLineOfA(t *testing.T, f *accountsFixture) map[string]string {
+	m := fxRemittanceRunOfA(t, f)
+	m["line"] = "2"
+	return m
+}
+
+// fxRemittanceAdviceOfA is a remittance advice of organisation A: one of
+// its invoices approved and paid.
+func fxRemittanceAdviceOfA(t *testing.T, f *accountsFixture) map[string]string {
+	t.Helper()
+	ctx := storetest.Context(t)
+	staff := &auth.Principal{UserID: "staff", Name: "Staff", Role: auth.RoleBrokerage}
+	inv, err := f.ts.Payments.Invoice(ctx, staff, fxInvoiceOfA(t, f)["id"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err = f.ts.Payments.Transition(ctx, staff, inv.ID, inv.Version, payments.StatusApproved, "", payments.Details{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ts.Payments.MarkPaid(ctx, staff, inv.ID, inv.ReceivedDate, inv.GrossPence, fmt.Sprintf("ADV-%d", f.seq), "remittance"); err != nil {
+		t.Fatal(err)
+	}
+	list, err := f.ts.Payments.Advices(ctx, staff, f.orgA.ID)
+	if err != nil || len(list) == 0 {
+		t.Fatalf("advices: %v", err)
+	}
+	for _, a := range list {
+		if a.Reference == fmt.Sprintf("ADV-%d", f.seq) {
+			return map[string]string{"id": a.ID}
+		}
+	}
+	t.Fatal("no advice")
+	return nil
 }
 
 func uploadCSV(t *testing.T, path, field, name string, data []byte, extra map[string]string) *http.Request {
@@ -183,6 +221,50 @@ func TestRemittancePages(t *testing.T) {
 	// Unknown runs are 404.
 	if w := f.ts.do(httptest.NewRequest(http.MethodGet, "/staff/remittance/"+strings.Repeat("ab", 32), nil), f.payer); w.Code != http.StatusNotFound {
 		t.Fatalf("unknown run: %d", w.Code)
+	}
+
+	// Exceptions resolved on the run's page.
+	resolve := func(line int, form url.Values, who *auth.Principal) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodPost, fmt.Sprintf("%s/lines/%d", runURL, line), strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return f.ts.do(r, who)
+	}
+	if n, _ := f.ts.Remittance.OpenExceptions(ctx, staff); n != 2 {
+		t.Fatalf("open exceptions %d, want 2", n)
+	}
+	// "Not ours" without a note: the message by the line's field, the choice kept, nothing recorded.
+	w = resolve(4, url.Values{"kind": {remittance.ResolveNotOurs}}, f.payer)
+	body = w.Body.String()
+	if w.Code != http.StatusUnprocessableEntity || !pageHas(t, body, `id="note-4-error"`) || !pageHas(t, body, `href="#note-4"`) ||
+		!strings.Contains(body, "Enter why this line is not for the portal") || !pageHas(t, body, `id="kind-4-1"`) {
+		t.Fatalf("not ours without a note: %d\n%s", w.Code, body)
+	}
+	if n := countDocs(t, f, "remittance_decisions"); n != 0 {
+		t.Fatalf("a refused decision was kept")
+	}
+	if w := resolve(4, url.Values{"kind": {remittance.ResolveNotOurs}, "note": {"Highways supplier"}}, f.payer); w.Code != http.StatusSeeOther {
+		t.Fatalf("not ours: %d %s", w.Code, w.Body.String())
+	}
+	if w := resolve(4, url.Values{"kind": {remittance.ResolveNotOurs}, "note": {"again"}}, admin); w.Code != http.StatusConflict ||
+		!strings.Contains(w.Body.String(), "This line was already resolved by") {
+		t.Fatalf("resolved twice: %d", w.Code)
+	}
+	// £150.00 of £200.00 accepted as a part payment: £50.00 left, still approved.
+	if w := resolve(3, url.Values{"kind": {remittance.ResolveAccept}}, f.payer); w.Code != http.StatusSeeOther {
+		t.Fatalf("accept: %d %s", w.Code, w.Body.String())
+	}
+	if inv, _ := f.ts.Payments.Invoice(ctx, staff, b.ID); inv.Status != payments.StatusApproved || inv.Balance() != 5000 {
+		t.Fatalf("accepted part payment: %s balance %d", inv.Status, inv.Balance())
+	}
+	w = f.ts.do(httptest.NewRequest(http.MethodGet, runURL, nil), f.payer)
+	if body := w.Body.String(); !pageHas(t, body, `id="decision-3"`) || !strings.Contains(body, "Accepted as paid") || !strings.Contains(body, "Highways supplier") {
+		t.Fatalf("run page after decisions:\n%s", body)
+	}
+	if n, _ := f.ts.Remittance.OpenExceptions(ctx, staff); n != 0 {
+		t.Fatalf("open exceptions %d after resolving", n)
+	}
+	if w := resolve(3, url.Values{"kind": {remittance.ResolveAccept}}, f.prov1); w.Code != http.StatusForbidden {
+		t.Fatalf("a provider resolving: %d", w.Code)
 	}
 }
 

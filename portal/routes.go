@@ -113,6 +113,7 @@ func (s *Server) routesRemittance(r *mux.Router) {
 	r.Handle("/staff/remittance", s.handleUpload(remittanceUploadLimit, s.allowed(auth.ActionRemittance, s.handleRemittanceUpload))).Methods(http.MethodPost)
 	r.Handle("/staff/remittance/{id:[0-9a-f]{64}}", s.handle(s.allowed(auth.ActionRemittance, s.handleRemittanceRun))).Methods(http.MethodGet)
 	r.Handle("/staff/remittance/{id:[0-9a-f]{64}}/apply", s.handle(s.allowed(auth.ActionRemittance, s.handleRemittanceApply))).Methods(http.MethodPost)
+	r.Handle("/staff/remittance/{id:[0-9a-f]{64}}/lines/{line:[0-9]{1,7}}", s.handle(s.allowed(auth.ActionRemittance, s.handleRemittanceResolve))).Methods(http.MethodPost)
 }
 
 // routesInvoices registers the invoice and contract pages of providers and council staff.
@@ -321,6 +322,8 @@ func (s *Server) routesAPI(r *mux.Router) {
 	r.Handle("/api/v1/invoices", s.handleUpload(apiInvoiceBodyLimit, s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceCreate))).Methods(http.MethodPost)
 	r.Handle("/api/v1/invoices", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceList))).Methods(http.MethodGet)
 	r.Handle("/api/v1/invoices/{id}", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceShow))).Methods(http.MethodGet)
+	r.Handle("/api/v1/remittances", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIRemittances))).Methods(http.MethodGet)
+	r.Handle("/api/v1/remittances/{id}", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIRemittance))).Methods(http.MethodGet)
 	// care packages and actuals, for providers' care management systems
 	r.Handle("/api/v1/packages", s.handle(s.allowed(auth.ActionPackagesProvider, s.handleAPIPackages))).Methods(http.MethodGet)
 	r.Handle("/api/v1/packages/{ref}", s.handle(s.allowed(auth.ActionPackagesProvider, s.handleAPIPackage))).Methods(http.MethodGet)

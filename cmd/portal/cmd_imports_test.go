@@ -79,7 +79,8 @@ func TestImportCommands(t *testing.T) {
 		t.Fatalf("invoices import again: %q %v", out, err)
 	}
 
-	// Remittance: H-2 is approved and matches; H-1 is not approved; H-3 is paid.
+	// Remittance: H-2 is approved and matches; H-1 is not approved (paid
+	// all the same: the file is a fact; listed for staff); H-3 is paid.
 	remit := writeFile(t, files, "remit.csv", "Vendor,Document,Paid,Date,Run\n"+
 		"SUP1001,H-2,1000.00,2025-05-01,RUN-9\n"+
 		"SUP1001,H-1,120.00,2025-05-01,RUN-9\n"+
@@ -93,7 +94,7 @@ func TestImportCommands(t *testing.T) {
 		t.Fatalf("dry run: %q %v", out, err)
 	}
 	out, _, err = runCmd(t, dir, "", "remittance", "import", "--columns", cols, remit)
-	if err != nil || !strings.Contains(out, "applied: 1 invoice marked paid") || !strings.Contains(out, "line 3: SUP1001 H-1: Cannot be paid yet") ||
+	if err != nil || !strings.Contains(out, "applied: 2 invoices marked paid") || !strings.Contains(out, "line 3: SUP1001 H-1: Paid without approval in the portal") ||
 		!strings.Contains(out, "line 4: SUP1002 H-3: Already paid") {
 		t.Fatalf("remittance import: %q %v", out, err)
 	}
@@ -127,7 +128,8 @@ func TestImportCommands(t *testing.T) {
 	if inv := byNumber["H-2"]; inv.Status != payments.StatusPaid || inv.PaidDate != "2025-05-01" || inv.PaymentReference != "RUN-9" || inv.PaidPence != 100000 {
 		t.Errorf("H-2: %+v", inv)
 	}
-	if inv := byNumber["H-1"]; inv.Status != payments.StatusSubmitted || !inv.Imported || inv.History[0].Note != "Imported" {
+	// Not approved, paid from the file (issue 11: the remittance is a fact).
+	if inv := byNumber["H-1"]; inv.Status != payments.StatusPaid || inv.Balance() != 0 || inv.ApprovedDate != "" || !inv.Imported || inv.History[0].Note != "Imported" {
 		t.Errorf("H-1: %+v", inv)
 	}
 	if inv := byNumber["H-3"]; inv.PaymentReference != "BACS-77" || len(inv.History) != 3 {

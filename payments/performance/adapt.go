@@ -22,10 +22,13 @@ import (
 //     from it, the invoice's own due date (OwnDueDate) and the payment
 //     terms (TermsDays), and the history (disputes): metrics.ClockOn.
 //   - Each status change counts on its London calendar day (Event.Date).
-//   - Payments come from the "paid" steps of the history (payment date and
-//     amount from the remittance); if the history has none but the snapshot
-//     records a payment, that one is used. The payments core records one
-//     payment per invoice today; the metrics handle several.
+//   - Payments come from the payment steps of the history (each part
+//     payment and the final one: payment date and amount; a paid step of
+//     an older version counts as one payment); if the history has none but
+//     the snapshot records a payment, that one is used. A part-paid
+//     invoice is open: interest runs on the unpaid balance only and it is
+//     paid in full when the payments reach the balance.
+//   - Credit notes reduce the gross the metrics see (GrossPence - credits).
 //   - SmallSupplier is the organisation's small business flag (fewer than
 //     50 staff), the Fair Payment Code's test; not the SME flag (fewer than
 //     250), which only the Transparency Code exports use.
@@ -58,7 +61,7 @@ func Adapt(inv *payments.Invoice, contracts map[string]payments.Contract, orgs m
 			day = metrics.DateOf(ev.At)
 		}
 		m.History = append(m.History, metrics.Change{On: day, To: metrics.Status(ev.To)})
-		if ev.To == payments.StatusPaid {
+		if ev.IsMoney() && ev.Kind != payments.KindCredit {
 			pd, ok := metrics.ParseISO(ev.PaymentDate)
 			if !ok {
 				pd = day
@@ -79,6 +82,10 @@ func Adapt(inv *payments.Invoice, contracts map[string]payments.Contract, orgs m
 			m.Payments = append(m.Payments, metrics.Payment{On: pd, Pence: amt, Ref: inv.PaymentReference})
 		}
 	}
+	// A credit note reduces what the invoice is for: interest runs on
+	// gross - credits - payments, and it is paid in full when the
+	// payments reach gross - credits.
+	m.GrossPence -= inv.CreditPence
 	sortPayments(m.Payments)
 	sortChanges(m.History)
 	for _, ip := range interest {

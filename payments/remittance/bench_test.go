@@ -2,6 +2,8 @@ package remittance
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +16,12 @@ import (
 // embedded store: upload (parse and classify), then apply (each line paid
 // through the lifecycle and recorded). Run with
 // go test ./payments/remittance -run '^$' -bench Apply -benchtime 1x
+// (REMITTANCE_BENCH_LINES=10000 for a full-size run).
 func BenchmarkApply(b *testing.B) {
-	const n = 500
+	n := 500
+	if v, err := strconv.Atoi(os.Getenv("REMITTANCE_BENCH_LINES")); err == nil && v > 0 {
+		n = v
+	}
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		f := newFixture(b)
@@ -45,6 +51,6 @@ func BenchmarkApply(b *testing.B) {
 			b.Fatalf("apply: %v, %d paid", err, res.PaidNow)
 		}
 		b.ReportMetric(float64(upload.Milliseconds()), "upload-ms")
-		b.ReportMetric(float64(time.Since(start).Milliseconds()-upload.Milliseconds())/n, "apply-ms/line")
+		b.ReportMetric(float64(time.Since(start).Milliseconds()-upload.Milliseconds())/float64(n), "apply-ms/line")
 	}
 }

@@ -51,11 +51,16 @@ const (
 	Unknown     Outcome = "unknown"      // no such supplier or invoice in the portal
 	Difference  Outcome = "difference"   // the amount paid differs from the invoice's gross: not applied
 	AlreadyPaid Outcome = "already_paid" // the invoice was paid before this run
-	NotPayable  Outcome = "not_payable"  // the invoice is not approved (or the date is impossible): not applied
+	NotPayable  Outcome = "not_payable"  // the invoice is rejected or cancelled (or the date is impossible): not applied
+	// PaidUnapproved: paid by this run although the invoice was not
+	// approved in the portal (submitted or queried). The remittance file
+	// says the money has left the council, so the payment is recorded; the
+	// line is an exception for staff to review.
+	PaidUnapproved Outcome = "paid_unapproved"
 )
 
 // Outcomes lists the outcomes in the order pages show them.
-var Outcomes = []Outcome{Matched, Paid, Difference, Unknown, AlreadyPaid, NotPayable}
+var Outcomes = []Outcome{Matched, Paid, PaidUnapproved, Difference, Unknown, AlreadyPaid, NotPayable}
 
 // Label is the outcome as people read it.
 func (o Outcome) Label() string {
@@ -71,7 +76,9 @@ func (o Outcome) Label() string {
 	case AlreadyPaid:
 		return "Already paid"
 	case NotPayable:
-		return "Cannot be paid yet"
+		return "Not applied"
+	case PaidUnapproved:
+		return "Paid without approval in the portal"
 	}
 	return string(o)
 }
@@ -79,7 +86,7 @@ func (o Outcome) Label() string {
 // NeedsAttention reports whether a person has to resolve lines with this
 // outcome.
 func (o Outcome) NeedsAttention() bool {
-	return o == Unknown || o == Difference || o == NotPayable
+	return o == Unknown || o == Difference || o == NotPayable || o == PaidUnapproved
 }
 
 // Row is one line of a remittance file and its outcome.
@@ -198,7 +205,7 @@ func NewService(db *mongo.Database, pay *payments.Service, o Options) *Service {
 func (s *Service) EnsureIndexes(ctx context.Context) error {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	return store.EnsureCollections(ctx, s.db, colRuns, colRows)
+	return store.EnsureCollections(ctx, s.db, colRuns, colRows, colDecisions)
 }
 
 // Hash is the file's id: its sha256, hex.
@@ -387,28 +394,36 @@ func classify(ctx context.Context, f *payments.InvoiceFinder, r csvin.Remittance
 		return row, nil
 	}
 	row.InvoiceID, row.InvoiceGross, row.InvoiceStatus, row.OrgName = inv.ID, inv.GrossPence, string(inv.Status), inv.OrgName
+	balance := inv.Balance()
 	switch {
 	case inv.Status == payments.StatusPaid:
-		if sameAsPaid(inv, r) && inv.PaymentSource == "remittance" && run.State != StatePreviewed && paidByRunBefore(inv, run) {
+		if sameAsLastPayment(inv, r) && run.State != StatePreviewed && paidByRunBefore(inv, run) {
 			// This run paid it and stopped before recording the line.
 			row.Outcome, row.Note = Paid, "Marked paid"
+			if inv.ApprovedDate == "" {
+				row.Outcome, row.Note = PaidUnapproved, unapprovedNote
+			}
 			return row, nil
 		}
 		row.Outcome = AlreadyPaid
 		row.Note = fmt.Sprintf("Already paid on %s, %s, reference %s", format.Day(inv.PaidDate), format.Pence(inv.PaidPence), inv.PaymentReference)
 		return row, nil
-	case !inv.Status.Unpaid():
+	case inv.Status == payments.StatusRejected || inv.Status == payments.StatusCancelled:
 		row.Outcome = NotPayable
-		row.Note = fmt.Sprintf("The invoice is %s; only approved or scheduled invoices can be paid", strings.ToLower(inv.Status.Label()))
+		row.Note = fmt.Sprintf("The invoice is %s in the portal, so the payment was not applied", strings.ToLower(inv.Status.Label()))
 		return row, nil
-	case r.AmountPaid != inv.GrossPence:
-		diff := r.AmountPaid - inv.GrossPence
+	case r.AmountPaid != balance:
+		diff := r.AmountPaid - balance
 		word := "more"
 		if diff < 0 {
 			word, diff = "less", -diff
 		}
 		row.Outcome = Difference
-		row.Note = fmt.Sprintf("Paid %s but the invoice is for %s: %s %s", format.Pence(r.AmountPaid), format.Pence(inv.GrossPence), format.Pence(diff), word)
+		owed := "the invoice is for " + format.Pence(inv.GrossPence)
+		if balance != inv.GrossPence {
+			owed = fmt.Sprintf("the balance left on the invoice is %s (of %s)", format.Pence(balance), format.Pence(inv.GrossPence))
+		}
+		row.Note = fmt.Sprintf("Paid %s but %s: %s %s", format.Pence(r.AmountPaid), owed, format.Pence(diff), word)
 		return row, nil
 	case r.PaymentDate > today:
 		row.Outcome, row.Note = NotPayable, "The payment date is in the future"
@@ -421,15 +436,23 @@ func classify(ctx context.Context, f *payments.InvoiceFinder, r csvin.Remittance
 	return row, nil
 }
 
-func sameAsPaid(inv payments.Invoice, r csvin.RemittanceRow) bool {
-	return inv.PaidDate == r.PaymentDate && inv.PaidPence == r.AmountPaid && inv.PaymentReference == r.PaymentReference
+const unapprovedNote = "Paid from the remittance file without approval in the portal: review the invoice"
+
+// sameAsLastPayment reports whether the invoice's last payment has the
+// line's date, amount and reference, from the remittance.
+func sameAsLastPayment(inv payments.Invoice, r csvin.RemittanceRow) bool {
+	if len(inv.Payments) == 0 {
+		return false
+	}
+	p := inv.Payments[len(inv.Payments)-1]
+	return !p.Credit && p.Source == "remittance" && p.Date == r.PaymentDate && p.Pence == r.AmountPaid && p.Reference == r.PaymentReference
 }
 
 // paidByRunBefore reports whether the invoice's payment was recorded after
 // the run started applying (so it can be this run's own).
 func paidByRunBefore(inv payments.Invoice, run Run) bool {
 	last := inv.LastEvent()
-	return last.To == payments.StatusPaid && !run.AppliedAt.IsZero() && !last.At.Before(run.AppliedAt.Add(-time.Second))
+	return last.To == payments.StatusPaid && last.IsMoney() && !run.AppliedAt.IsZero() && !last.At.Before(run.AppliedAt.Add(-time.Second))
 }
 
 // Result says what an apply did.
@@ -513,9 +536,13 @@ func (s *Service) applyLine(ctx context.Context, actor *auth.Principal, finder *
 		if row.Outcome != Matched {
 			break
 		}
+		approved := row.InvoiceStatus != string(payments.StatusSubmitted) && row.InvoiceStatus != string(payments.StatusQueried)
 		_, err = s.pay.MarkPaid(ctx, actor, row.InvoiceID, r.PaymentDate, r.AmountPaid, r.PaymentReference, "remittance")
 		if err == nil {
 			row.Outcome, row.Note, row.InvoiceStatus = Paid, "Marked paid", string(payments.StatusPaid)
+			if !approved {
+				row.Outcome, row.Note = PaidUnapproved, unapprovedNote
+			}
 			paidNow = true
 			break
 		}

@@ -119,7 +119,7 @@ const file = "supplier_ref,invoice_number,amount_paid,payment_date,payment_refer
 	"SUP1001,INV-Z,1.00,2026-03-10,RUN-42\n" + // line 4: unknown invoice
 	"SUP9999,INV-A,1.00,2026-03-10,RUN-42\n" + // line 5: unknown supplier
 	"SUP1001,INV-C,10.00,2026-03-10,RUN-42\n" + // line 6: already paid
-	"SUP1001,INV-D,20.00,2026-03-10,RUN-42\n" + // line 7: not approved
+	"SUP1001,INV-D,20.00,2026-03-10,RUN-42\n" + // line 7: not approved: paid all the same (the file is a fact), an exception
 	"SUP1001,INV E,99.99,2026-03-10,RUN-42\n" // line 8: matched (scheduled)
 
 func outcomes(rows []Row) map[int]Outcome {
@@ -137,11 +137,11 @@ func TestPreviewApplyAndApplyAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[int]Outcome{2: Matched, 3: Difference, 4: Unknown, 5: Unknown, 6: AlreadyPaid, 7: NotPayable, 8: Matched}
+	want := map[int]Outcome{2: Matched, 3: Difference, 4: Unknown, 5: Unknown, 6: AlreadyPaid, 7: Matched, 8: Matched}
 	if got := outcomes(rep.Rows); !equalOutcomes(got, want) {
 		t.Fatalf("preview outcomes %v, want %v", got, want)
 	}
-	if rep.Applied() || rep.Count(Matched) != 2 || rep.Sum(Matched) != 129999 || rep.Run.Total != 178199 {
+	if rep.Applied() || rep.Count(Matched) != 3 || rep.Sum(Matched) != 131999 || rep.Run.Total != 178199 {
 		t.Fatalf("preview: applied %v, matched %d (%d), total %d", rep.Applied(), rep.Count(Matched), rep.Sum(Matched), rep.Run.Total)
 	}
 	if d := rep.With(Difference)[0].Note; d != "Paid £450.00 but the invoice is for £500.00: £50.00 less" {
@@ -156,8 +156,8 @@ func TestPreviewApplyAndApplyAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want[2], want[8] = Paid, Paid
-	if got := outcomes(res.Rows); res.AlreadyApplied || res.PaidNow != 2 || !equalOutcomes(got, want) {
+	want[2], want[7], want[8] = Paid, PaidUnapproved, Paid
+	if got := outcomes(res.Rows); res.AlreadyApplied || res.PaidNow != 3 || !equalOutcomes(got, want) {
 		t.Fatalf("apply: already %v, paid %d, outcomes %v", res.AlreadyApplied, res.PaidNow, got)
 	}
 	a := f.invoice(t, "INV-A")
@@ -172,6 +172,16 @@ func TestPreviewApplyAndApplyAgain(t *testing.T) {
 	}
 	if e := f.invoice(t, "INV-E"); e.Status != payments.StatusPaid || e.PaidDate != "2026-03-10" {
 		t.Fatalf("INV-E: %s %s", e.Status, e.PaidDate)
+	}
+	// The submitted invoice is paid from the file, its history says so,
+	// and the line is an exception for staff.
+	d := f.invoice(t, "INV-D")
+	if last := d.LastEvent(); d.Status != payments.StatusPaid || d.Balance() != 0 || last.From != payments.StatusSubmitted ||
+		last.Note != "Paid from the remittance file without approval in the portal" || last.Source != "remittance" {
+		t.Fatalf("INV-D: %s balance %d, last step %+v", d.Status, d.Balance(), last)
+	}
+	if !PaidUnapproved.NeedsAttention() || res.Count(PaidUnapproved) != 1 {
+		t.Fatal("the unapproved payment is not an exception")
 	}
 
 	// The same file again, applied or uploaded: nothing changes.
@@ -191,7 +201,7 @@ func TestPreviewApplyAndApplyAgain(t *testing.T) {
 		t.Fatalf("events %d -> %d, rows %d -> %d", events, e, rows, r)
 	}
 	runs, err := f.rem.Runs(ctx, staff, 10)
-	if err != nil || len(runs) != 1 || runs[0].State != StateApplied || runs[0].Counts["paid"] != 2 || runs[0].Data != nil {
+	if err != nil || len(runs) != 1 || runs[0].State != StateApplied || runs[0].Counts["paid"] != 2 || runs[0].Counts["paid_unapproved"] != 1 || runs[0].Data != nil {
 		t.Fatalf("runs: %v %+v", err, runs)
 	}
 }
@@ -296,11 +306,11 @@ func TestApplyAfterCrashCompletes(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := outcomes(res.Rows)
-	if got[2] != Paid || got[8] != Paid || got[3] != Difference || res.PaidNow != 1 {
+	if got[2] != Paid || got[8] != Paid || got[7] != PaidUnapproved || got[3] != Difference || res.PaidNow != 2 {
 		t.Fatalf("resumed apply: paid now %d, outcomes %v", res.PaidNow, got)
 	}
-	if e := f.count(t, "invoice_events"); e != events+1 {
-		t.Fatalf("events %d -> %d: want exactly INV-E's payment", events, e)
+	if e := f.count(t, "invoice_events"); e != events+2 {
+		t.Fatalf("events %d -> %d: want exactly INV-D's and INV-E's payments", events, e)
 	}
 	if n := f.count(t, colRows); n != 7 {
 		t.Fatalf("%d rows recorded", n)
@@ -334,10 +344,10 @@ func TestConcurrentApply(t *testing.T) {
 		}
 		paid += results[i].PaidNow
 	}
-	if paid != 2 {
-		t.Fatalf("%d payments made by 4 concurrent applies, want 2", paid)
+	if paid != 3 {
+		t.Fatalf("%d payments made by 4 concurrent applies, want 3", paid)
 	}
-	if e := f.count(t, "invoice_events"); e != events+2 {
+	if e := f.count(t, "invoice_events"); e != events+3 {
 		t.Fatalf("events %d -> %d", events, e)
 	}
 	final, err := f.rem.Report(ctx, staff, rep.Run.ID)

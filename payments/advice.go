@@ -1,0 +1,112 @@
+package payments
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+
+	"careportal/auth"
+	"careportal/portal/fault"
+)
+
+// Advice is a remittance advice: one payment a provider received (one
+// payment date and reference), with each invoice and credit it covers.
+type Advice struct {
+	ID        string // stable: a hash of the organisation, date and reference
+	OrgID     string
+	OrgName   string
+	Date      string
+	Reference string
+	Total     int64 // pence paid (credits are listed, not added)
+	Lines     []AdviceLine
+}
+
+// AdviceLine is one invoice in an advice: its number, gross, what this
+// payment paid or credited, and the balance left after it.
+type AdviceLine struct {
+	InvoiceID    string
+	Number       string
+	GrossPence   int64
+	PaidPence    int64 // by this payment
+	CreditPence  int64 // credit notes recorded with the same date and reference
+	BalanceAfter int64 // what was left to pay on the invoice after this payment
+}
+
+func adviceID(orgID, date, ref string) string {
+	sum := sha256.Sum256([]byte(orgID + "\x00" + date + "\x00" + ref))
+	return hex.EncodeToString(sum[:12])
+}
+
+// Advices lists the remittance advices of the provider's payments, newest
+// first: the payments grouped by payment date and reference. A provider
+// sees only its own; staff see every provider's (orgID "" for all).
+func (s *Service) Advices(ctx context.Context, actor *auth.Principal, orgID string) ([]Advice, error) {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return nil, err
+	}
+	if actor.IsProvider() {
+		orgID = actor.OrgID
+	} else if !actor.IsStaff() {
+		return nil, fault.Forbiddenf("Only providers and council staff can see remittance advices")
+	}
+	s.mu.RLock()
+	all := make([]*Invoice, 0, len(s.all))
+	for _, inv := range s.all {
+		if inv != nil && len(inv.Payments) > 0 && (orgID == "" || inv.OrgID == orgID) {
+			all = append(all, inv)
+		}
+	}
+	s.mu.RUnlock()
+	byID := map[string]*Advice{}
+	for _, inv := range all {
+		var paid, credit int64
+		for _, p := range inv.Payments {
+			if p.Credit {
+				credit += p.Pence
+			} else {
+				paid += p.Pence
+			}
+			id := adviceID(inv.OrgID, p.Date, p.Reference)
+			a := byID[id]
+			if a == nil {
+				a = &Advice{ID: id, OrgID: inv.OrgID, OrgName: inv.OrgName, Date: p.Date, Reference: p.Reference}
+				byID[id] = a
+			}
+			line := AdviceLine{InvoiceID: inv.ID, Number: inv.Number, GrossPence: inv.GrossPence, BalanceAfter: inv.GrossPence - paid - credit}
+			if p.Credit {
+				line.CreditPence = p.Pence
+			} else {
+				line.PaidPence = p.Pence
+				a.Total += p.Pence
+			}
+			a.Lines = append(a.Lines, line)
+		}
+	}
+	out := make([]Advice, 0, len(byID))
+	for _, a := range byID {
+		sort.Slice(a.Lines, func(i, j int) bool { return a.Lines[i].Number < a.Lines[j].Number })
+		out = append(out, *a)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Date != out[j].Date {
+			return out[i].Date > out[j].Date
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// AdviceByID is one remittance advice; another provider's is NotFound.
+func (s *Service) AdviceByID(ctx context.Context, actor *auth.Principal, id string) (Advice, error) {
+	list, err := s.Advices(ctx, actor, "")
+	if err != nil {
+		return Advice{}, err
+	}
+	for _, a := range list {
+		if a.ID == id {
+			return a, nil
+		}
+	}
+	return Advice{}, fault.NotFoundf("remittance advice not found")
+}
