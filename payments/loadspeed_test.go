@@ -22,7 +22,9 @@ import (
 //	PORTAL_DATA_DIR=/tmp/speed go run ./cmd/portal demo --invoices 30000 --password demo-pass-123456
 //	PORTAL_SPEED_DATA_DIR=/tmp/speed go test ./payments -run LoadSpeed -v
 //
-// The first run on a store written by an older version runs its one-time
+// The load goes through the embedded bulk reader (store.Store.ReadAllRaw),
+// as the portal's does; PORTAL_SPEED_DRIVER=1 loads through the driver
+// instead, for comparison. The first run on a store written by an older version runs its one-time
 // migrations first (reported separately).
 func TestLoadSpeed(t *testing.T) {
 	dir := os.Getenv("PORTAL_SPEED_DATA_DIR")
@@ -37,7 +39,11 @@ func TestLoadSpeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = st.Close(context.Background()) }()
-	s := NewService(st.DB, nil, Options{Logger: log})
+	o := Options{Logger: log}
+	if os.Getenv("PORTAL_SPEED_DRIVER") == "" {
+		o.BulkRead = st.ReadAllRaw
+	}
+	s := NewService(st.DB, nil, o)
 	if err := s.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger records repairs and polling failures.
 	Logger *slog.Logger
+	// BulkRead, when set, reads a whole collection for the invoices read
+	// model's first load (store.Store.ReadAllRaw: embedded mode only).
+	BulkRead func(ctx context.Context, collection string) ([]bson.Raw, error)
 }
 
 // Service is the payments domain.
@@ -87,6 +90,7 @@ func NewService(db *mongo.Database, orgs Orgs, o Options) *Service {
 	}
 	s.invoicesRM = &store.ReadModel[Invoice]{
 		Coll: db.Collection(colInvoices), Mark: "updated_at", Now: o.Now, Decode: decodeInvoice,
+		Bulk:   bulkOf(o.BulkRead, colInvoices),
 		MarkOf: func(inv *Invoice) time.Time { return inv.UpdatedAt },
 		Put: func(invs []Invoice) {
 			s.mu.Lock()
@@ -260,4 +264,12 @@ func notFoundOr(err error, what string) error {
 		return fault.NotFoundf("%s not found", what)
 	}
 	return err
+}
+
+// bulkOf binds a collection name to Options.BulkRead (nil stays nil).
+func bulkOf(read func(context.Context, string) ([]bson.Raw, error), coll string) func(context.Context) ([]bson.Raw, error) {
+	if read == nil {
+		return nil
+	}
+	return func(ctx context.Context) ([]bson.Raw, error) { return read(ctx, coll) }
 }

@@ -131,7 +131,7 @@ func (a *App) wire(ctx context.Context, o Options) error {
 	w := &wiring{ctx: ctx, app: a}
 
 	s.Auth = ensure(w, "accounts", auth.NewService(db, auth.Options{Now: now, Hash: o.Hash, Logger: log, SessionsInMemory: a.Store.Embedded}))
-	s.Payments = ensure(w, "payments", payments.NewService(db, s.Auth, payments.Options{Now: now, Logger: log}))
+	s.Payments = ensure(w, "payments", payments.NewService(db, s.Auth, payments.Options{Now: now, Logger: log, BulkRead: a.Store.ReadAllRaw}))
 	s.Remittance = ensure(w, "remittance", remittance.NewService(db, s.Payments, remittance.Options{Now: now}))
 	s.Packages = ensure(w, "care packages", packages.NewService(db, s.Payments, s.Auth, packages.Options{Now: now, Logger: log}))
 	s.Performance = ensure(w, "payment performance", performance.NewService(db, performance.PaymentsSource(s.Payments, s.Auth.Orgs), performance.Options{Now: now, Logger: log}))

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -32,6 +33,10 @@ type ReadModel[T any] struct {
 	Put func(docs []T)
 	// Decode reads one stored document; nil decodes into T.
 	Decode func(raw bson.Raw) (T, error)
+	// Bulk, when set, reads every document for Load in place of a driver
+	// Find (Store.ReadAllRaw in embedded mode); ErrNoBulkRead from it
+	// means use the driver. Refresh always uses the driver.
+	Bulk func(ctx context.Context) ([]bson.Raw, error)
 	// Before runs before the documents are first read (for example the
 	// repair of changes left in flight, or loading a related model).
 	Before func(ctx context.Context) error
@@ -79,7 +84,7 @@ func (m *ReadModel[T]) Load(ctx context.Context) error {
 			return err
 		}
 	}
-	docs, err := m.read(ctx, bson.D{})
+	docs, err := m.readAll(ctx)
 	if err != nil {
 		return fmt.Errorf("store: loading %s: %w", m.Coll.Name(), err)
 	}
@@ -124,6 +129,21 @@ func (m *ReadModel[T]) Saw(mark time.Time) {
 	m.markMu.Unlock()
 }
 
+// readAll reads every document, through Bulk when it can.
+func (m *ReadModel[T]) readAll(ctx context.Context) ([]T, error) {
+	if m.Bulk == nil {
+		return m.read(ctx, bson.D{})
+	}
+	raws, err := m.Bulk(ctx)
+	if errors.Is(err, ErrNoBulkRead) {
+		return m.read(ctx, bson.D{})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return m.decodeAll(raws)
+}
+
 func (m *ReadModel[T]) read(ctx context.Context, filter bson.D) ([]T, error) {
 	if m.Decode == nil {
 		docs, err := FindAll[T](ctx, m.Coll, filter)
@@ -136,9 +156,19 @@ func (m *ReadModel[T]) read(ctx context.Context, filter bson.D) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
+	return m.decodeAll(raws)
+}
+
+func (m *ReadModel[T]) decodeAll(raws []bson.Raw) ([]T, error) {
 	docs := make([]T, 0, len(raws))
 	for _, r := range raws {
-		d, err := m.Decode(r)
+		var d T
+		var err error
+		if m.Decode == nil {
+			err = bson.Unmarshal(r, &d)
+		} else {
+			d, err = m.Decode(r)
+		}
 		if err != nil {
 			return nil, err
 		}
