@@ -10,6 +10,7 @@ import (
 
 	"careportal/auth"
 	"careportal/payments"
+	"careportal/portal/format"
 	"careportal/portal/mail"
 	"careportal/portal/notify"
 	"careportal/portal/queries"
@@ -70,6 +71,9 @@ func (a *App) wireMail(w *wiring, o Options) {
 			return err
 		}
 		if err := overdueQueriesDigest(ctx, s, now, name); err != nil {
+			return err
+		}
+		if err := remittanceExceptionsDigest(ctx, s, now, name); err != nil {
 			return err
 		}
 		_, err := s.Mail.BuildDigests(ctx, now)
@@ -270,7 +274,7 @@ func staffAnnouncement(inv payments.Invoice, ev payments.Event, serviceName stri
 	return mail.Announcement{
 		ID: fmt.Sprintf("invoice:%s:%d:team", inv.ID, ev.Seq), Kind: mail.KindStaffQueue, Team: paymentsTeam, Posted: true,
 		Subject:    fmt.Sprintf("%s answered the query on invoice %s", inv.OrgName, inv.Number),
-		Paragraphs: []string{fmt.Sprintf("%s answered the council's query on invoice %s (%s):", inv.OrgName, inv.Number, "£"+payments.FormatPence(inv.GrossPence)), ev.Note, "The invoice is back in the New queue."},
+		Paragraphs: []string{fmt.Sprintf("%s answered the council's query on invoice %s (%s):", inv.OrgName, inv.Number, format.Pence(inv.GrossPence)), ev.Note, "The invoice is back in the New queue."},
 		Path:       "/staff/invoices/" + inv.ID, LinkText: "See invoice " + inv.Number,
 		Reason: "You get this email because you are in the Brokerage Payments team on " + serviceName + ".",
 	}, true
@@ -290,7 +294,7 @@ func deadlineDigest(ctx context.Context, s *Services, now time.Time, serviceName
 	var lines []string
 	for _, inv := range invs {
 		if inv.Status.Unpaid() && inv.DueDate >= today && inv.DueDate <= until {
-			lines = append(lines, fmt.Sprintf("%s, %s, %s: due by %s", inv.Number, inv.OrgName, "£"+payments.FormatPence(inv.GrossPence), longDate(inv.DueDate)))
+			lines = append(lines, fmt.Sprintf("%s, %s, %s: due by %s", inv.Number, inv.OrgName, format.Pence(inv.GrossPence), format.Day(inv.DueDate)))
 		}
 	}
 	if len(lines) == 0 {
@@ -322,28 +326,28 @@ func invoiceAnnouncement(inv payments.Invoice, ev payments.Event, serviceName st
 	case payments.StatusQueried:
 		subject = fmt.Sprintf("Invoice %s has been queried", num)
 		paras = []string{
-			fmt.Sprintf("The council has queried invoice %s (%s).", num, "£"+payments.FormatPence(inv.GrossPence)),
+			fmt.Sprintf("The council has queried invoice %s (%s).", num, format.Pence(inv.GrossPence)),
 			"What the council needs: " + ev.Note,
 			"Answer the query from the invoice's page. The council cannot pay the invoice until the query is answered.",
 		}
 	case payments.StatusApproved:
 		subject = fmt.Sprintf("Invoice %s has been approved", num)
-		paras = []string{fmt.Sprintf("The council has approved invoice %s (%s).", num, "£"+payments.FormatPence(inv.GrossPence))}
+		paras = []string{fmt.Sprintf("The council has approved invoice %s (%s).", num, format.Pence(inv.GrossPence))}
 		if inv.DueDate != "" {
-			paras = append(paras, "It is due to be paid by "+longDate(inv.DueDate)+".")
+			paras = append(paras, "It is due to be paid by "+format.Day(inv.DueDate)+".")
 		}
 	case payments.StatusScheduled:
 		subject = fmt.Sprintf("Invoice %s is scheduled for payment", num)
-		paras = []string{fmt.Sprintf("Invoice %s (%s) is in a payment run.", num, "£"+payments.FormatPence(inv.GrossPence))}
+		paras = []string{fmt.Sprintf("Invoice %s (%s) is in a payment run.", num, format.Pence(inv.GrossPence))}
 		if ev.ScheduledDate != "" {
-			paras = append(paras, "The expected payment date is "+longDate(ev.ScheduledDate)+".")
+			paras = append(paras, "The expected payment date is "+format.Day(ev.ScheduledDate)+".")
 		}
 	case payments.StatusPaid:
 		subject = fmt.Sprintf("Invoice %s has been paid", num)
 		paras = []string{"Remittance advice:",
 			fmt.Sprintf("Invoice: %s", num),
-			fmt.Sprintf("Amount paid: %s", "£"+payments.FormatPence(ev.AmountPence)),
-			fmt.Sprintf("Payment date: %s", longDate(ev.PaymentDate)),
+			fmt.Sprintf("Amount paid: %s", format.Pence(ev.AmountPence)),
+			fmt.Sprintf("Payment date: %s", format.Day(ev.PaymentDate)),
 		}
 		if ev.Reference != "" {
 			paras = append(paras, "Payment reference: "+ev.Reference)
@@ -351,7 +355,7 @@ func invoiceAnnouncement(inv payments.Invoice, ev payments.Event, serviceName st
 	case payments.StatusRejected:
 		subject = fmt.Sprintf("Invoice %s has been rejected", num)
 		paras = []string{
-			fmt.Sprintf("The council has rejected invoice %s (%s).", num, "£"+payments.FormatPence(inv.GrossPence)),
+			fmt.Sprintf("The council has rejected invoice %s (%s).", num, format.Pence(inv.GrossPence)),
 			"Reason: " + ev.Note,
 			"If you think this is wrong, raise a query from the invoice's page.",
 		}
@@ -383,14 +387,14 @@ func overdueQueriesDigest(ctx context.Context, s *Services, now time.Time, servi
 	byTeam := map[string][]string{}
 	var teams []string
 	for _, v := range views {
-		missed := "not resolved by " + v.ResolutionDue.Format("2 January 2006")
+		missed := "not resolved by " + format.Date(v.ResolutionDue)
 		if v.PastFirstResponse && v.FirstResponseAt.IsZero() {
-			missed = "no first response by " + v.FirstResponseDue.Format("2 January 2006")
+			missed = "no first response by " + format.Date(v.FirstResponseDue)
 		}
 		if _, ok := byTeam[v.Team]; !ok {
 			teams = append(teams, v.Team)
 		}
-		byTeam[v.Team] = append(byTeam[v.Team], fmt.Sprintf("%s, %s: %s (raised %s)", v.OrgName, v.Subject, missed, v.RaisedAt.In(london).Format("2 January 2006")))
+		byTeam[v.Team] = append(byTeam[v.Team], fmt.Sprintf("%s, %s: %s (raised %s)", v.OrgName, v.Subject, missed, format.Date(v.RaisedAt)))
 	}
 	today := now.In(london).Format("2006-01-02")
 	for _, team := range teams {
@@ -464,11 +468,24 @@ func forumReminders(ctx context.Context, s *Services, now time.Time, serviceName
 	return nil
 }
 
-// longDate turns 2026-03-02 into 2 March 2026.
-func longDate(d string) string {
-	t, err := time.Parse("2006-01-02", d)
-	if err != nil {
-		return d
+// remittanceExceptionsDigest is the payments team's daily email of the
+// payment run lines still waiting for a decision (paid without approval,
+// amount different, unknown invoice...): one email a day, none when there
+// are none. Its id is the London date, so it goes once a day.
+func remittanceExceptionsDigest(ctx context.Context, s *Services, now time.Time, serviceName string) error {
+	open, err := s.Remittance.OpenExceptions(ctx, auth.System("mail digest"))
+	if err != nil || open == 0 {
+		return err
 	}
-	return t.Format("2 January 2006")
+	subject := fmt.Sprintf("%d payment run lines wait for a decision", open)
+	if open == 1 {
+		subject = "1 payment run line waits for a decision"
+	}
+	return s.Mail.Announce(ctx, mail.Announcement{
+		ID: "remittance-exceptions:" + now.In(london).Format("2006-01-02"), Kind: mail.KindStaffQueue, Team: paymentsTeam, Posted: true,
+		Subject:    subject,
+		Paragraphs: []string{"Lines of the finance system's remittance files that the portal could not simply apply are waiting for someone in payments to decide on them (match an unknown line, accept a different amount, acknowledge a payment made without approval, or mark a line as not ours)."},
+		Path:       "/staff/remittance", LinkText: "See the payment runs",
+		Reason: "You get this daily email because you are in the Brokerage Payments team on " + serviceName + ".",
+	})
 }

@@ -198,3 +198,72 @@ func TestOverdueQueriesDigest(t *testing.T) {
 		t.Errorf("quality team has no overdue queries, yet %d digests", len(d))
 	}
 }
+
+// The payments team gets one daily email while payment run lines wait for
+// a decision, and none when nothing waits.
+func TestRemittanceExceptionsDigest(t *testing.T) {
+	srv := mailtest.Start(t, mailtest.Options{})
+	tr, err := mail.Settings{SMTPURL: srv.URL(), MailFrom: "portal@council.example"}.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := storetest.Context(t)
+	a, err := New(ctx, storetest.New(t), Options{Hash: auth.CheapHashParams,
+		Mail: MailOptions{Transport: tr, BaseURL: "https://portal.example.gov.uk", ServiceName: "P"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Auth.CreateUser(ctx, auth.CommandLine, auth.UserInput{Email: "pay@council.example", Name: "Pay", Role: auth.RoleBrokerage, Teams: []string{"brokerage-payments"}}, "violet tractor harbour 42"); err != nil {
+		t.Fatal(err)
+	}
+	deliver := func() {
+		t.Helper()
+		if _, err := a.Mail.FanOut(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Mail.Outbox.DeliverDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	digests := func() []mailtest.Received {
+		var out []mailtest.Received
+		for _, m := range srv.To("pay@council.example") {
+			if strings.Contains(m.Header("Subject"), "wait") && strings.Contains(m.Header("Subject"), "decision") {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	now := time.Now()
+	if err := remittanceExceptionsDigest(ctx, &a.Services, now, "P"); err != nil {
+		t.Fatal(err)
+	}
+	deliver()
+	if d := digests(); len(d) != 0 {
+		t.Fatalf("no payment runs, yet %d emails", len(d))
+	}
+	staff := &auth.Principal{UserID: "u-pay", Name: "Pay", Role: auth.RoleBrokerage}
+	file := "supplier_ref,invoice_number,amount_paid,payment_date,payment_reference\n" +
+		"SUP404,INV-NOWHERE,10.00,2026-03-10,RUN-1\n" +
+		"SUP404,INV-ELSEWHERE,12.00,2026-03-10,RUN-1\n"
+	rep, err := a.Remittance.Upload(ctx, staff, "run1.csv", []byte(file), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Remittance.Apply(ctx, staff, rep.Run.ID); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // twice the same day: one email
+		if err := remittanceExceptionsDigest(ctx, &a.Services, now, "P"); err != nil {
+			t.Fatal(err)
+		}
+		deliver()
+	}
+	d := digests()
+	if len(d) != 1 || d[0].Header("Subject") != "2 payment run lines wait for a decision" {
+		t.Fatalf("payments team emails: %d, want one saying 2 lines wait", len(d))
+	}
+	if body := strings.ReplaceAll(string(d[0].Data), "=\r\n", ""); !strings.Contains(body, "https://portal.example.gov.uk/staff/remittance") {
+		t.Errorf("the email does not link to the payment runs")
+	}
+}
