@@ -246,8 +246,16 @@ func (m *Mailer) composeDigest(id, userID string, items []digestItem, now time.T
 	})
 	var paras []string
 	var last Kind
+	// stop ends a kind's group with its own signed unsubscribe link, so a
+	// digest, like every other email, lets the person switch each kind off.
+	stop := func(k Kind) {
+		if k != "" && m.Prefs != nil && k.Choosable() {
+			paras = append(paras, "Stop "+strings.ToLower(k.Label())+" emails: "+m.Prefs.UnsubscribeURL(m.BaseURL, userID, k))
+		}
+	}
 	for _, it := range items {
 		if it.Kind != last {
+			stop(last)
 			paras = append(paras, it.Kind.Label()+":")
 			last = it.Kind
 		}
@@ -257,6 +265,7 @@ func (m *Mailer) composeDigest(id, userID string, items []digestItem, now time.T
 		}
 		paras = append(paras, line)
 	}
+	stop(last)
 	n := len(items)
 	word := "updates"
 	if n == 1 {

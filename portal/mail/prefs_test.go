@@ -96,6 +96,19 @@ func TestPreferencesRouteNotices(t *testing.T) {
 		!strings.Contains(text, "- Invoice INV-1 was approved (https://portal.example.gov.uk/invoices/i1)") {
 		t.Errorf("digest %q:\n%s", d[0].Header("Subject"), text)
 	}
+	// Each kind in the digest carries its own unsubscribe link, which works without signing in.
+	i := strings.Index(text, "emails: https://portal.example.gov.uk/unsubscribe?")
+	if i < 0 {
+		t.Fatalf("the digest has no unsubscribe link:\n%s", text)
+	}
+	link := strings.Fields(text[i+len("emails: "):])[0]
+	q, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Prefs.VerifyUnsubscribe(q.Query().Get("u"), Kind(q.Query().Get("k")), q.Query().Get("t")); err != nil || q.Query().Get("u") != "u3" {
+		t.Errorf("the digest's unsubscribe link %s does not verify: %v", link, err)
+	}
 }
 
 func TestDigestAfterACrashBetweenQueueAndDelete(t *testing.T) {
