@@ -20,17 +20,7 @@ import (
 // link to the invoice, by their preferences, and the organisation's
 // notifications list shows it. The person acting pays one insert.
 func TestInvoiceQueriedTellsTheProvider(t *testing.T) {
-	srv := mailtest.Start(t, mailtest.Options{})
-	tr, err := mail.Settings{SMTPURL: srv.URL(), MailFrom: "portal@council.example"}.Check()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := storetest.Context(t)
-	a, err := New(ctx, storetest.New(t), Options{Hash: auth.CheapHashParams,
-		Mail: MailOptions{Transport: tr, BaseURL: "https://portal.example.gov.uk", ServiceName: "Northbridge Care Portal"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, srv, ctx := newMailApp(t, "Northbridge Care Portal")
 	if err := a.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -175,17 +165,7 @@ func TestInvoiceAnnouncements(t *testing.T) {
 // broadcast to providers of a service type reach the right people by
 // email; the fan-out's own notifications are not emailed twice.
 func TestNotificationsAreEmailed(t *testing.T) {
-	srv := mailtest.Start(t, mailtest.Options{})
-	tr, err := mail.Settings{SMTPURL: srv.URL(), MailFrom: "portal@council.example"}.Check()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := storetest.Context(t)
-	a, err := New(ctx, storetest.New(t), Options{Hash: auth.CheapHashParams,
-		Mail: MailOptions{Transport: tr, BaseURL: "https://portal.example.gov.uk", ServiceName: "Northbridge Care Portal"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, srv, ctx := newMailApp(t, "Northbridge Care Portal")
 	mk := func(ref, name, email string, types ...string) *auth.Org {
 		o, err := a.Auth.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{Name: name, SupplierRef: ref, TermsDays: 30, ServiceTypes: types})
 		if err != nil {
@@ -232,17 +212,7 @@ func TestNotificationsAreEmailed(t *testing.T) {
 // TestQueriesEmailTheirTeam: a provider's new query is emailed to the
 // owning team; moved to another team, that team is told.
 func TestQueriesEmailTheirTeam(t *testing.T) {
-	srv := mailtest.Start(t, mailtest.Options{})
-	tr, err := mail.Settings{SMTPURL: srv.URL(), MailFrom: "portal@council.example"}.Check()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := storetest.Context(t)
-	a, err := New(ctx, storetest.New(t), Options{Hash: auth.CheapHashParams,
-		Mail: MailOptions{Transport: tr, BaseURL: "https://portal.example.gov.uk", ServiceName: "P"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, srv, ctx := newMailApp(t, "P")
 	org, err := a.Auth.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{Name: "Sunrise", SupplierRef: "SUP1", TermsDays: 30})
 	if err != nil {
 		t.Fatal(err)
@@ -276,4 +246,22 @@ func TestQueriesEmailTheirTeam(t *testing.T) {
 	if len(qa) != 1 || qa[0].Header("Subject") != "Query moved to Quality Assurance: Payment does not match" {
 		t.Fatalf("quality team: %d %v", len(qa), qa)
 	}
+}
+
+// newMailApp wires the portal on a fresh test store, its email going to an
+// in-process SMTP server, with links to https://portal.example.gov.uk.
+func newMailApp(t *testing.T, serviceName string) (*App, *mailtest.Server, context.Context) {
+	t.Helper()
+	srv := mailtest.Start(t, mailtest.Options{})
+	tr, err := mail.Settings{SMTPURL: srv.URL(), MailFrom: "portal@council.example"}.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := storetest.Context(t)
+	a, err := New(ctx, storetest.New(t), Options{Hash: auth.CheapHashParams,
+		Mail: MailOptions{Transport: tr, BaseURL: "https://portal.example.gov.uk", ServiceName: serviceName}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, srv, ctx
 }

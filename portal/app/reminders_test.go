@@ -7,10 +7,8 @@ import (
 
 	"careportal/auth"
 	"careportal/portal/forums"
-	"careportal/portal/mail"
 	"careportal/portal/mail/mailtest"
 	"careportal/portal/queries"
-	"careportal/portal/store/storetest"
 )
 
 // TestForumReminderTwoWorkingDaysBefore: with a fixed clock, the daily job
@@ -18,17 +16,7 @@ import (
 // Tuesday before a Thursday event, not on the Monday, and once however
 // often it runs; the organisation on the waiting list is not told.
 func TestForumReminderTwoWorkingDaysBefore(t *testing.T) {
-	srv := mailtest.Start(t, mailtest.Options{})
-	tr, err := mail.Settings{SMTPURL: srv.URL(), MailFrom: "portal@council.example"}.Check()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := storetest.Context(t)
-	a, err := New(ctx, storetest.New(t), Options{Hash: auth.CheapHashParams,
-		Mail: MailOptions{Transport: tr, BaseURL: "https://portal.example.gov.uk", ServiceName: "P"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, srv, ctx := newMailApp(t, "P")
 	member := func(ref, name, email string) *auth.Principal {
 		o, err := a.Auth.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{Name: name, SupplierRef: ref, TermsDays: 30, ServiceTypes: []string{"Home care"}})
 		if err != nil {
@@ -122,17 +110,7 @@ func TestForumReminderTwoWorkingDaysBefore(t *testing.T) {
 // service-level target in one daily email per team (not one per query),
 // once a day however often the job runs; a team with none gets nothing.
 func TestOverdueQueriesDigest(t *testing.T) {
-	srv := mailtest.Start(t, mailtest.Options{})
-	tr, err := mail.Settings{SMTPURL: srv.URL(), MailFrom: "portal@council.example"}.Check()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := storetest.Context(t)
-	a, err := New(ctx, storetest.New(t), Options{Hash: auth.CheapHashParams,
-		Mail: MailOptions{Transport: tr, BaseURL: "https://portal.example.gov.uk", ServiceName: "P"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, srv, ctx := newMailApp(t, "P")
 	org, err := a.Auth.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{Name: "Sunrise", SupplierRef: "SUP1", TermsDays: 30})
 	if err != nil {
 		t.Fatal(err)
@@ -202,17 +180,7 @@ func TestOverdueQueriesDigest(t *testing.T) {
 // The payments team gets one daily email while payment run lines wait for
 // a decision, and none when nothing waits.
 func TestRemittanceExceptionsDigest(t *testing.T) {
-	srv := mailtest.Start(t, mailtest.Options{})
-	tr, err := mail.Settings{SMTPURL: srv.URL(), MailFrom: "portal@council.example"}.Check()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := storetest.Context(t)
-	a, err := New(ctx, storetest.New(t), Options{Hash: auth.CheapHashParams,
-		Mail: MailOptions{Transport: tr, BaseURL: "https://portal.example.gov.uk", ServiceName: "P"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, srv, ctx := newMailApp(t, "P")
 	if _, err := a.Auth.CreateUser(ctx, auth.CommandLine, auth.UserInput{Email: "pay@council.example", Name: "Pay", Role: auth.RoleBrokerage, Teams: []string{"brokerage-payments"}}, "violet tractor harbour 42"); err != nil {
 		t.Fatal(err)
 	}
