@@ -547,8 +547,11 @@ func (s *Service) applyLine(ctx context.Context, actor *auth.Principal, finder *
 			break
 		}
 		// Someone changed the invoice meanwhile (another apply of this
-		// file, or a person): look again.
-		if fault.KindOf(err) == fault.Conflict && attempt < 3 {
+		// file, or a person): look again, after a short pause, because the
+		// winner may still be writing its snapshot and an immediate re-read
+		// would see the old version and collide again.
+		if fault.KindOf(err) == fault.Conflict && attempt < 10 {
+			time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
 			continue
 		}
 		if fe, ok := fault.As(err); ok && fe.Kind == fault.Invalid {

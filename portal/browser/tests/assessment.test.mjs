@@ -79,7 +79,7 @@ test('a commissioner runs a self-assessment round from start to print', async (t
   await page.fill('#due', '2026-06-30');
   await click(page, page.getByRole('button', { name: 'Add the action' }));
   assert.match(page.url(), /\/assessment\/plan$/);
-  assert.match(await page.locator('#aspect-7 + table').innerText(), new RegExp(action));
+  assert.match(await page.locator('#aspect-7 + .app-table-scroll table').innerText(), new RegExp(action));
   await expectNoAxeViolations(page, 'development plan');
 
   // Compare with the baseline, and the live evidence page.
