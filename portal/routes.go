@@ -40,6 +40,7 @@ func (s *Server) routes() http.Handler {
 	s.routesForums(r)
 	s.routesAssessment(r)
 	s.routesAPI(r)
+	s.routesEInvoice(r)
 	s.routesMail(r)
 
 	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
