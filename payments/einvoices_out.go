@@ -109,7 +109,6 @@ func sellerParty(org *auth.Org, inv *Invoice) einvoice.Party {
 	return p
 }
 
-
 func decimalOf(s string) (einvoice.Decimal, bool) {
 	if s == "" {
 		return einvoice.Decimal{}, false
