@@ -138,7 +138,10 @@ func documentLines(inv *Invoice) []einvoice.Line {
 	}
 	invRate := einvoice.DecimalOf(0, 0)
 	if inv.VATPence > 0 && inv.NetPence > 0 {
-		invRate = ratDecimal(new(big.Rat).SetFrac64(inv.VATPence*100*100/inv.NetPence, 100))
+		// the rate to two places, rounded: VAT recorded per line may be
+		// a penny or so off the rate times the net
+		r, _ := new(big.Rat).SetString(new(big.Rat).SetFrac64(inv.VATPence*100, inv.NetPence).FloatString(2))
+		invRate = ratDecimal(r)
 	}
 	out := make([]einvoice.Line, 0, len(lines))
 	for i, l := range lines {

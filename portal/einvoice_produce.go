@@ -42,10 +42,9 @@ func (s *Server) council(ctx context.Context) payments.Council {
 		s.log.Warn("reading the reporting settings for an e-invoice", "err", err)
 		return c
 	}
-	if set.AuthorityName != "" {
-		c.Name = set.AuthorityName
+	if sc := set.Council(); sc.Name != "" {
+		c = sc
 	}
-	c.Identifier, c.Address, c.Email, c.Telephone = set.AuthorityIdentifier, set.AuthorityAddress, set.AuthorityEmail, set.AuthorityTelephone
 	return c
 }
 
