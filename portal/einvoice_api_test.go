@@ -21,6 +21,26 @@ var testPDF = []byte("%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")
 // (the fixture's org1) under contract HC-001, edited by edit.
 func sampleUBL(t *testing.T, number string, edit func(d *einvoice.Document)) []byte {
 	t.Helper()
+	out, err := ublDocument(number, edit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// flashUBL is an e-invoice of the flash test's organisation (Alpha Care
+// Ltd) under its contract (AUTHZ-SUPA).
+func flashUBL() []byte {
+	out, err := ublDocument("FLASH-UBL-1", func(d *einvoice.Document) {
+		d.Supplier.LegalName, d.BuyerReference = "Alpha Care Ltd", "AUTHZ-SUPA"
+	})
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+func ublDocument(number string, edit func(d *einvoice.Document)) ([]byte, error) {
 	zero := einvoice.DecimalOf(0, 0)
 	twenty := einvoice.DecimalOf(20, 0)
 	d := &einvoice.Document{
@@ -40,11 +60,7 @@ func sampleUBL(t *testing.T, number string, edit func(d *einvoice.Document)) []b
 		edit(d)
 	}
 	d.ComputeTotals()
-	out, err := einvoice.Marshal(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return einvoice.Marshal(d)
 }
 
 // xmlAPI posts an XML body with a token.

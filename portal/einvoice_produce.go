@@ -24,6 +24,9 @@ import (
 // routesEInvoice registers the e-invoice routes: reading them (upload and
 // API) and writing them (UBL downloads, invoice responses).
 func (s *Server) routesEInvoice(r *mux.Router) {
+	r.Handle("/invoices/new/e-invoice", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleEInvoiceNew))).Methods(http.MethodGet)
+	r.Handle("/invoices/new/e-invoice", s.handleUpload(einvoiceUploadLimit, s.allowed(auth.ActionInvoiceSubmit, s.handleEInvoiceUpload))).Methods(http.MethodPost)
+	r.Handle("/invoices/{id}/einvoice", s.handle(s.allowed(auth.ActionInvoiceFile, s.handleInvoiceReceivedXML))).Methods(http.MethodGet)
 	r.Handle("/invoices/{id}/ubl", s.handle(s.allowed(auth.ActionInvoiceFile, s.handleInvoiceUBL))).Methods(http.MethodGet)
 	r.Handle("/staff/invoices/{id}/ubl", s.handle(s.allowed(auth.ActionInvoicesStaffRead, s.handleInvoiceUBL))).Methods(http.MethodGet)
 	r.Handle("/api/v1/invoices/{id}/ubl", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleInvoiceUBL))).Methods(http.MethodGet)
@@ -64,6 +67,17 @@ func (s *Server) handleInvoiceUBL(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return sendFile(w, "application/xml", name, data)
+}
+
+// handleInvoiceReceivedXML sends the e-invoice exactly as it was received.
+func (s *Server) handleInvoiceReceivedXML(w http.ResponseWriter, r *http.Request) error {
+	_, data, err := s.Payments.EInvoiceFile(r.Context(), principal(r), mux.Vars(r)["id"])
+	if err != nil {
+		return err
+	}
+	// Served as XML and as an attachment under a name of the server's, so a
+	// browser never renders what a provider uploaded.
+	return sendFile(w, "application/xml", "einvoice-"+mux.Vars(r)["id"]+".xml", data)
 }
 
 // responsesNS is the namespace of the list wrapper of invoice responses.

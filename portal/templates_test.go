@@ -90,6 +90,7 @@ var pageTypes = map[string]any{
 	"invite_sent":                  inviteSentPage{},
 	"invoice":                      invoicePage{},
 	"invoice_new":                  invoiceNewPage{},
+	"invoice_einvoice":             einvoiceUploadPage{},
 	"invoices":                     invoiceListPage{},
 	"login":                        loginPage{},
 	"notifications":                notificationsPage{},
