@@ -120,5 +120,5 @@ func TestEInvoiceUploadPage(t *testing.T) {
 	if w.Code != http.StatusConflict {
 		t.Fatalf("again: %d", w.Code)
 	}
-	htmlcheck.Parse(t, w.Body.String()).Has(`#duplicate a[href="/invoices/`+id+`"]`)
+	htmlcheck.Parse(t, w.Body.String()).Has(`#duplicate a[href="/invoices/` + id + `"]`)
 }
