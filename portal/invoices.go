@@ -95,7 +95,7 @@ type invoiceListPage struct {
 func statusOptions() []option {
 	opts := []option{{Value: "", Label: "Any status"}}
 	for _, st := range payments.Statuses {
-		opts = append(opts, option{Value: string(st), Label: st.Label()})
+		opts = append(opts, option{Value: string(st), Label: label(st)})
 	}
 	return opts
 }

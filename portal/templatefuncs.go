@@ -17,6 +17,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"pounds":   format.Pence,
 		"date":     formatDate,
 		"datetime": format.DateTime,
+		"label":    label,
 		// what the domains return, as a page shows it (presentation.go)
 		"queryTag":      queryTag,
 		"queryLinkHref": queryLinkHref,

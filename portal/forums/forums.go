@@ -51,17 +51,6 @@ const (
 	Online   Format = "online"
 )
 
-// Label is the format's name for people.
-func (f Format) Label() string {
-	switch f {
-	case InPerson:
-		return "In person"
-	case Online:
-		return "Online"
-	}
-	return string(f)
-}
-
 // Event is a provider forum or event. Times are UTC instants.
 type Event struct {
 	ID              string    `bson:"_id"`
@@ -139,19 +128,6 @@ const (
 	Waiting   Status = "waiting"
 	Cancelled Status = "cancelled"
 )
-
-// Label is the status for people.
-func (s Status) Label() string {
-	switch s {
-	case Booked:
-		return "Booked"
-	case Waiting:
-		return "On the waiting list"
-	case Cancelled:
-		return "Cancelled"
-	}
-	return string(s)
-}
 
 // Booking is one organisation's booking for one event.
 type Booking struct {

@@ -59,23 +59,6 @@ const (
 	KindInvoice   Kind = "invoice" // an invoice was queried, approved, scheduled, paid or rejected
 )
 
-// Label is the kind's name for people.
-func (k Kind) Label() string {
-	switch k {
-	case KindEvent:
-		return "Event"
-	case KindStatement:
-		return "Market position statement"
-	case KindQuery:
-		return "Query"
-	case KindForum:
-		return "Forum"
-	case KindInvoice:
-		return "Invoice"
-	}
-	return "Notice"
-}
-
 const (
 	collNotes = "notifications"
 	collReads = "notification_reads"

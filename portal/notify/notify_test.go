@@ -116,7 +116,7 @@ func TestToOrgOnce(t *testing.T) {
 		}
 	}
 	items, err := s.List(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "org1"})
-	if err != nil || len(items) != 1 || items[0].Title != "Invoice INV-1 was queried" || items[0].Kind.Label() != "Invoice" {
+	if err != nil || len(items) != 1 || items[0].Title != "Invoice INV-1 was queried" || items[0].Kind != KindInvoice {
 		t.Fatalf("list %+v %v", items, err)
 	}
 	if other, _ := s.List(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "org2"}); len(other) != 0 {

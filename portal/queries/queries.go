@@ -646,7 +646,7 @@ func (s *Service) change(ctx context.Context, a *auth.Principal, id string, vers
 	}
 	to, ok := Next(act, q.Status)
 	if !ok {
-		return nil, fault.Conflictf("This query is %s: that action is not available", strings.ToLower(q.Status.Label()))
+		return nil, fault.Conflictf("This query is %s: that action is not available", strings.ReplaceAll(string(q.Status), "-", " "))
 	}
 	ev := event{Action: act, From: q.Status, To: to}
 	q.UpdatedAt = s.nowUTC()

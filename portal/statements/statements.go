@@ -48,8 +48,11 @@ var Areas = []AreaInfo{
 	{"carers", "Carers"},
 }
 
-// Label is the area's name for people ("" when the area is unknown).
-func (a Area) Label() string {
+// Valid reports whether a is a known area.
+func (a Area) Valid() bool { return a.name() != "" }
+
+// name is the area's name in this package's messages ("" when unknown).
+func (a Area) name() string {
 	for _, i := range Areas {
 		if i.Area == a {
 			return i.Label
@@ -57,9 +60,6 @@ func (a Area) Label() string {
 	}
 	return ""
 }
-
-// Valid reports whether a is a known area.
-func (a Area) Valid() bool { return a.Label() != "" }
 
 // TableKind is one of the structured tables of a section.
 type TableKind string
@@ -77,16 +77,6 @@ var TableKinds = []TableInfo{
 	{"supply", "Supply", "For example: Nursing beds in the borough | 412 | 3 homes closed in 2025"},
 	{"prices", "Prices", "Weekly rates in pounds. For example: Residential care (older people) | £1,050 per week | Standard rate 2026 to 2027"},
 	{"intentions", "Commissioning intentions", "For example: Supported living framework | Tender in spring 2027 | 60 new places"},
-}
-
-// Label is the table kind's name for people.
-func (k TableKind) Label() string {
-	for _, i := range TableKinds {
-		if i.Kind == k {
-			return i.Label
-		}
-	}
-	return string(k)
 }
 
 // Row is one line of a table.
