@@ -9,6 +9,7 @@ import (
 	"careportal/payments/remittance"
 	"careportal/portal/assessment"
 	"careportal/portal/forums"
+	"careportal/portal/links"
 	"careportal/portal/mail"
 	"careportal/portal/notify"
 	"careportal/portal/queries"
@@ -267,3 +268,8 @@ func look[K comparable](table map[K]string, k K) (string, bool) {
 	w, ok := table[k]
 	return w, ok && w != ""
 }
+
+// refURL is the page a notification refers to ("" for none): the portal's
+// addresses, built on the HTTP side (package links, which the email wiring
+// shares).
+func refURL(r notify.Ref) string { return links.Notice(r) }

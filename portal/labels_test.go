@@ -1,11 +1,13 @@
 package portal
 
 import (
+	"context"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	"careportal/payments/remittance"
 	"careportal/portal/assessment"
 	"careportal/portal/forums"
+	"careportal/portal/internal/htmlcheck"
 	"careportal/portal/mail"
 	"careportal/portal/notify"
 	"careportal/portal/queries"
@@ -175,4 +178,43 @@ func tableKinds() []any {
 		out = append(out, k.Kind)
 	}
 	return out
+}
+
+// The notifications page links each notification to the page its
+// reference names, and shows one without a reference as plain text.
+func TestNotificationsLinkTheirReferences(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	prov := &auth.Principal{UserID: "u1", Name: "Ann", Role: auth.RoleProvider, OrgID: "orgA"}
+	for _, n := range []struct {
+		title string
+		ref   notify.Ref
+	}{
+		{"Query answered", notify.Ref{Kind: notify.RefQuery, ID: "q1"}},
+		{"New statement version", notify.Ref{Kind: notify.RefStatement, ID: "s1", Sub: "2"}},
+		{"A notice", notify.Ref{}},
+	} {
+		if err := ts.Notify.ToOrg(ctx, prov.OrgID, notify.KindGeneral, n.title, n.ref); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := get(ts, "/notifications", prov)
+	if w.Code != 200 {
+		t.Fatalf("notifications page: %d", w.Code)
+	}
+	doc := htmlcheck.Parse(t, w.Body.String())
+	var hrefs []string
+	for _, a := range doc.All("#notifications a.govuk-link") {
+		for _, at := range a.Attr {
+			if at.Key == "href" {
+				hrefs = append(hrefs, at.Val)
+			}
+		}
+	}
+	if want := []string{"/statements/s1/versions/2", "/queries/q1"}; !slices.Equal(hrefs, want) && !slices.Equal(hrefs, []string{want[1], want[0]}) {
+		t.Errorf("links %q, want %q", hrefs, want)
+	}
+	if n := len(doc.All("#notifications li")); n != 3 {
+		t.Errorf("%d notifications shown, want 3", n)
+	}
 }

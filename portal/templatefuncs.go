@@ -18,6 +18,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"date":     formatDate,
 		"datetime": format.DateTime,
 		"label":    label,
+		"refURL":   refURL,
 		// what the domains return, as a page shows it (presentation.go)
 		"queryTag":      queryTag,
 		"queryLinkHref": queryLinkHref,

@@ -189,15 +189,15 @@ func versionID(statementID string, n int) string { return store.EventID(statemen
 // Announcer puts notices in providers' notifications lists; *notify.Service
 // is one. Without one (nil), silentAnnouncer sends nothing.
 type Announcer interface {
-	ToOrg(ctx context.Context, orgID string, kind notify.Kind, title, link string) error
-	ToAllProviders(ctx context.Context, kind notify.Kind, title, link string, serviceTypes []string) error
+	ToOrg(ctx context.Context, orgID string, kind notify.Kind, title string, ref notify.Ref) error
+	ToAllProviders(ctx context.Context, kind notify.Kind, title string, ref notify.Ref, serviceTypes []string) error
 }
 
 // silentAnnouncer is the Announcer used when none is given: it tells no one.
 type silentAnnouncer struct{}
 
-func (silentAnnouncer) ToOrg(context.Context, string, notify.Kind, string, string) error { return nil }
-func (silentAnnouncer) ToAllProviders(context.Context, notify.Kind, string, string, []string) error {
+func (silentAnnouncer) ToOrg(context.Context, string, notify.Kind, string, notify.Ref) error { return nil }
+func (silentAnnouncer) ToAllProviders(context.Context, notify.Kind, string, notify.Ref, []string) error {
 	return nil
 }
 
@@ -569,7 +569,7 @@ func (s *Service) Publish(ctx context.Context, id, changeNote string, by *auth.P
 		return nil, fmt.Errorf("statements: publishing version %d: %w", v.N, err)
 	}
 	title := fmt.Sprintf("New market position statement: %s (version %d)", v.Content.Title, v.N)
-	if err := s.notify.ToAllProviders(ctx, notify.KindStatement, title, "/statements/"+st.ID+"/versions/"+fmt.Sprint(v.N), nil); err != nil {
+	if err := s.notify.ToAllProviders(ctx, notify.KindStatement, title, notify.Ref{Kind: notify.RefStatement, ID: st.ID, Sub: fmt.Sprint(v.N)}, nil); err != nil {
 		return v, fmt.Errorf("statements: notifying providers of version %d: %w", v.N, err)
 	}
 	return v, nil
