@@ -205,7 +205,9 @@ type Notifier interface {
 
 type silentNotifier struct{}
 
-func (silentNotifier) ToOrg(context.Context, string, notify.Kind, string, notify.Ref) error { return nil }
+func (silentNotifier) ToOrg(context.Context, string, notify.Kind, string, notify.Ref) error {
+	return nil
+}
 
 // noLinker is the Linker used until SetLinker: nothing to link to.
 type noLinker struct{}

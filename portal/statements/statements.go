@@ -196,7 +196,9 @@ type Announcer interface {
 // silentAnnouncer is the Announcer used when none is given: it tells no one.
 type silentAnnouncer struct{}
 
-func (silentAnnouncer) ToOrg(context.Context, string, notify.Kind, string, notify.Ref) error { return nil }
+func (silentAnnouncer) ToOrg(context.Context, string, notify.Kind, string, notify.Ref) error {
+	return nil
+}
 func (silentAnnouncer) ToAllProviders(context.Context, notify.Kind, string, notify.Ref, []string) error {
 	return nil
 }
