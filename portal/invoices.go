@@ -330,7 +330,7 @@ func (s *Server) invoiceStep(w http.ResponseWriter, r *http.Request, to payments
 		base = "/staff/invoices/"
 	}
 	if err == nil {
-		s.setFlash(w, r, done)
+		s.setFlash(w, r, stepDone(inv, to, done))
 		return redirect(w, r, base+inv.ID)
 	}
 	kind := fault.KindOf(err)

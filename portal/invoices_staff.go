@@ -79,6 +79,9 @@ func (s *Server) handleStaffInvoiceShow(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
+	if page.CanPay { // a payment is usually of the balance left: filled in, to change for a part payment
+		page.Form.Set("amount", payments.FormatPence(page.Invoice.Balance()))
+	}
 	return s.render(w, r, "invoice", page)
 }
 
