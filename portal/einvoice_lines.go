@@ -7,9 +7,9 @@ type invoiceLineRow struct {
 	Description, Quantity, Unit, UnitPrice, VAT, Net string
 }
 
-// unitWords are the UN/ECE Recommendation 20 unit codes people meet on
+// ublUnitWords are the UN/ECE Recommendation 20 unit codes people meet on
 // care invoices, in words.
-var unitWords = map[string]string{
+var ublUnitWords = map[string]string{
 	"HUR": "hours", "DAY": "days", "WEE": "weeks", "MON": "months", "C62": "", "EA": "", "H87": "", "NAR": "", "MIN": "minutes",
 	"SMI": "miles", "KMT": "km",
 }
@@ -23,7 +23,7 @@ var vatCategoryWords = map[string]string{
 func (p invoicePage) LineRows() []invoiceLineRow {
 	out := make([]invoiceLineRow, 0, len(p.Invoice.Lines))
 	for _, l := range p.Invoice.Lines {
-		unit, ok := unitWords[l.Unit]
+		unit, ok := ublUnitWords[l.Unit]
 		if !ok {
 			unit = l.Unit
 		}
