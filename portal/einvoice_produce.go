@@ -30,6 +30,7 @@ func (s *Server) routesEInvoice(r *mux.Router) {
 	r.Handle("/invoices/{id}/ubl", s.handle(s.allowed(auth.ActionInvoiceFile, s.handleInvoiceUBL))).Methods(http.MethodGet)
 	r.Handle("/staff/invoices/{id}/ubl", s.handle(s.allowed(auth.ActionInvoicesStaffRead, s.handleInvoiceUBL))).Methods(http.MethodGet)
 	r.Handle("/api/v1/invoices/{id}/ubl", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleInvoiceUBL))).Methods(http.MethodGet)
+	r.Handle("/api/v1/credit-notes", s.handleUpload(apiEInvoiceBodyLimit, s.allowed(auth.ActionInvoiceSubmit, s.handleAPICreditNoteCreate))).Methods(http.MethodPost)
 	r.Handle("/api/v1/invoices/{id}/responses", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceResponses))).Methods(http.MethodGet)
 }
 
