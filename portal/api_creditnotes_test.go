@@ -3,10 +3,12 @@ package portal
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"careportal/payments/einvoice"
+	"careportal/portal/internal/htmlcheck"
 )
 
 func sampleCreditUBL(t *testing.T, number, invoice string, edit func(d *einvoice.Document)) []byte {
@@ -98,6 +100,23 @@ func TestAPICreditNotes(t *testing.T) {
 			t.Fatalf("no %s at %s: %+v", tt.rule, tt.field, p.Errors)
 		})
 	}
+	// Each credit note downloads as a UBL CreditNote crediting the invoice
+	// (API and page), which passes the validator.
+	for n, want := range map[string]int64{"1": 10000, "2": 4500} {
+		for _, w := range []*httptest.ResponseRecorder{f.get("/api/v1/invoices/"+inv.ID+"/credit-notes/"+n+"/ubl", f.token1),
+			f.ts.do(httptest.NewRequest(http.MethodGet, "/invoices/"+inv.ID+"/credit-notes/"+n+"/ubl", nil), f.prov1)} {
+			if w.Code != http.StatusOK {
+				t.Fatalf("credit note %s: %d %s", n, w.Code, w.Body.String())
+			}
+			doc, err := einvoice.Parse(w.Body.Bytes())
+			if err != nil || doc.Type != einvoice.TypeCreditNote || doc.CreditedInvoice() != "SUN-CR-1" || doc.Totals.PayablePence != want {
+				t.Fatalf("credit note %s: %+v %v", n, doc, err)
+			}
+		}
+	}
+	decodeProblem(t, f.get("/api/v1/invoices/"+inv.ID+"/credit-notes/3/ubl", f.token1), http.StatusNotFound)
+	page := htmlcheck.Parse(t, f.ts.do(httptest.NewRequest(http.MethodGet, "/invoices/"+inv.ID, nil), f.prov1).Body.String())
+	page.Has(`#einvoice-links a[href="/invoices/`+inv.ID+`/credit-notes/2/ubl"]`, "Download credit note CN-2 as e-invoice")
 	// Another organisation cannot credit it.
 	decodeProblem(t, f.api(http.MethodPost, "/api/v1/credit-notes", f.token2, `{"invoice_id": "`+inv.ID+`", "number": "CN-9", "amount": "1.00", "reason": "x"}`), http.StatusNotFound)
 	after := decodeInvoice(t, f.get("/api/v1/invoices/"+inv.ID, f.token1), http.StatusOK)
