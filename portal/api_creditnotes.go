@@ -45,8 +45,8 @@ type apiCreditNoteResult struct {
 	CreditNote apiCreditNote `json:"credit_note"`
 }
 
-// decodeAPICreditNote reads a JSON credit note strictly: an object of
-// known string properties, amount a decimal string, date YYYY-MM-DD.
+// decodeAPICreditNote reads a JSON credit note (parseAPICreditNote) and
+// finds the invoice it names by number.
 func (s *Server) decodeAPICreditNote(r *http.Request) (payments.CreditNote, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -56,13 +56,32 @@ func (s *Server) decodeAPICreditNote(r *http.Request) (payments.CreditNote, erro
 		}
 		return payments.CreditNote{}, fault.Wrap(fault.Invalid, err, "The request body could not be read")
 	}
+	cn, number, err := parseAPICreditNote(body)
+	if err != nil {
+		return payments.CreditNote{}, err
+	}
+	if cn.InvoiceID == "" {
+		inv, err := s.Payments.FindInvoiceByNumber(r.Context(), principal(r).OrgID, number)
+		if err != nil {
+			return payments.CreditNote{}, fault.InvalidField("invoice_number", "You have no invoice "+number+" in the portal")
+		}
+		cn.InvoiceID = inv.ID
+	}
+	return cn, nil
+}
+
+// parseAPICreditNote reads a JSON credit note strictly: an object of
+// known string properties, amount a decimal string, date YYYY-MM-DD. It
+// returns the credit note and the number of the invoice it names (when
+// named by number rather than id).
+func parseAPICreditNote(body []byte) (payments.CreditNote, string, error) {
 	var raw map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&raw); err != nil || raw == nil {
-		return payments.CreditNote{}, fault.Invalidf([]fault.FieldError{{Field: "body", Message: `The body must be a JSON object, like {"invoice_number": "INV-1", "number": "CN-1", "amount": "100.00", "reason": "..."}`}}, "The request body is not a JSON object")
+		return payments.CreditNote{}, "", fault.Invalidf([]fault.FieldError{{Field: "body", Message: `The body must be a JSON object, like {"invoice_number": "INV-1", "number": "CN-1", "amount": "100.00", "reason": "..."}`}}, "The request body is not a JSON object")
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return payments.CreditNote{}, fault.Invalidf([]fault.FieldError{{Field: "body", Message: "The body must hold one JSON object and nothing after it"}}, "The request body is not a JSON object")
+		return payments.CreditNote{}, "", fault.Invalidf([]fault.FieldError{{Field: "body", Message: "The body must hold one JSON object and nothing after it"}}, "The request body is not a JSON object")
 	}
 	known := map[string]bool{}
 	for _, f := range apiCreditNoteFields {
@@ -108,21 +127,14 @@ func (s *Server) decodeAPICreditNote(r *http.Request) (payments.CreditNote, erro
 		fields.Add(name, fmt.Sprintf("%s is not a property of a credit note; the properties are %s", strconv.Quote(name), strings.Join(apiCreditNoteFields, ", ")))
 	}
 	if err := fields.Err(); err != nil {
-		return payments.CreditNote{}, err
+		return payments.CreditNote{}, "", err
 	}
 	pence, err := payments.ParsePence(vals["amount"], false)
 	if err != nil {
-		return payments.CreditNote{}, fault.InvalidField("amount", "amount "+err.Error())
+		return payments.CreditNote{}, "", fault.InvalidField("amount", "amount "+err.Error())
 	}
 	cn := payments.CreditNote{InvoiceID: vals["invoice_id"], Number: vals["number"], Date: vals["date"], Pence: pence, Reason: vals["reason"], Source: "api"}
-	if cn.InvoiceID == "" {
-		inv, err := s.Payments.FindInvoiceByNumber(r.Context(), principal(r).OrgID, vals["invoice_number"])
-		if err != nil {
-			return payments.CreditNote{}, fault.InvalidField("invoice_number", "You have no invoice "+vals["invoice_number"]+" in the portal")
-		}
-		cn.InvoiceID = inv.ID
-	}
-	return cn, nil
+	return cn, vals["invoice_number"], nil
 }
 
 // handleAPICreditNoteCreate: POST /api/v1/credit-notes.

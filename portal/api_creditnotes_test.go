@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"careportal/payments/einvoice"
+	"careportal/portal/fault"
 	"careportal/portal/internal/htmlcheck"
 )
 
@@ -123,4 +124,29 @@ func TestAPICreditNotes(t *testing.T) {
 	if after.BalancePence != 75875 {
 		t.Fatalf("refused credit notes changed the balance: %d", after.BalancePence)
 	}
+}
+
+// FuzzAPICreditNoteJSON: any body is a credit note or an Invalid fault
+// naming the fields, never a panic; a credit note has a positive amount
+// and names its invoice.
+func FuzzAPICreditNoteJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"invoice_number": "INV-1", "number": "CN-1", "amount": "45.00", "reason": "x"}`,
+		`{"invoice_id": "abc", "number": "CN-1", "amount": "0.01", "date": "2026-03-05", "reason": "x"}`,
+		`{"amount": 1}`, `[]`, `null`, `{"a": "b"}{}`, `{"amount": "1e3"}`, "",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		cn, number, err := parseAPICreditNote(body)
+		if err != nil {
+			if fe, ok := fault.As(err); !ok || fe.Kind != fault.Invalid || len(fe.Fields) == 0 {
+				t.Fatalf("error %v is not an Invalid fault with fields", err)
+			}
+			return
+		}
+		if cn.InvoiceID == "" && number == "" || cn.Pence < 0 {
+			t.Fatalf("accepted %q as %+v", body, cn)
+		}
+	})
 }

@@ -36,7 +36,7 @@ func TestDemoEInvoices(t *testing.T) {
 	if err != nil || len(invs) < 20 {
 		t.Fatalf("%d demo invoices (%v)", len(invs), err)
 	}
-	withLines, responses := 0, 0
+	withLines, responses, credits := 0, 0, 0
 	for _, inv := range invs {
 		_, data, err := a.Payments.EInvoice(ctx, staff, inv.ID, council)
 		if err != nil {
@@ -54,6 +54,19 @@ func TestDemoEInvoices(t *testing.T) {
 		if len(inv.Lines) > 0 {
 			withLines++
 		}
+		n := 0
+		for _, p := range inv.Payments {
+			if !p.Credit {
+				continue
+			}
+			n++
+			if _, data, err := a.Payments.CreditNoteEInvoice(ctx, staff, inv.ID, n, council); err != nil {
+				t.Errorf("invoice %s credit note %d: %v", inv.Number, n, err)
+			} else if err := einvoice.Validate(data); err != nil {
+				t.Errorf("invoice %s credit note %d fails the validator: %v", inv.Number, n, err)
+			}
+			credits++
+		}
 		rs, err := a.Payments.InvoiceResponses(ctx, staff, inv.ID, council)
 		if err != nil || len(rs) == 0 {
 			t.Errorf("invoice %s: %d responses (%v)", inv.Number, len(rs), err)
@@ -69,5 +82,5 @@ func TestDemoEInvoices(t *testing.T) {
 			responses++
 		}
 	}
-	t.Logf("%d demo invoices (%d with lines) and %d invoice responses written and validated", len(invs), withLines, responses)
+	t.Logf("%d demo invoices (%d with lines), %d credit notes and %d invoice responses written and validated", len(invs), withLines, credits, responses)
 }
