@@ -13,6 +13,7 @@ import (
 type tokensPage struct {
 	basePage
 	Tokens []auth.APIToken
+	Pager  pager
 }
 
 // handleOrgTokens lists the organisation's API tokens with the form to
@@ -26,7 +27,9 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	page := &tokensPage{basePage: s.page(r, "API tokens").withForm(form, ferr), Tokens: tokens}
+	page := &tokensPage{basePage: s.page(r, "API tokens").withForm(form, ferr)}
+	// Revoked tokens stay listed, so the list grows: paged here.
+	page.Tokens, page.Pager = pageOf(r, tokens, s.rowsPerPage(listPageSize))
 	return s.renderStatus(w, r, status, "tokens", page)
 }
 

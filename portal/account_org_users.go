@@ -13,6 +13,7 @@ import (
 type orgUsersPage struct {
 	basePage
 	Users []auth.User
+	Pager pager
 }
 
 // handleOrgUsers lists a provider manager's colleagues, with the form to
@@ -26,7 +27,8 @@ func (s *Server) renderOrgUsers(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	page := &orgUsersPage{basePage: s.page(r, "Colleagues").withForm(form, ferr), Users: users}
+	page := &orgUsersPage{basePage: s.page(r, "Colleagues").withForm(form, ferr)}
+	page.Users, page.Pager = pageOf(r, users, s.rowsPerPage(listPageSize))
 	return s.renderStatus(w, r, status, "account_org_users", page)
 }
 

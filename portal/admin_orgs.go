@@ -14,7 +14,8 @@ import (
 
 type adminOrgsPage struct {
 	basePage
-	Orgs []auth.Org
+	Orgs  []auth.Org
+	Pager pager
 }
 
 // handleAdminOrgs lists the provider organisations.
@@ -23,7 +24,10 @@ func (s *Server) handleAdminOrgs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "admin_orgs", &adminOrgsPage{basePage: s.page(r, "Provider organisations"), Orgs: orgs})
+	page := &adminOrgsPage{basePage: s.page(r, "Provider organisations")}
+	// Paged here: auth returns every organisation (#13).
+	page.Orgs, page.Pager = pageOf(r, orgs, s.rowsPerPage(listPageSize))
+	return s.render(w, r, "admin_orgs", page)
 }
 
 type adminOrgPage struct {

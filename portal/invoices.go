@@ -61,6 +61,9 @@ func rows(invs []payments.Invoice, today string) []invoiceRow {
 type pager struct {
 	Page, Pages, Total int
 	Prev, Next         string // links, empty at the ends
+	// Label names the navigation landmark when a page has more than one
+	// paged list; empty is "Pages of results".
+	Label string
 }
 
 func newPager(path string, q url.Values, p payments.InvoicePage) pager {
@@ -161,7 +164,7 @@ func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) error {
 		return s.showFormAgain(w, r, "invoices", page, q, err)
 	}
 	n, _ := strconv.Atoi(q.Get("page"))
-	res, err := s.Payments.ListInvoices(r.Context(), actor, f, n, 25)
+	res, err := s.Payments.ListInvoices(r.Context(), actor, f, n, s.rowsPerPage(25))
 	if err != nil {
 		return err
 	}
