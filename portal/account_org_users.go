@@ -71,6 +71,12 @@ func (s *Server) handleOrgUserDeactivate(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
+	if _, ok, err := s.confirmed(w, r, confirmation{Heading: "Are you sure you want to remove " + u.Name + "'s access?",
+		Explain: []string{u.Name + " is signed out at once and can no longer sign in to the portal for " + principal(r).OrgName + ". We email them to say so.",
+			"What they did stays on record. To let them back in, ask the council's portal administrator."},
+		Button: "Yes, remove access", Back: "/org/users"}); !ok {
+		return err
+	}
 	if err := s.Auth.SetUserActive(r.Context(), s.actor(r), u.ID, false); err != nil {
 		return err
 	}

@@ -138,6 +138,14 @@ func (s *Server) setOrgActive(w http.ResponseWriter, r *http.Request, active boo
 	if err != nil {
 		return err
 	}
+	if !active {
+		if _, ok, err := s.confirmed(w, r, confirmation{Heading: "Are you sure you want to deactivate " + o.Name + "?", Caption: o.SupplierRef,
+			Explain: []string{"Everyone in the organisation is signed out at once and can no longer sign in, and its API tokens stop working.",
+				"Its invoices, contracts and records are kept, and you can reactivate it later."},
+			Button: "Yes, deactivate the organisation", Back: "/admin/orgs/" + o.ID}); !ok {
+			return err
+		}
+	}
 	if err := s.Auth.SetOrgActive(r.Context(), s.actor(r), o.ID, active); err != nil {
 		return err
 	}

@@ -238,6 +238,14 @@ func (s *Server) setUserActive(w http.ResponseWriter, r *http.Request, active bo
 	if err != nil {
 		return err
 	}
+	if !active {
+		if _, ok, err := s.confirmed(w, r, confirmation{Heading: "Are you sure you want to deactivate " + u.Name + "'s account?", Caption: u.Email,
+			Explain: []string{u.Name + " is signed out at once and can no longer sign in. We email them to say so.",
+				"Their records are kept, and you can reactivate the account later."},
+			Button: "Yes, deactivate the account", Back: "/admin/users/" + u.ID}); !ok {
+			return err
+		}
+	}
 	if err := s.Auth.SetUserActive(r.Context(), s.actor(r), u.ID, active); err != nil {
 		return err
 	}

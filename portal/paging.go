@@ -35,10 +35,6 @@ func pageOfParam[T any](r *http.Request, rows []T, size int, param string) ([]T,
 	return out, newListPagerParam(r, param, n, pages, len(rows))
 }
 
-func newListPager(r *http.Request, page, pages, total int) pager {
-	return newListPagerParam(r, "page", page, pages, total)
-}
-
 func newListPagerParam(r *http.Request, param string, page, pages, total int) pager {
 	link := func(n int) string {
 		q := r.URL.Query()
@@ -54,6 +50,3 @@ func newListPagerParam(r *http.Request, param string, page, pages, total int) pa
 	}
 	return pg
 }
-
-// pagesFor is the number of pages total rows fill, at least one.
-func pagesFor(total, size int) int { return max(1, (total+size-1)/size) }
