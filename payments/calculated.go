@@ -63,7 +63,7 @@ func (s *Service) SubmitCalculated(ctx context.Context, actor *auth.Principal, i
 	case !ok:
 		return Invoice{}, fault.NotFoundf("Contract not found")
 	case c.Status != ContractActive:
-		return Invoice{}, fault.Conflictf("Contract %s is %s; invoices can only be raised against active contracts", c.Reference, strings.ToLower(c.Status.Label()))
+		return Invoice{}, fault.Conflictf("Contract %s is %s; invoices can only be raised against active contracts", c.Reference, string(c.Status))
 	case in.NetPence < 0 || in.VATPence < 0 || in.NetPence+in.VATPence <= 0:
 		return Invoice{}, fault.InvalidField("net", "The invoice total must be more than £0")
 	case NormaliseNumber(in.Number) == "":

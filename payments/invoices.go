@@ -129,7 +129,7 @@ func (s *Service) buildInvoice(ctx context.Context, actor *auth.Principal, in Su
 		case !ok || c.OrgID != actor.OrgID:
 			add("contract_ref", "Select one of your contracts")
 		case c.Status != ContractActive:
-			add("contract_ref", "Contract "+c.Reference+" is "+strings.ToLower(c.Status.Label())+"; invoices can only be submitted against active contracts")
+			add("contract_ref", "Contract "+c.Reference+" is "+string(c.Status)+"; invoices can only be submitted against active contracts")
 		default:
 			inv.ContractID, inv.ContractRef, inv.ContractTitle = c.ID, c.Reference, c.Title
 			inv.OrgID, inv.OrgName, inv.SupplierRef = c.OrgID, c.OrgName, c.SupplierRef
@@ -456,23 +456,6 @@ const (
 
 // Queues lists the work queues in the order pages show them.
 var Queues = []Queue{QueueNew, QueueQueried, QueueApproved, QueueScheduled, QueueOverdue}
-
-// Label is the queue's name for people.
-func (q Queue) Label() string {
-	switch q {
-	case QueueNew:
-		return "New"
-	case QueueQueried:
-		return "Queried"
-	case QueueApproved:
-		return "Approved, awaiting payment"
-	case QueueScheduled:
-		return "Scheduled for payment"
-	case QueueOverdue:
-		return "Overdue"
-	}
-	return string(q)
-}
 
 func (q Queue) matches(inv *Invoice, today string) bool {
 	switch q {

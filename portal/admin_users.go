@@ -104,7 +104,7 @@ func (s *Server) userFormPage(r *http.Request, title, action string, form url.Va
 		}
 	}
 	for _, role := range auth.Roles {
-		page.Roles = append(page.Roles, option{Value: string(role), Label: role.Label()})
+		page.Roles = append(page.Roles, option{Value: string(role), Label: label(role)})
 	}
 	for _, t := range auth.CouncilTeams {
 		page.Teams = append(page.Teams, teamChoice{Slug: t.Slug, Name: t.Name, Checked: slices.Contains(page.Form["teams"], t.Slug)})

@@ -80,13 +80,13 @@ func (s *Server) contractFormPage(r *http.Request, title string, c *payments.Con
 	}
 	page.ServiceOptions = []option{{Value: "", Label: "Select a service type"}}
 	for _, t := range payments.ServiceTypes {
-		page.ServiceOptions = append(page.ServiceOptions, option{Value: string(t), Label: t.Label()})
+		page.ServiceOptions = append(page.ServiceOptions, option{Value: string(t), Label: label(t)})
 	}
 	for _, st := range payments.ContractStatuses {
-		page.StatusOptions = append(page.StatusOptions, option{Value: string(st), Label: st.Label()})
+		page.StatusOptions = append(page.StatusOptions, option{Value: string(st), Label: label(st)})
 	}
 	for _, pu := range payments.ProcuredUnderChoices {
-		page.ProcuredOptions = append(page.ProcuredOptions, option{Value: string(pu), Label: pu.Label()})
+		page.ProcuredOptions = append(page.ProcuredOptions, option{Value: string(pu), Label: label(pu)})
 	}
 	return page, nil
 }

@@ -90,6 +90,9 @@ var flashTable = map[string]flashCase{
 	"handleStaffInvoiceAction": {as: "admin@council.test", want: "approved", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/staff/invoices/" + fxInvoiceOfA(t, f)["id"] + "/approve", url.Values{"version": {"1"}}
 	}},
+	"postCreditNote": {as: "manager@alpha.test", want: "has been recorded against invoice", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		return "/invoices/" + fxInvoiceOfA(t, f)["id"] + "/credit-note", url.Values{"number": {"FLASH-CN"}, "amount": {"1.00"}, "reason": {"One visit missed"}}
+	}},
 	"handleStaffContractCreate": {as: "admin@council.test", want: "Contract FLASH-C1 has been added", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/staff/contracts/new", url.Values{"reference": {"FLASH-C1"}, "title": {"Flash"}, "supplier_ref": {f.orgA.SupplierRef}, "service_type": {"other"},
 			"start_date": {"2025-01-01"}, "end_date": {"2030-01-01"}, "annual_value": {"1"}, "status": {"active"}}

@@ -99,7 +99,7 @@ type invoiceListPage struct {
 func statusOptions() []option {
 	opts := []option{{Value: "", Label: "Any status"}}
 	for _, st := range payments.Statuses {
-		opts = append(opts, option{Value: string(st), Label: st.Label()})
+		opts = append(opts, option{Value: string(st), Label: label(st)})
 	}
 	return opts
 }
@@ -359,7 +359,7 @@ func (s *Server) invoiceStep(w http.ResponseWriter, r *http.Request, to payments
 		base = "/staff/invoices/"
 	}
 	if err == nil {
-		s.setFlash(w, r, done)
+		s.setFlash(w, r, stepDone(inv, to, done))
 		return redirect(w, r, base+inv.ID)
 	}
 	kind := fault.KindOf(err)

@@ -62,7 +62,7 @@ func (s *Server) packagesList(w http.ResponseWriter, r *http.Request, staff bool
 	page := &packagesPage{basePage: s.page(r, title), Packages: list, Total: total, Page: n, Pages: (total + size - 1) / size, Status: st, Staff: staff, Base: base + "/"}
 	page.StatusOptions = []option{{Value: "", Label: "Any status"}}
 	for _, x := range packages.Statuses {
-		page.StatusOptions = append(page.StatusOptions, option{Value: string(x), Label: x.Label()})
+		page.StatusOptions = append(page.StatusOptions, option{Value: string(x), Label: label(x)})
 	}
 	page.Form.Set("q", f.Search)
 	page.Form.Set("status", st)

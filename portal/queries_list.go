@@ -55,7 +55,7 @@ func (s *Server) handleQueries(w http.ResponseWriter, r *http.Request) error {
 	}
 	page.Statuses = []option{{"unresolved", "Not resolved"}, {"all", "Any status"}}
 	for _, st := range queries.Statuses {
-		page.Statuses = append(page.Statuses, option{string(st), st.Label()})
+		page.Statuses = append(page.Statuses, option{string(st), label(st)})
 	}
 	if page.Staff {
 		page.Team = q.Get("team")

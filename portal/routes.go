@@ -31,6 +31,7 @@ func (s *Server) routes() http.Handler {
 	s.routesAccounts(r)
 	s.routesRemittance(r)
 	s.routesInvoices(r)
+	s.routesInvoiceMoney(r)
 	s.routesPackages(r)
 	s.routesReports(r)
 	s.routesContacts(r)

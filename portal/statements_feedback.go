@@ -76,7 +76,7 @@ type statementFeedbackListPage struct {
 func feedbackItems(fbs []statements.Feedback) []feedbackItem {
 	out := make([]feedbackItem, 0, len(fbs))
 	for _, fb := range fbs {
-		out = append(out, feedbackItem{Feedback: fb, AreaLabel: fb.Area.Label()})
+		out = append(out, feedbackItem{Feedback: fb, AreaLabel: label(fb.Area)})
 	}
 	return out
 }

@@ -17,6 +17,8 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"pounds":   format.Pence,
 		"date":     formatDate,
 		"datetime": format.DateTime,
+		"label":    label,
+		"refURL":   refURL,
 		// what the domains return, as a page shows it (presentation.go)
 		"queryTag":      queryTag,
 		"queryLinkHref": queryLinkHref,

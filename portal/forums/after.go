@@ -114,7 +114,7 @@ func (s *Service) PublishNotes(ctx context.Context, by *auth.Principal, eventID,
 		}
 		for _, b := range bookings {
 			if b.Status == Booked {
-				if err := s.notify.ToOrg(ctx, b.OrgID, notify.KindForum, "Notes and actions published: "+e.Title, "/events/"+e.ID); err != nil {
+				if err := s.notify.ToOrg(ctx, b.OrgID, notify.KindForum, "Notes and actions published: "+e.Title, notify.Ref{Kind: notify.RefEvent, ID: e.ID}); err != nil {
 					return fmt.Errorf("forums: telling %s about notes: %w", b.OrgID, err)
 				}
 			}
@@ -473,7 +473,7 @@ func (s *Service) CancelEventBecause(ctx context.Context, by *auth.Principal, ev
 			continue
 		}
 		title := fmt.Sprintf("Cancelled: %s on %s", e.Title, format.Date(e.StartsAt))
-		if err := s.notify.ToOrg(ctx, b.OrgID, notify.KindEvent, title, "/events/"+e.ID); err != nil {
+		if err := s.notify.ToOrg(ctx, b.OrgID, notify.KindEvent, title, notify.Ref{Kind: notify.RefEvent, ID: e.ID}); err != nil {
 			return fmt.Errorf("forums: telling %s about the cancellation: %w", b.OrgID, err)
 		}
 	}
