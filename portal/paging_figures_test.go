@@ -29,7 +29,7 @@ func TestPagingFigures(t *testing.T) {
 		}
 	}
 	for i := range 2000 {
-		if err := f.ts.Notify.ToOrg(ctx, f.orgA.ID, notify.KindQuery, fmt.Sprintf("Notification %d", i), "/queries"); err != nil {
+		if err := f.ts.Notify.ToOrg(ctx, f.orgA.ID, notify.KindQuery, fmt.Sprintf("Notification %d", i), notify.Ref{Kind: notify.RefQueries}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -49,7 +49,7 @@ func TestListsPage(t *testing.T) {
 		{name: "staff queries", path: "/queries?team=all&status=unresolved", rows: "#query-list tbody tr", as: pgStaff, want: 3, seed: seedQuery},
 		{name: "provider queries", path: "/queries?status=all", rows: "#query-list tbody tr", as: pgA, want: 3, seed: seedQuery},
 		{name: "notifications", path: "/notifications", rows: "#notifications > li", as: pgA, want: 3, seed: func(t *testing.T, f *accountsFixture) {
-			if err := f.ts.Notify.ToOrg(ctx, f.orgA.ID, notify.KindQuery, "Paged", "/queries"); err != nil {
+			if err := f.ts.Notify.ToOrg(ctx, f.orgA.ID, notify.KindQuery, "Paged", notify.Ref{Kind: notify.RefQueries}); err != nil {
 				t.Fatal(err)
 			}
 		}},
