@@ -24,6 +24,8 @@ type eventsPage struct {
 	Past     []eventRow
 	Feed     *forums.Feed // the organisation's calendar feed, if it has one
 	Provider bool
+	// UpcomingPager and PastPager page the two lists (?page= and ?past_page=).
+	UpcomingPager, PastPager pager
 }
 
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
@@ -40,17 +42,26 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		row := eventRow{Event: e, When: eventWhen(&e)}
-		if p.OrgID != "" {
-			if b, err := s.Forums.BookingFor(r.Context(), p, e.ID); err == nil {
-				row.Status = b.Status
-			} else if fault.KindOf(err) != fault.NotFound {
-				return err
-			}
-		}
 		if e.EndsAt.After(now) {
 			page.Upcoming = append(page.Upcoming, row)
 		} else if e.StartsAt.After(now.AddDate(-1, 0, 0)) {
 			page.Past = append([]eventRow{row}, page.Past...)
+		}
+	}
+	// Paged before the bookings are looked up, so a page costs one look-up
+	// a row shown, not one an event.
+	size := s.rowsPerPage(listPageSize)
+	page.Upcoming, page.UpcomingPager = pageOfParam(r, page.Upcoming, size, "page")
+	page.Past, page.PastPager = pageOfParam(r, page.Past, size, "past_page")
+	page.UpcomingPager.Label, page.PastPager.Label = "Pages of upcoming events", "Pages of past events"
+	if p.OrgID != "" {
+		for i := range page.Upcoming {
+			row := &page.Upcoming[i]
+			if b, err := s.Forums.BookingFor(r.Context(), p, row.ID); err == nil {
+				row.Status = b.Status
+			} else if fault.KindOf(err) != fault.NotFound {
+				return err
+			}
 		}
 	}
 	if p.OrgID != "" {

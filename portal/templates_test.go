@@ -67,6 +67,7 @@ var pageTypes = map[string]any{
 	"assessment_rounds":            assessmentRoundsPage{},
 	"assessment_start":             assessmentStartPage{},
 	"commission_event":             commissionEventPage{},
+	"confirm":                      confirmPage{},
 	"commission_event_form":        eventFormPage{},
 	"commission_events":            commissionEventsPage{},
 	"commission_statement":         commissionStatementPage{},

@@ -66,6 +66,7 @@ type Event struct {
 	ServiceTypes    []string  `bson:"service_types"`    // empty: for every provider
 	BookingDeadline string    `bson:"booking_deadline"` // YYYY-MM-DD, Europe/London, inclusive
 	Cancelled       bool      `bson:"cancelled"`
+	CancelReason    string    `bson:"cancel_reason,omitempty"` // the commissioner's, shown to those who booked
 
 	Notes            string    `bson:"notes"`
 	Actions          string    `bson:"actions"`
