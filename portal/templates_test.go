@@ -75,6 +75,7 @@ var pageTypes = map[string]any{
 	"commission_statements":        commissionStatementsPage{},
 	"contact_edit":                 contactEditPage{},
 	"contacts":                     contactsPage{},
+	"contacts_safeguarding":        safeguardingSettingsPage{},
 	"contacts_team":                contactsTeamPage{},
 	"contacts_team_edit":           contactsTeamEditPage{},
 	"contract_form":                contractFormPage{},
