@@ -28,20 +28,9 @@ const (
 	colFeeds    = "forum_feed_tokens"
 )
 
-// ServiceTypes are the service types an event can be for; they are the
-// labels provider organisations' service types use.
-var ServiceTypes = []string{
-	"Home care",
-	"Reablement",
-	"Residential care",
-	"Nursing care",
-	"Supported living",
-	"Extra care housing",
-	"Day opportunities",
-	"Carers' support",
-	"Learning disabilities",
-	"Mental health",
-}
+// ServiceTypes are the service types an event can be for: the fixed list
+// provider organisations choose theirs from, so targeting matches.
+var ServiceTypes = auth.ServiceTypes
 
 // Format is how people take part.
 type Format string
