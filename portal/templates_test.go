@@ -88,6 +88,7 @@ var pageTypes = map[string]any{
 	"home":                         homePage{},
 	"more":                         morePage{},
 	"invite_accept":                inviteAcceptPage{},
+	"invite_gone":                  inviteGonePage{},
 	"invite_sent":                  inviteSentPage{},
 	"invoice":                      invoicePage{},
 	"invoice_new":                  invoiceNewPage{},
