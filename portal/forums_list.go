@@ -24,6 +24,9 @@ type eventsPage struct {
 	Past     []eventRow
 	Feed     *forums.Feed // the organisation's calendar feed, if it has one
 	Provider bool
+	// BookedOnly lists only the upcoming events the organisation has
+	// booked (?booked=yes, the home page's link).
+	BookedOnly bool
 }
 
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
@@ -35,6 +38,10 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := &eventsPage{basePage: s.page(r, "Forums and events"), Provider: p.OrgID != ""}
+	page.BookedOnly = page.Provider && r.URL.Query().Get("booked") == "yes"
+	if page.BookedOnly {
+		page.Title = "Events your organisation has booked"
+	}
 	for _, e := range all {
 		if e.Cancelled || !e.ForServiceTypes(types) {
 			continue
@@ -46,6 +53,9 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 			} else if fault.KindOf(err) != fault.NotFound {
 				return err
 			}
+		}
+		if page.BookedOnly && (row.Status != forums.Booked || !e.EndsAt.After(now)) {
+			continue
 		}
 		if e.EndsAt.After(now) {
 			page.Upcoming = append(page.Upcoming, row)
