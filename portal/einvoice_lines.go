@@ -11,9 +11,9 @@ type invoiceLineRow struct {
 	Description, Quantity, Unit, UnitPrice, VAT, Net string
 }
 
-// ublUnitWords are the UN/ECE Recommendation 20 unit codes people meet on
+// unitCodeWords are the UN/ECE Recommendation 20 unit codes people meet on
 // care invoices, in words.
-var ublUnitWords = map[string]string{
+var unitCodeWords = map[string]string{
 	"HUR": "hours", "DAY": "days", "WEE": "weeks", "MON": "months", "C62": "", "EA": "", "H87": "", "NAR": "", "MIN": "minutes",
 	"SMI": "miles", "KMT": "km",
 }
@@ -27,7 +27,7 @@ var vatCategoryWords = map[string]string{
 func (p invoicePage) LineRows() []invoiceLineRow {
 	out := make([]invoiceLineRow, 0, len(p.Invoice.Lines))
 	for _, l := range p.Invoice.Lines {
-		unit, ok := ublUnitWords[l.Unit]
+		unit, ok := unitCodeWords[l.Unit]
 		if !ok {
 			unit = l.Unit
 		}

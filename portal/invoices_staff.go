@@ -64,7 +64,7 @@ func (s *Server) handleStaffInvoices(w http.ResponseWriter, r *http.Request) err
 		page.Heading = "Invoices matching ‘" + search + "’"
 	}
 	n, _ := strconv.Atoi(q.Get("page"))
-	res, err := s.Payments.ListInvoices(r.Context(), actor, f, n, 25)
+	res, err := s.Payments.ListInvoices(r.Context(), actor, f, n, s.rowsPerPage(25))
 	if err != nil {
 		return err
 	}

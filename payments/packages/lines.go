@@ -7,10 +7,6 @@ import "careportal/payments"
 // e-invoices): a visit and a night are counted as one each (C62).
 var unitCodes = map[Unit]string{Hour: "HUR", Visit: "C62", Night: "C62", Week: "WEE", Day: "DAY"}
 
-// unitNames name the unit in a line's description, where the code alone
-// (C62) would not say a visit from a night.
-var unitNames = map[Unit]string{Hour: "hours", Visit: "visits", Night: "nights", Week: "weeks", Day: "days"}
-
 // invoiceLines are the lines of the invoice generated from a bill: one per
 // package and rate, quantity the payable units at the rate in force. Care
 // is exempt from VAT, and the lines add up to the bill's net.
@@ -24,9 +20,7 @@ func (s *Service) invoiceLines(b *Bill) []payments.InvoiceLine {
 			if c, ok := unitCodes[pkg.Unit]; ok {
 				unit = c
 			}
-			if n, ok := unitNames[pkg.Unit]; ok {
-				name = " (" + n + ")"
-			}
+			name = " (" + pkg.Unit.plural() + ")"
 		}
 		out = append(out, payments.InvoiceLine{Description: "Care package " + bl.PackageRef + name, Quantity: FormatUnits(bl.Units),
 			Unit: unit, UnitPricePence: bl.RatePence, NetPence: bl.AmountPence, VATCategory: "E", VATRate: "0"})
