@@ -155,15 +155,17 @@ func (s *Service) contractRefFor(actor *auth.Principal, doc *einvoice.Document, 
 		{doc.OrderReference, root + "/cac:OrderReference/cbc:ID"},
 		{doc.ContractReference, root + "/cac:ContractDocumentReference/cbc:ID"},
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
 	for _, c := range cands {
 		if c.v == "" {
 			continue
 		}
-		if ct, ok := s.contracts[s.contractByRef[normaliseRef(c.v)]]; ok && ct.OrgID == actor.OrgID {
+		s.mu.RLock()
+		ct, ok := s.contracts[s.contractByRef[normaliseRef(c.v)]]
+		s.mu.RUnlock()
+		if ok && ct.OrgID == actor.OrgID {
 			return ct.Reference, c.path
 		}
+		// Outside the lock: the packages service has its own.
 		if pkg != nil {
 			if cref := pkg(c.v); cref != "" {
 				return cref, c.path
@@ -320,8 +322,8 @@ func (s *Service) SubmitEInvoice(ctx context.Context, actor *auth.Principal, in 
 	if sub.Reference == "" && !strings.EqualFold(doc.BuyerReference, ref) {
 		sub.Reference = doc.BuyerReference
 	}
-	if len(sub.Note) > 2000 {
-		sub.Note = sub.Note[:2000]
+	if r := []rune(sub.Note); len(r) > 2000 {
+		sub.Note = string(r[:2000])
 	}
 	if pdf := doc.PDF(); pdf != nil {
 		fn := pdf.Filename
