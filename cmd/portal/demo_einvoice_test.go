@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"testing"
+	"time"
 
 	"careportal/auth"
 	"careportal/payments/einvoice"
@@ -37,6 +38,7 @@ func TestDemoEInvoices(t *testing.T) {
 		t.Fatalf("%d demo invoices (%v)", len(invs), err)
 	}
 	withLines, responses, credits := 0, 0, 0
+	began := time.Now()
 	for _, inv := range invs {
 		_, data, err := a.Payments.EInvoice(ctx, staff, inv.ID, council)
 		if err != nil {
@@ -82,5 +84,5 @@ func TestDemoEInvoices(t *testing.T) {
 			responses++
 		}
 	}
-	t.Logf("%d demo invoices (%d with lines), %d credit notes and %d invoice responses written and validated", len(invs), withLines, credits, responses)
+	t.Logf("%d demo invoices (%d with lines), %d credit notes and %d invoice responses written and validated in %s", len(invs), withLines, credits, responses, time.Since(began).Round(time.Millisecond))
 }
