@@ -121,12 +121,12 @@ func (s *Service) prepareMoney(ctx context.Context, actor *auth.Principal, invoi
 	}
 	switch inv.Status {
 	case StatusRejected, StatusCancelled:
-		return Invoice{}, Event{}, fault.Conflictf("This invoice is %s, so it cannot be %s", strings.ToLower(inv.Status.Label()), word)
+		return Invoice{}, Event{}, fault.Conflictf("This invoice is %s, so it cannot be %s", inv.Status.word(), word)
 	case StatusPaid:
 		return Invoice{}, Event{}, fault.Conflictf("This invoice is already paid in full")
 	case StatusSubmitted, StatusQueried:
 		if m.Source != "remittance" && kind == KindPayment {
-			return Invoice{}, Event{}, fault.Conflictf("This invoice is %s: approve it before recording a payment", strings.ToLower(inv.Status.Label()))
+			return Invoice{}, Event{}, fault.Conflictf("This invoice is %s: approve it before recording a payment", inv.Status.word())
 		}
 	}
 	now := s.now().UTC()

@@ -291,7 +291,7 @@ func (s *Service) importCredit(inv *Invoice, st HistoricalStep, prev, today, sou
 		bad("credit_amount", "Enter the amount of the credit")
 		return false
 	case inv.Status.Terminal():
-		bad("credit_amount", fmt.Sprintf("The invoice is %s, so it cannot be credited", strings.ToLower(inv.Status.Label())))
+		bad("credit_amount", fmt.Sprintf("The invoice is %s, so it cannot be credited", inv.Status.word()))
 		return false
 	case st.AmountPence > inv.Balance():
 		bad("credit_amount", fmt.Sprintf("The credit (%s) is more than the balance left on the invoice (%s)", format.Pence(st.AmountPence), format.Pence(inv.Balance())))

@@ -44,7 +44,7 @@ func TestStaffPartPaymentForm(t *testing.T) {
 		t.Fatalf("pay form: %d amount %q balance %q", w.Code, doc.Attr("#amount", "value"), doc.Text("#pay-balance"))
 	}
 	today := payments.LondonDay(time.Now())
-	if hint := doc.Text("#payment_date-hint"); hint != "On or after "+format.Day(today)+", the day it was approved. For example, 27/3/2026" {
+	if hint := doc.Text("#payment_date-hint"); hint != "On or after "+format.Day(today)+", the day it was approved. For example, 27 3 2026" {
 		t.Fatalf("payment date hint: %q", hint)
 	}
 	for _, c := range []struct {

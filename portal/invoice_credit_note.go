@@ -43,7 +43,7 @@ func (s *Server) creditNotePageFor(r *http.Request, id string, staff bool) (*cre
 	page := &creditNotePage{basePage: s.page(r, title+" for invoice "+inv.Number), Invoice: invoiceRow{Invoice: inv, Today: s.Payments.Today()},
 		Money: moneyOf(inv, actor), Staff: staff, Action: base + inv.ID + "/credit-note", Back: base + inv.ID}
 	if !creditable(inv) {
-		page.Closed = "This invoice is " + strings.ToLower(inv.Status.Label()) + ", so nothing is left to credit."
+		page.Closed = "This invoice is " + strings.ToLower(label(inv.Status)) + ", so nothing is left to credit."
 		if !inv.Status.Terminal() {
 			page.Closed = "Nothing is left to pay on this invoice, so it cannot be credited."
 		}
@@ -78,7 +78,7 @@ func (s *Server) postCreditNote(w http.ResponseWriter, r *http.Request, staff bo
 		return fault.Wrap(fault.Invalid, err, "The form could not be read")
 	}
 	f := r.PostForm
-	cn := payments.CreditNote{InvoiceID: id, Number: f.Get("number"), Date: f.Get("date"), Reason: f.Get("reason"), Source: "portal"}
+	cn := payments.CreditNote{InvoiceID: id, Number: f.Get("number"), Date: isoDay(f.Get("date")), Reason: f.Get("reason"), Source: "portal"}
 	if staff {
 		cn.Source = "staff"
 	}
