@@ -196,20 +196,26 @@ func (s *Service) decision(ctx context.Context, run string, line int) (Decision,
 // Decisions returns the decisions on a run's exception lines, by line
 // (one lookup by _id per exception).
 func (s *Service) Decisions(ctx context.Context, actor *auth.Principal, rep Report) (map[int]Decision, error) {
+	return s.DecisionsOn(ctx, actor, rep.Run, rep.Rows)
+}
+
+// DecisionsOn returns the decisions on the exception lines among rows of
+// the run (a page of its lines), by line.
+func (s *Service) DecisionsOn(ctx context.Context, actor *auth.Principal, run Run, rows []Row) (map[int]Decision, error) {
 	if err := staffOnly(actor); err != nil {
 		return nil, err
 	}
 	out := map[int]Decision{}
-	if !rep.Applied() {
+	if run.State != StateApplied {
 		return out, nil
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	for _, r := range rep.Rows {
+	for _, r := range rows {
 		if !r.Outcome.NeedsAttention() {
 			continue
 		}
-		d, ok, err := s.decision(ctx, rep.Run.ID, r.Line)
+		d, ok, err := s.decision(ctx, run.ID, r.Line)
 		if err != nil {
 			return nil, err
 		}
