@@ -130,7 +130,7 @@ func (s *Server) remittanceRunPage(r *http.Request, id string) (*remittanceRunPa
 		return nil, err
 	}
 	page := &remittanceRunPage{basePage: s.page(r, title), Lines: lp, Run: run, Outcomes: remittance.Outcomes, Decisions: ds,
-		Stalled: s.Remittance.Stalled(run), Self: remittanceRunPath(id, lp.Filter, lp.Page)}
+		Stalled: s.Remittance.Stalled(r.Context(), run), Self: remittanceRunPath(id, lp.Filter, lp.Page)}
 	page.Pager = pager{Page: lp.Page, Pages: lp.Pages, Total: lp.Matching}
 	if lp.Page > 1 {
 		page.Pager.Prev = remittanceRunPath(id, lp.Filter, lp.Page-1)

@@ -192,6 +192,9 @@ func (s *Service) claim(ctx context.Context, actor *auth.Principal, id string) (
 	return run, epoch, resumed, nil
 }
 
+// errCrash is the crash tests simulate (Service.crashIn).
+var errCrash = errors.New("remittance: simulated crash")
+
 // errSuperseded stops a job another instance took over.
 var errSuperseded = errors.New("remittance: the run was taken over by another job")
 
@@ -207,7 +210,7 @@ func (s *Service) work(ctx context.Context, actor *auth.Principal, run Run, epoc
 		s.claimMu.Unlock()
 	}()
 	res, err := s.applyAll(ctx, actor, run, epoch, resumed, collect)
-	if err != nil && !errors.Is(err, errSuperseded) {
+	if err != nil && !errors.Is(err, errSuperseded) && !errors.Is(err, errCrash) {
 		s.log.Error("remittance: applying a payment run stopped", "run", run.ID, "err", err)
 		fctx, cancel := store.CallContext(context.WithoutCancel(ctx))
 		defer cancel()
@@ -243,12 +246,14 @@ func (s *Service) applyAll(ctx context.Context, actor *auth.Principal, run Run, 
 	finder := s.pay.NewInvoiceFinder()
 	check := resumed // lines after the saved progress may be recorded already
 	var saved time.Time
+	batch := 0
 	for start := from; start < len(rows); start += s.batch {
+		batch++
 		part := rows[start:min(start+s.batch, len(rows))]
 		if err := s.stillOurs(ctx, run.ID, epoch); err != nil {
 			return Result{}, err
 		}
-		out, paid, had, err := s.applyBatch(ctx, actor, finder, run, part, check)
+		out, paid, had, err := s.applyBatch(ctx, actor, finder, run, part, check, s.crashIn == batch)
 		if err != nil {
 			return Result{}, err
 		}
@@ -331,7 +336,7 @@ func (s *Service) saveProgress(ctx context.Context, run *Run, finished bool) err
 // change meanwhile are tried again one by one, then the lines are
 // recorded in one insert. check looks for lines already recorded first
 // (had counts them): their record stands.
-func (s *Service) applyBatch(ctx context.Context, actor *auth.Principal, finder *payments.InvoiceFinder, run Run, part []csvin.RemittanceRow, check bool) (out []Row, paid, had int, err error) {
+func (s *Service) applyBatch(ctx context.Context, actor *auth.Principal, finder *payments.InvoiceFinder, run Run, part []csvin.RemittanceRow, check, crash bool) (out []Row, paid, had int, err error) {
 	out = make([]Row, len(part))
 	have := make([]bool, len(part))
 	if check {
@@ -392,6 +397,9 @@ func (s *Service) applyBatch(ctx context.Context, actor *auth.Principal, finder 
 		if paidNow {
 			paid++
 		}
+	}
+	if crash {
+		return nil, 0, 0, errCrash
 	}
 	var docs []any
 	var idx []int
@@ -531,13 +539,21 @@ func (s *Service) resumeOnce(ctx context.Context) error {
 // Stalled reports whether the run is marked as being applied but no job
 // is applying it (it stopped, and start-up or another instance has not
 // taken it over yet): applying it again resumes it.
-func (s *Service) Stalled(run Run) bool {
-	if !run.Running() {
+func (s *Service) Stalled(ctx context.Context, run Run) bool {
+	if !run.Running() || s.aliveLocked(run) {
 		return false
 	}
+	// The job may have finished since run was read.
+	ctx, cancel := store.CallContext(ctx)
+	defer cancel()
+	now, err := s.run(ctx, run.ID)
+	return err == nil && now.Running() && !s.aliveLocked(now)
+}
+
+func (s *Service) aliveLocked(run Run) bool {
 	s.claimMu.Lock()
 	defer s.claimMu.Unlock()
-	return !s.alive(run)
+	return s.alive(run)
 }
 
 // Run returns the run's record: its state and progress (and its file).

@@ -249,6 +249,10 @@ type Service struct {
 	claimMu sync.Mutex     // one claim at a time in this instance
 	running map[string]int // run id -> epoch of the jobs running here
 	jobs    sync.WaitGroup // the jobs Start began
+
+	// crashIn, for tests, stops a job in that batch (from 1) after its
+	// payments and before its lines are recorded, as a crash would.
+	crashIn int
 }
 
 // NewService builds the service.
