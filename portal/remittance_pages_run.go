@@ -148,7 +148,7 @@ func (s *Server) remittanceRunPage(r *http.Request, id string) (*remittanceRunPa
 	}
 	for _, o := range remittance.Outcomes {
 		if c := lp.Count(o); c > 0 {
-			page.Filters = append(page.Filters, remittanceFilter{Label: o.Label(), Href: remittanceRunPath(id, string(o), 1), Count: c, Current: lp.Filter == string(o)})
+			page.Filters = append(page.Filters, remittanceFilter{Label: label(o), Href: remittanceRunPath(id, string(o), 1), Count: c, Current: lp.Filter == string(o)})
 		}
 	}
 	return page, nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"careportal/payments"
 	"careportal/payments/metrics"
 	"careportal/payments/performance"
 	"careportal/portal/fault"
@@ -52,8 +53,8 @@ func (s *Server) handleReports(w http.ResponseWriter, r *http.Request) error {
 		to = today
 	}
 	page.SpendFrom, page.SpendTo = from.String(), to.String()
-	page.Form.Set("from", page.SpendFrom)
-	page.Form.Set("to", page.SpendTo)
+	page.Form.Set("from", formDay(page.SpendFrom))
+	page.Form.Set("to", formDay(page.SpendTo))
 	return s.render(w, r, "report_index", page)
 }
 
@@ -229,7 +230,7 @@ func (s *Server) handleReportSpendCSV(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	var buf bytes.Buffer
-	if err := s.Performance.SpendCSV(r.Context(), &buf, from, to); err != nil {
+	if err := s.Performance.SpendCSV(r.Context(), &buf, from, to, func(t payments.ServiceType) string { return label(t) }); err != nil {
 		return err
 	}
 	attachment(w, "text/csv; charset=utf-8", "spend-over-500-"+from.String()+"-to-"+to.String()+".csv")
