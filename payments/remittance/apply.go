@@ -512,6 +512,9 @@ func (s *Service) Resume(ctx context.Context) {
 }
 
 func (s *Service) resumeOnce(ctx context.Context) error {
+	if err := s.RepairDecisions(ctx); err != nil {
+		return err
+	}
 	runs, err := s.Runs(ctx, auth.System("payment runs"), 0)
 	if err != nil {
 		return err

@@ -230,7 +230,8 @@ type Service struct {
 	jobs    sync.WaitGroup // the jobs Start began
 
 	// crashIn, for tests, stops a job in that batch (from 1) after its
-	// payments and before its lines are recorded, as a crash would.
+	// payments and before its lines are recorded, as a crash would; -1
+	// stops Resolve after writing a decision, before its payment.
 	crashIn int
 }
 
