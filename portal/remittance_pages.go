@@ -97,14 +97,14 @@ func (s *Server) handleRemittanceUpload(w http.ResponseWriter, r *http.Request) 
 	if data == nil {
 		return fail([]fault.FieldError{{Field: "file", Message: "Select the remittance file (CSV)"}})
 	}
-	rep, err := s.Remittance.Upload(r.Context(), principal(r), name, data, m)
+	run, err := s.Remittance.Keep(r.Context(), principal(r), name, data, m)
 	if ps, ok := csvin.AsProblems(err); ok {
 		return fail(problemFields("file", ps))
 	}
 	if err != nil {
 		return err
 	}
-	return redirect(w, r, "/staff/remittance/"+rep.Run.ID)
+	return redirect(w, r, "/staff/remittance/"+run.ID)
 }
 
 // problemFields lists a file's problems as errors of its upload field,

@@ -288,14 +288,26 @@ func staffOnly(actor *auth.Principal) error {
 // not); a different mapping for the same bytes is kept only when the run
 // has not been applied.
 func (s *Service) Upload(ctx context.Context, actor *auth.Principal, fileName string, data []byte, m csvin.Mapping) (Report, error) {
-	if err := staffOnly(actor); err != nil {
-		return Report{}, err
-	}
-	rows, err := csvin.ParseRemittance(data, m)
+	run, err := s.Keep(ctx, actor, fileName, data, m)
 	if err != nil {
 		return Report{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	return s.report(ctx, run)
+}
+
+// Keep is Upload without the report: the run kept (a page shows it a page
+// of lines at a time, see Lines).
+func (s *Service) Keep(ctx context.Context, actor *auth.Principal, fileName string, data []byte, m csvin.Mapping) (Run, error) {
+	if err := staffOnly(actor); err != nil {
+		return Run{}, err
+	}
+	rows, err := csvin.ParseRemittance(data, m)
+	if err != nil {
+		return Run{}, err
+	}
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	run := Run{ID: Hash(data), FileName: cleanName(fileName), Mapping: m.String(), Data: data, Lines: len(rows),
 		State: StatePreviewed, UploadedBy: actor.DisplayName(), UploadedAt: s.now().UTC()}
@@ -305,22 +317,22 @@ func (s *Service) Upload(ctx context.Context, actor *auth.Principal, fileName st
 	_, err = s.db.Collection(colRuns).InsertOne(ctx, run)
 	switch {
 	case err == nil:
-	case store.IsDuplicateKey(err):
-		existing, err := s.run(ctx, run.ID)
-		if err != nil {
-			return Report{}, err
-		}
-		if existing.State == StatePreviewed && existing.Mapping != run.Mapping {
-			existing.Mapping, existing.FileName, existing.Lines, existing.Total = run.Mapping, run.FileName, run.Lines, run.Total
-			if _, err := s.db.Collection(colRuns).ReplaceOne(ctx, bson.D{{Key: "_id", Value: run.ID}}, existing); err != nil {
-				return Report{}, fmt.Errorf("remittance: saving the file: %w", err)
-			}
-		}
-		return s.report(ctx, existing)
-	default:
-		return Report{}, fmt.Errorf("remittance: saving the file: %w", err)
+		return run, nil
+	case !store.IsDuplicateKey(err):
+		return Run{}, fmt.Errorf("remittance: saving the file: %w", err)
 	}
-	return s.report(ctx, run)
+	existing, err := s.run(ctx, run.ID)
+	if err != nil {
+		return Run{}, err
+	}
+	if existing.State == StatePreviewed && existing.Mapping != run.Mapping {
+		existing.Mapping, existing.FileName, existing.Lines, existing.Total = run.Mapping, run.FileName, run.Lines, run.Total
+		set := bson.D{{Key: "mapping", Value: run.Mapping}, {Key: "file_name", Value: run.FileName}, {Key: "lines", Value: run.Lines}, {Key: "total", Value: run.Total}}
+		if _, err := s.db.Collection(colRuns).UpdateOne(ctx, bson.D{{Key: "_id", Value: run.ID}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+			return Run{}, fmt.Errorf("remittance: saving the file: %w", err)
+		}
+	}
+	return existing, nil
 }
 
 // Preview reads a remittance file and says what applying it would do,
