@@ -191,3 +191,28 @@ func TestTwoPeopleStartOneJob(t *testing.T) {
 		t.Fatalf("taken over: %s %d", run.State, run.Done)
 	}
 }
+
+// A run applied by an older version (counts only, no progress or outcome
+// lines) shows its lines: they are read back from its line records once.
+func TestOlderAppliedRunShowsItsLines(t *testing.T) {
+	f := newFixture(t)
+	ctx := storetest.Context(t)
+	rep, err := f.rem.Upload(ctx, staff, "run42.csv", []byte(file), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.rem.Apply(ctx, staff, rep.Run.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.DB.Collection(colRuns).UpdateOne(ctx, bson.D{{Key: "_id", Value: rep.Run.ID}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "lines_done", Value: ""}, {Key: "sums", Value: ""}, {Key: "other_lines", Value: ""}}}}); err != nil {
+		t.Fatal(err)
+	}
+	lp, err := f.rem.Lines(ctx, staff, rep.Run.ID, "", 1, 100)
+	if err != nil || len(lp.Rows) != 7 || lp.Sum(Paid) != 120000+9999 || lp.Count(Unknown) != 2 {
+		t.Fatalf("older run: %v, %d lines, paid %d", err, len(lp.Rows), lp.Sum(Paid))
+	}
+	if run := f.runDoc(t, rep.Run.ID); run.Done != 7 || len(run.OtherLines[string(Unknown)]) != 2 {
+		t.Fatalf("not completed: %d done, %v", run.Done, run.OtherLines)
+	}
+}

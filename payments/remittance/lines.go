@@ -2,9 +2,13 @@ package remittance
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"careportal/auth"
+	"careportal/payments/csvin"
 	"careportal/portal/fault"
 )
 
@@ -89,6 +93,11 @@ func (s *Service) Lines(ctx context.Context, actor *auth.Principal, id, filter s
 	if err != nil {
 		return LinesPage{}, err
 	}
+	if run.State == StateApplied && run.Done != len(lines) {
+		if run, err = s.backfill(ctx, run, lines); err != nil {
+			return LinesPage{}, err
+		}
+	}
 	p := LinesPage{Run: run, Counts: map[Outcome]int{}, Sums: map[Outcome]int64{}, Filter: filter, PerPage: perPage}
 	var pick []int // indexes in lines of the matching lines
 	var preview []Row
@@ -154,4 +163,33 @@ func (s *Service) Lines(ctx context.Context, actor *auth.Principal, id, filter s
 		p.Rows = append(p.Rows, row)
 	}
 	return p, nil
+}
+
+// backfill gives a run applied by an older version (which kept only the
+// counts) its progress and outcome lines, from its line records, once.
+func (s *Service) backfill(ctx context.Context, run Run, lines []csvin.RemittanceRow) (Run, error) {
+	counts, sums, others := map[string]int{}, map[string]int64{}, map[string][]int{}
+	finder := s.pay.NewInvoiceFinder()
+	for _, r := range lines {
+		row, ok, err := s.recorded(ctx, run.ID, r.Line)
+		if err != nil {
+			return Run{}, err
+		}
+		if !ok {
+			if row, err = classify(ctx, finder, r, s.pay.Today(), run); err != nil {
+				return Run{}, err
+			}
+		}
+		counts[string(row.Outcome)]++
+		sums[string(row.Outcome)] += row.AmountPaid
+		if row.Outcome != Paid {
+			others[string(row.Outcome)] = append(others[string(row.Outcome)], row.Line)
+		}
+	}
+	run.Done, run.Counts, run.Sums, run.OtherLines = len(lines), counts, sums, others
+	set := bson.D{{Key: "lines_done", Value: run.Done}, {Key: "counts", Value: counts}, {Key: "sums", Value: sums}, {Key: "other_lines", Value: others}}
+	if _, err := s.db.Collection(colRuns).UpdateOne(ctx, bson.D{{Key: "_id", Value: run.ID}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+		return Run{}, fmt.Errorf("remittance: completing an older run's record: %w", err)
+	}
+	return run, nil
 }
