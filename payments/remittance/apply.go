@@ -271,7 +271,10 @@ func (s *Service) applyAll(ctx context.Context, actor *auth.Principal, run Run, 
 		}
 		run.Done, run.Counts, run.Sums, run.OtherLines = start+len(part), counts, sums, others
 		last := run.Done == len(rows)
-		if !last && time.Since(saved) < 500*time.Millisecond {
+		// Saving rewrites the run document (its file too, on the embedded
+		// store): once a second is often enough for the page, and lines
+		// recorded since are found on a resume.
+		if !last && time.Since(saved) < time.Second {
 			continue
 		}
 		saved = time.Now()
