@@ -41,6 +41,18 @@ type Decision struct {
 	ByID      string    `bson:"by_id"`
 	ByName    string    `bson:"by_name"`
 	At        time.Time `bson:"at"`
+	// A decision that pays (match, accept) is written first as the intent
+	// of its payment: Pending, with the payment and the invoice step it
+	// takes (Seq), then the payment, then Pending cleared. A crash between
+	// them leaves a pending decision that RepairDecisions completes: it
+	// pays unless step Seq of the invoice is already this payment, so the
+	// payment is made once.
+	Pending    bool   `bson:"pending,omitempty"`
+	Seq        int    `bson:"seq,omitempty"`
+	PayDate    string `bson:"pay_date,omitempty"`
+	PayPence   int64  `bson:"pay_pence,omitempty"`
+	PayRef     string `bson:"pay_reference,omitempty"`
+	AcceptOver bool   `bson:"accept_over,omitempty"`
 }
 
 // Resolution is what a person decides about one exception line.
@@ -93,7 +105,7 @@ func (s *Service) Resolve(ctx context.Context, actor *auth.Principal, runID stri
 	if len(d.Note) > 2000 {
 		return Decision{}, fault.InvalidField("note", "The note must be 2000 characters or fewer")
 	}
-	var pay func() error
+	pays := false
 	switch res.Kind {
 	case ResolveMatch:
 		if row.Outcome != Unknown {
@@ -114,19 +126,13 @@ func (s *Service) Resolve(ctx context.Context, actor *auth.Principal, runID stri
 			return Decision{}, fault.InvalidField("invoice_number", fmt.Sprintf("Supplier %s has no invoice numbered %s in the portal", supplier, strings.TrimSpace(res.InvoiceNumber)))
 		}
 		d.InvoiceID, d.Number = inv.ID, inv.Number
-		pay = func() error {
-			_, err := s.pay.RecordPayment(ctx, actor, inv.ID, -1, payments.Money{Date: row.PaymentDate, Pence: row.AmountPaid, Reference: row.PaymentReference, Source: "remittance"})
-			return err
-		}
+		pays = true
 	case ResolveAccept:
 		if row.Outcome != Difference {
 			return Decision{}, fault.InvalidField("kind", "Only a line with a different amount can be accepted as a part or over payment")
 		}
 		d.InvoiceID, d.Number = row.InvoiceID, row.InvoiceNumber
-		pay = func() error {
-			_, err := s.pay.RecordPayment(ctx, actor, row.InvoiceID, -1, payments.Money{Date: row.PaymentDate, Pence: row.AmountPaid, Reference: row.PaymentReference, Source: "remittance", AcceptOver: true})
-			return err
-		}
+		d.AcceptOver, pays = true, true
 	case ResolveAcknowledge:
 		if row.Outcome != PaidUnapproved && row.Outcome != NotPayable {
 			return Decision{}, fault.InvalidField("kind", "Only a line for an invoice not approved, or not applied, can be acknowledged")
@@ -139,6 +145,13 @@ func (s *Service) Resolve(ctx context.Context, actor *auth.Principal, runID stri
 	default:
 		return Decision{}, fault.InvalidField("kind", "Choose what to do with this line")
 	}
+	if pays {
+		inv, err := s.pay.Invoice(ctx, actor, d.InvoiceID)
+		if err != nil {
+			return Decision{}, err
+		}
+		d.Pending, d.Seq, d.PayDate, d.PayPence, d.PayRef = true, inv.Version+1, row.PaymentDate, row.AmountPaid, row.PaymentReference
+	}
 	// The decision is the claim: one person wins the line.
 	if _, err := s.db.Collection(colDecisions).InsertOne(ctx, d); err != nil {
 		if store.IsDuplicateKey(err) {
@@ -147,16 +160,108 @@ func (s *Service) Resolve(ctx context.Context, actor *auth.Principal, runID stri
 		}
 		return Decision{}, fmt.Errorf("remittance: recording the decision: %w", err)
 	}
-	if pay != nil {
-		if err := pay(); err != nil {
-			// Refused: take the decision back, nothing changed.
-			if _, derr := s.db.Collection(colDecisions).DeleteOne(ctx, bson.D{{Key: "_id", Value: d.ID}}); derr != nil {
-				return Decision{}, errors.Join(err, derr)
-			}
-			return Decision{}, err
-		}
+	if !pays {
+		return d, nil
+	}
+	if s.crashIn < 0 {
+		return Decision{}, errCrash
+	}
+	if err := s.payDecision(ctx, actor, &d); err != nil {
+		return Decision{}, err
 	}
 	return d, nil
+}
+
+// payDecision records a pending decision's payment as step d.Seq of the
+// invoice, then clears Pending. A refused payment takes the decision back
+// (nothing changed) and is returned.
+func (s *Service) payDecision(ctx context.Context, actor *auth.Principal, d *Decision) error {
+	_, err := s.pay.RecordPayment(ctx, actor, d.InvoiceID, d.Seq-1, payments.Money{Date: d.PayDate, Pence: d.PayPence, Reference: d.PayRef, Source: "remittance", AcceptOver: d.AcceptOver})
+	if err != nil {
+		if paid, perr := s.decisionPaid(ctx, d); perr == nil && paid {
+			err = nil // another instance's repair made it
+		}
+	}
+	if err != nil {
+		// Refused: take the decision back, nothing changed.
+		if _, derr := s.db.Collection(colDecisions).DeleteOne(ctx, bson.D{{Key: "_id", Value: d.ID}}); derr != nil {
+			return errors.Join(err, derr)
+		}
+		return err
+	}
+	d.Pending = false
+	if _, err := s.db.Collection(colDecisions).UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "pending", Value: false}}}}); err != nil {
+		// The payment is made; repair sees it and clears Pending.
+		s.log.Error("remittance: clearing a decision's intent failed; repair clears it", "decision", d.ID, "err", err)
+	}
+	return nil
+}
+
+// decisionPaid reports whether step d.Seq of the invoice is the decision's
+// payment.
+func (s *Service) decisionPaid(ctx context.Context, d *Decision) (bool, error) {
+	inv, err := s.pay.Invoice(ctx, auth.System("payment runs"), d.InvoiceID)
+	if err != nil {
+		return false, err
+	}
+	for _, ev := range inv.History {
+		if ev.Seq == d.Seq {
+			return ev.Kind == payments.KindPayment && ev.Source == "remittance" && ev.AmountPence == d.PayPence &&
+				ev.PaymentDate == d.PayDate && ev.Reference == strings.TrimSpace(d.PayRef) && ev.ByID == d.ByID, nil
+		}
+	}
+	return false, nil
+}
+
+// RepairDecisions completes the decisions whose payment a crash cut short
+// (pending ones): a decision whose payment is step Seq of the invoice is
+// marked done; one whose payment was never made is paid now, as the
+// person who decided; one whose payment is refused now (the invoice was
+// cancelled meanwhile) is taken back, so the line is open again. On a
+// shared store only decisions older than a minute are repaired (a newer
+// one may be another instance's, still on its way). The decisions are
+// few (one per resolved exception), so the scan is short.
+func (s *Service) RepairDecisions(ctx context.Context) error {
+	ctx, cancel := store.CallContext(ctx)
+	defer cancel()
+	ds, err := store.FindAll[Decision](ctx, s.db.Collection(colDecisions), bson.D{{Key: "pending", Value: true}})
+	if err != nil {
+		return fmt.Errorf("remittance: reading decisions in flight: %w", err)
+	}
+	for _, d := range ds {
+		if !s.single && s.now().Sub(d.At) < time.Minute {
+			continue
+		}
+		paid, err := s.decisionPaid(ctx, &d)
+		if err != nil {
+			return err
+		}
+		if paid {
+			if _, err := s.db.Collection(colDecisions).UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "pending", Value: false}}}}); err != nil {
+				return fmt.Errorf("remittance: completing a decision: %w", err)
+			}
+			continue
+		}
+		inv, err := s.pay.Invoice(ctx, auth.System("payment runs"), d.InvoiceID)
+		if err != nil {
+			return err
+		}
+		if inv.Version >= d.Seq {
+			// Step Seq is someone else's: the payment was never made. Take
+			// the next step, saying so first, so it is still made once.
+			d.Seq = inv.Version + 1
+			if _, err := s.db.Collection(colDecisions).UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: d.Seq}}}}); err != nil {
+				return fmt.Errorf("remittance: completing a decision: %w", err)
+			}
+		}
+		actor := &auth.Principal{UserID: d.ByID, Name: d.ByName, Role: auth.RoleBrokerage}
+		if err := s.payDecision(ctx, actor, &d); err != nil {
+			s.log.Warn("remittance: a decision's payment was refused on repair; the line is open again", "decision", d.ID, "err", err)
+		} else {
+			s.log.Info("remittance: completed a decision's payment after a crash", "decision", d.ID)
+		}
+	}
+	return nil
 }
 
 func resolvedTwice(prev Decision) error {
@@ -181,20 +286,26 @@ func (s *Service) decision(ctx context.Context, run string, line int) (Decision,
 // Decisions returns the decisions on a run's exception lines, by line
 // (one lookup by _id per exception).
 func (s *Service) Decisions(ctx context.Context, actor *auth.Principal, rep Report) (map[int]Decision, error) {
+	return s.DecisionsOn(ctx, actor, rep.Run, rep.Rows)
+}
+
+// DecisionsOn returns the decisions on the exception lines among rows of
+// the run (a page of its lines), by line.
+func (s *Service) DecisionsOn(ctx context.Context, actor *auth.Principal, run Run, rows []Row) (map[int]Decision, error) {
 	if err := staffOnly(actor); err != nil {
 		return nil, err
 	}
 	out := map[int]Decision{}
-	if !rep.Applied() {
+	if run.State != StateApplied {
 		return out, nil
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	for _, r := range rep.Rows {
+	for _, r := range rows {
 		if !r.Outcome.NeedsAttention() {
 			continue
 		}
-		d, ok, err := s.decision(ctx, rep.Run.ID, r.Line)
+		d, ok, err := s.decision(ctx, run.ID, r.Line)
 		if err != nil {
 			return nil, err
 		}

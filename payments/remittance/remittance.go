@@ -11,8 +11,10 @@
 // apply interrupted part-way (a crash) is finished by applying again:
 // lines with a row document are skipped, and a line whose invoice was paid
 // with exactly its details before the crash is recorded as paid by this
-// run. Two people applying the same file at once pay each invoice once:
-// the lifecycle lets exactly one payment through.
+// run. Applying is a job (apply.go): claimed once, run a batch of lines at
+// a time (payments.PayInFull), its progress saved on the run document.
+// Two people applying the same file at once start one job; and were two
+// ever to run, the lifecycle lets exactly one payment of an invoice through.
 package remittance
 
 import (
@@ -21,8 +23,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -87,24 +91,59 @@ type Row struct {
 // Run states.
 const (
 	StatePreviewed = "previewed" // uploaded, not applied
+	StateQueued    = "queued"    // a job is claimed to apply it and has not begun
 	StateApplying  = "applying"  // apply started (and may have been cut short)
 	StateApplied   = "applied"   // every line's effect recorded
+	StateFailed    = "failed"    // the job stopped on an error: applying again resumes it
 )
 
 // Run is one remittance file: uploaded, then applied.
 type Run struct {
-	ID         string         `bson:"_id"` // sha256 of the file, hex
-	FileName   string         `bson:"file_name"`
-	Mapping    string         `bson:"mapping"` // csvin.Mapping.String()
-	Data       []byte         `bson:"data"`
-	Lines      int            `bson:"lines"`
-	Total      int64          `bson:"total"` // sum of amount_paid, pence
-	State      string         `bson:"state"`
-	UploadedBy string         `bson:"uploaded_by"`
-	UploadedAt time.Time      `bson:"uploaded_at"`
-	AppliedBy  string         `bson:"applied_by,omitempty"`
-	AppliedAt  time.Time      `bson:"applied_at,omitzero"`
-	Counts     map[string]int `bson:"counts,omitempty"` // outcome -> lines, once applied
+	ID         string    `bson:"_id"` // sha256 of the file, hex
+	FileName   string    `bson:"file_name"`
+	Mapping    string    `bson:"mapping"` // csvin.Mapping.String()
+	Data       []byte    `bson:"data"`
+	Lines      int       `bson:"lines"`
+	Total      int64     `bson:"total"` // sum of amount_paid, pence
+	State      string    `bson:"state"`
+	UploadedBy string    `bson:"uploaded_by"`
+	UploadedAt time.Time `bson:"uploaded_at"`
+	AppliedBy  string    `bson:"applied_by,omitempty"`
+	AppliedAt  time.Time `bson:"applied_at,omitzero"`
+	// Counts and Sums are, by outcome, the lines applied so far and
+	// their amounts (pence); OtherLines the line numbers applied with an
+	// outcome other than paid, so a page of one outcome finds its lines
+	// without reading every line's record.
+	Counts     map[string]int   `bson:"counts,omitempty"`
+	Sums       map[string]int64 `bson:"sums,omitempty"`
+	OtherLines map[string][]int `bson:"other_lines,omitempty"`
+	// Done is how many lines (in file order) the apply has recorded: the
+	// job's progress, saved as it goes, so another instance or a restart
+	// sees it and a resumed job starts there.
+	Done int `bson:"lines_done"`
+	// The job applying the run: its claim (remittance_jobs _id
+	// run:epoch), the instance running it and its last sign of life.
+	JobEpoch    int       `bson:"job_epoch,omitempty"`
+	JobOwner    string    `bson:"job_owner,omitempty"`
+	JobBeat     time.Time `bson:"job_beat,omitzero"`
+	AppliedByID string    `bson:"applied_by_id,omitempty"`
+	FinishedAt  time.Time `bson:"finished_at,omitzero"`
+	// Failure says why the job stopped (state failed).
+	Failure string `bson:"failure,omitempty"`
+}
+
+// Left is the number of lines still to apply.
+func (r *Run) Left() int { return max(r.Lines-r.Done, 0) }
+
+// Running reports whether a job is applying the run (or about to).
+func (r *Run) Running() bool { return r.State == StateQueued || r.State == StateApplying }
+
+// Percent is the share of lines applied, 0 to 100.
+func (r *Run) Percent() int {
+	if r.Lines == 0 {
+		return 100
+	}
+	return r.Done * 100 / r.Lines
 }
 
 type rowDoc struct {
@@ -162,14 +201,38 @@ func (r *Report) With(o Outcome) []Row {
 
 // Options configure the service.
 type Options struct {
-	Now func() time.Time
+	Now    func() time.Time
+	Logger *slog.Logger
+	// SingleInstance says no other portal instance shares the store (the
+	// embedded store): a job claimed by another process is one that
+	// stopped, and is resumed at once.
+	SingleInstance bool
+	// StaleAfter is how long a job of another instance may go without a
+	// sign of life before it is taken over (default 2 minutes).
+	StaleAfter time.Duration
+	// Batch is how many lines are applied together (default 100).
+	Batch int
 }
 
 // Service records remittance runs.
 type Service struct {
-	db  *mongo.Database
-	pay *payments.Service
-	now func() time.Time
+	db     *mongo.Database
+	pay    *payments.Service
+	now    func() time.Time
+	log    *slog.Logger
+	single bool
+	stale  time.Duration
+	batch  int
+	owner  string // this instance, in job claims
+
+	claimMu sync.Mutex     // one claim at a time in this instance
+	running map[string]int // run id -> epoch of the jobs running here
+	jobs    sync.WaitGroup // the jobs Start began
+
+	// crashIn, for tests, stops a job in that batch (from 1) after its
+	// payments and before its lines are recorded, as a crash would; -1
+	// stops Resolve after writing a decision, before its payment.
+	crashIn int
 }
 
 // NewService builds the service.
@@ -177,14 +240,24 @@ func NewService(db *mongo.Database, pay *payments.Service, o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{db: db, pay: pay, now: o.Now}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.StaleAfter <= 0 {
+		o.StaleAfter = 2 * time.Minute
+	}
+	if o.Batch <= 0 {
+		o.Batch = 100
+	}
+	return &Service{db: db, pay: pay, now: o.Now, log: o.Logger, single: o.SingleInstance, stale: o.StaleAfter, batch: o.Batch,
+		owner: store.NewID("", 8), running: map[string]int{}}
 }
 
 // EnsureIndexes creates the collections (every lookup is by _id).
 func (s *Service) EnsureIndexes(ctx context.Context) error {
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	return store.EnsureCollections(ctx, s.db, colRuns, colRows, colDecisions)
+	return store.EnsureCollections(ctx, s.db, colRuns, colRows, colDecisions, colJobs)
 }
 
 // Hash is the file's id: its sha256, hex.
@@ -215,14 +288,26 @@ func staffOnly(actor *auth.Principal) error {
 // not); a different mapping for the same bytes is kept only when the run
 // has not been applied.
 func (s *Service) Upload(ctx context.Context, actor *auth.Principal, fileName string, data []byte, m csvin.Mapping) (Report, error) {
-	if err := staffOnly(actor); err != nil {
-		return Report{}, err
-	}
-	rows, err := csvin.ParseRemittance(data, m)
+	run, err := s.Keep(ctx, actor, fileName, data, m)
 	if err != nil {
 		return Report{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	return s.report(ctx, run)
+}
+
+// Keep is Upload without the report: the run kept (a page shows it a page
+// of lines at a time, see Lines).
+func (s *Service) Keep(ctx context.Context, actor *auth.Principal, fileName string, data []byte, m csvin.Mapping) (Run, error) {
+	if err := staffOnly(actor); err != nil {
+		return Run{}, err
+	}
+	rows, err := csvin.ParseRemittance(data, m)
+	if err != nil {
+		return Run{}, err
+	}
+	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	run := Run{ID: Hash(data), FileName: cleanName(fileName), Mapping: m.String(), Data: data, Lines: len(rows),
 		State: StatePreviewed, UploadedBy: actor.DisplayName(), UploadedAt: s.now().UTC()}
@@ -232,22 +317,22 @@ func (s *Service) Upload(ctx context.Context, actor *auth.Principal, fileName st
 	_, err = s.db.Collection(colRuns).InsertOne(ctx, run)
 	switch {
 	case err == nil:
-	case store.IsDuplicateKey(err):
-		existing, err := s.run(ctx, run.ID)
-		if err != nil {
-			return Report{}, err
-		}
-		if existing.State == StatePreviewed && existing.Mapping != run.Mapping {
-			existing.Mapping, existing.FileName, existing.Lines, existing.Total = run.Mapping, run.FileName, run.Lines, run.Total
-			if _, err := s.db.Collection(colRuns).ReplaceOne(ctx, bson.D{{Key: "_id", Value: run.ID}}, existing); err != nil {
-				return Report{}, fmt.Errorf("remittance: saving the file: %w", err)
-			}
-		}
-		return s.report(ctx, existing)
-	default:
-		return Report{}, fmt.Errorf("remittance: saving the file: %w", err)
+		return run, nil
+	case !store.IsDuplicateKey(err):
+		return Run{}, fmt.Errorf("remittance: saving the file: %w", err)
 	}
-	return s.report(ctx, run)
+	existing, err := s.run(ctx, run.ID)
+	if err != nil {
+		return Run{}, err
+	}
+	if existing.State == StatePreviewed && existing.Mapping != run.Mapping {
+		existing.Mapping, existing.FileName, existing.Lines, existing.Total = run.Mapping, run.FileName, run.Lines, run.Total
+		set := bson.D{{Key: "mapping", Value: run.Mapping}, {Key: "file_name", Value: run.FileName}, {Key: "lines", Value: run.Lines}, {Key: "total", Value: run.Total}}
+		if _, err := s.db.Collection(colRuns).UpdateOne(ctx, bson.D{{Key: "_id", Value: run.ID}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+			return Run{}, fmt.Errorf("remittance: saving the file: %w", err)
+		}
+	}
+	return existing, nil
 }
 
 // Preview reads a remittance file and says what applying it would do,
@@ -432,124 +517,6 @@ func sameAsLastPayment(inv payments.Invoice, r csvin.RemittanceRow) bool {
 func paidByRunBefore(inv payments.Invoice, run Run) bool {
 	last := inv.LastEvent()
 	return last.To == payments.StatusPaid && last.IsMoney() && !run.AppliedAt.IsZero() && !last.At.Before(run.AppliedAt.Add(-time.Second))
-}
-
-// Result says what an apply did.
-type Result struct {
-	Report
-	// AlreadyApplied is true when the run had been applied before: this
-	// apply changed nothing.
-	AlreadyApplied bool
-	// PaidNow is how many invoices this apply marked paid.
-	PaidNow int
-}
-
-// Apply marks the run's matched invoices paid and records every line's
-// effect. Differences, unknown invoices and invoices not approved are left
-// for a person; invoices already paid are left alone. Applying a run that
-// was applied changes nothing.
-func (s *Service) Apply(ctx context.Context, actor *auth.Principal, id string) (Result, error) {
-	if err := staffOnly(actor); err != nil {
-		return Result{}, err
-	}
-	if !ValidID(id) {
-		return Result{}, fault.NotFoundf("payment run not found")
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
-	defer cancel()
-	run, err := s.run(ctx, id)
-	if err != nil {
-		return Result{}, err
-	}
-	if run.State == StateApplied {
-		rep, err := s.report(ctx, run)
-		return Result{Report: rep, AlreadyApplied: true}, err
-	}
-	rows, err := s.parse(run)
-	if err != nil {
-		return Result{}, fmt.Errorf("remittance: the kept file no longer reads: %w", err)
-	}
-	if run.State == StatePreviewed {
-		run.State, run.AppliedBy, run.AppliedAt = StateApplying, actor.DisplayName(), s.now().UTC()
-		if _, err := s.db.Collection(colRuns).ReplaceOne(ctx, bson.D{{Key: "_id", Value: run.ID}}, run); err != nil {
-			return Result{}, fmt.Errorf("remittance: starting the run: %w", err)
-		}
-	}
-	res := Result{Report: Report{Run: run}}
-	finder := s.pay.NewInvoiceFinder()
-	for _, r := range rows {
-		row, paidNow, err := s.applyLine(ctx, actor, finder, run, r)
-		if err != nil {
-			return Result{}, fmt.Errorf("line %d: %w", r.Line, err)
-		}
-		if paidNow {
-			res.PaidNow++
-		}
-		res.Rows = append(res.Rows, row)
-	}
-	run.State = StateApplied
-	run.Counts = map[string]int{}
-	for _, row := range res.Rows {
-		run.Counts[string(row.Outcome)]++
-	}
-	if _, err := s.db.Collection(colRuns).ReplaceOne(ctx, bson.D{{Key: "_id", Value: run.ID}}, run); err != nil {
-		return Result{}, fmt.Errorf("remittance: finishing the run: %w", err)
-	}
-	res.Run = run
-	return res, nil
-}
-
-// applyLine pays one line's invoice if it matches, then records the line.
-func (s *Service) applyLine(ctx context.Context, actor *auth.Principal, finder *payments.InvoiceFinder, run Run, r csvin.RemittanceRow) (Row, bool, error) {
-	if done, ok, err := s.recorded(ctx, run.ID, r.Line); err != nil || ok {
-		return done, false, err
-	}
-	paidNow := false
-	var row Row
-	for attempt := 0; ; attempt++ {
-		var err error
-		row, err = classify(ctx, finder, r, s.pay.Today(), run)
-		if err != nil {
-			return Row{}, false, err
-		}
-		if row.Outcome != Matched {
-			break
-		}
-		approved := row.InvoiceStatus != string(payments.StatusSubmitted) && row.InvoiceStatus != string(payments.StatusQueried)
-		_, err = s.pay.MarkPaid(ctx, actor, row.InvoiceID, r.PaymentDate, r.AmountPaid, r.PaymentReference, "remittance")
-		if err == nil {
-			row.Outcome, row.Note, row.InvoiceStatus = Paid, "Marked paid", string(payments.StatusPaid)
-			if !approved {
-				row.Outcome, row.Note = PaidUnapproved, unapprovedNote
-			}
-			paidNow = true
-			break
-		}
-		// Someone changed the invoice meanwhile (another apply of this
-		// file, or a person): look again, after a short pause, because the
-		// winner may still be writing its snapshot and an immediate re-read
-		// would see the old version and collide again.
-		if fault.KindOf(err) == fault.Conflict && attempt < 10 {
-			time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
-			continue
-		}
-		if fe, ok := fault.As(err); ok && fe.Kind == fault.Invalid {
-			row.Outcome, row.Note = NotPayable, fieldsText(fe)
-			break
-		}
-		return Row{}, false, err
-	}
-	_, err := s.db.Collection(colRows).InsertOne(ctx, rowDoc{ID: rowID(run.ID, r.Line), Run: run.ID, At: s.now().UTC(), Row: row, AppliedBy: actor.DisplayName()})
-	if err != nil && !store.IsDuplicateKey(err) {
-		return Row{}, false, fmt.Errorf("remittance: recording the line: %w", err)
-	}
-	if err != nil {
-		// Another apply recorded the line first: its record stands (the
-		// payment, if this apply made it, is still this apply's).
-		done, _, rerr := s.recorded(ctx, run.ID, r.Line)
-		return done, paidNow, rerr
-	}
-	return row, paidNow, nil
 }
 
 func fieldsText(fe *fault.Error) string {

@@ -132,7 +132,7 @@ func (a *App) wire(ctx context.Context, o Options) error {
 
 	s.Auth = ensure(w, "accounts", auth.NewService(db, auth.Options{Now: now, Hash: o.Hash, Logger: log, SessionsInMemory: a.Store.Embedded}))
 	s.Payments = ensure(w, "payments", payments.NewService(db, s.Auth, payments.Options{Now: now, Logger: log, BulkRead: a.Store.ReadAllRaw}))
-	s.Remittance = ensure(w, "remittance", remittance.NewService(db, s.Payments, remittance.Options{Now: now}))
+	s.Remittance = ensure(w, "remittance", remittance.NewService(db, s.Payments, remittance.Options{Now: now, Logger: log, SingleInstance: a.Store.Embedded}))
 	s.Packages = ensure(w, "care packages", packages.NewService(db, s.Payments, s.Auth, packages.Options{Now: now, Logger: log}))
 	s.Performance = ensure(w, "payment performance", performance.NewService(db, performance.PaymentsSource(s.Payments, s.Auth.Orgs), performance.Options{Now: now, Logger: log}))
 	s.Notify = ensure(w, "notifications", notify.NewService(db, now))
@@ -154,6 +154,7 @@ func (a *App) wire(ctx context.Context, o Options) error {
 	w.poll("notifications read model", 30*time.Second, s.Notify.Refresh)
 	w.poll("queries read model", 30*time.Second, s.Queries.Refresh)
 	w.poll("bank holidays", 5*time.Minute, s.Workdays.Refresh)
+	a.loops = append(a.loops, loop{name: "payment runs", run: s.Remittance.Resume}) // finishes runs a restart cut short
 	a.wireMail(w, o)
 	return w.err
 }

@@ -23,24 +23,30 @@ function csvFile(name, text) {
 }
 
 // An invoice awaiting payment (approved or scheduled) of a provider whose
-// manager can sign in, read from the staff invoice search.
+// manager can sign in, read from the staff invoice search (every page of
+// it).
 async function invoiceAwaitingPayment(page) {
   for (const [ref, email] of providers) {
-    await gotoOK(page, `/staff/invoices?q=${ref}`);
-    const rows = page.locator('#invoice-list tbody tr');
-    const n = await rows.count();
-    for (let i = 0; i < n; i++) {
-      const cells = rows.nth(i).locator('td');
-      const status = (await cells.nth(5).innerText()).trim();
-      if (status !== 'Approved' && status !== 'Payment scheduled') continue;
-      const link = cells.nth(0).locator('a');
-      return {
-        ref,
-        email,
-        number: (await link.innerText()).trim(),
-        id: (await link.getAttribute('href')).split('/').pop(),
-        total: (await cells.nth(4).innerText()).trim().replace(/[£,]/g, ''),
-      };
+    let path = `/staff/invoices?q=${ref}`;
+    for (let p = 0; path && p < 20; p++) {
+      await gotoOK(page, path);
+      const rows = page.locator('#invoice-list tbody tr');
+      const n = await rows.count();
+      for (let i = 0; i < n; i++) {
+        const cells = rows.nth(i).locator('td');
+        const status = (await cells.nth(5).innerText()).trim();
+        if (status !== 'Approved' && status !== 'Payment scheduled') continue;
+        const link = cells.nth(0).locator('a');
+        return {
+          ref,
+          email,
+          number: (await link.innerText()).trim(),
+          id: (await link.getAttribute('href')).split('/').pop(),
+          total: (await cells.nth(4).innerText()).trim().replace(/[£,]/g, ''),
+        };
+      }
+      const next = page.locator('a[rel="next"]');
+      path = (await next.count()) > 0 ? await next.first().getAttribute('href') : null;
     }
   }
   return null;
