@@ -15,6 +15,7 @@ var policy = map[Action][]Role{
 	ActionInvoiceFile:       {RoleProvider, RoleBrokerage, RoleCommissioner, RoleAdmin}, // providers: their organisation's
 	ActionContractsRead:     {RoleProvider, RoleBrokerage, RoleCommissioner, RoleAdmin}, // providers: their organisation's
 	ActionContractsManage:   {RoleBrokerage, RoleAdmin},
+	ActionRemittanceAdvice:  {RoleProvider, RoleBrokerage, RoleCommissioner, RoleAdmin}, // providers: their organisation's
 
 	// remittance and imports (payment runs; brokerage only in the
 	// Brokerage Payments team: see teamOnly)
@@ -45,6 +46,7 @@ var policy = map[Action][]Role{
 	// engagement: contacts, queries, notifications
 	ActionEditContacts:      {RoleAdmin, RoleCommissioner}, // every team
 	ActionEditTeamContacts:  {RoleBrokerage},               // only teams in Principal.Teams; the handler checks InTeam
+	ActionContactSettings:   {RoleAdmin},                   // the safeguarding numbers on every contacts page
 	ActionRaiseQuery:        {RoleProvider},
 	ActionReadQueries:       {RoleProvider, RoleBrokerage, RoleCommissioner, RoleAdmin}, // providers: their organisation's
 	ActionWorkQueries:       {RoleBrokerage, RoleCommissioner, RoleAdmin},
@@ -78,6 +80,7 @@ const (
 	ActionInvoicesStaffRead Action = "invoices.staff-read"
 	ActionInvoiceWork       Action = "invoices.work"
 	ActionInvoiceFile       Action = "invoices.file"
+	ActionRemittanceAdvice  Action = "invoices.remittance-advice"
 	ActionContractsRead     Action = "contracts.read"
 	ActionContractsManage   Action = "contracts.manage"
 )
@@ -94,6 +97,7 @@ const (
 const (
 	ActionEditContacts      Action = "contacts.edit"
 	ActionEditTeamContacts  Action = "contacts.edit-team"
+	ActionContactSettings   Action = "contacts.settings"
 	ActionRaiseQuery        Action = "queries.raise"
 	ActionReadQueries       Action = "queries.read"
 	ActionWorkQueries       Action = "queries.work"

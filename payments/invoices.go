@@ -46,10 +46,15 @@ type SubmitInput struct {
 	File *FileInput `form:"-"`
 	// Source says where the invoice came from: "portal" or "api".
 	Source string `form:"-"`
+	// Lines (optional), EInvoice (the UBL XML as received) and the seller's
+	// VAT number: from an e-invoice (lines.go).
+	Lines           []InvoiceLine `form:"-"`
+	EInvoice        *FileInput    `form:"-"`
+	SellerVATNumber string        `form:"-"`
 }
 
 // SubmitFields is the order of the submit form's fields.
-var SubmitFields = []string{"contract_ref", "invoice_number", "invoice_date", "due_date", "period_start", "period_end", "net", "vat", "gross", "reference", "note", "file"}
+var SubmitFields = []string{"contract_ref", "invoice_number", "invoice_date", "due_date", "period_start", "period_end", "net", "vat", "gross", "reference", "note", "file", "lines"}
 
 // FileInput is an uploaded file.
 type FileInput struct {
@@ -195,6 +200,8 @@ func (s *Service) buildInvoice(ctx context.Context, actor *auth.Principal, in Su
 	}
 	inv.Reference = strings.TrimSpace(in.Reference)
 	inv.Note = strings.TrimSpace(in.Note)
+	checkLines(in.Lines, inv.NetPence, netOK, add)
+	inv.Lines, inv.SellerVATNumber = in.Lines, in.SellerVATNumber
 	if in.File != nil {
 		if err := CheckPDF(in.File.Data); err != nil {
 			msg := err.Error()
@@ -292,6 +299,7 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor *auth.Principal, in S
 		if inv.FileID != "" {
 			_, _ = s.db.Collection(colInvoiceFiles).DeleteOne(uctx, bson.D{{Key: "_id", Value: inv.FileID}})
 		}
+		s.dropEInvoiceFile(uctx, &inv)
 	}
 	if in.File != nil {
 		inv.FileID = newID()
@@ -301,6 +309,10 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor *auth.Principal, in S
 			undo(false)
 			return Invoice{}, fmt.Errorf("payments: saving the invoice file: %w", err)
 		}
+	}
+	if err := s.saveEInvoiceFile(ctx, &inv, in, now); err != nil {
+		undo(false)
+		return Invoice{}, err
 	}
 	if err := s.changes.AppendEvent(ctx, inv.ID, 1, inv.History[0]); err != nil {
 		undo(false)
@@ -452,10 +464,11 @@ const (
 	QueueApproved  Queue = "approved"  // approved, awaiting a payment run
 	QueueScheduled Queue = "scheduled" // in a payment run
 	QueueOverdue   Queue = "overdue"   // past the due date, unpaid, approved or not (Invoice.Overdue)
+	QueueDueSoon   Queue = "due-soon"  // unpaid and undisputed, within DueSoonDays of the s68 deadline (Invoice.DueSoon)
 )
 
 // Queues lists the work queues in the order pages show them.
-var Queues = []Queue{QueueNew, QueueQueried, QueueApproved, QueueScheduled, QueueOverdue}
+var Queues = []Queue{QueueNew, QueueQueried, QueueApproved, QueueScheduled, QueueDueSoon, QueueOverdue}
 
 func (q Queue) matches(inv *Invoice, today string) bool {
 	switch q {
@@ -469,6 +482,8 @@ func (q Queue) matches(inv *Invoice, today string) bool {
 		return inv.Status == StatusScheduled
 	case QueueOverdue:
 		return inv.Overdue(today)
+	case QueueDueSoon:
+		return inv.DueSoon(today)
 	}
 	return false
 }
@@ -682,6 +697,9 @@ func (s *Service) QueueCounts(ctx context.Context) (map[Queue]int, error) {
 		}
 		if inv.Overdue(today) {
 			out[QueueOverdue]++
+		}
+		if inv.DueSoon(today) {
+			out[QueueDueSoon]++
 		}
 	}
 	cached := make(map[Queue]int, len(out))

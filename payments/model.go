@@ -161,6 +161,11 @@ type Invoice struct {
 	FileID        string `bson:"file_id,omitempty"`
 	FileName      string `bson:"file_name,omitempty"`
 	FileSize      int64  `bson:"file_size,omitempty"`
+	// Lines, the e-invoice as received and the seller's VAT number it gave (lines.go).
+	Lines            []InvoiceLine `bson:"lines,omitempty"`
+	EInvoiceFileID   string        `bson:"einvoice_file_id,omitempty"`
+	EInvoiceFileName string        `bson:"einvoice_file_name,omitempty"`
+	SellerVATNumber  string        `bson:"seller_vat_number,omitempty"`
 
 	ReceivedAt   time.Time `bson:"received_at"`
 	ReceivedDate string    `bson:"received_date"` // London day of receipt: the clock starts
@@ -214,6 +219,23 @@ func (inv *Invoice) Overdue(today string) bool {
 		return true
 	case StatusQueried:
 		return eventDay(inv.LastEvent()) > inv.DueDate
+	}
+	return false
+}
+
+// DueSoonDays is how near its due date (the s68 deadline) an unpaid
+// invoice must be to be in the "due soon" work queue.
+const DueSoonDays = 5
+
+// DueSoon reports whether the invoice is unpaid, not queried, and due
+// today or within DueSoonDays: the ones to pay now to stay within s68.
+func (inv *Invoice) DueSoon(today string) bool {
+	if inv.DueDate == "" || inv.DueDate < today || inv.DueDate > AddDays(today, DueSoonDays) {
+		return false
+	}
+	switch inv.Status {
+	case StatusSubmitted, StatusApproved, StatusScheduled:
+		return true
 	}
 	return false
 }

@@ -3,6 +3,7 @@ package portal
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,7 +15,8 @@ import (
 
 type adminOrgsPage struct {
 	basePage
-	Orgs []auth.Org
+	Orgs  []auth.Org
+	Pager pager
 }
 
 // handleAdminOrgs lists the provider organisations.
@@ -23,7 +25,10 @@ func (s *Server) handleAdminOrgs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "admin_orgs", &adminOrgsPage{basePage: s.page(r, "Provider organisations"), Orgs: orgs})
+	page := &adminOrgsPage{basePage: s.page(r, "Provider organisations")}
+	// Paged here: auth returns every organisation (#13).
+	page.Orgs, page.Pager = pageOf(r, orgs, s.rowsPerPage(listPageSize))
+	return s.render(w, r, "admin_orgs", page)
 }
 
 type adminOrgPage struct {
@@ -54,6 +59,20 @@ type adminOrgFormPage struct {
 	basePage
 	Org    *auth.Org // nil when adding
 	Action string
+}
+
+// ServiceTypeBoxes are the checkboxes of the fixed list of service types,
+// ticked as the form says.
+func (p adminOrgFormPage) ServiceTypeBoxes() []serviceTypeBox {
+	var out []serviceTypeBox
+	for i, t := range auth.ServiceTypes {
+		id := "service_types"
+		if i > 0 {
+			id = "service_types-" + strconv.Itoa(i)
+		}
+		out = append(out, serviceTypeBox{ID: id, Value: t, Checked: slices.Contains(p.Form["service_types"], t)})
+	}
+	return out
 }
 
 // handleAdminOrgNew shows the form for a new organisation.
@@ -134,6 +153,14 @@ func (s *Server) setOrgActive(w http.ResponseWriter, r *http.Request, active boo
 	if err != nil {
 		return err
 	}
+	if !active {
+		if _, ok, err := s.confirmed(w, r, confirmation{Heading: "Are you sure you want to deactivate " + o.Name + "?", Caption: o.SupplierRef,
+			Explain: []string{"Everyone in the organisation is signed out at once and can no longer sign in, and its API tokens stop working.",
+				"Its invoices, contracts and records are kept, and you can reactivate it later."},
+			Button: "Yes, deactivate the organisation", Back: "/admin/orgs/" + o.ID}); !ok {
+			return err
+		}
+	}
 	if err := s.Auth.SetOrgActive(r.Context(), s.actor(r), o.ID, active); err != nil {
 		return err
 	}
@@ -159,9 +186,7 @@ func orgInputFromForm(f url.Values) (auth.OrgInput, error) {
 		SmallBusiness: f.Get("small_business") == "yes",
 		VCSE:          f.Get("vcse") == "yes",
 	}
-	for _, line := range strings.FieldsFunc(f.Get("service_types"), func(r rune) bool { return r == '\n' || r == ',' }) {
-		in.ServiceTypes = append(in.ServiceTypes, strings.TrimSpace(line))
-	}
+	in.ServiceTypes = f["service_types"]
 	days := strings.TrimSpace(f.Get("terms_days"))
 	n, err := strconv.Atoi(days)
 	if days != "" && err == nil {
@@ -196,7 +221,7 @@ func orgForm(o *auth.Org) url.Values {
 	f.Set("postcode", o.Postcode)
 	f.Set("contact_email", o.ContactEmail)
 	f.Set("terms_days", strconv.Itoa(o.TermsDays))
-	f.Set("service_types", strings.Join(o.ServiceTypes, "\n"))
+	f["service_types"] = append([]string(nil), o.ServiceTypes...)
 	if o.SME {
 		f.Set("sme", "yes")
 	}

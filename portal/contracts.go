@@ -33,7 +33,7 @@ func (s *Server) handleContracts(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := &contractsPage{basePage: s.page(r, "Your contracts")}
-	page.Contracts, page.Pager = pageOf(r, cs, listPageSize)
+	page.Contracts, page.Pager = pageOf(r, cs, s.rowsPerPage(listPageSize))
 	return s.render(w, r, "contracts", page)
 }
 
@@ -48,7 +48,7 @@ func (s *Server) handleStaffContracts(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	page := &contractsPage{basePage: s.page(r, "Contracts register"), Search: q, CanManage: auth.Can(principal(r), auth.ActionContractsManage)}
-	page.Contracts, page.Pager = pageOf(r, cs, listPageSize)
+	page.Contracts, page.Pager = pageOf(r, cs, s.rowsPerPage(listPageSize))
 	page.Form.Set("q", q)
 	return s.render(w, r, "staff_contracts", page)
 }

@@ -64,7 +64,7 @@ func (s *Server) handleStaffInvoices(w http.ResponseWriter, r *http.Request) err
 		page.Heading = "Invoices matching ‘" + search + "’"
 	}
 	n, _ := strconv.Atoi(q.Get("page"))
-	res, err := s.Payments.ListInvoices(r.Context(), actor, f, n, 25)
+	res, err := s.Payments.ListInvoices(r.Context(), actor, f, n, s.rowsPerPage(25))
 	if err != nil {
 		return err
 	}
@@ -78,6 +78,9 @@ func (s *Server) handleStaffInvoiceShow(w http.ResponseWriter, r *http.Request) 
 	page, err := s.invoicePageFor(r, mux.Vars(r)["id"])
 	if err != nil {
 		return err
+	}
+	if page.CanPay { // a payment is usually of the balance left: filled in, to change for a part payment
+		page.Form.Set("amount", payments.FormatPence(page.Invoice.Balance()))
 	}
 	return s.render(w, r, "invoice", page)
 }

@@ -31,6 +31,7 @@ func (s *Server) routes() http.Handler {
 	s.routesAccounts(r)
 	s.routesRemittance(r)
 	s.routesInvoices(r)
+	s.routesInvoiceMoney(r)
 	s.routesPackages(r)
 	s.routesReports(r)
 	s.routesContacts(r)
@@ -40,6 +41,7 @@ func (s *Server) routes() http.Handler {
 	s.routesForums(r)
 	s.routesAssessment(r)
 	s.routesAPI(r)
+	s.routesEInvoice(r)
 	s.routesMail(r)
 
 	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
@@ -195,6 +197,8 @@ func (s *Server) routesContacts(r *mux.Router) {
 	// contacts: the team directory is public; named contacts show when signed in
 	r.Handle("/contacts", s.handle(s.handleContacts)).Methods(http.MethodGet)
 	r.Handle("/contacts/topics/{slug}", s.handle(s.handleContactsTopic)).Methods(http.MethodGet)
+	r.Handle("/contacts/safeguarding", s.handle(s.allowed(auth.ActionContactSettings, s.handleSafeguardingSettings))).Methods(http.MethodGet)
+	r.Handle("/contacts/safeguarding", s.handle(s.allowed(auth.ActionContactSettings, s.handleSafeguardingSave))).Methods(http.MethodPost)
 	r.Handle("/contacts/teams/{slug}", s.handle(s.handleContactsTeam)).Methods(http.MethodGet)
 	r.Handle("/contacts/teams/{slug}/edit", s.handle(s.signedIn(s.handleContactsTeamEdit))).Methods(http.MethodGet)
 	r.Handle("/contacts/teams/{slug}/edit", s.handle(s.signedIn(s.handleContactsTeamSave))).Methods(http.MethodPost)
@@ -319,7 +323,7 @@ func (s *Server) routesAssessment(r *mux.Router) {
 // finance systems, and the API's OpenAPI document.
 func (s *Server) routesAPI(r *mux.Router) {
 	r.Handle("/api/v1/openapi.json", s.handle(s.handleOpenAPI)).Methods(http.MethodGet)
-	r.Handle("/api/v1/invoices", s.handleUpload(apiInvoiceBodyLimit, s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceCreate))).Methods(http.MethodPost)
+	r.Handle("/api/v1/invoices", s.handleUpload(apiEInvoiceBodyLimit, s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceCreate))).Methods(http.MethodPost)
 	r.Handle("/api/v1/invoices", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceList))).Methods(http.MethodGet)
 	r.Handle("/api/v1/invoices/{id}", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceShow))).Methods(http.MethodGet)
 	r.Handle("/api/v1/remittances", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIRemittances))).Methods(http.MethodGet)

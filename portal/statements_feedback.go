@@ -22,7 +22,7 @@ func (s *Server) feedbackFormPage(r *http.Request) (*statementFeedbackPage, erro
 		return nil, err
 	}
 	page := &statementFeedbackPage{basePage: s.page(r, "Give feedback on the market position statement"), Statement: st, Version: v}
-	page.Areas = []option{{"", "Choose a section"}}
+	page.Areas = []option{{"", "Select a section"}}
 	for _, a := range statements.Areas {
 		page.Areas = append(page.Areas, option{string(a.Area), a.Label})
 	}
@@ -70,6 +70,7 @@ type statementFeedbackListPage struct {
 	Items      []feedbackItem
 	Staff      bool
 	Unanswered bool
+	Pager      pager
 }
 
 func feedbackItems(fbs []statements.Feedback) []feedbackItem {
@@ -88,7 +89,9 @@ func (s *Server) handleStatementFeedbackMine(w http.ResponseWriter, r *http.Requ
 	if err != nil {
 		return err
 	}
-	page := &statementFeedbackListPage{basePage: s.page(r, "Your feedback on market position statements"), Items: feedbackItems(fbs)}
+	page := &statementFeedbackListPage{basePage: s.page(r, "Your feedback on market position statements")}
+	fbs, page.Pager = pageOf(r, fbs, s.rowsPerPage(listPageSize))
+	page.Items = feedbackItems(fbs)
 	return s.render(w, r, "statement_feedback_list", page)
 }
 
@@ -99,7 +102,10 @@ func (s *Server) handleCommissionFeedback(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	page := &statementFeedbackListPage{basePage: s.page(r, "Feedback from providers"), Items: feedbackItems(fbs), Staff: true, Unanswered: unanswered}
+	page := &statementFeedbackListPage{basePage: s.page(r, "Feedback from providers"), Staff: true, Unanswered: unanswered}
+	// Paged here: statements returns every matching item (#13).
+	fbs, page.Pager = pageOf(r, fbs, s.rowsPerPage(listPageSize))
+	page.Items = feedbackItems(fbs)
 	return s.render(w, r, "statement_feedback_list", page)
 }
 
