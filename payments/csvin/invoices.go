@@ -114,7 +114,7 @@ func ParseInvoices(data []byte) ([]InvoiceRow, error) {
 		var okCredit bool
 		row.CreditAmount, okCredit = c.amount("credit_amount", false, true)
 		if okCredit && okGross && row.PaidAmount+row.CreditAmount > row.Gross {
-			ps.Add(r.line, "credit_amount", "the credit (%s) and the amount paid (%s) together must not be more than the gross (%s)",
+			c.add("credit_amount", "the credit (%s) and the amount paid (%s) together must not be more than the gross (%s)",
 				format.Pence(row.CreditAmount), format.Pence(row.PaidAmount), format.Pence(row.Gross))
 		}
 		settled := okGross && row.PaidAmount+row.CreditAmount >= row.Gross
