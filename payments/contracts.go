@@ -438,14 +438,9 @@ func (s *Service) UpsertContracts(ctx context.Context, actor *auth.Principal, ro
 // Contract returns one contract; a provider sees only its own (others are
 // NotFound).
 func (s *Service) Contract(ctx context.Context, actor *auth.Principal, id string) (Contract, error) {
-	if err := s.ensureContracts(ctx); err != nil {
+	c, err := s.visibleContract(ctx, actor, id)
+	if err != nil {
 		return Contract{}, err
-	}
-	s.mu.RLock()
-	c, ok := s.contracts[id]
-	s.mu.RUnlock()
-	if !ok || !actor.CanSeeOrg(c.OrgID) {
-		return Contract{}, fault.NotFoundf("contract not found")
 	}
 	return *c, nil
 }

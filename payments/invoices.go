@@ -382,14 +382,9 @@ func (s *Service) invoiceByID(ctx context.Context, id string) (Invoice, error) {
 // Invoice returns one invoice with its history. A provider asking for
 // another organisation's invoice gets NotFound.
 func (s *Service) Invoice(ctx context.Context, actor *auth.Principal, id string) (Invoice, error) {
-	if err := s.ensureLoaded(ctx); err != nil {
+	inv, err := s.visibleInvoice(ctx, actor, id)
+	if err != nil {
 		return Invoice{}, err
-	}
-	s.mu.RLock()
-	inv, ok := s.invoices[id]
-	s.mu.RUnlock()
-	if !ok || !actor.CanSeeOrg(inv.OrgID) {
-		return Invoice{}, fault.NotFoundf("invoice not found")
 	}
 	return s.fullHistory(ctx, inv)
 }

@@ -7,6 +7,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"careportal/portal/store"
 )
@@ -285,28 +286,160 @@ func (s *Service) migrations() []store.Migration {
 	}
 }
 
+// colInvoicesMigrating is where migrateInvoiceDocuments builds the new
+// invoices collection before it takes the old one's place.
+const colInvoicesMigrating = "invoices_migrating"
+
+// migrateBatch is how many invoices one step of migrateInvoiceDocuments
+// reads or writes: each step is one store call, well inside CallTimeout.
+const migrateBatch = 500
+
 // migrateInvoiceDocuments rewrites every invoice stored as a blob (doc) as
-// a document with real fields, by bare _id. Documents already rewritten do
-// not match, so a run cut short is simply run again.
+// a document with real fields.
+//
+// On the embedded store every single-document write costs a few
+// milliseconds (replacing 30,000 invoices one by one took two to three
+// minutes) and a bulk of them more (its statements do not use the _id
+// index; a batch once overran CallTimeout), while inserting many
+// documents is one quick call. So the migration copies the collection, a
+// batch a call, into colInvoicesMigrating, each blob rewritten and every
+// other document as it is, gives the copy the collection's indexes, and
+// renames it over colInvoices in one step. Until that rename the old
+// collection is untouched: a run cut short starts the copy again, and
+// once the copy holds no blob the rename is skipped, so the migration is
+// idempotent. A write to the old collection while the copy is made would
+// be lost, so when upgrading a store from the blob format start one
+// instance first (it migrates before it serves).
 func migrateInvoiceDocuments(ctx context.Context, db *mongo.Database) error {
-	coll := db.Collection(colInvoices)
-	recs, err := store.FindAll[legacyRecord](ctx, coll, bson.D{{Key: "doc", Value: bson.D{{Key: "$exists", Value: true}}}})
-	if err != nil {
+	coll, copied := db.Collection(colInvoices), db.Collection(colInvoicesMigrating)
+	// (Counting is a scan of every document on the embedded store, too slow
+	// for one call at 30,000 invoices; whether there is any is not.)
+	var have, staged bool
+	err := call(ctx, func(ctx context.Context) (err error) {
+		if have, err = any1(ctx, coll); err == nil {
+			staged, err = any1(ctx, copied)
+		}
 		return err
+	})
+	if err != nil {
+		return fmt.Errorf("looking for invoices: %w", err)
 	}
-	for _, r := range recs {
-		var inv Invoice
-		if err := bson.Unmarshal(r.Doc, &inv); err != nil {
-			return fmt.Errorf("decoding invoice %s: %w", r.ID, err)
-		}
-		cctx, cancel := store.CallContext(ctx)
-		_, err := coll.ReplaceOne(cctx, bson.D{{Key: "_id", Value: r.ID}}, docOf(&inv))
-		cancel()
+	if !have && staged {
+		// A run stopped between dropping the old collection and renaming
+		// the checked copy (start-up has since made an empty one).
+		return putInPlace(ctx, db)
+	}
+	if err := call(ctx, func(ctx context.Context) error { return copied.Drop(ctx) }); err != nil {
+		return fmt.Errorf("dropping an earlier copy: %w", err)
+	}
+	var cur *mongo.Cursor
+	err = call(ctx, func(ctx context.Context) (err error) {
+		cur, err = coll.Find(ctx, bson.D{}, options.Find().SetBatchSize(migrateBatch))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("reading invoices: %w", err)
+	}
+	defer func() { _ = call(ctx, cur.Close) }()
+	blobs := 0
+	for {
+		docs := make([]any, 0, migrateBatch)
+		err := call(ctx, func(ctx context.Context) error {
+			// One server batch a call: Next fetches the next batch only
+			// when the one in hand is used up.
+			for len(docs) < migrateBatch && (len(docs) == 0 || cur.RemainingBatchLength() > 0) && cur.Next(ctx) {
+				d, blob, err := rewritten(cur.Current)
+				if err != nil {
+					return err
+				}
+				if blob {
+					blobs++
+				}
+				docs = append(docs, d)
+			}
+			return cur.Err()
+		})
 		if err != nil {
-			return fmt.Errorf("rewriting invoice %s: %w", r.ID, err)
+			return fmt.Errorf("reading invoices: %w", err)
+		}
+		if len(docs) == 0 {
+			break
+		}
+		if err := call(ctx, func(ctx context.Context) error { return insertAll(ctx, copied, docs) }); err != nil {
+			return fmt.Errorf("copying invoices: %w", err)
 		}
 	}
-	return nil
+	if blobs == 0 {
+		return call(ctx, func(ctx context.Context) error { return copied.Drop(ctx) })
+	}
+	for _, m := range invoiceIndexes {
+		if err := call(ctx, func(ctx context.Context) error { _, err := copied.Indexes().CreateOne(ctx, m); return err }); err != nil {
+			return fmt.Errorf("indexing the copy of invoices: %w", err)
+		}
+	}
+	return putInPlace(ctx, db)
+}
+
+// any1 reports whether coll holds any document.
+func any1(ctx context.Context, coll *mongo.Collection) (bool, error) {
+	err := coll.FindOne(ctx, bson.D{}, options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+	if store.IsNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// putInPlace replaces the invoices collection by the checked copy. FerretDB
+// cannot rename over an existing collection, so the old one is dropped
+// first; a stop between the two is finished by the next run (see above).
+func putInPlace(ctx context.Context, db *mongo.Database) error {
+	return call(ctx, func(ctx context.Context) error {
+		if err := db.Collection(colInvoices).Drop(ctx); err != nil {
+			return fmt.Errorf("dropping the blob invoices: %w", err)
+		}
+		rename := bson.D{{Key: "renameCollection", Value: db.Name() + "." + colInvoicesMigrating},
+			{Key: "to", Value: db.Name() + "." + colInvoices}}
+		if err := db.Client().Database("admin").RunCommand(ctx, rename).Err(); err != nil {
+			return fmt.Errorf("putting the rewritten invoices in place: %w", err)
+		}
+		return nil
+	})
+}
+
+// rewritten is an invoices document in the document layout: a blob
+// rewritten (blob true), any other document as it is.
+func rewritten(raw bson.Raw) (any, bool, error) {
+	v, err := raw.LookupErr("doc")
+	if err != nil {
+		return raw, false, nil
+	}
+	var inv Invoice
+	_, blob, ok := v.BinaryOK()
+	if !ok {
+		blob = nil
+	}
+	if err := bson.Unmarshal(blob, &inv); err != nil {
+		id, _ := raw.Lookup("_id").StringValueOK()
+		return nil, false, fmt.Errorf("decoding invoice %s: %w", id, err)
+	}
+	return docOf(&inv), true, nil
+}
+
+// call runs one store call under its own CallContext.
+func call(ctx context.Context, f func(context.Context) error) error {
+	ctx, cancel := store.CallContext(ctx)
+	defer cancel()
+	return f(ctx)
+}
+
+// insertAll inserts docs, any already there (another run's) left as they
+// are.
+func insertAll(ctx context.Context, coll *mongo.Collection, docs []any) error {
+	_, err := coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if store.IsDuplicateKey(err) {
+		return nil
+	}
+	return err
 }
 
 // Migrate runs the payments migrations not yet run on this store (Load

@@ -114,6 +114,12 @@ func NewService(db *mongo.Database, orgs Orgs, o Options) *Service {
 	return s
 }
 
+// invoiceIndexes are the invoices collection's indexes (besides _id); the
+// blob migration gives them to the collection it builds too.
+var invoiceIndexes = []mongo.IndexModel{
+	{Keys: bson.D{{Key: "updated_at", Value: 1}}, Options: options.Index().SetName("updated_at")},
+}
+
 // EnsureIndexes creates the collections and indexes (idempotent).
 func (s *Service) EnsureIndexes(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -129,9 +135,7 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "reference_key", Value: 1}}, Options: options.Index().SetUnique(true).SetName("reference_key_unique")},
 			{Keys: bson.D{{Key: "updated_at", Value: 1}}, Options: options.Index().SetName("updated_at")},
 		}},
-		{colInvoices, []mongo.IndexModel{
-			{Keys: bson.D{{Key: "updated_at", Value: 1}}, Options: options.Index().SetName("updated_at")},
-		}},
+		{colInvoices, invoiceIndexes},
 		{colInvoiceEvents, []mongo.IndexModel{
 			{Keys: bson.D{{Key: "invoice_id", Value: 1}, {Key: "seq", Value: 1}}, Options: options.Index().SetUnique(true).SetName("invoice_seq_unique")},
 		}},

@@ -173,7 +173,9 @@ func label(v any) string {
 	if w, ok := words(v); ok {
 		return w
 	}
-	switch v.(type) {
+	switch v := v.(type) {
+	case remittance.Decision:
+		return v.Kind
 	case notify.Kind:
 		return "Notice"
 	case mail.Kind:

@@ -103,6 +103,7 @@ func TestLabelFallbacks(t *testing.T) {
 		{remittance.Decision{Kind: remittance.ResolveMatch, Number: "INV-9"}, "Matched by hand to invoice INV-9"},
 		{&remittance.Decision{Kind: remittance.ResolveAccept}, "Accepted as paid"},
 		{payments.StatusScheduled, "Payment scheduled"},
+		{remittance.Decision{Kind: "later"}, "later"},
 	} {
 		if got := label(c.v); got != c.want {
 			t.Errorf("label(%#v) = %q, want %q", c.v, got, c.want)

@@ -58,15 +58,9 @@ type ContractRow struct {
 // the whole file is valid, or a *Problems listing everything wrong.
 // Within the file, each reference may appear once.
 func ParseContracts(data []byte) ([]ContractRow, error) {
-	var ps Problems
-	recs := readTable(data, tableSpec{columns: contractColumns, what: "contracts register"}, &ps)
-	out := make([]ContractRow, 0, len(recs))
-	seen := map[string]int{}
-	for _, r := range recs {
-		c := cells{r: r, ps: &ps}
-		before := ps.Count()
+	return parseRows(data, tableSpec{columns: contractColumns, what: "contracts register"}, func(c *rowIn) ContractRow {
 		row := ContractRow{
-			Line:          r.line,
+			Line:          c.r.line,
 			Reference:     c.code("reference", true, 64, "the contract reference"),
 			Title:         c.text("title", true, 200, "the contract title"),
 			SupplierRef:   c.code("supplier_ref", true, 32, "the supplier reference"),
@@ -82,10 +76,10 @@ func ParseContracts(data []byte) ([]ContractRow, error) {
 		row.EndDate, okEnd = c.date("end_date", true)
 		row.ReviewDate, okReview = c.date("review_date", false)
 		if okStart && okEnd && row.EndDate < row.StartDate {
-			ps.Add(r.line, "end_date", "the end date must be the same as or after the start date")
+			c.add("end_date", "the end date must be the same as or after the start date")
 		}
 		if okStart && okReview && row.ReviewDate < row.StartDate {
-			ps.Add(r.line, "review_date", "the review date must be the same as or after the start date")
+			c.add("review_date", "the review date must be the same as or after the start date")
 		}
 		row.AnnualValue, _ = c.amount("annual_value", true, false)
 		row.TotalValue, row.HasTotalValue = c.amount("total_value", false, false)
@@ -93,18 +87,10 @@ func ParseContracts(data []byte) ([]ContractRow, error) {
 		row.TermsDays, _ = c.whole("terms_days", 1, 365, "the payment terms in days")
 		if row.Reference != "" {
 			key := strings.ToUpper(row.Reference)
-			if first, dup := seen[key]; dup {
-				ps.Add(r.line, "reference", "the reference %s is already on line %d; each contract appears once", row.Reference, first)
-			} else {
-				seen[key] = r.line
+			if first, dup := c.once(key); dup {
+				c.add("reference", "the reference %s is already on line %d; each contract appears once", row.Reference, first)
 			}
 		}
-		if ps.Count() == before {
-			out = append(out, row)
-		}
-	}
-	if err := ps.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
+		return row
+	})
 }

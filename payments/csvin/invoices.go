@@ -66,22 +66,16 @@ type InvoiceRow struct {
 // once per supplier in the file (compared ignoring case, spaces and
 // punctuation).
 func ParseInvoices(data []byte) ([]InvoiceRow, error) {
-	var ps Problems
-	recs := readTable(data, tableSpec{columns: invoiceColumns, what: "historical invoices file"}, &ps)
-	out := make([]InvoiceRow, 0, len(recs))
-	seen := map[string]int{}
-	for _, r := range recs {
-		c := cells{r: r, ps: &ps}
-		before := ps.Count()
+	return parseRows(data, tableSpec{columns: invoiceColumns, what: "historical invoices file"}, func(c *rowIn) InvoiceRow {
 		row := InvoiceRow{
-			Line:             r.line,
+			Line:             c.r.line,
 			SupplierRef:      c.code("supplier_ref", true, 32, "the supplier reference"),
 			ContractRef:      c.code("contract_ref", true, 64, "the contract reference"),
 			InvoiceNumber:    c.code("invoice_number", true, 64, "the invoice number"),
 			PaymentReference: c.code("payment_reference", false, 60, "the payment reference"),
 		}
 		if row.InvoiceNumber != "" && payments.NormaliseNumber(row.InvoiceNumber) == "" {
-			ps.Add(r.line, "invoice_number", "the invoice number must contain a letter or a digit")
+			c.add("invoice_number", "the invoice number must contain a letter or a digit")
 		}
 		var okInv, okRec, okApp, okPaid bool
 		row.InvoiceDate, okInv = c.date("invoice_date", true)
@@ -89,38 +83,38 @@ func ParseInvoices(data []byte) ([]InvoiceRow, error) {
 		row.ApprovedDate, okApp = c.date("approved_date", false)
 		row.PaidDate, okPaid = c.date("paid_date", false)
 		if okInv && okRec && row.ReceivedDate < row.InvoiceDate {
-			ps.Add(r.line, "received_date", "the received date must be the same as or after the invoice date")
+			c.add("received_date", "the received date must be the same as or after the invoice date")
 		}
 		if okRec && okApp && row.ApprovedDate < row.ReceivedDate {
-			ps.Add(r.line, "approved_date", "the approved date must be the same as or after the received date")
+			c.add("approved_date", "the approved date must be the same as or after the received date")
 		}
-		if okRec && okPaid && !okApp && r.get("approved_date") == "" && row.PaidDate < row.ReceivedDate {
-			ps.Add(r.line, "paid_date", "the paid date must be the same as or after the received date")
+		if okRec && okPaid && !okApp && c.r.get("approved_date") == "" && row.PaidDate < row.ReceivedDate {
+			c.add("paid_date", "the paid date must be the same as or after the received date")
 		}
 		if okApp && okPaid && row.PaidDate < row.ApprovedDate {
-			ps.Add(r.line, "paid_date", "the paid date must be the same as or after the approved date")
+			c.add("paid_date", "the paid date must be the same as or after the approved date")
 		}
 		var okNet, okVAT, okGross bool
 		row.Net, okNet = c.amount("net", true, false)
 		row.VAT, okVAT = c.amount("vat", true, false)
 		row.Gross, okGross = c.amount("gross", true, true)
 		if okNet && okVAT && okGross && row.Net+row.VAT != row.Gross {
-			ps.Add(r.line, "gross", "the gross amount must equal net plus VAT (%s)", format.Pence(row.Net+row.VAT))
+			c.add("gross", "the gross amount must equal net plus VAT (%s)", format.Pence(row.Net+row.VAT))
 		}
 		row.PaidAmount, _ = c.amount("paid_amount", false, true)
-		paidCell := r.get("paid_date") != ""
+		paidCell := c.r.get("paid_date") != ""
 		switch {
-		case paidCell && r.get("paid_amount") == "":
-			ps.Add(r.line, "paid_amount", "enter the amount paid for a paid invoice")
-		case !paidCell && r.get("paid_amount") != "":
-			ps.Add(r.line, "paid_date", "enter the paid date, or leave the amount paid empty")
+		case paidCell && c.r.get("paid_amount") == "":
+			c.add("paid_amount", "enter the amount paid for a paid invoice")
+		case !paidCell && c.r.get("paid_amount") != "":
+			c.add("paid_date", "enter the paid date, or leave the amount paid empty")
 		case !paidCell && row.PaymentReference != "":
-			ps.Add(r.line, "paid_date", "enter the paid date, or leave the payment reference empty")
+			c.add("paid_date", "enter the paid date, or leave the payment reference empty")
 		}
 		var okCredit bool
 		row.CreditAmount, okCredit = c.amount("credit_amount", false, true)
 		if okCredit && okGross && row.PaidAmount+row.CreditAmount > row.Gross {
-			ps.Add(r.line, "credit_amount", "the credit (%s) and the amount paid (%s) together must not be more than the gross (%s)",
+			c.add("credit_amount", "the credit (%s) and the amount paid (%s) together must not be more than the gross (%s)",
 				format.Pence(row.CreditAmount), format.Pence(row.PaidAmount), format.Pence(row.Gross))
 		}
 		settled := okGross && row.PaidAmount+row.CreditAmount >= row.Gross
@@ -136,18 +130,10 @@ func ParseInvoices(data []byte) ([]InvoiceRow, error) {
 		}
 		if row.SupplierRef != "" && row.InvoiceNumber != "" {
 			key := strings.ToUpper(row.SupplierRef) + "\x00" + payments.NormaliseNumber(row.InvoiceNumber)
-			if first, dup := seen[key]; dup {
-				ps.Add(r.line, "invoice_number", "invoice %s of supplier %s is already on line %d", row.InvoiceNumber, row.SupplierRef, first)
-			} else {
-				seen[key] = r.line
+			if first, dup := c.once(key); dup {
+				c.add("invoice_number", "invoice %s of supplier %s is already on line %d", row.InvoiceNumber, row.SupplierRef, first)
 			}
 		}
-		if ps.Count() == before {
-			out = append(out, row)
-		}
-	}
-	if err := ps.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
+		return row
+	})
 }

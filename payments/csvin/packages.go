@@ -48,15 +48,9 @@ type PackageRow struct {
 // file is valid, or a *Problems listing everything wrong. Each package
 // reference appears once.
 func ParsePackages(data []byte) ([]PackageRow, error) {
-	var ps Problems
-	recs := readTable(data, tableSpec{columns: packageColumns, what: "care packages file"}, &ps)
-	out := make([]PackageRow, 0, len(recs))
-	seen := map[string]int{}
-	for _, r := range recs {
-		c := cells{r: r, ps: &ps}
-		before := ps.Count()
+	return parseRows(data, tableSpec{columns: packageColumns, what: "care packages file"}, func(c *rowIn) PackageRow {
 		row := PackageRow{
-			Line:        r.line,
+			Line:        c.r.line,
 			PackageRef:  c.code("package_ref", true, 40, "the package reference"),
 			ClientRef:   c.code("client_ref", true, 40, "the client reference"),
 			ClientName:  c.code("client_name", true, 120, "the client name"),
@@ -68,42 +62,34 @@ func ParsePackages(data []byte) ([]PackageRow, error) {
 		if row.PackageRef != "" && strings.IndexFunc(row.PackageRef, func(r rune) bool {
 			return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-')
 		}) >= 0 {
-			ps.Add(r.line, "package_ref", "the package reference must only have letters, digits and hyphens")
+			c.add("package_ref", "the package reference must only have letters, digits and hyphens")
 		}
 		var okDOB, okStart, okEnd bool
 		row.DateOfBirth, okDOB = c.date("date_of_birth", true)
 		if okDOB && row.DateOfBirth < "1900-01-01" {
-			ps.Add(r.line, "date_of_birth", "the date of birth must be in 1900 or later")
+			c.add("date_of_birth", "the date of birth must be in 1900 or later")
 		}
 		row.StartDate, okStart = c.date("start_date", true)
 		row.EndDate, okEnd = c.date("end_date", false)
 		if okStart && okEnd && row.EndDate < row.StartDate {
-			ps.Add(r.line, "end_date", "the end date must be the same as or after the start date")
+			c.add("end_date", "the end date must be the same as or after the start date")
 		}
 		if okDOB && okStart && row.DateOfBirth > row.StartDate {
-			ps.Add(r.line, "date_of_birth", "the date of birth must be before the start date")
+			c.add("date_of_birth", "the date of birth must be before the start date")
 		}
 		row.UnitsPerWeek, _ = c.units("units_per_week", true)
-		if r.get("units_per_week") != "" && row.UnitsPerWeek == 0 && ps.Count() == before {
-			ps.Add(r.line, "units_per_week", "the planned units per week must be more than 0")
+		if c.r.get("units_per_week") != "" && row.UnitsPerWeek == 0 && c.clean() {
+			c.add("units_per_week", "the planned units per week must be more than 0")
 		}
 		row.Rate, _ = c.amount("rate", true, true)
 		if row.PackageRef != "" {
 			key := strings.ToUpper(row.PackageRef)
-			if first, dup := seen[key]; dup {
-				ps.Add(r.line, "package_ref", "the package %s is already on line %d; each package appears once", row.PackageRef, first)
-			} else {
-				seen[key] = r.line
+			if first, dup := c.once(key); dup {
+				c.add("package_ref", "the package %s is already on line %d; each package appears once", row.PackageRef, first)
 			}
 		}
-		if ps.Count() == before {
-			out = append(out, row)
-		}
-	}
-	if err := ps.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
+		return row
+	})
 }
 
 // Actuals columns, in the order WriteActuals writes them.
@@ -129,15 +115,9 @@ type ActualRow struct {
 
 // ParseActuals reads an actuals file. A package appears once per period.
 func ParseActuals(data []byte) ([]ActualRow, error) {
-	var ps Problems
-	recs := readTable(data, tableSpec{columns: actualColumns, what: "actuals file"}, &ps)
-	out := make([]ActualRow, 0, len(recs))
-	seen := map[string]int{}
-	for _, r := range recs {
-		c := cells{r: r, ps: &ps}
-		before := ps.Count()
+	return parseRows(data, tableSpec{columns: actualColumns, what: "actuals file"}, func(c *rowIn) ActualRow {
 		row := ActualRow{
-			Line:       r.line,
+			Line:       c.r.line,
 			PackageRef: c.code("package_ref", true, 40, "the package reference"),
 			Reason:     c.code("reason", false, 40, "the reason"),
 			Note:       c.text("note", false, 500, "the note"),
@@ -146,20 +126,12 @@ func ParseActuals(data []byte) ([]ActualRow, error) {
 		row.Units, _ = c.units("units", true)
 		if row.PackageRef != "" && row.PeriodStart != "" {
 			key := strings.ToUpper(row.PackageRef) + "|" + row.PeriodStart
-			if first, dup := seen[key]; dup {
-				ps.Add(r.line, "package_ref", "the package %s for %s is already on line %d", row.PackageRef, row.PeriodStart, first)
-			} else {
-				seen[key] = r.line
+			if first, dup := c.once(key); dup {
+				c.add("package_ref", "the package %s for %s is already on line %d", row.PackageRef, row.PeriodStart, first)
 			}
 		}
-		if ps.Count() == before {
-			out = append(out, row)
-		}
-	}
-	if err := ps.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
+		return row
+	})
 }
 
 // units reads a number of units ("10", "10.5", at most two decimals, not

@@ -200,6 +200,11 @@ func (a *App) Load(ctx context.Context) error {
 	if err := a.Payments.Load(ctx); err != nil {
 		return err
 	}
+	// Again: a one-time migration may have put a rebuilt collection in
+	// place (payments' invoices), which needs the embedded _id index too.
+	if err := a.Store.Prepare(ctx); err != nil {
+		return fmt.Errorf("preparing the store: %w", err)
+	}
 	return a.Packages.Load(ctx)
 }
 
