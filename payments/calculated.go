@@ -36,6 +36,8 @@ type CalculatedInput struct {
 	ReceivedAt time.Time
 	// Source says where it came from, e.g. "actuals".
 	Source string
+	// Lines (optional) must add up to NetPence.
+	Lines []InvoiceLine
 }
 
 // SubmitCalculated records an invoice calculated by the council as
@@ -68,6 +70,8 @@ func (s *Service) SubmitCalculated(ctx context.Context, actor *auth.Principal, i
 		return Invoice{}, fault.InvalidField("net", "The invoice total must be more than £0")
 	case NormaliseNumber(in.Number) == "":
 		return Invoice{}, fault.InvalidField("invoice_number", "Invoice number must include letters or numbers")
+	case len(in.Lines) > 0 && LinesTotal(in.Lines) != in.NetPence:
+		return Invoice{}, fault.InvalidField("lines", "The lines add up to "+FormatPence(LinesTotal(in.Lines))+" but the net amount is "+FormatPence(in.NetPence))
 	}
 	now := s.now().UTC()
 	received := in.ReceivedAt.UTC()
@@ -80,7 +84,7 @@ func (s *Service) SubmitCalculated(ctx context.Context, actor *auth.Principal, i
 		Number: strings.Join(strings.Fields(in.Number), " "), NumberKey: NormaliseNumber(in.Number),
 		InvoiceDate: in.InvoiceDate, PeriodStart: in.PeriodStart, PeriodEnd: in.PeriodEnd,
 		NetPence: in.NetPence, VATPence: in.VATPence, GrossPence: in.NetPence + in.VATPence,
-		Reference: in.Reference, Note: in.Note,
+		Reference: in.Reference, Note: in.Note, Lines: in.Lines,
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()

@@ -161,6 +161,11 @@ type Invoice struct {
 	FileID        string `bson:"file_id,omitempty"`
 	FileName      string `bson:"file_name,omitempty"`
 	FileSize      int64  `bson:"file_size,omitempty"`
+	// Lines, the e-invoice as received and the seller's VAT number it gave (lines.go).
+	Lines            []InvoiceLine `bson:"lines,omitempty"`
+	EInvoiceFileID   string        `bson:"einvoice_file_id,omitempty"`
+	EInvoiceFileName string        `bson:"einvoice_file_name,omitempty"`
+	SellerVATNumber  string        `bson:"seller_vat_number,omitempty"`
 
 	ReceivedAt   time.Time `bson:"received_at"`
 	ReceivedDate string    `bson:"received_date"` // London day of receipt: the clock starts

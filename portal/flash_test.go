@@ -84,6 +84,9 @@ var flashTable = map[string]flashCase{
 		return "/invoices/new", url.Values{"contract_ref": {c.Reference}, "invoice_number": {"FLASH-1"}, "invoice_date": {time.Now().AddDate(0, 0, -3).Format("2006-01-02")},
 			"period_start": {"2026-01-01"}, "period_end": {"2026-01-31"}, "net": {"10"}, "vat": {"0"}, "gross": {"10"}}
 	}},
+	"handleEInvoiceUpload": {as: "manager@alpha.test", want: "E-invoice FLASH-UBL-1 has been submitted with 2 lines", file: flashUBL(), setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		return "/invoices/new/e-invoice", url.Values{"contract": {fxContract(t, f).Reference}}
+	}},
 	"invoiceStep": {as: "manager@alpha.test", want: "cancelled", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/invoices/" + fxInvoiceOfA(t, f)["id"] + "/cancel", url.Values{"version": {"1"}, "confirm": {"yes"}, "cancel_note": {"Sent twice"}}
 	}},

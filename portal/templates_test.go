@@ -95,6 +95,7 @@ var pageTypes = map[string]any{
 	"invoice_credit_note":          creditNotePage{},
 	"remittances":                  remittancesPage{},
 	"remittance_advice":            remittanceAdvicePage{},
+	"invoice_einvoice":             einvoiceUploadPage{},
 	"invoices":                     invoiceListPage{},
 	"login":                        loginPage{},
 	"notifications":                notificationsPage{},
