@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/mail"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,12 +31,16 @@ type Org struct {
 	SME           bool   `bson:"sme"`        // fewer than 250 staff (Transparency Code exports)
 	// SmallBusiness: fewer than 50 staff (the Fair Payment Code's small
 	// business test); separate from SME.
-	SmallBusiness bool      `bson:"small_business"`
-	VCSE          bool      `bson:"vcse"`
-	ServiceTypes  []string  `bson:"service_types"` // e.g. "Home care"
-	Active        bool      `bson:"active"`
-	CreatedAt     time.Time `bson:"created_at"`
-	UpdatedAt     time.Time `bson:"updated_at"`
+	SmallBusiness bool     `bson:"small_business"`
+	VCSE          bool     `bson:"vcse"`
+	ServiceTypes  []string `bson:"service_types"` // from ServiceTypes, e.g. "Home care"
+	// UnmappedServiceTypes are values of the old free-text field that
+	// matched no service type (see migrateOrgServiceTypes); saving the
+	// organisation's form clears them.
+	UnmappedServiceTypes []string  `bson:"unmapped_service_types,omitempty"`
+	Active               bool      `bson:"active"`
+	CreatedAt            time.Time `bson:"created_at"`
+	UpdatedAt            time.Time `bson:"updated_at"`
 }
 
 // DefaultTermsDays is the payment term when none is agreed (Procurement
@@ -86,13 +91,10 @@ func (in *OrgInput) normalise() {
 	in.Town = strings.TrimSpace(in.Town)
 	in.Postcode = strings.ToUpper(strings.Join(strings.Fields(in.Postcode), " "))
 	in.ContactEmail = strings.TrimSpace(in.ContactEmail)
-	var types []string
-	for _, t := range in.ServiceTypes {
-		if t = strings.TrimSpace(t); t != "" {
-			types = append(types, t)
-		}
-	}
-	in.ServiceTypes = types
+	// Known types become the list's spelling in the list's order; unknown
+	// ones stay as typed for validate to refuse.
+	mapped, unmapped := mapServiceTypes(in.ServiceTypes)
+	in.ServiceTypes = append(mapped, unmapped...)
 }
 
 // Check reports what is wrong with the input, as field errors, without
@@ -137,8 +139,11 @@ func (in OrgInput) validate() error {
 	if in.TermsDays < 1 || in.TermsDays > 30 {
 		f.Add("terms_days", "Payment terms must be between 1 and 30 days")
 	}
-	if len(in.ServiceTypes) > 20 {
-		f.Add("service_types", "Enter 20 service types or fewer")
+	for _, t := range in.ServiceTypes {
+		if !slices.Contains(ServiceTypes, t) {
+			f.Add("service_types", "Choose the services provided from the list")
+			break
+		}
 	}
 	return f.Err()
 }
@@ -192,6 +197,7 @@ func (o *Org) apply(in OrgInput) {
 	o.SmallBusiness = in.SmallBusiness
 	o.VCSE = in.VCSE
 	o.ServiceTypes = in.ServiceTypes
+	o.UnmappedServiceTypes = nil
 }
 
 // Input returns the organisation's editable fields.

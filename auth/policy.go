@@ -46,6 +46,7 @@ var policy = map[Action][]Role{
 	// engagement: contacts, queries, notifications
 	ActionEditContacts:      {RoleAdmin, RoleCommissioner}, // every team
 	ActionEditTeamContacts:  {RoleBrokerage},               // only teams in Principal.Teams; the handler checks InTeam
+	ActionContactSettings:   {RoleAdmin},                   // the safeguarding numbers on every contacts page
 	ActionRaiseQuery:        {RoleProvider},
 	ActionReadQueries:       {RoleProvider, RoleBrokerage, RoleCommissioner, RoleAdmin}, // providers: their organisation's
 	ActionWorkQueries:       {RoleBrokerage, RoleCommissioner, RoleAdmin},
@@ -96,6 +97,7 @@ const (
 const (
 	ActionEditContacts      Action = "contacts.edit"
 	ActionEditTeamContacts  Action = "contacts.edit-team"
+	ActionContactSettings   Action = "contacts.settings"
 	ActionRaiseQuery        Action = "queries.raise"
 	ActionReadQueries       Action = "queries.read"
 	ActionWorkQueries       Action = "queries.work"

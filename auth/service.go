@@ -119,6 +119,11 @@ func NewService(db *mongo.Database, o Options) *Service {
 
 // EnsureIndexes creates the collections and indexes (idempotently).
 func (s *Service) EnsureIndexes(ctx context.Context) error {
+	// One-time migrations of stores written by older versions (see
+	// servicetypes.go) come first.
+	if err := store.Migrate(ctx, s.db, nil, migrations...); err != nil {
+		return err
+	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	if err := store.EnsureCollections(ctx, s.db, colUsers, colUserEmails, colOrgs, colSessions,

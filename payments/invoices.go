@@ -464,10 +464,11 @@ const (
 	QueueApproved  Queue = "approved"  // approved, awaiting a payment run
 	QueueScheduled Queue = "scheduled" // in a payment run
 	QueueOverdue   Queue = "overdue"   // past the due date, unpaid, approved or not (Invoice.Overdue)
+	QueueDueSoon   Queue = "due-soon"  // unpaid and undisputed, within DueSoonDays of the s68 deadline (Invoice.DueSoon)
 )
 
 // Queues lists the work queues in the order pages show them.
-var Queues = []Queue{QueueNew, QueueQueried, QueueApproved, QueueScheduled, QueueOverdue}
+var Queues = []Queue{QueueNew, QueueQueried, QueueApproved, QueueScheduled, QueueDueSoon, QueueOverdue}
 
 func (q Queue) matches(inv *Invoice, today string) bool {
 	switch q {
@@ -481,6 +482,8 @@ func (q Queue) matches(inv *Invoice, today string) bool {
 		return inv.Status == StatusScheduled
 	case QueueOverdue:
 		return inv.Overdue(today)
+	case QueueDueSoon:
+		return inv.DueSoon(today)
 	}
 	return false
 }
@@ -694,6 +697,9 @@ func (s *Service) QueueCounts(ctx context.Context) (map[Queue]int, error) {
 		}
 		if inv.Overdue(today) {
 			out[QueueOverdue]++
+		}
+		if inv.DueSoon(today) {
+			out[QueueDueSoon]++
 		}
 	}
 	cached := make(map[Queue]int, len(out))

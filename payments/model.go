@@ -223,6 +223,23 @@ func (inv *Invoice) Overdue(today string) bool {
 	return false
 }
 
+// DueSoonDays is how near its due date (the s68 deadline) an unpaid
+// invoice must be to be in the "due soon" work queue.
+const DueSoonDays = 5
+
+// DueSoon reports whether the invoice is unpaid, not queried, and due
+// today or within DueSoonDays: the ones to pay now to stay within s68.
+func (inv *Invoice) DueSoon(today string) bool {
+	if inv.DueDate == "" || inv.DueDate < today || inv.DueDate > AddDays(today, DueSoonDays) {
+		return false
+	}
+	switch inv.Status {
+	case StatusSubmitted, StatusApproved, StatusScheduled:
+		return true
+	}
+	return false
+}
+
 // DaysOverdue is how many days past the due date an unpaid invoice is
 // (0 when not overdue).
 func (inv *Invoice) DaysOverdue(today string) int {

@@ -13,6 +13,7 @@ import (
 
 	"careportal/auth"
 	"careportal/portal/app"
+	"careportal/portal/internal/htmlcheck"
 )
 
 const testPassword = "violet tractor harbour 42"
@@ -390,9 +391,21 @@ func TestInvitationFlow(t *testing.T) {
 	if !strings.Contains(body, "Welcome, Nia New") || !strings.Contains(body, "Alpha Care Ltd") || !strings.Contains(body, "Your password has been set") {
 		t.Errorf("home after accepting lacks welcome, org or flash")
 	}
-	if resp, _ := f.browser(t).get(link); resp.StatusCode != 404 {
+	// A used link says so and what to do next, signed out and in.
+	resp, body = f.browser(t).get(link)
+	if resp.StatusCode != 404 {
 		t.Errorf("used link: %d", resp.StatusCode)
 	}
+	d := htmlcheck.Parse(t, body)
+	d.Has("h1", "This invitation has been used or has expired")
+	d.Has("#invite-sign-in a[href='/login']", "sign in")
+	d.Has("#invite-ask", "ask the person who invited you for a new invitation")
+	resp, body = f.browser(t).post(link, url.Values{"password": {pw}, "confirm_password": {pw}})
+	if resp.StatusCode != 404 || !strings.Contains(body, "has been used or has expired") {
+		t.Errorf("posting to a used link: %d", resp.StatusCode)
+	}
+	_, body = nia.get(link)
+	htmlcheck.Parse(t, body).Has("#invite-signed-in a[href='/home']")
 	if resp := f.browser(t).signIn("nia@alpha.test", pw); resp.StatusCode != 303 {
 		t.Errorf("sign in with the new password: %d", resp.StatusCode)
 	}

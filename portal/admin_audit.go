@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"careportal/auth"
+	"careportal/payments"
 	"careportal/portal/fault"
 )
 
@@ -30,11 +31,11 @@ func (s *Server) handleAdminAudit(w http.ResponseWriter, r *http.Request) error 
 	f := auth.AuditFilter{Person: form.Get("person")}
 	from, ok := parseISODate(form.Get("from"))
 	if !ok {
-		fields.Add("from", "Enter the ‘from’ date as a real date, like 2026-03-27")
+		fields.Add("from", "Enter the ‘from’ date as a real date, like 27 3 2026")
 	}
 	to, ok2 := parseISODate(form.Get("to"))
 	if !ok2 {
-		fields.Add("to", "Enter the ‘to’ date as a real date, like 2026-03-27")
+		fields.Add("to", "Enter the ‘to’ date as a real date, like 27 3 2026")
 	}
 	if ok && ok2 && !from.IsZero() && !to.IsZero() && to.Before(from) {
 		fields.Add("to", "The ‘to’ date must be the same as or after the ‘from’ date")
@@ -77,13 +78,18 @@ func (s *Server) handleAdminAudit(w http.ResponseWriter, r *http.Request) error 
 	return s.render(w, r, "admin_audit", page)
 }
 
-// parseISODate reads YYYY-MM-DD as the start of that day in London. Empty
-// is a zero time and ok.
+// parseISODate reads a date as people type it (27 3 2026, 27/3/2026 or
+// 2026-03-27) as the start of that day in London. Empty is a zero time
+// and ok.
 func parseISODate(s string) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, true
 	}
-	t, err := time.ParseInLocation("2006-01-02", s, london)
+	iso, err := payments.ParseDate(s)
+	if err != nil {
+		return time.Time{}, false
+	}
+	t, err := time.ParseInLocation("2006-01-02", iso, london)
 	if err != nil {
 		return time.Time{}, false
 	}

@@ -3,6 +3,7 @@ package portal
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -58,6 +59,20 @@ type adminOrgFormPage struct {
 	basePage
 	Org    *auth.Org // nil when adding
 	Action string
+}
+
+// ServiceTypeBoxes are the checkboxes of the fixed list of service types,
+// ticked as the form says.
+func (p adminOrgFormPage) ServiceTypeBoxes() []serviceTypeBox {
+	var out []serviceTypeBox
+	for i, t := range auth.ServiceTypes {
+		id := "service_types"
+		if i > 0 {
+			id = "service_types-" + strconv.Itoa(i)
+		}
+		out = append(out, serviceTypeBox{ID: id, Value: t, Checked: slices.Contains(p.Form["service_types"], t)})
+	}
+	return out
 }
 
 // handleAdminOrgNew shows the form for a new organisation.
@@ -171,9 +186,7 @@ func orgInputFromForm(f url.Values) (auth.OrgInput, error) {
 		SmallBusiness: f.Get("small_business") == "yes",
 		VCSE:          f.Get("vcse") == "yes",
 	}
-	for _, line := range strings.FieldsFunc(f.Get("service_types"), func(r rune) bool { return r == '\n' || r == ',' }) {
-		in.ServiceTypes = append(in.ServiceTypes, strings.TrimSpace(line))
-	}
+	in.ServiceTypes = f["service_types"]
 	days := strings.TrimSpace(f.Get("terms_days"))
 	n, err := strconv.Atoi(days)
 	if days != "" && err == nil {
@@ -208,7 +221,7 @@ func orgForm(o *auth.Org) url.Values {
 	f.Set("postcode", o.Postcode)
 	f.Set("contact_email", o.ContactEmail)
 	f.Set("terms_days", strconv.Itoa(o.TermsDays))
-	f.Set("service_types", strings.Join(o.ServiceTypes, "\n"))
+	f["service_types"] = append([]string(nil), o.ServiceTypes...)
 	if o.SME {
 		f.Set("sme", "yes")
 	}

@@ -62,7 +62,7 @@ func (s *Server) handleAssessmentStart(w http.ResponseWriter, r *http.Request) e
 	page := &assessmentStartPage{basePage: s.page(r, "Start a new round"), From: opts}
 	today := s.cfg.Now().In(london)
 	page.Form.Set("name", strconv.Itoa(today.Year())+" self-assessment")
-	page.Form.Set("date", today.Format("2006-01-02"))
+	page.Form.Set("date", today.Format("2 1 2006"))
 	if len(opts) > 0 {
 		page.Form.Set("from", opts[0].Value)
 	}
@@ -75,7 +75,7 @@ func (s *Server) handleAssessmentStartPost(w http.ResponseWriter, r *http.Reques
 		return err
 	}
 	rd, err := s.Assessment.StartRound(r.Context(), principal(r), assessment.RoundInput{
-		Name: r.PostForm.Get("name"), Date: r.PostForm.Get("date"),
+		Name: r.PostForm.Get("name"), Date: isoDay(r.PostForm.Get("date")),
 		Participants: r.PostForm.Get("participants"), FromRound: r.PostForm.Get("from"),
 	})
 	if err != nil {
@@ -152,7 +152,7 @@ func (s *Server) handleAssessmentDetails(w http.ResponseWriter, r *http.Request)
 	}
 	page := &assessmentDetailsPage{basePage: s.page(r, "Change the round's details"), Round: rd}
 	page.Form.Set("name", rd.Name)
-	page.Form.Set("date", rd.Date)
+	page.Form.Set("date", formDay(rd.Date))
 	page.Form.Set("participants", rd.Participants)
 	return s.render(w, r, "assessment_details", page)
 }
@@ -167,7 +167,7 @@ func (s *Server) handleAssessmentDetailsPost(w http.ResponseWriter, r *http.Requ
 		return err
 	}
 	_, err = s.Assessment.UpdateDetails(r.Context(), principal(r), rd.ID, assessment.RoundInput{
-		Name: r.PostForm.Get("name"), Date: r.PostForm.Get("date"), Participants: r.PostForm.Get("participants"),
+		Name: r.PostForm.Get("name"), Date: isoDay(r.PostForm.Get("date")), Participants: r.PostForm.Get("participants"),
 	})
 	if err != nil {
 		page := &assessmentDetailsPage{basePage: s.page(r, "Change the round's details").withForm(r.PostForm, err), Round: rd}

@@ -105,8 +105,8 @@ func TestAssessmentQuestionShowsPaymentEvidence(t *testing.T) {
 	body := w.Body.String()
 	for _, want := range []string{
 		"Does your commissioning process support good competition",
-		"Payments made within days 1 to 30 of receipt", "88%", "250 invoices paid in the 12 months",
-		"Adopt the suggested score of 50", // 88% -> ">= 80 : 50"
+		"Payments made within days 1 to 30 of receipt", "88.0%", "250 invoices paid in the 12 months",
+		"Adopt the suggested score of 50", // 88.0% -> ">= 80 : 50"
 		"Not available yet",               // the other payment indicators are not wired here
 		"15 – Poor",                       // the 2022 score carried over
 	} {
@@ -217,7 +217,7 @@ func TestAssessmentStartPlanAgree(t *testing.T) {
 		t.Errorf("compare unknown round: %d", w.Code)
 	}
 	body = asGet(ts, "/assessment/rounds/"+rd.ID+"/print", asCommissioner).Body.String()
-	if !strings.Contains(body, "assessment-print") || !strings.Contains(body, "when the round was agreed") || !strings.Contains(body, "88%") {
+	if !strings.Contains(body, "assessment-print") || !strings.Contains(body, "when the round was agreed") || !strings.Contains(body, "88.0%") {
 		t.Error("print view lacks its print CSS or the recorded evidence")
 	}
 	w = asGet(ts, "/assessment/rounds/"+rd.ID+"/export.csv", asBrokerage)

@@ -18,6 +18,7 @@ import (
 
 type contactsPage struct {
 	basePage
+	safeguardingBlock
 	Topics    []contacts.Topic
 	Teams     []contacts.Team
 	Search    *contacts.Results
@@ -29,7 +30,11 @@ func (s *Server) handleContacts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := &contactsPage{basePage: s.page(r, "Contact the council"), Topics: contacts.Topics(), Teams: teams, ShowNames: principal(r) != nil}
+	sg, err := s.safeguardingBlock(r)
+	if err != nil {
+		return err
+	}
+	page := &contactsPage{basePage: s.page(r, "Contact the council"), safeguardingBlock: sg, Topics: contacts.Topics(), Teams: teams, ShowNames: principal(r) != nil}
 	if q, ok := r.URL.Query()["q"]; ok {
 		text := strings.TrimSpace(q[0])
 		page.Form.Set("q", text)
@@ -51,6 +56,7 @@ func (s *Server) handleContacts(w http.ResponseWriter, r *http.Request) error {
 
 type contactsTeamPage struct {
 	basePage
+	safeguardingBlock
 	Team      contacts.Team
 	Topic     *contacts.Topic
 	People    []contacts.Contact
@@ -81,7 +87,11 @@ func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, slug string,
 	if topic != nil {
 		title = "Who to contact: " + strings.ToLower(topic.Label[:1]) + topic.Label[1:]
 	}
-	page := &contactsTeamPage{basePage: s.page(r, title), Team: team, Topic: topic, ShowNames: p != nil, CanEdit: p != nil && contacts.CanEdit(p, slug), Now: s.cfg.Now()}
+	sg, err := s.safeguardingBlock(r)
+	if err != nil {
+		return err
+	}
+	page := &contactsTeamPage{basePage: s.page(r, title), safeguardingBlock: sg, Team: team, Topic: topic, ShowNames: p != nil, CanEdit: p != nil && contacts.CanEdit(p, slug), Now: s.cfg.Now()}
 	if p != nil {
 		if page.People, err = s.Contacts.Contacts(r.Context(), p, slug); err != nil {
 			return err

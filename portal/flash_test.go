@@ -154,6 +154,9 @@ var flashTable = map[string]flashCase{
 	"handleContactsTeamSave": {as: "admin@council.test", want: "details saved", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/contacts/teams/brokerage-payments/edit", url.Values{"purpose": {"Pays invoices"}, "hours": {"9 to 5"}, "email": {"pay@council.example"}, "phone": {"020 7946 0999"}}
 	}},
+	"handleSafeguardingSave": {as: "admin@council.test", want: "Safeguarding numbers saved", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		return "/contacts/safeguarding", url.Values{"inHoursPhone": {"020 7946 0999"}, "inHoursTimes": {"Monday to Friday, 9am to 5pm"}, "outOfHoursPhone": {"020 7946 0998"}}
+	}},
 	"handleContactCreate": {as: "admin@council.test", want: "Parveen Akhtar added to", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/contacts/teams/brokerage-payments/people/new", url.Values{"name": {"Parveen Akhtar"}, "role": {"Officer"}, "email": {"parveen@council.example"}}
 	}},

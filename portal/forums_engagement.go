@@ -1,11 +1,11 @@
 package portal
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/forums"
 )
 
@@ -32,14 +32,14 @@ func (s *Server) handleEngagementFigures(w http.ResponseWriter, r *http.Request)
 		if d, ok := forums.ParseDate(v); ok {
 			from = d
 		} else {
-			f.Add("from", "Enter the start date as a real date, for example 2026-04-01")
+			f.Add("from", "Enter the start date as a real date, for example 1 4 2026")
 		}
 	}
 	if v := q.Get("to"); v != "" {
 		if d, ok := forums.ParseDate(v); ok {
 			to = d.AddDate(0, 0, 1)
 		} else {
-			f.Add("to", "Enter the end date as a real date, for example 2027-03-31")
+			f.Add("to", "Enter the end date as a real date, for example 31 3 2027")
 		}
 	}
 	if len(f) == 0 && !from.Before(to) {
@@ -55,16 +55,16 @@ func (s *Server) handleEngagementFigures(w http.ResponseWriter, r *http.Request)
 	}
 	page.Figures = fg
 	if fg.PlacesRecorded > 0 {
-		page.AttendancePct = fmt.Sprintf("%.0f%%", fg.AttendanceRate*100)
+		page.AttendancePct = format.Percent(int64(fg.Attended), int64(fg.PlacesRecorded))
 	}
 	if fg.ActiveProviders > 0 {
-		page.SharePct = fmt.Sprintf("%.0f%%", fg.ProviderShare*100)
+		page.SharePct = format.Percent(int64(fg.ProvidersAttended), int64(fg.ActiveProviders))
 	}
 	page.StatementAge, page.StatementKnown, err = s.Statements.CurrentAge(r.Context(), now)
 	if err != nil {
 		return err
 	}
-	page.Form.Set("from", from.In(london).Format("2006-01-02"))
-	page.Form.Set("to", to.Add(-time.Second).In(london).Format("2006-01-02"))
+	page.Form.Set("from", from.In(london).Format("2 1 2006"))
+	page.Form.Set("to", to.Add(-time.Second).In(london).Format("2 1 2006"))
 	return s.render(w, r, "engagement_figures", page)
 }

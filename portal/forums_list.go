@@ -26,6 +26,9 @@ type eventsPage struct {
 	Provider bool
 	// UpcomingPager and PastPager page the two lists (?page= and ?past_page=).
 	UpcomingPager, PastPager pager
+	// BookedOnly lists only the upcoming events the organisation has
+	// booked (?booked=yes, the home page's link).
+	BookedOnly bool
 }
 
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
@@ -37,11 +40,27 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := &eventsPage{basePage: s.page(r, "Forums and events"), Provider: p.OrgID != ""}
+	page.BookedOnly = page.Provider && r.URL.Query().Get("booked") == "yes"
+	if page.BookedOnly {
+		page.Title = "Events your organisation has booked"
+	}
 	for _, e := range all {
 		if e.Cancelled || !e.ForServiceTypes(types) {
 			continue
 		}
 		row := eventRow{Event: e, When: eventWhen(&e)}
+		if page.BookedOnly {
+			// Only booked events are listed, so each is looked up before
+			// paging (the organisation's bookings, not every event).
+			if b, err := s.Forums.BookingFor(r.Context(), p, e.ID); err == nil {
+				row.Status = b.Status
+			} else if fault.KindOf(err) != fault.NotFound {
+				return err
+			}
+			if row.Status != forums.Booked || !e.EndsAt.After(now) {
+				continue
+			}
+		}
 		if e.EndsAt.After(now) {
 			page.Upcoming = append(page.Upcoming, row)
 		} else if e.StartsAt.After(now.AddDate(-1, 0, 0)) {
@@ -54,7 +73,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	page.Upcoming, page.UpcomingPager = pageOfParam(r, page.Upcoming, size, "page")
 	page.Past, page.PastPager = pageOfParam(r, page.Past, size, "past_page")
 	page.UpcomingPager.Label, page.PastPager.Label = "Pages of upcoming events", "Pages of past events"
-	if p.OrgID != "" {
+	if p.OrgID != "" && !page.BookedOnly {
 		for i := range page.Upcoming {
 			row := &page.Upcoming[i]
 			if b, err := s.Forums.BookingFor(r.Context(), p, row.ID); err == nil {

@@ -2,6 +2,7 @@ package portal
 
 import (
 	"net/http"
+	"strconv"
 
 	"careportal/auth"
 	"careportal/payments"
@@ -23,6 +24,14 @@ type homePage struct {
 	// none is approved or scheduled).
 	NextPayment string
 	CanSubmit   bool
+	// NextEvents are the next forums with their bookings (commissioners).
+	NextEvents []homeEvent
+	// Round is the self-assessment round in progress, if any;
+	// ShowAssessment is true for those who score one.
+	Round          *homeRound
+	ShowAssessment bool
+	// Headline is the payment figure linking to /performance (staff).
+	Headline *homeHeadline
 }
 
 // homeCount is one line of a home page's to-do list.
@@ -84,6 +93,7 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 			payments.QueueQueried:   "Queried invoices waiting on the provider",
 			payments.QueueApproved:  "Approved invoices awaiting a payment run",
 			payments.QueueScheduled: "Invoices scheduled for payment",
+			payments.QueueDueSoon:   "Unpaid invoices due within " + strconv.Itoa(payments.DueSoonDays) + " days (their s68 payment deadline)",
 			payments.QueueOverdue:   "Overdue invoices, approved but not yet paid",
 		}
 		for _, q := range payments.Queues {
@@ -132,6 +142,9 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		add("todo-feedback", "Statement feedback waiting for an answer", len(fbs), "/commission/statements/feedback")
+	}
+	if err := s.homeMore(r, p, page); err != nil {
+		return err
 	}
 	return s.render(w, r, "home", page)
 }

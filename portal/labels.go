@@ -40,6 +40,7 @@ var (
 		payments.QueueQueried:   "Queried",
 		payments.QueueApproved:  "Approved, awaiting payment",
 		payments.QueueScheduled: "Scheduled for payment",
+		payments.QueueDueSoon:   fmt.Sprintf("Due within %d days", payments.DueSoonDays),
 		payments.QueueOverdue:   "Overdue",
 	}
 	serviceTypeWords = map[payments.ServiceType]string{

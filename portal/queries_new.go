@@ -19,7 +19,7 @@ type queryNewPage struct {
 
 func (s *Server) queryNewPage(r *http.Request) (*queryNewPage, error) {
 	page := &queryNewPage{basePage: s.page(r, "Raise a query"), Linking: s.Queries.Linking()}
-	page.Topics = []option{{"", "Choose a topic"}}
+	page.Topics = []option{{"", "Select a topic"}}
 	for _, t := range contacts.Topics() {
 		page.Topics = append(page.Topics, option{t.Slug, t.Label + " (" + auth.TeamName(t.Team) + ")"})
 	}

@@ -95,7 +95,7 @@ func (s *Server) handleHolidayAdd(w http.ResponseWriter, r *http.Request) error 
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	if err := s.Workdays.AddHoliday(r.Context(), r.PostForm.Get("date"), r.PostForm.Get("name")); err != nil {
+	if err := s.Workdays.AddHoliday(r.Context(), isoDay(r.PostForm.Get("date")), r.PostForm.Get("name")); err != nil {
 		return s.settingsAgain(w, r, err)
 	}
 	s.setFlash(w, r, "Bank holiday added")

@@ -59,7 +59,7 @@ func (s *Server) renderQuery(w http.ResponseWriter, r *http.Request, q *queries.
 		if !slices.ContainsFunc(page.Assignees, func(o option) bool { return o.Value == p.UserID }) {
 			page.Assignees = append(page.Assignees, option{p.UserID, p.Name + " (you)"})
 		}
-		page.Teams = []option{{"", "Choose a team"}}
+		page.Teams = []option{{"", "Select a team"}}
 		for _, ct := range auth.CouncilTeams {
 			if ct.Slug != q.Team {
 				page.Teams = append(page.Teams, option{ct.Slug, ct.Name})

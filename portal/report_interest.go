@@ -43,7 +43,7 @@ func (s *Server) renderInterest(w http.ResponseWriter, r *http.Request, formErr 
 		return err
 	}
 	page := &interestPage{basePage: s.page(r, "Late payment interest"), Invoice: inv, Interest: res, Payments: ps,
-		CanRecord: auth.Can(principal(r), auth.ActionRecordInterest), Today: metrics.DateOf(s.cfg.Now()).String()}
+		CanRecord: auth.Can(principal(r), auth.ActionRecordInterest), Today: formDay(metrics.DateOf(s.cfg.Now()).String())}
 	if res.RateBP > 0 {
 		page.Rate = metrics.FormatBP(res.RateBP)
 	}

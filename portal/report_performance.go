@@ -78,8 +78,8 @@ func (s *Server) handleReportPerformance(w http.ResponseWriter, r *http.Request)
 	}
 	page.From, page.To = from.String(), to.String()
 	if page.FieldError("from") == "" && page.FieldError("to") == "" {
-		page.Form.Set("from", page.From)
-		page.Form.Set("to", page.To)
+		page.Form.Set("from", formDay(page.From))
+		page.Form.Set("to", formDay(page.To))
 	}
 	page.FromText, page.ToText = londonDate(from), londonDate(to)
 	page.ScopeLabel = scopeLabel(scope, p.OrgName)

@@ -53,8 +53,8 @@ func (s *Server) handleReports(w http.ResponseWriter, r *http.Request) error {
 		to = today
 	}
 	page.SpendFrom, page.SpendTo = from.String(), to.String()
-	page.Form.Set("from", page.SpendFrom)
-	page.Form.Set("to", page.SpendTo)
+	page.Form.Set("from", formDay(page.SpendFrom))
+	page.Form.Set("to", formDay(page.SpendTo))
 	return s.render(w, r, "report_index", page)
 }
 

@@ -198,6 +198,8 @@ func (s *Server) routesContacts(r *mux.Router) {
 	// contacts: the team directory is public; named contacts show when signed in
 	r.Handle("/contacts", s.handle(s.handleContacts)).Methods(http.MethodGet)
 	r.Handle("/contacts/topics/{slug}", s.handle(s.handleContactsTopic)).Methods(http.MethodGet)
+	r.Handle("/contacts/safeguarding", s.handle(s.allowed(auth.ActionContactSettings, s.handleSafeguardingSettings))).Methods(http.MethodGet)
+	r.Handle("/contacts/safeguarding", s.handle(s.allowed(auth.ActionContactSettings, s.handleSafeguardingSave))).Methods(http.MethodPost)
 	r.Handle("/contacts/teams/{slug}", s.handle(s.handleContactsTeam)).Methods(http.MethodGet)
 	r.Handle("/contacts/teams/{slug}/edit", s.handle(s.signedIn(s.handleContactsTeamEdit))).Methods(http.MethodGet)
 	r.Handle("/contacts/teams/{slug}/edit", s.handle(s.signedIn(s.handleContactsTeamSave))).Methods(http.MethodPost)

@@ -22,7 +22,7 @@ func (s *Server) feedbackFormPage(r *http.Request) (*statementFeedbackPage, erro
 		return nil, err
 	}
 	page := &statementFeedbackPage{basePage: s.page(r, "Give feedback on the market position statement"), Statement: st, Version: v}
-	page.Areas = []option{{"", "Choose a section"}}
+	page.Areas = []option{{"", "Select a section"}}
 	for _, a := range statements.Areas {
 		page.Areas = append(page.Areas, option{string(a.Area), a.Label})
 	}

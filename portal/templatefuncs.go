@@ -7,14 +7,20 @@ import (
 
 	"careportal/payments/packages"
 	"careportal/portal/format"
+	"careportal/portal/internal/markdown"
 )
 
 // templateFuncs are the helpers every template may use.
 func (s *Server) templateFuncs() template.FuncMap {
 	return template.FuncMap{
-		"static":   func(p string) (string, error) { return s.static.URL(p) },
-		"field":    buildField,
-		"pounds":   format.Pence,
+		"static": func(p string) (string, error) { return s.static.URL(p) },
+		"field":  buildField,
+		"pounds": format.Pence,
+		// one rounding rule for every percentage and one-decimal figure
+		"percent": func(num, den int) string { return format.Percent(int64(num), int64(den)) },
+		"onedp":   format.OneDP,
+		// what people wrote in Markdown (event descriptions), without raw HTML
+		"markdown": markdown.HTML,
 		"date":     formatDate,
 		"datetime": format.DateTime,
 		"label":    label,

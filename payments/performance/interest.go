@@ -10,6 +10,7 @@ import (
 	"careportal/payments"
 	"careportal/payments/metrics"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/store"
 )
 
@@ -65,7 +66,7 @@ func (s *Service) RecordInterestPayment(ctx context.Context, actor *auth.Princip
 	} else if d := metrics.MustDate(day); d > today {
 		f.Add("date", "Date paid must be today or in the past")
 	} else if d < inv.Received {
-		f.Add("date", "Date paid must be on or after the day the invoice was received ("+inv.Received.String()+")")
+		f.Add("date", "Date paid must be on or after the day the invoice was received ("+format.Day(inv.Received.String())+")")
 	}
 	pence, perr := payments.ParsePence(in.Amount, false)
 	switch {

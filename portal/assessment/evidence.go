@@ -101,9 +101,9 @@ func (r Reading) Format(u Unit) string {
 	}
 	switch u {
 	case UnitPercent:
-		return trimFloat(r.Value) + "%"
+		return format.PercentOf(r.Value)
 	case UnitDays:
-		return trimFloat(r.Value) + " " + plural(r.Value, "day", "days")
+		return format.OneDP(r.Value) + " " + plural(r.Value, "day", "days")
 	case UnitMonths:
 		return trimFloat(r.Value) + " " + plural(r.Value, "month", "months")
 	case UnitMoney:

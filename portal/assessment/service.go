@@ -200,7 +200,7 @@ func (s *Service) checkRoundInput(in *RoundInput, starting bool) error {
 	if in.Date == "" {
 		f.Add("date", "Enter the date of the assessment")
 	} else if _, err := time.ParseInLocation("2006-01-02", in.Date, s.london); err != nil {
-		f.Add("date", "Date must be a real date, like 2026-03-27")
+		f.Add("date", "Date must be a real date, like 27 3 2026")
 	}
 	if len(in.Participants) > 2000 {
 		f.Add("participants", "Who took part must be 2000 characters or fewer")

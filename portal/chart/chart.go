@@ -28,6 +28,8 @@ import (
 	"html/template"
 	"math"
 	"strings"
+
+	"careportal/portal/format"
 )
 
 // Point is one value. Text is how the value is written (e.g. "91.2%");
@@ -55,7 +57,7 @@ func (p Point) text(unit string) string {
 	if p.Text != "" {
 		return p.Text
 	}
-	return fmt.Sprintf("%.1f%s", p.Value, unit)
+	return format.OneDP(p.Value) + unit
 }
 
 // geometry of every chart (viewBox units; the SVG scales to its box).

@@ -71,6 +71,7 @@ type ContactInput struct {
 type Service struct {
 	teams    *mongo.Collection
 	contacts *mongo.Collection
+	settings *mongo.Collection
 	now      func() time.Time
 }
 
@@ -79,7 +80,7 @@ func NewService(db *mongo.Database, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{teams: db.Collection(collTeams), contacts: db.Collection(collContacts), now: now}
+	return &Service{teams: db.Collection(collTeams), contacts: db.Collection(collContacts), settings: db.Collection(collSettings), now: now}
 }
 
 // EnsureIndexes creates the collections.
@@ -91,7 +92,7 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	return store.EnsureCollections(ctx, s.teams.Database(), collTeams, collContacts)
+	return store.EnsureCollections(ctx, s.teams.Database(), collTeams, collContacts, collSettings)
 }
 
 func byID(id string) bson.D { return bson.D{{Key: "_id", Value: id}} }

@@ -9,6 +9,7 @@
 package format
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -81,4 +82,50 @@ func DateTime(t time.Time) string {
 		return ""
 	}
 	return t.In(London).Format("2 January 2006 at 3:04pm")
+}
+
+// Percent writes num out of den as a percentage to one decimal place,
+// rounded half away from zero: 5 of 8 is "62.5%", 2 of 3 "66.7%", 1 of 1
+// "100.0%". It is the one rounding rule for every percentage the portal
+// shows (the payment figures round the same way), so the same figure
+// reads the same on every page. den 0 gives "".
+func Percent(num, den int64) string {
+	if den == 0 {
+		return ""
+	}
+	return tenths(roundHalfAway(num*1000, den)) + "%"
+}
+
+// PercentOf is Percent for a percentage already worked out (0 to 100),
+// for figures that arrive as floats: 62.46 is "62.5%".
+func PercentOf(v float64) string { return OneDP(v) + "%" }
+
+// OneDP writes v to one decimal place, rounded half away from zero as
+// Percent is: 2.25 is "2.3", 7 is "7.0".
+func OneDP(v float64) string {
+	// The value is rounded at 1e-9 first so that 2.25, held as
+	// 2.2499999..., rounds as people expect.
+	t := math.Round(math.Round(v*10*1e6) / 1e6)
+	return tenths(int64(t))
+}
+
+// roundHalfAway is n/d rounded to the nearest whole number, halves away
+// from zero.
+func roundHalfAway(n, d int64) int64 {
+	if d < 0 {
+		n, d = -n, -d
+	}
+	if n < 0 {
+		return -((-n*2 + d) / (2 * d))
+	}
+	return (n*2 + d) / (2 * d)
+}
+
+// tenths writes a number held in tenths: 625 is "62.5", -5 "−0.5".
+func tenths(t int64) string {
+	sign := ""
+	if t < 0 {
+		sign, t = Minus, -t
+	}
+	return sign + strconv.FormatInt(t/10, 10) + "." + strconv.FormatInt(t%10, 10)
 }

@@ -39,3 +39,40 @@ func TestDates(t *testing.T) {
 		t.Errorf("DateTime: %q", got)
 	}
 }
+
+// One rounding rule for percentages: one decimal place, halves away from
+// zero, the decimal always shown.
+func TestPercentRoundingRule(t *testing.T) {
+	for _, tc := range []struct {
+		num, den int64
+		want     string
+	}{
+		{5, 8, "62.5%"},
+		{2, 3, "66.7%"},
+		{1, 3, "33.3%"},
+		{1, 1, "100.0%"},
+		{0, 7, "0.0%"},
+		{1, 16, "6.3%"},   // 6.25: the half goes up
+		{1, 80, "1.3%"},   // 1.25
+		{1, 2000, "0.1%"}, // 0.05
+		{1, 2001, "0.0%"}, // just under 0.05
+		{999, 1000, "99.9%"},
+		{19999, 20000, "100.0%"}, // 99.995
+		{3, 0, ""},
+	} {
+		if got := Percent(tc.num, tc.den); got != tc.want {
+			t.Errorf("Percent(%d, %d) = %q, want %q", tc.num, tc.den, got, tc.want)
+		}
+		if tc.den != 0 {
+			// The same figure as a float reads the same.
+			if got := PercentOf(100 * float64(tc.num) / float64(tc.den)); got != tc.want {
+				t.Errorf("PercentOf(%d/%d) = %q, want %q", tc.num, tc.den, got, tc.want)
+			}
+		}
+	}
+	for v, want := range map[float64]string{2.25: "2.3", 7: "7.0", 0.04: "0.0", 0.05: "0.1", 12.349: "12.3", -2.25: "−2.3"} {
+		if got := OneDP(v); got != want {
+			t.Errorf("OneDP(%v) = %q, want %q", v, got, want)
+		}
+	}
+}

@@ -28,20 +28,9 @@ const (
 	colFeeds    = "forum_feed_tokens"
 )
 
-// ServiceTypes are the service types an event can be for; they are the
-// labels provider organisations' service types use.
-var ServiceTypes = []string{
-	"Home care",
-	"Reablement",
-	"Residential care",
-	"Nursing care",
-	"Supported living",
-	"Extra care housing",
-	"Day opportunities",
-	"Carers' support",
-	"Learning disabilities",
-	"Mental health",
-}
+// ServiceTypes are the service types an event can be for: the fixed list
+// provider organisations choose theirs from, so targeting matches.
+var ServiceTypes = auth.ServiceTypes
 
 // Format is how people take part.
 type Format string
@@ -274,16 +263,28 @@ func InputOf(e *Event) EventInput {
 	st, en := e.StartsAt.In(london), e.EndsAt.In(london)
 	return EventInput{
 		Title: e.Title, Description: e.Description, Agenda: e.Agenda,
-		Date: st.Format("2006-01-02"), StartTime: st.Format("15:04"), EndTime: en.Format("15:04"),
+		Date: st.Format("2 1 2006"), StartTime: st.Format("15:04"), EndTime: en.Format("15:04"),
 		Format: e.Format, Address: e.Address, Link: e.Link, Capacity: fmt.Sprint(e.Capacity),
-		ServiceTypes: e.ServiceTypes, BookingDeadline: e.BookingDeadline,
+		ServiceTypes: e.ServiceTypes, BookingDeadline: formDate(e.BookingDeadline),
 	}
 }
 
-// ParseDate reads a YYYY-MM-DD calendar date (also accepting d/m/yyyy).
+// formDate writes a stored YYYY-MM-DD date as the forms' hints ask for it
+// (14 3 2027); "" stays "".
+func formDate(iso string) string {
+	t, err := time.Parse("2006-01-02", iso)
+	if err != nil {
+		return iso
+	}
+	return t.Format("2 1 2006")
+}
+
+// ParseDate reads a calendar date as people type it: 14 3 2027 (the
+// form of the pages' hints), 14/3/2027, 14-3-2027, 14.3.2027 or
+// 2027-03-14.
 func ParseDate(v string) (time.Time, bool) {
-	v = strings.TrimSpace(v)
-	for _, layout := range []string{"2006-01-02", "2/1/2006", "02/01/2006"} {
+	v = strings.Join(strings.Fields(v), " ")
+	for _, layout := range []string{"2006-01-02", "2 1 2006", "2/1/2006", "2-1-2006", "2.1.2006"} {
 		if t, err := time.ParseInLocation(layout, v, london); err == nil {
 			return t, true
 		}
@@ -312,7 +313,7 @@ func (in EventInput) validate(now time.Time, isNew bool) (Event, error) {
 	e.Agenda = f.Text("agenda", "the agenda", in.Agenda, false, maxLong)
 	day, okDay := ParseDate(in.Date)
 	if !okDay {
-		f.Add("date", "Enter the date of the event as a real date, for example 2027-03-14")
+		f.Add("date", "Enter the date of the event as a real date, for example 14 3 2027")
 	}
 	sh, sm, okS := parseClock(in.StartTime)
 	if !okS {
@@ -374,7 +375,7 @@ func (in EventInput) validate(now time.Time, isNew bool) (Event, error) {
 		dl, ok := ParseDate(in.BookingDeadline)
 		switch {
 		case !ok:
-			f.Add("bookingDeadline", "Enter the booking deadline as a real date, for example 2027-03-07")
+			f.Add("bookingDeadline", "Enter the booking deadline as a real date, for example 7 3 2027")
 		case okDay && dl.After(day):
 			f.Add("bookingDeadline", "The booking deadline must be on or before the day of the event")
 		default:

@@ -43,7 +43,7 @@ func (s *Service) AddFeedback(ctx context.Context, statementID string, version i
 	}
 	var f fault.Fields
 	if !area.Valid() {
-		f.Add("area", "Choose the section your feedback is about")
+		f.Add("area", "Select the section your feedback is about")
 	}
 	message = f.Text("message", "your feedback", message, true, maxFeedback)
 	if err := f.Err(); err != nil {

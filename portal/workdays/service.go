@@ -98,7 +98,7 @@ func (s *Service) AddHoliday(ctx context.Context, date, name string) error {
 	case date == "":
 		f.Add("date", "Enter the date of the bank holiday")
 	case err != nil:
-		f.Add("date", "Date must be a real date, like 2028-12-25")
+		f.Add("date", "Date must be a real date, like 25 12 2028")
 	case d.Year() < 2000 || d.Year() > 2100:
 		f.Add("date", "Date must be between 2000 and 2100")
 	case d.Weekday() == time.Saturday || d.Weekday() == time.Sunday:
