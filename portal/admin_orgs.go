@@ -36,6 +36,8 @@ type adminOrgPage struct {
 	Org    *auth.Org
 	Users  []auth.User
 	Tokens []auth.APIToken
+	// UsersPager and TokensPager page the two lists (?page=, ?tokens_page=).
+	UsersPager, TokensPager pager
 }
 
 // handleAdminOrg shows one organisation with its users and tokens.
@@ -52,7 +54,12 @@ func (s *Server) handleAdminOrg(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "admin_org", &adminOrgPage{basePage: s.page(r, o.Name), Org: o, Users: users, Tokens: tokens})
+	page := &adminOrgPage{basePage: s.page(r, o.Name), Org: o}
+	size := s.rowsPerPage(listPageSize)
+	page.Users, page.UsersPager = pageOfParam(r, users, size, "page")
+	page.Tokens, page.TokensPager = pageOfParam(r, tokens, size, "tokens_page")
+	page.UsersPager.Label, page.TokensPager.Label = "Pages of users", "Pages of API tokens"
+	return s.render(w, r, "admin_org", page)
 }
 
 type adminOrgFormPage struct {

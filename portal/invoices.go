@@ -253,6 +253,8 @@ type invoicePage struct {
 	CanApprove, CanQuery, CanReject, CanSchedule, CanPay bool
 	FileURL                                              string
 	FileName                                             string // the name the file downloads as
+	// Next is the staff page's "next in queue" (invoice_next partial).
+	Next *invoiceNext
 }
 
 // invoicePageFor builds the invoice page for the viewer: the provider's
@@ -353,6 +355,14 @@ func (s *Server) invoiceStep(w http.ResponseWriter, r *http.Request, to payments
 		}
 	}
 	actor := principal(r)
+	// Staff go back to the invoice in the queue they took it from (the one
+	// its status put it in before the step), for its "next in queue".
+	var from payments.Queue
+	if actor.IsStaff() {
+		if before, err := s.Payments.Invoice(r.Context(), actor, id); err == nil {
+			from = payments.QueueOf(before.Status)
+		}
+	}
 	inv, err := s.Payments.Transition(r.Context(), actor, id, version, to, f.Get(form+"_note"), d)
 	base := "/invoices/"
 	if actor.IsStaff() {
@@ -360,6 +370,9 @@ func (s *Server) invoiceStep(w http.ResponseWriter, r *http.Request, to payments
 	}
 	if err == nil {
 		s.setFlash(w, r, stepDone(inv, to, done))
+		if from != "" {
+			return redirect(w, r, queueInvoiceHref(inv.ID, from))
+		}
 		return redirect(w, r, base+inv.ID)
 	}
 	kind := fault.KindOf(err)

@@ -2,6 +2,7 @@ package portal
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -29,12 +30,26 @@ type staffInvoicesPage struct {
 	Search   string
 	Invoices []invoiceRow
 	Pager    pager
+	// Queue is the queue shown ("" for search results); CanBulk is true on
+	// the approval queue ("new") for those who may approve: each row has a
+	// checkbox and the list an "Approve selected" button.
+	Queue   payments.Queue
+	CanBulk bool
 }
 
 // handleStaffInvoices shows the work queues with their counts, one queue's
 // invoices (oldest first), or the results of a search.
 func (s *Server) handleStaffInvoices(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
+	page, err := s.staffInvoicesPage(r, r.URL.Query())
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, "staff_invoices", page)
+}
+
+// staffInvoicesPage builds the queues page for the query values q (the
+// request's own, or the bulk approval form's when it is shown again).
+func (s *Server) staffInvoicesPage(r *http.Request, q url.Values) (*staffInvoicesPage, error) {
 	actor := principal(r)
 	queue := payments.Queue(q.Get("queue"))
 	search := strings.TrimSpace(q.Get("q"))
@@ -50,7 +65,7 @@ func (s *Server) handleStaffInvoices(w http.ResponseWriter, r *http.Request) err
 	}
 	counts, err := s.Payments.QueueCounts(r.Context())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	page := &staffInvoicesPage{basePage: s.page(r, "Invoices"), Search: search}
 	page.Form = q
@@ -59,18 +74,21 @@ func (s *Server) handleStaffInvoices(w http.ResponseWriter, r *http.Request) err
 	}
 	f := payments.InvoiceFilter{Queue: queue, OldestFirst: true}
 	page.Heading = label(queue)
+	page.Queue = queue
+	page.CanBulk = queue == payments.QueueNew && search == "" && canWork(actor)
 	if search != "" {
+		page.Queue, page.CanBulk = "", false
 		f = payments.InvoiceFilter{Search: search}
 		page.Heading = "Invoices matching ‘" + search + "’"
 	}
 	n, _ := strconv.Atoi(q.Get("page"))
 	res, err := s.Payments.ListInvoices(r.Context(), actor, f, n, s.rowsPerPage(25))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	page.Invoices = rows(res.Invoices, s.Payments.Today())
 	page.Pager = newPager("/staff/invoices", q, res)
-	return s.render(w, r, "staff_invoices", page)
+	return page, nil
 }
 
 // handleStaffInvoiceShow shows an invoice with the actions staff may take.
@@ -81,6 +99,9 @@ func (s *Server) handleStaffInvoiceShow(w http.ResponseWriter, r *http.Request) 
 	}
 	if page.CanPay { // a payment is usually of the balance left: filled in, to change for a part payment
 		page.Form.Set("amount", payments.FormatPence(page.Invoice.Balance()))
+	}
+	if page.Next, err = s.invoiceNextFor(r, page.Invoice.Invoice); err != nil {
+		return err
 	}
 	return s.render(w, r, "invoice", page)
 }

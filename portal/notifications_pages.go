@@ -43,6 +43,10 @@ func (s *Server) handleNotificationRead(w http.ResponseWriter, r *http.Request) 
 	if err := s.Notify.MarkRead(r.Context(), principal(r), mux.Vars(r)["id"]); err != nil {
 		return err
 	}
+	// Back to the page of the list the person was on.
+	if n, err := strconv.Atoi(r.PostFormValue("page")); err == nil && n > 1 {
+		return redirect(w, r, "/notifications?page="+strconv.Itoa(n))
+	}
 	return redirect(w, r, "/notifications")
 }
 

@@ -15,7 +15,7 @@ import (
 
 // TestPagingFigures measures list pages with many rows, paged and (page
 // size made unbounded) as they were before paging. Run by hand:
-// PORTAL_PAGING_FIGURES=1 go test ./portal -run TestPagingFigures -v
+// PORTAL_PAGING_FIGURES=1 go test ./portal -run TestPagingFigures -v -count=1
 func TestPagingFigures(t *testing.T) {
 	if os.Getenv("PORTAL_PAGING_FIGURES") == "" {
 		t.Skip("set PORTAL_PAGING_FIGURES=1 to measure")
@@ -33,11 +33,19 @@ func TestPagingFigures(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Logf("seeded 10,000 audit entries and 2,000 notifications in %s", time.Since(start).Round(time.Millisecond))
+	for i := range 2000 {
+		if _, err := f.ts.Auth.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{SupplierRef: fmt.Sprintf("SUPF%05d", i), Name: fmt.Sprintf("Figures Care %05d Ltd", i), TermsDays: 30}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.ts.Auth.Invite(ctx, auth.CommandLine, auth.UserInput{Email: fmt.Sprintf("figures%05d@alpha.test", i), Name: fmt.Sprintf("Fig Person %05d", i), Role: auth.RoleProvider, OrgID: f.orgA.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("seeded 10,000 audit entries, 2,000 notifications, organisations and users in %s", time.Since(start).Round(time.Millisecond))
 	for _, c := range []struct {
 		path string
 		as   *auth.Principal
-	}{{"/admin/audit", f.pAdmin}, {"/notifications", f.pA}} {
+	}{{"/admin/audit", f.pAdmin}, {"/notifications", f.pA}, {"/admin/orgs", f.pAdmin}, {"/admin/users", f.pAdmin}, {"/org/users", f.pA}} {
 		for _, size := range []int{0, 1 << 30} {
 			f.ts.testPageSize = size
 			st := time.Now()

@@ -1,11 +1,13 @@
 package portal
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"html"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -29,6 +31,7 @@ func TestListsPage(t *testing.T) {
 		as         func(f *accountsFixture) *auth.Principal
 		seed       func(t *testing.T, f *accountsFixture) // makes one row
 		want       int                                    // rows in the list after seeding three
+		param      string                                 // the list's page parameter, when not "page"
 	}{
 		{name: "audit", path: "/admin/audit?person=pager%40council.test", rows: "main table tbody tr", as: pgAdmin, want: 3,
 			seed: func(t *testing.T, f *accountsFixture) {
@@ -55,7 +58,7 @@ func TestListsPage(t *testing.T) {
 		}},
 		{name: "staff packages", path: "/staff/packages?status=proposed", rows: "#package-list tbody tr", as: pgStaff, want: 3, seed: seedPackage},
 		{name: "provider packages", path: "/packages?status=proposed", rows: "#package-list tbody tr", as: pgA, want: 3, seed: seedPackage},
-		{name: "staff actuals cycles", path: "/staff/actuals?page=1", rows: "#cycles tbody tr", as: pgStaff, want: 3, seed: func(t *testing.T, f *accountsFixture) {
+		{name: "staff actuals cycles", path: "/staff/actuals?page=1", param: "cycles_page", rows: "#cycles tbody tr", as: pgStaff, want: 3, seed: func(t *testing.T, f *accountsFixture) {
 			f.seq++
 			c, _, start := fxActivePackage(t, f, fmt.Sprintf("PGC-%d", f.seq))
 			confirmFixture(t, f, c, start, nil)
@@ -65,6 +68,8 @@ func TestListsPage(t *testing.T) {
 		{name: "commission feedback", path: "/commission/statements/feedback?show=all", rows: "main .govuk-summary-card", as: pgCommissioner, want: 3, seed: seedFeedback},
 		{name: "provider feedback", path: "/statements/feedback", rows: "main .govuk-summary-card", as: pgA, want: 3, seed: seedFeedback},
 		{name: "tokens", path: "/org/tokens", rows: "main table tbody tr", as: pgA, want: 3, seed: func(t *testing.T, f *accountsFixture) { fxTokenOfA(t, f) }},
+		{name: "an organisation's users", path: "/admin/orgs/{orgA}", rows: "main table tbody tr", as: pgAdmin, want: 5, seed: seedInvitedUser},
+		{name: "an organisation's tokens", path: "/admin/orgs/{orgA}", rows: "#org-tokens li", as: pgAdmin, want: 3, param: "tokens_page", seed: func(t *testing.T, f *accountsFixture) { fxTokenOfA(t, f) }},
 		{name: "colleagues", path: "/org/users", rows: "main table tbody tr", as: pgA, want: 5, seed: seedInvitedUser},
 	}
 	next := regexp.MustCompile(`href="([^"]*)" rel="next"`)
@@ -77,6 +82,7 @@ func TestListsPage(t *testing.T) {
 				c.seed(t, f)
 			}
 			as := c.as(f)
+			c.path = strings.ReplaceAll(c.path, "{orgA}", f.orgA.ID)
 			seen, path := 0, c.path
 			for pageNo := 1; path != ""; pageNo++ {
 				if pageNo > c.want {
@@ -93,11 +99,17 @@ func TestListsPage(t *testing.T) {
 				}
 				seen += n
 				path = ""
-				if m := next.FindStringSubmatch(body); m != nil {
-					path = html.UnescapeString(m[1])
-					for _, kv := range strings.Split(strings.SplitN(c.path+"?", "?", 2)[1], "&") {
-						if kv != "" && !strings.HasPrefix(kv, "page=") && !strings.Contains(path, strings.TrimSuffix(kv, "?")) {
-							t.Errorf("the next link %q drops the filter %s", path, kv)
+				param := cmp.Or(c.param, "page")
+				for _, m := range next.FindAllStringSubmatch(body, -1) {
+					link, err := url.Parse(html.UnescapeString(m[1]))
+					if err != nil || link.Query().Get(param) == "" {
+						continue // another list's pager
+					}
+					path = link.String()
+					start, _ := url.Parse(c.path)
+					for k, v := range start.Query() {
+						if k != param && link.Query().Get(k) != v[0] {
+							t.Errorf("the next link %q drops the filter %s=%s", path, k, v[0])
 						}
 					}
 				}

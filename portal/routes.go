@@ -131,6 +131,7 @@ func (s *Server) routesInvoices(r *mux.Router) {
 	r.Handle("/contracts", s.handle(s.allowed(auth.ActionContractsRead, s.handleContracts))).Methods(http.MethodGet)
 	// payments core: staff work queues, actions and the contracts register
 	r.Handle("/staff/invoices", s.handle(s.allowed(auth.ActionInvoicesStaffRead, s.handleStaffInvoices))).Methods(http.MethodGet)
+	r.Handle("/staff/invoices/approve", s.handle(s.allowed(auth.ActionInvoiceWork, s.handleStaffInvoicesApprove))).Methods(http.MethodPost)
 	r.Handle("/staff/invoices/{id}", s.handle(s.allowed(auth.ActionInvoicesStaffRead, s.handleStaffInvoiceShow))).Methods(http.MethodGet)
 	r.Handle("/staff/invoices/{id}/{action:approve|query|reject|schedule|pay}", s.handle(s.allowed(auth.ActionInvoiceWork, s.handleStaffInvoiceAction))).Methods(http.MethodPost)
 	r.Handle("/staff/contracts", s.handle(s.allowed(auth.ActionInvoicesStaffRead, s.handleStaffContracts))).Methods(http.MethodGet)

@@ -68,6 +68,7 @@ var pageTypes = map[string]any{
 	"assessment_start":             assessmentStartPage{},
 	"commission_event":             commissionEventPage{},
 	"confirm":                      confirmPage{},
+	"staff_invoices_approved":      bulkApprovePage{},
 	"commission_event_form":        eventFormPage{},
 	"commission_events":            commissionEventsPage{},
 	"commission_statement":         commissionStatementPage{},
