@@ -20,6 +20,8 @@ require (
 	modernc.org/sqlite v1.32.0
 )
 
+require github.com/go-pdf/fpdf v0.9.0 // indirect
+
 require (
 	filippo.io/edwards25519 v1.1.0 // indirect
 	github.com/AlekSi/pointer v1.2.0 // indirect

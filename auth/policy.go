@@ -15,6 +15,7 @@ var policy = map[Action][]Role{
 	ActionInvoiceFile:       {RoleProvider, RoleBrokerage, RoleCommissioner, RoleAdmin}, // providers: their organisation's
 	ActionContractsRead:     {RoleProvider, RoleBrokerage, RoleCommissioner, RoleAdmin}, // providers: their organisation's
 	ActionContractsManage:   {RoleBrokerage, RoleAdmin},
+	ActionRemittanceAdvice:  {RoleProvider, RoleBrokerage, RoleCommissioner, RoleAdmin}, // providers: their organisation's
 
 	// remittance and imports (payment runs; brokerage only in the
 	// Brokerage Payments team: see teamOnly)
@@ -79,6 +80,7 @@ const (
 	ActionInvoicesStaffRead Action = "invoices.staff-read"
 	ActionInvoiceWork       Action = "invoices.work"
 	ActionInvoiceFile       Action = "invoices.file"
+	ActionRemittanceAdvice  Action = "invoices.remittance-advice"
 	ActionContractsRead     Action = "contracts.read"
 	ActionContractsManage   Action = "contracts.manage"
 )

@@ -25,21 +25,6 @@ func (r Role) Valid() bool {
 // IsStaff reports whether r is a council role.
 func (r Role) IsStaff() bool { return r.Valid() && r != RoleProvider }
 
-// Label is the role's name for people.
-func (r Role) Label() string {
-	switch r {
-	case RoleProvider:
-		return "Care provider"
-	case RoleBrokerage:
-		return "Brokerage and payments staff"
-	case RoleCommissioner:
-		return "Commissioner"
-	case RoleAdmin:
-		return "Administrator"
-	}
-	return string(r)
-}
-
 // Principal is who acts: a signed-in person, a provider organisation's
 // finance system acting through an API token, or the portal itself (an
 // admin command, an import, a background job; see System). It is the one

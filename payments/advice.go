@@ -33,6 +33,10 @@ type AdviceLine struct {
 	BalanceAfter int64 // what was left to pay on the invoice after this payment
 }
 
+// AdviceID is the id of the remittance advice of a payment of the
+// organisation on date with the reference (invoice pages link to it).
+func AdviceID(orgID, date, ref string) string { return adviceID(orgID, date, ref) }
+
 func adviceID(orgID, date, ref string) string {
 	sum := sha256.Sum256([]byte(orgID + "\x00" + date + "\x00" + ref))
 	return hex.EncodeToString(sum[:12])
@@ -85,7 +89,12 @@ func (s *Service) Advices(ctx context.Context, actor *auth.Principal, orgID stri
 	}
 	out := make([]Advice, 0, len(byID))
 	for _, a := range byID {
-		sort.Slice(a.Lines, func(i, j int) bool { return a.Lines[i].Number < a.Lines[j].Number })
+		// A credit note with no payment of the same date and reference is
+		// not a payment: it shows on its invoice, not as an advice.
+		if !hasPayment(a) {
+			continue
+		}
+		sort.SliceStable(a.Lines, func(i, j int) bool { return a.Lines[i].Number < a.Lines[j].Number })
 		out = append(out, *a)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -109,4 +118,13 @@ func (s *Service) AdviceByID(ctx context.Context, actor *auth.Principal, id stri
 		}
 	}
 	return Advice{}, fault.NotFoundf("remittance advice not found")
+}
+
+func hasPayment(a *Advice) bool {
+	for _, l := range a.Lines {
+		if l.PaidPence > 0 {
+			return true
+		}
+	}
+	return false
 }

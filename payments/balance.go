@@ -85,12 +85,22 @@ func (s *Service) recordMoney(ctx context.Context, actor *auth.Principal, invoic
 	if !actor.IsStaff() {
 		return Invoice{}, fault.Forbiddenf("Only council staff can record payments and credit notes")
 	}
+	inv, ev, err := s.prepareMoney(ctx, actor, invoiceID, expectedVersion, kind, m)
+	if err != nil {
+		return Invoice{}, err
+	}
+	return s.record(ctx, inv, ev)
+}
+
+// prepareMoney checks a money step against the balance rules and builds its
+// event, writing nothing; the caller checks who may take it.
+func (s *Service) prepareMoney(ctx context.Context, actor *auth.Principal, invoiceID string, expectedVersion int, kind string, m Money) (Invoice, Event, error) {
 	// The read model's copy: a money step needs the amounts and the steps'
 	// days and statuses (what the snapshot keeps), not the whole history
 	// read back from the events (one lookup per step: the cost of a
 	// remittance line).
 	if err := s.ensureLoaded(ctx); err != nil {
-		return Invoice{}, err
+		return Invoice{}, Event{}, err
 	}
 	s.mu.RLock()
 	cur, ok := s.invoices[invoiceID]
@@ -100,10 +110,10 @@ func (s *Service) recordMoney(ctx context.Context, actor *auth.Principal, invoic
 	}
 	s.mu.RUnlock()
 	if !ok || !actor.CanSeeOrg(inv.OrgID) {
-		return Invoice{}, fault.NotFoundf("invoice not found")
+		return Invoice{}, Event{}, fault.NotFoundf("invoice not found")
 	}
 	if expectedVersion >= 0 && inv.Version != expectedVersion {
-		return Invoice{}, fault.Conflictf(ErrChanged)
+		return Invoice{}, Event{}, fault.Conflictf(ErrChanged)
 	}
 	word := "paid"
 	if kind == KindCredit {
@@ -111,12 +121,12 @@ func (s *Service) recordMoney(ctx context.Context, actor *auth.Principal, invoic
 	}
 	switch inv.Status {
 	case StatusRejected, StatusCancelled:
-		return Invoice{}, fault.Conflictf("This invoice is %s, so it cannot be %s", strings.ToLower(inv.Status.Label()), word)
+		return Invoice{}, Event{}, fault.Conflictf("This invoice is %s, so it cannot be %s", inv.Status.word(), word)
 	case StatusPaid:
-		return Invoice{}, fault.Conflictf("This invoice is already paid in full")
+		return Invoice{}, Event{}, fault.Conflictf("This invoice is already paid in full")
 	case StatusSubmitted, StatusQueried:
 		if m.Source != "remittance" && kind == KindPayment {
-			return Invoice{}, fault.Conflictf("This invoice is %s: approve it before recording a payment", strings.ToLower(inv.Status.Label()))
+			return Invoice{}, Event{}, fault.Conflictf("This invoice is %s: approve it before recording a payment", inv.Status.word())
 		}
 	}
 	now := s.now().UTC()
@@ -142,9 +152,14 @@ func (s *Service) recordMoney(ctx context.Context, actor *auth.Principal, invoic
 		fields.Add(dateField, dateName+" "+derr.Error())
 	case date > today:
 		fields.Add(dateField, dateName+" must be today or in the past")
-	case date < inv.ReceivedDate:
+	case kind == KindCredit && date < creditFloor(&inv):
+		// A credit note is the provider's document: it may be dated
+		// before the invoice reached the council or was approved, not
+		// before the invoice itself.
+		fields.Add(dateField, fmt.Sprintf("%s must be on or after the invoice date (%s)", dateName, format.Day(creditFloor(&inv))))
+	case kind == KindPayment && date < inv.ReceivedDate:
 		fields.Add(dateField, fmt.Sprintf("%s must be on or after the day the invoice was received (%s)", dateName, format.Day(inv.ReceivedDate)))
-	case source != "remittance" && inv.ApprovedDate != "" && date < inv.ApprovedDate:
+	case kind == KindPayment && source != "remittance" && inv.ApprovedDate != "" && date < inv.ApprovedDate:
 		fields.Add(dateField, fmt.Sprintf("%s must be on or after the day the invoice was approved (%s)", dateName, format.Day(inv.ApprovedDate)))
 	}
 	ev.PaymentDate = date
@@ -172,7 +187,7 @@ func (s *Service) recordMoney(ctx context.Context, actor *auth.Principal, invoic
 		fields.Add("note", "Enter the reason for the credit")
 	}
 	if err := fields.Err(); err != nil {
-		return Invoice{}, err
+		return Invoice{}, Event{}, err
 	}
 	if m.Pence >= balance {
 		ev.To = StatusPaid
@@ -180,5 +195,14 @@ func (s *Service) recordMoney(ctx context.Context, actor *auth.Principal, invoic
 	if kind == KindPayment && (inv.Status == StatusSubmitted || inv.Status == StatusQueried) && ev.Note == "" {
 		ev.Note = "Paid from the remittance file without approval in the portal"
 	}
-	return s.record(ctx, inv, ev)
+	return inv, ev, nil
+}
+
+// creditFloor is the earliest day a credit note on inv may be dated: the
+// invoice's own date, or the day it was received when it gives none.
+func creditFloor(inv *Invoice) string {
+	if inv.InvoiceDate != "" && inv.InvoiceDate < inv.ReceivedDate {
+		return inv.InvoiceDate
+	}
+	return inv.ReceivedDate
 }

@@ -36,6 +36,8 @@ type CalculatedInput struct {
 	ReceivedAt time.Time
 	// Source says where it came from, e.g. "actuals".
 	Source string
+	// Lines (optional) must add up to NetPence.
+	Lines []InvoiceLine
 }
 
 // SubmitCalculated records an invoice calculated by the council as
@@ -63,11 +65,13 @@ func (s *Service) SubmitCalculated(ctx context.Context, actor *auth.Principal, i
 	case !ok:
 		return Invoice{}, fault.NotFoundf("Contract not found")
 	case c.Status != ContractActive:
-		return Invoice{}, fault.Conflictf("Contract %s is %s; invoices can only be raised against active contracts", c.Reference, strings.ToLower(c.Status.Label()))
+		return Invoice{}, fault.Conflictf("Contract %s is %s; invoices can only be raised against active contracts", c.Reference, string(c.Status))
 	case in.NetPence < 0 || in.VATPence < 0 || in.NetPence+in.VATPence <= 0:
 		return Invoice{}, fault.InvalidField("net", "The invoice total must be more than £0")
 	case NormaliseNumber(in.Number) == "":
 		return Invoice{}, fault.InvalidField("invoice_number", "Invoice number must include letters or numbers")
+	case len(in.Lines) > 0 && LinesTotal(in.Lines) != in.NetPence:
+		return Invoice{}, fault.InvalidField("lines", "The lines add up to "+FormatPence(LinesTotal(in.Lines))+" but the net amount is "+FormatPence(in.NetPence))
 	}
 	now := s.now().UTC()
 	received := in.ReceivedAt.UTC()
@@ -80,7 +84,7 @@ func (s *Service) SubmitCalculated(ctx context.Context, actor *auth.Principal, i
 		Number: strings.Join(strings.Fields(in.Number), " "), NumberKey: NormaliseNumber(in.Number),
 		InvoiceDate: in.InvoiceDate, PeriodStart: in.PeriodStart, PeriodEnd: in.PeriodEnd,
 		NetPence: in.NetPence, VATPence: in.VATPence, GrossPence: in.NetPence + in.VATPence,
-		Reference: in.Reference, Note: in.Note,
+		Reference: in.Reference, Note: in.Note, Lines: in.Lines,
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()

@@ -53,17 +53,6 @@ const (
 // ProcuredUnderChoices are the regimes in form order.
 var ProcuredUnderChoices = []ProcuredUnder{ProcuredPA2023, ProcuredPCR2015}
 
-// Label names the regime for people.
-func (p ProcuredUnder) Label() string {
-	switch p {
-	case ProcuredPCR2015:
-		return "Public Contracts Regulations 2015"
-	case ProcuredPA2023:
-		return "Procurement Act 2023"
-	}
-	return string(p)
-}
-
 // ActCommenced is the day the Procurement Act 2023 came into force and the
 // Public Contracts Regulations 2015 were revoked (saved for procurements
 // begun before it).

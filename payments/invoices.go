@@ -46,10 +46,15 @@ type SubmitInput struct {
 	File *FileInput `form:"-"`
 	// Source says where the invoice came from: "portal" or "api".
 	Source string `form:"-"`
+	// Lines (optional), EInvoice (the UBL XML as received) and the seller's
+	// VAT number: from an e-invoice (lines.go).
+	Lines           []InvoiceLine `form:"-"`
+	EInvoice        *FileInput    `form:"-"`
+	SellerVATNumber string        `form:"-"`
 }
 
 // SubmitFields is the order of the submit form's fields.
-var SubmitFields = []string{"contract_ref", "invoice_number", "invoice_date", "due_date", "period_start", "period_end", "net", "vat", "gross", "reference", "note", "file"}
+var SubmitFields = []string{"contract_ref", "invoice_number", "invoice_date", "due_date", "period_start", "period_end", "net", "vat", "gross", "reference", "note", "file", "lines"}
 
 // FileInput is an uploaded file.
 type FileInput struct {
@@ -129,7 +134,7 @@ func (s *Service) buildInvoice(ctx context.Context, actor *auth.Principal, in Su
 		case !ok || c.OrgID != actor.OrgID:
 			add("contract_ref", "Select one of your contracts")
 		case c.Status != ContractActive:
-			add("contract_ref", "Contract "+c.Reference+" is "+strings.ToLower(c.Status.Label())+"; invoices can only be submitted against active contracts")
+			add("contract_ref", "Contract "+c.Reference+" is "+string(c.Status)+"; invoices can only be submitted against active contracts")
 		default:
 			inv.ContractID, inv.ContractRef, inv.ContractTitle = c.ID, c.Reference, c.Title
 			inv.OrgID, inv.OrgName, inv.SupplierRef = c.OrgID, c.OrgName, c.SupplierRef
@@ -195,6 +200,8 @@ func (s *Service) buildInvoice(ctx context.Context, actor *auth.Principal, in Su
 	}
 	inv.Reference = strings.TrimSpace(in.Reference)
 	inv.Note = strings.TrimSpace(in.Note)
+	checkLines(in.Lines, inv.NetPence, netOK, add)
+	inv.Lines, inv.SellerVATNumber = in.Lines, in.SellerVATNumber
 	if in.File != nil {
 		if err := CheckPDF(in.File.Data); err != nil {
 			msg := err.Error()
@@ -292,6 +299,7 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor *auth.Principal, in S
 		if inv.FileID != "" {
 			_, _ = s.db.Collection(colInvoiceFiles).DeleteOne(uctx, bson.D{{Key: "_id", Value: inv.FileID}})
 		}
+		s.dropEInvoiceFile(uctx, &inv)
 	}
 	if in.File != nil {
 		inv.FileID = newID()
@@ -301,6 +309,10 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor *auth.Principal, in S
 			undo(false)
 			return Invoice{}, fmt.Errorf("payments: saving the invoice file: %w", err)
 		}
+	}
+	if err := s.saveEInvoiceFile(ctx, &inv, in, now); err != nil {
+		undo(false)
+		return Invoice{}, err
 	}
 	if err := s.changes.AppendEvent(ctx, inv.ID, 1, inv.History[0]); err != nil {
 		undo(false)
@@ -457,25 +469,6 @@ const (
 
 // Queues lists the work queues in the order pages show them.
 var Queues = []Queue{QueueNew, QueueQueried, QueueApproved, QueueScheduled, QueueDueSoon, QueueOverdue}
-
-// Label is the queue's name for people.
-func (q Queue) Label() string {
-	switch q {
-	case QueueNew:
-		return "New"
-	case QueueQueried:
-		return "Queried"
-	case QueueApproved:
-		return "Approved, awaiting payment"
-	case QueueScheduled:
-		return "Scheduled for payment"
-	case QueueDueSoon:
-		return fmt.Sprintf("Due within %d days", DueSoonDays)
-	case QueueOverdue:
-		return "Overdue"
-	}
-	return string(q)
-}
 
 func (q Queue) matches(inv *Invoice, today string) bool {
 	switch q {

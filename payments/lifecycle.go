@@ -29,27 +29,6 @@ func (s Status) Valid() bool {
 	return false
 }
 
-// Label is the status as people read it.
-func (s Status) Label() string {
-	switch s {
-	case StatusSubmitted:
-		return "Submitted"
-	case StatusQueried:
-		return "Queried"
-	case StatusApproved:
-		return "Approved"
-	case StatusScheduled:
-		return "Payment scheduled"
-	case StatusPaid:
-		return "Paid"
-	case StatusRejected:
-		return "Rejected"
-	case StatusCancelled:
-		return "Cancelled"
-	}
-	return string(s)
-}
-
 // Terminal reports whether nothing can follow s.
 func (s Status) Terminal() bool {
 	return s == StatusPaid || s == StatusRejected || s == StatusCancelled
@@ -123,12 +102,21 @@ var lifecycle = map[Status]map[Status]step{
 func CanMove(from, to Status, by Party) error {
 	st, ok := lifecycle[from][to]
 	if !ok {
-		return fmt.Errorf("an invoice that is %s cannot become %s", from.Label(), to.Label())
+		return fmt.Errorf("an invoice that is %s cannot become %s", from.word(), to.word())
 	}
 	if st.by != by {
-		return fmt.Errorf("only %s can make a %s invoice %s", st.by, from.Label(), to.Label())
+		return fmt.Errorf("only %s can make a %s invoice %s", st.by, from.word(), to.word())
 	}
 	return nil
+}
+
+// word is the status inside a message of this package ("payment
+// scheduled"); pages name statuses themselves.
+func (s Status) word() string {
+	if s == StatusScheduled {
+		return "payment scheduled"
+	}
+	return string(s)
 }
 
 // NextSteps lists the statuses party may move an invoice in status from to.

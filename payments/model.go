@@ -47,33 +47,13 @@ type ServiceType string
 // ServiceTypes lists every service type in the order forms show them.
 var ServiceTypes = []ServiceType{"home-care", "residential", "nursing", "supported-living", "day-opportunities", "extra-care", "other"}
 
-// Label is the service type as people read it.
-func (t ServiceType) Label() string {
-	switch t {
-	case "home-care":
-		return "Home care"
-	case "residential":
-		return "Residential care"
-	case "nursing":
-		return "Nursing care"
-	case "supported-living":
-		return "Supported living"
-	case "day-opportunities":
-		return "Day opportunities"
-	case "extra-care":
-		return "Extra care"
-	case "other":
-		return "Other"
-	}
-	return string(t)
-}
-
-// ParseServiceType accepts a slug or a label in any case ("Home care",
-// "home-care", "home care").
+// ParseServiceType accepts a slug or a page's name in any case ("Home
+// care", "home-care", "home care", "Residential care"): every name is its
+// slug's words, "care" added for residential and nursing.
 func ParseServiceType(s string) (ServiceType, bool) {
 	k := strings.ToLower(strings.Join(strings.Fields(strings.ReplaceAll(s, "-", " ")), "-"))
 	for _, t := range ServiceTypes {
-		if string(t) == k || strings.EqualFold(strings.ReplaceAll(t.Label(), " ", "-"), k) {
+		if string(t) == k || string(t) == strings.TrimSuffix(k, "-care") {
 			return t, true
 		}
 	}
@@ -91,19 +71,6 @@ const (
 
 // ContractStatuses lists every contract status.
 var ContractStatuses = []ContractStatus{ContractActive, ContractEnded, ContractSuspended}
-
-// Label is the status as people read it.
-func (c ContractStatus) Label() string {
-	switch c {
-	case ContractActive:
-		return "Active"
-	case ContractEnded:
-		return "Ended"
-	case ContractSuspended:
-		return "Suspended"
-	}
-	return string(c)
-}
 
 // Contract is one entry of the contracts register. Money is in pence,
 // dates are "YYYY-MM-DD".
@@ -194,6 +161,11 @@ type Invoice struct {
 	FileID        string `bson:"file_id,omitempty"`
 	FileName      string `bson:"file_name,omitempty"`
 	FileSize      int64  `bson:"file_size,omitempty"`
+	// Lines, the e-invoice as received and the seller's VAT number it gave (lines.go).
+	Lines            []InvoiceLine `bson:"lines,omitempty"`
+	EInvoiceFileID   string        `bson:"einvoice_file_id,omitempty"`
+	EInvoiceFileName string        `bson:"einvoice_file_name,omitempty"`
+	SellerVATNumber  string        `bson:"seller_vat_number,omitempty"`
 
 	ReceivedAt   time.Time `bson:"received_at"`
 	ReceivedDate string    `bson:"received_date"` // London day of receipt: the clock starts

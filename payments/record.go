@@ -44,6 +44,11 @@ type invoiceDoc struct {
 	FileID        string    `bson:"file_id,omitempty"`
 	FileName      string    `bson:"file_name,omitempty"`
 	FileSize      int64     `bson:"file_size,omitempty"`
+	// Lines, the e-invoice as received and the seller's VAT number (lines.go).
+	Lines            []InvoiceLine `bson:"lines,omitempty"`
+	EInvoiceFileID   string        `bson:"einvoice_file_id,omitempty"`
+	EInvoiceFileName string        `bson:"einvoice_file_name,omitempty"`
+	SellerVATNumber  string        `bson:"seller_vat_number,omitempty"`
 
 	ReceivedAt   time.Time `bson:"received_at"`
 	ReceivedDate time.Time `bson:"received_date,omitempty"`
@@ -117,6 +122,7 @@ func docOf(inv *Invoice) invoiceDoc {
 		StepsOn: make([]time.Time, 0, len(inv.History)), StepsTo: make([]Status, 0, len(inv.History)),
 		UpdatedAt: inv.UpdatedAt,
 	}
+	d.Lines, d.EInvoiceFileID, d.EInvoiceFileName, d.SellerVATNumber = inv.Lines, inv.EInvoiceFileID, inv.EInvoiceFileName, inv.SellerVATNumber
 	for _, ev := range inv.History {
 		if ev.Seq == 1 {
 			d.SubmittedByID, d.SubmittedByName, d.SubmittedBy, d.Source = ev.ByID, ev.ByName, ev.By, ev.Source
@@ -154,6 +160,7 @@ func (d *invoiceDoc) invoice() Invoice {
 		Payments: d.Payments, CreditPence: d.CreditPence,
 		UpdatedAt: d.UpdatedAt, partial: true,
 	}
+	inv.Lines, inv.EInvoiceFileID, inv.EInvoiceFileName, inv.SellerVATNumber = d.Lines, d.EInvoiceFileID, d.EInvoiceFileName, d.SellerVATNumber
 	money := make(map[int]Payment, len(d.Payments))
 	for _, p := range d.Payments {
 		money[p.Seq] = p

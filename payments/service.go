@@ -118,7 +118,7 @@ func NewService(db *mongo.Database, orgs Orgs, o Options) *Service {
 func (s *Service) EnsureIndexes(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := store.EnsureCollections(ctx, s.db, colContracts, colInvoices, colInvoiceEvents, colInvoiceNumbers, colInvoiceFiles, colInvoicePending, colImportRuns); err != nil {
+	if err := store.EnsureCollections(ctx, s.db, colContracts, colInvoices, colInvoiceEvents, colInvoiceNumbers, colInvoiceFiles, colInvoicePending, colImportRuns, colCreditNotes); err != nil {
 		return err
 	}
 	idx := []struct {

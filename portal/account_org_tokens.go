@@ -13,6 +13,7 @@ import (
 type tokensPage struct {
 	basePage
 	Tokens []auth.APIToken
+	Pager  pager
 }
 
 // handleOrgTokens lists the organisation's API tokens with the form to
@@ -26,7 +27,9 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	page := &tokensPage{basePage: s.page(r, "API tokens").withForm(form, ferr), Tokens: tokens}
+	page := &tokensPage{basePage: s.page(r, "API tokens").withForm(form, ferr)}
+	// Revoked tokens stay listed, so the list grows: paged here.
+	page.Tokens, page.Pager = pageOf(r, tokens, s.rowsPerPage(listPageSize))
 	return s.renderStatus(w, r, status, "tokens", page)
 }
 
@@ -60,6 +63,14 @@ func (s *Server) handleOrgTokenRevoke(w http.ResponseWriter, r *http.Request) er
 	}
 	if err := visibleTo(r, t.OrgID, "token"); err != nil {
 		return err
+	}
+	if !t.Revoked() {
+		if _, ok, err := s.confirmed(w, r, confirmation{Heading: "Are you sure you want to revoke the token " + t.Name + "?",
+			Explain: []string{"Anything using this token, like your finance system, stops working at once: the portal refuses its requests.",
+				"This cannot be undone. If the system still needs to reach the portal, create a new token and give it that one."},
+			Button: "Yes, revoke the token", Back: "/org/tokens"}); !ok {
+			return err
+		}
 	}
 	if err := s.Auth.RevokeToken(r.Context(), s.actor(r), t); err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 type orgUsersPage struct {
 	basePage
 	Users []auth.User
+	Pager pager
 }
 
 // handleOrgUsers lists a provider manager's colleagues, with the form to
@@ -26,7 +27,8 @@ func (s *Server) renderOrgUsers(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	page := &orgUsersPage{basePage: s.page(r, "Colleagues").withForm(form, ferr), Users: users}
+	page := &orgUsersPage{basePage: s.page(r, "Colleagues").withForm(form, ferr)}
+	page.Users, page.Pager = pageOf(r, users, s.rowsPerPage(listPageSize))
 	return s.renderStatus(w, r, status, "account_org_users", page)
 }
 
@@ -67,6 +69,12 @@ func (s *Server) orgUser(r *http.Request) (*auth.User, error) {
 func (s *Server) handleOrgUserDeactivate(w http.ResponseWriter, r *http.Request) error {
 	u, err := s.orgUser(r)
 	if err != nil {
+		return err
+	}
+	if _, ok, err := s.confirmed(w, r, confirmation{Heading: "Are you sure you want to remove " + u.Name + "'s access?",
+		Explain: []string{u.Name + " is signed out at once and can no longer sign in to the portal for " + principal(r).OrgName + ". We email them to say so.",
+			"What they did stays on record. To let them back in, ask the council's portal administrator."},
+		Button: "Yes, remove access", Back: "/org/users"}); !ok {
 		return err
 	}
 	if err := s.Auth.SetUserActive(r.Context(), s.actor(r), u.ID, false); err != nil {

@@ -287,7 +287,7 @@ func TestSessionRotationSignOutAndDeactivation(t *testing.T) {
 	}
 	admin := f.browser(t)
 	admin.signIn("admin@council.test", testPassword)
-	resp, _ = admin.post("/admin/users/"+f.carerA.ID+"/deactivate", nil)
+	resp, _ = admin.post("/admin/users/"+f.carerA.ID+"/deactivate", url.Values{"confirm": {"yes"}})
 	if resp.StatusCode != 303 {
 		t.Fatalf("deactivate: %d", resp.StatusCode)
 	}
@@ -499,7 +499,7 @@ func TestAPITokens(t *testing.T) {
 	if len(toks) != 1 || toks[0].LastUsedAt.IsZero() {
 		t.Fatalf("tokens %+v", toks)
 	}
-	resp, _ = mgr.post("/org/tokens/"+toks[0].ID+"/revoke", nil)
+	resp, _ = mgr.post("/org/tokens/"+toks[0].ID+"/revoke", url.Values{"confirm": {"yes"}})
 	if resp.StatusCode != 303 {
 		t.Fatalf("revoke: %d", resp.StatusCode)
 	}

@@ -83,7 +83,7 @@ func (s *Server) cyclePage(r *http.Request, staff bool, n int, form url.Values, 
 	}
 	page.ReasonOptions = []option{{Value: "", Label: "No difference"}}
 	for _, x := range packages.Reasons {
-		page.ReasonOptions = append(page.ReasonOptions, option{Value: string(x), Label: x.Label()})
+		page.ReasonOptions = append(page.ReasonOptions, option{Value: string(x), Label: label(x)})
 	}
 	for _, l := range sh.Lines {
 		cl := cycleLine{Line: l, Value: packages.FormatUnits(l.Units), ReasonValue: string(l.Reason), NoteValue: l.Note}

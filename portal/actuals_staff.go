@@ -19,9 +19,11 @@ import (
 
 type staffActualsPage struct {
 	basePage
-	Waiting []packages.Waiting
-	Cycles  []packages.Cycle
-	Result  *packages.GenerateResult
+	Waiting      []packages.Waiting
+	Cycles       []packages.Cycle
+	Result       *packages.GenerateResult
+	WaitingPager pager
+	CyclesPager  pager
 }
 
 func (s *Server) staffActualsPage(r *http.Request) (*staffActualsPage, error) {
@@ -34,10 +36,13 @@ func (s *Server) staffActualsPage(r *http.Request) (*staffActualsPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(cs) > 50 {
-		cs = cs[:50]
-	}
-	return &staffActualsPage{basePage: s.page(r, "Actuals"), Waiting: w, Cycles: cs}, nil
+	// Both lists come whole from packages and are paged here, each with
+	// its own page number (#13: a limit in packages would be the real fix).
+	page := &staffActualsPage{basePage: s.page(r, "Actuals")}
+	page.Waiting, page.WaitingPager = pageOfParam(r, w, s.rowsPerPage(listPageSize), "page")
+	page.Cycles, page.CyclesPager = pageOfParam(r, cs, s.rowsPerPage(listPageSize), "cycles_page")
+	page.WaitingPager.Label, page.CyclesPager.Label = "Pages of differences waiting", "Pages of confirmed cycles"
+	return page, nil
 }
 
 // handleStaffActuals: GET /staff/actuals.

@@ -54,7 +54,7 @@ func (s *Server) handleAdminAudit(w http.ResponseWriter, r *http.Request) error 
 	if len(fields) > 0 {
 		return s.renderStatus(w, r, http.StatusUnprocessableEntity, "admin_audit", page)
 	}
-	entries, more, err := s.Auth.AuditLog(r.Context(), f, n, auditPerPage)
+	entries, more, err := s.Auth.AuditLog(r.Context(), f, n, s.rowsPerPage(auditPerPage))
 	if err != nil {
 		return err
 	}

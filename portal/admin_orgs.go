@@ -15,7 +15,8 @@ import (
 
 type adminOrgsPage struct {
 	basePage
-	Orgs []auth.Org
+	Orgs  []auth.Org
+	Pager pager
 }
 
 // handleAdminOrgs lists the provider organisations.
@@ -24,7 +25,10 @@ func (s *Server) handleAdminOrgs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "admin_orgs", &adminOrgsPage{basePage: s.page(r, "Provider organisations"), Orgs: orgs})
+	page := &adminOrgsPage{basePage: s.page(r, "Provider organisations")}
+	// Paged here: auth returns every organisation (#13).
+	page.Orgs, page.Pager = pageOf(r, orgs, s.rowsPerPage(listPageSize))
+	return s.render(w, r, "admin_orgs", page)
 }
 
 type adminOrgPage struct {
@@ -148,6 +152,14 @@ func (s *Server) setOrgActive(w http.ResponseWriter, r *http.Request, active boo
 	o, err := s.Auth.Org(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
+	}
+	if !active {
+		if _, ok, err := s.confirmed(w, r, confirmation{Heading: "Are you sure you want to deactivate " + o.Name + "?", Caption: o.SupplierRef,
+			Explain: []string{"Everyone in the organisation is signed out at once and can no longer sign in, and its API tokens stop working.",
+				"Its invoices, contracts and records are kept, and you can reactivate it later."},
+			Button: "Yes, deactivate the organisation", Back: "/admin/orgs/" + o.ID}); !ok {
+			return err
+		}
 	}
 	if err := s.Auth.SetOrgActive(r.Context(), s.actor(r), o.ID, active); err != nil {
 		return err

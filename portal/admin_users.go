@@ -15,6 +15,7 @@ type adminUsersPage struct {
 	basePage
 	Users    []auth.User
 	OrgNames map[string]string
+	Pager    pager
 }
 
 // handleAdminUsers lists every user.
@@ -27,7 +28,11 @@ func (s *Server) handleAdminUsers(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "admin_users", &adminUsersPage{basePage: s.page(r, "Users"), Users: users, OrgNames: names})
+	page := &adminUsersPage{basePage: s.page(r, "Users"), OrgNames: names}
+	// Auth returns every user: paged here (#13: a paged query in auth would
+	// keep the whole list from being read).
+	page.Users, page.Pager = pageOf(r, users, s.rowsPerPage(listPageSize))
+	return s.render(w, r, "admin_users", page)
 }
 
 func (s *Server) orgNames(r *http.Request) (map[string]string, error) {
@@ -99,7 +104,7 @@ func (s *Server) userFormPage(r *http.Request, title, action string, form url.Va
 		}
 	}
 	for _, role := range auth.Roles {
-		page.Roles = append(page.Roles, option{Value: string(role), Label: role.Label()})
+		page.Roles = append(page.Roles, option{Value: string(role), Label: label(role)})
 	}
 	for _, t := range auth.CouncilTeams {
 		page.Teams = append(page.Teams, teamChoice{Slug: t.Slug, Name: t.Name, Checked: slices.Contains(page.Form["teams"], t.Slug)})
@@ -232,6 +237,14 @@ func (s *Server) setUserActive(w http.ResponseWriter, r *http.Request, active bo
 	u, err := s.Auth.User(r.Context(), mux.Vars(r)["id"])
 	if err != nil {
 		return err
+	}
+	if !active {
+		if _, ok, err := s.confirmed(w, r, confirmation{Heading: "Are you sure you want to deactivate " + u.Name + "'s account?", Caption: u.Email,
+			Explain: []string{u.Name + " is signed out at once and can no longer sign in. We email them to say so.",
+				"Their records are kept, and you can reactivate the account later."},
+			Button: "Yes, deactivate the account", Back: "/admin/users/" + u.ID}); !ok {
+			return err
+		}
 	}
 	if err := s.Auth.SetUserActive(r.Context(), s.actor(r), u.ID, active); err != nil {
 		return err

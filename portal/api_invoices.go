@@ -58,6 +58,36 @@ type apiInvoice struct {
 	Reason           *string      `json:"reason"`
 	UpdatedAt        string       `json:"updated_at"`
 	History          []apiHistory `json:"history"`
+	Lines            []apiLine    `json:"lines"`
+	// EInvoice says the invoice was received as an e-invoice (UBL XML).
+	EInvoice bool `json:"einvoice"`
+}
+
+// apiLine is an invoice line: amounts as decimal strings of pounds and
+// integer pence; quantity, unit price and VAT rate exact decimals.
+type apiLine struct {
+	Description    string `json:"description"`
+	Quantity       string `json:"quantity"`
+	Unit           string `json:"unit"`
+	UnitPrice      string `json:"unit_price"`
+	UnitPricePence int64  `json:"unit_price_pence"`
+	Net            string `json:"net"`
+	NetPence       int64  `json:"net_pence"`
+	VATCategory    string `json:"vat_category"`
+	VATRate        string `json:"vat_rate"`
+}
+
+func toAPILines(lines []payments.InvoiceLine) []apiLine {
+	out := make([]apiLine, 0, len(lines))
+	for _, l := range lines {
+		price := l.UnitPrice
+		if price == "" {
+			price = payments.FormatPence(l.UnitPricePence)
+		}
+		out = append(out, apiLine{Description: l.Description, Quantity: l.Quantity, Unit: l.Unit, UnitPrice: price, UnitPricePence: l.UnitPricePence,
+			Net: payments.FormatPence(l.NetPence), NetPence: l.NetPence, VATCategory: l.VATCategory, VATRate: l.VATRate})
+	}
+	return out
 }
 
 type apiHistory struct {
@@ -83,6 +113,7 @@ func toAPIInvoice(inv payments.Invoice) apiInvoice {
 		Gross: payments.FormatPence(inv.GrossPence), NetPence: inv.NetPence, VATPence: inv.VATPence, GrossPence: inv.GrossPence,
 		Reference: inv.Reference, Note: inv.Note, ScheduledDate: optString(inv.ScheduledDate),
 		UpdatedAt: inv.UpdatedAt.UTC().Format(time.RFC3339), History: make([]apiHistory, 0, len(inv.History)),
+		Lines: toAPILines(inv.Lines), EInvoice: inv.EInvoiceFileID != "",
 	}
 	if inv.Status == payments.StatusPaid {
 		out.PaidDate = optString(inv.PaidDate)
@@ -183,8 +214,16 @@ func decodeAPIInvoice(r *http.Request) (payments.SubmitInput, error) {
 
 // handleAPIInvoiceCreate: POST /api/v1/invoices. 201 with the invoice;
 // resubmitting an identical invoice answers 200 with the one already
-// there; a different invoice under the same number is 409.
+// there; a different invoice under the same number is 409. An XML body is
+// an e-invoice (einvoice_api.go).
 func (s *Server) handleAPIInvoiceCreate(w http.ResponseWriter, r *http.Request) error {
+	if isXMLBody(r) {
+		return s.handleAPIEInvoiceCreate(w, r)
+	}
+	if r.ContentLength > apiInvoiceBodyLimit {
+		return &http.MaxBytesError{Limit: apiInvoiceBodyLimit}
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, apiInvoiceBodyLimit)
 	in, err := decodeAPIInvoice(r)
 	if err != nil {
 		return err

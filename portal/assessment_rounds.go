@@ -48,7 +48,7 @@ func (s *Server) startOptions(r *http.Request) ([]option, error) {
 	}
 	var opts []option
 	for _, rd := range rounds {
-		opts = append(opts, option{Value: rd.ID, Label: rd.Name + " (" + rd.Status.Label() + ", " + formatDate(rd.Date) + ")"})
+		opts = append(opts, option{Value: rd.ID, Label: rd.Name + " (" + label(rd.Status) + ", " + formatDate(rd.Date) + ")"})
 	}
 	return opts, nil
 }

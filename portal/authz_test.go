@@ -83,12 +83,19 @@ var authzTable = map[string]authzCase{
 	"/notifications/{id}/read":          {fixture: fxNotificationOfA},
 
 	// contracts, invoices (payments core)
-	"/invoices/{id}":        {fixture: fxInvoiceOfA},
-	"/invoices/{id}/answer": {fixture: fxInvoiceOfA},
-	"/invoices/{id}/cancel": {fixture: fxInvoiceOfA},
-	"/invoices/{id}/file":   {fixture: fxInvoiceOfA},
-	"/staff/invoices/{id}":  {fixture: fxInvoiceOfA, want: http.StatusForbidden},
+	"/invoices/{id}":                                                  {fixture: fxInvoiceOfA},
+	"/invoices/{id}/answer":                                           {fixture: fxInvoiceOfA},
+	"/invoices/{id}/cancel":                                           {fixture: fxInvoiceOfA},
+	"/invoices/{id}/file":                                             {fixture: fxInvoiceOfA},
+	"/invoices/{id}/credit-note":                                      {fixture: fxInvoiceOfA},
+	"/staff/invoices/{id}/credit-note":                                {fixture: fxInvoiceOfA, want: http.StatusForbidden},
+	"/remittances/{id:[0-9a-f]{24}}":                                  {fixture: fxRemittanceAdviceOfA},
+	"/remittances/{id:[0-9a-f]{24}}.csv":                              {fixture: fxRemittanceAdviceOfA},
+	"/remittances/{id:[0-9a-f]{24}}.pdf":                              {fixture: fxRemittanceAdviceOfA},
+	"/staff/invoices/{id}":                                            {fixture: fxInvoiceOfA, want: http.StatusForbidden},
 	"/staff/invoices/{id}/{action:approve|query|reject|schedule|pay}": {fixture: fxInvoiceOfA, want: http.StatusForbidden},
+	// e-invoices: downloads and the invoice responses
+	"/invoices/{id}/ubl": {fixture: fxInvoiceOfA}, "/invoices/{id}/einvoice": {fixture: fxInvoiceOfA}, "/staff/invoices/{id}/ubl": {fixture: fxInvoiceOfA, want: http.StatusForbidden}, "/api/v1/invoices/{id}/ubl": {fixture: fxInvoiceOfA}, "/api/v1/invoices/{id}/responses": {fixture: fxInvoiceOfA},
 	// imports, payment runs (staff only: 403 before any lookup) and the JSON API
 	"/staff/remittance/{id:[0-9a-f]{64}}":                         {fixture: fxRemittanceRunOfA, want: http.StatusForbidden},
 	"/staff/remittance/{id:[0-9a-f]{64}}/apply":                   {fixture: fxRemittanceRunOfA, want: http.StatusForbidden},

@@ -248,6 +248,11 @@ func (s *Server) handleContactRemove(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	if _, ok, err := s.confirmed(w, r, confirmation{Heading: "Are you sure you want to remove " + c.Name + " from " + team.Name + "?",
+		Explain: []string{c.Name + " no longer shows on the team's contacts page, so providers will not find them there."},
+		Button:  "Yes, remove the contact", Back: "/contacts/teams/" + team.Slug}); !ok {
+		return err
+	}
 	if err := s.Contacts.RemoveContact(r.Context(), c.ID, principal(r)); err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func (s *Server) handleContracts(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := &contractsPage{basePage: s.page(r, "Your contracts")}
-	page.Contracts, page.Pager = pageOf(r, cs, listPageSize)
+	page.Contracts, page.Pager = pageOf(r, cs, s.rowsPerPage(listPageSize))
 	return s.render(w, r, "contracts", page)
 }
 
@@ -48,7 +48,7 @@ func (s *Server) handleStaffContracts(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	page := &contractsPage{basePage: s.page(r, "Contracts register"), Search: q, CanManage: auth.Can(principal(r), auth.ActionContractsManage)}
-	page.Contracts, page.Pager = pageOf(r, cs, listPageSize)
+	page.Contracts, page.Pager = pageOf(r, cs, s.rowsPerPage(listPageSize))
 	page.Form.Set("q", q)
 	return s.render(w, r, "staff_contracts", page)
 }
@@ -80,13 +80,13 @@ func (s *Server) contractFormPage(r *http.Request, title string, c *payments.Con
 	}
 	page.ServiceOptions = []option{{Value: "", Label: "Select a service type"}}
 	for _, t := range payments.ServiceTypes {
-		page.ServiceOptions = append(page.ServiceOptions, option{Value: string(t), Label: t.Label()})
+		page.ServiceOptions = append(page.ServiceOptions, option{Value: string(t), Label: label(t)})
 	}
 	for _, st := range payments.ContractStatuses {
-		page.StatusOptions = append(page.StatusOptions, option{Value: string(st), Label: st.Label()})
+		page.StatusOptions = append(page.StatusOptions, option{Value: string(st), Label: label(st)})
 	}
 	for _, pu := range payments.ProcuredUnderChoices {
-		page.ProcuredOptions = append(page.ProcuredOptions, option{Value: string(pu), Label: pu.Label()})
+		page.ProcuredOptions = append(page.ProcuredOptions, option{Value: string(pu), Label: label(pu)})
 	}
 	return page, nil
 }

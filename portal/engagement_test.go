@@ -374,7 +374,7 @@ func fxQueryAttachmentOfA(t *testing.T, f *accountsFixture) map[string]string {
 
 func fxNotificationOfA(t *testing.T, f *accountsFixture) map[string]string {
 	ctx := context.Background()
-	if err := f.ts.Notify.ToOrg(ctx, f.orgA.ID, notify.KindQuery, "For A only", "/queries"); err != nil {
+	if err := f.ts.Notify.ToOrg(ctx, f.orgA.ID, notify.KindQuery, "For A only", notify.Ref{Kind: notify.RefQueries}); err != nil {
 		t.Fatal(err)
 	}
 	items, err := f.ts.Notify.List(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: f.orgA.ID})

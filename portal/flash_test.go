@@ -45,10 +45,10 @@ var flashTable = map[string]flashCase{
 		return "/account/password", url.Values{"current_password": {testPassword}, "new_password": {next}, "confirm_password": {next}}
 	}},
 	"handleOrgUserDeactivate": {as: "manager@alpha.test", want: "can no longer sign in", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
-		return "/org/users/" + fxUserOfA(t, f)["id"] + "/deactivate", nil
+		return "/org/users/" + fxUserOfA(t, f)["id"] + "/deactivate", url.Values{"confirm": {"yes"}}
 	}},
 	"handleOrgTokenRevoke": {as: "manager@alpha.test", want: "has been revoked", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
-		return "/org/tokens/" + fxTokenOfA(t, f)["id"] + "/revoke", nil
+		return "/org/tokens/" + fxTokenOfA(t, f)["id"] + "/revoke", url.Values{"confirm": {"yes"}}
 	}},
 	"handleAdminOrgCreate": {as: "admin@council.test", want: "Gamma Support has been added", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/admin/orgs/new", url.Values{"name": {"Gamma Support"}, "supplier_ref": {"SUPG"}, "terms_days": {"21"}, "postcode": {"KB1 4QT"}}
@@ -57,13 +57,13 @@ var flashTable = map[string]flashCase{
 		return "/admin/orgs/" + f.orgB.ID + "/edit", orgForm(f.orgB)
 	}},
 	"setOrgActive": {as: "admin@council.test", want: "Beta Homes has been deactivated", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
-		return "/admin/orgs/" + f.orgB.ID + "/deactivate", nil
+		return "/admin/orgs/" + f.orgB.ID + "/deactivate", url.Values{"confirm": {"yes"}}
 	}},
 	"handleAdminUserUpdate": {as: "admin@council.test", want: "Cara Carer's account have been saved", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/admin/users/" + f.carerA.ID + "/edit", url.Values{"email": {f.carerA.Email}, "name": {"Cara Carer"}, "role": {string(auth.RoleProvider)}, "org": {f.orgA.ID}}
 	}},
 	"setUserActive": {as: "admin@council.test", want: "account has been deactivated", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
-		return "/admin/users/" + f.carerA.ID + "/deactivate", nil
+		return "/admin/users/" + f.carerA.ID + "/deactivate", url.Values{"confirm": {"yes"}}
 	}},
 	// email: preferences, the outbox, an admin's password reset
 	"handleEmailPrefsPost": {as: "manager@alpha.test", want: "Your email choices have been saved", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
@@ -84,11 +84,17 @@ var flashTable = map[string]flashCase{
 		return "/invoices/new", url.Values{"contract_ref": {c.Reference}, "invoice_number": {"FLASH-1"}, "invoice_date": {time.Now().AddDate(0, 0, -3).Format("2006-01-02")},
 			"period_start": {"2026-01-01"}, "period_end": {"2026-01-31"}, "net": {"10"}, "vat": {"0"}, "gross": {"10"}}
 	}},
+	"handleEInvoiceUpload": {as: "manager@alpha.test", want: "E-invoice FLASH-UBL-1 has been submitted with 2 lines", file: flashUBL(), setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		return "/invoices/new/e-invoice", url.Values{"contract": {fxContract(t, f).Reference}}
+	}},
 	"invoiceStep": {as: "manager@alpha.test", want: "cancelled", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
-		return "/invoices/" + fxInvoiceOfA(t, f)["id"] + "/cancel", url.Values{"version": {"1"}}
+		return "/invoices/" + fxInvoiceOfA(t, f)["id"] + "/cancel", url.Values{"version": {"1"}, "confirm": {"yes"}, "cancel_note": {"Sent twice"}}
 	}},
 	"handleStaffInvoiceAction": {as: "admin@council.test", want: "approved", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/staff/invoices/" + fxInvoiceOfA(t, f)["id"] + "/approve", url.Values{"version": {"1"}}
+	}},
+	"postCreditNote": {as: "manager@alpha.test", want: "has been recorded against invoice", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		return "/invoices/" + fxInvoiceOfA(t, f)["id"] + "/credit-note", url.Values{"number": {"FLASH-CN"}, "amount": {"1.00"}, "reason": {"One visit missed"}}
 	}},
 	"handleStaffContractCreate": {as: "admin@council.test", want: "Contract FLASH-C1 has been added", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/staff/contracts/new", url.Values{"reference": {"FLASH-C1"}, "title": {"Flash"}, "supplier_ref": {f.orgA.SupplierRef}, "service_type": {"other"},
@@ -161,7 +167,7 @@ var flashTable = map[string]flashCase{
 		return "/contacts/people/" + fxCouncilContact(t, f)["id"] + "/checked", nil
 	}},
 	"handleContactRemove": {as: "admin@council.test", want: "removed from", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
-		return "/contacts/people/" + fxCouncilContact(t, f)["id"] + "/remove", nil
+		return "/contacts/people/" + fxCouncilContact(t, f)["id"] + "/remove", url.Values{"confirm": {"yes"}}
 	}},
 	"handleQueryCreate": {as: "manager@alpha.test", want: "sent to", file: pdfForFlash, setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/queries/new", url.Values{"topic": {"invoice-not-paid"}, "subject": {"Invoice unpaid"}, "message": {"It was due last week."}}
@@ -231,7 +237,7 @@ var flashTable = map[string]flashCase{
 		return "/events/" + id + "/comments", url.Values{"message": {"See you there"}}
 	}},
 	"handleEventCancel": {as: "manager@alpha.test", want: "Your booking has been cancelled", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
-		return "/events/" + fxEventOfA(t, f)["id"] + "/cancel", nil
+		return "/events/" + fxEventOfA(t, f)["id"] + "/cancel", url.Values{"confirm": {"yes"}}
 	}},
 	"handleCommissionEventCreate": {as: "admin@council.test", want: "has been announced to providers", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/commission/events/new", eventForm(testEventInput(time.Now(), "5", nil))
@@ -248,7 +254,7 @@ var flashTable = map[string]flashCase{
 		return "/commission/events/" + fxEventOfA(t, f)["id"] + "/notes", url.Values{"notes": {"We met."}, "actions": {"Send the slides"}}
 	}},
 	"handleCommissionEventCancel": {as: "admin@council.test", want: "has been cancelled", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
-		return "/commission/events/" + fxEventOfA(t, f)["id"] + "/cancel", nil
+		return "/commission/events/" + fxEventOfA(t, f)["id"] + "/cancel", url.Values{"confirm": {"yes"}, "reason": {"The venue is closed"}}
 	}},
 	// self-assessment
 	"handleAssessmentStartPost": {as: "admin@council.test", want: "Round Spring review started", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {

@@ -113,6 +113,12 @@ func (s *Server) handleEventFeedCreate(w http.ResponseWriter, r *http.Request) e
 // once) and shows the new one, once.
 func (s *Server) handleEventFeedReset(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
+	if _, ok, err := s.confirmed(w, r, confirmation{Heading: "Are you sure you want to replace your calendar feed address?",
+		Explain: []string{"The address your organisation uses now stops working at once: calendars subscribed to it stop showing new events.",
+			"You get a new address, shown once, to add to your calendars instead."},
+		Button: "Yes, replace the address", Back: "/events#feed"}); !ok {
+		return err
+	}
 	tok, err := s.Forums.ResetFeedToken(r.Context(), p, s.cfg.Now())
 	if err != nil {
 		return err

@@ -134,7 +134,24 @@ func (s *Server) handleCommissionEventCancel(w http.ResponseWriter, r *http.Requ
 	if err != nil {
 		return err
 	}
-	err = s.Forums.CancelEvent(r.Context(), principal(r), e.ID, s.cfg.Now())
+	var reason string
+	// One cancelled or started already goes straight to the domain, which
+	// says why it cannot be cancelled.
+	if !e.Cancelled && !e.Started(s.cfg.Now()) {
+		var ok bool
+		reason, ok, err = s.confirmed(w, r, confirmation{
+			Heading: "Are you sure you want to cancel this event?", Caption: e.Title + ", " + eventWhen(e),
+			Explain: []string{fmt.Sprintf("The event is called off. The organisations that booked (%d %s booked) or are on the waiting list (%d) are told in their notifications, and see your reason on the event's page.",
+				e.Booked, pluralWord(e.Booked, "place", "places"), e.Waiting), "Their bookings are kept for the record. A cancelled event cannot be changed or booked again."},
+			Button: "Yes, cancel the event", Back: "/commission/events/" + e.ID,
+			Reason: "reason", ReasonLabel: "Reason for cancelling", ReasonHint: "The organisations that booked see this",
+			ReasonMissing: "Enter the reason for cancelling the event",
+		})
+		if !ok {
+			return err
+		}
+	}
+	err = s.Forums.CancelEventBecause(r.Context(), principal(r), e.ID, reason, s.cfg.Now())
 	if fault.KindOf(err) == fault.Conflict {
 		return s.commissionEventAgain(w, r, e, err)
 	}

@@ -99,6 +99,9 @@ func (s *Server) handleCommissionEventEdit(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
+	if e.Cancelled {
+		return fault.Conflictf("This event has been cancelled, so it can no longer be changed")
+	}
 	in := forums.InputOf(e)
 	page := s.eventFormPage(r, e, in)
 	page.Form = eventForm(in)
@@ -109,6 +112,9 @@ func (s *Server) handleCommissionEventUpdate(w http.ResponseWriter, r *http.Requ
 	e, err := s.Forums.Get(r.Context(), principal(r), mux.Vars(r)["id"])
 	if err != nil {
 		return err
+	}
+	if e.Cancelled {
+		return fault.Conflictf("This event has been cancelled, so it can no longer be changed")
 	}
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")

@@ -8,6 +8,8 @@ type commissionEventsPage struct {
 	basePage
 	Upcoming []eventRow
 	Past     []eventRow
+	// UpcomingPager and PastPager page the two lists (?page= and ?past_page=).
+	UpcomingPager, PastPager pager
 }
 
 func (s *Server) handleCommissionEvents(w http.ResponseWriter, r *http.Request) error {
@@ -25,5 +27,9 @@ func (s *Server) handleCommissionEvents(w http.ResponseWriter, r *http.Request) 
 			page.Past = append([]eventRow{row}, page.Past...)
 		}
 	}
+	size := s.rowsPerPage(listPageSize)
+	page.Upcoming, page.UpcomingPager = pageOfParam(r, page.Upcoming, size, "page")
+	page.Past, page.PastPager = pageOfParam(r, page.Past, size, "past_page")
+	page.UpcomingPager.Label, page.PastPager.Label = "Pages of upcoming events", "Pages of past events"
 	return s.render(w, r, "commission_events", page)
 }

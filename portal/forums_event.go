@@ -139,6 +139,19 @@ func (s *Server) handleEventCancel(w http.ResponseWriter, r *http.Request) error
 	if b == nil || b.Status == forums.Cancelled {
 		return fault.NotFoundf("booking not found")
 	}
+	if !e.Started(s.cfg.Now()) {
+		c := confirmation{Heading: "Are you sure you want to cancel your organisation's booking?", Caption: e.Title + ", " + eventWhen(e),
+			Explain: []string{fmt.Sprintf("Your organisation's %d %s are given up and may go to organisations on the waiting list. You can book again while places are left.", b.Places, pluralWord(b.Places, "place", "places")),
+				"The commissioners running the event see that you cancelled."},
+			Button: "Yes, cancel the booking", Back: "/events/" + e.ID}
+		if b.Status == forums.Waiting {
+			c.Heading, c.Button = "Are you sure you want to leave the waiting list?", "Yes, leave the waiting list"
+			c.Explain = []string{"Your organisation loses its place on the waiting list. If you join again later, you join at the end."}
+		}
+		if _, ok, err := s.confirmed(w, r, c); !ok {
+			return err
+		}
+	}
 	err = s.Forums.Cancel(r.Context(), e.ID, principal(r), s.cfg.Now())
 	if fault.KindOf(err) == fault.Conflict {
 		return s.eventAgain(w, r, e, b, err)

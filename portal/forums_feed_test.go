@@ -2,6 +2,7 @@ package portal
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -97,7 +98,7 @@ func TestEventFeedFirstVisitsWriteNothingAndReplaceRevokes(t *testing.T) {
 		t.Errorf("events page after the address was made: no Replace button, or the address shown again")
 	}
 
-	w := post(ts, "/events/feed/reset", nil, p)
+	w := post(ts, "/events/feed/reset", url.Values{"confirm": {"yes"}}, p)
 	m := feedURLPattern.FindStringSubmatch(w.Body.String())
 	if w.Code != http.StatusOK || m == nil || m[1] == shown[0] {
 		t.Fatalf("replace: %d, new address shown: %v", w.Code, m != nil)

@@ -24,6 +24,8 @@ type eventsPage struct {
 	Past     []eventRow
 	Feed     *forums.Feed // the organisation's calendar feed, if it has one
 	Provider bool
+	// UpcomingPager and PastPager page the two lists (?page= and ?past_page=).
+	UpcomingPager, PastPager pager
 	// BookedOnly lists only the upcoming events the organisation has
 	// booked (?booked=yes, the home page's link).
 	BookedOnly bool
@@ -47,20 +49,39 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		row := eventRow{Event: e, When: eventWhen(&e)}
-		if p.OrgID != "" {
-			if b, err := s.Forums.BookingFor(r.Context(), p, e.ID); err == nil {
-				row.Status = b.Status
-			} else if fault.KindOf(err) != fault.NotFound {
-				return err
-			}
-		}
-		if page.BookedOnly && (row.Status != forums.Booked || !e.EndsAt.After(now)) {
-			continue
-		}
 		if e.EndsAt.After(now) {
 			page.Upcoming = append(page.Upcoming, row)
 		} else if e.StartsAt.After(now.AddDate(-1, 0, 0)) {
 			page.Past = append([]eventRow{row}, page.Past...)
+		}
+	}
+	if page.BookedOnly {
+		// Only the booked ones: each upcoming event's booking is looked up
+		// (events are few), then the list is paged as usual.
+		booked := page.Upcoming[:0]
+		for _, row := range page.Upcoming {
+			if b, err := s.Forums.BookingFor(r.Context(), p, row.ID); err == nil && b.Status == forums.Booked {
+				booked = append(booked, row)
+			} else if err != nil && fault.KindOf(err) != fault.NotFound {
+				return err
+			}
+		}
+		page.Upcoming, page.Past = booked, nil
+	}
+	// Paged before the bookings are looked up, so a page costs one look-up
+	// a row shown, not one an event.
+	size := s.rowsPerPage(listPageSize)
+	page.Upcoming, page.UpcomingPager = pageOfParam(r, page.Upcoming, size, "page")
+	page.Past, page.PastPager = pageOfParam(r, page.Past, size, "past_page")
+	page.UpcomingPager.Label, page.PastPager.Label = "Pages of upcoming events", "Pages of past events"
+	if p.OrgID != "" {
+		for i := range page.Upcoming {
+			row := &page.Upcoming[i]
+			if b, err := s.Forums.BookingFor(r.Context(), p, row.ID); err == nil {
+				row.Status = b.Status
+			} else if fault.KindOf(err) != fault.NotFound {
+				return err
+			}
 		}
 	}
 	if p.OrgID != "" {

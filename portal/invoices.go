@@ -11,6 +11,7 @@ import (
 
 	"careportal/payments"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 )
 
 // invoiceRow is an invoice as lists and pages show it.
@@ -61,6 +62,9 @@ func rows(invs []payments.Invoice, today string) []invoiceRow {
 type pager struct {
 	Page, Pages, Total int
 	Prev, Next         string // links, empty at the ends
+	// Label names the navigation landmark when a page has more than one
+	// paged list; empty is "Pages of results".
+	Label string
 }
 
 func newPager(path string, q url.Values, p payments.InvoicePage) pager {
@@ -95,7 +99,7 @@ type invoiceListPage struct {
 func statusOptions() []option {
 	opts := []option{{Value: "", Label: "Any status"}}
 	for _, st := range payments.Statuses {
-		opts = append(opts, option{Value: string(st), Label: st.Label()})
+		opts = append(opts, option{Value: string(st), Label: label(st)})
 	}
 	return opts
 }
@@ -161,7 +165,7 @@ func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) error {
 		return s.showFormAgain(w, r, "invoices", page, q, err)
 	}
 	n, _ := strconv.Atoi(q.Get("page"))
-	res, err := s.Payments.ListInvoices(r.Context(), actor, f, n, 25)
+	res, err := s.Payments.ListInvoices(r.Context(), actor, f, n, s.rowsPerPage(25))
 	if err != nil {
 		return err
 	}
@@ -296,9 +300,34 @@ func (s *Server) handleInvoiceAnswer(w http.ResponseWriter, r *http.Request) err
 	return s.invoiceStep(w, r, payments.StatusSubmitted, "answer", "Your answer has been sent and the invoice is back with the council")
 }
 
-// handleInvoiceCancel withdraws an invoice before approval.
+// handleInvoiceCancel withdraws an invoice before approval, once the
+// provider has confirmed it and said why (the council sees the reason).
 func (s *Server) handleInvoiceCancel(w http.ResponseWriter, r *http.Request) error {
-	return s.invoiceStep(w, r, payments.StatusCancelled, "cancel", "The invoice has been cancelled")
+	actor := principal(r)
+	inv, err := s.Payments.Invoice(r.Context(), actor, mux.Vars(r)["id"])
+	if err != nil {
+		return err
+	}
+	if err := visibleTo(r, inv.OrgID, "invoice"); err != nil {
+		return err
+	}
+	// One that can no longer be cancelled goes straight to the step, which
+	// says why.
+	if payments.CanMove(inv.Status, payments.StatusCancelled, payments.PartyOf(actor)) == nil {
+		_, ok, err := s.confirmed(w, r, confirmation{
+			Heading: "Are you sure you want to cancel invoice " + inv.Number + "?", Caption: inv.ContractRef + ", " + format.Pence(inv.GrossPence),
+			Explain: []string{"The council will not pay this invoice. Cancelling cannot be undone: to claim the amount later, submit a new invoice.",
+				"The council's payments team sees that you cancelled it, with your reason, in the invoice's history."},
+			Button: "Yes, cancel the invoice", Back: "/invoices/" + inv.ID,
+			Reason: "cancel_note", ReasonLabel: "Why are you cancelling it?", ReasonHint: "For example, it was sent twice or the amount was wrong",
+			ReasonMissing: "Enter why you are cancelling the invoice",
+			Keep:          []string{"version"},
+		})
+		if !ok {
+			return err
+		}
+	}
+	return s.invoiceStep(w, r, payments.StatusCancelled, "cancel", "Invoice "+inv.Number+" has been cancelled. The council will not pay it; submit a new invoice to claim the amount again.")
 }
 
 // invoiceStep takes one lifecycle step from a form carrying the version it
@@ -330,7 +359,7 @@ func (s *Server) invoiceStep(w http.ResponseWriter, r *http.Request, to payments
 		base = "/staff/invoices/"
 	}
 	if err == nil {
-		s.setFlash(w, r, done)
+		s.setFlash(w, r, stepDone(inv, to, done))
 		return redirect(w, r, base+inv.ID)
 	}
 	kind := fault.KindOf(err)

@@ -55,16 +55,16 @@ func (s *Server) handleStaffInvoices(w http.ResponseWriter, r *http.Request) err
 	page := &staffInvoicesPage{basePage: s.page(r, "Invoices"), Search: search}
 	page.Form = q
 	for _, x := range payments.Queues {
-		page.Tabs = append(page.Tabs, queueTab{Queue: x, Label: x.Label(), Count: counts[x], Href: "/staff/invoices?queue=" + string(x), Current: x == queue && search == ""})
+		page.Tabs = append(page.Tabs, queueTab{Queue: x, Label: label(x), Count: counts[x], Href: "/staff/invoices?queue=" + string(x), Current: x == queue && search == ""})
 	}
 	f := payments.InvoiceFilter{Queue: queue, OldestFirst: true}
-	page.Heading = queue.Label()
+	page.Heading = label(queue)
 	if search != "" {
 		f = payments.InvoiceFilter{Search: search}
 		page.Heading = "Invoices matching ‘" + search + "’"
 	}
 	n, _ := strconv.Atoi(q.Get("page"))
-	res, err := s.Payments.ListInvoices(r.Context(), actor, f, n, 25)
+	res, err := s.Payments.ListInvoices(r.Context(), actor, f, n, s.rowsPerPage(25))
 	if err != nil {
 		return err
 	}
@@ -78,6 +78,9 @@ func (s *Server) handleStaffInvoiceShow(w http.ResponseWriter, r *http.Request) 
 	page, err := s.invoicePageFor(r, mux.Vars(r)["id"])
 	if err != nil {
 		return err
+	}
+	if page.CanPay { // a payment is usually of the balance left: filled in, to change for a part payment
+		page.Form.Set("amount", payments.FormatPence(page.Invoice.Balance()))
 	}
 	return s.render(w, r, "invoice", page)
 }

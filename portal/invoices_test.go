@@ -375,7 +375,7 @@ func TestInvoiceCancelOverHTTP(t *testing.T) {
 	if w := f.ts.do(postInvoiceForm("/invoices/"+a.ID+"/cancel", url.Values{"version": {"1"}}), f.prov2); w.Code != http.StatusNotFound {
 		t.Fatalf("another provider cancelling: %d", w.Code)
 	}
-	if w := f.ts.do(postInvoiceForm("/invoices/"+a.ID+"/cancel", url.Values{"version": {"1"}}), f.prov1); w.Code != http.StatusSeeOther {
+	if w := f.ts.do(postInvoiceForm("/invoices/"+a.ID+"/cancel", url.Values{"version": {"1"}, "confirm": {"yes"}, "cancel_note": {"Sent twice"}}), f.prov1); w.Code != http.StatusSeeOther {
 		t.Fatalf("cancel: %d", w.Code)
 	}
 	if got, _ := f.ts.Payments.Invoice(ctx, f.prov1, a.ID); got.Status != payments.StatusCancelled {

@@ -75,7 +75,7 @@ func (s *Server) handleOutbox(w http.ResponseWriter, r *http.Request) error {
 	page.Total = total
 	page.Tabs = append(page.Tabs, outboxTab{Label: "All", Href: "/admin/outbox", Count: total, Current: status == ""})
 	for _, st := range mail.Statuses {
-		page.Tabs = append(page.Tabs, outboxTab{Label: st.Label(), Href: "/admin/outbox?status=" + string(st), Count: counts[st], Current: st == status})
+		page.Tabs = append(page.Tabs, outboxTab{Label: label(st), Href: "/admin/outbox?status=" + string(st), Count: counts[st], Current: st == status})
 	}
 	page.Messages, err = s.Mail.Outbox.List(r.Context(), status, 100)
 	if err != nil {
@@ -161,14 +161,14 @@ func (s *Server) emailPrefsPage(r *http.Request, form url.Values, err error) (*e
 	}
 	page := &emailPrefsPage{basePage: s.page(r, "Emails you get").withForm(form, err)}
 	for _, c := range mail.Choices {
-		page.Choices = append(page.Choices, option{Value: string(c), Label: c.Label()})
+		page.Choices = append(page.Choices, option{Value: string(c), Label: label(c)})
 	}
 	for _, k := range kindsFor(p) {
 		v := string(prefs[k])
 		if form != nil && form.Get(string(k)) != "" {
 			v = form.Get(string(k))
 		}
-		page.Kinds = append(page.Kinds, prefKind{Name: string(k), Label: k.Label(), Value: v})
+		page.Kinds = append(page.Kinds, prefKind{Name: string(k), Label: label(k), Value: v})
 	}
 	return page, nil
 }
@@ -197,7 +197,7 @@ func (s *Server) handleEmailPrefsPost(w http.ResponseWriter, r *http.Request) er
 	for _, k := range kindsFor(p) {
 		c := mail.Choice(r.PostForm.Get(string(k)))
 		if !c.Valid() {
-			f.Add(string(k), "Choose how you want to hear about "+strings.ToLower(k.Label()))
+			f.Add(string(k), "Choose how you want to hear about "+strings.ToLower(label(k)))
 			continue
 		}
 		prefs[k] = c
@@ -264,7 +264,7 @@ func (s *Server) unsubscribeFrom(r *http.Request, v url.Values) (*unsubscribePag
 	if err := s.Mail.Prefs.VerifyUnsubscribe(u, k, t); err != nil {
 		return nil, fault.NotFoundf("This unsubscribe link is not valid. Sign in to change the emails you get.")
 	}
-	return &unsubscribePage{basePage: s.page(r, "Stop emails about "+strings.ToLower(k.Label())), User: u, Kind: string(k), Token: t, KindLabel: k.Label()}, nil
+	return &unsubscribePage{basePage: s.page(r, "Stop emails about "+strings.ToLower(label(k))), User: u, Kind: string(k), Token: t, KindLabel: label(k)}, nil
 }
 
 // handleUnsubscribe asks to confirm (a GET changes nothing).

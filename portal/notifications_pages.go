@@ -19,6 +19,7 @@ type notificationsPage struct {
 	basePage
 	Items  []notify.Item
 	Unread int
+	Pager  pager
 }
 
 func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) error {
@@ -32,6 +33,9 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) err
 			page.Unread++
 		}
 	}
+	// Paged here, after counting the unread: notify lists from its
+	// in-memory read model.
+	page.Items, page.Pager = pageOf(r, items, s.rowsPerPage(listPageSize))
 	return s.render(w, r, "notifications", page)
 }
 

@@ -50,7 +50,8 @@ func (s *Server) packagesList(w http.ResponseWriter, r *http.Request, staff bool
 		}
 	}
 	n := pageNumber(r)
-	list, total, err := s.Packages.List(r.Context(), p, f, n, packagesPerPage)
+	size := s.rowsPerPage(packagesPerPage)
+	list, total, err := s.Packages.List(r.Context(), p, f, n, size)
 	if err != nil {
 		return err
 	}
@@ -58,10 +59,10 @@ func (s *Server) packagesList(w http.ResponseWriter, r *http.Request, staff bool
 	if staff {
 		title, base = "Care packages", "/staff/packages"
 	}
-	page := &packagesPage{basePage: s.page(r, title), Packages: list, Total: total, Page: n, Pages: (total + packagesPerPage - 1) / packagesPerPage, Status: st, Staff: staff, Base: base + "/"}
+	page := &packagesPage{basePage: s.page(r, title), Packages: list, Total: total, Page: n, Pages: (total + size - 1) / size, Status: st, Staff: staff, Base: base + "/"}
 	page.StatusOptions = []option{{Value: "", Label: "Any status"}}
 	for _, x := range packages.Statuses {
-		page.StatusOptions = append(page.StatusOptions, option{Value: string(x), Label: x.Label()})
+		page.StatusOptions = append(page.StatusOptions, option{Value: string(x), Label: label(x)})
 	}
 	page.Form.Set("q", f.Search)
 	page.Form.Set("status", st)

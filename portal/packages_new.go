@@ -31,10 +31,10 @@ func (s *Server) packageFormPage(r *http.Request) (*packageFormPage, error) {
 	}
 	page.ServiceOptions = []option{{Value: "", Label: "Select a service type"}}
 	for _, t := range payments.ServiceTypes {
-		page.ServiceOptions = append(page.ServiceOptions, option{Value: string(t), Label: t.Label()})
+		page.ServiceOptions = append(page.ServiceOptions, option{Value: string(t), Label: label(t)})
 	}
 	for _, u := range packages.Units {
-		page.UnitOptions = append(page.UnitOptions, option{Value: string(u), Label: u.Label()})
+		page.UnitOptions = append(page.UnitOptions, option{Value: string(u), Label: label(u)})
 	}
 	return page, nil
 }
@@ -83,7 +83,7 @@ func (s *Server) handleStaffPackageCreate(w http.ResponseWriter, r *http.Request
 func serviceOptions(empty string) []option {
 	out := []option{{Value: "", Label: empty}}
 	for _, t := range payments.ServiceTypes {
-		out = append(out, option{Value: string(t), Label: t.Label()})
+		out = append(out, option{Value: string(t), Label: label(t)})
 	}
 	return out
 }

@@ -165,6 +165,7 @@ func (s *Server) navAll(p *auth.Principal, current string) []navItem {
 	if auth.Can(p, auth.ActionInvoiceSubmit) {
 		add("Invoices", "/invoices")
 		add("Contracts", "/contracts")
+		add("Remittance advice", "/remittances")
 	}
 	if auth.Can(p, auth.ActionInvoicesStaffRead) {
 		add("Invoices", "/staff/invoices")

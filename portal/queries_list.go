@@ -22,6 +22,7 @@ type queryListPage struct {
 	Teams    []option
 	Statuses []option
 	Targets  queries.Targets
+	Pager    pager
 }
 
 func (s *Server) handleQueries(w http.ResponseWriter, r *http.Request) error {
@@ -54,7 +55,7 @@ func (s *Server) handleQueries(w http.ResponseWriter, r *http.Request) error {
 	}
 	page.Statuses = []option{{"unresolved", "Not resolved"}, {"all", "Any status"}}
 	for _, st := range queries.Statuses {
-		page.Statuses = append(page.Statuses, option{string(st), st.Label()})
+		page.Statuses = append(page.Statuses, option{string(st), label(st)})
 	}
 	if page.Staff {
 		page.Team = q.Get("team")
@@ -101,5 +102,8 @@ func (s *Server) handleQueries(w http.ResponseWriter, r *http.Request) error {
 			page.Queries = append(page.Queries, v)
 		}
 	}
+	// Paged here: the queries service returns the whole filtered list
+	// from its read model (#13: a limit there would be the real fix).
+	page.Queries, page.Pager = pageOf(r, page.Queries, s.rowsPerPage(listPageSize))
 	return s.render(w, r, "queries", page)
 }

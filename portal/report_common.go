@@ -154,7 +154,7 @@ func scopeLabel(sc metrics.Scope, orgName string) string {
 		parts = append(parts, "contract "+sc.ContractRef)
 	}
 	if sc.ServiceType != "" {
-		parts = append(parts, payments.ServiceType(sc.ServiceType).Label())
+		parts = append(parts, label(payments.ServiceType(sc.ServiceType)))
 	}
 	switch sc.Regime {
 	case metrics.RegimePA2023:

@@ -94,7 +94,7 @@ func (s *Server) handleReportPerformance(w http.ResponseWriter, r *http.Request)
 	if !page.IsProvider {
 		orgs, services := d.Orgs, d.Services
 		page.OrgOptions = choiceOptions("All providers", orgs, nil)
-		page.ServiceOptions = choiceOptions("All service types", services, func(v string) string { return payments.ServiceType(v).Label() })
+		page.ServiceOptions = choiceOptions("All service types", services, func(v string) string { return label(payments.ServiceType(v)) })
 		if scope.OrgID != "" {
 			for _, o := range orgs {
 				if o.Value == scope.OrgID {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"careportal/payments"
 	"careportal/payments/metrics"
 	"careportal/payments/performance"
 	"careportal/portal/fault"
@@ -229,7 +230,7 @@ func (s *Server) handleReportSpendCSV(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	var buf bytes.Buffer
-	if err := s.Performance.SpendCSV(r.Context(), &buf, from, to); err != nil {
+	if err := s.Performance.SpendCSV(r.Context(), &buf, from, to, func(t payments.ServiceType) string { return label(t) }); err != nil {
 		return err
 	}
 	attachment(w, "text/csv; charset=utf-8", "spend-over-500-"+from.String()+"-to-"+to.String()+".csv")

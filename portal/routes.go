@@ -31,6 +31,7 @@ func (s *Server) routes() http.Handler {
 	s.routesAccounts(r)
 	s.routesRemittance(r)
 	s.routesInvoices(r)
+	s.routesInvoiceMoney(r)
 	s.routesPackages(r)
 	s.routesReports(r)
 	s.routesContacts(r)
@@ -40,6 +41,7 @@ func (s *Server) routes() http.Handler {
 	s.routesForums(r)
 	s.routesAssessment(r)
 	s.routesAPI(r)
+	s.routesEInvoice(r)
 	s.routesMail(r)
 
 	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
@@ -321,7 +323,7 @@ func (s *Server) routesAssessment(r *mux.Router) {
 // finance systems, and the API's OpenAPI document.
 func (s *Server) routesAPI(r *mux.Router) {
 	r.Handle("/api/v1/openapi.json", s.handle(s.handleOpenAPI)).Methods(http.MethodGet)
-	r.Handle("/api/v1/invoices", s.handleUpload(apiInvoiceBodyLimit, s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceCreate))).Methods(http.MethodPost)
+	r.Handle("/api/v1/invoices", s.handleUpload(apiEInvoiceBodyLimit, s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceCreate))).Methods(http.MethodPost)
 	r.Handle("/api/v1/invoices", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceList))).Methods(http.MethodGet)
 	r.Handle("/api/v1/invoices/{id}", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceShow))).Methods(http.MethodGet)
 	r.Handle("/api/v1/remittances", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIRemittances))).Methods(http.MethodGet)

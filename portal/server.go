@@ -42,6 +42,9 @@ type Server struct {
 	pages    *pageSet
 	static   *assets.Static
 	sessions *sessionStore
+	// testPageSize, when set by a test, is the page size of every list
+	// (see rowsPerPage).
+	testPageSize int
 }
 
 // New builds the server on the wired services (app.New or app.Open),

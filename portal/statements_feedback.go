@@ -70,12 +70,13 @@ type statementFeedbackListPage struct {
 	Items      []feedbackItem
 	Staff      bool
 	Unanswered bool
+	Pager      pager
 }
 
 func feedbackItems(fbs []statements.Feedback) []feedbackItem {
 	out := make([]feedbackItem, 0, len(fbs))
 	for _, fb := range fbs {
-		out = append(out, feedbackItem{Feedback: fb, AreaLabel: fb.Area.Label()})
+		out = append(out, feedbackItem{Feedback: fb, AreaLabel: label(fb.Area)})
 	}
 	return out
 }
@@ -88,7 +89,9 @@ func (s *Server) handleStatementFeedbackMine(w http.ResponseWriter, r *http.Requ
 	if err != nil {
 		return err
 	}
-	page := &statementFeedbackListPage{basePage: s.page(r, "Your feedback on market position statements"), Items: feedbackItems(fbs)}
+	page := &statementFeedbackListPage{basePage: s.page(r, "Your feedback on market position statements")}
+	fbs, page.Pager = pageOf(r, fbs, s.rowsPerPage(listPageSize))
+	page.Items = feedbackItems(fbs)
 	return s.render(w, r, "statement_feedback_list", page)
 }
 
@@ -99,7 +102,10 @@ func (s *Server) handleCommissionFeedback(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	page := &statementFeedbackListPage{basePage: s.page(r, "Feedback from providers"), Items: feedbackItems(fbs), Staff: true, Unanswered: unanswered}
+	page := &statementFeedbackListPage{basePage: s.page(r, "Feedback from providers"), Staff: true, Unanswered: unanswered}
+	// Paged here: statements returns every matching item (#13).
+	fbs, page.Pager = pageOf(r, fbs, s.rowsPerPage(listPageSize))
+	page.Items = feedbackItems(fbs)
 	return s.render(w, r, "statement_feedback_list", page)
 }
 

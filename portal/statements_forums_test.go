@@ -256,7 +256,7 @@ func TestEventsPagesFlow(t *testing.T) {
 	if b, _ := ts.Forums.BookingFor(ctx, provB, id); b.Status != forums.Waiting {
 		t.Fatalf("B should wait: %+v", b)
 	}
-	if w := post(ts, "/events/"+id+"/cancel", nil, provA); w.Code != http.StatusSeeOther {
+	if w := post(ts, "/events/"+id+"/cancel", url.Values{"confirm": {"yes"}}, provA); w.Code != http.StatusSeeOther {
 		t.Fatalf("cancel: %d", w.Code)
 	}
 	if b, _ := ts.Forums.BookingFor(ctx, provB, id); b.Status != forums.Booked {
@@ -279,14 +279,14 @@ func TestEventsPagesFlow(t *testing.T) {
 	if w := post(ts, "/commission/events/"+id+"/cancel", nil, provB); w.Code != http.StatusForbidden {
 		t.Errorf("provider cancelling the event: %d", w.Code)
 	}
-	if w := post(ts, "/commission/events/"+id+"/cancel", nil, commish); w.Code != http.StatusSeeOther {
+	if w := post(ts, "/commission/events/"+id+"/cancel", url.Values{"confirm": {"yes"}, "reason": {"The venue flooded"}}, commish); w.Code != http.StatusSeeOther {
 		t.Fatalf("cancel event: %d", w.Code)
 	}
 	if w := post(ts, "/commission/events/"+id+"/cancel", nil, commish); w.Code != http.StatusUnprocessableEntity {
 		t.Errorf("cancel event twice: %d", w.Code)
 	}
-	if w := get(ts, "/events/"+id, provB); !strings.Contains(w.Body.String(), "This event has been cancelled") {
-		t.Errorf("provider does not see the cancellation")
+	if w := get(ts, "/events/"+id, provB); !strings.Contains(w.Body.String(), "This event has been cancelled. Reason: The venue flooded") {
+		t.Errorf("provider does not see the cancellation and its reason")
 	}
 	items, _ := ts.Notify.List(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: provB.OrgID})
 	if len(items) == 0 || !strings.HasPrefix(items[0].Title, "Cancelled:") {
@@ -360,7 +360,7 @@ func TestEventFeed(t *testing.T) {
 	}
 	// Replacing shows the new address once (the portal keeps only its
 	// fingerprint), so the answer is the page, not a redirect.
-	w = post(ts, "/events/feed/reset", nil, p)
+	w = post(ts, "/events/feed/reset", url.Values{"confirm": {"yes"}}, p)
 	if w.Code != http.StatusOK {
 		t.Fatalf("reset: %d", w.Code)
 	}

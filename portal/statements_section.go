@@ -52,7 +52,7 @@ func (s *Server) sectionEditPage(r *http.Request) (*sectionEditPage, error) {
 	if !area.Valid() {
 		return nil, fault.NotFoundf("section not found")
 	}
-	page := &sectionEditPage{basePage: s.page(r, "Edit section: "+area.Label()), Statement: st, Area: area, AreaLabel: area.Label()}
+	page := &sectionEditPage{basePage: s.page(r, "Edit section: "+label(area)), Statement: st, Area: area, AreaLabel: label(area)}
 	for _, k := range statements.TableKinds {
 		page.Tables = append(page.Tables, tableFieldView{Field: tableField(k.Kind), Label: k.Label + " table", Hint: k.Hint})
 	}

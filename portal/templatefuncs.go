@@ -23,6 +23,8 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"markdown": markdown.HTML,
 		"date":     formatDate,
 		"datetime": format.DateTime,
+		"label":    label,
+		"refURL":   refURL,
 		// what the domains return, as a page shows it (presentation.go)
 		"queryTag":      queryTag,
 		"queryLinkHref": queryLinkHref,

@@ -19,6 +19,7 @@ import (
 	"careportal/payments/csvin"
 	"careportal/payments/importer"
 	"careportal/payments/remittance"
+	"careportal/portal"
 	"careportal/portal/format"
 )
 
@@ -106,12 +107,12 @@ func printRemittance(w io.Writer, name string, rep remittance.Report, status str
 	fmt.Fprintf(w, "%s (sha256 %s): %d lines, %s; %s\n", name, rep.Run.ID, rep.Run.Lines, format.Pence(rep.Run.Total), status)
 	for _, o := range remittance.Outcomes {
 		if n := rep.Count(o); n > 0 {
-			fmt.Fprintf(w, "  %-22s %5d  %s\n", o.Label(), n, format.Pence(rep.Sum(o)))
+			fmt.Fprintf(w, "  %-22s %5d  %s\n", portal.Label(o), n, format.Pence(rep.Sum(o)))
 		}
 	}
 	for _, row := range rep.Rows {
 		if row.Outcome.NeedsAttention() || row.Outcome == remittance.AlreadyPaid {
-			fmt.Fprintf(w, "  line %d: %s %s: %s: %s\n", row.Line, row.SupplierRef, row.InvoiceNumber, row.Outcome.Label(), row.Note)
+			fmt.Fprintf(w, "  line %d: %s %s: %s: %s\n", row.Line, row.SupplierRef, row.InvoiceNumber, portal.Label(row.Outcome), row.Note)
 		}
 	}
 }

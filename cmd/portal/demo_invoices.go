@@ -9,6 +9,7 @@ import (
 
 	"careportal/auth"
 	"careportal/payments"
+	"careportal/portal"
 )
 
 // demoStaff is the payments officer the demo history names.
@@ -86,7 +87,7 @@ func demoInvoices(ctx context.Context, a *app, o demoOptions, st *demoState) err
 			svc := demoServiceTypes[rng.IntN(len(demoServiceTypes))]
 			annual := int64(20_000 + rng.IntN(900_000))
 			rows = append(rows, payments.ContractInput{Reference: fmt.Sprintf("ASC-%s-%04d", org.SupplierRef[3:], i+1),
-				Title: payments.ServiceType(svc).Label() + " services", SupplierRef: org.SupplierRef, ServiceType: svc, Department: "Adult Social Care",
+				Title: portal.Label(payments.ServiceType(svc)) + " services", SupplierRef: org.SupplierRef, ServiceType: svc, Department: "Adult Social Care",
 				StartDate: start, EndDate: payments.AddDays(start, 3*365), AnnualValue: strconv.FormatInt(annual, 10)})
 		}
 	}

@@ -116,7 +116,7 @@ It follows the peer review of our commissioning, which asked us to **update the 
 	}
 	for area, in := range demoStatementV2Changes {
 		if err := a.Statements.UpdateSection(ctx, s.ID, area, in, gareth, t2); err != nil {
-			return fmt.Errorf("version 2, %s: %w", area.Label(), err)
+			return fmt.Errorf("version 2, %s: %w", string(area), err)
 		}
 	}
 	if _, err := a.Statements.Publish(ctx, s.ID, "New prices from April 2026 for home care, residential and nursing care; updated demand and supply figures; new commissioning intentions for zoned home care, dementia nursing beds and the supported living framework.", gareth, t2); err != nil {

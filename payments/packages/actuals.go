@@ -78,23 +78,6 @@ const (
 	LineAdjusted LineState = "adjusted" // brokerage changed the units, with a note
 )
 
-// Label is the state as people read it.
-func (l LineState) Label() string {
-	switch l {
-	case LinePlanned:
-		return "Not confirmed"
-	case LineDraft:
-		return "Saved, not confirmed"
-	case LineAccepted:
-		return "Accepted"
-	case LineWaiting:
-		return "Waiting for brokerage"
-	case LineAdjusted:
-		return "Adjusted by brokerage"
-	}
-	return string(l)
-}
-
 // Line is one package in a cycle.
 type Line struct {
 	PackageID, Ref, ClientRef, Initials string
@@ -333,7 +316,7 @@ func (s *Service) checkEntries(orgID, contractID, start, end string, entries []E
 			case known && other.OrgID == orgID && other.ContractID == contractID && other.LastDay() != "" && other.LastDay() < start:
 				f.Add("package-"+ref, fmt.Sprintf("Package %s ended on %s; no care can be confirmed for it after that", ref, other.LastDay()))
 			case known && other.OrgID == orgID && other.ContractID == contractID && other.PlacedDate == "":
-				f.Add("package-"+ref, fmt.Sprintf("Package %s is %s; only accepted packages have actuals", ref, strings.ToLower(other.Status.Label())))
+				f.Add("package-"+ref, fmt.Sprintf("Package %s is %s; only accepted packages have actuals", ref, string(other.Status)))
 			case known && other.OrgID == orgID && other.ContractID == contractID:
 				f.Add("package-"+ref, fmt.Sprintf("Package %s starts on %s, after this cycle", ref, other.StartDate))
 			default:
@@ -354,7 +337,7 @@ func (s *Service) checkEntries(orgID, contractID, start, end string, entries []E
 		case err != nil:
 			f.Add("units-"+ref, "Units delivered for package "+ref+" "+err.Error())
 		case u > maxUnits:
-			f.Add("units-"+ref, fmt.Sprintf("Units delivered for package %s must be %s or fewer: no more %s fit in %d days", ref, FormatUnits(maxUnits), strings.ToLower(pkg.Unit.Label()), days))
+			f.Add("units-"+ref, fmt.Sprintf("Units delivered for package %s must be %s or fewer: no more %s fit in %d days", ref, FormatUnits(maxUnits), pkg.Unit.plural(), days))
 		default:
 			ce.units = u
 		}

@@ -143,6 +143,9 @@ func TestActualsToInvoice(t *testing.T) {
 	if inv.Status != payments.StatusSubmitted || inv.ReceivedDate != "2026-03-12" || inv.GrossPence != bill.NetPence || inv.PeriodStart != start || inv.ContractID != f.c1.ID {
 		t.Fatalf("invoice %+v", inv)
 	}
+	if len(inv.Lines) != 3 || payments.LinesTotal(inv.Lines) != inv.NetPence || inv.Lines[1].Quantity != "52" {
+		t.Fatalf("invoice lines %+v", inv.Lines)
+	}
 	if _, err := f.s.Generate(ctx, f.broker, f.c1.ID, start); kind(err) != fault.Conflict {
 		t.Fatalf("generated twice: %v", err)
 	}

@@ -263,7 +263,7 @@ func (s *Service) generate(ctx context.Context, p *auth.Principal, id string) (B
 			PeriodStart: cy.Start, PeriodEnd: cy.End, NetPence: b.NetPence,
 			Reference:  "Care packages " + cy.Start + " to " + cy.End,
 			Note:       fmt.Sprintf("Generated from the actuals confirmed on %s: %d lines", cy.ConfirmedDate, len(b.PackageIDs)),
-			ReceivedAt: cy.ConfirmedAt, Source: "actuals"})
+			ReceivedAt: cy.ConfirmedAt, Source: "actuals", Lines: s.invoiceLines(&b)})
 		var dup *payments.DuplicateInvoiceError
 		switch {
 		case errors.As(err, &dup):

@@ -33,14 +33,6 @@ func (f Frequency) Days() int {
 	return 28
 }
 
-// Label is the frequency as people read it.
-func (f Frequency) Label() string {
-	if f == Weekly {
-		return "Weekly"
-	}
-	return "Every four weeks"
-}
-
 // Billing is a contract's billing settings: the cycle, its first weekday,
 // the tolerance within which a difference from plan is accepted without a
 // decision, and the days after a cycle ends by which the provider

@@ -76,7 +76,7 @@ func (s *Service) ImportPackages(ctx context.Context, p *auth.Principal, data []
 			c := *cur
 			plans = append(plans, plan{id: id, d: d, rate: rate, update: &c})
 		default:
-			ps.Add(r.Line, "package_ref", "package %s is %s and differs from this row; change it on its page", cur.Ref, strings.ToLower(cur.Status.Label()))
+			ps.Add(r.Line, "package_ref", "package %s is %s and differs from this row; change it on its page", cur.Ref, string(cur.Status))
 		}
 	}
 	if err := ps.Err(); err != nil {

@@ -57,23 +57,6 @@ const (
 // Statuses lists every status in the order lists show them.
 var Statuses = []Status{Proposed, Active, Suspended, Ended, Declined}
 
-// Label is the status as people read it.
-func (s Status) Label() string {
-	switch s {
-	case Proposed:
-		return "Proposed"
-	case Active:
-		return "Active"
-	case Declined:
-		return "Declined"
-	case Suspended:
-		return "Suspended"
-	case Ended:
-		return "Ended"
-	}
-	return string(s)
-}
-
 // Unit is what a package's units count.
 type Unit string
 
@@ -88,22 +71,8 @@ const (
 // Units lists every unit in the order forms show them.
 var Units = []Unit{Hour, Visit, Night, Week, Day}
 
-// Label is the unit as people read it (plural).
-func (u Unit) Label() string {
-	switch u {
-	case Hour:
-		return "Hours"
-	case Visit:
-		return "Visits"
-	case Night:
-		return "Nights"
-	case Week:
-		return "Weeks"
-	case Day:
-		return "Days"
-	}
-	return string(u)
-}
+// plural is the unit in this package's messages ("hours").
+func (u Unit) plural() string { return string(u) + "s" }
 
 // MaxPerWeek is the most units of u one person can receive in a week:
 // more is a typing mistake (168 hours, 70 visits, 7 nights or days, 1
@@ -203,8 +172,9 @@ const (
 // Reasons lists every reason for a difference, in the order forms show them.
 var Reasons = []Reason{ReasonHospital, ReasonCancelled, ReasonStaffing, ReasonDied, ReasonOther}
 
-// Label is the reason as people read it.
-func (r Reason) Label() string {
+// name is the reason as forms and import files spell it, which ParseReason
+// accepts too.
+func (r Reason) name() string {
 	switch r {
 	case ReasonHospital:
 		return "Person in hospital"
@@ -228,7 +198,7 @@ func ParseReason(s string) (Reason, bool) {
 		return ReasonNone, true
 	}
 	for _, r := range Reasons {
-		if string(r) == k || strings.ToLower(r.Label()) == k {
+		if string(r) == k || strings.ToLower(r.name()) == k {
 			return r, true
 		}
 	}

@@ -123,7 +123,7 @@ func (s *Service) build(ctx context.Context, p *auth.Principal, in Input) (Detai
 	} else if u == 0 {
 		f.Add("units_per_week", "Planned units per week must be more than 0")
 	} else if d.Unit != "" && u > d.Unit.MaxPerWeek() {
-		f.Add("units_per_week", fmt.Sprintf("Planned units per week must be %s or fewer for %s", FormatUnits(d.Unit.MaxPerWeek()), strings.ToLower(d.Unit.Label())))
+		f.Add("units_per_week", fmt.Sprintf("Planned units per week must be %s or fewer for %s", FormatUnits(d.Unit.MaxPerWeek()), d.Unit.plural()))
 	} else {
 		d.UnitsPerWeek = u
 	}
@@ -147,7 +147,7 @@ func (s *Service) build(ctx context.Context, p *auth.Principal, in Input) (Detai
 	} else {
 		switch {
 		case c.Status != payments.ContractActive:
-			f.Add("contract_ref", "Contract "+c.Reference+" is "+strings.ToLower(c.Status.Label())+"; place packages only on active contracts")
+			f.Add("contract_ref", "Contract "+c.Reference+" is "+string(c.Status)+"; place packages only on active contracts")
 		case in.SupplierRef != "" && !strings.EqualFold(strings.TrimSpace(in.SupplierRef), c.SupplierRef):
 			f.Add("supplier_ref", "Contract "+c.Reference+" is with supplier "+c.SupplierRef+", not "+strings.TrimSpace(in.SupplierRef))
 		default:
@@ -370,7 +370,7 @@ func (s *Service) Accept(ctx context.Context, p *auth.Principal, id string, expe
 			return fault.Forbiddenf("Only the provider the package is placed with can accept it")
 		}
 		if pkg.Status != Proposed {
-			return fault.Conflictf("Package %s is %s; only a proposed package can be accepted", pkg.Ref, strings.ToLower(pkg.Status.Label()))
+			return fault.Conflictf("Package %s is %s; only a proposed package can be accepted", pkg.Ref, string(pkg.Status))
 		}
 		return nil
 	}, Event{Action: "accept", To: Active, Date: s.Today()})
@@ -384,7 +384,7 @@ func (s *Service) Decline(ctx context.Context, p *auth.Principal, id string, exp
 			return fault.Forbiddenf("Only the provider the package is placed with can decline it")
 		}
 		if pkg.Status != Proposed {
-			return fault.Conflictf("Package %s is %s; only a proposed package can be declined", pkg.Ref, strings.ToLower(pkg.Status.Label()))
+			return fault.Conflictf("Package %s is %s; only a proposed package can be declined", pkg.Ref, string(pkg.Status))
 		}
 		return reasonCheck(reason)
 	}, Event{Action: "decline", To: Declined, Reason: reason, Date: s.Today()})
@@ -436,7 +436,7 @@ func (s *Service) Suspend(ctx context.Context, p *auth.Principal, id string, exp
 	}
 	return s.step(ctx, p, id, expectedVersion, func(pkg *Package) error {
 		if pkg.Status != Active {
-			return fault.Conflictf("Package %s is %s; only an active package can be suspended", pkg.Ref, strings.ToLower(pkg.Status.Label()))
+			return fault.Conflictf("Package %s is %s; only an active package can be suspended", pkg.Ref, string(pkg.Status))
 		}
 		if day < pkg.StartDate {
 			return fault.InvalidField("from", "The suspension must start on or after the package start date, "+pkg.StartDate)
@@ -459,7 +459,7 @@ func (s *Service) Resume(ctx context.Context, p *auth.Principal, id string, expe
 	}
 	return s.step(ctx, p, id, expectedVersion, func(pkg *Package) error {
 		if pkg.Status != Suspended {
-			return fault.Conflictf("Package %s is %s; only a suspended package can be resumed", pkg.Ref, strings.ToLower(pkg.Status.Label()))
+			return fault.Conflictf("Package %s is %s; only a suspended package can be resumed", pkg.Ref, string(pkg.Status))
 		}
 		if n := len(pkg.SuspendedFrom); n > 0 && day <= pkg.SuspendedFrom[n-1] {
 			return fault.InvalidField("from", "Care must start again after the suspension began on "+pkg.SuspendedFrom[n-1])
@@ -483,7 +483,7 @@ func (s *Service) End(ctx context.Context, p *auth.Principal, id string, expecte
 	}
 	return s.step(ctx, p, id, expectedVersion, func(pkg *Package) error {
 		if pkg.Status != Active && pkg.Status != Suspended && pkg.Status != Proposed {
-			return fault.Conflictf("Package %s is %s already", pkg.Ref, strings.ToLower(pkg.Status.Label()))
+			return fault.Conflictf("Package %s is %s already", pkg.Ref, string(pkg.Status))
 		}
 		if day < pkg.StartDate {
 			return fault.InvalidField("on", "The last day of care must be on or after the start date, "+pkg.StartDate)
@@ -537,7 +537,7 @@ func (s *Service) rateCheck(pkg *Package, day string) error {
 	case day < pkg.StartDate:
 		return fault.InvalidField("from", fmt.Sprintf("Package %s starts on %s; %s", pkg.Ref, pkg.StartDate, ErrRateBeforeStart))
 	case pkg.Status == Declined || (pkg.Status == Ended && day > pkg.LastDay()):
-		return fault.Conflictf("Package %s is %s; its rate cannot change", pkg.Ref, strings.ToLower(pkg.Status.Label()))
+		return fault.Conflictf("Package %s is %s; its rate cannot change", pkg.Ref, string(pkg.Status))
 	}
 	if err := s.notBilled(pkg, day); err != nil {
 		return fault.InvalidField("from", err.Error())

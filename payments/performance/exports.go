@@ -307,8 +307,12 @@ func (s *Service) ContractsCSV(ctx context.Context, w io.Writer) error {
 // the amount is the sum paid; VAT on adult social care is normally exempt
 // and the council recovers VAT it is charged (VAT Act 1994 s33), so
 // irrecoverable VAT is shown as 0.00; the merchant category is the
-// contract's service type.
-func (s *Service) SpendCSV(ctx context.Context, w io.Writer, from, to metrics.Date) error {
+// contract's service type, in the words name gives (the caller's: the
+// portal names service types; nil writes the stored value).
+func (s *Service) SpendCSV(ctx context.Context, w io.Writer, from, to metrics.Date, name func(payments.ServiceType) string) error {
+	if name == nil {
+		name = func(t payments.ServiceType) string { return string(t) }
+	}
 	if err := checkRange(from, to); err != nil {
 		return err
 	}
@@ -349,7 +353,7 @@ func (s *Service) SpendCSV(ctx context.Context, w io.Writer, from, to metrics.Da
 			if txn == "" || len(inv.Payments) > 1 {
 				txn = inv.ID + "-" + strconv.Itoa(k+1)
 			}
-			kind := payments.ServiceType(inv.ServiceType).Label()
+			kind := name(payments.ServiceType(inv.ServiceType))
 			purpose := kind + " under contract " + inv.ContractRef + ", invoice " + inv.Number
 			rows = append(rows, row{p.On, []string{set.AuthorityName, p.On.String(), txn, d, inv.OrgName,
 				snap.orgs[inv.OrgID].CompanyNumber, purpose, kind, payments.FormatPence(p.Pence), "0.00"}})

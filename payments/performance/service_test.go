@@ -269,7 +269,7 @@ func TestSettingsBaseRatesAndExports(t *testing.T) {
 	}
 	// Spend over £500 by payment date: A1 (£1,200) only; A2 £600 too; B1 is £500 exactly: left out.
 	buf.Reset()
-	if err := f.perf.SpendCSV(ctx, &buf, metrics.MustDate("2025-04-01"), metrics.MustDate("2025-09-30")); err != nil {
+	if err := f.perf.SpendCSV(ctx, &buf, metrics.MustDate("2025-04-01"), metrics.MustDate("2025-09-30"), nil); err != nil {
 		t.Fatal(err)
 	}
 	rows, _ = csv.NewReader(&buf).ReadAll()

@@ -43,21 +43,6 @@ type Decision struct {
 	At        time.Time `bson:"at"`
 }
 
-// Label is the decision as people read it.
-func (d Decision) Label() string {
-	switch d.Kind {
-	case ResolveMatch:
-		return "Matched by hand to invoice " + d.Number
-	case ResolveAccept:
-		return "Accepted as paid"
-	case ResolveAcknowledge:
-		return "Acknowledged"
-	case ResolveNotOurs:
-		return "Not ours"
-	}
-	return d.Kind
-}
-
 // Resolution is what a person decides about one exception line.
 type Resolution struct {
 	Kind string
@@ -96,7 +81,7 @@ func (s *Service) Resolve(ctx context.Context, actor *auth.Principal, runID stri
 		return Decision{}, fault.NotFoundf("line %d of this payment run has not been applied", line)
 	}
 	if !row.Outcome.NeedsAttention() {
-		return Decision{}, fault.Conflictf("Line %d is not an exception (%s)", line, row.Outcome.Label())
+		return Decision{}, fault.Conflictf("Line %d is not an exception (%s)", line, row.Outcome)
 	}
 	if prev, ok, err := s.decision(ctx, run.ID, line); err != nil {
 		return Decision{}, err
@@ -178,7 +163,7 @@ func resolvedTwice(prev Decision) error {
 	if prev.ByName == "" {
 		return fault.Conflictf("This line has already been resolved")
 	}
-	return fault.Conflictf("This line was already resolved by %s on %s: %s", prev.ByName, format.Day(payments.LondonDay(prev.At)), prev.Label())
+	return fault.Conflictf("This line was already resolved by %s on %s: %s", prev.ByName, format.Day(payments.LondonDay(prev.At)), prev.describe())
 }
 
 func (s *Service) decision(ctx context.Context, run string, line int) (Decision, bool, error) {
@@ -243,4 +228,19 @@ func (s *Service) OpenExceptions(ctx context.Context, actor *auth.Principal) (in
 		return 0, fmt.Errorf("remittance: counting decisions: %w", err)
 	}
 	return max(n-int(done), 0), nil
+}
+
+// describe is the decision in this package's messages.
+func (d Decision) describe() string {
+	switch d.Kind {
+	case ResolveMatch:
+		return "Matched by hand to invoice " + d.Number
+	case ResolveAccept:
+		return "Accepted as paid"
+	case ResolveAcknowledge:
+		return "Acknowledged"
+	case ResolveNotOurs:
+		return "Not ours"
+	}
+	return d.Kind
 }

@@ -62,27 +62,6 @@ const (
 // Outcomes lists the outcomes in the order pages show them.
 var Outcomes = []Outcome{Matched, Paid, PaidUnapproved, Difference, Unknown, AlreadyPaid, NotPayable}
 
-// Label is the outcome as people read it.
-func (o Outcome) Label() string {
-	switch o {
-	case Matched:
-		return "Matched: to be paid"
-	case Paid:
-		return "Paid by this file"
-	case Unknown:
-		return "Unknown invoices"
-	case Difference:
-		return "Amount differences"
-	case AlreadyPaid:
-		return "Already paid"
-	case NotPayable:
-		return "Not applied"
-	case PaidUnapproved:
-		return "Paid without approval in the portal"
-	}
-	return string(o)
-}
-
 // NeedsAttention reports whether a person has to resolve lines with this
 // outcome.
 func (o Outcome) NeedsAttention() bool {
@@ -410,7 +389,7 @@ func classify(ctx context.Context, f *payments.InvoiceFinder, r csvin.Remittance
 		return row, nil
 	case inv.Status == payments.StatusRejected || inv.Status == payments.StatusCancelled:
 		row.Outcome = NotPayable
-		row.Note = fmt.Sprintf("The invoice is %s in the portal, so the payment was not applied", strings.ToLower(inv.Status.Label()))
+		row.Note = fmt.Sprintf("The invoice is %s in the portal, so the payment was not applied", inv.Status)
 		return row, nil
 	case r.AmountPaid != balance:
 		diff := r.AmountPaid - balance

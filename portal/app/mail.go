@@ -11,6 +11,7 @@ import (
 	"careportal/auth"
 	"careportal/payments"
 	"careportal/portal/format"
+	"careportal/portal/links"
 	"careportal/portal/mail"
 	"careportal/portal/notify"
 	"careportal/portal/queries"
@@ -188,7 +189,7 @@ func (t noticeTeller) Posted(ctx context.Context, n notify.Notification) {
 	}
 	a := mail.Announcement{
 		ID: "notice:" + n.ID, Kind: kind, OrgID: n.OrgID, Broadcast: n.Broadcast, ServiceTypes: n.ServiceTypes, Posted: true,
-		Subject: n.Title, Paragraphs: []string{n.Title + "."}, Path: n.Link, LinkText: "Open it in " + t.serviceName,
+		Subject: n.Title, Paragraphs: []string{n.Title + "."}, Path: links.Notice(n.Ref), LinkText: "Open it in " + t.serviceName,
 		Reason: "You get this email because you are a user of a provider organisation on " + t.serviceName + ".",
 	}
 	if a.Path == "" {
@@ -239,7 +240,7 @@ func (b mailBoard) PostOnce(ctx context.Context, id, orgID string, kind mail.Kin
 	case mail.KindStatement:
 		k = notify.KindStatement
 	}
-	return b.notify.ToOrgOnce(ctx, id, orgID, k, title, path)
+	return b.notify.ToOrgOnce(ctx, id, orgID, k, title, notify.RefOf(path))
 }
 
 // invoiceTeller turns payments' status changes into announcements to the

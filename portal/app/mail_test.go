@@ -76,7 +76,7 @@ func TestInvoiceQueriedTellsTheProvider(t *testing.T) {
 		}
 	}
 	items, err := a.Notify.List(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: org.ID})
-	if err != nil || len(items) != 1 || items[0].Title != "Invoice INV-77 has been queried" || items[0].Link != "/invoices/"+inv.ID {
+	if err != nil || len(items) != 1 || items[0].Title != "Invoice INV-77 has been queried" || items[0].Ref != (notify.Ref{Kind: notify.RefInvoice, ID: inv.ID}) {
 		t.Fatalf("notifications %+v %v", items, err)
 	}
 	e, err := a.Mail.Outbox.Get(ctx, "invoice:"+inv.ID+":2:"+users[0].ID)
@@ -178,13 +178,13 @@ func TestNotificationsAreEmailed(t *testing.T) {
 	}
 	home := mk("SUP1", "Home Care Ltd", "a@home.example", "Home care")
 	mk("SUP2", "Nursing Ltd", "b@nursing.example", "Nursing care")
-	if err := a.Notify.ToOrg(ctx, home.ID, notify.KindQuery, "Your query Q-1 has been answered", "/queries/q1"); err != nil {
+	if err := a.Notify.ToOrg(ctx, home.ID, notify.KindQuery, "Your query Q-1 has been answered", notify.Ref{Kind: notify.RefQuery, ID: "q1"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Notify.ToAllProviders(ctx, notify.KindStatement, "A new market position statement for home care", "/statements", []string{"home care"}); err != nil {
+	if err := a.Notify.ToAllProviders(ctx, notify.KindStatement, "A new market position statement for home care", notify.Ref{Kind: notify.RefStatement, ID: "s1", Sub: "1"}, []string{"home care"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Notify.ToOrg(ctx, home.ID, notify.KindGeneral, "A general notice", ""); err != nil {
+	if err := a.Notify.ToOrg(ctx, home.ID, notify.KindGeneral, "A general notice", notify.Ref{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.Mail.FanOut(ctx); err != nil {

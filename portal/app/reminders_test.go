@@ -8,6 +8,7 @@ import (
 	"careportal/auth"
 	"careportal/portal/forums"
 	"careportal/portal/mail/mailtest"
+	"careportal/portal/notify"
 	"careportal/portal/queries"
 )
 
@@ -97,7 +98,7 @@ func TestForumReminderTwoWorkingDaysBefore(t *testing.T) {
 	}
 	n := 0
 	for _, it := range items {
-		if it.Title == "Reminder: Home care forum on 4 March" && it.Link == "/events/"+e.ID {
+		if it.Title == "Reminder: Home care forum on 4 March" && it.Ref == (notify.Ref{Kind: notify.RefEvent, ID: e.ID}) {
 			n++
 		}
 	}

@@ -17,19 +17,6 @@ const (
 	NoScore Direction = "" // one side has no score
 )
 
-// Label says the direction in words (pages never rely on colour).
-func (d Direction) Label() string {
-	switch d {
-	case Up:
-		return "Up"
-	case Down:
-		return "Down"
-	case Same:
-		return "No change"
-	}
-	return "Cannot compare"
-}
-
 // Delta is a score in two rounds.
 type Delta struct {
 	Before, After *int

@@ -13,14 +13,6 @@ const (
 	StatusAgreed Status = "agreed"
 )
 
-// Label is the status for people.
-func (s Status) Label() string {
-	if s == StatusAgreed {
-		return "Agreed"
-	}
-	return "Draft"
-}
-
 // Effect says whether a factor most constrains or most enables.
 const (
 	EffectConstraining = "constraining"

@@ -26,10 +26,13 @@ const (
 )
 
 // FieldError is one problem with one input field. Field is the form field
-// or JSON property name; Message says what to fix, in plain English.
+// or JSON property name (for an e-invoice, the element path); Message says
+// what to fix, in plain English; Rule, when set, is the business rule
+// broken (an EN 16931 or Peppol rule id such as BR-CO-15).
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"detail"`
+	Rule    string `json:"rule,omitempty"`
 }
 
 // Error is a classified error. Message is safe to show to users; Err (the

@@ -1,6 +1,7 @@
 package fault
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 )
@@ -96,6 +97,24 @@ func TestFieldsText(t *testing.T) {
 		}
 		if msg != tt.msg {
 			t.Errorf("Text(%q) message %q, want %q", tt.in, msg, tt.msg)
+		}
+	}
+}
+
+// A field error that names a business rule carries it in its JSON, and one
+// that does not leaves it out.
+func TestFieldErrorRuleJSON(t *testing.T) {
+	for _, tt := range []struct {
+		fe   FieldError
+		want string
+	}{
+		{FieldError{Field: "/Invoice/cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount", Message: "wrong total", Rule: "BR-CO-15"},
+			`{"field":"/Invoice/cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount","detail":"wrong total","rule":"BR-CO-15"}`},
+		{FieldError{Field: "net", Message: "Enter the net amount"}, `{"field":"net","detail":"Enter the net amount"}`},
+	} {
+		b, err := json.Marshal(tt.fe)
+		if err != nil || string(b) != tt.want {
+			t.Errorf("json = %s (%v), want %s", b, err, tt.want)
 		}
 	}
 }

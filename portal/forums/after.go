@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -113,7 +114,7 @@ func (s *Service) PublishNotes(ctx context.Context, by *auth.Principal, eventID,
 		}
 		for _, b := range bookings {
 			if b.Status == Booked {
-				if err := s.notify.ToOrg(ctx, b.OrgID, notify.KindForum, "Notes and actions published: "+e.Title, "/events/"+e.ID); err != nil {
+				if err := s.notify.ToOrg(ctx, b.OrgID, notify.KindForum, "Notes and actions published: "+e.Title, notify.Ref{Kind: notify.RefEvent, ID: e.ID}); err != nil {
 					return fmt.Errorf("forums: telling %s about notes: %w", b.OrgID, err)
 				}
 			}
@@ -436,6 +437,12 @@ func optsUpsert() *options.ReplaceOptionsBuilder { return options.Replace().SetU
 // organisation that booked or was waiting. Bookings are kept as they were,
 // for the record.
 func (s *Service) CancelEvent(ctx context.Context, by *auth.Principal, eventID string, now time.Time) error {
+	return s.CancelEventBecause(ctx, by, eventID, "", now)
+}
+
+// CancelEventBecause is CancelEvent with the reason the organisations that
+// booked are given (on the event's page).
+func (s *Service) CancelEventBecause(ctx context.Context, by *auth.Principal, eventID, reason string, now time.Time) error {
 	if err := staffOnly(by); err != nil {
 		return err
 	}
@@ -452,7 +459,7 @@ func (s *Service) CancelEvent(ctx context.Context, by *auth.Principal, eventID s
 	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	_, err = s.db.Collection(colEvents).UpdateOne(cctx, bson.D{{Key: "_id", Value: eventID}}, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "cancelled", Value: true}, {Key: "updated_at", Value: now.UTC()},
+		{Key: "cancelled", Value: true}, {Key: "cancel_reason", Value: strings.TrimSpace(reason)}, {Key: "updated_at", Value: now.UTC()},
 	}}})
 	if err != nil {
 		return fmt.Errorf("forums: cancelling event: %w", err)
@@ -466,7 +473,7 @@ func (s *Service) CancelEvent(ctx context.Context, by *auth.Principal, eventID s
 			continue
 		}
 		title := fmt.Sprintf("Cancelled: %s on %s", e.Title, format.Date(e.StartsAt))
-		if err := s.notify.ToOrg(ctx, b.OrgID, notify.KindEvent, title, "/events/"+e.ID); err != nil {
+		if err := s.notify.ToOrg(ctx, b.OrgID, notify.KindEvent, title, notify.Ref{Kind: notify.RefEvent, ID: e.ID}); err != nil {
 			return fmt.Errorf("forums: telling %s about the cancellation: %w", b.OrgID, err)
 		}
 	}

@@ -40,17 +40,6 @@ const (
 	Online   Format = "online"
 )
 
-// Label is the format's name for people.
-func (f Format) Label() string {
-	switch f {
-	case InPerson:
-		return "In person"
-	case Online:
-		return "Online"
-	}
-	return string(f)
-}
-
 // Event is a provider forum or event. Times are UTC instants.
 type Event struct {
 	ID              string    `bson:"_id"`
@@ -66,6 +55,7 @@ type Event struct {
 	ServiceTypes    []string  `bson:"service_types"`    // empty: for every provider
 	BookingDeadline string    `bson:"booking_deadline"` // YYYY-MM-DD, Europe/London, inclusive
 	Cancelled       bool      `bson:"cancelled"`
+	CancelReason    string    `bson:"cancel_reason,omitempty"` // the commissioner's, shown to those who booked
 
 	Notes            string    `bson:"notes"`
 	Actions          string    `bson:"actions"`
@@ -129,19 +119,6 @@ const (
 	Cancelled Status = "cancelled"
 )
 
-// Label is the status for people.
-func (s Status) Label() string {
-	switch s {
-	case Booked:
-		return "Booked"
-	case Waiting:
-		return "On the waiting list"
-	case Cancelled:
-		return "Cancelled"
-	}
-	return string(s)
-}
-
 // Booking is one organisation's booking for one event.
 type Booking struct {
 	ID          string    `bson:"_id"` // eventID:orgID
@@ -179,8 +156,8 @@ type Directory interface {
 // Announcer puts notices in providers' notifications lists; *notify.Service
 // is one. Without one (nil to NewService), silentAnnouncer sends nothing.
 type Announcer interface {
-	ToOrg(ctx context.Context, orgID string, kind notify.Kind, title, link string) error
-	ToAllProviders(ctx context.Context, kind notify.Kind, title, link string, serviceTypes []string) error
+	ToOrg(ctx context.Context, orgID string, kind notify.Kind, title string, ref notify.Ref) error
+	ToAllProviders(ctx context.Context, kind notify.Kind, title string, ref notify.Ref, serviceTypes []string) error
 }
 
 var _ Announcer = (*notify.Service)(nil)
@@ -188,8 +165,10 @@ var _ Announcer = (*notify.Service)(nil)
 // silentAnnouncer is the Announcer used when none is given: it tells no one.
 type silentAnnouncer struct{}
 
-func (silentAnnouncer) ToOrg(context.Context, string, notify.Kind, string, string) error { return nil }
-func (silentAnnouncer) ToAllProviders(context.Context, notify.Kind, string, string, []string) error {
+func (silentAnnouncer) ToOrg(context.Context, string, notify.Kind, string, notify.Ref) error {
+	return nil
+}
+func (silentAnnouncer) ToAllProviders(context.Context, notify.Kind, string, notify.Ref, []string) error {
 	return nil
 }
 
@@ -441,7 +420,7 @@ func (s *Service) Create(ctx context.Context, in EventInput, by *auth.Principal,
 		return nil, fmt.Errorf("forums: creating event: %w", err)
 	}
 	title := fmt.Sprintf("New event: %s on %s", e.Title, format.Date(e.StartsAt))
-	if err := s.notify.ToAllProviders(ctx, notify.KindEvent, title, "/events/"+e.ID, e.ServiceTypes); err != nil {
+	if err := s.notify.ToAllProviders(ctx, notify.KindEvent, title, notify.Ref{Kind: notify.RefEvent, ID: e.ID}, e.ServiceTypes); err != nil {
 		return &e, fmt.Errorf("forums: announcing event: %w", err)
 	}
 	return &e, nil
@@ -580,7 +559,7 @@ func (s *Service) Update(ctx context.Context, id string, in EventInput, by *auth
 		}
 		for _, b := range bookings {
 			if b.Status != Cancelled {
-				if err := s.notify.ToOrg(ctx, b.OrgID, notify.KindEvent, title, "/events/"+id); err != nil {
+				if err := s.notify.ToOrg(ctx, b.OrgID, notify.KindEvent, title, notify.Ref{Kind: notify.RefEvent, ID: id}); err != nil {
 					return nil, fmt.Errorf("forums: telling %s about the change: %w", b.OrgID, err)
 				}
 			}

@@ -30,14 +30,14 @@ type fakeAnnouncer struct {
 	sent []sent
 }
 
-func (f *fakeAnnouncer) ToOrg(_ context.Context, org string, _ notify.Kind, title, _ string) error {
+func (f *fakeAnnouncer) ToOrg(_ context.Context, org string, _ notify.Kind, title string, _ notify.Ref) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.sent = append(f.sent, sent{org: org, title: title})
 	return nil
 }
 
-func (f *fakeAnnouncer) ToAllProviders(_ context.Context, _ notify.Kind, title, _ string, types []string) error {
+func (f *fakeAnnouncer) ToAllProviders(_ context.Context, _ notify.Kind, title string, _ notify.Ref, types []string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.sent = append(f.sent, sent{org: "*", title: title, types: types})

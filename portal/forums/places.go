@@ -415,7 +415,7 @@ func (s *Service) Cancel(ctx context.Context, eventID string, by *auth.Principal
 	}
 	for _, org := range promoted {
 		title := fmt.Sprintf("A place became free: your organisation is now booked for %s on %s", e.Title, format.Date(e.StartsAt))
-		if err := s.notify.ToOrg(ctx, org, notify.KindForum, title, "/events/"+e.ID); err != nil {
+		if err := s.notify.ToOrg(ctx, org, notify.KindForum, title, notify.Ref{Kind: notify.RefEvent, ID: e.ID}); err != nil {
 			return fmt.Errorf("forums: telling %s about a place: %w", org, err)
 		}
 	}

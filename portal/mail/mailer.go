@@ -250,13 +250,13 @@ func (m *Mailer) composeDigest(id, userID string, items []digestItem, now time.T
 	// digest, like every other email, lets the person switch each kind off.
 	stop := func(k Kind) {
 		if k != "" && m.Prefs != nil && k.Choosable() {
-			paras = append(paras, "Stop "+strings.ToLower(k.Label())+" emails: "+m.Prefs.UnsubscribeURL(m.BaseURL, userID, k))
+			paras = append(paras, "Stop "+strings.ToLower(k.name())+" emails: "+m.Prefs.UnsubscribeURL(m.BaseURL, userID, k))
 		}
 	}
 	for _, it := range items {
 		if it.Kind != last {
 			stop(last)
-			paras = append(paras, it.Kind.Label()+":")
+			paras = append(paras, it.Kind.name()+":")
 			last = it.Kind
 		}
 		line := "- " + it.Subject
@@ -277,7 +277,7 @@ func (m *Mailer) composeDigest(id, userID string, items []digestItem, now time.T
 		Paragraphs:  paras,
 		LinkText:    "See your notifications",
 		LinkURL:     Link(m.BaseURL, "/notifications"),
-		Reason:      "You get this daily summary because you chose \"" + ChoiceDigest.Label() + "\" for these kinds of update.",
+		Reason:      "You get this daily summary because you chose \"Email me once a day\" for these kinds of update.",
 		PrefsURL:    Link(m.BaseURL, PrefsPath),
 	})
 }

@@ -62,23 +62,6 @@ const (
 // Statuses in the order the admin page shows them.
 var Statuses = []Status{StatusQueued, StatusSending, StatusSent, StatusFailed, StatusNotSent}
 
-// Label is the status for people.
-func (s Status) Label() string {
-	switch s {
-	case StatusQueued:
-		return "Queued"
-	case StatusSending:
-		return "Sending"
-	case StatusSent:
-		return "Sent"
-	case StatusFailed:
-		return "Failed"
-	case StatusNotSent:
-		return "Not sent"
-	}
-	return string(s)
-}
-
 // Reasons recorded by the outbox itself.
 const (
 	ReasonNotSetUp    = "not sent: email is not set up"

@@ -31,8 +31,9 @@ const (
 	KindOther      Kind = "general"
 )
 
-// Label is the kind for people (the preferences page).
-func (k Kind) Label() string {
+// name is the kind in email texts (digest headings, unsubscribe lines);
+// the portal's pages name kinds themselves.
+func (k Kind) name() string {
 	switch k {
 	case KindInvoice:
 		return "Invoice status changes"
@@ -78,19 +79,6 @@ const (
 
 // Choices in page order.
 var Choices = []Choice{ChoiceEmail, ChoiceDigest, ChoicePortal}
-
-// Label is the choice for people.
-func (c Choice) Label() string {
-	switch c {
-	case ChoiceEmail:
-		return "Email me straight away"
-	case ChoiceDigest:
-		return "Email me once a day"
-	case ChoicePortal:
-		return "Only show it in the portal"
-	}
-	return string(c)
-}
 
 // Valid reports whether c is a known choice.
 func (c Choice) Valid() bool { return c == ChoiceEmail || c == ChoiceDigest || c == ChoicePortal }

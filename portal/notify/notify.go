@@ -4,8 +4,8 @@
 //
 // API for other features (all methods take ctx first):
 //
-//	notify.Service.ToOrg(ctx, orgID, kind, title, link)                    one organisation
-//	notify.Service.ToAllProviders(ctx, kind, title, link, serviceTypes)    every provider organisation
+//	notify.Service.ToOrg(ctx, orgID, kind, title, ref)                     one organisation
+//	notify.Service.ToAllProviders(ctx, kind, title, ref, serviceTypes)     every provider organisation
 //	                                                                       (nil/empty serviceTypes: all;
 //	                                                                       else orgs with any of those types)
 //	notify.Service.List(ctx, by)                                           the actor's organisation's list, newest first
@@ -18,6 +18,10 @@
 //
 // Kinds are free strings; use the constants below (KindEvent, KindStatement,
 // KindQuery, KindForum, KindGeneral).
+//
+// What a notification is about is a typed Ref (an event, an invoice, a
+// query, a statement version...), stored as the fields ref_kind, ref_id
+// and ref_sub; the HTTP side builds the page's address from it.
 //
 // Storage: broadcasts are fanned out on read. One document per notification
 // (a broadcast is one document for every organisation); read markers are
@@ -59,23 +63,6 @@ const (
 	KindInvoice   Kind = "invoice" // an invoice was queried, approved, scheduled, paid or rejected
 )
 
-// Label is the kind's name for people.
-func (k Kind) Label() string {
-	switch k {
-	case KindEvent:
-		return "Event"
-	case KindStatement:
-		return "Market position statement"
-	case KindQuery:
-		return "Query"
-	case KindForum:
-		return "Forum"
-	case KindInvoice:
-		return "Invoice"
-	}
-	return "Notice"
-}
-
 const (
 	collNotes = "notifications"
 	collReads = "notification_reads"
@@ -89,7 +76,7 @@ type Notification struct {
 	ServiceTypes []string  `bson:"service_types,omitempty"`
 	Kind         Kind      `bson:"kind"`
 	Title        string    `bson:"title"`
-	Link         string    `bson:"link"`
+	Ref          Ref       `bson:",inline"`
 	At           time.Time `bson:"at"`
 }
 
@@ -270,16 +257,14 @@ func sortNewest(ns []Notification) {
 
 func newID() string { return store.NewID("n", 12) }
 
-func check(kind Kind, title, link string) error {
+func check(kind Kind, title string, ref Ref) error {
 	var f fault.Fields
 	if strings.TrimSpace(title) == "" {
 		f.Add("title", "Enter a title")
 	} else if len(title) > 300 {
 		f.Add("title", "Title must be 300 characters or fewer")
 	}
-	if link != "" && (!strings.HasPrefix(link, "/") || strings.HasPrefix(link, "//")) {
-		f.Add("link", "Link must be a path within the portal, like /queries/q123")
-	}
+	checkRef(&f, ref)
 	if kind == "" {
 		f.Add("kind", "Choose a kind")
 	}
@@ -287,31 +272,31 @@ func check(kind Kind, title, link string) error {
 }
 
 // ToOrg adds a notification to one provider organisation's list.
-func (s *Service) ToOrg(ctx context.Context, orgID string, kind Kind, title, link string) error {
+func (s *Service) ToOrg(ctx context.Context, orgID string, kind Kind, title string, ref Ref) error {
 	if orgID == "" {
 		return fault.InvalidField("org", "Choose an organisation")
 	}
-	if err := check(kind, title, link); err != nil {
+	if err := check(kind, title, ref); err != nil {
 		return err
 	}
-	return s.insert(ctx, Notification{ID: newID(), OrgID: orgID, Kind: kind, Title: strings.TrimSpace(title), Link: link, At: s.now().UTC()})
+	return s.insert(ctx, Notification{ID: newID(), OrgID: orgID, Kind: kind, Title: strings.TrimSpace(title), Ref: ref, At: s.now().UTC()})
 }
 
 // ToOrgOnce adds a notification to one organisation's list under an id
 // the caller derives from the change it reports (e.g. "invoice:<id>:<seq>"):
 // a second call with the same id adds nothing, so a retried change or a
 // rerun of the mail fan-out posts once.
-func (s *Service) ToOrgOnce(ctx context.Context, id, orgID string, kind Kind, title, link string) error {
+func (s *Service) ToOrgOnce(ctx context.Context, id, orgID string, kind Kind, title string, ref Ref) error {
 	if orgID == "" {
 		return fault.InvalidField("org", "Choose an organisation")
 	}
 	if id == "" || strings.ContainsAny(id, "$") {
 		return fault.InvalidField("id", "The notification needs an id")
 	}
-	if err := check(kind, title, link); err != nil {
+	if err := check(kind, title, ref); err != nil {
 		return err
 	}
-	err := s.insert(ctx, Notification{ID: "c:" + id, OrgID: orgID, Kind: kind, Title: strings.TrimSpace(title), Link: link, At: s.now().UTC()})
+	err := s.insert(ctx, Notification{ID: "c:" + id, OrgID: orgID, Kind: kind, Title: strings.TrimSpace(title), Ref: ref, At: s.now().UTC()})
 	if store.IsDuplicateKey(err) {
 		return nil
 	}
@@ -322,11 +307,11 @@ func (s *Service) ToOrgOnce(ctx context.Context, id, orgID string, kind Kind, ti
 // list, or, when serviceTypes is not empty, to those organisations that
 // provide at least one of those service types. It is one document however
 // many organisations see it.
-func (s *Service) ToAllProviders(ctx context.Context, kind Kind, title, link string, serviceTypes []string) error {
-	if err := check(kind, title, link); err != nil {
+func (s *Service) ToAllProviders(ctx context.Context, kind Kind, title string, ref Ref, serviceTypes []string) error {
+	if err := check(kind, title, ref); err != nil {
 		return err
 	}
-	return s.insert(ctx, Notification{ID: newID(), Broadcast: true, ServiceTypes: slices.Clone(serviceTypes), Kind: kind, Title: strings.TrimSpace(title), Link: link, At: s.now().UTC()})
+	return s.insert(ctx, Notification{ID: newID(), Broadcast: true, ServiceTypes: slices.Clone(serviceTypes), Kind: kind, Title: strings.TrimSpace(title), Ref: ref, At: s.now().UTC()})
 }
 
 func (s *Service) insert(ctx context.Context, n Notification) error {

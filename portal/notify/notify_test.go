@@ -41,11 +41,11 @@ func TestToOrgAndBroadcastsFanOutOnRead(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(s.ToOrg(ctx, "orgA", KindQuery, "Your query was answered", "/queries/q1"))
+	must(s.ToOrg(ctx, "orgA", KindQuery, "Your query was answered", RefOf("/queries/q1")))
 	*now = now.Add(time.Minute)
-	must(s.ToAllProviders(ctx, KindStatement, "New statement version", "/statements", nil))
+	must(s.ToAllProviders(ctx, KindStatement, "New statement version", RefOf("/statements"), nil))
 	*now = now.Add(time.Minute)
-	must(s.ToAllProviders(ctx, KindEvent, "Home care forum", "/forums/e1", []string{"Home care"}))
+	must(s.ToAllProviders(ctx, KindEvent, "Home care forum", RefOf("/forums/e1"), []string{"Home care"}))
 
 	a, err := s.List(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "orgA", ServiceTypes: []string{"home care"}})
 	must(err)
@@ -70,7 +70,7 @@ func TestToOrgAndBroadcastsFanOutOnRead(t *testing.T) {
 	}
 	must(s.MarkAllRead(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "orgA", ServiceTypes: nil}))
 	*now = now.Add(time.Minute)
-	must(s.ToOrg(ctx, "orgA", KindQuery, "Later", "/queries/q1"))
+	must(s.ToOrg(ctx, "orgA", KindQuery, "Later", RefOf("/queries/q1")))
 	if n, _ := s.UnreadCount(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "orgA", ServiceTypes: []string{"home care"}}); n != 1 {
 		t.Fatalf("unread after MarkAllRead and one more = %d, want 1", n)
 	}
@@ -92,10 +92,10 @@ func TestBadInputIsRejected(t *testing.T) {
 		name string
 		err  error
 	}{
-		{"no org", s.ToOrg(ctx, "", KindQuery, "x", "/q")},
-		{"no title", s.ToOrg(ctx, "o", KindQuery, "  ", "/q")},
-		{"external link", s.ToOrg(ctx, "o", KindQuery, "x", "https://evil.example")},
-		{"protocol-relative link", s.ToAllProviders(ctx, KindEvent, "x", "//evil.example", nil)},
+		{"no org", s.ToOrg(ctx, "", KindQuery, "x", RefOf("/q"))},
+		{"no title", s.ToOrg(ctx, "o", KindQuery, "  ", RefOf("/q"))},
+		{"external link", s.ToOrg(ctx, "o", KindQuery, "x", RefOf("https://evil.example"))},
+		{"protocol-relative link", s.ToAllProviders(ctx, KindEvent, "x", RefOf("//evil.example"), nil)},
 	}
 	for _, c := range cases {
 		if fault.KindOf(c.err) != fault.Invalid {
@@ -111,18 +111,18 @@ func TestToOrgOnce(t *testing.T) {
 	s, _ := newSvc(t)
 	ctx := storetest.Context(t)
 	for range 2 {
-		if err := s.ToOrgOnce(ctx, "invoice:i1:2", "org1", KindInvoice, "Invoice INV-1 was queried", "/invoices/i1"); err != nil {
+		if err := s.ToOrgOnce(ctx, "invoice:i1:2", "org1", KindInvoice, "Invoice INV-1 was queried", RefOf("/invoices/i1")); err != nil {
 			t.Fatal(err)
 		}
 	}
 	items, err := s.List(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "org1"})
-	if err != nil || len(items) != 1 || items[0].Title != "Invoice INV-1 was queried" || items[0].Kind.Label() != "Invoice" {
+	if err != nil || len(items) != 1 || items[0].Title != "Invoice INV-1 was queried" || items[0].Kind != KindInvoice {
 		t.Fatalf("list %+v %v", items, err)
 	}
 	if other, _ := s.List(ctx, &auth.Principal{Role: auth.RoleProvider, OrgID: "org2"}); len(other) != 0 {
 		t.Fatalf("another organisation sees it: %+v", other)
 	}
-	if err := s.ToOrgOnce(ctx, "", "org1", KindInvoice, "x", ""); err == nil {
+	if err := s.ToOrgOnce(ctx, "", "org1", KindInvoice, "x", Ref{}); err == nil {
 		t.Fatal("no id accepted")
 	}
 }
@@ -137,7 +137,7 @@ func TestRefreshSeesOtherInstances(t *testing.T) {
 	if items, err := s2.List(ctx, orgA); err != nil || len(items) != 0 {
 		t.Fatalf("empty store: %v %v", items, err)
 	}
-	if err := s1.ToOrg(ctx, "orgA", KindQuery, "Answered", "/queries/q1"); err != nil {
+	if err := s1.ToOrg(ctx, "orgA", KindQuery, "Answered", RefOf("/queries/q1")); err != nil {
 		t.Fatal(err)
 	}
 	if items, _ := s2.List(ctx, orgA); len(items) != 0 {
@@ -184,11 +184,11 @@ func TestReadStatePerUser(t *testing.T) {
 		}
 		return n
 	}
-	if err := s.ToOrg(ctx, "orgA", KindQuery, "Your query was answered", "/queries/q1"); err != nil {
+	if err := s.ToOrg(ctx, "orgA", KindQuery, "Your query was answered", RefOf("/queries/q1")); err != nil {
 		t.Fatal(err)
 	}
 	*now = now.Add(time.Minute)
-	if err := s.ToAllProviders(ctx, KindStatement, "New statement version", "/statements", nil); err != nil {
+	if err := s.ToAllProviders(ctx, KindStatement, "New statement version", RefOf("/statements"), nil); err != nil {
 		t.Fatal(err)
 	}
 	items, _ := s.List(ctx, ann)
@@ -216,7 +216,7 @@ func TestReadStatePerUser(t *testing.T) {
 	}
 	// A new notice is unread for both.
 	*now = now.Add(time.Minute)
-	if err := s.ToOrg(ctx, "orgA", KindGeneral, "A notice", ""); err != nil {
+	if err := s.ToOrg(ctx, "orgA", KindGeneral, "A notice", Ref{}); err != nil {
 		t.Fatal(err)
 	}
 	if count(bob) != 1 || count(ann) != 2 {

@@ -200,12 +200,14 @@ func (defaultCalendar) Calendar(context.Context) (*workdays.Calendar, error) {
 // Notifier puts a notice in an organisation's notifications list;
 // *notify.Service is one. Without one, silentNotifier tells no one.
 type Notifier interface {
-	ToOrg(ctx context.Context, orgID string, kind notify.Kind, title, link string) error
+	ToOrg(ctx context.Context, orgID string, kind notify.Kind, title string, ref notify.Ref) error
 }
 
 type silentNotifier struct{}
 
-func (silentNotifier) ToOrg(context.Context, string, notify.Kind, string, string) error { return nil }
+func (silentNotifier) ToOrg(context.Context, string, notify.Kind, string, notify.Ref) error {
+	return nil
+}
 
 // noLinker is the Linker used until SetLinker: nothing to link to.
 type noLinker struct{}
@@ -646,7 +648,7 @@ func (s *Service) change(ctx context.Context, a *auth.Principal, id string, vers
 	}
 	to, ok := Next(act, q.Status)
 	if !ok {
-		return nil, fault.Conflictf("This query is %s: that action is not available", strings.ToLower(q.Status.Label()))
+		return nil, fault.Conflictf("This query is %s: that action is not available", strings.ReplaceAll(string(q.Status), "-", " "))
 	}
 	ev := event{Action: act, From: q.Status, To: to}
 	q.UpdatedAt = s.nowUTC()
@@ -705,7 +707,7 @@ func (s *Service) Reply(ctx context.Context, a *auth.Principal, id string, in Re
 }
 
 func (s *Service) tell(ctx context.Context, q *Query, title string) {
-	if err := s.notes.ToOrg(ctx, q.OrgID, notify.KindQuery, title, "/queries/"+q.ID); err != nil {
+	if err := s.notes.ToOrg(ctx, q.OrgID, notify.KindQuery, title, notify.Ref{Kind: notify.RefQuery, ID: q.ID}); err != nil {
 		s.log.Error("queries: notification failed", "query", q.ID, "err", err)
 	}
 }

@@ -168,7 +168,7 @@ func TestLifecycle(t *testing.T) {
 	if _, err := s.Reply(ctx, staff, q.ID, ReplyInput{Message: "again", Version: q.Version - 1}); fault.KindOf(err) != fault.Conflict {
 		t.Fatalf("stale reply: %v", err)
 	}
-	if items, _ := notes.List(ctx, provA); len(items) != 1 || items[0].Link != "/queries/"+q.ID {
+	if items, _ := notes.List(ctx, provA); len(items) != 1 || items[0].Ref != (notify.Ref{Kind: notify.RefQuery, ID: q.ID}) {
 		t.Fatalf("provider notifications = %+v", items)
 	}
 	q, err = s.Reply(ctx, provA, q.ID, ReplyInput{Message: "Thanks"})

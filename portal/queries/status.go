@@ -13,21 +13,6 @@ const (
 // Statuses in display order.
 var Statuses = []Status{StatusOpen, StatusAwaitingCouncil, StatusAwaitingProvider, StatusResolved}
 
-// Label is the status's name for people.
-func (s Status) Label() string {
-	switch s {
-	case StatusOpen:
-		return "Open"
-	case StatusAwaitingCouncil:
-		return "Awaiting council"
-	case StatusAwaitingProvider:
-		return "Awaiting provider"
-	case StatusResolved:
-		return "Resolved"
-	}
-	return string(s)
-}
-
 // Action is something done to a query.
 type Action string
 

@@ -157,8 +157,8 @@ func (s *Service) AnswerFeedback(ctx context.Context, id, answer string, by *aut
 	if err != nil {
 		return nil, fmt.Errorf("statements: saving answer: %w", err)
 	}
-	title := "Commissioners answered your feedback on the market position statement (" + fb.Area.Label() + ")"
-	if err := s.notify.ToOrg(ctx, fb.OrgID, notify.KindStatement, title, "/statements/feedback"); err != nil {
+	title := "Commissioners answered your feedback on the market position statement (" + fb.Area.name() + ")"
+	if err := s.notify.ToOrg(ctx, fb.OrgID, notify.KindStatement, title, notify.Ref{Kind: notify.RefFeedback}); err != nil {
 		return fb, fmt.Errorf("statements: notifying %s: %w", fb.OrgID, err)
 	}
 	return fb, nil

@@ -3,6 +3,7 @@ package statements
 import (
 	"testing"
 
+	"careportal/portal/notify"
 	"careportal/portal/store/storetest"
 )
 
@@ -19,7 +20,7 @@ func TestStandInWhenNoneGiven(t *testing.T) {
 	if err := s.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.notify.ToAllProviders(ctx, "statement", "t", "/x", nil); err != nil {
+	if err := s.notify.ToAllProviders(ctx, "statement", "t", notify.Ref{Kind: notify.RefPage, ID: "/x"}, nil); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -48,8 +48,11 @@ var Areas = []AreaInfo{
 	{"carers", "Carers"},
 }
 
-// Label is the area's name for people ("" when the area is unknown).
-func (a Area) Label() string {
+// Valid reports whether a is a known area.
+func (a Area) Valid() bool { return a.name() != "" }
+
+// name is the area's name in this package's messages ("" when unknown).
+func (a Area) name() string {
 	for _, i := range Areas {
 		if i.Area == a {
 			return i.Label
@@ -57,9 +60,6 @@ func (a Area) Label() string {
 	}
 	return ""
 }
-
-// Valid reports whether a is a known area.
-func (a Area) Valid() bool { return a.Label() != "" }
 
 // TableKind is one of the structured tables of a section.
 type TableKind string
@@ -77,16 +77,6 @@ var TableKinds = []TableInfo{
 	{"supply", "Supply", "For example: Nursing beds in the borough | 412 | 3 homes closed in 2025"},
 	{"prices", "Prices", "Weekly rates in pounds. For example: Residential care (older people) | £1,050 per week | Standard rate 2026 to 2027"},
 	{"intentions", "Commissioning intentions", "For example: Supported living framework | Tender in spring 2027 | 60 new places"},
-}
-
-// Label is the table kind's name for people.
-func (k TableKind) Label() string {
-	for _, i := range TableKinds {
-		if i.Kind == k {
-			return i.Label
-		}
-	}
-	return string(k)
 }
 
 // Row is one line of a table.
@@ -199,15 +189,17 @@ func versionID(statementID string, n int) string { return store.EventID(statemen
 // Announcer puts notices in providers' notifications lists; *notify.Service
 // is one. Without one (nil), silentAnnouncer sends nothing.
 type Announcer interface {
-	ToOrg(ctx context.Context, orgID string, kind notify.Kind, title, link string) error
-	ToAllProviders(ctx context.Context, kind notify.Kind, title, link string, serviceTypes []string) error
+	ToOrg(ctx context.Context, orgID string, kind notify.Kind, title string, ref notify.Ref) error
+	ToAllProviders(ctx context.Context, kind notify.Kind, title string, ref notify.Ref, serviceTypes []string) error
 }
 
 // silentAnnouncer is the Announcer used when none is given: it tells no one.
 type silentAnnouncer struct{}
 
-func (silentAnnouncer) ToOrg(context.Context, string, notify.Kind, string, string) error { return nil }
-func (silentAnnouncer) ToAllProviders(context.Context, notify.Kind, string, string, []string) error {
+func (silentAnnouncer) ToOrg(context.Context, string, notify.Kind, string, notify.Ref) error {
+	return nil
+}
+func (silentAnnouncer) ToAllProviders(context.Context, notify.Kind, string, notify.Ref, []string) error {
 	return nil
 }
 
@@ -579,7 +571,7 @@ func (s *Service) Publish(ctx context.Context, id, changeNote string, by *auth.P
 		return nil, fmt.Errorf("statements: publishing version %d: %w", v.N, err)
 	}
 	title := fmt.Sprintf("New market position statement: %s (version %d)", v.Content.Title, v.N)
-	if err := s.notify.ToAllProviders(ctx, notify.KindStatement, title, "/statements/"+st.ID+"/versions/"+fmt.Sprint(v.N), nil); err != nil {
+	if err := s.notify.ToAllProviders(ctx, notify.KindStatement, title, notify.Ref{Kind: notify.RefStatement, ID: st.ID, Sub: fmt.Sprint(v.N)}, nil); err != nil {
 		return v, fmt.Errorf("statements: notifying providers of version %d: %w", v.N, err)
 	}
 	return v, nil

@@ -16,22 +16,25 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(storetest.Run(m)) }
 
-type sent struct{ org, subject, link string }
+type sent struct {
+	org, subject string
+	ref          notify.Ref
+}
 
 type fakeAnnouncer struct {
 	mu   sync.Mutex
 	sent []sent
 }
 
-func (f *fakeAnnouncer) ToOrg(_ context.Context, org string, _ notify.Kind, subject, link string) error {
+func (f *fakeAnnouncer) ToOrg(_ context.Context, org string, _ notify.Kind, subject string, ref notify.Ref) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.sent = append(f.sent, sent{org, subject, link})
+	f.sent = append(f.sent, sent{org, subject, ref})
 	return nil
 }
 
-func (f *fakeAnnouncer) ToAllProviders(_ context.Context, kind notify.Kind, subject, link string, _ []string) error {
-	return f.ToOrg(context.Background(), "*", kind, subject, link)
+func (f *fakeAnnouncer) ToAllProviders(_ context.Context, kind notify.Kind, subject string, ref notify.Ref, _ []string) error {
+	return f.ToOrg(context.Background(), "*", kind, subject, ref)
 }
 
 func newService(t *testing.T) (*Service, *fakeAnnouncer, context.Context) {

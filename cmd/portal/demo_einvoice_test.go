@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"careportal/auth"
+	"careportal/payments/einvoice"
+)
+
+// TestDemoEInvoices writes every invoice of the demo (the small set, which
+// includes invoices generated from care package actuals) as a UBL invoice
+// and as its invoice responses, and checks each passes the validator.
+func TestDemoEInvoices(t *testing.T) {
+	dir := t.TempDir()
+	if _, _, err := runCmd(t, dir, "", "demo", "--password", "demo password for tests"); err != nil {
+		t.Fatalf("demo: %v", err)
+	}
+	a, err := openApp(context.Background(), config{Database: "portal", DataDir: dir}, newLogger(&bytes.Buffer{}, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	set, err := a.Performance.Settings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	council := set.Council()
+	if council.Name == "" || council.Email == "" {
+		t.Fatalf("the demo's reporting settings give no council: %+v", council)
+	}
+	staff := &auth.Principal{Name: "test", Role: auth.RoleBrokerage}
+	invs, err := a.Payments.Snapshot(ctx)
+	if err != nil || len(invs) < 20 {
+		t.Fatalf("%d demo invoices (%v)", len(invs), err)
+	}
+	withLines, responses := 0, 0
+	for _, inv := range invs {
+		_, data, err := a.Payments.EInvoice(ctx, staff, inv.ID, council)
+		if err != nil {
+			t.Errorf("invoice %s (%s, %d lines): %v", inv.Number, inv.Status, len(inv.Lines), err)
+			continue
+		}
+		doc, err := einvoice.Parse(data)
+		if err != nil {
+			t.Errorf("invoice %s: the produced document fails the validator: %v", inv.Number, err)
+			continue
+		}
+		if doc.Totals.NetPence != inv.NetPence || doc.Totals.VATPence != inv.VATPence || doc.Customer.LegalName != council.Name {
+			t.Errorf("invoice %s: document totals %+v, invoice net %d VAT %d", inv.Number, doc.Totals, inv.NetPence, inv.VATPence)
+		}
+		if len(inv.Lines) > 0 {
+			withLines++
+		}
+		rs, err := a.Payments.InvoiceResponses(ctx, staff, inv.ID, council)
+		if err != nil || len(rs) == 0 {
+			t.Errorf("invoice %s: %d responses (%v)", inv.Number, len(rs), err)
+		}
+		for _, r := range rs {
+			out, err := einvoice.MarshalResponse(r)
+			if err == nil {
+				_, err = einvoice.ParseResponse(out)
+			}
+			if err != nil {
+				t.Errorf("invoice %s response %s: %v", inv.Number, r.Status, err)
+			}
+			responses++
+		}
+	}
+	t.Logf("%d demo invoices (%d with lines) and %d invoice responses written and validated", len(invs), withLines, responses)
+}
