@@ -49,24 +49,23 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		row := eventRow{Event: e, When: eventWhen(&e)}
+		if page.BookedOnly {
+			// Only booked events are listed, so each is looked up before
+			// paging (the organisation's bookings, not every event).
+			if b, err := s.Forums.BookingFor(r.Context(), p, e.ID); err == nil {
+				row.Status = b.Status
+			} else if fault.KindOf(err) != fault.NotFound {
+				return err
+			}
+			if row.Status != forums.Booked || !e.EndsAt.After(now) {
+				continue
+			}
+		}
 		if e.EndsAt.After(now) {
 			page.Upcoming = append(page.Upcoming, row)
 		} else if e.StartsAt.After(now.AddDate(-1, 0, 0)) {
 			page.Past = append([]eventRow{row}, page.Past...)
 		}
-	}
-	if page.BookedOnly {
-		// Only the booked ones: each upcoming event's booking is looked up
-		// (events are few), then the list is paged as usual.
-		booked := page.Upcoming[:0]
-		for _, row := range page.Upcoming {
-			if b, err := s.Forums.BookingFor(r.Context(), p, row.ID); err == nil && b.Status == forums.Booked {
-				booked = append(booked, row)
-			} else if err != nil && fault.KindOf(err) != fault.NotFound {
-				return err
-			}
-		}
-		page.Upcoming, page.Past = booked, nil
 	}
 	// Paged before the bookings are looked up, so a page costs one look-up
 	// a row shown, not one an event.
@@ -74,7 +73,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	page.Upcoming, page.UpcomingPager = pageOfParam(r, page.Upcoming, size, "page")
 	page.Past, page.PastPager = pageOfParam(r, page.Past, size, "past_page")
 	page.UpcomingPager.Label, page.PastPager.Label = "Pages of upcoming events", "Pages of past events"
-	if p.OrgID != "" {
+	if p.OrgID != "" && !page.BookedOnly {
 		for i := range page.Upcoming {
 			row := &page.Upcoming[i]
 			if b, err := s.Forums.BookingFor(r.Context(), p, row.ID); err == nil {

@@ -40,7 +40,7 @@ var (
 		payments.QueueQueried:   "Queried",
 		payments.QueueApproved:  "Approved, awaiting payment",
 		payments.QueueScheduled: "Scheduled for payment",
-		payments.QueueDueSoon:   "Due within " + fmt.Sprint(payments.DueSoonDays) + " days",
+		payments.QueueDueSoon:   fmt.Sprintf("Due within %d days", payments.DueSoonDays),
 		payments.QueueOverdue:   "Overdue",
 	}
 	serviceTypeWords = map[payments.ServiceType]string{
