@@ -10,6 +10,7 @@ import (
 
 	"careportal/auth"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 )
 
 // HistoricalStep is one past step of an imported invoice, after its
@@ -23,6 +24,18 @@ type HistoricalStep struct {
 	AmountPence   int64  // for paid
 	Reference     string // for paid
 	ByName        string // who took the step; defaults to the importer (staff steps) or the provider
+	// Credit makes the step a credit note of AmountPence on Date (To is
+	// not used): it reduces the balance, and closes the invoice (paid)
+	// when it settles it.
+	Credit bool
+}
+
+// ImportedCreditNote is the reason an imported credit records.
+const ImportedCreditNote = "Imported credit"
+
+// CreditStep is an imported credit of pence on day date.
+func CreditStep(date string, pence int64) HistoricalStep {
+	return HistoricalStep{Credit: true, Date: date, AmountPence: pence, Note: ImportedCreditNote}
 }
 
 // HistoricalInvoice is a past invoice to load with its history (the
@@ -49,7 +62,8 @@ type HistoricalInvoice struct {
 // HistoryFromDates is the history the invoices CSV implies: approved on
 // approvedDate (if any), then paid on paidDate (if any) with the amount and
 // reference. A paid invoice without an approval date is approved the day it
-// was paid.
+// was paid. A payment of less than the gross is a part payment: the
+// invoice stays approved (open) with the balance left.
 func HistoryFromDates(approvedDate, paidDate string, paidPence int64, paymentRef string) []HistoricalStep {
 	var steps []HistoricalStep
 	if approvedDate == "" && paidDate != "" {
@@ -180,6 +194,13 @@ func (s *Service) ImportHistoricalFrom(ctx context.Context, actor *auth.Principa
 		prev := h.ReceivedDate
 		for _, st := range h.Steps {
 			from := inv.Status
+			if st.Credit {
+				if !s.importCredit(&inv, st, prev, today, source, by, func(field, msg string) { bad(i, field, msg) }) {
+					break
+				}
+				prev = st.Date
+				continue
+			}
 			party := PartyStaff
 			if st.To == StatusSubmitted || st.To == StatusCancelled {
 				party = PartyProvider
@@ -213,9 +234,14 @@ func (s *Service) ImportHistoricalFrom(ctx context.Context, actor *auth.Principa
 				if ev.PaymentDate == "" {
 					ev.PaymentDate = st.Date
 				}
-				ev.AmountPence, ev.Reference = st.AmountPence, st.Reference
+				ev.AmountPence, ev.Reference, ev.Kind = st.AmountPence, st.Reference, KindPayment
 				if ev.AmountPence <= 0 {
 					bad(i, "paid_amount", "Enter the amount paid")
+				}
+				// Less than the balance: a part payment; the invoice stays
+				// open with the rest to pay (balance.go).
+				if ev.AmountPence < inv.Balance() {
+					ev.To = from
 				}
 			}
 			inv.apply(ev)
@@ -253,6 +279,44 @@ func (s *Service) ImportHistoricalFrom(ctx context.Context, actor *auth.Principa
 		return 0, unchanged, err
 	}
 	return len(out), unchanged, nil
+}
+
+// importCredit applies an imported credit to inv, with the balance rules
+// of RecordCredit: not on a closed invoice, not more than the balance; one
+// that settles the balance closes the invoice. It reports a problem by the
+// column credit_amount and returns false when it cannot.
+func (s *Service) importCredit(inv *Invoice, st HistoricalStep, prev, today, source, by string, bad func(field, msg string)) bool {
+	switch {
+	case st.AmountPence <= 0 || st.AmountPence >= MaxPence:
+		bad("credit_amount", "Enter the amount of the credit")
+		return false
+	case inv.Status.Terminal():
+		bad("credit_amount", fmt.Sprintf("The invoice is %s, so it cannot be credited", inv.Status.word()))
+		return false
+	case st.AmountPence > inv.Balance():
+		bad("credit_amount", fmt.Sprintf("The credit (%s) is more than the balance left on the invoice (%s)", format.Pence(st.AmountPence), format.Pence(inv.Balance())))
+		return false
+	case !validDate(st.Date) || st.Date < prev || st.Date > today:
+		bad("credit_amount", "The credit's date must be a real date, on or after the previous step and not in the future")
+		return false
+	}
+	note := st.Note
+	if note == "" {
+		note = ImportedCreditNote
+	}
+	ev := Event{Seq: inv.Version + 1, At: noonLondon(st.Date), Date: st.Date, ByName: by, By: PartyStaff, From: inv.Status, To: inv.Status,
+		Note: note, Source: source, Kind: KindCredit, PaymentDate: st.Date, AmountPence: st.AmountPence, Reference: st.Reference}
+	if st.ByName != "" {
+		ev.ByName = st.ByName
+	}
+	if now := s.now().UTC(); ev.At.After(now) {
+		ev.At = now
+	}
+	if st.AmountPence == inv.Balance() {
+		ev.To = StatusPaid
+	}
+	inv.apply(ev)
+	return true
 }
 
 // insertInvoices writes new invoices in batches, recording the run's

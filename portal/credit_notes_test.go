@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"careportal/payments"
+	"careportal/portal/format"
 	"careportal/portal/internal/htmlcheck"
 	"careportal/portal/store/storetest"
 )
@@ -43,6 +44,9 @@ func TestStaffPartPaymentForm(t *testing.T) {
 		t.Fatalf("pay form: %d amount %q balance %q", w.Code, doc.Attr("#amount", "value"), doc.Text("#pay-balance"))
 	}
 	today := payments.LondonDay(time.Now())
+	if hint := doc.Text("#payment_date-hint"); hint != "On or after "+format.Day(today)+", the day it was approved. For example, 27 3 2026" {
+		t.Fatalf("payment date hint: %q", hint)
+	}
 	for _, c := range []struct {
 		name, date, amount, field, msg string
 	}{

@@ -78,7 +78,7 @@ func (s *Server) postCreditNote(w http.ResponseWriter, r *http.Request, staff bo
 		return fault.Wrap(fault.Invalid, err, "The form could not be read")
 	}
 	f := r.PostForm
-	cn := payments.CreditNote{InvoiceID: id, Number: f.Get("number"), Date: f.Get("date"), Reason: f.Get("reason"), Source: "portal"}
+	cn := payments.CreditNote{InvoiceID: id, Number: f.Get("number"), Date: isoDay(f.Get("date")), Reason: f.Get("reason"), Source: "portal"}
 	if staff {
 		cn.Source = "staff"
 	}

@@ -37,8 +37,9 @@ func contractsImport() adminVerb {
 }
 
 // invoicesImport: portal invoices import FILE. Historical invoices with
-// the history their dates imply; all or nothing; the same file again
-// changes nothing.
+// the history their dates imply (a paid amount below the gross is a part
+// payment; the optional credit_amount column a credit); all or nothing;
+// the same file again changes nothing.
 func invoicesImport() adminVerb {
 	return adminVerb{file: true, load: true, run: func(ctx context.Context, x adminCall) error {
 		res, err := importer.Invoices(ctx, x.Payments, importActor("Historical invoices import"), x.data)

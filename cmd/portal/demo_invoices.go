@@ -119,6 +119,7 @@ func demoInvoices(ctx context.Context, a *app, o demoOptions, st *demoState) err
 	// Every status, for the provider everyone signs in as (Sunrise).
 	if sunrise := firstContractOf(contracts, "SUP1001"); sunrise != nil {
 		invs = append(invs, gen.showcase(*sunrise)...)
+		invs = append(invs, gen.shortPaid(*sunrise))
 	}
 	start2 := time.Now()
 	created, _, err := a.Payments.ImportHistorical(ctx, staff, invs)
@@ -266,6 +267,24 @@ func (g *invoiceGen) showcase(c payments.Contract) []payments.HistoricalInvoice 
 		mk(d(30), payments.HistoricalStep{To: payments.StatusRejected, Date: d(27), Note: demoRejectReasons[1], ByName: demoStaff}),
 		mk(d(20), payments.HistoricalStep{To: payments.StatusCancelled, Date: d(20), Note: "Sent in error"}),
 	}
+}
+
+// shortPaid is a paid invoice whose payment was short: £4,560.00 of
+// £4,800.00 paid in the same payment run as a showcase invoice (so that
+// run's remittance advice shows a balance left), the rest settled by the
+// provider's credit note. Its amounts are fixed: the random sequence of
+// the rest of the demo stays as it was.
+func (g *invoiceGen) shortPaid(c payments.Contract) payments.HistoricalInvoice {
+	d := func(n int) string { return payments.AddDays(g.today, -n) }
+	g.seq[c.SupplierRef]++
+	return payments.HistoricalInvoice{SupplierRef: c.SupplierRef, ContractRef: c.Reference, Source: "demo",
+		InvoiceNumber: fmt.Sprintf("%s-%05d", c.SupplierRef[3:], g.seq[c.SupplierRef]), InvoiceDate: d(80),
+		PeriodStart: d(110), PeriodEnd: d(83), ReceivedDate: d(79), NetPence: 480_000, GrossPence: 480_000,
+		Steps: []payments.HistoricalStep{
+			{To: payments.StatusApproved, Date: d(72), ByName: demoStaff},
+			{To: payments.StatusPaid, Date: d(52), PaymentDate: d(52), AmountPence: 456_000, Reference: "BACS0039981", ByName: "Remittance import"},
+			{Credit: true, Date: d(50), AmountPence: 24_000, Reference: "CN-0412", Note: "Two visits in the period were not delivered", ByName: demoStaff},
+		}}
 }
 
 // paidInFull sets the paid amount of the paid step to the gross.

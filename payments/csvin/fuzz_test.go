@@ -120,6 +120,10 @@ func FuzzParseInvoices(f *testing.F) {
 		"supplier_ref,contract_ref,invoice_number,invoice_date,received_date,net,vat,gross\r\nS,C,I,2025-04-01,2025-04-02,1,0,1\r\n",
 		invoicesHead + "S,C,INV 1,2025-04-01,2025-04-02,1,0,1,,,,\ns,C,inv-1,2025-04-01,2025-04-02,1,0,1,,,,\n",
 		invoicesHead + "S,C,\"I\"\"1\",2025-04-01,2025-04-02,\"£1,000.00\",200,1200.00,2025-04-02,2025-04-03,1200,\"R,1\"\n",
+		// part payments and credits
+		invoicesHead + "S,C,I,2025-04-01,2025-04-02,100,20,120,2025-04-03,2025-04-04,100,R\n",
+		creditsHead + "S,C,I,2025-04-01,2025-04-02,100,20,120,2025-04-03,2025-04-04,100,R,20\nS,C,J,2025-04-01,2025-04-02,100,20,120,,,,,5.5\n",
+		creditsHead + "S,C,I,2025-04-01,2025-04-02,100,20,120,,,,,120\nS,C,J,2025-04-01,2025-04-02,100,20,120,,,,,x\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -141,10 +145,19 @@ func FuzzParseInvoices(f *testing.F) {
 			if r.Net+r.VAT != r.Gross || r.Gross <= 0 || r.ReceivedDate < r.InvoiceDate {
 				t.Fatalf("row breaks the rules: %+v", r)
 			}
+			if r.CreditAmount < 0 || r.CreditAmount > 0 && r.PaidAmount+r.CreditAmount > r.Gross {
+				t.Fatalf("credit breaks the rules: %+v", r)
+			}
 			switch r.Status {
 			case StatusPaid:
-				if r.PaidDate < r.ApprovedDate || r.PaidDate < r.ReceivedDate || r.PaidAmount <= 0 {
+				if r.PaidAmount+r.CreditAmount < r.Gross ||
+					r.PaidDate != "" && (r.PaidDate < r.ApprovedDate || r.PaidDate < r.ReceivedDate || r.PaidAmount <= 0) ||
+					r.PaidDate == "" && r.CreditAmount != r.Gross {
 					t.Fatalf("paid row breaks the rules: %+v", r)
+				}
+			case StatusPartPaid:
+				if r.PaidDate == "" || r.PaidDate < r.ApprovedDate || r.PaidDate < r.ReceivedDate || r.PaidAmount <= 0 || r.PaidAmount+r.CreditAmount >= r.Gross {
+					t.Fatalf("part-paid row breaks the rules: %+v", r)
 				}
 			case StatusApproved:
 				if r.ApprovedDate < r.ReceivedDate || r.PaidDate != "" || r.PaidAmount != 0 || r.PaymentReference != "" {

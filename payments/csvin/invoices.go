@@ -21,13 +21,16 @@ var invoiceColumns = []column{
 	{"paid_date", false},
 	{"paid_amount", false},
 	{"payment_reference", false},
+	{"credit_amount", false},
 }
 
-// Statuses a historical invoice can have, following from its dates.
+// Statuses a historical invoice can have, following from its dates and
+// amounts.
 const (
 	StatusSubmitted = "submitted" // received, not approved
 	StatusApproved  = "approved"  // approved_date, no paid_date
-	StatusPaid      = "paid"      // paid_date (approved_date may be empty)
+	StatusPartPaid  = "part-paid" // paid_date, paid and credited less than the gross: still open
+	StatusPaid      = "paid"      // paid_date (approved_date may be empty) with paid and credited the whole gross, or a credit of the whole gross
 )
 
 // InvoiceRow is one valid row of a historical invoices file.
@@ -45,6 +48,9 @@ type InvoiceRow struct {
 	PaidDate         string
 	PaidAmount       int64
 	PaymentReference string
+	// CreditAmount is a credit against the invoice (0: none), recorded
+	// with the reason "Imported credit".
+	CreditAmount int64
 
 	// Status follows from which dates are present.
 	Status string
@@ -54,7 +60,9 @@ type InvoiceRow struct {
 // cell's format: gross is net + VAT; dates run invoice <= received <=
 // approved <= paid; a paid invoice has a paid amount (and, when its
 // approved date is empty, was approved the day it was paid); payment
-// details need a paid date; an invoice number appears
+// details need a paid date; a paid amount below the gross is a part
+// payment; the credit amount, if any, with the paid amount is no more
+// than the gross; an invoice number appears
 // once per supplier in the file (compared ignoring case, spaces and
 // punctuation).
 func ParseInvoices(data []byte) ([]InvoiceRow, error) {
@@ -109,9 +117,18 @@ func ParseInvoices(data []byte) ([]InvoiceRow, error) {
 		case !paidCell && row.PaymentReference != "":
 			ps.Add(r.line, "paid_date", "enter the paid date, or leave the payment reference empty")
 		}
+		var okCredit bool
+		row.CreditAmount, okCredit = c.amount("credit_amount", false, true)
+		if okCredit && okGross && row.PaidAmount+row.CreditAmount > row.Gross {
+			ps.Add(r.line, "credit_amount", "the credit (%s) and the amount paid (%s) together must not be more than the gross (%s)",
+				format.Pence(row.CreditAmount), format.Pence(row.PaidAmount), format.Pence(row.Gross))
+		}
+		settled := okGross && row.PaidAmount+row.CreditAmount >= row.Gross
 		switch {
-		case okPaid:
+		case okPaid && settled, !okPaid && okCredit && settled:
 			row.Status = StatusPaid
+		case okPaid:
+			row.Status = StatusPartPaid
 		case okApp:
 			row.Status = StatusApproved
 		default:

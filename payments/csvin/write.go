@@ -36,6 +36,7 @@ func WriteInvoices(rows []InvoiceRow) []byte {
 			r.SupplierRef, r.ContractRef, r.InvoiceNumber, r.InvoiceDate, r.ReceivedDate,
 			payments.FormatPence(r.Net), payments.FormatPence(r.VAT), payments.FormatPence(r.Gross),
 			r.ApprovedDate, r.PaidDate, optPence(r.PaidAmount, r.PaidDate != ""), r.PaymentReference,
+			optPence(r.CreditAmount, r.CreditAmount > 0),
 		}
 	})
 }

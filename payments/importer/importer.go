@@ -120,17 +120,27 @@ func Invoices(ctx context.Context, pay *payments.Service, actor *auth.Principal,
 
 // HistoricalInvoice is a historical invoices row as the domain's input.
 func HistoricalInvoice(r csvin.InvoiceRow) payments.HistoricalInvoice {
+	steps := payments.HistoryFromDates(r.ApprovedDate, r.PaidDate, r.PaidAmount, r.PaymentReference)
+	if r.CreditAmount > 0 {
+		// dated with the last step the file gives: the credit is known to
+		// have been given by then
+		on := r.ReceivedDate
+		if len(steps) > 0 {
+			on = steps[len(steps)-1].Date
+		}
+		steps = append(steps, payments.CreditStep(on, r.CreditAmount))
+	}
 	return payments.HistoricalInvoice{
 		SupplierRef: r.SupplierRef, ContractRef: r.ContractRef, InvoiceNumber: r.InvoiceNumber,
 		InvoiceDate: r.InvoiceDate, ReceivedDate: r.ReceivedDate,
 		NetPence: r.Net, VATPence: r.VAT, GrossPence: r.Gross,
-		Steps: payments.HistoryFromDates(r.ApprovedDate, r.PaidDate, r.PaidAmount, r.PaymentReference),
+		Steps: steps,
 	}
 }
 
 var invoiceColumns = map[string]bool{
 	"supplier_ref": true, "contract_ref": true, "invoice_number": true, "invoice_date": true, "received_date": true,
-	"net": true, "vat": true, "gross": true, "approved_date": true, "paid_date": true, "paid_amount": true, "payment_reference": true,
+	"net": true, "vat": true, "gross": true, "approved_date": true, "paid_date": true, "paid_amount": true, "payment_reference": true, "credit_amount": true,
 }
 
 func invoiceColumn(field string) string {
