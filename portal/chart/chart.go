@@ -89,7 +89,6 @@ var (
 const (
 	labelSz   = 14  // text size in px (.app-chart__label)
 	charWidth = 8.4 // an upper estimate of one character's width at 14 px (0.6 em)
-	gridN     = 4
 	right     = 16
 	legendH   = 28 // the band above the plot holding the target's key
 	bottom    = 40 // room for the category labels
@@ -183,6 +182,23 @@ func niceMax(max float64, points []Point) float64 {
 	return 10 * mag
 }
 
+// niceTicks is the smallest round step that covers top in at most five
+// intervals, and how many intervals that takes.
+func niceTicks(top float64) (step float64, n int) {
+	if top <= 0 {
+		return 1, 1
+	}
+	mag := math.Pow(10, math.Floor(math.Log10(top/5)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10, 20} {
+		step = m * mag
+		n = int(math.Ceil(top/step - 1e-9))
+		if n <= 5 {
+			return step, max(n, 1)
+		}
+	}
+	return step, n
+}
+
 // groupThousands puts commas in the whole part: 12500 -> 12,500.
 func groupThousands(s string) string {
 	whole, frac, _ := strings.Cut(s, ".")
@@ -233,6 +249,10 @@ func (c Line) draw(id string, s Size) *drawing {
 	if c.HasTarget && c.Target > maxV {
 		maxV = c.Target
 	}
+	// Ticks at a round step (1, 2, 2.5 or 5 times a power of ten), at
+	// most five intervals, the top one at or above the data.
+	tick, intervals := niceTicks(maxV)
+	maxV = tick * float64(intervals)
 	top := 12.0
 	if c.HasTarget {
 		top = legendH + 12
@@ -240,8 +260,8 @@ func (c Line) draw(id string, s Size) *drawing {
 	// The value axis is as wide as its widest value.
 	axisText := func(v float64) string { return groupThousands(trimNum(v)) + c.Unit }
 	left := 40
-	for i := 0; i <= gridN; i++ {
-		left = max(left, int(math.Ceil(textWidth(axisText(maxV*float64(i)/gridN))))+10)
+	for i := 0; i <= intervals; i++ {
+		left = max(left, int(math.Ceil(textWidth(axisText(tick*float64(i)))))+10)
 	}
 	plotH := float64(s.H) - top - bottom
 	plotW := float64(s.W - left - right)
@@ -250,8 +270,8 @@ func (c Line) draw(id string, s Size) *drawing {
 		return top + plotH*(1-v/maxV)
 	}
 	// The value axis: grid lines with their values.
-	for i := 0; i <= gridN; i++ {
-		v := maxV * float64(i) / gridN
+	for i := 0; i <= intervals; i++ {
+		v := tick * float64(i)
 		cls := "app-chart__gridline"
 		if i == 0 {
 			cls = "app-chart__axis"

@@ -1,6 +1,7 @@
 package chart
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -120,6 +121,18 @@ func TestLabelsNeverOverlap(t *testing.T) {
 			c.ID, c.Title = "c", name
 			d := c.draw("c", s)
 			check(name, Size{s.W, BarHeight(len(c.Points))}, d)
+		}
+	}
+}
+
+func TestNiceTicks(t *testing.T) {
+	for _, tc := range []struct {
+		max  float64
+		step float64
+		n    int
+	}{{100, 20, 5}, {30, 10, 3}, {1, 0.2, 5}, {7, 2, 4}, {45, 10, 5}, {1234567, 250000, 5}, {2.5, 0.5, 5}} {
+		if step, n := niceTicks(tc.max); math.Abs(step-tc.step) > 1e-9 || n != tc.n {
+			t.Errorf("niceTicks(%v) = %v x %d, want %v x %d", tc.max, step, n, tc.step, tc.n)
 		}
 	}
 }
