@@ -21,7 +21,7 @@ func TestPerformanceChartsHaveHeadingsTablesAndFixedSizes(t *testing.T) {
 	}
 	d := htmlcheck.Parse(t, w.Body.String())
 	for _, h := range []string{"#trend-within-30-heading", "#trend-mean-days-heading", "#ageing-heading"} {
-		d.Has("h3"+h)
+		d.Has("h3" + h)
 	}
 	if n := d.Count(`.app-chart-scroll--wide[role="region"][tabindex="0"] svg.app-chart[role="img"]`); n != 3 {
 		t.Errorf("%d wide charts, want 3", n)
