@@ -32,7 +32,6 @@ type performancePage struct {
 	TopOverdue       []metrics.OrgOverdue
 	OrgOptions       []option
 	ServiceOptions   []option
-	Notes            []string
 	// The exports of the same range and scope (whole links: a query string
 	// put after "?" in a template would be escaped as one value).
 	CSVURL, JSONURL string
@@ -84,7 +83,6 @@ func (s *Server) handleReportPerformance(w http.ResponseWriter, r *http.Request)
 	page.FromText, page.ToText = londonDate(from), londonDate(to)
 	page.ScopeLabel = scopeLabel(scope, p.OrgName)
 	page.Fig = viewOf(d.Report)
-	page.Notes = d.Report.Notes
 	if d.Council != nil {
 		c := viewOf(d.Council)
 		page.Council = &c

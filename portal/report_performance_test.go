@@ -99,7 +99,7 @@ func TestPerformanceDashboard(t *testing.T) {
 		t.Fatalf("status %d: %s", w.Code, body)
 	}
 	for _, want := range []string{`data-figure="invoices_paid">3<`, `data-figure="mean_days_to_pay">33.3<`, `data-figure="paid_within_30_days_pct">33.3%<`,
-		`role="img"`, "Oakfield Residential Homes", "Over 90 days overdue", "How these figures are worked out", `data-figure="fair_payment_code_band">Bronze<`} {
+		`role="img"`, "Oakfield Residential Homes", "Over 90 days overdue", `href="/performance/how-counted"`, `data-figure="fair_payment_code_band">Bronze<`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("dashboard lacks %q", want)
 		}

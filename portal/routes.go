@@ -177,6 +177,7 @@ func (s *Server) routesPackages(r *mux.Router) {
 // routesReports registers payment performance and reports.
 func (s *Server) routesReports(r *mux.Router) {
 	r.Handle("/performance", s.handle(s.allowed(auth.ActionViewPerformance, s.handleReportPerformance))).Methods(http.MethodGet)
+	r.Handle("/performance/how-counted", s.handle(s.allowed(auth.ActionViewPerformance, s.handlePerformanceNotes))).Methods(http.MethodGet)
 	r.Handle("/reports", s.handle(s.allowed(auth.ActionViewReports, s.handleReports))).Methods(http.MethodGet)
 	r.Handle("/reports/payment-performance.{format:csv|json}", s.handle(s.allowed(auth.ActionViewPerformance, s.handleReportFigures))).Methods(http.MethodGet)
 	r.Handle("/reports/payments-compliance", s.handle(s.allowed(auth.ActionViewReports, s.handleReportNotice))).Methods(http.MethodGet)

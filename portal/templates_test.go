@@ -91,6 +91,7 @@ var pageTypes = map[string]any{
 	"more":                         morePage{},
 	"invite_accept":                inviteAcceptPage{},
 	"invite_gone":                  inviteGonePage{},
+	"report_performance_notes":     performanceNotesPage{},
 	"invite_sent":                  inviteSentPage{},
 	"invoice":                      invoicePage{},
 	"invoice_new":                  invoiceNewPage{},

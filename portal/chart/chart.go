@@ -1,6 +1,7 @@
 // Package chart draws small accessible charts as server-rendered SVG: no
-// script, no inline style (colours come from the .app-chart classes in
-// assets/src/_app-chart.scss), and a text alternative for every chart.
+// script, no inline style (colours and the 14 px text size come from the
+// .app-chart classes in assets/src/_app-chart.scss), and a text
+// alternative for every chart.
 //
 // Usage, in a handler:
 //
@@ -12,14 +13,28 @@
 //		Target: 95, HasTarget: true,            // optional dashed target line
 //		Points: []chart.Point{{Label: "April 2025", Short: "Apr 25", Value: 91.2, Text: "91.2%"}, ...},
 //	}
-//	data.Chart = c.SVG()     // template.HTML: <svg role="img" aria-labelledby=...>
+//	data.Chart = c.SVG()     // template.HTML: the chart, drawn for wide and for narrow screens
 //	data.Table = c.Table("Invoices paid within 30 days by month", "Month", "Paid within 30 days")
 //
-// chart.Bar is the same for bar charts (one bar per Point; Point.Class may
-// be "late" or "secondary" for the .app-chart__bar--late/--secondary
-// colours). Put the table next to the chart (for example in a GOV.UK
-// details component) so everyone can read the exact numbers. Points with
-// Missing set are drawn as gaps and shown as "no data" in the table.
+// chart.Bar is a horizontal bar chart, one bar per Point, each with its
+// label above and its value beside it; Point.Class may be "late" or
+// "secondary" for the .app-chart__bar--late/--secondary colours. Put the
+// table next to the chart (for example in a GOV.UK details component) so
+// everyone can read the exact numbers, and a visible heading above it.
+// Points with Missing set are drawn as gaps and shown as "no data" in the
+// table.
+//
+// # Text size
+//
+// An SVG with a viewBox scales its text with its box: drawn 720 wide and
+// shown 320 wide, 14 px text becomes 6 px. So every chart is drawn twice,
+// at fixed pixel sizes (Wide and Narrow: width and height attributes
+// equal to the viewBox, so one unit is one CSS pixel), and CSS shows the
+// one that fits the screen. Each sits in a labelled, focusable scroll
+// region in case its box is narrower still (zoomed text, a narrow
+// column). Labels are placed from their estimated width at 14 px
+// (charWidth per character) so that no two overlap; the package's tests
+// check that for the charts the portal draws.
 package chart
 
 import (
@@ -60,33 +75,97 @@ func (p Point) text(unit string) string {
 	return format.OneDP(p.Value) + unit
 }
 
-// geometry of every chart (viewBox units; the SVG scales to its box).
-const (
-	width   = 720
-	height  = 300
-	left    = 56
-	right   = 16
-	top     = 16
-	bottom  = 56
-	plotW   = width - left - right
-	plotH   = height - top - bottom
-	gridN   = 4
-	labelSz = 14
+// Size is the pixel size a chart is drawn at.
+type Size struct{ W, H int }
+
+// The two sizes every chart is drawn at: Wide fits the GOV.UK page
+// column on a desktop (960 px less margins), Narrow a 320 px phone
+// screen less the page's 15 px margins.
+var (
+	Wide   = Size{680, 300}
+	Narrow = Size{288, 260}
 )
 
-type frame struct {
-	id, title, desc, unit string
-	prefix                string
-	max                   float64
-	points                []Point
+const (
+	labelSz   = 14  // text size in px (.app-chart__label)
+	charWidth = 8.4 // an upper estimate of one character's width at 14 px (0.6 em)
+	right     = 16
+	legendH   = 28 // the band above the plot holding the target's key
+	bottom    = 40 // room for the category labels
+)
+
+// textWidth estimates how wide s is at 14 px.
+func textWidth(s string) float64 { return float64(len([]rune(s))) * charWidth }
+
+// Box is the space a piece of text (or a data mark) takes, in px.
+type Box struct {
+	X0, Y0, X1, Y1 float64
+	Text           string
 }
 
-func (f *frame) scaleMax() float64 {
-	if f.max > 0 {
-		return f.max
+// Overlaps reports whether two boxes share any area.
+func (a Box) Overlaps(b Box) bool {
+	return a.X0 < b.X1 && b.X0 < a.X1 && a.Y0 < b.Y1 && b.Y0 < a.Y1
+}
+
+// drawing collects one chart's SVG and where its texts and marks went.
+type drawing struct {
+	b     strings.Builder
+	size  Size
+	texts []Box // every text
+	marks []Box // data points and bars
+}
+
+func esc(s string) string { return html.EscapeString(s) }
+
+// text writes a label with its baseline at y, anchored "start", "middle"
+// or "end" at x, and records its box (from the baseline up one text size,
+// and a little below for descenders).
+func (d *drawing) text(x, y float64, anchor, s string) {
+	w := textWidth(s)
+	x0 := x
+	switch anchor {
+	case "middle":
+		x0 = x - w/2
+	case "end":
+		x0 = x - w
+	}
+	d.texts = append(d.texts, Box{x0, y - labelSz, x0 + w, y + 4, s})
+	a := ""
+	if anchor != "start" {
+		a = fmt.Sprintf(` text-anchor="%s"`, anchor)
+	}
+	fmt.Fprintf(&d.b, `<text class="app-chart__label" x="%.1f" y="%.1f"%s>%s</text>`, x, y, a, esc(s))
+}
+
+func (d *drawing) open(id, title, desc string) {
+	fmt.Fprintf(&d.b, `<svg class="app-chart" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-title %s-desc" focusable="false" xmlns="http://www.w3.org/2000/svg">`,
+		d.size.W, d.size.H, d.size.W, d.size.H, esc(id), esc(id))
+	fmt.Fprintf(&d.b, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, esc(id), esc(title), esc(id), esc(desc))
+}
+
+// both draws a chart at the wide and the narrow size, each in its own
+// scroll region; CSS shows one of them.
+func both(id, title string, draw func(id string, s Size) *drawing) template.HTML {
+	var b strings.Builder
+	for _, v := range []struct {
+		suffix, cls string
+		size        Size
+	}{{"", "wide", Wide}, {"-narrow", "narrow", Narrow}} {
+		d := draw(id+v.suffix, v.size)
+		fmt.Fprintf(&b, `<div class="app-chart-scroll app-chart-scroll--%s" role="region" aria-label="%s (chart)" tabindex="0">%s</div>`, v.cls, esc(title), d.b.String())
+	}
+	return template.HTML(b.String())
+}
+
+// niceMax is the top of a value axis: max itself when given, else the
+// data's largest value rounded up to 1, 2, 2.5 or 5 times a power of ten.
+func niceMax(max float64, points []Point) float64 {
+	if max > 0 {
+		return max
 	}
 	m := 0.0
-	for _, p := range f.points {
+	for _, p := range points {
 		if !p.Missing && p.Value > m {
 			m = p.Value
 		}
@@ -94,7 +173,6 @@ func (f *frame) scaleMax() float64 {
 	if m <= 0 {
 		return 1
 	}
-	// round up to a "nice" number
 	mag := math.Pow(10, math.Floor(math.Log10(m)))
 	for _, k := range []float64{1, 2, 2.5, 5, 10} {
 		if k*mag >= m {
@@ -104,37 +182,21 @@ func (f *frame) scaleMax() float64 {
 	return 10 * mag
 }
 
-func (f *frame) y(v, max float64) float64 {
-	if v < 0 {
-		v = 0
+// niceTicks is the smallest round step that covers top in at most five
+// intervals, and how many intervals that takes.
+func niceTicks(top float64) (step float64, n int) {
+	if top <= 0 {
+		return 1, 1
 	}
-	if v > max {
-		v = max
-	}
-	return float64(top) + float64(plotH)*(1-v/max)
-}
-
-func esc(s string) string { return html.EscapeString(s) }
-
-func (f *frame) open(b *strings.Builder) {
-	id := esc(f.id)
-	fmt.Fprintf(b, `<svg class="app-chart" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-title %s-desc" focusable="false" xmlns="http://www.w3.org/2000/svg">`, width, height, id, id)
-	fmt.Fprintf(b, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, id, esc(f.title), id, esc(f.desc))
-}
-
-// axes draws grid lines with value labels, and the x axis.
-func (f *frame) axes(b *strings.Builder, max float64) {
-	for i := 0; i <= gridN; i++ {
-		v := max * float64(i) / gridN
-		y := f.y(v, max)
-		cls := "app-chart__gridline"
-		if i == 0 {
-			cls = "app-chart__axis"
+	mag := math.Pow(10, math.Floor(math.Log10(top/5)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10, 20} {
+		step = m * mag
+		n = int(math.Ceil(top/step - 1e-9))
+		if n <= 5 {
+			return step, max(n, 1)
 		}
-		fmt.Fprintf(b, `<line class="%s" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`, cls, left, y, width-right, y)
-		fmt.Fprintf(b, `<text class="app-chart__label" x="%d" y="%.1f" text-anchor="end" dominant-baseline="middle">%s</text>`, left-6, y, esc(f.prefix+groupThousands(trimNum(v))+f.unit))
 	}
-	fmt.Fprintf(b, `<line class="app-chart__axis" x1="%d" y1="%d" x2="%d" y2="%d"/>`, left, top, left, top+plotH)
+	return step, n
 }
 
 // groupThousands puts commas in the whole part: 12500 -> 12,500.
@@ -154,31 +216,7 @@ func groupThousands(s string) string {
 }
 
 func trimNum(v float64) string {
-	s := fmt.Sprintf("%.1f", v)
-	return strings.TrimSuffix(s, ".0")
-}
-
-// xLabels writes category labels, thinning them when there are many.
-func (f *frame) xLabels(b *strings.Builder, xs []float64) {
-	// about 8 px per character at 14px: keep labels from overlapping
-	widest := 1
-	for _, p := range f.points {
-		if n := len([]rune(p.axisLabel())); n > widest {
-			widest = n
-		}
-	}
-	step := 1
-	if len(f.points) > 1 {
-		for float64(plotW)/float64(len(f.points))*float64(step) < float64(widest*8+8) {
-			step++
-		}
-	}
-	for i, p := range f.points {
-		if i%step != 0 {
-			continue
-		}
-		fmt.Fprintf(b, `<text class="app-chart__label" x="%.1f" y="%d" text-anchor="middle">%s</text>`, xs[i], top+plotH+labelSz+8, esc(p.axisLabel()))
-	}
+	return strings.TrimSuffix(format.OneDP(v), ".0")
 }
 
 // Line is a line chart of one series over categories (e.g. months).
@@ -192,38 +230,88 @@ type Line struct {
 	Points          []Point
 }
 
-// SVG renders the chart.
+// SVG renders the chart at both sizes.
 func (c Line) SVG() template.HTML {
-	f := frame{id: c.ID, title: c.Title, desc: c.Desc, unit: c.Unit, max: c.Max, points: c.Points}
-	max := f.scaleMax()
-	if c.HasTarget && c.Target > max {
-		max = c.Target
+	return both(c.ID, c.Title, func(id string, s Size) *drawing { return c.draw(id, s) })
+}
+
+func (c Line) targetLabel() string {
+	if c.TargetLabel != "" {
+		return c.TargetLabel
 	}
-	var b strings.Builder
-	f.open(&b)
-	f.axes(&b, max)
+	return "Target " + trimNum(c.Target) + c.Unit
+}
+
+func (c Line) draw(id string, s Size) *drawing {
+	d := &drawing{size: s}
+	d.open(id, c.Title, c.Desc)
+	maxV := niceMax(c.Max, c.Points)
+	if c.HasTarget && c.Target > maxV {
+		maxV = c.Target
+	}
+	// Ticks at a round step (1, 2, 2.5 or 5 times a power of ten), at
+	// most five intervals, the top one at or above the data.
+	tick, intervals := niceTicks(maxV)
+	maxV = tick * float64(intervals)
+	top := 12.0
+	if c.HasTarget {
+		top = legendH + 12
+	}
+	// The value axis is as wide as its widest value.
+	axisText := func(v float64) string { return groupThousands(trimNum(v)) + c.Unit }
+	left := 40
+	for i := 0; i <= intervals; i++ {
+		left = max(left, int(math.Ceil(textWidth(axisText(tick*float64(i)))))+10)
+	}
+	plotH := float64(s.H) - top - bottom
+	plotW := float64(s.W - left - right)
+	y := func(v float64) float64 {
+		v = math.Max(0, math.Min(v, maxV))
+		return top + plotH*(1-v/maxV)
+	}
+	// The value axis: grid lines with their values.
+	for i := 0; i <= intervals; i++ {
+		v := tick * float64(i)
+		cls := "app-chart__gridline"
+		if i == 0 {
+			cls = "app-chart__axis"
+		}
+		fmt.Fprintf(&d.b, `<line class="%s" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`, cls, left, y(v), s.W-right, y(v))
+		d.text(float64(left-6), y(v)+5, "end", axisText(v))
+	}
+	fmt.Fprintf(&d.b, `<line class="app-chart__axis" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`, left, top, left, top+plotH)
+
+	// Category positions, inset so the first and last labels fit.
+	widest := 0.0
+	for _, p := range c.Points {
+		widest = math.Max(widest, textWidth(p.axisLabel()))
+	}
+	inset := math.Max(12, widest/2)
+	if inset > plotW/2 {
+		inset = plotW / 2
+	}
 	xs := make([]float64, len(c.Points))
 	for i := range c.Points {
 		if len(c.Points) == 1 {
-			xs[i] = left + plotW/2
+			xs[i] = float64(left) + plotW/2
 		} else {
-			xs[i] = float64(left) + 12 + float64(plotW-24)*float64(i)/float64(len(c.Points)-1)
+			xs[i] = float64(left) + inset + (plotW-2*inset)*float64(i)/float64(len(c.Points)-1)
 		}
 	}
 	if c.HasTarget {
-		y := f.y(c.Target, max)
-		fmt.Fprintf(&b, `<line class="app-chart__target" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`, left, y, width-right, y)
-		label := c.TargetLabel
-		if label == "" {
-			label = "Target " + trimNum(c.Target) + c.Unit
-		}
-		fmt.Fprintf(&b, `<text class="app-chart__label" x="%d" y="%.1f" text-anchor="end">%s</text>`, width-right, y-6, esc(label))
+		// The target line, with its key above the plot, where no data is
+		// drawn: it can never cover a point or a label.
+		ty := y(c.Target)
+		fmt.Fprintf(&d.b, `<line class="app-chart__target" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`, left, ty, s.W-right, ty)
+		ky := 8 + labelSz/2.0
+		fmt.Fprintf(&d.b, `<line class="app-chart__target" x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`, left, ky, left+28, ky)
+		d.text(float64(left)+36, ky+5, "start", "Dashed line: "+c.targetLabel())
 	}
-	// the line, broken at missing points
+	// The line, broken at missing points.
 	var seg []string
 	flush := func() {
 		if len(seg) > 1 {
-			fmt.Fprintf(&b, `<polyline class="app-chart__line" points="%s"/>`, strings.Join(seg, " "))
+			fmt.Fprintf(&d.b, `<polyline class="app-chart__line" points="%s"/>`, strings.Join(seg, " "))
 		}
 		seg = seg[:0]
 	}
@@ -232,18 +320,32 @@ func (c Line) SVG() template.HTML {
 			flush()
 			continue
 		}
-		seg = append(seg, fmt.Sprintf("%.1f,%.1f", xs[i], f.y(p.Value, max)))
+		seg = append(seg, fmt.Sprintf("%.1f,%.1f", xs[i], y(p.Value)))
 	}
 	flush()
 	for i, p := range c.Points {
 		if p.Missing {
 			continue
 		}
-		fmt.Fprintf(&b, `<circle class="app-chart__bar" cx="%.1f" cy="%.1f" r="4"/>`, xs[i], f.y(p.Value, max))
+		fmt.Fprintf(&d.b, `<circle class="app-chart__bar" cx="%.1f" cy="%.1f" r="4"/>`, xs[i], y(p.Value))
+		d.marks = append(d.marks, Box{xs[i] - 4, y(p.Value) - 4, xs[i] + 4, y(p.Value) + 4, p.Label})
 	}
-	f.xLabels(&b, xs)
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
+	// Category labels, every step-th one so that they never touch (the
+	// table names every category).
+	step := 1
+	if len(c.Points) > 1 {
+		gap := (plotW - 2*inset) / float64(len(c.Points)-1)
+		for gap*float64(step) < widest+8 {
+			step++
+		}
+	}
+	for i, p := range c.Points {
+		if i%step == 0 {
+			d.text(xs[i], top+plotH+labelSz+10, "middle", p.axisLabel())
+		}
+	}
+	d.b.WriteString(`</svg>`)
+	return d
 }
 
 // Table renders the same numbers as a GOV.UK table.
@@ -251,33 +353,54 @@ func (c Line) Table(caption, labelHead, valueHead string) template.HTML {
 	return table(caption, labelHead, valueHead, c.Points, c.Unit)
 }
 
-// Bar is a bar chart, one bar per point.
+// Bar is a horizontal bar chart, one bar per point: the label above its
+// bar, the value beside the bar's end.
 type Bar struct {
 	ID, Title, Desc string
-	Prefix          string // before axis values, e.g. "£"
+	Prefix          string // before default value text, e.g. "£"
 	Unit            string
 	Max             float64
 	Points          []Point
 }
 
-// SVG renders the chart.
+// SVG renders the chart at both sizes.
 func (c Bar) SVG() template.HTML {
-	f := frame{id: c.ID, title: c.Title, desc: c.Desc, unit: c.Unit, prefix: c.Prefix, max: c.Max, points: c.Points}
-	max := f.scaleMax()
-	var b strings.Builder
-	f.open(&b)
-	f.axes(&b, max)
-	n := len(c.Points)
-	xs := make([]float64, n)
-	if n > 0 {
-		slot := float64(plotW) / float64(n)
-		bw := slot * 0.6
-		for i, p := range c.Points {
-			xs[i] = float64(left) + slot*(float64(i)+0.5)
-			if p.Missing {
-				continue
-			}
-			y := f.y(p.Value, max)
+	return both(c.ID, c.Title, func(id string, s Size) *drawing { return c.draw(id, s) })
+}
+
+const barRow = 46 // label line, bar, gap
+
+// BarHeight is how tall a bar chart of n bars is drawn.
+func BarHeight(n int) int { return 8 + n*barRow }
+
+func (c Bar) value(p Point) string {
+	if p.Text != "" || p.Missing {
+		return p.text(c.Unit)
+	}
+	return c.Prefix + groupThousands(trimNum(p.Value)) + c.Unit
+}
+
+func (c Bar) draw(id string, s Size) *drawing {
+	s.H = BarHeight(len(c.Points))
+	d := &drawing{size: s}
+	d.open(id, c.Title, c.Desc)
+	max := niceMax(c.Max, c.Points)
+	widestValue := 0.0
+	for _, p := range c.Points {
+		widestValue = math.Max(widestValue, textWidth(c.value(p)))
+	}
+	const x0 = 2.0
+	barMax := float64(s.W) - x0 - widestValue - 12
+	if barMax < 20 {
+		barMax = 20
+	}
+	for i, p := range c.Points {
+		rowTop := 8 + float64(i*barRow)
+		d.text(x0, rowTop+labelSz, "start", p.Label)
+		by := rowTop + labelSz + 6
+		w := 0.0
+		if !p.Missing {
+			w = barMax * math.Max(0, math.Min(p.Value, max)) / max
 			cls := "app-chart__bar"
 			switch p.Class {
 			case "late":
@@ -285,13 +408,14 @@ func (c Bar) SVG() template.HTML {
 			case "secondary":
 				cls += " app-chart__bar--secondary"
 			}
-			fmt.Fprintf(&b, `<rect class="%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f"/>`, cls, xs[i]-bw/2, y, bw, float64(top+plotH)-y)
-			fmt.Fprintf(&b, `<text class="app-chart__label" x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, xs[i], y-4, esc(p.text(c.Unit)))
+			fmt.Fprintf(&d.b, `<rect class="%s" x="%.1f" y="%.1f" width="%.1f" height="16"/>`, cls, x0, by, w)
+			d.marks = append(d.marks, Box{x0, by, x0 + w, by + 16, p.Label})
 		}
+		d.text(x0+w+6, by+13, "start", c.value(p))
 	}
-	f.xLabels(&b, xs)
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
+	fmt.Fprintf(&d.b, `<line class="app-chart__axis" x1="%.1f" y1="4" x2="%.1f" y2="%d"/>`, x0, x0, s.H-4)
+	d.b.WriteString(`</svg>`)
+	return d
 }
 
 // Table renders the same numbers as a GOV.UK table.
