@@ -116,6 +116,7 @@ var authzTable = map[string]authzCase{
 	"/packages/{id}/decline": {fixture: fxPackageOfA},
 	"/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}": {fixture: fxCycleOfA},
 	"/staff/packages/{id}":                                                  {fixture: fxPackageOfA, want: http.StatusForbidden},
+	"/staff/packages/billing/{contract}":                                    {fixture: fxCycleOfA, want: http.StatusForbidden},
 	"/staff/packages/{id}/{action:suspend|resume|end|rate}":                 {fixture: fxPackageOfA, want: http.StatusForbidden},
 	"/staff/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}":          {fixture: fxCycleOfA, want: http.StatusForbidden},
 	"/staff/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}/decide":   {fixture: fxCycleOfA, want: http.StatusForbidden},

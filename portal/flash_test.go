@@ -140,6 +140,10 @@ var flashTable = map[string]flashCase{
 		fxActivePackage(t, f, "FLASH-UP")
 		return "/actuals/upload", nil
 	}, file: []byte("package_ref,period_start,units,reason\nFLASH-UP-1," + flashCycleStart + ",28,\n")},
+	"handleStaffBillingPost": {as: "admin@council.test", want: "Billing settings saved: weekly, starting on a Thursday", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		c := fxContract(t, f)
+		return "/staff/packages/billing/" + c.ID, url.Values{"version": {"0"}, "frequency": {"weekly"}, "weekday": {"4"}, "tolerance_percent": {"10"}, "tolerance_units": {"2"}, "confirm_days": {"5"}}
+	}},
 	"handleStaffActualsDecide": {as: "admin@council.test", want: "Your decision is recorded", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		c, pkg, start := fxActivePackage(t, f, "FLASH-DEC")
 		confirmFixture(t, f, c, start, []packages.Entry{{Ref: "FLASH-DEC-1", Units: "10", Reason: "hospital"}})

@@ -164,6 +164,8 @@ func (s *Server) routesPackages(r *mux.Router) {
 	r.Handle("/staff/packages/import", s.handleUpload(packagesImportLimit, s.allowed(auth.ActionPackagesStaff, s.handleStaffPackagesImportPost))).Methods(http.MethodPost)
 	r.Handle("/staff/packages/uplift", staff(s.handleStaffPackagesUplift)).Methods(http.MethodGet)
 	r.Handle("/staff/packages/uplift", staff(s.handleStaffPackagesUpliftPost)).Methods(http.MethodPost)
+	r.Handle("/staff/packages/billing/{contract}", staff(s.handleStaffBilling)).Methods(http.MethodGet)
+	r.Handle("/staff/packages/billing/{contract}", staff(s.handleStaffBillingPost)).Methods(http.MethodPost)
 	r.Handle("/staff/packages/{id}", staff(s.handleStaffPackageShow)).Methods(http.MethodGet)
 	r.Handle("/staff/packages/{id}/{action:suspend|resume|end|rate}", staff(s.handleStaffPackageAction)).Methods(http.MethodPost)
 	r.Handle("/staff/actuals", staff(s.handleStaffActuals)).Methods(http.MethodGet)

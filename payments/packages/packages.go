@@ -258,6 +258,7 @@ type Filter struct {
 type Summary struct {
 	ID, Ref, ClientRef, Initials string
 	OrgID, OrgName, ContractRef  string
+	ContractID                   string
 	ServiceType                  payments.ServiceType
 	Unit                         Unit
 	UnitsPerWeek, RatePence      int64
@@ -268,7 +269,7 @@ type Summary struct {
 
 func summaryOf(pkg *Package, today string) Summary {
 	return Summary{ID: pkg.ID, Ref: pkg.Ref, ClientRef: pkg.ClientRef, Initials: pkg.Initials(), OrgID: pkg.OrgID, OrgName: pkg.OrgName,
-		ContractRef: pkg.ContractRef, ServiceType: pkg.ServiceType, Unit: pkg.Unit, UnitsPerWeek: pkg.UnitsPerWeek, RatePence: pkg.RateOn(today),
+		ContractRef: pkg.ContractRef, ContractID: pkg.ContractID, ServiceType: pkg.ServiceType, Unit: pkg.Unit, UnitsPerWeek: pkg.UnitsPerWeek, RatePence: pkg.RateOn(today),
 		StartDate: pkg.StartDate, EndDate: pkg.LastDay(), Status: pkg.Status, Version: pkg.Version}
 }
 

@@ -98,7 +98,7 @@ func NewService(db *mongo.Database, pay *payments.Service, audit Auditor, o Opti
 func (s *Service) EnsureIndexes(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := store.EnsureCollections(ctx, s.db, colPackages, colEvents, colPending, colBilling, colCycles, colDrafts, colDecisions, colBills, colUplifts); err != nil {
+	if err := store.EnsureCollections(ctx, s.db, colPackages, colEvents, colPending, colBilling, colBillingLog, colCycles, colDrafts, colDecisions, colBills, colUplifts); err != nil {
 		return err
 	}
 	idx := []struct {
