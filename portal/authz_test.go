@@ -121,6 +121,7 @@ var authzTable = map[string]authzCase{
 	"/staff/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}":          {fixture: fxCycleOfA, want: http.StatusForbidden},
 	"/staff/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}/decide":   {fixture: fxCycleOfA, want: http.StatusForbidden},
 	"/staff/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}/generate": {fixture: fxCycleOfA, want: http.StatusForbidden},
+	"/staff/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}/correct":  {fixture: fxCycleOfA, want: http.StatusForbidden},
 	"/api/v1/packages/{ref}":                                                {fixture: fxPackageOfA},
 	"/api/v1/packages/{ref}/accept":                                         {fixture: fxPackageOfA},
 	"/api/v1/packages/{ref}/decline":                                        {fixture: fxPackageOfA},

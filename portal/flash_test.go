@@ -154,6 +154,14 @@ var flashTable = map[string]flashCase{
 		confirmFixture(t, f, c, start, nil)
 		return "/staff/actuals/" + c + "/" + start + "/generate", nil
 	}},
+	"handleStaffActualsCorrect": {as: "admin@council.test", want: "credit note", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		c, pkg, start := fxActivePackage(t, f, "FLASH-COR")
+		confirmFixture(t, f, c, start, nil)
+		if _, err := f.ts.Packages.Generate(t.Context(), &auth.Principal{UserID: "staff", Name: "Staff", Role: auth.RoleBrokerage}, c, start); err != nil {
+			t.Fatal(err)
+		}
+		return "/staff/actuals/" + c + "/" + start + "/correct", url.Values{"corrections": {"0"}, "correct_package": {pkg}, "correct_units": {"20"}, "correct_note": {"Fewer hours"}}
+	}},
 	// contacts, queries, notifications
 	"handleContactsTeamSave": {as: "admin@council.test", want: "details saved", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/contacts/teams/brokerage-payments/edit", url.Values{"purpose": {"Pays invoices"}, "hours": {"9 to 5"}, "email": {"pay@council.example"}, "phone": {"020 7946 0999"}}

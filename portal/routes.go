@@ -173,6 +173,7 @@ func (s *Server) routesPackages(r *mux.Router) {
 	r.Handle("/staff/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}", staff(s.handleStaffActualsCycle)).Methods(http.MethodGet)
 	r.Handle("/staff/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}/decide", staff(s.handleStaffActualsDecide)).Methods(http.MethodPost)
 	r.Handle("/staff/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}/generate", staff(s.handleStaffActualsCycleGenerate)).Methods(http.MethodPost)
+	r.Handle("/staff/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}/correct", staff(s.handleStaffActualsCorrect)).Methods(http.MethodPost)
 }
 
 // routesReports registers payment performance and reports.
