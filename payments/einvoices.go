@@ -155,15 +155,17 @@ func (s *Service) contractRefFor(actor *auth.Principal, doc *einvoice.Document, 
 		{doc.OrderReference, root + "/cac:OrderReference/cbc:ID"},
 		{doc.ContractReference, root + "/cac:ContractDocumentReference/cbc:ID"},
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
 	for _, c := range cands {
 		if c.v == "" {
 			continue
 		}
-		if ct, ok := s.contracts[s.contractByRef[normaliseRef(c.v)]]; ok && ct.OrgID == actor.OrgID {
+		s.mu.RLock()
+		ct, ok := s.contracts[s.contractByRef[normaliseRef(c.v)]]
+		s.mu.RUnlock()
+		if ok && ct.OrgID == actor.OrgID {
 			return ct.Reference, c.path
 		}
+		// Outside the lock: the packages service has its own.
 		if pkg != nil {
 			if cref := pkg(c.v); cref != "" {
 				return cref, c.path
@@ -320,8 +322,8 @@ func (s *Service) SubmitEInvoice(ctx context.Context, actor *auth.Principal, in 
 	if sub.Reference == "" && !strings.EqualFold(doc.BuyerReference, ref) {
 		sub.Reference = doc.BuyerReference
 	}
-	if len(sub.Note) > 2000 {
-		sub.Note = sub.Note[:2000]
+	if r := []rune(sub.Note); len(r) > 2000 {
+		sub.Note = string(r[:2000])
 	}
 	if pdf := doc.PDF(); pdf != nil {
 		fn := pdf.Filename
@@ -348,4 +350,76 @@ func (s *Service) SubmitEInvoice(ctx context.Context, actor *auth.Principal, in 
 		return Invoice{}, fault.Invalidf(fields, "The e-invoice cannot be accepted")
 	}
 	return inv, err
+}
+
+// creditNotePaths are the elements SubmitCreditNote's fields come from.
+var creditNotePaths = map[string]string{
+	"number": "/CreditNote/cbc:ID", "date": "/CreditNote/cbc:IssueDate",
+	"amount": "/CreditNote/cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount", "reason": "/CreditNote/cbc:Note",
+}
+
+// creditReferencePath is where a credit note names the invoice it credits.
+const creditReferencePath = "/CreditNote/cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID"
+
+// CreditNoteOf reads a UBL credit note (Peppol BIS Billing 3.0) of the
+// actor's organisation as the credit note it records: against the invoice
+// its billing reference names, for its total with VAT, the reason its note
+// (or its lines) give. Rule failures, another seller and an unknown
+// invoice are Invalid faults by element path and rule.
+func (s *Service) CreditNoteOf(ctx context.Context, actor *auth.Principal, data []byte, source string) (CreditNote, error) {
+	if !actor.IsProvider() || actor.OrgID == "" {
+		return CreditNote{}, fault.Forbiddenf("Only a provider organisation can send its credit notes")
+	}
+	doc, err := ParseEInvoice(data)
+	if err != nil {
+		return CreditNote{}, err
+	}
+	if doc.Type != einvoice.TypeCreditNote {
+		return CreditNote{}, fault.Invalidf([]fault.FieldError{{Field: "/" + string(doc.Type), Rule: RuleDocumentType,
+			Message: "This is an invoice: send it as an invoice (POST /api/v1/invoices), not as a credit note"}}, "The document is an invoice")
+	}
+	if err := s.checkSeller(ctx, actor, doc); err != nil {
+		return CreditNote{}, err
+	}
+	inv, err := s.FindInvoiceByNumber(ctx, actor.OrgID, doc.CreditedInvoice())
+	if err != nil {
+		return CreditNote{}, fault.Invalidf([]fault.FieldError{{Field: creditReferencePath, Rule: einvoice.RuleCreditReference,
+			Message: fmt.Sprintf("You have no invoice %s in the portal: the billing reference must be the number of the invoice this credits", doc.CreditedInvoice())}},
+			"The credit note does not name one of your invoices")
+	}
+	reason := doc.Note
+	if reason == "" {
+		var names []string
+		for _, l := range doc.Lines {
+			if n := l.Name; n != "" {
+				names = append(names, n)
+			}
+		}
+		reason = "Credit note: " + strings.Join(names, "; ")
+	}
+	return CreditNote{InvoiceID: inv.ID, Number: doc.Number, Date: doc.IssueDate, Pence: doc.Totals.GrossPence, Reason: reason, Source: source}, nil
+}
+
+// SubmitECreditNote records a UBL credit note (CreditNoteOf, then
+// SubmitCreditNote): the credited invoice as it is now and the credit.
+// SubmitCreditNote's field errors are given by element path and rule.
+func (s *Service) SubmitECreditNote(ctx context.Context, actor *auth.Principal, data []byte, source string) (Invoice, CreditNote, error) {
+	cn, err := s.CreditNoteOf(ctx, actor, data, source)
+	if err != nil {
+		return Invoice{}, CreditNote{}, err
+	}
+	inv, err := s.SubmitCreditNote(ctx, actor, cn)
+	if fe, ok := fault.As(err); ok && len(fe.Fields) > 0 {
+		out := *fe
+		out.Fields = make([]fault.FieldError, 0, len(fe.Fields))
+		for _, f := range fe.Fields {
+			path := creditNotePaths[f.Field]
+			if path == "" {
+				path = "/CreditNote"
+			}
+			out.Fields = append(out.Fields, fault.FieldError{Field: path, Message: f.Message, Rule: "PORTAL-CREDIT-" + strings.ToUpper(f.Field)})
+		}
+		return Invoice{}, cn, &out
+	}
+	return inv, cn, err
 }

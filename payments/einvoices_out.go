@@ -10,6 +10,7 @@ import (
 
 	"careportal/auth"
 	"careportal/payments/einvoice"
+	"careportal/portal/fault"
 )
 
 // Council is the buyer named on the e-invoices and invoice responses the
@@ -321,4 +322,76 @@ func (s *Service) InvoiceResponses(ctx context.Context, actor *auth.Principal, i
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// CreditNoteEInvoice is the n-th credit note (counting from 1, in the
+// order recorded) of an invoice as a Peppol BIS Billing 3.0 UBL CreditNote
+// that passes the validator: crediting the invoice (its billing
+// reference), for the credit's amount with VAT in the invoice's own
+// proportion, one line giving the reason.
+func (s *Service) CreditNoteEInvoice(ctx context.Context, actor *auth.Principal, invoiceID string, n int, council Council) (name string, data []byte, err error) {
+	inv, err := s.Invoice(ctx, actor, invoiceID)
+	if err != nil {
+		return "", nil, err
+	}
+	var credit *Payment
+	seen := 0
+	for i := range inv.Payments {
+		if inv.Payments[i].Credit {
+			if seen++; seen == n {
+				credit = &inv.Payments[i]
+				break
+			}
+		}
+	}
+	if credit == nil || credit.Pence <= 0 {
+		return "", nil, fault.NotFoundf("This invoice has no credit note %d", n)
+	}
+	// The credit with VAT in the invoice's proportion of VAT to gross.
+	vat := int64(0)
+	if inv.GrossPence > 0 && inv.VATPence > 0 {
+		vat = (credit.Pence*inv.VATPence*2 + inv.GrossPence) / (inv.GrossPence * 2)
+	}
+	number := credit.Reference
+	if number == "" {
+		number = fmt.Sprintf("%s-CREDIT-%d", inv.Number, n)
+	}
+	reason := credit.Note
+	if reason == "" {
+		reason = "Credit against invoice " + inv.Number
+	}
+	cat := ""
+	if len(inv.Lines) > 0 {
+		cat = inv.Lines[0].VATCategory
+		for _, l := range inv.Lines {
+			if l.VATCategory != cat {
+				cat = ""
+			}
+		}
+	}
+	rate := ""
+	if cat != "" && len(inv.Lines) > 0 {
+		rate = inv.Lines[0].VATRate
+	}
+	part := inv
+	part.NetPence, part.VATPence, part.GrossPence = credit.Pence-vat, vat, credit.Pence
+	part.Lines = []InvoiceLine{{Description: reason, Quantity: "1", Unit: "C62", UnitPricePence: credit.Pence - vat, NetPence: credit.Pence - vat, VATCategory: cat, VATRate: rate}}
+	if cat == "S" && rate == "" || cat != "" && cat != "S" && vat > 0 {
+		part.Lines[0].VATCategory, part.Lines[0].VATRate = "", ""
+	}
+	d, err := s.EInvoiceDocument(ctx, &part, council)
+	if err != nil {
+		return "", nil, err
+	}
+	d.Type, d.TypeCode, d.Number, d.IssueDate, d.DueDate = einvoice.TypeCreditNote, "381", number, credit.Date, ""
+	d.BillingReferences = []einvoice.BillingReference{{Number: inv.Number, IssueDate: inv.InvoiceDate}}
+	d.PaymentTerms = "Credited against invoice " + inv.Number
+	if d.IssueDate == "" {
+		d.IssueDate = LondonDay(s.now())
+	}
+	data, err = einvoice.Marshal(d)
+	if err != nil {
+		return "", nil, fmt.Errorf("payments: writing credit note %d of invoice %s as an e-invoice: %w", n, inv.ID, err)
+	}
+	return "credit-note-" + NormaliseNumber(number) + ".xml", data, nil
 }

@@ -61,6 +61,12 @@ type apiInvoice struct {
 	Lines            []apiLine    `json:"lines"`
 	// EInvoice says the invoice was received as an e-invoice (UBL XML).
 	EInvoice bool `json:"einvoice"`
+	// Credited is the sum of the credit notes; Balance what is still owed
+	// (gross less payments and credits).
+	Credited      string `json:"credited"`
+	CreditedPence int64  `json:"credited_pence"`
+	Balance       string `json:"balance"`
+	BalancePence  int64  `json:"balance_pence"`
 }
 
 // apiLine is an invoice line: amounts as decimal strings of pounds and
@@ -114,6 +120,7 @@ func toAPIInvoice(inv payments.Invoice) apiInvoice {
 		Reference: inv.Reference, Note: inv.Note, ScheduledDate: optString(inv.ScheduledDate),
 		UpdatedAt: inv.UpdatedAt.UTC().Format(time.RFC3339), History: make([]apiHistory, 0, len(inv.History)),
 		Lines: toAPILines(inv.Lines), EInvoice: inv.EInvoiceFileID != "",
+		Credited: payments.FormatPence(inv.CreditPence), CreditedPence: inv.CreditPence, Balance: payments.FormatPence(inv.Balance()), BalancePence: inv.Balance(),
 	}
 	if inv.Status == payments.StatusPaid {
 		out.PaidDate = optString(inv.PaidDate)

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"careportal/payments/einvoice"
+	"careportal/payments/packages"
 	"careportal/portal/store/storetest"
 )
 
@@ -163,5 +164,28 @@ func TestAPIEInvoiceCreate(t *testing.T) {
 	decodeProblem(t, f.ts.do(r, nil), http.StatusRequestEntityTooLarge)
 	if count() != before {
 		t.Fatal("a refused document was stored")
+	}
+}
+
+// The buyer reference may name a care package instead of a contract: the
+// invoice is under the package's contract. Another organisation's package
+// names no contract of theirs.
+func TestAPIEInvoiceCarePackageReference(t *testing.T) {
+	f := newAPIFixture(t)
+	_, pkgStart := pastCycle()
+	if _, err := f.ts.Packages.Create(storetest.Context(t), f.payer, packages.Input{Ref: "PKG-77", ClientRef: "CL-77", ClientName: "Ann Api", DateOfBirth: "1944-04-04",
+		ContractRef: "HC-001", ServiceType: "home-care", Unit: "hour", UnitsPerWeek: "7", Rate: "20", StartDate: pkgStart}); err != nil {
+		t.Fatal(err)
+	}
+	inv := decodeInvoice(t, f.xmlAPI("/api/v1/invoices", f.token1, "application/xml",
+		sampleUBL(t, "SUN-PKG-1", func(d *einvoice.Document) { d.BuyerReference = "PKG-77" })), http.StatusCreated)
+	if inv.ContractRef != "HC-001" || inv.Reference != "PKG-77" {
+		t.Fatalf("invoice under %q, reference %q", inv.ContractRef, inv.Reference)
+	}
+	p := decodeRuleProblem(t, f.xmlAPI("/api/v1/invoices", f.token2, "application/xml", sampleUBL(t, "OAK-PKG-1", func(d *einvoice.Document) {
+		d.BuyerReference, d.Supplier.LegalName = "PKG-77", "Oakfield Residential Homes"
+	})), http.StatusUnprocessableEntity)
+	if len(p.Errors) != 1 || p.Errors[0].Rule != "PORTAL-CONTRACT" {
+		t.Fatalf("another organisation's package: %+v", p.Errors)
 	}
 }

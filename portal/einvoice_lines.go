@@ -1,6 +1,10 @@
 package portal
 
-import "careportal/portal/format"
+import (
+	"strconv"
+
+	"careportal/portal/format"
+)
 
 // invoiceLineRow is one invoice line as the invoice page shows it.
 type invoiceLineRow struct {
@@ -58,4 +62,25 @@ func (p invoicePage) ReceivedXMLURL() string {
 		return ""
 	}
 	return "/invoices/" + p.Invoice.ID + "/einvoice"
+}
+
+// creditNoteLink is a credit note of the invoice as a UBL download.
+type creditNoteLink struct{ Number, URL string }
+
+// CreditNoteLinks are the invoice's credit notes, each as a UBL
+// CreditNote download.
+func (p invoicePage) CreditNoteLinks() []creditNoteLink {
+	var out []creditNoteLink
+	for _, pay := range p.Invoice.Payments {
+		if !pay.Credit {
+			continue
+		}
+		n := len(out) + 1
+		num := pay.Reference
+		if num == "" {
+			num = strconv.Itoa(n)
+		}
+		out = append(out, creditNoteLink{Number: num, URL: "/invoices/" + p.Invoice.ID + "/credit-notes/" + strconv.Itoa(n) + "/ubl"})
+	}
+	return out
 }

@@ -19,6 +19,7 @@ import (
 	"careportal/auth"
 	"careportal/payments"
 	"careportal/payments/einvoice"
+	"careportal/portal/fault"
 )
 
 // routesEInvoice registers the e-invoice routes: reading them (upload and
@@ -30,6 +31,9 @@ func (s *Server) routesEInvoice(r *mux.Router) {
 	r.Handle("/invoices/{id}/ubl", s.handle(s.allowed(auth.ActionInvoiceFile, s.handleInvoiceUBL))).Methods(http.MethodGet)
 	r.Handle("/staff/invoices/{id}/ubl", s.handle(s.allowed(auth.ActionInvoicesStaffRead, s.handleInvoiceUBL))).Methods(http.MethodGet)
 	r.Handle("/api/v1/invoices/{id}/ubl", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleInvoiceUBL))).Methods(http.MethodGet)
+	r.Handle("/api/v1/credit-notes", s.handleUpload(apiEInvoiceBodyLimit, s.allowed(auth.ActionInvoiceSubmit, s.handleAPICreditNoteCreate))).Methods(http.MethodPost)
+	r.Handle("/invoices/{id}/credit-notes/{n:[0-9]+}/ubl", s.handle(s.allowed(auth.ActionInvoiceFile, s.handleCreditNoteUBL))).Methods(http.MethodGet)
+	r.Handle("/api/v1/invoices/{id}/credit-notes/{n:[0-9]+}/ubl", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleCreditNoteUBL))).Methods(http.MethodGet)
 	r.Handle("/api/v1/invoices/{id}/responses", s.handle(s.allowed(auth.ActionInvoiceSubmit, s.handleAPIInvoiceResponses))).Methods(http.MethodGet)
 }
 
@@ -63,6 +67,28 @@ func (s *Server) handleInvoiceUBL(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	name, data, err := s.Payments.EInvoice(r.Context(), principal(r), id, s.council(r.Context()))
+	if err != nil {
+		return err
+	}
+	return sendFile(w, "application/xml", name, data)
+}
+
+// handleCreditNoteUBL sends the n-th credit note of an invoice as a UBL
+// CreditNote.
+func (s *Server) handleCreditNoteUBL(w http.ResponseWriter, r *http.Request) error {
+	v := mux.Vars(r)
+	inv, err := s.Payments.Invoice(r.Context(), principal(r), v["id"])
+	if err != nil {
+		return err
+	}
+	if err := visibleTo(r, inv.OrgID, "invoice"); err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(v["n"])
+	if err != nil || n > 10000 {
+		return fault.NotFoundf("This invoice has no such credit note")
+	}
+	name, data, err := s.Payments.CreditNoteEInvoice(r.Context(), principal(r), inv.ID, n, s.council(r.Context()))
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"careportal/auth"
 	"careportal/payments"
 	"careportal/payments/einvoice"
 	"careportal/portal/store/storetest"
@@ -137,4 +138,16 @@ func TestUBLInvoiceResponsesLifecycle(t *testing.T) {
 		t.Fatalf("responses %v, want AB UQ IP AP PD", got)
 	}
 	decodeProblem(t, f.get("/api/v1/invoices/"+inv.ID+"/responses", f.token2), http.StatusNotFound)
+}
+
+// fxCreditNoteOfA is a credit note of an invoice of organisation A: the
+// invoice's id and the credit note's place (n).
+func fxCreditNoteOfA(t *testing.T, f *accountsFixture) map[string]string {
+	t.Helper()
+	v := fxInvoiceOfA(t, f)
+	pA := &auth.Principal{UserID: f.managerA.ID, Name: f.managerA.Name, Role: auth.RoleProvider, OrgID: f.orgA.ID}
+	if _, err := f.ts.Payments.SubmitCreditNote(storetest.Context(t), pA, payments.CreditNote{InvoiceID: v["id"], Number: "CN-" + v["id"], Pence: 100, Reason: "Overcharged"}); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"id": v["id"], "n": "1"}
 }

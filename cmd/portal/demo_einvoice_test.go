@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"testing"
+	"time"
 
 	"careportal/auth"
 	"careportal/payments/einvoice"
@@ -36,7 +37,8 @@ func TestDemoEInvoices(t *testing.T) {
 	if err != nil || len(invs) < 20 {
 		t.Fatalf("%d demo invoices (%v)", len(invs), err)
 	}
-	withLines, responses := 0, 0
+	withLines, responses, credits := 0, 0, 0
+	began := time.Now()
 	for _, inv := range invs {
 		_, data, err := a.Payments.EInvoice(ctx, staff, inv.ID, council)
 		if err != nil {
@@ -54,6 +56,19 @@ func TestDemoEInvoices(t *testing.T) {
 		if len(inv.Lines) > 0 {
 			withLines++
 		}
+		n := 0
+		for _, p := range inv.Payments {
+			if !p.Credit {
+				continue
+			}
+			n++
+			if _, data, err := a.Payments.CreditNoteEInvoice(ctx, staff, inv.ID, n, council); err != nil {
+				t.Errorf("invoice %s credit note %d: %v", inv.Number, n, err)
+			} else if err := einvoice.Validate(data); err != nil {
+				t.Errorf("invoice %s credit note %d fails the validator: %v", inv.Number, n, err)
+			}
+			credits++
+		}
 		rs, err := a.Payments.InvoiceResponses(ctx, staff, inv.ID, council)
 		if err != nil || len(rs) == 0 {
 			t.Errorf("invoice %s: %d responses (%v)", inv.Number, len(rs), err)
@@ -69,5 +84,5 @@ func TestDemoEInvoices(t *testing.T) {
 			responses++
 		}
 	}
-	t.Logf("%d demo invoices (%d with lines) and %d invoice responses written and validated", len(invs), withLines, responses)
+	t.Logf("%d demo invoices (%d with lines), %d credit notes and %d invoice responses written and validated in %s", len(invs), withLines, credits, responses, time.Since(began).Round(time.Millisecond))
 }
