@@ -55,7 +55,9 @@ func BenchmarkActualsPage(b *testing.B) {
 	}
 	report := func(b *testing.B, ds []time.Duration) {
 		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-		p := func(q float64) float64 { return float64(ds[min(len(ds)-1, int(q*float64(len(ds))))].Microseconds()) / 1000 }
+		p := func(q float64) float64 {
+			return float64(ds[min(len(ds)-1, int(q*float64(len(ds))))].Microseconds()) / 1000
+		}
 		b.ReportMetric(p(0.50), "p50-ms")
 		b.ReportMetric(p(0.95), "p95-ms")
 		b.ReportMetric(0, "ns/op")

@@ -111,10 +111,11 @@ var authzTable = map[string]authzCase{
 	"/staff/invoices/{id}/interest":                  {fixture: fxInvoiceOfA, want: http.StatusForbidden},
 	// care packages and actuals: a provider of another organisation gets 404
 	// on the provider pages; staff pages answer 403 before any lookup
-	"/packages/{id}":         {fixture: fxPackageOfA},
-	"/packages/{id}/accept":  {fixture: fxPackageOfA},
-	"/packages/{id}/decline": {fixture: fxPackageOfA},
-	"/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}": {fixture: fxCycleOfA},
+	"/packages/{id}":                                                        {fixture: fxPackageOfA},
+	"/packages/{id}/accept":                                                 {fixture: fxPackageOfA},
+	"/packages/{id}/decline":                                                {fixture: fxPackageOfA},
+	"/packages/{id}/rate-request":                                           {fixture: fxPackageOfA},
+	"/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}":                {fixture: fxCycleOfA},
 	"/staff/packages/{id}":                                                  {fixture: fxPackageOfA, want: http.StatusForbidden},
 	"/staff/packages/billing/{contract}":                                    {fixture: fxCycleOfA, want: http.StatusForbidden},
 	"/staff/packages/{id}/{action:suspend|resume|end|rate}":                 {fixture: fxPackageOfA, want: http.StatusForbidden},

@@ -127,6 +127,14 @@ var flashTable = map[string]flashCase{
 	"packageAction": {as: "manager@alpha.test", want: "You accepted the package", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/packages/" + fxPackageOfA(t, f)["id"] + "/accept", url.Values{"version": {"1"}}
 	}},
+	"handlePackageRateRequest": {as: "manager@alpha.test", want: "Your rate change request is sent to", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		id := fxPackageOfA(t, f)["id"]
+		pA := &auth.Principal{UserID: f.managerA.ID, Name: f.managerA.Name, Role: auth.RoleProvider, OrgID: f.orgA.ID}
+		if _, err := f.ts.Packages.Accept(t.Context(), pA, id, 1); err != nil {
+			t.Fatal(err)
+		}
+		return "/packages/" + id + "/rate-request", url.Values{"raterequest_rate": {"25"}, "raterequest_from": {"6 4 2027"}, "raterequest_evidence": {"Wages rose"}}
+	}, file: pdfForFlash},
 	"handleStaffPackagesImportPost": {as: "admin@council.test", want: "Care packages imported from 1 row: 1 placed", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		fxContract(t, f)
 		return "/staff/packages/import", nil

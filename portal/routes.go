@@ -151,6 +151,7 @@ func (s *Server) routesPackages(r *mux.Router) {
 	r.Handle("/packages/{id}", prov(s.handlePackageShow)).Methods(http.MethodGet)
 	r.Handle("/packages/{id}/accept", prov(s.handlePackageAccept)).Methods(http.MethodPost)
 	r.Handle("/packages/{id}/decline", prov(s.handlePackageDecline)).Methods(http.MethodPost)
+	r.Handle("/packages/{id}/rate-request", s.handleUpload(queryUploadLimit, s.allowed(auth.ActionPackagesProvider, s.handlePackageRateRequest))).Methods(http.MethodPost)
 	r.Handle("/actuals", prov(s.handleActuals)).Methods(http.MethodGet)
 	r.Handle("/actuals/upload", prov(s.handleActualsUpload)).Methods(http.MethodGet)
 	r.Handle("/actuals/upload", s.handleUpload(actualsUploadLimit, s.allowed(auth.ActionPackagesProvider, s.handleActualsUploadPost))).Methods(http.MethodPost)
