@@ -113,6 +113,11 @@ func TestCorrectionsAfterInvoicing(t *testing.T) {
 	if cs, _ := f.s.CorrectionsOf(ctx, f.prov2, f.c1.ID, start); len(cs) != 0 {
 		t.Fatalf("another provider sees the corrections")
 	}
+	// The figures count what is paid now: 60 + 40 hours of 112 planned.
+	fg, err := f.s.Figures(ctx, f.broker, "2026-01", "2026-01")
+	if err != nil || len(fg.Units) != 1 || fg.Units[0].Commissioned != 11200 || fg.Units[0].Delivered != 10000 {
+		t.Fatalf("figures %+v %v", fg.Units, err)
+	}
 	// A fresh service reads them back.
 	s2 := NewService(f.s.db, f.pay, f.auth, Options{Now: f.clk.Now, Logger: f.s.log})
 	if err := s2.Load(ctx); err != nil {
