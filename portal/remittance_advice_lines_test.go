@@ -84,6 +84,11 @@ func TestRemittanceAdviceListsPackageLines(t *testing.T) {
 			t.Errorf("csv row %d: %s, want %s", i+2, got, strings.Join(row, "|"))
 		}
 	}
+	// The PDF lists them too (its text is left uncompressed).
+	w = f.ts.do(httptest.NewRequest(http.MethodGet, url+".pdf", nil), f.prov1)
+	if w.Code != http.StatusOK || !bytes.Contains(w.Body.Bytes(), []byte("Care package ADV-P1 \\(hours\\)")) || !bytes.Contains(w.Body.Bytes(), []byte("What invoice "+inv.Number+" paid for")) {
+		t.Fatalf("pdf: %d, lines not listed", w.Code)
+	}
 	// Another provider still cannot see it.
 	if w := f.ts.do(httptest.NewRequest(http.MethodGet, url, nil), f.prov2); w.Code != http.StatusNotFound {
 		t.Fatalf("other provider: %d", w.Code)
