@@ -31,6 +31,9 @@ type AdviceLine struct {
 	PaidPence    int64 // by this payment
 	CreditPence  int64 // credit notes recorded with the same date and reference
 	BalanceAfter int64 // what was left to pay on the invoice after this payment
+	// Items are the invoice's lines (care packages, units, rates), listed
+	// under the payment of it so a provider sees what was paid by package.
+	Items []InvoiceLine
 }
 
 // AdviceID is the id of the remittance advice of a payment of the
@@ -82,6 +85,7 @@ func (s *Service) Advices(ctx context.Context, actor *auth.Principal, orgID stri
 				line.CreditPence = p.Pence
 			} else {
 				line.PaidPence = p.Pence
+				line.Items = inv.Lines
 				a.Total += p.Pence
 			}
 			a.Lines = append(a.Lines, line)

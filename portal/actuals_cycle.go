@@ -57,6 +57,10 @@ type cyclePage struct {
 	DecisionPrefix string
 	PackageBase    string // of a package's page
 	InvoiceBase    string // of an invoice's page
+	// Corrections after invoicing (actuals_corrections.go).
+	Corrections     []packages.Correction
+	CorrectOptions  []option
+	CorrectionsSeen int
 }
 
 const cyclePerPage = 50
@@ -93,6 +97,9 @@ func (s *Server) cyclePage(r *http.Request, staff bool, n int, form url.Values, 
 		cl.UnitsError, cl.ReasonError = page.FieldError("units-"+l.Ref), page.FieldError("reason-"+l.Ref)
 		cl.NoteError, cl.PackageError = page.FieldError("note-"+l.Ref), page.FieldError("package-"+l.Ref)
 		page.Lines = append(page.Lines, cl)
+	}
+	if err := s.fillCorrections(r, page); err != nil {
+		return nil, err
 	}
 	if n > 1 {
 		page.PrevURL = action + "?page=" + strconv.Itoa(n-1)

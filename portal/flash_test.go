@@ -127,6 +127,14 @@ var flashTable = map[string]flashCase{
 	"packageAction": {as: "manager@alpha.test", want: "You accepted the package", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/packages/" + fxPackageOfA(t, f)["id"] + "/accept", url.Values{"version": {"1"}}
 	}},
+	"handlePackageRateRequest": {as: "manager@alpha.test", want: "Your rate change request is sent to", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		id := fxPackageOfA(t, f)["id"]
+		pA := &auth.Principal{UserID: f.managerA.ID, Name: f.managerA.Name, Role: auth.RoleProvider, OrgID: f.orgA.ID}
+		if _, err := f.ts.Packages.Accept(t.Context(), pA, id, 1); err != nil {
+			t.Fatal(err)
+		}
+		return "/packages/" + id + "/rate-request", url.Values{"raterequest_rate": {"25"}, "raterequest_from": {"6 4 2027"}, "raterequest_evidence": {"Wages rose"}}
+	}, file: pdfForFlash},
 	"handleStaffPackagesImportPost": {as: "admin@council.test", want: "Care packages imported from 1 row: 1 placed", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		fxContract(t, f)
 		return "/staff/packages/import", nil
@@ -140,6 +148,10 @@ var flashTable = map[string]flashCase{
 		fxActivePackage(t, f, "FLASH-UP")
 		return "/actuals/upload", nil
 	}, file: []byte("package_ref,period_start,units,reason\nFLASH-UP-1," + flashCycleStart + ",28,\n")},
+	"handleStaffBillingPost": {as: "admin@council.test", want: "Billing settings saved: weekly, starting on a Thursday", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		c := fxContract(t, f)
+		return "/staff/packages/billing/" + c.ID, url.Values{"version": {"0"}, "frequency": {"weekly"}, "weekday": {"4"}, "tolerance_percent": {"10"}, "tolerance_units": {"2"}, "confirm_days": {"5"}}
+	}},
 	"handleStaffActualsDecide": {as: "admin@council.test", want: "Your decision is recorded", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		c, pkg, start := fxActivePackage(t, f, "FLASH-DEC")
 		confirmFixture(t, f, c, start, []packages.Entry{{Ref: "FLASH-DEC-1", Units: "10", Reason: "hospital"}})
@@ -149,6 +161,14 @@ var flashTable = map[string]flashCase{
 		c, _, start := fxActivePackage(t, f, "FLASH-GEN")
 		confirmFixture(t, f, c, start, nil)
 		return "/staff/actuals/" + c + "/" + start + "/generate", nil
+	}},
+	"handleStaffActualsCorrect": {as: "admin@council.test", want: "credit note", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		c, pkg, start := fxActivePackage(t, f, "FLASH-COR")
+		confirmFixture(t, f, c, start, nil)
+		if _, err := f.ts.Packages.Generate(t.Context(), &auth.Principal{UserID: "staff", Name: "Staff", Role: auth.RoleBrokerage}, c, start); err != nil {
+			t.Fatal(err)
+		}
+		return "/staff/actuals/" + c + "/" + start + "/correct", url.Values{"corrections": {"0"}, "correct_package": {pkg}, "correct_units": {"20"}, "correct_note": {"Fewer hours"}}
 	}},
 	// contacts, queries, notifications
 	"handleContactsTeamSave": {as: "admin@council.test", want: "details saved", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {

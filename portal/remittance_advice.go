@@ -93,7 +93,10 @@ func (s *Server) handleRemittanceAdvice(w http.ResponseWriter, r *http.Request) 
 
 // adviceCSVHeader is the CSV's first row; amounts are pounds with two
 // decimals, dates YYYY-MM-DD, one row per invoice or credit covered.
-var adviceCSVHeader = []string{"payment_date", "payment_reference", "provider", "invoice_number", "invoice_total", "paid", "credited", "balance_left"}
+// An invoice with lines is followed by a row per line (package reference
+// and description, units, rate, amount), its money columns empty.
+var adviceCSVHeader = []string{"payment_date", "payment_reference", "provider", "invoice_number", "invoice_total", "paid", "credited", "balance_left",
+	"line_description", "line_units", "line_rate", "line_amount"}
 
 // handleRemittanceAdviceCSV sends the advice as CSV, for the provider's
 // accounts system.
@@ -109,8 +112,13 @@ func (s *Server) handleRemittanceAdviceCSV(w http.ResponseWriter, r *http.Reques
 	}
 	for _, l := range a.Lines {
 		if err := cw.Write(a.Date, a.Reference, a.OrgName, l.Number, payments.FormatPence(l.GrossPence), payments.FormatPence(l.PaidPence),
-			payments.FormatPence(l.CreditPence), payments.FormatPence(l.BalanceAfter)); err != nil {
+			payments.FormatPence(l.CreditPence), payments.FormatPence(l.BalanceAfter), "", "", "", ""); err != nil {
 			return err
+		}
+		for _, it := range l.Items {
+			if err := cw.Write(a.Date, a.Reference, a.OrgName, l.Number, "", "", "", "", it.Description, it.Quantity, lineRate(it), payments.FormatPence(it.NetPence)); err != nil {
+				return err
+			}
 		}
 	}
 	if err := cw.Flush(); err != nil {
@@ -152,4 +160,13 @@ func adviceFileName(a payments.Advice, ext string) string {
 		name += "-" + ref
 	}
 	return name + "." + ext
+}
+
+// lineRate is a line's unit price in pounds, exact when it has more than
+// two decimals.
+func lineRate(l payments.InvoiceLine) string {
+	if l.UnitPrice != "" {
+		return l.UnitPrice
+	}
+	return payments.FormatPence(l.UnitPricePence)
 }

@@ -87,6 +87,46 @@ func advicePDF(a payments.Advice, service string) ([]byte, error) {
 	pdf.CellFormat(widths[0]+widths[1], 8, tr("Total"), "", 0, "L", false, 0, "")
 	pdf.CellFormat(widths[2], 8, tr(format.Pence(a.Total)), "", 0, "R", false, 0, "")
 	pdf.CellFormat(widths[3], 8, tr(format.Pence(credited)), "", 1, "R", false, 0, "")
+	// What each invoice with lines paid for (care packages, by package).
+	iw := []float64{92, 22, 33, 33}
+	for _, l := range a.Lines {
+		if len(l.Items) == 0 {
+			continue
+		}
+		pdf.Ln(4)
+		if pdf.GetY() > 255 {
+			pdf.AddPage()
+		}
+		pdf.SetFont("Helvetica", "B", 11)
+		pdf.CellFormat(0, 7, tr("What invoice "+l.Number+" paid for"), "", 1, "L", false, 0, "")
+		pdf.SetFont("Helvetica", "B", 9)
+		for i, h := range []string{"Package or description", "Units", "Rate", "Amount"} {
+			align := "R"
+			if i == 0 {
+				align = "L"
+			}
+			pdf.CellFormat(iw[i], 7, tr(h), "B", 0, align, true, 0, "")
+		}
+		pdf.Ln(-1)
+		pdf.SetFont("Helvetica", "", 9)
+		for _, it := range l.Items {
+			if pdf.GetY() > 270 {
+				pdf.AddPage()
+			}
+			desc := it.Description
+			if len(desc) > 60 {
+				desc = desc[:57] + "..."
+			}
+			for i, c := range []string{desc, it.Quantity, format.Pence(it.UnitPricePence), format.Pence(it.NetPence)} {
+				align := "R"
+				if i == 0 {
+					align = "L"
+				}
+				pdf.CellFormat(iw[i], 6, tr(c), "B", 0, align, false, 0, "")
+			}
+			pdf.Ln(-1)
+		}
+	}
 	pdf.Ln(6)
 	pdf.SetFont("Helvetica", "", 10)
 	pdf.MultiCell(0, 5, tr("The balance left is what was still to pay on each invoice after this payment. "+

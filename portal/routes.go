@@ -152,6 +152,7 @@ func (s *Server) routesPackages(r *mux.Router) {
 	r.Handle("/packages/{id}", prov(s.handlePackageShow)).Methods(http.MethodGet)
 	r.Handle("/packages/{id}/accept", prov(s.handlePackageAccept)).Methods(http.MethodPost)
 	r.Handle("/packages/{id}/decline", prov(s.handlePackageDecline)).Methods(http.MethodPost)
+	r.Handle("/packages/{id}/rate-request", s.handleUpload(queryUploadLimit, s.allowed(auth.ActionPackagesProvider, s.handlePackageRateRequest))).Methods(http.MethodPost)
 	r.Handle("/actuals", prov(s.handleActuals)).Methods(http.MethodGet)
 	r.Handle("/actuals/upload", prov(s.handleActualsUpload)).Methods(http.MethodGet)
 	r.Handle("/actuals/upload", s.handleUpload(actualsUploadLimit, s.allowed(auth.ActionPackagesProvider, s.handleActualsUploadPost))).Methods(http.MethodPost)
@@ -165,6 +166,8 @@ func (s *Server) routesPackages(r *mux.Router) {
 	r.Handle("/staff/packages/import", s.handleUpload(packagesImportLimit, s.allowed(auth.ActionPackagesStaff, s.handleStaffPackagesImportPost))).Methods(http.MethodPost)
 	r.Handle("/staff/packages/uplift", staff(s.handleStaffPackagesUplift)).Methods(http.MethodGet)
 	r.Handle("/staff/packages/uplift", staff(s.handleStaffPackagesUpliftPost)).Methods(http.MethodPost)
+	r.Handle("/staff/packages/billing/{contract}", staff(s.handleStaffBilling)).Methods(http.MethodGet)
+	r.Handle("/staff/packages/billing/{contract}", staff(s.handleStaffBillingPost)).Methods(http.MethodPost)
 	r.Handle("/staff/packages/{id}", staff(s.handleStaffPackageShow)).Methods(http.MethodGet)
 	r.Handle("/staff/packages/{id}/{action:suspend|resume|end|rate}", staff(s.handleStaffPackageAction)).Methods(http.MethodPost)
 	r.Handle("/staff/actuals", staff(s.handleStaffActuals)).Methods(http.MethodGet)
@@ -172,6 +175,7 @@ func (s *Server) routesPackages(r *mux.Router) {
 	r.Handle("/staff/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}", staff(s.handleStaffActualsCycle)).Methods(http.MethodGet)
 	r.Handle("/staff/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}/decide", staff(s.handleStaffActualsDecide)).Methods(http.MethodPost)
 	r.Handle("/staff/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}/generate", staff(s.handleStaffActualsCycleGenerate)).Methods(http.MethodPost)
+	r.Handle("/staff/actuals/{contract}/{start:[0-9]{4}-[0-9]{2}-[0-9]{2}}/correct", staff(s.handleStaffActualsCorrect)).Methods(http.MethodPost)
 }
 
 // routesReports registers payment performance and reports.

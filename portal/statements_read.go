@@ -57,6 +57,8 @@ type statementPage struct {
 	CanFeedback bool
 	Feedback    []statements.Feedback
 	Print       bool
+	// PackageFacts: care packages commissioned and delivered (statements_packages.go).
+	PackageFacts *packageFactsView
 }
 
 func pathInt(r *http.Request, name string) (int, error) {
@@ -77,6 +79,9 @@ func (s *Server) statementPageFor(r *http.Request, st *statements.Statement, v *
 		CanFeedback: auth.Can(p, auth.ActionStatementFeedback),
 	}
 	var err error
+	if page.PackageFacts, err = s.statementPackageFacts(r); err != nil {
+		return nil, err
+	}
 	if page.Versions, err = s.Statements.Versions(r.Context(), st.ID); err != nil {
 		return nil, err
 	}

@@ -32,6 +32,7 @@ var pageTypes = map[string]any{
 	"package":                      packagePage{},
 	"package_new":                  packageFormPage{},
 	"packages":                     packagesPage{},
+	"packages_billing":             billingPage{},
 	"packages_import":              packagesImportPage{},
 	"packages_uplift":              upliftPage{},
 	"staff_actuals":                staffActualsPage{},

@@ -49,6 +49,37 @@ type Billing struct {
 	ConfirmDays      int       `bson:"confirm_days"` // deadline: the cycle's last day + ConfirmDays
 	Version          int       `bson:"version"`
 	UpdatedAt        time.Time `bson:"updated_at"`
+	ByID             string    `bson:"by_id,omitempty"`
+	ByName           string    `bson:"by_name,omitempty"`
+}
+
+// BillingChange is one saved version of a contract's billing settings,
+// kept for the history: who changed them and when. Its _id is the
+// contract and the version, inserted once, so two people saving the same
+// version at once collide and the second is told to check again.
+type BillingChange struct {
+	ID      string `bson:"_id"` // contract id : version
+	Billing `bson:"settings"`
+}
+
+// BillingHistory lists a contract's billing settings changes, newest
+// first. Staff only.
+func (s *Service) BillingHistory(ctx context.Context, p *auth.Principal, contractID string) ([]Billing, error) {
+	if !p.IsStaff() {
+		return nil, fault.Forbiddenf("Only council staff see billing settings history")
+	}
+	ctx, cancel := store.CallContext(ctx)
+	defer cancel()
+	hs, err := store.FindAll[BillingChange](ctx, s.db.Collection(colBillingLog), bson.D{{Key: "settings._id", Value: contractID}})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Billing, len(hs))
+	for i := range hs {
+		out[i] = hs[i].Billing
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version > out[j].Version })
+	return out, nil
 }
 
 // DefaultBilling is the settings of a contract that has none: four-weekly
@@ -178,17 +209,24 @@ func (s *Service) SetBilling(ctx context.Context, p *auth.Principal, contractID 
 	}
 	b.Version = cur.Version + 1
 	b.UpdatedAt = s.now().UTC()
+	b.ByID, b.ByName = p.UserID, p.Name
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
+	// The claim: the history entry of this version, inserted once, which
+	// makes the version check exact on MongoDB too.
+	if _, err := s.db.Collection(colBillingLog).InsertOne(ctx, BillingChange{ID: fmt.Sprintf("%s:%d", contractID, b.Version), Billing: b}); err != nil {
+		if store.IsDuplicateKey(err) {
+			return Billing{}, fault.Conflictf("The billing settings were changed by someone else; check them and try again")
+		}
+		return Billing{}, err
+	}
 	if b.Version == 1 {
 		_, err = s.db.Collection(colBilling).InsertOne(ctx, b)
 		if store.IsDuplicateKey(err) {
 			return Billing{}, fault.Conflictf("The billing settings were changed by someone else; check them and try again")
 		}
 	} else {
-		// Replace by bare _id; the version check above is in memory, which
-		// is exact on the embedded store (one instance) and best effort on
-		// MongoDB for this rarely changed setting.
+		// Replace by bare _id: the history insert above claimed this version.
 		_, err = s.db.Collection(colBilling).ReplaceOne(ctx, bson.D{{Key: "_id", Value: contractID}}, b, options.Replace())
 	}
 	if err != nil {

@@ -16,7 +16,8 @@ import (
 //     service type of the package and the calendar month of the cycle's
 //     first day. Commissioned is the plan recorded at confirmation (units
 //     per week for each day of care); delivered is what is paid: the
-//     units confirmed, or brokerage's adjustment. Hundredths of a unit.
+//     units confirmed, or brokerage's adjustment, or the latest
+//     correction after invoicing. Hundredths of a unit.
 //   - Started and ended: packages by the month of their start date
 //     (accepted packages only) and of their last day (ended packages).
 //   - Average weekly cost: over packages active today, units per week
@@ -90,6 +91,10 @@ func (s *Service) Figures(ctx context.Context, p *auth.Principal, from, to strin
 			paid := cy.Units[i]
 			if d, ok := s.decisions[lineID(cy.ID, pid)]; ok {
 				paid = d.Units
+			}
+			// A correction after invoicing is what is paid now.
+			if cs := s.corrections[lineID(cy.ID, pid)]; len(cs) > 0 {
+				paid = cs[len(cs)-1].ToUnits
 			}
 			row.Delivered += paid
 		}

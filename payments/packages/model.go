@@ -32,15 +32,16 @@ import (
 
 // Collections the packages domain owns.
 const (
-	colPackages  = "care_packages"
-	colEvents    = "care_package_events"
-	colPending   = "care_package_pending"
-	colBilling   = "care_billing_settings"
-	colCycles    = "care_cycles"
-	colDrafts    = "care_actual_drafts"
-	colDecisions = "care_actual_decisions"
-	colBills     = "care_bills"
-	colUplifts   = "care_rate_uplifts"
+	colPackages   = "care_packages"
+	colEvents     = "care_package_events"
+	colPending    = "care_package_pending"
+	colBilling    = "care_billing_settings"
+	colBillingLog = "care_billing_history"
+	colCycles     = "care_cycles"
+	colDrafts     = "care_actual_drafts"
+	colDecisions  = "care_actual_decisions"
+	colBills      = "care_bills"
+	colUplifts    = "care_rate_uplifts"
 )
 
 // Status is where a package is.

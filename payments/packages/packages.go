@@ -258,6 +258,7 @@ type Filter struct {
 type Summary struct {
 	ID, Ref, ClientRef, Initials string
 	OrgID, OrgName, ContractRef  string
+	ContractID                   string
 	ServiceType                  payments.ServiceType
 	Unit                         Unit
 	UnitsPerWeek, RatePence      int64
@@ -268,7 +269,7 @@ type Summary struct {
 
 func summaryOf(pkg *Package, today string) Summary {
 	return Summary{ID: pkg.ID, Ref: pkg.Ref, ClientRef: pkg.ClientRef, Initials: pkg.Initials(), OrgID: pkg.OrgID, OrgName: pkg.OrgName,
-		ContractRef: pkg.ContractRef, ServiceType: pkg.ServiceType, Unit: pkg.Unit, UnitsPerWeek: pkg.UnitsPerWeek, RatePence: pkg.RateOn(today),
+		ContractRef: pkg.ContractRef, ContractID: pkg.ContractID, ServiceType: pkg.ServiceType, Unit: pkg.Unit, UnitsPerWeek: pkg.UnitsPerWeek, RatePence: pkg.RateOn(today),
 		StartDate: pkg.StartDate, EndDate: pkg.LastDay(), Status: pkg.Status, Version: pkg.Version}
 }
 
@@ -672,4 +673,63 @@ func ParseBirthDate(v string) (string, bool) {
 		return "", false
 	}
 	return t.Format(time.DateOnly), true
+}
+
+// RateRequest is a provider asking the commissioning team for a new rate
+// on one of its packages, checked: the portal raises it as a query to the
+// team with the evidence.
+type RateRequest struct {
+	Package  Package
+	From     string // the day the new rate would apply from
+	Pence    int64  // the rate asked for, per unit
+	Current  int64  // the rate in force on From
+	Evidence string
+}
+
+// CheckRateRequest checks a rate change request for a package placed with
+// p's organisation (active or suspended): the day, the rate asked for and
+// the evidence (why) are required. Nothing is recorded here.
+func (s *Service) CheckRateRequest(ctx context.Context, p *auth.Principal, id, from, rate, evidence string) (RateRequest, error) {
+	if p == nil || p.IsStaff() || p.OrgID == "" {
+		return RateRequest{}, fault.Forbiddenf("Only the provider asks for a rate change")
+	}
+	pkg, err := s.get(ctx, p, id)
+	if err != nil {
+		return RateRequest{}, err
+	}
+	if pkg.Status != Active && pkg.Status != Suspended {
+		return RateRequest{}, fault.Conflictf("Package %s is %s; ask for a rate change on an active package", pkg.Ref, string(pkg.Status))
+	}
+	var f fault.Fields
+	day, pence, rerr := rateInput(from, rate)
+	if rerr != nil {
+		for _, fe := range fault.FieldsOf(rerr) {
+			f.Add(fe.Field, fe.Message)
+		}
+		// rateInput stops at the first problem: check the rate on its own
+		// too, so both fields are answered at once.
+		if !f.Has("rate") {
+			if _, p2, err := rateInput(s.Today(), rate); err != nil {
+				for _, fe := range fault.FieldsOf(err) {
+					f.Add(fe.Field, fe.Message)
+				}
+			} else {
+				pence = p2
+			}
+		}
+	}
+	if day != "" && day < pkg.StartDate {
+		f.Add("from", fmt.Sprintf("Package %s starts on %s; ask for a rate from then or later", pkg.Ref, pkg.StartDate))
+	}
+	evidence = strings.TrimSpace(evidence)
+	switch {
+	case evidence == "":
+		f.Add("evidence", "Say why the rate should change, for example the costs that have risen")
+	case len(evidence) > 4000:
+		f.Add("evidence", "The reason must be 4,000 characters or fewer")
+	}
+	if err := f.Err(); err != nil {
+		return RateRequest{}, err
+	}
+	return RateRequest{Package: pkg, From: day, Pence: pence, Current: pkg.RateOn(day), Evidence: evidence}, nil
 }

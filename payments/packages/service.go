@@ -49,7 +49,9 @@ type Service struct {
 	drafts    map[string]*Draft   // line id -> draft
 	decisions map[string]*Decision
 	bills     map[string]*Bill // cycle id -> billing
-	gen       uint64
+	// corrections after invoicing, by line (cycle id : package id), in order
+	corrections map[string][]*Correction
+	gen         uint64
 }
 
 // NewService builds the service on db; pay is the payments service
@@ -65,7 +67,7 @@ func NewService(db *mongo.Database, pay *payments.Service, audit Auditor, o Opti
 	s := &Service{db: db, pay: pay, audit: audit, now: o.Now, log: o.Logger,
 		pkgs: map[string]*Package{}, byOrg: map[string][]string{}, byRef: map[string]string{},
 		billing: map[string]*Billing{}, cycles: map[string]*Cycle{}, drafts: map[string]*Draft{},
-		decisions: map[string]*Decision{}, bills: map[string]*Bill{}}
+		decisions: map[string]*Decision{}, bills: map[string]*Bill{}, corrections: map[string][]*Correction{}}
 	s.changes = &store.Changes[Package, Event]{
 		Events: db.Collection(colEvents), Snapshots: db.Collection(colPackages), Pending: db.Collection(colPending),
 		EntityField: "package_id",
@@ -98,7 +100,7 @@ func NewService(db *mongo.Database, pay *payments.Service, audit Auditor, o Opti
 func (s *Service) EnsureIndexes(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := store.EnsureCollections(ctx, s.db, colPackages, colEvents, colPending, colBilling, colCycles, colDrafts, colDecisions, colBills, colUplifts); err != nil {
+	if err := store.EnsureCollections(ctx, s.db, colPackages, colEvents, colPending, colBilling, colBillingLog, colCycles, colDrafts, colDecisions, colBills, colUplifts, colCorrections); err != nil {
 		return err
 	}
 	idx := []struct {
@@ -160,8 +162,15 @@ func (s *Service) loadOthers(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	cr, err := store.FindAll[Correction](ctx, s.db.Collection(colCorrections), bson.D{})
+	if err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for i := range cr {
+		s.putCorrectionLocked(&cr[i])
+	}
 	for i := range bs {
 		if cur, ok := s.billing[bs[i].ContractID]; !ok || cur.Version <= bs[i].Version {
 			s.billing[bs[i].ContractID] = &bs[i]

@@ -83,8 +83,9 @@ test('a provider reads a remittance advice and downloads it as CSV and PDF', asy
   // The CSV: the page's figures.
   const csv = await download(page, '#advice-csv');
   assert.match(csv.name, /^remittance-advice-\d{4}-\d{2}-\d{2}.*\.csv$/);
-  const csvLines = csv.data.toString('utf8').trim().split(/\r?\n/);
-  assert.equal(csvLines[0], 'payment_date,payment_reference,provider,invoice_number,invoice_total,paid,credited,balance_left');
+  // Rows of invoice lines (line_description set) follow their invoice's row.
+  const csvLines = csv.data.toString('utf8').trim().split(/\r?\n/).filter((l, i) => i === 0 || !l.split(',')[8]);
+  assert.equal(csvLines[0], 'payment_date,payment_reference,provider,invoice_number,invoice_total,paid,credited,balance_left,line_description,line_units,line_rate,line_amount');
   assert.equal(csvLines.length, 1 + n);
   for (let i = 0; i < n; i++) {
     const cells = csvLines[i + 1].split(',');
