@@ -120,6 +120,9 @@ test('a manager creates and revokes an API token', async (t) => {
   assert.notEqual(ok.status(), 401, 'a new token is refused');
   await gotoOK(page, '/org/tokens');
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: /^Revoke/ }).first().click()]);
+  // Revoking asks first; the confirmation page names what happens.
+  await expectNoAxeViolations(page, 'revoke a token: are you sure');
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Yes, revoke the token' }).click()]);
   assert.match(await page.locator('.govuk-notification-banner').innerText(), /revoked/);
   await expectNoAxeViolations(page, 'token revoked');
 });

@@ -87,6 +87,7 @@ test('announce, book, calendar file, waiting list and cancel', async (t) => {
 
   // The first provider cancels: the waiting organisation is booked.
   await click(prov, prov.getByRole('button', { name: 'Cancel booking' }));
+  await click(prov, prov.getByRole('button', { name: 'Yes, cancel the booking' }));
   assert.equal(await prov.getByRole('button', { name: 'Book places' }).count(), 1);
   await gotoOK(other, `/events/${id}`);
   assert.match(await other.locator('.govuk-panel').innerText(), /Booked: 1 place/);
