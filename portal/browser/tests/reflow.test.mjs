@@ -9,7 +9,7 @@
 // A/AA and best-practice) is run at 320 px and at 1280 px.
 //
 // Run alone: PORTAL_BROWSER_TESTS=1 PORTAL_BROWSER_TEST_FILES=reflow.test.mjs go test -run TestBrowser ./portal/browser
-// (PORTAL_REFLOW_ROLES=staff,admin for some roles; PORTAL_REFLOW_MAX_PAGES=N page types per role, default 40).
+// (PORTAL_REFLOW_ROLES=staff,admin for some roles; PORTAL_REFLOW_MAX_PAGES=N page types per role, default 80).
 //
 // With PORTAL_SCREENSHOTS=dir set, each role's home page is saved as
 // dir/home-<role>-<width>.png at both widths (full page).
@@ -24,7 +24,7 @@ const narrow = { width: 320, height: 640 };
 const wide = { width: 1280, height: 900 };
 const shots = process.env.PORTAL_SCREENSHOTS ? resolve(process.env.PORTAL_SCREENSHOTS) : '';
 // Page types per role at most, so one role cannot take the whole budget.
-const maxPages = Number(process.env.PORTAL_REFLOW_MAX_PAGES || 40);
+const maxPages = Number(process.env.PORTAL_REFLOW_MAX_PAGES || 80);
 // PORTAL_REFLOW_ROLES=staff,admin checks only those roles (and no signed-out pages).
 const onlyRoles = (process.env.PORTAL_REFLOW_ROLES || '').split(',').filter(Boolean);
 
