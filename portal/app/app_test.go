@@ -31,7 +31,8 @@ func TestNewWiresEveryService(t *testing.T) {
 		}
 		// The embedded store is single-instance: no read model polls, only
 		// the session sweep and the mail jobs run (the digest, the forum reminders and the outbox
-		// purge run on every store), with the mail worker as a loop.
+		// purge run on every store), with the payment runs' job runner and the
+		// mail worker as loops.
 		var names []string
 		for _, j := range a.jobs {
 			names = append(names, j.name)
@@ -39,8 +40,12 @@ func TestNewWiresEveryService(t *testing.T) {
 		if !reflect.DeepEqual(names, []string{"accounts sweep", "mail digest", "forum reminders", "mail outbox purge"}) {
 			t.Errorf("jobs on the embedded store: %v", names)
 		}
-		if len(a.loops) != 1 || a.loops[0].name != "mail delivery" {
-			t.Errorf("loops: %+v", a.loops)
+		var loops []string
+		for _, l := range a.loops {
+			loops = append(loops, l.name)
+		}
+		if !reflect.DeepEqual(loops, []string{"payment runs", "mail delivery"}) {
+			t.Errorf("loops on the embedded store: %v", loops)
 		}
 		if err := a.Close(); err != nil {
 			t.Errorf("Close of a store New did not open: %v", err)
