@@ -38,6 +38,15 @@ type apiPackage struct {
 	EndDate      *string `json:"end_date"`
 	Status       string  `json:"status"`
 	Version      int     `json:"version"`
+	// Schedule is single package only, and only when the package has one.
+	Schedule []apiVisit `json:"visit_schedule,omitempty"`
+}
+
+// apiVisit is one planned visit of a package's weekly schedule.
+type apiVisit struct {
+	Day     string `json:"day"`   // monday ... sunday
+	Start   string `json:"start"` // HH:MM
+	Minutes int    `json:"minutes"`
 }
 
 func apiPackageOf(s packages.Summary) apiPackage {
@@ -50,6 +59,9 @@ func apiPackageFull(p packages.Package, today string) apiPackage {
 	out := apiPackageOf(packages.Summary{ID: p.ID, Ref: p.Ref, ClientRef: p.ClientRef, Initials: p.Initials(), ContractRef: p.ContractRef, ServiceType: p.ServiceType,
 		Unit: p.Unit, UnitsPerWeek: p.UnitsPerWeek, RatePence: p.RateOn(today), StartDate: p.StartDate, EndDate: p.LastDay(), Status: p.Status, Version: p.Version})
 	out.ClientName, out.DateOfBirth = &p.ClientName, &p.DateOfBirth
+	for _, v := range p.Schedule {
+		out.Schedule = append(out.Schedule, apiVisit{Day: v.Day, Start: v.Start, Minutes: v.Minutes})
+	}
 	return out
 }
 

@@ -58,7 +58,8 @@ func (s *Server) handleStaffPackageCreate(w http.ResponseWriter, r *http.Request
 	pkg, err := s.Packages.Create(r.Context(), principal(r), packages.Input{
 		Ref: f.Get("package_ref"), ClientRef: f.Get("client_ref"), ClientName: f.Get("client_name"), DateOfBirth: f.Get("date_of_birth"),
 		ContractRef: f.Get("contract_ref"), ServiceType: f.Get("service_type"), Unit: f.Get("unit"), UnitsPerWeek: f.Get("units_per_week"),
-		Rate: f.Get("rate"), StartDate: f.Get("start_date"), EndDate: f.Get("end_date"), RequestDate: f.Get("request_date"), Note: f.Get("note")})
+		VisitSchedule: f.Get("visit_schedule"),
+		Rate:          f.Get("rate"), StartDate: f.Get("start_date"), EndDate: f.Get("end_date"), RequestDate: f.Get("request_date"), Note: f.Get("note")})
 	if err == nil {
 		s.setFlash(w, r, "Package "+pkg.Ref+" is placed with "+pkg.OrgName+". It is proposed until the provider accepts it; you will see its status here.")
 		return redirect(w, r, "/staff/packages/"+pkg.ID)

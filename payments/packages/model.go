@@ -221,10 +221,13 @@ type Details struct {
 	ServiceType  payments.ServiceType `bson:"service_type"`
 	Unit         Unit                 `bson:"unit"`
 	UnitsPerWeek int64                `bson:"units_per_week"` // hundredths
-	StartDate    string               `bson:"start_date"`
-	EndDate      string               `bson:"end_date,omitempty"` // planned end, optional
-	RequestDate  string               `bson:"request_date,omitempty"`
-	Note         string               `bson:"note,omitempty"`
+	// Schedule is the optional weekly visit schedule, Monday first; when
+	// set, UnitsPerWeek is what it adds up to.
+	Schedule    []PlannedVisit `bson:"schedule,omitempty"`
+	StartDate   string         `bson:"start_date"`
+	EndDate     string         `bson:"end_date,omitempty"` // planned end, optional
+	RequestDate string         `bson:"request_date,omitempty"`
+	Note        string         `bson:"note,omitempty"`
 }
 
 // Rate is a rate per unit in pence, in force from a day (until the next

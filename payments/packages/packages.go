@@ -20,7 +20,7 @@ import (
 // Input is a package as brokerage types it (form, API or import). Field
 // names in errors are the API's: package_ref, client_ref, client_name,
 // date_of_birth, contract_ref, service_type, unit, units_per_week, rate,
-// start_date, end_date, request_date, note.
+// visit_schedule, start_date, end_date, request_date, note.
 type Input struct {
 	Ref          string
 	ClientRef    string
@@ -31,16 +31,21 @@ type Input struct {
 	ServiceType  string
 	Unit         string
 	UnitsPerWeek string
-	Rate         string // pounds per unit, e.g. 23.50
-	StartDate    string
-	EndDate      string
-	RequestDate  string
-	Note         string
-	Source       string
+	// VisitSchedule is the optional schedule, one visit a line or
+	// separated by semicolons (see ParseSchedule); ScheduleItem names an
+	// entry in its messages ("Line", the default, or "Visit").
+	VisitSchedule string
+	ScheduleItem  string
+	Rate          string // pounds per unit, e.g. 23.50
+	StartDate     string
+	EndDate       string
+	RequestDate   string
+	Note          string
+	Source        string
 }
 
 // InputFields is the order of the form's fields.
-var InputFields = []string{"package_ref", "client_ref", "client_name", "date_of_birth", "supplier_ref", "contract_ref", "service_type", "unit", "units_per_week", "rate", "start_date", "end_date", "request_date", "note"}
+var InputFields = []string{"package_ref", "client_ref", "client_name", "date_of_birth", "supplier_ref", "contract_ref", "service_type", "unit", "units_per_week", "visit_schedule", "rate", "start_date", "end_date", "request_date", "note"}
 
 // RefKey is the form of a reference used to compare them: upper case,
 // letters, digits and hyphens.
@@ -116,8 +121,34 @@ func (s *Service) build(ctx context.Context, p *auth.Principal, in Input) (Detai
 	} else {
 		f.Add("unit", "Unit must be hour, visit, night, week or day")
 	}
-	if strings.TrimSpace(in.UnitsPerWeek) == "" {
-		f.Add("units_per_week", "Enter the planned units per week")
+	var fromSchedule int64 = -1
+	if strings.TrimSpace(in.VisitSchedule) != "" {
+		if sched, err := ParseSchedule(in.VisitSchedule, in.ScheduleItem); err != nil {
+			f.Add("visit_schedule", "Visit schedule: "+err.Error())
+		} else if d.Unit != "" {
+			if u, err := ScheduleUnits(d.Unit, sched); err != nil {
+				f.Add("visit_schedule", "Visit schedule: "+err.Error())
+			} else {
+				d.Schedule, fromSchedule = sched, u
+			}
+		}
+	}
+	if fromSchedule >= 0 {
+		typed, err := ParseUnits(in.UnitsPerWeek)
+		switch {
+		case strings.TrimSpace(in.UnitsPerWeek) == "":
+			d.UnitsPerWeek = fromSchedule
+		case err != nil:
+			f.Add("units_per_week", "Planned units per week "+err.Error())
+		case typed != fromSchedule:
+			f.Add("units_per_week", fmt.Sprintf("Planned units per week is %s but the visit schedule adds up to %s %s; leave it empty to use the schedule's figure", FormatUnits(typed), FormatUnits(fromSchedule), d.Unit.plural()))
+		default:
+			d.UnitsPerWeek = fromSchedule
+		}
+	} else if strings.TrimSpace(in.UnitsPerWeek) == "" {
+		if !f.Has("visit_schedule") {
+			f.Add("units_per_week", "Enter the planned units per week")
+		}
 	} else if u, err := ParseUnits(in.UnitsPerWeek); err != nil {
 		f.Add("units_per_week", "Planned units per week "+err.Error())
 	} else if u == 0 {
