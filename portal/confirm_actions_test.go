@@ -77,6 +77,15 @@ func TestDestructiveActionsAskFirst(t *testing.T) {
 				return fault.KindOf(err) == fault.NotFound
 			}
 		}},
+		{name: "admin removes a bank holiday", as: pgAdmin, setup: func(t *testing.T, f *accountsFixture) (string, url.Values, func() bool) {
+			if err := f.ts.Workdays.AddHoliday(ctx, "2028-12-27", "Extra day"); err != nil {
+				t.Fatal(err)
+			}
+			return "/admin/bank-holidays/remove", url.Values{"date": {"2028-12-27"}}, func() bool {
+				extra, err := f.ts.Workdays.Extra(ctx)
+				return err == nil && len(extra) == 0
+			}
+		}},
 		{name: "provider replaces the calendar feed address", as: pgA, setup: func(t *testing.T, f *accountsFixture) (string, url.Values, func() bool) {
 			tok, err := f.ts.Forums.CreateFeedToken(ctx, f.pA, time.Now())
 			if err != nil {

@@ -285,7 +285,9 @@ func TestQuerySettingsAndHolidays(t *testing.T) {
 	wantStatus(t, post(ts, "/admin/bank-holidays", url.Values{"date": {"2028-13-01"}, "name": {"x"}}, adminP), 422, "real date", `value="2028-13-01"`)
 	wantStatus(t, post(ts, "/admin/bank-holidays", url.Values{"date": {"2028-12-25"}, "name": {"Christmas Day"}}, adminP), http.StatusSeeOther)
 	wantStatus(t, get(ts, "/admin/query-settings", adminP), 200, "25 December 2028")
-	wantStatus(t, post(ts, "/admin/bank-holidays/remove", url.Values{"date": {"2028-12-25"}}, adminP), http.StatusSeeOther)
+	wantStatus(t, post(ts, "/admin/bank-holidays/remove", url.Values{"date": {"2028-12-25"}}, adminP), 200, "Are you sure you want to remove the bank holiday Christmas Day on 25 December 2028?")
+	wantStatus(t, post(ts, "/admin/bank-holidays/remove", url.Values{"date": {"2028-12-25"}, "confirm": {"yes"}}, adminP), http.StatusSeeOther)
+	wantStatus(t, post(ts, "/admin/bank-holidays/remove", url.Values{"date": {"2028-12-25"}, "confirm": {"yes"}}, adminP), 404)
 	wantStatus(t, post(ts, "/admin/bank-holidays/remove", url.Values{"date": {"2028-12-25"}}, adminP), 404)
 }
 

@@ -205,11 +205,11 @@ var flashTable = map[string]flashCase{
 	"handleHolidayAdd": {as: "admin@council.test", want: "Bank holiday added", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/admin/bank-holidays", url.Values{"date": {"2028-12-25"}, "name": {"Christmas Day"}}
 	}},
-	"handleHolidayRemove": {as: "admin@council.test", want: "Bank holiday removed", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+	"handleHolidayRemove": {as: "admin@council.test", want: "Bank holiday removed: Boxing Day on 26 December 2028", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		if err := f.ts.Workdays.AddHoliday(t.Context(), "2028-12-26", "Boxing Day"); err != nil {
 			t.Fatal(err)
 		}
-		return "/admin/bank-holidays/remove", url.Values{"date": {"2028-12-26"}}
+		return "/admin/bank-holidays/remove", url.Values{"date": {"2028-12-26"}, "confirm": {"yes"}}
 	}},
 	// statements
 	"handleCommissionStatementCreate": {as: "admin@council.test", want: "The draft has been started", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {

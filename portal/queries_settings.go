@@ -6,7 +6,9 @@ import (
 	"strings"
 
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/queries"
+	"careportal/portal/workdays"
 )
 
 type querySettingsPage struct {
@@ -106,9 +108,29 @@ func (s *Server) handleHolidayRemove(w http.ResponseWriter, r *http.Request) err
 	if err := r.ParseForm(); err != nil {
 		return fault.InvalidField("", "The form could not be read")
 	}
-	if err := s.Workdays.RemoveHoliday(r.Context(), r.PostForm.Get("date")); err != nil {
+	date := r.PostForm.Get("date")
+	extra, err := s.Workdays.Extra(r.Context())
+	if err != nil {
 		return err
 	}
-	s.setFlash(w, r, "Bank holiday removed")
+	var day *workdays.Holiday
+	for i := range extra {
+		if extra[i].Date == date {
+			day = &extra[i]
+		}
+	}
+	if day == nil {
+		return fault.NotFoundf("no added bank holiday on that date")
+	}
+	if _, ok, err := s.confirmed(w, r, confirmation{Heading: "Are you sure you want to remove the bank holiday " + day.Name + " on " + format.Day(day.Date) + "?",
+		Explain: []string{"The day counts as a working day again when the portal works out the dates queries should be answered and resolved by.",
+			"You can add it again later from this page."},
+		Button: "Yes, remove the bank holiday", Back: "/admin/query-settings", Keep: []string{"date"}}); !ok {
+		return err
+	}
+	if err := s.Workdays.RemoveHoliday(r.Context(), date); err != nil {
+		return err
+	}
+	s.setFlash(w, r, "Bank holiday removed: "+day.Name+" on "+format.Day(day.Date))
 	return redirect(w, r, "/admin/query-settings")
 }
