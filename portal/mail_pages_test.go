@@ -215,7 +215,7 @@ func TestOutboxPageAndPreferences(t *testing.T) {
 	if _, err := f.ts.Mail.Outbox.Enqueue(ctx, m); err != nil {
 		t.Fatal(err)
 	}
-	f.box.Close() // the server goes away: the message is retried, then
+	f.box.GoDown() // the server goes away: the message is retried, then
 	f.deliver()
 	admin := f.browser(t)
 	admin.signIn("admin@council.test", testPassword)

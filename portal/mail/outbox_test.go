@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net"
 	"net/mail"
 	"os"
 	"strconv"
@@ -232,13 +231,8 @@ func TestSMTPWithAuthAndSTARTTLS(t *testing.T) {
 }
 
 func TestUnreachableServerRetriesWithBackoffThenFails(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close() // nothing listens there now
-	tr := NewSMTP(SMTPSettings{Host: "127.0.0.1", Port: port, TLS: TLSNone, From: "portal@council.example", Timeout: 2 * time.Second})
+	host, port := mailtest.Unreachable(t) // held, so no other server can answer there
+	tr := NewSMTP(SMTPSettings{Host: host, Port: port, TLS: TLSNone, From: "portal@council.example", Timeout: 2 * time.Second})
 	c := newClock()
 	ctx := storetest.Context(t)
 	ob := newOutbox(t, tr, c, Options{MaxAttempts: 3, BaseDelay: time.Minute})

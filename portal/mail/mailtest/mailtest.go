@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,6 +65,7 @@ type Server struct {
 	Host string
 	Port int
 	srv  *smtp.Server
+	l    *droppingListener
 	opts Options
 
 	mu   sync.Mutex
@@ -94,11 +96,12 @@ func Start(tb testing.TB, o Options) *Server {
 
 // StartServer runs a server on 127.0.0.1; Close stops it.
 func StartServer(o Options) (*Server, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	tl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, opts: o}
+	l := &droppingListener{Listener: tl}
+	s := &Server{Host: "127.0.0.1", Port: tl.Addr().(*net.TCPAddr).Port, opts: o, l: l}
 	s.cond = sync.NewCond(&s.mu)
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
 	srv.Domain = "localhost"
@@ -126,6 +129,51 @@ func (discard) Println(...any)        {}
 
 // Close stops the server.
 func (s *Server) Close() error { return s.srv.Close() }
+
+// GoDown makes the server unreachable while keeping its port: every new
+// connection is closed before the greeting, as a mail server that has gone
+// away looks to a client. Closing instead would free the port for any other
+// test process's server, which might then answer in its place.
+func (s *Server) GoDown() { s.l.down.Store(true) }
+
+// droppingListener is the server's listener; once down it closes each
+// connection it accepts.
+type droppingListener struct {
+	net.Listener
+	down atomic.Bool
+}
+
+func (l *droppingListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil || !l.down.Load() {
+			return c, err
+		}
+		_ = c.Close()
+	}
+}
+
+// Unreachable returns the address of a port where nothing answers SMTP:
+// each connection is closed at once. The port stays held until the test
+// ends, so no other server can take it.
+func Unreachable(tb testing.TB) (host string, port int) {
+	tb.Helper()
+	tl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	l := &droppingListener{Listener: tl}
+	l.down.Store(true)
+	go func() {
+		for {
+			if _, err := l.Accept(); err != nil {
+				return
+			}
+		}
+	}()
+	tb.Cleanup(func() { _ = tl.Close() })
+	return "127.0.0.1", tl.Addr().(*net.TCPAddr).Port
+}
 
 // URL is the PORTAL_SMTP_URL for this server.
 func (s *Server) URL() string {
