@@ -8,14 +8,9 @@ package portal
 // ids for XML); 404 for an invoice that is not theirs (JSON).
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"sort"
-	"strconv"
 	"strings"
 
 	"careportal/payments"
@@ -75,38 +70,9 @@ func (s *Server) decodeAPICreditNote(r *http.Request) (payments.CreditNote, erro
 // returns the credit note and the number of the invoice it names (when
 // named by number rather than id).
 func parseAPICreditNote(body []byte) (payments.CreditNote, string, error) {
-	var raw map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&raw); err != nil || raw == nil {
-		return payments.CreditNote{}, "", fault.Invalidf([]fault.FieldError{{Field: "body", Message: `The body must be a JSON object, like {"invoice_number": "INV-1", "number": "CN-1", "amount": "100.00", "reason": "..."}`}}, "The request body is not a JSON object")
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return payments.CreditNote{}, "", fault.Invalidf([]fault.FieldError{{Field: "body", Message: "The body must hold one JSON object and nothing after it"}}, "The request body is not a JSON object")
-	}
-	known := map[string]bool{}
-	for _, f := range apiCreditNoteFields {
-		known[f] = true
-	}
-	var fields fault.Fields
-	var unknown []string
-	for k := range raw {
-		if !known[k] {
-			unknown = append(unknown, k)
-		}
-	}
-	sort.Strings(unknown)
-	vals := map[string]string{}
-	for _, f := range apiCreditNoteFields {
-		v, ok := raw[f]
-		if !ok || string(v) == "null" {
-			continue
-		}
-		var sv string
-		if err := json.Unmarshal(v, &sv); err != nil {
-			fields.Add(f, fmt.Sprintf("%s must be a string", f))
-			continue
-		}
-		vals[f] = strings.TrimSpace(sv)
+	vals, fields, unknown, err := apiStringFields(body, apiCreditNoteFields, `{"invoice_number": "INV-1", "number": "CN-1", "amount": "100.00", "reason": "..."}`)
+	if err != nil {
+		return payments.CreditNote{}, "", err
 	}
 	if v := vals["amount"]; v == "" {
 		fields.Add("amount", "amount is required: the credit in pounds, like \"100.00\"")
@@ -119,13 +85,7 @@ func parseAPICreditNote(body []byte) (payments.CreditNote, string, error) {
 	if vals["invoice_id"] == "" && vals["invoice_number"] == "" {
 		fields.Add("invoice_number", "Give the invoice this credits: invoice_number (its number) or invoice_id")
 	}
-	for _, u := range unknown {
-		name := u
-		if len(name) > 60 {
-			name = name[:60]
-		}
-		fields.Add(name, fmt.Sprintf("%s is not a property of a credit note; the properties are %s", strconv.Quote(name), strings.Join(apiCreditNoteFields, ", ")))
-	}
+	addUnknownProperties(&fields, unknown, "a credit note", apiCreditNoteFields)
 	if err := fields.Err(); err != nil {
 		return payments.CreditNote{}, "", err
 	}

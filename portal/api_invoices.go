@@ -5,14 +5,11 @@ package portal
 // OpenAPI document (openapi.json) describes them and a test keeps it true.
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -159,38 +156,9 @@ func decodeAPIInvoice(r *http.Request) (payments.SubmitInput, error) {
 		}
 		return payments.SubmitInput{}, fault.Wrap(fault.Invalid, err, "The request body could not be read")
 	}
-	var raw map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&raw); err != nil || raw == nil {
-		return payments.SubmitInput{}, fault.Invalidf([]fault.FieldError{{Field: "body", Message: "The body must be a JSON object, like {\"contract_ref\": \"HC-001\", ...}"}}, "The request body is not a JSON object")
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return payments.SubmitInput{}, fault.Invalidf([]fault.FieldError{{Field: "body", Message: "The body must hold one JSON object and nothing after it"}}, "The request body is not a JSON object")
-	}
-	known := map[string]bool{}
-	for _, f := range apiInvoiceFields {
-		known[f] = true
-	}
-	var fields fault.Fields
-	var unknown []string
-	for k := range raw {
-		if !known[k] {
-			unknown = append(unknown, k)
-		}
-	}
-	sort.Strings(unknown)
-	vals := map[string]string{}
-	for _, f := range apiInvoiceFields {
-		v, ok := raw[f]
-		if !ok || string(v) == "null" {
-			continue
-		}
-		var sv string
-		if err := json.Unmarshal(v, &sv); err != nil {
-			fields.Add(f, fmt.Sprintf("%s must be a string", f))
-			continue
-		}
-		vals[f] = strings.TrimSpace(sv)
+	vals, fields, unknown, err := apiStringFields(body, apiInvoiceFields, `{"contract_ref": "HC-001", ...}`)
+	if err != nil {
+		return payments.SubmitInput{}, err
 	}
 	for _, f := range []string{"net", "vat", "gross"} {
 		if v, ok := vals[f]; ok && v != "" && !apiDecimal.MatchString(v) {
@@ -202,13 +170,7 @@ func decodeAPIInvoice(r *http.Request) (payments.SubmitInput, error) {
 			fields.Add(f, fmt.Sprintf("%s must be a date written YYYY-MM-DD", f))
 		}
 	}
-	for _, u := range unknown {
-		name := u
-		if len(name) > 60 {
-			name = name[:60]
-		}
-		fields.Add(name, fmt.Sprintf("%s is not a property of an invoice; the properties are %s", strconv.Quote(name), strings.Join(apiInvoiceFields, ", ")))
-	}
+	addUnknownProperties(&fields, unknown, "an invoice", apiInvoiceFields)
 	if err := fields.Err(); err != nil {
 		return payments.SubmitInput{}, err
 	}
