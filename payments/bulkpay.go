@@ -116,7 +116,7 @@ func (s *Service) PayInFull(ctx context.Context, actor *auth.Principal, ps []Ful
 	for k, x := range steps {
 		pend[k] = store.Pending{ID: store.EventID(x.inv.ID, x.ev.Seq), Entity: x.inv.ID, Seq: x.ev.Seq, At: now}
 	}
-	dups, err := insertEach(ctx, c.Pending, pend)
+	dups, err := InsertEach(ctx, c.Pending, pend)
 	if err != nil {
 		s.clearPending(ctx, steps)
 		fail(steps, fmt.Errorf("payments: recording the payments: %w", err))
@@ -141,7 +141,7 @@ func (s *Service) PayInFull(ctx context.Context, actor *auth.Principal, ps []Ful
 		}
 		evs[k] = doc
 	}
-	dups, err = insertEach(ctx, c.Events, evs)
+	dups, err = InsertEach(ctx, c.Events, evs)
 	if err != nil {
 		// Which events were written is unknown: keep the intent records,
 		// so that repair brings each snapshot up to its events.
@@ -209,9 +209,12 @@ func (s *Service) clearPending(ctx context.Context, steps []fullStep) {
 	}
 }
 
-// insertEach inserts docs unordered. It returns, by index, the documents
-// refused as duplicates; any other failure is err.
-func insertEach(ctx context.Context, col *mongo.Collection, docs []any) (map[int]bool, error) {
+// InsertEach inserts docs into col unordered, so one refused document
+// does not stop the others. It returns, by index, the documents refused as
+// duplicates (a key already used); any other failure is err. The bulk
+// payment and the remittance import (package remittance) both insert this
+// way.
+func InsertEach(ctx context.Context, col *mongo.Collection, docs []any) (map[int]bool, error) {
 	if len(docs) == 0 {
 		return nil, nil
 	}

@@ -17,8 +17,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"careportal/auth"
 	"careportal/payments"
@@ -415,7 +413,7 @@ func (s *Service) applyBatch(ctx context.Context, actor *auth.Principal, finder 
 	}
 	wctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	dups, err := insertRows(wctx, s.db.Collection(colRows), docs)
+	dups, err := payments.InsertEach(wctx, s.db.Collection(colRows), docs)
 	if err != nil {
 		return nil, 0, 0, fmt.Errorf("remittance: recording the lines: %w", err)
 	}
@@ -466,30 +464,6 @@ func (s *Service) payLine(ctx context.Context, actor *auth.Principal, finder *pa
 		}
 		return Row{}, false, err
 	}
-}
-
-// insertRows inserts docs unordered and returns, by index, those refused
-// as duplicates.
-func insertRows(ctx context.Context, col *mongo.Collection, docs []any) (map[int]bool, error) {
-	if len(docs) == 0 {
-		return nil, nil
-	}
-	_, err := col.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	if err == nil {
-		return nil, nil
-	}
-	var bwe mongo.BulkWriteException
-	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
-		return nil, err
-	}
-	dups := map[int]bool{}
-	for _, we := range bwe.WriteErrors {
-		if !store.IsDuplicateKey(mongo.WriteException{WriteErrors: []mongo.WriteError{we.WriteError}}) {
-			return nil, err
-		}
-		dups[we.Index] = true
-	}
-	return dups, nil
 }
 
 // Resume finishes the payment runs whose job stopped (a restart, a crash,
