@@ -48,25 +48,10 @@ func (s *Server) handlePackageRateRequest(w http.ResponseWriter, r *http.Request
 		s.setFlash(w, r, fmt.Sprintf("Your rate change request is sent to %s as query %s. The rate does not change until the council agrees it; you can follow the query on its page.", q.TeamName(), q.ID))
 		return redirect(w, r, "/packages/"+id)
 	}
-	kind := fault.KindOf(err)
-	if kind != fault.Invalid && kind != fault.Conflict {
-		return err
-	}
-	page, perr := s.packagePage(r, id, false)
-	if perr != nil {
-		return perr
-	}
-	if kind == fault.Conflict {
-		fe, _ := fault.As(err)
-		page.Conflict = fe.Message
-		return s.renderStatus(w, r, http.StatusConflict, "package", page)
-	}
-	fe, _ := fault.As(err)
-	for i := range fe.Fields {
-		if !strings.HasPrefix(fe.Fields[i].Field, "raterequest_") {
-			fe.Fields[i].Field = "raterequest_" + fe.Fields[i].Field
+	return s.packageProblem(w, r, id, false, form, err, func(f string) string {
+		if strings.HasPrefix(f, "raterequest_") {
+			return f
 		}
-	}
-	page.basePage = page.withForm(form, err)
-	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "package", page)
+		return "raterequest_" + f
+	})
 }

@@ -7,6 +7,7 @@ package portal
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/gorilla/mux"
@@ -73,6 +74,16 @@ func (s *Server) packageAction(w http.ResponseWriter, r *http.Request, staff boo
 		}
 		return redirect(w, r, base+pkg.ID)
 	}
+	// The page has a form per action: its fields are named after the
+	// action ("suspend_from"), the domain's after the value ("from").
+	return s.packageProblem(w, r, id, staff, r.PostForm, err, func(f string) string { return prefix + "_" + f })
+}
+
+// packageProblem shows the package page again after a change the domain
+// refused: 409 with the conflict, or 422 with each error next to its field
+// on the page's forms (field names the form's field for the domain's) and
+// the input kept. Any other error is returned as it is.
+func (s *Server) packageProblem(w http.ResponseWriter, r *http.Request, id string, staff bool, form url.Values, err error, field func(string) string) error {
 	kind := fault.KindOf(err)
 	if kind != fault.Invalid && kind != fault.Conflict {
 		return err
@@ -86,13 +97,11 @@ func (s *Server) packageAction(w http.ResponseWriter, r *http.Request, staff boo
 		page.Conflict = fe.Message
 		return s.renderStatus(w, r, http.StatusConflict, "package", page)
 	}
-	// The page has a form per action: its fields are named after the
-	// action ("suspend_from"), the domain's after the value ("from").
 	fe, _ := fault.As(err)
 	for i := range fe.Fields {
-		fe.Fields[i].Field = prefix + "_" + fe.Fields[i].Field
+		fe.Fields[i].Field = field(fe.Fields[i].Field)
 	}
-	page.basePage = page.withForm(r.PostForm, err)
+	page.basePage = page.withForm(form, err)
 	return s.renderStatus(w, r, http.StatusUnprocessableEntity, "package", page)
 }
 
