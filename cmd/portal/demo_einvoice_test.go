@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"testing"
 	"time"
@@ -14,15 +13,7 @@ import (
 // includes invoices generated from care package actuals) as a UBL invoice
 // and as its invoice responses, and checks each passes the validator.
 func TestDemoEInvoices(t *testing.T) {
-	dir := t.TempDir()
-	if _, _, err := runCmd(t, dir, "", "demo", "--password", "demo password for tests"); err != nil {
-		t.Fatalf("demo: %v", err)
-	}
-	a, err := openApp(context.Background(), config{Database: "portal", DataDir: dir}, newLogger(&bytes.Buffer{}, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := demoApp(t)
 	ctx := context.Background()
 	set, err := a.Performance.Settings(ctx)
 	if err != nil {

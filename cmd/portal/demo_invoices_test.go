@@ -16,15 +16,7 @@ import (
 // A second, bigger run (--invoices) adds providers and contracts to the
 // borough sizes and the invoices asked for.
 func TestDemoInvoices(t *testing.T) {
-	dir := t.TempDir()
-	if _, _, err := runCmd(t, dir, "", "demo", "--password", "demo password for tests"); err != nil {
-		t.Fatalf("demo: %v", err)
-	}
-	a, err := openApp(context.Background(), config{Database: "portal", DataDir: dir}, newLogger(&bytes.Buffer{}, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := demoApp(t)
 	ctx := context.Background()
 	staff := &auth.Principal{Name: "test", Role: auth.RoleBrokerage}
 	contracts, _ := a.Payments.Contracts(ctx, staff, payments.ContractFilter{})
@@ -75,15 +67,7 @@ func TestDemoInvoices(t *testing.T) {
 		t.Errorf("Sunrise's invoices cover %d statuses, want all %d", len(seen), len(payments.Statuses))
 	}
 
-	big := t.TempDir()
-	if _, _, err := runCmd(t, big, "", "demo", "--password", "demo password for tests", "--invoices", "500"); err != nil {
-		t.Fatalf("demo --invoices: %v", err)
-	}
-	b, err := openApp(context.Background(), config{Database: "portal", DataDir: big}, newLogger(&bytes.Buffer{}, false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := demoApp(t, "--invoices", "500")
 	orgs, _ := b.Auth.Orgs(ctx)
 	bc, _ := b.Payments.Contracts(ctx, staff, payments.ContractFilter{})
 	bi, _ := b.Payments.Snapshot(ctx)
@@ -103,4 +87,21 @@ func TestDemoInvoices(t *testing.T) {
 	if paidOnTime <= paidLate || paidLate == 0 {
 		t.Errorf("paid on time %d, late %d: want most on time and some late", paidOnTime, paidLate)
 	}
+}
+
+// demoApp runs `portal demo` with the tests' password and the extra
+// arguments into a new data directory, and opens the app on it (closed
+// when the test ends).
+func demoApp(t *testing.T, args ...string) *app {
+	t.Helper()
+	dir := t.TempDir()
+	if _, _, err := runCmd(t, dir, "", append([]string{"demo", "--password", "demo password for tests"}, args...)...); err != nil {
+		t.Fatalf("demo %v: %v", args, err)
+	}
+	a, err := openApp(context.Background(), config{Database: "portal", DataDir: dir}, newLogger(&bytes.Buffer{}, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
 }
