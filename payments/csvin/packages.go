@@ -22,26 +22,31 @@ var packageColumns = []column{
 	{"rate", true},
 	{"start_date", true},
 	{"end_date", false},
+	{"visit_schedule", false},
 }
 
 // PackageRow is one valid row of a care packages file. Units are in
 // hundredths (10.5 hours is 1050), the rate in pence per unit. ServiceType
 // and Unit are as written (trimmed); the importer matches them against
-// the domain's lists.
+// the domain's lists. VisitSchedule is the optional weekly visit schedule
+// as written (visits separated by semicolons or line breaks, read by the
+// domain's ParseSchedule); when it is given UnitsPerWeek may be empty (0),
+// and the importer works the units out from the schedule.
 type PackageRow struct {
-	Line         int
-	PackageRef   string
-	ClientRef    string
-	ClientName   string
-	DateOfBirth  string
-	SupplierRef  string
-	ContractRef  string
-	ServiceType  string
-	Unit         string
-	UnitsPerWeek int64
-	Rate         int64
-	StartDate    string
-	EndDate      string
+	Line          int
+	PackageRef    string
+	ClientRef     string
+	ClientName    string
+	DateOfBirth   string
+	SupplierRef   string
+	ContractRef   string
+	ServiceType   string
+	Unit          string
+	UnitsPerWeek  int64
+	Rate          int64
+	StartDate     string
+	EndDate       string
+	VisitSchedule string
 }
 
 // ParsePackages reads a care packages file: every row when the whole
@@ -77,7 +82,9 @@ func ParsePackages(data []byte) ([]PackageRow, error) {
 		if okDOB && okStart && row.DateOfBirth > row.StartDate {
 			c.add("date_of_birth", "the date of birth must be before the start date")
 		}
-		row.UnitsPerWeek, _ = c.units("units_per_week", true)
+		row.VisitSchedule = c.text("visit_schedule", false, 2000, "the visit schedule")
+		// With a schedule the units may be left out: they follow from it.
+		row.UnitsPerWeek, _ = c.units("units_per_week", c.r.get("visit_schedule") == "")
 		if c.r.get("units_per_week") != "" && row.UnitsPerWeek == 0 && c.clean() {
 			c.add("units_per_week", "the planned units per week must be more than 0")
 		}
@@ -184,8 +191,17 @@ func WritePackages(rows []PackageRow) []byte {
 	return write(names(packageColumns), len(rows), func(i int) []string {
 		r := rows[i]
 		return []string{r.PackageRef, r.ClientRef, r.ClientName, r.DateOfBirth, r.SupplierRef, r.ContractRef, r.ServiceType, r.Unit,
-			formatUnits(r.UnitsPerWeek), payments.FormatPence(r.Rate), r.StartDate, r.EndDate}
+			unitsCell(r.UnitsPerWeek), payments.FormatPence(r.Rate), r.StartDate, r.EndDate, r.VisitSchedule}
 	})
+}
+
+// unitsCell is a package's planned units as written: empty for none (a
+// row whose units follow from its visit schedule).
+func unitsCell(u int64) string {
+	if u == 0 {
+		return ""
+	}
+	return formatUnits(u)
 }
 
 // WriteActuals writes rows as an actuals file.

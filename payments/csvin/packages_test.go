@@ -37,6 +37,46 @@ func TestParsePackages(t *testing.T) {
 	}
 }
 
+const packagesHeadS = "package_ref,client_ref,client_name,date_of_birth,supplier_ref,contract_ref,service_type,unit,units_per_week,rate,start_date,end_date,visit_schedule\n"
+
+// The optional visit_schedule column: kept as written (the domain reads
+// it); with a schedule the units may be left empty, without one they may
+// not.
+func TestParsePackagesVisitSchedule(t *testing.T) {
+	rows, err := ParsePackages([]byte(packagesHeadS +
+		"P-1,CL1,Mary Smith,1938-05-02,SUP1,HC-001,home care,hour,,23.50,2026-01-05,,Mon 08:00 45; Wed 08:00 45\n" +
+		"P-2,CL2,Pat,1940-01-01,SUP1,HC-001,home care,visit,2,18,2026-01-05,,\"Mon 08:00 30\nThu 08:00 30\"\n" +
+		"P-3,CL3,Sam,1940-01-01,SUP1,HC-001,home care,hour,10.5,23.50,2026-01-05,,\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0].UnitsPerWeek != 0 || rows[0].VisitSchedule != "Mon 08:00 45; Wed 08:00 45" ||
+		rows[1].UnitsPerWeek != 200 || rows[1].VisitSchedule != "Mon 08:00 30\nThu 08:00 30" || rows[2].UnitsPerWeek != 1050 || rows[2].VisitSchedule != "" {
+		t.Fatalf("%+v", rows)
+	}
+	// Written back, the empty units stay empty and the schedule survives.
+	again, err := ParsePackages(WritePackages(rows))
+	if err != nil || !reflect.DeepEqual(again[0], rows[0]) || again[1].VisitSchedule != rows[1].VisitSchedule {
+		t.Fatalf("round trip %+v %v", again, err)
+	}
+	_, err = ParsePackages([]byte(packagesHeadS +
+		"P-1,CL1,Mary Smith,1938-05-02,SUP1,HC-001,home care,hour,,23.50,2026-01-05,,\n" +
+		"P-2,CL2,Pat,1940-01-01,SUP1,HC-001,home care,hour,,23.50,2026-01-05,,\"Mon 08:00 45\x01\"\n"))
+	ps, ok := AsProblems(err)
+	if !ok {
+		t.Fatalf("not problems: %v", err)
+	}
+	var got []string
+	for _, p := range ps.List {
+		got = append(got, p.String())
+	}
+	want := []string{"line 2, column units_per_week: enter a number of units like 10 or 10.5",
+		"line 3, column visit_schedule: The visit schedule contains a control character; retype it"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("problems\n%q\nwant\n%q", got, want)
+	}
+}
+
 func TestParseActuals(t *testing.T) {
 	rows, err := ParseActuals([]byte("Package Ref,Period Start,Units,Reason\nP-1,2026-01-26,56,\nP-2,2026-01-26,50.25,hospital\n"))
 	if err != nil || len(rows) != 2 || rows[1].Units != 5025 || rows[1].Reason != "hospital" {
@@ -55,6 +95,8 @@ func FuzzParsePackages(f *testing.F) {
 		packagesHead + "P-1,CL1,\"Smith, Mary\",1938-05-02,SUP1,HC-001,home care,hour,.5,1,2026-01-05,2026-01-04\n",
 		packagesHead + "P-1,CL1,M,1938-05-02,SUP1,HC-001,x,y,1.,£1,2026-01-05,\nP-1,a,b,c,d,e,f,g,h,i,j,k\n",
 		"", "\n", packagesHead,
+		packagesHeadS + "P-1,CL1,M,1938-05-02,SUP1,HC-001,home care,visit,,1,2026-01-05,,Mon 08:00 45; Wed 08:00-08:45\n",
+		packagesHeadS + "P-1,CL1,M,1938-05-02,SUP1,HC-001,home care,hour,2,1,2026-01-05,,\"Mon 08:00 45\nWed 08:00 45\"\nP-2,CL1,M,1938-05-02,SUP1,HC-001,home care,hour,,1,2026-01-05,,\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -70,7 +112,7 @@ func FuzzParsePackages(f *testing.F) {
 		}
 		max := linesIn(data)
 		for _, r := range rows {
-			if r.Line < 2 || r.Line > max || r.PackageRef == "" || r.UnitsPerWeek <= 0 || r.Rate <= 0 || r.StartDate == "" || (r.EndDate != "" && r.EndDate < r.StartDate) {
+			if r.Line < 2 || r.Line > max || r.PackageRef == "" || r.UnitsPerWeek < 0 || (r.UnitsPerWeek == 0 && r.VisitSchedule == "") || r.Rate <= 0 || r.StartDate == "" || (r.EndDate != "" && r.EndDate < r.StartDate) {
 				t.Fatalf("row breaks the rules: %+v", r)
 			}
 		}

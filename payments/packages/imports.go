@@ -23,7 +23,10 @@ type ImportResult struct {
 // places its packages, all or nothing: every row is checked (the contract
 // exists, is with the supplier, the service type and unit are known...)
 // before anything is written, and any problem is a *csvin.Problems by line
-// and column. The same file again changes nothing; a row that differs from
+// and column. An optional visit_schedule cell is read as on the form
+// (visits separated by semicolons, each named "Visit n" in messages) and
+// gives the planned units per week when units_per_week is empty; both
+// given must agree. The same file again changes nothing; a row that differs from
 // a package still proposed updates it; a row that differs from a package
 // the provider has accepted is a problem (change it on its page).
 func (s *Service) ImportPackages(ctx context.Context, p *auth.Principal, data []byte) (ImportResult, error) {
@@ -51,7 +54,13 @@ func (s *Service) ImportPackages(ctx context.Context, p *auth.Principal, data []
 	for _, r := range rows {
 		in := Input{Ref: r.PackageRef, ClientRef: r.ClientRef, ClientName: r.ClientName, DateOfBirth: r.DateOfBirth, SupplierRef: r.SupplierRef,
 			ContractRef: r.ContractRef, ServiceType: r.ServiceType, Unit: r.Unit, UnitsPerWeek: FormatUnits(r.UnitsPerWeek),
+			VisitSchedule: r.VisitSchedule, ScheduleItem: "Visit",
 			Rate: payments.FormatPence(r.Rate), StartDate: r.StartDate, EndDate: r.EndDate}
+		if r.UnitsPerWeek == 0 {
+			// Left empty (the parser allows it only with a schedule): the
+			// units follow from the schedule, as on the form.
+			in.UnitsPerWeek = ""
+		}
 		d, rate, err := s.build(ctx, p, in)
 		if err != nil {
 			fe, ok := fault.As(err)
@@ -59,7 +68,15 @@ func (s *Service) ImportPackages(ctx context.Context, p *auth.Principal, data []
 				return res, err
 			}
 			for _, x := range fe.Fields {
-				ps.Add(r.Line, x.Field, "%s", lowerFirst(x.Message))
+				msg := x.Message
+				switch x.Field {
+				case "visit_schedule":
+					// The column names it already: "visit 2: enter a time like 08:00".
+					msg = strings.TrimPrefix(msg, "Visit schedule: ")
+				case "units_per_week":
+					msg = strings.Replace(msg, "leave it empty to use the schedule's figure", "leave the units_per_week cell empty to use the schedule's figure", 1)
+				}
+				ps.Add(r.Line, x.Field, "%s", lowerFirst(msg))
 			}
 			continue
 		}

@@ -112,3 +112,99 @@ func TestConfirmFile(t *testing.T) {
 		t.Fatalf("confirmed twice: %s", got)
 	}
 }
+
+// The visit_schedule column, with figures worked by hand: Mon 45 + Wed 45
+// + Fri 30 minutes is 120 minutes, 2 hours (200 hundredths); three visits
+// are 3 visits (300); Mon 45 + Wed 45 is 90 minutes, 1.5 hours, which
+// disagrees with a typed 14; with Fri 60 instead of 30 the week is 150
+// minutes, 2.5 hours.
+func TestImportPackagesVisitSchedule(t *testing.T) {
+	f := newFixture(t)
+	ctx := storetest.Context(t)
+	headS := strings.TrimSuffix(head, "\n") + ",visit_schedule\n"
+	good := headS +
+		"S-1,CL1,Mary Smith,1938-05-02,SUP1,HC-001,home care,hour,,23.50,2026-01-05,,Mon 08:00 45; Wed 08:00 45; Fri 18:00 30\n" +
+		"S-2,CL2,Pat Jones,1941-07-12,SUP1,HC-001,home care,visit,3,18.00,2026-01-05,,Mon 08:00 30; Tue 08:00 30; Thu 08:00 30\n" +
+		"S-3,CL3,Sam Lee,1930-11-30,SUP1,HC-001,home care,hour,14,23.50,2026-01-05,,\n"
+
+	// Every row is a valid CSV row, so every problem is the domain's, one
+	// a row, in file order: five rows, five problems.
+	bad := headS +
+		"B-1,CL1,Mary Smith,1938-05-02,SUP1,HC-001,home care,hour,14,23.50,2026-01-05,,Mon 08:00 45; Wed 08:00 45\n" +
+		"B-2,CL2,Pat Jones,1941-07-12,SUP1,HC-001,home care,hour,,23.50,2026-01-05,,Mon 08:00 45; Tue 8am 45\n" +
+		"B-3,CL3,Sam Lee,1930-11-30,SUP1,HC-001,home care,night,7,60.00,2026-01-05,,Mon 22:00-06:00\n" +
+		"B-4,CL4,Ann Bell,1935-03-03,SUP1,HC-001,home care,hour,,23.50,2026-01-05,,Mon 08:00 20\n" +
+		"B-5,CL5,Ed Ford,1936-04-04,SUP1,HC-001,home care,visit,,18.00,2026-01-05,,Mon 08:00 45; Mon 08:30 30\n"
+	want := strings.Join([]string{
+		"line 2, column units_per_week: planned units per week is 14 but the visit schedule adds up to 1.5 hours; leave the units_per_week cell empty to use the schedule's figure",
+		"line 3, column visit_schedule: visit 2: enter a time like 08:00",
+		"line 4, column visit_schedule: a visit schedule is only for packages counted in hours or visits, not nights",
+		"line 5, column visit_schedule: the visits add up to 20 minutes a week, which is not an exact number of hours to two decimal places; adjust a visit by a minute or two (total minutes a multiple of 3)",
+		"line 6, column visit_schedule: the visits on Monday at 08:00 and Monday at 08:30 overlap; a visit must end before the next one starts",
+	}, "\n")
+	_, err := f.s.ImportPackages(ctx, f.broker, []byte(bad))
+	if got := problems(t, err); got != want {
+		t.Fatalf("problems\n%s\nwant\n%s", got, want)
+	}
+	if _, total, _ := f.s.List(ctx, f.broker, Filter{}, 1, 10); total != 0 {
+		t.Fatalf("a bad file placed %d packages", total)
+	}
+
+	res, err := f.s.ImportPackages(ctx, f.broker, []byte(good))
+	if err != nil || res.Created != 3 {
+		t.Fatalf("import %+v %v", res, err)
+	}
+	for _, tt := range []struct {
+		ref    string
+		units  int64
+		visits int
+	}{{"S-1", 200, 3}, {"S-2", 300, 3}, {"S-3", 1400, 0}} {
+		pkg, err := f.s.get(ctx, f.broker, packageID(tt.ref))
+		if err != nil || pkg.UnitsPerWeek != tt.units || len(pkg.Schedule) != tt.visits {
+			t.Fatalf("%s: units %d, schedule %+v (%v); want %d units, %d visits", tt.ref, pkg.UnitsPerWeek, pkg.Schedule, err, tt.units, tt.visits)
+		}
+	}
+	s1, _ := f.s.get(ctx, f.broker, packageID("S-1"))
+	if s1.Schedule[2] != (PlannedVisit{Day: "friday", Start: "18:00", Minutes: 30}) {
+		t.Fatalf("S-1 schedule %+v", s1.Schedule)
+	}
+
+	// The same file again, and the same schedules written another way
+	// (other order, a range, short and long day names), change nothing.
+	same := strings.Replace(good, "Mon 08:00 45; Wed 08:00 45; Fri 18:00 30", "friday 18:00 30 minutes; Mon 8:00-8:45; Wed 08:00 45", 1)
+	for _, file := range []string{good, same} {
+		res, err = f.s.ImportPackages(ctx, f.broker, []byte(file))
+		if err != nil || res.Unchanged != 3 || res.Created+res.Updated != 0 {
+			t.Fatalf("again %+v %v", res, err)
+		}
+	}
+	if p, _ := f.s.get(ctx, f.broker, packageID("S-1")); p.Version != 1 {
+		t.Fatalf("re-import wrote S-1: version %d", p.Version)
+	}
+
+	// A changed schedule updates a proposed package (and its units).
+	changed := strings.Replace(good, "Fri 18:00 30", "Fri 18:00 60", 1)
+	res, err = f.s.ImportPackages(ctx, f.broker, []byte(changed))
+	if err != nil || res.Updated != 1 || res.Unchanged != 2 {
+		t.Fatalf("changed %+v %v", res, err)
+	}
+	s1, _ = f.s.get(ctx, f.broker, packageID("S-1"))
+	if s1.UnitsPerWeek != 250 || s1.Schedule[2].Minutes != 60 || s1.Version != 2 {
+		t.Fatalf("updated S-1 %+v", s1)
+	}
+
+	// Once accepted, a changed schedule is refused by the row, as any
+	// other changed field.
+	s2, _ := f.s.get(ctx, f.broker, packageID("S-2"))
+	if _, err := f.s.Accept(ctx, f.prov1, s2.ID, s2.Version); err != nil {
+		t.Fatal(err)
+	}
+	moved := strings.Replace(changed, "Thu 08:00 30", "Fri 08:00 30", 1)
+	_, err = f.s.ImportPackages(ctx, f.broker, []byte(moved))
+	if got := problems(t, err); got != "line 3, column package_ref: package S-2 is active and differs from this row; change it on its page" {
+		t.Fatalf("changed schedule of an accepted package: %s", got)
+	}
+	if p, _ := f.s.get(ctx, f.broker, packageID("S-2")); p.Schedule[2].Day != "thursday" {
+		t.Fatalf("refused file changed S-2: %+v", p.Schedule)
+	}
+}

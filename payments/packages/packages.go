@@ -125,7 +125,9 @@ func (s *Service) build(ctx context.Context, p *auth.Principal, in Input) (Detai
 	if strings.TrimSpace(in.VisitSchedule) != "" {
 		if sched, err := ParseSchedule(in.VisitSchedule, in.ScheduleItem); err != nil {
 			f.Add("visit_schedule", "Visit schedule: "+err.Error())
-		} else if d.Unit != "" {
+		} else if len(sched) > 0 && d.Unit != "" {
+			// (Only separators, like " ; ", is no schedule: the units are
+			// then needed as without one.)
 			if u, err := ScheduleUnits(d.Unit, sched); err != nil {
 				f.Add("visit_schedule", "Visit schedule: "+err.Error())
 			} else {
