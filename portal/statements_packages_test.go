@@ -51,5 +51,18 @@ func TestStatementShowsPackageFacts(t *testing.T) {
 		d.Has("#package-facts h2", "Care commissioned and delivered")
 		d.Has("#package-facts-table tbody tr", month.Format("January 2006"), "112", "110", "98.2%")
 		d.Has(`#package-facts .app-table-scroll[role="region"][aria-label]`)
+		// The printable version: the same words and figures.
+		w = f.ts.do(httptest.NewRequest(http.MethodGet, "/statements/"+st.ID+"/versions/1/print", nil), p)
+		if w.Code != http.StatusOK {
+			t.Fatalf("printable statement: %d", w.Code)
+		}
+		pd := htmlcheck.Parse(t, w.Body.String())
+		pd.Has("#package-facts h2", "Care commissioned and delivered")
+		pd.Has("#package-facts p", "Units of care in care packages", "Commissioned is the plan; delivered is what was paid")
+		pd.Has("#package-facts-table thead", "Service type", "Month", "Units commissioned", "Units delivered", "Delivered as a share")
+		pd.Has("#package-facts-table tbody tr", "Home care", month.Format("January 2006"), "112", "110", "98.2%")
+		if got, want := pd.Text("#package-facts"), d.Text("#package-facts"); got != want {
+			t.Fatalf("printable facts differ from the page's:\n%s\nwant\n%s", got, want)
+		}
 	}
 }

@@ -148,5 +148,9 @@ func (s *Server) handleStatementPrint(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	page := &statementPage{basePage: s.page(r, v.Content.Title+" (printable version)"), Statement: st, Version: viewVersion(v), Print: true}
+	// The same care package facts, words and figures as the statement page.
+	if page.PackageFacts, err = s.statementPackageFacts(r); err != nil {
+		return err
+	}
 	return s.render(w, r, "statement_print", page)
 }
