@@ -98,17 +98,12 @@ func (s *Service) prepareMoney(ctx context.Context, actor *auth.Principal, invoi
 	// The read model's copy: a money step needs the amounts and the steps'
 	// days and statuses (what the snapshot keeps), not the whole history
 	// read back from the events (one lookup per step: the cost of a
-	// remittance line).
-	if err := s.ensureLoaded(ctx); err != nil {
+	// remittance line). Before the read model is loaded (a command-line
+	// import), the stored snapshot (lookup.go).
+	inv, ok, err := s.current(ctx, invoiceID)
+	if err != nil {
 		return Invoice{}, Event{}, err
 	}
-	s.mu.RLock()
-	cur, ok := s.invoices[invoiceID]
-	var inv Invoice
-	if ok {
-		inv = *cur
-	}
-	s.mu.RUnlock()
 	if !ok || !actor.CanSeeOrg(inv.OrgID) {
 		return Invoice{}, Event{}, fault.NotFoundf("invoice not found")
 	}

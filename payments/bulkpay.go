@@ -51,12 +51,6 @@ func (s *Service) PayInFull(ctx context.Context, actor *auth.Principal, ps []Ful
 		}
 		return errs
 	}
-	if err := s.ensureLoaded(ctx); err != nil {
-		for i := range errs {
-			errs[i] = err
-		}
-		return errs
-	}
 	now := s.now().UTC()
 	today := LondonDay(now)
 	var steps []fullStep
@@ -70,13 +64,15 @@ func (s *Service) PayInFull(ctx context.Context, actor *auth.Principal, ps []Ful
 	}()
 	seen := map[string]bool{}
 	for i, p := range ps {
-		s.mu.RLock()
-		cur, ok := s.invoices[p.InvoiceID]
-		var inv Invoice
-		if ok {
-			inv = *cur
+		// The read model's copy, or before it is loaded the stored
+		// snapshot (lookup.go).
+		inv, ok, err := s.current(ctx, p.InvoiceID)
+		if err != nil {
+			for k := range errs {
+				errs[k] = err
+			}
+			return errs
 		}
-		s.mu.RUnlock()
 		date, derr := ParseDate(p.Date)
 		ref := strings.TrimSpace(p.Reference)
 		plain := ok && actor.CanSeeOrg(inv.OrgID) && !seen[p.InvoiceID] && derr == nil && date <= today && date >= inv.ReceivedDate &&

@@ -20,7 +20,8 @@ import (
 
 // InvoiceFinder finds invoices by supplier reference and invoice number
 // (compared ignoring case, spaces and punctuation), reading the provider
-// organisations once. Build one per file.
+// organisations once. Build one per file. Before the read model is loaded
+// it reads each invoice from the store by _id (lookup.go).
 type InvoiceFinder struct {
 	s    *Service
 	orgs *orgLookup
@@ -35,9 +36,6 @@ func (s *Service) NewInvoiceFinder() *InvoiceFinder {
 // supplierKnown says whether any provider organisation has that supplier
 // reference; found whether it has that invoice.
 func (f *InvoiceFinder) Find(ctx context.Context, supplierRef, number string) (inv Invoice, supplierKnown, found bool, err error) {
-	if err := f.s.ensureLoaded(ctx); err != nil {
-		return Invoice{}, false, false, err
-	}
 	org, err := f.orgs.get(ctx, strings.TrimSpace(supplierRef))
 	if err != nil {
 		return Invoice{}, false, false, err
@@ -45,13 +43,14 @@ func (f *InvoiceFinder) Find(ctx context.Context, supplierRef, number string) (i
 	if org == nil {
 		return Invoice{}, false, false, nil
 	}
-	f.s.mu.RLock()
-	defer f.s.mu.RUnlock()
-	p, ok := f.s.invoices[f.s.byNumber[org.ID+":"+NormaliseNumber(number)]]
-	if !ok {
-		return Invoice{}, true, false, nil
+	// From the read model when it is loaded, otherwise by _id through the
+	// number's document (lookup.go): a command-line import does not load
+	// every invoice to find a few.
+	inv, found, err = f.s.byNumberNow(ctx, org.ID, NormaliseNumber(number))
+	if err != nil {
+		return Invoice{}, false, false, err
 	}
-	return *p, true, true, nil
+	return inv, true, found, nil
 }
 
 // ClearOrphanNumbers makes a historical import that was cut short

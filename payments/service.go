@@ -41,6 +41,9 @@ type Service struct {
 	invoicesRM  *store.ReadModel[Invoice]      // loads and polls the invoices below
 	contractsRM *store.ReadModel[Contract]
 
+	prepMu   sync.Mutex // serialises prepare
+	prepared bool       // prepare has run (lookup.go)
+
 	mu            sync.RWMutex
 	invoices      map[string]*Invoice // by id; values are never changed in place
 	all           []*Invoice          // every invoice, in arrival order (lists scan this, not the map)
@@ -101,15 +104,8 @@ func NewService(db *mongo.Database, orgs Orgs, o Options) *Service {
 		},
 		// Before the invoices: one-time migrations of older stores, the
 		// repair of changes a crash left in flight, and the contracts.
-		Before: func(ctx context.Context) error {
-			if err := s.Migrate(ctx); err != nil {
-				return err
-			}
-			if err := s.changes.Repair(ctx, time.Time{}); err != nil {
-				return err
-			}
-			return s.contractsRM.Load(ctx)
-		},
+		// (prepare, lookup.go).
+		Before: s.prepare,
 	}
 	return s
 }

@@ -72,7 +72,8 @@ func remittanceImport() adminVerb {
 			return nil
 		},
 		file: true,
-		load: true,
+		// No load: each line's invoice is found by _id through its number
+		// (payments.InvoiceFinder), not by loading every invoice first.
 		run: func(ctx context.Context, x adminCall) error {
 			actor := importActor("Remittance import")
 			if dryRun {
