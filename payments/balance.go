@@ -26,6 +26,9 @@ type Payment struct {
 	Source    string `bson:"source,omitempty"`
 	Credit    bool   `bson:"credit,omitempty"`
 	Note      string `bson:"note,omitempty"` // the credit's reason
+	// OverPence is the part of a credit beyond the balance it found: an
+	// overpayment owed back by the provider (Event.OverPence).
+	OverPence int64 `bson:"over_pence,omitempty"`
 }
 
 // IsMoney reports whether the step moves money: a payment or credit, or
@@ -37,6 +40,31 @@ func (ev *Event) IsMoney() bool {
 // Balance is what is still owed on the invoice: gross, minus payments,
 // minus credit notes (pence). Negative when over-paid.
 func (inv *Invoice) Balance() int64 { return inv.GrossPence - inv.PaidPence - inv.CreditPence }
+
+// Overpaid is what the provider owes back (pence): the council paid and
+// credited more than the invoice's gross (a correction of care not
+// delivered after it was paid, or an over-payment staff accepted). The
+// council recovers it from the provider's next payment; 0 when none.
+func (inv *Invoice) Overpaid() int64 {
+	if b := inv.Balance(); b < 0 {
+		return -b
+	}
+	return 0
+}
+
+// CreditBeyondBalance is the sum of the credits' parts beyond the balance
+// they found (overpayments). The payment figures leave it out: it did not
+// reduce what was owed when the invoice was paid, and recovering it is
+// not a payment of the invoice.
+func (inv *Invoice) CreditBeyondBalance() int64 {
+	var n int64
+	for _, p := range inv.Payments {
+		if p.Credit {
+			n += p.OverPence
+		}
+	}
+	return n
+}
 
 // PartPaid reports whether some money has been paid or credited but a
 // balance is left.
@@ -55,6 +83,12 @@ type Money struct {
 	// an over-payment from the remittance (the balance goes below zero:
 	// owed back by the provider).
 	AcceptOver bool
+	// Overpayment lets a credit be more than the balance, also on an
+	// invoice already paid in full: the council's own correction of care
+	// it paid for that was not delivered (care actuals corrections, staff
+	// only). The part beyond the balance is an overpayment owed back by
+	// the provider (Event.OverPence).
+	Overpayment bool
 }
 
 // RecordPayment records a payment against the invoice. A payment of the
@@ -118,7 +152,9 @@ func (s *Service) prepareMoney(ctx context.Context, actor *auth.Principal, invoi
 	case StatusRejected, StatusCancelled:
 		return Invoice{}, Event{}, fault.Conflictf("This invoice is %s, so it cannot be %s", inv.Status.word(), word)
 	case StatusPaid:
-		return Invoice{}, Event{}, fault.Conflictf("This invoice is already paid in full")
+		if kind != KindCredit || !m.Overpayment {
+			return Invoice{}, Event{}, fault.Conflictf("This invoice is already paid in full")
+		}
 	case StatusSubmitted, StatusQueried:
 		if m.Source != "remittance" && kind == KindPayment {
 			return Invoice{}, Event{}, fault.Conflictf("This invoice is %s: approve it before recording a payment", inv.Status.word())
@@ -166,9 +202,11 @@ func (s *Service) prepareMoney(ctx context.Context, actor *auth.Principal, invoi
 		} else {
 			fields.Add("amount", "Enter the amount paid")
 		}
-	case m.Pence > balance && kind == KindCredit:
+	case m.Overpayment && (kind != KindCredit || !actor.IsStaff()):
+		return Invoice{}, Event{}, fault.Forbiddenf("Only the council's own corrections may credit more than the balance")
+	case m.Pence > balance && kind == KindCredit && !m.Overpayment:
 		fields.Add("amount", fmt.Sprintf("The credit note (%s) is larger than the balance left on the invoice (%s)", format.Pence(m.Pence), format.Pence(balance)))
-	case m.Pence > balance && !m.AcceptOver:
+	case m.Pence > balance && kind == KindPayment && !m.AcceptOver:
 		fields.Add("amount", fmt.Sprintf("The payment (%s) is more than the balance left on the invoice (%s): an over-payment is resolved by staff", format.Pence(m.Pence), format.Pence(balance)))
 	}
 	ev.AmountPence = m.Pence
@@ -186,6 +224,11 @@ func (s *Service) prepareMoney(ctx context.Context, actor *auth.Principal, invoi
 	}
 	if m.Pence >= balance {
 		ev.To = StatusPaid
+	}
+	if kind == KindCredit && m.Pence > balance {
+		// Only an Overpayment credit gets here: what it finds owed is
+		// cleared, the rest is owed back by the provider.
+		ev.OverPence = m.Pence - max(balance, 0)
 	}
 	if kind == KindPayment && (inv.Status == StatusSubmitted || inv.Status == StatusQueried) && ev.Note == "" {
 		ev.Note = "Paid from the remittance file without approval in the portal"

@@ -30,6 +30,10 @@ type CreditNote struct {
 	Pence     int64
 	Reason    string
 	Source    string // "portal", "api", "einvoice", "staff"
+	// Overpayment: the council's own correction (care actuals), which may
+	// credit more than the balance, also of an invoice paid in full; the
+	// part beyond is an overpayment the provider owes back. Staff only.
+	Overpayment bool
 }
 
 // creditNoteDoc is the claim of a credit note number.
@@ -95,7 +99,10 @@ func (s *Service) SubmitCreditNote(ctx context.Context, actor *auth.Principal, c
 	case key == "":
 		fields.Add("number", "The credit note number must contain a letter or a digit")
 	}
-	m := Money{Date: cn.Date, Pence: cn.Pence, Reference: number, Source: cn.Source, Note: cn.Reason}
+	if cn.Overpayment && !actor.IsStaff() {
+		return Invoice{}, fault.Forbiddenf("Only the council's own corrections may credit more than the balance")
+	}
+	m := Money{Date: cn.Date, Pence: cn.Pence, Reference: number, Source: cn.Source, Note: cn.Reason, Overpayment: cn.Overpayment}
 	claimed := false
 	defer func() {
 		if claimed {

@@ -503,6 +503,10 @@ type InvoiceFilter struct {
 	// when, notes: the events, read by _id). Without it an invoice's
 	// History may hold only the day and status of each step.
 	WithHistory bool
+	// Overpaid lists only invoices the provider owes money back on (paid
+	// and credited beyond the gross: Invoice.Overpaid), for payments staff
+	// to recover.
+	Overpaid bool
 }
 
 // InvoicePage is one page of a list.
@@ -541,7 +545,7 @@ func (s *Service) ListInvoices(ctx context.Context, actor *auth.Principal, f Inv
 		if (f.OrgID != "" && inv.OrgID != f.OrgID) || (f.Status != "" && inv.Status != f.Status) ||
 			(f.ContractID != "" && inv.ContractID != f.ContractID) || (f.From != "" && inv.InvoiceDate < f.From) ||
 			(f.To != "" && inv.InvoiceDate > f.To) || (f.Queue != "" && !f.Queue.matches(inv, today)) ||
-			(!f.UpdatedSince.IsZero() && !inv.UpdatedAt.After(f.UpdatedSince)) {
+			(!f.UpdatedSince.IsZero() && !inv.UpdatedAt.After(f.UpdatedSince)) || (f.Overpaid && inv.Balance() >= 0) {
 			return
 		}
 		if k := s.keys[i]; q != "" && k.supplier != q && !strings.Contains(k.contract, q) && (qKey == "" || !strings.Contains(k.number, qKey)) &&

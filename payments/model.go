@@ -123,6 +123,11 @@ type Event struct {
 	// payment keeps the status: From == To); empty for other steps, and
 	// for the paid step of older versions, which is read as a payment.
 	Kind string `bson:"kind,omitempty"`
+	// OverPence is the part of a credit beyond the balance that was left
+	// (a council correction of an invoice already paid): an overpayment
+	// owed back by the provider, not a reduction of what was owed when
+	// the invoice was paid.
+	OverPence int64 `bson:"over_pence,omitempty"`
 }
 
 type eventDoc struct {
@@ -296,7 +301,7 @@ func (inv *Invoice) apply(ev Event) {
 		p := make([]Payment, len(inv.Payments), len(inv.Payments)+1)
 		copy(p, inv.Payments)
 		inv.Payments = append(p, Payment{Seq: ev.Seq, Date: ev.PaymentDate, Pence: ev.AmountPence, Reference: ev.Reference,
-			Source: ev.Source, Credit: ev.Kind == KindCredit, Note: ev.Note})
+			Source: ev.Source, Credit: ev.Kind == KindCredit, Note: ev.Note, OverPence: ev.OverPence})
 		if ev.Kind == KindCredit {
 			inv.CreditPence += ev.AmountPence
 		} else {

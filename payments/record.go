@@ -184,7 +184,7 @@ func (d *invoiceDoc) invoice() Invoice {
 		case ok:
 			ev.PaymentDate, ev.AmountPence, ev.Reference, ev.Source, ev.Kind = p.Date, p.Pence, p.Reference, p.Source, KindPayment
 			if p.Credit {
-				ev.Kind, ev.Note = KindCredit, p.Note
+				ev.Kind, ev.Note, ev.OverPence = KindCredit, p.Note, p.OverPence
 			}
 		case ev.To == StatusScheduled:
 			ev.ScheduledDate = inv.ScheduledDate

@@ -53,6 +53,11 @@ type Correction struct {
 	ByName        string    `bson:"by_name"`
 	At            time.Time `bson:"at"`
 	OriginalInvID string    `bson:"original_invoice_id"`
+	// OverPence is the part of a credit beyond the invoice's unpaid
+	// balance: the council had paid for care not delivered, so the
+	// provider owes it back (an overpayment the council recovers from the
+	// provider's next payment). 0 for a supplementary invoice.
+	OverPence int64 `bson:"over_pence,omitempty"`
 }
 
 // correctionsOf lists a line's corrections in order. s.mu held.
@@ -251,8 +256,24 @@ func (s *Service) correctionMoney(ctx context.Context, p *auth.Principal, b *Bil
 	reason := fmt.Sprintf("Correction of care package %s, cycle %s to %s: %s %s paid instead of %s. %s",
 		pkg.Ref, c.CycleStart, c.CycleEnd, FormatUnits(c.ToUnits), pkg.Unit.plural(), FormatUnits(c.FromUnits), c.Note)
 	if c.Credit {
-		_, err := s.pay.SubmitCreditNote(ctx, p, payments.CreditNote{InvoiceID: c.InvoiceID, Number: c.Number, Pence: -c.AmountPence, Reason: reason, Source: "staff"})
+		// The council's own actuals say it paid for care not delivered: the
+		// credit is recorded whole, also on an invoice paid in full; what
+		// it finds unpaid is cleared and the rest is an overpayment owed
+		// back by the provider.
+		inv, err := s.pay.SubmitCreditNote(ctx, p, payments.CreditNote{InvoiceID: c.InvoiceID, Number: c.Number, Pence: -c.AmountPence, Reason: reason, Source: "staff", Overpayment: true})
 		if err != nil && fault.KindOf(err) == fault.Conflict && strings.Contains(err.Error(), "already been recorded") {
+			// Recorded by a run that stopped: read what it left.
+			if inv, err = s.pay.Invoice(ctx, p, c.InvoiceID); err != nil {
+				return err
+			}
+		}
+		if err == nil {
+			key := payments.NormaliseNumber(c.Number)
+			for _, pm := range inv.Payments {
+				if pm.Credit && payments.NormaliseNumber(pm.Reference) == key {
+					c.OverPence = pm.OverPence
+				}
+			}
 			return nil
 		}
 		if fe, ok := fault.As(err); ok && fe.Kind == fault.Invalid {

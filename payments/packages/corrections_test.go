@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"careportal/auth"
+	"careportal/payments"
 	"careportal/portal/fault"
 	"careportal/portal/store/storetest"
 )
@@ -125,5 +127,124 @@ func TestCorrectionsAfterInvoicing(t *testing.T) {
 	}
 	if cs, _ := s2.CorrectionsOf(ctx, f.broker, f.c1.ID, start); len(cs) != 3 {
 		t.Fatalf("reloaded corrections %d", len(cs))
+	}
+}
+
+// TestCorrectionOverpayment: hand-worked. One package of 14 hours a week at
+// £23.50: the four weeks from 26 January 2026 are 56 hours, £1,316.00,
+// invoiced and approved.
+//
+// Paid in full (£1,316.00), then corrected to 50 hours: a credit note of
+// £141.00 is recorded whole; nothing was unpaid, so all £141.00 is an
+// overpayment the provider owes back (balance -£141.00). The invoice stays
+// paid, on the day it was paid.
+//
+// Part-paid (£1,200.00 of £1,316.00), then corrected to 50 hours: the
+// £141.00 credit clears the £116.00 balance (the invoice is paid) and
+// £25.00 is owed back.
+//
+// A provider's own credit note still cannot exceed the balance (issue 11).
+func TestCorrectionOverpayment(t *testing.T) {
+	const start = "2026-01-26"
+	type step struct {
+		paid           int64
+		wantOver       int64
+		wantCredit     int64
+		wantStatusPaid bool
+	}
+	for name, tc := range map[string]step{
+		"paid in full": {paid: 131600, wantOver: 14100, wantCredit: 14100, wantStatusPaid: true},
+		"part-paid":    {paid: 120000, wantOver: 2500, wantCredit: 14100, wantStatusPaid: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t)
+			ctx := storetest.Context(t)
+			a := f.placeActive(t, homeCare("P-A"))
+			if _, err := f.s.Confirm(ctx, f.prov1, f.c1.ID, start, nil, ""); err != nil {
+				t.Fatal(err)
+			}
+			bill, err := f.s.Generate(ctx, f.broker, f.c1.ID, start)
+			if err != nil || bill.NetPence != 131600 {
+				t.Fatalf("bill %d %v", bill.NetPence, err)
+			}
+			sent, err := f.pay.Invoice(ctx, f.broker, bill.InvoiceID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.pay.Transition(ctx, f.broker, bill.InvoiceID, sent.Version, payments.StatusApproved, "", payments.Details{}); err != nil {
+				t.Fatal(err)
+			}
+			inv, err := f.pay.RecordPayment(ctx, f.broker, bill.InvoiceID, -1, payments.Money{Date: "2026-03-11", Pence: tc.paid, Reference: "BACS-1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			paidDate := inv.PaidDate
+			// Nothing to credit on a paid invoice, and never more than the
+			// balance: the provider's own credit notes keep issue 11's rules.
+			pcn := payments.CreditNote{InvoiceID: bill.InvoiceID, Number: "CN-PROV-1", Pence: 14100, Reason: "Six hours not delivered"}
+			_, perr := f.pay.SubmitCreditNote(ctx, f.prov1, pcn)
+			if tc.paid == 131600 && kind(perr) != fault.Conflict || tc.paid < 131600 && !hasField(perr, "amount") {
+				t.Fatalf("provider's credit note beyond the balance: %v", perr)
+			}
+			pcn.Overpayment = true
+			if _, err := f.pay.SubmitCreditNote(ctx, f.prov1, pcn); kind(err) != fault.Forbidden {
+				t.Fatalf("provider's overpayment credit: %v", err)
+			}
+			f.clk.Set(time.Date(2026, 3, 20, 10, 0, 0, 0, time.UTC))
+			c, err := f.s.Correct(ctx, f.broker, f.c1.ID, start, a.ID, 0, "50", "Six hours were not delivered")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.Credit || c.AmountPence != -14100 || c.OverPence != tc.wantOver || c.InvoiceID != bill.InvoiceID {
+				t.Fatalf("correction %+v", c)
+			}
+			inv, err = f.pay.Invoice(ctx, f.prov1, bill.InvoiceID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inv.CreditPence != tc.wantCredit || inv.Overpaid() != tc.wantOver || inv.Balance() != -tc.wantOver ||
+				inv.CreditBeyondBalance() != tc.wantOver || (inv.Status == payments.StatusPaid) != tc.wantStatusPaid {
+				t.Fatalf("invoice: credit %d overpaid %d balance %d status %s", inv.CreditPence, inv.Overpaid(), inv.Balance(), inv.Status)
+			}
+			if inv.PaidPence != tc.paid || inv.PaidDate != paidDate || inv.NetPence != 131600 {
+				t.Fatalf("the payment changed: %d on %s, net %d", inv.PaidPence, inv.PaidDate, inv.NetPence)
+			}
+			// Two people making the next correction at once: one correction.
+			var wg sync.WaitGroup
+			errs := make([]error, 2)
+			for i, who := range []*auth.Principal{f.broker, f.broker2} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, errs[i] = f.s.Correct(ctx, who, f.c1.ID, start, a.ID, 1, "48", "Two more hours were not delivered")
+				}()
+			}
+			wg.Wait()
+			if (errs[0] == nil) == (errs[1] == nil) {
+				t.Fatalf("concurrent corrections: %v, %v", errs[0], errs[1])
+			}
+			// 48 h is £1,128.00: a further £47.00, all owed back.
+			inv, _ = f.pay.Invoice(ctx, f.broker, bill.InvoiceID)
+			if inv.CreditPence != tc.wantCredit+4700 || inv.Overpaid() != tc.wantOver+4700 {
+				t.Fatalf("after the second correction: credit %d overpaid %d", inv.CreditPence, inv.Overpaid())
+			}
+			cs, _ := f.s.CorrectionsOf(ctx, f.prov1, f.c1.ID, start)
+			if len(cs) != 2 || cs[1].OverPence != 4700 {
+				t.Fatalf("corrections %+v", cs)
+			}
+			// Read back from the store: the overpayment is kept.
+			pay2 := payments.NewService(f.s.db, f.auth, payments.Options{Now: f.clk.Now, Logger: f.s.log})
+			inv2, err := pay2.Invoice(ctx, f.broker, bill.InvoiceID)
+			if err != nil || inv2.CreditBeyondBalance() != tc.wantOver+4700 {
+				t.Fatalf("reloaded: beyond %d %v", inv2.CreditBeyondBalance(), err)
+			}
+			list, err := pay2.ListInvoices(ctx, f.broker, payments.InvoiceFilter{Overpaid: true}, 1, 50)
+			if err != nil || list.Total != 1 || list.Invoices[0].ID != bill.InvoiceID {
+				t.Fatalf("overpaid list %d %v", list.Total, err)
+			}
+			if list, _ := pay2.ListInvoices(ctx, f.prov2, payments.InvoiceFilter{Overpaid: true}, 1, 50); list.Total != 0 {
+				t.Fatalf("another provider sees the overpaid invoice")
+			}
+		})
 	}
 }

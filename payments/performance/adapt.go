@@ -84,8 +84,12 @@ func Adapt(inv *payments.Invoice, contracts map[string]payments.Contract, orgs m
 	}
 	// A credit note reduces what the invoice is for: interest runs on
 	// gross - credits - payments, and it is paid in full when the
-	// payments reach gross - credits.
-	m.GrossPence -= inv.CreditPence
+	// payments reach gross - credits. The part of a credit beyond the
+	// balance it found (an overpayment the council recovers, after a
+	// correction of an invoice already paid) is left out: it did not
+	// reduce what was owed when the invoice was paid, so the invoice's
+	// payment figures stay as they were.
+	m.GrossPence -= inv.CreditPence - inv.CreditBeyondBalance()
 	sortPayments(m.Payments)
 	sortChanges(m.History)
 	for _, ip := range interest {
