@@ -179,3 +179,53 @@ func TestCreateWithSchedule(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseSchedule: whatever is typed, ParseSchedule does not panic; an
+// error comes without a schedule; a schedule it accepts passes
+// CheckSchedule, is sorted, writes back (ScheduleText) to text that reads
+// back to the same schedule, and gives planned units that are never
+// negative (nor more than a week holds).
+func FuzzParseSchedule(f *testing.F) {
+	for _, s := range []string{
+		"", "  \n ", "Monday 08:00 45", "Mon 08:00-08:45", "mon 8:00 - 8:45", "MON 08:00 45 minutes", "Mon 08:00 45m",
+		"Sun 20:00 30; Wed 08:00 45; Mon 08:00 45", "Fri 22:00-06:00", "Mon 08:00 45\nTue 8am 45", "Mon 08:00 45; Funday 08:00 45",
+		"Mon 24:00 30", "Mon 08:60 30", "Mon 08:00", "Mon 08:00 10", "Mon 08:00 721", "Mon 08:00 15\nTue 08:00 720", "Mon 08:00 22.5",
+		"Mon 08:00-08:45 45", "Mon 08:00 45\nMon 08:30 30", "Mon 08:00 45\nMon 08:45 30", "Mon 23:00 120\nTue 00:30 30",
+		"Sun 23:00 120\nMon 00:30 30", "Mon 08:00 45\n\nTue x 45", "Mon, 08:00 45 mins", "Thu 08:00 to 09:00", "\r\n;;\r",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		s, err := ParseSchedule(text, "Visit")
+		if err != nil {
+			if s != nil {
+				t.Fatalf("a schedule and an error: %+v, %v", s, err)
+			}
+			if err.Error() == "" {
+				t.Fatal("an error without a message")
+			}
+			return
+		}
+		if err := CheckSchedule(s); err != nil {
+			t.Fatalf("accepted %q but CheckSchedule says %v", text, err)
+		}
+		for i := 1; i < len(s); i++ {
+			if weekMinute(s[i-1]) >= weekMinute(s[i]) {
+				t.Fatalf("not sorted: %+v", s)
+			}
+		}
+		again, err := ParseSchedule(ScheduleText(s), "Line")
+		if err != nil {
+			t.Fatalf("%q read as %+v writes as %q, which does not read back: %v", text, s, ScheduleText(s), err)
+		}
+		if !reflect.DeepEqual(again, s) {
+			t.Fatalf("%q read as %+v, written and read again as %+v", text, s, again)
+		}
+		for _, u := range []Unit{Hour, Visit} {
+			n, err := ScheduleUnits(u, s)
+			if err == nil && (n < 0 || n > u.MaxPerWeek()) {
+				t.Fatalf("%s per week from %+v: %d", u, s, n)
+			}
+		}
+	})
+}
