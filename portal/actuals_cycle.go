@@ -161,7 +161,7 @@ func (s *Server) handleActualsCyclePost(w http.ResponseWriter, r *http.Request) 
 		}
 		msg := fmt.Sprintf("You confirmed the care delivered for %d %s. ", len(cy.PackageIDs), pluralWord(len(cy.PackageIDs), "package", "packages"))
 		if waiting > 0 {
-			msg += fmt.Sprintf("%d %s wait for brokerage to accept; you will see the decision here. ", waiting, pluralWord(waiting, "difference", "differences"))
+			msg += fmt.Sprintf("%d %s for brokerage to accept; you will see the decision here. ", waiting, pluralWord(waiting, "difference waits", "differences wait"))
 		}
 		msg += "The council invoices the cycle from these actuals: you do not need to send an invoice."
 		s.setFlash(w, r, msg)

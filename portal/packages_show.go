@@ -8,10 +8,12 @@ package portal
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/gorilla/mux"
 
+	"careportal/payments"
 	"careportal/payments/packages"
 	"careportal/portal/fault"
 )
@@ -24,7 +26,20 @@ type packagePage struct {
 	Base     string
 	Conflict string
 	Today    string
+	// Cycles: the package's billing cycles that have started, newest
+	// first, each linking to its actuals page (so a cycle still to
+	// confirm after its deadline can be found from the package).
+	Cycles []packageCycle
 }
+
+// packageCycle is one billing cycle on the package page.
+type packageCycle struct {
+	Start, End, URL, State string
+}
+
+// packageCyclesShown is how many of a package's cycles its page lists (a
+// year of four-weekly cycles).
+const packageCyclesShown = 13
 
 func (s *Server) packagePage(r *http.Request, id string, staff bool) (*packagePage, error) {
 	pkg, err := s.Packages.Package(r.Context(), principal(r), id)
@@ -35,7 +50,55 @@ func (s *Server) packagePage(r *http.Request, id string, staff bool) (*packagePa
 	if staff {
 		base = "/staff/packages/" + pkg.ID
 	}
-	return &packagePage{basePage: s.page(r, "Care package "+pkg.Ref), Package: pkg, Rates: pkg.Rates(), Staff: staff, Base: base, Today: s.Packages.Today()}, nil
+	page := &packagePage{basePage: s.page(r, "Care package "+pkg.Ref), Package: pkg, Rates: pkg.Rates(), Staff: staff, Base: base, Today: s.Packages.Today()}
+	if page.Cycles, err = s.packageCycles(r, pkg, staff); err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// packageCycles lists an accepted package's cycles from the newest that
+// has started back to its first, at most packageCyclesShown, with where
+// each is: in progress, to confirm, confirmed (differences waiting or
+// not) or invoiced.
+func (s *Server) packageCycles(r *http.Request, pkg packages.Package, staff bool) ([]packageCycle, error) {
+	if pkg.PlacedDate == "" {
+		return nil, nil
+	}
+	b := s.Packages.BillingOf(pkg.ContractID)
+	today := s.Packages.Today()
+	last := today
+	if l := pkg.LastDay(); l != "" && l < last {
+		last = l
+	}
+	base := "/actuals/"
+	if staff {
+		base = "/staff/actuals/"
+	}
+	var out []packageCycle
+	for start := b.CycleStartOn(last); b.CycleEnd(start) >= pkg.StartDate && len(out) < packageCyclesShown; start = payments.AddDays(start, -b.Frequency.Days()) {
+		sh, err := s.Packages.Sheet(r.Context(), principal(r), pkg.ContractID, start, 1, 1)
+		if err != nil {
+			return nil, err
+		}
+		c := packageCycle{Start: start, End: sh.End, URL: base + pkg.ContractID + "/" + start}
+		switch {
+		case sh.Confirmed != nil && !slices.Contains(sh.Confirmed.PackageIDs, pkg.ID):
+			c.State = "Confirmed before the package was accepted: not in it"
+		case sh.Bill != nil && sh.Bill.Generated:
+			c.State = "Invoiced"
+		case sh.Confirmed != nil && sh.Waiting > 0:
+			c.State = "Confirmed: differences wait for brokerage"
+		case sh.Confirmed != nil:
+			c.State = "Confirmed"
+		case sh.Open:
+			c.State = "To confirm"
+		default:
+			c.State = "In progress"
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // handlePackageShow: GET /packages/{id}.
