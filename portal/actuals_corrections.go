@@ -76,13 +76,7 @@ func (s *Server) handleStaffActualsCorrect(w http.ResponseWriter, r *http.Reques
 		c, err = s.Packages.Correct(r.Context(), p, v["contract"], v["start"], pkgID, line, f.Get("correct_units"), f.Get("correct_note"))
 	}
 	if err == nil {
-		msg := fmt.Sprintf("Package %s is now paid for %s units: supplementary invoice %s for %s is submitted; approve it from the invoices work queue.",
-			c.PackageRef, packages.FormatUnits(c.ToUnits), c.Number, format.Pence(c.AmountPence))
-		if c.Credit {
-			msg = fmt.Sprintf("Package %s is now paid for %s units: credit note %s for %s is recorded against the invoice, which now owes that much less. The provider sees it on the invoice.",
-				c.PackageRef, packages.FormatUnits(c.ToUnits), c.Number, format.Pence(-c.AmountPence))
-		}
-		s.setFlash(w, r, msg)
+		s.setFlash(w, r, correctionDone(c))
 		return redirect(w, r, back)
 	}
 	kind := fault.KindOf(err)
@@ -103,4 +97,25 @@ func (s *Server) handleStaffActualsCorrect(w http.ResponseWriter, r *http.Reques
 		fe.Fields[i].Field = "correct_" + fe.Fields[i].Field
 	}
 	return s.showFormAgain(w, r, "actuals_cycle", page, f, err)
+}
+
+// correctionDone is the message after a correction: the supplementary
+// invoice or the credit note, and for a credit beyond what was left to pay
+// the overpayment and what happens next.
+func correctionDone(c packages.Correction) string {
+	msg := fmt.Sprintf("Package %s is now paid for %s units: supplementary invoice %s for %s is submitted; approve it from the invoices work queue.",
+		c.PackageRef, packages.FormatUnits(c.ToUnits), c.Number, format.Pence(c.AmountPence))
+	if c.Credit {
+		msg = fmt.Sprintf("Package %s is now paid for %s units: credit note %s for %s is recorded against the invoice, which now owes that much less. The provider sees it on the invoice.",
+			c.PackageRef, packages.FormatUnits(c.ToUnits), c.Number, format.Pence(-c.AmountPence))
+	}
+	if c.Credit && c.OverPence > 0 {
+		cleared := "The invoice had been paid in full, so all of it,"
+		if left := -c.AmountPence - c.OverPence; left > 0 {
+			cleared = "It clears the " + format.Pence(left) + " that was left to pay; the rest,"
+		}
+		msg = fmt.Sprintf("Package %s is now paid for %s units: credit note %s for %s is recorded against the invoice. %s %s, is an overpayment: the provider owes it back and the council will recover it from the provider's next payment. It is listed under “%s” on the invoices page, and the provider sees it on the invoice.",
+			c.PackageRef, packages.FormatUnits(c.ToUnits), c.Number, format.Pence(-c.AmountPence), cleared, format.Pence(c.OverPence), overpaidLabel)
+	}
+	return msg
 }

@@ -64,6 +64,26 @@ type apiInvoice struct {
 	CreditedPence int64  `json:"credited_pence"`
 	Balance       string `json:"balance"`
 	BalancePence  int64  `json:"balance_pence"`
+	// Overpaid is what the provider owes back (paid and credited beyond
+	// the gross: a council correction after payment); the council
+	// recovers it from the provider's next payment.
+	Overpaid      string `json:"overpaid"`
+	OverpaidPence int64  `json:"overpaid_pence"`
+	// CreditNotes lists the credit notes recorded against the invoice, in
+	// the order recorded (n is the one to ask .../credit-notes/{n}/ubl for).
+	CreditNotes []apiInvoiceCredit `json:"credit_notes"`
+}
+
+// apiInvoiceCredit is one credit note of an invoice.
+type apiInvoiceCredit struct {
+	N             int    `json:"n"`
+	Number        string `json:"number"`
+	Date          string `json:"date"`
+	Amount        string `json:"amount"`
+	AmountPence   int64  `json:"amount_pence"`
+	Reason        string `json:"reason"`
+	Overpaid      string `json:"overpaid"`
+	OverpaidPence int64  `json:"overpaid_pence"`
 }
 
 // apiLine is an invoice line: amounts as decimal strings of pounds and
@@ -118,6 +138,14 @@ func toAPIInvoice(inv payments.Invoice) apiInvoice {
 		UpdatedAt: inv.UpdatedAt.UTC().Format(time.RFC3339), History: make([]apiHistory, 0, len(inv.History)),
 		Lines: toAPILines(inv.Lines), EInvoice: inv.EInvoiceFileID != "",
 		Credited: payments.FormatPence(inv.CreditPence), CreditedPence: inv.CreditPence, Balance: payments.FormatPence(inv.Balance()), BalancePence: inv.Balance(),
+	}
+	out.Overpaid, out.OverpaidPence = payments.FormatPence(inv.Overpaid()), inv.Overpaid()
+	out.CreditNotes = []apiInvoiceCredit{}
+	for _, p := range inv.Payments {
+		if p.Credit {
+			out.CreditNotes = append(out.CreditNotes, apiInvoiceCredit{N: len(out.CreditNotes) + 1, Number: p.Reference, Date: p.Date,
+				Amount: payments.FormatPence(p.Pence), AmountPence: p.Pence, Reason: p.Note, Overpaid: payments.FormatPence(p.OverPence), OverpaidPence: p.OverPence})
+		}
 	}
 	if inv.Status == payments.StatusPaid {
 		out.PaidDate = optString(inv.PaidDate)

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -181,6 +183,47 @@ type apiActualLine struct {
 	Note       string `json:"note"`
 	State      string `json:"state"`
 	Decision   string `json:"decision_note"`
+	// Corrections after invoicing, oldest first; Paid is the units paid
+	// now (the last correction's, or the payable units invoiced).
+	Paid        string          `json:"paid_units"`
+	Corrections []apiCorrection `json:"corrections"`
+}
+
+// apiCorrection is brokerage correcting the units paid for a package
+// after the cycle was invoiced: a credit note against the cycle's
+// invoice (fewer units) or a supplementary invoice (more). A provider's
+// system follows the money by invoice_id on /api/v1/invoices/{id}.
+type apiCorrection struct {
+	ContractRef       string `json:"contract_ref"`
+	Start             string `json:"period_start"`
+	End               string `json:"period_end"`
+	PackageRef        string `json:"package_ref"`
+	N                 int    `json:"n"`
+	FromUnits         string `json:"from_units"`
+	ToUnits           string `json:"to_units"`
+	Amount            string `json:"amount"`
+	AmountPence       int64  `json:"amount_pence"`
+	Kind              string `json:"kind"`
+	Number            string `json:"number"`
+	InvoiceID         string `json:"invoice_id"`
+	OriginalInvoiceID string `json:"original_invoice_id"`
+	Overpaid          string `json:"overpaid"`
+	OverpaidPence     int64  `json:"overpaid_pence"`
+	Date              string `json:"date"`
+	RecordedAt        string `json:"recorded_at"`
+	Note              string `json:"note"`
+}
+
+func apiCorrectionOf(c packages.Correction, contractRef string) apiCorrection {
+	kind := "supplementary_invoice"
+	if c.Credit {
+		kind = "credit_note"
+	}
+	return apiCorrection{ContractRef: contractRef, Start: c.CycleStart, End: c.CycleEnd, PackageRef: c.PackageRef, N: c.N,
+		FromUnits: packages.FormatUnits(c.FromUnits), ToUnits: packages.FormatUnits(c.ToUnits),
+		Amount: payments.FormatPence(c.AmountPence), AmountPence: c.AmountPence, Kind: kind, Number: c.Number,
+		InvoiceID: c.InvoiceID, OriginalInvoiceID: c.OriginalInvID, Overpaid: payments.FormatPence(c.OverPence), OverpaidPence: c.OverPence,
+		Date: payments.LondonDay(c.At), RecordedAt: c.At.UTC().Format(time.RFC3339), Note: c.Note}
 }
 
 type apiSheet struct {
@@ -210,11 +253,75 @@ func (s *Server) apiSheet(r *http.Request, contractID, start string) (apiSheet, 
 	if sh.Bill != nil && sh.Bill.Generated {
 		out.Invoice = &sh.Bill.InvoiceID
 	}
+	byPkg := map[string][]apiCorrection{}
+	if sh.Bill != nil && sh.Bill.Generated {
+		cs, err := s.Packages.CorrectionsOf(r.Context(), principal(r), contractID, sh.Start)
+		if err != nil {
+			return apiSheet{}, err
+		}
+		for _, c := range cs {
+			byPkg[c.PackageRef] = append(byPkg[c.PackageRef], apiCorrectionOf(c, sh.ContractRef))
+		}
+	}
 	for _, l := range sh.Lines {
-		out.Lines = append(out.Lines, apiActualLine{PackageRef: l.Ref, ClientRef: l.ClientRef, Planned: packages.FormatUnits(l.Planned), Units: packages.FormatUnits(l.Units),
-			Payable: packages.FormatUnits(l.Payable), Reason: string(l.Reason), Note: l.Note, State: string(l.State), Decision: l.DecisionNote})
+		line := apiActualLine{PackageRef: l.Ref, ClientRef: l.ClientRef, Planned: packages.FormatUnits(l.Planned), Units: packages.FormatUnits(l.Units),
+			Payable: packages.FormatUnits(l.Payable), Reason: string(l.Reason), Note: l.Note, State: string(l.State), Decision: l.DecisionNote,
+			Paid: packages.FormatUnits(l.Payable), Corrections: byPkg[l.Ref]}
+		if line.Corrections == nil {
+			line.Corrections = []apiCorrection{}
+		} else {
+			line.Paid = line.Corrections[len(line.Corrections)-1].ToUnits
+		}
+		out.Lines = append(out.Lines, line)
 	}
 	return out, nil
+}
+
+// handleAPIActualsCorrections: GET /api/v1/actuals/corrections?since=,
+// every correction after invoicing of the provider's cycles (recorded
+// after since, an RFC 3339 time or a date), oldest first.
+func (s *Server) handleAPIActualsCorrections(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var fields fault.Fields
+	for k := range q {
+		if k != "since" {
+			fields.Add(k, strconv.Quote(k)+" is not a parameter of this list; use since")
+		}
+	}
+	var since time.Time
+	if v := q.Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			d, derr := time.ParseInLocation(time.DateOnly, v, london)
+			if derr != nil {
+				fields.Add("since", "since must be a time like 2026-03-01T09:00:00Z or a date like 2026-03-01")
+			}
+			t = d
+		}
+		since = t
+	}
+	if err := fields.Err(); err != nil {
+		return err
+	}
+	cs, err := s.Packages.CorrectionsSince(r.Context(), principal(r), since)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Corrections []apiCorrection `json:"corrections"`
+	}{Corrections: make([]apiCorrection, 0, len(cs))}
+	refs := map[string]string{}
+	for _, c := range cs {
+		ref, ok := refs[c.ContractID]
+		if !ok {
+			if ct, err := s.Payments.Contract(r.Context(), principal(r), c.ContractID); err == nil {
+				ref = ct.Reference
+			}
+			refs[c.ContractID] = ref
+		}
+		out.Corrections = append(out.Corrections, apiCorrectionOf(c, ref))
+	}
+	return writeJSON(w, r, http.StatusOK, out)
 }
 
 // handleAPIActualsCycle: GET /api/v1/actuals/{contract_ref}/{start}.

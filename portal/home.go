@@ -99,6 +99,11 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 		for _, q := range payments.Queues {
 			add("todo-queue-"+string(q), labels[q], counts[q], "/staff/invoices?queue="+string(q))
 		}
+		over, err := count(payments.InvoiceFilter{Overpaid: true})
+		if err != nil {
+			return err
+		}
+		add("todo-overpaid", "Overpaid invoices: money to recover from the provider's next payment", over, "/staff/invoices?overpaid=yes")
 	}
 	if auth.Can(p, auth.ActionRemittance) {
 		open, err := s.Remittance.OpenExceptions(ctx, p)

@@ -12,7 +12,13 @@ import (
 type invoiceMoney struct {
 	Gross, Paid, Credited, Balance int64
 	PartPaid                       bool
-	Lines                          []moneyLine
+	// Overpaid is what the provider owes back: the council paid and
+	// credited more than the invoice (a correction of its own actuals
+	// after paying, or an over-payment staff accepted). Provider says
+	// whether the viewer is the provider (the words differ).
+	Overpaid int64
+	Provider bool
+	Lines    []moneyLine
 	// CreditNoteURL is where the viewer records a credit note against the
 	// invoice ("" when they may not, or nothing is left to credit).
 	CreditNoteURL, CreditNoteLabel string
@@ -30,13 +36,18 @@ type moneyLine struct {
 	Pence     int64
 	Note      string // a credit note's reason
 	AdviceURL string // a payment's remittance advice
+	Over      int64  // the part of a credit beyond the balance it found: owed back
 }
 
 // moneyOf builds the money block of inv for the viewer.
 func moneyOf(inv payments.Invoice, viewer *auth.Principal) invoiceMoney {
-	m := invoiceMoney{Gross: inv.GrossPence, Paid: inv.PaidPence, Credited: inv.CreditPence, Balance: inv.Balance(), PartPaid: inv.PartPaid()}
+	m := invoiceMoney{Gross: inv.GrossPence, Paid: inv.PaidPence, Credited: inv.CreditPence, Balance: inv.Balance(), PartPaid: inv.PartPaid(),
+		Overpaid: inv.Overpaid(), Provider: viewer.IsProvider()}
+	if m.Balance < 0 {
+		m.Balance = 0
+	}
 	for _, p := range inv.Payments {
-		l := moneyLine{Credit: p.Credit, Kind: "Payment", Date: p.Date, Reference: p.Reference, Pence: p.Pence}
+		l := moneyLine{Credit: p.Credit, Kind: "Payment", Date: p.Date, Reference: p.Reference, Pence: p.Pence, Over: p.OverPence}
 		if p.Credit {
 			l.Kind, l.Note = "Credit note", p.Note
 		} else {

@@ -50,6 +50,9 @@ func (v invoiceRow) DaysUntilDue() int { return v.Invoice.DaysUntilDue(v.Today) 
 // Open reports whether the invoice is still waiting on someone.
 func (v invoiceRow) Open() bool { return !v.Status.Terminal() }
 
+// Overpaid is what the provider owes back on the invoice (0 when none).
+func (v invoiceRow) Overpaid() int64 { return v.Invoice.Overpaid() }
+
 func rows(invs []payments.Invoice, today string) []invoiceRow {
 	out := make([]invoiceRow, len(invs))
 	for i, inv := range invs {

@@ -15,6 +15,9 @@ import (
 
 func canWork(p *auth.Principal) bool { return auth.Can(p, auth.ActionInvoiceWork) }
 
+// overpaidLabel names the list of invoices providers owe money back on.
+const overpaidLabel = "Overpaid: money to recover from the provider"
+
 type queueTab struct {
 	Queue   payments.Queue
 	Label   string
@@ -35,6 +38,10 @@ type staffInvoicesPage struct {
 	// checkbox and the list an "Approve selected" button.
 	Queue   payments.Queue
 	CanBulk bool
+	// OverpaidTab links to the invoices the providers owe money back on
+	// (?overpaid=yes); OverpaidList is true when they are listed.
+	OverpaidTab  *queueTab
+	OverpaidList bool
 }
 
 // handleStaffInvoices shows the work queues with their counts, one queue's
@@ -80,6 +87,20 @@ func (s *Server) staffInvoicesPage(r *http.Request, q url.Values) (*staffInvoice
 		page.Queue, page.CanBulk = "", false
 		f = payments.InvoiceFilter{Search: search}
 		page.Heading = "Invoices matching ‘" + search + "’"
+	}
+	over, err := s.Payments.ListInvoices(r.Context(), actor, payments.InvoiceFilter{Overpaid: true}, 1, 1)
+	if err != nil {
+		return nil, err
+	}
+	page.OverpaidTab = &queueTab{Label: overpaidLabel, Count: over.Total, Href: "/staff/invoices?overpaid=yes"}
+	if q.Get("overpaid") == "yes" && search == "" {
+		for i := range page.Tabs {
+			page.Tabs[i].Current = false
+		}
+		page.OverpaidTab.Current, page.OverpaidList = true, true
+		page.Queue, page.CanBulk = "", false
+		f = payments.InvoiceFilter{Overpaid: true, OldestFirst: true}
+		page.Heading = overpaidLabel
 	}
 	n, _ := strconv.Atoi(q.Get("page"))
 	res, err := s.Payments.ListInvoices(r.Context(), actor, f, n, s.rowsPerPage(25))

@@ -340,6 +340,7 @@ func (s *Server) routesAPI(r *mux.Router) {
 	r.Handle("/api/v1/packages/{ref}/accept", s.handleUpload(apiPackagesBodyLimit, s.allowed(auth.ActionPackagesProvider, s.handleAPIPackageAccept))).Methods(http.MethodPost)
 	r.Handle("/api/v1/packages/{ref}/decline", s.handleUpload(apiPackagesBodyLimit, s.allowed(auth.ActionPackagesProvider, s.handleAPIPackageDecline))).Methods(http.MethodPost)
 	r.Handle("/api/v1/actuals", s.handle(s.allowed(auth.ActionPackagesProvider, s.handleAPIActuals))).Methods(http.MethodGet)
+	r.Handle("/api/v1/actuals/corrections", s.handle(s.allowed(auth.ActionPackagesProvider, s.handleAPIActualsCorrections))).Methods(http.MethodGet)
 	r.Handle("/api/v1/actuals/{contract_ref}/{start}", s.handle(s.allowed(auth.ActionPackagesProvider, s.handleAPIActualsCycle))).Methods(http.MethodGet)
 	r.Handle("/api/v1/actuals/{contract_ref}/{start}", s.handleUpload(apiPackagesBodyLimit, s.allowed(auth.ActionPackagesProvider, s.handleAPIActualsConfirm))).Methods(http.MethodPost)
 }

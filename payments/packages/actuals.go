@@ -407,6 +407,21 @@ func (s *Service) providerCycle(ctx context.Context, p *auth.Principal, contract
 	cy, done := s.cycles[cycleID(contractID, start)]
 	s.mu.RUnlock()
 	if done {
+		s.mu.RLock()
+		bl, billed := s.bills[cy.ID]
+		generated := billed && bl.Generated
+		var number string
+		if generated {
+			number = bl.InvoiceNumber
+		}
+		s.mu.RUnlock()
+		if generated {
+			// Confirmed actuals are the council's record once invoiced:
+			// only brokerage changes them, by a correction (a credit note
+			// or a supplementary invoice), never by confirming again.
+			return c, b, fault.Conflictf("The cycle from %s to %s was already confirmed on %s and invoiced (invoice %s); it cannot be confirmed again. To change the units paid, ask the council's brokerage team to correct it: fewer units become a credit note, more a supplementary invoice",
+				cy.Start, cy.End, cy.ConfirmedDate, number)
+		}
 		return c, b, fault.Conflictf("The cycle from %s to %s was already confirmed on %s; it cannot be confirmed again", cy.Start, cy.End, cy.ConfirmedDate)
 	}
 	return c, b, nil

@@ -107,6 +107,35 @@ func (s *Service) CorrectionsOf(ctx context.Context, p *auth.Principal, contract
 	return out, nil
 }
 
+// CorrectionsSince lists every correction p may see recorded after since
+// (all when since is zero), oldest first: what a provider's care
+// management system polls to follow the money after invoicing.
+func (s *Service) CorrectionsSince(ctx context.Context, p *auth.Principal, since time.Time) ([]Correction, error) {
+	if !p.IsStaff() && p.OrgID == "" {
+		return nil, fault.NotFoundf("No corrections")
+	}
+	if err := s.ensureLoaded(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	var out []Correction
+	for _, cs := range s.corrections {
+		for _, c := range cs {
+			if canSee(p, c.OrgID) && (since.IsZero() || c.At.After(since)) {
+				out = append(out, *c)
+			}
+		}
+	}
+	s.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].At.Equal(out[j].At) {
+			return out[i].At.Before(out[j].At)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
 // billAmount is what units of a package cost in the cycle, priced as the
 // generated invoice prices them (per rate in force, rounded per line).
 func billAmount(pkg *Package, start, end string, units int64) []BillLine {
