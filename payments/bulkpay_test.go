@@ -16,21 +16,7 @@ func TestRemitPayInFullIsRecordPayment(t *testing.T) {
 	s, st, clk := newTestService(t)
 	seedContracts(t, s)
 	ctx := storetest.Context(t)
-	var ids []string
-	for i := range 4 {
-		in := goodInput()
-		in.InvoiceNumber = fmt.Sprintf("INV-%04d", i+1)
-		inv, err := s.SubmitInvoice(ctx, provider1, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i < 3 {
-			if inv, err = s.Transition(ctx, staff, inv.ID, inv.Version, StatusApproved, "", Details{}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		ids = append(ids, inv.ID)
-	}
+	ids := fourToPay(t, s)
 	clk.Set(time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC))
 	// Invoice 0 by RecordPayment, invoices 1 and 3 (not approved: the
 	// remittance may pay it) by PayInFull; invoice 2 is paid too little
@@ -84,4 +70,28 @@ func TestRemitPayInFullIsRecordPayment(t *testing.T) {
 			t.Fatalf("unapproved: %q", got.Note)
 		}
 	}
+}
+
+// fourToPay submits invoices INV-0001 to INV-0004 from provider1 and
+// approves the first three (the fourth stays submitted, which a remittance
+// may still pay); it returns their ids in that order.
+func fourToPay(t *testing.T, s *Service) []string {
+	t.Helper()
+	ctx := storetest.Context(t)
+	var ids []string
+	for i := range 4 {
+		in := goodInput()
+		in.InvoiceNumber = fmt.Sprintf("INV-%04d", i+1)
+		inv, err := s.SubmitInvoice(ctx, provider1, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i < 3 {
+			if inv, err = s.Transition(ctx, staff, inv.ID, inv.Version, StatusApproved, "", Details{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids = append(ids, inv.ID)
+	}
+	return ids
 }

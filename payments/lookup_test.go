@@ -1,7 +1,6 @@
 package payments
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -18,21 +17,7 @@ func TestLookupsBeforeLoadReadTheStore(t *testing.T) {
 	s, st, clk := newTestService(t)
 	seedContracts(t, s)
 	ctx := storetest.Context(t)
-	var ids []string
-	for i := range 4 {
-		in := goodInput()
-		in.InvoiceNumber = fmt.Sprintf("INV-%04d", i+1)
-		inv, err := s.SubmitInvoice(ctx, provider1, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i < 3 {
-			if inv, err = s.Transition(ctx, staff, inv.ID, inv.Version, StatusApproved, "", Details{}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		ids = append(ids, inv.ID)
-	}
+	ids := fourToPay(t, s)
 	clk.Set(time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC))
 
 	// A second service on the same store, as a command starts it.
