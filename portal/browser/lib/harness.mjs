@@ -133,6 +133,20 @@ export async function expectNoAxeViolations(page, label, { bestPractice = false 
 }
 
 /**
+ * Checks the page at 320 px (the page itself must not scroll sideways,
+ * WCAG 1.4.10 reflow) and with axe there and at 1280 px; leaves the page at
+ * 1280 px.
+ */
+export async function expectNoAxeViolationsAtBothWidths(page, label) {
+  await page.setViewportSize({ width: 320, height: 640 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${label}: the page is ${overflow} px wider than 320 px`);
+  await expectNoAxeViolations(page, `${label} at 320 px`);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await expectNoAxeViolations(page, `${label} at 1280 px`);
+}
+
+/**
  * Signs in through the /login form: fills #email and #password, submits the
  * form's button and waits for the resulting page to load. Returns the
  * navigation response (check page.url() or the page to see the outcome).

@@ -19,7 +19,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { demoPassword, expectNoAxeViolations, gotoOK, newPage, signIn } from '../lib/harness.mjs';
+import { demoPassword, expectNoAxeViolations, expectNoAxeViolationsAtBothWidths, gotoOK, newPage, signIn } from '../lib/harness.mjs';
 
 const broker = 'brokerage@council.example';
 const payments = 'payments@council.example';
@@ -27,8 +27,6 @@ const provider = 'manager@sunrise-care.example';
 const supplierRef = 'SUP1001';
 const ref = `PJ-${Date.now() % 1000000}`;
 const pkgID = `pk-${ref}`;
-const narrow = { width: 320, height: 640 };
-const wide = { width: 1280, height: 900 };
 
 // Days as YYYY-MM-DD, counted in whole days (UTC arithmetic on dates).
 const londonToday = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date());
@@ -50,16 +48,6 @@ const shown = (iso) => new Intl.DateTimeFormat('en-GB', { day: 'numeric', month:
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-// Axe at both widths; at 320 px the page itself must not scroll sideways.
-async function checkWidths(page, label) {
-  await page.setViewportSize(narrow);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `${label}: the page is ${overflow} px wider than 320 px`);
-  await expectNoAxeViolations(page, `${label} at 320 px`);
-  await page.setViewportSize(wide);
-  await expectNoAxeViolations(page, `${label} at 1280 px`);
-}
-
 // Clicks and waits for the page the click leads to.
 async function follow(page, locator) {
   await Promise.all([page.waitForNavigation(), locator.click()]);
@@ -78,10 +66,10 @@ test('care package journey: placed, accepted, confirmed with a difference, accep
   const br = await newPage(t);
   await signIn(br, broker, demoPassword);
   await gotoOK(br, '/staff/packages');
-  await checkWidths(br, 'staff package list');
+  await expectNoAxeViolationsAtBothWidths(br, 'staff package list');
   await follow(br, br.getByRole('button', { name: 'Place a package' }));
   assert.equal(new URL(br.url()).pathname, '/staff/packages/new');
-  await checkWidths(br, 'place a package');
+  await expectNoAxeViolationsAtBothWidths(br, 'place a package');
   const options = await br.locator('#contract_ref option').allInnerTexts();
   const contract = options.filter((o) => /^ASC-/.test(o) && o.includes('Sunrise Home Care') && /Home care/i.test(o)).pop();
   assert.ok(contract, 'a Sunrise home care contract to place the package on');
@@ -101,7 +89,7 @@ test('care package journey: placed, accepted, confirmed with a difference, accep
   assert.match(await banner(br), /is placed with Sunrise Home Care Ltd/);
   assert.match(await br.locator('h1').innerText(), new RegExp(`${escape(ref)}[\\s\\S]*Proposed`));
   assert.match(await br.locator('#person').innerText(), /Joan Journey/);
-  await checkWidths(br, 'placed package (staff)');
+  await expectNoAxeViolationsAtBothWidths(br, 'placed package (staff)');
 
   // 2. The provider finds it in its list and accepts it.
   const pr = await newPage(t);
@@ -109,23 +97,23 @@ test('care package journey: placed, accepted, confirmed with a difference, accep
   await gotoOK(pr, `/packages?q=${ref}`);
   const list = await pr.locator('#package-list').innerText();
   assert.ok(list.includes('J. J.') && !list.includes('Joan Journey'), 'the list shows initials, not the name');
-  await checkWidths(pr, 'provider package list');
+  await expectNoAxeViolationsAtBothWidths(pr, 'provider package list');
   await follow(pr, pr.getByRole('link', { name: ref }));
-  await checkWidths(pr, 'proposed package (provider)');
+  await expectNoAxeViolationsAtBothWidths(pr, 'proposed package (provider)');
   await follow(pr, pr.getByRole('button', { name: 'Accept the package' }));
   assert.match(await banner(pr), /You accepted the package/);
   assert.match(await pr.locator('h1').innerText(), /Active/);
   // The package page lists its cycles: the ended one is to confirm.
   const cycleRow = pr.locator('#package-cycles tbody tr', { hasText: cycleName });
   assert.match(await cycleRow.innerText(), /To confirm/);
-  await checkWidths(pr, 'accepted package (provider)');
+  await expectNoAxeViolationsAtBothWidths(pr, 'accepted package (provider)');
 
   // 3. The provider confirms the cycle: 40 hours of the 56 planned, in hospital.
   await follow(pr, cycleRow.getByRole('link', { name: cycleName }));
   assert.equal(new URL(pr.url()).pathname.split('/').pop(), cycleStart);
   assert.match(await pr.locator('h1').innerText(), new RegExp(`Care delivered from ${escape(cycleName)}`));
   assert.equal(await pr.inputValue(`#units-${ref}`), '56', 'the planned units are filled in');
-  await checkWidths(pr, 'cycle to confirm');
+  await expectNoAxeViolationsAtBothWidths(pr, 'cycle to confirm');
   await pr.fill(`#units-${ref}`, '40');
   await pr.selectOption(`#reason-${ref}`, { label: 'Person in hospital' });
   await pr.fill(`#note-${ref}`, 'In hospital for eight days');
@@ -136,20 +124,20 @@ test('care package journey: placed, accepted, confirmed with a difference, accep
   assert.match(confirmed, /The council invoices the cycle from these actuals: you do not need to send an invoice\./);
   const myLine = pr.locator('#cycle-lines tbody tr', { hasText: ref });
   assert.match(await myLine.innerText(), /56[\s\S]*40[\s\S]*hospital[\s\S]*Waiting/i);
-  await checkWidths(pr, 'confirmed cycle (provider)');
+  await expectNoAxeViolationsAtBothWidths(pr, 'confirmed cycle (provider)');
 
   // 4. Brokerage sees the difference waiting and accepts it with a note.
   await gotoOK(br, '/staff/actuals');
   const waiting = br.locator('#waiting tbody tr', { hasText: ref });
   assert.match(await waiting.innerText(), /56[\s\S]*40[\s\S]*hospital/i);
-  await checkWidths(br, 'actuals waiting for a decision');
+  await expectNoAxeViolationsAtBothWidths(br, 'actuals waiting for a decision');
   await follow(br, waiting.getByRole('link', { name: new RegExp(`${escape(contractRef)}, ${escape(cycleName)}`) }));
-  await checkWidths(br, 'staff cycle with a difference waiting');
+  await expectNoAxeViolationsAtBothWidths(br, 'staff cycle with a difference waiting');
   await br.fill(`#note-${pkgID}`, 'Hospital stay confirmed by the ward');
   await follow(br, br.getByRole('button', { name: `Accept 40 for package ${ref}` }));
   assert.match(await banner(br), /Your decision is recorded; the provider can see it\. When no differences wait, generate the cycle's invoice\./);
   assert.match(await br.locator('#cycle-lines tbody tr', { hasText: ref }).innerText(), /Accepted[\s\S]*Hospital stay confirmed by the ward/);
-  await checkWidths(br, 'staff cycle decided');
+  await expectNoAxeViolationsAtBothWidths(br, 'staff cycle decided');
 
   // 5. The provider sees the decision.
   await gotoOK(pr, `/packages/${pkgID}`);
@@ -165,7 +153,7 @@ test('care package journey: placed, accepted, confirmed with a difference, accep
   const [, number, total] = gm;
   const billLine = br.locator('#bill-lines tbody tr', { hasText: ref });
   assert.match(await billLine.innerText(), /40[\s\S]*£23\.50[\s\S]*£940\.00/);
-  await checkWidths(br, 'staff cycle invoiced');
+  await expectNoAxeViolationsAtBothWidths(br, 'staff cycle invoiced');
 
   // 7. Payments staff find it in the work queue and approve it.
   const pay = await newPage(t);
@@ -206,7 +194,7 @@ test('care package journey: placed, accepted, confirmed with a difference, accep
   await follow(pr, pr.locator('#remittances-link'));
   const adviceRow = pr.locator('#remittance-list tbody tr', { hasText: reference });
   assert.equal(await adviceRow.count(), 1, 'the payment is listed');
-  await checkWidths(pr, 'remittance advice list');
+  await expectNoAxeViolationsAtBothWidths(pr, 'remittance advice list');
   await follow(pr, adviceRow.locator('a').first());
   assert.equal((await pr.locator('#advice-reference').innerText()).trim(), reference);
   assert.equal((await pr.locator('#advice-total').innerText()).trim(), total);
@@ -214,5 +202,5 @@ test('care package journey: placed, accepted, confirmed with a difference, accep
   const item = pr.locator('.advice-items tbody tr', { hasText: `Care package ${ref} ` });
   assert.equal(await item.count(), 1, 'the advice lists the package');
   assert.match(await item.innerText(), /Care package \S+ \(hours\)[\s\S]*40[\s\S]*£23\.50[\s\S]*£940\.00/);
-  await checkWidths(pr, 'remittance advice by package');
+  await expectNoAxeViolationsAtBothWidths(pr, 'remittance advice by package');
 });

@@ -10,22 +10,10 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { demoPassword, expectNoAxeViolations, gotoOK, newPage, signIn } from '../lib/harness.mjs';
+import { demoPassword, expectNoAxeViolations, expectNoAxeViolationsAtBothWidths, gotoOK, newPage, signIn } from '../lib/harness.mjs';
 
 const provider = 'manager@sunrise-care.example';
 const otherProvider = 'manager@oakfield-homes.example';
-const narrow = { width: 320, height: 640 };
-const wide = { width: 1280, height: 900 };
-
-// Axe at both widths; at 320 px the page itself must not scroll sideways.
-async function checkWidths(page, label) {
-  await page.setViewportSize(narrow);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `${label}: the page is ${overflow} px wider than 320 px`);
-  await expectNoAxeViolations(page, `${label} at 320 px`);
-  await page.setViewportSize(wide);
-  await expectNoAxeViolations(page, `${label} at 1280 px`);
-}
 
 async function download(page, selector) {
   const [dl] = await Promise.all([page.waitForEvent('download'), page.locator(selector).click()]);
@@ -46,7 +34,7 @@ test('a provider reads a remittance advice and downloads it as CSV and PDF', asy
   assert.match(await page.locator('h1').innerText(), /Remittance advice/);
   const rows = page.locator('#remittance-list tbody tr');
   assert.ok(await rows.count() > 0, 'the demo provider has payments');
-  await checkWidths(page, 'remittance advice list');
+  await expectNoAxeViolationsAtBothWidths(page, 'remittance advice list');
 
   // The newest payment's advice.
   const listTotal = (await rows.first().locator('td').last().innerText()).trim();
@@ -67,7 +55,7 @@ test('a provider reads a remittance advice and downloads it as CSV and PDF', asy
     paid += pence(cells[2]);
   }
   assert.equal(paid, pence(listTotal), 'the lines add up to the total paid');
-  await checkWidths(page, 'remittance advice');
+  await expectNoAxeViolationsAtBothWidths(page, 'remittance advice');
 
   // To the paid invoice and back, by its payments table.
   const number = pageRows[0][0];
@@ -76,7 +64,7 @@ test('a provider reads a remittance advice and downloads it as CSV and PDF', asy
   assert.match(await page.locator('#money').innerText(), /Balance left to pay/);
   const back = page.locator(`#money-lines a[href="${advicePath}"]`);
   assert.ok(await back.count() > 0, 'the invoice links to its remittance advice');
-  await checkWidths(page, 'paid invoice');
+  await expectNoAxeViolationsAtBothWidths(page, 'paid invoice');
   await Promise.all([page.waitForNavigation(), back.first().click()]);
   assert.equal(new URL(page.url()).pathname, advicePath);
 
