@@ -667,48 +667,67 @@ func (s *Service) queueList(q Queue, today string) []*Invoice {
 
 // QueueCounts counts the invoices in each work queue (staff).
 func (s *Service) QueueCounts(ctx context.Context) (map[Queue]int, error) {
-	if err := s.ensureLoaded(ctx); err != nil {
+	c, err := s.currentCounts(ctx)
+	if err != nil {
 		return nil, err
 	}
+	out := make(map[Queue]int, len(c.counts))
+	for k, v := range c.counts {
+		out[k] = v
+	}
+	return out, nil
+}
+
+// OverpaidCount counts the invoices the providers owe money back on (staff):
+// the length of ListInvoices with InvoiceFilter.Overpaid, from the same
+// once-per-change pass as the queue counts.
+func (s *Service) OverpaidCount(ctx context.Context) (int, error) {
+	c, err := s.currentCounts(ctx)
+	return c.overpaid, err
+}
+
+// currentCounts returns the queue and overpaid counts, counted once per
+// change of the read model (and per day, for the date-based queues). Its
+// counts map is shared: callers copy it.
+func (s *Service) currentCounts(ctx context.Context) (countsCache, error) {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return countsCache{}, err
+	}
 	today := LondonDay(s.now())
-	out := make(map[Queue]int, len(Queues))
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	s.cacheMu.Lock()
 	c := s.counts
 	s.cacheMu.Unlock()
 	if c.counts != nil && c.gen == s.gen && c.today == today {
-		for k, v := range c.counts {
-			out[k] = v
-		}
-		return out, nil
+		return c, nil
 	}
+	c = countsCache{gen: s.gen, today: today, counts: make(map[Queue]int, len(Queues))}
 	for _, inv := range s.all {
 		switch inv.Status {
 		case StatusSubmitted:
-			out[QueueNew]++
+			c.counts[QueueNew]++
 		case StatusQueried:
-			out[QueueQueried]++
+			c.counts[QueueQueried]++
 		case StatusApproved:
-			out[QueueApproved]++
+			c.counts[QueueApproved]++
 		case StatusScheduled:
-			out[QueueScheduled]++
+			c.counts[QueueScheduled]++
 		}
 		if inv.Overdue(today) {
-			out[QueueOverdue]++
+			c.counts[QueueOverdue]++
 		}
 		if inv.DueSoon(today) {
-			out[QueueDueSoon]++
+			c.counts[QueueDueSoon]++
+		}
+		if inv.Balance() < 0 { // as InvoiceFilter.Overpaid
+			c.overpaid++
 		}
 	}
-	cached := make(map[Queue]int, len(out))
-	for k, v := range out {
-		cached[k] = v
-	}
 	s.cacheMu.Lock()
-	s.counts = countsCache{gen: s.gen, today: today, counts: cached}
+	s.counts = c
 	s.cacheMu.Unlock()
-	return out, nil
+	return c, nil
 }
 
 // Snapshot returns a copy of every invoice in the read model, with its

@@ -176,9 +176,10 @@ type queueCache struct {
 }
 
 type countsCache struct {
-	gen    uint64
-	today  string
-	counts map[Queue]int
+	gen      uint64
+	today    string
+	counts   map[Queue]int
+	overpaid int // invoices the provider owes money back on (Invoice.Overpaid)
 }
 
 // searchKey is what staff search compares, prepared once per change.

@@ -99,7 +99,7 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
 		for _, q := range payments.Queues {
 			add("todo-queue-"+string(q), labels[q], counts[q], "/staff/invoices?queue="+string(q))
 		}
-		over, err := count(payments.InvoiceFilter{Overpaid: true})
+		over, err := s.Payments.OverpaidCount(ctx)
 		if err != nil {
 			return err
 		}
