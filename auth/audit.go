@@ -43,8 +43,13 @@ func (s *Service) Audit(ctx context.Context, e AuditEntry) error {
 	if strings.Contains(e.ActorEmail, "@") {
 		e.ActorEmail = strings.ToLower(e.ActorEmail)
 	}
-	_, err := s.db.Collection(colAudit).InsertOne(ctx, e)
-	return err
+	if _, err := s.db.Collection(colAudit).InsertOne(ctx, e); err != nil {
+		return err
+	}
+	if s.auditMem != nil {
+		s.auditMem.add(e)
+	}
+	return nil
 }
 
 // audit records an event by actor, logging (not failing) when the write
@@ -81,6 +86,9 @@ func (s *Service) AuditLog(ctx context.Context, f AuditFilter, page, perPage int
 	}
 	if perPage < 1 || perPage > 200 {
 		perPage = 50
+	}
+	if s.auditMem != nil {
+		return s.auditFromMemory(ctx, f, page, perPage)
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()

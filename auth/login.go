@@ -79,6 +79,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (*User,
 	defer cancel()
 	_, _ = s.db.Collection(colUsers).UpdateOne(cctx, bson.D{{Key: "_id", Value: u.ID}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "last_sign_in", Value: now.UTC()}}}})
+	s.relistUser(ctx, u.ID)
 	actor.UserID = u.ID
 	s.audit(ctx, actor, "login.success", "user:"+u.ID, "")
 	return u, nil

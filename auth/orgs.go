@@ -20,6 +20,7 @@ import (
 type Org struct {
 	ID            string `bson:"_id"`
 	Name          string `bson:"name"`
+	NameLower     string `bson:"name_lower"`     // the lists' sort key (lists.go)
 	SupplierRef   string `bson:"supplier_ref"`   // the finance system's supplier number, unique
 	CompanyNumber string `bson:"company_number"` // Companies House number, optional
 	AddressLine1  string `bson:"address_line1"`
@@ -179,12 +180,14 @@ func (s *Service) CreateOrg(ctx context.Context, actor *Principal, in OrgInput) 
 		}
 		return nil, err
 	}
+	s.relistOrg(ctx, o.ID)
 	s.audit(ctx, actor, "org.create", "org:"+o.ID, o.Name+" ("+o.SupplierRef+")")
 	return o, nil
 }
 
 func (o *Org) apply(in OrgInput) {
 	o.Name = in.Name
+	o.NameLower = strings.ToLower(in.Name)
 	o.SupplierRef = in.SupplierRef
 	o.CompanyNumber = in.CompanyNumber
 	o.AddressLine1 = in.AddressLine1
@@ -231,6 +234,7 @@ func (s *Service) UpdateOrg(ctx context.Context, actor *Principal, id string, in
 		return nil, err
 	}
 	s.forgetOrg(id)
+	s.relistOrg(ctx, id)
 	s.audit(ctx, actor, "org.update", "org:"+id, o.Name+" ("+o.SupplierRef+")")
 	return o, nil
 }
@@ -249,6 +253,7 @@ func (s *Service) SetOrgActive(ctx context.Context, actor *Principal, id string,
 		return err
 	}
 	s.forgetOrg(id)
+	s.relistOrg(ctx, id)
 	action := "org.reactivate"
 	if !active {
 		action = "org.deactivate"

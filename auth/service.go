@@ -53,6 +53,13 @@ type Options struct {
 	// the store (sessions_mem.go). Only for a single-instance store (the
 	// embedded one): other instances' sign-outs would not be seen.
 	SessionsInMemory bool
+	// ListsInMemory keeps the users and organisations lists and an index
+	// of the audit log in memory, written through (lists_mem.go,
+	// audit_mem.go). Only for a single-instance store (the embedded one).
+	ListsInMemory bool
+	// BulkRead, when set, reads a whole collection for the lists' first
+	// load (store.Store.ReadAllRaw: embedded mode only).
+	BulkRead func(ctx context.Context, collection string) ([]bson.Raw, error)
 }
 
 // Service owns users, organisations, sessions, invitations, API tokens,
@@ -74,6 +81,10 @@ type Service struct {
 	people   map[string]cachedPerson // by user id
 	orgCache map[string]cachedOrg    // by org id
 	mem      *sessionMemory          // nil unless Options.SessionsInMemory
+	// The lists in memory; nil unless Options.ListsInMemory.
+	userList *nameList[User]
+	orgList  *nameList[Org]
+	auditMem *auditMemory
 }
 
 type cachedPerson struct {
@@ -113,6 +124,10 @@ func NewService(db *mongo.Database, o Options) *Service {
 	if o.SessionsInMemory {
 		s.mem = &sessionMemory{}
 	}
+	if o.ListsInMemory {
+		s.userList, s.orgList = newUserList(o.BulkRead), newOrgList(o.BulkRead)
+		s.auditMem = &auditMemory{bulk: o.BulkRead}
+	}
 	s.dummy = s.hash.hash(randomHex(16))
 	return s
 }
@@ -123,6 +138,12 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 	// servicetypes.go) come first.
 	if err := store.Migrate(ctx, s.db, nil, migrations...); err != nil {
 		return err
+	}
+	// A migration may have changed documents in place: the lists in
+	// memory are read again on next use.
+	if s.userList != nil {
+		s.userList.drop()
+		s.orgList.drop()
 	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
@@ -137,6 +158,15 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 	}{
 		{colUsers, bson.D{{Key: "email_lower", Value: 1}}, true},
 		{colOrgs, bson.D{{Key: "supplier_ref", Value: 1}}, true},
+		// The paged lists' order, alone and within an organisation, and
+		// the audit log's, newest first, alone and by person (lists.go and
+		// audit.go say what they buy on each store).
+		{colUsers, bson.D{{Key: "name_lower", Value: 1}, {Key: "_id", Value: 1}}, false},
+		{colUsers, bson.D{{Key: "org_id", Value: 1}, {Key: "name_lower", Value: 1}, {Key: "_id", Value: 1}}, false},
+		{colOrgs, bson.D{{Key: "name_lower", Value: 1}, {Key: "_id", Value: 1}}, false},
+		{colAudit, bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: 1}}, false},
+		{colAudit, bson.D{{Key: "actor_email", Value: 1}, {Key: "at", Value: -1}, {Key: "_id", Value: 1}}, false},
+		{colAudit, bson.D{{Key: "actor_id", Value: 1}, {Key: "at", Value: -1}, {Key: "_id", Value: 1}}, false},
 	}
 	for _, i := range idx {
 		m := mongo.IndexModel{Keys: i.keys, Options: options.Index().SetUnique(i.uniq)}

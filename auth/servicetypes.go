@@ -126,6 +126,7 @@ func mapServiceTypes(in []string) (mapped, unmapped []string) {
 // migrations are the one-time changes to stores written by older versions.
 var migrations = []store.Migration{
 	{ID: "auth/org-service-types", Run: migrateOrgServiceTypes},
+	nameLowerMigration,
 }
 
 // migrateOrgServiceTypes maps each organisation's free-text service types

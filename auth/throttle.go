@@ -237,18 +237,23 @@ func (s *Service) auditThrottled(ctx context.Context, a *Principal, action strin
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	id := "throttle:" + by.ID + ":" + strconv.FormatInt(by.LastFailure.UnixNano(), 36)
-	first := bson.D{{Key: "at", Value: s.now().UTC()}, {Key: "action", Value: action},
+	at := s.now().UTC()
+	first := bson.D{{Key: "at", Value: at}, {Key: "action", Value: action},
 		{Key: "detail", Value: fmt.Sprintf("wait %s; the refusals of this burst are counted here", wait.Round(time.Second))}}
 	for _, f := range []struct{ k, v string }{{"actor_id", a.UserID}, {"actor_email", strings.ToLower(a.Email)}, {"ip", a.IP}} {
 		if f.v != "" {
 			first = append(first, bson.E{Key: f.k, Value: f.v})
 		}
 	}
-	_, err := s.db.Collection(colAudit).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{
+	res, err := s.db.Collection(colAudit).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{
 		{Key: "$inc", Value: bson.D{{Key: "refused", Value: 1}}},
 		{Key: "$setOnInsert", Value: first},
 	}, options.UpdateOne().SetUpsert(true))
 	if err != nil {
 		s.log.Error("writing the audit log failed", "action", action, "err", err)
+		return
+	}
+	if s.auditMem != nil && res.UpsertedCount > 0 {
+		s.auditMem.add(AuditEntry{ID: id, At: at, ActorID: a.UserID, ActorEmail: strings.ToLower(a.Email)})
 	}
 }

@@ -27,6 +27,7 @@ type User struct {
 	Email        string    `bson:"email"`
 	EmailLower   string    `bson:"email_lower"`
 	Name         string    `bson:"name"`
+	NameLower    string    `bson:"name_lower"` // the lists' sort key (lists.go)
 	Role         Role      `bson:"role"`
 	OrgID        string    `bson:"org_id,omitempty"`
 	Manager      bool      `bson:"manager"`
@@ -155,7 +156,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *Principal, in UserInput
 	defer cancel()
 	now := s.now().UTC()
 	u := &User{
-		ID: newID(), Email: in.Email, EmailLower: strings.ToLower(in.Email), Name: in.Name,
+		ID: newID(), Email: in.Email, EmailLower: strings.ToLower(in.Email), Name: in.Name, NameLower: strings.ToLower(in.Name),
 		Role: in.Role, OrgID: in.OrgID, Manager: in.Manager, Teams: in.Teams, Status: status,
 		PasswordHash: hash, CreatedAt: now, UpdatedAt: now,
 	}
@@ -172,6 +173,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *Principal, in UserInput
 		}
 		return nil, err
 	}
+	s.relistUser(ctx, u.ID)
 	s.audit(ctx, actor, "user.create", "user:"+u.ID, u.Email+" ("+string(u.Role)+")")
 	return u, nil
 }
@@ -276,6 +278,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *Principal, id string, i
 	}
 	accessChanged := u.Role != in.Role || u.OrgID != in.OrgID || newLower != oldLower
 	u.Email, u.EmailLower, u.Name, u.Role, u.OrgID, u.Manager, u.Teams = in.Email, newLower, in.Name, in.Role, in.OrgID, in.Manager, in.Teams
+	u.NameLower = strings.ToLower(in.Name)
 	u.UpdatedAt = s.now().UTC()
 	if _, err := s.db.Collection(colUsers).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, u); err != nil {
 		if newLower != oldLower {
@@ -290,6 +293,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *Principal, id string, i
 		s.releaseEmail(ctx, oldLower, u.ID)
 	}
 	s.forgetUser(id)
+	s.relistUser(ctx, id)
 	if accessChanged {
 		if err := s.endUserSessions(ctx, id, ""); err != nil {
 			return nil, err
@@ -325,6 +329,7 @@ func (s *Service) SetUserActive(ctx context.Context, actor *Principal, id string
 		return err
 	}
 	s.forgetUser(id)
+	s.relistUser(ctx, id)
 	if !active {
 		if err := s.endUserSessions(ctx, id, ""); err != nil {
 			return err
@@ -398,6 +403,7 @@ func (s *Service) setPassword(ctx context.Context, u *User, password string) err
 	}
 	_, err := s.db.Collection(colUsers).UpdateOne(ctx, bson.D{{Key: "_id", Value: u.ID}}, bson.D{{Key: "$set", Value: set}})
 	s.forgetUser(u.ID)
+	s.relistUser(ctx, u.ID)
 	return err
 }
 

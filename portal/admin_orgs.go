@@ -19,15 +19,16 @@ type adminOrgsPage struct {
 	Pager pager
 }
 
-// handleAdminOrgs lists the provider organisations.
+// handleAdminOrgs lists the provider organisations, one page read at a
+// time.
 func (s *Server) handleAdminOrgs(w http.ResponseWriter, r *http.Request) error {
-	orgs, err := s.Auth.Orgs(r.Context())
+	orgs, pg, err := pagedList(r, s.rowsPerPage(listPageSize), "page", func(skip, limit int) ([]auth.Org, int, error) {
+		return s.Auth.OrgsPage(r.Context(), auth.OrgQuery{Skip: skip, Limit: limit})
+	})
 	if err != nil {
 		return err
 	}
-	page := &adminOrgsPage{basePage: s.page(r, "Provider organisations")}
-	// Paged here: auth returns every organisation (#13).
-	page.Orgs, page.Pager = pageOf(r, orgs, s.rowsPerPage(listPageSize))
+	page := &adminOrgsPage{basePage: s.page(r, "Provider organisations"), Orgs: orgs, Pager: pg}
 	return s.render(w, r, "admin_orgs", page)
 }
 
@@ -46,7 +47,10 @@ func (s *Server) handleAdminOrg(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	users, err := s.Auth.OrgUsers(r.Context(), o.ID)
+	size := s.rowsPerPage(listPageSize)
+	users, usersPager, err := pagedList(r, size, "page", func(skip, limit int) ([]auth.User, int, error) {
+		return s.Auth.UsersPage(r.Context(), auth.UserQuery{OrgID: o.ID, Skip: skip, Limit: limit})
+	})
 	if err != nil {
 		return err
 	}
@@ -54,9 +58,7 @@ func (s *Server) handleAdminOrg(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := &adminOrgPage{basePage: s.page(r, o.Name), Org: o}
-	size := s.rowsPerPage(listPageSize)
-	page.Users, page.UsersPager = pageOfParam(r, users, size, "page")
+	page := &adminOrgPage{basePage: s.page(r, o.Name), Org: o, Users: users, UsersPager: usersPager}
 	page.Tokens, page.TokensPager = pageOfParam(r, tokens, size, "tokens_page")
 	page.UsersPager.Label, page.TokensPager.Label = "Pages of users", "Pages of API tokens"
 	return s.render(w, r, "admin_org", page)

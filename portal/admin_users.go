@@ -18,33 +18,24 @@ type adminUsersPage struct {
 	Pager    pager
 }
 
-// handleAdminUsers lists every user.
+// handleAdminUsers lists every user, one page read at a time.
 func (s *Server) handleAdminUsers(w http.ResponseWriter, r *http.Request) error {
-	users, err := s.Auth.Users(r.Context())
+	users, pg, err := pagedList(r, s.rowsPerPage(listPageSize), "page", func(skip, limit int) ([]auth.User, int, error) {
+		return s.Auth.UsersPage(r.Context(), auth.UserQuery{Skip: skip, Limit: limit})
+	})
 	if err != nil {
 		return err
 	}
-	names, err := s.orgNames(r)
+	ids := make([]string, 0, len(users))
+	for _, u := range users {
+		ids = append(ids, u.OrgID)
+	}
+	names, err := s.Auth.OrgNames(r.Context(), ids)
 	if err != nil {
 		return err
 	}
-	page := &adminUsersPage{basePage: s.page(r, "Users"), OrgNames: names}
-	// Auth returns every user: paged here (#13: a paged query in auth would
-	// keep the whole list from being read).
-	page.Users, page.Pager = pageOf(r, users, s.rowsPerPage(listPageSize))
+	page := &adminUsersPage{basePage: s.page(r, "Users"), Users: users, OrgNames: names, Pager: pg}
 	return s.render(w, r, "admin_users", page)
-}
-
-func (s *Server) orgNames(r *http.Request) (map[string]string, error) {
-	orgs, err := s.Auth.Orgs(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	names := make(map[string]string, len(orgs))
-	for _, o := range orgs {
-		names[o.ID] = o.Name
-	}
-	return names, nil
 }
 
 type adminUserPage struct {
