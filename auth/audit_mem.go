@@ -23,8 +23,9 @@ import (
 // and once per person (actor email and actor id), not the entries: a page
 // is a binary search for the date range, then its entries are read by
 // bare _id, the one read the embedded store answers through an index.
-// It costs tens of bytes per entry (about 100: three 24-byte keys and the
-// id's text) and is read once, on first use.
+// It costs about 150 bytes per entry (three 24-byte keys, the id's text
+// and the slices' spare room; measured: 15 MB for 100,000 entries) and is
+// read once, on first use (3.3 s for 100,000 on 2 busy cores).
 //
 // The embedded store is single-instance, so every entry is written by
 // this process: Audit and auditThrottled add to the index after the

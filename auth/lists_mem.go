@@ -33,7 +33,8 @@ import (
 // read once, on first use (a read of the collection, like the old list
 // page's), and a migration (EnsureIndexes) drops them to be read again.
 // People and organisations are few (thousands, not history), so keeping
-// their documents is small: about half a kilobyte a user.
+// their documents is small: 10 MB for 20,000 users and 2,000
+// organisations (BenchmarkAdminPages), read in 1.3 s on first use.
 
 // nameKey is a row's place in the lists' order.
 type nameKey struct{ name, id string }
