@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -351,4 +352,68 @@ func TestNameLowerMigration(t *testing.T) {
 	if err != nil || total != 1 || rows[0].ID != "o-old" {
 		t.Errorf("OrgsPage after the migration: %+v of %d, %v", rows, total, err)
 	}
+}
+
+// TestUsersListInMemoryUnderConcurrentWrites: renames, moves and
+// deactivations racing with each other and with page reads leave the list
+// in memory equal to the store's.
+func TestUsersListInMemoryUnderConcurrentWrites(t *testing.T) {
+	s, st, clk, ctx := newListsService(t, true)
+	plain := NewService(st.DB, Options{Now: clk.Now, Hash: CheapHashParams})
+	orgA, orgB := mustOrg(t, s, ctx, "SUPA", "Org A"), mustOrg(t, s, ctx, "SUPB", "Org B")
+	var users []*User
+	for i := range 6 {
+		users = append(users, mustUser(t, s, ctx, UserInput{Name: fmt.Sprintf("Person %d", i), Email: fmt.Sprintf("p%d@example.org", i), Role: RoleProvider, OrgID: orgA.ID}))
+	}
+	if _, _, err := s.UsersPage(ctx, UserQuery{}); err != nil { // loaded before the writes
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for w := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := range 5 {
+				// Worker w takes users[(w+round)%6]: workers meet on the same users.
+				u := users[(w+round)%len(users)]
+				org := []string{orgA.ID, orgB.ID}[(w+round)%2]
+				if _, err := s.UpdateUser(ctx, CommandLine, u.ID, UserInput{Name: fmt.Sprintf("Name %d-%d", w, round), Email: u.Email, Role: RoleProvider, OrgID: org}); err != nil {
+					errs <- err
+				}
+				if err := s.SetUserActive(ctx, CommandLine, u.ID, round%2 == 0); err != nil {
+					errs <- err
+				}
+				if _, _, err := s.UsersPage(ctx, UserQuery{OrgID: org, Limit: 2}); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for _, q := range []UserQuery{{}, {OrgID: orgA.ID}, {OrgID: orgB.ID}, {Search: "name 1"}} {
+		got, gotTotal, err := s.UsersPage(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, wantTotal, err := plain.UsersPage(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gotTotal != wantTotal || !reflect.DeepEqual(rowsOf(got), rowsOf(want)) {
+			t.Errorf("%+v: in memory %v (%d), the store %v (%d)", q, rowsOf(got), gotTotal, rowsOf(want), wantTotal)
+		}
+	}
+}
+
+func rowsOf(us []User) []string {
+	var out []string
+	for _, u := range us {
+		out = append(out, u.ID+" "+u.Name+" "+u.OrgID+" "+u.Status)
+	}
+	return out
 }
