@@ -537,8 +537,8 @@ func (s *Service) ListInvoices(ctx context.Context, actor *auth.Principal, f Inv
 	if f.Queue != "" && f.OldestFirst && f == (InvoiceFilter{Queue: f.Queue, OldestFirst: true}) && actor.IsStaff() {
 		return s.queuePage(f.Queue, today, page, perPage), nil
 	}
-	if f == (InvoiceFilter{Overpaid: true}) && actor.IsStaff() {
-		return s.overpaidPage(page, perPage), nil
+	if f == (InvoiceFilter{Overpaid: true, OldestFirst: f.OldestFirst}) && actor.IsStaff() {
+		return s.overpaidPage(f.OldestFirst, page, perPage), nil
 	}
 	q := strings.ToLower(strings.TrimSpace(f.Search))
 	qKey := NormaliseNumber(f.Search)

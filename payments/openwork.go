@@ -149,12 +149,16 @@ func (w *openWork) dateQueues(gen uint64, today string) datedQueues {
 	return d
 }
 
-// overpaidPage is one page of the overpaid invoices, newest first (the
-// invoice list's default order), from the open-work index.
-func (s *Service) overpaidPage(page, perPage int) InvoicePage {
+// overpaidPage is one page of the overpaid invoices, oldest first or
+// newest first (the invoice list's default order), from the open-work
+// index.
+func (s *Service) overpaidPage(oldestFirst bool, page, perPage int) InvoicePage {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	o := s.open.overpaid
+	if oldestFirst {
+		return pageOf(o, page, perPage)
+	}
 	newest := make([]*Invoice, len(o))
 	for i, inv := range o {
 		newest[len(o)-1-i] = inv
