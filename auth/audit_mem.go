@@ -119,7 +119,7 @@ func whoKeys(email, actorID string) []string {
 }
 
 func (m *auditMemory) readAll(ctx context.Context, db *mongo.Database) ([]auditWho, error) {
-	ctx, cancel := store.CallContext(ctx)
+	ctx, cancel := loadContext(ctx)
 	defer cancel()
 	if m.bulk != nil {
 		raws, err := m.bulk(ctx, colAudit)

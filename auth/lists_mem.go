@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -35,6 +36,21 @@ import (
 // People and organisations are few (thousands, not history), so keeping
 // their documents is small: 10 MB for 20,000 users and 2,000
 // organisations (BenchmarkAdminPages), read in 1.3 s on first use.
+
+// listLoadTimeout bounds the one-time read of a whole collection into
+// memory. It is longer than store.CallTimeout, which bounds one request's
+// call: the read happens once, for whoever asks first, and failing it
+// would fail every later request in the same way (the old list pages,
+// which read everything on every request, timed out at 100,000 audit
+// entries on a busy machine).
+const listLoadTimeout = 2 * time.Minute
+
+// loadContext is the context of a one-time read: detached from the
+// request that happens to trigger it (and from its deadline), bounded by
+// listLoadTimeout.
+func loadContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), listLoadTimeout)
+}
 
 // nameKey is a row's place in the lists' order.
 type nameKey struct{ name, id string }
@@ -146,7 +162,7 @@ func sortRows[T any](l *sortedRows[T]) {
 }
 
 func (m *nameList[T]) readAll(ctx context.Context, db *mongo.Database) ([]T, error) {
-	ctx, cancel := store.CallContext(ctx)
+	ctx, cancel := loadContext(ctx)
 	defer cancel()
 	if m.bulk != nil {
 		raws, err := m.bulk(ctx, m.coll)

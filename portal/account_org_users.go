@@ -23,12 +23,17 @@ func (s *Server) handleOrgUsers(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderOrgUsers(w http.ResponseWriter, r *http.Request, status int, form url.Values, ferr error) error {
-	users, err := s.Auth.OrgUsers(r.Context(), principal(r).OrgID)
+	users, pg, err := pagedList(r, s.rowsPerPage(listPageSize), "page", func(skip, limit int) ([]auth.User, int, error) {
+		org := principal(r).OrgID
+		if org == "" { // not in an organisation: no colleagues (an empty OrgID would mean everyone)
+			return nil, 0, nil
+		}
+		return s.Auth.UsersPage(r.Context(), auth.UserQuery{OrgID: org, Skip: skip, Limit: limit})
+	})
 	if err != nil {
 		return err
 	}
-	page := &orgUsersPage{basePage: s.page(r, "Colleagues").withForm(form, ferr)}
-	page.Users, page.Pager = pageOf(r, users, s.rowsPerPage(listPageSize))
+	page := &orgUsersPage{basePage: s.page(r, "Colleagues").withForm(form, ferr), Users: users, Pager: pg}
 	return s.renderStatus(w, r, status, "account_org_users", page)
 }
 
