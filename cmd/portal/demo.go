@@ -83,6 +83,9 @@ func runDemo(ctx context.Context, e env) error {
 		return usagef("--packages must be between 0 and 20000")
 	}
 	o.Now = time.Now()
+	// The demo writes generated data that a rerun completes: the store may
+	// commit without waiting for the disk (store.Options.BulkWrites).
+	cfg.bulkWrites = true
 	a, err := openApp(ctx, cfg, newLogger(e.stderr, false))
 	if err != nil {
 		return err

@@ -59,7 +59,7 @@ func openEmbedded(ctx context.Context, o Options) (*Store, error) {
 	fdb, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{Unix: sock},
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + absDir + "/",
+		SQLiteURL: "file:" + absDir + "/" + sqlitePragmas(o),
 		Logger:    quietLogger(o.Logger),
 	})
 	if err != nil {
@@ -103,6 +103,17 @@ func openEmbedded(ctx context.Context, o Options) (*Store, error) {
 		return nil, fmt.Errorf("embedded store did not answer: %w", err)
 	}
 	return s, nil
+}
+
+// sqlitePragmas is the SQLite URI's query: none by default (FerretDB's
+// own: WAL, a busy timeout), and for Options.BulkWrites a commit that does
+// not wait for the disk, a bigger page cache and a WAL checkpointed every
+// 20,000 pages (about 80 MB) instead of 1,000.
+func sqlitePragmas(o Options) string {
+	if !o.BulkWrites {
+		return ""
+	}
+	return "?" + url.Values{"_pragma": {"synchronous(normal)", "cache_size(-131072)", "wal_autocheckpoint(20000)"}}.Encode()
 }
 
 // WithDatabase returns a Store that shares this one's connection but uses
