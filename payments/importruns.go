@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -98,10 +97,15 @@ func (s *Service) newImportRun(src ImportSource, rows []HistoricalInvoice) (*imp
 	return &importRun{s: s, id: "invoices:" + key, key: key}, nil
 }
 
-// invoiceID is the id of row i's invoice in this run (the shape of newID).
+// invoiceID is the id of row i's invoice in this run, in the shape of
+// newID (24 hex digits): 12 from the run's digest, then the row number in
+// 12. A run's ids are in row order, and so are their events' ids, so the
+// store's _id indexes take a batch as a run of neighbouring keys instead
+// of a thousand scattered ones (an import of a million invoices spent
+// much of its time rewriting index pages).
 func (r *importRun) invoiceID(i int) string {
-	sum := sha256.Sum256([]byte(r.key + ":" + strconv.Itoa(i)))
-	return hex.EncodeToString(sum[:12])
+	sum := sha256.Sum256([]byte(r.key))
+	return hex.EncodeToString(sum[:6]) + fmt.Sprintf("%012x", i)
 }
 
 func (r *importRun) update(ctx context.Context, upd bson.D, upsert bool) error {
