@@ -146,8 +146,9 @@ func demoInvoices(ctx context.Context, a *app, o demoOptions, st *demoState) err
 	return nil
 }
 
-// demoChunk is how many generated invoices the demo imports at a time.
-const demoChunk = 10_000
+// demoChunk is how many generated invoices the demo imports at a time (a
+// variable so that a test can compare chunk sizes).
+var demoChunk = 10_000
 
 // demoChunkSource names chunk c of the demo's invoices as an import. Its
 // digest comes from the demo's own record (the moment the demo is built
