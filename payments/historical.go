@@ -333,7 +333,8 @@ func (s *Service) insertInvoices(ctx context.Context, run *importRun, src Import
 	for b, i := 0, 0; i < len(invs); b, i = b+1, i+batch {
 		part := invs[i:min(i+batch, len(invs))]
 		var nums, docs, events []any
-		var invIDs, numIDs, evIDs []string
+		var invIDs, numIDs []string
+		upTo := 0
 		for _, inv := range part {
 			nid := inv.OrgID + ":" + inv.NumberKey
 			nums = append(nums, numberDoc{ID: nid, InvoiceID: inv.ID, CreatedAt: inv.ReceivedAt})
@@ -341,10 +342,10 @@ func (s *Service) insertInvoices(ctx context.Context, run *importRun, src Import
 			invIDs, numIDs = append(invIDs, inv.ID), append(numIDs, nid)
 			for _, ev := range inv.History {
 				events = append(events, eventDoc{ID: eventID(inv.ID, ev.Seq), InvoiceID: inv.ID, Event: ev})
-				evIDs = append(evIDs, eventID(inv.ID, ev.Seq))
+				upTo = max(upTo, ev.Seq)
 			}
 		}
-		if err := run.pending(ctx, invIDs, numIDs, evIDs); err != nil {
+		if err := run.pending(ctx, invIDs, numIDs, upTo); err != nil {
 			return err
 		}
 		cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)

@@ -27,10 +27,11 @@ func openApp(ctx context.Context, cfg config, log *slog.Logger) (*app, error) {
 	}
 	mo.Key = key
 	a, err := portalapp.Open(ctx, store.Options{
-		MongoURI: cfg.MongoURI,
-		Database: cfg.Database,
-		DataDir:  cfg.DataDir,
-		Logger:   log,
+		MongoURI:   cfg.MongoURI,
+		Database:   cfg.Database,
+		DataDir:    cfg.DataDir,
+		Logger:     log,
+		BulkWrites: cfg.bulkWrites,
 	}, portalapp.Options{Logger: log, Mail: mo})
 	if err != nil {
 		return nil, err

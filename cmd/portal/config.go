@@ -34,6 +34,9 @@ type config struct {
 	NotifyTemplateID string
 	// mailTransport is the delivery method validate chose (nil: not set up).
 	mailTransport mail.Transport
+	// bulkWrites opens the embedded store for writing many documents
+	// (store.Options.BulkWrites): the demo sets it.
+	bulkWrites bool
 }
 
 // setting ties one config field to its variable, flag and help text.

@@ -76,13 +76,16 @@ func runDemo(ctx context.Context, e env) error {
 	if err := parseFlags(fs, &cfg, e.args); err != nil {
 		return err
 	}
-	if o.Invoices < 0 || o.Invoices > 200000 {
-		return usagef("--invoices must be between 0 and 200000")
+	if o.Invoices < 0 || o.Invoices > 1000000 {
+		return usagef("--invoices must be between 0 and 1000000")
 	}
 	if o.Packages < 0 || o.Packages > 20000 {
 		return usagef("--packages must be between 0 and 20000")
 	}
 	o.Now = time.Now()
+	// The demo writes generated data that a rerun completes: the store may
+	// commit without waiting for the disk (store.Options.BulkWrites).
+	cfg.bulkWrites = true
 	a, err := openApp(ctx, cfg, newLogger(e.stderr, false))
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"reflect"
 	"testing"
 
 	"careportal/auth"
@@ -104,4 +105,60 @@ func demoApp(t *testing.T, args ...string) *app {
 	}
 	t.Cleanup(func() { a.Close() })
 	return a
+}
+
+// TestDemoInvoicesChunked runs the demo's invoices as one import and in
+// chunks of 120 (five import runs, the last with the Sunrise showcase):
+// the invoices are the same (number, supplier, contract, dates, amounts,
+// status, balance and every step of the history), only their ids differ.
+func TestDemoInvoicesChunked(t *testing.T) {
+	ctx := context.Background()
+	type step struct {
+		To          payments.Status
+		Date        string
+		AmountPence int64
+		Note        string
+	}
+	type row struct {
+		Number, Supplier, Contract, Received, Due string
+		Gross, Paid                               int64
+		Status                                    payments.Status
+		Steps                                     []step
+	}
+	invoices := func(a *app) map[string]row {
+		t.Helper()
+		invs, err := a.Payments.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]row{}
+		for _, inv := range invs {
+			r := row{inv.Number, inv.SupplierRef, inv.ContractRef, inv.ReceivedDate, inv.DueDate, inv.GrossPence, inv.PaidPence, inv.Status, nil}
+			for _, ev := range inv.History {
+				r.Steps = append(r.Steps, step{ev.To, ev.Date, ev.AmountPence, ev.Note})
+			}
+			out[inv.SupplierRef+"/"+inv.Number] = r
+		}
+		return out
+	}
+	one := invoices(demoApp(t, "--invoices", "500"))
+	defer func(n int) { demoChunk = n }(demoChunk)
+	demoChunk = 120
+	chunked := demoApp(t, "--invoices", "500")
+	runs, err := chunked.Payments.ImportRuns(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 5 {
+		t.Errorf("%d import runs for 500 invoices in chunks of 120, want 5", len(runs))
+	}
+	many := invoices(chunked)
+	if len(one) != len(many) || len(one) < 500 {
+		t.Fatalf("one import made %d invoices, chunks %d", len(one), len(many))
+	}
+	for k, r := range one {
+		if !reflect.DeepEqual(r, many[k]) {
+			t.Errorf("invoice %s:\none import %+v\nin chunks  %+v", k, r, many[k])
+		}
+	}
 }

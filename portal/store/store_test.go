@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -122,5 +125,45 @@ func TestMongoModeFailsFastWhenUnreachable(t *testing.T) {
 	}
 	if time.Since(start) > 15*time.Second {
 		t.Errorf("took %s to fail", time.Since(start))
+	}
+}
+
+// TestEmbeddedBulkWrites opens a store with BulkWrites, writes about
+// 12 MB, and checks that SQLite took the pragmas (the WAL grows past the
+// default checkpoint of 1,000 pages, about 4 MB, because it is now
+// checkpointed every 20,000) and that what was written is there after a
+// restart without BulkWrites.
+func TestEmbeddedBulkWrites(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := Open(ctx, Options{Database: "portal", DataDir: dir, Logger: quiet(), BulkWrites: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pad := strings.Repeat("x", 10_000)
+	for b := 0; b < 12; b++ {
+		var docs []any
+		for i := 0; i < 100; i++ {
+			docs = append(docs, bson.M{"_id": fmt.Sprintf("%02d-%03d", b, i), "pad": pad})
+		}
+		if _, err := s.DB.Collection("things").InsertMany(ctx, docs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wal, err := os.Stat(filepath.Join(dir, "db", "portal.sqlite-wal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wal.Size() < 7<<20 {
+		t.Errorf("WAL is %d bytes after writing 12 MB: the checkpoint pragma was not applied", wal.Size())
+	}
+	closeStore(t, s)
+
+	s = openTemp(t, dir)
+	defer closeStore(t, s)
+	n, err := s.DB.Collection("things").CountDocuments(ctx, bson.M{})
+	if err != nil || n != 1200 {
+		t.Fatalf("after restart: %d documents (%v), want 1200", n, err)
 	}
 }
