@@ -1,5 +1,7 @@
 package metrics
 
+import "sort"
+
 // Maintained figures. Every figure of a Report is a sum over invoices of
 // what one invoice contributes (Report.add); the Fair Payment Code band is
 // worked out from those sums at the end. So a report computed once can be
@@ -135,4 +137,46 @@ func TrendFinish(pts []MonthPoint) {
 		pts[i].PctWithin30 = Ratio{int64(pts[i].Within30), int64(pts[i].Payments)}
 		pts[i].MeanDaysToPay = Ratio{pts[i].PaymentDays, int64(pts[i].Payments)}
 	}
+}
+
+// OverdueInclude adds (sign +1) or takes away (sign -1) inv's overdue
+// position at asOf to by, the providers' overdue totals TopOverdue ranks
+// (a provider with nothing overdue left is dropped), if inv is in scope.
+func OverdueInclude(by map[string]*OrgOverdue, inv *Invoice, scope Scope, asOf Date, sign int) {
+	if !scope.Matches(inv) {
+		return
+	}
+	over, out, ok := inv.Overdue(asOf)
+	if !ok || over <= 0 {
+		return
+	}
+	o := by[inv.OrgID]
+	if o == nil {
+		o = &OrgOverdue{OrgID: inv.OrgID, OrgName: inv.OrgName}
+		by[inv.OrgID] = o
+	}
+	o.Count += sign
+	o.Pence += int64(sign) * out
+	if o.Count == 0 {
+		delete(by, inv.OrgID)
+	}
+}
+
+// TopOf ranks providers' overdue totals as TopOverdue does: largest unpaid
+// value first, ties by name, at most n.
+func TopOf(by map[string]*OrgOverdue, n int) []OrgOverdue {
+	list := make([]OrgOverdue, 0, len(by))
+	for _, o := range by {
+		list = append(list, *o)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].Pence != list[j].Pence {
+			return list[i].Pence > list[j].Pence
+		}
+		return list[i].OrgName < list[j].OrgName
+	})
+	if len(list) > n {
+		list = list[:n]
+	}
+	return list
 }

@@ -26,7 +26,9 @@ func TestPropertyMaintainedEqualsCompute(t *testing.T) {
 			o := Options{From: from, To: to, Today: today, Scope: scope, Rates: rates}
 			r := NewReport(o)
 			pts := NewTrend(from, to, today)
+			by := map[string]*OrgOverdue{}
 			for i := range invs {
+				OverdueInclude(by, &invs[i], scope, r.AsOf, 1)
 				r.Include(&invs[i], rates, 1)
 				TrendInclude(pts, &invs[i], scope, from, to, today, 1)
 			}
@@ -35,9 +37,11 @@ func TestPropertyMaintainedEqualsCompute(t *testing.T) {
 			for k := range repl {
 				i := rng.Intn(len(invs))
 				r.Include(&invs[i], rates, -1)
+				OverdueInclude(by, &invs[i], scope, r.AsOf, -1)
 				TrendInclude(pts, &invs[i], scope, from, to, today, -1)
 				invs[i] = repl[k]
 				r.Include(&invs[i], rates, 1)
+				OverdueInclude(by, &invs[i], scope, r.AsOf, 1)
 				TrendInclude(pts, &invs[i], scope, from, to, today, 1)
 			}
 			r.Finish()
@@ -48,6 +52,9 @@ func TestPropertyMaintainedEqualsCompute(t *testing.T) {
 			}
 			if wt := Trend(invs, scope, from, to, today); !reflect.DeepEqual(pts, wt) {
 				t.Fatalf("seed %d round %d: trend maintained %+v computed %+v", seed, round, pts, wt)
+			}
+			if got, want := TopOf(by, 10), TopOverdue(invs, scope, r.AsOf, 10); !reflect.DeepEqual(got, want) {
+				t.Fatalf("seed %d round %d: top overdue maintained %+v computed %+v", seed, round, got, want)
 			}
 		}
 	}
