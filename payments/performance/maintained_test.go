@@ -369,3 +369,78 @@ func propertyRun(t *testing.T, seed int64) {
 		t.Fatalf("the random histories did not exercise every figure: %+v", seen)
 	}
 }
+
+// TestMaintainedFiguresFollowThePaymentsService: with the payments
+// service as the source (ChangedSince), figures cached before a payment,
+// a query, an approval and an import of history reaching back into a
+// closed half-year equal a full recomputation after each, and every
+// invoice was read once.
+func TestMaintainedFiguresFollowThePaymentsService(t *testing.T) {
+	f := newFixture(t)
+	ctx := storetest.Context(t)
+	src := PaymentsSource(f.pay, f.auth.Orgs)
+	reads := 0
+	inner := src.Invoices
+	src.Invoices = func(ctx context.Context) ([]payments.Invoice, error) { reads++; return inner(ctx) }
+	s := NewService(f.perf.db, src, Options{Now: f.clk.Now})
+	today := s.Today()
+	scopes := []metrics.Scope{{}, NoticeScope, Reg113Scope, {OrgID: f.orgID}}
+	system := auth.System("test")
+	check := func(label string) {
+		t.Helper()
+		invs, err := f.pay.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		contracts, err := f.pay.Contracts(ctx, system, payments.ContractFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		orgs, err := f.auth.Orgs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkFigures(t, label, s, referenceOf(t, s, invs, contracts, orgs, today), scopes)
+	}
+	check("start")
+	find := func(number string) payments.Invoice {
+		invs, err := f.pay.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, inv := range invs {
+			if inv.Number == number {
+				return inv
+			}
+		}
+		t.Fatalf("no invoice %s", number)
+		return payments.Invoice{}
+	}
+	b2 := find("B2")
+	b2, err := f.pay.RecordPayment(ctx, staff, b2.ID, b2.Version, payments.Money{Date: "2025-10-01", Pence: 100000, Reference: "PART"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("after a part payment")
+	if _, err := f.pay.RecordPayment(ctx, staff, b2.ID, b2.Version, payments.Money{Date: "2025-10-14", Pence: 150000, Reference: "REST"}); err != nil {
+		t.Fatal(err)
+	}
+	check("after the payment in full")
+	steps := payments.HistoryFromDates
+	if _, _, err := f.pay.ImportHistorical(ctx, staff, []payments.HistoricalInvoice{
+		{SupplierRef: "SUP1001", ContractRef: "HC-001", InvoiceNumber: "H1", InvoiceDate: "2025-05-01", ReceivedDate: "2025-05-01", NetPence: 70000, GrossPence: 70000, Steps: steps("2025-05-02", "2025-07-20", 70000, "PAYH1")},
+		{SupplierRef: "SUP1002", ContractRef: "RES-001", InvoiceNumber: "H2", InvoiceDate: "2025-06-10", ReceivedDate: "2025-06-10", NetPence: 30000, GrossPence: 30000, Steps: steps("2025-06-11", "", 0, "")},
+		{SupplierRef: "SUP1002", ContractRef: "RES-001", InvoiceNumber: "H3", InvoiceDate: "2025-10-01", ReceivedDate: "2025-10-01", NetPence: 45000, GrossPence: 45000},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	check("after history imported into a closed half-year")
+	h3 := find("H3")
+	if _, err := f.pay.Transition(ctx, staff, h3.ID, h3.Version, payments.StatusQueried, "Hours do not match", payments.Details{}); err != nil {
+		t.Fatal(err)
+	}
+	check("after a query")
+	if reads != 1 {
+		t.Fatalf("every invoice read %d times, want once", reads)
+	}
+}
