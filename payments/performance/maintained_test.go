@@ -289,6 +289,38 @@ func propertyRun(t *testing.T, seed int64) {
 	for i := range 6 {
 		orgs = append(orgs, auth.Org{ID: fmt.Sprintf("o%d", i), Name: fmt.Sprintf("Org %d", i), SmallBusiness: i%2 == 0})
 	}
+	scopes := []metrics.Scope{{}, NoticeScope, Reg113Scope, {OrgID: "o1"}, {OrgID: "o2", ServiceType: "home_care"}, {ContractRef: "C-c1"}}
+	maintainedRun(t, h, today, invs, contracts, orgs, scopes, 25)
+}
+
+// TestPropertyMaintainedFiguresOnSyntheticData: the same on the
+// benchmarks' synthetic invoices (Synthetic: two years of invoices from
+// twelve providers, each with a contract under each regime), moved on a
+// few at a time.
+func TestPropertyMaintainedFiguresOnSyntheticData(t *testing.T) {
+	for _, seed := range []int64{1, rand.Int63()} {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			t.Logf("seed %d", seed)
+			today := metrics.MustDate("2026-03-31")
+			invs := Synthetic(3000, 12, seed, today)
+			var contracts []payments.Contract
+			var orgs []auth.Org
+			for o := range 12 {
+				orgs = append(orgs, auth.Org{ID: fmt.Sprintf("org%02d", o), Name: fmt.Sprintf("Provider %02d Ltd", o), SmallBusiness: o%3 == 0})
+				contracts = append(contracts,
+					payments.Contract{ID: fmt.Sprintf("c%02d-0", o), Reference: fmt.Sprintf("C-%02d-0", o), ServiceType: "home-care"},
+					payments.Contract{ID: fmt.Sprintf("c%02d-1", o), Reference: fmt.Sprintf("C-%02d-1", o), ServiceType: "residential", ProcuredUnder: payments.ProcuredPCR2015})
+			}
+			rng := rand.New(rand.NewSource(seed))
+			h := &histories{rng: rng, start: today.AddDays(-730), days: 740, at: time.Now()}
+			scopes := []metrics.Scope{{}, NoticeScope, Reg113Scope, {OrgID: "org03"}, {ServiceType: "residential"}}
+			maintainedRun(t, h, today, invs, contracts, orgs, scopes, 12)
+		})
+	}
+}
+
+func maintainedRun(t *testing.T, h *histories, today metrics.Date, invs []payments.Invoice, contracts []payments.Contract, orgs []auth.Org, scopes []metrics.Scope, rounds int) {
+	rng := h.rng
 	model := NewSyntheticModel(invs)
 	src := model.ChangesSource()
 	src.Contracts = func(context.Context) ([]payments.Contract, error) { return contracts, nil }
@@ -302,7 +334,6 @@ func propertyRun(t *testing.T, seed int64) {
 	if err := s.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
-	scopes := []metrics.Scope{{}, NoticeScope, Reg113Scope, {OrgID: "o1"}, {OrgID: "o2", ServiceType: "home_care"}, {ContractRef: "C-c1"}}
 	all := func() []payments.Invoice {
 		out := make([]payments.Invoice, model.Len())
 		for i := range out {
@@ -313,7 +344,7 @@ func propertyRun(t *testing.T, seed int64) {
 	staff := auth.System("property test")
 	var seen metrics.Report
 	checkFigures(t, "start", s, referenceOf(t, s, all(), contracts, orgs, today), scopes) // every figure cached
-	for round := 0; round < 25; round++ {
+	for round := 0; round < rounds; round++ {
 		for k := 1 + rng.Intn(4); k > 0; k-- {
 			if rng.Intn(4) == 0 {
 				model.Put(h.fresh())
