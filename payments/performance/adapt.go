@@ -301,7 +301,7 @@ func (s *Service) rebuild(ctx context.Context) (*snapshot, error) {
 		if sameRefs {
 			j, ok := i, sameOrder
 			if !ok {
-				j, ok = prev.ids.get(inv.ID, prev.list.len())
+				j, ok = prev.ids.find(&prev.list, inv.ID)
 			}
 			if ok && prev.list.at(j).key == k {
 				out[i] = prev.list.at(j)

@@ -102,6 +102,16 @@ func (x *idIndex) get(id string, n int) (int, bool) {
 	return i, ok && i < n
 }
 
+// find is the place of invoice id in l, checked against the entry there
+// (a place recorded by a change that was never installed is not trusted).
+func (x *idIndex) find(l *invoiceList, id string) (int, bool) {
+	i, ok := x.get(id, l.len())
+	if !ok || l.at(i).m.ID != id {
+		return 0, false
+	}
+	return i, true
+}
+
 func (x *idIndex) put(id string, i int) {
 	x.mu.Lock()
 	x.m[id] = i
@@ -209,6 +219,10 @@ func (s *Service) applyChanges(ctx context.Context, snap *snapshot) (*snapshot, 
 		}
 		return snap, true, nil
 	}
+	rates, err := s.Rates(ctx)
+	if err != nil {
+		return nil, false, err
+	}
 	next := *snap
 	next.gen = gen
 	next.choices = snap.choices.clone()
@@ -220,7 +234,7 @@ func (s *Service) applyChanges(ctx context.Context, snap *snapshot) (*snapshot, 
 		ips := s.interest[inv.ID]
 		e := &entry{key: entryKey{version: inv.Version, updated: inv.UpdatedAt.UnixNano(), interest: len(ips)}}
 		e.m = Adapt(inv, snap.cmap, snap.orgs, ips)
-		if j, ok := snap.ids.get(inv.ID, list.len()); ok {
+		if j, ok := snap.ids.find(&list, inv.ID); ok {
 			old := list.at(j)
 			if old.key == e.key {
 				continue
@@ -238,14 +252,12 @@ func (s *Service) applyChanges(ctx context.Context, snap *snapshot) (*snapshot, 
 	s.mu.RUnlock()
 	next.choices.finish()
 	next.list = list
-	rates, err := s.Rates(ctx)
-	if err != nil {
-		return nil, false, err
-	}
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
-	if s.snap != snap { // another change got there first
-		return s.snap, s.snap != nil && s.snap.gen >= gen, nil
+	if s.snap != snap {
+		// Another change got there first: the places recorded above may
+		// not hold for it, so the caller rebuilds from every invoice.
+		return nil, false, nil
 	}
 	s.snap = &next
 	if work := len(changes) * (len(s.reports) + 3*len(s.dashboards)); work > maxPatchWork {

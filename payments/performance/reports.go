@@ -251,7 +251,7 @@ func (s *Service) InvoiceInterest(ctx context.Context, invoiceID string) (metric
 	if err != nil {
 		return metrics.InterestResult{}, metrics.Invoice{}, err
 	}
-	i, ok := snap.ids.get(invoiceID, snap.list.len())
+	i, ok := snap.ids.find(&snap.list, invoiceID)
 	if !ok {
 		return metrics.InterestResult{}, metrics.Invoice{}, fault.NotFoundf("invoice not found")
 	}
