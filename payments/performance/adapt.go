@@ -287,6 +287,7 @@ func (s *Service) rebuild(ctx context.Context) (*snapshot, error) {
 	// added.
 	sameOrder := prev != nil && prev.list.len() == len(invs)
 	choices := newChoiceSet()
+	var sc scratch
 	for i := range invs {
 		if i%4096 == 4095 && ctx.Err() != nil {
 			s.mu.RUnlock()
@@ -295,7 +296,7 @@ func (s *Service) rebuild(ctx context.Context) (*snapshot, error) {
 		inv := &invs[i]
 		ips := s.interest[inv.ID]
 		k := entryKey{version: inv.Version, updated: inv.UpdatedAt.UnixNano(), interest: len(ips)}
-		if sameOrder && prev.list.at(i).m.ID != inv.ID {
+		if sameOrder && prev.list.at(i).invoiceID() != inv.ID {
 			sameOrder = false
 		}
 		if sameRefs {
@@ -305,12 +306,13 @@ func (s *Service) rebuild(ctx context.Context) (*snapshot, error) {
 			}
 			if ok && prev.list.at(j).key == k {
 				out[i] = prev.list.at(j)
-				choices.include(&out[i].m, 1)
+				choices.include(out[i].expand(&sc), 1)
 				continue
 			}
 		}
-		out[i] = &entry{key: k, m: Adapt(inv, cmap, omap, ips)}
-		choices.include(&out[i].m, 1)
+		m := Adapt(inv, cmap, omap, ips)
+		out[i] = compactOf(&m, k, &s.parties)
+		choices.include(&m, 1)
 	}
 	s.mu.RUnlock()
 	var ids *idIndex
@@ -453,20 +455,18 @@ func (s *Service) refreshOwn(snap *snapshot) *snapshot {
 	own := s.ownWrites
 	out := make([]*entry, 0, snap.list.len())
 	snap.list.each(func(e *entry) {
-		ips := s.interest[e.m.ID]
+		ips := s.interest[e.invoiceID()]
 		if len(ips) == e.key.interest {
 			out = append(out, e)
 			return
 		}
-		n := &entry{key: e.key, m: e.m}
-		n.key.interest = len(ips)
-		n.m.InterestPaid = nil
+		var paid []metrics.Payment
 		for _, ip := range ips {
 			if d, ok := metrics.ParseISO(ip.Date); ok {
-				n.m.InterestPaid = append(n.m.InterestPaid, metrics.Payment{On: d, Pence: ip.Pence})
+				paid = append(paid, metrics.Payment{On: d, Pence: ip.Pence})
 			}
 		}
-		out = append(out, n)
+		out = append(out, e.withInterest(paid, len(ips)))
 	})
 	s.mu.RUnlock()
 	s.cacheMu.Lock()

@@ -341,8 +341,9 @@ func (s *Service) SpendCSV(ctx context.Context, w io.Writer, from, to metrics.Da
 		cols []string
 	}
 	var rows []row
+	var sc scratch
 	snap.list.each(func(e *entry) {
-		inv := &e.m
+		inv := e.expand(&sc)
 		for k, p := range inv.Payments {
 			if p.On < from || p.On > to || p.Pence <= SpendThresholdPence {
 				continue

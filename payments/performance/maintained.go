@@ -31,11 +31,19 @@ import (
 const chunkBits = 10
 const chunkSize = 1 << chunkBits
 
-// entry is one adapted invoice and the state it was adapted from. Entries
-// are never changed once in a list.
+// entry is one adapted invoice, held compactly (compact.go), and the
+// state it was adapted from. Entries are never changed once in a list.
 type entry struct {
-	key entryKey
-	m   metrics.Invoice
+	id, number         string
+	p                  *party
+	gross              int64
+	ev                 []uint64 // the history (nh of them), then each payment's day and amount
+	extra              *entryExtra
+	key                entryKey
+	received, fallsDue metrics.Date
+	terms              int16
+	nh                 uint16
+	status             uint8
 }
 
 // invoiceList is a persistent list of entries: set and push return a new
@@ -106,7 +114,7 @@ func (x *idIndex) get(id string, n int) (int, bool) {
 // (a place recorded by a change that was never installed is not trusted).
 func (x *idIndex) find(l *invoiceList, id string) (int, bool) {
 	i, ok := x.get(id, l.len())
-	if !ok || l.at(i).m.ID != id {
+	if !ok || l.at(i).invoiceID() != id {
 		return 0, false
 	}
 	return i, true
@@ -228,12 +236,14 @@ func (s *Service) applyChanges(ctx context.Context, snap *snapshot) (*snapshot, 
 	next.choices = snap.choices.clone()
 	list := snap.list
 	changes := make([]change, 0, len(invs))
+	var sc scratch
 	s.mu.RLock()
 	for i := range invs {
 		inv := &invs[i]
 		ips := s.interest[inv.ID]
-		e := &entry{key: entryKey{version: inv.Version, updated: inv.UpdatedAt.UnixNano(), interest: len(ips)}}
-		e.m = Adapt(inv, snap.cmap, snap.orgs, ips)
+		key := entryKey{version: inv.Version, updated: inv.UpdatedAt.UnixNano(), interest: len(ips)}
+		m := Adapt(inv, snap.cmap, snap.orgs, ips)
+		e := compactOf(&m, key, &s.parties)
 		if j, ok := snap.ids.find(&list, inv.ID); ok {
 			old := list.at(j)
 			if old.key == e.key {
@@ -241,13 +251,13 @@ func (s *Service) applyChanges(ctx context.Context, snap *snapshot) (*snapshot, 
 			}
 			list = list.set(j, e)
 			changes = append(changes, change{old, e})
-			next.choices.include(&old.m, -1)
+			next.choices.include(old.expand(&sc), -1)
 		} else {
 			snap.ids.put(inv.ID, list.len())
 			list = list.push(e)
 			changes = append(changes, change{nil, e})
 		}
-		next.choices.include(&e.m, 1)
+		next.choices.include(&m, 1)
 	}
 	s.mu.RUnlock()
 	next.choices.finish()
@@ -272,6 +282,7 @@ func (s *Service) applyChanges(ctx context.Context, snap *snapshot) (*snapshot, 
 // patchCaches carries every cached report and dashboard over the changes.
 func patchCaches(reports map[reportKey]*metrics.Report, dashboards map[dashKey]*dashEntry, changes []change, rates *metrics.RateTable, snap *snapshot) (map[reportKey]*metrics.Report, map[dashKey]*dashEntry) {
 	done := map[*metrics.Report]*metrics.Report{}
+	var sc scratch
 	patch := func(r *metrics.Report) *metrics.Report {
 		if r == nil {
 			return nil
@@ -282,9 +293,9 @@ func patchCaches(reports map[reportKey]*metrics.Report, dashboards map[dashKey]*
 		n := r.Clone()
 		for _, c := range changes {
 			if c.old != nil {
-				n.Include(&c.old.m, rates, -1)
+				n.Include(c.old.expand(&sc), rates, -1)
 			}
-			n.Include(&c.new.m, rates, 1)
+			n.Include(c.new.expand(&sc), rates, 1)
 		}
 		n.Finish()
 		done[r] = n
@@ -303,9 +314,9 @@ func patchCaches(reports map[reportKey]*metrics.Report, dashboards map[dashKey]*
 		d.Trend = append([]metrics.MonthPoint(nil), de.d.Trend...)
 		for _, c := range changes {
 			if c.old != nil {
-				metrics.TrendInclude(d.Trend, &c.old.m, k.scope, k.from, k.to, r.Today, -1)
+				metrics.TrendInclude(d.Trend, c.old.expand(&sc), k.scope, k.from, k.to, r.Today, -1)
 			}
-			metrics.TrendInclude(d.Trend, &c.new.m, k.scope, k.from, k.to, r.Today, 1)
+			metrics.TrendInclude(d.Trend, c.new.expand(&sc), k.scope, k.from, k.to, r.Today, 1)
 		}
 		metrics.TrendFinish(d.Trend)
 		ne := &dashEntry{d: &d}
@@ -317,9 +328,9 @@ func patchCaches(reports map[reportKey]*metrics.Report, dashboards map[dashKey]*
 			}
 			for _, c := range changes {
 				if c.old != nil {
-					metrics.OverdueInclude(ne.overdue, &c.old.m, k.scope, r.AsOf, -1)
+					metrics.OverdueInclude(ne.overdue, c.old.expand(&sc), k.scope, r.AsOf, -1)
 				}
-				metrics.OverdueInclude(ne.overdue, &c.new.m, k.scope, r.AsOf, 1)
+				metrics.OverdueInclude(ne.overdue, c.new.expand(&sc), k.scope, r.AsOf, 1)
 			}
 			d.TopOverdue = metrics.TopOf(ne.overdue, 10)
 			d.Orgs, d.Contracts, d.Services = snap.choices.lists[0], snap.choices.lists[1], snap.choices.lists[2]

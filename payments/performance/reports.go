@@ -80,12 +80,13 @@ func (s *Service) computeReport(ctx context.Context, snap *snapshot, key reportK
 	// equal), over the entries of the list.
 	r := metrics.NewReport(metrics.Options{From: key.from, To: key.to, Today: today, Scope: key.scope, Rates: rates})
 	n := 0
+	var sc scratch
 	for _, c := range snap.list.chunks {
 		if n++; n%64 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		for _, e := range c {
-			r.Include(&e.m, rates, 1)
+			r.Include(e.expand(&sc), rates, 1)
 		}
 	}
 	r.Finish()
@@ -208,7 +209,8 @@ func (s *Service) Dashboard(ctx context.Context, from, to metrics.Date, scope me
 	d := &Dashboard{Report: r}
 	de := &dashEntry{d: d}
 	d.Trend = metrics.NewTrend(from, to, r.Today)
-	snap.list.each(func(e *entry) { metrics.TrendInclude(d.Trend, &e.m, scope, from, to, r.Today, 1) })
+	var sc scratch
+	snap.list.each(func(e *entry) { metrics.TrendInclude(d.Trend, e.expand(&sc), scope, from, to, r.Today, 1) })
 	metrics.TrendFinish(d.Trend)
 	if provider {
 		if d.Council, err = s.reportOn(ctx, snap, from, to, metrics.Scope{}); err != nil {
@@ -216,7 +218,7 @@ func (s *Service) Dashboard(ctx context.Context, from, to metrics.Date, scope me
 		}
 	} else {
 		de.overdue = map[string]*metrics.OrgOverdue{}
-		snap.list.each(func(e *entry) { metrics.OverdueInclude(de.overdue, &e.m, scope, r.AsOf, 1) })
+		snap.list.each(func(e *entry) { metrics.OverdueInclude(de.overdue, e.expand(&sc), scope, r.AsOf, 1) })
 		d.TopOverdue = metrics.TopOf(de.overdue, 10)
 		d.Orgs, d.Contracts, d.Services = snap.choices.lists[0], snap.choices.lists[1], snap.choices.lists[2]
 	}
@@ -259,7 +261,7 @@ func (s *Service) InvoiceInterest(ctx context.Context, invoiceID string) (metric
 	if err != nil {
 		return metrics.InterestResult{}, metrics.Invoice{}, err
 	}
-	inv := snap.list.at(i).m
+	inv := *snap.list.at(i).expand(nil)
 	return rates.Interest(&inv, s.Today()), inv, nil
 }
 

@@ -87,6 +87,8 @@ type Service struct {
 	dashboards map[dashKey]*dashEntry
 	// flights shares one rebuild or computation among concurrent requests.
 	flights flights
+	// parties interns what invoices share (compact.go).
+	parties parties
 }
 
 // snapshot is the adapted invoice list and what it was built from.
