@@ -64,9 +64,65 @@ type entryExtra struct {
 	full     *metrics.Invoice // the invoice as adapted, when it does not pack
 }
 
+// activeSpan is the span of days outside which the invoice adds nothing
+// to any figure: first is its earliest day (receipt, a status change, a
+// payment or an interest payment; zero when it has none), last its latest
+// day, or the day after its final deadline if later, and past every day
+// (maxDay) while it is still open. A report for [from, to] taken as of
+// asOf adds nothing for it when first > asOf (nothing had happened yet)
+// or last < from (it was closed before the period began: rejected or
+// cancelled, or paid in full, with every payment, status change, interest
+// payment and its deadline before from). Payments of an invoice marked
+// paid for less than it is for keep it open: interest runs on the rest.
+func activeSpan(m *metrics.Invoice) (first, last metrics.Date) {
+	see := func(d metrics.Date) {
+		if d.IsZero() {
+			return
+		}
+		if first.IsZero() || d < first {
+			first = d
+		}
+		if d > last {
+			last = d
+		}
+	}
+	see(m.Received)
+	for _, c := range m.History {
+		see(c.On)
+	}
+	for _, p := range m.Payments {
+		see(p.On)
+	}
+	for _, p := range m.InterestPaid {
+		see(p.On)
+	}
+	if m.Received.IsZero() || first < 0 || last < 0 {
+		return 0, maxDay // not worth reasoning about
+	}
+	st := m.StatusOn(maxDay)
+	void := st == metrics.Rejected || st == metrics.Cancelled
+	if !void && m.PaidBy(maxDay) < m.GrossPence {
+		return first, maxDay
+	}
+	if c := m.ClockOn(maxDay); !c.Deadline.IsZero() && c.Deadline.AddDays(1) > last {
+		last = c.Deadline.AddDays(1)
+	}
+	return first, last
+}
+
+// maxDay is after every day the figures meet.
+const maxDay = metrics.Date(1 << 30)
+
+// relevant reports whether e may add anything to a report for a period
+// beginning on from taken as of asOf (activeSpan).
+func (e *entry) relevant(from, asOf metrics.Date) bool {
+	return e.first <= asOf && e.last >= from
+}
+
 // compactOf packs an adapted invoice.
 func compactOf(m *metrics.Invoice, key entryKey, ps *parties) *entry {
 	e := &entry{key: key}
+	e.first, e.last = activeSpan(m)
 	full := func() *entry {
 		c := *m
 		e.extra = &entryExtra{full: &c}
@@ -162,6 +218,14 @@ func (e *entry) invoiceID() string {
 func (e *entry) withInterest(ips []metrics.Payment, n int) *entry {
 	c := *e
 	c.key.interest = n
+	for _, p := range ips {
+		if p.On < c.first {
+			c.first = p.On
+		}
+		if p.On > c.last {
+			c.last = p.On
+		}
+	}
 	switch {
 	case e.extra != nil && e.extra.full != nil:
 		m := *e.extra.full

@@ -41,6 +41,7 @@ type entry struct {
 	extra              *entryExtra
 	key                entryKey
 	received, fallsDue metrics.Date
+	first, last        metrics.Date // the days it may count on (activeSpan)
 	terms              int16
 	nh                 uint16
 	status             uint8

@@ -19,7 +19,8 @@ import (
 // after the deadline), answers, approvals, part payments, credit notes
 // (some beyond the balance, after payment), payments in full (some dated
 // before the step that records them, as a remittance import does),
-// rejections and cancellations, spread across period boundaries.
+// invoices marked paid for less than they are for, rejections and
+// cancellations, spread across period boundaries.
 type histories struct {
 	rng   *rand.Rand
 	start metrics.Date
@@ -107,6 +108,10 @@ func (h *histories) step(inv *payments.Invoice) {
 		case 2:
 			if bal > 1 {
 				credit(1+h.rng.Int63n(bal-1), 0, inv.Status)
+			}
+		case 3:
+			if bal > 1 { // marked paid for less than it is for
+				pay(bal/2, payments.StatusPaid)
 			}
 		default:
 			if bal > 0 {

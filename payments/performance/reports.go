@@ -86,7 +86,9 @@ func (s *Service) computeReport(ctx context.Context, snap *snapshot, key reportK
 			return nil, ctx.Err()
 		}
 		for _, e := range c {
-			r.Include(e.expand(&sc), rates, 1)
+			if e.relevant(r.From, r.AsOf) {
+				r.Include(e.expand(&sc), rates, 1)
+			}
 		}
 	}
 	r.Finish()
@@ -210,7 +212,11 @@ func (s *Service) Dashboard(ctx context.Context, from, to metrics.Date, scope me
 	de := &dashEntry{d: d}
 	d.Trend = metrics.NewTrend(from, to, r.Today)
 	var sc scratch
-	snap.list.each(func(e *entry) { metrics.TrendInclude(d.Trend, e.expand(&sc), scope, from, to, r.Today, 1) })
+	snap.list.each(func(e *entry) {
+		if e.relevant(from, r.AsOf) {
+			metrics.TrendInclude(d.Trend, e.expand(&sc), scope, from, to, r.Today, 1)
+		}
+	})
 	metrics.TrendFinish(d.Trend)
 	if provider {
 		if d.Council, err = s.reportOn(ctx, snap, from, to, metrics.Scope{}); err != nil {
@@ -218,7 +224,11 @@ func (s *Service) Dashboard(ctx context.Context, from, to metrics.Date, scope me
 		}
 	} else {
 		de.overdue = map[string]*metrics.OrgOverdue{}
-		snap.list.each(func(e *entry) { metrics.OverdueInclude(de.overdue, e.expand(&sc), scope, r.AsOf, 1) })
+		snap.list.each(func(e *entry) {
+			if e.relevant(r.AsOf, r.AsOf) {
+				metrics.OverdueInclude(de.overdue, e.expand(&sc), scope, r.AsOf, 1)
+			}
+		})
 		d.TopOverdue = metrics.TopOf(de.overdue, 10)
 		d.Orgs, d.Contracts, d.Services = snap.choices.lists[0], snap.choices.lists[1], snap.choices.lists[2]
 	}
