@@ -136,7 +136,7 @@ func (s *Service) snapshotNow(ctx context.Context) (*snapshot, error) {
 		return nil, err
 	}
 	if s.src.Invoices == nil {
-		return &snapshot{orgs: map[string]auth.Org{}, ids: &idIndex{m: map[string]int{}}, choices: newChoiceSet()}, nil
+		return &snapshot{orgs: map[string]auth.Org{}, ids: indexOf(nil), choices: newChoiceSet()}, nil
 	}
 	if snap, ok := s.current(ctx); ok {
 		return snap, nil
@@ -295,7 +295,7 @@ func (s *Service) rebuild(ctx context.Context) (*snapshot, error) {
 		}
 		inv := &invs[i]
 		ips := s.interest[inv.ID]
-		k := entryKey{version: inv.Version, updated: inv.UpdatedAt.UnixNano(), interest: len(ips)}
+		k := keyOfInvoice(inv, len(ips))
 		if sameOrder && prev.list.at(i).invoiceID() != inv.ID {
 			sameOrder = false
 		}
@@ -319,10 +319,7 @@ func (s *Service) rebuild(ctx context.Context) (*snapshot, error) {
 	if sameOrder {
 		ids = prev.ids
 	} else {
-		ids = &idIndex{m: make(map[string]int, len(invs))}
-		for i := range invs {
-			ids.m[invs[i].ID] = i
-		}
+		ids = indexOf(out)
 	}
 	choices.finish()
 	s.snap = &snapshot{fp: fp, list: listOf(out), orgs: omap, cmap: cmap, ids: ids, choices: choices, refsKey: refsKey(contracts, orgs), built: time.Now(),
@@ -334,9 +331,13 @@ func (s *Service) rebuild(ctx context.Context) (*snapshot, error) {
 
 // entryKey says which state of an invoice an adapted copy was made from.
 type entryKey struct {
-	version  int
 	updated  int64
-	interest int
+	version  int32
+	interest int32
+}
+
+func keyOfInvoice(inv *payments.Invoice, interest int) entryKey {
+	return entryKey{version: int32(inv.Version), updated: inv.UpdatedAt.UnixNano(), interest: int32(interest)}
 }
 
 // refsKey summarises what Adapt reads from contracts and organisations
@@ -456,7 +457,7 @@ func (s *Service) refreshOwn(snap *snapshot) *snapshot {
 	out := make([]*entry, 0, snap.list.len())
 	snap.list.each(func(e *entry) {
 		ips := s.interest[e.invoiceID()]
-		if len(ips) == e.key.interest {
+		if len(ips) == int(e.key.interest) {
 			out = append(out, e)
 			return
 		}

@@ -59,7 +59,7 @@ func statusCode(s metrics.Status) (uint64, bool) {
 // entryExtra holds what few invoices have, or an invoice that does not
 // pack.
 type entryExtra struct {
-	refs     []string // payment references, by payment (nil when none has one)
+	refs     []string // payment references of an invoice paid in parts, by payment (nil when none has one)
 	interest []metrics.Payment
 	full     *metrics.Invoice // the invoice as adapted, when it does not pack
 }
@@ -148,7 +148,12 @@ func compactOf(m *metrics.Invoice, key entryKey, ps *parties) *entry {
 	var refs []string
 	for k, p := range m.Payments {
 		e.ev = append(e.ev, uint64(uint32(p.On)), uint64(p.Pence))
-		if p.Ref != "" {
+		switch {
+		case p.Ref == "":
+		case len(m.Payments) == 1:
+			ref := p.Ref
+			e.ref = &ref
+		default:
 			if refs == nil {
 				refs = make([]string, len(m.Payments))
 			}
@@ -193,7 +198,9 @@ func (e *entry) expand(sc *scratch) *metrics.Invoice {
 		ps := sc.p[:0]
 		for k := 0; k+1 < len(rest); k += 2 {
 			p := metrics.Payment{On: metrics.Date(int32(uint32(rest[k]))), Pence: int64(rest[k+1])}
-			if e.extra != nil && e.extra.refs != nil {
+			if e.ref != nil {
+				p.Ref = *e.ref
+			} else if e.extra != nil && e.extra.refs != nil {
 				p.Ref = e.extra.refs[k/2]
 			}
 			ps = append(ps, p)
@@ -217,7 +224,7 @@ func (e *entry) invoiceID() string {
 // withInterest is e with other interest payments.
 func (e *entry) withInterest(ips []metrics.Payment, n int) *entry {
 	c := *e
-	c.key.interest = n
+	c.key.interest = int32(n)
 	for _, p := range ips {
 		if p.On < c.first {
 			c.first = p.On

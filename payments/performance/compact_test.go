@@ -37,7 +37,7 @@ func TestCompactEntriesExpandToTheAdaptedInvoice(t *testing.T) {
 			ips = []InterestPayment{{Date: "2026-01-05", Pence: 1234}}
 		}
 		m := Adapt(&invs[i], nil, nil, ips)
-		e := compactOf(&m, entryKey{version: i}, &ps)
+		e := compactOf(&m, entryKey{version: int32(i)}, &ps)
 		if e.extra == nil || e.extra.full == nil {
 			packed++
 		}

@@ -38,6 +38,7 @@ type entry struct {
 	p                  *party
 	gross              int64
 	ev                 []uint64 // the history (nh of them), then each payment's day and amount
+	ref                *string  // the reference of its one payment, when it has one
 	extra              *entryExtra
 	key                entryKey
 	received, fallsDue metrics.Date
@@ -95,27 +96,43 @@ func (l invoiceList) push(e *entry) invoiceList {
 	return invoiceList{chunks: chunks, n: l.n + 1}
 }
 
-// idIndex maps invoice ids to their place in a list. Lists derived from
-// one another share it: places never move and new invoices are only
-// added, so an older list reads a place past its end as "not in this
-// list".
+// idIndex finds invoices' places in a list. Lists derived from one
+// another share it: places never move and new invoices are only added, so
+// an older list reads a place past its end as "not in this list". The
+// list a full build makes is in id order (the read model's order), so
+// for those places it holds no map: a binary search over the list finds
+// them. Only invoices added since (and any out of order) are in the map,
+// which keeps the index from costing some fifty bytes an invoice.
 type idIndex struct {
-	mu sync.RWMutex
-	m  map[string]int
+	sorted int // places [0, sorted) are in increasing id order
+	mu     sync.RWMutex
+	m      map[string]int
 }
 
-func (x *idIndex) get(id string, n int) (int, bool) {
-	x.mu.RLock()
-	i, ok := x.m[id]
-	x.mu.RUnlock()
-	return i, ok && i < n
+// indexOf is the index of a list just built from es.
+func indexOf(es []*entry) *idIndex {
+	x := &idIndex{m: map[string]int{}}
+	for x.sorted < len(es) && (x.sorted == 0 || es[x.sorted-1].invoiceID() < es[x.sorted].invoiceID()) {
+		x.sorted++
+	}
+	for i := x.sorted; i < len(es); i++ {
+		x.m[es[i].invoiceID()] = i
+	}
+	return x
 }
 
 // find is the place of invoice id in l, checked against the entry there
 // (a place recorded by a change that was never installed is not trusted).
 func (x *idIndex) find(l *invoiceList, id string) (int, bool) {
-	i, ok := x.get(id, l.len())
-	if !ok || l.at(i).invoiceID() != id {
+	n := min(x.sorted, l.len())
+	i := sort.Search(n, func(i int) bool { return l.at(i).invoiceID() >= id })
+	if i < n && l.at(i).invoiceID() == id {
+		return i, true
+	}
+	x.mu.RLock()
+	i, ok := x.m[id]
+	x.mu.RUnlock()
+	if !ok || i >= l.len() || l.at(i).invoiceID() != id {
 		return 0, false
 	}
 	return i, true
@@ -242,7 +259,7 @@ func (s *Service) applyChanges(ctx context.Context, snap *snapshot) (*snapshot, 
 	for i := range invs {
 		inv := &invs[i]
 		ips := s.interest[inv.ID]
-		key := entryKey{version: inv.Version, updated: inv.UpdatedAt.UnixNano(), interest: len(ips)}
+		key := keyOfInvoice(inv, len(ips))
 		m := Adapt(inv, snap.cmap, snap.orgs, ips)
 		e := compactOf(&m, key, &s.parties)
 		if j, ok := snap.ids.find(&list, inv.ID); ok {
