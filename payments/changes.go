@@ -43,22 +43,36 @@ func (s *Service) ChangedSince(ctx context.Context, since uint64) (gen uint64, i
 	if since >= gen {
 		return gen, nil, since == gen, nil
 	}
-	l := &s.changeLog
-	i := sort.Search(len(l.gens), func(i int) bool { return l.gens[i] > since })
-	// Every generation after since must still be listed: the first one
-	// kept must be since+1 (generations move one per change).
-	if i == len(l.gens) || l.gens[i] != since+1 {
+	ids, ok := s.changeLog.since(since)
+	if !ok {
 		return gen, nil, false, nil
 	}
-	seen := make(map[string]bool, len(l.gens)-i)
-	for _, id := range l.ids[i:] {
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
+	for _, id := range ids {
 		if inv, ok := s.invoices[id]; ok {
 			invs = append(invs, *inv)
 		}
 	}
 	return gen, invs, true, nil
+}
+
+// since lists, each once, the ids changed after generation since; ok is
+// false when some of those changes are no longer kept.
+func (l *changeLog) since(since uint64) (ids []string, ok bool) {
+	i := sort.Search(len(l.gens), func(i int) bool { return l.gens[i] > since })
+	if i == len(l.gens) {
+		return nil, len(l.gens) > 0 && l.gens[len(l.gens)-1] == since
+	}
+	// Every generation after since must still be listed: the first one
+	// kept must be since+1 (generations move one per change).
+	if l.gens[i] != since+1 {
+		return nil, false
+	}
+	seen := make(map[string]bool, len(l.gens)-i)
+	for _, id := range l.ids[i:] {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	return ids, true
 }
