@@ -3,6 +3,7 @@ package performance
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand"
 	"reflect"
 	"testing"
@@ -478,5 +479,74 @@ func TestMaintainedFiguresFollowThePaymentsService(t *testing.T) {
 	check("after a query")
 	if reads != 1 {
 		t.Fatalf("every invoice read %d times, want once", reads)
+	}
+}
+
+// TestMaintainedFiguresFallBack: when the source can no longer list the
+// changes (ok false) the figures are rebuilt from every invoice, and when
+// a batch of changes is too large to carry over the caches are dropped;
+// either way they equal a full recomputation.
+func TestMaintainedFiguresFallBack(t *testing.T) {
+	today := metrics.MustDate("2026-03-31")
+	model := NewSyntheticModel(Synthetic(12000, 8, 5, today))
+	src := model.ChangesSource()
+	lost := false
+	inner := src.Changes
+	src.Changes = func(ctx context.Context, since uint64) (uint64, []payments.Invoice, bool, error) {
+		gen, invs, ok, err := inner(ctx, since)
+		if lost && since != math.MaxUint64 {
+			return gen, nil, false, err
+		}
+		return gen, invs, ok, err
+	}
+	reads := 0
+	full := src.Invoices
+	src.Invoices = func(ctx context.Context) ([]payments.Invoice, error) { reads++; return full(ctx) }
+	st := storetest.New(t)
+	s := NewService(st.DB, src, Options{Now: today.Time})
+	scopes := []metrics.Scope{{}, NoticeScope, {OrgID: "org03"}}
+	h := &histories{rng: rand.New(rand.NewSource(5)), at: time.Now()}
+	check := func(label string) {
+		t.Helper()
+		invs := make([]payments.Invoice, model.Len())
+		for i := range invs {
+			invs[i] = model.Get(i)
+		}
+		checkFigures(t, label, s, referenceOf(t, s, invs, nil, nil, today), scopes)
+	}
+	step := func() {
+		inv := model.Get(h.rng.Intn(model.Len()))
+		h.step(&inv)
+		model.Put(inv)
+	}
+	check("start")
+	lost = true
+	step()
+	check("after a change the source could not list")
+	if reads != 2 {
+		t.Fatalf("invoices read in full %d times, want 2 (start, and the rebuild)", reads)
+	}
+	lost = false
+	for i := range model.Len() { // every invoice changes (a new version)
+		model.Touch(i, time.Now())
+	}
+	for range 50 {
+		step()
+	}
+	s.cacheMu.Lock()
+	cached := len(s.reports)
+	s.cacheMu.Unlock()
+	if _, err := s.snapshotNow(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.cacheMu.Lock()
+	left := len(s.reports)
+	s.cacheMu.Unlock()
+	if cached == 0 || left != 0 {
+		t.Fatalf("after a large batch of changes %d of %d cached reports were kept, want them dropped", left, cached)
+	}
+	check("after a large batch of changes")
+	if reads != 2 {
+		t.Fatalf("a large batch of listed changes read every invoice (%d reads)", reads)
 	}
 }
