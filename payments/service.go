@@ -51,6 +51,7 @@ type Service struct {
 	pos           map[string]int      // invoice id -> index in all
 	byOrg         map[string][]int    // organisation id -> indexes in all
 	gen           uint64              // bumped on every change to the invoices
+	changeLog     changeLog           // the latest changes by generation (ChangedSince, changes.go)
 	orgBySupplier map[string]string   // lower-case supplier reference -> organisation id
 	byContract    map[string][]int    // contract id -> indexes in all
 	byNumberKey   map[string][]int    // normalised invoice number -> indexes in all (every organisation)
@@ -183,6 +184,7 @@ func (s *Service) putInvoiceLocked(inv *Invoice) {
 	s.open.put(cur, inv)
 	s.invoices[inv.ID] = inv
 	s.gen++
+	s.changeLog.note(s.gen, inv.ID)
 	s.byNumber[inv.OrgID+":"+inv.NumberKey] = inv.ID
 	key := searchKey{supplier: strings.ToLower(inv.SupplierRef), contract: strings.ToLower(inv.ContractRef), number: inv.NumberKey}
 	if i, ok := s.pos[inv.ID]; ok {

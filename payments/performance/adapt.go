@@ -3,6 +3,7 @@ package performance
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -127,22 +128,38 @@ func sortChanges(cs []metrics.Change) {
 
 // snapshotNow returns the adapted invoices, rebuilding them only when the
 // read model, the contracts, the organisations or this service's own data
-// changed since the last build.
+// changed since the last build; when the source lists the invoices that
+// changed (Source.Changes), only those are adapted again and the cached
+// figures are carried over (maintained.go).
 func (s *Service) snapshotNow(ctx context.Context) (*snapshot, error) {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return nil, err
 	}
 	if s.src.Invoices == nil {
-		return &snapshot{orgs: map[string]auth.Org{}, byID: map[string]int{}}, nil
+		return &snapshot{orgs: map[string]auth.Org{}, ids: indexOf(nil), choices: newChoiceSet()}, nil
 	}
-	if snap, ok := s.unchanged(ctx); ok {
+	if snap, ok := s.current(ctx); ok {
 		return snap, nil
 	}
 	// One rebuild serves every request that finds the snapshot stale
 	// while it runs; it stops if they all give up.
 	v, err := s.flights.do(ctx, "snapshot", func(ctx context.Context) (any, error) {
-		if snap, ok := s.unchanged(ctx); ok { // a rebuild just finished
+		if snap, ok := s.current(ctx); ok { // a rebuild just finished
 			return snap, nil
+		}
+		if s.src.Changes != nil {
+			s.cacheMu.Lock()
+			snap := s.snap
+			s.cacheMu.Unlock()
+			if snap != nil && s.refsHold(ctx, snap) {
+				n, ok, err := s.applyChanges(ctx, snap)
+				if err != nil {
+					return nil, err
+				}
+				if ok {
+					return n, nil
+				}
+			}
 		}
 		return s.rebuild(ctx)
 	})
@@ -152,10 +169,45 @@ func (s *Service) snapshotNow(ctx context.Context) (*snapshot, error) {
 	return v.(*snapshot), nil
 }
 
+// current is the snapshot if it still holds.
+func (s *Service) current(ctx context.Context) (*snapshot, bool) {
+	if s.src.Changes == nil {
+		return s.unchanged(ctx)
+	}
+	s.cacheMu.Lock()
+	snap := s.snap
+	s.cacheMu.Unlock()
+	if snap == nil {
+		return nil, false
+	}
+	gen, _, _, err := s.src.Changes(ctx, math.MaxUint64)
+	if err != nil || gen != snap.gen || !s.refsHold(ctx, snap) {
+		return nil, false
+	}
+	s.mu.RLock()
+	own := s.ownWrites
+	s.mu.RUnlock()
+	if snap.fp.own != own {
+		return s.refreshOwn(snap), true
+	}
+	return snap, true
+}
+
 // rebuild reads the invoices, contracts and organisations and adapts every
 // invoice that changed since the last build. It checks ctx between steps
 // and every few thousand invoices, and installs nothing once ctx ended.
 func (s *Service) rebuild(ctx context.Context) (*snapshot, error) {
+	var gen uint64
+	if s.src.Changes != nil {
+		// The generation before the read: a change made during it is
+		// listed again by the next Changes call (adapting it twice is
+		// harmless), never missed.
+		g, _, _, err := s.src.Changes(ctx, math.MaxUint64)
+		if err != nil {
+			return nil, fmt.Errorf("performance: reading invoices: %w", err)
+		}
+		gen = g
+	}
 	invs, err := s.src.Invoices(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("performance: reading invoices: %w", err)
@@ -205,6 +257,11 @@ func (s *Service) rebuild(ctx context.Context) (*snapshot, error) {
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
 	if s.snap != nil && s.snap.fp == fp {
+		if s.snap.gen != gen {
+			n := *s.snap
+			n.gen = gen
+			s.snap = &n
+		}
 		s.snap.built = time.Now() // checked just now: still current
 		return s.snap, nil
 	}
@@ -223,13 +280,14 @@ func (s *Service) rebuild(ctx context.Context) (*snapshot, error) {
 	prev := s.snap
 	sameRefs := prev != nil && prev.fp.contracts == fp.contracts && prev.fp.orgs == fp.orgs && prev.refsKey == refsKey(contracts, orgs)
 	s.mu.RLock()
-	out := make([]metrics.Invoice, len(invs))
-	keys := make([]entryKey, len(invs))
+	out := make([]*entry, len(invs))
 	// The read model lists invoices in id order, so between two builds
 	// the same invoice is nearly always at the same index: compare ids
-	// there first and only fall back to the map (and rebuild it) when
-	// invoices were added.
-	sameOrder := prev != nil && len(prev.invoices) == len(invs)
+	// there first and only fall back to the index when invoices were
+	// added.
+	sameOrder := prev != nil && prev.list.len() == len(invs)
+	choices := newChoiceSet()
+	var sc scratch
 	for i := range invs {
 		if i%4096 == 4095 && ctx.Err() != nil {
 			s.mu.RUnlock()
@@ -237,45 +295,49 @@ func (s *Service) rebuild(ctx context.Context) (*snapshot, error) {
 		}
 		inv := &invs[i]
 		ips := s.interest[inv.ID]
-		k := entryKey{version: inv.Version, updated: inv.UpdatedAt.UnixNano(), interest: len(ips)}
-		keys[i] = k
-		if sameOrder && prev.invoices[i].ID != inv.ID {
+		k := keyOfInvoice(inv, len(ips))
+		if sameOrder && prev.list.at(i).invoiceID() != inv.ID {
 			sameOrder = false
 		}
 		if sameRefs {
 			j, ok := i, sameOrder
 			if !ok {
-				j, ok = prev.byID[inv.ID]
+				j, ok = prev.ids.find(&prev.list, inv.ID)
 			}
-			if ok && prev.keys[j] == k {
-				out[i] = prev.invoices[j]
+			if ok && prev.list.at(j).key == k {
+				out[i] = prev.list.at(j)
+				choices.include(out[i].expand(&sc), 1)
 				continue
 			}
 		}
-		out[i] = Adapt(inv, cmap, omap, ips)
-	}
-	var byID map[string]int
-	if sameOrder {
-		byID = prev.byID
-	} else {
-		byID = make(map[string]int, len(invs))
-		for i := range invs {
-			byID[invs[i].ID] = i
-		}
+		m := Adapt(inv, cmap, omap, ips)
+		out[i] = compactOf(&m, k, &s.parties)
+		choices.include(&m, 1)
 	}
 	s.mu.RUnlock()
-	s.snap = &snapshot{fp: fp, invoices: out, orgs: omap, byID: byID, keys: keys, refsKey: refsKey(contracts, orgs), built: time.Now(),
-		since: since, mark: mark, contractsKey: refsKey(contracts, nil)}
+	var ids *idIndex
+	if sameOrder {
+		ids = prev.ids
+	} else {
+		ids = indexOf(out)
+	}
+	choices.finish()
+	s.snap = &snapshot{fp: fp, list: listOf(out), orgs: omap, cmap: cmap, ids: ids, choices: choices, refsKey: refsKey(contracts, orgs), built: time.Now(),
+		gen: gen, since: since, mark: mark, contractsKey: refsKey(contracts, nil)}
 	s.reports = map[reportKey]*metrics.Report{}
-	s.dashboards = map[dashKey]*Dashboard{}
+	s.dashboards = map[dashKey]*dashEntry{}
 	return s.snap, nil
 }
 
 // entryKey says which state of an invoice an adapted copy was made from.
 type entryKey struct {
-	version  int
 	updated  int64
-	interest int
+	version  int32
+	interest int32
+}
+
+func keyOfInvoice(inv *payments.Invoice, interest int) entryKey {
+	return entryKey{version: int32(inv.Version), updated: inv.UpdatedAt.UnixNano(), interest: int32(interest)}
 }
 
 // refsKey summarises what Adapt reads from contracts and organisations
@@ -305,8 +367,7 @@ func refsKey(contracts []payments.Contract, orgs []auth.Org) string {
 // source's cheap change mark: nothing written here since, the same mark for
 // invoices updated after the build's latest update less 10 seconds (a
 // margin for other instances' clocks, as the payments poll uses), and the
-// organisations not older than orgsTTL. Contracts are few and compared
-// each time.
+// contracts and organisations as they were (refsHold).
 func (s *Service) unchanged(ctx context.Context) (*snapshot, bool) {
 	if s.src.Mark == nil {
 		return nil, false
@@ -324,34 +385,8 @@ func (s *Service) unchanged(ctx context.Context) (*snapshot, bool) {
 	if err != nil || mark != snap.mark {
 		return nil, false
 	}
-	var cs []payments.Contract
-	if s.src.Contracts != nil {
-		cs, err = s.src.Contracts(ctx)
-		if err != nil || len(cs) != snap.fp.contracts || refsKey(cs, nil) != snap.contractsKey {
-			return nil, false
-		}
-		for i := range cs {
-			if cs[i].UpdatedAt.After(snap.fp.latest) {
-				return nil, false
-			}
-		}
-	}
-	s.cacheMu.Lock()
-	checked := snap.built
-	s.cacheMu.Unlock()
-	if time.Since(checked) > orgsTTL {
-		// The organisations are re-read at most every orgsTTL: if what
-		// the figures take from them (SME flags) is as it was, the
-		// snapshot holds and its check time moves on; it is not rebuilt
-		// just because time passed.
-		if !s.orgsUnchanged(ctx, snap, cs) {
-			return nil, false
-		}
-		s.cacheMu.Lock()
-		if s.snap == snap {
-			snap.built = time.Now()
-		}
-		s.cacheMu.Unlock()
+	if !s.refsHold(ctx, snap) {
+		return nil, false
 	}
 	if snap.fp.own != own {
 		// Only this service wrote (an interest payment, a rate, the
@@ -359,6 +394,40 @@ func (s *Service) unchanged(ctx context.Context) (*snapshot, bool) {
 		return s.refreshOwn(snap), true
 	}
 	return snap, true
+}
+
+// refsHold reports whether the contracts and organisations are those snap
+// was adapted with. Contracts are few and compared each time; the
+// organisations are re-read at most every orgsTTL.
+func (s *Service) refsHold(ctx context.Context, snap *snapshot) bool {
+	var cs []payments.Contract
+	if s.src.Contracts != nil {
+		var err error
+		cs, err = s.src.Contracts(ctx)
+		if err != nil || len(cs) != snap.fp.contracts || refsKey(cs, nil) != snap.contractsKey {
+			return false
+		}
+		for i := range cs {
+			if cs[i].UpdatedAt.After(snap.fp.latest) {
+				return false
+			}
+		}
+	}
+	s.cacheMu.Lock()
+	checked := snap.built
+	s.cacheMu.Unlock()
+	if time.Since(checked) > orgsTTL {
+		// If what the figures take from the organisations (small business
+		// flags) is as it was, the snapshot holds and its check time
+		// moves on; it is not rebuilt just because time passed.
+		if !s.orgsUnchanged(ctx, snap, cs) {
+			return false
+		}
+		s.cacheMu.Lock()
+		snap.built = time.Now()
+		s.cacheMu.Unlock()
+	}
+	return true
 }
 
 // orgsUnchanged reports whether the organisations read now are those snap
@@ -380,32 +449,31 @@ func (s *Service) orgsUnchanged(ctx context.Context, snap *snapshot, contracts [
 }
 
 // refreshOwn is a new snapshot with the same invoices as snap and their
-// interest payments as they are now; every cached report goes.
+// interest payments as they are now; every cached report goes (a Bank
+// Rate change moves every interest figure).
 func (s *Service) refreshOwn(snap *snapshot) *snapshot {
 	s.mu.RLock()
 	own := s.ownWrites
-	out := make([]metrics.Invoice, len(snap.invoices))
-	copy(out, snap.invoices)
-	keys := make([]entryKey, len(snap.keys))
-	copy(keys, snap.keys)
-	for i := range out {
-		ips := s.interest[out[i].ID]
-		if len(ips) == keys[i].interest {
-			continue
+	out := make([]*entry, 0, snap.list.len())
+	snap.list.each(func(e *entry) {
+		ips := s.interest[e.invoiceID()]
+		if len(ips) == int(e.key.interest) {
+			out = append(out, e)
+			return
 		}
-		keys[i].interest = len(ips)
-		out[i].InterestPaid = nil
+		var paid []metrics.Payment
 		for _, ip := range ips {
 			if d, ok := metrics.ParseISO(ip.Date); ok {
-				out[i].InterestPaid = append(out[i].InterestPaid, metrics.Payment{On: d, Pence: ip.Pence})
+				paid = append(paid, metrics.Payment{On: d, Pence: ip.Pence})
 			}
 		}
-	}
+		out = append(out, e.withInterest(paid, len(ips)))
+	})
 	s.mu.RUnlock()
 	s.cacheMu.Lock()
-	n := *snap // under cacheMu: unchanged moves snap.built
+	n := *snap // under cacheMu: refsHold moves snap.built
 	s.cacheMu.Unlock()
-	n.invoices, n.keys = out, keys
+	n.list = listOf(out)
 	n.fp.own = own
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
@@ -416,6 +484,6 @@ func (s *Service) refreshOwn(snap *snapshot) *snapshot {
 	}
 	s.snap = &n
 	s.reports = map[reportKey]*metrics.Report{}
-	s.dashboards = map[dashKey]*Dashboard{}
+	s.dashboards = map[dashKey]*dashEntry{}
 	return s.snap
 }

@@ -336,11 +336,14 @@ func (s *Service) SpendCSV(ctx context.Context, w io.Writer, from, to metrics.Da
 	}
 	type row struct {
 		date metrics.Date
+		id   string
+		k    int
 		cols []string
 	}
 	var rows []row
-	for i := range snap.invoices {
-		inv := &snap.invoices[i]
+	var sc scratch
+	snap.list.each(func(e *entry) {
+		inv := e.expand(&sc)
 		for k, p := range inv.Payments {
 			if p.On < from || p.On > to || p.Pence <= SpendThresholdPence {
 				continue
@@ -355,11 +358,21 @@ func (s *Service) SpendCSV(ctx context.Context, w io.Writer, from, to metrics.Da
 			}
 			kind := name(payments.ServiceType(inv.ServiceType))
 			purpose := kind + " under contract " + inv.ContractRef + ", invoice " + inv.Number
-			rows = append(rows, row{p.On, []string{set.AuthorityName, p.On.String(), txn, d, inv.OrgName,
+			rows = append(rows, row{p.On, inv.ID, k, []string{set.AuthorityName, p.On.String(), txn, d, inv.OrgName,
 				snap.orgs[inv.OrgID].CompanyNumber, purpose, kind, payments.FormatPence(p.Pence), "0.00"}})
 		}
-	}
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].date < rows[j].date })
+	})
+	// By date, then invoice id and payment: the order of the invoices in
+	// the list does not matter.
+	sort.Slice(rows, func(i, j int) bool {
+		if rows[i].date != rows[j].date {
+			return rows[i].date < rows[j].date
+		}
+		if rows[i].id != rows[j].id {
+			return rows[i].id < rows[j].id
+		}
+		return rows[i].k < rows[j].k
+	})
 	cw := csvout.NewWriter(w)
 	if err := cw.Write("Body name", "Date", "Transaction number", "Department", "Beneficiary", "Supplier registration number",
 		"Summary of purpose of the expenditure", "Merchant category", "Amount (£)", "Irrecoverable VAT (£)"); err != nil {

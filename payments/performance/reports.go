@@ -3,7 +3,6 @@ package performance
 import (
 	"context"
 	"fmt"
-	"sort"
 	"time"
 
 	"careportal/payments/metrics"
@@ -25,25 +24,48 @@ func (s *Service) Report(ctx context.Context, from, to metrics.Date, scope metri
 }
 
 func (s *Service) reportOn(ctx context.Context, snap *snapshot, from, to metrics.Date, scope metrics.Scope) (*metrics.Report, error) {
-	key := reportKey{from: from, to: to, today: s.Today(), scope: scope}
+	today := s.Today()
+	key := keyOf(from, to, today, scope)
 	s.cacheMu.Lock()
 	if r, ok := s.reports[key]; ok && s.snap == snap {
 		s.cacheMu.Unlock()
-		return r, nil
+		return stamped(r, today), nil
 	}
 	s.cacheMu.Unlock()
 	// Requests asking for the same figures of the same snapshot at once
 	// share one computation.
 	v, err := s.flights.do(ctx, fmt.Sprintf("report %p %v", snap, key), func(ctx context.Context) (any, error) {
-		return s.computeReport(ctx, snap, key)
+		return s.computeReport(ctx, snap, key, today)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return v.(*metrics.Report), nil
+	return stamped(v.(*metrics.Report), today), nil
 }
 
-func (s *Service) computeReport(ctx context.Context, snap *snapshot, key reportKey) (*metrics.Report, error) {
+// keyOf is the cache key of a report: a period that ended before today
+// has figures that do not depend on today (every figure is taken as known
+// at the period's end), so its key leaves today out and it is kept from
+// one day to the next.
+func keyOf(from, to, today metrics.Date, scope metrics.Scope) reportKey {
+	if to < today {
+		today = 0
+	}
+	return reportKey{from: from, to: to, today: today, scope: scope}
+}
+
+// stamped is r as of today: the same figures with Today set (a closed
+// period's report is kept across days).
+func stamped(r *metrics.Report, today metrics.Date) *metrics.Report {
+	if r == nil || r.Today == today {
+		return r
+	}
+	c := r.Clone()
+	c.Today = today
+	return c
+}
+
+func (s *Service) computeReport(ctx context.Context, snap *snapshot, key reportKey, today metrics.Date) (*metrics.Report, error) {
 	s.cacheMu.Lock()
 	if r, ok := s.reports[key]; ok && s.snap == snap {
 		s.cacheMu.Unlock()
@@ -54,18 +76,56 @@ func (s *Service) computeReport(ctx context.Context, snap *snapshot, key reportK
 	if err != nil {
 		return nil, err
 	}
-	r := metrics.Compute(snap.invoices, metrics.Options{From: key.from, To: key.to, Today: key.today, Scope: key.scope, Rates: rates})
+	// The same sums as metrics.Compute (the property tests hold them
+	// equal), over the entries of the list.
+	r := metrics.NewReport(metrics.Options{From: key.from, To: key.to, Today: today, Scope: key.scope, Rates: rates})
+	n := 0
+	var sc scratch
+	for _, c := range snap.list.chunks {
+		if n++; n%64 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		for _, e := range c {
+			if e.relevant(r.From, r.AsOf) {
+				r.Include(e.expand(&sc), rates, 1)
+			}
+		}
+	}
+	r.Finish()
 	r.Notes = append(append([]string(nil), metrics.Notes...), Notes...)
 	s.cacheMu.Lock()
 	if s.snap == snap {
-		if len(s.reports) > 500 {
-			s.reports = map[reportKey]*metrics.Report{}
-		}
+		s.reports = evict(s.reports, today, 500)
 		s.reports[key] = r
 	}
 	s.cacheMu.Unlock()
 	return r, nil
 }
+
+// evict makes room in a cache: entries of an earlier day go first, then,
+// if it is still full, everything.
+func evict[V any, K interface {
+	comparable
+	day() metrics.Date
+}](m map[K]V, today metrics.Date, max int) map[K]V {
+	if m == nil {
+		return map[K]V{}
+	}
+	if len(m) < max {
+		return m
+	}
+	for k := range m {
+		if d := k.day(); d != 0 && d != today {
+			delete(m, k)
+		}
+	}
+	if len(m) >= max {
+		return map[K]V{}
+	}
+	return m
+}
+
+func (k reportKey) day() metrics.Date { return k.today }
 
 // Notes are this package's own decisions, added to the metrics notes.
 var Notes = []string{
@@ -136,11 +196,12 @@ func (s *Service) Dashboard(ctx context.Context, from, to metrics.Date, scope me
 	if err != nil {
 		return nil, err
 	}
-	key := dashKey{reportKey{from: from, to: to, today: s.Today(), scope: scope}, provider}
+	today := s.Today()
+	key := dashKey{keyOf(from, to, today, scope), provider}
 	s.cacheMu.Lock()
-	if d, ok := s.dashboards[key]; ok && s.snap == snap {
+	if de, ok := s.dashboards[key]; ok && s.snap == snap {
 		s.cacheMu.Unlock()
-		return d, nil
+		return de.stamped(today), nil
 	}
 	s.cacheMu.Unlock()
 	r, err := s.reportOn(ctx, snap, from, to, scope)
@@ -148,21 +209,33 @@ func (s *Service) Dashboard(ctx context.Context, from, to metrics.Date, scope me
 		return nil, err
 	}
 	d := &Dashboard{Report: r}
-	d.Trend = metrics.Trend(snap.invoices, scope, from, to, r.Today)
+	de := &dashEntry{d: d}
+	d.Trend = metrics.NewTrend(from, to, r.Today)
+	var sc scratch
+	snap.list.each(func(e *entry) {
+		if e.relevant(from, r.AsOf) {
+			metrics.TrendInclude(d.Trend, e.expand(&sc), scope, from, to, r.Today, 1)
+		}
+	})
+	metrics.TrendFinish(d.Trend)
 	if provider {
 		if d.Council, err = s.reportOn(ctx, snap, from, to, metrics.Scope{}); err != nil {
 			return nil, err
 		}
 	} else {
-		d.TopOverdue = metrics.TopOverdue(snap.invoices, scope, r.AsOf, 10)
-		d.Orgs, d.Contracts, d.Services = choicesOf(snap)
+		de.overdue = map[string]*metrics.OrgOverdue{}
+		snap.list.each(func(e *entry) {
+			if e.relevant(r.AsOf, r.AsOf) {
+				metrics.OverdueInclude(de.overdue, e.expand(&sc), scope, r.AsOf, 1)
+			}
+		})
+		d.TopOverdue = metrics.TopOf(de.overdue, 10)
+		d.Orgs, d.Contracts, d.Services = snap.choices.lists[0], snap.choices.lists[1], snap.choices.lists[2]
 	}
 	s.cacheMu.Lock()
 	if s.snap == snap {
-		if s.dashboards == nil || len(s.dashboards) > 200 {
-			s.dashboards = map[dashKey]*Dashboard{}
-		}
-		s.dashboards[key] = d
+		s.dashboards = evict(s.dashboards, today, 200)
+		s.dashboards[key] = de
 	}
 	s.cacheMu.Unlock()
 	return d, nil
@@ -173,13 +246,24 @@ type dashKey struct {
 	provider bool
 }
 
+// stamped is the cached dashboard as of today (see stamped).
+func (de *dashEntry) stamped(today metrics.Date) *Dashboard {
+	if de.d.Report.Today == today {
+		return de.d
+	}
+	d := *de.d
+	d.Report = stamped(d.Report, today)
+	d.Council = stamped(d.Council, today)
+	return &d
+}
+
 // InvoiceInterest is the statutory interest position of one invoice today.
 func (s *Service) InvoiceInterest(ctx context.Context, invoiceID string) (metrics.InterestResult, metrics.Invoice, error) {
 	snap, err := s.snapshotNow(ctx)
 	if err != nil {
 		return metrics.InterestResult{}, metrics.Invoice{}, err
 	}
-	i, ok := snap.byID[invoiceID]
+	i, ok := snap.ids.find(&snap.list, invoiceID)
 	if !ok {
 		return metrics.InterestResult{}, metrics.Invoice{}, fault.NotFoundf("invoice not found")
 	}
@@ -187,38 +271,12 @@ func (s *Service) InvoiceInterest(ctx context.Context, invoiceID string) (metric
 	if err != nil {
 		return metrics.InterestResult{}, metrics.Invoice{}, err
 	}
-	inv := snap.invoices[i]
+	inv := *snap.list.at(i).expand(nil)
 	return rates.Interest(&inv, s.Today()), inv, nil
 }
 
 // Choice is an option for a scope selector.
 type Choice struct{ Value, Label string }
-
-// choicesOf lists the providers, contracts and service types that have
-// invoices, for the dashboard's filters.
-func choicesOf(snap *snapshot) (orgs, contracts, services []Choice) {
-	seenO, seenC, seenS := map[string]string{}, map[string]string{}, map[string]string{}
-	for i := range snap.invoices {
-		inv := &snap.invoices[i]
-		seenO[inv.OrgID] = inv.OrgName
-		if inv.ContractRef != "" {
-			seenC[inv.ContractRef] = inv.ContractRef
-		}
-		if inv.ServiceType != "" {
-			seenS[inv.ServiceType] = inv.ServiceType
-		}
-	}
-	return sorted(seenO), sorted(seenC), sorted(seenS)
-}
-
-func sorted(m map[string]string) []Choice {
-	out := make([]Choice, 0, len(m))
-	for v, l := range m {
-		out = append(out, Choice{v, l})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Label < out[j].Label })
-	return out
-}
 
 // HalfYear is the reporting period of a payments compliance notice that
 // ends on end (31 March or 30 September).

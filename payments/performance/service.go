@@ -50,6 +50,13 @@ type Source struct {
 	// equal marks mean nothing changed, so a page skips copying the read
 	// model.
 	Mark func(ctx context.Context, since time.Time) (ChangeMark, error)
+	// Changes, when set, returns the source's generation now and every
+	// invoice changed after generation since (ok false when it can no
+	// longer say: the figures are then rebuilt from Invoices). With it a
+	// change costs the changed invoices, not a copy of every invoice
+	// (maintained.go). Called with since = the largest uint64 it returns
+	// the generation now, before Invoices is read.
+	Changes func(ctx context.Context, since uint64) (gen uint64, invs []payments.Invoice, ok bool, err error)
 }
 
 // Options configure the service.
@@ -77,20 +84,25 @@ type Service struct {
 	snap    *snapshot
 	reports map[reportKey]*metrics.Report
 	// dashboards are cached like reports (same lifetime).
-	dashboards map[dashKey]*Dashboard
+	dashboards map[dashKey]*dashEntry
 	// flights shares one rebuild or computation among concurrent requests.
 	flights flights
+	// parties interns what invoices share (compact.go).
+	parties parties
 }
 
 // snapshot is the adapted invoice list and what it was built from.
 type snapshot struct {
-	fp       fingerprint
-	invoices []metrics.Invoice
-	orgs     map[string]auth.Org
-	byID     map[string]int
-	keys     []entryKey // per invoice: the state it was adapted from
-	refsKey  string     // the contracts and organisations it was adapted with
-	built    time.Time  // when (organisations are re-read at least every orgsTTL)
+	fp      fingerprint
+	list    invoiceList // the adapted invoices (maintained.go)
+	orgs    map[string]auth.Org
+	cmap    map[string]payments.Contract // the contracts, by id (what Adapt reads)
+	ids     *idIndex                     // invoice id -> place in list
+	choices *choiceSet                   // the dashboard's filter choices
+	refsKey string                       // the contracts and organisations it was adapted with
+	built   time.Time                    // when (organisations are re-read at least every orgsTTL)
+	// gen is the source's generation the list reflects (Source.Changes).
+	gen uint64
 	// since and mark are the change mark taken when it was built.
 	since time.Time
 	mark  ChangeMark

@@ -15,12 +15,14 @@ import (
 // the payments read model (payments.Service.Snapshot), every contract
 // (read as staff), and the provider organisations from orgs, which are
 // re-read at most every orgsTTL (they change rarely and live in the
-// store, not in memory).
+// store, not in memory). After the first read, only the invoices that
+// changed are read again (payments.Service.ChangedSince).
 func PaymentsSource(p *payments.Service, orgs func(ctx context.Context) ([]auth.Org, error)) Source {
 	staff := auth.System("payment performance")
 	c := &orgCache{load: orgs}
 	return Source{
 		Invoices: p.Snapshot,
+		Changes:  p.ChangedSince,
 		Contracts: func(ctx context.Context) ([]payments.Contract, error) {
 			return p.Contracts(ctx, staff, payments.ContractFilter{})
 		},

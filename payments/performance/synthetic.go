@@ -82,6 +82,12 @@ func Synthetic(n, orgs int, seed int64, today metrics.Date) []payments.Invoice {
 type SyntheticModel struct {
 	mu   sync.RWMutex
 	invs []payments.Invoice
+	pos  map[string]int // id -> index in invs (Put)
+	// gen and log are the change log ChangesSource serves, as
+	// payments.Service.ChangedSince does: log[k] is the index of the
+	// invoice changed by generation k+1.
+	gen uint64
+	log []int
 }
 
 // NewSyntheticModel holds the invoices.
@@ -94,7 +100,68 @@ func (m *SyntheticModel) Touch(i int, at time.Time) {
 	inv.Version++
 	inv.UpdatedAt = at
 	m.invs[i%len(m.invs)] = inv
+	m.gen++
+	m.log = append(m.log, i%len(m.invs))
 	m.mu.Unlock()
+}
+
+// Put stores an invoice (a new one, or a new version of one held).
+func (m *SyntheticModel) Put(inv payments.Invoice) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.pos == nil {
+		m.pos = make(map[string]int, len(m.invs))
+		for i := range m.invs {
+			m.pos[m.invs[i].ID] = i
+		}
+	}
+	i, ok := m.pos[inv.ID]
+	if !ok {
+		i = len(m.invs)
+		m.pos[inv.ID] = i
+		m.invs = append(m.invs, inv)
+	} else {
+		m.invs[i] = inv
+	}
+	m.gen++
+	m.log = append(m.log, i)
+}
+
+// Get is a copy of invoice i (in the order held).
+func (m *SyntheticModel) Get(i int) payments.Invoice {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.invs[i]
+}
+
+// Len is the number of invoices held.
+func (m *SyntheticModel) Len() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.invs)
+}
+
+// ChangesSource is Source with Changes: after the first read only the
+// changed invoices are read, as from payments.Service.ChangedSince.
+func (m *SyntheticModel) ChangesSource() Source {
+	src := m.Source()
+	src.Changes = func(ctx context.Context, since uint64) (uint64, []payments.Invoice, bool, error) {
+		m.mu.RLock()
+		defer m.mu.RUnlock()
+		if since >= m.gen {
+			return m.gen, nil, since == m.gen, nil
+		}
+		seen := map[int]bool{}
+		var out []payments.Invoice
+		for _, i := range m.log[since:] {
+			if !seen[i] {
+				seen[i] = true
+				out = append(out, m.invs[i])
+			}
+		}
+		return m.gen, out, true, nil
+	}
+	return src
 }
 
 // Source is the model as a performance Source.
