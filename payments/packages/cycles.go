@@ -120,6 +120,12 @@ type CyclePattern struct {
 	Until     string    `bson:"until,omitempty"`
 }
 
+// Bridge reports whether p is the short bridging cycle before a change
+// of weekday: a stretch shorter than one of its cycles.
+func (p CyclePattern) Bridge() bool {
+	return p.From != "" && p.Until != "" && payments.DaysBetween(p.From, p.Until)+1 < p.Frequency.Days()
+}
+
 // CyclePatterns lists the patterns, oldest first (one, always, for a
 // contract whose cycle never changed from a date).
 func (b Billing) CyclePatterns() []CyclePattern {
@@ -598,3 +604,39 @@ func (s *Service) contractsOf(p *auth.Principal) []string {
 
 // cycleID is the _id of a contract's cycle: contract and first day.
 func cycleID(contractID, start string) string { return contractID + ":" + start }
+
+// ContractCycle is one cycle of a contract and where it is.
+type ContractCycle struct {
+	CycleDates
+	// Short: shorter than the cycle's length, the bridging cycle before a
+	// change of weekday.
+	Short     bool
+	Confirmed bool
+	Invoiced  bool
+}
+
+// CyclesAround lists n cycles of the contract, from the one before
+// before cycles before the one that includes day. Staff only.
+func (s *Service) CyclesAround(ctx context.Context, p *auth.Principal, contractID, day string, before, n int) ([]ContractCycle, error) {
+	if !p.IsStaff() {
+		return nil, fault.Forbiddenf("Only council staff see a contract's billing settings")
+	}
+	if err := s.ensureLoaded(ctx); err != nil {
+		return nil, err
+	}
+	b := s.BillingOf(contractID)
+	start := b.CycleStartOn(day)
+	for i := 0; i < before; i++ {
+		start = b.PrevCycleStart(start)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []ContractCycle
+	for _, c := range b.CyclesFrom(start, n) {
+		_, conf := s.cycles[cycleID(contractID, c.Start)]
+		bl, inv := s.bills[cycleID(contractID, c.Start)]
+		out = append(out, ContractCycle{CycleDates: c, Short: b.PatternOn(c.Start).Bridge(),
+			Confirmed: conf, Invoiced: inv && bl.Generated})
+	}
+	return out, nil
+}
