@@ -31,6 +31,7 @@ type billingPage struct {
 	Coming           []string // changes of cycle set for a later date, in words
 	Cycles           []billingCycle
 	ChangeDates      string // the first dates a change of cycle may take effect from
+	CanReset         bool   // no cycle confirmed or invoiced: the date may be left empty
 	Version          string // the version the form was typed against
 	HistoryRows      []billingRow
 	FrequencyOptions []option
@@ -155,6 +156,7 @@ func (s *Server) billingPage(r *http.Request, contractID string) (*billingPage, 
 		dates = append(dates, dayWords(d)+" (type "+formDay(d)+")")
 	}
 	page.ChangeDates = strings.Join(dates, ", ") + "."
+	page.CanReset = s.Packages.LastFixedDay(contractID) == ""
 	for i, h := range hist {
 		prev := packages.DefaultBilling(contractID)
 		if i+1 < len(hist) {

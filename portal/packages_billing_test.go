@@ -33,6 +33,7 @@ func TestBillingSettingsPage(t *testing.T) {
 	d := htmlcheck.Parse(t, w.Body.String())
 	d.Has("#billing-current", "Four-weekly, starting on a Monday", "5% of the planned units or 1 units", "Never")
 	d.Has("#no-history")
+	d.Has("#effective_from-hint", "No cycle of this contract is confirmed or invoiced yet, so you may leave it empty")
 	if d.Attr("#tolerance_percent", "value") != "5" || d.Attr(`input[name="version"]`, "value") != "0" {
 		t.Fatalf("form not filled with the settings")
 	}
@@ -174,6 +175,9 @@ func TestBillingCycleChangePage(t *testing.T) {
 	d := htmlcheck.Parse(t, w.Body.String())
 	d.Has("#cycle-rule", "first day of a cycle that has not started", "Every cycle before that date stays exactly as it is", "first chosen weekday on or after that date", "one short cycle")
 	d.Has("#effective_from-hint", "Monday 23 March 2026 (type 23 3 2026), Monday 20 April 2026 (type 20 4 2026), Monday 18 May 2026 (type 18 5 2026)")
+	if strings.Contains(d.Text("#effective_from-hint"), "leave it empty") {
+		t.Fatalf("a contract with an invoiced cycle offers to leave the date empty")
+	}
 	if got := d.Texts("#billing-cycles tbody tr"); len(got) != 8 || !strings.Contains(got[0], "29 December 2025 25 January 2026 28 Ended, not confirmed") ||
 		!strings.Contains(got[1], "26 January 2026 22 February 2026 28 Invoiced") || !strings.Contains(got[2], "23 February 2026 22 March 2026 28 In progress") ||
 		!strings.Contains(got[3], "23 March 2026 19 April 2026 28 Not started") {
@@ -286,6 +290,7 @@ func TestBillingCycleChangePage(t *testing.T) {
 	}
 	d = htmlcheck.Parse(t, bodies[1-won])
 	d.Has("#conflict", "changed by someone else", "nothing you typed was saved")
+	d.Has(`#conflict a[href="`+path+`"]`, "Start again from the current settings")
 	if d.Attr("#effective_from", "value") != forms[1-won].Get("effective_from") {
 		t.Fatalf("the losing form not kept")
 	}

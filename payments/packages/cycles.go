@@ -371,7 +371,7 @@ func dayText(iso string) string {
 	return iso
 }
 
-var errBillingConflict = "The billing settings were changed by someone else while you were editing them; nothing you typed was saved. Check the current settings below and save again"
+var errBillingConflict = "The billing settings were changed by someone else while you were editing them, so nothing you typed was saved"
 
 // SetBilling changes a contract's billing settings, against the version
 // the form was typed from (a different one is a conflict, and nothing
