@@ -54,7 +54,9 @@ type Billing struct {
 	// Empty means one pattern, Frequency and Weekday, always.
 	Patterns []CyclePattern `bson:"patterns,omitempty"`
 	// CycleFrom is the date the cycle change saved in this version takes
-	// effect ("" when this version did not change the cycle's dates).
+	// effect: "" when this version did not change the cycle's dates,
+	// "always" when it changed every cycle (allowed only while none was
+	// confirmed or invoiced).
 	CycleFrom string    `bson:"cycle_from,omitempty"`
 	Version   int       `bson:"version"`
 	UpdatedAt time.Time `bson:"updated_at"`
