@@ -38,8 +38,11 @@ func (ev *Event) IsMoney() bool {
 }
 
 // Balance is what is still owed on the invoice: gross, minus payments,
-// minus credit notes (pence). Negative when over-paid.
-func (inv *Invoice) Balance() int64 { return inv.GrossPence - inv.PaidPence - inv.CreditPence }
+// minus credit notes, plus overpayments recovered from the provider
+// (pence). Negative when over-paid and not yet recovered.
+func (inv *Invoice) Balance() int64 {
+	return inv.GrossPence - inv.PaidPence - inv.CreditPence + inv.RecoveredPence
+}
 
 // Overpaid is what the provider owes back (pence): the council paid and
 // credited more than the invoice's gross (a correction of care not

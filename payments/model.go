@@ -128,6 +128,9 @@ type Event struct {
 	// owed back by the provider, not a reduction of what was owed when
 	// the invoice was paid.
 	OverPence int64 `bson:"over_pence,omitempty"`
+	// Method is how an overpayment was recovered (Kind "recovery"):
+	// "repaid" by the provider, or "set-off" against a later payment.
+	Method string `bson:"method,omitempty"`
 }
 
 type eventDoc struct {
@@ -192,6 +195,10 @@ type Invoice struct {
 	// PaidPence is the sum of the payments, CreditPence of the credits.
 	Payments    []Payment `bson:"payments,omitempty"`
 	CreditPence int64     `bson:"credit_pence,omitempty"`
+	// Recoveries are the overpayments recovered from the provider, in
+	// order; RecoveredPence is their sum (recovery.go).
+	Recoveries     []Recovery `bson:"recoveries,omitempty"`
+	RecoveredPence int64      `bson:"recovered_pence,omitempty"`
 
 	History   []Event   `bson:"history"`
 	UpdatedAt time.Time `bson:"updated_at"`
@@ -296,6 +303,12 @@ func (inv *Invoice) apply(ev Event) {
 		inv.ApprovedDate = ev.Date
 	case StatusScheduled:
 		inv.ScheduledDate = ev.ScheduledDate
+	}
+	if ev.Kind == KindRecovery {
+		r := make([]Recovery, len(inv.Recoveries), len(inv.Recoveries)+1)
+		copy(r, inv.Recoveries)
+		inv.Recoveries = append(r, Recovery{Seq: ev.Seq, Date: ev.PaymentDate, Pence: ev.AmountPence, Method: ev.Method, Reference: ev.Reference, Note: ev.Note, ByName: ev.ByName})
+		inv.RecoveredPence += ev.AmountPence
 	}
 	if ev.IsMoney() {
 		p := make([]Payment, len(inv.Payments), len(inv.Payments)+1)

@@ -72,6 +72,9 @@ type invoiceDoc struct {
 	// amounts; paid_pence and credit_pence are their sums.
 	Payments    []Payment `bson:"payments,omitempty"`
 	CreditPence int64     `bson:"credit_pence,omitempty"`
+	// Recoveries are the overpayments recovered; recovered_pence their sum.
+	Recoveries     []Recovery `bson:"recoveries,omitempty"`
+	RecoveredPence int64      `bson:"recovered_pence,omitempty"`
 
 	// Who submitted it, and through what: the submission event can be
 	// rewritten from the snapshot if its own write failed.
@@ -131,7 +134,7 @@ func docOf(inv *Invoice) invoiceDoc {
 		Status: inv.Status, Version: inv.Version, ApprovedDate: dayTime(inv.ApprovedDate),
 		ScheduledDate: dayTime(inv.ScheduledDate), PaidDate: dayTime(inv.PaidDate), PaidPence: inv.PaidPence,
 		PaymentReference: inv.PaymentReference, PaymentSource: inv.PaymentSource, Reason: inv.Reason, Imported: inv.Imported,
-		Payments: inv.Payments, CreditPence: inv.CreditPence,
+		Payments: inv.Payments, CreditPence: inv.CreditPence, Recoveries: inv.Recoveries, RecoveredPence: inv.RecoveredPence,
 		StepsOn: make([]time.Time, 0, len(inv.History)), StepsTo: make([]Status, 0, len(inv.History)),
 		UpdatedAt: inv.UpdatedAt,
 	}
@@ -170,13 +173,17 @@ func (d *invoiceDoc) invoice() Invoice {
 		Status: d.Status, Version: d.Version, ApprovedDate: dayString(d.ApprovedDate),
 		ScheduledDate: dayString(d.ScheduledDate), PaidDate: dayString(d.PaidDate), PaidPence: d.PaidPence,
 		PaymentReference: shared(d.PaymentReference), PaymentSource: shared(d.PaymentSource), Reason: d.Reason, Imported: d.Imported,
-		Payments: d.Payments, CreditPence: d.CreditPence,
+		Payments: d.Payments, CreditPence: d.CreditPence, Recoveries: d.Recoveries, RecoveredPence: d.RecoveredPence,
 		UpdatedAt: d.UpdatedAt, partial: true,
 	}
 	inv.Lines, inv.EInvoiceFileID, inv.EInvoiceFileName, inv.SellerVATNumber = d.Lines, d.EInvoiceFileID, d.EInvoiceFileName, d.SellerVATNumber
 	money := make(map[int]Payment, len(d.Payments))
 	for _, p := range d.Payments {
 		money[p.Seq] = p
+	}
+	recovered := make(map[int]Recovery, len(d.Recoveries))
+	for _, r := range d.Recoveries {
+		recovered[r.Seq] = r
 	}
 	n := min(len(d.StepsOn), len(d.StepsTo))
 	inv.History = make([]Event, n)
@@ -192,7 +199,10 @@ func (d *invoiceDoc) invoice() Invoice {
 		case i == n-1:
 			ev.At = d.UpdatedAt
 		}
+		r, rec := recovered[i+1]
 		switch p, ok := money[i+1]; {
+		case rec:
+			ev.PaymentDate, ev.AmountPence, ev.Reference, ev.Kind, ev.Method, ev.Note, ev.ByName = r.Date, r.Pence, r.Reference, KindRecovery, r.Method, r.Note, r.ByName
 		case ok:
 			ev.PaymentDate, ev.AmountPence, ev.Reference, ev.Source, ev.Kind = shared(p.Date), p.Pence, shared(p.Reference), shared(p.Source), KindPayment
 			if p.Credit {

@@ -94,6 +94,7 @@ var authzTable = map[string]authzCase{
 	"/remittances/{id:[0-9a-f]{24}}.pdf":                              {fixture: fxRemittanceAdviceOfA},
 	"/staff/invoices/{id}":                                            {fixture: fxInvoiceOfA, want: http.StatusForbidden},
 	"/staff/invoices/{id}/{action:approve|query|reject|schedule|pay}": {fixture: fxInvoiceOfA, want: http.StatusForbidden},
+	"/staff/invoices/{id}/recover":                                    {fixture: fxInvoiceOfA, want: http.StatusForbidden},
 	// e-invoices: downloads and the invoice responses
 	"/invoices/{id}/ubl": {fixture: fxInvoiceOfA}, "/invoices/{id}/einvoice": {fixture: fxInvoiceOfA}, "/staff/invoices/{id}/ubl": {fixture: fxInvoiceOfA, want: http.StatusForbidden}, "/api/v1/invoices/{id}/ubl": {fixture: fxInvoiceOfA}, "/api/v1/invoices/{id}/responses": {fixture: fxInvoiceOfA}, "/invoices/{id}/credit-notes/{n:[0-9]+}/ubl": {fixture: fxCreditNoteOfA}, "/api/v1/invoices/{id}/credit-notes/{n:[0-9]+}/ubl": {fixture: fxCreditNoteOfA},
 	// imports, payment runs (staff only: 403 before any lookup) and the JSON API

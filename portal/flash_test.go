@@ -15,11 +15,13 @@ import (
 	"net/url"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"careportal/auth"
+	"careportal/payments"
 	"careportal/payments/packages"
 	"careportal/portal/internal/htmlcheck"
 )
@@ -89,6 +91,21 @@ var flashTable = map[string]flashCase{
 	}},
 	"invoiceStep": {as: "manager@alpha.test", want: "cancelled", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/invoices/" + fxInvoiceOfA(t, f)["id"] + "/cancel", url.Values{"version": {"1"}, "confirm": {"yes"}, "cancel_note": {"Sent twice"}}
+	}},
+	"handleStaffInvoiceRecover": {as: "admin@council.test", want: "The whole overpayment is recovered", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
+		id := fxInvoiceOfA(t, f)["id"]
+		ctx, staff, today := context.Background(), &auth.Principal{UserID: "staff", Name: "Staff", Role: auth.RoleBrokerage}, payments.LondonDay(time.Now())
+		inv, err := f.ts.Payments.Transition(ctx, staff, id, 1, payments.StatusApproved, "", payments.Details{})
+		if err == nil {
+			inv, err = f.ts.Payments.RecordPayment(ctx, staff, id, inv.Version, payments.Money{Date: today, Pence: 1000, Reference: "BACS-F"})
+		}
+		if err == nil {
+			inv, err = f.ts.Payments.RecordCredit(ctx, staff, id, inv.Version, payments.Money{Date: today, Pence: 200, Reference: "CN-F", Note: "Correction", Overpayment: true})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return "/staff/invoices/" + id + "/recover", url.Values{"version": {strconv.Itoa(inv.Version)}, "recovery_method": {"repaid"}, "recovery_date": {today}, "recovery_amount": {"2"}, "recovery_reference": {"RPY-F"}}
 	}},
 	"handleStaffInvoiceAction": {as: "admin@council.test", want: "approved", setup: func(t *testing.T, f *accountsFixture) (string, url.Values) {
 		return "/staff/invoices/" + fxInvoiceOfA(t, f)["id"] + "/approve", url.Values{"version": {"1"}}

@@ -18,7 +18,11 @@ type invoiceMoney struct {
 	// whether the viewer is the provider (the words differ).
 	Overpaid int64
 	Provider bool
-	Lines    []moneyLine
+	// Recovered is the overpayment recovered so far, and how
+	// (invoice_recovery.go).
+	Recovered  int64
+	Recoveries []payments.Recovery
+	Lines      []moneyLine
 	// CreditNoteURL is where the viewer records a credit note against the
 	// invoice ("" when they may not, or nothing is left to credit).
 	CreditNoteURL, CreditNoteLabel string
@@ -42,7 +46,7 @@ type moneyLine struct {
 // moneyOf builds the money block of inv for the viewer.
 func moneyOf(inv payments.Invoice, viewer *auth.Principal) invoiceMoney {
 	m := invoiceMoney{Gross: inv.GrossPence, Paid: inv.PaidPence, Credited: inv.CreditPence, Balance: inv.Balance(), PartPaid: inv.PartPaid(),
-		Overpaid: inv.Overpaid(), Provider: viewer.IsProvider()}
+		Overpaid: inv.Overpaid(), Provider: viewer.IsProvider(), Recovered: inv.RecoveredPence, Recoveries: inv.Recoveries}
 	if m.Balance < 0 {
 		m.Balance = 0
 	}

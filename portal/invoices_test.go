@@ -32,7 +32,13 @@ type paymentsFixture struct {
 
 func newPaymentsFixture(t *testing.T) *paymentsFixture {
 	t.Helper()
-	ts := newTestServer(t)
+	return newPaymentsFixtureOn(t, newTestServer(t))
+}
+
+// newPaymentsFixtureOn is newPaymentsFixture on a test server already
+// made (one with a clock, for example).
+func newPaymentsFixtureOn(t *testing.T, ts *testServer) *paymentsFixture {
+	t.Helper()
 	ctx := storetest.Context(t)
 	f := &paymentsFixture{ts: ts}
 	var err error

@@ -13,7 +13,6 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"careportal/payments"
 	"careportal/payments/packages"
 	"careportal/portal/fault"
 )
@@ -76,7 +75,7 @@ func (s *Server) packageCycles(r *http.Request, pkg packages.Package, staff bool
 		base = "/staff/actuals/"
 	}
 	var out []packageCycle
-	for start := b.CycleStartOn(last); b.CycleEnd(start) >= pkg.StartDate && len(out) < packageCyclesShown; start = payments.AddDays(start, -b.Frequency.Days()) {
+	for start := b.CycleStartOn(last); b.CycleEnd(start) >= pkg.StartDate && len(out) < packageCyclesShown; start = b.PrevCycleStart(start) {
 		sh, err := s.Packages.Sheet(r.Context(), principal(r), pkg.ContractID, start, 1, 1)
 		if err != nil {
 			return nil, err

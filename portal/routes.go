@@ -134,6 +134,7 @@ func (s *Server) routesInvoices(r *mux.Router) {
 	r.Handle("/staff/invoices/approve", s.handle(s.allowed(auth.ActionInvoiceWork, s.handleStaffInvoicesApprove))).Methods(http.MethodPost)
 	r.Handle("/staff/invoices/{id}", s.handle(s.allowed(auth.ActionInvoicesStaffRead, s.handleStaffInvoiceShow))).Methods(http.MethodGet)
 	r.Handle("/staff/invoices/{id}/{action:approve|query|reject|schedule|pay}", s.handle(s.allowed(auth.ActionInvoiceWork, s.handleStaffInvoiceAction))).Methods(http.MethodPost)
+	r.Handle("/staff/invoices/{id}/recover", s.handle(s.allowed(auth.ActionInvoiceWork, s.handleStaffInvoiceRecover))).Methods(http.MethodPost)
 	r.Handle("/staff/contracts", s.handle(s.allowed(auth.ActionInvoicesStaffRead, s.handleStaffContracts))).Methods(http.MethodGet)
 	r.Handle("/staff/contracts/new", s.handle(s.allowed(auth.ActionContractsManage, s.handleStaffContractNew))).Methods(http.MethodGet)
 	r.Handle("/staff/contracts/new", s.handle(s.allowed(auth.ActionContractsManage, s.handleStaffContractCreate))).Methods(http.MethodPost)

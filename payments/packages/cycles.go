@@ -14,6 +14,7 @@ import (
 	"careportal/auth"
 	"careportal/payments"
 	"careportal/portal/fault"
+	"careportal/portal/format"
 	"careportal/portal/store"
 )
 
@@ -44,13 +45,23 @@ type Billing struct {
 	// A difference below plan of up to TolerancePercent of the planned
 	// units, or up to ToleranceUnits (hundredths), whichever is more, is
 	// accepted automatically.
-	TolerancePercent int       `bson:"tolerance_percent"`
-	ToleranceUnits   int64     `bson:"tolerance_units"`
-	ConfirmDays      int       `bson:"confirm_days"` // deadline: the cycle's last day + ConfirmDays
-	Version          int       `bson:"version"`
-	UpdatedAt        time.Time `bson:"updated_at"`
-	ByID             string    `bson:"by_id,omitempty"`
-	ByName           string    `bson:"by_name,omitempty"`
+	TolerancePercent int   `bson:"tolerance_percent"`
+	ToleranceUnits   int64 `bson:"tolerance_units"`
+	ConfirmDays      int   `bson:"confirm_days"` // deadline: the cycle's last day + ConfirmDays
+	// Patterns are the contract's cycle patterns over time, oldest first,
+	// once its cycle was changed from a date: each runs from its From to
+	// its Until, and the last one (Until empty) is Frequency and Weekday.
+	// Empty means one pattern, Frequency and Weekday, always.
+	Patterns []CyclePattern `bson:"patterns,omitempty"`
+	// CycleFrom is the date the cycle change saved in this version takes
+	// effect: "" when this version did not change the cycle's dates,
+	// "always" when it changed every cycle (allowed only while none was
+	// confirmed or invoiced).
+	CycleFrom string    `bson:"cycle_from,omitempty"`
+	Version   int       `bson:"version"`
+	UpdatedAt time.Time `bson:"updated_at"`
+	ByID      string    `bson:"by_id,omitempty"`
+	ByName    string    `bson:"by_name,omitempty"`
 }
 
 // BillingChange is one saved version of a contract's billing settings,
@@ -96,11 +107,59 @@ func cycleOrigin(weekday int) string {
 	return payments.AddDays(epoch, (weekday-int(time.Monday)+7)%7)
 }
 
-// CycleStartOn is the first day of the cycle that includes day.
-func (b Billing) CycleStartOn(day string) string {
-	origin := cycleOrigin(b.Weekday)
+// CyclePattern is how a contract's cycles run over a stretch of days:
+// cycles of Frequency, the first starting on From and the next every 7 or
+// 28 days, up to Until. The first pattern also covers every day before,
+// and with From empty its cycles are counted from the epoch (the first
+// Weekday on or after it); the last has Until empty. A cycle that would
+// run past Until ends on Until: that is how the short bridging cycle
+// before a change of weekday is kept (a pattern of its own, From to
+// Until, under a week long).
+type CyclePattern struct {
+	Frequency Frequency `bson:"frequency"`
+	Weekday   int       `bson:"weekday"`
+	From      string    `bson:"from,omitempty"`
+	Until     string    `bson:"until,omitempty"`
+}
+
+// Bridge reports whether p is the short bridging cycle before a change
+// of weekday: a stretch shorter than one of its cycles.
+func (p CyclePattern) Bridge() bool {
+	return p.From != "" && p.Until != "" && payments.DaysBetween(p.From, p.Until)+1 < p.Frequency.Days()
+}
+
+// CyclePatterns lists the patterns, oldest first (one, always, for a
+// contract whose cycle never changed from a date).
+func (b Billing) CyclePatterns() []CyclePattern {
+	if len(b.Patterns) > 0 {
+		return b.Patterns
+	}
+	return []CyclePattern{{Frequency: b.Frequency, Weekday: b.Weekday}}
+}
+
+// PatternOn is the pattern in force on day.
+func (b Billing) PatternOn(day string) CyclePattern {
+	ps := b.CyclePatterns()
+	for _, p := range ps {
+		if p.Until == "" || day <= p.Until {
+			return p
+		}
+	}
+	return ps[len(ps)-1]
+}
+
+func (p CyclePattern) anchor() string {
+	if p.From != "" {
+		return p.From
+	}
+	return cycleOrigin(p.Weekday)
+}
+
+// startOn is the first day of the pattern's cycle that includes day.
+func (p CyclePattern) startOn(day string) string {
+	origin := p.anchor()
 	n := payments.DaysBetween(origin, day)
-	l := b.Frequency.Days()
+	l := p.Frequency.Days()
 	k := n / l
 	if n < 0 && n%l != 0 {
 		k--
@@ -108,11 +167,105 @@ func (b Billing) CycleStartOn(day string) string {
 	return payments.AddDays(origin, k*l)
 }
 
+// CycleStartOn is the first day of the cycle that includes day.
+func (b Billing) CycleStartOn(day string) string { return b.PatternOn(day).startOn(day) }
+
 // IsCycleStart reports whether day is the first day of a cycle.
 func (b Billing) IsCycleStart(day string) bool { return b.CycleStartOn(day) == day }
 
-// CycleEnd is the last day of the cycle starting on start.
-func (b Billing) CycleEnd(start string) string { return payments.AddDays(start, b.Frequency.Days()-1) }
+// CycleEnd is the last day of the cycle starting on start (earlier than a
+// whole cycle for the short bridging cycle before a change of weekday).
+func (b Billing) CycleEnd(start string) string {
+	p := b.PatternOn(start)
+	end := payments.AddDays(start, p.Frequency.Days()-1)
+	if p.Until != "" && end > p.Until {
+		end = p.Until
+	}
+	return end
+}
+
+// NextCycleStart is the first day of the cycle after the one starting on
+// start.
+func (b Billing) NextCycleStart(start string) string { return payments.AddDays(b.CycleEnd(start), 1) }
+
+// PrevCycleStart is the first day of the cycle before the one starting on
+// start.
+func (b Billing) PrevCycleStart(start string) string {
+	return b.CycleStartOn(payments.AddDays(start, -1))
+}
+
+// CycleDates is one cycle's first and last day.
+type CycleDates struct{ Start, End string }
+
+// Days is the cycle's length in days.
+func (c CycleDates) Days() int { return payments.DaysBetween(c.Start, c.End) + 1 }
+
+// CyclesFrom lists n cycles from the one that includes day.
+func (b Billing) CyclesFrom(day string, n int) []CycleDates {
+	out := make([]CycleDates, 0, n)
+	for start := b.CycleStartOn(day); len(out) < n; start = b.NextCycleStart(start) {
+		out = append(out, CycleDates{Start: start, End: b.CycleEnd(start)})
+	}
+	return out
+}
+
+// WeekdayOn is the weekday cycles start on, on day.
+func (b Billing) WeekdayOn(day string) int { return b.PatternOn(day).Weekday }
+
+// dayWeekday is day's weekday (time.Weekday), -1 for a bad date.
+func dayWeekday(day string) int {
+	t, err := time.Parse("2006-01-02", day)
+	if err != nil {
+		return -1
+	}
+	return int(t.Weekday())
+}
+
+// nextWeekday is the first day on or after day that is a wd.
+func nextWeekday(day string, wd int) string {
+	return payments.AddDays(day, (wd-dayWeekday(day)+7)%7)
+}
+
+// FirstNewCycle is where cycles of weekday wd start after a change from
+// the date from: the first wd on or after from (from itself when it is a
+// wd). The days between, if any, are one short bridging cycle.
+func FirstNewCycle(from string, wd int) string { return nextWeekday(from, wd) }
+
+// ChangeCycle is b with its cycles changed from the date from, which
+// must be the first day of one of b's cycles: every cycle before from
+// keeps its dates; cycles of frequency f starting on weekday wd start on
+// the first wd on or after from; when that is after from, the days from
+// from up to it are one short bridging cycle (1 to 6 days). A change
+// already set for a date on or after from is replaced by this one.
+func (b Billing) ChangeCycle(f Frequency, wd int, from string) Billing {
+	first := FirstNewCycle(from, wd)
+	var kept []CyclePattern
+	for i, p := range b.CyclePatterns() {
+		if i == 0 || p.From < from {
+			kept = append(kept, p)
+		}
+	}
+	last := &kept[len(kept)-1]
+	next := CyclePattern{Frequency: f, Weekday: wd, From: first}
+	switch {
+	case first == from && last.Frequency == f && last.Weekday == wd && last.startOn(from) == from:
+		// The same cycle as before from: nothing to split.
+		last.Until = ""
+	case first == from:
+		last.Until = payments.AddDays(from, -1)
+		kept = append(kept, next)
+	default:
+		last.Until = payments.AddDays(from, -1)
+		bridge := CyclePattern{Frequency: Weekly, Weekday: dayWeekday(from), From: from, Until: payments.AddDays(first, -1)}
+		kept = append(kept, bridge, next)
+	}
+	if len(kept) == 1 && kept[0].From == "" {
+		kept = nil // never changed from a date after all
+	}
+	b.Patterns = kept
+	b.Frequency, b.Weekday = f, wd
+	return b
+}
 
 // Deadline is the last day to confirm the cycle starting on start.
 func (b Billing) Deadline(start string) string {
@@ -144,14 +297,102 @@ func (s *Service) billingLocked(contractID string) Billing {
 	return DefaultBilling(contractID)
 }
 
-// BillingInput is the settings form.
+// BillingInput is the settings form. EffectiveFrom is the date a change
+// of the cycle takes effect: the first day of a cycle not yet started,
+// confirmed or invoiced.
 type BillingInput struct {
 	Frequency, Weekday, TolerancePercent, ToleranceUnits, ConfirmDays string
+	EffectiveFrom                                                     string
 }
 
-// SetBilling changes a contract's billing settings. Changing the cycle of
-// a contract that already has confirmed cycles is refused (their dates
-// would no longer line up).
+// LastFixedDay is the last day of the latest cycle of the contract that
+// is confirmed or invoiced ("" when none is): the cycle can change only
+// after it.
+func (s *Service) LastFixedDay(contractID string) string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.lastFixedLocked(contractID)
+}
+
+func (s *Service) lastFixedLocked(contractID string) string {
+	last := ""
+	for _, c := range s.cycles {
+		if c.ContractID == contractID && c.End > last {
+			last = c.End
+		}
+	}
+	for _, b := range s.bills {
+		if b.ContractID == contractID && b.CycleEnd > last {
+			last = b.CycleEnd
+		}
+	}
+	return last
+}
+
+// ChangeDates lists the first n dates a change of the contract's cycle
+// may take effect from: the first days of its cycles that start today or
+// later and after its last confirmed or invoiced cycle.
+func (s *Service) ChangeDates(contractID string, n int) []string {
+	b := s.BillingOf(contractID)
+	return b.changeDates(s.Today(), s.LastFixedDay(contractID), n)
+}
+
+func (b Billing) changeDates(today, fixed string, n int) []string {
+	earliest := today
+	if fixed != "" && fixed >= earliest {
+		earliest = payments.AddDays(fixed, 1)
+	}
+	start := b.CycleStartOn(earliest)
+	if start < earliest {
+		start = b.NextCycleStart(start)
+	}
+	var out []string
+	for ; len(out) < n; start = b.NextCycleStart(start) {
+		out = append(out, start)
+	}
+	return out
+}
+
+// changeDatesText says the first dates a change may take effect from:
+// "4 May 2026, 1 June 2026 or 29 June 2026".
+func changeDatesText(ds []string) string {
+	for i := range ds {
+		ds[i] = dayText(ds[i])
+	}
+	if len(ds) < 2 {
+		return strings.Join(ds, "")
+	}
+	return strings.Join(ds[:len(ds)-1], ", ") + " or " + ds[len(ds)-1]
+}
+
+// dayText says a date with its weekday: "Monday 4 May 2026".
+func dayText(iso string) string {
+	if wd := dayWeekday(iso); wd >= 0 {
+		return weekdayName(wd) + " " + format.Day(iso)
+	}
+	return iso
+}
+
+var errBillingConflict = "The billing settings were changed by someone else while you were editing them, so nothing you typed was saved"
+
+// SetBilling changes a contract's billing settings, against the version
+// the form was typed from (a different one is a conflict, and nothing
+// changes). Tolerance and days to confirm apply to every cycle not yet
+// confirmed. A change of the cycle (its length or starting weekday)
+// takes effect from in.EffectiveFrom, which must be the first day of a
+// cycle that starts today or later, after the last confirmed or invoiced
+// cycle: cycles before it keep their dates, and the new cycles start on
+// the first chosen weekday on or after it, the days between being one
+// short bridging cycle (Billing.ChangeCycle). While no cycle of the
+// contract is confirmed or invoiced the date may be left empty: the new
+// cycle then applies to all its cycles.
+//
+// Storage: the history entry of the new version is inserted first with
+// the _id "contract:version" (the claim: a second writer of the same
+// version gets a duplicate key and a conflict), then the settings
+// document is replaced by bare _id. A crash between the two leaves the
+// history ahead of the settings; loading takes the newest history entry,
+// so the change stands as a whole.
 func (s *Service) SetBilling(ctx context.Context, p *auth.Principal, contractID string, expectedVersion int, in BillingInput) (Billing, error) {
 	if err := mustManage(p); err != nil {
 		return Billing{}, err
@@ -164,21 +405,20 @@ func (s *Service) SetBilling(ctx context.Context, p *auth.Principal, contractID 
 	}
 	cur := s.BillingOf(contractID)
 	if cur.Version != expectedVersion {
-		return Billing{}, fault.Conflictf("The billing settings were changed by someone else; check them and try again")
+		return Billing{}, fault.Conflictf("%s", errBillingConflict)
 	}
 	var f fault.Fields
 	b := cur
-	switch Frequency(in.Frequency) {
+	b.CycleFrom = ""
+	freq := Frequency(in.Frequency)
+	switch freq {
 	case Weekly, FourWeekly:
-		b.Frequency = Frequency(in.Frequency)
 	default:
-		f.Add("frequency", "Select how often the contract is billed")
+		f.Add("frequency", "Select how often the contract is billed: weekly or four-weekly")
 	}
 	wd, err := strconv.Atoi(strings.TrimSpace(in.Weekday))
 	if err != nil || wd < 0 || wd > 6 {
-		f.Add("weekday", "Select the day cycles start on")
-	} else {
-		b.Weekday = wd
+		f.Add("weekday", "Select the day of the week cycles start on")
 	}
 	num := func(field, label, v string, lo, hi int) int {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
@@ -194,49 +434,97 @@ func (s *Service) SetBilling(ctx context.Context, p *auth.Principal, contractID 
 		b.ToleranceUnits = u
 	}
 	b.ConfirmDays = num("confirm_days", "Days to confirm", in.ConfirmDays, 1, 28)
-	if err := f.Err(); err != nil {
-		return Billing{}, err
+	today := s.Today()
+	fixed := s.LastFixedDay(contractID)
+	choose := func() string {
+		return "Choose the first day of a cycle that has not started, such as " + changeDatesText(cur.changeDates(today, fixed, 3))
 	}
-	if b.Frequency != cur.Frequency || b.Weekday != cur.Weekday {
-		s.mu.RLock()
-		for _, c := range s.cycles {
-			if c.ContractID == contractID {
-				s.mu.RUnlock()
-				return Billing{}, fault.Conflictf("Cycles of this contract are already confirmed; its cycle cannot change")
+	if !f.Has("frequency") && !f.Has("weekday") {
+		changed := freq != cur.Frequency || wd != cur.Weekday
+		if strings.TrimSpace(in.EffectiveFrom) == "" {
+			switch {
+			case !changed:
+			case fixed != "":
+				f.Add("effective_from", "Enter the date the new cycle takes effect. Cycles of this contract are already confirmed or invoiced, so the change can only apply from a cycle that has not started. "+choose())
+			default:
+				// Nothing confirmed or invoiced: the new cycle applies to
+				// every cycle of the contract.
+				b.Patterns = nil
+				b.Frequency, b.Weekday = freq, wd
+				b.CycleFrom = "always"
+			}
+		} else if from, err := payments.ParseDate(in.EffectiveFrom); err != nil {
+			f.Add("effective_from", "The date the new cycle takes effect "+err.Error())
+		} else {
+			start := cur.CycleStartOn(from)
+			end := cur.CycleEnd(start)
+			s.mu.RLock()
+			_, conf := s.cycles[cycleID(contractID, start)]
+			_, inv := s.bills[cycleID(contractID, start)]
+			s.mu.RUnlock()
+			day := dayText
+			switch {
+			case conf || inv:
+				what := "confirmed by the provider"
+				if inv {
+					what = "invoiced"
+				}
+				f.Add("effective_from", fmt.Sprintf("%s is in the cycle from %s to %s, which is already %s; its dates cannot change. %s", day(from), day(start), day(end), what, choose()))
+			case from < today:
+				f.Add("effective_from", fmt.Sprintf("%s is in the past; a change of cycle cannot apply to days gone by. %s", day(from), choose()))
+			case fixed != "" && from <= fixed:
+				f.Add("effective_from", fmt.Sprintf("Cycles up to %s are already confirmed or invoiced. %s", day(fixed), choose()))
+			case start != from:
+				f.Add("effective_from", fmt.Sprintf("%s is not the first day of a cycle: it is part-way through the cycle from %s to %s. %s", day(from), day(start), day(end), choose()))
+			default:
+				b = b.ChangeCycle(freq, wd, from)
+				b.CycleFrom = from
 			}
 		}
-		s.mu.RUnlock()
+	}
+	if err := f.Err(); err != nil {
+		return Billing{}, err
 	}
 	b.Version = cur.Version + 1
 	b.UpdatedAt = s.now().UTC()
 	b.ByID, b.ByName = p.UserID, p.Name
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	// The claim: the history entry of this version, inserted once, which
-	// makes the version check exact on MongoDB too.
-	if _, err := s.db.Collection(colBillingLog).InsertOne(ctx, BillingChange{ID: fmt.Sprintf("%s:%d", contractID, b.Version), Billing: b}); err != nil {
+	logID := fmt.Sprintf("%s:%d", contractID, b.Version)
+	if _, err := s.db.Collection(colBillingLog).InsertOne(ctx, BillingChange{ID: logID, Billing: b}); err != nil {
 		if store.IsDuplicateKey(err) {
-			return Billing{}, fault.Conflictf("The billing settings were changed by someone else; check them and try again")
+			// Someone else claimed this version: roll their change in
+			// (this instance may not have seen it yet) and say so.
+			if won, err := store.Get[BillingChange](ctx, s.db.Collection(colBillingLog), logID); err == nil {
+				s.putBilling(&won.Billing)
+			}
+			return Billing{}, fault.Conflictf("%s", errBillingConflict)
 		}
 		return Billing{}, err
 	}
-	if b.Version == 1 {
-		_, err = s.db.Collection(colBilling).InsertOne(ctx, b)
-		if store.IsDuplicateKey(err) {
-			return Billing{}, fault.Conflictf("The billing settings were changed by someone else; check them and try again")
-		}
-	} else {
-		// Replace by bare _id: the history insert above claimed this version.
-		_, err = s.db.Collection(colBilling).ReplaceOne(ctx, bson.D{{Key: "_id", Value: contractID}}, b, options.Replace())
-	}
-	if err != nil {
+	if err := s.writeBilling(ctx, b); err != nil {
 		return Billing{}, err
 	}
-	s.mu.Lock()
-	s.billing[contractID] = &b
-	s.gen++
-	s.mu.Unlock()
+	s.putBilling(&b)
 	return b, nil
+}
+
+// writeBilling replaces (or inserts) the settings document by bare _id.
+func (s *Service) writeBilling(ctx context.Context, b Billing) error {
+	_, err := s.db.Collection(colBilling).ReplaceOne(ctx, bson.D{{Key: "_id", Value: b.ContractID}}, b, options.Replace().SetUpsert(true))
+	return err
+}
+
+// putBilling keeps b in memory unless a newer version is held.
+func (s *Service) putBilling(b *Billing) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur, ok := s.billing[b.ContractID]; ok && cur.Version >= b.Version {
+		return
+	}
+	cp := *b
+	s.billing[b.ContractID] = &cp
+	s.gen++
 }
 
 // ScheduleEntry is one coming cycle of a contract: when it runs, the last
@@ -268,9 +556,9 @@ func (s *Service) Schedule(ctx context.Context, p *auth.Principal, n int) ([]Sch
 		}
 		b := s.BillingOf(cid)
 		terms := c.TermsDays
-		start := b.CycleStartOn(payments.AddDays(today, -b.Frequency.Days()-b.ConfirmDays))
+		start := b.CycleStartOn(payments.AddDays(today, -FourWeekly.Days()-b.ConfirmDays))
 		for b.Deadline(start) < today {
-			start = payments.AddDays(start, b.Frequency.Days())
+			start = b.NextCycleStart(start)
 		}
 		for i := 0; i < n; i++ {
 			id := cycleID(cid, start)
@@ -284,7 +572,7 @@ func (s *Service) Schedule(ctx context.Context, p *auth.Principal, n int) ([]Sch
 				e.PaymentBy = payments.DueDate(cy.ConfirmedDate, terms)
 			}
 			out = append(out, e)
-			start = payments.AddDays(start, b.Frequency.Days())
+			start = b.NextCycleStart(start)
 		}
 	}
 	return out, nil
@@ -318,3 +606,39 @@ func (s *Service) contractsOf(p *auth.Principal) []string {
 
 // cycleID is the _id of a contract's cycle: contract and first day.
 func cycleID(contractID, start string) string { return contractID + ":" + start }
+
+// ContractCycle is one cycle of a contract and where it is.
+type ContractCycle struct {
+	CycleDates
+	// Short: shorter than the cycle's length, the bridging cycle before a
+	// change of weekday.
+	Short     bool
+	Confirmed bool
+	Invoiced  bool
+}
+
+// CyclesAround lists n cycles of the contract, from the one before
+// before cycles before the one that includes day. Staff only.
+func (s *Service) CyclesAround(ctx context.Context, p *auth.Principal, contractID, day string, before, n int) ([]ContractCycle, error) {
+	if !p.IsStaff() {
+		return nil, fault.Forbiddenf("Only council staff see a contract's billing settings")
+	}
+	if err := s.ensureLoaded(ctx); err != nil {
+		return nil, err
+	}
+	b := s.BillingOf(contractID)
+	start := b.CycleStartOn(day)
+	for i := 0; i < before; i++ {
+		start = b.PrevCycleStart(start)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []ContractCycle
+	for _, c := range b.CyclesFrom(start, n) {
+		_, conf := s.cycles[cycleID(contractID, c.Start)]
+		bl, inv := s.bills[cycleID(contractID, c.Start)]
+		out = append(out, ContractCycle{CycleDates: c, Short: b.PatternOn(c.Start).Bridge(),
+			Confirmed: conf, Invoiced: inv && bl.Generated})
+	}
+	return out, nil
+}

@@ -178,7 +178,7 @@ func (s *Service) ConfirmFile(ctx context.Context, p *auth.Principal, data []byt
 		}
 		b := s.BillingOf(pkg.ContractID)
 		if !b.IsCycleStart(r.PeriodStart) {
-			ps.Add(r.Line, "period_start", "cycles of contract %s start on a %s; the cycle including %s starts on %s", pkg.ContractRef, weekdayName(b.Weekday), r.PeriodStart, b.CycleStartOn(r.PeriodStart))
+			ps.Add(r.Line, "period_start", "cycles of contract %s start on a %s; the cycle including %s starts on %s", pkg.ContractRef, weekdayName(b.WeekdayOn(r.PeriodStart)), r.PeriodStart, b.CycleStartOn(r.PeriodStart))
 			continue
 		}
 		key := cycleID(pkg.ContractID, r.PeriodStart)

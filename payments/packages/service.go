@@ -146,6 +146,16 @@ func (s *Service) loadOthers(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The billing history is written before the settings document: an
+	// entry newer than the document is a change a crash cut short, and
+	// stands (SetBilling).
+	bh, err := store.FindAll[BillingChange](ctx, s.db.Collection(colBillingLog), bson.D{})
+	if err != nil {
+		return err
+	}
+	for i := range bh {
+		bs = append(bs, bh[i].Billing)
+	}
 	cs, err := store.FindAll[Cycle](ctx, s.db.Collection(colCycles), bson.D{})
 	if err != nil {
 		return err
@@ -172,7 +182,7 @@ func (s *Service) loadOthers(ctx context.Context) error {
 		s.putCorrectionLocked(&cr[i])
 	}
 	for i := range bs {
-		if cur, ok := s.billing[bs[i].ContractID]; !ok || cur.Version <= bs[i].Version {
+		if cur, ok := s.billing[bs[i].ContractID]; !ok || cur.Version < bs[i].Version {
 			s.billing[bs[i].ContractID] = &bs[i]
 		}
 	}

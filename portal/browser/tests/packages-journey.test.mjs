@@ -6,7 +6,9 @@
 // difference with a note, the provider sees the decision, brokerage
 // generates the cycle's invoice, payments staff approve it and pay it
 // from an uploaded remittance file, and the provider's remittance advice
-// lists the package and its amount (40 x £23.50 = £940.00). Each step
+// lists the package and its amount (40 x £23.50 = £940.00); brokerage
+// then corrects the paid cycle to 30 hours (£235.00 overpaid) and
+// payments staff record the overpayment set off. Each step
 // checks the banner saying what happened and what happens next. Axe on
 // every page; the pages new in #16 also at 320 px (with no sideways
 // scrolling outside a table's scroll region) and 1280 px.
@@ -203,4 +205,33 @@ test('care package journey: placed, accepted, confirmed with a difference, accep
   assert.equal(await item.count(), 1, 'the advice lists the package');
   assert.match(await item.innerText(), /Care package \S+ \(hours\)[\s\S]*40[\s\S]*£23\.50[\s\S]*£940\.00/);
   await expectNoAxeViolationsAtBothWidths(pr, 'remittance advice by package');
+
+  // 10. Brokerage corrects the paid cycle to 30 hours: a credit note of
+  // 10 x £23.50 = £235.00 on an invoice paid in full, so £235.00 is
+  // overpaid. Payments staff record it set off against a later payment;
+  // the invoice leaves the Overpaid list.
+  await br.selectOption('#correct_package', pkgID);
+  await br.fill('#correct_units', '30');
+  await br.fill('#correct_note', 'Two visits a week were not made');
+  await follow(br, br.getByRole('button', { name: 'Record the correction' }));
+  await gotoOK(pay, '/staff/invoices?overpaid=yes');
+  await follow(pay, pay.locator('#invoice-list').getByRole('link', { name: number }));
+  assert.match(await pay.locator('#recover-left').innerText(), /Still overpaid: £235\.00/);
+  await expectNoAxeViolationsAtBothWidths(pay, 'overpaid invoice with the recovery form');
+  await pay.check('input[name="recovery_method"][value="set-off"]');
+  await pay.fill('#recovery_date', today);
+  await pay.fill('#recovery_amount', '235.01');
+  await pay.fill('#recovery_reference', `SETOFF-${ref}`);
+  await follow(pay, pay.getByRole('button', { name: 'Record the recovery' }));
+  assert.match(await pay.locator('#recovery_amount-error').innerText(), /more than the overpayment left to recover \(£235\.00\)/);
+  assert.equal(await pay.inputValue('#recovery_reference'), `SETOFF-${ref}`);
+  await expectNoAxeViolationsAtBothWidths(pay, 'recovery form with an error');
+  await pay.fill('#recovery_amount', '235.00');
+  await follow(pay, pay.getByRole('button', { name: 'Record the recovery' }));
+  assert.match(await banner(pay), /The whole overpayment is recovered, so the invoice has left the Overpaid list/);
+  assert.match(await pay.locator('#money-recovered').innerText(), /£235\.00 set off against a later payment/);
+  assert.equal(await pay.locator('#money-overpaid').count(), 0, 'no longer overpaid');
+  await expectNoAxeViolationsAtBothWidths(pay, 'invoice with the overpayment recovered');
+  await gotoOK(pay, '/staff/invoices?overpaid=yes');
+  assert.equal(await pay.locator('#invoice-list').getByRole('link', { name: number }).count(), 0, 'off the Overpaid list');
 });

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { demoPassword, expectNoAxeViolations, gotoOK, newPage, signIn } from '../lib/harness.mjs';
+import { demoPassword, expectNoAxeViolations, expectNoAxeViolationsAtBothWidths, gotoOK, newPage, signIn } from '../lib/harness.mjs';
 
 const broker = 'brokerage@council.example';
 const provider = 'manager@sunrise-care.example';
@@ -94,4 +94,51 @@ test('brokerage sees a confirmed cycle with its invoice lines', async (t) => {
   await Promise.all([page.waitForNavigation(), page.locator('#cycles tbody a[href^="/staff/actuals/"]').first().click()]);
   assert.ok(await page.locator('#cycle-lines').count(), 'cycle lines shown');
   await expectNoAxeViolations(page, 'staff cycle page');
+});
+
+test('brokerage changes a contract\'s billing cycle from a date, and back', async (t) => {
+  const page = await newPage(t);
+  await signIn(page, broker, demoPassword);
+  await gotoOK(page, '/staff/actuals');
+  const href = await page.locator('#cycles a[href^="/staff/packages/billing/"]').first().getAttribute('href');
+  assert.ok(href, 'a link to a contract\'s billing settings');
+  await gotoOK(page, href);
+  assert.match(await page.locator('#cycle-rule').innerText(), /first chosen weekday on or after that date/);
+  assert.ok(await page.locator('#billing-cycles tbody tr').count() >= 4, 'the contract\'s cycles are listed');
+  await expectNoAxeViolationsAtBothWidths(page, 'billing settings');
+
+  // A date in the past: the message by the field, the input kept.
+  const before = await page.locator('#billing-cycles').innerText();
+  await page.check('#frequency');
+  await page.selectOption('#weekday', '3');
+  await page.fill('#effective_from', '6 1 2020');
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Save billing settings' }).click()]);
+  assert.match(await page.locator('#effective_from-error').innerText(), /is in the past/);
+  assert.equal(await page.inputValue('#effective_from'), '6 1 2020');
+  await expectNoAxeViolationsAtBothWidths(page, 'billing settings with an error');
+
+  // Weekly from Wednesday, from the third date offered; then back to what
+  // it was from the same date, which leaves every cycle as it was.
+  const hint = await page.locator('#effective_from-hint').innerText();
+  const dates = [...hint.matchAll(/type (\d+ \d+ \d{4})/g)].map((m) => m[1]);
+  assert.equal(dates.length, 3, `three dates offered: ${hint}`);
+  await gotoOK(page, href);
+  const frequency = await page.locator('input[name="frequency"]:checked').getAttribute('value');
+  const weekday = await page.locator('#weekday').inputValue();
+  await page.check('input[name="frequency"][value="weekly"]');
+  await page.selectOption('#weekday', '3');
+  await page.fill('#effective_from', dates[2]);
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Save billing settings' }).click()]);
+  assert.match(await page.locator('.govuk-notification-banner').innerText(), /Billing settings saved: weekly, starting on a Wednesday from/);
+  assert.match(await page.locator('#billing-coming').innerText(), /weekly, starting on a Wednesday/);
+  assert.match(await page.locator('#billing-history').innerText(), /to weekly, starting on a Wednesday, from/);
+  await expectNoAxeViolationsAtBothWidths(page, 'billing settings with a change of cycle set');
+
+  await page.check(`input[name="frequency"][value="${frequency}"]`);
+  await page.selectOption('#weekday', weekday);
+  await page.fill('#effective_from', dates[2]);
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Save billing settings' }).click()]);
+  assert.match(await page.locator('.govuk-notification-banner').innerText(), /Billing settings saved/);
+  assert.equal(await page.locator('#billing-coming').count(), 0, 'no change of cycle left set');
+  assert.equal(await page.locator('#billing-cycles').innerText(), before, 'the cycles are as they were');
 });
