@@ -51,6 +51,7 @@ type Service struct {
 	pos           map[string]int      // invoice id -> index in all
 	byOrg         map[string][]int    // organisation id -> indexes in all
 	gen           uint64              // bumped on every change to the invoices
+	contractsGen  uint64              // bumped on every change to the contracts (PageMark)
 	orgBySupplier map[string]string   // lower-case supplier reference -> organisation id
 	byContract    map[string][]int    // contract id -> indexes in all
 	byNumberKey   map[string][]int    // normalised invoice number -> indexes in all (every organisation)
@@ -227,6 +228,7 @@ func (s *Service) putContractLocked(c *Contract) {
 	}
 	s.contracts[c.ID] = c
 	s.contractByRef[c.ReferenceKey] = c.ID
+	s.contractsGen++
 	s.contractsRM.Saw(c.UpdatedAt)
 }
 
