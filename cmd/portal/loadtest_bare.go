@@ -115,29 +115,41 @@ func compareBare(ctx context.Context, base, password string, opts compareOptions
 		}
 		err = func() error {
 			defer stop()
-			for side, addr := range []string{u.Host, bare} {
+			// Warm both up, then take turns in rounds of at most
+			// compareRound, so that whatever else the machine does
+			// falls on both sides alike.
+			addrs := [2]string{u.Host, bare}
+			for _, addr := range addrs {
 				if _, err := drive(ctx, addr, c.path, cookies, body, opts.warm); err != nil {
 					return err
 				}
-				var res bareResult
-				var err error
-				if side == 0 && opts.cpuProfile != "" {
-					err = withCPUProfile(profileName(opts.cpuProfile, i), func() error {
-						res, err = drive(ctx, addr, c.path, cookies, body, opts.duration)
-						return err
-					})
-				} else {
-					res, err = drive(ctx, addr, c.path, cookies, body, opts.duration)
-				}
-				if err != nil {
+			}
+			var runs [2]driveRun
+			run := func(side int, d time.Duration) error {
+				r, err := drive(ctx, addrs[side], c.path, cookies, body, d)
+				runs[side].add(r)
+				return err
+			}
+			if opts.cpuProfile != "" {
+				// The portal's whole time in one profile; then the bare
+				// handler for as long.
+				if err := withCPUProfile(profileName(opts.cpuProfile, i), func() error { return run(0, opts.duration) }); err != nil {
 					return err
 				}
-				if side == 0 {
-					c.portal = res
-				} else {
-					c.bare = res
+				if err := run(1, opts.duration); err != nil {
+					return err
+				}
+			} else {
+				for left := opts.duration; left > 0; left -= compareRound {
+					d := min(left, compareRound)
+					for side := range addrs {
+						if err := run(side, d); err != nil {
+							return err
+						}
+					}
 				}
 			}
+			c.portal, c.bare = runs[0].result(), runs[1].result()
 			return nil
 		}()
 		if err != nil {
@@ -149,8 +161,8 @@ func compareBare(ctx context.Context, base, password string, opts compareOptions
 
 // printComparison writes the table of a comparison run.
 func printComparison(w io.Writer, opts compareOptions, pages []comparison) {
-	fmt.Fprintf(w, "portal pages beside a bare net/http handler serving the same bytes: %d clients (one session and connection each), %s per server per page after %s warming up, no pauses\n",
-		opts.users, opts.duration, opts.warm)
+	fmt.Fprintf(w, "portal pages beside a bare net/http handler serving the same bytes: %d clients (one session and connection each), %s per server per page after %s warming up, in turns of up to %s, no pauses\n",
+		opts.users, opts.duration, opts.warm, compareRound)
 	fmt.Fprintf(w, "%-20s %-7s %7s %9s %8s %8s\n", "page", "server", "bytes", "req/s", "p50", "p95")
 	for _, c := range pages {
 		for _, side := range []struct {
@@ -303,10 +315,38 @@ func serveBare(body []byte, hdr http.Header) (addr string, stop func(), err erro
 	return ln.Addr().String(), func() { _ = hs.Close() }, nil
 }
 
+// compareRound is the longest stretch one side runs before the other
+// takes its turn.
+const compareRound = 5 * time.Second
+
+// driveRun is the answers of one or more drives: their times and the
+// time the drives took.
+type driveRun struct {
+	times   []time.Duration
+	elapsed time.Duration
+}
+
+func (r *driveRun) add(o driveRun) {
+	r.times = append(r.times, o.times...)
+	r.elapsed += o.elapsed
+}
+
+func (r driveRun) result() bareResult {
+	all := slices.Clone(r.times)
+	slices.Sort(all)
+	q := func(f float64) time.Duration {
+		if len(all) == 0 {
+			return 0
+		}
+		return all[min(len(all)-1, int(f*float64(len(all))))]
+	}
+	return bareResult{count: len(all), elapsed: r.elapsed, p50: q(0.50), p95: q(0.95)}
+}
+
 // drive has one client per cookie get path from addr back to back for d,
-// each on its own kept-alive connection, and returns how many answers came
-// back and their times. Every answer must be 200 with exactly want.
-func drive(ctx context.Context, addr, path string, cookies []string, want []byte, d time.Duration) (bareResult, error) {
+// each on its own kept-alive connection, and returns the answers' times
+// and how long it took. Every answer must be 200 with exactly want.
+func drive(ctx context.Context, addr, path string, cookies []string, want []byte, d time.Duration) (driveRun, error) {
 	times := make([][]time.Duration, len(cookies))
 	errs := make([]error, len(cookies))
 	var wg sync.WaitGroup
@@ -334,20 +374,17 @@ func drive(ctx context.Context, addr, path string, cookies []string, want []byte
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	run := driveRun{times: slices.Concat(times...), elapsed: time.Since(start)}
 	if err := errors.Join(errs...); err != nil {
-		return bareResult{}, err
+		return driveRun{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return bareResult{}, err
+		return driveRun{}, err
 	}
-	all := slices.Concat(times...)
-	if len(all) == 0 {
-		return bareResult{}, fmt.Errorf("GET %s: no answer in %s", path, d)
+	if len(run.times) == 0 {
+		return driveRun{}, fmt.Errorf("GET %s: no answer in %s", path, d)
 	}
-	slices.Sort(all)
-	q := func(f float64) time.Duration { return all[min(len(all)-1, int(f*float64(len(all))))] }
-	return bareResult{count: len(all), elapsed: elapsed, p50: q(0.50), p95: q(0.95)}, nil
+	return run, nil
 }
 
 // rawClient is a minimal HTTP/1.1 client for one kept-alive connection:
