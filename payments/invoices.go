@@ -408,6 +408,7 @@ func (s *Service) fullHistory(ctx context.Context, inv *Invoice) (Invoice, error
 		if i, ok := s.pos[full.ID]; ok {
 			s.all[i] = &full
 		}
+		s.open.swap(&full)
 	}
 	s.mu.Unlock()
 	return full, nil
@@ -534,7 +535,10 @@ func (s *Service) ListInvoices(ctx context.Context, actor *auth.Principal, f Inv
 	}
 	today := LondonDay(s.now())
 	if f.Queue != "" && f.OldestFirst && f == (InvoiceFilter{Queue: f.Queue, OldestFirst: true}) && actor.IsStaff() {
-		return pageOf(s.queueList(f.Queue, today), page, perPage), nil
+		return s.queuePage(f.Queue, today, page, perPage), nil
+	}
+	if f == (InvoiceFilter{Overpaid: true, OldestFirst: f.OldestFirst}) && actor.IsStaff() {
+		return s.overpaidPage(f.OldestFirst, page, perPage), nil
 	}
 	q := strings.ToLower(strings.TrimSpace(f.Search))
 	qKey := NormaliseNumber(f.Search)
@@ -636,98 +640,69 @@ func pageOf(matches []*Invoice, page, perPage int) InvoicePage {
 	return out
 }
 
-// queueList is a work queue, oldest first, computed once per change to
-// the invoices (and per day, for overdue) rather than on every page.
-func (s *Service) queueList(q Queue, today string) []*Invoice {
+// queuePage is one page of a work queue, oldest first, copied under the
+// read lock from the open-work index (openwork.go): a status queue is kept
+// ordered on each change, the date queues are merged from the open
+// invoices once per change and day. Nothing walks the whole history.
+func (s *Service) queuePage(q Queue, today string, page, perPage int) InvoicePage {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	s.cacheMu.Lock()
-	c, ok := s.queues[q]
-	s.cacheMu.Unlock()
-	if ok && c.gen == s.gen && c.today == today {
-		return c.list
+	return pageOf(s.queueListLocked(q, today), page, perPage)
+}
+
+// queueListLocked is a work queue in order. s.mu must be held (read) for
+// as long as the slice is used: the status queues are the index itself.
+func (s *Service) queueListLocked(q Queue, today string) []*Invoice {
+	switch q {
+	case QueueDueSoon:
+		return s.datedQueuesLocked(today).dueSoon
+	case QueueOverdue:
+		return s.datedQueuesLocked(today).overd
 	}
-	var list []*Invoice
-	for _, inv := range s.all {
-		if q.matches(inv, today) {
-			list = append(list, inv)
-		}
-	}
-	sort.Slice(list, func(i, j int) bool {
-		if !list[i].ReceivedAt.Equal(list[j].ReceivedAt) {
-			return list[i].ReceivedAt.Before(list[j].ReceivedAt)
-		}
-		return list[i].ID < list[j].ID
-	})
+	return s.open.list(q)
+}
+
+// datedQueuesLocked is the due-soon and overdue queues for today, merged
+// once per change and day. s.mu must be held (read).
+func (s *Service) datedQueuesLocked(today string) datedQueues {
 	s.cacheMu.Lock()
-	s.queues[q] = queueCache{gen: s.gen, today: today, list: list}
+	d := s.dated
 	s.cacheMu.Unlock()
-	return list
+	if d.today == today && d.gen == s.gen {
+		return d
+	}
+	d = s.open.dateQueues(s.gen, today)
+	s.cacheMu.Lock()
+	s.dated = d
+	s.cacheMu.Unlock()
+	return d
 }
 
 // QueueCounts counts the invoices in each work queue (staff).
 func (s *Service) QueueCounts(ctx context.Context) (map[Queue]int, error) {
-	c, err := s.currentCounts(ctx)
-	if err != nil {
+	if err := s.ensureLoaded(ctx); err != nil {
 		return nil, err
 	}
-	out := make(map[Queue]int, len(c.counts))
-	for k, v := range c.counts {
-		out[k] = v
+	today := LondonDay(s.now())
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make(map[Queue]int, len(Queues))
+	for _, q := range Queues {
+		out[q] = len(s.queueListLocked(q, today))
 	}
 	return out, nil
 }
 
 // OverpaidCount counts the invoices the providers owe money back on (staff):
-// the length of ListInvoices with InvoiceFilter.Overpaid, from the same
-// once-per-change pass as the queue counts.
+// the length of ListInvoices with InvoiceFilter.Overpaid, kept by the
+// open-work index.
 func (s *Service) OverpaidCount(ctx context.Context) (int, error) {
-	c, err := s.currentCounts(ctx)
-	return c.overpaid, err
-}
-
-// currentCounts returns the queue and overpaid counts, counted once per
-// change of the read model (and per day, for the date-based queues). Its
-// counts map is shared: callers copy it.
-func (s *Service) currentCounts(ctx context.Context) (countsCache, error) {
 	if err := s.ensureLoaded(ctx); err != nil {
-		return countsCache{}, err
+		return 0, err
 	}
-	today := LondonDay(s.now())
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	s.cacheMu.Lock()
-	c := s.counts
-	s.cacheMu.Unlock()
-	if c.counts != nil && c.gen == s.gen && c.today == today {
-		return c, nil
-	}
-	c = countsCache{gen: s.gen, today: today, counts: make(map[Queue]int, len(Queues))}
-	for _, inv := range s.all {
-		switch inv.Status {
-		case StatusSubmitted:
-			c.counts[QueueNew]++
-		case StatusQueried:
-			c.counts[QueueQueried]++
-		case StatusApproved:
-			c.counts[QueueApproved]++
-		case StatusScheduled:
-			c.counts[QueueScheduled]++
-		}
-		if inv.Overdue(today) {
-			c.counts[QueueOverdue]++
-		}
-		if inv.DueSoon(today) {
-			c.counts[QueueDueSoon]++
-		}
-		if inv.Balance() < 0 { // as InvoiceFilter.Overpaid
-			c.overpaid++
-		}
-	}
-	s.cacheMu.Lock()
-	s.counts = c
-	s.cacheMu.Unlock()
-	return c, nil
+	return len(s.open.overpaid), nil
 }
 
 // Snapshot returns a copy of every invoice in the read model, with its

@@ -20,7 +20,10 @@ func (s *Service) NextInQueue(ctx context.Context, actor *auth.Principal, q Queu
 	if err := s.ensureLoaded(ctx); err != nil {
 		return Invoice{}, false, err
 	}
-	list := s.queueList(q, LondonDay(s.now()))
+	today := LondonDay(s.now())
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	list := s.queueListLocked(q, today)
 	i := sort.Search(len(list), func(i int) bool {
 		x := list[i]
 		if !x.ReceivedAt.Equal(inv.ReceivedAt) {
@@ -31,8 +34,6 @@ func (s *Service) NextInQueue(ctx context.Context, actor *auth.Principal, q Queu
 	if i == len(list) {
 		return Invoice{}, false, nil
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
 	return *list[i], true, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"time"
+	"unique"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -103,7 +104,18 @@ func dayString(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(time.DateOnly)
+	return unique.Make(t.UTC().Format(time.DateOnly)).Value()
+}
+
+// shared is s with one copy in memory for every invoice that repeats it
+// (an organisation's id and name, a contract's reference, a day): the read
+// model holds millions of snapshots, most of whose strings are the same
+// few thousand values.
+func shared(s string) string {
+	if s == "" {
+		return ""
+	}
+	return unique.Make(s).Value()
 }
 
 func docOf(inv *Invoice) invoiceDoc {
@@ -147,8 +159,8 @@ func docOf(inv *Invoice) invoiceDoc {
 // Service.Invoice replaces it with the full events.
 func (d *invoiceDoc) invoice() Invoice {
 	inv := Invoice{
-		ID: d.ID, OrgID: d.OrgID, OrgName: d.OrgName, SupplierRef: d.SupplierRef,
-		ContractID: d.ContractID, ContractRef: d.ContractRef, ContractTitle: d.ContractTitle,
+		ID: d.ID, OrgID: shared(d.OrgID), OrgName: shared(d.OrgName), SupplierRef: shared(d.SupplierRef),
+		ContractID: shared(d.ContractID), ContractRef: shared(d.ContractRef), ContractTitle: shared(d.ContractTitle),
 		Number: d.Number, NumberKey: d.NumberKey,
 		InvoiceDate: dayString(d.InvoiceDate), PeriodStart: dayString(d.PeriodStart), PeriodEnd: dayString(d.PeriodEnd),
 		NetPence: d.NetPence, VATPence: d.VATPence, GrossPence: d.GrossPence,
@@ -157,7 +169,7 @@ func (d *invoiceDoc) invoice() Invoice {
 		DueDate: dayString(d.DueDate), OwnDueDate: dayString(d.OwnDueDate),
 		Status: d.Status, Version: d.Version, ApprovedDate: dayString(d.ApprovedDate),
 		ScheduledDate: dayString(d.ScheduledDate), PaidDate: dayString(d.PaidDate), PaidPence: d.PaidPence,
-		PaymentReference: d.PaymentReference, PaymentSource: d.PaymentSource, Reason: d.Reason, Imported: d.Imported,
+		PaymentReference: shared(d.PaymentReference), PaymentSource: shared(d.PaymentSource), Reason: d.Reason, Imported: d.Imported,
 		Payments: d.Payments, CreditPence: d.CreditPence,
 		UpdatedAt: d.UpdatedAt, partial: true,
 	}
@@ -173,7 +185,7 @@ func (d *invoiceDoc) invoice() Invoice {
 		ev := Event{Seq: i + 1, Date: dayString(d.StepsOn[i]), From: from, To: d.StepsTo[i]}
 		switch {
 		case i == 0:
-			ev.At, ev.ByID, ev.ByName, ev.By, ev.Note, ev.Source = d.ReceivedAt, d.SubmittedByID, d.SubmittedByName, d.SubmittedBy, d.Note, d.Source
+			ev.At, ev.ByID, ev.ByName, ev.By, ev.Note, ev.Source = d.ReceivedAt, shared(d.SubmittedByID), shared(d.SubmittedByName), d.SubmittedBy, d.Note, shared(d.Source)
 			if d.SubmissionNote != "" {
 				ev.Note = d.SubmissionNote
 			}
@@ -182,7 +194,7 @@ func (d *invoiceDoc) invoice() Invoice {
 		}
 		switch p, ok := money[i+1]; {
 		case ok:
-			ev.PaymentDate, ev.AmountPence, ev.Reference, ev.Source, ev.Kind = p.Date, p.Pence, p.Reference, p.Source, KindPayment
+			ev.PaymentDate, ev.AmountPence, ev.Reference, ev.Source, ev.Kind = shared(p.Date), p.Pence, shared(p.Reference), shared(p.Source), KindPayment
 			if p.Credit {
 				ev.Kind, ev.Note, ev.OverPence = KindCredit, p.Note, p.OverPence
 			}

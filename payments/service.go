@@ -56,9 +56,10 @@ type Service struct {
 	byContract    map[string][]int    // contract id -> indexes in all
 	byNumberKey   map[string][]int    // normalised invoice number -> indexes in all (every organisation)
 
+	open openWork // the work queues and overpaid invoices, ordered (openwork.go)
+
 	cacheMu       sync.Mutex
-	queues        map[Queue]queueCache // work queues, sorted, valid for one gen and day
-	counts        countsCache
+	dated         datedQueues            // the date queues, for one gen and day
 	terms         map[string]cachedTerms // organisation id -> payment terms
 	byNumber      map[string]string      // orgID:numberKey -> invoice id
 	contracts     map[string]*Contract   // by id; values are never changed in place
@@ -78,7 +79,7 @@ func NewService(db *mongo.Database, orgs Orgs, o Options) *Service {
 		db: db, orgs: orgs, now: o.Now, log: o.Logger, v: fault.NewValidator(),
 		invoices: map[string]*Invoice{}, byNumber: map[string]string{}, pos: map[string]int{}, byOrg: map[string][]int{},
 		orgBySupplier: map[string]string{}, byContract: map[string][]int{}, byNumberKey: map[string][]int{},
-		contracts: map[string]*Contract{}, contractByRef: map[string]string{}, queues: map[Queue]queueCache{}, terms: map[string]cachedTerms{},
+		contracts: map[string]*Contract{}, contractByRef: map[string]string{}, open: newOpenWork(), terms: map[string]cachedTerms{},
 	}
 	s.changes = s.newChanges()
 	s.contractsRM = &store.ReadModel[Contract]{
@@ -170,28 +171,17 @@ func (s *Service) ensureLoaded(ctx context.Context) error {
 	return s.Load(ctx)
 }
 
-type queueCache struct {
-	gen   uint64
-	today string
-	list  []*Invoice
-}
-
-type countsCache struct {
-	gen      uint64
-	today    string
-	counts   map[Queue]int
-	overpaid int // invoices the provider owes money back on (Invoice.Overpaid)
-}
-
 // searchKey is what staff search compares, prepared once per change.
 type searchKey struct{ supplier, contract, number string }
 
 // putInvoiceLocked stores a snapshot in the read model unless it already
 // holds a newer version. s.mu must be held for writing.
 func (s *Service) putInvoiceLocked(inv *Invoice) {
-	if cur, ok := s.invoices[inv.ID]; ok && cur.Version > inv.Version {
+	cur, ok := s.invoices[inv.ID]
+	if ok && cur.Version > inv.Version {
 		return
 	}
+	s.open.put(cur, inv)
 	s.invoices[inv.ID] = inv
 	s.gen++
 	s.byNumber[inv.OrgID+":"+inv.NumberKey] = inv.ID
