@@ -52,6 +52,7 @@ type Service struct {
 	byOrg         map[string][]int    // organisation id -> indexes in all
 	gen           uint64              // bumped on every change to the invoices
 	changeLog     changeLog           // the latest changes by generation (ChangedSince, changes.go)
+	contractsGen  uint64              // bumped on every change to the contracts (PageMark)
 	orgBySupplier map[string]string   // lower-case supplier reference -> organisation id
 	byContract    map[string][]int    // contract id -> indexes in all
 	byNumberKey   map[string][]int    // normalised invoice number -> indexes in all (every organisation)
@@ -219,6 +220,7 @@ func (s *Service) putContractLocked(c *Contract) {
 	}
 	s.contracts[c.ID] = c
 	s.contractByRef[c.ReferenceKey] = c.ID
+	s.contractsGen++
 	s.contractsRM.Saw(c.UpdatedAt)
 }
 

@@ -109,9 +109,17 @@ func statusOptions() []option {
 
 // handleInvoices lists the provider's invoices with filters and paging.
 func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) error {
+	mark := s.Payments.PageMark() // before anything is read (render_memo.go)
 	actor := principal(r)
 	q := r.URL.Query()
 	page := &invoiceListPage{basePage: s.page(r, "Your invoices"), StatusOptions: statusOptions()}
+	// The same list with nothing changed comes from the memo. The title
+	// changes with the query after this, but the query is in the key, and
+	// a query with problems is never kept.
+	key := s.memoKeyFor(r, "invoices", &page.basePage)
+	if s.fromMemo(w, mark, key) {
+		return nil
+	}
 	page.Form = q
 	f := payments.InvoiceFilter{}
 	var fields fault.Fields
@@ -174,7 +182,7 @@ func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) error {
 	}
 	page.Invoices = rows(res.Invoices, s.Payments.Today())
 	page.Pager = newPager("/invoices", q, res)
-	return s.render(w, r, "invoices", page)
+	return s.renderMemo(w, r, mark, key, "invoices", page)
 }
 
 type invoiceNewPage struct {
@@ -263,6 +271,12 @@ type invoicePage struct {
 // invoicePageFor builds the invoice page for the viewer: the provider's
 // own, or the staff view with the actions the role allows.
 func (s *Server) invoicePageFor(r *http.Request, id string) (*invoicePage, error) {
+	return s.invoicePageOn(r, id, s.page(r, ""))
+}
+
+// invoicePageOn is invoicePageFor on the page data base already built for
+// the request (its title is set here).
+func (s *Server) invoicePageOn(r *http.Request, id string, base basePage) (*invoicePage, error) {
 	p := principal(r)
 	actor := p
 	inv, err := s.Payments.Invoice(r.Context(), actor, id)
@@ -272,7 +286,8 @@ func (s *Server) invoicePageFor(r *http.Request, id string) (*invoicePage, error
 	if err := visibleTo(r, inv.OrgID, "invoice"); err != nil {
 		return nil, err
 	}
-	page := &invoicePage{basePage: s.page(r, "Invoice "+inv.Number), Invoice: invoiceRow{Invoice: inv, Today: s.Payments.Today()}, Staff: p.IsStaff()}
+	base.Title = "Invoice " + inv.Number
+	page := &invoicePage{basePage: base, Invoice: invoiceRow{Invoice: inv, Today: s.Payments.Today()}, Staff: p.IsStaff()}
 	page.Form.Set("version", strconv.Itoa(inv.Version))
 	can := func(to payments.Status) bool { return payments.CanMove(inv.Status, to, payments.PartyOf(actor)) == nil }
 	if page.Staff {
@@ -291,12 +306,20 @@ func (s *Server) invoicePageFor(r *http.Request, id string) (*invoicePage, error
 }
 
 // handleInvoiceShow shows one of the provider's invoices.
+// The same invoice with nothing changed comes from the memo (a page kept is
+// one this person saw, so it passed the same checks: render_memo.go).
 func (s *Server) handleInvoiceShow(w http.ResponseWriter, r *http.Request) error {
-	page, err := s.invoicePageFor(r, mux.Vars(r)["id"])
+	mark := s.Payments.PageMark() // before anything is read
+	base := s.page(r, "")
+	key := s.memoKeyFor(r, "invoice", &base)
+	if s.fromMemo(w, mark, key) {
+		return nil
+	}
+	page, err := s.invoicePageOn(r, mux.Vars(r)["id"], base)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "invoice", page)
+	return s.renderMemo(w, r, mark, key, "invoice", page)
 }
 
 // handleInvoiceAnswer is the provider's answer to a query: the invoice

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -109,18 +110,27 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if route == "" {
 			route = "(unmatched)"
 		}
-		attrs := []any{
-			"method", r.Method,
-			"route", route,
-			"status", rec.status,
-			"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
-			"request_id", ri.ID,
-		}
+		level, msg := slog.LevelInfo, "request"
 		if ri.Internal != nil {
-			s.log.Error("request failed", append(attrs, "err", ri.Internal.Error())...)
-			return
+			level, msg = slog.LevelError, "request failed"
 		}
-		s.log.Info("request", attrs...)
+		ctx := context.Background() // as Info and Error log
+		if !s.log.Enabled(ctx, level) {
+			return // no attributes built for a line no one keeps
+		}
+		attrs := [6]slog.Attr{
+			slog.String("method", r.Method),
+			slog.String("route", route),
+			slog.Int("status", rec.status),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.String("request_id", ri.ID),
+		}
+		n := 5
+		if ri.Internal != nil {
+			attrs[n] = slog.String("err", ri.Internal.Error())
+			n++
+		}
+		s.log.LogAttrs(ctx, level, msg, attrs[:n]...)
 	})
 }
 

@@ -3,6 +3,7 @@ package portal
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"careportal/auth"
@@ -100,22 +101,31 @@ func (s *Server) navFor(p *auth.Principal, current string) []navItem {
 	if p == nil {
 		return nil
 	}
+	// A handful of items on every page: slices searched in order, not maps.
 	all := s.navAll(p, current)
-	byHref := map[string]navItem{}
-	for _, it := range all {
-		byHref[it.Href] = it
+	byHref := func(href string) (navItem, bool) {
+		for i := len(all) - 1; i >= 0; i-- { // the last of one href, as a map kept it
+			if all[i].Href == href {
+				return all[i], true
+			}
+		}
+		return navItem{}, false
 	}
-	items := []navItem{byHref["/home"]}
-	top := map[string]bool{"/home": true}
-	for _, href := range navTop[p.Role] {
-		if it, ok := byHref[href]; ok {
+	topHrefs := navTop[p.Role]
+	items := make([]navItem, 0, len(topHrefs)+2)
+	home, _ := byHref("/home")
+	items = append(items, home)
+	// an item of all is at the top when it is Home or one of the role's
+	// top items
+	top := func(href string) bool { return href == "/home" || slices.Contains(topHrefs, href) }
+	for _, href := range topHrefs {
+		if it, ok := byHref(href); ok {
 			items = append(items, it)
-			top[href] = true
 		}
 	}
 	more := navItem{Label: "More", Href: "/more", Current: current == "/more"}
 	for _, it := range all {
-		if !top[it.Href] && it.Current {
+		if it.Current && !top(it.Href) {
 			more.Current = true
 		}
 	}
@@ -152,7 +162,7 @@ type navGroup struct {
 // navAll is every menu item for the viewer's role, in groups. Features add
 // their entries.
 func (s *Server) navAll(p *auth.Principal, current string) []navItem {
-	var items []navItem
+	items := make([]navItem, 0, 24)
 	group := ""
 	add := func(label, href string) {
 		cur := href == current || (href != "/" && strings.HasPrefix(current, href+"/"))

@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"text/template/parse"
 
 	"careportal/assets"
@@ -138,19 +140,51 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, dat
 }
 
 // renderStatus renders into a buffer first, so that a template failure
-// becomes a clean 500 page rather than half a page.
+// becomes a clean 500 page rather than half a page, and the page goes out
+// with its length (one write, no chunked encoding).
 func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int, name string, data any) error {
-	t, ok := s.pages.byName[name]
-	if !ok {
-		return fmt.Errorf("portal: no page template %q", name)
+	buf, err := s.renderPage(name, data)
+	if err != nil {
+		return err
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
-		return fmt.Errorf("portal: rendering %s: %w", name, err)
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	defer putBuffer(buf)
+	pageHeaders(w, buf.Len())
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 	return nil
+}
+
+// renderPage executes a page's template into a pooled buffer; give it back
+// with putBuffer once written.
+func (s *Server) renderPage(name string, data any) (*bytes.Buffer, error) {
+	t, ok := s.pages.byName[name]
+	if !ok {
+		return nil, fmt.Errorf("portal: no page template %q", name)
+	}
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	if err := t.ExecuteTemplate(buf, "layout", data); err != nil {
+		putBuffer(buf)
+		return nil, fmt.Errorf("portal: rendering %s: %w", name, err)
+	}
+	return buf, nil
+}
+
+// pageHeaders are the headers of every HTML page.
+func pageHeaders(w http.ResponseWriter, length int) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(length))
+}
+
+// renderBuffers are reused between pages, so a page does not grow a new
+// buffer from nothing each time.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putBuffer gives a render buffer back, unless one page made it very big.
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= 1<<20 {
+		renderBuffers.Put(b)
+	}
 }

@@ -42,6 +42,7 @@ type Server struct {
 	pages    *pageSet
 	static   *assets.Static
 	sessions *sessionStore
+	memo     pageMemo // rendered pages for one read-model state (render_memo.go)
 	// testPageSize, when set by a test, is the page size of every list
 	// (see rowsPerPage).
 	testPageSize int

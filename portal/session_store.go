@@ -19,6 +19,7 @@ import (
 type sessionStore struct {
 	auth     *auth.Service
 	codecs   []securecookie.Codec
+	verified verifiedCookies // cookie values already checked (session_cookies.go)
 	name     string
 	secure   bool
 	timeouts auth.SessionTimeouts
@@ -73,8 +74,8 @@ func (st *sessionStore) New(r *http.Request, name string) (*sessions.Session, er
 	if err != nil {
 		return ss, nil
 	}
-	var id string
-	if err := securecookie.DecodeMulti(name, c.Value, &id, st.codecs...); err != nil {
+	id, err := st.verified.decode(name, c.Value, st.timeouts.Absolute, st.codecs)
+	if err != nil {
 		return ss, nil // forged, damaged or too old: start again
 	}
 	doc, err := st.auth.Session(r.Context(), id, st.timeouts)

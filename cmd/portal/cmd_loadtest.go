@@ -26,7 +26,9 @@ import (
 // form and the staff work queues for --duration, then prints the 50th,
 // 95th and 99th percentile answer times per page. Run it on a store made
 // by `portal demo --invoices 30000 --password P`; it adds the invoices it
-// submits.
+// submits. With --compare-bare it measures instead the provider invoice
+// list and an invoice page beside a bare net/http handler serving the same
+// bytes (loadtest_bare.go).
 func runLoadtest(ctx context.Context, e env) error {
 	var cfg config
 	var users int
@@ -38,6 +40,10 @@ func runLoadtest(ctx context.Context, e env) error {
 	fs.StringVar(&password, "password", "", "the demo accounts' password (portal demo --password)")
 	var think time.Duration
 	fs.DurationVar(&think, "think", 200*time.Millisecond, "mean pause between a user's requests (0: none)")
+	var compare bool
+	fs.BoolVar(&compare, "compare-bare", false, "measure the provider invoice list and an invoice page beside a bare net/http handler serving the same bytes, side by side (no pauses; --think is not used)")
+	var cpuProfile string
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "with --compare-bare: write a CPU profile of each page's portal run to this file with the page added (cpu.pprof: cpu-list.pprof, cpu-invoice.pprof)")
 	if err := parseFlags(fs, &cfg, e.args); err != nil {
 		return err
 	}
@@ -69,6 +75,15 @@ func runLoadtest(ctx context.Context, e env) error {
 	go func() { _ = hs.Serve(ln) }()
 	defer hs.Close()
 	base := "http://" + ln.Addr().String()
+	if compare {
+		opts := compareOptions{users: users, duration: duration, warm: min(time.Second, duration/5), cpuProfile: cpuProfile}
+		pages, err := compareBare(ctx, base, password, opts)
+		if err != nil {
+			return err
+		}
+		printComparison(e.stdout, opts, pages)
+		return nil
+	}
 
 	providers := []string{"manager@sunrise-care.example", "manager@oakfield-homes.example", "manager@riverside-living.example", "manager@meadowbank-nursing.example"}
 	staff := []string{"payments@council.example", "brokerage@council.example", "admin@council.example", "payments@council.example"}

@@ -35,7 +35,7 @@ func commands() map[string]command {
 		"serve": {"serve HTTP (the default when no command is given)", runServe},
 		"demo":  {"fill an empty store with a small fictional borough and print how to sign in", runDemo},
 		// contracts, invoices
-		"loadtest": {"measure the invoice pages with concurrent users on a demo store: loadtest --password P [--users 8] [--duration 30s]", runLoadtest},
+		"loadtest": {"measure the invoice pages with concurrent users on a demo store: loadtest --password P [--users 8] [--duration 30s] [--compare-bare]", runLoadtest},
 		// accounts
 		"orgs":   {"provider organisations: create --ref REF --name NAME [--terms-days N] [--email EMAIL]", group("orgs", verbs{"create": orgsCreate})},
 		"users":  {"users: create --email EMAIL --name NAME --role ROLE [--org REF] [--manager] [--teams a,b] (password on stdin)", group("users", verbs{"create": usersCreate})},
