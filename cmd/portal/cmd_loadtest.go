@@ -164,7 +164,9 @@ type loadUser struct {
 }
 
 var (
-	invoiceLinkRe = regexp.MustCompile(`href="/(?:staff/)?invoices/([0-9a-f]{24})"`)
+	// A work queue's links carry the queue (?queue=approved) for "next in
+	// queue"; the provider list's do not.
+	invoiceLinkRe = regexp.MustCompile(`href="/(?:staff/)?invoices/([0-9a-f]{24})(?:\?[^"]*)?"`)
 	contractOptRe = regexp.MustCompile(`<option value="(ASC-[^"]+)"`)
 )
 

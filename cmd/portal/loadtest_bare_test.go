@@ -48,3 +48,27 @@ func TestLoadtestCompareBare(t *testing.T) {
 		t.Errorf("no ratio for the invoice page in:\n%s", out)
 	}
 }
+
+// TestLoadtestMixed runs the plain `portal loadtest` (providers and staff,
+// no pauses) briefly on a small demo: every user signs in and finds
+// invoices to open (a staff work queue's links carry ?queue=), and the
+// table has a row for each kind of request. It asserts no speed.
+func TestLoadtestMixed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a demo store")
+	}
+	dir := t.TempDir()
+	const pw = "demo password for tests"
+	if _, _, err := runCmd(t, dir, "", "demo", "--password", pw, "--invoices", "3000"); err != nil {
+		t.Fatalf("demo: %v", err)
+	}
+	out, _, err := runCmd(t, dir, "", "loadtest", "--password", pw, "--users", "4", "--think", "0", "--duration", "2s")
+	if err != nil {
+		t.Fatalf("loadtest: %v\n%s", err, out)
+	}
+	for _, page := range []string{"GET /invoices ", "GET /invoices/{id}", "GET /staff/invoices?queue=", "POST /invoices/new"} {
+		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(page) + `.* +[1-9]\d* +[0-9.]+ms`).MatchString(out) {
+			t.Errorf("no requests for %q in:\n%s", page, out)
+		}
+	}
+}
