@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"sort"
 	"strings"
 	"sync"
@@ -119,24 +118,7 @@ func whoKeys(email, actorID string) []string {
 }
 
 func (m *auditMemory) readAll(ctx context.Context, db *mongo.Database) ([]auditWho, error) {
-	ctx, cancel := loadContext(ctx)
-	defer cancel()
-	if m.bulk != nil {
-		raws, err := m.bulk(ctx, colAudit)
-		if err == nil {
-			out := make([]auditWho, len(raws))
-			for i, r := range raws {
-				if err := bson.Unmarshal(r, &out[i]); err != nil {
-					return nil, err
-				}
-			}
-			return out, nil
-		}
-		if !errors.Is(err, store.ErrNoBulkRead) {
-			return nil, err
-		}
-	}
-	return store.FindAll[auditWho](ctx, db.Collection(colAudit), bson.D{},
+	return readWhole[auditWho](ctx, db, m.bulk, colAudit,
 		options.Find().SetProjection(bson.D{{Key: "at", Value: 1}, {Key: "actor_id", Value: 1}, {Key: "actor_email", Value: 1}}))
 }
 

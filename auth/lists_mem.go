@@ -11,6 +11,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"careportal/portal/fault"
 	"careportal/portal/store"
@@ -162,10 +163,18 @@ func sortRows[T any](l *sortedRows[T]) {
 }
 
 func (m *nameList[T]) readAll(ctx context.Context, db *mongo.Database) ([]T, error) {
+	return readWhole[T](ctx, db, m.bulk, m.coll)
+}
+
+// readWhole reads a whole collection for an in-memory list's one-time load,
+// under its own bound (loadContext): through the embedded store's bulk
+// reader when there is one, otherwise through the driver (opts, such as a
+// projection, apply only there).
+func readWhole[T any](ctx context.Context, db *mongo.Database, bulk func(context.Context, string) ([]bson.Raw, error), coll string, opts ...options.Lister[options.FindOptions]) ([]T, error) {
 	ctx, cancel := loadContext(ctx)
 	defer cancel()
-	if m.bulk != nil {
-		raws, err := m.bulk(ctx, m.coll)
+	if bulk != nil {
+		raws, err := bulk(ctx, coll)
 		if err == nil {
 			out := make([]T, len(raws))
 			for i, r := range raws {
@@ -179,7 +188,7 @@ func (m *nameList[T]) readAll(ctx context.Context, db *mongo.Database) ([]T, err
 			return nil, err
 		}
 	}
-	return store.FindAll[T](ctx, db.Collection(m.coll), bson.D{})
+	return store.FindAll[T](ctx, db.Collection(coll), bson.D{}, opts...)
 }
 
 func (m *nameList[T]) groupOf(d *T) string {
