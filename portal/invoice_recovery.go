@@ -68,18 +68,9 @@ func (s *Server) handleStaffInvoiceRecover(w http.ResponseWriter, r *http.Reques
 		s.setFlash(w, r, msg)
 		return redirect(w, r, "/staff/invoices/"+inv.ID)
 	}
-	kind := fault.KindOf(err)
-	if kind != fault.Invalid && kind != fault.Conflict {
-		return err
-	}
-	page, perr := s.invoicePageFor(r, id)
-	if perr != nil {
-		return perr
-	}
-	if kind == fault.Conflict {
-		fe, _ := fault.As(err)
-		page.Conflict = fe.Message
-		return s.renderStatus(w, r, http.StatusConflict, "invoice", page)
+	page, answered, aerr := s.invoiceRefused(w, r, id, err)
+	if answered {
+		return aerr
 	}
 	return s.showFormAgain(w, r, "invoice", page, f, err)
 }

@@ -274,6 +274,28 @@ func (s *Server) invoicePageFor(r *http.Request, id string) (*invoicePage, error
 	return s.invoicePageOn(r, id, s.page(r, ""))
 }
 
+// invoiceRefused answers a step on the invoice page that the domain
+// refused with err. A conflict shows the page again at once with a 409 and
+// the reason (answered). Bad input gives the reloaded page back for the
+// caller to show its form again with the messages. Any other error is
+// returned as it is (answered).
+func (s *Server) invoiceRefused(w http.ResponseWriter, r *http.Request, id string, err error) (page *invoicePage, answered bool, _ error) {
+	kind := fault.KindOf(err)
+	if kind != fault.Invalid && kind != fault.Conflict {
+		return nil, true, err
+	}
+	page, perr := s.invoicePageFor(r, id)
+	if perr != nil {
+		return nil, true, perr
+	}
+	if kind == fault.Conflict {
+		fe, _ := fault.As(err)
+		page.Conflict = fe.Message
+		return nil, true, s.renderStatus(w, r, http.StatusConflict, "invoice", page)
+	}
+	return page, false, nil
+}
+
 // invoicePageOn is invoicePageFor on the page data base already built for
 // the request (its title is set here).
 func (s *Server) invoicePageOn(r *http.Request, id string, base basePage) (*invoicePage, error) {
@@ -401,18 +423,9 @@ func (s *Server) invoiceStep(w http.ResponseWriter, r *http.Request, to payments
 		}
 		return redirect(w, r, base+inv.ID)
 	}
-	kind := fault.KindOf(err)
-	if kind != fault.Invalid && kind != fault.Conflict {
-		return err
-	}
-	page, perr := s.invoicePageFor(r, id)
-	if perr != nil {
-		return perr
-	}
-	if kind == fault.Conflict {
-		fe, _ := fault.As(err)
-		page.Conflict = fe.Message
-		return s.renderStatus(w, r, http.StatusConflict, "invoice", page)
+	page, answered, aerr := s.invoiceRefused(w, r, id, err)
+	if answered {
+		return aerr
 	}
 	// Field names are per form, so the page's several forms keep distinct ids.
 	fields := fault.FieldsOf(err)
