@@ -1,7 +1,6 @@
 package metrics
 
 import (
-	"sort"
 	"strconv"
 )
 
@@ -532,18 +531,5 @@ func TopOverdue(invs []Invoice, scope Scope, asOf Date, n int) []OrgOverdue {
 		o.Count++
 		o.Pence += out
 	}
-	list := make([]OrgOverdue, 0, len(by))
-	for _, o := range by {
-		list = append(list, *o)
-	}
-	sort.Slice(list, func(i, j int) bool {
-		if list[i].Pence != list[j].Pence {
-			return list[i].Pence > list[j].Pence
-		}
-		return list[i].OrgName < list[j].OrgName
-	})
-	if len(list) > n {
-		list = list[:n]
-	}
-	return list
+	return TopOf(by, n)
 }
