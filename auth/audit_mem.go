@@ -70,36 +70,26 @@ type auditWho struct {
 }
 
 func (m *auditMemory) load(ctx context.Context, db *mongo.Database) error {
-	m.mu.RLock()
-	ok := m.loaded
-	m.mu.RUnlock()
-	if ok {
-		return nil
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.loaded {
-		return nil
-	}
-	docs, err := m.readAll(ctx, db)
-	if err != nil {
-		return err
-	}
-	m.all = make([]auditKey, 0, len(docs))
-	m.byWho = map[string][]auditKey{}
-	for _, d := range docs {
-		k := auditKey{d.At.UnixMilli(), d.ID}
-		m.all = append(m.all, k)
-		for _, w := range whoKeys(d.Email, d.Actor) {
-			m.byWho[w] = append(m.byWho[w], k)
+	return loadOnce(&m.mu, &m.loaded, func() error {
+		docs, err := m.readAll(ctx, db)
+		if err != nil {
+			return err
 		}
-	}
-	sortKeys(m.all)
-	for _, keys := range m.byWho {
-		sortKeys(keys)
-	}
-	m.loaded = true
-	return nil
+		m.all = make([]auditKey, 0, len(docs))
+		m.byWho = map[string][]auditKey{}
+		for _, d := range docs {
+			k := auditKey{d.At.UnixMilli(), d.ID}
+			m.all = append(m.all, k)
+			for _, w := range whoKeys(d.Email, d.Actor) {
+				m.byWho[w] = append(m.byWho[w], k)
+			}
+		}
+		sortKeys(m.all)
+		for _, keys := range m.byWho {
+			sortKeys(keys)
+		}
+		return nil
+	})
 }
 
 func sortKeys(keys []auditKey) {

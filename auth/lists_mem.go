@@ -114,39 +114,29 @@ type nameList[T any] struct {
 // load reads the collection once. Writers wait for it (put takes mu), so
 // a write either is in what it reads or is applied after it.
 func (m *nameList[T]) load(ctx context.Context, db *mongo.Database) error {
-	m.mu.RLock()
-	ok := m.loaded
-	m.mu.RUnlock()
-	if ok {
-		return nil
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.loaded {
-		return nil
-	}
-	docs, err := m.readAll(ctx, db)
-	if err != nil {
-		return err
-	}
-	m.byID = make(map[string]*T, len(docs))
-	m.all = sortedRows[T]{rows: make([]*T, 0, len(docs)), key: m.key}
-	m.groups = map[string]*sortedRows[T]{}
-	for i := range docs {
-		d := &docs[i]
-		m.fix(d)
-		m.byID[m.id(d)] = d
-		m.all.rows = append(m.all.rows, d)
-		if g := m.groupOf(d); g != "" {
-			m.groupRows(g).rows = append(m.groupRows(g).rows, d)
+	return loadOnce(&m.mu, &m.loaded, func() error {
+		docs, err := m.readAll(ctx, db)
+		if err != nil {
+			return err
 		}
-	}
-	sortRows(&m.all)
-	for _, g := range m.groups {
-		sortRows(g)
-	}
-	m.loaded = true
-	return nil
+		m.byID = make(map[string]*T, len(docs))
+		m.all = sortedRows[T]{rows: make([]*T, 0, len(docs)), key: m.key}
+		m.groups = map[string]*sortedRows[T]{}
+		for i := range docs {
+			d := &docs[i]
+			m.fix(d)
+			m.byID[m.id(d)] = d
+			m.all.rows = append(m.all.rows, d)
+			if g := m.groupOf(d); g != "" {
+				m.groupRows(g).rows = append(m.groupRows(g).rows, d)
+			}
+		}
+		sortRows(&m.all)
+		for _, g := range m.groups {
+			sortRows(g)
+		}
+		return nil
+	})
 }
 
 func sortRows[T any](l *sortedRows[T]) {

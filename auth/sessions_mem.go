@@ -28,29 +28,19 @@ type sessionMemory struct {
 // load reads every session once (they are few: one per signed-in browser,
 // swept when they expire).
 func (m *sessionMemory) load(ctx context.Context, s *Service) error {
-	m.mu.RLock()
-	ok := m.loaded
-	m.mu.RUnlock()
-	if ok {
+	return loadOnce(&m.mu, &m.loaded, func() error {
+		ctx, cancel := store.CallContext(ctx)
+		defer cancel()
+		all, err := store.FindAll[Session](ctx, s.db.Collection(colSessions), bson.D{})
+		if err != nil {
+			return err
+		}
+		m.byID = make(map[string]Session, len(all))
+		for _, ss := range all {
+			m.byID[ss.ID] = ss
+		}
 		return nil
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.loaded {
-		return nil
-	}
-	ctx, cancel := store.CallContext(ctx)
-	defer cancel()
-	all, err := store.FindAll[Session](ctx, s.db.Collection(colSessions), bson.D{})
-	if err != nil {
-		return err
-	}
-	m.byID = make(map[string]Session, len(all))
-	for _, ss := range all {
-		m.byID[ss.ID] = ss
-	}
-	m.loaded = true
-	return nil
+	})
 }
 
 func (m *sessionMemory) get(id string) (Session, bool) {
@@ -120,4 +110,27 @@ func (s *Service) touchSession(ctx context.Context, ss *Session, now time.Time) 
 	_, err := s.db.Collection(colSessions).UpdateOne(ctx, bson.D{{Key: "_id", Value: ss.ID}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "last_seen_at", Value: ss.LastSeenAt}}}})
 	return err
+}
+
+// loadOnce runs fill with mu held for writing, the first time only, and
+// marks loaded when it succeeds. The look under the read lock keeps every
+// later call cheap; the second look under the write lock makes callers
+// that arrive during the first fill wait for it rather than fill again.
+func loadOnce(mu *sync.RWMutex, loaded *bool, fill func() error) error {
+	mu.RLock()
+	ok := *loaded
+	mu.RUnlock()
+	if ok {
+		return nil
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if *loaded {
+		return nil
+	}
+	if err := fill(); err != nil {
+		return err
+	}
+	*loaded = true
+	return nil
 }
