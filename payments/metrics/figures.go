@@ -252,14 +252,7 @@ type Options struct {
 // included) over the invoices in scope. Invoices' Payments and History
 // must be in date order.
 func Compute(invs []Invoice, o Options) *Report {
-	r := &Report{From: o.From, To: o.To, Today: o.Today, Scope: o.Scope, Notes: Notes}
-	r.AsOf = o.To
-	if o.Today < r.AsOf {
-		r.AsOf = o.Today
-	}
-	for i := range r.Ageing {
-		r.Ageing[i].Label = AgeLabels[i]
-	}
+	r := NewReport(o)
 	rates := o.Rates
 	if rates == nil {
 		rates = NewRateTable()
@@ -271,8 +264,7 @@ func Compute(invs []Invoice, o Options) *Report {
 		}
 		r.add(inv, rates)
 	}
-	r.Disputed.Label = "Disputed (queried before the deadline), not aged"
-	r.Band = bandOf(r)
+	r.Finish()
 	return r
 }
 
@@ -461,44 +453,11 @@ type MonthPoint struct {
 // (each month clipped to the range and to today), of the share of payments
 // made within 30 days and of mean days to pay. One pass over the payments.
 func Trend(invs []Invoice, scope Scope, from, to, today Date) []MonthPoint {
-	if to > today {
-		to = today
-	}
-	if to < from {
-		return nil
-	}
-	var pts []MonthPoint
-	for m := from.MonthStart(); m <= to; m = m.NextMonth() {
-		pts = append(pts, MonthPoint{Month: m})
-	}
-	fy, fm, _ := pts[0].Month.YMD()
+	pts := NewTrend(from, to, today)
 	for i := range invs {
-		inv := &invs[i]
-		if !scope.Matches(inv) {
-			continue
-		}
-		for _, p := range inv.Payments {
-			if p.On < from || p.On > to {
-				continue
-			}
-			y, m, _ := p.On.YMD()
-			k := (y-fy)*12 + int(m-fm)
-			d := p.On.Sub(inv.Received)
-			if d < 0 {
-				d = 0
-			}
-			pt := &pts[k]
-			pt.Payments++
-			pt.PaymentDays += int64(d)
-			if d <= 30 {
-				pt.Within30++
-			}
-		}
+		TrendInclude(pts, &invs[i], scope, from, to, today, 1)
 	}
-	for i := range pts {
-		pts[i].PctWithin30 = Ratio{int64(pts[i].Within30), int64(pts[i].Payments)}
-		pts[i].MeanDaysToPay = Ratio{pts[i].PaymentDays, int64(pts[i].Payments)}
-	}
+	TrendFinish(pts)
 	return pts
 }
 
