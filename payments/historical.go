@@ -108,7 +108,10 @@ func (s *Service) ImportHistoricalFrom(ctx context.Context, actor *auth.Principa
 	if !actor.IsStaff() {
 		return 0, 0, fault.Forbiddenf("Only council staff can import invoices")
 	}
-	if err := s.ensureLoaded(ctx); err != nil {
+	// The contracts (and migrations, repairs) only: duplicates are looked up
+	// by number (byNumberNow), so a command-line import does not load every
+	// invoice first.
+	if err := s.prepare(ctx); err != nil {
 		return 0, 0, err
 	}
 	run, err := s.newImportRun(src, rows)
@@ -256,9 +259,10 @@ func (s *Service) ImportHistoricalFrom(ctx context.Context, actor *auth.Principa
 			continue
 		}
 		seen[nk] = i
-		s.mu.RLock()
-		existing, exists := s.invoices[s.byNumber[nk]]
-		s.mu.RUnlock()
+		existing, exists, err := s.byNumberNow(ctx, inv.OrgID, key)
+		if err != nil {
+			return 0, 0, err
+		}
 		if exists {
 			if existing.ContractID == inv.ContractID && existing.InvoiceDate == inv.InvoiceDate && existing.ReceivedDate == inv.ReceivedDate && existing.GrossPence == inv.GrossPence {
 				unchanged++

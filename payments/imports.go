@@ -63,7 +63,9 @@ func (f *InvoiceFinder) Find(ctx context.Context, supplierRef, number string) (i
 // store. Numbers of real invoices are left alone, so an import never
 // duplicates an invoice. It returns how many it removed.
 func (s *Service) ClearOrphanNumbers(ctx context.Context, rows []HistoricalInvoice) (int, error) {
-	if err := s.ensureLoaded(ctx); err != nil {
+	// Not the invoices read model: a number not in it is checked in the
+	// store below (its claim, then its invoice, by _id).
+	if err := s.prepare(ctx); err != nil {
 		return 0, err
 	}
 	removed := 0
