@@ -192,7 +192,9 @@ func importActor(what string) *auth.Principal {
 // providers (proposed until each provider accepts); all or nothing; the
 // same file again changes nothing.
 func packagesImport() adminVerb {
-	return adminVerb{file: true, load: true, run: func(ctx context.Context, x adminCall) error {
+	// No load: packages read the contracts register and their own
+	// collections (packages.Service loads those), not the invoices.
+	return adminVerb{file: true, run: func(ctx context.Context, x adminCall) error {
 		res, err := x.Packages.ImportPackages(ctx, cliPrincipal("Care packages import"), x.data)
 		if err != nil {
 			return fileProblems(x.file, err)
