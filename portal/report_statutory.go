@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"bytes"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -112,13 +111,9 @@ func (s *Server) handleReportNotice(w http.ResponseWriter, r *http.Request) erro
 	}
 	switch format {
 	case "csv":
-		var buf bytes.Buffer
-		if err := performance.WriteNoticeCSV(&buf, rep, set); err != nil {
-			return err
-		}
-		attachment(w, "text/csv; charset=utf-8", "payments-compliance-notice-"+to.String()+".csv")
-		_, _ = w.Write(buf.Bytes())
-		return nil
+		return serveDownload(w, r, "text/csv; charset=utf-8", "payments-compliance-notice-"+to.String()+".csv", func(d *download) error {
+			return performance.WriteNoticeCSV(d, rep, set)
+		})
 	case "json":
 		n, err := performance.NoticeExport(rep, set)
 		if err != nil {
@@ -188,13 +183,9 @@ func (s *Server) handleReportFigures(w http.ResponseWriter, r *http.Request) err
 	}
 	label := s.scopeName(r, scope)
 	if mux.Vars(r)["format"] == "csv" {
-		var buf bytes.Buffer
-		if err := performance.WriteFiguresCSV(&buf, rep, label); err != nil {
-			return err
-		}
-		attachment(w, "text/csv; charset=utf-8", "payment-performance-"+from.String()+"-to-"+to.String()+".csv")
-		_, _ = w.Write(buf.Bytes())
-		return nil
+		return serveDownload(w, r, "text/csv; charset=utf-8", "payment-performance-"+from.String()+"-to-"+to.String()+".csv", func(d *download) error {
+			return performance.WriteFiguresCSV(d, rep, label)
+		})
 	}
 	return writeJSON(w, r, http.StatusOK, performance.FiguresOf(rep, label))
 }
@@ -214,13 +205,9 @@ func (s *Server) scopeName(r *http.Request, scope metrics.Scope) string {
 
 // handleReportContractsCSV is the Transparency Code contracts export.
 func (s *Server) handleReportContractsCSV(w http.ResponseWriter, r *http.Request) error {
-	var buf bytes.Buffer
-	if err := s.Performance.ContractsCSV(r.Context(), &buf); err != nil {
-		return err
-	}
-	attachment(w, "text/csv; charset=utf-8", "contracts-over-5000-"+s.cfg.Now().In(london).Format(time.DateOnly)+".csv")
-	_, _ = w.Write(buf.Bytes())
-	return nil
+	return serveDownload(w, r, "text/csv; charset=utf-8", "contracts-over-5000-"+s.cfg.Now().In(london).Format(time.DateOnly)+".csv", func(d *download) error {
+		return s.Performance.ContractsCSV(r.Context(), d)
+	})
 }
 
 // handleReportSpendCSV is the Transparency Code spend over £500 export.
@@ -229,13 +216,9 @@ func (s *Server) handleReportSpendCSV(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := s.Performance.SpendCSV(r.Context(), &buf, from, to, func(t payments.ServiceType) string { return label(t) }); err != nil {
-		return err
-	}
-	attachment(w, "text/csv; charset=utf-8", "spend-over-500-"+from.String()+"-to-"+to.String()+".csv")
-	_, _ = w.Write(buf.Bytes())
-	return nil
+	return serveDownload(w, r, "text/csv; charset=utf-8", "spend-over-500-"+from.String()+"-to-"+to.String()+".csv", func(d *download) error {
+		return s.Performance.SpendCSV(r.Context(), d, from, to, func(t payments.ServiceType) string { return label(t) })
+	})
 }
 
 // handleAPIPaymentPerformance gives a provider's finance system its own

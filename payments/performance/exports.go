@@ -334,52 +334,59 @@ func (s *Service) SpendCSV(ctx context.Context, w io.Writer, from, to metrics.Da
 			dept[c.Reference] = c.Department
 		}
 	}
-	type row struct {
+	// The rows go out in date order, then invoice id and payment (the
+	// order of the invoices in the list does not matter): first a small
+	// key per row is sorted, then each row is made and written as it goes,
+	// so the file is never held in memory (a key is 32 bytes a row).
+	type at struct {
 		date metrics.Date
+		k    int32 // the payment's place in the invoice's payments
+		i    int   // the invoice's place in the list
 		id   string
-		k    int
-		cols []string
 	}
-	var rows []row
+	var keys []at
 	var sc scratch
-	snap.list.each(func(e *entry) {
-		inv := e.expand(&sc)
-		for k, p := range inv.Payments {
+	for i, n := 0, snap.list.len(); i < n; i++ {
+		if i%4096 == 4095 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		e := snap.list.at(i)
+		for k, p := range e.expand(&sc).Payments {
 			if p.On < from || p.On > to || p.Pence <= SpendThresholdPence {
 				continue
 			}
-			d := dept[inv.ContractRef]
-			if d == "" {
-				d = set.Department
-			}
-			txn := p.Ref
-			if txn == "" || len(inv.Payments) > 1 {
-				txn = inv.ID + "-" + strconv.Itoa(k+1)
-			}
-			kind := name(payments.ServiceType(inv.ServiceType))
-			purpose := kind + " under contract " + inv.ContractRef + ", invoice " + inv.Number
-			rows = append(rows, row{p.On, inv.ID, k, []string{set.AuthorityName, p.On.String(), txn, d, inv.OrgName,
-				snap.orgs[inv.OrgID].CompanyNumber, purpose, kind, payments.FormatPence(p.Pence), "0.00"}})
+			keys = append(keys, at{date: p.On, k: int32(k), i: i, id: e.invoiceID()})
 		}
-	})
-	// By date, then invoice id and payment: the order of the invoices in
-	// the list does not matter.
-	sort.Slice(rows, func(i, j int) bool {
-		if rows[i].date != rows[j].date {
-			return rows[i].date < rows[j].date
+	}
+	sort.Slice(keys, func(a, b int) bool {
+		if keys[a].date != keys[b].date {
+			return keys[a].date < keys[b].date
 		}
-		if rows[i].id != rows[j].id {
-			return rows[i].id < rows[j].id
+		if keys[a].id != keys[b].id {
+			return keys[a].id < keys[b].id
 		}
-		return rows[i].k < rows[j].k
+		return keys[a].k < keys[b].k
 	})
 	cw := csvout.NewWriter(w)
 	if err := cw.Write("Body name", "Date", "Transaction number", "Department", "Beneficiary", "Supplier registration number",
 		"Summary of purpose of the expenditure", "Merchant category", "Amount (£)", "Irrecoverable VAT (£)"); err != nil {
 		return err
 	}
-	for _, r := range rows {
-		if err := cw.Write(r.cols...); err != nil {
+	for _, key := range keys {
+		inv := snap.list.at(key.i).expand(&sc)
+		p := inv.Payments[key.k]
+		d := dept[inv.ContractRef]
+		if d == "" {
+			d = set.Department
+		}
+		txn := p.Ref
+		if txn == "" || len(inv.Payments) > 1 {
+			txn = inv.ID + "-" + strconv.Itoa(int(key.k)+1)
+		}
+		kind := name(payments.ServiceType(inv.ServiceType))
+		purpose := kind + " under contract " + inv.ContractRef + ", invoice " + inv.Number
+		if err := cw.Write(set.AuthorityName, p.On.String(), txn, d, inv.OrgName,
+			snap.orgs[inv.OrgID].CompanyNumber, purpose, kind, payments.FormatPence(p.Pence), "0.00"); err != nil {
 			return err
 		}
 	}
