@@ -26,6 +26,7 @@ func runServe(ctx context.Context, e env) error {
 		return err
 	}
 	log := newLogger(e.stderr, true)
+	applyMemoryLimit(&cfg, log)
 	a, err := openApp(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -55,12 +56,14 @@ func runServe(ctx context.Context, e env) error {
 	// Serve at once and fill the read models (contracts, invoices, care
 	// packages) in the background, on a context of their own that only
 	// shutting down ends: /readyz says "loading: ..." meanwhile, and pages
-	// that need the read models wait for them (portal/loading.go). The
-	// background jobs start once the load is done.
+	// that need the read models wait for them (portal/loading.go). Once
+	// the load is done the memory it dropped goes back to the system and
+	// the background jobs start.
 	jobsCtx, stopJobs := context.WithCancel(context.Background())
 	defer stopJobs()
 	loadCtx, stopLoad := context.WithCancel(context.Background())
 	loadDone := a.LoadInBackground(loadCtx, func() {
+		releaseLoadGarbage(log)
 		a.RunJobs(jobsCtx)
 	})
 	defer func() { // a load cut short by shutting down ends before the store closes

@@ -63,7 +63,8 @@ func (l *lockedBuffer) index(msg string) (int, map[string]any) {
 
 // TestServeListensThenLoads: `portal serve` logs "portal listening" and
 // answers before its read models are loaded, logs "read models loaded"
-// with the duration once they are, /readyz goes to 200 "ok", and a
+// with the duration once they are (and the memory the load dropped is
+// handed back), /readyz goes to 200 "ok", and a
 // SIGTERM-like cancel stops it cleanly.
 func TestServeListensThenLoads(t *testing.T) {
 	dir := t.TempDir()
@@ -136,6 +137,11 @@ func TestServeListensThenLoads(t *testing.T) {
 	cancel()
 	if err := <-exited; err != nil {
 		t.Fatalf("serve after cancel: %v", err)
+	}
+	for _, msg := range []string{"memory limit", "memory after loading"} {
+		if log.find(msg) == nil {
+			t.Errorf("no %q in the log", msg)
+		}
 	}
 	if log.find("stopped cleanly") == nil {
 		t.Error("no \"stopped cleanly\" in the log")
