@@ -409,6 +409,7 @@ func (s *Service) fullHistory(ctx context.Context, inv *Invoice) (Invoice, error
 			s.all[i] = &full
 		}
 		s.open.swap(&full)
+		s.swapDatedLocked(&full)
 	}
 	s.mu.Unlock()
 	return full, nil
@@ -643,7 +644,8 @@ func pageOf(matches []*Invoice, page, perPage int) InvoicePage {
 // queuePage is one page of a work queue, oldest first, copied under the
 // read lock from the open-work index (openwork.go): a status queue is kept
 // ordered on each change, the date queues are merged from the open
-// invoices once per change and day. Nothing walks the whole history.
+// invoices once per day and kept ordered on each change after. Nothing
+// walks the whole history.
 func (s *Service) queuePage(q Queue, today string, page, perPage int) InvoicePage {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -663,7 +665,8 @@ func (s *Service) queueListLocked(q Queue, today string) []*Invoice {
 }
 
 // datedQueuesLocked is the due-soon and overdue queues for today, merged
-// once per change and day. s.mu must be held (read).
+// once per day and then kept in step with each change (keepDatedLocked).
+// s.mu must be held (read).
 func (s *Service) datedQueuesLocked(today string) datedQueues {
 	s.cacheMu.Lock()
 	d := s.dated

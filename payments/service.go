@@ -186,6 +186,7 @@ func (s *Service) putInvoiceLocked(inv *Invoice) {
 	s.invoices[inv.ID] = inv
 	s.gen++
 	s.changeLog.note(s.gen, inv.ID)
+	s.keepDatedLocked(cur, inv)
 	s.byNumber[inv.OrgID+":"+inv.NumberKey] = inv.ID
 	key := searchKey{supplier: strings.ToLower(inv.SupplierRef), contract: strings.ToLower(inv.ContractRef), number: inv.NumberKey}
 	if i, ok := s.pos[inv.ID]; ok {
