@@ -597,11 +597,7 @@ func (s *Service) ListInvoices(ctx context.Context, actor *auth.Principal, f Inv
 		}
 		take(s.byNumberKey[qKey])
 		if len(seen) == 0 && qKey != "" {
-			for i := range s.keys {
-				if strings.Contains(s.keys[i].number, qKey) {
-					take([]int{i})
-				}
-			}
+			take(s.numbersContainingLocked(qKey)) // remembered: looks only at invoices added since (numbersearch.go)
 		}
 	default:
 		for i := range s.all {
