@@ -285,7 +285,12 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor *auth.Principal, in S
 	if err := s.changes.Begin(ctx, inv.ID, 1, numberID, now); err != nil {
 		return Invoice{}, fmt.Errorf("payments: recording the submission: %w", err)
 	}
-	defer s.changes.Finish(ctx, inv.ID, 1)
+	done := false
+	defer func() {
+		if !done { // undone: the intent record goes now
+			s.changes.Finish(ctx, inv.ID, 1)
+		}
+	}()
 	if err := s.claimNumber(ctx, actor, &inv); err != nil {
 		return Invoice{}, err
 	}
@@ -323,6 +328,11 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor *auth.Principal, in S
 		return Invoice{}, fmt.Errorf("payments: saving the invoice: %w", err)
 	}
 	s.putInvoice(&inv)
+	// Complete: the intent record goes with others in one background
+	// delete, off the provider's wait (a crash before then leaves a step
+	// that repair finds complete).
+	done = true
+	s.changes.FinishSoon(inv.ID, 1)
 	return inv, nil
 }
 

@@ -48,6 +48,7 @@ func newTestService(t *testing.T) (*Service, *store.Store, *clock) {
 	ctx := storetest.Context(t)
 	clk := &clock{t: time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)}
 	s := NewService(st.DB, fixedOrgs, Options{Now: clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	settling.add(s)
 	if err := s.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -81,6 +82,7 @@ func goodInput() SubmitInput {
 
 func count(t *testing.T, st *store.Store, col string) int64 {
 	t.Helper()
+	settleAll(t)
 	n, err := st.DB.Collection(col).CountDocuments(storetest.Context(t), bson.D{})
 	if err != nil {
 		t.Fatal(err)

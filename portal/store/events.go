@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -91,6 +92,17 @@ type Changes[S, E any] struct {
 	// in place outside the events (a draft edited between versions).
 	Set func(snap *S) bson.D
 	Log *slog.Logger
+
+	finishing finishing // intent records FinishSoon has yet to remove
+}
+
+// finishing holds the intent records of complete steps waiting to be
+// removed by one background delete (FinishSoon).
+type finishing struct {
+	mu      sync.Mutex
+	ids     []string
+	running bool          // a background remover is at work
+	idle    chan struct{} // closed when the remover stops; nil while none ran
 }
 
 func (c *Changes[S, E]) log() *slog.Logger {
@@ -129,6 +141,74 @@ func (c *Changes[S, E]) Finish(ctx context.Context, entity string, seq int) {
 	defer cancel()
 	if _, err := c.Pending.DeleteOne(ctx, bson.D{{Key: "_id", Value: EventID(entity, seq)}}); err != nil {
 		c.log().Error("store: clearing a finished change failed; start-up will check it", "change", EventID(entity, seq), "err", err)
+	}
+}
+
+// FinishSoon is Finish off the caller's path, for a step that is complete:
+// the intent record is removed shortly after, by a background delete that
+// takes every record finished meanwhile in one round trip (a filter on
+// _id in a list: on the embedded store that reads the intent records, which
+// are only the steps in flight). Until then the record marks a step that
+// repair finds complete and just removes, so a crash in between loses
+// nothing. On a store with one connection this takes a round trip off each
+// step and turns many deletes into one.
+func (c *Changes[S, E]) FinishSoon(entity string, seq int) {
+	f := &c.finishing
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ids = append(f.ids, EventID(entity, seq))
+	if f.running {
+		return
+	}
+	f.running = true
+	f.idle = make(chan struct{})
+	go c.removeFinished(f.idle)
+}
+
+// removeFinished deletes the intent records FinishSoon collected, in
+// batches, until none are left.
+func (c *Changes[S, E]) removeFinished(idle chan struct{}) {
+	defer close(idle)
+	f := &c.finishing
+	for {
+		f.mu.Lock()
+		ids := f.ids
+		f.ids = nil
+		if len(ids) == 0 {
+			f.running = false
+			f.mu.Unlock()
+			return
+		}
+		f.mu.Unlock()
+		ctx, cancel := CallContext(context.Background())
+		var err error
+		if len(ids) == 1 {
+			_, err = c.Pending.DeleteOne(ctx, bson.D{{Key: "_id", Value: ids[0]}})
+		} else {
+			_, err = c.Pending.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+		}
+		cancel()
+		if err != nil {
+			c.log().Error("store: clearing finished changes failed; start-up will check them", "changes", len(ids), "first", ids[0], "err", err)
+		}
+	}
+}
+
+// Settle waits until the intent records given to FinishSoon so far are
+// removed (or their removal failed and was logged), or ctx ends.
+func (c *Changes[S, E]) Settle(ctx context.Context) error {
+	f := &c.finishing
+	f.mu.Lock()
+	idle := f.idle
+	f.mu.Unlock()
+	if idle == nil {
+		return nil
+	}
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
