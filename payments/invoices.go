@@ -280,7 +280,10 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor *auth.Principal, in S
 
 	// The intent record first (its claim, the invoice number, is released
 	// by repair if this stops before the snapshot is written), then the
-	// number, the file, the event and the snapshot.
+	// number, the file and the snapshot: the submission has happened. The
+	// event is written after, in the background with others (EventSoon),
+	// or, after a crash, by repair from the snapshot, which holds all of
+	// the submission step (Changes.Rewrite).
 	numberID := inv.OrgID + ":" + inv.NumberKey
 	if err := s.changes.Begin(ctx, inv.ID, 1, numberID, now); err != nil {
 		return Invoice{}, fmt.Errorf("payments: recording the submission: %w", err)
@@ -294,12 +297,9 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor *auth.Principal, in S
 	if err := s.claimNumber(ctx, actor, &inv); err != nil {
 		return Invoice{}, err
 	}
-	undo := func(event bool) {
+	undo := func() { // nothing of the step is left but its intent record, which the deferred Finish removes
 		uctx, ucancel := store.CallContext(context.WithoutCancel(ctx))
 		defer ucancel()
-		if event {
-			_, _ = s.db.Collection(colInvoiceEvents).DeleteOne(uctx, bson.D{{Key: "_id", Value: eventID(inv.ID, 1)}})
-		}
 		_, _ = s.db.Collection(colInvoiceNumbers).DeleteOne(uctx, bson.D{{Key: "_id", Value: numberID}})
 		if inv.FileID != "" {
 			_, _ = s.db.Collection(colInvoiceFiles).DeleteOne(uctx, bson.D{{Key: "_id", Value: inv.FileID}})
@@ -311,28 +311,32 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor *auth.Principal, in S
 		_, err := s.db.Collection(colInvoiceFiles).InsertOne(ctx, fileDoc{ID: inv.FileID, OrgID: inv.OrgID, InvoiceID: inv.ID, Name: inv.FileName,
 			Size: inv.FileSize, ContentType: "application/pdf", Data: in.File.Data, UploadedAt: now})
 		if err != nil {
-			undo(false)
+			undo()
 			return Invoice{}, fmt.Errorf("payments: saving the invoice file: %w", err)
 		}
 	}
 	if err := s.saveEInvoiceFile(ctx, &inv, in, now); err != nil {
-		undo(false)
+		undo()
 		return Invoice{}, err
 	}
-	if err := s.changes.AppendEvent(ctx, inv.ID, 1, inv.History[0]); err != nil {
-		undo(false)
-		return Invoice{}, fmt.Errorf("payments: saving the invoice: %w", err)
-	}
 	if err := s.changes.WriteSnapshot(ctx, inv.ID, &inv, true); err != nil {
-		undo(true)
+		undo()
 		return Invoice{}, fmt.Errorf("payments: saving the invoice: %w", err)
 	}
 	s.putInvoice(&inv)
-	// Complete: the intent record goes with others in one background
-	// delete, off the provider's wait (a crash before then leaves a step
-	// that repair finds complete).
+	// Complete: the event is inserted and the intent record removed with
+	// others' in the background, off the provider's wait.
+	if err := s.changes.EventSoon(inv.ID, 1, inv.History[0], &inv); err != nil {
+		// Not expected (the submission step is always rebuildable): write
+		// the event here; the deferred Finish removes the record after.
+		s.log.Error("payments: the event of a submission cannot wait; writing it now", "invoice", inv.ID, "err", err)
+		if err := s.changes.AppendEvent(ctx, inv.ID, 1, inv.History[0]); err != nil {
+			s.log.Error("payments: writing the event of a submission failed; start-up repair rewrites it", "invoice", inv.ID, "err", err)
+			done = true // the record stays for repair
+		}
+		return inv, nil
+	}
 	done = true
-	s.changes.FinishSoon(inv.ID, 1)
 	return inv, nil
 }
 

@@ -406,6 +406,7 @@ func TestRepairFromEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	settleAll(t) // the submission's event written, its intent record gone
 	// Simulate a crash after the event insert, before the snapshot update:
 	// the intent and an approval event only.
 	ev := Event{Seq: 2, At: clk.Now(), Date: "2026-03-10", ByName: "Pat", By: PartyStaff, From: StatusSubmitted, To: StatusApproved}
@@ -419,6 +420,7 @@ func TestRepairFromEvents(t *testing.T) {
 	in := goodInput()
 	in.InvoiceNumber = "INV-2"
 	inv2, _ := s.SubmitInvoice(ctx, provider1, in)
+	settleAll(t)
 	if _, err := st.DB.Collection(colInvoiceEvents).DeleteOne(ctx, bson.D{{Key: "_id", Value: eventID(inv2.ID, 1)}}); err != nil {
 		t.Fatal(err)
 	}
