@@ -94,7 +94,7 @@ type Changes[S, E any] struct {
 	Set func(snap *S) bson.D
 	Log *slog.Logger
 
-	finishing finishing // intent records FinishSoon has yet to remove
+	finishing finishing // the steps FinishSoon and EventSoon have yet to write
 }
 
 // finishing holds the complete steps waiting for the background writer
