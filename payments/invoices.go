@@ -774,3 +774,11 @@ func (s *Service) Generation() uint64 {
 	defer s.mu.RUnlock()
 	return s.gen
 }
+
+// Settle waits until the background writes of the submissions made so far
+// (their events and the removal of their intent records: SubmitInvoice)
+// are done, or ctx ends. For tests that count stored documents, and for
+// a shutdown that wants them written rather than left to repair.
+func (s *Service) Settle(ctx context.Context) error {
+	return s.changes.Settle(ctx)
+}
