@@ -280,21 +280,26 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor *auth.Principal, in S
 
 	// The intent record first (its claim, the invoice number, is released
 	// by repair if this stops before the snapshot is written), then the
-	// number, the file, the event and the snapshot.
+	// number, the file and the snapshot: the submission has happened. The
+	// event is written after, in the background with others (EventSoon),
+	// or, after a crash, by repair from the snapshot, which holds all of
+	// the submission step (Changes.Rewrite).
 	numberID := inv.OrgID + ":" + inv.NumberKey
 	if err := s.changes.Begin(ctx, inv.ID, 1, numberID, now); err != nil {
 		return Invoice{}, fmt.Errorf("payments: recording the submission: %w", err)
 	}
-	defer s.changes.Finish(ctx, inv.ID, 1)
+	done := false
+	defer func() {
+		if !done { // undone: the intent record goes now
+			s.changes.Finish(ctx, inv.ID, 1)
+		}
+	}()
 	if err := s.claimNumber(ctx, actor, &inv); err != nil {
 		return Invoice{}, err
 	}
-	undo := func(event bool) {
+	undo := func() { // nothing of the step is left but its intent record, which the deferred Finish removes
 		uctx, ucancel := store.CallContext(context.WithoutCancel(ctx))
 		defer ucancel()
-		if event {
-			_, _ = s.db.Collection(colInvoiceEvents).DeleteOne(uctx, bson.D{{Key: "_id", Value: eventID(inv.ID, 1)}})
-		}
 		_, _ = s.db.Collection(colInvoiceNumbers).DeleteOne(uctx, bson.D{{Key: "_id", Value: numberID}})
 		if inv.FileID != "" {
 			_, _ = s.db.Collection(colInvoiceFiles).DeleteOne(uctx, bson.D{{Key: "_id", Value: inv.FileID}})
@@ -306,23 +311,32 @@ func (s *Service) SubmitInvoice(ctx context.Context, actor *auth.Principal, in S
 		_, err := s.db.Collection(colInvoiceFiles).InsertOne(ctx, fileDoc{ID: inv.FileID, OrgID: inv.OrgID, InvoiceID: inv.ID, Name: inv.FileName,
 			Size: inv.FileSize, ContentType: "application/pdf", Data: in.File.Data, UploadedAt: now})
 		if err != nil {
-			undo(false)
+			undo()
 			return Invoice{}, fmt.Errorf("payments: saving the invoice file: %w", err)
 		}
 	}
 	if err := s.saveEInvoiceFile(ctx, &inv, in, now); err != nil {
-		undo(false)
+		undo()
 		return Invoice{}, err
 	}
-	if err := s.changes.AppendEvent(ctx, inv.ID, 1, inv.History[0]); err != nil {
-		undo(false)
-		return Invoice{}, fmt.Errorf("payments: saving the invoice: %w", err)
-	}
 	if err := s.changes.WriteSnapshot(ctx, inv.ID, &inv, true); err != nil {
-		undo(true)
+		undo()
 		return Invoice{}, fmt.Errorf("payments: saving the invoice: %w", err)
 	}
 	s.putInvoice(&inv)
+	// Complete: the event is inserted and the intent record removed with
+	// others' in the background, off the provider's wait.
+	if err := s.changes.EventSoon(inv.ID, 1, inv.History[0], &inv); err != nil {
+		// Not expected (the submission step is always rebuildable): write
+		// the event here; the deferred Finish removes the record after.
+		s.log.Error("payments: the event of a submission cannot wait; writing it now", "invoice", inv.ID, "err", err)
+		if err := s.changes.AppendEvent(ctx, inv.ID, 1, inv.History[0]); err != nil {
+			s.log.Error("payments: writing the event of a submission failed; start-up repair rewrites it", "invoice", inv.ID, "err", err)
+			done = true // the record stays for repair
+		}
+		return inv, nil
+	}
+	done = true
 	return inv, nil
 }
 
@@ -409,6 +423,7 @@ func (s *Service) fullHistory(ctx context.Context, inv *Invoice) (Invoice, error
 			s.all[i] = &full
 		}
 		s.open.swap(&full)
+		s.swapDatedLocked(&full)
 	}
 	s.mu.Unlock()
 	return full, nil
@@ -596,11 +611,7 @@ func (s *Service) ListInvoices(ctx context.Context, actor *auth.Principal, f Inv
 		}
 		take(s.byNumberKey[qKey])
 		if len(seen) == 0 && qKey != "" {
-			for i := range s.keys {
-				if strings.Contains(s.keys[i].number, qKey) {
-					take([]int{i})
-				}
-			}
+			take(s.numbersContainingLocked(qKey)) // remembered: looks only at invoices added since (numbersearch.go)
 		}
 	default:
 		for i := range s.all {
@@ -643,7 +654,8 @@ func pageOf(matches []*Invoice, page, perPage int) InvoicePage {
 // queuePage is one page of a work queue, oldest first, copied under the
 // read lock from the open-work index (openwork.go): a status queue is kept
 // ordered on each change, the date queues are merged from the open
-// invoices once per change and day. Nothing walks the whole history.
+// invoices once per day and kept ordered on each change after. Nothing
+// walks the whole history.
 func (s *Service) queuePage(q Queue, today string, page, perPage int) InvoicePage {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -663,7 +675,8 @@ func (s *Service) queueListLocked(q Queue, today string) []*Invoice {
 }
 
 // datedQueuesLocked is the due-soon and overdue queues for today, merged
-// once per change and day. s.mu must be held (read).
+// once per day and then kept in step with each change (keepDatedLocked).
+// s.mu must be held (read).
 func (s *Service) datedQueuesLocked(today string) datedQueues {
 	s.cacheMu.Lock()
 	d := s.dated
@@ -760,4 +773,12 @@ func (s *Service) Generation() uint64 {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.gen
+}
+
+// Settle waits until the background writes of the submissions made so far
+// (their events and the removal of their intent records: SubmitInvoice)
+// are done, or ctx ends. For tests that count stored documents, and for
+// a shutdown that wants them written rather than left to repair.
+func (s *Service) Settle(ctx context.Context) error {
+	return s.changes.Settle(ctx)
 }

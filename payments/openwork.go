@@ -13,8 +13,9 @@ import (
 //
 // The two date queues (due soon, overdue) depend on the day as well as the
 // invoice; only open invoices can be in them, so they are merged from the
-// four status lists once per change and day (dateQueues), which costs the
-// open work, not the history. All of it is guarded by Service.mu.
+// four status lists once per day (dateQueues), which costs the open work,
+// not the history, and then kept in step with each change like the status
+// queues (datedQueues.put). All of it is guarded by Service.mu.
 type openWork struct {
 	byStatus map[Status]*orderedInvoices
 	overpaid orderedInvoices
@@ -147,6 +148,50 @@ func (w *openWork) dateQueues(gen uint64, today string) datedQueues {
 		}
 	}
 	return d
+}
+
+// put moves the date queues of d.today on by one change: the previous
+// version (old, nil when new) leaves them and the new one joins each it is
+// in, at its place in the queues' order. A binary search and a move of the
+// pointers after it, instead of merging the open work again. Called with
+// Service.mu held for writing (no reader holds the slices).
+func (d *datedQueues) put(old, inv *Invoice) {
+	if old != nil {
+		(*orderedInvoices)(&d.dueSoon).remove(old)
+		(*orderedInvoices)(&d.overd).remove(old)
+	}
+	if inv.DueSoon(d.today) {
+		(*orderedInvoices)(&d.dueSoon).insert(inv)
+	}
+	if inv.Overdue(d.today) {
+		(*orderedInvoices)(&d.overd).insert(inv)
+	}
+}
+
+// keepDatedLocked keeps the cached date queues in step with a change to the
+// invoices (old the previous version, nil when new; s.gen already bumped for
+// it), so that a submit does not make the next staff page merge every open
+// invoice again: O(log n) per change instead of O(open work) per change. A
+// cache of another generation or day is left as it is: the next reader
+// merges afresh. s.mu must be held for writing.
+func (s *Service) keepDatedLocked(old, inv *Invoice) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if s.dated.today == "" || s.dated.gen+1 != s.gen {
+		return
+	}
+	s.dated.put(old, inv)
+	s.dated.gen = s.gen
+}
+
+// swapDatedLocked replaces, in the cached date queues, an entry by a copy
+// of the same version (more history), as openWork.swap does in the status
+// queues. s.mu must be held for writing.
+func (s *Service) swapDatedLocked(inv *Invoice) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	orderedInvoices(s.dated.dueSoon).replace(inv)
+	orderedInvoices(s.dated.overd).replace(inv)
 }
 
 // overpaidPage is one page of the overpaid invoices, oldest first or

@@ -12,7 +12,8 @@ import (
 // ones, status moves, payments and credits past the gross, received times
 // that tie) and checks after every change that each work queue and the
 // overpaid list kept by the open-work index are exactly what a scan of
-// every invoice, sorted, gives.
+// every invoice, sorted, gives — the date queues both merged afresh and
+// kept in step change by change (datedQueues.put).
 func TestOpenWorkMatchesAScan(t *testing.T) {
 	statuses := []Status{StatusSubmitted, StatusQueried, StatusApproved, StatusScheduled, StatusPaid, StatusRejected, StatusCancelled}
 	base := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
@@ -20,6 +21,7 @@ func TestOpenWorkMatchesAScan(t *testing.T) {
 	for seed := uint64(1); seed <= 20; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 7))
 		w := newOpenWork()
+		kept := w.dateQueues(0, today) // kept in step with each change below
 		current := map[string]*Invoice{}
 		for step := range 400 {
 			var inv Invoice
@@ -40,6 +42,7 @@ func TestOpenWorkMatchesAScan(t *testing.T) {
 			inv.PaidPence = int64(rng.IntN(3)) * 6000 // 0, 6,000 or 12,000 of a 10,000 gross
 			inv.History = []Event{{Date: AddDays("2026-05-01", rng.IntN(20)), To: inv.Status}}
 			w.put(current[inv.ID], &inv)
+			kept.put(current[inv.ID], &inv)
 			current[inv.ID] = &inv
 
 			for _, q := range Queues {
@@ -56,6 +59,14 @@ func TestOpenWorkMatchesAScan(t *testing.T) {
 				want := scanned(current, func(inv *Invoice) bool { return q.matches(inv, today) })
 				if !sameInvoices(got, want) {
 					t.Fatalf("seed %d step %d: queue %s is %v, a scan gives %v", seed, step, q, idsOf(got), idsOf(want))
+				}
+			}
+			for _, k := range []struct {
+				q   Queue
+				got []*Invoice
+			}{{QueueDueSoon, kept.dueSoon}, {QueueOverdue, kept.overd}} {
+				if want := scanned(current, func(inv *Invoice) bool { return k.q.matches(inv, today) }); !sameInvoices(k.got, want) {
+					t.Fatalf("seed %d step %d: queue %s kept in step is %v, a scan gives %v", seed, step, k.q, idsOf(k.got), idsOf(want))
 				}
 			}
 			if want := scanned(current, func(inv *Invoice) bool { return inv.Balance() < 0 }); !sameInvoices(w.overpaid, want) {

@@ -57,7 +57,8 @@ type Service struct {
 	byContract    map[string][]int    // contract id -> indexes in all
 	byNumberKey   map[string][]int    // normalised invoice number -> indexes in all (every organisation)
 
-	open openWork // the work queues and overpaid invoices, ordered (openwork.go)
+	open    openWork     // the work queues and overpaid invoices, ordered (openwork.go)
+	numbers numberSearch // staff searches by part of a number, remembered (numbersearch.go)
 
 	cacheMu       sync.Mutex
 	dated         datedQueues            // the date queues, for one gen and day
@@ -186,9 +187,13 @@ func (s *Service) putInvoiceLocked(inv *Invoice) {
 	s.invoices[inv.ID] = inv
 	s.gen++
 	s.changeLog.note(s.gen, inv.ID)
+	s.keepDatedLocked(cur, inv)
 	s.byNumber[inv.OrgID+":"+inv.NumberKey] = inv.ID
 	key := searchKey{supplier: strings.ToLower(inv.SupplierRef), contract: strings.ToLower(inv.ContractRef), number: inv.NumberKey}
 	if i, ok := s.pos[inv.ID]; ok {
+		if s.keys[i].number != key.number {
+			s.numbers.numberChanged()
+		}
 		s.all[i], s.keys[i] = inv, key
 	} else {
 		n := len(s.all)

@@ -48,6 +48,7 @@ func newTestService(t *testing.T) (*Service, *store.Store, *clock) {
 	ctx := storetest.Context(t)
 	clk := &clock{t: time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)}
 	s := NewService(st.DB, fixedOrgs, Options{Now: clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	settling.add(s)
 	if err := s.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -81,6 +82,7 @@ func goodInput() SubmitInput {
 
 func count(t *testing.T, st *store.Store, col string) int64 {
 	t.Helper()
+	settleAll(t)
 	n, err := st.DB.Collection(col).CountDocuments(storetest.Context(t), bson.D{})
 	if err != nil {
 		t.Fatal(err)
@@ -404,6 +406,7 @@ func TestRepairFromEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	settleAll(t) // the submission's event written, its intent record gone
 	// Simulate a crash after the event insert, before the snapshot update:
 	// the intent and an approval event only.
 	ev := Event{Seq: 2, At: clk.Now(), Date: "2026-03-10", ByName: "Pat", By: PartyStaff, From: StatusSubmitted, To: StatusApproved}
@@ -417,6 +420,7 @@ func TestRepairFromEvents(t *testing.T) {
 	in := goodInput()
 	in.InvoiceNumber = "INV-2"
 	inv2, _ := s.SubmitInvoice(ctx, provider1, in)
+	settleAll(t)
 	if _, err := st.DB.Collection(colInvoiceEvents).DeleteOne(ctx, bson.D{{Key: "_id", Value: eventID(inv2.ID, 1)}}); err != nil {
 		t.Fatal(err)
 	}

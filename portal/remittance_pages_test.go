@@ -91,6 +91,9 @@ func uploadCSV(t *testing.T, path, field, name string, data []byte, extra map[st
 
 func countDocs(t *testing.T, f *paymentsFixture, col string) int64 {
 	t.Helper()
+	if err := f.ts.Payments.Settle(storetest.Context(t)); err != nil { // submissions' events are written in the background
+		t.Fatal(err)
+	}
 	n, err := f.ts.Store.DB.Collection(col).CountDocuments(storetest.Context(t), bson.D{})
 	if err != nil {
 		t.Fatal(err)

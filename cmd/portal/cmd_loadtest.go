@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -43,7 +44,10 @@ func runLoadtest(ctx context.Context, e env) error {
 	var compare bool
 	fs.BoolVar(&compare, "compare-bare", false, "measure the provider invoice list and an invoice page beside a bare net/http handler serving the same bytes, side by side (no pauses; --think is not used)")
 	var cpuProfile string
-	fs.StringVar(&cpuProfile, "cpuprofile", "", "with --compare-bare: write a CPU profile of each page's portal run to this file with the page added (cpu.pprof: cpu-list.pprof, cpu-invoice.pprof)")
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (with --compare-bare: of each page's portal run, the page added to the name: cpu.pprof: cpu-list.pprof, cpu-invoice.pprof)")
+	var prof loadProfiles
+	fs.StringVar(&prof.mutex, "mutexprofile", "", "write a mutex contention profile of the run to this file (not with --compare-bare)")
+	fs.StringVar(&prof.block, "blockprofile", "", "write a blocking profile of the run (waits on channels, locks, the store connection) to this file (not with --compare-bare)")
 	if err := parseFlags(fs, &cfg, e.args); err != nil {
 		return err
 	}
@@ -85,6 +89,10 @@ func runLoadtest(ctx context.Context, e env) error {
 		return nil
 	}
 
+	prof.cpu = cpuProfile
+	if err := prof.start(); err != nil {
+		return err
+	}
 	providers := []string{"manager@sunrise-care.example", "manager@oakfield-homes.example", "manager@riverside-living.example", "manager@meadowbank-nursing.example"}
 	staff := []string{"payments@council.example", "brokerage@council.example", "admin@council.example", "payments@council.example"}
 	rec := &latencies{byPage: map[string][]time.Duration{}}
@@ -117,11 +125,17 @@ func runLoadtest(ctx context.Context, e env) error {
 		}(i, email)
 	}
 	wg.Wait()
+	if err := prof.stop(); err != nil {
+		return err
+	}
 	close(errc)
 	for err := range errc {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "mean pause between a user's requests: %s\n", think)
+	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Fprintf(e.stdout, "load average at the end: %s", la)
+	}
 	rec.print(e.stdout, users, duration)
 	return nil
 }

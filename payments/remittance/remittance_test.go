@@ -106,6 +106,9 @@ func (f *fixture) invoice(t *testing.T, number string) payments.Invoice {
 
 func (f *fixture) count(t *testing.T, col string) int64 {
 	t.Helper()
+	if err := f.pay.Settle(storetest.Context(t)); err != nil { // submissions' events are written in the background
+		t.Fatal(err)
+	}
 	n, err := f.st.DB.Collection(col).CountDocuments(storetest.Context(t), bson.D{})
 	if err != nil {
 		t.Fatal(err)

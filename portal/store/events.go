@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"careportal/portal/fault"
 )
@@ -91,6 +93,30 @@ type Changes[S, E any] struct {
 	// in place outside the events (a draft edited between versions).
 	Set func(snap *S) bson.D
 	Log *slog.Logger
+
+	finishing finishing // the steps FinishSoon and EventSoon have yet to write
+}
+
+// finishing holds the complete steps waiting for the background writer
+// (FinishSoon, EventSoon): events to insert, then intent records to
+// remove, many in one round trip each.
+type finishing struct {
+	mu      sync.Mutex
+	items   []finishItem
+	running bool          // a background writer is at work
+	idle    chan struct{} // closed when the writer stops; nil while none ran
+	hurry   chan struct{} // Settle: write now, without waiting for more
+}
+
+// finishWindow is how long the background writer waits for more steps to
+// finish before it writes: on a store with one connection every round
+// trip counts, and at 20 submissions a second this writes about four
+// events in one insert and removes their records in one delete.
+const finishWindow = 200 * time.Millisecond
+
+type finishItem struct {
+	id    string   // EventID(entity, seq): the intent record (and event) _id
+	event bson.Raw // the event to insert first; nil: only the record goes
 }
 
 func (c *Changes[S, E]) log() *slog.Logger {
@@ -129,6 +155,176 @@ func (c *Changes[S, E]) Finish(ctx context.Context, entity string, seq int) {
 	defer cancel()
 	if _, err := c.Pending.DeleteOne(ctx, bson.D{{Key: "_id", Value: EventID(entity, seq)}}); err != nil {
 		c.log().Error("store: clearing a finished change failed; start-up will check it", "change", EventID(entity, seq), "err", err)
+	}
+}
+
+// FinishSoon is Finish off the caller's path, for a step that is complete:
+// the intent record is removed shortly after, by a background delete that
+// takes every record finished meanwhile in one round trip (a filter on
+// _id in a list: on the embedded store that reads the intent records, which
+// are only the steps in flight). Until then the record marks a step that
+// repair finds complete and just removes, so a crash in between loses
+// nothing. On a store with one connection this takes a round trip off each
+// step and turns many deletes into one.
+func (c *Changes[S, E]) FinishSoon(entity string, seq int) {
+	c.soon(finishItem{id: EventID(entity, seq)})
+}
+
+// EventSoon completes a step whose intent record (Begin) and snapshot are
+// written, for a caller that need not wait for the event: the event is
+// inserted and the intent record removed by the background writer, with
+// the other steps completed meanwhile (one insert of many events, one
+// delete of many records). A crash first leaves the intent record, and
+// repair writes the event from the snapshot (Rewrite), so it is only for
+// steps Rewrite can rebuild: it refuses when Rewrite is nil or cannot.
+// Until the event is written, History skips it (the snapshot has the
+// step).
+func (c *Changes[S, E]) EventSoon(entity string, seq int, ev E, snap *S) error {
+	if c.Rewrite == nil {
+		return fmt.Errorf("store: EventSoon for %s needs Rewrite", entity)
+	}
+	if _, ok := c.Rewrite(snap, seq); !ok {
+		return fmt.Errorf("store: EventSoon for step %d of %s, which Rewrite cannot rebuild", seq, entity)
+	}
+	doc, err := c.eventDoc(entity, seq, ev)
+	if err != nil {
+		return err
+	}
+	raw, err := bson.Marshal(doc)
+	if err != nil {
+		return fmt.Errorf("store: encoding an event of %s: %w", entity, err)
+	}
+	c.soon(finishItem{id: EventID(entity, seq), event: raw})
+	return nil
+}
+
+func (c *Changes[S, E]) soon(it finishItem) {
+	f := &c.finishing
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.items = append(f.items, it)
+	if f.running {
+		return
+	}
+	f.running = true
+	f.idle = make(chan struct{})
+	if f.hurry == nil {
+		f.hurry = make(chan struct{}, 1)
+	}
+	go c.writeFinished(f.idle, f.hurry)
+}
+
+// writeFinished writes what FinishSoon and EventSoon collected: it waits
+// finishWindow for more (or less when Settle hurries it), writes them all
+// in one batch, and goes on while more came meanwhile.
+func (c *Changes[S, E]) writeFinished(idle, hurry chan struct{}) {
+	defer close(idle)
+	f := &c.finishing
+	wait := time.NewTimer(finishWindow)
+	defer wait.Stop()
+	for {
+		select {
+		case <-wait.C:
+		case <-hurry:
+		}
+		f.mu.Lock()
+		items := f.items
+		f.items = nil
+		f.mu.Unlock()
+		ctx, cancel := CallContext(context.Background())
+		c.writeBatch(ctx, items)
+		cancel()
+		f.mu.Lock()
+		if len(f.items) == 0 {
+			f.running = false
+			f.mu.Unlock()
+			return
+		}
+		f.mu.Unlock()
+		wait.Reset(finishWindow)
+	}
+}
+
+// writeBatch inserts the batch's events (unordered: one failing does not
+// stop the others; one already written by repair counts as written), then
+// removes the intent records of the steps whose event is in the store.
+// What fails is logged and left to repair.
+func (c *Changes[S, E]) writeBatch(ctx context.Context, items []finishItem) {
+	written := make([]bool, len(items))
+	var docs []any
+	var at []int // docs[k] is items[at[k]]'s event
+	for i, it := range items {
+		if it.event == nil {
+			written[i] = true
+			continue
+		}
+		docs = append(docs, it.event)
+		at = append(at, i)
+	}
+	if len(docs) > 0 {
+		_, err := c.Events.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		var bwe mongo.BulkWriteException
+		switch {
+		case err == nil:
+			for _, i := range at {
+				written[i] = true
+			}
+		case errors.As(err, &bwe) && bwe.WriteConcernError == nil:
+			failed := map[int]bool{}
+			for _, we := range bwe.WriteErrors {
+				if we.Code != 11000 { // a duplicate is an event already written
+					failed[we.Index] = true
+				}
+			}
+			for k, i := range at {
+				written[i] = !failed[k]
+			}
+			if len(failed) > 0 {
+				c.log().Error("store: writing events of finished changes failed; start-up repair writes them", "failed", len(failed), "err", err)
+			}
+		default:
+			c.log().Error("store: writing events of finished changes failed; start-up repair writes them", "events", len(docs), "err", err)
+		}
+	}
+	var ids []string
+	for i, it := range items {
+		if written[i] {
+			ids = append(ids, it.id)
+		}
+	}
+	var err error
+	switch len(ids) {
+	case 0:
+		return
+	case 1:
+		_, err = c.Pending.DeleteOne(ctx, bson.D{{Key: "_id", Value: ids[0]}})
+	default:
+		_, err = c.Pending.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	}
+	if err != nil {
+		c.log().Error("store: clearing finished changes failed; start-up will check them", "changes", len(ids), "first", ids[0], "err", err)
+	}
+}
+
+// Settle waits until what FinishSoon and EventSoon were given so far is
+// written (or its failure logged, for repair), or ctx ends.
+func (c *Changes[S, E]) Settle(ctx context.Context) error {
+	f := &c.finishing
+	f.mu.Lock()
+	idle, hurry := f.idle, f.hurry
+	f.mu.Unlock()
+	if idle == nil {
+		return nil
+	}
+	select {
+	case hurry <- struct{}{}:
+	default: // already hurried
+	}
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
