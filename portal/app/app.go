@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -261,10 +262,16 @@ func (a *App) RunJobs(ctx context.Context) {
 // Close closes the store when Open opened it, waiting up to 30 seconds for
 // writes to finish. Stop RunJobs' context first.
 func (a *App) Close() error {
+	// Submissions' events are written a moment after the answer (in the
+	// background, batched): write them now rather than leave them to the
+	// next start's repair.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	settled := a.Payments.Settle(ctx)
+	cancel()
 	if !a.ownsStore {
-		return nil
+		return settled
 	}
-	return closeStore(a.Store)
+	return errors.Join(settled, closeStore(a.Store))
 }
 
 func closeStore(st *store.Store) error {
