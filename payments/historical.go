@@ -256,11 +256,22 @@ func (s *Service) ImportHistoricalFrom(ctx context.Context, actor *auth.Principa
 			continue
 		}
 		seen[nk] = i
+		// The same invoice again is compared on its row; only one with
+		// different details is read whole, for its number and supplier.
 		s.mu.RLock()
-		existing, exists := s.invoices[s.byNumber[nk]]
-		s.mu.RUnlock()
+		ri, exists := s.rowByNumber(inv.OrgID, key)
+		same := false
 		if exists {
-			if existing.ContractID == inv.ContractID && existing.InvoiceDate == inv.InvoiceDate && existing.ReceivedDate == inv.ReceivedDate && existing.GrossPence == inv.GrossPence {
+			r := &s.rows[ri]
+			same = s.parties[r.party].contractID == inv.ContractID && r.invDay == dayNum(inv.InvoiceDate) &&
+				r.recvDay == dayNum(inv.ReceivedDate) && r.gross == inv.GrossPence
+		}
+		existing, exists, err := s.getRow(ctx, ri, exists)
+		if err != nil {
+			return 0, 0, err
+		}
+		if exists {
+			if same {
 				unchanged++
 			} else {
 				bad(i, "invoice_number", fmt.Sprintf("Invoice %s already exists for %s with different details", existing.Number, existing.SupplierRef))
