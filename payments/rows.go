@@ -419,3 +419,28 @@ func (s *Service) EachInvoice(ctx context.Context, fn func(invs []Invoice) error
 	}
 	return nil
 }
+
+// UpdatedAfter counts the invoices updated after since, with the sum of
+// their versions and the latest update, from the rows alone (no invoice is
+// read): what ListInvoices with InvoiceFilter.UpdatedSince would give over
+// all its pages.
+func (s *Service) UpdatedAfter(ctx context.Context, since time.Time) (n int, versions int64, latest time.Time, err error) {
+	if err := s.ensureLoaded(ctx); err != nil {
+		return 0, 0, time.Time{}, err
+	}
+	after := nanos(since)
+	var last int64 = noTime
+	s.mu.RLock()
+	for i := range s.rows {
+		if r := &s.rows[i]; since.IsZero() || r.updated > after {
+			n++
+			versions += int64(r.version)
+			last = max(last, r.updated)
+		}
+	}
+	s.mu.RUnlock()
+	if n > 0 && last != noTime {
+		latest = time.Unix(0, last).UTC()
+	}
+	return n, versions, latest, nil
+}
