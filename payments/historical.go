@@ -266,16 +266,17 @@ func (s *Service) ImportHistoricalFrom(ctx context.Context, actor *auth.Principa
 			same = s.parties[r.party].contractID == inv.ContractID && r.invDay == dayNum(inv.InvoiceDate) &&
 				r.recvDay == dayNum(inv.ReceivedDate) && r.gross == inv.GrossPence
 		}
+		if same {
+			s.mu.RUnlock()
+			unchanged++
+			continue
+		}
 		existing, exists, err := s.getRow(ctx, ri, exists)
 		if err != nil {
 			return 0, 0, err
 		}
 		if exists {
-			if same {
-				unchanged++
-			} else {
-				bad(i, "invoice_number", fmt.Sprintf("Invoice %s already exists for %s with different details", existing.Number, existing.SupplierRef))
-			}
+			bad(i, "invoice_number", fmt.Sprintf("Invoice %s already exists for %s with different details", existing.Number, existing.SupplierRef))
 			continue
 		}
 		out = append(out, inv)

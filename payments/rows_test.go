@@ -137,7 +137,7 @@ func randomHistory(t *testing.T, s *Service, clk *clock, seed uint64) []string {
 // read by _id when asked). Every list, filter, search, queue, count,
 // advice and look-up answers the same in both.
 func TestCompactedRowsAnswerAsWholeInvoices(t *testing.T) {
-	for seed := uint64(1); seed <= 3; seed++ {
+	for seed := uint64(1); seed <= 2; seed++ {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			s, _, clk := newTestService(t)
 			seedContracts(t, s)
@@ -207,7 +207,7 @@ func checkSameAnswers(t *testing.T, live, off, on *Service) {
 	}
 	for _, f := range filters {
 		for _, actor := range actors {
-			for _, pg := range [][2]int{{1, 7}, {2, 7}, {3, 7}, {1, 200}} {
+			for _, pg := range [][2]int{{1, 7}, {3, 7}, {1, 200}} {
 				label := fmt.Sprintf("%s: list %+v page %d of %d", actor.Name, f, pg[0], pg[1])
 				same(label, func(s *Service) any {
 					p, err := s.ListInvoices(ctx, actor, f, pg[0], pg[1])
