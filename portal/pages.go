@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"careportal/portal/app"
 	"careportal/portal/fault"
 )
 
@@ -29,10 +30,21 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// handleReadyz says whether the store answers.
+// handleReadyz says whether the portal is ready for traffic: 503
+// "loading: ..." (what, since when) while the read models load in the
+// background or wait to be tried again after a failure, 503 "store not
+// answering" when the store does not answer, and 200 "ok". It never waits
+// for the load.
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	if s.Startup != nil {
+		if st := s.Startup.Status(); st.State == app.Loading || st.State == app.Retrying {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(st.String() + "\n"))
+			return nil
+		}
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if s.Store.Ping(ctx) != nil {

@@ -25,6 +25,7 @@ func (s *Server) routes() http.Handler {
 			next.ServeHTTP(w, req)
 		})
 	})
+	r.Use(s.awaitLoad) // while loading in the background, pages that need the read models wait (loading.go)
 
 	s.routesOps(r)
 	s.routesPublic(r)

@@ -30,6 +30,10 @@ type Config struct {
 	TrustForwardedFor bool
 	// SessionKey signs session cookies; at least 32 bytes.
 	SessionKey []byte
+	// StartupWait is how long a page that needs the read models waits for
+	// a background start-up load before answering "starting" (loading.go;
+	// default 40 s).
+	StartupWait time.Duration
 }
 
 // Server holds every dependency of the handlers; handlers are its methods.

@@ -34,6 +34,11 @@ type config struct {
 	NotifyTemplateID string
 	// mailTransport is the delivery method validate chose (nil: not set up).
 	mailTransport mail.Transport
+	// MemoryLimit is PORTAL_MEMORY_LIMIT (memory.go); validate parses it
+	// into memoryLimit (memoryLimitSet false: leave the runtime's limit).
+	MemoryLimit    string
+	memoryLimit    int64
+	memoryLimitSet bool
 	// bulkWrites opens the embedded store for writing many documents
 	// (store.Options.BulkWrites): the demo sets it.
 	bulkWrites bool
@@ -53,6 +58,7 @@ var settings = []setting{
 	{"PORTAL_BASE_URL", "base-url", "", "the portal's public address, e.g. https://portal.example.gov.uk", func(c *config) *string { return &c.BaseURL }},
 	{"PORTAL_SERVICE_NAME", "service-name", "Care Provider Portal", "the council's name for the service, shown in the header", func(c *config) *string { return &c.ServiceName }},
 	{"PORTAL_SESSION_KEY", "session-key", "", "secret for signing session cookies (at least 32 characters); required with MONGODB_URI", func(c *config) *string { return &c.SessionKey }},
+	{envMemoryLimit, "memory-limit", "", "soft limit on the portal's memory, e.g. 1GiB or 1536MiB (GOMEMLIMIT's syntax; off: none); unset: GOMEMLIMIT's, else none", func(c *config) *string { return &c.MemoryLimit }},
 	{mail.EnvSMTPURL, "smtp-url", "", "SMTP server for email: smtp://user:password@host:port?tls=starttls (default), tls or none", func(c *config) *string { return &c.SMTPURL }},
 	{mail.EnvMailFrom, "mail-from", "", "the From address of email sent by SMTP; required with PORTAL_SMTP_URL", func(c *config) *string { return &c.MailFrom }},
 	{mail.EnvNotifyAPIKey, "notify-api-key", "", "GOV.UK Notify API key; sends email through Notify instead of SMTP", func(c *config) *string { return &c.NotifyAPIKey }},
@@ -122,6 +128,11 @@ func (c *config) validate() error {
 	}
 	if c.SessionKey != "" && len(c.SessionKey) < 32 {
 		bad("PORTAL_SESSION_KEY", "must be at least 32 characters (try: openssl rand -hex 32)")
+	}
+	if lim, set, err := parseMemoryLimit(c.MemoryLimit); err != nil {
+		bad(envMemoryLimit, "%s", err)
+	} else {
+		c.memoryLimit, c.memoryLimitSet = lim, set
 	}
 	tr, err := mail.Settings{SMTPURL: c.SMTPURL, MailFrom: c.MailFrom, NotifyAPIKey: c.NotifyAPIKey,
 		NotifyURL: c.NotifyURL, NotifyTemplateID: c.NotifyTemplateID}.Check()

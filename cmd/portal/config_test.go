@@ -40,6 +40,8 @@ func TestConfigValidationNamesTheBadSetting(t *testing.T) {
 		{"smtp without base url", map[string]string{"PORTAL_SMTP_URL": "smtp://mail.example:25", "PORTAL_MAIL_FROM": "a@b.example"}, nil, "PORTAL_BASE_URL: is required when email is set up"},
 		{"smtp by flag", map[string]string{"PORTAL_BASE_URL": "https://x.example"}, []string{"--smtp-url", "smtp://mail.example:587", "--mail-from", "a@b.example"}, ""},
 		{"bad notify key", map[string]string{"PORTAL_NOTIFY_API_KEY": "nope", "PORTAL_BASE_URL": "https://x.example"}, nil, "PORTAL_NOTIFY_API_KEY: is not a Notify API key"},
+		{"bad memory limit", map[string]string{"PORTAL_MEMORY_LIMIT": "1GB"}, nil, "PORTAL_MEMORY_LIMIT: \"1GB\" is not a memory size"},
+		{"memory limit by flag", nil, []string{"--memory-limit", "1536MiB"}, ""},
 		{"notify url alone", map[string]string{"PORTAL_NOTIFY_URL": "https://notify.example"}, nil, "PORTAL_NOTIFY_URL: is set but PORTAL_NOTIFY_API_KEY is not"},
 	}
 	for _, tt := range tests {
@@ -83,7 +85,7 @@ func TestEverySettingHasAnEnvAndAFlag(t *testing.T) {
 		seen[s.Env] = true
 	}
 	for _, name := range []string{"PORTAL_ADDR", "MONGODB_URI", "PORTAL_DB", "PORTAL_DATA_DIR", "PORTAL_BASE_URL", "PORTAL_SERVICE_NAME", "PORTAL_SESSION_KEY",
-		"PORTAL_SMTP_URL", "PORTAL_MAIL_FROM", "PORTAL_NOTIFY_API_KEY", "PORTAL_NOTIFY_URL", "PORTAL_NOTIFY_TEMPLATE_ID"} {
+		"PORTAL_SMTP_URL", "PORTAL_MAIL_FROM", "PORTAL_NOTIFY_API_KEY", "PORTAL_NOTIFY_URL", "PORTAL_NOTIFY_TEMPLATE_ID", "PORTAL_MEMORY_LIMIT"} {
 		if !seen[name] {
 			t.Errorf("%s is not a setting", name)
 		}

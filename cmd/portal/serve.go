@@ -26,6 +26,7 @@ func runServe(ctx context.Context, e env) error {
 		return err
 	}
 	log := newLogger(e.stderr, true)
+	applyMemoryLimit(&cfg, log)
 	a, err := openApp(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -35,12 +36,6 @@ func runServe(ctx context.Context, e env) error {
 			log.Error("closing the store", "err", err)
 		}
 	}()
-	// contracts, invoices: fill the read model before taking requests
-	loadStart := time.Now()
-	if err := a.Load(ctx); err != nil {
-		return err
-	}
-	log.Info("payments read model loaded", "duration_ms", time.Since(loadStart).Milliseconds())
 	srv, err := a.newServer()
 	if err != nil {
 		return err
@@ -58,9 +53,29 @@ func runServe(ctx context.Context, e env) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          nil,
 	}
+	// Serve at once and fill the read models (contracts, invoices, care
+	// packages) in the background, on a context of their own that only
+	// shutting down ends: /readyz says "loading: ..." meanwhile, and pages
+	// that need the read models wait for them (portal/loading.go). Once
+	// the load is done the memory it dropped goes back to the system and
+	// the background jobs start.
 	jobsCtx, stopJobs := context.WithCancel(context.Background())
 	defer stopJobs()
-	a.RunJobs(jobsCtx)
+	loadCtx, stopLoad := context.WithCancel(context.Background())
+	loadDone := a.LoadInBackground(loadCtx, func() {
+		releaseLoadGarbage(log)
+		a.RunJobs(jobsCtx)
+	})
+	defer func() { // a load cut short by shutting down ends before the store closes
+		stopLoad()
+		t := time.NewTimer(shutdownTimeout)
+		defer t.Stop()
+		select {
+		case <-loadDone:
+		case <-t.C:
+			log.Error("shutting down: the read models' load did not stop in time")
+		}
+	}()
 
 	mode := "embedded store in " + cfg.DataDir
 	if cfg.MongoURI != "" {
@@ -83,6 +98,7 @@ func runServe(ctx context.Context, e env) error {
 	// (deferred above) so nothing written is lost.
 	log.Info("shutting down: finishing requests in flight")
 	stopJobs()
+	stopLoad()
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {

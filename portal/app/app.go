@@ -44,6 +44,8 @@ type Services struct {
 	Forums      *forums.Service      // provider forums
 	Assessment  *assessment.Service  // self-assessment; its live evidence comes from the others
 	Mail        *mail.Service        // email: outbox, delivery worker, preferences; told of invoice changes
+
+	Startup *Startup // how far the start-up load (Load) has got: /readyz, and pages that wait for it
 }
 
 // Options are the choices a caller makes about the services. The zero value
@@ -59,6 +61,11 @@ type Options struct {
 	// Mail is how email goes out; the zero value keeps every message in
 	// the outbox ("not sent: email is not set up").
 	Mail MailOptions
+	// BeforeLoad, when set, runs at the start of every Load attempt, and
+	// an error from it fails the attempt. Tests use it to hold the load
+	// (to watch the portal while it loads) or to make an attempt fail.
+	// Serving leaves it nil.
+	BeforeLoad func(ctx context.Context) error
 }
 
 // App is the wired portal: the store, every service and the background
@@ -111,7 +118,7 @@ func New(ctx context.Context, st *store.Store, o Options) (*App, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	a := &App{Services: Services{Log: o.Logger, Store: st}}
+	a := &App{Services: Services{Log: o.Logger, Store: st, Startup: newStartup(o.Now, o.BeforeLoad)}}
 	if err := a.wire(ctx, o); err != nil {
 		return nil, err
 	}
@@ -196,17 +203,34 @@ func (w *wiring) poll(name string, every time.Duration, run func(context.Context
 }
 
 // Load fills the read models that must be complete before the portal
-// answers requests (contracts, invoices and care packages).
+// answers requests that need them (contracts, invoices and care packages),
+// telling Startup what it is loading. Serving runs it in the background
+// (LoadInBackground); its parts load once, so a second call, or a retry
+// after a failure, redoes only what is not loaded yet.
 func (a *App) Load(ctx context.Context) error {
+	st := a.Startup
+	st.begin()
+	if st.before != nil {
+		if err := st.before(ctx); err != nil {
+			return err
+		}
+	}
+	st.loading("the payments read model (contracts and invoices)")
 	if err := a.Payments.Load(ctx); err != nil {
 		return err
 	}
 	// Again: a one-time migration may have put a rebuilt collection in
 	// place (payments' invoices), which needs the embedded _id index too.
+	st.loading("the store's indexes")
 	if err := a.Store.Prepare(ctx); err != nil {
 		return fmt.Errorf("preparing the store: %w", err)
 	}
-	return a.Packages.Load(ctx)
+	st.loading("the care packages read model")
+	if err := a.Packages.Load(ctx); err != nil {
+		return err
+	}
+	st.loaded()
+	return nil
 }
 
 // RunJobs starts the background jobs (session sweeps, read-model polling
