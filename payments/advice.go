@@ -57,40 +57,54 @@ func (s *Service) Advices(ctx context.Context, actor *auth.Principal, orgID stri
 	} else if !actor.IsStaff() {
 		return nil, fault.Forbiddenf("Only providers and council staff can see remittance advices")
 	}
+	// The rows' advice facts (rows.go): no invoice is read.
 	s.mu.RLock()
-	all := make([]*Invoice, 0, len(s.all))
-	for _, inv := range s.all {
-		if inv != nil && len(inv.Payments) > 0 && (orgID == "" || inv.OrgID == orgID) {
-			all = append(all, inv)
-		}
-	}
-	s.mu.RUnlock()
 	byID := map[string]*Advice{}
-	for _, inv := range all {
+	add := func(i int32) {
+		r := &s.rows[i]
+		f := r.facts
+		if f == nil {
+			return
+		}
+		pt := &s.parties[r.party]
+		if orgID != "" && pt.orgID != orgID {
+			return
+		}
 		var paid, credit int64
-		for _, p := range inv.Payments {
-			if p.Credit {
-				credit += p.Pence
+		for _, p := range f.pays {
+			if p.credit {
+				credit += p.pence
 			} else {
-				paid += p.Pence
+				paid += p.pence
 			}
-			id := adviceID(inv.OrgID, p.Date, p.Reference)
+			date := dayOfNum(p.day)
+			id := adviceID(pt.orgID, date, p.ref)
 			a := byID[id]
 			if a == nil {
-				a = &Advice{ID: id, OrgID: inv.OrgID, OrgName: inv.OrgName, Date: p.Date, Reference: p.Reference}
+				a = &Advice{ID: id, OrgID: pt.orgID, OrgName: pt.orgName, Date: date, Reference: p.ref}
 				byID[id] = a
 			}
-			line := AdviceLine{InvoiceID: inv.ID, Number: inv.Number, GrossPence: inv.GrossPence, BalanceAfter: inv.GrossPence - paid - credit}
-			if p.Credit {
-				line.CreditPence = p.Pence
+			line := AdviceLine{InvoiceID: r.id, Number: f.number, GrossPence: r.gross, BalanceAfter: r.gross - paid - credit}
+			if p.credit {
+				line.CreditPence = p.pence
 			} else {
-				line.PaidPence = p.Pence
-				line.Items = inv.Lines
-				a.Total += p.Pence
+				line.PaidPence = p.pence
+				line.Items = f.lines
+				a.Total += p.pence
 			}
 			a.Lines = append(a.Lines, line)
 		}
 	}
+	if orgID != "" {
+		for _, i := range s.byOrg[orgID] {
+			add(i)
+		}
+	} else {
+		for i := range s.rows {
+			add(int32(i))
+		}
+	}
+	s.mu.RUnlock()
 	out := make([]Advice, 0, len(byID))
 	for _, a := range byID {
 		// A credit note with no payment of the same date and reference is

@@ -49,7 +49,7 @@ func TestBulkLoadMatchesDriver(t *testing.T) {
 	load := func(bulk bool) map[string]Invoice {
 		o := Options{Now: clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 		if bulk {
-			o.BulkRead = st.ReadAllRaw
+			o.BulkRead = st.EachRaw
 		}
 		s2 := NewService(st.DB, fixedOrgs, o)
 		if err := s2.Load(ctx); err != nil {

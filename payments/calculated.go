@@ -55,13 +55,16 @@ func (s *Service) SubmitCalculated(ctx context.Context, actor *auth.Principal, i
 	}
 	s.mu.RLock()
 	c, ok := s.contracts[in.ContractID]
-	existing, dup := s.invoices[in.ID]
 	s.mu.RUnlock()
+	existing, dup, err := s.get(ctx, in.ID)
+	if err != nil {
+		return Invoice{}, err
+	}
 	switch {
 	case in.ID == "" || strings.ContainsAny(in.ID, ":."):
 		return Invoice{}, fmt.Errorf("payments: calculated invoice needs an id without ':' or '.'")
 	case dup:
-		return Invoice{}, &DuplicateInvoiceError{Existing: *existing}
+		return Invoice{}, &DuplicateInvoiceError{Existing: existing}
 	case !ok:
 		return Invoice{}, fault.NotFoundf("Contract not found")
 	case c.Status != ContractActive:

@@ -6,51 +6,87 @@ import (
 )
 
 // changeLogCap is how many invoice changes the read model remembers for
-// ChangedSince; a caller further behind rebuilds from Snapshot.
+// ChangedSince; a caller further behind rebuilds from every invoice.
 const changeLogCap = 16384
+
+// changedReadLimit is how many compacted changed invoices ChangedSince
+// reads by _id; past it (an import of closed history) it answers ok false
+// and the caller rebuilds with one scan (EachInvoice) instead.
+const changedReadLimit = 512
 
 // changeLog lists the latest invoice changes of the read model, in
 // generation order (one entry per putInvoiceLocked that stored a
-// snapshot). s.mu guards it.
+// snapshot), with the invoice as put when the read model holds it whole
+// (nil when compacted). s.mu guards it.
 type changeLog struct {
 	gens []uint64
 	ids  []string
+	invs []*Invoice
 }
 
-func (l *changeLog) note(gen uint64, id string) {
+func (l *changeLog) note(gen uint64, id string) { l.noteInvoice(gen, id, nil) }
+
+func (l *changeLog) noteInvoice(gen uint64, id string, inv *Invoice) {
 	if len(l.gens) >= changeLogCap {
 		half := len(l.gens) / 2
 		l.gens = append(l.gens[:0], l.gens[half:]...)
 		l.ids = append(l.ids[:0], l.ids[half:]...)
+		clear(l.invs[:half])
+		l.invs = append(l.invs[:0], l.invs[half:]...)
 	}
 	l.gens = append(l.gens, gen)
 	l.ids = append(l.ids, id)
+	l.invs = append(l.invs, inv)
 }
 
 // ChangedSince returns the read model's generation now and a copy (as
 // Snapshot makes) of every invoice changed after generation since, each
 // once. ok is false when the changes since then are no longer all
-// remembered (the caller reads Snapshot instead). It is what lets the
+// remembered (the caller reads every invoice instead). It is what lets the
 // payment figures follow a change at the cost of the changed invoices
-// rather than a copy of every invoice.
+// rather than a copy of every invoice. A changed invoice the read model no
+// longer holds whole (an imported closed one) is read by _id.
 func (s *Service) ChangedSince(ctx context.Context, since uint64) (gen uint64, invs []Invoice, ok bool, err error) {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return 0, nil, false, err
 	}
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	gen = s.gen
 	if since >= gen {
+		s.mu.RUnlock()
 		return gen, nil, since == gen, nil
 	}
-	ids, ok := s.changeLog.since(since)
+	ids, logged, ok := s.changeLog.sinceLogged(since)
 	if !ok {
+		s.mu.RUnlock()
 		return gen, nil, false, nil
 	}
-	for _, id := range ids {
-		if inv, ok := s.invoices[id]; ok {
-			invs = append(invs, *inv)
+	var read []string
+	for k, id := range ids {
+		i, ok := s.pos[id]
+		if !ok {
+			continue
 		}
+		r := &s.rows[i]
+		switch {
+		case r.held != nil:
+			invs = append(invs, *r.held)
+		case logged[k] != nil && logged[k].Version == int(r.version):
+			invs = append(invs, *logged[k])
+		default:
+			read = append(read, id)
+		}
+	}
+	s.mu.RUnlock()
+	if len(read) > changedReadLimit {
+		return gen, nil, false, nil
+	}
+	for _, id := range read {
+		inv, err := s.readCompacted(ctx, id)
+		if err != nil {
+			return 0, nil, false, err
+		}
+		invs = append(invs, inv)
 	}
 	return gen, invs, true, nil
 }
@@ -58,21 +94,32 @@ func (s *Service) ChangedSince(ctx context.Context, since uint64) (gen uint64, i
 // since lists, each once, the ids changed after generation since; ok is
 // false when some of those changes are no longer kept.
 func (l *changeLog) since(since uint64) (ids []string, ok bool) {
+	ids, _, ok = l.sinceLogged(since)
+	return ids, ok
+}
+
+// sinceLogged is since with the invoice logged at the latest change of
+// each id (nil when not logged).
+func (l *changeLog) sinceLogged(since uint64) (ids []string, invs []*Invoice, ok bool) {
 	i := sort.Search(len(l.gens), func(i int) bool { return l.gens[i] > since })
 	if i == len(l.gens) {
-		return nil, len(l.gens) > 0 && l.gens[len(l.gens)-1] == since
+		return nil, nil, len(l.gens) > 0 && l.gens[len(l.gens)-1] == since
 	}
 	// Every generation after since must still be listed: the first one
 	// kept must be since+1 (generations move one per change).
 	if l.gens[i] != since+1 {
-		return nil, false
+		return nil, nil, false
 	}
-	seen := make(map[string]bool, len(l.gens)-i)
-	for _, id := range l.ids[i:] {
-		if !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
+	at := make(map[string]int, len(l.gens)-i)
+	for k := i; k < len(l.ids); k++ {
+		id := l.ids[k]
+		if j, seen := at[id]; seen {
+			invs[j] = l.invs[k]
+			continue
 		}
+		at[id] = len(ids)
+		ids = append(ids, id)
+		invs = append(invs, l.invs[k])
 	}
-	return ids, true
+	return ids, invs, true
 }

@@ -82,12 +82,15 @@ func (s *Service) SubmitCreditNote(ctx context.Context, actor *auth.Principal, c
 		return Invoice{}, err
 	}
 	s.mu.RLock()
-	cur, ok := s.invoices[cn.InvoiceID]
+	var orgID string
+	i, ok := s.pos[cn.InvoiceID]
+	if ok {
+		orgID = s.parties[s.rows[i].party].orgID
+	}
 	s.mu.RUnlock()
-	if !ok || !actor.CanSeeOrg(cur.OrgID) {
+	if !ok || !actor.CanSeeOrg(orgID) {
 		return Invoice{}, fault.NotFoundf("invoice not found")
 	}
-	orgID := cur.OrgID
 	number := strings.TrimSpace(cn.Number)
 	key := NormaliseNumber(number)
 	var fields fault.Fields
@@ -181,10 +184,14 @@ func (s *Service) creditNoteOn(orgID, key string) (*Invoice, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for _, i := range s.byOrg[orgID] {
-		inv := s.all[i]
-		for _, p := range inv.Payments {
-			if p.Credit && p.Reference != "" && NormaliseNumber(p.Reference) == key {
-				return inv, true
+		r := &s.rows[i]
+		if r.facts == nil {
+			continue
+		}
+		for _, p := range r.facts.pays {
+			if p.credit && p.ref != "" && NormaliseNumber(p.ref) == key {
+				// What duplicateCreditNote names: the invoice's number.
+				return &Invoice{ID: r.id, Number: r.facts.number}, true
 			}
 		}
 	}

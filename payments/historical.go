@@ -259,6 +259,24 @@ func (s *Service) ImportHistoricalFrom(ctx context.Context, actor *auth.Principa
 			continue
 		}
 		seen[nk] = i
+		// Loaded: the same invoice again is compared on its row, reading
+		// nothing. Otherwise (a command that does not load the read model)
+		// the number's claim document is read by _id (byNumberNow).
+		if s.invoicesRM.Loaded() {
+			s.mu.RLock()
+			ri, ok := s.rowByNumber(inv.OrgID, key)
+			same := false
+			if ok {
+				r := &s.rows[ri]
+				same = s.parties[r.party].contractID == inv.ContractID && r.invDay == dayNum(inv.InvoiceDate) &&
+					r.recvDay == dayNum(inv.ReceivedDate) && r.gross == inv.GrossPence
+			}
+			s.mu.RUnlock()
+			if same {
+				unchanged++
+				continue
+			}
+		}
 		existing, exists, err := s.byNumberNow(ctx, inv.OrgID, key)
 		if err != nil {
 			return 0, 0, err

@@ -77,7 +77,7 @@ func (s *Service) ClearOrphanNumbers(ctx context.Context, rows []HistoricalInvoi
 		known := false
 		if ok {
 			id = c.OrgID + ":" + NormaliseNumber(h.InvoiceNumber)
-			_, known = s.invoices[s.byNumber[id]]
+			_, known = s.rowByNumber(c.OrgID, NormaliseNumber(h.InvoiceNumber))
 		}
 		s.mu.RUnlock()
 		if !ok || known || seen[id] {

@@ -379,11 +379,9 @@ func (s *Service) claimNumber(ctx context.Context, actor *auth.Principal, inv *I
 // invoiceByID reads an invoice from the read model, falling back to the
 // store (another instance may have just written it).
 func (s *Service) invoiceByID(ctx context.Context, id string) (Invoice, error) {
-	s.mu.RLock()
-	inv, ok := s.invoices[id]
-	s.mu.RUnlock()
-	if ok {
-		return *inv, nil
+	inv, ok, err := s.get(ctx, id)
+	if err != nil || ok {
+		return inv, err
 	}
 	doc, err := s.readSnapshot(ctx, id)
 	if err != nil {
@@ -414,16 +412,16 @@ func (s *Service) fullHistory(ctx context.Context, inv *Invoice) (Invoice, error
 	if err != nil {
 		return Invoice{}, err
 	}
-	// Same version, more history: swap it in without bumping the
-	// generation, so queues and counts are not recomputed for it.
+	// Same version, more history: swap it in (when held whole) without
+	// bumping the generation, so queues and counts are not recomputed for
+	// it. A compacted invoice stays compacted.
 	s.mu.Lock()
-	if cur, ok := s.invoices[full.ID]; ok && cur.Version == full.Version {
-		s.invoices[full.ID] = &full
-		if i, ok := s.pos[full.ID]; ok {
-			s.all[i] = &full
+	if i, ok := s.pos[full.ID]; ok {
+		if cur := s.rows[i].held; cur != nil && cur.Version == full.Version {
+			s.rows[i].held = &full
+			s.open.swap(&full)
+			s.swapDatedLocked(&full)
 		}
-		s.open.swap(&full)
-		s.swapDatedLocked(&full)
 	}
 	s.mu.Unlock()
 	return full, nil
@@ -436,12 +434,15 @@ func (s *Service) FindInvoiceByNumber(ctx context.Context, orgID, number string)
 		return Invoice{}, err
 	}
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	inv, ok := s.invoices[s.byNumber[orgID+":"+NormaliseNumber(number)]]
+	i, found := s.rowByNumber(orgID, NormaliseNumber(number))
+	inv, ok, err := s.getRow(ctx, i, found)
+	if err != nil {
+		return Invoice{}, err
+	}
 	if !ok {
 		return Invoice{}, fault.NotFoundf("invoice not found")
 	}
-	return *inv, nil
+	return inv, nil
 }
 
 // InvoiceFile returns the invoice's PDF: name and bytes. Only the owning
@@ -557,21 +558,34 @@ func (s *Service) ListInvoices(ctx context.Context, actor *auth.Principal, f Inv
 	}
 	q := strings.ToLower(strings.TrimSpace(f.Search))
 	qKey := NormaliseNumber(f.Search)
+	var fromDay, toDay int32
+	if f.From != "" {
+		fromDay = daysFrom(f.From)
+	}
+	if f.To != "" {
+		toDay = daysAfter(f.To) - 1
+	}
+	since := nanos(f.UpdatedSince)
 	s.mu.RLock()
-	matches := make([]*Invoice, 0, 64)
-	consider := func(i int) {
-		inv := s.all[i]
-		if (f.OrgID != "" && inv.OrgID != f.OrgID) || (f.Status != "" && inv.Status != f.Status) ||
-			(f.ContractID != "" && inv.ContractID != f.ContractID) || (f.From != "" && inv.InvoiceDate < f.From) ||
-			(f.To != "" && inv.InvoiceDate > f.To) || (f.Queue != "" && !f.Queue.matches(inv, today)) ||
-			(!f.UpdatedSince.IsZero() && !inv.UpdatedAt.After(f.UpdatedSince)) || (f.Overpaid && inv.Balance() >= 0) {
+	matches := make([]int32, 0, 64)
+	consider := func(i int32) {
+		r := &s.rows[i]
+		pt := &s.parties[r.party]
+		if (f.OrgID != "" && pt.orgID != f.OrgID) || (f.Status != "" && s.statusOf(r) != f.Status) ||
+			(f.ContractID != "" && pt.contractID != f.ContractID) || (f.From != "" && r.invDay < fromDay) ||
+			(f.To != "" && r.invDay > toDay) || (!f.UpdatedSince.IsZero() && r.updated <= since) {
 			return
 		}
-		if k := s.keys[i]; q != "" && k.supplier != q && !strings.Contains(k.contract, q) && (qKey == "" || !strings.Contains(k.number, qKey)) &&
-			(f.OrgID != "" || len(q) < 3 || !strings.Contains(strings.ToLower(inv.OrgName), q)) {
+		// The queues and the overpaid hold only open or overpaid invoices,
+		// which are held whole (rows.go).
+		if f.Queue != "" && (r.held == nil || !f.Queue.matches(r.held, today)) || f.Overpaid && (r.held == nil || r.held.Balance() >= 0) {
 			return
 		}
-		matches = append(matches, inv)
+		if q != "" && pt.supplierLower != q && !strings.Contains(pt.contractLower, q) && (qKey == "" || !strings.Contains(r.numberKey, qKey)) &&
+			(f.OrgID != "" || len(q) < 3 || !strings.Contains(pt.orgLower, q)) {
+			return
+		}
+		matches = append(matches, i)
 	}
 	switch {
 	case f.OrgID != "":
@@ -583,13 +597,16 @@ func (s *Service) ListInvoices(ctx context.Context, actor *auth.Principal, f Inv
 		// invoices of contracts whose reference contains the text, and
 		// invoices with exactly that number; only when none match, numbers
 		// containing the text.
-		seen := map[int]bool{}
-		take := func(ix []int) {
+		seen := map[int32]bool{}
+		takeOne := func(i int32) {
+			if !seen[i] {
+				seen[i] = true
+				consider(i)
+			}
+		}
+		take := func(ix []int32) {
 			for _, i := range ix {
-				if !seen[i] {
-					seen[i] = true
-					consider(i)
-				}
+				takeOne(i)
 			}
 		}
 		if org, ok := s.orgBySupplier[q]; ok {
@@ -599,7 +616,7 @@ func (s *Service) ListInvoices(ctx context.Context, actor *auth.Principal, f Inv
 		// first invoice carries the name), not per invoice.
 		if len(q) >= 3 {
 			for org, ix := range s.byOrg {
-				if len(ix) > 0 && strings.Contains(strings.ToLower(s.all[ix[0]].OrgName), q) {
+				if len(ix) > 0 && strings.Contains(s.parties[s.rows[ix[0]].party].orgLower, q) {
 					take(s.byOrg[org])
 				}
 			}
@@ -609,24 +626,31 @@ func (s *Service) ListInvoices(ctx context.Context, actor *auth.Principal, f Inv
 				take(s.byContract[id])
 			}
 		}
-		take(s.byNumberKey[qKey])
+		for i, ok := s.numFirst[qKey]; ok && i >= 0; i = s.rows[i].nextNum {
+			if s.rows[i].numberKey == qKey {
+				takeOne(i)
+			}
+		}
 		if len(seen) == 0 && qKey != "" {
 			take(s.numbersContainingLocked(qKey)) // remembered: looks only at invoices added since (numbersearch.go)
 		}
 	default:
-		for i := range s.all {
-			consider(i)
+		for i := range s.rows {
+			consider(int32(i))
 		}
 	}
-	s.mu.RUnlock()
 	sort.Slice(matches, func(i, j int) bool {
-		a, b := matches[i], matches[j]
-		if !a.ReceivedAt.Equal(b.ReceivedAt) {
-			return a.ReceivedAt.Before(b.ReceivedAt) == f.OldestFirst
+		a, b := &s.rows[matches[i]], &s.rows[matches[j]]
+		if a.received != b.received {
+			return (a.received < b.received) == f.OldestFirst
 		}
-		return (a.ID < b.ID) == f.OldestFirst
+		return (a.id < b.id) == f.OldestFirst
 	})
-	out := pageOf(matches, page, perPage)
+	out, read := s.rowsPageLocked(matches, page, perPage)
+	s.mu.RUnlock()
+	if err := s.readPage(ctx, &out, read); err != nil {
+		return InvoicePage{}, err
+	}
 	if f.WithHistory {
 		for i := range out.Invoices {
 			full, err := s.fullHistory(ctx, &out.Invoices[i])
@@ -637,6 +661,41 @@ func (s *Service) ListInvoices(ctx context.Context, actor *auth.Principal, f Inv
 		}
 	}
 	return out, nil
+}
+
+// rowsPageLocked is one page of the rows matched: the held invoices
+// copied, the places of the compacted ones in read (readPage fills them).
+// s.mu must be held (read).
+func (s *Service) rowsPageLocked(matches []int32, page, perPage int) (InvoicePage, []int) {
+	out := InvoicePage{Total: len(matches), Pages: max(1, (len(matches)+perPage-1)/perPage)}
+	out.Page = min(max(page, 1), out.Pages)
+	start := (out.Page - 1) * perPage
+	end := min(start+perPage, len(matches))
+	out.Invoices = make([]Invoice, end-start)
+	var read []int
+	for k, i := range matches[start:end] {
+		r := &s.rows[i]
+		if r.held != nil {
+			out.Invoices[k] = *r.held
+		} else {
+			out.Invoices[k].ID = r.id
+			read = append(read, k)
+		}
+	}
+	return out, read
+}
+
+// readPage reads by _id the compacted invoices of a page (their places in
+// read), after the lock is let go.
+func (s *Service) readPage(ctx context.Context, out *InvoicePage, read []int) error {
+	for _, k := range read {
+		inv, err := s.readCompacted(ctx, out.Invoices[k].ID)
+		if err != nil {
+			return fmt.Errorf("payments: reading invoice %s: %w", out.Invoices[k].ID, err)
+		}
+		out.Invoices[k] = inv
+	}
+	return nil
 }
 
 func pageOf(matches []*Invoice, page, perPage int) InvoicePage {
@@ -718,21 +777,20 @@ func (s *Service) OverpaidCount(ctx context.Context) (int, error) {
 	return len(s.open.overpaid), nil
 }
 
-// Snapshot returns a copy of every invoice in the read model, with its
-// dates (ReceivedDate, ApprovedDate, DueDate, ScheduledDate, PaidDate),
-// PaidPence and its status History (From, To, At, Date). It is what the
-// payment-performance metrics read. The copies are the caller's; History
-// slices are shared but never changed (apply copies them).
+// Snapshot returns a copy of every invoice, sorted by id (EachInvoice
+// into one slice). It is for tests and small stores: the portal streams
+// every invoice with EachInvoice, or reads the open work (OpenInvoices).
+// The copies are the caller's; History slices are shared but never
+// changed (apply copies them).
 func (s *Service) Snapshot(ctx context.Context) ([]Invoice, error) {
-	if err := s.ensureLoaded(ctx); err != nil {
+	var out []Invoice
+	err := s.EachInvoice(ctx, func(invs []Invoice) error {
+		out = append(out, invs...)
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	s.mu.RLock()
-	out := make([]Invoice, 0, len(s.invoices))
-	for _, inv := range s.invoices {
-		out = append(out, *inv)
-	}
-	s.mu.RUnlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
 }

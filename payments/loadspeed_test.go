@@ -41,7 +41,7 @@ func TestLoadSpeed(t *testing.T) {
 	defer func() { _ = st.Close(context.Background()) }()
 	o := Options{Logger: log}
 	if os.Getenv("PORTAL_SPEED_DRIVER") == "" {
-		o.BulkRead = st.ReadAllRaw
+		o.BulkRead = st.EachRaw
 	}
 	s := NewService(st.DB, nil, o)
 	if err := s.EnsureIndexes(ctx); err != nil {

@@ -46,18 +46,12 @@ func (s *Service) prepare(ctx context.Context) error {
 }
 
 // current is the invoice's snapshot as it is now: the read model's copy
-// once it is loaded; before that, read from the store by _id (a snapshot
+// once it is loaded (read by _id when compacted, rows.go); before that, read from the store by _id (a snapshot
 // written by this process is found there too). ok is false when there is
 // no such invoice.
 func (s *Service) current(ctx context.Context, id string) (inv Invoice, ok bool, err error) {
 	if s.invoicesRM.Loaded() {
-		s.mu.RLock()
-		cur, ok := s.invoices[id]
-		if ok {
-			inv = *cur
-		}
-		s.mu.RUnlock()
-		return inv, ok, nil
+		return s.get(ctx, id)
 	}
 	if err := s.prepare(ctx); err != nil {
 		return Invoice{}, false, err
@@ -82,12 +76,8 @@ func (s *Service) current(ctx context.Context, id string) (inv Invoice, ok bool,
 func (s *Service) byNumberNow(ctx context.Context, orgID, key string) (inv Invoice, ok bool, err error) {
 	if s.invoicesRM.Loaded() {
 		s.mu.RLock()
-		p, ok := s.invoices[s.byNumber[orgID+":"+key]]
-		if ok {
-			inv = *p
-		}
-		s.mu.RUnlock()
-		return inv, ok, nil
+		i, ok := s.rowByNumber(orgID, key)
+		return s.getRow(ctx, i, ok)
 	}
 	if err := s.prepare(ctx); err != nil {
 		return Invoice{}, false, err

@@ -57,7 +57,7 @@ func BenchmarkReadModelMemory(b *testing.B) {
 		runtime.GC()
 		var after runtime.MemStats
 		runtime.ReadMemStats(&after)
-		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(len(s.invoices)), "heap-bytes/invoice")
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(len(s.rows)), "heap-bytes/invoice")
 	}
 }
 

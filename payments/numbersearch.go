@@ -11,7 +11,7 @@ import (
 // numbers contain the text and how far into the read model it has looked,
 // so that the same search again looks only at the invoices added since
 // instead of at every invoice number. The read model only grows (an
-// invoice keeps its place in Service.all), so what was found stays found
+// invoice keeps its place in Service.rows), so what was found stays found
 // unless an invoice already looked at changes its number, which bumps
 // epoch and makes every remembered search start again.
 type numberSearch struct {
@@ -23,8 +23,8 @@ type numberSearch struct {
 
 type numberHits struct {
 	epoch uint64
-	upTo  int   // Service.keys[:upTo] have been looked at
-	hits  []int // indexes in Service.all whose number contains the text, ascending
+	upTo  int     // Service.rows[:upTo] have been looked at
+	hits  []int32 // indexes in Service.rows whose number contains the text, ascending
 	used  uint64
 }
 
@@ -40,24 +40,24 @@ const (
 // new number key.
 func (n *numberSearch) numberChanged() { n.epoch.Add(1) }
 
-// numbersContainingLocked lists the indexes in s.all of the invoices whose
+// numbersContainingLocked lists the indexes in s.rows of the invoices whose
 // normalised number contains qKey, ascending. s.mu must be held (read or
 // write) while it runs and while the result is used.
-func (s *Service) numbersContainingLocked(qKey string) []int {
+func (s *Service) numbersContainingLocked(qKey string) []int32 {
 	n := &s.numbers
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	epoch := n.epoch.Load()
 	e := n.entries[qKey]
-	if e == nil || e.epoch != epoch || e.upTo > len(s.keys) {
+	if e == nil || e.epoch != epoch || e.upTo > len(s.rows) {
 		e = &numberHits{epoch: epoch}
 	}
-	for i := e.upTo; i < len(s.keys); i++ {
-		if strings.Contains(s.keys[i].number, qKey) {
-			e.hits = append(e.hits, i)
+	for i := e.upTo; i < len(s.rows); i++ {
+		if strings.Contains(s.rows[i].numberKey, qKey) {
+			e.hits = append(e.hits, int32(i))
 		}
 	}
-	e.upTo = len(s.keys)
+	e.upTo = len(s.rows)
 	n.tick++
 	e.used = n.tick
 	if len(e.hits) <= numberSearchMaxHits {

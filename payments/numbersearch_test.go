@@ -34,7 +34,7 @@ func TestNumberSearchMatchesAScan(t *testing.T) {
 			ids = append(ids, inv.ID)
 		} else {
 			s.mu.RLock()
-			inv = *s.invoices[ids[rng.IntN(len(ids))]]
+			inv = *s.rows[s.pos[ids[rng.IntN(len(ids))]]].held
 			s.mu.RUnlock()
 			inv.Version++
 		}
@@ -46,10 +46,10 @@ func TestNumberSearchMatchesAScan(t *testing.T) {
 			q := word(rng, 1+rng.IntN(3))
 			s.mu.RLock()
 			got := slices.Clone(s.numbersContainingLocked(q))
-			var want []int
-			for i, k := range s.keys {
-				if strings.Contains(k.number, q) {
-					want = append(want, i)
+			var want []int32
+			for i, r := range s.rows {
+				if strings.Contains(r.numberKey, q) {
+					want = append(want, int32(i))
 				}
 			}
 			s.mu.RUnlock()

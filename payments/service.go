@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -23,9 +23,14 @@ type Options struct {
 	Now func() time.Time
 	// Logger records repairs and polling failures.
 	Logger *slog.Logger
-	// BulkRead, when set, reads a whole collection for the invoices read
-	// model's first load (store.Store.ReadAllRaw: embedded mode only).
-	BulkRead func(ctx context.Context, collection string) ([]bson.Raw, error)
+	// BulkRead, when set, reads a whole collection, batch by batch, for the
+	// invoices read model's first load and EachInvoice
+	// (store.Store.EachRaw: embedded mode only).
+	BulkRead func(ctx context.Context, collection string, batch func([]bson.Raw) error) error
+	// RecentDays is the recent window (rows.go): closed invoices received
+	// or with a step dated within it are held whole; 0 means
+	// DefaultRecentDays, less than 0 none (only open and overpaid ones).
+	RecentDays int
 }
 
 // Service is the payments domain.
@@ -44,18 +49,27 @@ type Service struct {
 	prepMu   sync.Mutex // serialises prepare
 	prepared bool       // prepare has run (lookup.go)
 
-	mu            sync.RWMutex
-	invoices      map[string]*Invoice // by id; values are never changed in place
-	all           []*Invoice          // every invoice, in arrival order (lists scan this, not the map)
-	keys          []searchKey         // beside all: what staff search matches
-	pos           map[string]int      // invoice id -> index in all
-	byOrg         map[string][]int    // organisation id -> indexes in all
-	gen           uint64              // bumped on every change to the invoices
-	changeLog     changeLog           // the latest changes by generation (ChangedSince, changes.go)
-	contractsGen  uint64              // bumped on every change to the contracts (PageMark)
-	orgBySupplier map[string]string   // lower-case supplier reference -> organisation id
-	byContract    map[string][]int    // contract id -> indexes in all
-	byNumberKey   map[string][]int    // normalised invoice number -> indexes in all (every organisation)
+	mu sync.RWMutex
+	// rows has one small row per invoice, in arrival order (lists scan
+	// this); the whole invoice only for open work, overpaid and recent
+	// ones (rows.go). Held invoices are never changed in place.
+	rows          []invRow
+	pos           map[string]int32   // invoice id -> index in rows
+	byOrg         map[string][]int32 // organisation id -> indexes in rows
+	byContract    map[string][]int32 // contract id -> indexes in rows
+	numFirst      map[string]int32   // normalised invoice number -> its latest row (invRow.nextNum chains the rest)
+	parties       []party            // what rows share: organisation, contract, search keys
+	partyIdx      map[partyKey]int32 // -> index in parties
+	otherStatus   map[string]Status  // invoice id -> a status statusCodes does not list (none in practice)
+	recentDays    int                // Options.RecentDays (-1: none)
+	holdAll       bool               // tests: hold every invoice whole (compaction off)
+	window        struct{ today, from string }
+	released      string            // the day releaseLocked last ran
+	idReads       atomic.Int64      // compacted invoices read by _id (tests count them)
+	gen           uint64            // bumped on every change to the invoices
+	changeLog     changeLog         // the latest changes by generation (ChangedSince, changes.go)
+	contractsGen  uint64            // bumped on every change to the contracts (PageMark)
+	orgBySupplier map[string]string // lower-case supplier reference -> organisation id
 
 	open    openWork     // the work queues and overpaid invoices, ordered (openwork.go)
 	numbers numberSearch // staff searches by part of a number, remembered (numbersearch.go)
@@ -63,7 +77,6 @@ type Service struct {
 	cacheMu       sync.Mutex
 	dated         datedQueues            // the date queues, for one gen and day
 	terms         map[string]cachedTerms // organisation id -> payment terms
-	byNumber      map[string]string      // orgID:numberKey -> invoice id
 	contracts     map[string]*Contract   // by id; values are never changed in place
 	contractByRef map[string]string      // reference key -> contract id
 }
@@ -77,10 +90,16 @@ func NewService(db *mongo.Database, orgs Orgs, o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	switch {
+	case o.RecentDays == 0:
+		o.RecentDays = DefaultRecentDays
+	case o.RecentDays < 0:
+		o.RecentDays = -1
+	}
 	s := &Service{
 		db: db, orgs: orgs, now: o.Now, log: o.Logger, v: fault.NewValidator(),
-		invoices: map[string]*Invoice{}, byNumber: map[string]string{}, pos: map[string]int{}, byOrg: map[string][]int{},
-		orgBySupplier: map[string]string{}, byContract: map[string][]int{}, byNumberKey: map[string][]int{},
+		pos: map[string]int32{}, byOrg: map[string][]int32{}, numFirst: map[string]int32{}, partyIdx: map[partyKey]int32{}, otherStatus: map[string]Status{},
+		orgBySupplier: map[string]string{}, byContract: map[string][]int32{}, recentDays: o.RecentDays,
 		contracts: map[string]*Contract{}, contractByRef: map[string]string{}, open: newOpenWork(), terms: map[string]cachedTerms{},
 	}
 	s.changes = s.newChanges()
@@ -173,41 +192,6 @@ func (s *Service) ensureLoaded(ctx context.Context) error {
 	return s.Load(ctx)
 }
 
-// searchKey is what staff search compares, prepared once per change.
-type searchKey struct{ supplier, contract, number string }
-
-// putInvoiceLocked stores a snapshot in the read model unless it already
-// holds a newer version. s.mu must be held for writing.
-func (s *Service) putInvoiceLocked(inv *Invoice) {
-	cur, ok := s.invoices[inv.ID]
-	if ok && cur.Version > inv.Version {
-		return
-	}
-	s.open.put(cur, inv)
-	s.invoices[inv.ID] = inv
-	s.gen++
-	s.changeLog.note(s.gen, inv.ID)
-	s.keepDatedLocked(cur, inv)
-	s.byNumber[inv.OrgID+":"+inv.NumberKey] = inv.ID
-	key := searchKey{supplier: strings.ToLower(inv.SupplierRef), contract: strings.ToLower(inv.ContractRef), number: inv.NumberKey}
-	if i, ok := s.pos[inv.ID]; ok {
-		if s.keys[i].number != key.number {
-			s.numbers.numberChanged()
-		}
-		s.all[i], s.keys[i] = inv, key
-	} else {
-		n := len(s.all)
-		s.pos[inv.ID] = n
-		s.byOrg[inv.OrgID] = append(s.byOrg[inv.OrgID], n)
-		s.byContract[inv.ContractID] = append(s.byContract[inv.ContractID], n)
-		s.byNumberKey[inv.NumberKey] = append(s.byNumberKey[inv.NumberKey], n)
-		s.orgBySupplier[key.supplier] = inv.OrgID
-		s.all = append(s.all, inv)
-		s.keys = append(s.keys, key)
-	}
-	s.invoicesRM.Saw(inv.UpdatedAt)
-}
-
 func (s *Service) putInvoice(inv *Invoice) {
 	s.mu.Lock()
 	s.putInvoiceLocked(inv)
@@ -267,9 +251,9 @@ func notFoundOr(err error, what string) error {
 }
 
 // bulkOf binds a collection name to Options.BulkRead (nil stays nil).
-func bulkOf(read func(context.Context, string) ([]bson.Raw, error), coll string) func(context.Context) ([]bson.Raw, error) {
+func bulkOf(read func(context.Context, string, func([]bson.Raw) error) error, coll string) func(context.Context, func([]bson.Raw) error) error {
 	if read == nil {
 		return nil
 	}
-	return func(ctx context.Context) ([]bson.Raw, error) { return read(ctx, coll) }
+	return func(ctx context.Context, batch func([]bson.Raw) error) error { return read(ctx, coll, batch) }
 }

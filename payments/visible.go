@@ -29,6 +29,22 @@ func (s *Service) visibleContract(ctx context.Context, actor *auth.Principal, id
 	return visible(ctx, s, s.ensureContracts, func() map[string]*Contract { return s.contracts }, func(c *Contract) string { return c.OrgID }, actor, id, "contract")
 }
 
+// visibleInvoice is the invoice with the id as actor may see it, read by
+// _id when the read model keeps only its row (rows.go); another
+// organisation's is NotFound without a read.
 func (s *Service) visibleInvoice(ctx context.Context, actor *auth.Principal, id string) (*Invoice, error) {
-	return visible(ctx, s, s.ensureLoaded, func() map[string]*Invoice { return s.invoices }, func(inv *Invoice) string { return inv.OrgID }, actor, id, "invoice")
+	if err := s.ensureLoaded(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	i, ok := s.pos[id]
+	if !ok || !actor.CanSeeOrg(s.parties[s.rows[i].party].orgID) {
+		s.mu.RUnlock()
+		return nil, fault.NotFoundf("invoice not found")
+	}
+	inv, _, err := s.getRow(ctx, i, true)
+	if err != nil {
+		return nil, err
+	}
+	return &inv, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"careportal/auth"
+	"careportal/payments"
 	"careportal/payments/metrics"
 	"careportal/payments/performance"
 )
@@ -23,21 +24,22 @@ func demoPerformance(ctx context.Context, a *app, o demoOptions, st *demoState) 
 	}); err != nil {
 		return err
 	}
-	invs, err := a.Payments.Snapshot(ctx)
-	if err != nil {
-		return err
-	}
 	today := metrics.DateOf(o.Now)
-	// the unpaid approved invoice longest past its due date
+	// the unpaid approved invoice longest past its due date (unpaid
+	// invoices are open work: the open-work index, not every invoice)
 	var best string
 	oldest := ""
-	for i := range invs {
-		if !invs[i].Status.Unpaid() || invs[i].DueDate == "" || invs[i].DueDate >= today.String() {
-			continue
+	err := a.Payments.OpenInvoices(ctx, func(inv payments.Invoice) error {
+		if !inv.Status.Unpaid() || inv.DueDate == "" || inv.DueDate >= today.String() {
+			return nil
 		}
-		if oldest == "" || invs[i].DueDate < oldest {
-			best, oldest = invs[i].ID, invs[i].DueDate
+		if oldest == "" || inv.DueDate < oldest || inv.DueDate == oldest && inv.ID < best {
+			best, oldest = inv.ID, inv.DueDate
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	note := "Payment performance: figures at /performance, notices and exports at /reports, settings at /admin/reporting-settings."
 	if best != "" {

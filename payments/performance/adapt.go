@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 	"time"
 
@@ -208,11 +209,8 @@ func (s *Service) rebuild(ctx context.Context) (*snapshot, error) {
 		}
 		gen = g
 	}
-	invs, err := s.src.Invoices(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("performance: reading invoices: %w", err)
-	}
 	var contracts []payments.Contract
+	var err error
 	if s.src.Contracts != nil {
 		if contracts, err = s.src.Contracts(ctx); err != nil {
 			return nil, fmt.Errorf("performance: reading contracts: %w", err)
@@ -225,13 +223,79 @@ func (s *Service) rebuild(ctx context.Context) (*snapshot, error) {
 		}
 	}
 	s.mu.RLock()
-	fp := fingerprint{count: len(invs), own: s.ownWrites, contracts: len(contracts), orgs: len(orgs)}
+	fp := fingerprint{own: s.ownWrites, contracts: len(contracts), orgs: len(orgs)}
 	s.mu.RUnlock()
-	for i := range invs {
-		fp.versions += int64(invs[i].Version)
-		if invs[i].UpdatedAt.After(fp.latest) {
-			fp.latest = invs[i].UpdatedAt
+	cmap := make(map[string]payments.Contract, len(contracts))
+	for _, c := range contracts {
+		cmap[c.ID] = c
+	}
+	omap := make(map[string]auth.Org, len(orgs))
+	for _, o := range orgs {
+		omap[o.ID] = o
+	}
+	// Reuse the adapted form of every invoice that has not changed since
+	// the last build (same version and update time, same interest
+	// payments, same contracts and organisations): after a write only the
+	// changed invoices are adapted again.
+	s.cacheMu.Lock()
+	prev := s.snap
+	s.cacheMu.Unlock()
+	sameRefs := prev != nil && prev.fp.contracts == fp.contracts && prev.fp.orgs == fp.orgs && prev.refsKey == refsKey(contracts, orgs)
+	// The invoices come a batch at a time (Source.Invoices): each is
+	// adapted and dropped, so no slice of every whole invoice is held.
+	// The read model lists invoices in id order, so between two builds
+	// the same invoice is nearly always at the same index: compare ids
+	// there first and only fall back to the index when invoices were
+	// added.
+	var out []*entry
+	choices := newChoiceSet()
+	var sc scratch
+	sameOrder := prev != nil
+	err = s.src.Invoices(ctx, func(invs []payments.Invoice) error {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		for k := range invs {
+			i := len(out)
+			if i%4096 == 4095 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			inv := &invs[k]
+			fp.count++
+			fp.versions += int64(inv.Version)
+			if inv.UpdatedAt.After(fp.latest) {
+				fp.latest = inv.UpdatedAt
+			}
+			ips := s.interest[inv.ID]
+			key := keyOfInvoice(inv, len(ips))
+			if sameOrder && (i >= prev.list.len() || prev.list.at(i).invoiceID() != inv.ID) {
+				sameOrder = false
+			}
+			if sameRefs {
+				j, ok := i, sameOrder
+				if !ok {
+					j, ok = prev.ids.find(&prev.list, inv.ID)
+				}
+				if ok && prev.list.at(j).key == key {
+					out = append(out, prev.list.at(j))
+					choices.include(out[i].expand(&sc), 1)
+					continue
+				}
+			}
+			m := Adapt(inv, cmap, omap, ips)
+			out = append(out, compactOf(&m, key, &s.parties))
+			choices.include(&m, 1)
 		}
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("performance: reading invoices: %w", err)
+	}
+	sameOrder = sameOrder && prev.list.len() == len(out)
+	if !sort.SliceIsSorted(out, func(i, j int) bool { return out[i].invoiceID() < out[j].invoiceID() }) {
+		sort.Slice(out, func(i, j int) bool { return out[i].invoiceID() < out[j].invoiceID() })
 	}
 	since := fp.latest.Add(-10 * time.Second)
 	var mark ChangeMark
@@ -265,58 +329,8 @@ func (s *Service) rebuild(ctx context.Context) (*snapshot, error) {
 		s.snap.built = time.Now() // checked just now: still current
 		return s.snap, nil
 	}
-	cmap := make(map[string]payments.Contract, len(contracts))
-	for _, c := range contracts {
-		cmap[c.ID] = c
-	}
-	omap := make(map[string]auth.Org, len(orgs))
-	for _, o := range orgs {
-		omap[o.ID] = o
-	}
-	// Reuse the adapted form of every invoice that has not changed since
-	// the last build (same version and update time, same interest
-	// payments, same contracts and organisations): after a write only the
-	// changed invoices are adapted again.
-	prev := s.snap
-	sameRefs := prev != nil && prev.fp.contracts == fp.contracts && prev.fp.orgs == fp.orgs && prev.refsKey == refsKey(contracts, orgs)
-	s.mu.RLock()
-	out := make([]*entry, len(invs))
-	// The read model lists invoices in id order, so between two builds
-	// the same invoice is nearly always at the same index: compare ids
-	// there first and only fall back to the index when invoices were
-	// added.
-	sameOrder := prev != nil && prev.list.len() == len(invs)
-	choices := newChoiceSet()
-	var sc scratch
-	for i := range invs {
-		if i%4096 == 4095 && ctx.Err() != nil {
-			s.mu.RUnlock()
-			return nil, ctx.Err()
-		}
-		inv := &invs[i]
-		ips := s.interest[inv.ID]
-		k := keyOfInvoice(inv, len(ips))
-		if sameOrder && prev.list.at(i).invoiceID() != inv.ID {
-			sameOrder = false
-		}
-		if sameRefs {
-			j, ok := i, sameOrder
-			if !ok {
-				j, ok = prev.ids.find(&prev.list, inv.ID)
-			}
-			if ok && prev.list.at(j).key == k {
-				out[i] = prev.list.at(j)
-				choices.include(out[i].expand(&sc), 1)
-				continue
-			}
-		}
-		m := Adapt(inv, cmap, omap, ips)
-		out[i] = compactOf(&m, k, &s.parties)
-		choices.include(&m, 1)
-	}
-	s.mu.RUnlock()
 	var ids *idIndex
-	if sameOrder {
+	if sameOrder && s.snap == prev {
 		ids = prev.ids
 	} else {
 		ids = indexOf(out)

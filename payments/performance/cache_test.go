@@ -25,7 +25,7 @@ type countingSource struct {
 func (c *countingSource) source() Source {
 	src := c.model.Source()
 	inner := src.Invoices
-	src.Invoices = func(ctx context.Context) ([]payments.Invoice, error) {
+	src.Invoices = func(ctx context.Context, each func([]payments.Invoice) error) error {
 		c.reads.Add(1)
 		c.mu.Lock()
 		g := c.gate
@@ -33,7 +33,7 @@ func (c *countingSource) source() Source {
 		if g != nil {
 			<-g
 		}
-		return inner(ctx)
+		return inner(ctx, each)
 	}
 	return src
 }

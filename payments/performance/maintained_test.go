@@ -333,7 +333,7 @@ func maintainedRun(t *testing.T, h *histories, today metrics.Date, invs []paymen
 	src.Orgs = func(context.Context) ([]auth.Org, error) { return orgs, nil }
 	reads := 0
 	inner := src.Invoices
-	src.Invoices = func(ctx context.Context) ([]payments.Invoice, error) { reads++; return inner(ctx) }
+	src.Invoices = func(ctx context.Context, each func([]payments.Invoice) error) error { reads++; return inner(ctx, each) }
 	st := storetest.New(t)
 	ctx := context.Background()
 	s := NewService(st.DB, src, Options{Now: today.Time})
@@ -418,7 +418,7 @@ func TestMaintainedFiguresFollowThePaymentsService(t *testing.T) {
 	src := PaymentsSource(f.pay, f.auth.Orgs)
 	reads := 0
 	inner := src.Invoices
-	src.Invoices = func(ctx context.Context) ([]payments.Invoice, error) { reads++; return inner(ctx) }
+	src.Invoices = func(ctx context.Context, each func([]payments.Invoice) error) error { reads++; return inner(ctx, each) }
 	s := NewService(f.perf.db, src, Options{Now: f.clk.Now})
 	today := s.Today()
 	scopes := []metrics.Scope{{}, NoticeScope, Reg113Scope, {OrgID: f.orgID}}
@@ -501,7 +501,7 @@ func TestMaintainedFiguresFallBack(t *testing.T) {
 	}
 	reads := 0
 	full := src.Invoices
-	src.Invoices = func(ctx context.Context) ([]payments.Invoice, error) { reads++; return full(ctx) }
+	src.Invoices = func(ctx context.Context, each func([]payments.Invoice) error) error { reads++; return full(ctx, each) }
 	st := storetest.New(t)
 	s := NewService(st.DB, src, Options{Now: today.Time})
 	scopes := []metrics.Scope{{}, NoticeScope, {OrgID: "org03"}}

@@ -39,8 +39,11 @@ const (
 // the payments service's read model and the auth service. cmd/portal
 // wires it.
 type Source struct {
-	// Invoices returns every invoice snapshot (the payments read model).
-	Invoices func(ctx context.Context) ([]payments.Invoice, error)
+	// Invoices hands every invoice snapshot (the payments read model) to
+	// each, a batch at a time (payments.Service.EachInvoice): the first
+	// build adapts a batch and drops it, so no slice of every whole
+	// invoice is held. An error from each stops it and is returned.
+	Invoices func(ctx context.Context, each func(invs []payments.Invoice) error) error
 	// Contracts returns every contract in the register.
 	Contracts func(ctx context.Context) ([]payments.Contract, error)
 	// Orgs returns every provider organisation.

@@ -12,7 +12,7 @@ import (
 )
 
 // PaymentsSource is the Source for the running portal: every invoice from
-// the payments read model (payments.Service.Snapshot), every contract
+// the payments read model, streamed (payments.Service.EachInvoice), every contract
 // (read as staff), and the provider organisations from orgs, which are
 // re-read at most every orgsTTL (they change rarely and live in the
 // store, not in memory). After the first read, only the invoices that
@@ -21,14 +21,14 @@ func PaymentsSource(p *payments.Service, orgs func(ctx context.Context) ([]auth.
 	staff := auth.System("payment performance")
 	c := &orgCache{load: orgs}
 	return Source{
-		Invoices: p.Snapshot,
+		Invoices: p.EachInvoice,
 		Changes:  p.ChangedSince,
 		Contracts: func(ctx context.Context) ([]payments.Contract, error) {
 			return p.Contracts(ctx, staff, payments.ContractFilter{})
 		},
 		Orgs: c.get,
 		Mark: func(ctx context.Context, since time.Time) (ChangeMark, error) {
-			return markOf(ctx, p, staff, since)
+			return markOf(ctx, p, since)
 		},
 	}
 }
@@ -65,10 +65,10 @@ const markRecentLimit = 1000
 
 // markOf summarises the payments read model cheaply: its generation (which
 // moves on every invoice change, so nothing goes unseen), the work-queue
-// counts (kept by the payments service per change) and, through
-// ListInvoices, the invoices updated after since (it walks pointers and
-// sorts and copies only those).
-func markOf(ctx context.Context, p *payments.Service, staff *auth.Principal, since time.Time) (ChangeMark, error) {
+// counts (kept by the payments service per change) and the invoices
+// updated after since, counted from the payments rows
+// (payments.Service.UpdatedAfter: no invoice is read or copied).
+func markOf(ctx context.Context, p *payments.Service, since time.Time) (ChangeMark, error) {
 	gen := p.Generation()
 	counts, err := p.QueueCounts(ctx)
 	if err != nil {
@@ -78,24 +78,12 @@ func markOf(ctx context.Context, p *payments.Service, staff *auth.Principal, sin
 	for _, q := range payments.Queues {
 		fmt.Fprintf(&qs, "%s=%d;", q, counts[q])
 	}
-	m := ChangeMark{Gen: gen, Queues: qs.String(), Known: true}
-	for page := 1; ; page++ {
-		rp, err := p.ListInvoices(ctx, staff, payments.InvoiceFilter{UpdatedSince: since}, page, 200)
-		if err != nil {
-			return ChangeMark{}, err
-		}
-		m.Recent = rp.Total
-		if rp.Total > markRecentLimit {
-			return ChangeMark{Gen: gen, Queues: m.Queues}, nil
-		}
-		for _, inv := range rp.Invoices {
-			m.Versions += int64(inv.Version)
-			if inv.UpdatedAt.After(m.Latest) {
-				m.Latest = inv.UpdatedAt
-			}
-		}
-		if page >= rp.Pages {
-			return m, nil
-		}
+	n, versions, latest, err := p.UpdatedAfter(ctx, since)
+	if err != nil {
+		return ChangeMark{}, err
 	}
+	if n > markRecentLimit {
+		return ChangeMark{Gen: gen, Queues: qs.String()}, nil
+	}
+	return ChangeMark{Gen: gen, Queues: qs.String(), Known: true, Recent: n, Versions: versions, Latest: latest}, nil
 }

@@ -167,13 +167,13 @@ func (m *SyntheticModel) ChangesSource() Source {
 // Source is the model as a performance Source.
 func (m *SyntheticModel) Source() Source {
 	return Source{
-		Invoices: func(ctx context.Context) ([]payments.Invoice, error) {
+		Invoices: func(ctx context.Context, each func([]payments.Invoice) error) error {
 			m.mu.RLock()
 			out := make([]payments.Invoice, len(m.invs))
 			copy(out, m.invs)
 			m.mu.RUnlock()
 			sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-			return out, nil
+			return each(out)
 		},
 		Mark: func(ctx context.Context, since time.Time) (ChangeMark, error) {
 			m.mu.RLock()

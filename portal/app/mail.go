@@ -286,17 +286,19 @@ func staffAnnouncement(inv payments.Invoice, ev payments.Event, serviceName stri
 // not one per invoice; none when there are none). Its id is the London
 // date, so it goes once a day.
 func deadlineDigest(ctx context.Context, s *Services, now time.Time, serviceName string) error {
-	invs, err := s.Payments.Snapshot(ctx)
-	if err != nil {
-		return err
-	}
 	today := now.In(london).Format("2006-01-02")
 	until := now.In(london).AddDate(0, 0, 5).Format("2006-01-02")
 	var lines []string
-	for _, inv := range invs {
+	// Approved and scheduled invoices are open work: the open-work index,
+	// not every invoice.
+	err := s.Payments.OpenInvoices(ctx, func(inv payments.Invoice) error {
 		if inv.Status.Unpaid() && inv.DueDate >= today && inv.DueDate <= until {
 			lines = append(lines, fmt.Sprintf("%s, %s, %s: due by %s", inv.Number, inv.OrgName, format.Pence(inv.GrossPence), format.Day(inv.DueDate)))
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if len(lines) == 0 {
 		return nil

@@ -22,28 +22,46 @@ import (
 // collection straight from SQLite (MongoDB mode): use the driver.
 var ErrNoBulkRead = errors.New("store: bulk read is embedded-only")
 
+// RawBatch is how many documents EachRaw hands over at a time.
+const RawBatch = 5000
+
 // ReadAllRaw reads every document of a collection straight from FerretDB's
+// SQLite table (EachRaw), into one slice. For small collections (the
+// auth lists); a read model of every invoice uses EachRaw, batch by batch.
+func (s *Store) ReadAllRaw(ctx context.Context, collection string) ([]bson.Raw, error) {
+	var out []bson.Raw
+	err := s.EachRaw(ctx, collection, func(docs []bson.Raw) error {
+		out = append(out, docs...)
+		return nil
+	})
+	return out, err
+}
+
+// EachRaw reads every document of a collection straight from FerretDB's
 // SQLite table, decoding FerretDB 1.24's "sjson" (a JSON document with a
-// `$s` schema naming each field's BSON type) into BSON. It gives the same
-// documents, field for field and in the same order, as a driver Find with
-// an empty filter, at about half the CPU: FerretDB decodes sjson into its
-// own document type, encodes it as BSON for the wire and the driver decodes
-// it again. Like the `_id` index shim (idshim.go), this is the one place
-// that knows FerretDB's storage.
+// `$s` schema naming each field's BSON type) into BSON, and hands them to
+// batch RawBatch at a time (the slice and its documents are the callee's
+// to keep; the next batch is a new slice). It gives the same documents,
+// field for field and in the same order, as a driver Find with an empty
+// filter, at about half the CPU: FerretDB decodes sjson into its own
+// document type, encodes it as BSON for the wire and the driver decodes it
+// again. Like the `_id` index shim (idshim.go), this is the one place that
+// knows FerretDB's storage. An error from batch stops the read and is
+// returned.
 //
 // It opens its own read-only connection with a busy timeout (as the shim
 // does); SQLite in WAL mode gives it a consistent snapshot without blocking
 // FerretDB's writer. Callers use it for a read model's first load, before
 // serving. In MongoDB mode, or if the SQLite file is not in WAL mode, it
 // returns ErrNoBulkRead.
-func (s *Store) ReadAllRaw(ctx context.Context, collection string) ([]bson.Raw, error) {
+func (s *Store) EachRaw(ctx context.Context, collection string, batch func([]bson.Raw) error) error {
 	if !s.Embedded || s.sqliteDir == "" {
-		return nil, ErrNoBulkRead
+		return ErrNoBulkRead
 	}
 	path := filepath.Join(s.sqliteDir, s.DB.Name()+sqliteFileExt)
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&"+sqliteBusyWait)
 	if err != nil {
-		return nil, fmt.Errorf("store: opening %s to read %s: %w", path, collection, err)
+		return fmt.Errorf("store: opening %s to read %s: %w", path, collection, err)
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
@@ -52,38 +70,50 @@ func (s *Store) ReadAllRaw(ctx context.Context, collection string) ([]bson.Raw, 
 	// caller reads through the driver (FerretDB's own connection).
 	var journal string
 	if err := db.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&journal); err != nil {
-		return nil, fmt.Errorf("store: reading the journal mode of %s: %w", path, err)
+		return fmt.Errorf("store: reading the journal mode of %s: %w", path, err)
 	}
 	if !strings.EqualFold(journal, "wal") {
-		return nil, fmt.Errorf("%w (journal mode %q, not WAL)", ErrNoBulkRead, journal)
+		return fmt.Errorf("%w (journal mode %q, not WAL)", ErrNoBulkRead, journal)
 	}
 	var table string
 	err = db.QueryRowContext(ctx, fmt.Sprintf(`SELECT table_name FROM %q WHERE name = ?`, metadataTable), collection).Scan(&table)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil // no table yet: no documents
+		return nil // no table yet: no documents
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: finding the table of %s: %w", collection, err)
+		return fmt.Errorf("store: finding the table of %s: %w", collection, err)
 	}
 	rows, err := db.QueryContext(ctx, fmt.Sprintf(`SELECT _ferretdb_sjson FROM %q`, table))
 	if err != nil {
-		return nil, fmt.Errorf("store: reading %s: %w", collection, err)
+		return fmt.Errorf("store: reading %s: %w", collection, err)
 	}
 	defer rows.Close()
-	var out []bson.Raw
+	out := make([]bson.Raw, 0, RawBatch)
 	schemas := map[string]*sjSchema{} // documents of a collection share a few schemas
 	for rows.Next() {
 		var row []byte
 		if err := rows.Scan(&row); err != nil {
-			return nil, err
+			return err
 		}
 		doc, err := sjsonToBSON(row, schemas)
 		if err != nil {
-			return nil, fmt.Errorf("store: decoding a document of %s: %w", collection, err)
+			return fmt.Errorf("store: decoding a document of %s: %w", collection, err)
 		}
 		out = append(out, doc)
+		if len(out) == RawBatch {
+			if err := batch(out); err != nil {
+				return err
+			}
+			out = make([]bson.Raw, 0, RawBatch)
+		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(out) > 0 {
+		return batch(out)
+	}
+	return nil
 }
 
 // The sjson schema (FerretDB internal/handler/sjson/schema.go).

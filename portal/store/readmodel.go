@@ -10,6 +10,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // ReadModel keeps one collection's documents in memory for lists and
@@ -33,10 +34,11 @@ type ReadModel[T any] struct {
 	Put func(docs []T)
 	// Decode reads one stored document; nil decodes into T.
 	Decode func(raw bson.Raw) (T, error)
-	// Bulk, when set, reads every document for Load in place of a driver
-	// Find (Store.ReadAllRaw in embedded mode); ErrNoBulkRead from it
-	// means use the driver. Refresh always uses the driver.
-	Bulk func(ctx context.Context) ([]bson.Raw, error)
+	// Bulk, when set, reads every document for Load and Each in place of
+	// a driver Find, handing them over batch by batch (Store.EachRaw in
+	// embedded mode); ErrNoBulkRead from it, before any batch, means use
+	// the driver. Refresh always uses the driver.
+	Bulk func(ctx context.Context, batch func([]bson.Raw) error) error
 	// Before runs before the documents are first read (for example the
 	// repair of changes left in flight, or loading a related model).
 	Before func(ctx context.Context) error
@@ -70,8 +72,10 @@ func (m *ReadModel[T]) EnsureLoaded(ctx context.Context) error {
 	return m.Load(ctx)
 }
 
-// Load runs Before, then reads every document into Put. It runs once;
-// later calls return at once. Concurrent callers wait for the first.
+// Load runs Before, then reads every document into Put, a batch at a time
+// (EachBatch documents read, decoded, put and dropped before the next
+// batch: never a slice of every document). It runs once; later calls
+// return at once. Concurrent callers wait for the first.
 func (m *ReadModel[T]) Load(ctx context.Context) error {
 	m.loadMu.Lock()
 	defer m.loadMu.Unlock()
@@ -84,11 +88,14 @@ func (m *ReadModel[T]) Load(ctx context.Context) error {
 			return err
 		}
 	}
-	docs, err := m.readAll(ctx)
+	err := m.Each(ctx, func(docs []T) error {
+		m.sawAll(docs)
+		m.Put(docs)
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("store: loading %s: %w", m.Coll.Name(), err)
 	}
-	m.Put(docs)
 	m.markMu.Lock()
 	// Writes in flight while loading may carry earlier marks: the first
 	// refresh looks a minute back.
@@ -129,19 +136,58 @@ func (m *ReadModel[T]) Saw(mark time.Time) {
 	m.markMu.Unlock()
 }
 
-// readAll reads every document, through Bulk when it can.
-func (m *ReadModel[T]) readAll(ctx context.Context) ([]T, error) {
-	if m.Bulk == nil {
-		return m.read(ctx, bson.D{})
+// EachBatch is how many documents Each hands over at a time (through the
+// driver; Bulk batches by its own size, Store.RawBatch).
+const EachBatch = RawBatch
+
+// Each reads every stored document, through Bulk when it can, and hands
+// them to fn decoded, a batch at a time; it does not Put them or move the
+// change mark. An error from fn stops the read and is returned.
+func (m *ReadModel[T]) Each(ctx context.Context, fn func(docs []T) error) error {
+	if m.Bulk != nil {
+		started := false
+		err := m.Bulk(ctx, func(raws []bson.Raw) error {
+			started = true
+			docs, err := m.decodeAll(raws)
+			if err != nil {
+				return err
+			}
+			return fn(docs)
+		})
+		if !errors.Is(err, ErrNoBulkRead) || started {
+			return err
+		}
 	}
-	raws, err := m.Bulk(ctx)
-	if errors.Is(err, ErrNoBulkRead) {
-		return m.read(ctx, bson.D{})
-	}
+	cur, err := m.Coll.Find(ctx, bson.D{}, options.Find().SetBatchSize(EachBatch))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return m.decodeAll(raws)
+	defer func() { _ = cur.Close(context.WithoutCancel(ctx)) }()
+	raws := make([]bson.Raw, 0, EachBatch)
+	for cur.Next(ctx) {
+		raws = append(raws, bson.Raw(append([]byte(nil), cur.Current...)))
+		if len(raws) == EachBatch {
+			if err := m.eachDecoded(raws, fn); err != nil {
+				return err
+			}
+			raws = raws[:0]
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return err
+	}
+	if len(raws) > 0 {
+		return m.eachDecoded(raws, fn)
+	}
+	return nil
+}
+
+func (m *ReadModel[T]) eachDecoded(raws []bson.Raw, fn func([]T) error) error {
+	docs, err := m.decodeAll(raws)
+	if err != nil {
+		return err
+	}
+	return fn(docs)
 }
 
 func (m *ReadModel[T]) read(ctx context.Context, filter bson.D) ([]T, error) {
@@ -156,7 +202,11 @@ func (m *ReadModel[T]) read(ctx context.Context, filter bson.D) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
-	return m.decodeAll(raws)
+	docs, err := m.decodeAll(raws)
+	if err == nil {
+		m.sawAll(docs)
+	}
+	return docs, err
 }
 
 func (m *ReadModel[T]) decodeAll(raws []bson.Raw) ([]T, error) {
@@ -174,7 +224,6 @@ func (m *ReadModel[T]) decodeAll(raws []bson.Raw) ([]T, error) {
 		}
 		docs = append(docs, d)
 	}
-	m.sawAll(docs)
 	return docs, nil
 }
 
