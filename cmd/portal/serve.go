@@ -65,6 +65,7 @@ func runServe(ctx context.Context, e env) error {
 	loadDone := a.LoadInBackground(loadCtx, func() {
 		releaseLoadGarbage(log)
 		a.RunJobs(jobsCtx)
+		go a.WarmFigures(jobsCtx)
 	})
 	defer func() { // a load cut short by shutting down ends before the store closes
 		stopLoad()
