@@ -323,22 +323,7 @@ func (s *Service) wholeLocked(i int32) (inv *Invoice, id string) {
 func (s *Service) get(ctx context.Context, id string) (Invoice, bool, error) {
 	s.mu.RLock()
 	i, ok := s.pos[id]
-	var held *Invoice
-	if ok {
-		held = s.rows[i].held
-	}
-	s.mu.RUnlock()
-	if !ok {
-		return Invoice{}, false, nil
-	}
-	if held != nil {
-		return *held, true, nil
-	}
-	inv, err := s.readCompacted(ctx, id)
-	if err != nil {
-		return Invoice{}, false, err
-	}
-	return inv, true, nil
+	return s.getRow(ctx, i, ok)
 }
 
 // getRow is get for a row found under the lock (its invoice is read after
