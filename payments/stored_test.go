@@ -47,12 +47,12 @@ func TestEachStoredInvoice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	streams := map[string]RawStream{"driver": nil, "sqlite": st.StreamRaw,
-		"cannot": func(context.Context, string, func(bson.Raw) error) error { return store.ErrNoBulkRead }}
+	streams := map[string]func(context.Context, string, func([]bson.Raw) error) error{"driver": nil, "sqlite": st.EachRaw,
+		"cannot": func(context.Context, string, func([]bson.Raw) error) error { return store.ErrNoBulkRead }}
 	for name, raw := range streams {
-		fresh := NewService(st.DB, fixedOrgs, Options{Now: clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		fresh := NewService(st.DB, fixedOrgs, Options{Now: clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), BulkRead: raw})
 		var got []Invoice
-		if err := fresh.EachStoredInvoice(ctx, raw, func(inv *Invoice) error { got = append(got, *inv); return nil }); err != nil {
+		if err := fresh.EachStoredInvoice(ctx, func(inv *Invoice) error { got = append(got, *inv); return nil }); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		sort.Slice(got, func(i, j int) bool { return got[i].ID < got[j].ID })
@@ -64,7 +64,7 @@ func TestEachStoredInvoice(t *testing.T) {
 		}
 		stop := io.ErrUnexpectedEOF
 		n := 0
-		if err := fresh.EachStoredInvoice(ctx, raw, func(*Invoice) error { n++; return stop }); err != stop || n != 1 {
+		if err := fresh.EachStoredInvoice(ctx, func(*Invoice) error { n++; return stop }); err != stop || n != 1 {
 			t.Errorf("%s: fn's error: got %v after %d", name, err, n)
 		}
 	}

@@ -69,8 +69,8 @@ func reportPayments() adminVerb {
 }
 
 // eachStoredInvoice walks every stored invoice once, straight from the
-// embedded store's SQLite when it can (store.Store.StreamRaw), else
+// embedded store's SQLite when it can (store.Store.EachRaw), else
 // through the driver: no read model is loaded.
 func (a *app) eachStoredInvoice(ctx context.Context, fn func(inv *payments.Invoice) error) error {
-	return a.Payments.EachStoredInvoice(ctx, a.Store.StreamRaw, fn)
+	return a.Payments.EachStoredInvoice(ctx, fn)
 }
