@@ -96,7 +96,7 @@ func (s *Service) Advices(ctx context.Context, actor *auth.Principal, orgID stri
 		}
 	}
 	if orgID != "" {
-		for _, i := range s.byOrg[orgID] {
+		for i := range s.byOrg[orgID].all {
 			add(i)
 		}
 	} else {

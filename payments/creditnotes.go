@@ -183,7 +183,7 @@ func duplicateCreditNote(number string, on *Invoice) error {
 func (s *Service) creditNoteOn(orgID, key string) (*Invoice, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	for _, i := range s.byOrg[orgID] {
+	for i := range s.byOrg[orgID].all {
 		r := &s.rows[i]
 		if r.facts == nil {
 			continue

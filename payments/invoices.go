@@ -567,86 +567,42 @@ func (s *Service) ListInvoices(ctx context.Context, actor *auth.Principal, f Inv
 	}
 	since := nanos(f.UpdatedSince)
 	s.mu.RLock()
-	matches := make([]int32, 0, 64)
-	consider := func(i int32) {
+	match := func(i int32) bool {
 		r := &s.rows[i]
 		pt := &s.parties[r.party]
 		if (f.OrgID != "" && pt.orgID != f.OrgID) || (f.Status != "" && s.statusOf(r) != f.Status) ||
 			(f.ContractID != "" && pt.contractID != f.ContractID) || (f.From != "" && r.invDay < fromDay) ||
 			(f.To != "" && r.invDay > toDay) || (!f.UpdatedSince.IsZero() && r.updated <= since) {
-			return
+			return false
 		}
 		// The queues and the overpaid hold only open or overpaid invoices,
 		// which are held whole (rows.go).
 		if f.Queue != "" && (r.held == nil || !f.Queue.matches(r.held, today)) || f.Overpaid && (r.held == nil || r.held.Balance() >= 0) {
-			return
+			return false
 		}
-		if q != "" && pt.supplierLower != q && !strings.Contains(pt.contractLower, q) && (qKey == "" || !strings.Contains(r.numberKey, qKey)) &&
-			(f.OrgID != "" || len(q) < 3 || !strings.Contains(pt.orgLower, q)) {
-			return
-		}
-		matches = append(matches, i)
+		return q == "" || pt.supplierLower == q || strings.Contains(pt.contractLower, q) || (qKey != "" && strings.Contains(r.numberKey, qKey)) ||
+			(f.OrgID == "" && len(q) >= 3 && strings.Contains(pt.orgLower, q))
 	}
-	switch {
-	case f.OrgID != "":
-		for _, i := range s.byOrg[f.OrgID] {
-			consider(i)
+	var out InvoicePage
+	var read []int
+	if f.OrgID == "" && q != "" {
+		out, read = s.searchPageLocked(f, q, qKey, match, page, perPage)
+	} else {
+		// A list in list order (listorder.go): the organisation's, the
+		// contract's or every row, walked in the order asked; every match
+		// counted, only the page's kept. No sort.
+		o, whole := &s.listed, f.OrgID == "" && f.ContractID == ""
+		if f.OrgID != "" {
+			o, whole = s.byOrg[f.OrgID], f.ContractID == ""
 		}
-	case q != "":
-		// Staff search through the indexes: the supplier's invoices, the
-		// invoices of contracts whose reference contains the text, and
-		// invoices with exactly that number; only when none match, numbers
-		// containing the text.
-		seen := map[int32]bool{}
-		takeOne := func(i int32) {
-			if !seen[i] {
-				seen[i] = true
-				consider(i)
-			}
+		if c := s.byContract[f.ContractID]; f.ContractID != "" && (f.OrgID == "" || c.Len() < o.Len()) {
+			o, whole = c, f.OrgID == ""
 		}
-		take := func(ix []int32) {
-			for _, i := range ix {
-				takeOne(i)
-			}
+		if whole && q == "" && f.Status == "" && f.From == "" && f.To == "" && f.UpdatedSince.IsZero() && f.Queue == "" && !f.Overpaid {
+			match = nil // every row of the list
 		}
-		if org, ok := s.orgBySupplier[q]; ok {
-			take(s.byOrg[org])
-		}
-		// A provider's name, or part of it: one look per organisation (its
-		// first invoice carries the name), not per invoice.
-		if len(q) >= 3 {
-			for org, ix := range s.byOrg {
-				if len(ix) > 0 && strings.Contains(s.parties[s.rows[ix[0]].party].orgLower, q) {
-					take(s.byOrg[org])
-				}
-			}
-		}
-		for id, c := range s.contracts {
-			if strings.Contains(strings.ToLower(c.Reference), q) {
-				take(s.byContract[id])
-			}
-		}
-		for i, ok := s.numFirst[qKey]; ok && i >= 0; i = s.rows[i].nextNum {
-			if s.rows[i].numberKey == qKey {
-				takeOne(i)
-			}
-		}
-		if len(seen) == 0 && qKey != "" {
-			take(s.numbersContainingLocked(qKey)) // remembered: looks only at invoices added since (numbersearch.go)
-		}
-	default:
-		for i := range s.rows {
-			consider(int32(i))
-		}
+		out, read = s.orderedPageLocked(o, !f.OldestFirst, match, page, perPage)
 	}
-	sort.Slice(matches, func(i, j int) bool {
-		a, b := &s.rows[matches[i]], &s.rows[matches[j]]
-		if a.received != b.received {
-			return (a.received < b.received) == f.OldestFirst
-		}
-		return (a.id < b.id) == f.OldestFirst
-	})
-	out, read := s.rowsPageLocked(matches, page, perPage)
 	s.mu.RUnlock()
 	if err := s.readPage(ctx, &out, read); err != nil {
 		return InvoicePage{}, err
@@ -663,17 +619,114 @@ func (s *Service) ListInvoices(ctx context.Context, actor *auth.Principal, f Inv
 	return out, nil
 }
 
-// rowsPageLocked is one page of the rows matched: the held invoices
-// copied, the places of the compacted ones in read (readPage fills them).
-// s.mu must be held (read).
-func (s *Service) rowsPageLocked(matches []int32, page, perPage int) (InvoicePage, []int) {
-	out := InvoicePage{Total: len(matches), Pages: max(1, (len(matches)+perPage-1)/perPage)}
-	out.Page = min(max(page, 1), out.Pages)
+// searchPageLocked is a page of a staff search (f.Search without an
+// organisation), through the indexes: the supplier's invoices, the
+// invoices of contracts whose reference contains the text, and invoices
+// with exactly that number; only when none match, numbers containing the
+// text. The candidates are few, so they are sorted. s.mu must be held
+// (read).
+func (s *Service) searchPageLocked(f InvoiceFilter, q, qKey string, match func(int32) bool, page, perPage int) (InvoicePage, []int) {
+	matches := make([]int32, 0, 64)
+	seen := map[int32]bool{}
+	takeOne := func(i int32) {
+		if !seen[i] {
+			seen[i] = true
+			if match(i) {
+				matches = append(matches, i)
+			}
+		}
+	}
+	take := func(o *rowOrder) {
+		for i := range o.all {
+			takeOne(i)
+		}
+	}
+	if org, ok := s.orgBySupplier[q]; ok {
+		take(s.byOrg[org])
+	}
+	// A provider's name, or part of it: one look per organisation (its
+	// first invoice carries the name), not per invoice.
+	if len(q) >= 3 {
+		for _, o := range s.byOrg {
+			if o.Len() > 0 && strings.Contains(s.parties[s.rows[o.first()].party].orgLower, q) {
+				take(o)
+			}
+		}
+	}
+	for id, c := range s.contracts {
+		if strings.Contains(strings.ToLower(c.Reference), q) {
+			take(s.byContract[id])
+		}
+	}
+	for i, ok := s.numFirst[qKey]; ok && i >= 0; i = s.rows[i].nextNum {
+		if s.rows[i].numberKey == qKey {
+			takeOne(i)
+		}
+	}
+	if len(seen) == 0 && qKey != "" {
+		for _, i := range s.numbersContainingLocked(qKey) { // remembered: looks only at invoices added since (numbersearch.go)
+			takeOne(i)
+		}
+	}
+	sort.Slice(matches, func(i, j int) bool {
+		return s.rowBefore(matches[i], matches[j]) == f.OldestFirst
+	})
+	out := pageFrame(len(matches), page, perPage)
 	start := (out.Page - 1) * perPage
-	end := min(start+perPage, len(matches))
-	out.Invoices = make([]Invoice, end-start)
+	return out, s.pageRowsLocked(&out, matches[start:min(start+perPage, len(matches))])
+}
+
+// orderedPageLocked is one page of the rows of list o that match (every
+// row when match is nil), newest first or oldest first: o walked once to
+// count the matches and keep the page's rows (twice when the page asked
+// for is past the last). s.mu must be held (read).
+func (s *Service) orderedPageLocked(o *rowOrder, newestFirst bool, match func(int32) bool, page, perPage int) (InvoicePage, []int) {
+	keep := make([]int32, 0, perPage)
+	if match == nil {
+		out := pageFrame(o.Len(), page, perPage)
+		o.walk(newestFirst, (out.Page-1)*perPage, func(i int32) bool {
+			keep = append(keep, i)
+			return len(keep) < perPage
+		})
+		return out, s.pageRowsLocked(&out, keep)
+	}
+	collect := func(start int) int {
+		n := 0
+		o.walk(newestFirst, 0, func(i int32) bool {
+			if match(i) {
+				if n >= start && n < start+perPage {
+					keep = append(keep, i)
+				}
+				n++
+			}
+			return true
+		})
+		return n
+	}
+	start := (max(page, 1) - 1) * perPage
+	out := pageFrame(collect(start), page, perPage)
+	if last := (out.Page - 1) * perPage; last != start {
+		keep = keep[:0]
+		collect(last)
+	}
+	return out, s.pageRowsLocked(&out, keep)
+}
+
+// pageFrame is a page's Total, Pages and Page (page kept within 1 and
+// Pages) for total matches.
+func pageFrame(total, page, perPage int) InvoicePage {
+	out := InvoicePage{Total: total, Pages: max(1, (total+perPage-1)/perPage)}
+	out.Page = min(max(page, 1), out.Pages)
+	return out
+}
+
+// pageRowsLocked fills the page with the rows ix: the held invoices
+// copied, the places of the compacted ones returned (readPage fills
+// them). s.mu must be held (read).
+func (s *Service) pageRowsLocked(out *InvoicePage, ix []int32) []int {
+	out.Invoices = make([]Invoice, len(ix))
 	var read []int
-	for k, i := range matches[start:end] {
+	for k, i := range ix {
 		r := &s.rows[i]
 		if r.held != nil {
 			out.Invoices[k] = *r.held
@@ -682,7 +735,7 @@ func (s *Service) rowsPageLocked(matches []int32, page, perPage int) (InvoicePag
 			read = append(read, k)
 		}
 	}
-	return out, read
+	return read
 }
 
 // readPage reads by _id the compacted invoices of a page (their places in

@@ -244,8 +244,6 @@ func (s *Service) putInvoiceLocked(inv *Invoice) {
 	if !ok {
 		i = int32(len(s.rows))
 		s.pos[inv.ID] = i
-		s.byOrg[pt.orgID] = append(s.byOrg[pt.orgID], i)
-		s.byContract[pt.contractID] = append(s.byContract[pt.contractID], i)
 		next := int32(-1)
 		if head, ok := s.numFirst[inv.NumberKey]; ok {
 			next = head
@@ -254,6 +252,7 @@ func (s *Service) putInvoiceLocked(inv *Invoice) {
 		s.orgBySupplier[pt.supplierLower] = pt.orgID
 		s.rows = append(s.rows, invRow{id: inv.ID, nextNum: next})
 	}
+	relist := s.listOutLocked(i, ok, p, nanos(inv.ReceivedAt)) // the list orders (listorder.go)
 	r := &s.rows[i]
 	r.numberKey, r.party = inv.NumberKey, p
 	r.received, r.updated, r.gross, r.version = nanos(inv.ReceivedAt), nanos(inv.UpdatedAt), inv.GrossPence, int32(inv.Version)
@@ -263,6 +262,9 @@ func (s *Service) putInvoiceLocked(inv *Invoice) {
 		s.otherStatus[inv.ID] = inv.Status
 	} else if len(s.otherStatus) > 0 {
 		delete(s.otherStatus, inv.ID)
+	}
+	if relist {
+		s.listInLocked(i)
 	}
 	r.facts = factsOf(inv)
 	r.held = nil

@@ -55,8 +55,9 @@ type Service struct {
 	// ones (rows.go). Held invoices are never changed in place.
 	rows          []invRow
 	pos           map[string]int32   // invoice id -> index in rows
-	byOrg         map[string][]int32 // organisation id -> indexes in rows
-	byContract    map[string][]int32 // contract id -> indexes in rows
+	listed        rowOrder             // every row, in list order (listorder.go)
+	byOrg         map[string]*rowOrder // organisation id -> its rows, in list order
+	byContract    map[string]*rowOrder // contract id -> its rows, in list order
 	numFirst      map[string]int32   // normalised invoice number -> its latest row (invRow.nextNum chains the rest)
 	parties       []party            // what rows share: organisation, contract, search keys
 	partyIdx      map[partyKey]int32 // -> index in parties
@@ -98,8 +99,8 @@ func NewService(db *mongo.Database, orgs Orgs, o Options) *Service {
 	}
 	s := &Service{
 		db: db, orgs: orgs, now: o.Now, log: o.Logger, v: fault.NewValidator(),
-		pos: map[string]int32{}, byOrg: map[string][]int32{}, numFirst: map[string]int32{}, partyIdx: map[partyKey]int32{}, otherStatus: map[string]Status{},
-		orgBySupplier: map[string]string{}, byContract: map[string][]int32{}, recentDays: o.RecentDays,
+		pos: map[string]int32{}, byOrg: map[string]*rowOrder{}, numFirst: map[string]int32{}, partyIdx: map[partyKey]int32{}, otherStatus: map[string]Status{},
+		orgBySupplier: map[string]string{}, byContract: map[string]*rowOrder{}, recentDays: o.RecentDays,
 		contracts: map[string]*Contract{}, contractByRef: map[string]string{}, open: newOpenWork(), terms: map[string]cachedTerms{},
 	}
 	s.changes = s.newChanges()
