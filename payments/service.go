@@ -55,9 +55,6 @@ type Service struct {
 	// ones (rows.go). Held invoices are never changed in place.
 	rows          []invRow
 	pos           map[string]int32   // invoice id -> index in rows
-	listed        rowOrder             // every row, in list order (listorder.go)
-	byOrg         map[string]*rowOrder // organisation id -> its rows, in list order
-	byContract    map[string]*rowOrder // contract id -> its rows, in list order
 	numFirst      map[string]int32   // normalised invoice number -> its latest row (invRow.nextNum chains the rest)
 	parties       []party            // what rows share: organisation, contract, search keys
 	partyIdx      map[partyKey]int32 // -> index in parties
@@ -71,6 +68,11 @@ type Service struct {
 	changeLog     changeLog         // the latest changes by generation (ChangedSince, changes.go)
 	contractsGen  uint64            // bumped on every change to the contracts (PageMark)
 	orgBySupplier map[string]string // lower-case supplier reference -> organisation id
+
+	// The rows in list order, received then id (listorder.go).
+	listed     rowOrder             // every row
+	byOrg      map[string]*rowOrder // organisation id -> its rows
+	byContract map[string]*rowOrder // contract id -> its rows
 
 	open    openWork     // the work queues and overpaid invoices, ordered (openwork.go)
 	numbers numberSearch // staff searches by part of a number, remembered (numbersearch.go)
