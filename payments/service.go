@@ -48,6 +48,7 @@ type Service struct {
 
 	prepMu   sync.Mutex // serialises prepare
 	prepared bool       // prepare has run (lookup.go)
+	tap      loadTap    // what else reads the start-up load's batches (loadtap.go)
 
 	mu sync.RWMutex
 	// rows has one small row per invoice, in arrival order (lists scan
@@ -119,16 +120,27 @@ func NewService(db *mongo.Database, orgs Orgs, o Options) *Service {
 		Bulk:   bulkOf(o.BulkRead, colInvoices),
 		MarkOf: func(inv *Invoice) time.Time { return inv.UpdatedAt },
 		Put: func(invs []Invoice) {
+			loading := !s.invoicesRM.Loaded()
 			s.mu.Lock()
-			defer s.mu.Unlock()
 			for i := range invs {
 				s.putInvoiceLocked(&invs[i])
+			}
+			gen := s.gen
+			s.mu.Unlock()
+			if loading {
+				s.tapBatch(invs, gen)
 			}
 		},
 		// Before the invoices: one-time migrations of older stores, the
 		// repair of changes a crash left in flight, and the contracts.
-		// (prepare, lookup.go).
-		Before: s.prepare,
+		// (prepare, lookup.go); then the load tap's start (loadtap.go).
+		Before: func(ctx context.Context) error {
+			if err := s.prepare(ctx); err != nil {
+				return err
+			}
+			s.tapBegin(ctx)
+			return nil
+		},
 	}
 	return s
 }
@@ -182,7 +194,9 @@ func newID() string { return store.NewID("", 12) }
 func (s *Service) Load(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	return s.invoicesRM.Load(ctx)
+	err := s.invoicesRM.Load(ctx)
+	s.tapEnd(ctx, err)
+	return err
 }
 
 func (s *Service) ensureLoaded(ctx context.Context) error {
