@@ -156,6 +156,9 @@ func (a *App) wire(ctx context.Context, o Options) error {
 	s.Statements = ensure(w, "statements", statements.NewService(db, s.Notify))
 	s.Forums = ensure(w, "forums", forums.NewService(db, s.Notify, orgDirectory{s.Auth}))
 	s.Assessment = ensure(w, "self-assessment", assessment.NewService(db, assessmentEvidence(s), now))
+	if a.Store.Embedded {
+		s.Assessment.KeepRoundsInMemory() // one process writes them
+	}
 
 	w.always("accounts sweep", 5*time.Minute, func(ctx context.Context) error {
 		_, err := s.Auth.Sweep(ctx, auth.SessionTimeouts{Idle: auth.DefaultSessionIdle, Absolute: auth.DefaultSessionAbsolute})
