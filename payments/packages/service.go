@@ -125,8 +125,8 @@ const loadLimit = 30 * time.Minute
 // model. Every reading method calls it; call it at start-up.
 func (s *Service) Load(ctx context.Context) error {
 	// A cap, so that a load stuck on the store fails and is tried again
-	// (serving retries it), far above what a large store takes: about 3
-	// minutes for 1,000,000 invoices on 2 shared cores (README).
+	// (serving retries it), far above what a large store takes (as the
+	// invoices' load, payments.Service.Load).
 	ctx, cancel := context.WithTimeout(ctx, loadLimit)
 	defer cancel()
 	return s.pkgRM.Load(ctx)
