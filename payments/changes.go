@@ -9,9 +9,10 @@ import (
 // ChangedSince; a caller further behind rebuilds from every invoice.
 const changeLogCap = 16384
 
-// changedReadLimit is how many compacted changed invoices ChangedSince
-// reads by _id; past it (an import of closed history) it answers ok false
-// and the caller rebuilds with one scan (EachInvoice) instead.
+// changedReadLimit is how many changed invoices ChangedSince reads by
+// _id (those the log holds no copy of: changed before the load finished);
+// past it, it answers ok false and the caller rebuilds with one scan
+// (EachInvoice) instead.
 const changedReadLimit = 512
 
 // changeLog lists the latest invoice changes of the read model, in
@@ -44,8 +45,9 @@ func (l *changeLog) noteInvoice(gen uint64, id string, inv *Invoice) {
 // once. ok is false when the changes since then are no longer all
 // remembered (the caller reads every invoice instead). It is what lets the
 // payment figures follow a change at the cost of the changed invoices
-// rather than a copy of every invoice. A changed invoice the read model no
-// longer holds whole (an imported closed one) is read by _id.
+// rather than a copy of every invoice. The change log keeps a copy of
+// each changed invoice, compacted ones included (rows.go); one changed
+// before the load finished is read by _id.
 func (s *Service) ChangedSince(ctx context.Context, since uint64) (gen uint64, invs []Invoice, ok bool, err error) {
 	if err := s.ensureLoaded(ctx); err != nil {
 		return 0, nil, false, err

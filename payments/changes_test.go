@@ -2,8 +2,12 @@ package payments
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"testing"
+	"time"
+
+	"careportal/portal/store/storetest"
 )
 
 // TestChangeLog: the ids changed after a generation, each once, while the
@@ -35,5 +39,64 @@ func TestChangeLog(t *testing.T) {
 	}
 	if len(l.gens) > changeLogCap {
 		t.Fatalf("the log holds %d changes, more than %d", len(l.gens), changeLogCap)
+	}
+}
+
+// TestChangedSinceAfterAnImportOfHistory: closed invoices imported after
+// the load, more than ChangedSince would read by _id, are listed from the
+// change log's own copies (no read, no "rebuild from every invoice"), as
+// they were stored; the read model still keeps them only as rows.
+func TestChangedSinceAfterAnImportOfHistory(t *testing.T) {
+	s, _, clk := newTestService(t)
+	seedContracts(t, s)
+	ctx := storetest.Context(t)
+	clk.Set(time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC))
+	if err := s.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	gen, _, _, err := s.ChangedSince(ctx, math.MaxUint64) // the generation now
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []HistoricalInvoice
+	n := changedReadLimit + 100
+	for i := range n {
+		rows = append(rows, HistoricalInvoice{SupplierRef: "SUP1001", ContractRef: "HC-001", InvoiceNumber: fmt.Sprintf("H-%d", i),
+			InvoiceDate: AddDays("2024-03-01", i%300), ReceivedDate: AddDays("2024-03-02", i%300), NetPence: int64(100 + i), GrossPence: int64(100 + i),
+			Steps: HistoryFromDates(AddDays("2024-03-05", i%300), AddDays("2024-03-20", i%300), int64(100+i), "OLD")})
+	}
+	if _, _, err := s.ImportHistorical(ctx, staff, rows); err != nil {
+		t.Fatal(err)
+	}
+	held := 0
+	s.mu.RLock()
+	for i := range s.rows {
+		if s.rows[i].held != nil {
+			held++
+		}
+	}
+	s.mu.RUnlock()
+	if held != 0 {
+		t.Fatalf("%d closed invoices of 2024 held whole", held)
+	}
+	before := s.idReads.Load()
+	_, invs, ok, err := s.ChangedSince(ctx, gen)
+	if err != nil || !ok {
+		t.Fatalf("changes since the import: ok %v, %v (want every one listed)", ok, err)
+	}
+	if reads := s.idReads.Load() - before; reads != 0 {
+		t.Fatalf("%d invoices read by _id, want none", reads)
+	}
+	if len(invs) != n {
+		t.Fatalf("%d changed invoices listed, want %d", len(invs), n)
+	}
+	for _, inv := range invs {
+		got, err := s.readCompacted(ctx, inv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored(inv) != stored(got) {
+			t.Fatalf("listed %+v\nstored %+v", inv, got)
+		}
 	}
 }

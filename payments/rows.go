@@ -271,9 +271,17 @@ func (s *Service) putInvoiceLocked(inv *Invoice) {
 	if keep {
 		r.held = inv
 	}
-	// The change log keeps the invoice beside its id only when held (no
-	// memory of its own): ChangedSince reads a compacted one by _id.
-	s.changeLog.noteInvoice(s.gen, inv.ID, r.held)
+	// The change log keeps the invoice beside its id: the held copy, or
+	// after the load a copy of its own for a compacted one (history
+	// imported or paid off elsewhere), so ChangedSince need not read it by
+	// _id; the log's length bounds that memory (changeLogCap). During the
+	// load none: the figures read the load's own batches (loadtap.go).
+	logged := r.held
+	if logged == nil && s.invoicesRM.Loaded() {
+		c := *inv
+		logged = &c
+	}
+	s.changeLog.noteInvoice(s.gen, inv.ID, logged)
 	s.invoicesRM.Saw(inv.UpdatedAt)
 	s.releaseLocked()
 }

@@ -118,10 +118,16 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 	return nil
 }
 
+// loadLimit is how long the start-up load may take at most.
+const loadLimit = 30 * time.Minute
+
 // Load repairs changes a crash left in flight and fills the in-memory
 // model. Every reading method calls it; call it at start-up.
 func (s *Service) Load(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	// A cap, so that a load stuck on the store fails and is tried again
+	// (serving retries it), far above what a large store takes (as the
+	// invoices' load, payments.Service.Load).
+	ctx, cancel := context.WithTimeout(ctx, loadLimit)
 	defer cancel()
 	return s.pkgRM.Load(ctx)
 }

@@ -139,6 +139,9 @@ func (s *Service) snapshotNow(ctx context.Context) (*snapshot, error) {
 	if s.src.Invoices == nil {
 		return &snapshot{orgs: map[string]auth.Org{}, ids: indexOf(nil), choices: newChoiceSet()}, nil
 	}
+	if err := s.fromLoad.wait(ctx); err != nil { // a first build fed by the start-up load
+		return nil, err
+	}
 	if snap, ok := s.current(ctx); ok {
 		return snap, nil
 	}
@@ -209,110 +212,144 @@ func (s *Service) rebuild(ctx context.Context) (*snapshot, error) {
 		}
 		gen = g
 	}
-	var contracts []payments.Contract
-	var err error
-	if s.src.Contracts != nil {
-		if contracts, err = s.src.Contracts(ctx); err != nil {
-			return nil, fmt.Errorf("performance: reading contracts: %w", err)
-		}
+	b, err := s.startBuild(ctx)
+	if err != nil {
+		return nil, err
 	}
-	var orgs []auth.Org
-	if s.src.Orgs != nil {
-		if orgs, err = s.src.Orgs(ctx); err != nil {
-			return nil, fmt.Errorf("performance: reading organisations: %w", err)
-		}
-	}
-	s.mu.RLock()
-	fp := fingerprint{own: s.ownWrites, contracts: len(contracts), orgs: len(orgs)}
-	s.mu.RUnlock()
-	cmap := make(map[string]payments.Contract, len(contracts))
-	for _, c := range contracts {
-		cmap[c.ID] = c
-	}
-	omap := make(map[string]auth.Org, len(orgs))
-	for _, o := range orgs {
-		omap[o.ID] = o
-	}
-	// Reuse the adapted form of every invoice that has not changed since
-	// the last build (same version and update time, same interest
-	// payments, same contracts and organisations): after a write only the
-	// changed invoices are adapted again.
-	s.cacheMu.Lock()
-	prev := s.snap
-	s.cacheMu.Unlock()
-	sameRefs := prev != nil && prev.fp.contracts == fp.contracts && prev.fp.orgs == fp.orgs && prev.refsKey == refsKey(contracts, orgs)
-	// The invoices come a batch at a time (Source.Invoices): each is
-	// adapted and dropped, so no slice of every whole invoice is held.
-	// The read model lists invoices in id order, so between two builds
-	// the same invoice is nearly always at the same index: compare ids
-	// there first and only fall back to the index when invoices were
-	// added.
-	var out []*entry
-	choices := newChoiceSet()
-	var sc scratch
-	sameOrder := prev != nil
-	err = s.src.Invoices(ctx, func(invs []payments.Invoice) error {
-		s.mu.RLock()
-		defer s.mu.RUnlock()
-		for k := range invs {
-			i := len(out)
-			if i%4096 == 4095 && ctx.Err() != nil {
-				return ctx.Err()
-			}
-			inv := &invs[k]
-			fp.count++
-			fp.versions += int64(inv.Version)
-			if inv.UpdatedAt.After(fp.latest) {
-				fp.latest = inv.UpdatedAt
-			}
-			ips := s.interest[inv.ID]
-			key := keyOfInvoice(inv, len(ips))
-			if sameOrder && (i >= prev.list.len() || prev.list.at(i).invoiceID() != inv.ID) {
-				sameOrder = false
-			}
-			if sameRefs {
-				j, ok := i, sameOrder
-				if !ok {
-					j, ok = prev.ids.find(&prev.list, inv.ID)
-				}
-				if ok && prev.list.at(j).key == key {
-					out = append(out, prev.list.at(j))
-					choices.include(out[i].expand(&sc), 1)
-					continue
-				}
-			}
-			m := Adapt(inv, cmap, omap, ips)
-			out = append(out, compactOf(&m, key, &s.parties))
-			choices.include(&m, 1)
-		}
-		return nil
-	})
+	err = s.src.Invoices(ctx, func(invs []payments.Invoice) error { return b.add(ctx, invs) })
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		return nil, fmt.Errorf("performance: reading invoices: %w", err)
 	}
-	sameOrder = sameOrder && prev.list.len() == len(out)
+	return b.install(ctx, gen)
+}
+
+// build is one build of the snapshot under way: the contracts and
+// organisations read at its start, and the invoices adapted so far.
+type build struct {
+	s         *Service
+	contracts []payments.Contract
+	orgs      []auth.Org
+	fp        fingerprint
+	cmap      map[string]payments.Contract
+	omap      map[string]auth.Org
+	prev      *snapshot
+	sameRefs  bool
+	sameOrder bool
+	out       []*entry
+	choices   *choiceSet
+	sc        scratch
+}
+
+// startBuild reads the contracts and organisations a build adapts the
+// invoices with.
+func (s *Service) startBuild(ctx context.Context) (*build, error) {
+	b := &build{s: s, choices: newChoiceSet()}
+	var err error
+	if s.src.Contracts != nil {
+		if b.contracts, err = s.src.Contracts(ctx); err != nil {
+			return nil, fmt.Errorf("performance: reading contracts: %w", err)
+		}
+	}
+	if s.src.Orgs != nil {
+		if b.orgs, err = s.src.Orgs(ctx); err != nil {
+			return nil, fmt.Errorf("performance: reading organisations: %w", err)
+		}
+	}
+	s.mu.RLock()
+	b.fp = fingerprint{own: s.ownWrites, contracts: len(b.contracts), orgs: len(b.orgs)}
+	s.mu.RUnlock()
+	b.cmap = make(map[string]payments.Contract, len(b.contracts))
+	for _, c := range b.contracts {
+		b.cmap[c.ID] = c
+	}
+	b.omap = make(map[string]auth.Org, len(b.orgs))
+	for _, o := range b.orgs {
+		b.omap[o.ID] = o
+	}
+	// Reuse the adapted form of every invoice that has not changed since
+	// the last build (same version and update time, same interest
+	// payments, same contracts and organisations): after a write only the
+	// changed invoices are adapted again.
+	s.cacheMu.Lock()
+	b.prev = s.snap
+	s.cacheMu.Unlock()
+	b.sameRefs = b.prev != nil && b.prev.fp.contracts == b.fp.contracts && b.prev.fp.orgs == b.fp.orgs && b.prev.refsKey == refsKey(b.contracts, b.orgs)
+	b.sameOrder = b.prev != nil
+	return b, nil
+}
+
+// add adapts a batch of invoices. The invoices come a batch at a time
+// (Source.Invoices, or the payments load's own pass): each is adapted and
+// dropped, so no slice of every whole invoice is held. The read model
+// lists invoices in id order, so between two builds the same invoice is
+// nearly always at the same index: compare ids there first and only fall
+// back to the index when invoices were added.
+func (b *build) add(ctx context.Context, invs []payments.Invoice) error {
+	s, prev := b.s, b.prev
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for k := range invs {
+		i := len(b.out)
+		if i%4096 == 4095 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		inv := &invs[k]
+		b.fp.count++
+		b.fp.versions += int64(inv.Version)
+		if inv.UpdatedAt.After(b.fp.latest) {
+			b.fp.latest = inv.UpdatedAt
+		}
+		ips := s.interest[inv.ID]
+		key := keyOfInvoice(inv, len(ips))
+		if b.sameOrder && (i >= prev.list.len() || prev.list.at(i).invoiceID() != inv.ID) {
+			b.sameOrder = false
+		}
+		if b.sameRefs {
+			j, ok := i, b.sameOrder
+			if !ok {
+				j, ok = prev.ids.find(&prev.list, inv.ID)
+			}
+			if ok && prev.list.at(j).key == key {
+				b.out = append(b.out, prev.list.at(j))
+				b.choices.include(b.out[i].expand(&b.sc), 1)
+				continue
+			}
+		}
+		m := Adapt(inv, b.cmap, b.omap, ips)
+		b.out = append(b.out, compactOf(&m, key, &s.parties))
+		b.choices.include(&m, 1)
+	}
+	return nil
+}
+
+// install makes the adapted invoices the snapshot, as of the source's
+// generation gen, and drops the cached figures (unless nothing changed).
+func (b *build) install(ctx context.Context, gen uint64) (*snapshot, error) {
+	s, prev, out, fp := b.s, b.prev, b.out, b.fp
+	sameOrder := b.sameOrder && prev.list.len() == len(out)
 	if !sort.SliceIsSorted(out, func(i, j int) bool { return out[i].invoiceID() < out[j].invoiceID() }) {
 		sort.Slice(out, func(i, j int) bool { return out[i].invoiceID() < out[j].invoiceID() })
 	}
 	since := fp.latest.Add(-10 * time.Second)
 	var mark ChangeMark
 	if s.src.Mark != nil {
+		var err error
 		if mark, err = s.src.Mark(ctx, since); err != nil {
 			return nil, err
 		}
 	}
-	for i := range contracts {
-		fp.versions += int64(contracts[i].Version) << 20
-		if contracts[i].UpdatedAt.After(fp.latest) {
-			fp.latest = contracts[i].UpdatedAt
+	for i := range b.contracts {
+		fp.versions += int64(b.contracts[i].Version) << 20
+		if b.contracts[i].UpdatedAt.After(fp.latest) {
+			fp.latest = b.contracts[i].UpdatedAt
 		}
 	}
-	for i := range orgs {
-		if orgs[i].UpdatedAt.After(fp.latest) {
-			fp.latest = orgs[i].UpdatedAt
+	for i := range b.orgs {
+		if b.orgs[i].UpdatedAt.After(fp.latest) {
+			fp.latest = b.orgs[i].UpdatedAt
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -335,9 +372,9 @@ func (s *Service) rebuild(ctx context.Context) (*snapshot, error) {
 	} else {
 		ids = indexOf(out)
 	}
-	choices.finish()
-	s.snap = &snapshot{fp: fp, list: listOf(out), orgs: omap, cmap: cmap, ids: ids, choices: choices, refsKey: refsKey(contracts, orgs), built: time.Now(),
-		gen: gen, since: since, mark: mark, contractsKey: refsKey(contracts, nil)}
+	b.choices.finish()
+	s.snap = &snapshot{fp: fp, list: listOf(out), orgs: b.omap, cmap: b.cmap, ids: ids, choices: b.choices, refsKey: refsKey(b.contracts, b.orgs), built: time.Now(),
+		gen: gen, since: since, mark: mark, contractsKey: refsKey(b.contracts, nil)}
 	s.reports = map[reportKey]*metrics.Report{}
 	s.dashboards = map[dashKey]*dashEntry{}
 	return s.snap, nil

@@ -92,6 +92,8 @@ type Service struct {
 	flights flights
 	// parties interns what invoices share (compact.go).
 	parties parties
+	// fromLoad is the first build fed by the payments load (loadbuild.go).
+	fromLoad loadBuild
 }
 
 // snapshot is the adapted invoice list and what it was built from.

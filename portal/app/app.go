@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"careportal/auth"
@@ -76,6 +77,9 @@ type App struct {
 	jobs      []job
 	loops     []loop
 	ownsStore bool
+	// figuresTap puts the payment figures' first build on the start-up
+	// load's pass over the invoices (Load), once.
+	figuresTap sync.Once
 }
 
 // loop is a background task that runs until its context ends (the mail
@@ -152,6 +156,9 @@ func (a *App) wire(ctx context.Context, o Options) error {
 	s.Statements = ensure(w, "statements", statements.NewService(db, s.Notify))
 	s.Forums = ensure(w, "forums", forums.NewService(db, s.Notify, orgDirectory{s.Auth}))
 	s.Assessment = ensure(w, "self-assessment", assessment.NewService(db, assessmentEvidence(s), now))
+	if a.Store.Embedded {
+		s.Assessment.KeepRoundsInMemory() // one process writes them
+	}
 
 	w.always("accounts sweep", 5*time.Minute, func(ctx context.Context) error {
 		_, err := s.Auth.Sweep(ctx, auth.SessionTimeouts{Idle: auth.DefaultSessionIdle, Absolute: auth.DefaultSessionAbsolute})
@@ -216,7 +223,15 @@ func (a *App) Load(ctx context.Context) error {
 			return err
 		}
 	}
-	st.loading("the payments read model (contracts and invoices)")
+	st.loading("the payments read model and figures (contracts and invoices)")
+	// The figures' first build reads the same pass over the invoices as
+	// the read model, not a second one after it (payments/performance
+	// LoadTap); only serving loads, so a command does not build figures.
+	a.figuresTap.Do(func() {
+		if a.Performance != nil {
+			a.Payments.TapLoad(a.Performance.LoadTap())
+		}
+	})
 	if err := a.Payments.Load(ctx); err != nil {
 		return err
 	}
@@ -305,11 +320,11 @@ func randomKey() []byte {
 	return b
 }
 
-// WarmFigures builds the payment figures once, right after the start-up
-// load, so that the first person to open a home page or a figures page
-// does not wait for what a first build costs: one read of every stored
-// invoice (payments/performance: Source.Invoices streams them; the read
-// model no longer holds closed invoices whole).
+// WarmFigures computes the headline payment figures once, right after the
+// start-up load, so that the first person to open a home page does not
+// wait for them. The invoices were adapted during the load itself
+// (Load, performance LoadTap); without that, this is where the figures'
+// first build reads every stored invoice.
 func (a *App) WarmFigures(ctx context.Context) {
 	start := time.Now()
 	today := a.Performance.Today()

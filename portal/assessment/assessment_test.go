@@ -129,6 +129,7 @@ func newFixture(t *testing.T, ev Evidence) *fixture {
 	ctx := storetest.Context(t)
 	f := &fixture{ctx: ctx, now: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
 	f.svc = NewService(st.DB, ev, func() time.Time { return f.now })
+	f.svc.KeepRoundsInMemory() // as the embedded store runs it (rounds_mem_test.go compares the store's reads)
 	if err := f.svc.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}

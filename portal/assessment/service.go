@@ -53,6 +53,7 @@ type Service struct {
 	london   *time.Location
 
 	rounds *store.Changes[Round, event]
+	mem    *roundsMemory // the rounds kept in memory (rounds_mem.go); nil reads the store
 
 	mu    sync.Mutex
 	cache map[string]cachedReading
@@ -118,6 +119,7 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 	if err := s.rounds.Repair(cctx, time.Time{}); err != nil {
 		return fmt.Errorf("assessment: %w", err)
 	}
+	s.forget() // read the rounds as migrated and repaired
 	return nil
 }
 
@@ -147,11 +149,15 @@ func (s *Service) LoadBaseline(ctx context.Context, by *auth.Principal) (Round, 
 	if err != nil {
 		return Round{}, false, fmt.Errorf("storing the baseline: %w", err)
 	}
+	s.remember(&b)
 	return b, true, nil
 }
 
 // Round returns one round.
 func (s *Service) Round(ctx context.Context, id string) (Round, error) {
+	if s.mem != nil {
+		return s.roundFromMemory(ctx, id)
+	}
 	ctx, cancel := store.CallContext(ctx)
 	defer cancel()
 	r, err := store.Get[Round](ctx, s.db.Collection(colRounds), id)
@@ -163,11 +169,9 @@ func (s *Service) Round(ctx context.Context, id string) (Round, error) {
 
 // Rounds returns every round, newest date first.
 func (s *Service) Rounds(ctx context.Context) ([]Round, error) {
-	ctx, cancel := store.CallContext(ctx)
-	defer cancel()
-	out, err := store.FindAll[Round](ctx, s.db.Collection(colRounds), bson.D{})
+	out, err := s.allRounds(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("listing rounds: %w", err)
+		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Date != out[j].Date {
@@ -175,6 +179,19 @@ func (s *Service) Rounds(ctx context.Context) ([]Round, error) {
 		}
 		return out[i].CreatedAt.After(out[j].CreatedAt)
 	})
+	return out, nil
+}
+
+func (s *Service) allRounds(ctx context.Context) ([]Round, error) {
+	if s.mem != nil {
+		return s.roundsFromMemory(ctx)
+	}
+	ctx, cancel := store.CallContext(ctx)
+	defer cancel()
+	out, err := store.FindAll[Round](ctx, s.db.Collection(colRounds), bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("listing rounds: %w", err)
+	}
 	return out, nil
 }
 
@@ -247,6 +264,7 @@ func (s *Service) StartRound(ctx context.Context, by *auth.Principal, in RoundIn
 	if _, err := s.db.Collection(colRounds).InsertOne(ctx, r); err != nil {
 		return Round{}, fmt.Errorf("starting round: %w", err)
 	}
+	s.remember(&r)
 	return r, nil
 }
 
@@ -302,8 +320,11 @@ func (s *Service) change(ctx context.Context, id string, by *auth.Principal, kin
 		}
 		cancel()
 		if err != nil {
+			// Unknown whether it was stored: read it from the store next.
+			s.forget()
 			return Round{}, fmt.Errorf("assessment: %w", err)
 		}
+		s.remember(&r)
 		return r, nil
 	}
 	return Round{}, err
@@ -315,6 +336,9 @@ func (s *Service) catchUp(ctx context.Context, id string, now time.Time) error {
 	if err := s.rounds.Repair(ctx, now.Add(-staleAfter)); err != nil {
 		return fmt.Errorf("assessment: %w", err)
 	}
+	// The rounds as stored now (repaired, or changed by the writer that
+	// won) are read again.
+	s.forget()
 	if _, err := s.rounds.CatchUp(ctx, id); err != nil {
 		return fmt.Errorf("assessment: repairing round: %w", err)
 	}

@@ -131,14 +131,20 @@ type sjElem struct {
 }
 
 func sjsonToBSON(row []byte, schemas map[string]*sjSchema) (bson.Raw, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(row, &fields); err != nil {
+	fields, err := sjObject(row, make([]sjMember, 0, 32))
+	if err != nil {
 		return nil, err
 	}
-	rawSch, ok := fields["$s"]
-	if !ok {
+	at := -1
+	for i := range fields {
+		if fields[i].key == "$s" {
+			at = i
+		}
+	}
+	if at < 0 {
 		return nil, errors.New("sjson: no schema")
 	}
+	rawSch := fields[at].val
 	sch := schemas[string(rawSch)]
 	if sch == nil {
 		sch = new(sjSchema)
@@ -147,17 +153,17 @@ func sjsonToBSON(row []byte, schemas map[string]*sjSchema) (bson.Raw, error) {
 		}
 		schemas[string(rawSch)] = sch
 	}
-	delete(fields, "$s")
+	fields = append(fields[:at], fields[at+1:]...)
 	return appendSJDoc(make([]byte, 0, len(row)), fields, sch)
 }
 
-func appendSJDoc(dst []byte, fields map[string]json.RawMessage, sch *sjSchema) ([]byte, error) {
+func appendSJDoc(dst []byte, fields []sjMember, sch *sjSchema) ([]byte, error) {
 	if len(fields) != len(sch.Keys) {
 		return nil, fmt.Errorf("sjson: %d fields, %d schema keys", len(fields), len(sch.Keys))
 	}
 	idx, dst := bsoncore.AppendDocumentStart(dst)
-	for _, k := range sch.Keys {
-		v, ok := fields[k]
+	for place, k := range sch.Keys {
+		v, ok := sjLookup(fields, place, k)
 		if !ok {
 			return nil, fmt.Errorf("sjson: missing field %q", k)
 		}
@@ -169,7 +175,7 @@ func appendSJDoc(dst []byte, fields map[string]json.RawMessage, sch *sjSchema) (
 	return bsoncore.AppendDocumentEnd(dst, idx)
 }
 
-func appendSJValue(dst []byte, key string, v json.RawMessage, e *sjElem) ([]byte, error) {
+func appendSJValue(dst []byte, key string, v []byte, e *sjElem) ([]byte, error) {
 	if bytes.Equal(v, []byte("null")) {
 		return bsoncore.AppendNullElement(dst, key), nil
 	}
@@ -199,17 +205,24 @@ func appendSJValue(dst []byte, key string, v json.RawMessage, e *sjElem) ([]byte
 		}
 		return bsoncore.AppendInt32Element(dst, key, int32(n)), nil
 	case "double":
-		var f float64
-		if err := json.Unmarshal(v, &f); err != nil {
-			return nil, err
+		// v is a checked JSON value: a number parses as encoding/json
+		// would parse it (strconv, refusing out of range).
+		if c := v[0]; c != '-' && (c < '0' || c > '9') {
+			return nil, fmt.Errorf("sjson double %q is not a number", key)
+		}
+		f, err := strconv.ParseFloat(string(v), 64)
+		if err != nil {
+			return nil, fmt.Errorf("sjson double %q: %w", key, err)
 		}
 		return bsoncore.AppendDoubleElement(dst, key, f), nil
 	case "bool":
-		var b bool
-		if err := json.Unmarshal(v, &b); err != nil {
-			return nil, err
+		switch string(v) {
+		case "true":
+			return bsoncore.AppendBooleanElement(dst, key, true), nil
+		case "false":
+			return bsoncore.AppendBooleanElement(dst, key, false), nil
 		}
-		return bsoncore.AppendBooleanElement(dst, key, b), nil
+		return nil, fmt.Errorf("sjson bool %q is not true or false", key)
 	case "objectId":
 		s, err := sjString(v)
 		if err != nil {
@@ -233,8 +246,8 @@ func appendSJValue(dst []byte, key string, v json.RawMessage, e *sjElem) ([]byte
 		}
 		return bsoncore.AppendBinaryElement(dst, key, *e.Subtype, b), nil
 	case "object":
-		var fields map[string]json.RawMessage
-		if err := json.Unmarshal(v, &fields); err != nil {
+		fields, err := sjObject(v, nil)
+		if err != nil {
 			return nil, err
 		}
 		sch := e.Schema
@@ -247,8 +260,8 @@ func appendSJValue(dst []byte, key string, v json.RawMessage, e *sjElem) ([]byte
 		dst = bsoncore.AppendHeader(dst, bsoncore.TypeEmbeddedDocument, key)
 		return appendSJDoc(dst, fields, sch)
 	case "array":
-		var items []json.RawMessage
-		if err := json.Unmarshal(v, &items); err != nil {
+		items, err := sjArray(v, nil)
+		if err != nil {
 			return nil, err
 		}
 		if len(items) != len(e.Items) {
