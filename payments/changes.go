@@ -15,29 +15,55 @@ const changeLogCap = 16384
 // (EachInvoice) instead.
 const changedReadLimit = 512
 
+// changeLogCopies is how many copies of compacted invoices (made for the
+// log alone) it keeps at most: about 2 KB each, so a few MB, enough to
+// follow an import of thousands of closed invoices; older ones are
+// dropped first and read by _id if still asked for.
+const changeLogCopies = 4096
+
 // changeLog lists the latest invoice changes of the read model, in
 // generation order (one entry per putInvoiceLocked that stored a
-// snapshot), with the invoice as put when the read model holds it whole
-// (nil when compacted). s.mu guards it.
+// snapshot), with the invoice as put: the held one, or a copy of its own
+// for a compacted one (nil once dropped). s.mu guards it.
 type changeLog struct {
-	gens []uint64
-	ids  []string
-	invs []*Invoice
+	gens   []uint64
+	ids    []string
+	invs   []*Invoice
+	copied []bool // invs[k] is a copy made for the log
+	copies int    // how many of invs are such copies
+	oldest int    // no copy before this place
 }
 
-func (l *changeLog) note(gen uint64, id string) { l.noteInvoice(gen, id, nil) }
+func (l *changeLog) note(gen uint64, id string) { l.noteInvoice(gen, id, nil, false) }
 
-func (l *changeLog) noteInvoice(gen uint64, id string, inv *Invoice) {
+func (l *changeLog) noteInvoice(gen uint64, id string, inv *Invoice, copied bool) {
 	if len(l.gens) >= changeLogCap {
 		half := len(l.gens) / 2
+		for _, c := range l.copied[:half] {
+			if c {
+				l.copies--
+			}
+		}
+		l.oldest = max(0, l.oldest-half)
 		l.gens = append(l.gens[:0], l.gens[half:]...)
 		l.ids = append(l.ids[:0], l.ids[half:]...)
 		clear(l.invs[:half])
 		l.invs = append(l.invs[:0], l.invs[half:]...)
+		l.copied = append(l.copied[:0], l.copied[half:]...)
 	}
 	l.gens = append(l.gens, gen)
 	l.ids = append(l.ids, id)
 	l.invs = append(l.invs, inv)
+	l.copied = append(l.copied, copied)
+	if !copied {
+		return
+	}
+	for l.copies++; l.copies > changeLogCopies; l.copies-- {
+		for !l.copied[l.oldest] {
+			l.oldest++
+		}
+		l.invs[l.oldest], l.copied[l.oldest] = nil, false
+	}
 }
 
 // ChangedSince returns the read model's generation now and a copy (as

@@ -100,3 +100,42 @@ func TestChangedSinceAfterAnImportOfHistory(t *testing.T) {
 		}
 	}
 }
+
+// TestChangeLogKeepsTheLatestCopies: the log keeps at most
+// changeLogCopies copies of compacted invoices, the latest, and never
+// drops a held invoice's; through the log's halving too.
+func TestChangeLogKeepsTheLatestCopies(t *testing.T) {
+	var l changeLog
+	held := &Invoice{ID: "held"}
+	n := changeLogCap + changeLogCopies + 101 // the last a copy
+	for g := 1; g <= n; g++ {
+		if g%10 == 0 {
+			l.noteInvoice(uint64(g), "held", held, false)
+			continue
+		}
+		l.noteInvoice(uint64(g), fmt.Sprint("c", g), &Invoice{ID: fmt.Sprint("c", g)}, true)
+	}
+	copies, firstKept := 0, -1
+	for k, inv := range l.invs {
+		switch {
+		case l.ids[k] == "held" && inv != held:
+			t.Fatalf("a held invoice's entry at %d was dropped", k)
+		case l.ids[k] != "held" && inv != nil:
+			copies++
+			if firstKept < 0 {
+				firstKept = k
+			}
+		}
+	}
+	if copies != changeLogCopies || copies != l.copies {
+		t.Fatalf("%d copies kept (counted %d), want %d", copies, l.copies, changeLogCopies)
+	}
+	for k := firstKept; k < len(l.invs); k++ {
+		if l.ids[k] != "held" && l.invs[k] == nil {
+			t.Fatalf("copy at %d dropped while an older one at %d was kept", k, firstKept)
+		}
+	}
+	if last := l.invs[len(l.invs)-1]; last == nil || last.ID != fmt.Sprint("c", n) {
+		t.Fatalf("the latest change's copy is %+v", last)
+	}
+}

@@ -2,11 +2,15 @@ package payments
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
 	"runtime"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"careportal/portal/store/storetest"
 )
 
 // BenchmarkReadModelMemory measures the heap the invoices read model holds
@@ -20,7 +24,9 @@ import (
 // invoices held).
 func BenchmarkReadModelMemory(b *testing.B) {
 	const n = 100_000
-	s, _, _ := newTestService(&testing.T{})
+	// Not loaded: the invoices are put as the start-up load puts them.
+	st := storetest.New(b)
+	s := NewService(st.DB, fixedOrgs, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	raws := make([]bson.Raw, 0, 1000)
 	docs := func(from int) []bson.Raw {
 		raws = raws[:0]

@@ -274,14 +274,14 @@ func (s *Service) putInvoiceLocked(inv *Invoice) {
 	// The change log keeps the invoice beside its id: the held copy, or
 	// after the load a copy of its own for a compacted one (history
 	// imported or paid off elsewhere), so ChangedSince need not read it by
-	// _id; the log's length bounds that memory (changeLogCap). During the
+	// _id; changeLogCopies bounds that memory. During the
 	// load none: the figures read the load's own batches (loadtap.go).
-	logged := r.held
+	logged, copied := r.held, false
 	if logged == nil && s.invoicesRM.Loaded() {
 		c := *inv
-		logged = &c
+		logged, copied = &c, true
 	}
-	s.changeLog.noteInvoice(s.gen, inv.ID, logged)
+	s.changeLog.noteInvoice(s.gen, inv.ID, logged, copied)
 	s.invoicesRM.Saw(inv.UpdatedAt)
 	s.releaseLocked()
 }
