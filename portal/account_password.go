@@ -58,9 +58,7 @@ func (s *Server) handleAccountPasswordPost(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	if err := s.Auth.SetFlash(r.Context(), ss.ID, "Your password has been changed. You have been signed out everywhere else."); err != nil {
-		s.log.Error("keeping a flash message failed", "err", err, "request_id", info(r).ID)
-	}
+	s.setFlashFor(w, r, ss.ID, "Your password has been changed. You have been signed out everywhere else.")
 	s.emailPasswordChanged(r, p.UserID, p.Email)
 	return redirect(w, r, "/home")
 }

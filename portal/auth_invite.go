@@ -75,8 +75,6 @@ func (s *Server) handleInviteAccept(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if err := s.Auth.SetFlash(r.Context(), doc.ID, "Your password has been set and you are signed in"); err != nil {
-		return err
-	}
+	s.setFlashFor(w, r, doc.ID, "Your password has been set and you are signed in")
 	return redirect(w, r, "/home")
 }

@@ -83,50 +83,58 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 }
 
 // setFlash keeps a one-line success message for the person's next page
-// (shown once, in a green banner). Call it after a successful POST, before
-// redirect. Without a session (API, tests with an injected principal) it
-// does nothing.
+// (shown once, in a green banner), in its own signed cookie
+// (flash_cookie.go). Call it after a successful POST, before redirect.
+// Without a session (API, tests with an injected principal) it does
+// nothing.
 func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, msg string) {
 	ss := currentSession(r)
 	if ss == nil {
 		return
 	}
-	if err := s.Auth.SetFlash(r.Context(), ss.ID, msg); err != nil {
+	s.setFlashFor(w, r, ss.ID, msg)
+}
+
+// setFlashFor is setFlash for a session just started (signing in with a
+// new password), which the request does not carry yet.
+func (s *Server) setFlashFor(w http.ResponseWriter, r *http.Request, sessionID, msg string) {
+	if err := s.sessions.setFlashFor(w, sessionID, msg); err != nil {
 		s.log.Error("keeping a flash message failed", "err", err, "request_id", info(r).ID)
-		return
 	}
-	ss.Flash = msg
 }
 
 // flashKey holds the flash message shown on this request's page.
 type flashKey struct{}
 
 // flash is the message the person's page shows in its green banner, read
-// from the session once by showFlash. Page building only reads it.
+// from the flash cookie once by showFlash. Page building only reads it.
 func flash(r *http.Request) string {
 	msg, _ := r.Context().Value(flashKey{}).(string)
 	return msg
 }
 
-// showFlash reads the session's flash message once per request, for the
-// page to show, and clears it from the session when an HTML page goes out
-// (so a redirect, a file download or an API answer leaves it for the next
-// page).
+// showFlash reads the flash cookie once per request, for the page to
+// show, and clears it when an HTML page goes out (so a redirect, a file
+// download or an API answer leaves it for the next page). A flash cookie
+// not for this session (forged, too old, another person's) shows nothing
+// and is cleared the same way.
 func (s *Server) showFlash(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ss := currentSession(r)
-		if ss == nil || ss.Flash == "" {
+		if ss == nil {
 			next.ServeHTTP(w, r)
 			return
 		}
-		msg := ss.Flash
-		fw := &flashWriter{ResponseWriter: w, clear: func() {
-			ss.Flash = ""
-			if err := s.Auth.ClearFlash(r.Context(), ss.ID); err != nil {
-				s.log.Error("clearing a flash message failed", "err", err, "request_id", info(r).ID)
-			}
-		}}
-		next.ServeHTTP(fw, r.WithContext(context.WithValue(r.Context(), flashKey{}, msg)))
+		msg, present := s.sessions.flashOf(r, ss.ID)
+		if !present {
+			next.ServeHTTP(w, r)
+			return
+		}
+		fw := &flashWriter{ResponseWriter: w, clear: func() { s.sessions.clearFlash(w) }}
+		if msg != "" {
+			r = r.WithContext(context.WithValue(r.Context(), flashKey{}, msg))
+		}
+		next.ServeHTTP(fw, r)
 	})
 }
 

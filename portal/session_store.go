@@ -14,11 +14,12 @@ import (
 
 // sessionStore is a gorilla/sessions Store kept server-side in the auth
 // service's sessions collection. The cookie carries only the session id,
-// signed with the session key; the session document holds who is signed in
-// and a flash message. Sessions exist only for signed-in people.
+// signed with the session key; the session document holds who is signed
+// in. (A flash message has a cookie of its own: flash_cookie.go.) Sessions exist only for signed-in people.
 type sessionStore struct {
 	auth     *auth.Service
 	codecs   []securecookie.Codec
+	flash    []securecookie.Codec // the flash message's cookie (flash_cookie.go)
 	verified verifiedCookies // cookie values already checked (session_cookies.go)
 	name     string
 	secure   bool
@@ -46,7 +47,7 @@ func newSessionStore(a *auth.Service, key []byte, secure bool, t auth.SessionTim
 	if secure {
 		name = "__Host-portal_session"
 	}
-	return &sessionStore{auth: a, codecs: codecs, name: name, secure: secure, timeouts: t}
+	return &sessionStore{auth: a, codecs: codecs, flash: flashCodecs(key), name: name, secure: secure, timeouts: t}
 }
 
 func (st *sessionStore) options() *sessions.Options {
