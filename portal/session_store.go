@@ -20,7 +20,7 @@ type sessionStore struct {
 	auth     *auth.Service
 	codecs   []securecookie.Codec
 	flash    []securecookie.Codec // the flash message's cookie (flash_cookie.go)
-	verified verifiedCookies // cookie values already checked (session_cookies.go)
+	verified verifiedCookies      // cookie values already checked (session_cookies.go)
 	name     string
 	secure   bool
 	timeouts auth.SessionTimeouts
