@@ -102,6 +102,10 @@ func (s *Service) ChangedSince(ctx context.Context, since uint64) (gen uint64, i
 		case logged[k] != nil && logged[k].Version == int(r.version):
 			invs = append(invs, *logged[k])
 		default:
+			if inv, ok := s.cachedLocked(i); ok {
+				invs = append(invs, inv)
+				continue
+			}
 			read = append(read, id)
 		}
 	}

@@ -730,6 +730,8 @@ func (s *Service) pageRowsLocked(out *InvoicePage, ix []int32) []int {
 		r := &s.rows[i]
 		if r.held != nil {
 			out.Invoices[k] = *r.held
+		} else if inv, ok := s.cachedLocked(i); ok {
+			out.Invoices[k] = inv
 		} else {
 			out.Invoices[k].ID = r.id
 			read = append(read, k)

@@ -280,6 +280,7 @@ func (s *Service) putInvoiceLocked(inv *Invoice) {
 	if logged == nil && s.invoicesRM.Loaded() {
 		c := *inv
 		logged, copied = &c, true
+		s.keepRead(c) // its page shows it next without a read by _id
 	}
 	s.changeLog.noteInvoice(s.gen, inv.ID, logged, copied)
 	s.invoicesRM.Saw(inv.UpdatedAt)
@@ -344,10 +345,15 @@ func (s *Service) getRow(ctx context.Context, i int32, ok bool) (Invoice, bool, 
 		return Invoice{}, false, nil
 	}
 	held, id := s.wholeLocked(i)
-	s.mu.RUnlock()
 	if held != nil {
+		s.mu.RUnlock()
 		return *held, true, nil
 	}
+	if inv, ok := s.cachedLocked(i); ok {
+		s.mu.RUnlock()
+		return inv, true, nil
+	}
+	s.mu.RUnlock()
 	inv, err := s.readCompacted(ctx, id)
 	if err != nil {
 		return Invoice{}, false, err
@@ -361,7 +367,11 @@ func (s *Service) readCompacted(ctx context.Context, id string) (Invoice, error)
 	s.idReads.Add(1)
 	cctx, cancel := store.CallContext(ctx)
 	defer cancel()
-	return s.readSnapshot(cctx, id)
+	inv, err := s.readSnapshot(cctx, id)
+	if err == nil {
+		s.keepRead(inv)
+	}
+	return inv, err
 }
 
 // OpenInvoices calls fn with a copy of each open invoice (new, queried,

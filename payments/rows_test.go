@@ -369,13 +369,15 @@ func TestListPageReadsOnlyItsPage(t *testing.T) {
 		{InvoiceFilter{Queue: QueueNew}, 1, 50, 0},
 		{InvoiceFilter{Status: StatusApproved}, 1, 50, 0},
 	} {
-		before := fresh.idReads.Load()
+		// Read by _id or found in the cache of those read lately
+		// (readcache.go): the page's invoices, no others.
+		before := fresh.idReads.Load() + fresh.cacheHits.Load()
 		p, err := fresh.ListInvoices(ctx, staff, c.f, c.page, c.perPage)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := fresh.idReads.Load() - before; n != int64(c.want) || len(p.Invoices) != c.want {
-			t.Fatalf("%+v page %d of %d: %d invoices listed, %d read by _id, want %d", c.f, c.page, c.perPage, len(p.Invoices), n, c.want)
+		if n := fresh.idReads.Load() + fresh.cacheHits.Load() - before; n != int64(c.want) || len(p.Invoices) != c.want {
+			t.Fatalf("%+v page %d of %d: %d invoices listed, %d read by _id or from the cache, want %d", c.f, c.page, c.perPage, len(p.Invoices), n, c.want)
 		}
 		for _, inv := range p.Invoices {
 			if inv.Status != StatusPaid || inv.Number == "" {
@@ -522,4 +524,83 @@ func scanAdvices(all []Invoice, orgID string) []Advice {
 		return strings.Compare(x.ID, y.ID)
 	})
 	return out
+}
+
+// TestReadCacheKeepsPagesAndSeesChanges: a page of compacted invoices read
+// again comes from the cache with no read by _id; an invoice changed (as a
+// poll or a payment puts it) shows its new version at once; an entry of
+// another version than the row's is never used.
+func TestReadCacheKeepsPagesAndSeesChanges(t *testing.T) {
+	s, _, clk := newTestService(t)
+	seedContracts(t, s)
+	ctx := storetest.Context(t)
+	var rows []HistoricalInvoice
+	for i := range 12 {
+		rows = append(rows, HistoricalInvoice{SupplierRef: "SUP1001", ContractRef: "HC-001", InvoiceNumber: fmt.Sprintf("C-%d", i),
+			InvoiceDate: AddDays("2024-03-01", i), ReceivedDate: AddDays("2024-03-02", i), NetPence: 100, GrossPence: 100,
+			Steps: HistoryFromDates(AddDays("2024-03-05", i), AddDays("2024-03-20", i), 100, "OLD")})
+	}
+	if _, _, err := s.ImportHistorical(ctx, staff, rows); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC))
+	fresh := NewService(s.db, fixedOrgs, Options{Now: clk.Now, RecentDays: -1})
+	if err := fresh.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	list := func() (InvoicePage, int64) {
+		t.Helper()
+		before := fresh.idReads.Load()
+		p, err := fresh.ListInvoices(ctx, staff, InvoiceFilter{}, 1, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p, fresh.idReads.Load() - before
+	}
+	first, reads := list()
+	if reads != 10 {
+		t.Fatalf("first page: %d reads by _id, want 10", reads)
+	}
+	again, reads := list()
+	if reads != 0 {
+		t.Fatalf("the same page again: %d reads by _id, want 0", reads)
+	}
+	if !reflect.DeepEqual(first, again) {
+		t.Fatalf("the page from the cache differs:\n%+v\n%+v", first, again)
+	}
+
+	// A change as the poll puts it: the new version, no read.
+	changed := first.Invoices[0]
+	changed.Version++
+	changed.ContractTitle = "CHANGED-1"
+	fresh.putInvoice(&changed)
+	after, reads := list()
+	if reads != 0 || after.Invoices[0].ContractTitle != "CHANGED-1" || after.Invoices[0].Version != changed.Version {
+		t.Fatalf("after a change: %d reads, first invoice %+v", reads, after.Invoices[0])
+	}
+
+	// An entry of another version than the row's is read again from the store.
+	stale := first.Invoices[1]
+	stale.Version += 5
+	stale.ContractTitle = "NOT-THIS"
+	fresh.keepRead(stale)
+	after, reads = list()
+	if reads != 1 || after.Invoices[1].ContractTitle == "NOT-THIS" || after.Invoices[1].Version != first.Invoices[1].Version {
+		t.Fatalf("a stale entry: %d reads, invoice %+v", reads, after.Invoices[1])
+	}
+
+	// Turned off, every page reads its invoices.
+	off := NewService(s.db, fixedOrgs, Options{Now: clk.Now, RecentDays: -1, ReadCacheSize: -1})
+	if err := off.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		before := off.idReads.Load()
+		if _, err := off.ListInvoices(ctx, staff, InvoiceFilter{}, 1, 10); err != nil {
+			t.Fatal(err)
+		}
+		if n := off.idReads.Load() - before; n != 10 {
+			t.Fatalf("cache off: %d reads, want 10", n)
+		}
+	}
 }

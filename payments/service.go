@@ -31,6 +31,9 @@ type Options struct {
 	// or with a step dated within it are held whole; 0 means
 	// DefaultRecentDays, less than 0 none (only open and overpaid ones).
 	RecentDays int
+	// ReadCacheSize is how many compacted invoices read by _id are kept
+	// (readcache.go); 0 means DefaultReadCacheSize, less than 0 none.
+	ReadCacheSize int
 }
 
 // Service is the payments domain.
@@ -65,6 +68,8 @@ type Service struct {
 	window        struct{ today, from string }
 	released      string            // the day releaseLocked last ran
 	idReads       atomic.Int64      // compacted invoices read by _id (tests count them)
+	cacheHits     atomic.Int64      // compacted invoices found in recentReads instead
+	recentReads   *readCache        // compacted invoices read lately (readcache.go)
 	gen           uint64            // bumped on every change to the invoices
 	changeLog     changeLog         // the latest changes by generation (ChangedSince, changes.go)
 	contractsGen  uint64            // bumped on every change to the contracts (PageMark)
@@ -100,11 +105,15 @@ func NewService(db *mongo.Database, orgs Orgs, o Options) *Service {
 	case o.RecentDays < 0:
 		o.RecentDays = -1
 	}
+	if o.ReadCacheSize == 0 {
+		o.ReadCacheSize = DefaultReadCacheSize
+	}
 	s := &Service{
 		db: db, orgs: orgs, now: o.Now, log: o.Logger, v: fault.NewValidator(),
 		pos: map[string]int32{}, byOrg: map[string]*rowOrder{}, numFirst: map[string]int32{}, partyIdx: map[partyKey]int32{}, otherStatus: map[string]Status{},
 		orgBySupplier: map[string]string{}, byContract: map[string]*rowOrder{}, recentDays: o.RecentDays,
 		contracts: map[string]*Contract{}, contractByRef: map[string]string{}, open: newOpenWork(), terms: map[string]cachedTerms{},
+		recentReads: newReadCache(o.ReadCacheSize),
 	}
 	s.changes = s.newChanges()
 	s.contractsRM = &store.ReadModel[Contract]{
