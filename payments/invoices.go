@@ -653,8 +653,8 @@ func (s *Service) searchPageLocked(f InvoiceFilter, q, qKey string, match func(i
 			}
 		}
 	}
-	for id, c := range s.contracts {
-		if strings.Contains(strings.ToLower(c.Reference), q) {
+	for id, ref := range s.contractLower {
+		if strings.Contains(ref, q) {
 			take(s.byContract[id])
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -88,6 +89,7 @@ type Service struct {
 	terms         map[string]cachedTerms // organisation id -> payment terms
 	contracts     map[string]*Contract   // by id; values are never changed in place
 	contractByRef map[string]string      // reference key -> contract id
+	contractLower map[string]string      // id -> reference in lower case (staff search)
 }
 
 // NewService builds the payments service on db. orgs resolves provider
@@ -112,7 +114,7 @@ func NewService(db *mongo.Database, orgs Orgs, o Options) *Service {
 		db: db, orgs: orgs, now: o.Now, log: o.Logger, v: fault.NewValidator(),
 		pos: map[string]int32{}, byOrg: map[string]*rowOrder{}, numFirst: map[string]int32{}, partyIdx: map[partyKey]int32{}, otherStatus: map[string]Status{},
 		orgBySupplier: map[string]string{}, byContract: map[string]*rowOrder{}, recentDays: o.RecentDays,
-		contracts: map[string]*Contract{}, contractByRef: map[string]string{}, open: newOpenWork(), terms: map[string]cachedTerms{},
+		contracts: map[string]*Contract{}, contractByRef: map[string]string{}, contractLower: map[string]string{}, open: newOpenWork(), terms: map[string]cachedTerms{},
 		recentReads: newReadCache(o.ReadCacheSize),
 	}
 	s.changes = s.newChanges()
@@ -241,6 +243,7 @@ func (s *Service) putContractLocked(c *Contract) {
 	}
 	s.contracts[c.ID] = c
 	s.contractByRef[c.ReferenceKey] = c.ID
+	s.contractLower[c.ID] = strings.ToLower(c.Reference)
 	s.contractsGen++
 	s.contractsRM.Saw(c.UpdatedAt)
 }
