@@ -2,6 +2,7 @@ package portal
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -94,6 +95,7 @@ func newPager(path string, q url.Values, p payments.InvoicePage) pager {
 type invoiceListPage struct {
 	basePage
 	Invoices        []invoiceRow
+	Rows            []template.HTML // Invoices rendered (render_rows.go)
 	Pager           pager
 	StatusOptions   []option
 	ContractOptions []option
@@ -181,6 +183,9 @@ func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page.Invoices = rows(res.Invoices, s.Payments.Today())
+	if page.Rows, err = s.invoiceRowsHTML("invoices", "invoiceListRow", page.Invoices, false, ""); err != nil {
+		return err
+	}
 	page.Pager = newPager("/invoices", q, res)
 	return s.renderMemo(w, r, mark, key, "invoices", page)
 }

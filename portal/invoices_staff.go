@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -32,6 +33,7 @@ type staffInvoicesPage struct {
 	Heading  string
 	Search   string
 	Invoices []invoiceRow
+	Rows     []template.HTML // Invoices rendered (render_rows.go)
 	Pager    pager
 	// Queue is the queue shown ("" for search results); CanBulk is true on
 	// the approval queue ("new") for those who may approve: each row has a
@@ -108,6 +110,9 @@ func (s *Server) staffInvoicesPage(r *http.Request, q url.Values) (*staffInvoice
 		return nil, err
 	}
 	page.Invoices = rows(res.Invoices, s.Payments.Today())
+	if page.Rows, err = s.invoiceRowsHTML("staff_invoices", "staffInvoiceRow", page.Invoices, page.CanBulk, page.Queue); err != nil {
+		return nil, err
+	}
 	page.Pager = newPager("/staff/invoices", q, res)
 	return page, nil
 }

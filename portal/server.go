@@ -46,7 +46,8 @@ type Server struct {
 	pages    *pageSet
 	static   *assets.Static
 	sessions *sessionStore
-	memo     pageMemo // rendered pages for one read-model state (render_memo.go)
+	memo     pageMemo     // rendered pages for one read-model state (render_memo.go)
+	rows     rowFragments // rendered invoice list rows by version (render_rows.go)
 	// testPageSize, when set by a test, is the page size of every list
 	// (see rowsPerPage).
 	testPageSize int
@@ -82,7 +83,7 @@ func New(cfg Config, svc app.Services) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("portal: loading static files: %w", err)
 	}
-	s := &Server{Services: svc, cfg: cfg, log: svc.Log, static: static,
+	s := &Server{Services: svc, cfg: cfg, log: svc.Log, static: static, rows: newRowFragments(),
 		sessions: newSessionStore(svc.Auth, cfg.SessionKey, cfg.Secure,
 			auth.SessionTimeouts{Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute})}
 	s.pages, err = parsePages(s.templateFuncs())
