@@ -330,16 +330,18 @@ func pageIDs(p InvoicePage) []string {
 	return out
 }
 
-// TestListPageReadsOnlyItsPage: a list of closed invoices the read model
-// keeps only as rows reads, for one page, that page's invoices by _id and
-// no other; a count or a queue reads none.
-func TestListPageReadsOnlyItsPage(t *testing.T) {
+// paidHistory imports n invoices paid in 2024 (numbered prefix-0 and on)
+// and returns a second service loaded from that store two years later,
+// holding none of them whole, and a function making another such service
+// with other options.
+func paidHistory(t *testing.T, prefix string, n int) (*Service, func(o Options) *Service) {
+	t.Helper()
 	s, _, clk := newTestService(t)
 	seedContracts(t, s)
 	ctx := storetest.Context(t)
 	var rows []HistoricalInvoice
-	for i := range 30 {
-		rows = append(rows, HistoricalInvoice{SupplierRef: "SUP1001", ContractRef: "HC-001", InvoiceNumber: fmt.Sprintf("P-%d", i),
+	for i := range n {
+		rows = append(rows, HistoricalInvoice{SupplierRef: "SUP1001", ContractRef: "HC-001", InvoiceNumber: fmt.Sprintf("%s-%d", prefix, i),
 			InvoiceDate: AddDays("2024-03-01", i), ReceivedDate: AddDays("2024-03-02", i), NetPence: 100, GrossPence: 100,
 			Steps: HistoryFromDates(AddDays("2024-03-05", i), AddDays("2024-03-20", i), 100, "OLD")})
 	}
@@ -347,10 +349,24 @@ func TestListPageReadsOnlyItsPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk.Set(time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC))
-	fresh := NewService(s.db, fixedOrgs, Options{Now: clk.Now, RecentDays: -1})
-	if err := fresh.Load(ctx); err != nil {
-		t.Fatal(err)
+	another := func(o Options) *Service {
+		t.Helper()
+		o.Now, o.RecentDays = clk.Now, -1
+		fresh := NewService(s.db, fixedOrgs, o)
+		if err := fresh.Load(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return fresh
 	}
+	return another(Options{}), another
+}
+
+// TestListPageReadsOnlyItsPage: a list of closed invoices the read model
+// keeps only as rows reads, for one page, that page's invoices by _id and
+// no other; a count or a queue reads none.
+func TestListPageReadsOnlyItsPage(t *testing.T) {
+	fresh, _ := paidHistory(t, "P", 30)
+	ctx := storetest.Context(t)
 	for i := range fresh.rows {
 		if fresh.rows[i].held != nil {
 			t.Fatalf("closed invoice %s of 2024 is held whole", fresh.rows[i].id)
@@ -531,23 +547,8 @@ func scanAdvices(all []Invoice, orgID string) []Advice {
 // poll or a payment puts it) shows its new version at once; an entry of
 // another version than the row's is never used.
 func TestReadCacheKeepsPagesAndSeesChanges(t *testing.T) {
-	s, _, clk := newTestService(t)
-	seedContracts(t, s)
+	fresh, another := paidHistory(t, "C", 12)
 	ctx := storetest.Context(t)
-	var rows []HistoricalInvoice
-	for i := range 12 {
-		rows = append(rows, HistoricalInvoice{SupplierRef: "SUP1001", ContractRef: "HC-001", InvoiceNumber: fmt.Sprintf("C-%d", i),
-			InvoiceDate: AddDays("2024-03-01", i), ReceivedDate: AddDays("2024-03-02", i), NetPence: 100, GrossPence: 100,
-			Steps: HistoryFromDates(AddDays("2024-03-05", i), AddDays("2024-03-20", i), 100, "OLD")})
-	}
-	if _, _, err := s.ImportHistorical(ctx, staff, rows); err != nil {
-		t.Fatal(err)
-	}
-	clk.Set(time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC))
-	fresh := NewService(s.db, fixedOrgs, Options{Now: clk.Now, RecentDays: -1})
-	if err := fresh.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
 	list := func() (InvoicePage, int64) {
 		t.Helper()
 		before := fresh.idReads.Load()
@@ -590,10 +591,7 @@ func TestReadCacheKeepsPagesAndSeesChanges(t *testing.T) {
 	}
 
 	// Turned off, every page reads its invoices.
-	off := NewService(s.db, fixedOrgs, Options{Now: clk.Now, RecentDays: -1, ReadCacheSize: -1})
-	if err := off.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
+	off := another(Options{ReadCacheSize: -1})
 	for range 2 {
 		before := off.idReads.Load()
 		if _, err := off.ListInvoices(ctx, staff, InvoiceFilter{}, 1, 10); err != nil {
