@@ -128,6 +128,9 @@ func TestBrowser(t *testing.T) {
 	})
 	waitReady(ctx, t, baseURL+"/readyz", 60*time.Second, exited)
 
+	// A second portal, in this process, that stays starting (starting.test.mjs).
+	startingURL := startingPortal(t)
+
 	// (g) the node tests, output streamed into the test log.
 	nodeCtx, nodeCancel := context.WithTimeout(ctx, 20*time.Minute)
 	defer nodeCancel()
@@ -144,6 +147,7 @@ func TestBrowser(t *testing.T) {
 	node.Dir = browserDir
 	node.Env = append(os.Environ(),
 		"PORTAL_URL="+baseURL,
+		"PORTAL_STARTING_URL="+startingURL,
 		"PORTAL_DEMO_PASSWORD="+password,
 		"PORTAL_SERVICE_NAME="+serviceName,
 		"CHROMIUM_PATH="+chromiumPath,
