@@ -727,13 +727,10 @@ func (s *Service) pageRowsLocked(out *InvoicePage, ix []int32) []int {
 	out.Invoices = make([]Invoice, len(ix))
 	var read []int
 	for k, i := range ix {
-		r := &s.rows[i]
-		if r.held != nil {
-			out.Invoices[k] = *r.held
-		} else if inv, ok := s.cachedLocked(i); ok {
+		if inv, ok := s.inMemoryLocked(i); ok {
 			out.Invoices[k] = inv
 		} else {
-			out.Invoices[k].ID = r.id
+			out.Invoices[k].ID = s.rows[i].id
 			read = append(read, k)
 		}
 	}

@@ -13,33 +13,37 @@ import (
 // for.
 const DefaultReadCacheSize = 2048
 
-// readCache keeps the compacted invoices read lately by _id. An entry is
+// newReadCache is the cache of the compacted invoices read lately by _id
+// (Service.recentReads), nil when size is 0 or less (none). An entry is
 // used only while its version is the row's (an invoice's every change
 // raises its version), so a change needs no invalidation to be seen: the
 // next read finds the versions differ and reads the store again.
-type readCache struct {
-	c *lru.Cache[string, Invoice] // nil when turned off
+func newReadCache(size int) *lru.Cache[string, Invoice] {
+	if size <= 0 {
+		return nil
+	}
+	c, _ := lru.New[string, Invoice](size) // errs only for a size below 1
+	return c
 }
 
-func newReadCache(size int) *readCache {
-	rc := &readCache{}
-	if size > 0 {
-		c, err := lru.New[string, Invoice](size)
-		if err == nil {
-			rc.c = c
-		}
+// inMemoryLocked is row i's invoice when the read model has it without a
+// read: held whole, or in the cache at the row's version. s.mu must be
+// held (read).
+func (s *Service) inMemoryLocked(i int32) (Invoice, bool) {
+	if h := s.rows[i].held; h != nil {
+		return *h, true
 	}
-	return rc
+	return s.cachedLocked(i)
 }
 
 // cachedLocked is row i's invoice from the cache when the cache holds that
 // version. s.mu must be held (read).
 func (s *Service) cachedLocked(i int32) (Invoice, bool) {
-	if s.recentReads.c == nil {
+	if s.recentReads == nil {
 		return Invoice{}, false
 	}
 	r := &s.rows[i]
-	inv, ok := s.recentReads.c.Get(r.id)
+	inv, ok := s.recentReads.Get(r.id)
 	if !ok || inv.Version != int(r.version) {
 		return Invoice{}, false
 	}
@@ -50,7 +54,7 @@ func (s *Service) cachedLocked(i int32) (Invoice, bool) {
 // keepRead puts an invoice just read by _id (or just changed while
 // compacted) in the cache.
 func (s *Service) keepRead(inv Invoice) {
-	if s.recentReads.c != nil {
-		s.recentReads.c.Add(inv.ID, inv)
+	if s.recentReads != nil {
+		s.recentReads.Add(inv.ID, inv)
 	}
 }

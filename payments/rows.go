@@ -321,13 +321,6 @@ func (s *Service) rowByNumber(orgID, key string) (int32, bool) {
 	return -1, false
 }
 
-// wholeLocked is row i's invoice when it is held (ok), else its id to read
-// (readCompacted). s.mu must be held.
-func (s *Service) wholeLocked(i int32) (inv *Invoice, id string) {
-	r := &s.rows[i]
-	return r.held, r.id
-}
-
 // get is the invoice with the id as the read model has it: the held copy,
 // or the snapshot read by _id for a compacted one. ok is false when the
 // read model has no such invoice.
@@ -344,16 +337,12 @@ func (s *Service) getRow(ctx context.Context, i int32, ok bool) (Invoice, bool, 
 		s.mu.RUnlock()
 		return Invoice{}, false, nil
 	}
-	held, id := s.wholeLocked(i)
-	if held != nil {
-		s.mu.RUnlock()
-		return *held, true, nil
-	}
-	if inv, ok := s.cachedLocked(i); ok {
-		s.mu.RUnlock()
+	inv, known := s.inMemoryLocked(i)
+	id := s.rows[i].id
+	s.mu.RUnlock()
+	if known {
 		return inv, true, nil
 	}
-	s.mu.RUnlock()
 	inv, err := s.readCompacted(ctx, id)
 	if err != nil {
 		return Invoice{}, false, err

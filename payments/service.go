@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -67,14 +68,14 @@ type Service struct {
 	recentDays    int                // Options.RecentDays (-1: none)
 	holdAll       bool               // tests: hold every invoice whole (compaction off)
 	window        struct{ today, from string }
-	released      string            // the day releaseLocked last ran
-	idReads       atomic.Int64      // compacted invoices read by _id (tests count them)
-	cacheHits     atomic.Int64      // compacted invoices found in recentReads instead
-	recentReads   *readCache        // compacted invoices read lately (readcache.go)
-	gen           uint64            // bumped on every change to the invoices
-	changeLog     changeLog         // the latest changes by generation (ChangedSince, changes.go)
-	contractsGen  uint64            // bumped on every change to the contracts (PageMark)
-	orgBySupplier map[string]string // lower-case supplier reference -> organisation id
+	released      string                      // the day releaseLocked last ran
+	idReads       atomic.Int64                // compacted invoices read by _id (tests count them)
+	cacheHits     atomic.Int64                // compacted invoices found in recentReads instead
+	recentReads   *lru.Cache[string, Invoice] // compacted invoices read lately, nil for none (readcache.go)
+	gen           uint64                      // bumped on every change to the invoices
+	changeLog     changeLog                   // the latest changes by generation (ChangedSince, changes.go)
+	contractsGen  uint64                      // bumped on every change to the contracts (PageMark)
+	orgBySupplier map[string]string           // lower-case supplier reference -> organisation id
 
 	// The rows in list order, received then id (listorder.go).
 	listed     rowOrder             // every row

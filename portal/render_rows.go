@@ -41,8 +41,8 @@ func newRowFragments() rowFragments {
 // and how this list shows it.
 type listRow struct {
 	invoiceRow
-	// First is the first row, whose checkbox has the field's id (the
-	// error summary links to it).
+	// First is the first row of a list with checkboxes, whose checkbox
+	// has the field's id (the error summary links to it).
 	First bool
 	// Bulk puts a checkbox on the row (the approval queue).
 	Bulk bool
@@ -61,7 +61,9 @@ func (s *Server) invoiceRowsHTML(page, tmpl string, rs []invoiceRow, bulk bool, 
 	out := make([]template.HTML, len(rs))
 	var buf bytes.Buffer
 	for i := range rs {
-		d := listRow{invoiceRow: rs[i], First: i == 0, Bulk: bulk, Queue: queue}
+		// First changes the row only with a checkbox; elsewhere the first
+		// row is the same row as on the next page.
+		d := listRow{invoiceRow: rs[i], First: bulk && i == 0, Bulk: bulk, Queue: queue}
 		key := fmt.Sprintf("%s\x00%s\x00%d\x00%s\x00%t\x00%t\x00%s", tmpl, d.ID, d.Version, d.Today, d.First, bulk, queue)
 		if h, ok := s.rows.c.Get(key); ok {
 			out[i] = h
