@@ -24,30 +24,7 @@ func TestReadAllRawMatchesDriver(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	coll := s.DB.Collection("bulk")
-	day := time.Date(2026, 3, 29, 0, 0, 0, 0, time.UTC)
-	docs := []any{
-		bson.D{
-			{Key: "_id", Value: "inv-1"}, {Key: "number", Value: `INV "7" \ café ✓ <b>&`},
-			{Key: "net_pence", Value: int64(1234567890123)}, {Key: "neg", Value: int64(-5)},
-			{Key: "terms_days", Value: int32(30)}, {Key: "version", Value: 3},
-			{Key: "invoice_date", Value: day}, {Key: "received_at", Value: time.Date(2026, 10, 25, 1, 30, 15, 123e6, time.UTC)},
-			{Key: "before_1970", Value: time.Date(1969, 12, 31, 23, 59, 59, 999e6, time.UTC)},
-			{Key: "steps_on", Value: bson.A{day, day.AddDate(0, 0, 1)}},
-			{Key: "steps_to", Value: bson.A{"submitted", "approved"}},
-			{Key: "empty_list", Value: bson.A{}}, {Key: "empty_string", Value: ""},
-			{Key: "ratio", Value: 0.1}, {Key: "whole", Value: 2.0}, {Key: "ok", Value: true}, {Key: "no", Value: false},
-			{Key: "nothing", Value: nil},
-			{Key: "oid", Value: bson.NewObjectID()},
-			{Key: "bin", Value: bson.Binary{Subtype: 0, Data: []byte{0, 1, 2, 255}}},
-			{Key: "nested", Value: bson.D{{Key: "b", Value: "x"}, {Key: "a", Value: bson.A{int64(1), "two", bson.D{{Key: "c", Value: day}}}}}},
-			{Key: "empty_doc", Value: bson.D{}},
-		},
-		bson.D{{Key: "_id", Value: "inv-2"}, {Key: "number", Value: "2"}, {Key: "net_pence", Value: int64(0)}},
-		bson.D{{Key: "_id", Value: bson.NewObjectID()}},
-	}
-	for i := 0; i < 50; i++ { // documents sharing a schema
-		docs = append(docs, bson.D{{Key: "_id", Value: fmt.Sprintf("same-%02d", i)}, {Key: "n", Value: int64(i)}, {Key: "at", Value: day.AddDate(0, 0, i)}})
-	}
+	docs := sampleDocs()
 	if _, err := coll.InsertMany(ctx, docs); err != nil {
 		t.Fatal(err)
 	}
@@ -163,6 +140,39 @@ func TestReadAllRawOnlyEmbedded(t *testing.T) {
 	if _, err := s.ReadAllRaw(context.Background(), "x"); !errors.Is(err, ErrNoBulkRead) {
 		t.Fatalf("MongoDB mode: %v, want ErrNoBulkRead", err)
 	}
+}
+
+// sampleDay is the day the sample documents are built around.
+var sampleDay = time.Date(2026, 3, 29, 0, 0, 0, 0, time.UTC)
+
+// sampleDocs are documents with every BSON type the portal stores (and
+// the others the bulk reader decodes), then 50 sharing one schema.
+func sampleDocs() []any {
+	day := sampleDay
+	docs := []any{
+		bson.D{
+			{Key: "_id", Value: "inv-1"}, {Key: "number", Value: `INV "7" \ café ✓ <b>&`},
+			{Key: "net_pence", Value: int64(1234567890123)}, {Key: "neg", Value: int64(-5)},
+			{Key: "terms_days", Value: int32(30)}, {Key: "version", Value: 3},
+			{Key: "invoice_date", Value: day}, {Key: "received_at", Value: time.Date(2026, 10, 25, 1, 30, 15, 123e6, time.UTC)},
+			{Key: "before_1970", Value: time.Date(1969, 12, 31, 23, 59, 59, 999e6, time.UTC)},
+			{Key: "steps_on", Value: bson.A{day, day.AddDate(0, 0, 1)}},
+			{Key: "steps_to", Value: bson.A{"submitted", "approved"}},
+			{Key: "empty_list", Value: bson.A{}}, {Key: "empty_string", Value: ""},
+			{Key: "ratio", Value: 0.1}, {Key: "whole", Value: 2.0}, {Key: "ok", Value: true}, {Key: "no", Value: false},
+			{Key: "nothing", Value: nil},
+			{Key: "oid", Value: bson.NewObjectID()},
+			{Key: "bin", Value: bson.Binary{Subtype: 0, Data: []byte{0, 1, 2, 255}}},
+			{Key: "nested", Value: bson.D{{Key: "b", Value: "x"}, {Key: "a", Value: bson.A{int64(1), "two", bson.D{{Key: "c", Value: day}}}}}},
+			{Key: "empty_doc", Value: bson.D{}},
+		},
+		bson.D{{Key: "_id", Value: "inv-2"}, {Key: "number", Value: "2"}, {Key: "net_pence", Value: int64(0)}},
+		bson.D{{Key: "_id", Value: bson.NewObjectID()}},
+	}
+	for i := 0; i < 50; i++ { // documents sharing a schema
+		docs = append(docs, bson.D{{Key: "_id", Value: fmt.Sprintf("same-%02d", i)}, {Key: "n", Value: int64(i)}, {Key: "at", Value: day.AddDate(0, 0, i)}})
+	}
+	return docs
 }
 
 func (s *Store) sqliteConn(t *testing.T) *sql.DB {

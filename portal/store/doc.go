@@ -49,6 +49,14 @@
 //   - ReadModel loads a collection into memory once (the loaded guard),
 //     and refreshes from a change-mark field through an index, so an
 //     instance catches up with other instances' writes in MongoDB mode.
+//   - EachRaw (bulkread.go) reads a whole collection straight from
+//     FerretDB's SQLite table for a read model's first load, and InsertRaw
+//     (bulkwrite.go) writes new documents straight into the tables, several
+//     collections in one SQLite transaction, for a store opened with
+//     BulkWrites (the demo). Both read and write FerretDB's own row format
+//     (sjscan.go, sjwrite.go; tested byte for byte against FerretDB's
+//     rows); with idshim.go they are the only code that knows FerretDB's
+//     storage. Updates never go this way.
 //   - Migrate runs one-time migrations of documents written by older
 //     versions at start-up, recorded by id in the migrations collection.
 //     RenameFields, RekeyEvents (events keyed another way moved to

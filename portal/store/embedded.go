@@ -81,6 +81,11 @@ func openEmbedded(ctx context.Context, o Options) (*Store, error) {
 			return fmt.Errorf("embedded store did not stop: %w", ctx.Err())
 		}
 	})
+	if o.BulkWrites {
+		// InsertRaw's connection, closed before FerretDB stops.
+		s.writers = &rawWriters{pragmas: "&" + bulkPragmas()}
+		s.closers = append(s.closers, s.writers.close)
+	}
 	if err := waitForSocket(ctx, sock, done); err != nil {
 		_ = s.Close(context.Background())
 		return nil, err
@@ -113,7 +118,11 @@ func sqlitePragmas(o Options) string {
 	if !o.BulkWrites {
 		return ""
 	}
-	return "?" + url.Values{"_pragma": {"synchronous(normal)", "cache_size(-131072)", "wal_autocheckpoint(20000)"}}.Encode()
+	return "?" + bulkPragmas()
+}
+
+func bulkPragmas() string {
+	return url.Values{"_pragma": {"synchronous(normal)", "cache_size(-131072)", "wal_autocheckpoint(20000)"}}.Encode()
 }
 
 // WithDatabase returns a Store that shares this one's connection but uses
@@ -125,6 +134,7 @@ func (s *Store) WithDatabase(name string) *Store {
 		DB:        s.Client.Database(name),
 		Embedded:  s.Embedded,
 		sqliteDir: s.sqliteDir,
+		writers:   s.writers,
 		logger:    s.logger,
 	}
 }

@@ -25,7 +25,8 @@ type Store struct {
 	// writers.
 	Embedded bool
 
-	sqliteDir string // embedded only: where FerretDB keeps <db>.sqlite
+	sqliteDir string      // embedded only: where FerretDB keeps <db>.sqlite
+	writers   *rawWriters // InsertRaw's connections: embedded with Options.BulkWrites only
 	logger    *slog.Logger
 	closers   []func(context.Context) error
 }
@@ -44,7 +45,8 @@ type Options struct {
 	// (synchronous=NORMAL in WAL mode: a killed process loses nothing, an
 	// operating-system crash or power cut may lose the last moments'
 	// commits, never the file), with a 128 MB page cache and fewer WAL
-	// checkpoints. Only for data a rerun completes. Ignored for MongoDB.
+	// checkpoints, and InsertRaw writes new documents straight into
+	// SQLite. Only for data a rerun completes. Ignored for MongoDB.
 	BulkWrites bool
 }
 
