@@ -2,6 +2,7 @@ package payments
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"careportal/auth"
 	"careportal/portal/fault"
 	"careportal/portal/format"
+	"careportal/portal/store"
 )
 
 // HistoricalStep is one past step of an imported invoice, after its
@@ -342,53 +344,133 @@ func (s *Service) importCredit(inv *Invoice, st HistoricalStep, prev, today, sou
 }
 
 // insertInvoices writes new invoices in batches, recording the run's
-// progress: each batch's ids first, then its events, number claims and
-// snapshots, in that order (see importruns.go), each write idempotent for
-// the run's own ids. A batch refused for another reason (a number claimed
-// by another invoice meanwhile) is removed again.
+// progress. Each batch is written directly in one transaction when the
+// store can (Options.BulkInsert); else its ids are recorded first, then its
+// events, number claims and snapshots are written, in that order (see
+// importruns.go), each write idempotent for the run's own ids. A batch
+// refused for another reason (a number claimed by another invoice
+// meanwhile) is removed again. The next batch's documents are made and
+// encoded while this one is written, so a bulk import keeps two cores busy.
 func (s *Service) insertInvoices(ctx context.Context, run *importRun, src ImportSource, by string, invs []Invoice) error {
 	const batch = 1000
 	batches := (len(invs) + batch - 1) / batch
 	if err := run.start(ctx, src, by, len(invs), batches); err != nil {
 		return err
 	}
-	for b, i := 0, 0; i < len(invs); b, i = b+1, i+batch {
-		part := invs[i:min(i+batch, len(invs))]
-		var nums, docs, events []any
-		var invIDs, numIDs []string
-		upTo := 0
-		for _, inv := range part {
-			nid := inv.OrgID + ":" + inv.NumberKey
-			nums = append(nums, numberDoc{ID: nid, InvoiceID: inv.ID, CreatedAt: inv.ReceivedAt})
-			docs = append(docs, docOf(&inv))
-			invIDs, numIDs = append(invIDs, inv.ID), append(numIDs, nid)
-			for _, ev := range inv.History {
-				events = append(events, eventDoc{ID: eventID(inv.ID, ev.Seq), InvoiceID: inv.ID, Event: ev})
-				upTo = max(upTo, ev.Seq)
+	ctx, stop := context.WithCancel(ctx)
+	defer stop() // the encoder stops when the writer does
+	next := make(chan *importBatch, 1)
+	go func() {
+		defer close(next)
+		for i := 0; i < len(invs); i += batch {
+			select {
+			case next <- s.makeBatch(invs[i:min(i+batch, len(invs))]):
+			case <-ctx.Done():
+				return
 			}
 		}
-		if err := run.pending(ctx, invIDs, numIDs, upTo); err != nil {
-			return err
-		}
+	}()
+	b := 0
+	for p := range next {
 		cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		err := s.insertAll(cctx, part, nums, docs, events)
-		if err != nil {
-			s.removeBatch(context.WithoutCancel(ctx), part)
-			cancel()
-			return fmt.Errorf("payments: importing invoices: %w", err)
+		// Written directly, the batch's events, claims and invoices are
+		// one transaction: all or none, so nothing is pending if the
+		// process stops. Else the run's record lists what is about to be
+		// written, for the repair at start-up, and the driver writes it.
+		if !s.insertDirect(cctx, p.rows) {
+			if err := run.pending(ctx, p.invIDs, p.numIDs, p.upTo); err != nil {
+				cancel()
+				return err
+			}
+			if err := s.insertAll(cctx, p.part, p.nums, p.docs, p.events); err != nil {
+				s.removeBatch(context.WithoutCancel(ctx), p.part)
+				cancel()
+				return fmt.Errorf("payments: importing invoices: %w", err)
+			}
 		}
 		cancel()
 		s.mu.Lock()
-		for j := range part {
-			s.putInvoiceLocked(&part[j])
+		for j := range p.part {
+			s.putInvoiceLocked(&p.part[j])
 		}
 		s.mu.Unlock()
-		if err := run.batchDone(ctx, b+1, len(part)); err != nil {
+		b++
+		if err := run.batchDone(ctx, b, len(p.part)); err != nil {
 			return err
 		}
-		s.log.Info("payments: import batch written", "run", run.id, "batch", b+1, "of", batches, "invoices", len(part))
+		s.log.Info("payments: import batch written", "run", run.id, "batch", b, "of", batches, "invoices", len(p.part))
 	}
 	return run.finish(ctx)
+}
+
+// importBatch is one batch of an import's documents, made by makeBatch.
+type importBatch struct {
+	part               []Invoice
+	nums, docs, events []any
+	invIDs, numIDs     []string
+	upTo               int            // the highest event number among them
+	rows               *store.RawRows // encoded for Options.BulkInsert; nil: through the driver
+}
+
+func (s *Service) makeBatch(part []Invoice) *importBatch {
+	p := &importBatch{part: part}
+	for k := range part {
+		inv := &part[k]
+		nid := inv.OrgID + ":" + inv.NumberKey
+		p.nums = append(p.nums, numberDoc{ID: nid, InvoiceID: inv.ID, CreatedAt: inv.ReceivedAt})
+		p.docs = append(p.docs, docOf(inv))
+		p.invIDs, p.numIDs = append(p.invIDs, inv.ID), append(p.numIDs, nid)
+		for _, ev := range inv.History {
+			p.events = append(p.events, eventDoc{ID: eventID(inv.ID, ev.Seq), InvoiceID: inv.ID, Event: ev})
+			p.upTo = max(p.upTo, ev.Seq)
+		}
+	}
+	if s.bulkInsert != nil {
+		p.rows = encodeRows(collDocs{colInvoiceEvents, p.events}, collDocs{colInvoiceNumbers, p.nums}, collDocs{colInvoices, p.docs})
+	}
+	return p
+}
+
+// collDocs are documents for one collection.
+type collDocs struct {
+	coll string
+	docs []any
+}
+
+// encodeRows encodes documents for Options.BulkInsert; nil when one of
+// them must go through the driver.
+func encodeRows(sets ...collDocs) *store.RawRows {
+	raw := make([]store.RawDocs, len(sets))
+	for k, set := range sets {
+		raw[k] = store.RawDocs{Collection: set.coll, Docs: make([]bson.Raw, len(set.docs))}
+		for i, d := range set.docs {
+			b, err := bson.Marshal(d)
+			if err != nil {
+				return nil
+			}
+			raw[k].Docs[i] = b
+		}
+	}
+	rows, err := store.EncodeRaw(raw...)
+	if err != nil {
+		return nil
+	}
+	return rows
+}
+
+// insertDirect writes a batch encoded by makeBatch through
+// Options.BulkInsert, reporting whether it did. When it did not, nothing
+// was written: a document already there (an earlier attempt of the run)
+// fails the whole batch there, and the driver's insert then says which.
+func (s *Service) insertDirect(ctx context.Context, rows *store.RawRows) bool {
+	if s.bulkInsert == nil || rows == nil {
+		return false
+	}
+	err := s.bulkInsert(ctx, rows)
+	if err != nil && !errors.Is(err, store.ErrNoBulkWrite) {
+		s.log.Debug("payments: a direct insert did not write; inserting through the driver", "err", err)
+	}
+	return err == nil
 }
 
 // insertAll writes a batch: events, then number claims, then snapshots. A

@@ -29,6 +29,12 @@ type Options struct {
 	// invoices read model's first load and EachInvoice
 	// (store.Store.EachRaw: embedded mode only).
 	BulkRead func(ctx context.Context, collection string, batch func([]bson.Raw) error) error
+	// BulkInsert, when set, inserts each batch of a historical import (its
+	// events, number claims and invoices) straight into the store's files
+	// in one transaction (store.Store.InsertRows: the embedded store opened
+	// for bulk writes, the demo). When it does not write, the batch goes
+	// through the driver.
+	BulkInsert func(ctx context.Context, rows *store.RawRows) error
 	// RecentDays is the recent window (rows.go): closed invoices received
 	// or with a step dated within it are held whole; 0 means
 	// DefaultRecentDays, less than 0 none (only open and overpaid ones).
@@ -50,6 +56,8 @@ type Service struct {
 	changes     *store.Changes[Invoice, Event] // the event-plus-snapshot step of invoices
 	invoicesRM  *store.ReadModel[Invoice]      // loads and polls the invoices below
 	contractsRM *store.ReadModel[Contract]
+
+	bulkInsert func(ctx context.Context, rows *store.RawRows) error // Options.BulkInsert
 
 	prepMu   sync.Mutex // serialises prepare
 	prepared bool       // prepare has run (lookup.go)
@@ -116,7 +124,7 @@ func NewService(db *mongo.Database, orgs Orgs, o Options) *Service {
 		pos: map[string]int32{}, byOrg: map[string]*rowOrder{}, numFirst: map[string]int32{}, partyIdx: map[partyKey]int32{}, otherStatus: map[string]Status{},
 		orgBySupplier: map[string]string{}, byContract: map[string]*rowOrder{}, recentDays: o.RecentDays,
 		contracts: map[string]*Contract{}, contractByRef: map[string]string{}, contractLower: map[string]string{}, open: newOpenWork(), terms: map[string]cachedTerms{},
-		recentReads: newReadCache(o.ReadCacheSize),
+		recentReads: newReadCache(o.ReadCacheSize), bulkInsert: o.BulkInsert,
 	}
 	s.changes = s.newChanges()
 	s.contractsRM = &store.ReadModel[Contract]{

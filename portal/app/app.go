@@ -144,7 +144,7 @@ func (a *App) wire(ctx context.Context, o Options) error {
 
 	s.Auth = ensure(w, "accounts", auth.NewService(db, auth.Options{Now: now, Hash: o.Hash, Logger: log, SessionsInMemory: a.Store.Embedded,
 		ListsInMemory: a.Store.Embedded, BulkRead: a.Store.ReadAllRaw}))
-	s.Payments = ensure(w, "payments", payments.NewService(db, s.Auth, payments.Options{Now: now, Logger: log, BulkRead: a.Store.EachRaw}))
+	s.Payments = ensure(w, "payments", payments.NewService(db, s.Auth, payments.Options{Now: now, Logger: log, BulkRead: a.Store.EachRaw, BulkInsert: a.Store.InsertRows}))
 	s.Remittance = ensure(w, "remittance", remittance.NewService(db, s.Payments, remittance.Options{Now: now, Logger: log, SingleInstance: a.Store.Embedded}))
 	s.Packages = ensure(w, "care packages", packages.NewService(db, s.Payments, s.Auth, packages.Options{Now: now, Logger: log}))
 	s.Performance = ensure(w, "payment performance", performance.NewService(db, performance.PaymentsSource(s.Payments, s.Auth.Orgs), performance.Options{Now: now, Logger: log}))
