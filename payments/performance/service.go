@@ -44,6 +44,10 @@ type Source struct {
 	// build adapts a batch and drops it, so no slice of every whole
 	// invoice is held. An error from each stops it and is returned.
 	Invoices func(ctx context.Context, each func(invs []payments.Invoice) error) error
+	// Invoice, when set, returns one invoice snapshot by id, so that one
+	// invoice's interest (InvoiceInterest) costs one invoice, not a build
+	// of every invoice's figures. Without it, the snapshot answers.
+	Invoice func(ctx context.Context, id string) (payments.Invoice, error)
 	// Contracts returns every contract in the register.
 	Contracts func(ctx context.Context) ([]payments.Contract, error)
 	// Orgs returns every provider organisation.

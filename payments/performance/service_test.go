@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -205,6 +206,62 @@ func TestInterestPaymentsAndCacheInvalidation(t *testing.T) {
 	}
 	if paid.Payments != after.Payments+1 {
 		t.Errorf("a payment did not show: %d -> %d", after.Payments, paid.Payments)
+	}
+}
+
+// TestInvoiceInterestWithoutTheSnapshot: one invoice's interest, adapted on
+// its own (Source.Invoice), is what the snapshot of every invoice gives
+// for it, for every invoice of the fixture and after an interest payment,
+// and it reads no other invoice.
+func TestInvoiceInterestWithoutTheSnapshot(t *testing.T) {
+	f := newFixture(t)
+	ctx := storetest.Context(t)
+	src := PaymentsSource(f.pay, f.auth.Orgs)
+	reads := 0
+	inner := src.Invoices
+	src.Invoices = func(ctx context.Context, each func([]payments.Invoice) error) error { reads++; return inner(ctx, each) }
+	one := NewService(f.perf.db, src, Options{Now: f.clk.Now})
+	bySnap := src
+	bySnap.Invoices, bySnap.Invoice = inner, nil // the snapshot's reads are not counted
+	invs, err := f.pay.Snapshot(ctx)
+	if err != nil || len(invs) < 5 {
+		t.Fatalf("%d invoices (%v)", len(invs), err)
+	}
+	if _, err := one.RecordInterestPayment(ctx, staff, invs[0].ID, InterestInput{Date: "2025-10-10", Amount: "3.21"}); err != nil {
+		t.Fatal(err)
+	}
+	whole := NewService(f.perf.db, bySnap, Options{Now: f.clk.Now}) // from the snapshot, the payment read back
+	if reads != 0 {
+		t.Fatalf("recording interest read every invoice %d times", reads)
+	}
+	applies := 0
+	for _, inv := range invs {
+		gotRes, got, err := one.InvoiceInterest(ctx, inv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantRes, want, err := whole.InvoiceInterest(ctx, inv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotRes, wantRes) {
+			t.Errorf("invoice %s:\non its own    %+v %+v\nfrom snapshot %+v %+v", inv.Number, got, gotRes, want, wantRes)
+		}
+		if gotRes.Applies {
+			applies++
+		}
+	}
+	if applies == 0 {
+		t.Error("no invoice of the fixture has interest: the comparison is weak")
+	}
+	if _, inv, _ := one.InvoiceInterest(ctx, invs[0].ID); len(inv.InterestPaid) != 1 || inv.InterestPaid[0].Pence != 321 {
+		t.Errorf("interest paid on the invoice adapted on its own: %+v", inv.InterestPaid)
+	}
+	if reads != 0 {
+		t.Errorf("one invoice's interest read every invoice %d times", reads)
+	}
+	if _, _, err := one.InvoiceInterest(ctx, "nope"); fault.KindOf(err) != fault.NotFound {
+		t.Errorf("unknown invoice: %v", err)
 	}
 }
 

@@ -22,7 +22,10 @@ func PaymentsSource(p *payments.Service, orgs func(ctx context.Context) ([]auth.
 	c := &orgCache{load: orgs}
 	return Source{
 		Invoices: p.EachInvoice,
-		Changes:  p.ChangedSince,
+		Invoice: func(ctx context.Context, id string) (payments.Invoice, error) {
+			return p.Invoice(ctx, staff, id)
+		},
+		Changes: p.ChangedSince,
 		Contracts: func(ctx context.Context) ([]payments.Contract, error) {
 			return p.Contracts(ctx, staff, payments.ContractFilter{})
 		},
