@@ -76,11 +76,21 @@ func demoInvoices(ctx context.Context, a *app, o demoOptions, st *demoState) err
 	}
 	// A borough-sized year: providers up to 300, contracts up to 2,000.
 	if o.Invoices > 0 {
+		// Checked against the list just read (a resumed demo made some),
+		// not by a look-up each: every look-up by supplier reference scans
+		// the organisations.
+		have := map[string]bool{}
+		for _, org := range orgs {
+			have[org.SupplierRef] = true
+		}
 		for n := len(orgs); n < 300; n++ {
 			in := auth.OrgInput{Name: fmt.Sprintf("Demo Care Provider %03d Ltd", n+1), SupplierRef: fmt.Sprintf("SUP%d", 3000+n), TermsDays: []int{30, 30, 30, 21, 14}[n%5]}
-			org, err := demoOrg(ctx, a, in)
+			if have[in.SupplierRef] {
+				continue
+			}
+			org, err := a.Auth.CreateOrg(ctx, auth.CommandLine, in)
 			if err != nil {
-				return err
+				return fmt.Errorf("organisation %s: %w", in.SupplierRef, err)
 			}
 			orgs = append(orgs, *org)
 		}
