@@ -372,23 +372,9 @@ func (s *Service) insertInvoices(ctx context.Context, run *importRun, src Import
 	}()
 	b := 0
 	for p := range next {
-		cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		// Written directly, the batch's events, claims and invoices are
-		// one transaction: all or none, so nothing is pending if the
-		// process stops. Else the run's record lists what is about to be
-		// written, for the repair at start-up, and the driver writes it.
-		if !s.insertDirect(cctx, p.rows) {
-			if err := run.pending(ctx, p.invIDs, p.numIDs, p.upTo); err != nil {
-				cancel()
-				return err
-			}
-			if err := s.insertAll(cctx, p.part, p.nums, p.docs, p.events); err != nil {
-				s.removeBatch(context.WithoutCancel(ctx), p.part)
-				cancel()
-				return fmt.Errorf("payments: importing invoices: %w", err)
-			}
+		if err := s.writeBatch(ctx, run, p); err != nil {
+			return err
 		}
-		cancel()
 		s.mu.Lock()
 		for j := range p.part {
 			s.putInvoiceLocked(&p.part[j])
@@ -401,6 +387,27 @@ func (s *Service) insertInvoices(ctx context.Context, run *importRun, src Import
 		s.log.Info("payments: import batch written", "run", run.id, "batch", b, "of", batches, "invoices", len(p.part))
 	}
 	return run.finish(ctx)
+}
+
+// writeBatch writes one batch of an import. Written directly, the batch's
+// events, claims and invoices are one transaction: all or none, so nothing
+// is pending if the process stops. Else the run's record lists what is
+// about to be written, for the repair at start-up, and the driver writes
+// it; a batch the driver refuses is removed again.
+func (s *Service) writeBatch(ctx context.Context, run *importRun, p *importBatch) error {
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if s.insertDirect(cctx, p.rows) {
+		return nil
+	}
+	if err := run.pending(ctx, p.invIDs, p.numIDs, p.upTo); err != nil {
+		return err
+	}
+	if err := s.insertAll(cctx, p.part, p.nums, p.docs, p.events); err != nil {
+		s.removeBatch(context.WithoutCancel(ctx), p.part)
+		return fmt.Errorf("payments: importing invoices: %w", err)
+	}
+	return nil
 }
 
 // importBatch is one batch of an import's documents, made by makeBatch.
