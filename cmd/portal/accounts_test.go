@@ -11,6 +11,17 @@ import (
 )
 
 // runCmd runs the portal with args against the embedded store in dataDir.
+// openDataDir opens the app on the embedded store in dir, as a command
+// does; the caller closes it.
+func openDataDir(t *testing.T, dir string) *app {
+	t.Helper()
+	a, err := openApp(context.Background(), config{Database: "portal", DataDir: dir}, newLogger(&bytes.Buffer{}, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 func runCmd(t *testing.T, dataDir, stdin string, args ...string) (string, string, error) {
 	t.Helper()
 	var out, errb bytes.Buffer
@@ -151,10 +162,7 @@ func TestDemoAccounts(t *testing.T) {
 			t.Errorf("demo summary lacks %s", email)
 		}
 	}
-	a, err := openApp(context.Background(), config{Database: "portal", DataDir: dir}, newLogger(&bytes.Buffer{}, false))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := openDataDir(t, dir)
 	defer a.Close()
 	ctx := context.Background()
 	orgs, _ := a.Auth.Orgs(ctx)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -110,10 +109,7 @@ func TestImportCommands(t *testing.T) {
 	}
 
 	// What the store holds.
-	a, err := openApp(context.Background(), config{Database: "portal", DataDir: dir}, newLogger(&bytes.Buffer{}, false))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := openDataDir(t, dir)
 	defer a.Close()
 	ctx := context.Background()
 	staff := &auth.Principal{Role: auth.RoleBrokerage, Name: "t"}

@@ -41,10 +41,7 @@ func TestImportVerbsDoNotLoadTheInvoices(t *testing.T) {
 		{"packages import", packagesImport, packages, "1 packages placed"},
 	} {
 		// A portal opened afresh for each, as the command line does.
-		a, err := openApp(context.Background(), config{Database: "portal", DataDir: dir}, newLogger(&bytes.Buffer{}, false))
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := openDataDir(t, dir)
 		data, err := os.ReadFile(tt.file)
 		if err != nil {
 			t.Fatal(err)

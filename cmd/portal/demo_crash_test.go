@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -80,10 +79,7 @@ func TestKilledDemoCanBeRerun(t *testing.T) {
 	if !strings.Contains(stderr, "resuming the demo") || !strings.Contains(stdout, "manager@sunrise-care.example") {
 		t.Errorf("the second run did not resume and finish:\n%s", stderr)
 	}
-	a, err := openApp(context.Background(), config{Database: "portal", DataDir: dir}, newLogger(&bytes.Buffer{}, false))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := openDataDir(t, dir)
 	ctx := context.Background()
 	orgs, _ := a.Auth.Orgs(ctx)
 	if len(orgs) != len(demoOrgs) {
@@ -154,10 +150,7 @@ func TestKilledLargeDemoMakesTheSameInvoices(t *testing.T) {
 	if !strings.Contains(stderr, "resuming the demo") || !strings.Contains(stdout, fmt.Sprintf("%d invoices", invoices/2+10)) {
 		t.Errorf("the second run did not resume and write the other half and the showcase:\n%s\n%s", stderr, stdout)
 	}
-	a, err := openApp(context.Background(), config{Database: "portal", DataDir: dir}, newLogger(&bytes.Buffer{}, false))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := openDataDir(t, dir)
 	defer a.Close()
 	ctx := context.Background()
 	orgs, _ := a.Auth.Orgs(ctx)

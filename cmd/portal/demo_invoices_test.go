@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"reflect"
 	"testing"
@@ -99,10 +98,7 @@ func demoApp(t *testing.T, args ...string) *app {
 	if _, _, err := runCmd(t, dir, "", append([]string{"demo", "--password", "demo password for tests"}, args...)...); err != nil {
 		t.Fatalf("demo %v: %v", args, err)
 	}
-	a, err := openApp(context.Background(), config{Database: "portal", DataDir: dir}, newLogger(&bytes.Buffer{}, false))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := openDataDir(t, dir)
 	t.Cleanup(func() { a.Close() })
 	return a
 }

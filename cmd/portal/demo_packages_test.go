@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"testing"
 
@@ -16,10 +15,7 @@ func TestDemoPackages(t *testing.T) {
 	if _, _, err := runCmd(t, dir, "", "demo", "--password", "demo password for tests", "--packages", "60"); err != nil {
 		t.Fatalf("demo: %v", err)
 	}
-	a, err := openApp(context.Background(), config{Database: "portal", DataDir: dir}, newLogger(&bytes.Buffer{}, false))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := openDataDir(t, dir)
 	defer a.Close()
 	ctx := context.Background()
 	staff := &auth.Principal{Name: "test", Role: auth.RoleBrokerage}
