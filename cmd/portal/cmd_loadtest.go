@@ -29,7 +29,8 @@ import (
 // by `portal demo --invoices 30000 --password P`; it adds the invoices it
 // submits. With --compare-bare it measures instead the provider invoice
 // list and an invoice page beside a bare net/http handler serving the same
-// bytes (loadtest_bare.go).
+// bytes (loadtest_bare.go). With --figures it measures the pages of
+// payment figures (loadtest_figures.go).
 func runLoadtest(ctx context.Context, e env) error {
 	var cfg config
 	var users int
@@ -43,6 +44,11 @@ func runLoadtest(ctx context.Context, e env) error {
 	fs.DurationVar(&think, "think", 200*time.Millisecond, "mean pause between a user's requests (0: none)")
 	var compare bool
 	fs.BoolVar(&compare, "compare-bare", false, "measure the provider invoice list and an invoice page beside a bare net/http handler serving the same bytes, side by side (no pauses; --think is not used)")
+	var figures bool
+	var fopts figuresOptions
+	fs.BoolVar(&figures, "figures", false, "measure instead the pages of payment figures (the staff and provider dashboards, the compliance notice, the reg 113 report, the self-assessment) one fetch at a time: the first answer, warm answers, and answers right after an invoice is submitted; with the memory used")
+	fs.IntVar(&fopts.rounds, "rounds", 20, "with --figures: warm fetches of each page")
+	fs.IntVar(&fopts.changes, "changes", 10, "with --figures: invoices submitted, each followed by one fetch of every page")
 	var cpuProfile string
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (with --compare-bare: of each page's portal run, the page added to the name: cpu.pprof: cpu-list.pprof, cpu-invoice.pprof)")
 	var prof loadProfiles
@@ -57,6 +63,12 @@ func runLoadtest(ctx context.Context, e env) error {
 	if users < 1 || users > 64 {
 		return usagef("--users must be between 1 and 64")
 	}
+	if figures && compare {
+		return usagef("--figures and --compare-bare measure different things: choose one")
+	}
+	if fopts.rounds < 1 || fopts.rounds > 10000 || fopts.changes < 0 || fopts.changes > 1000 {
+		return usagef("--rounds must be between 1 and 10000, --changes between 0 and 1000")
+	}
 	a, err := openApp(ctx, cfg, newLogger(io.Discard, false))
 	if err != nil {
 		return err
@@ -67,6 +79,7 @@ func runLoadtest(ctx context.Context, e env) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "read model loaded in %s\n", time.Since(start).Round(time.Millisecond))
+	printResident(e.stdout, "after the load")
 	srv, err := a.newServer()
 	if err != nil {
 		return err
@@ -79,6 +92,13 @@ func runLoadtest(ctx context.Context, e env) error {
 	go func() { _ = hs.Serve(ln) }()
 	defer hs.Close()
 	base := "http://" + ln.Addr().String()
+	if figures {
+		if err := runFiguresLoad(ctx, e.stdout, base, password, fopts); err != nil {
+			return err
+		}
+		printResident(e.stdout, "at the end")
+		return nil
+	}
 	if compare {
 		opts := compareOptions{users: users, duration: duration, warm: min(time.Second, duration/5), cpuProfile: cpuProfile}
 		pages, err := compareBare(ctx, base, password, opts)
@@ -137,6 +157,7 @@ func runLoadtest(ctx context.Context, e env) error {
 		fmt.Fprintf(e.stdout, "load average at the end: %s", la)
 	}
 	rec.print(e.stdout, users, duration)
+	printResident(e.stdout, "at the end")
 	return nil
 }
 
@@ -160,12 +181,23 @@ func (l *latencies) print(w io.Writer, users int, d time.Duration) {
 	sort.Strings(pages)
 	for _, p := range pages {
 		ds := l.byPage[p]
-		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-		q := func(f float64) string {
-			return fmt.Sprintf("%.1fms", float64(ds[min(len(ds)-1, int(f*float64(len(ds))))].Microseconds())/1000)
-		}
+		q := func(f float64) string { return msTenths(quantile(ds, f)) }
 		fmt.Fprintf(w, "%-34s %7d %8s %8s %8s\n", p, len(ds), q(0.50), q(0.95), q(0.99))
 	}
+}
+
+// quantile is the f quantile (0.95: p95) of ds, which it sorts; 0 for
+// none.
+func quantile(ds []time.Duration, f float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return ds[min(len(ds)-1, int(f*float64(len(ds))))]
+}
+
+func msTenths(d time.Duration) string {
+	return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000)
 }
 
 type loadUser struct {
@@ -269,8 +301,19 @@ func (u *loadUser) step(rng *rand.Rand, n int, rec *latencies) error {
 		rec.add("GET /invoices/{id}", d)
 		return err
 	}
+	d, err := u.submit(rng)
+	if err != nil {
+		return err
+	}
+	rec.add("POST /invoices/new (submit)", d)
+	return nil
+}
+
+// submit submits a new invoice through the provider's form, against one
+// of the provider's contracts, and returns how long the answer took.
+func (u *loadUser) submit(rng *rand.Rand) (time.Duration, error) {
 	if len(u.contracts) == 0 {
-		return errors.New("no active contracts to invoice")
+		return 0, errors.New("no active contracts to invoice")
 	}
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -284,13 +327,13 @@ func (u *loadUser) step(rng *rand.Rand, n int, rec *latencies) error {
 	start := time.Now()
 	resp, err := u.client.Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
-	rec.add("POST /invoices/new (submit)", time.Since(start))
+	d := time.Since(start)
 	if resp.StatusCode != http.StatusSeeOther {
-		return fmt.Errorf("submitting an invoice: status %d", resp.StatusCode)
+		return 0, fmt.Errorf("submitting an invoice: status %d", resp.StatusCode)
 	}
-	return nil
+	return d, nil
 }
