@@ -6,6 +6,21 @@ import (
 	"testing"
 )
 
+// loadtestDemo makes a demo store (portal demo with args) for a load
+// test to run on, and returns its data directory and password. It skips
+// the test in -short mode.
+func loadtestDemo(t *testing.T, args ...string) (dir, password string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds a demo store")
+	}
+	dir, password = t.TempDir(), "demo password for tests"
+	if _, _, err := runCmd(t, dir, "", append([]string{"demo", "--password", password}, args...)...); err != nil {
+		t.Fatalf("demo: %v", err)
+	}
+	return dir, password
+}
+
 // TestLoadtestCompareBare runs `portal loadtest --compare-bare` briefly on
 // a small demo: it signs in, fetches both pages, serves their bytes from
 // the bare handler and drives both sides, and fails if any answer on
@@ -13,14 +28,7 @@ import (
 // start. The test checks that both sides answered for both pages; it
 // asserts no speed (the figures are for a quiet machine).
 func TestLoadtestCompareBare(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a demo store")
-	}
-	dir := t.TempDir()
-	const pw = "demo password for tests"
-	if _, _, err := runCmd(t, dir, "", "demo", "--password", pw); err != nil {
-		t.Fatalf("demo: %v", err)
-	}
+	dir, pw := loadtestDemo(t)
 	out, _, err := runCmd(t, dir, "", "loadtest", "--compare-bare", "--password", pw, "--users", "2", "--duration", "1s")
 	if err != nil {
 		t.Fatalf("loadtest --compare-bare: %v\n%s", err, out)
@@ -54,14 +62,7 @@ func TestLoadtestCompareBare(t *testing.T) {
 // invoices to open (a staff work queue's links carry ?queue=), and the
 // table has a row for each kind of request. It asserts no speed.
 func TestLoadtestMixed(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a demo store")
-	}
-	dir := t.TempDir()
-	const pw = "demo password for tests"
-	if _, _, err := runCmd(t, dir, "", "demo", "--password", pw, "--invoices", "3000"); err != nil {
-		t.Fatalf("demo: %v", err)
-	}
+	dir, pw := loadtestDemo(t, "--invoices", "3000")
 	out, _, err := runCmd(t, dir, "", "loadtest", "--password", pw, "--users", "4", "--think", "0", "--duration", "2s")
 	if err != nil {
 		t.Fatalf("loadtest: %v\n%s", err, out)

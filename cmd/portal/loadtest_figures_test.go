@@ -11,14 +11,7 @@ import (
 // its first, warm and after-a-change answer times, and the memory lines.
 // It asserts no speed.
 func TestLoadtestFigures(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a demo store")
-	}
-	dir := t.TempDir()
-	const pw = "demo password for tests"
-	if _, _, err := runCmd(t, dir, "", "demo", "--password", pw, "--invoices", "3000"); err != nil {
-		t.Fatalf("demo: %v", err)
-	}
+	dir, pw := loadtestDemo(t, "--invoices", "3000")
 	out, _, err := runCmd(t, dir, "", "loadtest", "--figures", "--password", pw, "--rounds", "3", "--changes", "2")
 	if err != nil {
 		t.Fatalf("loadtest --figures: %v\n%s", err, out)
