@@ -334,13 +334,7 @@ func (r *driveRun) add(o driveRun) {
 func (r driveRun) result() bareResult {
 	all := slices.Clone(r.times)
 	slices.Sort(all)
-	q := func(f float64) time.Duration {
-		if len(all) == 0 {
-			return 0
-		}
-		return all[min(len(all)-1, int(f*float64(len(all))))]
-	}
-	return bareResult{count: len(all), elapsed: r.elapsed, p50: q(0.50), p95: q(0.95)}
+	return bareResult{count: len(all), elapsed: r.elapsed, p50: quantile(all, 0.50), p95: quantile(all, 0.95)}
 }
 
 // drive has one client per cookie get path from addr back to back for d,

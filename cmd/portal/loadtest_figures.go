@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -114,6 +115,8 @@ func runFiguresLoad(ctx context.Context, w io.Writer, base, password string, opt
 	fmt.Fprintf(w, "%d warm fetches of each page; %d invoices submitted, each followed by one fetch of every page\n", opts.rounds, opts.changes)
 	fmt.Fprintf(w, "%-32s %9s %9s %9s %9s %9s %9s\n", "page", "first", "warm p50", "warm p95", "new p50", "new p95", "new max")
 	for _, p := range pages {
+		slices.Sort(p.warm)
+		slices.Sort(p.afterNew)
 		fmt.Fprintf(w, "%-32s %9s %9s %9s %9s %9s %9s\n", p.name, msTenths(p.first),
 			msTenths(quantile(p.warm, 0.50)), msTenths(quantile(p.warm, 0.95)),
 			msTenths(quantile(p.afterNew, 0.50)), msTenths(quantile(p.afterNew, 0.95)), msTenths(quantile(p.afterNew, 1)))
