@@ -16,6 +16,13 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
+// runChild runs the command args on the data directory dir, as the child
+// process of a crash test, its output on the child's standard output.
+func runChild(dir string, args ...string) error {
+	return run(context.Background(), env{args: args, stdin: strings.NewReader(""), stdout: os.Stdout, stderr: os.Stdout,
+		getenv: envFrom(map[string]string{"PORTAL_DATA_DIR": dir})})
+}
+
 // TestKilledDemoCanBeRerun kills `portal demo` (a child process) with
 // SIGKILL as it starts on the contracts and invoices, then runs the demo
 // again on the same store: it resumes where it stopped and completes,
@@ -24,10 +31,7 @@ import (
 func TestKilledDemoCanBeRerun(t *testing.T) {
 	const pw = "demo password for tests"
 	if dir := os.Getenv("PORTAL_DEMO_CRASH_DIR"); dir != "" {
-		ctx := context.Background()
-		err := run(ctx, env{args: []string{"demo", "--password", pw}, stdin: strings.NewReader(""), stdout: os.Stdout, stderr: os.Stdout,
-			getenv: envFrom(map[string]string{"PORTAL_DATA_DIR": dir})})
-		if err != nil {
+		if err := runChild(dir, "demo", "--password", pw); err != nil {
 			fmt.Println("child:", err)
 			os.Exit(3)
 		}
@@ -127,8 +131,7 @@ func TestKilledLargeDemoMakesTheSameInvoices(t *testing.T) {
 				select {}
 			}
 		}
-		err := run(context.Background(), env{args: args, stdin: strings.NewReader(""), stdout: os.Stdout, stderr: os.Stdout,
-			getenv: envFrom(map[string]string{"PORTAL_DATA_DIR": dir})})
+		err := runChild(dir, args...)
 		fmt.Println("child: the demo was not killed:", err)
 		os.Exit(3)
 	}
