@@ -75,8 +75,7 @@ func (s *Store) EachRaw(ctx context.Context, collection string, batch func([]bso
 	if !strings.EqualFold(journal, "wal") {
 		return fmt.Errorf("%w (journal mode %q, not WAL)", ErrNoBulkRead, journal)
 	}
-	var table string
-	err = db.QueryRowContext(ctx, fmt.Sprintf(`SELECT table_name FROM %q WHERE name = ?`, metadataTable), collection).Scan(&table)
+	table, _, err := tableOf(ctx, db, collection)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // no table yet: no documents
 	}

@@ -109,16 +109,14 @@ func (s *Store) InsertRows(ctx context.Context, raw *RawRows) error {
 		if len(rows) == 0 {
 			continue
 		}
-		var table string
-		var capped int64
-		err = tx.QueryRowContext(ctx, fmt.Sprintf(`SELECT table_name, coalesce(settings->>'$.cappedSize', 0) FROM %q WHERE name = ?`, metadataTable), collection).Scan(&table, &capped)
+		table, capped, err := tableOf(ctx, tx, collection)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("%w: collection %s has no table yet", ErrNoBulkWrite, collection)
 		}
 		if err != nil {
 			return fmt.Errorf("store: finding the table of %s: %w", collection, err)
 		}
-		if capped != 0 { // a capped table has a record id column FerretDB fills
+		if capped {
 			return fmt.Errorf("%w: collection %s is capped", ErrNoBulkWrite, collection)
 		}
 		for i := 0; i < len(rows); i += rawInsertRows {

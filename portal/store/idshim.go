@@ -66,6 +66,21 @@ func collectionTables(ctx context.Context, db *sql.DB) ([]string, error) {
 	return out, rows.Err()
 }
 
+// rowQuerier is a *sql.DB or a *sql.Tx.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// tableOf is the SQLite table FerretDB keeps collection in, from its
+// collections table, and whether the collection is capped (its table then
+// has a record id column FerretDB fills); sql.ErrNoRows when the
+// collection has no table yet.
+func tableOf(ctx context.Context, q rowQuerier, collection string) (table string, capped bool, err error) {
+	var cappedSize int64
+	err = q.QueryRowContext(ctx, fmt.Sprintf(`SELECT table_name, coalesce(settings->>'$.cappedSize', 0) FROM %q WHERE name = ?`, metadataTable), collection).Scan(&table, &cappedSize)
+	return table, cappedSize != 0, err
+}
+
 // explainIDLookup returns SQLite's query plan for the lookup FerretDB makes
 // for a bare `_id` filter on the collection's table. The test uses it to
 // prove the shim's index is the one SQLite picks.
@@ -75,8 +90,8 @@ func explainIDLookup(ctx context.Context, sqliteDir, dbName, collection string) 
 		return "", err
 	}
 	defer db.Close()
-	var table string
-	if err := db.QueryRowContext(ctx, fmt.Sprintf(`SELECT table_name FROM %q WHERE name = ?`, metadataTable), collection).Scan(&table); err != nil {
+	table, _, err := tableOf(ctx, db, collection)
+	if err != nil {
 		return "", fmt.Errorf("collection %s has no table: %w", collection, err)
 	}
 	rows, err := db.QueryContext(ctx, fmt.Sprintf(`EXPLAIN QUERY PLAN SELECT _ferretdb_sjson FROM %q WHERE %s = ?`, table, idExpr), `"x"`)
