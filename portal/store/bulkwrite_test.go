@@ -285,6 +285,16 @@ func TestInsertRawOnlyWithBulkWrites(t *testing.T) {
 	if err := bulk.InsertRaw(ctx, RawDocs{"not_made_yet", docs}); !errors.Is(err, ErrNoBulkWrite) {
 		t.Errorf("no table yet: %v, want ErrNoBulkWrite", err)
 	}
+	// A capped collection's table has a record id column FerretDB fills.
+	if err := bulk.DB.CreateCollection(ctx, "capped", options.CreateCollection().SetCapped(true).SetSizeInBytes(1<<20)); err != nil {
+		t.Fatalf("creating a capped collection: %v", err)
+	}
+	if err := bulk.InsertRaw(ctx, RawDocs{"capped", docs}); !errors.Is(err, ErrNoBulkWrite) {
+		t.Errorf("capped: %v, want ErrNoBulkWrite", err)
+	}
+	if n, err := bulk.DB.Collection("capped").CountDocuments(ctx, bson.D{}); err != nil || n != 0 {
+		t.Errorf("capped: %d documents written (%v)", n, err)
+	}
 }
 
 // FuzzBSONToSJSON: for any BSON document the writer takes, its row is JSON
