@@ -58,7 +58,7 @@ var settings = []setting{
 	{"PORTAL_BASE_URL", "base-url", "", "the portal's public address, e.g. https://portal.example.gov.uk", func(c *config) *string { return &c.BaseURL }},
 	{"PORTAL_SERVICE_NAME", "service-name", "Care Provider Portal", "the council's name for the service, shown in the header", func(c *config) *string { return &c.ServiceName }},
 	{"PORTAL_SESSION_KEY", "session-key", "", "secret for signing session cookies (at least 32 characters); required with MONGODB_URI", func(c *config) *string { return &c.SessionKey }},
-	{envMemoryLimit, "memory-limit", "", "soft limit on the portal's memory, e.g. 1GiB or 1536MiB (GOMEMLIMIT's syntax; off: none); unset: GOMEMLIMIT's, else none", func(c *config) *string { return &c.MemoryLimit }},
+	{envMemoryLimit, "memory-limit", "", "soft limit on the portal's memory, e.g. 1GiB or 1536MiB (GOMEMLIMIT's syntax; off: none; auto: follows the live heap); unset: GOMEMLIMIT's, else auto", func(c *config) *string { return &c.MemoryLimit }},
 	{mail.EnvSMTPURL, "smtp-url", "", "SMTP server for email: smtp://user:password@host:port?tls=starttls (default), tls or none", func(c *config) *string { return &c.SMTPURL }},
 	{mail.EnvMailFrom, "mail-from", "", "the From address of email sent by SMTP; required with PORTAL_SMTP_URL", func(c *config) *string { return &c.MailFrom }},
 	{mail.EnvNotifyAPIKey, "notify-api-key", "", "GOV.UK Notify API key; sends email through Notify instead of SMTP", func(c *config) *string { return &c.NotifyAPIKey }},

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"math"
+	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // PORTAL_MEMORY_LIMIT is a soft limit on the Go runtime's memory
@@ -15,15 +19,17 @@ import (
 // and returns freed memory to the system sooner, so the process's RSS
 // stays near the live heap instead of near twice it. It is written as
 // GOMEMLIMIT is: a number of bytes with an optional unit B, KiB, MiB, GiB
-// or TiB (1024-based), e.g. 1GiB or 1536MiB; "off" means no limit.
+// or TiB (1024-based), e.g. 1GiB or 1536MiB; "off" means no limit; "auto"
+// means a limit that follows the live heap (followLiveHeap).
 //
-// Empty (the default) leaves the runtime's own limit: GOMEMLIMIT if that is
-// set, else none. There is no built-in number because the live heap grows
-// with the store (a council with ten times the invoices needs ten times the
-// memory), and a limit below the live heap makes the collector run nearly
-// all the time (the runtime caps it at about half the CPU) instead of
-// failing clearly. Set it to what the machine or container gives the
-// portal, less a margin (for example 80% of a container's memory).
+// Empty (the default) is "auto" unless GOMEMLIMIT is set, which is then
+// left in force. No fixed number would do as the default: the live heap
+// grows with the store (a council with ten times the invoices needs ten
+// times the memory), and a limit below the live heap makes the collector
+// run nearly all the time (the runtime caps it at about half the CPU)
+// instead of failing clearly. "auto" keeps the limit a margin above what
+// is live, so it grows with the store and never falls below it. A fixed
+// size is for a container: what it gives the portal, less a margin.
 const envMemoryLimit = "PORTAL_MEMORY_LIMIT"
 
 // memoryUnits are the units of PORTAL_MEMORY_LIMIT, longest first.
@@ -34,8 +40,12 @@ var memoryUnits = []struct {
 	{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1},
 }
 
+// autoMemoryLimit is the parsed "auto".
+const autoMemoryLimit int64 = -1
+
 // parseMemoryLimit reads a PORTAL_MEMORY_LIMIT value: set is false for
-// empty (leave the runtime's limit), and "off" is math.MaxInt64 (no limit).
+// empty (applyMemoryLimit decides), "off" is math.MaxInt64 (no limit) and
+// "auto" is autoMemoryLimit.
 func parseMemoryLimit(s string) (limit int64, set bool, err error) {
 	s = strings.TrimSpace(s)
 	switch {
@@ -43,6 +53,8 @@ func parseMemoryLimit(s string) (limit int64, set bool, err error) {
 		return 0, false, nil
 	case strings.EqualFold(s, "off"):
 		return math.MaxInt64, true, nil
+	case strings.EqualFold(s, "auto"):
+		return autoMemoryLimit, true, nil
 	}
 	num, unit := s, int64(1)
 	for _, u := range memoryUnits {
@@ -53,7 +65,7 @@ func parseMemoryLimit(s string) (limit int64, set bool, err error) {
 	}
 	n, err := strconv.ParseInt(num, 10, 64)
 	if err != nil || n <= 0 || n > math.MaxInt64/unit {
-		return 0, false, fmt.Errorf("%q is not a memory size like 1GiB, 1536MiB or off", s)
+		return 0, false, fmt.Errorf("%q is not a memory size like 1GiB or 1536MiB, or auto or off", s)
 	}
 	if n*unit < 64<<20 {
 		return 0, false, fmt.Errorf("%q is less than 64MiB, too little to run the portal", s)
@@ -61,22 +73,81 @@ func parseMemoryLimit(s string) (limit int64, set bool, err error) {
 	return n * unit, true, nil
 }
 
-// applyMemoryLimit sets the configured limit (validate parsed it) and logs
-// the limit in force.
-func applyMemoryLimit(c *config, log *slog.Logger) {
+// applyMemoryLimit sets the configured limit (validate parsed it), or
+// starts following the live heap until ctx ends or stop is called, and
+// logs the limit in force. stop returns once the following has stopped
+// (a no-op when there is none).
+func applyMemoryLimit(ctx context.Context, c *config, log *slog.Logger) (stop func()) {
+	auto := c.memoryLimitSet && c.memoryLimit == autoMemoryLimit
+	from := envMemoryLimit
+	if !c.memoryLimitSet {
+		from = "GOMEMLIMIT"
+		if os.Getenv("GOMEMLIMIT") == "" {
+			auto, from = true, "default"
+		}
+	}
+	if auto {
+		limit, stop := followLiveHeap(ctx, time.Second)
+		log.Info("memory limit", "limit", "auto", "limit_mib", limit>>20, "from", from,
+			"rule", "the live heap plus 512 MiB or half the live heap, whichever is more, checked every second")
+		return stop
+	}
 	if c.memoryLimitSet {
 		debug.SetMemoryLimit(c.memoryLimit)
 	}
 	limit := debug.SetMemoryLimit(-1) // reads it
-	from := envMemoryLimit
-	if !c.memoryLimitSet {
-		from = "GOMEMLIMIT"
-	}
 	if limit == math.MaxInt64 {
 		log.Info("memory limit", "limit", "none", "from", from)
-		return
+	} else {
+		log.Info("memory limit", "limit_mib", limit>>20, "from", from)
 	}
-	log.Info("memory limit", "limit_mib", limit>>20, "from", from)
+	return func() {}
+}
+
+// minHeadroom is the least room "auto" leaves above the live heap. At
+// 1,000,000 invoices (about 665 MiB live) 335 MiB of room kept the
+// collector marking about once a second and slowed pages, 535 MiB did not
+// (README "The 'Scale with history' table, re-measured").
+const minHeadroom = 512 << 20
+
+// limitAbove is the "auto" limit for a live heap: room for half as much
+// again, and never less than minHeadroom, so a small portal's limit is
+// above what GOGC's default (twice the live heap) would reach anyway.
+func limitAbove(live uint64) int64 {
+	return int64(live + max(minHeadroom, live/2))
+}
+
+// followLiveHeap sets the runtime's limit above the live heap now and then
+// every period until ctx ends or stop is called (the live heap is what the
+// last collection found reachable, so a growing store raises the limit
+// with it). It returns the first limit set; once stopped it leaves no
+// limit, and stop returns only then, so no later limit is overwritten.
+func followLiveHeap(ctx context.Context, every time.Duration) (first int64, stop func()) {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	set := func() int64 {
+		metrics.Read(sample)
+		limit := limitAbove(sample[0].Value.Uint64())
+		debug.SetMemoryLimit(limit)
+		return limit
+	}
+	first = set()
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				debug.SetMemoryLimit(math.MaxInt64)
+				return
+			case <-t.C:
+				set()
+			}
+		}
+	}()
+	return first, func() { cancel(); <-done }
 }
 
 // releaseLoadGarbage hands back to the system the memory the start-up load
@@ -86,6 +157,10 @@ func releaseLoadGarbage(log *slog.Logger) {
 	debug.FreeOSMemory()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	log.Info("memory after loading", "heap_live_mib", ms.HeapAlloc>>20,
-		"heap_held_mib", (ms.HeapSys-ms.HeapReleased)>>20, "go_total_mib", (ms.Sys-ms.HeapReleased)>>20)
+	attrs := []any{"heap_live_mib", ms.HeapAlloc >> 20,
+		"heap_held_mib", (ms.HeapSys - ms.HeapReleased) >> 20, "go_total_mib", (ms.Sys - ms.HeapReleased) >> 20}
+	if limit := debug.SetMemoryLimit(-1); limit != math.MaxInt64 {
+		attrs = append(attrs, "limit_mib", limit>>20)
+	}
+	log.Info("memory after loading", attrs...)
 }
