@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -87,9 +88,14 @@ func applyMemoryLimit(ctx context.Context, c *config, log *slog.Logger) (stop fu
 		}
 	}
 	if auto {
-		limit, stop := followLiveHeap(ctx, time.Second)
-		log.Info("memory limit", "limit", "auto", "limit_mib", limit>>20, "from", from,
-			"rule", "the live heap plus 512 MiB or half the live heap, whichever is more, checked every second")
+		container := containerMemory("/sys/fs/cgroup")
+		limit, stop := followLiveHeap(ctx, time.Second, container, log)
+		attrs := []any{"limit", "auto", "limit_mib", limit >> 20, "from", from,
+			"rule", "the live heap plus 512 MiB or half the live heap, whichever is more, within 90% of the container's memory, checked every second"}
+		if container > 0 {
+			attrs = append(attrs, "container_mib", container>>20)
+		}
+		log.Info("memory limit", attrs...)
 		return stop
 	}
 	if c.memoryLimitSet {
@@ -112,22 +118,61 @@ const minHeadroom = 512 << 20
 
 // limitAbove is the "auto" limit for a live heap: room for half as much
 // again, and never less than minHeadroom, so a small portal's limit is
-// above what GOGC's default (twice the live heap) would reach anyway.
-func limitAbove(live uint64) int64 {
-	return int64(live + max(minHeadroom, live/2))
+// above what GOGC's default (twice the live heap) would reach anyway. In
+// a container (container > 0: the memory it gives the process) it stays
+// within 90% of that, the rest being for what the runtime does not count
+// (goroutine stacks, SQLite's page cache), unless that would leave less
+// than 64 MiB above the live heap: the container is then too small, and
+// the collector running hard is better than being killed sooner.
+func limitAbove(live, container uint64) (limit int64, squeezed bool) {
+	l := live + max(minHeadroom, live/2)
+	if container > 0 {
+		if most := container / 10 * 9; l > most {
+			l, squeezed = max(most, live+64<<20), true
+		}
+	}
+	return int64(l), squeezed
+}
+
+// containerMemory is the memory limit of the process's control group, read
+// under root (/sys/fs/cgroup): cgroup v2's memory.max, else v1's
+// memory/memory.limit_in_bytes. It is 0 when there is none ("max", or v1's
+// page-rounded largest number) or it cannot be read.
+func containerMemory(root string) uint64 {
+	for _, f := range []string{"memory.max", "memory/memory.limit_in_bytes"} {
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			continue
+		}
+		n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+		if err != nil || n >= math.MaxInt64/2 {
+			return 0 // "max", or v1's "no limit"
+		}
+		return n
+	}
+	return 0
 }
 
 // followLiveHeap sets the runtime's limit above the live heap now and then
 // every period until ctx ends or stop is called (the live heap is what the
 // last collection found reachable, so a growing store raises the limit
 // with it). It returns the first limit set; once stopped it leaves no
-// limit, and stop returns only then, so no later limit is overwritten.
-func followLiveHeap(ctx context.Context, every time.Duration) (first int64, stop func()) {
+// limit, and stop returns only then, so no later limit is overwritten. It
+// warns once each time the container's memory starts to hold the limit
+// below the usual room.
+func followLiveHeap(ctx context.Context, every time.Duration, container uint64, log *slog.Logger) (first int64, stop func()) {
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	wasSqueezed := false
 	set := func() int64 {
 		metrics.Read(sample)
-		limit := limitAbove(sample[0].Value.Uint64())
+		live := sample[0].Value.Uint64()
+		limit, squeezed := limitAbove(live, container)
 		debug.SetMemoryLimit(limit)
+		if squeezed && !wasSqueezed {
+			log.Warn("memory limit held below the usual room by the container's memory: pages may slow while the collector works harder; give the portal more memory",
+				"limit_mib", limit>>20, "heap_live_mib", live>>20, "container_mib", container>>20)
+		}
+		wasSqueezed = squeezed
 		return limit
 	}
 	first = set()

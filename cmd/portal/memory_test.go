@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"log/slog"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -100,8 +103,9 @@ func TestApplyMemoryLimit(t *testing.T) {
 		ctx, stop := context.WithCancel(t.Context())
 		m = logged(ctx, c.cfg)
 		got := debug.SetMemoryLimit(-1)
-		if got < minHeadroom || got == math.MaxInt64 {
-			t.Errorf("from %s: limit = %d, want the live heap + at least 512 MiB", c.from, got)
+		// (the room depends on the machine's container: TestLimitAbove)
+		if got < 64<<20 || got == math.MaxInt64 {
+			t.Errorf("from %s: limit = %d, want the live heap and room above it", c.from, got)
 		}
 		if m["limit"] != "auto" || m["from"] != c.from || m["limit_mib"] != float64(got>>20) {
 			t.Errorf("from %s: logged %v", c.from, m)
@@ -111,17 +115,63 @@ func TestApplyMemoryLimit(t *testing.T) {
 	}
 }
 
-// limitAbove leaves 512 MiB or half the live heap, whichever is more.
+// limitAbove leaves 512 MiB or half the live heap, whichever is more,
+// within 90% of a container's memory but never closer than 64 MiB to the
+// live heap.
 func TestLimitAbove(t *testing.T) {
-	for _, c := range []struct{ live, want uint64 }{
-		{0, 512 << 20},
-		{100 << 20, 612 << 20},
-		{1024 << 20, 1536 << 20}, // where half the heap is exactly 512 MiB
-		{1200 << 20, 1800 << 20}, // half the heap
-		{2048 << 20, 3072 << 20},
+	const mib = 1 << 20
+	for _, c := range []struct {
+		live, container, want uint64
+		squeezed              bool
+	}{
+		{0, 0, 512 * mib, false},
+		{100 * mib, 0, 612 * mib, false},
+		{1024 * mib, 0, 1536 * mib, false}, // where half the heap is exactly 512 MiB
+		{1200 * mib, 0, 1800 * mib, false}, // half the heap
+		{2048 * mib, 0, 3072 * mib, false},
+		{700 * mib, 2000 * mib, 1212 * mib, false},  // 1,800 MiB allowed
+		{700 * mib, 1000 * mib, 900 * mib, true},    // 90% of 1,000 MiB
+		{700 * mib, 800 * mib, 764 * mib, true},     // 90% is 720: 64 MiB above the heap instead
+		{1200 * mib, 2000 * mib, 1800 * mib, false}, // exactly 90%
+		{1201 * mib, 2000 * mib, 1800 * mib, true},  // 1,801.5 MiB wanted
+		{100 * mib, 1 << 40, 612 * mib, false},      // a large container changes nothing
 	} {
-		if got := limitAbove(c.live); got != int64(c.want) {
-			t.Errorf("limitAbove(%d MiB) = %d MiB, want %d MiB", c.live>>20, got>>20, c.want>>20)
+		got, squeezed := limitAbove(c.live, c.container)
+		if got != int64(c.want) || squeezed != c.squeezed {
+			t.Errorf("limitAbove(%d MiB, container %d MiB) = %d MiB %v, want %d MiB %v",
+				c.live/mib, c.container/mib, got/mib, squeezed, c.want/mib, c.squeezed)
+		}
+	}
+}
+
+// containerMemory reads cgroup v2's memory.max, else v1's limit, and
+// takes "max" or v1's largest number as no limit.
+func TestContainerMemory(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		files map[string]string
+		want  uint64
+	}{
+		{"none", nil, 0},
+		{"v2", map[string]string{"memory.max": "1610612736\n"}, 1536 << 20},
+		{"v2 max", map[string]string{"memory.max": "max\n"}, 0},
+		{"v1", map[string]string{"memory/memory.limit_in_bytes": "1073741824\n"}, 1 << 30},
+		{"v1 none", map[string]string{"memory/memory.limit_in_bytes": "9223372036854771712\n"}, 0},
+		{"v2 before v1", map[string]string{"memory.max": "2147483648", "memory/memory.limit_in_bytes": "1073741824"}, 2 << 30},
+		{"unreadable", map[string]string{"memory.max": "lots"}, 0},
+	} {
+		root := t.TempDir()
+		for name, body := range c.files {
+			path := filepath.Join(root, name)
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := containerMemory(root); got != c.want {
+			t.Errorf("%s: containerMemory = %d, want %d", c.name, got, c.want)
 		}
 	}
 }
@@ -132,12 +182,50 @@ func TestFollowLiveHeapRisesWithTheHeap(t *testing.T) {
 	before := debug.SetMemoryLimit(-1)
 	t.Cleanup(func() { debug.SetMemoryLimit(before) })
 	runtime.GC()
-	first, stop := followLiveHeap(t.Context(), 10*time.Millisecond)
+	var logged bytes.Buffer
+	first, stop := followLiveHeap(t.Context(), 10*time.Millisecond, 0, slog.New(slog.NewTextHandler(&logged, nil)))
 	t.Cleanup(stop)
 	kept := make([]byte, 96<<20)
 	runtime.GC()
 	waitForLimit(t, func(l int64) bool { return l >= first+90<<20 }, "the limit raised by the 96 MiB kept")
 	runtime.KeepAlive(kept)
+	if logged.Len() != 0 {
+		t.Errorf("warned with no container: %s", logged.String())
+	}
+}
+
+// In a container too small for the usual room, the limit is held within
+// it and the portal says so once, not every second.
+func TestFollowLiveHeapWarnsOnceWhenTheContainerIsSmall(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+	var logged bytes.Buffer
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(lockedWriter{&mu, &logged}, nil))
+	first, stop := followLiveHeap(t.Context(), 5*time.Millisecond, 256<<20, log)
+	time.Sleep(50 * time.Millisecond)
+	stop()
+	// The test's live heap is far below 166 MiB, so 90% of the container
+	// is more than 64 MiB above it.
+	if want := int64(256<<20) / 10 * 9; first != want {
+		t.Errorf("limit %d in a 256 MiB container, want 90%% of it, %d", first, want)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if n := strings.Count(logged.String(), "container's memory"); n != 1 {
+		t.Errorf("warned %d times, want once:\n%s", n, logged.String())
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func waitForLimit(t *testing.T, ok func(int64) bool, want string) {
