@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -115,8 +117,9 @@ func (s *Service) FanOut(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("mail: reading announcements: %w", err)
 	}
 	done := 0
+	seen := newAudiences()
 	for _, a := range list {
-		if err := s.fanOut(ctx, a); err != nil {
+		if err := s.fanOut(ctx, a, seen); err != nil {
 			return done, err
 		}
 		cctx, cancel := store.CallContext(ctx)
@@ -130,7 +133,24 @@ func (s *Service) FanOut(ctx context.Context) (int, error) {
 	return done, nil
 }
 
-func (s *Service) fanOut(ctx context.Context, a Announcement) error {
+// audiences remembers, for one FanOut pass, who each broadcast,
+// organisation and team reaches: a backlog (after a stop, or the demo's
+// thousands of invoice notices) then reads the users once per audience,
+// not once per announcement (on the embedded store every filter but _id
+// scans the users). A pass lasts seconds; a change of people during it is
+// seen by the next pass.
+type audiences struct {
+	orgs   map[string][]string // a broadcast's service types -> the organisations it is for
+	people map[audienceKey][]Recipient
+}
+
+type audienceKey struct{ team, org string }
+
+func newAudiences() *audiences {
+	return &audiences{orgs: map[string][]string{}, people: map[audienceKey][]Recipient{}}
+}
+
+func (s *Service) fanOut(ctx context.Context, a Announcement, seen *audiences) error {
 	if s.board != nil && !a.Posted && a.OrgID != "" {
 		if err := s.board.PostOnce(ctx, a.ID, a.OrgID, a.Kind, a.Title, a.Path); err != nil {
 			return fmt.Errorf("mail: posting %s: %w", a.ID, err)
@@ -141,25 +161,35 @@ func (s *Service) fanOut(ctx context.Context, a Announcement) error {
 	}
 	orgs := []string{a.OrgID}
 	if a.Broadcast {
-		var err error
-		if orgs, err = s.directory.ProviderOrgs(ctx, a.ServiceTypes); err != nil {
-			return fmt.Errorf("mail: finding who to tell about %s: %w", a.ID, err)
+		key := strings.Join(a.ServiceTypes, "\x00")
+		var ok bool
+		if orgs, ok = seen.orgs[key]; !ok {
+			var err error
+			if orgs, err = s.directory.ProviderOrgs(ctx, a.ServiceTypes); err != nil {
+				return fmt.Errorf("mail: finding who to tell about %s: %w", a.ID, err)
+			}
+			seen.orgs[key] = orgs
 		}
 	}
 	if a.Team != "" {
 		orgs = []string{""}
 	}
 	for _, org := range orgs {
-		var people []Recipient
-		var err error
-		if a.Team != "" {
-			people, err = s.directory.TeamRecipients(ctx, a.Team)
-		} else {
-			people, err = s.directory.OrgRecipients(ctx, org)
+		key := audienceKey{team: a.Team, org: org}
+		people, ok := seen.people[key]
+		if !ok {
+			var err error
+			if a.Team != "" {
+				people, err = s.directory.TeamRecipients(ctx, a.Team)
+			} else {
+				people, err = s.directory.OrgRecipients(ctx, org)
+			}
+			if err != nil {
+				return fmt.Errorf("mail: finding who to tell about %s: %w", a.ID, err)
+			}
+			seen.people[key] = people
 		}
-		if err != nil {
-			return fmt.Errorf("mail: finding who to tell about %s: %w", a.ID, err)
-		}
+		people = slices.Clip(people) // the mailbox below is added to a copy, not to what is kept
 		if a.Kind == KindInvoice && org != "" {
 			box, err := s.FinanceMailbox(ctx, org)
 			if err != nil {

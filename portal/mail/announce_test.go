@@ -150,3 +150,101 @@ func TestBroadcastAnnouncementEmailsEveryProvider(t *testing.T) {
 		t.Fatalf("received %d, posts %v", len(srv.Messages()), b.posts)
 	}
 }
+
+// countingDirectory counts the look-ups of who an audience reaches.
+type countingDirectory struct {
+	fakeDirectory
+	mu                      sync.Mutex
+	orgs, teams, broadcasts map[string]int
+}
+
+func (d *countingDirectory) OrgRecipients(ctx context.Context, org string) ([]Recipient, error) {
+	d.mu.Lock()
+	d.orgs[org]++
+	d.mu.Unlock()
+	people, err := d.fakeDirectory.OrgRecipients(ctx, org)
+	// with room to spare, as a list built by append has
+	return append(make([]Recipient, 0, len(people)+4), people...), err
+}
+
+func (d *countingDirectory) TeamRecipients(ctx context.Context, team string) ([]Recipient, error) {
+	d.mu.Lock()
+	d.teams[team]++
+	d.mu.Unlock()
+	return d.fakeDirectory.TeamRecipients(ctx, team)
+}
+
+func (d *countingDirectory) ProviderOrgs(ctx context.Context, types []string) ([]string, error) {
+	d.mu.Lock()
+	d.broadcasts[strings.Join(types, ",")]++
+	d.mu.Unlock()
+	return d.fakeDirectory.ProviderOrgs(ctx, types)
+}
+
+// A backlog of announcements (after a stop, or a demo's thousands) reads
+// who each audience reaches once per pass, not once per announcement, and
+// still tells each announcement's own people: an invoice's finance mailbox
+// is added to that announcement only.
+func TestFanOutReadsEachAudienceOncePerPass(t *testing.T) {
+	srv := mailtest.Start(t, mailtest.Options{})
+	st := storetest.New(t)
+	ctx := storetest.Context(t)
+	s, err := NewService(st.DB, Config{Transport: smtpTransport(t, srv), BaseURL: "https://p.example", ServiceName: "P", Key: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d := &countingDirectory{fakeDirectory: fakeDirectory{
+		"o1":           {{UserID: "u1", Email: "u1@x.example"}},
+		"o2":           {{UserID: "u2", Email: "u2@y.example"}},
+		"team:brokers": {{UserID: "s1", Email: "s1@council.example"}},
+	}, orgs: map[string]int{}, teams: map[string]int{}, broadcasts: map[string]int{}}
+	s.SetFanOut(d, &board{})
+	if err := s.SetFinanceMailbox(ctx, "o1", "finance@x.example", "m"); err != nil {
+		t.Fatal(err)
+	}
+	announce := func(a Announcement) {
+		t.Helper()
+		a.Subject, a.Reason, a.Path = "Subject of "+a.ID, "Reason", "/"
+		if err := s.Announce(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Ids sort in the order they are listed, so the invoice notice for o1
+	// (which adds the mailbox) comes before o1's statement notice.
+	announce(Announcement{ID: "a1", Kind: KindInvoice, OrgID: "o1"})
+	announce(Announcement{ID: "a2", Kind: KindStatement, OrgID: "o1"})
+	announce(Announcement{ID: "a3", Kind: KindInvoice, OrgID: "o1"})
+	announce(Announcement{ID: "a4", Kind: KindInvoice, OrgID: "o2"})
+	announce(Announcement{ID: "a5", Kind: KindStatement, Broadcast: true, Posted: true, ServiceTypes: []string{"home care"}})
+	announce(Announcement{ID: "a6", Kind: KindStatement, Broadcast: true, Posted: true, ServiceTypes: []string{"home care"}})
+	announce(Announcement{ID: "a7", Kind: KindStatement, Team: "brokers"})
+	announce(Announcement{ID: "a8", Kind: KindStatement, Team: "brokers"})
+	if n, err := s.FanOut(ctx); err != nil || n != 8 {
+		t.Fatalf("fan-out: %d %v", n, err)
+	}
+	if d.orgs["o1"] != 1 || d.orgs["o2"] != 1 || d.teams["brokers"] != 1 || d.broadcasts["home care"] != 1 {
+		t.Errorf("look-ups: orgs %v, teams %v, broadcasts %v; want one each", d.orgs, d.teams, d.broadcasts)
+	}
+	for _, id := range []string{"a1:u1", "a1:mailbox:finance@x.example", "a2:u1", "a3:u1", "a3:mailbox:finance@x.example",
+		"a4:u2", "a5:u1", "a5:u2", "a6:u1", "a6:u2", "a7:s1", "a8:s1"} {
+		if _, err := s.Outbox.Get(ctx, id); err != nil {
+			t.Errorf("message %s: %v", id, err)
+		}
+	}
+	for _, id := range []string{"a2:mailbox:finance@x.example", "a5:mailbox:finance@x.example", "a4:mailbox:finance@x.example"} {
+		if _, err := s.Outbox.Get(ctx, id); err == nil {
+			t.Errorf("message %s was queued: the mailbox is for o1's invoice notices only", id)
+		}
+	}
+	// The next pass reads again, so a change of people is seen.
+	announce(Announcement{ID: "a9", Kind: KindStatement, OrgID: "o1"})
+	if n, err := s.FanOut(ctx); err != nil || n != 1 {
+		t.Fatalf("second fan-out: %d %v", n, err)
+	}
+	if d.orgs["o1"] != 2 {
+		t.Errorf("o1 read %d times after two passes, want 2", d.orgs["o1"])
+	}
+}
