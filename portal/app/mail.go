@@ -118,6 +118,27 @@ func (d mailDirectory) OrgRecipients(ctx context.Context, orgID string) ([]mail.
 	return out, nil
 }
 
+// OrgsRecipients gives each of orgIDs' active users from one read of the
+// users (a broadcast reaches every provider: one read, not one per
+// organisation).
+func (d mailDirectory) OrgsRecipients(ctx context.Context, orgIDs []string) (map[string][]mail.Recipient, error) {
+	users, err := d.auth.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	want := make(map[string]bool, len(orgIDs))
+	for _, id := range orgIDs {
+		want[id] = true
+	}
+	out := map[string][]mail.Recipient{}
+	for _, u := range users {
+		if want[u.OrgID] && u.Active() && u.Email != "" {
+			out[u.OrgID] = append(out[u.OrgID], mail.Recipient{UserID: u.ID, Email: u.Email})
+		}
+	}
+	return out, nil
+}
+
 // TeamRecipients lists the active council staff in a team.
 func (d mailDirectory) TeamRecipients(ctx context.Context, team string) ([]mail.Recipient, error) {
 	users, err := d.auth.Users(ctx)

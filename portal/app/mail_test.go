@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -264,4 +265,58 @@ func newMailApp(t *testing.T, serviceName string) (*App, *mailtest.Server, conte
 		t.Fatal(err)
 	}
 	return a, srv, ctx
+}
+
+// The directory's one read for many organisations (a broadcast) gives each
+// the same people, in the same order, as its read of one: active users
+// with an email, not the suspended, not other organisations' or staff.
+func TestMailDirectoryManyOrganisationsAsOne(t *testing.T) {
+	a, _, ctx := newMailApp(t, "Northbridge Care Portal")
+	var orgs []string
+	for i, name := range []string{"Sunrise Home Care Ltd", "Riverside Care Ltd", "Hilltop Homes Ltd"} {
+		org, err := a.Auth.CreateOrg(ctx, auth.CommandLine, auth.OrgInput{Name: name, SupplierRef: "SUP200" + string(rune('1'+i)), TermsDays: 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		orgs = append(orgs, org.ID)
+		for _, who := range []string{"zoe", "amy", "kit"} {
+			u, err := a.Auth.CreateUser(ctx, auth.CommandLine, auth.UserInput{Email: who + "@org" + string(rune('1'+i)) + ".example", Name: who,
+				Role: auth.RoleProvider, OrgID: org.ID}, "violet tractor harbour 42")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if who == "kit" && i == 0 {
+				if err := a.Auth.SetUserActive(ctx, auth.CommandLine, u.ID, false); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	if _, err := a.Auth.CreateUser(ctx, auth.CommandLine, auth.UserInput{Email: "pat@council.example", Name: "Pat", Role: auth.RoleBrokerage},
+		"violet tractor harbour 42"); err != nil {
+		t.Fatal(err)
+	}
+	d := mailDirectory{auth: a.Auth}
+	many, err := d.OrgsRecipients(ctx, orgs[:2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(many) != 2 {
+		t.Fatalf("read %d organisations, want the 2 asked for: %v", len(many), many)
+	}
+	for _, org := range orgs[:2] {
+		one, err := d.OrgRecipients(ctx, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(many[org], one) {
+			t.Errorf("organisation %s: many %v, one %v", org, many[org], one)
+		}
+	}
+	if got := len(many[orgs[0]]); got != 2 {
+		t.Errorf("first organisation: %d people, want 2 (its suspended user left out)", got)
+	}
+	if got := many[orgs[1]]; len(got) != 3 || got[0].Email != "amy@org2.example" || got[2].Email != "zoe@org2.example" {
+		t.Errorf("second organisation: %v, want its 3 users by name", got)
+	}
 }

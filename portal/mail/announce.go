@@ -61,6 +61,10 @@ type Recipient struct {
 // service).
 type Directory interface {
 	OrgRecipients(ctx context.Context, orgID string) ([]Recipient, error)
+	// OrgsRecipients is OrgRecipients for many organisations in one read
+	// (a broadcast reaches every provider); an organisation with no one
+	// to tell may be left out.
+	OrgsRecipients(ctx context.Context, orgIDs []string) (map[string][]Recipient, error)
 	// ProviderOrgs lists the active provider organisations, or those
 	// providing any of serviceTypes when it is not empty.
 	ProviderOrgs(ctx context.Context, serviceTypes []string) ([]string, error)
@@ -150,6 +154,28 @@ func newAudiences() *audiences {
 	return &audiences{orgs: map[string][]string{}, people: map[audienceKey][]Recipient{}}
 }
 
+// readOrgs reads, in one go, the people of those of orgs (two or more: a
+// broadcast) not read yet in this pass.
+func (seen *audiences) readOrgs(ctx context.Context, d Directory, orgs []string) error {
+	var unread []string
+	for _, org := range orgs {
+		if _, ok := seen.people[audienceKey{org: org}]; !ok && org != "" {
+			unread = append(unread, org)
+		}
+	}
+	if len(unread) < 2 {
+		return nil
+	}
+	people, err := d.OrgsRecipients(ctx, unread)
+	if err != nil {
+		return err
+	}
+	for _, org := range unread {
+		seen.people[audienceKey{org: org}] = people[org]
+	}
+	return nil
+}
+
 func (s *Service) fanOut(ctx context.Context, a Announcement, seen *audiences) error {
 	if s.board != nil && !a.Posted && a.OrgID != "" {
 		if err := s.board.PostOnce(ctx, a.ID, a.OrgID, a.Kind, a.Title, a.Path); err != nil {
@@ -173,6 +199,9 @@ func (s *Service) fanOut(ctx context.Context, a Announcement, seen *audiences) e
 	}
 	if a.Team != "" {
 		orgs = []string{""}
+	}
+	if err := seen.readOrgs(ctx, s.directory, orgs); err != nil {
+		return fmt.Errorf("mail: finding who to tell about %s: %w", a.ID, err)
 	}
 	for _, org := range orgs {
 		key := audienceKey{team: a.Team, org: org}
