@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"careportal/portal/mail/mailtest"
 	"careportal/portal/store/storetest"
@@ -41,6 +42,22 @@ func (d fakeDirectory) ProviderOrgs(context.Context, []string) ([]string, error)
 	return out, nil
 }
 
+// newAnnouncingService is a mail service on a test store sending through
+// srv (now nil: the real clock).
+func newAnnouncingService(t *testing.T, srv *mailtest.Server, now func() time.Time) (*Service, context.Context) {
+	t.Helper()
+	st := storetest.New(t)
+	ctx := storetest.Context(t)
+	s, err := NewService(st.DB, Config{Transport: smtpTransport(t, srv), BaseURL: "https://p.example", ServiceName: "P", Key: testKey, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s, ctx
+}
+
 // board keeps posts by id, refusing a second post of an id as the
 // notifications service does.
 type board struct {
@@ -64,16 +81,7 @@ func (b *board) PostOnce(_ context.Context, id, org string, _ Kind, title, _ str
 
 func TestAnnounceFansOutOnceByPreference(t *testing.T) {
 	srv := mailtest.Start(t, mailtest.Options{})
-	c := newClock()
-	st := storetest.New(t)
-	ctx := storetest.Context(t)
-	s, err := NewService(st.DB, Config{Transport: smtpTransport(t, srv), BaseURL: "https://p.example", ServiceName: "P", Key: testKey, Now: c.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, ctx := newAnnouncingService(t, srv, newClock().Now)
 	b := &board{fail: true}
 	s.SetFanOut(fakeDirectory{"o1": {{UserID: "u1", Email: "u1@x.example"}, {UserID: "u2", Email: "u2@x.example"}}}, b)
 	if err := s.SetFinanceMailbox(ctx, "o1", "not an address", "m"); err != ErrBadMailbox {
@@ -126,15 +134,7 @@ func TestAnnounceFansOutOnceByPreference(t *testing.T) {
 
 func TestBroadcastAnnouncementEmailsEveryProvider(t *testing.T) {
 	srv := mailtest.Start(t, mailtest.Options{})
-	st := storetest.New(t)
-	ctx := storetest.Context(t)
-	s, err := NewService(st.DB, Config{Transport: smtpTransport(t, srv), BaseURL: "https://p.example", ServiceName: "P", Key: testKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, ctx := newAnnouncingService(t, srv, nil)
 	b := &board{}
 	s.SetFanOut(fakeDirectory{"o1": {{UserID: "u1", Email: "u1@x.example"}}, "o2": {{UserID: "u2", Email: "u2@y.example"}}}, b)
 	if err := s.Prefs.Set(ctx, "u2", KindStatement, ChoiceDigest); err != nil {
@@ -205,15 +205,7 @@ func (d *countingDirectory) ProviderOrgs(ctx context.Context, types []string) ([
 // is added to that announcement only.
 func TestFanOutReadsEachAudienceOncePerPass(t *testing.T) {
 	srv := mailtest.Start(t, mailtest.Options{})
-	st := storetest.New(t)
-	ctx := storetest.Context(t)
-	s, err := NewService(st.DB, Config{Transport: smtpTransport(t, srv), BaseURL: "https://p.example", ServiceName: "P", Key: testKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, ctx := newAnnouncingService(t, srv, nil)
 	d := &countingDirectory{fakeDirectory: fakeDirectory{
 		"o1":           {{UserID: "u1", Email: "u1@x.example"}},
 		"o2":           {{UserID: "u2", Email: "u2@y.example"}},
