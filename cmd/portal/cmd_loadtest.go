@@ -73,7 +73,7 @@ func runLoadtest(ctx context.Context, e env) error {
 	// It serves the portal as portal serve does, so PORTAL_MEMORY_LIMIT
 	// applies to it too (the memory it reports is serve's).
 	quiet := newLogger(io.Discard, false)
-	defer applyMemoryLimit(ctx, &cfg, quiet)()
+	defer applyMemoryLimit(&cfg, quiet)()
 	a, err := openApp(ctx, cfg, quiet)
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"math"
@@ -12,6 +11,7 @@ import (
 	"runtime/metrics"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -75,10 +75,10 @@ func parseMemoryLimit(s string) (limit int64, set bool, err error) {
 }
 
 // applyMemoryLimit sets the configured limit (validate parsed it), or
-// starts following the live heap until ctx ends or stop is called, and
-// logs the limit in force. stop returns once the following has stopped
-// (a no-op when there is none).
-func applyMemoryLimit(ctx context.Context, c *config, log *slog.Logger) (stop func()) {
+// starts following the live heap until stop is called, and logs the limit
+// in force. stop returns once the following has stopped (a no-op when
+// there is none).
+func applyMemoryLimit(c *config, log *slog.Logger) (stop func()) {
 	auto := c.memoryLimitSet && c.memoryLimit == autoMemoryLimit
 	from := envMemoryLimit
 	if !c.memoryLimitSet {
@@ -89,7 +89,7 @@ func applyMemoryLimit(ctx context.Context, c *config, log *slog.Logger) (stop fu
 	}
 	if auto {
 		container := containerMemory("/sys/fs/cgroup")
-		limit, stop := followLiveHeap(ctx, time.Second, container, log)
+		limit, stop := followLiveHeap(time.Second, container, log)
 		attrs := []any{"limit", "auto", "limit_mib", limit >> 20, "from", from,
 			"rule", "the live heap plus 512 MiB or half the live heap, whichever is more, within 90% of the container's memory, checked every second"}
 		if container > 0 {
@@ -154,13 +154,14 @@ func containerMemory(root string) uint64 {
 }
 
 // followLiveHeap sets the runtime's limit above the live heap now and then
-// every period until ctx ends or stop is called (the live heap is what the
-// last collection found reachable, so a growing store raises the limit
-// with it). It returns the first limit set; once stopped it leaves no
-// limit, and stop returns only then, so no later limit is overwritten. It
+// every period until stop is called (the live heap is what the last
+// collection found reachable, so a growing store raises the limit with
+// it). It returns the first limit set; once stopped it leaves no
+// limit, and stop returns only then, so no later limit is overwritten
+// (stop may be called more than once). It
 // warns once each time the container's memory starts to hold the limit
 // below the usual room.
-func followLiveHeap(ctx context.Context, every time.Duration, container uint64, log *slog.Logger) (first int64, stop func()) {
+func followLiveHeap(every time.Duration, container uint64, log *slog.Logger) (first int64, stop func()) {
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	wasSqueezed := false
 	set := func() int64 {
@@ -176,15 +177,14 @@ func followLiveHeap(ctx context.Context, every time.Duration, container uint64, 
 		return limit
 	}
 	first = set()
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
+	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {
-			case <-ctx.Done():
+			case <-quit:
 				debug.SetMemoryLimit(math.MaxInt64)
 				return
 			case <-t.C:
@@ -192,7 +192,7 @@ func followLiveHeap(ctx context.Context, every time.Duration, container uint64, 
 			}
 		}
 	}()
-	return first, func() { cancel(); <-done }
+	return first, sync.OnceFunc(func() { close(quit); <-done })
 }
 
 // releaseLoadGarbage hands back to the system the memory the start-up load

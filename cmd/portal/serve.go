@@ -26,7 +26,7 @@ func runServe(ctx context.Context, e env) error {
 		return err
 	}
 	log := newLogger(e.stderr, true)
-	defer applyMemoryLimit(ctx, &cfg, log)()
+	defer applyMemoryLimit(&cfg, log)()
 	a, err := openApp(ctx, cfg, log)
 	if err != nil {
 		return err
