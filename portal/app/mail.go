@@ -104,6 +104,11 @@ var london = func() *time.Location {
 // mailDirectory gives the fan-out an organisation's active users.
 type mailDirectory struct{ auth *auth.Service }
 
+// reachable says whether a user is told at all: active, with an email.
+func reachable(u auth.User) bool { return u.Active() && u.Email != "" }
+
+func recipientOf(u auth.User) mail.Recipient { return mail.Recipient{UserID: u.ID, Email: u.Email} }
+
 func (d mailDirectory) OrgRecipients(ctx context.Context, orgID string) ([]mail.Recipient, error) {
 	users, err := d.auth.OrgUsers(ctx, orgID)
 	if err != nil {
@@ -111,8 +116,8 @@ func (d mailDirectory) OrgRecipients(ctx context.Context, orgID string) ([]mail.
 	}
 	var out []mail.Recipient
 	for _, u := range users {
-		if u.Active() && u.Email != "" {
-			out = append(out, mail.Recipient{UserID: u.ID, Email: u.Email})
+		if reachable(u) {
+			out = append(out, recipientOf(u))
 		}
 	}
 	return out, nil
@@ -132,8 +137,8 @@ func (d mailDirectory) OrgsRecipients(ctx context.Context, orgIDs []string) (map
 	}
 	out := map[string][]mail.Recipient{}
 	for _, u := range users {
-		if want[u.OrgID] && u.Active() && u.Email != "" {
-			out[u.OrgID] = append(out[u.OrgID], mail.Recipient{UserID: u.ID, Email: u.Email})
+		if want[u.OrgID] && reachable(u) {
+			out[u.OrgID] = append(out[u.OrgID], recipientOf(u))
 		}
 	}
 	return out, nil
@@ -147,8 +152,8 @@ func (d mailDirectory) TeamRecipients(ctx context.Context, team string) ([]mail.
 	}
 	var out []mail.Recipient
 	for _, u := range users {
-		if u.Active() && u.Role.IsStaff() && slices.Contains(u.Teams, team) && u.Email != "" {
-			out = append(out, mail.Recipient{UserID: u.ID, Email: u.Email})
+		if reachable(u) && u.Role.IsStaff() && slices.Contains(u.Teams, team) {
+			out = append(out, recipientOf(u))
 		}
 	}
 	return out, nil
